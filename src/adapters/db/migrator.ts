@@ -1,0 +1,122 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SqlRunner } from "./sql-runner.ts";
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+
+// Any fixed number works; it only has to be the same in every Curve process.
+const MIGRATION_LOCK_ID = 7_240_311;
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+export class DatabaseNewerThanCodeError extends Error {
+  readonly code = "database_newer_than_code";
+  constructor(readonly unknown: string[]) {
+    super(
+      `This database has migrations this version of Curve does not know (${unknown.join(", ")}). ` +
+        "It was upgraded by a newer Curve: run that version, or restore a backup taken before the upgrade.",
+    );
+  }
+}
+
+export class MigrationChecksumError extends Error {
+  readonly code = "migration_checksum_mismatch";
+  constructor(readonly migration: string) {
+    super(`Migration ${migration} was changed after it was applied to this database. Restore its original file.`);
+  }
+}
+
+export class MigrationFailedError extends Error {
+  readonly code = "migration_failed";
+  constructor(readonly migration: string, cause: unknown) {
+    super(`Migration ${migration} failed and was rolled back: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Migrations in name order, with Prisma's checksum (sha256 of the file). */
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+// Prisma's own bookkeeping table, so that `prisma migrate status` agrees with us.
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+}
+
+export async function appliedMigrations(sql: SqlRunner): Promise<AppliedRow[]> {
+  const exists = await sql.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
+  if (!exists[0]?.present) return [];
+  return sql.query<AppliedRow>(
+    `SELECT migration_name, checksum FROM "_prisma_migrations"
+     WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
+  );
+}
+
+/**
+ * Applies pending migrations, one transaction each. Several instances starting at once
+ * take turns on an advisory lock, so each migration runs exactly once.
+ */
+export async function migrate(sql: SqlRunner, migrations = readMigrations()): Promise<MigrationReport> {
+  return sql.withLock(MIGRATION_LOCK_ID, async () => {
+    await sql.transaction((tx) => tx.exec(CREATE_MIGRATIONS_TABLE));
+    const applied = await appliedMigrations(sql);
+    const known = new Map(migrations.map((m) => [m.name, m]));
+    const unknown = applied.filter((row) => !known.has(row.migration_name)).map((row) => row.migration_name);
+    if (unknown.length > 0) throw new DatabaseNewerThanCodeError(unknown);
+    for (const row of applied) {
+      if (known.get(row.migration_name)?.checksum !== row.checksum) throw new MigrationChecksumError(row.migration_name);
+    }
+    const done = new Set(applied.map((row) => row.migration_name));
+    const report: MigrationReport = { applied: [], alreadyApplied: [...done] };
+    for (const migration of migrations) {
+      if (done.has(migration.name)) continue;
+      try {
+        await sql.transaction(async (tx) => {
+          await tx.exec(migration.sql);
+          await tx.query(
+            `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+             VALUES ($1, $2, $3, now(), now(), 1)`,
+            [randomUUID(), migration.checksum, migration.name],
+          );
+        });
+      } catch (error) {
+        throw new MigrationFailedError(migration.name, error);
+      }
+      report.applied.push(migration.name);
+    }
+    return report;
+  });
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaClient } from "../../../generated/prisma/client.ts";
+import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
+import type { SqlRunner } from "./sql-runner.ts";
+
+export type DatabaseKind = "pglite" | "postgresql";
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  /** Raw SQL for the migrator: several statements per call, real transactions. */
+  sql: SqlRunner;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; when absent, embedded PGlite in dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+/** Opens PostgreSQL when a URL is given, else embedded PGlite. Drivers load lazily. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+}
+
+async function openPostgres(connectionString: string): Promise<Database> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sql: SqlRunner = {
+    async query<T>(text: string, params: unknown[] = []) {
+      return (await pool.query(text, params)).rows as T[];
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await work({
+          exec: async (text) => void (await client.query(text)),
+          query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
+        });
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async withLock(lockId, work) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [lockId]);
+        return await work();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
+        client.release();
+      }
+    },
+  };
+  return {
+    kind: "postgresql",
+    prisma,
+    sql,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("pglite-prisma-adapter"),
+  ]);
+  const dir = path.resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
+  // the runtime contract is the same (see README, "Database").
+  const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
+  const prisma = new PrismaClient({ adapter });
+  const sql: SqlRunner = {
+    async query<T>(text: string, params: unknown[] = []) {
+      return (await client.query<T>(text, params)).rows;
+    },
+    async transaction(work) {
+      await client.transaction(async (tx) => {
+        await work({
+          exec: async (text) => void (await tx.exec(text)),
+          query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
+        });
+      });
+    },
+    // One process owns a PGlite directory, so there is no one to race.
+    withLock: async (_lockId, work) => work(),
+  };
+  return {
+    kind: "pglite",
+    prisma,
+    sql,
+    async close() {
+      await prisma.$disconnect();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { parseArgs } from "node:util";
+import { importPartnership } from "../adapters/db/import-plans.ts";
+import { runShell } from "../adapters/shell/shell.ts";
+import { readConfig, type Config } from "./config.ts";
+import { readDemo } from "./demo.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
+import { collectStatus, redactUrl } from "./status.ts";
+
+const USAGE = `Usage: curve <command>
+
+  start                 first run: migrate, load the demo if the database is empty, open the local chat
+  shell [--as NAME]     chat with Curve in this terminal (pipe commands in to script it)
+  migrate               apply pending database migrations
+  seed --demo           load the Leeds demo plans (loading twice changes nothing)
+  status [--json]       database, migrations and counts
+
+Configuration comes from the environment; see README.md.`;
+
+const LATER = new Set(["serve", "manifest", "nudge", "digest", "import"]);
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (LATER.has(command)) {
+    process.stderr.write(`curve ${command} is not part of this release yet. ${USAGE.split("\n")[0]}\n`);
+    return 2;
+  }
+  const config = readConfig();
+  switch (command) {
+    case "migrate":
+      return withRuntime(config, { migrate: true }, async (rt) => {
+        const report = rt.migration!;
+        process.stdout.write(
+          report.applied.length
+            ? `Applied ${report.applied.length} migration(s): ${report.applied.join(", ")}\n`
+            : `Database is up to date (${report.alreadyApplied.length} migration(s) applied).\n`,
+        );
+        return 0;
+      });
+    case "seed": {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: "boolean" } } });
+      if (!values.demo) {
+        process.stderr.write("curve seed loads the Leeds demo plans: run curve seed --demo\n");
+        return 2;
+      }
+      return withRuntime(config, { migrate: true }, async (rt) => {
+        const report = await seedDemo(rt);
+        process.stdout.write(
+          `Demo partnership loaded: ${report.createdPlans.length ? `created ${report.createdPlans.join(", ")}` : "nothing new"}` +
+            `${report.skippedPlans.length ? `; already present: ${report.skippedPlans.join(", ")}` : ""}.\n`,
+        );
+        return 0;
+      });
+    }
+    case "status": {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
+      return withRuntime(config, { migrate: false }, async (rt) => {
+        const status = await collectStatus(rt.db, config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : config.DATA_DIR);
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        } else {
+          const c = status.counts;
+          process.stdout.write(
+            `Database: ${status.database.kind} (${status.database.location})\n` +
+              `Migrations: ${status.migrations.applied.length} applied, ${status.migrations.pending.length} pending\n` +
+              `Plans ${c.plans}, actions ${c.actions}, milestones ${c.milestones}, people ${c.people}, indicators ${c.indicators}, pledges ${c.pledges}\n` +
+              status.plans.map((p) => `  ${p.key}: ${p.actions} actions, ${p.milestones} milestones\n`).join(""),
+          );
+        }
+        return 0;
+      });
+    }
+    case "shell":
+    case "start": {
+      const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" } } });
+      return withRuntime(config, { migrate: true }, async (rt) => {
+        if (command === "start" && (await rt.db.prisma.partnership.count()) === 0) {
+          process.stderr.write("First run: loading the Leeds demo plans…\n");
+          await seedDemo(rt);
+        }
+        const partnership = await choosePartnership(rt, values.partnership);
+        if (!partnership) return 2;
+        return runShell({
+          deps: rt.deps,
+          partnership,
+          as: values.as,
+          input: process.stdin,
+          output: process.stdout,
+          interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        });
+      });
+    }
+    default:
+      process.stderr.write(`curve has no "${command.slice(0, 40)}" command.\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function seedDemo(rt: Runtime) {
+  const { partnership, plans } = readDemo();
+  return importPartnership(rt.db.prisma, partnership, plans, { timeZone: rt.config.TZ_DEFAULT });
+}
+
+async function choosePartnership(rt: Runtime, slug: string | undefined) {
+  const all = await rt.db.prisma.partnership.findMany({ orderBy: { slug: "asc" }, select: { id: true, slug: true, name: true } });
+  const chosen = slug ? all.find((p) => p.slug === slug) : all.length === 1 ? all[0] : undefined;
+  if (chosen) return chosen;
+  process.stderr.write(
+    all.length === 0
+      ? "There are no partnerships yet. Load the demo with: curve seed --demo\n"
+      : `Choose a partnership with --partnership: ${all.map((p) => p.slug).join(", ")}\n`,
+  );
+  return null;
+}
+
+async function withRuntime(config: Config, options: { migrate: boolean }, work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await openRuntime(config, options);
+  try {
+    return await work(rt);
+  } finally {
+    await rt.close();
+  }
+}

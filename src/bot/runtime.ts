@@ -1,0 +1,29 @@
+import { openDatabase, type Database } from "../adapters/db/open-database.ts";
+import { migrate, type MigrationReport } from "../adapters/db/migrator.ts";
+import { PrismaStore } from "../adapters/db/prisma-store.ts";
+import type { CommandDeps, Logger } from "../commands/context.ts";
+import type { Config } from "./config.ts";
+import { createLogger } from "./logger.ts";
+
+export interface Runtime {
+  config: Config;
+  db: Database;
+  deps: CommandDeps;
+  log: Logger;
+  migration: MigrationReport | null;
+  close(): Promise<void>;
+}
+
+/** Opens the database (PGlite unless DATABASE_URL is set), migrating first unless told not to. */
+export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    const migration = options.migrate === false ? null : await migrate(db.sql);
+    if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
+    return { config, db, log, migration, deps: { store: new PrismaStore(db.prisma), log }, close: () => db.close() };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,17 @@
+import type { z } from "zod/v4";
+import { CurveError } from "../domain/errors.ts";
+
+/** Splits "ATT-5.1 Script agreed" into the first word and the rest. */
+export function firstWord(text: string): [string, string] {
+  const trimmed = text.trim();
+  const space = trimmed.search(/\s/);
+  return space < 0 ? [trimmed, ""] : [trimmed.slice(0, space), trimmed.slice(space + 1).trim()];
+}
+
+/** Parses arguments with a zod schema; any issue becomes a usage error naming the first problem. */
+export function parseArgs<T>(schema: z.ZodType<T>, input: unknown, usage: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new CurveError("usage", issue?.message ?? "Those arguments don't fit this command.", { hint: usage });
+}

@@ -1,0 +1,25 @@
+import { actionCommands } from "./action.ts";
+import type { CommandFamily } from "./context.ts";
+import { helpFamily, whoami, whoamiFamily } from "./curve.ts";
+import { milestoneCommands } from "./milestone.ts";
+import { planCommands } from "./plan.ts";
+
+/** One table for every adapter: a command added here works in Slack, Teams and the shell. */
+const families: CommandFamily[] = [];
+const help = helpFamily(() => families);
+
+const curveFamily: CommandFamily = {
+  name: "curve",
+  summary: "About Curve and you: /curve help, /curve whoami.",
+  defaultSubcommand: "help",
+  subcommands: [
+    { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
+    { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
+  ],
+};
+
+families.push(milestoneCommands, actionCommands, planCommands, curveFamily, whoamiFamily, help);
+
+export const COMMAND_TABLE: readonly CommandFamily[] = families;
+
+export const findFamily = (name: string): CommandFamily | undefined => families.find((f) => f.name === name);

@@ -1,0 +1,43 @@
+import type { Origin, Person } from "../domain/model.ts";
+import type { Reply } from "../domain/reply.ts";
+import type { ChangeStore, Store } from "./store.ts";
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface CommandDeps {
+  store: Store;
+  log: Logger;
+}
+
+/** What a command sees: who is asking, where, when, and the store. */
+export interface CommandContext {
+  store: Store;
+  partnershipId: number;
+  actor: Person;
+  origin: Origin;
+  now: Date;
+  /** The asker's calendar date, in their time zone. */
+  today: string;
+  /** Applies a change once per invocation; a retry gets the first reply back. */
+  change(work: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
+}
+
+export interface Subcommand {
+  name: string;
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext, args: string): Promise<Reply>;
+}
+
+export interface CommandFamily {
+  name: string;
+  summary: string;
+  subcommands: Subcommand[];
+  /** Runs when no subcommand is given; otherwise the family's help is shown. */
+  defaultSubcommand?: string;
+  /** For families that take free text, not subcommands (/whoami, /help). */
+  direct?: (ctx: CommandContext, args: string) => Promise<Reply>;
+}

@@ -1,0 +1,26 @@
+import { z } from "zod/v4";
+
+/** What every adapter hands the command layer: no Slack, Teams or terminal types past this point. */
+export const PlaceSchema = z.object({
+  platform: z.enum(["slack", "teams", "shell"]),
+  tenant: z.string().min(1).max(200),
+  channel: z.string().min(1).max(200),
+});
+
+export const ActorSchema = z.union([
+  z.object({ personId: z.number().int().positive() }),
+  z.object({ platform: z.enum(["slack", "teams", "shell"]), tenant: z.string().min(1), userId: z.string().min(1) }),
+]);
+
+export const InvocationSchema = z.object({
+  partnershipId: z.number().int().positive(),
+  actor: ActorSchema,
+  place: PlaceSchema,
+  command: z.string().max(64),
+  text: z.string(),
+  idempotencyKey: z.string().min(1).max(200),
+  now: z.date(),
+});
+
+export type Invocation = z.infer<typeof InvocationSchema>;
+export type Place = z.infer<typeof PlaceSchema>;

@@ -1,0 +1,199 @@
+import { z } from "zod/v4";
+import { parseDue } from "../domain/dates/due-phrase.ts";
+import { addDays, daysBetween, shortDate, shortDateTime } from "../domain/dates/calendar.ts";
+import { CurveError } from "../domain/errors.ts";
+import { plural } from "../domain/milestone-status.ts";
+import type { ActionView, MilestoneView } from "../domain/model.ts";
+import { actionChangePermission } from "../domain/permissions.ts";
+import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
+import { firstWord, parseArgs } from "./arguments.ts";
+import type { CommandContext, CommandFamily } from "./context.ts";
+import { dueLabel, milestoneButtons, milestoneItem } from "./format.ts";
+import { resolveAction, resolveMilestone } from "./resolve.ts";
+
+const PAGE = 20;
+
+const USAGE = {
+  done: "/milestone done <ref> [evidence]   e.g. /milestone done ATT-4.1 model agreed at cluster chairs, 3 Oct",
+  undo: "/milestone undo <ref>",
+  evidence: "/milestone evidence <ref> <text or link>",
+  date: "/milestone date <ref> <date>   e.g. /milestone date NEET-1.1 end of March 2027",
+  list: "/milestone list [mine | overdue | due <N>d | action <ref>]",
+};
+
+export function requireChangePermission(ctx: CommandContext, action: ActionView): void {
+  const permission = actionChangePermission(ctx.actor, action);
+  if (!permission.allowed) throw new CurveError("not_permitted", `You can't change ${action.ref}. ${permission.whoCan}`);
+}
+
+async function done(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref, evidence] = firstWord(args);
+  if (!ref) throw new CurveError("usage", "Which milestone is done?", { hint: USAGE.done });
+  const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.done, "open");
+  requireChangePermission(ctx, action);
+  return ctx.change(async (tx) => {
+    const outcome = await tx.markMilestoneDone(milestone, evidence || null);
+    if (!outcome.applied) return alreadyDone(ctx, milestone);
+    const stillOpen = action.milestones.filter((m) => !m.doneAt && m.id !== milestone.id);
+    const result = reply("success", `${milestone.ref} done`, [
+      text(milestone.text),
+      fields([
+        { label: "Action", value: `${action.ref} · ${action.title}` },
+        { label: "Evidence", value: evidence || "none yet" },
+      ]),
+      context(
+        stillOpen.length === 0
+          ? `That was the last open milestone of ${action.ref}. Close the action with /action status ${action.ref} done.`
+          : `${action.ref} has ${plural(stillOpen.length, "open milestone")}: ${stillOpen.map((m) => m.ref).join(", ")}.`,
+      ),
+    ]);
+    if (!evidence) result.blocks.push(context(`Add evidence of what was done: /milestone evidence ${milestone.ref} <text or link>`));
+    result.blocks.push({ type: "buttons", buttons: milestoneButtons(outcome.value) });
+    return result;
+  });
+}
+
+function alreadyDone(ctx: CommandContext, m: MilestoneView): Reply {
+  const when = m.doneAt ? shortDateTime(m.doneAt, ctx.actor.timeZone) : "earlier";
+  return reply("info", `${m.ref} was already done`, [
+    text(`Marked done ${when}${m.doneBy ? ` by ${m.doneBy.name}` : ""}. Nothing changed.`),
+  ]);
+}
+
+async function undo(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref] = firstWord(args);
+  if (!ref) throw new CurveError("usage", "Which milestone should be reopened?", { hint: USAGE.undo });
+  const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.undo, "done");
+  requireChangePermission(ctx, action);
+  return ctx.change(async (tx) => {
+    const outcome = await tx.reopenMilestone(milestone);
+    if (!outcome.applied) return reply("info", `${milestone.ref} is not done`, [text("It is still open. Nothing changed.")]);
+    return reply("success", `${milestone.ref} reopened`, [
+      text(milestone.text),
+      context(`It is ${dueLabel(outcome.value) === "date to be agreed" ? "open, date to be agreed" : `due ${dueLabel(outcome.value)}`} again.`),
+      { type: "buttons", buttons: milestoneButtons(outcome.value) },
+    ]);
+  });
+}
+
+async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref, note] = firstWord(args);
+  if (!ref || !note) throw new CurveError("usage", "Say which milestone and what the evidence is.", { hint: USAGE.evidence });
+  const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.evidence);
+  requireChangePermission(ctx, action);
+  if (!milestone.doneAt) {
+    // Evidence is for work that is done: record both at once.
+    return done(ctx, `${milestone.ref} ${note}`);
+  }
+  return ctx.change(async (tx) => {
+    const outcome = await tx.addMilestoneEvidence(milestone, note);
+    if (!outcome.applied) return reply("info", `${milestone.ref} already has that evidence`, [text("Nothing changed.")]);
+    return reply("success", `Evidence added to ${milestone.ref}`, [
+      text(outcome.value.evidence ?? note),
+      context(`Recorded in ${action.ref}'s history.`),
+    ]);
+  });
+}
+
+const DateArgs = z.object({
+  ref: z.string().min(1, "Which milestone?"),
+  phrase: z.string().min(1, "What is the new date?"),
+});
+
+async function date(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref, phrase] = firstWord(args);
+  const parsed = parseArgs(DateArgs, { ref, phrase }, USAGE.date);
+  const { action, milestone } = await resolveMilestone(ctx, parsed.ref, USAGE.date, "open");
+  const due = parseDue(parsed.phrase, { today: ctx.today });
+  if (!due.ok) throw new CurveError("bad_date", due.error.message, { hint: USAGE.date });
+  requireChangePermission(ctx, action);
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setMilestoneDue(milestone, due.value);
+    if (!outcome.applied) return reply("info", `${milestone.ref} is already due ${dueLabel(milestone)}`, [text("Nothing changed.")]);
+    const blocks = [
+      text(milestone.text),
+      fields([
+        { label: "Was", value: dueLabel(milestone) },
+        { label: "Now", value: `${dueLabel(outcome.value)}${outcome.value.dueDate ? ` (${shortDate(outcome.value.dueDate)})` : ""}` },
+      ]),
+    ];
+    if (outcome.value.dueDate && outcome.value.dueDate < ctx.today) blocks.push(context("That date has already passed, so it shows as overdue."));
+    return reply("success", `${milestone.ref} rescheduled`, blocks);
+  });
+}
+
+const ListArgs = z.union([
+  z.object({ kind: z.literal("mine") }),
+  z.object({ kind: z.literal("overdue") }),
+  z.object({ kind: z.literal("due"), days: z.coerce.number().int().min(0).max(3660) }),
+  z.object({ kind: z.literal("action"), ref: z.string().min(1) }),
+]);
+
+function parseListArgs(args: string) {
+  const [kind = "mine", rest] = firstWord(args.toLowerCase());
+  const word = kind || "mine";
+  if (word === "due") {
+    const days = /^(\d+)\s*d(ays?)?$/.exec(rest);
+    if (!days) throw new CurveError("usage", `Say how many days ahead, like "due 14d".`, { hint: USAGE.list });
+    return parseArgs(ListArgs, { kind: "due", days: days[1] }, USAGE.list);
+  }
+  if (word === "action") return parseArgs(ListArgs, { kind: "action", ref: firstWord(args)[1] }, USAGE.list);
+  if (word !== "mine" && word !== "overdue") {
+    throw new CurveError("usage", `"${word}" is not a list I know.`, { hint: USAGE.list });
+  }
+  return parseArgs(ListArgs, { kind: word }, USAGE.list);
+}
+
+async function listMilestones(ctx: CommandContext, args: string): Promise<Reply> {
+  const choice = parseListArgs(args);
+  const yesterday = addDays(ctx.today, -1);
+  let heading: string;
+  let empty: string;
+  let query: Parameters<CommandContext["store"]["listMilestones"]>[1];
+  switch (choice.kind) {
+    case "mine":
+      heading = "Your open milestones";
+      empty = "You own no open milestones.";
+      query = { ownerId: ctx.actor.id, open: true, limit: PAGE };
+      break;
+    case "overdue":
+      heading = "Overdue milestones";
+      empty = "Nothing is overdue.";
+      query = { dueOnOrBefore: yesterday, limit: PAGE };
+      break;
+    case "due":
+      heading = `Open milestones due within ${plural(choice.days, "day")}`;
+      empty = `Nothing is due by ${shortDate(addDays(ctx.today, choice.days))}.`;
+      query = { dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
+      break;
+    case "action": {
+      const action = await resolveAction(ctx, choice.ref, USAGE.list);
+      heading = `Milestones of ${action.ref}`;
+      empty = `${action.ref} has no milestones.`;
+      query = { actionId: action.id, limit: 100 };
+      break;
+    }
+  }
+  const { items, total } = await ctx.store.listMilestones(ctx.partnershipId, query);
+  const blocks = [list(items.map((m) => milestoneItem(m, ctx.today, ctx.actor.timeZone)), empty)];
+  if (total > items.length) {
+    blocks.push(context(`Showing ${items.length} of ${total.toLocaleString("en-GB")}, most urgent first. Narrow it with /milestone list due 7d or /milestone list action <ref>.`));
+  }
+  if (choice.kind === "overdue" && items[0]?.dueDate) {
+    blocks.push(context(`The oldest is ${plural(daysBetween(items[0].dueDate, ctx.today), "day")} overdue.`));
+  }
+  return reply("info", heading, blocks);
+}
+
+export const milestoneCommands: CommandFamily = {
+  name: "milestone",
+  summary: "Mark milestones done, reopen or reschedule them, and list what is due.",
+  defaultSubcommand: "list",
+  subcommands: [
+    { name: "done", usage: USAGE.done, summary: "Mark a milestone done, with evidence.", run: done },
+    { name: "undo", usage: USAGE.undo, summary: "Reopen a milestone marked done by mistake.", run: undo },
+    { name: "evidence", usage: USAGE.evidence, summary: "Add evidence to a milestone.", run: evidence },
+    { name: "date", usage: USAGE.date, summary: "Set or change a milestone's date.", run: date },
+    { name: "list", usage: USAGE.list, summary: "List milestones: yours, overdue, due soon, or an action's.", run: listMilestones },
+  ],
+};

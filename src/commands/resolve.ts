@@ -1,0 +1,62 @@
+import { CurveError } from "../domain/errors.ts";
+import type { ActionView, MilestoneView } from "../domain/model.ts";
+import { closestRefs, formatRef, parseRef } from "../domain/refs.ts";
+import type { CommandContext } from "./context.ts";
+
+/** Finds the one action a person meant, or says which refs they might have meant. */
+export async function resolveAction(ctx: CommandContext, typed: string, usage: string): Promise<ActionView> {
+  const parsed = parseRef(typed);
+  if (!parsed) throw new CurveError("usage", `"${clip(typed)}" is not an action ref (they look like ATT-5 or LAC-4b).`, { hint: usage });
+  const matches = await ctx.store.findActionsByRef(ctx.partnershipId, parsed.action, parsed.plan);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    const options = matches.map((a) => `${a.planKey}:${a.ref}`);
+    throw new CurveError("ambiguous_ref", `${parsed.action} is in more than one plan. Say which: ${options.join(" or ")}.`, {
+      suggestions: options,
+    });
+  }
+  const suggestions = closestRefs(parsed.action, await ctx.store.allActionRefs(ctx.partnershipId));
+  throw new CurveError(
+    "unknown_ref",
+    `There is no action ${parsed.action}${parsed.plan ? ` in plan ${parsed.plan}` : ""}.` +
+      (suggestions.length ? ` Did you mean ${suggestions.join(", ")}?` : ""),
+    { hint: "/action mine lists your actions; /plan show lists the plans.", suggestions },
+  );
+}
+
+/**
+ * Finds a milestone by its ref (ATT-1.2). An action ref alone is accepted when the action
+ * has exactly one milestone still open, since that is the only one it can mean.
+ */
+export async function resolveMilestone(
+  ctx: CommandContext,
+  typed: string,
+  usage: string,
+  pick: "open" | "done" | "any" = "any",
+): Promise<{ action: ActionView; milestone: MilestoneView }> {
+  const parsed = parseRef(typed);
+  if (!parsed) throw new CurveError("usage", `"${clip(typed)}" is not a milestone ref (they look like ATT-1.2).`, { hint: usage });
+  const action = await resolveAction(ctx, parsed.plan ? `${parsed.plan}:${parsed.action}` : parsed.action, usage);
+  const refs = action.milestones.map((m) => m.ref);
+  if (parsed.step !== undefined) {
+    const milestone = action.milestones.find((m) => m.ref === `${action.ref}.${parsed.step}`);
+    if (milestone) return { action, milestone };
+    throw new CurveError(
+      "unknown_ref",
+      `${action.ref} has no milestone ${formatRef(parsed)}. Its milestones are ${refs.join(", ") || "not set yet"}.`,
+      { suggestions: refs },
+    );
+  }
+  const candidates = action.milestones.filter((m) => (pick === "open" ? !m.doneAt : pick === "done" ? m.doneAt : true));
+  if (candidates.length === 1) return { action, milestone: candidates[0]! };
+  if (action.milestones.length === 0) throw new CurveError("unknown_ref", `${action.ref} has no milestones.`);
+  throw new CurveError(
+    "ambiguous_ref",
+    `${action.ref} has ${candidates.length || "no"} ${pick === "any" ? "" : `${pick} `}milestones; name one: ${
+      (candidates.length ? candidates : action.milestones).map((m) => m.ref).join(", ")
+    }.`,
+    { hint: usage, suggestions: candidates.map((m) => m.ref) },
+  );
+}
+
+const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);

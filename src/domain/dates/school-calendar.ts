@@ -1,0 +1,130 @@
+// Calendar arithmetic on plain ISO dates ("YYYY-MM-DD"). Everything goes through Date.UTC so that
+// no local time zone or daylight-saving change can move a date by a day.
+
+export interface Period {
+  start: string; // first day, ISO
+  due: string; // last day, ISO
+}
+
+export type TermName = "autumn" | "spring" | "summer";
+export type SeasonName = "spring" | "summer" | "autumn" | "winter";
+
+// English school terms as Curve counts them (whole months, holidays included): autumn 1 Sep-31 Dec,
+// spring 1 Jan-31 Mar, summer 1 Apr-31 Jul. August belongs to no term.
+const TERM_MONTHS: Record<TermName, { first: number; count: number }> = {
+  spring: { first: 1, count: 3 },
+  summer: { first: 4, count: 4 },
+  autumn: { first: 9, count: 4 },
+};
+
+// Meteorological seasons: spring Mar-May, summer Jun-Aug, autumn Sep-Nov, winter Dec-Feb (into the next year).
+const SEASON_FIRST_MONTH: Record<SeasonName, number> = { spring: 3, summer: 6, autumn: 9, winter: 12 };
+
+// Plans in these documents run 2009-2019; anything outside this window is a count, not a year.
+export const FIRST_YEAR = 1990;
+export const LAST_YEAR = 2100;
+
+export const MONTH_NAMES = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December",
+] as const;
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+
+export function isoDate(year: number, month: number, day: number): string {
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+export function isPlausibleYear(year: number): boolean {
+  return Number.isInteger(year) && year >= FIRST_YEAR && year <= LAST_YEAR;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  // Day 0 of the next month is the last day of this one.
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export function isRealDate(year: number, month: number, day: number): boolean {
+  return (
+    Number.isInteger(month) && Number.isInteger(day) &&
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+  );
+}
+
+/** Reads a strict "YYYY-MM-DD" that names a real day; anything else is null. */
+export function readIsoDate(iso: string): { year: number; month: number; day: number } | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return isRealDate(year, month, day) ? { year, month, day } : null;
+}
+
+function toUtc(iso: string): number {
+  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)));
+}
+
+/** 0 = Sunday ... 6 = Saturday, as Date#getUTCDay. */
+export function dayOfWeek(iso: string): number {
+  return new Date(toUtc(iso)).getUTCDay();
+}
+
+/** A run of whole months; `month` may pass 12, and the year rolls over. */
+function monthsPeriod(year: number, month: number, count: number): Period {
+  const endMonth = month + count - 1;
+  const endYear = year + Math.floor((endMonth - 1) / 12);
+  const endMonthInYear = ((endMonth - 1) % 12) + 1;
+  return {
+    start: isoDate(year, month, 1),
+    due: isoDate(endYear, endMonthInYear, daysInMonth(endYear, endMonthInYear)),
+  };
+}
+
+export const dayPeriod = (iso: string): Period => ({ start: iso, due: iso });
+export const monthPeriod = (year: number, month: number): Period => monthsPeriod(year, month, 1);
+export const calendarYearPeriod = (year: number): Period => monthsPeriod(year, 1, 12);
+// UK public-sector financial year: 1 April to 31 March, named "2011/12" by the year it starts in.
+export const financialYearPeriod = (year: number): Period => monthsPeriod(year, 4, 12);
+
+export function termPeriod(term: TermName, year: number): Period {
+  const { first, count } = TERM_MONTHS[term];
+  return monthsPeriod(year, first, count);
+}
+
+/** Winter of `year` starts in December of that year. */
+export function seasonPeriod(season: SeasonName, year: number): Period {
+  return monthsPeriod(year, SEASON_FIRST_MONTH[season], 3);
+}
+
+/**
+ * For an academic or winter span written "2011/12": the calendar year its part of the span falls in.
+ * Autumn terms and winters start in the first year; spring and summer fall in the second.
+ */
+export function yearWithinSpan(name: TermName | SeasonName, firstYear: number): number {
+  return name === "autumn" || name === "winter" ? firstYear : firstYear + 1;
+}
+
+/** The first period, in date order, that ends on or after `today` (for phrases written without a year). */
+export function nextEndingOnOrAfter(today: string, periodIn: (year: number) => Period): Period {
+  const year = Number(today.slice(0, 4));
+  // Winter starts in the previous December, so look one year back as well as one forward.
+  for (const y of [year - 1, year, year + 1]) {
+    const period = periodIn(y);
+    if (period.due >= today) return period;
+  }
+  return periodIn(year + 1);
+}
+
+export function termStartingIn(month: number): TermName | null {
+  const hit = (Object.keys(TERM_MONTHS) as TermName[]).find((t) => TERM_MONTHS[t].first === month);
+  return hit ?? null;
+}
+
+export function seasonStartingIn(month: number): SeasonName | null {
+  const hit = (Object.keys(SEASON_FIRST_MONTH) as SeasonName[]).find((s) => SEASON_FIRST_MONTH[s] === month);
+  return hit ?? null;
+}
+
+/** "2011/12": how the partnership writes academic, financial and winter spans. */
+export function spanLabel(firstYear: number): string {
+  return `${firstYear}/${pad((firstYear + 1) % 100)}`;
+}

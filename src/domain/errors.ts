@@ -1,0 +1,31 @@
+/** Stable codes for failures a user can cause. Adapters map them to replies or HTTP statuses. */
+export type CurveErrorCode =
+  | "unknown_command"
+  | "unknown_subcommand"
+  | "usage"
+  | "unknown_ref"
+  | "ambiguous_ref"
+  | "not_permitted"
+  | "bad_date"
+  | "too_long"
+  | "bad_text"
+  | "unknown_person"
+  | "not_linked"
+  | "unknown_partnership";
+
+/**
+ * An expected failure with a sentence fit for the person who caused it.
+ * `hint` is a usage line; `suggestions` are things they may have meant.
+ */
+export class CurveError extends Error {
+  constructor(
+    readonly code: CurveErrorCode,
+    readonly userMessage: string,
+    readonly details: { hint?: string; suggestions?: string[] } = {},
+  ) {
+    super(`${code}: ${userMessage}`);
+    this.name = "CurveError";
+  }
+}
+
+export const isCurveError = (value: unknown): value is CurveError => value instanceof CurveError;

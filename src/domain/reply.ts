@@ -1,0 +1,55 @@
+/**
+ * The one reply model. Commands build it; each adapter renders it (Block Kit, an
+ * Adaptive Card, plain text). Text is plain: renderers escape it for their platform.
+ */
+export type Tone = "success" | "info" | "warning" | "error";
+
+export interface Button {
+  /** Stable action id, e.g. "milestone.done". */
+  actionId: string;
+  label: string;
+  /** What the button acts on, e.g. a milestone ref. */
+  value: string;
+  style?: "primary" | "danger";
+}
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export interface ListItem {
+  text: string;
+  detail?: string;
+  buttons?: Button[];
+}
+
+export type Block =
+  | { type: "text"; text: string }
+  | { type: "fields"; fields: Field[] }
+  | { type: "list"; items: ListItem[]; empty?: string }
+  | { type: "buttons"; buttons: Button[] }
+  | { type: "image"; url: string; alt: string }
+  | { type: "context"; text: string };
+
+export interface Reply {
+  tone: Tone;
+  heading?: string;
+  blocks: Block[];
+  /** Only the person who asked sees it, unless a command says otherwise. */
+  visibility: "ephemeral" | "in_channel";
+  /** Error code, when the reply reports a failure. */
+  code?: string;
+}
+
+export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({
+  tone,
+  ...(heading === undefined ? {} : { heading }),
+  blocks,
+  visibility: "ephemeral",
+});
+
+export const text = (value: string): Block => ({ type: "text", text: value });
+export const context = (value: string): Block => ({ type: "context", text: value });
+export const fields = (entries: Field[]): Block => ({ type: "fields", fields: entries });
+export const list = (items: ListItem[], empty?: string): Block => ({ type: "list", items, ...(empty ? { empty } : {}) });

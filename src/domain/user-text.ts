@@ -1,0 +1,23 @@
+import { CurveError } from "./errors.ts";
+
+export const MAX_TEXT_LENGTH = 3000;
+
+// C0 and C1 controls except tab; bidi overrides could disguise a ref or a name.
+const FORBIDDEN = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** Rejects text a person should never be able to store or echo: too long, or with control characters. */
+export function checkUserText(input: string): string {
+  if (input.length > MAX_TEXT_LENGTH) {
+    throw new CurveError(
+      "too_long",
+      `That message is ${input.length.toLocaleString("en-GB")} characters; the limit is ${MAX_TEXT_LENGTH.toLocaleString("en-GB")}.`,
+      { hint: "Put long evidence in a document and paste its link instead." },
+    );
+  }
+  if (FORBIDDEN.test(input)) {
+    throw new CurveError("bad_text", "That message contains control characters, which Curve does not accept.", {
+      hint: "Retype it as plain text.",
+    });
+  }
+  return input.replace(/\t/g, " ").trim();
+}
