@@ -25,10 +25,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
 }
 
+/**
+ * `?schema=name` in the URL (Prisma's convention) puts Curve's tables in that schema, so
+ * one PostgreSQL database can hold several partnerships' deployments, or test runs.
+ */
+export function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
+  const url = new URL(connectionString);
+  const schema = url.searchParams.get("schema") ?? undefined;
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`DATABASE_URL's schema "${schema}" must be letters, digits and underscores`);
+  }
+  url.searchParams.delete("schema");
+  return { url: url.toString(), schema };
+}
+
 async function openPostgres(connectionString: string): Promise<Database> {
   const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
-  const pool = new pg.Pool({ connectionString, max: 10 });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const { url, schema } = splitSchema(connectionString);
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
@@ -76,8 +92,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
   ]);
-  const dir = path.resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  // "memory://" keeps the database in memory (tests, benchmarks); anything else is a directory.
+  const inMemory = dataDir.startsWith("memory://");
+  const dir = inMemory ? dataDir : path.resolve(dataDir);
+  if (!inMemory) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").

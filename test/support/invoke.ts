@@ -1,0 +1,38 @@
+import { randomUUID } from "node:crypto";
+import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
+import type { Database } from "../../src/adapters/db/open-database.ts";
+import type { CommandDeps } from "../../src/commands/context.ts";
+import { handleInvocation } from "../../src/commands/dispatch.ts";
+import type { Reply } from "../../src/domain/reply.ts";
+import { renderText } from "../../src/adapters/shell/render-text.ts";
+
+export interface Recorded {
+  errors: Record<string, unknown>[];
+}
+
+/** Drives the real command layer against a real database, as the shell adapter does. */
+export function commandDriver(db: Database, partnershipId: number, now = () => new Date("2011-09-12T10:00:00Z")) {
+  const recorded: Recorded = { errors: [] };
+  const deps: CommandDeps = {
+    store: new PrismaStore(db.prisma),
+    log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
+  };
+  async function personId(name: string): Promise<number> {
+    const person = await db.prisma.person.findFirstOrThrow({ where: { partnershipId, name } });
+    return person.id;
+  }
+  async function run(as: string, line: string, key: string = randomUUID()): Promise<Reply & { rendered: string }> {
+    const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
+    const reply = await handleInvocation(deps, {
+      partnershipId,
+      actor: { personId: await personId(as) },
+      place: { platform: "shell", tenant: "test", channel: "test" },
+      command,
+      text: rest.join(" "),
+      idempotencyKey: key,
+      now: now(),
+    });
+    return { ...reply, rendered: renderText(reply) };
+  }
+  return { deps, run, personId, recorded };
+}
