@@ -1,0 +1,122 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/curve.js", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `curve` bin as a subprocess, as a person or a script would. */
+function curve(args: string[], env: Record<string, string | undefined>, stdin = ""): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe.each(kindsUnderTest())("curve on %s, end to end", (kind) => {
+  let env: Record<string, string | undefined>;
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (kind === "pglite") {
+      env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), "curve-e2e-")) };
+    } else {
+      t = await openTestDatabase("postgresql");
+      env = { DATABASE_URL: t.url };
+    }
+  });
+  afterAll(async () => t?.close());
+
+  it("starts on an empty database: migrates, loads the demo, and takes piped commands", async () => {
+    const refused = await curve(
+      ["start", "--as", "Mary Brittle"],
+      env,
+      "/milestone done ATT-5.1 Script agreed with cluster chairs\n/milestone list action ATT-5\n",
+    );
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).toContain("✗ You can't change ATT-5.");
+    expect(refused.stdout).toContain("ATT-5.1 · Dissemination in September 2011");
+    expect(refused.stdout).toMatch(/overdue by [\d,]+ days/);
+    expect(refused.stdout).not.toMatch(/at .*\.ts:\d+/);
+
+    const done = await curve(
+      ["shell", "--as", "Jancis Andrew"],
+      env,
+      "/milestone done ATT-5.1 Script agreed with cluster chairs\n/action history ATT-5\n",
+    );
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain("✓ ATT-5.1 done");
+    expect(done.stdout).toContain('Jancis Andrew marked ATT-5.1 done: "Script agreed with cluster chairs"');
+    expect(done.stdout).toContain("via shell");
+  });
+
+  it("reports status as JSON: 40+ CYPP actions, 15 PIAP areas and 15 indicators", async () => {
+    const run = await curve(["status", "--json"], env);
+    expect(run.code).toBe(0);
+    const status = JSON.parse(run.stdout);
+    expect(status.database.kind).toBe(kind);
+    expect(status.migrations.pending).toEqual([]);
+    expect(status.migrations.applied.length).toBeGreaterThan(0);
+    const plans = Object.fromEntries(status.plans.map((p: { key: string; actions: number }) => [p.key, p.actions]));
+    expect(plans["cypp-2011-15"]).toBeGreaterThanOrEqual(40);
+    expect(plans["piap-2015"]).toBe(15);
+    expect(status.counts.indicators).toBe(15);
+    expect(status.counts).toMatchObject({ plans: 2, pledges: 0 });
+    expect(status.counts.people).toBeGreaterThan(50);
+    if (kind === "postgresql") expect(run.stdout).not.toContain("secret");
+  });
+
+  it("loads the demo again without changing anything", async () => {
+    const before = JSON.parse((await curve(["status", "--json"], env)).stdout);
+    const seed = await curve(["seed", "--demo"], env);
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toContain("nothing new");
+    const after = JSON.parse((await curve(["status", "--json"], env)).stdout);
+    expect(after.counts).toEqual(before.counts);
+  });
+
+  it("says clearly when it cannot tell who you are", async () => {
+    const unknown = await curve(["shell", "--as", "Nobody Atall"], env, "/whoami\n");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('No one called "Nobody Atall"');
+    const vague = await curve(["shell", "--as", "Andrea"], env, "/whoami\n");
+    expect(vague.code).toBe(2);
+    expect(vague.stdout).toMatch(/could be .*Andrea Cowans.*Andrea Richardson/);
+    const partial = await curve(["shell", "--as", "jancis"], env, "/whoami\n");
+    expect(partial.stdout).toContain("• Jancis Andrew");
+    const none = await curve(["shell"], env, "/whoami\n");
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain("--as");
+  });
+});
+
+describe("curve's command line", () => {
+  it("rejects bad configuration with a sentence naming the variable, not a stack trace", async () => {
+    const run = await curve(["status"], { DATA_DIR: mkdtempSync(path.join(tmpdir(), "curve-e2e-")), PORT: "eighty", TZ_DEFAULT: "Mars/Olympus" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("PORT");
+    expect(run.stderr).toContain("TZ_DEFAULT must be an IANA time zone");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("answers an unknown subcommand with usage and exit code 2", async () => {
+    const run = await curve(["frobnicate"], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Usage: curve <command>");
+  });
+});
