@@ -21,7 +21,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean; 
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
-    return { config, db, log, migration, deps: { store: new PrismaStore(db.prisma), log }, close: () => db.close() };
+    return { config, db, log, migration, deps: { store: new PrismaStore(db.prisma, db.sql), log }, close: () => db.close() };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

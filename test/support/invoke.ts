@@ -14,7 +14,7 @@ export interface Recorded {
 export function commandDriver(db: Database, partnershipId: number, now = () => new Date("2011-09-12T10:00:00Z")) {
   const recorded: Recorded = { errors: [] };
   const deps: CommandDeps = {
-    store: new PrismaStore(db.prisma),
+    store: new PrismaStore(db.prisma, db.sql),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
   async function personId(name: string): Promise<number> {

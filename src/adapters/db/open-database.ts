@@ -53,11 +53,12 @@ async function openPostgres(connectionString: string): Promise<Database> {
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
-        await work({
+        const result = await work({
           exec: async (text) => void (await client.query(text)),
           query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
         });
         await client.query("COMMIT");
+        return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
@@ -105,14 +106,13 @@ async function openPglite(dataDir: string): Promise<Database> {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;
     },
-    async transaction(work) {
-      await client.transaction(async (tx) => {
-        await work({
+    transaction: (work) =>
+      client.transaction((tx) =>
+        work({
           exec: async (text) => void (await tx.exec(text)),
           query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
-        });
-      });
-    },
+        }),
+      ),
     // One process owns a PGlite directory, so there is no one to race.
     withLock: async (_lockId, work) => work(),
   };

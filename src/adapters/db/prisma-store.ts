@@ -4,14 +4,20 @@ import type { ActionState, AuditEntry, Person } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
-import { PrismaChangeStore } from "./prisma-change-store.ts";
-import { actionInclude, dateFromIso, isoDate, milestoneInclude, personInclude, toAction, toMilestone, toPerson } from "./views.ts";
+import { SqlChangeStore } from "./sql-change-store.ts";
+import type { SqlRunner } from "./sql-runner.ts";
+import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
+import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
-// A person's list is sorted in memory (overdue first, refs in reading order); this caps the fetch.
+// The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
 
 export class PrismaStore implements Store {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** The same database through its driver: hot reads and the change transaction use it directly. */
+    private readonly sql: SqlRunner,
+  ) {}
 
   async findPersonById(partnershipId: number, id: number): Promise<Person | null> {
     const row = await this.prisma.person.findFirst({ where: { id, partnershipId }, include: personInclude });
@@ -62,11 +68,8 @@ export class PrismaStore implements Store {
   }
 
   async findActionsByRef(partnershipId: number, ref: string, planKey?: string) {
-    const rows = await this.prisma.action.findMany({
-      where: { ref, plan: { partnershipId, ...(planKey ? { key: planKey } : {}) } },
-      include: actionInclude,
-    });
-    return rows.map(toAction);
+    const plan = planKey ? Prisma.sql`AND pl.key = ${planKey}` : Prisma.empty;
+    return queryActions(this.sql, Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${partnershipId} ${plan}`);
   }
 
   async allActionRefs(partnershipId: number): Promise<string[]> {
@@ -75,33 +78,23 @@ export class PrismaStore implements Store {
   }
 
   async listMilestones(partnershipId: number, filter: MilestoneFilter) {
-    const where: Prisma.MilestoneWhereInput = {
-      action: {
-        plan: { partnershipId },
-        ...(filter.actionId === undefined ? {} : { id: filter.actionId }),
-        ...(filter.ownerId === undefined
-          ? {}
-          : { owners: { some: { OR: [{ personId: filter.ownerId }, { team: { members: { some: { personId: filter.ownerId } } } }] } } }),
-      },
-      ...(filter.open ? { doneAt: null } : {}),
-      ...(filter.dueOnOrBefore ? { dueDate: { lte: dateFromIso(filter.dueOnOrBefore)! }, doneAt: null } : {}),
-    };
-    const rows = await this.prisma.milestone.findMany({ where, include: milestoneInclude, take: MAX_LISTED });
-    const total = rows.length < MAX_LISTED ? rows.length : await this.prisma.milestone.count({ where });
-    const items = rows.map(toMilestone).sort(filter.actionId === undefined ? compareForAttention : (a, b) => compareRefs(a.ref, b.ref));
-    return { items: items.slice(0, filter.limit), total };
+    const conditions = [Prisma.sql`pl.partnership_id = ${partnershipId}`];
+    if (filter.ownerId !== undefined) conditions.push(Prisma.sql`m.action_id IN ${ownedActionIds(filter.ownerId)}`);
+    if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
+    if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
+    if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
+    // Most urgent first (the oldest due date), then dateless; an action's own list in step order.
+    const order = filter.actionId === undefined ? Prisma.sql`m.due_date ASC NULLS LAST, a.ref, m.position` : Prisma.sql`m.position`;
+    const { items, total } = await queryMilestones(this.sql, Prisma.join(conditions, " AND "), order, Math.min(filter.limit, MAX_LISTED));
+    return { items: filter.actionId === undefined ? items.sort(compareForAttention) : items, total };
   }
 
   async actionsOwnedBy(partnershipId: number, personId: number) {
-    const rows = await this.prisma.action.findMany({
-      where: {
-        plan: { partnershipId },
-        owners: { some: { OR: [{ personId }, { team: { members: { some: { personId } } } }] } },
-      },
-      include: actionInclude,
-      take: MAX_LISTED,
-    });
-    return rows.map(toAction).sort((a, b) => compareRefs(a.ref, b.ref));
+    const actions = await queryActions(
+      this.sql,
+      Prisma.sql`pl.partnership_id = ${partnershipId} AND a.id IN ${ownedActionIds(personId)}`,
+    );
+    return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
 
   async actionHistory(actionId: number, limit: number): Promise<AuditEntry[]> {
@@ -178,26 +171,22 @@ export class PrismaStore implements Store {
   }
 
   async once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    const key = { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } };
-    try {
-      return await this.prisma.$transaction(
-        async (tx) => {
-          const seen = await tx.commandReceipt.findUnique({ where: key });
-          if (seen) return seen.reply as unknown as Reply;
-          // Claimed first: a concurrent twin blocks on this row, then fails as a duplicate below.
-          await tx.commandReceipt.create({ data: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey, reply: {} } });
-          const result = await change(new PrismaChangeStore(tx, ctx));
-          await tx.commandReceipt.update({ where: key, data: { reply: result as unknown as Prisma.InputJsonValue } });
-          return result;
-        },
-        { timeout: 15_000, maxWait: 10_000 },
+    return this.sql.transaction(async (tx) => {
+      // Claims the key. A concurrent twin waits here for this transaction, then finds the key
+      // taken and returns the reply this one stored.
+      const key = [ctx.partnershipId, ctx.idempotencyKey];
+      const claimed = await tx.query(
+        `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{}'::jsonb)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        key,
       );
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-        const seen = await this.prisma.commandReceipt.findUnique({ where: key });
-        if (seen) return seen.reply as unknown as Reply;
+      if (claimed.length === 0) {
+        const [seen] = await tx.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
+        return seen!.reply;
       }
-      throw error;
-    }
+      const result = await change(new SqlChangeStore(tx, ctx));
+      await tx.query(`UPDATE command_receipt SET reply = $3::jsonb WHERE partnership_id = $1 AND idempotency_key = $2`, [...key, JSON.stringify(result)]);
+      return result;
+    });
   }
 }

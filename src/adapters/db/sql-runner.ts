@@ -1,11 +1,15 @@
-export interface SqlTransaction {
-  exec(text: string): Promise<void>;
+/** Raw SQL with positional parameters ($1, $2 …), the same on PGlite and PostgreSQL. */
+export interface Queryable {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
-export interface SqlRunner {
-  query<T>(text: string, params?: unknown[]): Promise<T[]>;
-  transaction(work: (tx: SqlTransaction) => Promise<void>): Promise<void>;
+export interface SqlTransaction extends Queryable {
+  exec(text: string): Promise<void>;
+}
+
+export interface SqlRunner extends Queryable {
+  /** Runs work in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** Serialises work across processes sharing the database (a session advisory lock). */
   withLock<T>(lockId: number, work: () => Promise<T>): Promise<T>;
 }

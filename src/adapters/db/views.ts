@@ -13,19 +13,33 @@ export const milestoneInclude = {
   action: { select: { ref: true } },
 } satisfies Prisma.MilestoneInclude;
 
+// Only owners' team members matter (for permission); contributors need names only.
+const contributorInclude = {
+  person: { select: { id: true, name: true } },
+  team: { select: { id: true, name: true } },
+} satisfies Prisma.ActionContributorInclude;
+
 export const actionInclude = {
   plan: { select: { key: true, title: true } },
   owners: { orderBy: { position: "asc" }, include: partyInclude },
-  contributors: { orderBy: { position: "asc" }, include: partyInclude },
-  priority: { include: { roles: { orderBy: { position: "asc" }, include: { person: { select: { id: true, name: true } } } } } },
-  milestones: { orderBy: { position: "asc" }, include: milestoneInclude },
+  contributors: { orderBy: { position: "asc" }, include: contributorInclude },
+  priority: {
+    select: {
+      id: true,
+      number: true,
+      title: true,
+      obsession: true,
+      roles: { orderBy: { position: "asc" }, select: { role: true, person: { select: { id: true, name: true } } } },
+    },
+  },
+  milestones: { orderBy: { position: "asc" }, include: { doneBy: { select: { id: true, name: true } } } },
 } satisfies Prisma.ActionInclude;
 
 export const personInclude = { memberships: { select: { teamId: true } } } satisfies Prisma.PersonInclude;
 
 type ActionRow = Prisma.ActionGetPayload<{ include: typeof actionInclude }>;
 type MilestoneRow = Prisma.MilestoneGetPayload<{ include: typeof milestoneInclude }>;
-type PartyRow = Prisma.ActionOwnerGetPayload<{ include: typeof partyInclude }>;
+type PartyRow = Prisma.ActionOwnerGetPayload<{ include: typeof partyInclude }> | Prisma.ActionContributorGetPayload<{ include: typeof contributorInclude }>;
 type PersonRow = Prisma.PersonGetPayload<{ include: typeof personInclude }>;
 
 export const isoDate = (value: Date | null): string | null => (value ? value.toISOString().slice(0, 10) : null);
@@ -43,12 +57,18 @@ export function toPerson(row: PersonRow): Person {
   };
 }
 
+type MilestoneScalars = Omit<MilestoneRow, "action">;
+
 export function toMilestone(row: MilestoneRow): MilestoneView {
+  return milestoneView(row, row.action.ref);
+}
+
+export function milestoneView(row: MilestoneScalars, actionRef: string): MilestoneView {
   return {
     id: row.id,
     ref: row.ref,
     actionId: row.actionId,
-    actionRef: row.action.ref,
+    actionRef,
     text: row.text,
     kind: row.kind,
     precision: row.duePrecision,
@@ -63,7 +83,10 @@ export function toMilestone(row: MilestoneRow): MilestoneView {
 
 function toParty(row: PartyRow): Party | null {
   if (row.person) return { kind: "person", person: row.person };
-  if (row.team) return { kind: "team", id: row.team.id, name: row.team.name, memberIds: row.team.members.map((m) => m.personId) };
+  if (row.team) {
+    const memberIds = "members" in row.team ? row.team.members.map((m) => m.personId) : [];
+    return { kind: "team", id: row.team.id, name: row.team.name, memberIds };
+  }
   return null;
 }
 
@@ -90,7 +113,7 @@ export function toAction(row: ActionRow): ActionView {
     owners: row.owners.map(toParty).filter((p): p is Party => p !== null),
     contributors: row.contributors.map(toParty).filter((p): p is Party => p !== null),
     priority,
-    milestones: row.milestones.map(toMilestone),
+    milestones: row.milestones.map((m) => milestoneView(m, row.ref)),
     sourceNote: row.sourceNote,
   };
 }

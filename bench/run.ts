@@ -1,0 +1,157 @@
+// npm run bench: Curve's speed and memory on a generated city-scale partnership, as JSON on stdout.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, cpus, totalmem } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { splitSchema } from "../src/adapters/db/open-database.ts";
+import { handleInvocation } from "../src/commands/dispatch.ts";
+import { readConfig } from "../src/bot/config.ts";
+import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
+import { generatePartnership } from "./generate.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
+const WARMUP = 50;
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+function percentiles(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { n: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]!) };
+}
+
+async function commandLatencies(rt: Runtime) {
+  const generated = await generatePartnership(rt.db.sql, `bench-${Date.now().toString(36)}`);
+  const people = await rt.db.prisma.person.findMany({ where: { partnershipId: generated.partnershipId }, select: { id: true, name: true } });
+  const idByName = new Map(people.map((p) => [p.name, p.id]));
+  const invoke = (personNumber: number, command: string, text: string) =>
+    handleInvocation(rt.deps, {
+      partnershipId: generated.partnershipId,
+      actor: { personId: idByName.get(`Person ${personNumber}`)! },
+      place: { platform: "shell", tenant: generated.slug, channel: "bench" },
+      command,
+      text,
+      idempotencyKey: randomUUID(),
+      now: new Date("2026-11-23T10:00:00Z"),
+    });
+  // Action GEN-k is owned by Person ((k - 1) % people) + 1.
+  const owner = (k: number) => ((k - 1) % generated.people) + 1;
+  const time = async (runs: number, once: (i: number) => Promise<{ tone: string }>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs + WARMUP; i++) {
+      const started = performance.now();
+      const reply = await once(i);
+      const elapsed = performance.now() - started;
+      if (reply.tone === "error") throw new Error(`bench command failed: ${JSON.stringify(reply)}`);
+      if (i >= WARMUP) samples.push(elapsed);
+    }
+    return percentiles(samples);
+  };
+  const done = await time(SAMPLES, (i) => invoke(owner(i + 1), "milestone", `done GEN-${i + 1}.1 evidence for step one`));
+  const listMine = await time(SAMPLES, (i) => invoke(((i * 37) % generated.people) + 1, "milestone", "list mine"));
+  return { data: { people: generated.people, actions: generated.actions, milestones: generated.milestones }, milestoneDone: done, milestoneListMine: listMine };
+}
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  firstPromptMs: number | null;
+}
+
+function runChild(command: string, args: string[], env: Record<string, string>, input: string, prompt?: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const { DATABASE_URL: _unused, ...inherited } = process.env;
+    const child = spawn(command, args, { cwd: ROOT, env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    let firstPromptMs: number | null = null;
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (prompt && firstPromptMs === null && stdout.includes(prompt)) {
+        firstPromptMs = performance.now() - started;
+        child.stdin.end(input);
+      }
+    });
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, firstPromptMs }));
+    if (!prompt) child.stdin.end(input);
+  });
+}
+
+const maxRss = (stderr: string): number => {
+  const match = /\{"maxRssBytes":(\d+)\}/.exec(stderr);
+  if (!match) throw new Error(`no RSS report in: ${stderr.slice(-500)}`);
+  return Number(match[1]);
+};
+
+/** Time from starting `curve shell` on a terminal to its first prompt (a real pseudo-terminal, via script(1)). */
+async function shellStartup(dataDir: string, runs = 5) {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const shellCommand = `${process.execPath} bin/curve.js shell --as 'Person 1'`;
+    const result = await runChild("script", ["-qfec", shellCommand, "/dev/null"], { DATA_DIR: dataDir }, "/exit\n", "curve> ");
+    if (result.firstPromptMs === null) throw new Error(`no prompt from curve shell: ${result.stdout.slice(-500)} ${result.stderr.slice(-500)}`);
+    samples.push(result.firstPromptMs);
+  }
+  const sorted = samples.sort((a, b) => a - b);
+  return { runs, medianMs: Math.round(sorted[Math.floor(runs / 2)]!), maxMs: Math.round(sorted[runs - 1]!), targetMs: 2500 };
+}
+
+async function memory(dataDir: string) {
+  const probe = path.join(ROOT, "bench/probes/report-rss.mjs");
+  const bare = await runChild(process.execPath, ["--import", probe, "bench/probes/pglite-only.mjs", dataDir], {}, "");
+  const session = "/milestone list mine\n/milestone done GEN-1.2 rss check\n/action show GEN-1\n/plan show\n";
+  const curve = await runChild(process.execPath, ["--import", probe, "bin/curve.js", "shell", "--as", "Person 1"], { DATA_DIR: dataDir }, session);
+  if (curve.code !== 0) throw new Error(`curve shell exited ${curve.code}: ${curve.stderr.slice(-500)}`);
+  const bareBytes = maxRss(bare.stderr);
+  const curveBytes = maxRss(curve.stderr);
+  const mb = (n: number) => Math.round(n / 1024 / 1024);
+  return { barePgliteMb: mb(bareBytes), curveShellMb: mb(curveBytes), ratio: Math.round((curveBytes / bareBytes) * 100) / 100, targetRatio: 1.25 };
+}
+
+async function pglite() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "curve-bench-"));
+  try {
+    progress(`PGlite in ${dataDir}: generating 10,000 actions, 40,000 milestones, 2,000 people`);
+    const rt = await openRuntime(readConfig({ DATA_DIR: dataDir, LOG_LEVEL: "error" }));
+    const latencies = await commandLatencies(rt).finally(() => rt.close());
+    progress("PGlite: shell start-up and memory");
+    return { ...latencies, targetsMs: { milestoneDoneP99: 10, milestoneListMineP99: 20 }, shellFirstPrompt: await shellStartup(dataDir), peakRss: await memory(dataDir) };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function postgresql() {
+  const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+  const schema = `curve_bench_${Date.now().toString(36)}`;
+  const url = new URL(splitSchema(base).url);
+  url.searchParams.set("schema", schema);
+  let rt: Runtime;
+  try {
+    rt = await openRuntime(readConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: "error" }));
+  } catch (error) {
+    return { skipped: `PostgreSQL not reachable at ${splitSchema(base).url.replace(/:[^:@/]*@/, ":****@")}: ${(error as Error).message}` };
+  }
+  try {
+    progress(`PostgreSQL schema ${schema}: generating`);
+    return await commandLatencies(rt);
+  } finally {
+    await rt.db.sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await rt.close();
+  }
+}
+
+const result = {
+  benchmark: "curve core",
+  machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  pglite: await pglite(),
+  postgresql: await postgresql(),
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,0 +1,120 @@
+import { Prisma } from "../../../generated/prisma/client.ts";
+import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
+import type { Due } from "../../domain/dates/due-phrase.ts";
+import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
+import type { SqlTransaction } from "./sql-runner.ts";
+import { lockMilestone, queryActions } from "./view-queries.ts";
+
+/**
+ * The writes, in raw SQL inside the invocation's transaction: each change and its audit
+ * event commit together or not at all. Rows are locked before they are read, so a
+ * concurrent change waits and "before" in the audit is what really was.
+ */
+export class SqlChangeStore implements ChangeStore {
+  constructor(
+    private readonly tx: SqlTransaction,
+    private readonly ctx: ChangeContext,
+  ) {}
+
+  private async audit(event: string, subject: { type: string; id: number; ref: string; actionId: number }, before: unknown, after: unknown) {
+    const { ctx } = this;
+    await this.tx.query(
+      `INSERT INTO audit_event (partnership_id, actor_id, event, subject_type, subject_id, subject_ref, action_id, before, after, origin, idempotency_key, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12)`,
+      [
+        ctx.partnershipId,
+        ctx.actor.id,
+        event,
+        subject.type,
+        subject.id,
+        subject.ref,
+        subject.actionId,
+        JSON.stringify(before),
+        JSON.stringify(after),
+        JSON.stringify({ platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel }),
+        ctx.idempotencyKey,
+        ctx.at,
+      ],
+    );
+  }
+
+  private async lock(id: number): Promise<MilestoneView> {
+    const current = await lockMilestone(this.tx, id);
+    if (!current) throw new Error(`milestone ${id} vanished`);
+    return current;
+  }
+
+  async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (current.doneAt) return { applied: false, reason: "already_done" };
+    const { at, actor } = this.ctx;
+    await this.tx.query(`UPDATE milestone SET done_at = $2, done_by_id = $3, evidence = $4, updated_at = now() WHERE id = $1`, [current.id, at, actor.id, evidence]);
+    await this.audit("milestone.done", subjectOf(current), { doneAt: null }, { doneAt: at.toISOString(), doneBy: actor.name, evidence });
+    return { applied: true, value: { ...current, doneAt: at, doneBy: { id: actor.id, name: actor.name }, evidence } };
+  }
+
+  async reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (!current.doneAt) return { applied: false, reason: "not_done" };
+    await this.tx.query(`UPDATE milestone SET done_at = NULL, done_by_id = NULL, evidence = NULL, updated_at = now() WHERE id = $1`, [current.id]);
+    await this.audit(
+      "milestone.reopened",
+      subjectOf(current),
+      { doneAt: current.doneAt.toISOString(), doneBy: current.doneBy?.name ?? null, evidence: current.evidence },
+      { doneAt: null },
+    );
+    return { applied: true, value: { ...current, doneAt: null, doneBy: null, evidence: null } };
+  }
+
+  async addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    const lines = current.evidence ? current.evidence.split("\n") : [];
+    if (lines.includes(evidence)) return { applied: false, reason: "unchanged" };
+    const combined = [...lines, evidence].join("\n");
+    await this.tx.query(`UPDATE milestone SET evidence = $2, updated_at = now() WHERE id = $1`, [current.id, combined]);
+    await this.audit("milestone.evidence", subjectOf(current), { evidence: current.evidence }, { evidence: combined });
+    return { applied: true, value: { ...current, evidence: combined } };
+  }
+
+  async setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (current.dueDate === due.due && current.precision === due.precision) return { applied: false, reason: "unchanged" };
+    await this.tx.query(
+      `UPDATE milestone SET due_precision = $2::due_precision, due_date = $3::date, due_start = $4::date, due_phrase = $5, updated_at = now() WHERE id = $1`,
+      [current.id, due.precision, due.due, due.start, due.phrase],
+    );
+    await this.audit(
+      "milestone.dated",
+      subjectOf(current),
+      { due: current.dueDate, precision: current.precision, phrase: current.duePhrase },
+      { due: due.due, precision: due.precision, phrase: due.phrase },
+    );
+    return { applied: true, value: { ...current, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
+  }
+
+  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
+    const [locked] = await this.tx.query<{ state: ActionState }>(`SELECT state::text AS state FROM action WHERE id = $1 FOR UPDATE`, [action.id]);
+    if (locked?.state === state && !note) return { applied: false, reason: "unchanged" };
+    if (note) await this.insertNote(action, note);
+    await this.tx.query(`UPDATE action SET state = $2::action_state, updated_at = now() WHERE id = $1`, [action.id, state]);
+    await this.audit("action.status", actionSubject(action), { state: locked?.state }, { state, note });
+    const [updated] = await queryActions(this.tx, Prisma.sql`a.id = ${action.id}`);
+    return { applied: true, value: updated! };
+  }
+
+  async addActionNote(action: ActionView, text: string): Promise<void> {
+    const noteId = await this.insertNote(action, text);
+    await this.audit("action.note", actionSubject(action), null, { noteId, text });
+  }
+
+  private async insertNote(action: ActionView, text: string): Promise<number> {
+    const [row] = await this.tx.query<{ id: number }>(
+      `INSERT INTO action_note (action_id, author_id, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [action.id, this.ctx.actor.id, text, this.ctx.at],
+    );
+    return row!.id;
+  }
+}
+
+const subjectOf = (m: MilestoneView) => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
+const actionSubject = (a: ActionView) => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });
