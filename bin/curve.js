@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Curve runs its TypeScript sources directly through tsx, so there is no build step to forget.
-import { register } from "tsx/esm/api";
+// The curve command. dist/curve.mjs is built from src/ by `npm install` (scripts/build.mjs).
+import { existsSync } from "node:fs";
 
-register();
-const { run } = await import("../src/bot/entry.ts");
+const bundle = new URL("../dist/curve.mjs", import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write("curve: dist/curve.mjs is missing. Run `npm install` (or `npm run build`) in the project first.\n");
+  process.exit(1);
+}
+const { run } = await import(bundle.href);
 await run(process.argv.slice(2));

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../adapters/project-files.ts";
 import { PartnershipDocumentSchema, PlanDocumentSchema, type PartnershipDocument, type PlanDocument } from "../domain/plan-document.ts";
 
-export const DEMO_DIR = fileURLToPath(new URL("../../demo/leeds", import.meta.url));
+export const DEMO_DIR = projectPath("demo", "leeds");
 
 /** The Leeds demo: the partnership and its plans, transcribed from the seed documents. */
 export function readDemo(dir = DEMO_DIR): { partnership: PartnershipDocument; plans: PlanDocument[] } {

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../project-files.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+export const MIGRATIONS_DIR = projectPath("prisma", "migrations");
 
 // Any fixed number works; it only has to be the same in every Curve process.
 const MIGRATION_LOCK_ID = 7_240_311;

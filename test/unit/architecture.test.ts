@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectPath } from "../../src/adapters/project-files.ts";
+
+/** The layers of src/, top to bottom; a file may import only from its own layer or lower ones. */
+const LAYERS = ["bot", "adapters", "commands", "domain"] as const;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : full.endsWith(".ts") ? [full] : [];
+  });
+}
+
+const SRC = projectPath("src");
+const files = sourceFiles(SRC).map((file) => ({
+  file: path.relative(SRC, file),
+  layer: path.relative(SRC, file).split(path.sep)[0] as (typeof LAYERS)[number],
+  imports: [...readFileSync(file, "utf8").matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!),
+  text: readFileSync(file, "utf8"),
+}));
+
+describe("the layering of src/", () => {
+  it("has files in every layer", () => {
+    for (const layer of LAYERS) expect(files.some((f) => f.layer === layer), layer).toBe(true);
+  });
+
+  it("imports point downwards only", () => {
+    const upward: string[] = [];
+    for (const f of files) {
+      for (const spec of f.imports.filter((s) => s.startsWith("."))) {
+        const target = path.relative(SRC, path.resolve(SRC, path.dirname(f.file), spec)).split(path.sep)[0];
+        if (!LAYERS.includes(target as never)) continue;
+        if (LAYERS.indexOf(target as never) < LAYERS.indexOf(f.layer)) upward.push(`${f.file} -> ${spec}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it("keeps the domain pure: no I/O, no platform or Prisma types, no clock reads", () => {
+    const forbidden = /^(node:(fs|http|https|net|child_process|crypto)|@prisma\/|@slack\/|botbuilder|@microsoft\/|pg$|@electric-sql\/)|generated\/prisma/;
+    const problems: string[] = [];
+    for (const f of files.filter((x) => x.layer === "domain")) {
+      for (const spec of f.imports) if (forbidden.test(spec)) problems.push(`${f.file} imports ${spec}`);
+      if (/Date\.now\(\)|new Date\(\)|process\.env/.test(f.text)) problems.push(`${f.file} reads the clock or the environment`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("reads the environment only in the configuration and at the process edge", () => {
+    const readers = files.filter((f) => /process\.env/.test(f.text)).map((f) => f.file);
+    expect(readers.sort()).toEqual(["bot/config.ts", "bot/entry.ts"]);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { addDays, daysBetween, localDate, shortDateTime } from "../../src/domain/dates/calendar.ts";
+import { CurveError } from "../../src/domain/errors.ts";
+import { compareForAttention, describeTiming, milestoneStatus } from "../../src/domain/milestone-status.ts";
+import type { ActionView, MilestoneView, Person } from "../../src/domain/model.ts";
+import { actionChangePermission } from "../../src/domain/permissions.ts";
+import { closestRefs, compareRefs, parseRef } from "../../src/domain/refs.ts";
+import { checkUserText } from "../../src/domain/user-text.ts";
+
+const person = (id: number, roles: Person["roles"] = [], teamIds: number[] = []): Person => ({
+  id, name: `Person ${id}`, email: null, roles, jobTitle: null, timeZone: "Europe/London", teamIds,
+});
+
+const milestone = (ref: string, dueDate: string | null, doneAt: Date | null = null): MilestoneView => ({
+  id: 1, ref, actionId: 1, actionRef: ref.split(".")[0]!, text: ref, kind: "milestone", precision: dueDate ? "month" : "tbc",
+  dueDate, dueStart: null, duePhrase: null, doneAt, doneBy: null, evidence: null,
+});
+
+const action: ActionView = {
+  id: 1, planKey: "p", planTitle: "Plan", ref: "ATT-4", section: null, title: "Engage with Police", targeting: null, state: "not_started",
+  ownerText: null, contributorText: null,
+  owners: [{ kind: "person", person: { id: 1, name: "Jancis Andrew" } }, { kind: "team", id: 9, name: "Cluster chairs", memberIds: [7] }],
+  contributors: [],
+  priority: { id: 3, number: 3, title: "Attendance", obsession: "School attendance", sponsors: [{ id: 2, name: "Tony Adlard" }], leads: [{ id: 3, name: "Simon Flowers" }] },
+  milestones: [], sourceNote: null,
+};
+
+describe("refs", () => {
+  it("normalises what people type", () => {
+    expect(parseRef("att-5.1")).toEqual({ action: "ATT-5", step: 1 });
+    expect(parseRef("ATT5")).toEqual({ action: "ATT-5" });
+    expect(parseRef("lac-4B")).toEqual({ action: "LAC-4b" });
+    expect(parseRef("cypp-2011-15:ATT-5.2")).toEqual({ plan: "cypp-2011-15", action: "ATT-5", step: 2 });
+    for (const bad of ["", "ATT", "5.1", "ATT-", "ATT-5.x", "<!channel>"]) expect(parseRef(bad), bad).toBeNull();
+  });
+
+  it("suggests near refs and sorts them as people read them", () => {
+    expect(closestRefs("ATX-5", ["ATT-5", "LAC-5", "NEET-10"])[0]).toBe("ATT-5");
+    expect(closestRefs("ZZZ-99", ["ATT-5", "LAC-5"])).toEqual([]);
+    expect(["ATT-10", "ATT-2", "LAC-4b", "LAC-4"].sort(compareRefs)).toEqual(["ATT-2", "ATT-10", "LAC-4", "LAC-4b"]);
+  });
+});
+
+describe("who may change an action", () => {
+  it("allows owners, members of an owning team, sponsors, leads, coordinators and admins", () => {
+    expect(actionChangePermission(person(1), action)).toMatchObject({ allowed: true, because: "owner" });
+    expect(actionChangePermission(person(7, [], [9]), action)).toMatchObject({ allowed: true, because: "owner" });
+    expect(actionChangePermission(person(2), action)).toMatchObject({ allowed: true, because: "sponsor" });
+    expect(actionChangePermission(person(3), action)).toMatchObject({ allowed: true, because: "lead" });
+    expect(actionChangePermission(person(8, ["coordinator"]), action)).toMatchObject({ allowed: true, because: "coordinator" });
+    expect(actionChangePermission(person(8, ["admin"]), action)).toMatchObject({ allowed: true, because: "admin" });
+  });
+
+  it("refuses anyone else and names who can", () => {
+    const refusal = actionChangePermission(person(8, ["board_member"]), action);
+    expect(refusal.allowed).toBe(false);
+    if (!refusal.allowed) {
+      expect(refusal.whoCan).toBe(
+        "ATT-4 can be changed by its owners (Jancis Andrew and members of Cluster chairs), the priority's CTB sponsor (Tony Adlard), its lead (Simon Flowers), a coordinator or an admin.",
+      );
+    }
+  });
+});
+
+describe("user text", () => {
+  it("accepts ordinary text, trimmed, with tabs as spaces", () => {
+    expect(checkUserText("  model agreed\tat cluster chairs  ")).toBe("model agreed at cluster chairs");
+    expect(checkUserText("x".repeat(3000))).toHaveLength(3000);
+  });
+
+  it("refuses text over 3,000 characters and control or bidi characters", () => {
+    const code = (input: string) => {
+      try {
+        checkUserText(input);
+        return "accepted";
+      } catch (error) {
+        return (error as CurveError).code;
+      }
+    };
+    expect(code("x".repeat(3001))).toBe("too_long");
+    expect(code("a\u0000b")).toBe("bad_text");
+    expect(code("line one\nline two")).toBe("bad_text");
+    expect(code("\u202Egnp.exe")).toBe("bad_text");
+  });
+});
+
+describe("milestone timing", () => {
+  it("classifies against the person's today", () => {
+    expect(milestoneStatus(milestone("A-1.1", "2011-09-30"), "2011-10-01")).toBe("overdue");
+    expect(milestoneStatus(milestone("A-1.1", "2011-09-30"), "2011-09-30")).toBe("due_today");
+    expect(milestoneStatus(milestone("A-1.1", "2011-09-30"), "2011-09-20")).toBe("due_soon");
+    expect(milestoneStatus(milestone("A-1.1", "2011-12-30"), "2011-09-20")).toBe("upcoming");
+    expect(milestoneStatus(milestone("A-1.1", null), "2011-09-20")).toBe("tbc");
+    expect(milestoneStatus(milestone("A-1.1", "2011-09-30", new Date()), "2012-01-01")).toBe("done");
+    expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2011-10-03")).toBe("overdue by 3 days (due 30 Sep 2011)");
+    expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2011-09-29")).toBe("due in 1 day (30 Sep 2011)");
+  });
+
+  it("puts the most overdue first and dateless ones last", () => {
+    const sorted = [milestone("B-2.1", null), milestone("B-10.1", "2011-05-31"), milestone("B-2.2", "2011-05-31"), milestone("C-1.1", "2011-03-31")].sort(compareForAttention);
+    expect(sorted.map((m) => m.ref)).toEqual(["C-1.1", "B-2.2", "B-10.1", "B-2.1"]);
+  });
+
+  it("uses the calendar date in the person's zone, across the clock change", () => {
+    expect(localDate(new Date("2011-03-31T23:30:00Z"), "Europe/London")).toBe("2011-04-01"); // BST
+    expect(localDate(new Date("2011-12-31T23:30:00Z"), "Europe/London")).toBe("2011-12-31"); // GMT
+    expect(shortDateTime(new Date("2011-10-30T00:30:00Z"), "Europe/London")).toBe("30 Oct 2011 01:30");
+    expect(shortDateTime(new Date("2011-10-30T01:30:00Z"), "Europe/London")).toBe("30 Oct 2011 01:30");
+    expect(addDays("2012-02-28", 1)).toBe("2012-02-29");
+    expect(daysBetween("2011-03-26", "2011-03-28")).toBe(2);
+  });
+});
