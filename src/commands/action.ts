@@ -51,7 +51,7 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref] = firstWord(args);
   if (!ref) throw new CurveError("usage", "Which action?", { hint: USAGE.show });
   const action = await resolveAction(ctx, ref, USAGE.show);
-  return reply("info", `${action.ref} · ${STATE_LABELS[action.state]}`, actionBlocks(ctx, action));
+  return reply("info", action.ref, actionBlocks(ctx, action));
 }
 
 const STATE_WORDS = ACTION_STATES.filter((s) => s !== "not_started").map((s) => s.replace("_", "-"));

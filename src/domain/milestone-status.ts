@@ -15,14 +15,22 @@ export function milestoneStatus(milestone: Pick<MilestoneView, "doneAt" | "dueDa
   return days <= DUE_SOON_DAYS ? "due_soon" : "upcoming";
 }
 
-/** "overdue by 3 days", "due today", "due in 5 days (30 Sep 2011)", "date to be agreed". */
+/**
+ * "overdue by 3 days (due 30 Sep 2011)", "overdue by 6 weeks (due …)", "overdue since 30 Sep 2011",
+ * "due today", "due in 5 days (30 Sep 2011)", "date to be agreed".
+ */
 export function describeTiming(milestone: Pick<MilestoneView, "doneAt" | "dueDate">, today: string): string {
   const status = milestoneStatus(milestone, today);
   if (status === "tbc") return "date to be agreed";
   const due = milestone.dueDate!;
   const days = daysBetween(today, due);
   if (status === "done") return "done";
-  if (status === "overdue") return `overdue by ${plural(-days, "day")} (due ${shortDate(due)})`;
+  if (status === "overdue") {
+    // Counting thousands of days helps no one: past two months, say since when.
+    if (-days <= 14) return `overdue by ${plural(-days, "day")} (due ${shortDate(due)})`;
+    if (-days <= 60) return `overdue by ${plural(Math.floor(-days / 7), "week")} (due ${shortDate(due)})`;
+    return `overdue since ${shortDate(due)}`;
+  }
   if (status === "due_today") return "due today";
   return `due in ${plural(days, "day")} (${shortDate(due)})`;
 }

@@ -51,7 +51,7 @@ describe.each(kindsUnderTest())("curve on %s, end to end", (kind) => {
     expect(refused.code).toBe(0);
     expect(refused.stdout).toContain("✗ You can't change ATT-5.");
     expect(refused.stdout).toContain("ATT-5.1 · Dissemination in September 2011");
-    expect(refused.stdout).toMatch(/overdue by [\d,]+ days/);
+    expect(refused.stdout).toContain("overdue since 30 Sep 2011");
     expect(refused.stdout).not.toMatch(/at .*\.ts:\d+/);
 
     const done = await curve(

@@ -94,6 +94,8 @@ describe("milestone timing", () => {
     expect(milestoneStatus(milestone("A-1.1", "2011-09-30", new Date()), "2012-01-01")).toBe("done");
     expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2011-10-03")).toBe("overdue by 3 days (due 30 Sep 2011)");
     expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2011-09-29")).toBe("due in 1 day (30 Sep 2011)");
+    expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2011-10-30")).toBe("overdue by 4 weeks (due 30 Sep 2011)");
+    expect(describeTiming(milestone("A-1.1", "2011-09-30"), "2026-11-23")).toBe("overdue since 30 Sep 2011");
   });
 
   it("puts the most overdue first and dateless ones last", () => {
