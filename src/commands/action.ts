@@ -7,7 +7,7 @@ import { context, fields, list, reply, text, type Block, type Field, type Reply 
 import { firstWord, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { STATE_LABELS, milestoneItem, ownersLine, partyName } from "./format.ts";
-import { requireChangePermission } from "./milestone.ts";
+import { announce, requireChangePermission } from "./milestone.ts";
 import { resolveAction } from "./resolve.ts";
 
 const USAGE = {
@@ -84,7 +84,11 @@ async function status(ctx: CommandContext, args: string): Promise<Reply> {
     if (parsed.state === "done" && open.length) {
       blocks.push(context(`${plural(open.length, "milestone")} still open: ${open.map((m) => m.ref).join(", ")}.`));
     }
-    return reply("success", `${action.ref} is now ${STATE_LABELS[parsed.state]}`, blocks);
+    return announce(
+      reply("success", `${action.ref} is now ${STATE_LABELS[parsed.state]}`, blocks),
+      action,
+      `${ctx.actor.name} set ${action.ref} ${STATE_LABELS[parsed.state]}${parsed.note ? `: ${parsed.note}` : ""}`,
+    );
   });
 }
 

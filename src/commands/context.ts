@@ -21,6 +21,8 @@ export interface CommandContext {
   now: Date;
   /** The asker's calendar date, in their time zone. */
   today: string;
+  /** Whether a form can be shown instead of acting at once. */
+  canShowForms: boolean;
   /** Applies a change once per invocation; a retry gets the first reply back. */
   change(work: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
 }

@@ -27,6 +27,36 @@ export async function whoami(ctx: CommandContext): Promise<Reply> {
   return reply("info", ctx.actor.jobTitle ? `${ctx.actor.name}, ${ctx.actor.jobTitle}` : ctx.actor.name, blocks);
 }
 
+// Slack sends "<@U0123|sue>" for a mention; Teams adapters rewrite theirs to the same form.
+const MENTION = /^<@([A-Za-z0-9:._-]+)(?:\|[^>]*)?>$/;
+
+export async function link(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = "/curve link @user <person's name>";
+  const [mention, name] = firstWord(args);
+  const user = MENTION.exec(mention)?.[1];
+  if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
+  if (!ctx.actor.roles.includes("coordinator") && !ctx.actor.roles.includes("admin")) {
+    throw new CurveError("not_permitted", "Only a coordinator or an admin can link accounts.");
+  }
+  if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
+  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
+  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
+  if (matches.length !== 1) {
+    throw new CurveError(
+      matches.length ? "ambiguous_ref" : "unknown_person",
+      matches.length ? `"${name}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${name}" is in the partnership.`,
+      { hint: usage },
+    );
+  }
+  const person = matches[0]!;
+  const identity = { platform: ctx.origin.platform, tenant: ctx.origin.tenant, userId: user };
+  return ctx.change(async (tx) => {
+    const changed = await tx.linkIdentity(person, identity);
+    if (!changed) return reply("info", `That account is already linked to ${person.name}`, [text("Nothing changed.")]);
+    return reply("success", `Linked to ${person.name}`, [text(`Curve will now know that account as ${person.name}${person.email ? ` (${person.email})` : ""}.`)]);
+  });
+}
+
 /** /help and /help <command>: built from the table itself, so it can never drift from it. */
 export function helpFamily(families: () => CommandFamily[]): CommandFamily {
   const run = async (_ctx: CommandContext, args: string): Promise<Reply> => {

@@ -50,6 +50,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     origin: invocation.place,
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
+    canShowForms: invocation.capabilities?.forms ?? false,
     change: (work) =>
       deps.store.once(
         { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },

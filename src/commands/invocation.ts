@@ -20,6 +20,8 @@ export const InvocationSchema = z.object({
   text: z.string(),
   idempotencyKey: z.string().min(1).max(200),
   now: z.date(),
+  /** What the platform can show; the shell has no forms, Slack and Teams do. */
+  capabilities: z.object({ forms: z.boolean() }).optional(),
 });
 
 export type Invocation = z.infer<typeof InvocationSchema>;

@@ -31,6 +31,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   if (!ref) throw new CurveError("usage", "Which milestone is done?", { hint: USAGE.done });
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.done, "open");
   requireChangePermission(ctx, action);
+  if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone);
   return ctx.change(async (tx) => {
     const outcome = await tx.markMilestoneDone(milestone, evidence || null);
     if (!outcome.applied) return alreadyDone(ctx, milestone);
@@ -49,8 +50,38 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
     ]);
     if (!evidence) result.blocks.push(context(`Add evidence of what was done: /milestone evidence ${milestone.ref} <text or link>`));
     result.blocks.push({ type: "buttons", buttons: milestoneButtons(outcome.value) });
-    return result;
+    return announce(result, action, `${ctx.actor.name} marked ${milestone.ref} done: ${milestone.text}${evidence ? ` (evidence: ${evidence})` : ""}`);
   });
+}
+
+/** Asks for evidence before marking done, where the platform can show a form. */
+function evidenceForm(milestone: MilestoneView): Reply {
+  return {
+    ...reply("info", `Mark ${milestone.ref} done`, [text(milestone.text)]),
+    form: {
+      id: "milestone.done",
+      title: "Mark milestone done",
+      submitLabel: "Mark done",
+      intro: `${milestone.ref} · ${milestone.text}`,
+      fields: [
+        {
+          id: "evidence",
+          label: "Evidence",
+          hint: "A sentence or a link showing it is done. CTB sponsors see it in their digest.",
+          multiline: true,
+          maxLength: 3000,
+        },
+      ],
+      command: "milestone",
+      textPrefix: `done ${milestone.ref}`,
+    },
+  };
+}
+
+/** Adds a short post for the priority's channel, when it has one. */
+export function announce(result: Reply, action: ActionView, message: string): Reply {
+  const channel = action.priority?.channel;
+  return channel ? { ...result, announcements: [...(result.announcements ?? []), { channel, text: message }] } : result;
 }
 
 function alreadyDone(ctx: CommandContext, m: MilestoneView): Reply {

@@ -4,9 +4,14 @@ import { list, reply, context, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { STATE_LABELS, describeDate } from "./format.ts";
+import { resolveAction } from "./resolve.ts";
 import type { PrioritySummary } from "./store.ts";
 
-const USAGE = { show: "/plan show [plan]   e.g. /plan show cypp-2011-15", priorities: "/plan priorities [plan]" };
+const USAGE = {
+  show: "/plan show [plan]   e.g. /plan show cypp-2011-15",
+  priorities: "/plan priorities [plan]",
+  channel: "/plan channel <action ref> here|off   e.g. /plan channel ATT-1 here",
+};
 
 async function show(ctx: CommandContext, args: string): Promise<Reply> {
   const [key] = firstWord(args.toLowerCase());
@@ -70,6 +75,30 @@ async function priorities(ctx: CommandContext, args: string): Promise<Reply> {
   ]);
 }
 
+/** Sets where progress on an action's priority is announced: this channel, or nowhere. */
+async function channel(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref, where] = firstWord(args);
+  const choice = where.toLowerCase();
+  if (!ref || (choice !== "here" && choice !== "off")) throw new CurveError("usage", "Say which priority (by one of its actions) and here or off.", { hint: USAGE.channel });
+  if (ctx.origin.platform === "shell") throw new CurveError("usage", "Run this in the Slack or Teams channel that should hear about progress.");
+  const action = await resolveAction(ctx, ref, USAGE.channel);
+  const priority = action.priority;
+  if (!priority) throw new CurveError("unknown_ref", `${action.ref} is not under a priority.`);
+  const mayChange =
+    [...priority.sponsors, ...priority.leads].some((p) => p.id === ctx.actor.id) ||
+    ctx.actor.roles.includes("coordinator") ||
+    ctx.actor.roles.includes("admin");
+  if (!mayChange) throw new CurveError("not_permitted", `Only the priority's CTB sponsors, its leads or a coordinator can choose its channel.`);
+  const target = choice === "here" ? `${ctx.origin.platform}:${ctx.origin.tenant}:${ctx.origin.channel}` : null;
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setPriorityChannel(priority, target);
+    if (!outcome.applied) return reply("info", "Nothing changed", [text(target ? "Progress is already announced here." : "Progress was not being announced.")]);
+    return reply("success", target ? "Progress will be announced here" : "Progress will no longer be announced", [
+      text(`${priority.number ? `${priority.number}. ` : ""}${priority.title}`),
+    ]);
+  });
+}
+
 export const planCommands: CommandFamily = {
   name: "plan",
   summary: "The partnership's plans, priorities, sponsors and leads.",
@@ -77,5 +106,6 @@ export const planCommands: CommandFamily = {
   subcommands: [
     { name: "show", usage: USAGE.show, summary: "The plans, or one plan's priorities.", run: show },
     { name: "priorities", usage: USAGE.priorities, summary: "Priorities with their CTB sponsors, leads and obsessions.", run: priorities },
+    { name: "channel", usage: USAGE.channel, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
   ],
 };

@@ -1,4 +1,4 @@
-import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonSummary } from "../domain/model.ts";
+import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
 
@@ -63,6 +63,17 @@ export interface Store {
   findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }): Promise<Person | null>;
   /** People whose name contains the text, for choosing who you are in the shell. */
   searchPeople(partnershipId: number, text: string, limit: number): Promise<Person[]>;
+  findPersonByEmail(partnershipId: number, email: string): Promise<Person | null>;
+  /** The partnership a Slack workspace or Microsoft 365 tenant belongs to. */
+  partnershipForTenant(platform: PlatformName, tenant: string): Promise<number | null>;
+  /** Every partnership's id and slug; a lone partnership adopts the first workspace it meets. */
+  partnerships(): Promise<{ id: number; slug: string; name: string }[]>;
+  bindTenant(platform: PlatformName, tenant: string, partnershipId: number): Promise<void>;
+  /** Keeps what a platform needs to message the person later (a Teams conversation reference). */
+  rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void>;
+  conversationOf(personId: number, platform: PlatformName): Promise<{ identity: PlatformIdentity; conversation: unknown } | null>;
+  /** People on a platform who should see a change to an action: its owners, sponsors and leads. */
+  identitiesConcernedWith(actionId: number, platform: PlatformName): Promise<(PlatformIdentity & { personId: number })[]>;
   findPeopleByName(partnershipId: number, name: string): Promise<Person[]>;
   standing(partnershipId: number, personId: number): Promise<PersonStanding>;
   findActionsByRef(partnershipId: number, ref: string, planKey?: string): Promise<ActionView[]>;
@@ -77,6 +88,12 @@ export interface Store {
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
 }
 
+export interface PlatformIdentity {
+  platform: PlatformName;
+  tenant: string;
+  userId: string;
+}
+
 /** Changes bound to one ChangeContext and one transaction. */
 export interface ChangeStore {
   markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>>;
@@ -85,4 +102,7 @@ export interface ChangeStore {
   setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>>;
   setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>>;
   addActionNote(action: ActionView, text: string): Promise<void>;
+  /** Links a platform user to a person; returns false when that user was already linked to them. */
+  linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;
+  setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;
 }

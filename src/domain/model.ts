@@ -45,6 +45,8 @@ export interface PriorityView {
   number: number | null;
   title: string;
   obsession: string | null;
+  /** Where progress on this priority is announced: "<platform>:<tenant>:<channel>". */
+  channel: string | null;
   sponsors: PersonSummary[];
   leads: PersonSummary[];
 }

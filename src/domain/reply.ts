@@ -32,6 +32,34 @@ export type Block =
   | { type: "image"; url: string; alt: string }
   | { type: "context"; text: string };
 
+/** A form the platform should show (Slack modal, Teams card inputs) before anything changes. */
+export interface FormField {
+  id: string;
+  label: string;
+  hint?: string;
+  multiline?: boolean;
+  maxLength?: number;
+}
+
+export interface FormRequest {
+  /** Stable id, e.g. "milestone.done". */
+  id: string;
+  title: string;
+  submitLabel: string;
+  intro?: string;
+  fields: FormField[];
+  /** A submission runs this command with the field values appended to `textPrefix`, in order. */
+  command: string;
+  textPrefix: string;
+}
+
+/** A short post for a channel other than the one asked in, e.g. a priority's channel. */
+export interface Announcement {
+  /** "<platform>:<tenant>:<channel id>" */
+  channel: string;
+  text: string;
+}
+
 export interface Reply {
   tone: Tone;
   heading?: string;
@@ -40,6 +68,8 @@ export interface Reply {
   visibility: "ephemeral" | "in_channel";
   /** Error code, when the reply reports a failure. */
   code?: string;
+  form?: FormRequest;
+  announcements?: Announcement[];
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

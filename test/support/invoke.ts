@@ -21,12 +21,18 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     const person = await db.prisma.person.findFirstOrThrow({ where: { partnershipId, name } });
     return person.id;
   }
-  async function run(as: string, line: string, key: string = randomUUID()): Promise<Reply & { rendered: string }> {
+  async function run(
+    as: string,
+    line: string,
+    key: string = randomUUID(),
+    on: { platform: "shell" | "slack" | "teams"; forms?: boolean } = { platform: "shell" },
+  ): Promise<Reply & { rendered: string }> {
     const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
     const reply = await handleInvocation(deps, {
       partnershipId,
       actor: { personId: await personId(as) },
-      place: { platform: "shell", tenant: "test", channel: "test" },
+      place: { platform: on.platform, tenant: "T-TEST", channel: "C-TEST" },
+      capabilities: { forms: on.forms ?? false },
       command,
       text: rest.join(" "),
       idempotencyKey: key,

@@ -21,7 +21,7 @@ const action: ActionView = {
   ownerText: null, contributorText: null,
   owners: [{ kind: "person", person: { id: 1, name: "Jancis Andrew" } }, { kind: "team", id: 9, name: "Cluster chairs", memberIds: [7] }],
   contributors: [],
-  priority: { id: 3, number: 3, title: "Attendance", obsession: "School attendance", sponsors: [{ id: 2, name: "Tony Adlard" }], leads: [{ id: 3, name: "Simon Flowers" }] },
+  priority: { id: 3, number: 3, title: "Attendance", obsession: "School attendance", channel: null, sponsors: [{ id: 2, name: "Tony Adlard" }], leads: [{ id: 3, name: "Simon Flowers" }] },
   milestones: [], sourceNote: null,
 };
 

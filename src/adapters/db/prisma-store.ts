@@ -1,6 +1,6 @@
 import { Prisma, type Platform, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PrioritySummary, Store } from "../../commands/store.ts";
-import type { ActionState, AuditEntry, Person } from "../../domain/model.ts";
+import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store } from "../../commands/store.ts";
+import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
@@ -40,6 +40,58 @@ export class PrismaStore implements Store {
       take: limit,
     });
     return rows.map(toPerson);
+  }
+
+  async findPersonByEmail(partnershipId: number, email: string): Promise<Person | null> {
+    const row = await this.prisma.person.findFirst({
+      where: { partnershipId, email: { equals: email.trim(), mode: "insensitive" } },
+      include: personInclude,
+    });
+    return row && toPerson(row);
+  }
+
+  async partnershipForTenant(platform: PlatformName, tenant: string): Promise<number | null> {
+    const row = await this.prisma.platformTenant.findUnique({ where: { platform_tenant: { platform, tenant } } });
+    return row?.partnershipId ?? null;
+  }
+
+  async partnerships() {
+    return this.prisma.partnership.findMany({ select: { id: true, slug: true, name: true }, orderBy: { id: "asc" } });
+  }
+
+  async bindTenant(platform: PlatformName, tenant: string, partnershipId: number): Promise<void> {
+    await this.prisma.platformTenant.upsert({
+      where: { platform_tenant: { platform, tenant } },
+      create: { platform, tenant, partnershipId },
+      update: {},
+    });
+  }
+
+  async rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void> {
+    await this.prisma.platformIdentity.updateMany({
+      where: { platform: identity.platform, tenant: identity.tenant, userId: identity.userId },
+      data: { conversation: conversation as Prisma.InputJsonValue },
+    });
+  }
+
+  async conversationOf(personId: number, platform: PlatformName) {
+    const row = await this.prisma.platformIdentity.findFirst({
+      where: { personId, platform, NOT: { conversation: { equals: Prisma.AnyNull } } },
+      orderBy: { createdAt: "desc" },
+    });
+    return row && { identity: { platform: row.platform, tenant: row.tenant, userId: row.userId }, conversation: row.conversation };
+  }
+
+  async identitiesConcernedWith(actionId: number, platform: PlatformName) {
+    return this.sql.query<PlatformIdentity & { personId: number }>(
+      `SELECT DISTINCT pi.platform::text AS platform, pi.tenant, pi.user_id AS "userId", pi.person_id AS "personId"
+       FROM platform_identity pi
+       WHERE pi.platform = $2::platform AND pi.person_id IN (
+         SELECT ao.person_id FROM action_owner ao WHERE ao.action_id = $1 AND ao.person_id IS NOT NULL
+         UNION SELECT tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = $1
+         UNION SELECT r.person_id FROM priority_role r JOIN action a ON a.priority_id = r.priority_id WHERE a.id = $1)`,
+      [actionId, platform],
+    );
   }
 
   async findPeopleByName(partnershipId: number, name: string): Promise<Person[]> {

@@ -1,7 +1,7 @@
 import { Prisma } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
+import type { ChangeContext, ChangeOutcome, ChangeStore, PlatformIdentity } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
-import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
+import type { ActionState, ActionView, MilestoneView, Person, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
 
@@ -16,7 +16,7 @@ export class SqlChangeStore implements ChangeStore {
     private readonly ctx: ChangeContext,
   ) {}
 
-  private async audit(event: string, subject: { type: string; id: number; ref: string; actionId: number }, before: unknown, after: unknown) {
+  private async audit(event: string, subject: { type: string; id: number; ref: string; actionId: number | null }, before: unknown, after: unknown) {
     const { ctx } = this;
     await this.tx.query(
       `INSERT INTO audit_event (partnership_id, actor_id, event, subject_type, subject_id, subject_ref, action_id, before, after, origin, idempotency_key, at)
@@ -105,6 +105,34 @@ export class SqlChangeStore implements ChangeStore {
   async addActionNote(action: ActionView, text: string): Promise<void> {
     const noteId = await this.insertNote(action, text);
     await this.audit("action.note", actionSubject(action), null, { noteId, text });
+  }
+
+  async linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean> {
+    const [existing] = await this.tx.query<{ person_id: number }>(
+      `SELECT person_id FROM platform_identity WHERE platform = $1::platform AND tenant = $2 AND user_id = $3 FOR UPDATE`,
+      [identity.platform, identity.tenant, identity.userId],
+    );
+    if (existing?.person_id === person.id) return false;
+    await this.tx.query(
+      `INSERT INTO platform_identity (person_id, platform, tenant, user_id) VALUES ($1, $2::platform, $3, $4)
+       ON CONFLICT (platform, tenant, user_id) DO UPDATE SET person_id = EXCLUDED.person_id, conversation = NULL`,
+      [person.id, identity.platform, identity.tenant, identity.userId],
+    );
+    await this.audit(
+      "identity.linked",
+      { type: "person", id: person.id, ref: person.name, actionId: null },
+      existing ? { personId: existing.person_id } : null,
+      { ...identity, personId: person.id },
+    );
+    return true;
+  }
+
+  async setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>> {
+    const [locked] = await this.tx.query<{ channel: string | null }>(`SELECT channel FROM priority WHERE id = $1 FOR UPDATE`, [priority.id]);
+    if ((locked?.channel ?? null) === channel) return { applied: false, reason: "unchanged" };
+    await this.tx.query(`UPDATE priority SET channel = $2 WHERE id = $1`, [priority.id, channel]);
+    await this.audit("priority.channel", { type: "priority", id: priority.id, ref: priority.title, actionId: null }, { channel: locked?.channel ?? null }, { channel });
+    return { applied: true, value: { ...priority, channel } };
   }
 
   private async insertNote(action: ActionView, text: string): Promise<number> {

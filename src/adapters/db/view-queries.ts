@@ -114,6 +114,7 @@ interface ActionRow {
   priority_number: number | null;
   priority_title: string | null;
   obsession: string | null;
+  priority_channel: string | null;
   owners: PartyJson[];
   contributors: PartyJson[];
   roles: { role: "sponsor" | "lead"; id: number; name: string }[];
@@ -125,7 +126,7 @@ export async function queryActions(db: Queryable, where: Prisma.Sql): Promise<Ac
   const rows = await run<ActionRow>(db, Prisma.sql`
     SELECT a.id, a.ref, pl.key AS plan_key, pl.title AS plan_title, a.section, a.title, a.targeting, a.state::text AS state,
       a.owner_text, a.contributor_text, a.source_note,
-      pr.id AS priority_id, pr.number AS priority_number, pr.title AS priority_title, pr.obsession,
+      pr.id AS priority_id, pr.number AS priority_number, pr.title AS priority_title, pr.obsession, pr.channel AS priority_channel,
       (SELECT coalesce(json_agg(json_build_object('personId', o.person_id, 'personName', ope.name, 'teamId', o.team_id, 'teamName', t.name,
           'members', (SELECT coalesce(json_agg(tm.person_id), '[]') FROM team_member tm WHERE tm.team_id = o.team_id)) ORDER BY o.position), '[]')
        FROM action_owner o LEFT JOIN person ope ON ope.id = o.person_id LEFT JOIN team t ON t.id = o.team_id WHERE o.action_id = a.id) AS owners,
@@ -167,7 +168,15 @@ function actionFromRow(row: ActionRow): ActionView {
     priority:
       row.priority_id === null
         ? null
-        : { id: row.priority_id, number: row.priority_number, title: row.priority_title ?? "", obsession: row.obsession, sponsors: people("sponsor"), leads: people("lead") },
+        : {
+            id: row.priority_id,
+            number: row.priority_number,
+            title: row.priority_title ?? "",
+            obsession: row.obsession,
+            channel: row.priority_channel,
+            sponsors: people("sponsor"),
+            leads: people("lead"),
+          },
     milestones: row.milestones.map((m) => milestoneFromRow({ ...m, action_ref: row.ref })),
     sourceNote: row.source_note,
   };
