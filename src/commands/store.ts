@@ -84,6 +84,13 @@ export interface Store {
   planSummaries(partnershipId: number): Promise<PlanSummary[]>;
   prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]>;
 
+  /**
+   * True the first time a platform delivery (event id, activity id) is seen, false for a
+   * duplicate, on any instance: for inbound traffic that changes nothing but must not be
+   * answered twice.
+   */
+  firstSighting(partnershipId: number, key: string): Promise<boolean>;
+
   /** Runs a change exactly once per idempotency key; a repeat returns the stored reply. */
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
 }

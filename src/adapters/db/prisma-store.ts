@@ -222,6 +222,15 @@ export class PrismaStore implements Store {
     });
   }
 
+  async firstSighting(partnershipId: number, key: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{"seen":true}'::jsonb)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [partnershipId, `seen:${key}`],
+    );
+    return rows.length === 1;
+  }
+
   async once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
     return this.sql.transaction(async (tx) => {
       // Claims the key. A concurrent twin waits here for this transaction, then finds the key

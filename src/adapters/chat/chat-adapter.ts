@@ -1,0 +1,20 @@
+import type { Express } from "express";
+import type { CommandDeps, Logger } from "../../commands/context.ts";
+import type { Reply } from "../../domain/reply.ts";
+
+/** What `curve serve` needs from each chat platform's adapter. */
+export interface ChatAdapter {
+  platform: "slack" | "teams";
+  /** Adds the adapter's routes to the shared HTTP server. */
+  mount(app: Express): void;
+  /** Sends a reply to a person outside any conversation they started (nudges, digests). */
+  sendToPerson?(personId: number, reply: Reply): Promise<{ messageRef: string }>;
+  close(): Promise<void>;
+}
+
+export interface AdapterEnvironment {
+  deps: CommandDeps;
+  log: Logger;
+  /** Injected so tests and benchmarks control time; the server passes the real clock. */
+  clock: () => Date;
+}
