@@ -13,10 +13,13 @@ const USAGE = `Usage: curve <command>
   migrate               apply pending database migrations
   seed --demo           load the Leeds demo plans (loading twice changes nothing)
   status [--json]       database, migrations and counts
+  serve                 the HTTP server for Slack and Teams, with /healthz and /readyz
+  manifest slack --url https://your.host
+                        print the Slack app manifest with your address filled in
 
 Configuration comes from the environment; see README.md.`;
 
-const LATER = new Set(["serve", "manifest", "nudge", "digest", "import"]);
+const LATER = new Set(["nudge", "digest", "import"]);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,8 +31,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`curve ${command} is not part of this release yet. ${USAGE.split("\n")[0]}\n`);
     return 2;
   }
+  if (command === "manifest") return manifest(rest);
   const config = readConfig();
   switch (command) {
+    case "serve":
+      return serve(config);
     case "migrate":
       return withRuntime(config, { migrate: true }, async (rt) => {
         const report = rt.migration!;
@@ -97,6 +103,35 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`curve has no "${command.slice(0, 40)}" command.\n${USAGE}\n`);
       return 2;
   }
+}
+
+async function manifest(args: string[]): Promise<number> {
+  const [platform, ...rest] = args;
+  if (platform === "slack") {
+    const { values } = parseArgs({ args: rest, options: { url: { type: "string" } } });
+    if (!values.url) {
+      process.stderr.write("Usage: curve manifest slack --url https://your.host\n");
+      return 2;
+    }
+    const { slackManifest } = await import("../adapters/slack/manifest.ts");
+    process.stdout.write(slackManifest(values.url));
+    return 0;
+  }
+  process.stderr.write("Usage: curve manifest slack --url https://your.host\n");
+  return 2;
+}
+
+/** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
+async function serve(config: Config): Promise<number> {
+  const { startServer } = await import("./serve.ts");
+  const server = await startServer(config);
+  process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await server.close();
+  return 0;
 }
 
 async function seedDemo(rt: Runtime) {

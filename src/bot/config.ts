@@ -17,7 +17,8 @@ const timeZone = z.string().refine(
 );
 
 const EnvSchema = z.object({
-  PORT: optional(z.coerce.number().int().min(1).max(65535)).transform((v) => v ?? 3000),
+  // 0 asks the system for any free port (tests, benchmarks).
+  PORT: optional(z.coerce.number().int().min(0).max(65535)).transform((v) => v ?? 3000),
   DATABASE_URL: optional(
     z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a PostgreSQL URL, e.g. postgresql://curve:secret@db.internal:5432/curve"),
   ),

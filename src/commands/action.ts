@@ -89,7 +89,7 @@ async function status(ctx: CommandContext, args: string): Promise<Reply> {
       action,
       `${ctx.actor.name} set ${action.ref} ${STATE_LABELS[parsed.state]}${parsed.note ? `: ${parsed.note}` : ""}`,
     );
-  });
+  }, action);
 }
 
 async function note(ctx: CommandContext, args: string): Promise<Reply> {
@@ -100,7 +100,7 @@ async function note(ctx: CommandContext, args: string): Promise<Reply> {
   return ctx.change(async (tx) => {
     await tx.addActionNote(action, body);
     return reply("success", `Note added to ${action.ref}`, [text(body)]);
-  });
+  }, action);
 }
 
 async function mine(ctx: CommandContext): Promise<Reply> {
@@ -161,8 +161,8 @@ export const actionCommands: CommandFamily = {
   defaultSubcommand: "mine",
   subcommands: [
     { name: "show", usage: USAGE.show, summary: "An action with its owners, priority and milestones.", run: show },
-    { name: "status", usage: USAGE.status, summary: "Set an action's state, with an optional note.", run: status },
-    { name: "note", usage: USAGE.note, summary: "Add a note to an action.", run: note },
+    { name: "status", usage: USAGE.status, changes: true, summary: "Set an action's state, with an optional note.", run: status },
+    { name: "note", usage: USAGE.note, changes: true, summary: "Add a note to an action.", run: note },
     { name: "mine", usage: USAGE.mine, summary: "The actions you own.", run: (ctx) => mine(ctx) },
     { name: "history", usage: USAGE.history, summary: "Every recorded change to an action.", run: history },
   ],

@@ -15,7 +15,7 @@ const curveFamily: CommandFamily = {
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
     { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
-    { name: "link", usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
+    { name: "link", changes: true, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
   ],
 };
 
@@ -24,3 +24,13 @@ families.push(milestoneCommands, actionCommands, planCommands, curveFamily, whoa
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 
 export const findFamily = (name: string): CommandFamily | undefined => families.find((f) => f.name === name);
+
+/** Whether a command line only reads, so an adapter may run it again (to page or refresh a message). */
+export function isQuery(command: string, text: string): boolean {
+  const family = findFamily(command.replace(/^\//, "").toLowerCase());
+  if (!family) return false;
+  if (family.direct) return true;
+  const word = text.trim().split(/\s+/)[0]?.toLowerCase() || family.defaultSubcommand;
+  const subcommand = family.subcommands.find((s) => s.name === word);
+  return subcommand !== undefined && subcommand.changes !== true;
+}

@@ -23,14 +23,19 @@ export interface CommandContext {
   today: string;
   /** Whether a form can be shown instead of acting at once. */
   canShowForms: boolean;
-  /** Applies a change once per invocation; a retry gets the first reply back. */
-  change(work: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
+  /**
+   * Applies a change once per invocation; a retry gets the first reply back. Naming the
+   * action it touches lets adapters refresh what the action's people see.
+   */
+  change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
 }
 
 export interface Subcommand {
   name: string;
   usage: string;
   summary: string;
+  /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */
+  changes?: boolean;
   run(ctx: CommandContext, args: string): Promise<Reply>;
 }
 

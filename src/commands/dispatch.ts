@@ -51,10 +51,13 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
-    change: (work) =>
+    change: (work, touches) =>
       deps.store.once(
         { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },
-        work,
+        async (tx) => {
+          const result = await work(tx);
+          return touches && result.tone === "success" ? { ...result, touched: [touches.id] } : result;
+        },
       ),
   };
   if (family.direct) return family.direct(ctx, text);

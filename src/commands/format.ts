@@ -35,10 +35,13 @@ export function milestoneState(m: MilestoneView, today: string, timeZone: string
 
 export const milestoneButtons = (m: MilestoneView): Button[] =>
   m.doneAt
-    ? [{ actionId: "milestone.undo", label: "Undo", value: m.ref }, { actionId: "action.show", label: "Open action", value: m.actionRef }]
+    ? [
+        { actionId: "milestone.evidence", label: "Add evidence", value: m.ref },
+        { actionId: "milestone.undo", label: "Undo", value: m.ref },
+        { actionId: "action.show", label: "Open action", value: m.actionRef },
+      ]
     : [
         { actionId: "milestone.done", label: "Mark done", value: m.ref, style: "primary" },
-        { actionId: "milestone.evidence", label: "Add evidence", value: m.ref },
         { actionId: "action.show", label: "Open action", value: m.actionRef },
       ];
 

@@ -31,7 +31,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   if (!ref) throw new CurveError("usage", "Which milestone is done?", { hint: USAGE.done });
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.done, "open");
   requireChangePermission(ctx, action);
-  if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone);
+  if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone, "done");
   return ctx.change(async (tx) => {
     const outcome = await tx.markMilestoneDone(milestone, evidence || null);
     if (!outcome.applied) return alreadyDone(ctx, milestone);
@@ -51,17 +51,18 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
     if (!evidence) result.blocks.push(context(`Add evidence of what was done: /milestone evidence ${milestone.ref} <text or link>`));
     result.blocks.push({ type: "buttons", buttons: milestoneButtons(outcome.value) });
     return announce(result, action, `${ctx.actor.name} marked ${milestone.ref} done: ${milestone.text}${evidence ? ` (evidence: ${evidence})` : ""}`);
-  });
+  }, action);
 }
 
-/** Asks for evidence before marking done, where the platform can show a form. */
-function evidenceForm(milestone: MilestoneView): Reply {
+/** Asks for evidence (before marking done, or to add to it), where the platform can show a form. */
+function evidenceForm(milestone: MilestoneView, then: "done" | "evidence"): Reply {
+  const marking = then === "done";
   return {
-    ...reply("info", `Mark ${milestone.ref} done`, [text(milestone.text)]),
+    ...reply("info", marking ? `Mark ${milestone.ref} done` : `Add evidence to ${milestone.ref}`, [text(milestone.text)]),
     form: {
-      id: "milestone.done",
-      title: "Mark milestone done",
-      submitLabel: "Mark done",
+      id: `milestone.${then}`,
+      title: marking ? "Mark milestone done" : "Add evidence",
+      submitLabel: marking ? "Mark done" : "Add evidence",
       intro: `${milestone.ref} · ${milestone.text}`,
       fields: [
         {
@@ -73,7 +74,7 @@ function evidenceForm(milestone: MilestoneView): Reply {
         },
       ],
       command: "milestone",
-      textPrefix: `done ${milestone.ref}`,
+      textPrefix: `${then} ${milestone.ref}`,
     },
   };
 }
@@ -104,14 +105,18 @@ async function undo(ctx: CommandContext, args: string): Promise<Reply> {
       context(`It is ${dueLabel(outcome.value) === "date to be agreed" ? "open, date to be agreed" : `due ${dueLabel(outcome.value)}`} again.`),
       { type: "buttons", buttons: milestoneButtons(outcome.value) },
     ]);
-  });
+  }, action);
 }
 
 async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref, note] = firstWord(args);
-  if (!ref || !note) throw new CurveError("usage", "Say which milestone and what the evidence is.", { hint: USAGE.evidence });
+  if (!ref) throw new CurveError("usage", "Say which milestone and what the evidence is.", { hint: USAGE.evidence });
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.evidence);
   requireChangePermission(ctx, action);
+  if (!note) {
+    if (ctx.canShowForms) return evidenceForm(milestone, milestone.doneAt ? "evidence" : "done");
+    throw new CurveError("usage", "Say what the evidence is: a sentence or a link.", { hint: USAGE.evidence });
+  }
   if (!milestone.doneAt) {
     // Evidence is for work that is done: record both at once.
     return done(ctx, `${milestone.ref} ${note}`);
@@ -123,7 +128,7 @@ async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
       text(outcome.value.evidence ?? note),
       context(`Recorded in ${action.ref}'s history.`),
     ]);
-  });
+  }, action);
 }
 
 const DateArgs = z.object({
@@ -150,7 +155,7 @@ async function date(ctx: CommandContext, args: string): Promise<Reply> {
     ];
     if (outcome.value.dueDate && outcome.value.dueDate < ctx.today) blocks.push(context("That date has already passed, so it shows as overdue."));
     return reply("success", `${milestone.ref} rescheduled`, blocks);
-  });
+  }, action);
 }
 
 const ListArgs = z.union([
@@ -221,10 +226,10 @@ export const milestoneCommands: CommandFamily = {
   summary: "Mark milestones done, reopen or reschedule them, and list what is due.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "done", usage: USAGE.done, summary: "Mark a milestone done, with evidence.", run: done },
-    { name: "undo", usage: USAGE.undo, summary: "Reopen a milestone marked done by mistake.", run: undo },
-    { name: "evidence", usage: USAGE.evidence, summary: "Add evidence to a milestone.", run: evidence },
-    { name: "date", usage: USAGE.date, summary: "Set or change a milestone's date.", run: date },
+    { name: "done", usage: USAGE.done, changes: true, summary: "Mark a milestone done, with evidence.", run: done },
+    { name: "undo", usage: USAGE.undo, changes: true, summary: "Reopen a milestone marked done by mistake.", run: undo },
+    { name: "evidence", usage: USAGE.evidence, changes: true, summary: "Add evidence to a milestone.", run: evidence },
+    { name: "date", usage: USAGE.date, changes: true, summary: "Set or change a milestone's date.", run: date },
     { name: "list", usage: USAGE.list, summary: "List milestones: yours, overdue, due soon, or an action's.", run: listMilestones },
   ],
 };

@@ -106,6 +106,6 @@ export const planCommands: CommandFamily = {
   subcommands: [
     { name: "show", usage: USAGE.show, summary: "The plans, or one plan's priorities.", run: show },
     { name: "priorities", usage: USAGE.priorities, summary: "Priorities with their CTB sponsors, leads and obsessions.", run: priorities },
-    { name: "channel", usage: USAGE.channel, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
+    { name: "channel", usage: USAGE.channel, changes: true, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
   ],
 };

@@ -80,6 +80,8 @@ export interface Store {
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
+  /** Actions under the priorities a person sponsors or leads. */
+  actionsOverseenBy(partnershipId: number, personId: number): Promise<ActionView[]>;
   actionHistory(actionId: number, limit: number): Promise<AuditEntry[]>;
   planSummaries(partnershipId: number): Promise<PlanSummary[]>;
   prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]>;

@@ -70,6 +70,8 @@ export interface Reply {
   code?: string;
   form?: FormRequest;
   announcements?: Announcement[];
+  /** Actions a change touched, so adapters can refresh what their people see (App Home). */
+  touched?: number[];
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

@@ -149,6 +149,13 @@ export class PrismaStore implements Store {
     return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
 
+  async actionsOverseenBy(partnershipId: number, personId: number) {
+    return queryActions(
+      this.sql,
+      Prisma.sql`pl.partnership_id = ${partnershipId} AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = ${personId})`,
+    );
+  }
+
   async actionHistory(actionId: number, limit: number): Promise<AuditEntry[]> {
     const rows = await this.prisma.auditEvent.findMany({
       where: { actionId },

@@ -1,0 +1,67 @@
+import type { Logger } from "../../commands/context.ts";
+
+/**
+ * Sends to Slack at most about one message per second per channel (Slack's
+ * chat.postMessage limit), waiting out Retry-After when Slack says slow down. Sends are
+ * queued per key and never awaited by an ack.
+ */
+export class OutboundLimiter {
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lastSent = new Map<string, number>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly options: { intervalMs: number; maxAttempts: number; sleep?: (ms: number) => Promise<void> } = { intervalMs: 1100, maxAttempts: 4 },
+  ) {}
+
+  private sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** Queues a send for a channel (or any key, e.g. "home:U123"); resolves when it is done or given up. */
+  enqueue(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.run(key, what, send));
+    this.queues.set(key, next);
+    void next.finally(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /** Resolves when everything queued so far has been sent or given up. */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private async run(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+      const wait = (this.lastSent.get(key) ?? 0) + this.options.intervalMs - Date.now();
+      if (wait > 0) await this.sleep(wait);
+      try {
+        this.lastSent.set(key, Date.now());
+        await send();
+        return;
+      } catch (error) {
+        const retryAfter = retryAfterSeconds(error);
+        if (retryAfter === null || attempt === this.options.maxAttempts) {
+          this.log.error("slack send failed", { key, what, attempt, error: describe(error) });
+          return;
+        }
+        this.log.info("slack asked us to slow down", { key, what, retryAfterSeconds: retryAfter });
+        await this.sleep(retryAfter * 1000);
+      }
+    }
+  }
+}
+
+/** Seconds to wait from a rate-limited Web API error (HTTP 429 with Retry-After), else null. */
+function retryAfterSeconds(error: unknown): number | null {
+  const e = error as { code?: string; retryAfter?: number };
+  return e?.code === "slack_webapi_rate_limited_error" && typeof e.retryAfter === "number" ? e.retryAfter : null;
+}
+
+const describe = (error: unknown): string => {
+  const e = error as { code?: string; data?: { error?: string }; message?: string };
+  return [e?.code, e?.data?.error, e?.message].filter(Boolean).join(": ") || String(error);
+};

@@ -1,0 +1,148 @@
+import type { WebClient } from "@slack/web-api";
+import { handleInvocation } from "../../commands/dispatch.ts";
+import { buildHome } from "../../commands/home.ts";
+import { identifyPlatformUser } from "../../commands/identify.ts";
+import { context, reply, text, type Reply } from "../../domain/reply.ts";
+import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
+import { LIMITS, renderReply } from "./block-kit.ts";
+import type { OutboundLimiter } from "./outbound-limiter.ts";
+
+export interface SlackRequest {
+  teamId: string | undefined;
+  userId: string;
+  channelId: string | null;
+  command: string;
+  text: string;
+  /** Stable across Slack's retries of the same request (its trigger id, or a view id). */
+  key: string;
+}
+
+export type SlackOutcome = { ok: true; reply: Reply; partnershipId: number } | { ok: false; reply: Reply };
+
+export const UNKNOWN_WORKSPACE: Reply = {
+  ...reply("warning", "This Slack workspace isn't connected to Curve", [
+    text("Curve serves one partnership's workspace, and this isn't it. Ask your Curve administrator."),
+  ]),
+  code: "unknown_partnership",
+};
+
+/**
+ * Curve's view of one Slack installation: which partnership a team belongs to, who a
+ * user is, running their commands, and what follows a change (channel posts, App Home).
+ */
+export class SlackWorkspace {
+  private readonly partnershipByTeam = new Map<string, number>();
+
+  constructor(
+    private readonly env: AdapterEnvironment,
+    private readonly client: WebClient,
+    private readonly limiter: OutboundLimiter,
+  ) {}
+
+  /** With a single bot token, the token's own team is the partnership's (bound on first start). */
+  async adoptOwnTeam(): Promise<void> {
+    const auth = await this.client.auth.test();
+    const team = auth.team_id;
+    if (!team) throw new Error("Slack's auth.test did not say which team the bot token belongs to");
+    const { store } = this.env.deps;
+    if ((await store.partnershipForTenant("slack", team)) !== null) return;
+    const all = await store.partnerships();
+    if (all.length === 1) {
+      await store.bindTenant("slack", team, all[0]!.id);
+      this.env.log.info("slack workspace joined partnership", { team, partnership: all[0]!.slug });
+    } else {
+      this.env.log.error("slack workspace belongs to no partnership", {
+        team,
+        reason: all.length === 0 ? "no partnership loaded yet (curve seed --demo)" : "several partnerships: bind the team to one",
+      });
+    }
+  }
+
+  async partnershipFor(teamId: string | undefined): Promise<number | null> {
+    if (!teamId) return null;
+    const cached = this.partnershipByTeam.get(teamId);
+    if (cached !== undefined) return cached;
+    const found = await this.env.deps.store.partnershipForTenant("slack", teamId);
+    if (found !== null) this.partnershipByTeam.set(teamId, found);
+    return found;
+  }
+
+  /** Runs one command for a Slack user, from identifying them to the reply. */
+  async run(request: SlackRequest): Promise<SlackOutcome> {
+    const partnershipId = await this.partnershipFor(request.teamId);
+    if (partnershipId === null) return { ok: false, reply: UNKNOWN_WORKSPACE };
+    const teamId = request.teamId!;
+    const { deps, clock } = this.env;
+    const who = await identifyPlatformUser(
+      deps.store,
+      partnershipId,
+      { platform: "slack", tenant: teamId, userId: request.userId },
+      () => this.emailOf(request.userId),
+      clock(),
+    );
+    if (who.kind === "unknown") return { ok: false, reply: who.reply };
+    const result = await handleInvocation(deps, {
+      partnershipId,
+      actor: { personId: who.person.id },
+      place: { platform: "slack", tenant: teamId, channel: request.channelId ?? `D:${request.userId}` },
+      command: request.command,
+      text: request.text,
+      idempotencyKey: `slack:${teamId}:${request.key}`,
+      now: clock(),
+      capabilities: { forms: true },
+    });
+    this.followUp(partnershipId, teamId, request.userId, result);
+    return { ok: true, reply: result, partnershipId };
+  }
+
+  private async emailOf(userId: string): Promise<string | null> {
+    try {
+      const info = await this.client.users.info({ user: userId });
+      return info.user?.profile?.email ?? null;
+    } catch (error) {
+      this.env.log.error("slack users.info failed", { user: userId, error: error instanceof Error ? error.message : String(error) });
+      return null;
+    }
+  }
+
+  /** After a change: the priority's channel hears of it, and everyone it touches gets a fresh App Home. */
+  private followUp(partnershipId: number, teamId: string, actorUserId: string, result: Reply): void {
+    for (const announcement of result.announcements ?? []) {
+      const [platform, tenant, channel] = announcement.channel.split(":");
+      if (platform !== "slack" || tenant !== teamId || !channel) continue;
+      void this.limiter.enqueue(channel, "announcement", () => this.client.chat.postMessage({ channel, ...renderReply(reply("info", undefined, [context(announcement.text)])) }));
+    }
+    if (!result.touched?.length) return;
+    void (async () => {
+      const users = new Set([actorUserId]);
+      for (const actionId of result.touched!) {
+        for (const identity of await this.env.deps.store.identitiesConcernedWith(actionId, "slack")) {
+          if (identity.tenant === teamId) users.add(identity.userId);
+        }
+      }
+      for (const user of users) this.refreshHome(partnershipId, teamId, user);
+    })().catch((error: unknown) => this.env.log.error("slack follow-up failed", { error: String(error) }));
+  }
+
+  refreshHome(partnershipId: number, teamId: string, userId: string): void {
+    void this.limiter.enqueue(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
+  }
+
+  private async publishHome(partnershipId: number, teamId: string, userId: string): Promise<void> {
+    const person = await this.env.deps.store.findPersonByIdentity(partnershipId, { platform: "slack", tenant: teamId, userId });
+    const home = person
+      ? await buildHome(this.env.deps.store, partnershipId, person, this.env.clock())
+      : reply("info", "Curve", [text("Use any Curve command (try /curve whoami) and Curve will find you in the partnership's plans.")]);
+    const { blocks } = renderReply(home, undefined, LIMITS.homeBlocks);
+    await this.client.views.publish({ user_id: userId, view: { type: "home", blocks: blocks as never } });
+  }
+
+  /** A message straight to a person in Slack, e.g. the confirmation of a form sent from App Home. */
+  tellUser(userId: string, message: Reply): void {
+    void this.limiter.enqueue(`dm:${userId}`, "direct message", () => this.client.chat.postMessage({ channel: userId, ...(renderReply(message) as { text: string; blocks: never[] }) }));
+  }
+
+  get web(): WebClient {
+    return this.client;
+  }
+}

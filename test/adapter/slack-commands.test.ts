@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/bot/serve.ts";
+import { kindsUnderTest } from "../support/databases.ts";
+import { FakeSlack, commandBody, postToSlackEndpoint, slackSignature } from "../support/fake-slack.ts";
+import { SIGNING_SECRET, fixture, startSlackServer } from "../support/slack-server.ts";
+
+it("signs requests the way Slack's 'verifying requests' documentation does", () => {
+  const body =
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+  expect(slackSignature(SIGNING_SECRET, 1531420618, body)).toBe("v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
+});
+
+describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s", (kind) => {
+  const fake = new FakeSlack("T1");
+  let server: RunningServer;
+  let close: () => Promise<void>;
+  const command = (overrides: Record<string, string>) =>
+    commandBody({ ...fixture<Record<string, string>>("command.milestone"), response_url: `${fake.url}/response/cmd`, ...overrides });
+  const post = (body: string, options: Partial<Parameters<typeof postToSlackEndpoint>[2]> = {}) =>
+    postToSlackEndpoint(server.url, body, { secret: SIGNING_SECRET, ...options });
+  const prisma = () => server.runtime.db.prisma;
+  const milestone = (ref: string) => prisma().milestone.findFirstOrThrow({ where: { ref }, include: { doneBy: true } });
+  const auditCount = () => prisma().auditEvent.count({ where: { event: { startsWith: "milestone." } } });
+
+  beforeAll(async () => {
+    await fake.start();
+    fake.emails.set("U1", "jancis.andrew@example.org");
+    fake.emails.set("U2", "mary.brittle@example.org");
+    fake.emails.set("U3", "sue.may@example.org");
+    fake.emails.set("U9", "someone.else@example.com");
+    ({ server, close } = await startSlackServer(kind, fake));
+  });
+  afterAll(async () => {
+    await close();
+    await fake.close();
+  });
+
+  it("binds the bot token's own workspace to the partnership at start", async () => {
+    expect(fake.callsTo("auth.test").length).toBeGreaterThan(0);
+    expect(await prisma().platformTenant.findMany()).toMatchObject([{ platform: "slack", tenant: "T1" }]);
+  });
+
+  it("marks ATT-4.1 done from a signed /milestone done, once, even when Slack retries", async () => {
+    const body = command({ text: "done ATT-4.1 model agreed", trigger_id: "1001.1.aaa" });
+    const first = await post(body);
+    expect(first.status).toBe(200);
+    const ack = first.json();
+    expect(ack.response_type).toBe("ephemeral");
+    expect(JSON.stringify(ack.blocks)).toContain("ATT-4.1 done");
+    expect(JSON.stringify(ack.blocks)).toContain("model agreed");
+
+    const row = await milestone("ATT-4.1");
+    expect(row.doneBy?.name).toBe("Jancis Andrew");
+    expect(row.evidence).toBe("model agreed");
+    expect(await auditCount()).toBe(1);
+    expect(fake.callsTo("users.info").map((c) => c.body.user)).toEqual(["U1"]);
+
+    const retry = await post(body, { retryNum: 1 });
+    expect(retry.status).toBe(200);
+    expect(retry.json().blocks).toEqual(ack.blocks);
+    expect(await auditCount()).toBe(1);
+    expect(fake.callsTo("users.info")).toHaveLength(1); // remembered as a platform identity
+  });
+
+  it("refuses forged, stale, future-dated and unsigned requests with 401, changing nothing", async () => {
+    const before = await auditCount();
+    const body = command({ text: "done ATT-7.1 launched", trigger_id: "1002.1.bbb" });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(body, { signature: slackSignature("not-the-secret", now, body) })).status).toBe(401);
+    expect((await post(body, { timestamp: now - 6 * 60 })).status).toBe(401);
+    expect((await post(body, { timestamp: now + 6 * 60 })).status).toBe(401);
+    expect((await post(body, { omitHeaders: true })).status).toBe(401);
+    expect((await post(`${body}&text=tampered`, { signature: slackSignature(SIGNING_SECRET, now, body), timestamp: now })).status).toBe(401);
+    expect((await milestone("ATT-7.1")).doneAt).toBeNull();
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("refuses a non-owner and says who can", async () => {
+    const before = await auditCount();
+    const reply = (await post(command({ user_id: "U2", text: "done ATT-7.1 launched", trigger_id: "1003.1.ccc" }))).json();
+    expect(JSON.stringify(reply.blocks)).toContain("You can't change ATT-7");
+    expect(JSON.stringify(reply.blocks)).toContain("Jancis Andrew");
+    expect((await milestone("ATT-7.1")).doneAt).toBeNull();
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("tells someone whose Slack email is not in the plans how to get linked", async () => {
+    const reply = (await post(command({ user_id: "U9", text: "list mine", trigger_id: "1004.1.ddd" }))).json();
+    const shown = JSON.stringify(reply.blocks);
+    expect(shown).toContain("someone.else@example.com");
+    expect(shown).toContain("/curve link @you");
+  });
+
+  it("politely refuses a workspace that belongs to no partnership", async () => {
+    const reply = (await post(command({ team_id: "T-OTHER", text: "list mine", trigger_id: "1005.1.eee" }))).json();
+    expect(JSON.stringify(reply.blocks)).toContain("isn't connected to Curve");
+  });
+
+  it("escapes what people type, so no <!channel> or disguised link reaches Slack", async () => {
+    const body = commandBody({ ...fixture<Record<string, string>>("command.injection"), response_url: `${fake.url}/response/inj` });
+    const reply = (await post(body)).json();
+    const shown = JSON.stringify(reply.blocks);
+    expect(shown).toContain("&lt;!channel&gt;");
+    expect(shown).toContain("&lt;http://evil.example|the minutes&gt;");
+    expect(shown).not.toMatch(/<!channel>|<http:/);
+    expect(shown).toContain("&amp;");
+  });
+
+  it("pages a long list behind a More button, and the button shows the next page", async () => {
+    const first = (await post(command({ user_id: "U3", text: "list mine", trigger_id: "1006.1.fff" }))).json();
+    const blocks = first.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    const more = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "page.more");
+    expect(more).toBeDefined();
+    const press = fixture<Record<string, unknown>>("block_actions.mark_done");
+    const payload = {
+      ...press,
+      user: { id: "U3", team_id: "T1" },
+      trigger_id: "1006.2.fff",
+      response_url: `${fake.url}/response/page2`,
+      actions: [{ action_id: "page.more", block_id: "more", value: more!.value, type: "button", action_ts: "1" }],
+    };
+    const { interactionBody } = await import("../support/fake-slack.ts");
+    expect((await post(interactionBody(payload))).status).toBe(200);
+    const { eventually } = await import("../support/slack-server.ts");
+    const page2 = await eventually(() => fake.responses.find((r) => r.id === "page2"));
+    expect(page2.body.replace_original).toBe(true);
+    expect(JSON.stringify(page2.body.blocks)).toMatch(/Showing 11–/);
+  });
+});

@@ -1,0 +1,134 @@
+import { createHmac } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A stand-in for Slack's Web API and response_url endpoints on 127.0.0.1. It answers the
+ * methods Curve calls and records every request, so tests assert on what Slack would get.
+ */
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  readonly emails = new Map<string, string>();
+  /** Methods that answer 429 with Retry-After this many more times. */
+  readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  private server: Server | undefined;
+  url = "";
+
+  constructor(readonly teamId = "T1") {}
+
+  async start(): Promise<this> {
+    const app = express();
+    app.use(express.urlencoded({ extended: false }), express.json());
+    app.post("/api/:method", (req, res) => {
+      const method = req.params.method;
+      const body = decode(req.body as Record<string, unknown>);
+      this.calls.push({ method, body });
+      const limit = this.rateLimits.get(method);
+      if (limit && limit.times > 0) {
+        limit.times -= 1;
+        res.status(429).set("Retry-After", String(limit.retryAfter)).json({ ok: false, error: "ratelimited" });
+        return;
+      }
+      res.json(this.answer(method, body));
+    });
+    app.post("/response/:id", (req, res) => {
+      this.responses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
+      res.send("ok");
+    });
+    this.server = createServer(app);
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case "auth.test":
+        return { ok: true, team_id: this.teamId, user_id: "UCURVE", bot_id: "BCURVE", team: "Leeds partnership" };
+      case "users.info": {
+        const email = this.emails.get(String(body.user));
+        return { ok: true, user: { id: body.user, profile: email ? { email } : {} } };
+      }
+      case "views.open":
+      case "views.publish":
+        return { ok: true, view: { id: `V${this.calls.length}` } };
+      case "chat.postMessage":
+        return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: `${Date.now() / 1000}` };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+// The Web API client sends nested arguments (view, blocks) as JSON strings inside the form.
+function decode(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body ?? {})) {
+    if (typeof value === "string" && /^[[{]/.test(value)) {
+      try {
+        out[key] = JSON.parse(value);
+        continue;
+      } catch {
+        /* a plain string that happens to start with a bracket */
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Slack's request signature: v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>"). */
+export function slackSignature(secret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export interface SignedPost {
+  status: number;
+  body: string;
+  json(): Record<string, unknown>;
+}
+
+/** POSTs to /slack/events exactly as Slack does: form-encoded, signed, timestamped. */
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  body: string,
+  options: { secret: string; timestamp?: number; signature?: string; retryNum?: number; contentType?: string; omitHeaders?: boolean },
+): Promise<SignedPost> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { "content-type": options.contentType ?? "application/x-www-form-urlencoded" };
+  if (!options.omitHeaders) {
+    headers["x-slack-request-timestamp"] = String(timestamp);
+    headers["x-slack-signature"] = options.signature ?? slackSignature(options.secret, timestamp, body);
+  }
+  if (options.retryNum !== undefined) {
+    headers["x-slack-retry-num"] = String(options.retryNum);
+    headers["x-slack-retry-reason"] = "http_timeout";
+  }
+  const response = await fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body });
+  const text = await response.text();
+  return { status: response.status, body: text, json: () => JSON.parse(text) as Record<string, unknown> };
+}
+
+/** A slash command as Slack encodes it. */
+export const commandBody = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+/** An interaction (button, modal) as Slack encodes it: payload=<json>. */
+export const interactionBody = (payload: unknown): string => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+/** An Events API callback is JSON. */
+export const eventBody = (event: unknown): string => JSON.stringify(event);

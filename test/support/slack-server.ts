@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { migrate } from "../../src/adapters/db/migrator.ts";
+import { openDatabase } from "../../src/adapters/db/open-database.ts";
+import { readConfig } from "../../src/bot/config.ts";
+import { startServer, type RunningServer } from "../../src/bot/serve.ts";
+import { loadDemo, openTestDatabase, type DatabaseKindUnderTest, type TestDatabase } from "./databases.ts";
+import type { FakeSlack } from "./fake-slack.ts";
+
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+
+export const fixture = <T = Record<string, unknown>>(name: string): T =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "fixtures", "slack", `${name}.json`), "utf8")) as T;
+
+/** `curve serve` with the Leeds demo loaded and Slack's Web API pointed at the fake. */
+export async function startSlackServer(kind: DatabaseKindUnderTest, fake: FakeSlack): Promise<{ server: RunningServer; close(): Promise<void> }> {
+  let env: Record<string, string>;
+  let t: TestDatabase | undefined;
+  if (kind === "pglite") {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "curve-slack-"));
+    const db = await openDatabase({ dataDir });
+    await migrate(db.sql);
+    await loadDemo(db, "leeds");
+    await db.close();
+    env = { DATA_DIR: dataDir };
+  } else {
+    t = await openTestDatabase("postgresql");
+    await loadDemo(t.db, "leeds");
+    env = { DATABASE_URL: t.url! };
+  }
+  const server = await startServer(
+    readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${fake.url}/api/` }),
+  );
+  return {
+    server,
+    async close() {
+      await server.close();
+      await t?.close();
+    },
+  };
+}
+
+/** Waits for something that happens after Curve has answered (a modal, a post, a home view). */
+export async function eventually<T>(probe: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
