@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/bot/serve.ts";
+import { kindsUnderTest } from "../support/databases.ts";
+import { FakeSlack, commandBody, eventBody, interactionBody, postToSlackEndpoint } from "../support/fake-slack.ts";
+import { SIGNING_SECRET, eventually, fixture, startSlackServer } from "../support/slack-server.ts";
+
+type Json = Record<string, any>;
+
+describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel posts on %s", (kind) => {
+  const fake = new FakeSlack("T1");
+  let server: RunningServer;
+  let close: () => Promise<void>;
+  const post = (body: string) => postToSlackEndpoint(server.url, body, { secret: SIGNING_SECRET });
+  const postEvent = (event: unknown) => postToSlackEndpoint(server.url, eventBody(event), { secret: SIGNING_SECRET, contentType: "application/json" });
+  const command = (overrides: Record<string, string>) =>
+    commandBody({ ...fixture<Record<string, string>>("command.milestone"), response_url: `${fake.url}/response/cmd`, ...overrides });
+  const prisma = () => server.runtime.db.prisma;
+  const milestone = (ref: string) => prisma().milestone.findFirstOrThrow({ where: { ref } });
+  const submission = (view: Json, values: Json, trigger = "t") => {
+    const payload = fixture<Json>("view_submission.form");
+    return interactionBody({ ...payload, trigger_id: trigger, view: { ...payload.view, id: view.id ?? "V-FORM", private_metadata: view.private_metadata, state: { values } } });
+  };
+
+  beforeAll(async () => {
+    await fake.start();
+    fake.emails.set("U1", "jancis.andrew@example.org");
+    fake.emails.set("U4", "tony.adlard@example.org");
+    ({ server, close } = await startSlackServer(kind, fake));
+  });
+  afterAll(async () => {
+    await close();
+    await fake.close();
+  });
+
+  it("opens a modal for evidence, shows a bad answer inline, and marks done on a good one", async () => {
+    const ack = await post(command({ text: "done ATT-5.1", trigger_id: "2001.1.modal" }));
+    expect(ack.status).toBe(200);
+    expect(ack.body).toBe("");
+    const open = await eventually(() => fake.callsTo("views.open").find((c) => c.body.trigger_id === "2001.1.modal"));
+    const view = open.body.view as Json;
+    expect(view.type).toBe("modal");
+    expect(view.title.text).toBe("Mark milestone done");
+    const input = view.blocks.find((b: Json) => b.type === "input");
+    expect(input.block_id).toBe("field:evidence");
+    expect((await milestone("ATT-5.1")).doneAt).toBeNull();
+
+    const bad = await post(submission({ id: "V-5-1", private_metadata: view.private_metadata }, { "field:evidence": { value: { type: "plain_text_input", value: "x".repeat(3001) } } }));
+    expect(bad.json()).toMatchObject({ response_action: "errors", errors: { "field:evidence": expect.stringContaining("limit is 3,000") } });
+    expect((await milestone("ATT-5.1")).doneAt).toBeNull();
+
+    const good = await post(submission({ id: "V-5-1b", private_metadata: view.private_metadata }, { "field:evidence": { value: { type: "plain_text_input", value: "Script agreed with\ncluster chairs" } } }));
+    expect(good.status).toBe(200);
+    expect(good.body).toBe("");
+    const row = await milestone("ATT-5.1");
+    expect(row.evidence).toBe("Script agreed with; cluster chairs");
+    const confirmation = await eventually(() => fake.responses.find((r) => r.id === "cmd" && JSON.stringify(r.body).includes("ATT-5.1 done")));
+    expect(confirmation.body.replace_original).toBe(false);
+  });
+
+  it("acts on today's data when a button on an old message is pressed, and redraws that message", async () => {
+    // An old list, drawn before ATT-7.1 was done elsewhere.
+    const list = (await post(command({ text: "list action ATT-7", trigger_id: "2002.1.list" }))).json();
+    const doneButton = (list.blocks as Json[]).flatMap((b) => (b.type === "actions" ? b.elements.map((e: Json) => ({ ...e, block_id: b.block_id })) : [])).find((e: Json) => e.action_id === "milestone.done" && e.value === "ATT-7.1");
+    expect(doneButton.block_id).toMatch(/^o:/);
+    await post(command({ text: "done ATT-7.1 launched at the September event", trigger_id: "2002.2.done" }));
+
+    const press = fixture<Json>("block_actions.mark_done");
+    const payload = { ...press, trigger_id: "2002.3.press", response_url: `${fake.url}/response/old`, actions: [{ ...press.actions[0], value: "ATT-7.1", block_id: doneButton.block_id }] };
+    expect((await post(interactionBody(payload))).status).toBe(200);
+    const redrawn = await eventually(() => fake.responses.find((r) => r.id === "old" && r.body.replace_original === true));
+    expect(JSON.stringify(redrawn.body.blocks)).toMatch(/ATT-7\.1 · Initial launch September 2011\*\\ndone \d+ \w+ \d{4} [\d:]+ by Jancis Andrew/);
+    const answer = await eventually(() => fake.responses.find((r) => r.id === "old" && r.body.replace_original === false));
+    expect(JSON.stringify(answer.body.blocks)).toContain("ATT-7.1 was already done");
+    expect(await prisma().auditEvent.count({ where: { subjectRef: "ATT-7.1" } })).toBe(1);
+    expect(fake.callsTo("views.open").find((c) => c.body.trigger_id === "2002.3.press")).toBeUndefined();
+  });
+
+  it("ignores a button whose block id claims a change should be re-run", async () => {
+    const forged = Buffer.from(JSON.stringify({ command: "milestone", text: "undo ATT-7.1", page: 1 })).toString("base64url");
+    const press = fixture<Json>("block_actions.mark_done");
+    const payload = { ...press, trigger_id: "2003.1.forged", response_url: `${fake.url}/response/forged`, actions: [{ ...press.actions[0], action_id: "action.show", value: "ATT-7", block_id: `o:${forged}:0` }] };
+    await post(interactionBody(payload));
+    await eventually(() => fake.responses.find((r) => r.id === "forged"));
+    expect((await milestone("ATT-7.1")).doneAt).not.toBeNull();
+  });
+
+  it("publishes App Home on opening it, once per event even when Slack retries", async () => {
+    const event = fixture<Json>("event_callback.app_home_opened");
+    const before = fake.callsTo("views.publish").length;
+    expect((await postEvent(event)).status).toBe(200);
+    expect((await postEvent(event)).status).toBe(200);
+    const published = await eventually(() => fake.callsTo("views.publish").slice(before).find((c) => c.body.user_id === "U1"));
+    const view = published.body.view as Json;
+    expect(view.type).toBe("home");
+    expect(JSON.stringify(view.blocks)).toContain("Your open milestones");
+    expect(JSON.stringify(view.blocks)).toContain("ATT-1.1");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.callsTo("views.publish").slice(before).filter((c) => c.body.user_id === "U1")).toHaveLength(1);
+  });
+
+  it("shows a sponsor their priorities' actions by state on App Home", async () => {
+    await post(command({ user_id: "U4", text: "list mine", trigger_id: "2004.0.id" })); // Tony Adlard, CTB sponsor for attendance
+    const before = fake.callsTo("views.publish").length;
+    await postEvent({ ...fixture<Json>("event_callback.app_home_opened"), event_id: "Ev-TONY", event: { type: "app_home_opened", user: "U4", tab: "home", channel: "D4" } });
+    const published = await eventually(() => fake.callsTo("views.publish").slice(before).find((c) => c.body.user_id === "U4"));
+    const shown = JSON.stringify(published.body.view);
+    expect(shown).toContain("Actions under the priorities you sponsor or lead");
+    expect(shown).toMatch(/not started · \d+/);
+  });
+
+  it("announces progress in the priority's channel, waiting out Slack's Retry-After", async () => {
+    const set = (await post(command({ user_id: "U4", command: "/plan", channel_id: "C0ATTEND", text: "channel ATT-1 here", trigger_id: "2005.1.chan" }))).json();
+    expect(JSON.stringify(set.blocks)).toContain("Progress will be announced here");
+    fake.rateLimits.set("chat.postMessage", { times: 1, retryAfter: 1 });
+    const started = Date.now();
+    await post(command({ text: "done ATT-1.1 brief signed off", trigger_id: "2005.2.done" }));
+    // The first attempt gets a 429; the second comes after Retry-After.
+    const attempts = await eventually(() => {
+      const sent = fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0ATTEND" && JSON.stringify(c.body).includes("ATT-1.1"));
+      return sent.length >= 2 ? sent : null;
+    }, 8000);
+    const posted = attempts[1]!;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(JSON.stringify(posted.body)).toContain("Jancis Andrew marked ATT-1.1 done");
+  });
+
+  it("re-publishes App Home for the people a change touches", async () => {
+    const before = fake.callsTo("views.publish").length;
+    await post(command({ text: "done ATT-1.2 delivered in two clusters", trigger_id: "2006.1.done" }));
+    const users = await eventually(() => {
+      const published = fake.callsTo("views.publish").slice(before).map((c) => c.body.user_id);
+      return published.includes("U1") && published.includes("U4") ? published : null;
+    });
+    expect(users).toEqual(expect.arrayContaining(["U1", "U4"]));
+  });
+});
