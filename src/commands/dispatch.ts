@@ -74,6 +74,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
 }
 
 async function resolveActor(deps: CommandDeps, invocation: Invocation): Promise<Person> {
+  if ("person" in invocation.actor) return invocation.actor.person;
   if ("personId" in invocation.actor) {
     const person = await deps.store.findPersonById(invocation.partnershipId, invocation.actor.personId);
     if (person) return person;

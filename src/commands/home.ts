@@ -1,12 +1,14 @@
 import { localDate } from "../domain/dates/calendar.ts";
-import { ACTION_STATES } from "../domain/model.ts";
 import type { Person } from "../domain/model.ts";
-import { compareRefs } from "../domain/refs.ts";
 import { context, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
 import { STATE_LABELS, milestoneItem } from "./format.ts";
 import type { Store } from "./store.ts";
 
 const HOME_MILESTONES = 10;
+const HOME_REFS = 40;
+
+const refList = (refs: string[]): string =>
+  refs.length <= HOME_REFS ? refs.join(", ") : `${refs.slice(0, HOME_REFS).join(", ")} and ${refs.length - HOME_REFS} more`;
 
 /**
  * A person's home page (Slack's App Home): their open milestones, most overdue first,
@@ -16,7 +18,7 @@ export async function buildHome(store: Store, partnershipId: number, person: Per
   const today = localDate(now, person.timeZone);
   const [mine, overseen] = await Promise.all([
     store.listMilestones(partnershipId, { ownerId: person.id, open: true, limit: HOME_MILESTONES }),
-    store.actionsOverseenBy(partnershipId, person.id),
+    store.actionStatesOverseenBy(partnershipId, person.id),
   ]);
   const blocks: Block[] = [
     text("Your open milestones"),
@@ -28,10 +30,9 @@ export async function buildHome(store: Store, partnershipId: number, person: Per
     // Exceptions first: off track and at risk before the rest.
     const order = ["off_track", "at_risk", "not_started", "on_track", "done", "dropped"] as const;
     const items = order
-      .filter((state) => ACTION_STATES.includes(state))
-      .map((state) => ({ state, actions: overseen.filter((a) => a.state === state).sort((a, b) => compareRefs(a.ref, b.ref)) }))
-      .filter((group) => group.actions.length > 0)
-      .map((group) => ({ text: `${STATE_LABELS[group.state]} · ${group.actions.length}`, detail: group.actions.map((a) => a.ref).join(", ") }));
+      .map((state) => overseen.find((group) => group.state === state))
+      .filter((group) => group !== undefined)
+      .map((group) => ({ text: `${STATE_LABELS[group.state]} · ${group.refs.length}`, detail: refList(group.refs) }));
     blocks.push(list(items));
   }
   blocks.push(context(`Updated ${localDate(now, person.timeZone)}. /help lists what you can do.`));

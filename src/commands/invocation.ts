@@ -7,8 +7,20 @@ export const PlaceSchema = z.object({
   channel: z.string().min(1).max(200),
 });
 
+const PersonSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  email: z.string().nullable(),
+  roles: z.array(z.enum(["coordinator", "admin", "board_member"])),
+  jobTitle: z.string().nullable(),
+  timeZone: z.string(),
+  teamIds: z.array(z.number().int()),
+});
+
 export const ActorSchema = z.union([
   z.object({ personId: z.number().int().positive() }),
+  /** An adapter that has just identified the person passes them on, saving a second lookup. */
+  z.object({ person: PersonSchema }),
   z.object({ platform: z.enum(["slack", "teams", "shell"]), tenant: z.string().min(1), userId: z.string().min(1) }),
 ]);
 

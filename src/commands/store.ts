@@ -72,16 +72,20 @@ export interface Store {
   /** Keeps what a platform needs to message the person later (a Teams conversation reference). */
   rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void>;
   conversationOf(personId: number, platform: PlatformName): Promise<{ identity: PlatformIdentity; conversation: unknown } | null>;
-  /** People on a platform who should see a change to an action: its owners, sponsors and leads. */
-  identitiesConcernedWith(actionId: number, platform: PlatformName): Promise<(PlatformIdentity & { personId: number })[]>;
+  /**
+   * Slack users in a workspace whose App Home shows a change to an action: its owners,
+   * sponsors and leads, and the person who made it, if they have ever opened App Home.
+   */
+  homeViewersConcernedWith(actionId: number, tenant: string, actorUserId: string): Promise<string[]>;
+  markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void>;
   findPeopleByName(partnershipId: number, name: string): Promise<Person[]>;
   standing(partnershipId: number, personId: number): Promise<PersonStanding>;
   findActionsByRef(partnershipId: number, ref: string, planKey?: string): Promise<ActionView[]>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
-  /** Actions under the priorities a person sponsors or leads. */
-  actionsOverseenBy(partnershipId: number, personId: number): Promise<ActionView[]>;
+  /** The refs of the actions under the priorities a person sponsors or leads, by state. */
+  actionStatesOverseenBy(partnershipId: number, personId: number): Promise<{ state: ActionState; refs: string[] }[]>;
   actionHistory(actionId: number, limit: number): Promise<AuditEntry[]>;
   planSummaries(partnershipId: number): Promise<PlanSummary[]>;
   prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]>;

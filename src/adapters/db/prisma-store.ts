@@ -1,4 +1,4 @@
-import { Prisma, type Platform, type PrismaClient } from "../../../generated/prisma/client.ts";
+import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
@@ -12,6 +12,31 @@ import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
 
+// Every command looks its asker up first, so this is one indexed query, not an ORM round trip per relation.
+const PERSON_SELECT = `SELECT p.id, p.name, p.email, p.roles::text[] AS roles, p.job_title, p.time_zone,
+  coalesce((SELECT array_agg(tm.team_id) FROM team_member tm WHERE tm.person_id = p.id), '{}') AS team_ids
+  FROM person p`;
+
+interface PersonRow {
+  id: number;
+  name: string;
+  email: string | null;
+  roles: Person["roles"];
+  job_title: string | null;
+  time_zone: string;
+  team_ids: number[];
+}
+
+const personFromRow = (row: PersonRow): Person => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  roles: row.roles,
+  jobTitle: row.job_title,
+  timeZone: row.time_zone,
+  teamIds: row.team_ids,
+});
+
 export class PrismaStore implements Store {
   constructor(
     private readonly prisma: PrismaClient,
@@ -20,16 +45,17 @@ export class PrismaStore implements Store {
   ) {}
 
   async findPersonById(partnershipId: number, id: number): Promise<Person | null> {
-    const row = await this.prisma.person.findFirst({ where: { id, partnershipId }, include: personInclude });
-    return row && toPerson(row);
+    const [row] = await this.sql.query<PersonRow>(`${PERSON_SELECT} WHERE p.id = $1 AND p.partnership_id = $2`, [id, partnershipId]);
+    return row ? personFromRow(row) : null;
   }
 
   async findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }) {
-    const row = await this.prisma.platformIdentity.findFirst({
-      where: { platform: identity.platform as Platform, tenant: identity.tenant, userId: identity.userId, person: { partnershipId } },
-      include: { person: { include: personInclude } },
-    });
-    return row && toPerson(row.person);
+    const [row] = await this.sql.query<PersonRow>(
+      `${PERSON_SELECT} JOIN platform_identity pi ON pi.person_id = p.id
+       WHERE pi.platform = $1::platform AND pi.tenant = $2 AND pi.user_id = $3 AND p.partnership_id = $4`,
+      [identity.platform, identity.tenant, identity.userId, partnershipId],
+    );
+    return row ? personFromRow(row) : null;
   }
 
   async searchPeople(partnershipId: number, text: string, limit: number): Promise<Person[]> {
@@ -82,15 +108,22 @@ export class PrismaStore implements Store {
     return row && { identity: { platform: row.platform, tenant: row.tenant, userId: row.userId }, conversation: row.conversation };
   }
 
-  async identitiesConcernedWith(actionId: number, platform: PlatformName) {
-    return this.sql.query<PlatformIdentity & { personId: number }>(
-      `SELECT DISTINCT pi.platform::text AS platform, pi.tenant, pi.user_id AS "userId", pi.person_id AS "personId"
-       FROM platform_identity pi
-       WHERE pi.platform = $2::platform AND pi.person_id IN (
+  async homeViewersConcernedWith(actionId: number, tenant: string, actorUserId: string) {
+    const rows = await this.sql.query<{ user_id: string }>(
+      `SELECT DISTINCT pi.user_id FROM platform_identity pi
+       WHERE pi.platform = 'slack' AND pi.tenant = $2 AND pi.home_opened_at IS NOT NULL AND (pi.user_id = $3 OR pi.person_id IN (
          SELECT ao.person_id FROM action_owner ao WHERE ao.action_id = $1 AND ao.person_id IS NOT NULL
          UNION SELECT tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = $1
-         UNION SELECT r.person_id FROM priority_role r JOIN action a ON a.priority_id = r.priority_id WHERE a.id = $1)`,
-      [actionId, platform],
+         UNION SELECT r.person_id FROM priority_role r JOIN action a ON a.priority_id = r.priority_id WHERE a.id = $1))`,
+      [actionId, tenant, actorUserId],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  async markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void> {
+    await this.sql.query(
+      `UPDATE platform_identity SET home_opened_at = $4 WHERE platform = $1::platform AND tenant = $2 AND user_id = $3 AND home_opened_at IS NULL`,
+      [identity.platform, identity.tenant, identity.userId, at],
     );
   }
 
@@ -149,11 +182,15 @@ export class PrismaStore implements Store {
     return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
 
-  async actionsOverseenBy(partnershipId: number, personId: number) {
-    return queryActions(
-      this.sql,
-      Prisma.sql`pl.partnership_id = ${partnershipId} AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = ${personId})`,
+  async actionStatesOverseenBy(partnershipId: number, personId: number) {
+    const rows = await this.sql.query<{ state: ActionState; refs: string[] }>(
+      `SELECT a.state::text AS state, array_agg(a.ref ORDER BY a.id) AS refs
+       FROM action a JOIN plan pl ON pl.id = a.plan_id
+       WHERE pl.partnership_id = $1 AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
+       GROUP BY a.state`,
+      [partnershipId, personId],
     );
+    return rows.map((r) => ({ state: r.state, refs: [...r.refs].sort(compareRefs) }));
   }
 
   async actionHistory(actionId: number, limit: number): Promise<AuditEntry[]> {

@@ -8,6 +8,8 @@ import type { Logger } from "../../commands/context.ts";
 export class OutboundLimiter {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly lastSent = new Map<string, number>();
+  /** Keys with a "latest wins" send waiting; another request for them is already covered. */
+  private readonly waiting = new Set<string>();
 
   constructor(
     private readonly log: Logger,
@@ -27,6 +29,19 @@ export class OutboundLimiter {
       if (this.queues.get(key) === next) this.queues.delete(key);
     });
     return next;
+  }
+
+  /**
+   * Queues a send whose content is read when it runs (an App Home view): while one is
+   * already waiting for the key, another request is covered by it and dropped.
+   */
+  enqueueLatest(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
+    if (this.waiting.has(key)) return this.queues.get(key) ?? Promise.resolve();
+    this.waiting.add(key);
+    return this.enqueue(key, what, () => {
+      this.waiting.delete(key);
+      return send();
+    });
   }
 
   /** Resolves when everything queued so far has been sent or given up. */

@@ -128,7 +128,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     // Slack resends events it thinks were lost; one refresh per event is enough.
     const eventId = (body as { event_id?: string }).event_id;
     if (eventId && !(await env.deps.store.firstSighting(partnershipId, `slack:${teamId}:${eventId}`))) return;
-    workspace.refreshHome(partnershipId, teamId!, event.user);
+    await workspace.homeOpened(partnershipId, teamId!, event.user);
   });
 }
 

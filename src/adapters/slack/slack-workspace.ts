@@ -83,7 +83,7 @@ export class SlackWorkspace {
     if (who.kind === "unknown") return { ok: false, reply: who.reply };
     const result = await handleInvocation(deps, {
       partnershipId,
-      actor: { personId: who.person.id },
+      actor: { person: who.person },
       place: { platform: "slack", tenant: teamId, channel: request.channelId ?? `D:${request.userId}` },
       command: request.command,
       text: request.text,
@@ -114,18 +114,24 @@ export class SlackWorkspace {
     }
     if (!result.touched?.length) return;
     void (async () => {
-      const users = new Set([actorUserId]);
+      const users = new Set<string>();
       for (const actionId of result.touched!) {
-        for (const identity of await this.env.deps.store.identitiesConcernedWith(actionId, "slack")) {
-          if (identity.tenant === teamId) users.add(identity.userId);
-        }
+        for (const user of await this.env.deps.store.homeViewersConcernedWith(actionId, teamId, actorUserId)) users.add(user);
       }
       for (const user of users) this.refreshHome(partnershipId, teamId, user);
     })().catch((error: unknown) => this.env.log.error("slack follow-up failed", { error: String(error) }));
   }
 
+  /** From now on their App Home follows changes; it is drawn fresh now. */
+  async homeOpened(partnershipId: number, teamId: string, userId: string): Promise<void> {
+    const identity = { platform: "slack" as const, tenant: teamId, userId };
+    await identifyPlatformUser(this.env.deps.store, partnershipId, identity, () => this.emailOf(userId), this.env.clock());
+    await this.env.deps.store.markHomeOpened(identity, this.env.clock());
+    this.refreshHome(partnershipId, teamId, userId);
+  }
+
   refreshHome(partnershipId: number, teamId: string, userId: string): void {
-    void this.limiter.enqueue(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
+    void this.limiter.enqueueLatest(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
   }
 
   private async publishHome(partnershipId: number, teamId: string, userId: string): Promise<void> {

@@ -1,9 +1,23 @@
 /** Calendar helpers on ISO dates ("2011-09-30"). Pure: the instant is always passed in. */
 
+// Building an Intl formatter costs far more than using one; there are few zones, so keep them.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: "date" | "time", timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind}:${timeZone}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found =
+      kind === "date"
+        ? new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }) // en-CA gives YYYY-MM-DD
+        : new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 /** The calendar date of an instant in a time zone, e.g. 23:30 UTC on 31 March is 1 April in London (BST). */
 export function localDate(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
-  return parts; // en-CA formats as YYYY-MM-DD
+  return formatter("date", timeZone).format(instant);
 }
 
 export function addDays(isoDate: string, days: number): string {
@@ -26,6 +40,6 @@ export function shortDate(isoDate: string): string {
 
 /** "5 Sep 2011 14:02" in the given zone. */
 export function shortDateTime(instant: Date, timeZone: string): string {
-  const time = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
+  const time = formatter("time", timeZone).format(instant);
   return `${shortDate(localDate(instant, timeZone))} ${time}`;
 }

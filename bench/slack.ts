@@ -1,0 +1,146 @@
+// Signed HTTP -> ack for /milestone done through `curve serve`, against a bare Bolt app that
+// only acks. Both servers run in processes of their own; this process only sends requests.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { migrate } from "../src/adapters/db/migrator.ts";
+import { openDatabase, splitSchema } from "../src/adapters/db/open-database.ts";
+import { FakeSlack, commandBody, postToSlackEndpoint } from "../test/support/fake-slack.ts";
+import { generatePartnership } from "./generate.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SECRET = "bench-signing-secret-0123456789";
+const REQUESTS = Number(process.env.BENCH_SAMPLES ?? 1000);
+
+function percentiles(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { n: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)) };
+}
+
+/** Sends `total` requests from `concurrency` clients at once; each waits for its ack. */
+async function drive(url: string, concurrency: number, total: number, body: (i: number) => string) {
+  const samples: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const started = performance.now();
+        const response = await postToSlackEndpoint(url, body(i), { secret: SECRET });
+        samples.push(performance.now() - started);
+        if (response.status !== 200 || response.body.includes("went wrong")) throw new Error(`status ${response.status}: ${response.body.slice(0, 300)}`);
+      }
+    }),
+  );
+  return percentiles(samples);
+}
+
+const commandFor = (k: number, owner: number, tag: string) =>
+  commandBody({
+    team_id: "T1", team_domain: "bench", channel_id: "C1", channel_name: "bench", user_id: `U${owner}`, user_name: `person${owner}`,
+    command: "/milestone", text: `done GEN-${k}.1 evidence ${tag}`, api_app_id: "A1", response_url: "http://127.0.0.1:9/unused",
+    trigger_id: `${tag}.${k}.${Date.now()}`,
+  });
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+async function spawnServer(args: string[], env: Record<string, string>, ready: (port: number) => Promise<boolean>) {
+  const port = await freePort();
+  const { DATABASE_URL: _unused, ...inherited } = process.env;
+  const child: ChildProcess = spawn(process.execPath, args.map((a) => a.replace("$PORT", String(port))), { cwd: ROOT, env: { ...inherited, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
+  for (let i = 0; i < 200; i++) {
+    if (await ready(port).catch(() => false)) return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill("SIGTERM") };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`server ${args.join(" ")} did not start`);
+}
+
+const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+const listening = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`, { method: "HEAD" })).status > 0;
+
+/** One database with the generated partnership, its people already linked to Slack users. */
+async function prepare(target: { dataDir: string } | { url: string }) {
+  const db = await openDatabase("url" in target ? { databaseUrl: target.url, dataDir: "unused" } : { dataDir: target.dataDir });
+  try {
+    await migrate(db.sql);
+    const generated = await generatePartnership(db.sql, "bench-slack");
+    await db.sql.query(
+      `INSERT INTO platform_identity (person_id, platform, tenant, user_id)
+       SELECT id, 'slack', 'T1', 'U' || substr(name, 8) FROM person WHERE partnership_id = $1`,
+      [generated.partnershipId],
+    );
+    return { people: generated.people, drop: async () => ("url" in target ? void (await db.sql.query(`DROP SCHEMA IF EXISTS "${new URL(target.url).searchParams.get("schema")}" CASCADE`)) : undefined) };
+  } finally {
+    if (!("url" in target)) await db.close();
+  }
+}
+
+async function measureCurve(env: Record<string, string>, people: number) {
+  const owner = (k: number) => ((k - 1) % people) + 1;
+  const server = await spawnServer(["bin/curve.js", "serve"], { ...env, LOG_LEVEL: "error", SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench" }, readyz);
+  try {
+    await drive(server.url, 1, 50, (i) => commandFor(9000 + i, owner(9000 + i), "warm"));
+    const concurrency1 = await drive(server.url, 1, REQUESTS, (i) => commandFor(i + 1, owner(i + 1), "c1"));
+    const concurrency20 = await drive(server.url, 20, REQUESTS, (i) => commandFor(REQUESTS + i + 1, owner(REQUESTS + i + 1), "c20"));
+    return { concurrency1, concurrency20 };
+  } finally {
+    server.stop();
+  }
+}
+
+export async function benchSlack() {
+  const fake = await new FakeSlack("T1").start();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "curve-bench-slack-"));
+  try {
+    const bare = await spawnServer(["--import", "tsx", "bench/probes/bare-bolt.ts", "$PORT", SECRET], {}, listening);
+    let bareBolt;
+    try {
+      await drive(bare.url, 1, 50, (i) => commandFor(i + 1, 1, "warm"));
+      bareBolt = { concurrency1: await drive(bare.url, 1, REQUESTS, (i) => commandFor(i + 1, 1, "c1")), concurrency20: await drive(bare.url, 20, REQUESTS, (i) => commandFor(i + 1, 1, "c20")) };
+    } finally {
+      bare.stop();
+    }
+    const pglite = await prepare({ dataDir });
+    const onPglite = await measureCurve({ DATA_DIR: dataDir, SLACK_API_URL: `${fake.url}/api/` }, pglite.people);
+
+    let onPostgres: object;
+    const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+    const url = new URL(splitSchema(base).url);
+    url.searchParams.set("schema", `curve_bench_slack_${Date.now().toString(36)}`);
+    try {
+      const pg = await prepare({ url: url.toString() });
+      try {
+        onPostgres = await measureCurve({ DATABASE_URL: url.toString(), SLACK_API_URL: `${fake.url}/api/` }, pg.people);
+      } finally {
+        await pg.drop();
+      }
+    } catch (error) {
+      onPostgres = { skipped: `PostgreSQL not reachable: ${(error as Error).message}` };
+    }
+    return {
+      bareBolt,
+      curveOnPglite: onPglite,
+      curveOnPostgresql: onPostgres,
+      p99RatioAtConcurrency1OnPglite: Math.round((onPglite.concurrency1.p99Ms / bareBolt.concurrency1.p99Ms) * 100) / 100,
+      targets: { p99RatioAtConcurrency1: 3, p99MsAtConcurrency20: 50 },
+    };
+  } finally {
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.stdout.write(`${JSON.stringify(await benchSlack(), null, 2)}\n`);
+}
