@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchSlack } from "./slack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -153,5 +154,6 @@ const result = {
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   pglite: await pglite(),
   postgresql: await postgresql(),
+  slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
