@@ -11,7 +11,7 @@ const PersonSchema = z.object({
   id: z.number().int().positive(),
   name: z.string(),
   email: z.string().nullable(),
-  roles: z.array(z.enum(["coordinator", "admin", "board_member"])),
+  roles: z.array(z.enum(["coordinator", "admin", "board_member", "ambassador"])),
   jobTitle: z.string().nullable(),
   timeZone: z.string(),
   teamIds: z.array(z.number().int()),

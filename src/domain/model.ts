@@ -3,7 +3,7 @@ import type { DuePrecision } from "./dates/due-phrase.ts";
 /** Plain views of the partnership's plans: what the rules and commands work on. */
 export type ActionState = "not_started" | "on_track" | "at_risk" | "off_track" | "done" | "dropped";
 export const ACTION_STATES: readonly ActionState[] = ["not_started", "on_track", "at_risk", "off_track", "done", "dropped"];
-export type PersonRole = "coordinator" | "admin" | "board_member";
+export type PersonRole = "coordinator" | "admin" | "board_member" | "ambassador";
 export type PlatformName = "slack" | "teams" | "shell";
 
 export interface PersonSummary {
