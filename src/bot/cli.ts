@@ -14,12 +14,17 @@ const USAGE = `Usage: curve <command>
   seed --demo           load the Leeds demo plans (loading twice changes nothing)
   status [--json]       database, migrations and counts
   serve                 the HTTP server for Slack and Teams, with /healthz and /readyz
+  nudge --now TIME [--dry-run] [--json]
+                        the nudge sweep at TIME (ISO 8601): what goes to whom; without
+                        --dry-run it enqueues them (once per time, however often it runs)
+  digest --dry-run --as NAME --now TIME
+                        the weekly digest that person would get at TIME
   manifest slack --url https://your.host
                         print the Slack app manifest with your address filled in
 
 Configuration comes from the environment; see README.md.`;
 
-const LATER = new Set(["nudge", "digest", "import"]);
+const LATER = new Set(["import"]);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,6 +41,28 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "serve":
       return serve(config);
+    case "nudge": {
+      const { values } = parseArgs({ args: rest, options: { now: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" }, partnership: { type: "string" } } });
+      const now = parseNow(values.now);
+      if (!now) return 2;
+      return withRuntime(config, { migrate: true }, async (rt) => {
+        const partnership = await choosePartnership(rt, values.partnership);
+        if (!partnership) return 2;
+        const { previewNudgeSweep, runNudgeSweep } = await import("../adapters/db/outbox/nudge-sweep.ts");
+        const report = values["dry-run"] ? await previewNudgeSweep(rt.db.sql, partnership.id, now) : await runNudgeSweep(rt.db.sql, partnership.id, now);
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun: Boolean(values["dry-run"]), deliveries: report.deliveries }, null, 2)}\n`);
+        } else {
+          const verb = values["dry-run"] ? "would send" : "enqueued";
+          process.stdout.write(
+            report.deliveries.length === 0
+              ? `Nothing to send at ${now.toISOString()}.\n`
+              : `${report.deliveries.length} ${verb}:\n${report.deliveries.map((d) => `  ${d.person}: ${d.kind} (${d.refs.join(", ")})  [${d.key}]`).join("\n")}\n`,
+          );
+        }
+        return 0;
+      });
+    }
     case "migrate":
       return withRuntime(config, { migrate: true }, async (rt) => {
         const report = rt.migration!;
@@ -103,6 +130,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`curve has no "${command.slice(0, 40)}" command.\n${USAGE}\n`);
       return 2;
   }
+}
+
+/** --now takes an ISO 8601 time with its offset, e.g. 2011-09-26T09:00:00+01:00. */
+function parseNow(value: string | undefined): Date | null {
+  const now = value && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : null;
+  if (!now || Number.isNaN(now.getTime())) {
+    process.stderr.write("Give the time with --now as ISO 8601 with an offset, e.g. --now 2011-09-26T09:00:00+01:00\n");
+    return null;
+  }
+  return now;
 }
 
 async function manifest(args: string[]): Promise<number> {

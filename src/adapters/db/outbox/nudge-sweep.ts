@@ -1,0 +1,158 @@
+import { planSweep, sentKey, type SweepInput, type SweepPlan } from "../../../domain/schedule/plan-nudges.ts";
+import type { EscalationLevel } from "../../../domain/schedule/escalation.ts";
+import type { Queryable, SqlRunner } from "../sql-runner.ts";
+
+export interface PlannedDelivery {
+  key: string;
+  personId: number;
+  person: string;
+  kind: "nudge" | "escalation";
+  refs: string[];
+}
+
+export interface SweepReport {
+  deliveries: PlannedDelivery[];
+  /** Database queries the sweep made: a fixed number, whatever the number of people. */
+  queries: number;
+}
+
+// Sweeps of one partnership take turns across instances, so a stage is claimed once.
+const SWEEP_LOCK = 7_240_400;
+
+/** A sweep's deliveries are keyed to its 15-minute slot: running it twice adds nothing. */
+export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime() / 900_000) * 900_000).toISOString();
+
+interface MilestoneRow {
+  id: number;
+  ref: string;
+  kind: "milestone" | "target";
+  due_date: string | null;
+  snoozed_until: Date | null;
+  snooze_count: number;
+  priority_id: number | null;
+  owner_ids: number[];
+}
+
+async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): Promise<{ input: SweepInput; refs: Map<number, string>; names: Map<number, string> }> {
+  const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
+  const [people, milestones, sent, overdue, raised, roles] = await Promise.all([
+    db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number }>(
+      `SELECT id, name, time_zone, quiet_start_minute, quiet_end_minute FROM person WHERE partnership_id = $1`,
+      [partnershipId],
+    ),
+    db.query<MilestoneRow>(
+      `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
+         array_agg(DISTINCT o.person_id) AS owner_ids
+       FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+       JOIN (SELECT action_id, person_id FROM action_owner WHERE person_id IS NOT NULL
+             UNION SELECT ao.action_id, tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id) o ON o.action_id = a.id
+       WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
+       GROUP BY m.id, a.priority_id`,
+      [partnershipId],
+    ),
+    // Only the latest stage can be sent, and its date is never more than a week old.
+    db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
+      `SELECT mn.milestone_id, mn.person_id, mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn
+       JOIN person p ON p.id = mn.person_id WHERE p.partnership_id = $1 AND mn.stage_date >= $2::date`,
+      [partnershipId, since],
+    ),
+    db.query<{ milestone_id: number; n: number | string }>(
+      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) AS n FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
+       WHERE p.partnership_id = $1 AND mn.stage = 'overdue' GROUP BY mn.milestone_id`,
+      [partnershipId],
+    ),
+    db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
+      `SELECT e.milestone_id, e.level, (e.created_at AT TIME ZONE 'Europe/London')::date::text AS at FROM escalation e
+       JOIN milestone m ON m.id = e.milestone_id JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+       WHERE pl.partnership_id = $1`,
+      [partnershipId],
+    ),
+    db.query<{ priority_id: number; person_id: number; role: "lead" | "sponsor" }>(
+      `SELECT r.priority_id, r.person_id, r.role::text AS role FROM priority_role r JOIN person p ON p.id = r.person_id WHERE p.partnership_id = $1`,
+      [partnershipId],
+    ),
+  ]);
+  const input: SweepInput = {
+    now,
+    people: new Map(people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute }])),
+    milestones: milestones.map((m) => ({
+      id: m.id,
+      dueDate: m.due_date,
+      kind: m.kind,
+      snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
+      snoozeCount: m.snooze_count,
+      priorityId: m.priority_id,
+      ownerIds: m.owner_ids,
+    })),
+    sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
+    overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
+    raised: new Map(),
+    roles: new Map(),
+  };
+  for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
+  for (const r of roles) {
+    const entry = input.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
+    entry[r.role].push(r.person_id);
+    input.roles.set(r.priority_id, entry);
+  }
+  return { input, refs: new Map(milestones.map((m) => [m.id, m.ref])), names: new Map(people.map((p) => [p.id, p.name])) };
+}
+
+function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): PlannedDelivery[] {
+  const out: PlannedDelivery[] = [];
+  for (const [personId, items] of plan.nudges) {
+    out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: items.map((i) => refs.get(i.milestoneId) ?? "") });
+  }
+  for (const [personId, items] of plan.escalations) {
+    out.push({ key: `escalation:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "escalation", refs: items.map((i) => refs.get(i.milestoneId) ?? "") });
+  }
+  return out.sort((a, b) => a.person.localeCompare(b.person) || a.kind.localeCompare(b.kind));
+}
+
+/** What a sweep at `now` would send, without writing anything. */
+export async function previewNudgeSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<SweepReport> {
+  const { input, refs, names } = await loadSweepInput(sql, partnershipId, now);
+  return { deliveries: describe(planSweep(input), sweepSlot(now), refs, names), queries: 6 };
+}
+
+/**
+ * Enqueues the sweep's deliveries, and records which stage reached whom in which delivery,
+ * in one transaction. A second run for the same time, or on another instance, adds nothing.
+ */
+export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<SweepReport> {
+  return sql.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [SWEEP_LOCK, partnershipId]);
+    const { input, refs, names } = await loadSweepInput(tx, partnershipId, now);
+    const plan = planSweep(input);
+    const slot = sweepSlot(now);
+    const planned = describe(plan, slot, refs, names);
+    if (planned.length === 0) return { deliveries: [], queries: 7 };
+    const payloads = planned.map((d) =>
+      JSON.stringify(d.kind === "nudge" ? { items: plan.nudges.get(d.personId) } : { items: plan.escalations.get(d.personId) }),
+    );
+    const inserted = await tx.query<{ id: number; key: string; person_id: number }>(
+      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at)
+       SELECT $1, person_id, key, kind, payload::jsonb, $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS d(person_id, key, kind, payload)
+       ON CONFLICT (key) DO NOTHING RETURNING id, key, person_id`,
+      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map((d) => d.kind), payloads, now],
+    );
+    const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
+    const nudgeRows = planned
+      .filter((d) => d.kind === "nudge" && deliveryId.has(d.key))
+      .flatMap((d) => plan.nudges.get(d.personId)!.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
+    if (nudgeRows.length) {
+      await tx.query(
+        `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id)
+         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
+        [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId)],
+      );
+    }
+    if (plan.raised.length && inserted.some((r) => r.key.startsWith("escalation:"))) {
+      await tx.query(
+        `INSERT INTO escalation (milestone_id, level, reason, created_at) SELECT *, $4::timestamptz FROM unnest($1::int[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+        [plan.raised.map((e) => e.milestoneId), plan.raised.map((e) => e.level), plan.raised.map((e) => e.reason), now],
+      );
+    }
+    return { deliveries: planned.filter((d) => deliveryId.has(d.key)), queries: 7 + (nudgeRows.length ? 1 : 0) + 2 };
+  });
+}

@@ -1,0 +1,95 @@
+import { localDate } from "../dates/calendar.ts";
+import { escalationDue, type EscalationLevel } from "./escalation.ts";
+import { latestStage, type NudgeStage } from "./nudge-stages.ts";
+import { isQuietTime, type QuietRules } from "./quiet-time.ts";
+
+/** What a sweep knows, loaded in a fixed number of queries however many people there are. */
+export interface SweepInput {
+  now: Date;
+  people: Map<number, QuietRules>;
+  milestones: {
+    id: number;
+    dueDate: string | null;
+    kind: "milestone" | "target";
+    snoozedUntil: Date | null;
+    snoozeCount: number;
+    priorityId: number | null;
+    ownerIds: number[];
+  }[];
+  /** "milestoneId:personId:stage:stageDate" for every stage already sent. */
+  sent: Set<string>;
+  overdueNudges: Map<number, number>;
+  raised: Map<number, Partial<Record<EscalationLevel, string>>>;
+  /** Priority id -> its leads and sponsors. */
+  roles: Map<number, { lead: number[]; sponsor: number[] }>;
+}
+
+export interface NudgeItem {
+  milestoneId: number;
+  stage: NudgeStage;
+  stageDate: string;
+}
+
+export interface EscalationItem {
+  milestoneId: number;
+  level: EscalationLevel;
+  reason: string;
+}
+
+export interface SweepPlan {
+  /** One message per person, listing all their items. */
+  nudges: Map<number, NudgeItem[]>;
+  escalations: Map<number, EscalationItem[]>;
+  /** New escalation levels reached, each recorded once per milestone. */
+  raised: EscalationItem[];
+}
+
+export const sentKey = (milestoneId: number, personId: number, stage: string, stageDate: string) => `${milestoneId}:${personId}:${stage}:${stageDate}`;
+
+/**
+ * Who should hear about what now. People in their quiet time are left out: their items
+ * are still unsent, so the first sweep of their next working morning picks them up.
+ */
+export function planSweep(input: SweepInput): SweepPlan {
+  const plan: SweepPlan = { nudges: new Map(), escalations: new Map(), raised: [] };
+  const quiet = new Map<number, boolean>();
+  const isQuiet = (personId: number) => {
+    let value = quiet.get(personId);
+    if (value === undefined) {
+      const rules = input.people.get(personId);
+      value = !rules || isQuietTime(input.now, rules);
+      quiet.set(personId, value);
+    }
+    return value;
+  };
+  const push = <T>(map: Map<number, T[]>, key: number, item: T) => {
+    const list = map.get(key);
+    if (list) list.push(item);
+    else map.set(key, [item]);
+  };
+
+  for (const m of input.milestones) {
+    if (m.snoozedUntil && m.snoozedUntil > input.now) continue;
+    for (const personId of m.ownerIds) {
+      if (isQuiet(personId)) continue;
+      const today = localDate(input.now, input.people.get(personId)!.timeZone);
+      const reached = latestStage({ dueDate: m.dueDate, kind: m.kind, done: false }, today);
+      if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
+        push(plan.nudges, personId, { milestoneId: m.id, ...reached });
+      }
+    }
+    if (m.priorityId === null || !m.dueDate) continue;
+    // The partnership's calendar date decides escalation; London unless the owner says otherwise.
+    const zone = input.people.get(m.ownerIds[0] ?? -1)?.timeZone ?? "Europe/London";
+    const decision = escalationDue(
+      { dueDate: m.dueDate, done: false, snoozeCount: m.snoozeCount, overdueNudges: input.overdueNudges.get(m.id) ?? 0, raised: input.raised.get(m.id) ?? {} },
+      localDate(input.now, zone),
+    );
+    const recipients = decision ? (input.roles.get(m.priorityId)?.[decision.level] ?? []).filter((p) => !isQuiet(p)) : [];
+    if (!decision || recipients.length === 0) continue;
+    const item = { milestoneId: m.id, level: decision.level, reason: decision.reason };
+    plan.raised.push(item);
+    for (const personId of recipients) push(plan.escalations, personId, item);
+  }
+  return plan;
+}
