@@ -88,6 +88,29 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case "digest": {
+      const { values } = parseArgs({ args: rest, options: { now: { type: "string" }, "dry-run": { type: "boolean" }, as: { type: "string" }, partnership: { type: "string" } } });
+      if (!values["dry-run"] || !values.as) {
+        process.stderr.write('Usage: curve digest --dry-run --as "Simon Whitehead" --now 2011-09-26T08:30:00+01:00\n');
+        return 2;
+      }
+      const now = parseNow(values.now);
+      if (!now) return 2;
+      return withRuntime(config, { migrate: true }, async (rt) => {
+        const partnership = await choosePartnership(rt, values.partnership);
+        if (!partnership) return 2;
+        const people = await rt.deps.store.findPeopleByName(partnership.id, values.as!);
+        if (people.length !== 1) {
+          process.stderr.write(`No one called "${values.as}" is in ${partnership.name}.\n`);
+          return 2;
+        }
+        const { previewDigest } = await import("../adapters/db/outbox/digest-sweep.ts");
+        const { renderText } = await import("../adapters/shell/render-text.ts");
+        const digest = await previewDigest(rt.db.sql, partnership.id, people[0]!.id, now);
+        process.stdout.write(digest ? `${renderText(digest)}\n` : `Nothing to report for ${people[0]!.name}: no digest would be sent.\n`);
+        return 0;
+      });
+    }
     case "status": {
       const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
       return withRuntime(config, { migrate: false }, async (rt) => {
@@ -161,7 +184,7 @@ async function manifest(args: string[]): Promise<number> {
 /** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
 async function serve(config: Config): Promise<number> {
   const { startServer } = await import("./serve.ts");
-  const server = await startServer(config);
+  const server = await startServer(config, { schedule: true });
   process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

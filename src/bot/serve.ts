@@ -5,12 +5,14 @@ import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { startScheduler, type Scheduler } from "./scheduler.ts";
 
 export interface RunningServer {
   url: string;
   port: number;
   runtime: Runtime;
   adapters: ChatAdapter[];
+  scheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -18,7 +20,7 @@ export interface RunningServer {
  * `curve serve`: one HTTP server for Slack (/slack/events), Teams (/api/messages) and the
  * health checks. Each chat adapter starts only when its credentials are configured.
  */
-export async function startServer(config: Config, options: { clock?: () => Date } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { clock?: () => Date; schedule?: boolean } = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config);
   const { log } = runtime;
   const clock = options.clock ?? (() => new Date());
@@ -76,13 +78,17 @@ export async function startServer(config: Config, options: { clock?: () => Date 
     server.listen(config.PORT, "0.0.0.0", resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
+  const scheduler = options.schedule ? startScheduler(runtime, adapters, clock) : null;
   log.info("curve serve listening", { port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform) });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     runtime,
     adapters,
+    scheduler,
     async close() {
+      await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       for (const adapter of adapters) await adapter.close();

@@ -6,6 +6,7 @@ const BUTTON_COMMANDS: Record<string, { command: string; subcommand: string }> =
   "milestone.done": { command: "milestone", subcommand: "done" },
   "milestone.evidence": { command: "milestone", subcommand: "evidence" },
   "milestone.undo": { command: "milestone", subcommand: "undo" },
+  "milestone.snooze": { command: "milestone", subcommand: "snooze" },
   "action.show": { command: "action", subcommand: "show" },
 };
 

@@ -1,6 +1,6 @@
 import { actionCommands } from "./action.ts";
 import type { CommandFamily } from "./context.ts";
-import { helpFamily, link, whoami, whoamiFamily } from "./curve.ts";
+import { helpFamily, link, settings, whoami, whoamiFamily } from "./curve.ts";
 import { milestoneCommands } from "./milestone.ts";
 import { planCommands } from "./plan.ts";
 
@@ -10,11 +10,12 @@ const help = helpFamily(() => families);
 
 const curveFamily: CommandFamily = {
   name: "curve",
-  summary: "About Curve and you: /curve help, /curve whoami, /curve link.",
+  summary: "About Curve and you: /curve help, /curve whoami, /curve settings, /curve link.",
   defaultSubcommand: "help",
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
     { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
+    { name: "settings", changes: true, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
     { name: "link", changes: true, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
   ],
 };

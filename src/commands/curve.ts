@@ -3,6 +3,7 @@ import { plural } from "../domain/milestone-status.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
+import type { PersonSettings } from "./store.ts";
 
 export async function whoami(ctx: CommandContext): Promise<Reply> {
   const standing = await ctx.store.standing(ctx.partnershipId, ctx.actor.id);
@@ -55,6 +56,59 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
     if (!changed) return reply("info", `That account is already linked to ${person.name}`, [text("Nothing changed.")]);
     return reply("success", `Linked to ${person.name}`, [text(`Curve will now know that account as ${person.name}${person.email ? ` (${person.email})` : ""}.`)]);
   });
+}
+
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+const minuteOf = (text: string): number | null => {
+  const match = /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(text);
+  return match ? Number(match[1]) * 60 + Number(match[2]) : null;
+};
+
+/** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City>] */
+export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]";
+  const [what, rest] = firstWord(args.toLowerCase());
+  let change: PersonSettings | null = null;
+  if (what === "digest") {
+    const [day, time] = firstWord(rest);
+    const weekday = WEEKDAYS.findIndex((d) => d.startsWith(day) && day.length >= 3) + 1;
+    const minute = minuteOf(time);
+    if (!weekday || minute === null) throw new CurveError("usage", "Give a weekday and a time, like: digest monday 08:30.", { hint: usage });
+    change = { digestWeekday: weekday, digestMinute: minute };
+  } else if (what === "quiet") {
+    const [from, to] = rest.split(/\s*-\s*/);
+    const start = minuteOf(from ?? "");
+    const end = minuteOf(to ?? "");
+    if (start === null || end === null) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00.", { hint: usage });
+    change = { quietStartMinute: start, quietEndMinute: end };
+  } else if (what === "timezone") {
+    const zone = args.trim().split(/\s+/)[1] ?? "";
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    } catch {
+      throw new CurveError("usage", `"${zone.slice(0, 40)}" is not a time zone; use one like Europe/London.`, { hint: usage });
+    }
+    change = { timeZone: zone };
+  } else if (what) {
+    throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
+  }
+  if (change) {
+    const applied = await ctx.change(async (tx) => {
+      const outcome = await tx.updateSettings(ctx.actor, change);
+      return outcome.applied ? reply("success", "Settings saved") : reply("info", "Nothing changed");
+    });
+    if (applied.tone !== "success") return applied;
+  }
+  const current = await ctx.store.settingsOf(ctx.actor.id);
+  return reply(change ? "success" : "info", change ? "Settings saved" : "Your settings", [
+    fields([
+      { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
+      { label: "Quiet hours", value: `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays` },
+      { label: "Time zone", value: current.timeZone },
+    ]),
+    context(usage),
+  ]);
 }
 
 /** /help and /help <command>: built from the table itself, so it can never drift from it. */

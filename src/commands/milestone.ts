@@ -19,7 +19,17 @@ const USAGE = {
   evidence: "/milestone evidence <ref> <text or link>",
   date: "/milestone date <ref> <date>   e.g. /milestone date NEET-1.1 end of March 2027",
   list: "/milestone list [mine | overdue | due <N>d | action <ref>]",
+  snooze: "/milestone snooze <ref> <days, e.g. 7d or 2w> <reason>",
 };
+
+const MAX_SNOOZE_DAYS = 90;
+
+/** "7d", "2w", "10 days", "3 weeks": a snooze's length in days, or null. */
+function snoozeDays(text: string): number | null {
+  const match = /^(\d{1,3})\s*(d|days?|w|wks?|weeks?)$/i.exec(text.trim());
+  if (!match) return null;
+  return Number(match[1]) * (match[2]!.toLowerCase().startsWith("w") ? 7 : 1);
+}
 
 export function requireChangePermission(ctx: CommandContext, action: ActionView): void {
   const permission = actionChangePermission(ctx.actor, action);
@@ -221,6 +231,48 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
   return reply("info", heading, blocks);
 }
 
+async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
+  const [ref, rest] = firstWord(args);
+  if (!ref) throw new CurveError("usage", "Which milestone should wait?", { hint: USAGE.snooze });
+  const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.snooze, "open");
+  requireChangePermission(ctx, action);
+  const durationMatch = /^(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b\s*(.*)$/i.exec(rest);
+  if (!durationMatch) {
+    if (!rest && ctx.canShowForms) return snoozeForm(milestone);
+    throw new CurveError("usage", "Say for how long (like 7d or 2w) and why.", { hint: USAGE.snooze });
+  }
+  const days = snoozeDays(durationMatch[1]!)!;
+  const reason = durationMatch[2]!.trim();
+  if (days < 1 || days > MAX_SNOOZE_DAYS) throw new CurveError("usage", `A snooze is 1 to ${MAX_SNOOZE_DAYS} days; longer means the date should change (/milestone date).`, { hint: USAGE.snooze });
+  if (!reason) throw new CurveError("usage", "Give a reason: the lead and sponsors see snoozes, and why.", { hint: USAGE.snooze });
+  const until = new Date(ctx.now.getTime() + days * 86_400_000);
+  return ctx.change(async (tx) => {
+    const outcome = await tx.snoozeMilestone(milestone, until, reason);
+    if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);
+    const blocks = [text(milestone.text), fields([{ label: "Quiet until", value: shortDateTime(until, ctx.actor.timeZone) }, { label: "Reason", value: reason }])];
+    if (outcome.value.count >= 3) blocks.push(context(`Snoozed ${outcome.value.count} times: its priority's lead will be told.`));
+    return reply("success", `${milestone.ref} snoozed for ${plural(days, "day")}`, blocks);
+  }, action);
+}
+
+function snoozeForm(milestone: MilestoneView): Reply {
+  return {
+    ...reply("info", `Snooze ${milestone.ref}`, [text(milestone.text)]),
+    form: {
+      id: "milestone.snooze",
+      title: "Snooze reminders",
+      submitLabel: "Snooze",
+      intro: `${milestone.ref} · ${milestone.text}`,
+      fields: [
+        { id: "duration", label: "For how long", hint: "For example 7d or 2w (at most 90 days).", maxLength: 12 },
+        { id: "reason", label: "Why", hint: "The priority's lead and sponsors can see this.", multiline: true, maxLength: 500 },
+      ],
+      command: "milestone",
+      textPrefix: `snooze ${milestone.ref}`,
+    },
+  };
+}
+
 export const milestoneCommands: CommandFamily = {
   name: "milestone",
   summary: "Mark milestones done, reopen or reschedule them, and list what is due.",
@@ -230,6 +282,7 @@ export const milestoneCommands: CommandFamily = {
     { name: "undo", usage: USAGE.undo, changes: true, summary: "Reopen a milestone marked done by mistake.", run: undo },
     { name: "evidence", usage: USAGE.evidence, changes: true, summary: "Add evidence to a milestone.", run: evidence },
     { name: "date", usage: USAGE.date, changes: true, summary: "Set or change a milestone's date.", run: date },
+    { name: "snooze", usage: USAGE.snooze, changes: true, summary: "Hold a milestone's reminders for a while, with a reason.", run: snooze },
     { name: "list", usage: USAGE.list, summary: "List milestones: yours, overdue, due soon, or an action's.", run: listMilestones },
   ],
 };

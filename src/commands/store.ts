@@ -78,6 +78,12 @@ export interface Store {
    */
   homeViewersConcernedWith(actionId: number, tenant: string, actorUserId: string): Promise<string[]>;
   markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void>;
+  milestonesByIds(ids: number[]): Promise<MilestoneView[]>;
+  /** Who each milestone has been raised with: level, date and the people told. */
+  escalationsOf(milestoneIds: number[]): Promise<{ milestoneId: number; level: string; at: Date; names: string[] }[]>;
+  settingsOf(personId: number): Promise<Required<PersonSettings>>;
+  /** A person's linked accounts, most recent first. */
+  identitiesOf(personId: number): Promise<PlatformIdentity[]>;
   findPeopleByName(partnershipId: number, name: string): Promise<Person[]>;
   standing(partnershipId: number, personId: number): Promise<PersonStanding>;
   findActionsByRef(partnershipId: number, ref: string, planKey?: string): Promise<ActionView[]>;
@@ -107,6 +113,15 @@ export interface PlatformIdentity {
   userId: string;
 }
 
+/** What a person can set for themselves with /curve settings. */
+export interface PersonSettings {
+  timeZone?: string;
+  quietStartMinute?: number;
+  quietEndMinute?: number;
+  digestWeekday?: number;
+  digestMinute?: number;
+}
+
 /** Changes bound to one ChangeContext and one transaction. */
 export interface ChangeStore {
   markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>>;
@@ -118,4 +133,7 @@ export interface ChangeStore {
   /** Links a platform user to a person; returns false when that user was already linked to them. */
   linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;
   setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;
+  /** Holds a milestone's nudges until then; returns how many times it has now been snoozed. */
+  snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>>;
+  updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>>;
 }

@@ -7,8 +7,13 @@ export interface ChatAdapter {
   platform: "slack" | "teams";
   /** Adds the adapter's routes to the shared HTTP server. */
   mount(app: Express): void;
-  /** Sends a reply to a person outside any conversation they started (nudges, digests). */
-  sendToPerson?(personId: number, reply: Reply): Promise<{ messageRef: string }>;
+  /**
+   * Sends a reply to a person outside any conversation they started (nudges, digests).
+   * With `replace`, the message sent earlier under that reference is updated instead, where
+   * the platform allows. Failures carry `retryable: false` when trying again cannot help,
+   * and `retryAfterMs` when the platform said when to try again.
+   */
+  sendToPerson?(personId: number, reply: Reply, options?: { replace?: string }): Promise<{ messageRef: string }>;
   close(): Promise<void>;
 }
 

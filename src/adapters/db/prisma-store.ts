@@ -120,6 +120,44 @@ export class PrismaStore implements Store {
     return rows.map((r) => r.user_id);
   }
 
+  async milestonesByIds(ids: number[]) {
+    const { items } = await queryMilestones(this.sql, Prisma.sql`m.id = ANY(${ids}::int[])`, Prisma.sql`m.due_date NULLS LAST, m.id`, Math.max(ids.length, 1));
+    return items;
+  }
+
+  async escalationsOf(milestoneIds: number[]) {
+    const rows = await this.sql.query<{ milestone_id: number; level: string; at: Date; names: string[] }>(
+      `SELECT e.milestone_id, e.level, e.created_at AS at,
+         coalesce((SELECT array_agg(pe.name ORDER BY r.position) FROM priority_role r JOIN person pe ON pe.id = r.person_id
+                   WHERE r.priority_id = a.priority_id AND r.role::text = e.level), '{}') AS names
+       FROM escalation e JOIN milestone m ON m.id = e.milestone_id JOIN action a ON a.id = m.action_id
+       WHERE e.milestone_id = ANY($1::int[]) ORDER BY e.created_at`,
+      [milestoneIds],
+    );
+    return rows.map((r) => ({ milestoneId: r.milestone_id, level: r.level, at: new Date(r.at), names: r.names }));
+  }
+
+  async settingsOf(personId: number) {
+    const [row] = await this.sql.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; digest_weekday: number; digest_minute: number }>(
+      `SELECT time_zone, quiet_start_minute, quiet_end_minute, digest_weekday, digest_minute FROM person WHERE id = $1`,
+      [personId],
+    );
+    return {
+      timeZone: row!.time_zone,
+      quietStartMinute: row!.quiet_start_minute,
+      quietEndMinute: row!.quiet_end_minute,
+      digestWeekday: row!.digest_weekday,
+      digestMinute: row!.digest_minute,
+    };
+  }
+
+  async identitiesOf(personId: number): Promise<PlatformIdentity[]> {
+    return this.sql.query<PlatformIdentity>(
+      `SELECT platform::text AS platform, tenant, user_id AS "userId" FROM platform_identity WHERE person_id = $1 ORDER BY created_at DESC`,
+      [personId],
+    );
+  }
+
   async markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void> {
     await this.sql.query(
       `UPDATE platform_identity SET home_opened_at = $4 WHERE platform = $1::platform AND tenant = $2 AND user_id = $3 AND home_opened_at IS NULL`,

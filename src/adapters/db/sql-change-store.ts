@@ -1,5 +1,5 @@
 import { Prisma } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeOutcome, ChangeStore, PlatformIdentity } from "../../commands/store.ts";
+import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
@@ -133,6 +133,34 @@ export class SqlChangeStore implements ChangeStore {
     await this.tx.query(`UPDATE priority SET channel = $2 WHERE id = $1`, [priority.id, channel]);
     await this.audit("priority.channel", { type: "priority", id: priority.id, ref: priority.title, actionId: null }, { channel: locked?.channel ?? null }, { channel });
     return { applied: true, value: { ...priority, channel } };
+  }
+
+  async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
+    const current = await this.lock(milestone.id);
+    if (current.doneAt) return { applied: false, reason: "already_done" };
+    const [row] = await this.tx.query<{ snooze_count: number; before: Date | null }>(
+      `UPDATE milestone m SET snoozed_until = $2, snooze_count = m.snooze_count + 1, updated_at = now()
+       FROM (SELECT snoozed_until FROM milestone WHERE id = $1) old WHERE m.id = $1 RETURNING m.snooze_count, old.snoozed_until AS before`,
+      [current.id, until],
+    );
+    await this.tx.query(`INSERT INTO snooze (milestone_id, person_id, until, reason, created_at) VALUES ($1, $2, $3, $4, $5)`, [current.id, this.ctx.actor.id, until, reason, this.ctx.at]);
+    await this.audit("milestone.snoozed", subjectOf(current), { snoozedUntil: row?.before ?? null }, { snoozedUntil: until.toISOString(), reason, count: row!.snooze_count });
+    return { applied: true, value: { count: row!.snooze_count } };
+  }
+
+  async updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>> {
+    const columns: [string, unknown][] = [
+      ["time_zone", settings.timeZone],
+      ["quiet_start_minute", settings.quietStartMinute],
+      ["quiet_end_minute", settings.quietEndMinute],
+      ["digest_weekday", settings.digestWeekday],
+      ["digest_minute", settings.digestMinute],
+    ].filter(([, value]) => value !== undefined) as [string, unknown][];
+    if (columns.length === 0) return { applied: false, reason: "unchanged" };
+    const [before] = await this.tx.query<Record<string, unknown>>(`SELECT ${columns.map(([c]) => c).join(", ")} FROM person WHERE id = $1 FOR UPDATE`, [person.id]);
+    await this.tx.query(`UPDATE person SET ${columns.map(([c], i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`, [person.id, ...columns.map(([, v]) => v)]);
+    await this.audit("person.settings", { type: "person", id: person.id, ref: person.name, actionId: null }, before ?? null, Object.fromEntries(columns));
+    return { applied: true, value: settings };
   }
 
   private async insertNote(action: ActionView, text: string): Promise<number> {

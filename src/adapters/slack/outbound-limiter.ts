@@ -22,13 +22,25 @@ export class OutboundLimiter {
 
   /** Queues a send for a channel (or any key, e.g. "home:U123"); resolves when it is done or given up. */
   enqueue(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
+    return this.schedule(key, what, send).then(
+      () => undefined,
+      (error: unknown) => this.log.error("slack send failed", { key, what, error: describe(error) }),
+    );
+  }
+
+  /** Like enqueue, for a caller that needs the result (the outbox): it rejects when the send is given up. */
+  schedule<T>(key: string, what: string, send: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.run(key, what, send));
-    this.queues.set(key, next);
-    void next.finally(() => {
-      if (this.queues.get(key) === next) this.queues.delete(key);
+    const result = previous.then(() => this.run(key, what, send));
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, settled);
+    void settled.finally(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
     });
-    return next;
+    return result;
   }
 
   /**
@@ -49,20 +61,16 @@ export class OutboundLimiter {
     while (this.queues.size > 0) await Promise.all(this.queues.values());
   }
 
-  private async run(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
-    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+  private async run<T>(key: string, what: string, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
       const wait = (this.lastSent.get(key) ?? 0) + this.options.intervalMs - Date.now();
       if (wait > 0) await this.sleep(wait);
       try {
         this.lastSent.set(key, Date.now());
-        await send();
-        return;
+        return await send();
       } catch (error) {
         const retryAfter = retryAfterSeconds(error);
-        if (retryAfter === null || attempt === this.options.maxAttempts) {
-          this.log.error("slack send failed", { key, what, attempt, error: describe(error) });
-          return;
-        }
+        if (retryAfter === null || attempt >= this.options.maxAttempts) throw error;
         this.log.info("slack asked us to slow down", { key, what, retryAfterSeconds: retryAfter });
         await this.sleep(retryAfter * 1000);
       }
@@ -76,7 +84,7 @@ function retryAfterSeconds(error: unknown): number | null {
   return e?.code === "slack_webapi_rate_limited_error" && typeof e.retryAfter === "number" ? e.retryAfter : null;
 }
 
-const describe = (error: unknown): string => {
+export const describe = (error: unknown): string => {
   const e = error as { code?: string; data?: { error?: string }; message?: string };
   return [e?.code, e?.data?.error, e?.message].filter(Boolean).join(": ") || String(error);
 };

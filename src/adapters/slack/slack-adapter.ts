@@ -59,6 +59,7 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
       if (!receiver) await app.stop();
       await limiter.idle();
     },
+    sendToPerson: (personId, reply, options) => workspace.sendToPerson(personId, reply, options),
     idle: () => limiter.idle(),
   } as ChatAdapter & { idle(): Promise<void> };
 }

@@ -148,7 +148,50 @@ export class SlackWorkspace {
     void this.limiter.enqueue(`dm:${userId}`, "direct message", () => this.client.chat.postMessage({ channel: userId, ...(renderReply(message) as { text: string; blocks: never[] }) }));
   }
 
+  /**
+   * The outbox's way to reach a person: a direct message, or an update of the message sent
+   * under `replace` (a new nudge replaces the previous one instead of stacking).
+   */
+  async sendToPerson(personId: number, message: Reply, options: { replace?: string } = {}): Promise<{ messageRef: string }> {
+    const identity = (await this.env.deps.store.identitiesOf(personId)).find((i) => i.platform === "slack");
+    if (!identity) throw deliveryError(`person ${personId} has no Slack account linked`, false);
+    const rendered = renderReply(message) as { text: string; blocks: never[] };
+    if (options.replace) {
+      const [channel, ts] = options.replace.split("/");
+      try {
+        await this.limiter.schedule(channel!, "message update", () => this.client.chat.update({ channel: channel!, ts: ts!, ...rendered }));
+        return { messageRef: options.replace };
+      } catch (error) {
+        // Deleted or too old to edit: send a fresh one instead.
+        if (!["message_not_found", "cant_update_message", "edit_window_closed"].includes(slackErrorCode(error) ?? "")) throw classify(error);
+      }
+    }
+    try {
+      const sent = await this.limiter.schedule(identity.userId, "direct message", () => this.client.chat.postMessage({ channel: identity.userId, ...rendered }));
+      return { messageRef: `${sent.channel}/${sent.ts}` };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
   get web(): WebClient {
     return this.client;
   }
+}
+
+// Slack errors that trying again cannot fix: the person or the conversation is gone.
+const PERMANENT = new Set(["user_not_found", "users_not_found", "account_inactive", "user_disabled", "channel_not_found", "is_archived", "cannot_dm_bot", "not_authed", "invalid_auth", "token_revoked", "missing_scope"]);
+
+const slackErrorCode = (error: unknown): string | undefined => (error as { data?: { error?: string } })?.data?.error;
+
+function deliveryError(message: string, retryable: boolean, retryAfterMs?: number): Error {
+  return Object.assign(new Error(message), { retryable, ...(retryAfterMs ? { retryAfterMs } : {}) });
+}
+
+function classify(error: unknown): Error {
+  const code = slackErrorCode(error);
+  const retryAfter = (error as { retryAfter?: number })?.retryAfter;
+  if (typeof retryAfter === "number") return deliveryError(`Slack rate limited the send`, true, retryAfter * 1000);
+  if (code && PERMANENT.has(code)) return deliveryError(`Slack refused the message: ${code}`, false);
+  return deliveryError(`Slack did not take the message: ${code ?? (error instanceof Error ? error.message : String(error))}`, true);
 }

@@ -1,0 +1,167 @@
+import { addDays, localDate } from "../../../domain/dates/calendar.ts";
+import { composeDigest, type DigestPriority } from "../../../domain/digest.ts";
+import type { Reply } from "../../../domain/reply.ts";
+import { isWorkingDay } from "../../../domain/schedule/bank-holidays.ts";
+import { localMoment, weekStart } from "../../../domain/schedule/zoned-time.ts";
+import type { Queryable, SqlRunner } from "../sql-runner.ts";
+
+interface DigestPerson {
+  id: number;
+  name: string;
+  timeZone: string;
+  digestWeekday: number;
+  digestMinute: number;
+  roles: string[];
+}
+
+interface DigestData {
+  priorities: Map<number, DigestPriority>;
+  oversees: Map<number, number[]>;
+  people: Map<number, DigestPerson>;
+  lastDigest: Map<number, Date>;
+}
+
+const DAY = 86_400_000;
+// The monthly report looks back a month; weekly digests filter this down per person.
+const LOOKBACK_DAYS = 35;
+
+/** Everything every digest of a partnership needs, in seven queries however many people there are. */
+async function loadDigestData(db: Queryable, partnershipId: number, now: Date): Promise<DigestData> {
+  const today = now.toISOString().slice(0, 10);
+  const since = new Date(now.getTime() - LOOKBACK_DAYS * DAY);
+  const [priorities, roles, milestones, atRisk, changes, readings, people] = await Promise.all([
+    db.query<{ id: number; number: number | null; title: string; obsession: string | null; plan: string }>(
+      `SELECT pr.id, pr.number, pr.title, pr.obsession, pl.title AS plan FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 ORDER BY pl.id, pr.kind, pr.number`,
+      [partnershipId],
+    ),
+    db.query<{ person_id: number; priority_id: number }>(
+      `SELECT DISTINCT r.person_id, r.priority_id FROM priority_role r JOIN person p ON p.id = r.person_id WHERE p.partnership_id = $1`,
+      [partnershipId],
+    ),
+    db.query<{ ref: string; text: string; due_date: string | null; done_at: Date | null; done_by: string | null; evidence: string | null; priority_id: number }>(
+      `SELECT m.ref, m.text, m.due_date::text AS due_date, m.done_at, pe.name AS done_by, m.evidence, a.priority_id
+       FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id LEFT JOIN person pe ON pe.id = m.done_by_id
+       WHERE pl.partnership_id = $1 AND a.priority_id IS NOT NULL AND a.state NOT IN ('done', 'dropped')
+         AND ((m.done_at IS NULL AND m.due_date <= $2::date + 14) OR m.done_at >= $3)
+       ORDER BY m.due_date NULLS LAST, m.id`,
+      [partnershipId, today, since],
+    ),
+    db.query<{ ref: string; title: string; state: "at_risk" | "off_track"; priority_id: number }>(
+      `SELECT a.ref, a.title, a.state::text AS state, a.priority_id FROM action a JOIN plan pl ON pl.id = a.plan_id
+       WHERE pl.partnership_id = $1 AND a.state IN ('at_risk', 'off_track') AND a.priority_id IS NOT NULL ORDER BY a.id`,
+      [partnershipId],
+    ),
+    db.query<{ event: string; subject_ref: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; at: Date; priority_id: number }>(
+      `SELECT e.event, e.subject_ref, e.before, e.after, e.at, a.priority_id FROM audit_event e JOIN action a ON a.id = e.action_id
+       WHERE e.partnership_id = $1 AND e.at >= $2 AND e.event IN ('milestone.dated', 'action.status') AND a.priority_id IS NOT NULL ORDER BY e.at`,
+      [partnershipId, since],
+    ),
+    db.query<{ code: string; name: string; polarity: string; priority_id: number; value: number; period: string; rank: number | string }>(
+      `SELECT * FROM (SELECT i.code, i.name, i.polarity::text AS polarity, i.priority_id, r.value, r.period,
+         row_number() OVER (PARTITION BY i.id ORDER BY r.period_end DESC) AS rank
+         FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL) x WHERE rank <= 2`,
+      [partnershipId],
+    ),
+    db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: string[]; last_digest: Date | null }>(
+      `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, p.roles::text[] AS roles,
+         (SELECT max(d.sent_at) FROM delivery d WHERE d.person_id = p.id AND d.kind = 'digest' AND d.status = 'sent') AS last_digest
+       FROM person p WHERE p.partnership_id = $1
+         AND (p.roles && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
+      [partnershipId],
+    ),
+  ]);
+  const data: DigestData = { priorities: new Map(), oversees: new Map(), people: new Map(), lastDigest: new Map() };
+  for (const p of priorities) {
+    const label = `${p.number ? `${p.number}. ` : ""}${p.title}${p.obsession ? ` (obsession: ${p.obsession})` : ""}`;
+    data.priorities.set(p.id, { id: p.id, label, overdue: [], atRisk: [], dueSoon: [], done: [], changes: [], indicators: [] });
+  }
+  for (const r of roles) data.oversees.set(r.person_id, [...(data.oversees.get(r.person_id) ?? []), r.priority_id]);
+  for (const m of milestones) {
+    const p = data.priorities.get(m.priority_id);
+    if (!p) continue;
+    if (m.done_at) p.done.push({ ref: m.ref, text: m.text, doneAt: new Date(m.done_at), doneBy: m.done_by, evidence: m.evidence });
+    else if (m.due_date && m.due_date < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.due_date });
+    else if (m.due_date) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.due_date });
+  }
+  for (const a of atRisk) data.priorities.get(a.priority_id)?.atRisk.push(a);
+  for (const c of changes) {
+    const what =
+      c.event === "milestone.dated"
+        ? `re-dated from ${String(c.before?.phrase ?? c.before?.due ?? "no date")} to ${String(c.after?.phrase ?? c.after?.due ?? "to be agreed")}`
+        : `set ${String(c.after?.state ?? "").replace("_", " ")}${c.after?.note ? `: ${String(c.after.note)}` : ""}`;
+    data.priorities.get(c.priority_id)?.changes.push({ ref: c.subject_ref, what, at: new Date(c.at) });
+  }
+  const byIndicator = new Map<string, typeof readings>();
+  for (const r of readings) byIndicator.set(r.code, [...(byIndicator.get(r.code) ?? []), r]);
+  for (const rows of byIndicator.values()) {
+    const [latest, previous] = [...rows].sort((a, b) => Number(a.rank) - Number(b.rank));
+    data.priorities.get(latest!.priority_id)?.indicators.push({ code: latest!.code, name: latest!.name, polarity: latest!.polarity, latest: latest!.value, previous: previous?.value ?? null, period: latest!.period });
+  }
+  for (const p of people) {
+    data.people.set(p.id, { id: p.id, name: p.name, timeZone: p.time_zone, digestWeekday: p.digest_weekday, digestMinute: p.digest_minute, roles: p.roles });
+    if (p.last_digest) data.lastDigest.set(p.id, new Date(p.last_digest));
+  }
+  return data;
+}
+
+/** One person's digest from loaded data: their priorities (or, for the monthly report, all). */
+function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" | "report"): Reply | null {
+  const person = data.people.get(personId);
+  if (!person) return null;
+  const since = kind === "report" ? new Date(now.getTime() - 31 * DAY) : (data.lastDigest.get(personId) ?? new Date(now.getTime() - 7 * DAY));
+  const ids = kind === "report" ? [...data.priorities.keys()] : (data.oversees.get(personId) ?? []);
+  const today = localDate(now, person.timeZone);
+  const priorities = ids
+    .map((id) => data.priorities.get(id)!)
+    .filter(Boolean)
+    .map((p) => ({
+      ...p,
+      done: p.done.filter((m) => m.doneAt >= since),
+      changes: p.changes.filter((c) => c.at >= since),
+      overdue: p.overdue.filter((m) => m.dueDate < today),
+      dueSoon: p.dueSoon.filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, 14)),
+    }));
+  const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
+  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title });
+}
+
+/** `curve digest --dry-run`: one person's digest as it would be sent at `now`. */
+export async function previewDigest(sql: SqlRunner, partnershipId: number, personId: number, now: Date): Promise<Reply | null> {
+  return digestOf(await loadDigestData(sql, partnershipId, now), personId, now, "digest");
+}
+
+/**
+ * Enqueues each weekly digest whose local time has come this week, and the monthly report
+ * on the first working day of the month; an empty one is recorded as not sent, so it is
+ * decided once. Keys make a second run, or another instance, add nothing.
+ */
+export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<{ enqueued: number; empty: number; queries: number }> {
+  const data = await loadDigestData(sql, partnershipId, now);
+  const rows: { personId: number; key: string; kind: string; payload: string; status: "pending" | "cancelled" }[] = [];
+  for (const person of data.people.values()) {
+    const local = localMoment(now, person.timeZone);
+    if (data.oversees.has(person.id) && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
+      const key = `digest:person:${person.id}:${weekStart(local.date)}`;
+      const digest = digestOf(data, person.id, now, "digest");
+      rows.push({ personId: person.id, key, kind: "digest", payload: JSON.stringify(digest ?? {}), status: digest ? "pending" : "cancelled" });
+    }
+    const firstWorkingDay = (() => {
+      let day = `${local.date.slice(0, 7)}-01`;
+      while (!isWorkingDay(day)) day = addDays(day, 1);
+      return day;
+    })();
+    if ((person.roles.includes("coordinator") || person.roles.includes("board_member")) && local.date === firstWorkingDay && local.minute >= 9 * 60) {
+      const report = digestOf(data, person.id, now, "report");
+      rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: JSON.stringify(report ?? {}), status: report ? "pending" : "cancelled" });
+    }
+  }
+  if (rows.length === 0) return { enqueued: 0, empty: 0, queries: 7 };
+  const inserted = await sql.query<{ status: string }>(
+    `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at, last_error)
+     SELECT $1, person_id, key, kind, payload::jsonb, status::delivery_status, $7, CASE WHEN status = 'cancelled' THEN 'nothing to report: not sent' END
+     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(person_id, key, kind, payload, status)
+     ON CONFLICT (key) DO NOTHING RETURNING status::text AS status`,
+    [partnershipId, rows.map((r) => r.personId), rows.map((r) => r.key), rows.map((r) => r.kind), rows.map((r) => r.payload), rows.map((r) => r.status), now],
+  );
+  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 8 };
+}

@@ -1,0 +1,109 @@
+import { hostname } from "node:os";
+import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
+import { claimDue, markCancelled, markFailed, markSent, postpone, previousNudgeRef, recipient, type ClaimedDelivery } from "../adapters/db/outbox/outbox.ts";
+import type { SqlRunner } from "../adapters/db/sql-runner.ts";
+import type { CommandDeps } from "../commands/context.ts";
+import { escalationMessage, nudgeMessage, type EscalationPayload, type NudgePayload } from "../commands/nudge-messages.ts";
+import type { Reply } from "../domain/reply.ts";
+import { nextSendableInstant } from "../domain/schedule/quiet-time.ts";
+
+const BATCH = 50;
+const MAX_ATTEMPTS = 8;
+// 1 min, 2, 4 … capped at an hour: transient failures are retried, never dropped.
+const backoffMs = (attempt: number) => Math.min(60 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
+
+export interface WorkerOptions {
+  sql: SqlRunner;
+  deps: CommandDeps;
+  adapters: ChatAdapter[];
+  clock: () => Date;
+  id?: string;
+}
+
+/**
+ * Sends what the sweeps put in the outbox: claims due rows, holds them through quiet time,
+ * draws each message for the person's platform, sends it, and records the platform's
+ * message reference. Each row is settled as soon as it is sent, so a crash loses nothing
+ * and repeats at most the one message that was in flight.
+ */
+export class DeliveryWorker {
+  readonly id: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.id = options.id ?? `${hostname()}:${process.pid}`;
+  }
+
+  /** Sends everything due now; returns how many rows it settled. */
+  async drain(): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const batch = await claimDue(this.options.sql, this.id, this.options.clock(), BATCH);
+      if (batch.length === 0) return settled;
+      for (const row of batch) {
+        await this.deliver(row);
+        settled += 1;
+      }
+    }
+  }
+
+  start(intervalMs = 5000): void {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.drain()
+        .catch((error: unknown) => {
+          this.options.deps.log.error("delivery worker failed", { error: error instanceof Error ? error.message : String(error) });
+          return 0;
+        })
+        .finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, intervalMs);
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async deliver(row: ClaimedDelivery): Promise<void> {
+    const { sql, deps, adapters, clock } = this.options;
+    const now = clock();
+    const who = await recipient(sql, row.personId);
+    if (!who) return markFailed(sql, row.id, "the person no longer exists");
+    const sendable = nextSendableInstant(now, who);
+    if (sendable > now) return postpone(sql, row.id, sendable, null);
+
+    const platform = [who.preferredPlatform, "slack", "teams"].find((p) => p && who.platforms.includes(p) && adapters.some((a) => a.platform === p));
+    const adapter = adapters.find((a) => a.platform === platform);
+    if (!adapter?.sendToPerson) {
+      return markFailed(sql, row.id, who.platforms.length ? `no adapter running for ${who.platforms.join(" or ")}` : "no Slack or Teams account linked");
+    }
+    const message = await this.draw(row, now);
+    if (!message) return markCancelled(sql, row.id, "nothing left to say: everything in it was done");
+    try {
+      const replace = row.kind === "nudge" ? ((await previousNudgeRef(sql, row.personId, adapter.platform)) ?? undefined) : undefined;
+      const sent = await adapter.sendToPerson(row.personId, message, replace ? { replace } : {});
+      await markSent(sql, row.id, adapter.platform, sent.messageRef, clock());
+    } catch (error) {
+      const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
+      const reason = e?.message ?? String(error);
+      deps.log.error("delivery failed", { delivery: row.key, attempt: row.attempts, reason });
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
+      return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+    }
+  }
+
+  private async draw(row: ClaimedDelivery, now: Date): Promise<Reply | null> {
+    const { store } = this.options.deps;
+    if (row.kind === "nudge") {
+      const person = await store.findPersonById(row.partnershipId, row.personId);
+      return person ? nudgeMessage(store, person, row.payload as NudgePayload, now) : null;
+    }
+    if (row.kind === "escalation") return escalationMessage(store, row.payload as EscalationPayload);
+    // Digests, reports and other messages were composed when they were enqueued.
+    const payload = row.payload as Reply;
+    return payload && Array.isArray(payload.blocks) ? payload : null;
+  }
+}

@@ -1,0 +1,47 @@
+import cron, { type ScheduledTask } from "node-cron";
+import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
+import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
+import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
+import { DeliveryWorker } from "./delivery-worker.ts";
+import type { Runtime } from "./runtime.ts";
+
+export interface Scheduler {
+  worker: DeliveryWorker;
+  /** One sweep of every partnership now: nudges, escalations, digests and reports. */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The schedules of `curve serve`. Every 15 minutes (UTC) the sweeps decide, in each
+ * person's own zone, what is due; they only enqueue. The worker sends every few seconds.
+ * On several instances each does the same and the outbox keys keep it to once.
+ */
+export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock: () => Date): Scheduler {
+  const { db, deps, log } = runtime;
+  const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
+  const sweep = async () => {
+    const now = clock();
+    for (const partnership of await deps.store.partnerships()) {
+      try {
+        const nudges = await runNudgeSweep(db.sql, partnership.id, now);
+        const digests = await runDigestSweep(db.sql, partnership.id, now);
+        if (nudges.deliveries.length || digests.enqueued) {
+          log.info("sweep enqueued", { partnership: partnership.slug, nudges: nudges.deliveries.length, digests: digests.enqueued, emptyDigests: digests.empty });
+        }
+      } catch (error) {
+        log.error("sweep failed", { partnership: partnership.slug, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  const task: ScheduledTask = cron.schedule("*/15 * * * *", sweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  worker.start(5000);
+  return {
+    worker,
+    sweep,
+    async stop() {
+      await task.stop();
+      await worker.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { addDays, shortDate, shortDateTime } from "./dates/calendar.ts";
+import { describeTiming, plural } from "./milestone-status.ts";
+import { context, list, reply, text, type Block, type ListItem, type Reply } from "./reply.ts";
+
+/** One priority's news for a digest, exceptions first. */
+export interface DigestPriority {
+  id: number;
+  label: string;
+  overdue: { ref: string; text: string; dueDate: string }[];
+  atRisk: { ref: string; title: string; state: "at_risk" | "off_track" }[];
+  dueSoon: { ref: string; text: string; dueDate: string }[];
+  done: { ref: string; text: string; doneAt: Date; doneBy: string | null; evidence: string | null }[];
+  changes: { ref: string; what: string; at: Date }[];
+  indicators: { code: string; name: string; latest: number; previous: number | null; period: string; polarity: string }[];
+}
+
+export interface DigestContext {
+  today: string;
+  timeZone: string;
+  since: Date;
+  title: string;
+}
+
+const SHOWN = 8;
+
+function cap<T>(items: T[], render: (item: T) => ListItem): ListItem[] {
+  const shown = items.slice(0, SHOWN).map(render);
+  if (items.length > SHOWN) shown.push({ text: `and ${items.length - SHOWN} more` });
+  return shown;
+}
+
+/** ▲/▼/▶ by value; "better" or "worse" by the indicator's polarity. */
+function movement(i: DigestPriority["indicators"][number]): string {
+  if (i.previous === null) return `${i.latest} (${i.period}), the first reading`;
+  const delta = i.latest - i.previous;
+  if (delta === 0) return `▶ ${i.latest} (${i.period}), no change`;
+  const better = i.polarity === "unknown" ? null : (delta < 0) === (i.polarity === "lower_is_better");
+  return `${delta > 0 ? "▲" : "▼"} ${i.latest} (${i.period}), from ${i.previous}${better === null ? "" : better ? ", better" : ", worse"}`;
+}
+
+/**
+ * A sponsor's or lead's weekly digest (or the board's monthly report): for each priority,
+ * what is overdue, at risk, due in 14 days, done since last time with its evidence, what
+ * changed, and how the indicators moved. Nothing to report means no digest: null.
+ */
+export function composeDigest(priorities: DigestPriority[], ctx: DigestContext): Reply | null {
+  const blocks: Block[] = [];
+  let exceptions = 0;
+  for (const p of priorities) {
+    const sections: Block[] = [];
+    const add = (title: string, items: ListItem[]) => {
+      if (items.length) sections.push(text(title), list(items));
+    };
+    add(`Overdue (${p.overdue.length})`, cap(p.overdue, (m) => ({ text: `${m.ref} · ${m.text}`, detail: describeTiming({ doneAt: null, dueDate: m.dueDate }, ctx.today) })));
+    add(`At risk or off track (${p.atRisk.length})`, cap(p.atRisk, (a) => ({ text: `${a.ref} · ${a.title}`, detail: a.state === "off_track" ? "off track" : "at risk" })));
+    add(`Due in the next 14 days (${p.dueSoon.length})`, cap(p.dueSoon, (m) => ({ text: `${m.ref} · ${m.text}`, detail: `due ${shortDate(m.dueDate)}` })));
+    add(`Done since ${shortDate(ctx.since.toISOString().slice(0, 10))} (${p.done.length})`, cap(p.done, (m) => ({
+      text: `${m.ref} · ${m.text}`,
+      detail: `${shortDateTime(m.doneAt, ctx.timeZone)}${m.doneBy ? ` by ${m.doneBy}` : ""}${m.evidence ? ` · evidence: ${m.evidence}` : " · no evidence given"}`,
+    })));
+    add("Changes to the plan", cap(p.changes, (c) => ({ text: `${c.ref}: ${c.what}`, detail: shortDate(c.at.toISOString().slice(0, 10)) })));
+    add("Indicators", p.indicators.map((i) => ({ text: `${i.code} · ${i.name}`, detail: movement(i) })));
+    exceptions += p.overdue.length + p.atRisk.length;
+    if (sections.length) blocks.push(text(p.label), ...sections);
+  }
+  if (blocks.length === 0) return null;
+  return reply(exceptions ? "warning" : "info", ctx.title, [
+    context(exceptions ? `${plural(exceptions, "exception")} across your priorities.` : "No exceptions this time."),
+    ...blocks,
+    context(`Until ${shortDate(addDays(ctx.today, 0))}. Reply with /action show <ref> for any of these.`),
+  ]);
+}
