@@ -69,8 +69,9 @@ export function planSweep(input: SweepInput): SweepPlan {
   };
 
   for (const m of input.milestones) {
-    if (m.snoozedUntil && m.snoozedUntil > input.now) continue;
-    for (const personId of m.ownerIds) {
+    // A snooze holds the owner's nudges; it does not hide the milestone from the lead.
+    const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
+    for (const personId of snoozed ? [] : m.ownerIds) {
       if (isQuiet(personId)) continue;
       const today = localDate(input.now, input.people.get(personId)!.timeZone);
       const reached = latestStage({ dueDate: m.dueDate, kind: m.kind, done: false }, today);

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
+import { openDatabase } from "../../src/adapters/db/open-database.ts";
+import { runDigestSweep } from "../../src/adapters/db/outbox/digest-sweep.ts";
+import { claimDue, LEASE_MS } from "../../src/adapters/db/outbox/outbox.ts";
+import { previewNudgeSweep, runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
+import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
+import type { Reply } from "../../src/domain/reply.ts";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+const MONDAY_NINE = new Date("2011-09-26T09:00:00+01:00");
+
+/** Stands in for a chat platform: records what would have reached each person. */
+function recordingAdapter(platform: "slack" | "teams" = "slack") {
+  const sent: { personId: number; reply: Reply; replace?: string }[] = [];
+  const adapter: ChatAdapter & { sent: typeof sent; failWith?: Error & { retryable?: boolean } } = {
+    platform,
+    sent,
+    mount: () => undefined,
+    close: async () => undefined,
+    async sendToPerson(personId, reply, options) {
+      if (adapter.failWith) throw adapter.failWith;
+      sent.push({ personId, reply, ...(options?.replace ? { replace: options.replace } : {}) });
+      return { messageRef: options?.replace ?? `C${personId}/${sent.length}` };
+    },
+  };
+  return adapter;
+}
+
+describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function partnershipWithSlackPeople() {
+    const partnershipId = await loadDemo(t.db);
+    // Everyone has a Slack account, as after their first command.
+    await t.db.sql.query(
+      `INSERT INTO platform_identity (person_id, platform, tenant, user_id) SELECT id, 'slack', 'T1', 'U' || id FROM person WHERE partnership_id = $1`,
+      [partnershipId],
+    );
+    const person = (name: string) => t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name } });
+    return { partnershipId, person };
+  }
+  const deps = () => ({ store: new PrismaStore(t.db.prisma, t.db.sql), log: { info: () => undefined, error: () => undefined } });
+
+  it("enqueues one nudge per person per sweep, once however often the sweep runs", async () => {
+    const { partnershipId, person } = await partnershipWithSlackPeople();
+    const preview = await previewNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const first = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    expect(first.deliveries).toEqual(preview.deliveries);
+    const jancis = first.deliveries.filter((d) => d.person === "Jancis Andrew");
+    expect(jancis).toHaveLength(1);
+    expect(jancis[0]!.refs).toEqual(expect.arrayContaining(["ATT-4.1", "ATT-5.1"]));
+    expect((await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE)).deliveries).toEqual([]);
+    // A later sweep the same day finds every stage already sent.
+    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-09-26T14:00:00+01:00"))).deliveries).toEqual([]);
+    const why = await t.db.sql.query<{ stage: string; stage_date: string }>(
+      `SELECT mn.stage, mn.stage_date::text FROM milestone_nudge mn JOIN milestone m ON m.id = mn.milestone_id WHERE m.ref = 'ATT-4.1' AND mn.person_id = $1`,
+      [(await person("Jancis Andrew")).id],
+    );
+    expect(why).toEqual([{ stage: "week_before", stage_date: "2011-09-23" }]);
+    expect(first.queries).toBeLessThanOrEqual(10);
+  });
+
+  it("sends nothing on a bank holiday, and the held stages go on the next working morning", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);
+    const tuesday = await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-08-30T08:00:00+01:00"));
+    expect(tuesday.deliveries.length).toBeGreaterThan(0);
+  });
+
+  it("delivers through the platform, replaces the previous nudge, and leaves out what was done meanwhile", async () => {
+    const { partnershipId, person } = await partnershipWithSlackPeople();
+    const adapter = recordingAdapter();
+    let now = MONDAY_NINE;
+    const worker = new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => now, id: "w1" });
+    await runNudgeSweep(t.db.sql, partnershipId, now);
+    await commandDriver(t.db, partnershipId, () => now).run("Jancis Andrew", "/milestone done ATT-5.1 script agreed");
+    await worker.drain();
+    const jancis = (await person("Jancis Andrew")).id;
+    const toJancis = adapter.sent.filter((s) => s.personId === jancis);
+    expect(toJancis).toHaveLength(1);
+    const shown = JSON.stringify(toJancis[0]!.reply);
+    expect(shown).toContain("ATT-4.1");
+    expect(shown).not.toContain("ATT-5.1");
+    expect(shown).toContain("milestone.snooze");
+
+    now = new Date("2011-09-29T09:00:00+01:00"); // a working day before 30 September
+    await runNudgeSweep(t.db.sql, partnershipId, now);
+    await worker.drain();
+    const second = adapter.sent.filter((s) => s.personId === jancis)[1]!;
+    expect(second.replace).toBe(`C${jancis}/${adapter.sent.indexOf(toJancis[0]!) + 1}`);
+    expect(JSON.stringify(second.reply)).toContain("due tomorrow");
+    const rows = await t.db.sql.query<{ status: string; n: number | string }>(
+      `SELECT status::text, count(*) AS n FROM delivery WHERE partnership_id = $1 GROUP BY status`,
+      [partnershipId],
+    );
+    expect(rows.find((r) => r.status === "pending")).toBeUndefined();
+  });
+
+  it("holds a delivery through quiet time and sends it on the next working morning", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const adapter = recordingAdapter();
+    const evening = new Date("2011-09-26T19:00:00+01:00");
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => evening }).drain();
+    expect(adapter.sent).toHaveLength(0);
+    const [held] = await t.db.sql.query<{ due_at: Date }>(`SELECT due_at FROM delivery WHERE partnership_id = $1 AND status = 'pending' LIMIT 1`, [partnershipId]);
+    expect(new Date(held!.due_at).toISOString()).toBe("2011-09-27T07:00:00.000Z");
+  });
+
+  it("retries a transient failure later and records a permanent one", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const adapter = recordingAdapter();
+    adapter.failWith = Object.assign(new Error("Slack is down"), { retryable: true, retryAfterMs: 30_000 });
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE }).drain();
+    const retrying = await t.db.sql.query<{ due_at: Date; last_error: string }>(`SELECT due_at, last_error FROM delivery WHERE partnership_id = $1 AND status = 'pending'`, [partnershipId]);
+    expect(retrying.length).toBeGreaterThan(0);
+    expect(new Date(retrying[0]!.due_at).getTime()).toBe(MONDAY_NINE.getTime() + 30_000);
+    adapter.failWith = Object.assign(new Error("Slack refused the message: user_not_found"), { retryable: false });
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => new Date(MONDAY_NINE.getTime() + 60_000) }).drain();
+    const failed = await t.db.sql.query<{ last_error: string }>(`SELECT last_error FROM delivery WHERE partnership_id = $1 AND status = 'failed'`, [partnershipId]);
+    expect(failed.length).toBe(retrying.length);
+    expect(failed[0]!.last_error).toContain("user_not_found");
+  });
+
+  it("picks up after a worker dies mid-batch, sending the rest and nothing twice", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const total = (await t.db.sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM delivery WHERE partnership_id = $1`, [partnershipId]))[0]!.n;
+    // The dead worker claimed a batch and settled none of it.
+    const orphaned = await claimDue(t.db.sql, "dead-worker", MONDAY_NINE, 5);
+    expect(orphaned).toHaveLength(5);
+    const adapter = recordingAdapter();
+    const soon = new Date(MONDAY_NINE.getTime() + 1000);
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => soon, id: "w2" }).drain();
+    expect(adapter.sent).toHaveLength(Number(total) - 5);
+    const later = new Date(MONDAY_NINE.getTime() + LEASE_MS + 1000);
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => later, id: "w3" }).drain();
+    expect(adapter.sent).toHaveLength(Number(total)); // each delivery once: none lost, none twice
+  });
+
+  it("lets several workers drain one outbox at once with each delivery sent exactly once", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const adapter = recordingAdapter();
+    // On PostgreSQL the workers use separate connections, as separate instances would.
+    const second = kind === "postgresql" ? await openDatabase({ databaseUrl: t.url, dataDir: "unused" }) : t.db;
+    try {
+      await Promise.all([
+        new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE, id: "a" }).drain(),
+        new DeliveryWorker({ sql: second.sql, deps: { store: new PrismaStore(second.prisma, second.sql), log: deps().log }, adapters: [adapter], clock: () => MONDAY_NINE, id: "b" }).drain(),
+      ]);
+    } finally {
+      if (second !== t.db) await second.close();
+    }
+    const rows = await t.db.sql.query<{ status: string; claimed_by: string }>(`SELECT status::text, claimed_by FROM delivery WHERE partnership_id = $1`, [partnershipId]);
+    expect(rows.every((r) => r.status === "sent")).toBe(true);
+    expect(adapter.sent.length).toBe(rows.length); // each delivery once
+    if (kind === "postgresql") expect(new Set(rows.map((r) => r.claimed_by)).size).toBeGreaterThanOrEqual(1);
+  });
+
+  it("enqueues a sponsor's weekly digest at their local time, once, and never an empty one", async () => {
+    const { partnershipId, person } = await partnershipWithSlackPeople();
+    const before = await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:15:00+01:00"));
+    expect(before.enqueued).toBe(0);
+    const due = await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:30:00+01:00"));
+    expect(due.enqueued).toBeGreaterThan(0);
+    expect((await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:45:00+01:00"))).enqueued).toBe(0);
+    const simon = (await person("Simon Whitehead")).id;
+    const [digest] = await t.db.sql.query<{ payload: Reply; status: string }>(`SELECT payload, status::text FROM delivery WHERE person_id = $1 AND kind = 'digest'`, [simon]);
+    expect(digest!.status).toBe("pending");
+    expect(JSON.stringify(digest!.payload)).toContain("ATT-1.1");
+    const empty = await t.db.sql.query(`SELECT 1 FROM delivery WHERE partnership_id = $1 AND kind = 'digest' AND status = 'cancelled'`, [partnershipId]);
+    expect(empty.length).toBeGreaterThan(0); // e.g. the sponsors of priorities with nothing to report
+  });
+
+  it("snoozes with a reason, holds the nudges, and tells the lead after three snoozes", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);
+    const noReason = await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 7d");
+    expect(noReason.code).toBe("usage");
+    for (const _ of [1, 2, 3]) expect((await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 1d waiting for police data")).tone).toBe("success");
+    const [row] = await t.db.sql.query<{ snooze_count: number; reasons: string[] }>(
+      `SELECT m.snooze_count, (SELECT array_agg(reason) FROM snooze s WHERE s.milestone_id = m.id) AS reasons FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND m.ref = 'ATT-4.1'`,
+      [partnershipId],
+    );
+    expect(row).toEqual({ snooze_count: 3, reasons: ["waiting for police data", "waiting for police data", "waiting for police data"] });
+    const sweep = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    expect(sweep.deliveries.find((d) => d.person === "Jancis Andrew")?.refs).not.toContain("ATT-4.1");
+    expect(sweep.deliveries.find((d) => d.person === "Simon Flowers" && d.kind === "escalation")?.refs).toContain("ATT-4.1");
+  });
+});
