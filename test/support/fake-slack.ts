@@ -61,6 +61,8 @@ export class FakeSlack {
         return { ok: true, view: { id: `V${this.calls.length}` } };
       case "chat.postMessage":
         return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+      case "chat.update":
+        return { ok: true, channel: body.channel, ts: body.ts };
       case "chat.postEphemeral":
         return { ok: true, message_ts: `${Date.now() / 1000}` };
       default:

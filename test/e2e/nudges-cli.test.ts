@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin/curve.js", import.meta.url));
+
+function curve(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const { DATABASE_URL: _unused, ...inherited } = process.env;
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+describe("curve nudge and curve digest on the Leeds demo", () => {
+  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), "curve-nudge-")) };
+  beforeAll(async () => {
+    expect((await curve(["seed", "--demo"], env)).code).toBe(0);
+  });
+
+  it("gives Jancis Andrew one nudge with ATT-4.1 and ATT-5.1 on Monday 26 September 2011", async () => {
+    const run = await curve(["nudge", "--dry-run", "--now", "2011-09-26T09:00:00+01:00", "--json"], env);
+    expect(run.code).toBe(0);
+    const { deliveries } = JSON.parse(run.stdout) as { deliveries: { person: string; kind: string; refs: string[]; key: string }[] };
+    const jancis = deliveries.filter((d) => d.person === "Jancis Andrew");
+    expect(jancis).toHaveLength(1);
+    expect(jancis[0]!.kind).toBe("nudge");
+    expect(jancis[0]!.refs).toEqual(expect.arrayContaining(["ATT-4.1", "ATT-5.1"]));
+    expect(jancis[0]!.key).toMatch(/^nudge:person:\d+:2011-09-26T08:00:00.000Z$/);
+  });
+
+  it("sends nothing on the Summer bank holiday", async () => {
+    const run = await curve(["nudge", "--dry-run", "--now", "2011-08-29T09:00:00+01:00", "--json"], env);
+    expect(JSON.parse(run.stdout).deliveries).toEqual([]);
+  });
+
+  it("enqueues for real once, however often it is run for the same time", async () => {
+    const first = await curve(["nudge", "--now", "2011-09-26T09:00:00+01:00"], env);
+    expect(first.stdout).toMatch(/^\d+ enqueued:/);
+    const again = await curve(["nudge", "--now", "2011-09-26T09:00:00+01:00"], env);
+    expect(again.stdout).toBe("Nothing to send at 2011-09-26T08:00:00.000Z.\n");
+  });
+
+  it("shows Simon Whitehead the attendance priority's exceptions in his digest", async () => {
+    const run = await curve(["digest", "--dry-run", "--as", "Simon Whitehead", "--now", "2011-09-26T08:30:00+01:00"], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Your weekly digest, Simon Whitehead");
+    expect(run.stdout).toContain("Improve behaviour, attendance and achievement");
+    expect(run.stdout).toMatch(/Overdue \(\d+\)[\s\S]*ATT-1\.1 · Project Brief March 2011/);
+    expect(run.stdout).toMatch(/Due in the next 14 days[\s\S]*ATT-4\.1/);
+    expect(run.stdout).not.toContain("NEET-");
+  });
+
+  it("refuses a time without an offset, and a person it does not know", async () => {
+    expect((await curve(["nudge", "--dry-run", "--now", "2011-09-26 09:00"], env)).code).toBe(2);
+    const unknown = await curve(["digest", "--dry-run", "--as", "Nobody", "--now", "2011-09-26T08:30:00+01:00"], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No one called "Nobody"');
+  });
+});
