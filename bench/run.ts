@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -155,5 +156,6 @@ const result = {
   pglite: await pglite(),
   postgresql: await postgresql(),
   slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
+  nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

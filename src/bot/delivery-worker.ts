@@ -8,6 +8,8 @@ import type { Reply } from "../domain/reply.ts";
 import { nextSendableInstant } from "../domain/schedule/quiet-time.ts";
 
 const BATCH = 50;
+// Sends to different people go side by side; the platform adapters space sends per channel.
+const CONCURRENCY = 16;
 const MAX_ATTEMPTS = 8;
 // 1 min, 2, 4 … capped at an hour: transient failures are retried, never dropped.
 const backoffMs = (attempt: number) => Math.min(60 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
@@ -41,10 +43,13 @@ export class DeliveryWorker {
     for (;;) {
       const batch = await claimDue(this.options.sql, this.id, this.options.clock(), BATCH);
       if (batch.length === 0) return settled;
-      for (const row of batch) {
-        await this.deliver(row);
-        settled += 1;
-      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
+          for (let i = next++; i < batch.length; i = next++) await this.deliver(batch[i]!);
+        }),
+      );
+      settled += batch.length;
     }
   }
 

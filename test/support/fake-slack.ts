@@ -18,6 +18,10 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Methods that answer 429 with Retry-After this many more times. */
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  /** Like Slack: chat.postMessage to a channel more than once a second gets a 429. */
+  enforceChannelRate = false;
+  rejectedForRate = 0;
+  private readonly lastPost = new Map<string, number>();
   private server: Server | undefined;
   url = "";
 
@@ -30,6 +34,16 @@ export class FakeSlack {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
       this.calls.push({ method, body });
+      if (this.enforceChannelRate && method === "chat.postMessage") {
+        const channel = String(body.channel);
+        const last = this.lastPost.get(channel) ?? 0;
+        if (Date.now() - last < 1000) {
+          this.rejectedForRate += 1;
+          res.status(429).set("Retry-After", "1").json({ ok: false, error: "ratelimited" });
+          return;
+        }
+        this.lastPost.set(channel, Date.now());
+      }
       const limit = this.rateLimits.get(method);
       if (limit && limit.times > 0) {
         limit.times -= 1;

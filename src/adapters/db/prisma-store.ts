@@ -13,7 +13,7 @@ import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts
 const MAX_LISTED = 500;
 
 // Every command looks its asker up first, so this is one indexed query, not an ORM round trip per relation.
-const PERSON_SELECT = `SELECT p.id, p.name, p.email, p.roles::text[] AS roles, p.job_title, p.time_zone,
+const PERSON_SELECT = `SELECT p.id, p.name, p.email, coalesce(p.roles::text[], '{}') AS roles, p.job_title, p.time_zone,
   coalesce((SELECT array_agg(tm.team_id) FROM team_member tm WHERE tm.person_id = p.id), '{}') AS team_ids
   FROM person p`;
 

@@ -62,6 +62,19 @@ export function planSweep(input: SweepInput): SweepPlan {
     }
     return value;
   };
+  // Thousands of milestones share a few hundred due dates: work each stage out once.
+  const stages = new Map<string, ReturnType<typeof latestStage>>();
+  const stageOf = (dueDate: string | null, kind: "milestone" | "target", today: string) => {
+    const key = `${dueDate}|${kind}|${today}`;
+    if (!stages.has(key)) stages.set(key, latestStage({ dueDate, kind, done: false }, today));
+    return stages.get(key)!;
+  };
+  const todays = new Map<string, string>();
+  const todayIn = (timeZone: string) => {
+    let today = todays.get(timeZone);
+    if (!today) todays.set(timeZone, (today = localDate(input.now, timeZone)));
+    return today;
+  };
   const push = <T>(map: Map<number, T[]>, key: number, item: T) => {
     const list = map.get(key);
     if (list) list.push(item);
@@ -73,8 +86,7 @@ export function planSweep(input: SweepInput): SweepPlan {
     const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
     for (const personId of snoozed ? [] : m.ownerIds) {
       if (isQuiet(personId)) continue;
-      const today = localDate(input.now, input.people.get(personId)!.timeZone);
-      const reached = latestStage({ dueDate: m.dueDate, kind: m.kind, done: false }, today);
+      const reached = stageOf(m.dueDate, m.kind, todayIn(input.people.get(personId)!.timeZone));
       if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
         push(plan.nudges, personId, { milestoneId: m.id, ...reached });
       }
@@ -84,7 +96,7 @@ export function planSweep(input: SweepInput): SweepPlan {
     const zone = input.people.get(m.ownerIds[0] ?? -1)?.timeZone ?? "Europe/London";
     const decision = escalationDue(
       { dueDate: m.dueDate, done: false, snoozeCount: m.snoozeCount, overdueNudges: input.overdueNudges.get(m.id) ?? 0, raised: input.raised.get(m.id) ?? {} },
-      localDate(input.now, zone),
+      todayIn(zone),
     );
     const recipients = decision ? (input.roles.get(m.priorityId)?.[decision.level] ?? []).filter((p) => !isQuiet(p)) : [];
     if (!decision || recipients.length === 0) continue;

@@ -63,10 +63,10 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
       [partnershipId],
     ),
     db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: string[]; last_digest: Date | null }>(
-      `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, p.roles::text[] AS roles,
+      `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, coalesce(p.roles::text[], '{}') AS roles,
          (SELECT max(d.sent_at) FROM delivery d WHERE d.person_id = p.id AND d.kind = 'digest' AND d.status = 'sent') AS last_digest
        FROM person p WHERE p.partnership_id = $1
-         AND (p.roles && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
+         AND (coalesce(p.roles, '{}') && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
       [partnershipId],
     ),
   ]);

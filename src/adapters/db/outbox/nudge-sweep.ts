@@ -47,8 +47,10 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
        JOIN (SELECT action_id, person_id FROM action_owner WHERE person_id IS NOT NULL
              UNION SELECT ao.action_id, tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id) o ON o.action_id = a.id
        WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
+         -- Nothing due more than a week ahead can have reached a stage yet.
+         AND (m.due_date IS NULL OR m.due_date <= $2::date + 8)
        GROUP BY m.id, a.priority_id`,
-      [partnershipId],
+      [partnershipId, now.toISOString().slice(0, 10)],
     ),
     // Only the latest stage can be sent, and its date is never more than a week old.
     db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
