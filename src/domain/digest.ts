@@ -1,4 +1,4 @@
-import { addDays, shortDate, shortDateTime } from "./dates/calendar.ts";
+import { shortDate, shortDateTime } from "./dates/calendar.ts";
 import { describeTiming, plural } from "./milestone-status.ts";
 import { context, list, reply, text, type Block, type ListItem, type Reply } from "./reply.ts";
 
@@ -19,6 +19,8 @@ export interface DigestContext {
   timeZone: string;
   since: Date;
   title: string;
+  /** For coordinators: messages Curve could not deliver, so someone can fix the cause. */
+  undelivered?: { person: string; kind: string; reason: string }[];
 }
 
 const SHOWN = 8;
@@ -63,10 +65,16 @@ export function composeDigest(priorities: DigestPriority[], ctx: DigestContext):
     exceptions += p.overdue.length + p.atRisk.length;
     if (sections.length) blocks.push(text(p.label), ...sections);
   }
+  if (ctx.undelivered?.length) {
+    blocks.push(
+      text(`Messages Curve could not deliver (${ctx.undelivered.length})`),
+      list(cap(ctx.undelivered, (u) => ({ text: `${u.person}: ${u.kind}`, detail: u.reason }))),
+    );
+  }
   if (blocks.length === 0) return null;
   return reply(exceptions ? "warning" : "info", ctx.title, [
     context(exceptions ? `${plural(exceptions, "exception")} across your priorities.` : "No exceptions this time."),
     ...blocks,
-    context(`Until ${shortDate(addDays(ctx.today, 0))}. Reply with /action show <ref> for any of these.`),
+    context(`As at ${shortDate(ctx.today)}. /action show <ref> opens any of these.`),
   ]);
 }

@@ -181,6 +181,20 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(empty.length).toBeGreaterThan(0); // e.g. the sponsors of priorities with nothing to report
   });
 
+  it("lists messages that could not be delivered in a coordinator's digest", async () => {
+    const { partnershipId, person } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const adapter = recordingAdapter();
+    adapter.failWith = Object.assign(new Error("Slack refused the message: account_inactive"), { retryable: false });
+    await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE }).drain();
+    const { previewDigest } = await import("../../src/adapters/db/outbox/digest-sweep.ts");
+    const nigel = await previewDigest(t.db.sql, partnershipId, (await person("Nigel Richardson")).id, new Date("2011-09-27T08:30:00+01:00"));
+    expect(JSON.stringify(nigel)).toMatch(/Messages Curve could not deliver \(\d+\)/);
+    expect(JSON.stringify(nigel)).toContain("account_inactive");
+    const simon = await previewDigest(t.db.sql, partnershipId, (await person("Simon Whitehead")).id, new Date("2011-09-27T08:30:00+01:00"));
+    expect(JSON.stringify(simon)).not.toContain("could not deliver");
+  });
+
   it("snoozes with a reason, holds the nudges, and tells the lead after three snoozes", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);

@@ -15,6 +15,7 @@ interface DigestPerson {
 }
 
 interface DigestData {
+  undelivered: { person: string; kind: string; reason: string; at: Date }[];
   priorities: Map<number, DigestPriority>;
   oversees: Map<number, number[]>;
   people: Map<number, DigestPerson>;
@@ -25,11 +26,11 @@ const DAY = 86_400_000;
 // The monthly report looks back a month; weekly digests filter this down per person.
 const LOOKBACK_DAYS = 35;
 
-/** Everything every digest of a partnership needs, in seven queries however many people there are. */
+/** Everything every digest of a partnership needs, in eight queries however many people there are. */
 async function loadDigestData(db: Queryable, partnershipId: number, now: Date): Promise<DigestData> {
   const today = now.toISOString().slice(0, 10);
   const since = new Date(now.getTime() - LOOKBACK_DAYS * DAY);
-  const [priorities, roles, milestones, atRisk, changes, readings, people] = await Promise.all([
+  const [priorities, roles, milestones, atRisk, changes, readings, people, undelivered] = await Promise.all([
     db.query<{ id: number; number: number | null; title: string; obsession: string | null; plan: string }>(
       `SELECT pr.id, pr.number, pr.title, pr.obsession, pl.title AS plan FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 ORDER BY pl.id, pr.kind, pr.number`,
       [partnershipId],
@@ -69,8 +70,19 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
          AND (coalesce(p.roles, '{}') && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
       [partnershipId],
     ),
+    db.query<{ person: string; kind: string; reason: string; at: Date }>(
+      `SELECT p.name AS person, d.kind, coalesce(d.last_error, 'unknown') AS reason, d.created_at AS at FROM delivery d JOIN person p ON p.id = d.person_id
+       WHERE d.partnership_id = $1 AND d.status = 'failed' AND d.created_at >= $2 ORDER BY d.created_at DESC LIMIT 200`,
+      [partnershipId, since],
+    ),
   ]);
-  const data: DigestData = { priorities: new Map(), oversees: new Map(), people: new Map(), lastDigest: new Map() };
+  const data: DigestData = {
+    undelivered: undelivered.map((u) => ({ ...u, at: new Date(u.at) })),
+    priorities: new Map(),
+    oversees: new Map(),
+    people: new Map(),
+    lastDigest: new Map(),
+  };
   for (const p of priorities) {
     const label = `${p.number ? `${p.number}. ` : ""}${p.title}${p.obsession ? ` (obsession: ${p.obsession})` : ""}`;
     data.priorities.set(p.id, { id: p.id, label, overdue: [], atRisk: [], dueSoon: [], done: [], changes: [], indicators: [] });
@@ -122,7 +134,8 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
       dueSoon: p.dueSoon.filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, 14)),
     }));
   const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
-  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title });
+  const undelivered = person.roles.includes("coordinator") ? data.undelivered.filter((u) => u.at >= since) : [];
+  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title, undelivered });
 }
 
 /** `curve digest --dry-run`: one person's digest as it would be sent at `now`. */
