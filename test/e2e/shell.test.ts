@@ -1,33 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kindsUnderTest, openTestDatabase, type TestDatabase } from "../support/databases.ts";
-
-const BIN = fileURLToPath(new URL("../../bin/curve.js", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `curve` bin as a subprocess, as a person or a script would. */
-function curve(args: string[], env: Record<string, string | undefined>, stdin = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+import { curve } from "../support/run-curve.ts";
 
 describe.each(kindsUnderTest())("curve on %s, end to end", (kind) => {
   let env: Record<string, string | undefined>;
