@@ -21,6 +21,8 @@ const USAGE = `Usage: curve <command>
                         the weekly digest that person would get at TIME
   manifest slack --url https://your.host
                         print the Slack app manifest with your address filled in
+  manifest teams --app-id ID --url https://your.host [--zip out.zip]
+                        the Teams app manifest, or the package to upload
 
 Configuration comes from the environment; see README.md.`;
 
@@ -177,7 +179,11 @@ async function manifest(args: string[]): Promise<number> {
     process.stdout.write(slackManifest(values.url));
     return 0;
   }
-  process.stderr.write("Usage: curve manifest slack --url https://your.host\n");
+  if (platform === "teams") {
+    const { teamsManifestCommand } = await import("../adapters/teams/app-package.ts");
+    return teamsManifestCommand(rest);
+  }
+  process.stderr.write("Usage: curve manifest slack --url https://your.host | curve manifest teams --app-id ID --url https://your.host [--zip out.zip]\n");
   return 2;
 }
 

@@ -1,3 +1,4 @@
+import type { Activity } from "botbuilder";
 import type { Block, Button, FormRequest, ListItem, Reply } from "../../domain/reply.ts";
 import { renderText } from "../shell/render-text.ts";
 import { CARD_VERBS, FORM_FIELD_PREFIX, type ButtonData, type FormData, type MoreData } from "./card-data.ts";
@@ -33,10 +34,24 @@ const clip = (text: string, max: number): string => (text.length <= max ? text :
 export function renderCard(reply: Reply, origin?: CardOrigin): AdaptiveCard {
   let card = buildCard(reply, origin, ITEMS_PER_PAGE, 3000);
   for (const [perPage, maxText] of [[5, 3000], [2, 1500], [1, 600], [1, 200]] as const) {
-    if (cardBytes(card) <= CARD_BUDGET_BYTES) break;
+    if (cardBytes(card) <= CARD_BUDGET_BYTES) return card;
     card = buildCard(reply, origin, perPage, maxText);
   }
-  return card;
+  // Only a reply of very many blocks gets here: keep what fits, and say so.
+  const body = [...card.body];
+  const note: CardElement = { type: "RichTextBlock", inlines: [{ type: "TextRun", text: "Too long to show whole in Teams.", isSubtle: true, italic: true }] };
+  while (body.length > 1 && cardBytes({ ...card, body: [...body, note] }) > CARD_BUDGET_BYTES) body.pop();
+  return { ...card, body: [...body, note] };
+}
+
+/** A message activity carrying the card; its summary is what a notification shows. */
+export function cardMessage(reply: Reply, origin?: CardOrigin): Partial<Activity> {
+  const card = renderCard(reply, origin);
+  return {
+    type: "message",
+    summary: clip(reply.heading ?? String(card.fallbackText), 200),
+    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: card }],
+  };
 }
 
 export const cardBytes = (card: AdaptiveCard): number => Buffer.byteLength(JSON.stringify(card));
@@ -100,8 +115,8 @@ function buildCard(reply: Reply, origin: CardOrigin | undefined, perPage: number
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     version: "1.5",
-    fallbackText: clip(plain, FALLBACK_CHARS),
-    speak: clip(speakable(reply), SPEAK_CHARS),
+    fallbackText: clip(plain || "Curve", FALLBACK_CHARS),
+    speak: clip(speakable(reply) || plain || "Curve", SPEAK_CHARS),
     body,
   };
 }

@@ -9,7 +9,6 @@ import { isQuery } from "../../commands/command-table.ts";
  */
 export const CARD_VERBS = { form: "curve.form", more: "curve.more" } as const;
 export const BUTTON_VERBS: readonly string[] = BUTTON_ACTION_IDS;
-export const ALL_VERBS: readonly string[] = [...BUTTON_VERBS, CARD_VERBS.form, CARD_VERBS.more];
 
 /** Inputs are named apart from the data's own keys, so a field can never overwrite them. */
 export const FORM_FIELD_PREFIX = "field.";

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest } from "../support/databases.ts";
+import { actionsIn, cardText, checkCard } from "../support/teams-cards.ts";
+import { activity, PEOPLE, startTeamsServer, TENANT, type TeamsServer } from "../support/teams-server.ts";
+
+type InvokeBody = { statusCode: number; type: string; value: Record<string, unknown> };
+
+const OTHER_TENANT = "e0e0e0e0-1111-4222-8333-444455556666";
+
+describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind) => {
+  let t: TeamsServer;
+  beforeAll(async () => {
+    // A single-tenant registration: its tenant alone is answered, whatever CURVE_TEAMS_TENANTS lists.
+    t = await startTeamsServer(kind, {
+      CURVE_TEAMS_ALLOW_UNAUTHENTICATED: "1",
+      MICROSOFT_APP_TENANT_ID: TENANT,
+      CURVE_TEAMS_TENANTS: `${TENANT},${OTHER_TENANT}`,
+    });
+  });
+  afterAll(async () => t?.close());
+
+  const milestone = (ref: string) =>
+    t.server.runtime.db.prisma.milestone.findFirstOrThrow({ where: { ref, action: { plan: { partnershipId: t.partnershipId } } } });
+  // Changes to the plans; a person's first message also links their account, audited apart.
+  const auditCount = () => t.server.runtime.db.prisma.auditEvent.count({ where: { partnershipId: t.partnershipId, NOT: { event: "identity.linked" } } });
+
+  /** Sends a message and returns the card Curve replied with. */
+  async function say(name: string, change: Parameters<typeof activity>[2]) {
+    const message = activity(name, t.fake, change);
+    const response = await t.post(message);
+    expect(response.status).toBe(200);
+    const reply = await t.fake.next((c) => c.replyToId === message.id);
+    const attachments = reply.body.attachments as { content: Record<string, unknown> }[];
+    return { message, reply, card: attachments[0]!.content };
+  }
+
+  /** Presses a card button (Action.Execute) and returns the card that replaces it. */
+  async function press(change: Parameters<typeof activity>[2]) {
+    const invoke = activity("invoke.adaptiveCard-action", t.fake, change);
+    const response = await t.post(invoke);
+    expect(response.status).toBe(200);
+    const body = response.body as InvokeBody;
+    expect(body).toMatchObject({ statusCode: 200, type: "application/vnd.microsoft.card.adaptive" });
+    return { invoke, card: body.value };
+  }
+
+  it("answers an @mention in a channel, slash or no slash, in the message's thread", async () => {
+    const { message, reply, card } = await say("message.channel-mention", { as: "jancis" });
+    expect(reply.conversationId).toBe((message.conversation as { id: string }).id);
+    expect(cardText(card)).toContain("Your open milestones");
+    expect(cardText(card)).toContain("ATT-5.1");
+    // In a team, Teams looks the member up in the team's roster.
+    expect(t.fake.calls.some((c) => c.kind === "member" && c.conversationId === "19:0f8e7d6c5b4a49388271605f4e3d2c1b@thread.tacv2")).toBe(true);
+
+    const noSlash = await say("message.channel-mention", { as: "jancis", text: "<at>Curve</at>&nbsp;whoami" });
+    expect(cardText(noSlash.card)).toContain("Jancis Andrew");
+    const empty = await say("message.channel-mention", { as: "jancis", text: "<at>Curve</at>" });
+    expect(cardText(empty.card)).toContain("Curve commands");
+  });
+
+  it("runs Mark done from a card: asks for evidence, then applies the form, replacing the card for whoever pressed it", async () => {
+    const before = await auditCount();
+    const asked = await press({ as: "jancis", verb: "milestone.done", data: { verb: "milestone.done", value: "ATT-4.2" } });
+    expect(cardText(asked.card)).toContain("Mark ATT-4.2 done");
+    const submit = actionsIn(asked.card).find((a) => (a.data as { verb?: string }).verb === "curve.form")!;
+    expect(submit).toBeDefined();
+    expect(asked.card.body).toContainEqual(expect.objectContaining({ type: "Input.Text", id: "field.evidence", label: "Evidence", isMultiline: true }));
+    expect((await milestone("ATT-4.2")).doneAt).toBeNull();
+    expect(await auditCount()).toBe(before);
+
+    // Teams merges the inputs into the action's data.
+    const done = await press({ as: "jancis", verb: "curve.form", data: { ...(submit.data as object), "field.evidence": "one cluster live\nwith evaluation" } });
+    expect(cardText(done.card)).toContain("ATT-4.2 done");
+    const row = await milestone("ATT-4.2");
+    expect(row.doneAt).not.toBeNull();
+    expect(row.evidence).toBe("one cluster live with evaluation");
+    expect(actionsIn(done.card).map((a) => a.verb)).toEqual(["milestone.evidence", "milestone.undo", "action.show"]);
+    // The answer travelled in the invoke response: nothing was posted to the conversation.
+    expect(t.fake.calls.filter((c) => c.replyToId === asked.invoke.id || c.replyToId === done.invoke.id)).toEqual([]);
+
+    const opened = await press({ as: "jancis", verb: "action.show", data: { verb: "action.show", value: "ATT-4" } });
+    expect(cardText(opened.card)).toContain("Engage with Police Community Safety Officers");
+  });
+
+  it("takes an Action.Submit from a client without universal actions as the same command", async () => {
+    const submit = activity("message.personal", t.fake, { as: "jancis", text: "" });
+    delete submit.text;
+    submit.value = { verb: "action.show", value: "ATT-5" };
+    expect((await t.post(submit)).status).toBe(200);
+    const reply = await t.fake.next((c) => c.replyToId === submit.id);
+    expect(cardText((reply.body.attachments as { content: unknown }[])[0]!.content)).toContain("Produce and promote across the city a common script");
+  });
+
+  it("pages a long list behind More, which runs the same query again from where it stopped", async () => {
+    const { card } = await say("message.personal", { as: "nigel", text: "/milestone list overdue" });
+    const total = Number(/Showing 1–10 of (\d+)\./.exec(cardText(card))?.[1]);
+    expect(total).toBeGreaterThan(10);
+    expect(total).toBeLessThanOrEqual(20);
+    const more = actionsIn(card).find((a) => a.title === "More")!;
+    expect(more.data).toEqual({ verb: "curve.more", command: "milestone", text: "list overdue", from: 10 });
+    const next = await press({ as: "nigel", verb: "curve.more", data: more.data as Record<string, unknown> });
+    expect(cardText(next.card)).toContain(`Showing 11–${total} of ${total}.`);
+    expect(actionsIn(next.card).some((a) => a.title === "More")).toBe(false);
+    // Paging never repeats a change, whatever the data says.
+    const forged = await press({ as: "nigel", verb: "curve.more", data: { verb: "curve.more", command: "milestone", text: "done ATT-5.1", from: 10 } });
+    expect(cardText(forged.card)).toContain("That button isn't one Curve knows");
+    expect((await milestone("ATT-5.1")).doneAt).toBeNull();
+  });
+
+  it("answers a retried Action.Execute again, with the change applied once", async () => {
+    const data = { verb: "curve.form", form: { id: "milestone.done", command: "milestone", textPrefix: "done ATT-5.1", fields: ["evidence"] }, "field.evidence": "script agreed" };
+    const before = await auditCount();
+    const first = await press({ as: "jancis", id: "f:retried-invoke-0001", verb: "curve.form", data });
+    const again = await press({ as: "jancis", id: "f:retried-invoke-0001", verb: "curve.form", data });
+    expect(cardText(first.card)).toContain("ATT-5.1 done");
+    expect(again.card).toEqual(first.card);
+    expect(await auditCount()).toBe(before + 1);
+  });
+
+  it("refuses a person who is not an owner, by message and by button, and changes nothing", async () => {
+    const before = await auditCount();
+    const typed = await say("message.personal", { as: "mary", text: "milestone done ATT-4.1 done it myself" });
+    expect(cardText(typed.card)).toContain("You can't change ATT-4.");
+    const pressed = await press({ as: "mary", verb: "milestone.undo", data: { verb: "milestone.undo", value: "ATT-4.2" } });
+    expect(cardText(pressed.card)).toContain("You can't change ATT-4.");
+    expect((await milestone("ATT-4.1")).doneAt).toBeNull();
+    expect((await milestone("ATT-4.2")).doneAt).not.toBeNull();
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("tells someone the partnership doesn't know how to get linked", async () => {
+    const { card } = await say("message.personal", { as: "stranger", text: "milestone list mine" });
+    expect(cardText(card)).toContain("Curve doesn't know who you are yet");
+    expect(cardText(card)).toContain(PEOPLE.stranger.email);
+    expect(cardText(card)).toContain("/curve link @you");
+  });
+
+  it("refuses another organisation's tenant, looking nothing up and binding nothing", async () => {
+    const message = activity("message.other-tenant", t.fake);
+    expect((await t.post(message)).status).toBe(200);
+    const reply = await t.fake.next((c) => c.replyToId === message.id);
+    expect(cardText((reply.body.attachments as { content: unknown }[])[0]!.content)).toContain("Curve isn't available to your organisation");
+    expect(t.fake.calls.some((c) => c.kind === "member" && c.path.includes("0a0a0a0a"))).toBe(false);
+    expect(await t.server.runtime.db.prisma.platformTenant.count({ where: { tenant: OTHER_TENANT } })).toBe(0);
+  });
+
+  it("answers hidden characters in one line and changes nothing", async () => {
+    const before = await auditCount();
+    const { card } = await say("message.hidden-characters", { as: "jancis" });
+    expect(cardText(card)).toContain("control characters");
+    expect(JSON.stringify(card)).not.toMatch(/\n\s+at /);
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("refuses a forged card press that smuggles a second command", async () => {
+    const before = await auditCount();
+    const forged = activity("invoke.adaptiveCard-action.forged", t.fake);
+    const response = await t.post(forged);
+    expect(response.status).toBe(200);
+    expect(cardText((response.body as InvokeBody).value)).toContain("That button isn't one Curve knows");
+    const state = await t.server.runtime.db.prisma.action.findFirstOrThrow({ where: { ref: "ATT-4", plan: { partnershipId: t.partnershipId } } });
+    expect(state.state).not.toBe("dropped");
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("answers requests that are not activities with 400 and one line, never a stack trace", async () => {
+    const notJson = await t.post("{ this is not json", {});
+    const notAnActivity = await t.post([1, 2, 3]);
+    const { from: _from, ...noSender } = activity("message.personal", t.fake);
+    const missingSender = await t.post(noSender);
+    for (const response of [notJson, notAnActivity, missingSender]) {
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: expect.any(String) });
+      expect(JSON.stringify(response.body)).not.toMatch(/\bat \S+:\d+/);
+    }
+  });
+
+  it("links a colleague a coordinator @mentions, by their Azure AD id", async () => {
+    const { card } = await say("message.channel-mention", { as: "nigel", text: "<at>Curve</at> curve link <at>Sue May</at> Sue May", mention: "sue" });
+    expect(cardText(card)).toContain("Linked to Sue May");
+    const linked = await t.server.runtime.db.prisma.platformIdentity.findFirstOrThrow({
+      where: { platform: "teams", userId: PEOPLE.sue.aadObjectId, person: { partnershipId: t.partnershipId } },
+      include: { person: true },
+    });
+    expect(linked).toMatchObject({ tenant: TENANT, person: { name: "Sue May" } });
+  });
+
+  it("sent only cards that Teams' adaptivecards library takes whole, within the size budget", () => {
+    const cards = t.fake.cardsSent();
+    expect(cards.length).toBeGreaterThan(5);
+    for (const { card } of cards) expect(checkCard(card).problems).toEqual([]);
+  });
+});
