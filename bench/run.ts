@@ -12,18 +12,13 @@ import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
+import { benchTeams } from "./teams.ts";
+import { percentiles } from "./percentiles.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
 const WARMUP = 50;
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
-
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return { n: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]!) };
-}
 
 async function commandLatencies(rt: Runtime) {
   const generated = await generatePartnership(rt.db.sql, `bench-${Date.now().toString(36)}`);
@@ -156,6 +151,7 @@ const result = {
   pglite: await pglite(),
   postgresql: await postgresql(),
   slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
+  teams: await (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
   nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

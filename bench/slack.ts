@@ -10,17 +10,11 @@ import { migrate } from "../src/adapters/db/migrator.ts";
 import { openDatabase, splitSchema } from "../src/adapters/db/open-database.ts";
 import { FakeSlack, commandBody, postToSlackEndpoint } from "../test/support/fake-slack.ts";
 import { generatePartnership } from "./generate.ts";
+import { percentiles } from "./percentiles.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SECRET = "bench-signing-secret-0123456789";
 const REQUESTS = Number(process.env.BENCH_SAMPLES ?? 1000);
-
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return { n: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)) };
-}
 
 /** Sends `total` requests from `concurrency` clients at once; each waits for its ack. */
 async function drive(url: string, concurrency: number, total: number, body: (i: number) => string) {

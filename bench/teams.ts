@@ -14,6 +14,7 @@ import { startServer } from "../src/bot/serve.ts";
 import { FakeConnector } from "../test/support/teams-fake-connector.ts";
 import { fixture } from "../test/support/teams-server.ts";
 import { generatePartnership } from "./generate.ts";
+import { percentiles } from "./percentiles.ts";
 
 const HARNESS = "curve-teams-bench-harness";
 const PEOPLE = 100;
@@ -25,13 +26,6 @@ interface Job {
   serverUrl: string;
   generatedPeople: number;
   samples: { concurrency1: number; concurrency10: number };
-}
-
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return { n: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]!) };
 }
 
 export async function benchTeams(options: { samples?: Job["samples"] } = {}): Promise<object> {
