@@ -16,6 +16,13 @@ export interface SweepReport {
   queries: number;
 }
 
+/** Runs queries one after another, keeping each one's own result type. */
+async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results: unknown[] = [];
+  for (const query of work) results.push(await query());
+  return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
 // Sweeps of one partnership take turns across instances, so a stage is claimed once.
 const SWEEP_LOCK = 7_240_400;
 
@@ -35,12 +42,13 @@ interface MilestoneRow {
 
 async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): Promise<{ input: SweepInput; refs: Map<number, string>; names: Map<number, string> }> {
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
-  const [people, milestones, sent, overdue, raised, roles] = await Promise.all([
-    db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number }>(
+  // One after another: inside the sweep's transaction they share one connection.
+  const [people, milestones, sent, overdue, raised, roles] = await inSequence([
+    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number }>(
       `SELECT id, name, time_zone, quiet_start_minute, quiet_end_minute FROM person WHERE partnership_id = $1`,
       [partnershipId],
     ),
-    db.query<MilestoneRow>(
+    () => db.query<MilestoneRow>(
       `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
          array_agg(DISTINCT o.person_id) AS owner_ids
        FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
@@ -53,27 +61,27 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
       [partnershipId, now.toISOString().slice(0, 10)],
     ),
     // Only the latest stage can be sent, and its date is never more than a week old.
-    db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
+    () => db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
       `SELECT mn.milestone_id, mn.person_id, mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn
        JOIN person p ON p.id = mn.person_id WHERE p.partnership_id = $1 AND mn.stage_date >= $2::date`,
       [partnershipId, since],
     ),
-    db.query<{ milestone_id: number; n: number | string }>(
+    () => db.query<{ milestone_id: number; n: number | string }>(
       `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) AS n FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
        WHERE p.partnership_id = $1 AND mn.stage = 'overdue' GROUP BY mn.milestone_id`,
       [partnershipId],
     ),
-    db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
+    () => db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
       `SELECT e.milestone_id, e.level, (e.created_at AT TIME ZONE 'Europe/London')::date::text AS at FROM escalation e
        JOIN milestone m ON m.id = e.milestone_id JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
        WHERE pl.partnership_id = $1`,
       [partnershipId],
     ),
-    db.query<{ priority_id: number; person_id: number; role: "lead" | "sponsor" }>(
+    () => db.query<{ priority_id: number; person_id: number; role: "lead" | "sponsor" }>(
       `SELECT r.priority_id, r.person_id, r.role::text AS role FROM priority_role r JOIN person p ON p.id = r.person_id WHERE p.partnership_id = $1`,
       [partnershipId],
     ),
-  ]);
+  ] as const);
   const input: SweepInput = {
     now,
     people: new Map(people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute }])),
