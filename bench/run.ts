@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
 import { benchTeams } from "./teams.ts";
@@ -152,6 +153,7 @@ const result = {
   postgresql: await postgresql(),
   slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
   teams: await (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
+  indicatorsChartsAndPledges: await (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   MICROSOFT_APP_TENANT_ID: optional(z.string().min(1)),
   CURVE_TEAMS_TENANTS: optional(z.string()).transform((v) => (v ? v.split(",").map((t) => t.trim()).filter(Boolean) : [])),
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
+  // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
+  CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
 import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
+import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -26,8 +27,17 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
       try {
         const nudges = await runNudgeSweep(db.sql, partnership.id, now);
         const digests = await runDigestSweep(db.sql, partnership.id, now);
-        if (nudges.deliveries.length || digests.enqueued) {
-          log.info("sweep enqueued", { partnership: partnership.slug, nudges: nudges.deliveries.length, digests: digests.enqueued, emptyDigests: digests.empty });
+        // Pledge follow-ups at 30 and 90 days, and readings due for indicator owners.
+        const insights = await enqueueInsightDeliveries(db.sql, partnership.id, now);
+        if (nudges.deliveries.length || digests.enqueued || insights.followUps.length || insights.dataDue.length) {
+          log.info("sweep enqueued", {
+            partnership: partnership.slug,
+            nudges: nudges.deliveries.length,
+            digests: digests.enqueued,
+            emptyDigests: digests.empty,
+            pledgeFollowUps: insights.followUps.length,
+            dataDue: insights.dataDue.length,
+          });
         }
       } catch (error) {
         log.error("sweep failed", { partnership: partnership.slug, error: error instanceof Error ? error.message : String(error) });

@@ -5,6 +5,7 @@ import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 
 export interface RunningServer {
@@ -70,6 +71,7 @@ export async function startServer(config: Config, options: { clock?: () => Date;
     log.info("teams adapter off", { reason: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or CURVE_TEAMS_ALLOW_UNAUTHENTICATED=1 for the emulator)" });
   }
   for (const adapter of adapters) adapter.mount(app);
+  app.use(insightRoutes(runtime.deps.insights, { log, clock }));
   app.use((_req, res) => void res.status(404).json({ error: "not found" }));
 
   const server: Server = createServer(app);

@@ -8,6 +8,17 @@ const BUTTON_COMMANDS: Record<string, { command: string; subcommand: string }> =
   "milestone.undo": { command: "milestone", subcommand: "undo" },
   "milestone.snooze": { command: "milestone", subcommand: "snooze" },
   "action.show": { command: "action", subcommand: "show" },
+  "indicator.show": { command: "indicator", subcommand: "show" },
+  "indicator.history": { command: "indicator", subcommand: "history" },
+  "oba.show": { command: "oba", subcommand: "show" },
+  "oba.add": { command: "oba", subcommand: "add" },
+  "oba.propose": { command: "oba", subcommand: "propose" },
+  "pledge.sign": { command: "pledge", subcommand: "sign" },
+  "pledge.register": { command: "pledge", subcommand: "register" },
+  "pledge.show": { command: "pledge", subcommand: "show" },
+  "pledge.followup.done": { command: "pledge", subcommand: "answer done" },
+  "pledge.followup.still_doing": { command: "pledge", subcommand: "answer still_doing" },
+  "pledge.followup.not_yet": { command: "pledge", subcommand: "answer not_yet" },
 };
 
 export const BUTTON_ACTION_IDS: readonly string[] = Object.keys(BUTTON_COMMANDS);

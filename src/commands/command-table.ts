@@ -3,6 +3,9 @@ import type { CommandFamily } from "./context.ts";
 import { helpFamily, link, settings, whoami, whoamiFamily } from "./curve.ts";
 import { milestoneCommands } from "./milestone.ts";
 import { planCommands } from "./plan.ts";
+import { indicatorCommands } from "./indicator.ts";
+import { obaCommands } from "./oba.ts";
+import { pledgeCommands } from "./pledge.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -20,7 +23,7 @@ const curveFamily: CommandFamily = {
   ],
 };
 
-families.push(milestoneCommands, actionCommands, planCommands, curveFamily, whoamiFamily, help);
+families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, curveFamily, whoamiFamily, help);
 
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 

@@ -1,6 +1,7 @@
 import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
+import type { InsightContext, InsightDeps } from "./insight-store.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -10,6 +11,8 @@ export interface Logger {
 export interface CommandDeps {
   store: Store;
   log: Logger;
+  /** Indicators, OBA workshops and pledges (src/commands/insight-store.ts). */
+  insights?: InsightDeps;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -28,6 +31,8 @@ export interface CommandContext {
    * action it touches lets adapters refresh what the action's people see.
    */
   change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
+  /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
+  insights?: InsightContext;
 }
 
 export interface Subcommand {

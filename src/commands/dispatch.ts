@@ -9,6 +9,7 @@ import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import type { CommandContext, CommandDeps } from "./context.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
+import { bindInsights } from "./insight-store.ts";
 
 /**
  * The single entry point for every adapter: an Invocation in, a Reply out.
@@ -51,6 +52,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
       deps.store.once(
         { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },

@@ -60,6 +60,14 @@ export interface Announcement {
   text: string;
 }
 
+/** A card a channel keeps: posted once, then updated in place (a pledge's sign-up card). */
+export interface ChannelCard {
+  /** What the card shows, e.g. "pledge:12"; adapters redraw it from today's data by this key. */
+  key: string;
+  /** "<platform>:<tenant>:<channel id>" */
+  channel: string;
+}
+
 export interface Reply {
   tone: Tone;
   heading?: string;
@@ -72,6 +80,8 @@ export interface Reply {
   announcements?: Announcement[];
   /** Actions a change touched, so adapters can refresh what their people see (App Home). */
   touched?: number[];
+  /** Post this card to its channel, or update the message already posted for its key. */
+  card?: ChannelCard;
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

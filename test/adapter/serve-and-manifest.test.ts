@@ -25,7 +25,7 @@ describe("the Slack app manifest", () => {
   it("fills in Curve's address for every slash command, interactivity and events", () => {
     const manifest = parse(slackManifest("https://curve.leeds.example/"));
     const commands = manifest.features.slash_commands as { command: string; url: string; should_escape: boolean }[];
-    expect(commands.map((c) => c.command)).toEqual(["/milestone", "/action", "/plan", "/curve"]);
+    expect(commands.map((c) => c.command)).toEqual(["/milestone", "/action", "/plan", "/indicator", "/oba", "/pledge", "/curve"]);
     for (const c of commands) {
       expect(c.url).toBe("https://curve.leeds.example/slack/events");
       expect(c.should_escape).toBe(true);

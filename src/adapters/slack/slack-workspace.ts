@@ -6,6 +6,7 @@ import { context, reply, text, type Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { LIMITS, renderReply } from "./block-kit.ts";
 import type { OutboundLimiter } from "./outbound-limiter.ts";
+import { syncChannelCard } from "./channel-cards.ts";
 
 export interface SlackRequest {
   teamId: string | undefined;
@@ -107,6 +108,7 @@ export class SlackWorkspace {
 
   /** After a change: the priority's channel hears of it, and everyone it touches gets a fresh App Home. */
   private followUp(partnershipId: number, teamId: string, actorUserId: string, result: Reply): void {
+    if (result.card) syncChannelCard(this.env, this.client, this.limiter, partnershipId, teamId, result.card);
     for (const announcement of result.announcements ?? []) {
       const [platform, tenant, channel] = announcement.channel.split(":");
       if (platform !== "slack" || tenant !== teamId || !channel) continue;

@@ -1,0 +1,179 @@
+import { shortDate } from "../domain/dates/calendar.ts";
+import { CurveError } from "../domain/errors.ts";
+import { chartModel } from "../domain/indicators/chart-model.ts";
+import { parsePeriod, type IndicatorPeriod } from "../domain/indicators/periods.ts";
+import {
+  POLARITY_WORDS, buildReportCard, describeBaseline, describeLatest, describeTarget, describeTrend, describeVerdict, formatValue, reportCardLine, type ReportCard,
+} from "../domain/indicators/report-card.ts";
+import type { IndicatorView } from "../domain/indicators/types.ts";
+import { joinNames } from "../domain/permissions.ts";
+import { closestRefs } from "../domain/refs.ts";
+import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
+import { firstWord } from "./arguments.ts";
+import type { CommandContext, CommandFamily } from "./context.ts";
+import type { InsightContext } from "./insight-store.ts";
+
+const USAGE = {
+  show: "/indicator show <code>   e.g. /indicator show LAC",
+  record: "/indicator record <code> <value> <period> [source]   e.g. /indicator record LAC 1420 2011-03 children's social care return",
+  history: "/indicator history <code>",
+  list: "/indicator list",
+};
+
+const HISTORY_SHOWN = 24;
+
+export function insightsOf(ctx: CommandContext): InsightContext {
+  if (!ctx.insights) throw new CurveError("unknown_command", "Indicators, workshops and pledges are not set up on this Curve.");
+  return ctx.insights;
+}
+
+/** The indicator a person named by its code, or the codes they might have meant. */
+export async function resolveIndicator(ctx: CommandContext, typed: string, usage: string): Promise<IndicatorView> {
+  const code = typed.trim();
+  if (!code) throw new CurveError("usage", "Which indicator? Give its code, like LAC or NEET.", { hint: usage });
+  const insights = insightsOf(ctx);
+  const found = code.length <= 40 ? await insights.store.findIndicator(ctx.partnershipId, code) : null;
+  if (found) return found;
+  const codes = (await insights.store.listIndicators(ctx.partnershipId)).map((i) => i.code);
+  const near = closestRefs(code.slice(0, 40), codes);
+  throw new CurveError("unknown_ref", `There is no indicator ${code.slice(0, 40)}.${near.length ? ` Did you mean ${near.join(", ")}?` : ""}`, {
+    hint: `Indicators: ${codes.join(", ") || "none loaded yet"}.`,
+    suggestions: near,
+  });
+}
+
+/** The report card as reply blocks, with the turn-the-curve chart when Curve has a public address. */
+export function reportCardBlocks(ctx: CommandContext, indicator: IndicatorView, card: ReportCard): Block[] {
+  const blocks: Block[] = [
+    fields([
+      { label: "Latest", value: describeLatest(card) },
+      { label: "Baseline", value: describeBaseline(card) },
+      { label: "Target", value: describeTarget(card) },
+      { label: "Trend", value: describeTrend(card.trend) },
+    ]),
+    text(describeVerdict(card)),
+  ];
+  const links = ctx.insights?.links;
+  if (links && card.points.length > 0) {
+    const url = links.chartUrl(ctx.partnershipId, indicator.id, chartModel(indicator, card));
+    blocks.push({ type: "image", url, alt: `Turn-the-curve chart for ${indicator.code}: ${reportCardLine(card)}` });
+  }
+  const about = [POLARITY_WORDS[indicator.polarity] + "."];
+  if (indicator.priority) about.push(`Priority: ${indicator.priority.number ? `${indicator.priority.number}. ` : ""}${indicator.priority.title}.`);
+  if (indicator.owner) about.push(`Owner: ${indicator.owner.name}.`);
+  blocks.push(context(about.join(" ")));
+  if (card.due) blocks.push(context(`A reading for ${card.due.period.label} has been due since ${shortDate(card.due.dueSince)}.`));
+  return blocks;
+}
+
+async function show(ctx: CommandContext, args: string): Promise<Reply> {
+  const indicator = await resolveIndicator(ctx, firstWord(args)[0], USAGE.show);
+  const card = buildReportCard(indicator, ctx.today);
+  return reply("info", `${indicator.code} · ${indicator.name}`, [
+    ...reportCardBlocks(ctx, indicator, card),
+    { type: "buttons", buttons: [{ actionId: "indicator.history", label: "History", value: indicator.code }] },
+  ]);
+}
+
+async function listAll(ctx: CommandContext): Promise<Reply> {
+  const indicators = await insightsOf(ctx).store.listIndicators(ctx.partnershipId);
+  const items = indicators.map((i) => {
+    const card = buildReportCard(i, ctx.today);
+    return { text: reportCardLine(card), detail: i.name, buttons: [{ actionId: "indicator.show", label: "Report card", value: i.code }] };
+  });
+  return reply("info", "Key indicators", [list(items, "No indicators loaded yet."), context("One indicator in full: /indicator show <code>.")]);
+}
+
+/** Only an indicator's owner, its priority's leads, a coordinator or an admin record its figures. */
+function requireRecorder(ctx: CommandContext, indicator: IndicatorView): void {
+  const { actor } = ctx;
+  const leads = indicator.priority?.leads ?? [];
+  if (indicator.owner?.id === actor.id || leads.some((l) => l.id === actor.id) || actor.roles.includes("coordinator") || actor.roles.includes("admin")) return;
+  const who = [
+    ...(indicator.owner ? [`its owner (${indicator.owner.name})`] : []),
+    ...(leads.length ? [`its priority's ${leads.length > 1 ? "leads" : "lead"} (${joinNames(leads.map((l) => l.name))})`] : []),
+    "a coordinator",
+    "an admin",
+  ];
+  throw new CurveError("not_permitted", `You can't record ${indicator.code}'s readings. They can be recorded by ${joinNames(who, "or")}.`);
+}
+
+/** "1,420", "91.6%", "8.1": a figure as people type it. */
+function readValue(word: string): number | null {
+  const cleaned = word.replace(/,/g, "").replace(/%$/, "");
+  if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return null;
+  const value = Number(cleaned);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** The longest run of words (up to five) that reads as a period; what follows is the source. */
+function splitPeriod(rest: string, indicator: IndicatorView): { period: IndicatorPeriod; source: string } | null {
+  const [before, marked] = rest.split("|", 2).map((s) => s.trim()) as [string, string | undefined];
+  const words = before.split(/\s+/).filter(Boolean);
+  for (let n = Math.min(5, words.length); n >= 1; n--) {
+    const parsed = parsePeriod(words.slice(0, n).join(" "), { periodicity: indicator.periodicity });
+    if (parsed.ok) return { period: parsed.value, source: [words.slice(n).join(" "), marked ?? ""].filter(Boolean).join(" ").replace(/^source:?\s*/i, "") };
+  }
+  return null;
+}
+
+async function record(ctx: CommandContext, args: string): Promise<Reply> {
+  const [code, afterCode] = firstWord(args);
+  const [valueWord, rest] = firstWord(afterCode);
+  if (!code || !valueWord || !rest) throw new CurveError("usage", "Say which indicator, the figure and its period.", { hint: USAGE.record });
+  const indicator = await resolveIndicator(ctx, code, USAGE.record);
+  const value = readValue(valueWord);
+  if (value === null) throw new CurveError("usage", `"${valueWord.slice(0, 20)}" is not a number.`, { hint: USAGE.record });
+  if (value < 0 || (indicator.unit === "percent" && value > 100)) {
+    throw new CurveError("usage", `${formatValue(value, indicator.unit)} can't be a reading of ${indicator.code}.`, { hint: USAGE.record });
+  }
+  const split = splitPeriod(rest, indicator);
+  if (!split) {
+    const attempt = parsePeriod(firstWord(rest)[0]);
+    throw new CurveError("bad_date", attempt.ok ? "That period can't be read." : attempt.error.message, { hint: USAGE.record });
+  }
+  const { period, source } = split;
+  if (period.start > ctx.today) throw new CurveError("bad_date", `${period.label} hasn't started yet, so it can't have a reading.`, { hint: USAGE.record });
+  if (source.length > 300) throw new CurveError("too_long", "Keep the source under 300 characters; link to the document instead.");
+  requireRecorder(ctx, indicator);
+  return insightsOf(ctx).change(async (tx) => {
+    const outcome = await tx.recordReading(indicator, { period: period.label, periodEnd: period.end, value, source: source || null });
+    if (!outcome.applied) return reply("info", `${indicator.code} already has ${formatValue(value, indicator.unit)} for ${period.label}`, [text("Nothing changed.")]);
+    const readings = [...indicator.readings.filter((r) => r.periodEnd !== period.end), { period: period.label, periodEnd: period.end, value, source: source || null, recordedBy: ctx.actor.name }];
+    const card = buildReportCard({ ...indicator, readings }, ctx.today);
+    const blocks: Block[] = [
+      text(`${formatValue(value, indicator.unit)} for ${period.label} (period ending ${shortDate(period.end)})${outcome.previous !== null ? `, replacing ${formatValue(outcome.previous, indicator.unit)}` : ""}.`),
+      ...reportCardBlocks(ctx, indicator, card),
+    ];
+    if (period.note) blocks.push(context(period.note));
+    return reply("success", `${indicator.code} reading recorded`, blocks);
+  });
+}
+
+async function history(ctx: CommandContext, args: string): Promise<Reply> {
+  const indicator = await resolveIndicator(ctx, firstWord(args)[0], USAGE.history);
+  const newest = [...indicator.readings].reverse();
+  const items = newest.slice(0, HISTORY_SHOWN).map((r, i) => {
+    const older = newest[i + 1];
+    const change = older ? ` (${r.value === older.value ? "no change" : `${r.value > older.value ? "+" : "−"}${formatValue(Math.abs(r.value - older.value), indicator.unit)}`})` : "";
+    return {
+      text: `${r.period} · ${formatValue(r.value, indicator.unit)}${change}`,
+      detail: [`period ending ${shortDate(r.periodEnd)}`, r.recordedBy ? `recorded by ${r.recordedBy}` : "", r.source ? `source: ${r.source}` : ""].filter(Boolean).join(" · "),
+    };
+  });
+  const blocks: Block[] = [list(items, "No readings recorded yet."), context(`Baseline: ${describeBaseline({ baseline: indicator.baseline, unit: indicator.unit })}.`)];
+  if (newest.length > HISTORY_SHOWN) blocks.push(context(`The latest ${HISTORY_SHOWN} of ${newest.length} readings.`));
+  return reply("info", `History of ${indicator.code}`, [text(indicator.name), ...blocks]);
+}
+
+export const indicatorCommands: CommandFamily = {
+  name: "indicator",
+  summary: "Key indicators: report cards, trends, turning the curve, and recording readings.",
+  defaultSubcommand: "list",
+  subcommands: [
+    { name: "show", usage: USAGE.show, summary: "An indicator's report card: latest, baseline, target, trend and the turn-the-curve verdict.", run: show },
+    { name: "record", usage: USAGE.record, changes: true, summary: "Record a reading (the indicator's owner or lead).", run: record },
+    { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
+    { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
+  ],
+};

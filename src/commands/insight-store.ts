@@ -1,0 +1,121 @@
+import type { Due } from "../domain/dates/due-phrase.ts";
+import type { ChartModel } from "../domain/indicators/chart-model.ts";
+import type { IndicatorPriority, IndicatorView } from "../domain/indicators/types.ts";
+import type { PersonSummary } from "../domain/model.ts";
+import type { NoteSection } from "../domain/oba/workshop.ts";
+import type { PledgeStats } from "../domain/pledges/card.ts";
+import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../domain/pledges/pledge.ts";
+import type { Reply } from "../domain/reply.ts";
+import type { ChangeContext } from "./store.ts";
+
+/**
+ * Storage for indicators, OBA workshops and pledges. Kept apart from Store so the plans'
+ * store and this one can change independently; the change transaction follows the same
+ * contract as Store.once (one transaction, audit events inside it, a retry gets the first reply).
+ */
+export interface RecordedAction {
+  ref: string;
+  actionId: number;
+  owner: string;
+  ownerId: number;
+  title: string;
+  firstMilestone: string;
+}
+
+export interface WorkshopView {
+  id: number;
+  indicatorId: number;
+  indicatorCode: string;
+  heldOn: string;
+  notes: Partial<Record<NoteSection, string>>;
+  actions: RecordedAction[];
+  createdBy: PersonSummary | null;
+}
+
+export interface FollowUpTally {
+  stage: number;
+  answer: FollowUpAnswer | null;
+  count: number;
+}
+
+export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
+
+export interface InsightStore {
+  findIndicator(partnershipId: number, code: string): Promise<IndicatorView | null>;
+  indicatorById(partnershipId: number, id: number): Promise<IndicatorView | null>;
+  /** Every indicator with its readings and targets, in the plan's order: one query. */
+  listIndicators(partnershipId: number): Promise<IndicatorView[]>;
+
+  findWorkshop(partnershipId: number, id: number): Promise<WorkshopView | null>;
+  listWorkshops(partnershipId: number, indicatorId: number | null, limit: number): Promise<{ items: WorkshopView[]; total: number }>;
+
+  findPledge(partnershipId: number, id: number): Promise<PledgeView | null>;
+  listPledges(partnershipId: number): Promise<(PledgeView & { count: number })[]>;
+  pledgeStats(pledgeId: number): Promise<PledgeStats>;
+  /** Signatures not withdrawn, oldest first. */
+  signatures(pledgeId: number): Promise<SignatureView[]>;
+  followUpTally(pledgeId: number): Promise<FollowUpTally[]>;
+
+  /** Where a channel card was posted ("slack:C123:1700000000.0001"), by card key ("pledge:12"). */
+  channelCardRef(partnershipId: number, key: string): Promise<string | null>;
+  /** Remembers where a card was first posted; false when another post got there first. */
+  saveChannelCardRef(partnershipId: number, key: string, ref: string): Promise<boolean>;
+
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
+}
+
+export interface NewAction {
+  priority: IndicatorPriority;
+  indicatorCode: string;
+  owner: PersonSummary;
+  title: string;
+  firstMilestone: { text: string; due: Due };
+  sourceNote: string;
+}
+
+export type NewPledgeRow = Omit<PledgeView, "id" | "createdById">;
+
+/** Writes bound to one invocation's transaction; each writes its audit event. */
+export interface InsightChanges {
+  /** Adds or corrects the reading for a period; unchanged when the same value is already there. */
+  recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number; source: string | null }): Promise<{ applied: boolean; previous: number | null }>;
+  createWorkshop(indicator: IndicatorView, heldOn: string, notes: Partial<Record<NoteSection, string>>): Promise<number>;
+  /** Adds to a workshop's notes (each part appended to what is there); locks the row first. */
+  addWorkshopNotes(workshopId: number, notes: Partial<Record<NoteSection, string>>): Promise<WorkshopView>;
+  /** The workshop as this transaction sees it (the store's own reads cannot, until it commits). */
+  readWorkshop(workshopId: number): Promise<WorkshopView>;
+  /** A real action in the priority's plan, with its owner and first milestone, recorded on the workshop. */
+  createAction(workshopId: number, action: NewAction): Promise<RecordedAction>;
+
+  createPledge(pledge: NewPledgeRow): Promise<PledgeView>;
+  /** Signs (or re-signs, or changes a commitment); the pledge row is locked so counts are exact. */
+  sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }>;
+  /** Withdraws the actor's signatures on a pledge; returns how many, and the count left. */
+  withdraw(pledge: PledgeView): Promise<{ withdrawn: number; count: number }>;
+  answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours">;
+
+  /** An outbox row, at most once per key. */
+  enqueueDelivery(delivery: { personId: number; key: string; kind: string; payload: Reply; dueAt: Date }): Promise<boolean>;
+}
+
+/** Links `curve serve` hands out for charts and exports; null when it has no public address. */
+export interface InsightLinks {
+  chartUrl(partnershipId: number, indicatorId: number, model: ChartModel): string;
+  exportUrl(partnershipId: number, pledgeId: number, now: Date): string;
+}
+
+export interface InsightDeps {
+  store: InsightStore;
+  links: InsightLinks | null;
+}
+
+/** What a command sees: the store, links, and changes bound to its invocation. */
+export interface InsightContext {
+  store: InsightStore;
+  links: InsightLinks | null;
+  change(work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
+}
+
+export function bindInsights(deps: InsightDeps, change: ChangeContext): InsightContext {
+  return { store: deps.store, links: deps.links, change: (work) => deps.store.once(change, work) };
+}

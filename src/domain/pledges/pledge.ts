@@ -1,0 +1,136 @@
+import { err, ok, type Result } from "../result.ts";
+
+/** Public pledges (CYPP 2011-15, attendance action 6 and the Child Friendly City programme). */
+export type PledgeKind = "attendance" | "child_friendly_city" | "custom";
+
+export const KIND_LABELS: Record<PledgeKind, string> = {
+  attendance: "Attendance pledge",
+  child_friendly_city: "Child Friendly City pledge",
+  custom: "Pledge",
+};
+
+const KIND_WORDS: Record<string, PledgeKind> = {
+  attendance: "attendance",
+  cfc: "child_friendly_city",
+  "child-friendly-city": "child_friendly_city",
+  child_friendly_city: "child_friendly_city",
+  custom: "custom",
+};
+
+// The plan: "The pledge will publicly register actions to be taken by the person/institution signing it."
+export const DEFAULT_TEXT: Record<PledgeKind, string> = {
+  attendance: "I pledge to help every child and young person in the city attend school every day, and I register publicly the actions I will take.",
+  child_friendly_city: "I pledge to help make this a child friendly city, where every child has the best start in life and is heard, and I register publicly the actions I will take.",
+  custom: "",
+};
+
+export interface PledgeView {
+  id: number;
+  kind: PledgeKind;
+  title: string;
+  text: string;
+  opensAt: Date | null;
+  closesAt: Date | null;
+  channel: string | null;
+  createdById: number | null;
+}
+
+export interface SignatureView {
+  id: number;
+  personId: number;
+  personName: string;
+  onBehalfOf: string;
+  commitment: string;
+  isPublic: boolean;
+  signedAt: Date;
+  withdrawnAt: Date | null;
+}
+
+export type FollowUpAnswer = "done" | "still_doing" | "not_yet";
+export const ANSWER_LABELS: Record<FollowUpAnswer, string> = { done: "Done", still_doing: "Still doing", not_yet: "Not yet" };
+
+export const readKind = (word: string): PledgeKind | null => KIND_WORDS[word.toLowerCase()] ?? null;
+
+/** "P12", "#12" or "12": how people name a pledge. */
+export function readPledgeId(word: string): number | null {
+  const m = /^(?:p|#)?(\d{1,9})$/i.exec(word.trim());
+  return m ? Number(m[1]) : null;
+}
+
+export const pledgeName = (p: Pick<PledgeView, "id" | "title">): string => `P${p.id} · ${p.title}`;
+
+export interface NewPledge {
+  kind: PledgeKind;
+  title: string;
+  text: string;
+  /** Phrases as typed; the command layer reads them as dates. */
+  opens: string | null;
+  closes: string | null;
+}
+
+export const NEW_USAGE = "/pledge new <attendance|cfc|custom> <title> | <pledge text> [| opens <date>] [| closes <date>]";
+
+/** `attendance Every day counts | I pledge … | closes end of March 2012` */
+export function parseNewPledge(text: string): Result<NewPledge, { message: string }> {
+  const [first = "", ...parts] = text.split("|").map((p) => p.trim());
+  const space = first.search(/\s/);
+  const kind = readKind(space < 0 ? first : first.slice(0, space));
+  if (!kind) return err({ message: "Say which kind of pledge first: attendance, cfc (Child Friendly City) or custom." });
+  const title = space < 0 ? "" : first.slice(space + 1).trim();
+  if (!title) return err({ message: "Give the pledge a title after its kind." });
+  if (title.length > 150) return err({ message: "Keep a pledge's title under 150 characters." });
+  const result: NewPledge = { kind, title, text: DEFAULT_TEXT[kind], opens: null, closes: null };
+  let wroteText = false;
+  for (const part of parts) {
+    const date = /^(opens|closes)\s*:?\s+(.+)$/i.exec(part);
+    if (date) result[date[1]!.toLowerCase() as "opens" | "closes"] = date[2]!.trim();
+    else if (part && !wroteText) [result.text, wroteText] = [part, true];
+    else if (part) result.text += ` | ${part}`;
+  }
+  if (!result.text) return err({ message: "A custom pledge needs its text: what signers promise, after a \"|\"." });
+  return ok(result);
+}
+
+export interface Signing {
+  onBehalfOf: string;
+  commitment: string;
+  /** null when they did not say: a new signature stays private, a changed one keeps its choice. */
+  isPublic: boolean | null;
+}
+
+export const SIGN_USAGE = "/pledge sign <pledge> [public|private] [for <organisation>:] <your commitment>";
+
+const PUBLIC_WORDS: Record<string, boolean> = { public: true, yes: true, y: true, private: false, no: false, n: false };
+
+/** `public for Parklands Primary: we will phone every family on the first morning of absence` */
+export function parseSigning(text: string): Result<Signing, { message: string }> {
+  let rest = text.trim();
+  let isPublic: boolean | null = null;
+  const word = /^(\S+)\s*/.exec(rest)?.[1]?.toLowerCase();
+  if (word !== undefined && Object.hasOwn(PUBLIC_WORDS, word)) {
+    isPublic = PUBLIC_WORDS[word]!;
+    rest = rest.slice(word.length).trim();
+  }
+  let onBehalfOf = "";
+  const behalf = /^(?:for|on behalf of)\s+([^:]{1,120}):\s*/i.exec(rest);
+  if (behalf) {
+    onBehalfOf = behalf[1]!.trim();
+    rest = rest.slice(behalf[0].length).trim();
+  }
+  if (!rest) return err({ message: "Say what you will do: your commitment is what the pledge registers." });
+  if (rest.length > 1000) return err({ message: "Keep a commitment under 1,000 characters." });
+  return ok({ onBehalfOf, commitment: rest, isPublic });
+}
+
+/** Who a signature shows as, honouring the signer's choice. */
+export function displayName(s: Pick<SignatureView, "personName" | "onBehalfOf" | "isPublic">): string {
+  if (!s.isPublic) return s.onBehalfOf ? "An organisation (name withheld)" : "A partner (name withheld)";
+  return s.onBehalfOf ? `${s.onBehalfOf} (signed by ${s.personName})` : s.personName;
+}
+
+/** Whether the pledge takes signatures at this instant. */
+export function signingState(p: Pick<PledgeView, "opensAt" | "closesAt">, now: Date): "open" | "not_yet_open" | "closed" {
+  if (p.opensAt && now < p.opensAt) return "not_yet_open";
+  if (p.closesAt && now > p.closesAt) return "closed";
+  return "open";
+}

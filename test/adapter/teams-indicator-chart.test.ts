@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest } from "../support/databases.ts";
+import { cardText, checkCard } from "../support/teams-cards.ts";
+import { activity, startTeamsServer, type TeamsServer } from "../support/teams-server.ts";
+
+type Element = Record<string, unknown> & { type: string };
+
+/** Every element of a card, depth first. */
+function elements(node: unknown): Element[] {
+  if (!node || typeof node !== "object") return [];
+  const own = "type" in (node as object) ? [node as Element] : [];
+  return [...own, ...Object.values(node as object).flatMap((v) => (Array.isArray(v) ? v.flatMap(elements) : typeof v === "object" ? elements(v) : []))];
+}
+
+describe.each(kindsUnderTest())("indicators and pledges in Teams, on %s", (kind) => {
+  let t: TeamsServer;
+  beforeAll(async () => {
+    t = await startTeamsServer(kind, { CURVE_TEAMS_ALLOW_UNAUTHENTICATED: "1", CURVE_PUBLIC_URL: "https://curve.test" });
+  });
+  afterAll(async () => t?.close());
+
+  async function say(as: "jancis" | "nigel" | "mary", text: string) {
+    const message = activity("message.personal", t.fake, { as, text });
+    expect((await t.post(message)).status).toBe(200);
+    const reply = await t.fake.next((c) => c.replyToId === message.id);
+    return (reply.body.attachments as { content: Record<string, unknown> }[])[0]!.content;
+  }
+
+  it("shows the report card with the turn-the-curve chart as an Adaptive Card image Curve serves", async () => {
+    const card = await say("jancis", "indicator show LAC");
+    expect(checkCard(card).problems).toEqual([]);
+    expect(cardText(card)).toContain("1,434 January 2011");
+    const image = elements(card).find((e) => e.type === "Image")!;
+    expect(String(image.url)).toMatch(/^https:\/\/curve\.test\/charts\/\d+\.\d+\.[A-Za-z0-9_-]{22}\.png\?v=[0-9a-f]{12}$/);
+    expect(String(image.altText)).toContain("Turn-the-curve chart for LAC");
+    const png = await fetch(String(image.url).replace("https://curve.test", t.server.url));
+    expect(png.status).toBe(200);
+    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+  });
+
+  it("signs a pledge by message and lists it on the register", async () => {
+    const created = await say("nigel", "pledge new cfc Child friendly Leeds");
+    const id = /P(\d+)/.exec(cardText(created))![1];
+    await say("jancis", `pledge sign P${id} public I will ask every young person I meet what would make Leeds better`);
+    const register = await say("mary", `pledge register P${id}`);
+    expect(cardText(register)).toContain("Jancis Andrew");
+    expect(cardText(register)).toContain("I will ask every young person I meet what would make Leeds better");
+  });
+});

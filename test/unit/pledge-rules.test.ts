@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { pledgeCard } from "../../src/domain/pledges/card.ts";
+import { csvCell, signaturesCsv, toCsv } from "../../src/domain/pledges/csv.ts";
+import { followUpsDue, readFollowUpRef } from "../../src/domain/pledges/follow-up.ts";
+import { displayName, parseNewPledge, parseSigning, readPledgeId, signingState, type PledgeView } from "../../src/domain/pledges/pledge.ts";
+
+const DAY = 86_400_000;
+
+describe("CSV export", () => {
+  it("escapes every cell a spreadsheet would run as a formula", () => {
+    for (const start of ["=", "+", "-", "@", "\t", "\r"]) {
+      expect(csvCell(`${start}HYPERLINK("http://evil","x")`), JSON.stringify(start)).toBe(`"'${start}HYPERLINK(""http://evil"",""x"")"`);
+    }
+    expect(csvCell("=1+1")).toBe(`"'=1+1"`);
+    expect(csvCell("phone = call")).toBe(`"phone = call"`); // only a leading sign is dangerous
+    expect(csvCell(-3)).toBe(`"-3"`); // numbers are data, not formulas
+  });
+
+  it("quotes commas, quotes and line breaks so they stay in their cell", () => {
+    expect(toCsv([["a,b", 'say "hi"', "two\nlines"]])).toBe(`"a,b","say ""hi""","two\nlines"\r\n`);
+  });
+
+  it("exports a pledge's signatures with the display choice, escaping hostile commitments", () => {
+    const csv = signaturesCsv({ id: 3, title: "Every day counts" }, [
+      { signedAt: new Date("2011-09-12T10:00:00Z"), personName: "Jancis Andrew", onBehalfOf: "", commitment: "=cmd|' /C calc'!A0", isPublic: false },
+      { signedAt: new Date("2011-09-13T10:00:00Z"), personName: "@Sue", onBehalfOf: "+Parklands", commitment: "phone parents", isPublic: true },
+    ]);
+    const lines = csv.split("\r\n");
+    expect(lines[0]).toBe(`"pledge","signed_at","signer","on_behalf_of","commitment","name_shown_publicly"`);
+    expect(lines[1]).toBe(`"P3 Every day counts","2011-09-12T10:00:00.000Z","Jancis Andrew","","'=cmd|' /C calc'!A0","no"`);
+    expect(lines[2]).toBe(`"P3 Every day counts","2011-09-13T10:00:00.000Z","'@Sue","'+Parklands","phone parents","yes"`);
+  });
+});
+
+describe("pledge commands' words", () => {
+  it("reads a new pledge's kind, title, text and dates", () => {
+    const parsed = parseNewPledge("attendance Every day counts | We will phone home on day one | closes end of March 2012 | opens 1 September 2011");
+    expect(parsed).toEqual({ ok: true, value: { kind: "attendance", title: "Every day counts", text: "We will phone home on day one", closes: "end of March 2012", opens: "1 September 2011" } });
+    const cfc = parseNewPledge("cfc Child friendly Leeds");
+    expect(cfc.ok && cfc.value.kind).toBe("child_friendly_city");
+    expect(cfc.ok && cfc.value.text).toContain("child friendly city");
+    expect(parseNewPledge("custom Untitled").ok).toBe(false); // a custom pledge needs its text
+    expect(parseNewPledge("party Fun").ok).toBe(false);
+    expect(parseNewPledge("attendance").ok).toBe(false);
+  });
+
+  it("reads a signature: public choice, organisation and commitment", () => {
+    expect(parseSigning("public for Parklands Primary: we will phone every family on the first morning")).toEqual({
+      ok: true,
+      value: { isPublic: true, onBehalfOf: "Parklands Primary", commitment: "we will phone every family on the first morning" },
+    });
+    expect(parseSigning("no I will walk my niece to school")).toEqual({ ok: true, value: { isPublic: false, onBehalfOf: "", commitment: "I will walk my niece to school" } });
+    expect(parseSigning("I will: read to my children")).toEqual({ ok: true, value: { isPublic: null, onBehalfOf: "", commitment: "I will: read to my children" } });
+    expect(parseSigning("public").ok).toBe(false);
+    expect(parseSigning("for Parklands:").ok).toBe(false);
+  });
+
+  it("names signers only as they chose", () => {
+    expect(displayName({ personName: "Sue May", onBehalfOf: "", isPublic: true })).toBe("Sue May");
+    expect(displayName({ personName: "Sue May", onBehalfOf: "Parklands", isPublic: true })).toBe("Parklands (signed by Sue May)");
+    expect(displayName({ personName: "Sue May", onBehalfOf: "", isPublic: false })).not.toContain("Sue");
+    expect(displayName({ personName: "Sue May", onBehalfOf: "Parklands", isPublic: false })).not.toMatch(/Sue|Parklands/);
+  });
+
+  it("knows pledge numbers and follow-up references", () => {
+    expect([readPledgeId("P12"), readPledgeId("#12"), readPledgeId("12"), readPledgeId("twelve")]).toEqual([12, 12, 12, null]);
+    expect(readFollowUpRef("57.30")).toEqual({ signatureId: 57, stage: 30 });
+    expect(readFollowUpRef("57.45")).toBeNull();
+  });
+
+  it("opens and closes signing", () => {
+    const p = { opensAt: new Date("2011-09-01T00:00:00Z"), closesAt: new Date("2012-03-31T23:00:00Z") };
+    expect(signingState(p, new Date("2011-08-31T12:00:00Z"))).toBe("not_yet_open");
+    expect(signingState(p, new Date("2011-10-01T12:00:00Z"))).toBe("open");
+    expect(signingState(p, new Date("2012-04-01T12:00:00Z"))).toBe("closed");
+  });
+
+  it("draws the channel card with the count, the named latest signers and a Sign button", () => {
+    const pledge: PledgeView = { id: 4, kind: "attendance", title: "Every day counts", text: "We pledge…", opensAt: null, closesAt: null, channel: "slack:T1:C1", createdById: 1 };
+    const card = pledgeCard(pledge, { count: 3, latestNamed: ["Sue May"], latestUnnamed: 2 }, new Date("2011-09-12T10:00:00Z"));
+    expect(card.visibility).toBe("in_channel");
+    expect(JSON.stringify(card.blocks)).toContain('"value":"3"');
+    expect(JSON.stringify(card.blocks)).toContain("Latest: Sue May and 2 partners who chose not to be named.");
+    expect(card.blocks.some((b) => b.type === "buttons" && b.buttons.some((x) => x.actionId === "pledge.sign" && x.value === "P4"))).toBe(true);
+  });
+});
+
+describe("follow-through", () => {
+  const signedAt = new Date("2011-09-12T10:00:00Z");
+  const at = (days: number) => new Date(signedAt.getTime() + days * DAY);
+
+  it("asks at 30 days, then at 90, each once", () => {
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [] }], at(29))).toEqual([]);
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [] }], at(30))).toEqual([{ signatureId: 1, stage: 30, dueAt: at(30), skipped: [] }]);
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [30] }], at(60))).toEqual([]);
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [30] }], at(90))).toEqual([{ signatureId: 1, stage: 90, dueAt: at(90), skipped: [] }]);
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [30, 90] }], at(400))).toEqual([]);
+  });
+
+  it("asks only the latest stage after a long gap, and never a withdrawn signer", () => {
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [] }], at(100))).toEqual([{ signatureId: 1, stage: 90, dueAt: at(90), skipped: [30] }]);
+    expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: at(10), stages: [] }], at(100))).toEqual([]);
+  });
+});
