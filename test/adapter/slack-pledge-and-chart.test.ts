@@ -1,16 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueInsightDeliveries } from "../../src/adapters/db/insight-deliveries.ts";
-import { migrate } from "../../src/adapters/db/migrator.ts";
-import { openDatabase } from "../../src/adapters/db/open-database.ts";
-import { readConfig } from "../../src/bot/config.ts";
-import { startServer, type RunningServer } from "../../src/bot/serve.ts";
+import type { RunningServer } from "../../src/bot/serve.ts";
 import type { Reply } from "../../src/domain/reply.ts";
-import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { kindsUnderTest } from "../support/databases.ts";
 import { FakeSlack, commandBody, interactionBody, postToSlackEndpoint, type RecordedCall } from "../support/fake-slack.ts";
-import { SIGNING_SECRET, eventually, fixture } from "../support/slack-server.ts";
+import { SIGNING_SECRET, eventually, fixture, startSlackServer } from "../support/slack-server.ts";
 
 type Json = Record<string, any>;
 const PUBLIC_URL = "https://curve.test";
@@ -18,7 +12,7 @@ const PUBLIC_URL = "https://curve.test";
 describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind) => {
   const fake = new FakeSlack("T1");
   let server: RunningServer;
-  let t: TestDatabase | undefined;
+  let close: (() => Promise<void>) | undefined;
   const post = (body: string) => postToSlackEndpoint(server.url, body, { secret: SIGNING_SECRET });
   const slash = (user: string, command: string, textIn: string, trigger: string) =>
     post(commandBody({ ...fixture<Record<string, string>>("command.milestone"), user_id: user, command, text: textIn, channel_id: "C0PLEDGE", trigger_id: trigger, response_url: `${fake.url}/response/${trigger}` }));
@@ -39,30 +33,11 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
 
   beforeAll(async () => {
     await fake.start();
-    // The fake answers chat.update and chat.delete as Slack does.
-    const answer = (fake as any).answer.bind(fake);
-    (fake as any).answer = (method: string, body: Json) => (method === "chat.update" || method === "chat.delete" ? { ok: true, channel: body.channel, ts: body.ts } : answer(method, body));
     for (const [user, email] of [["U-NIGEL", "nigel.richardson@example.org"], ["U1", "jancis.andrew@example.org"], ["U2", "sue.may@example.org"], ["U3", "mary.brittle@example.org"], ["U-JACKIE", "jackie.wilson@example.org"]]) fake.emails.set(user!, email!);
-    let env: Record<string, string>;
-    if (kind === "pglite") {
-      const dataDir = mkdtempSync(path.join(tmpdir(), "curve-pledge-"));
-      const db = await openDatabase({ dataDir });
-      await migrate(db.sql);
-      await loadDemo(db, "leeds");
-      await db.close();
-      env = { DATA_DIR: dataDir };
-    } else {
-      t = await openTestDatabase("postgresql");
-      await loadDemo(t.db, "leeds");
-      env = { DATABASE_URL: t.url! };
-    }
-    server = await startServer(
-      readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${fake.url}/api/`, CURVE_PUBLIC_URL: PUBLIC_URL }),
-    );
+    ({ server, close } = await startSlackServer(kind, fake, { CURVE_PUBLIC_URL: PUBLIC_URL }));
   });
   afterAll(async () => {
-    await server?.close();
-    await t?.close();
+    await close?.();
     await fake.close();
   });
 

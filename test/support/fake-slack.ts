@@ -76,6 +76,7 @@ export class FakeSlack {
       case "chat.postMessage":
         return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
       case "chat.update":
+      case "chat.delete":
         return { ok: true, channel: body.channel, ts: body.ts };
       case "chat.postEphemeral":
         return { ok: true, message_ts: `${Date.now() / 1000}` };

@@ -14,7 +14,11 @@ export const fixture = <T = Record<string, unknown>>(name: string): T =>
   JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "fixtures", "slack", `${name}.json`), "utf8")) as T;
 
 /** `curve serve` with the Leeds demo loaded and Slack's Web API pointed at the fake. */
-export async function startSlackServer(kind: DatabaseKindUnderTest, fake: FakeSlack): Promise<{ server: RunningServer; close(): Promise<void> }> {
+export async function startSlackServer(
+  kind: DatabaseKindUnderTest,
+  fake: FakeSlack,
+  extraEnv: Record<string, string> = {},
+): Promise<{ server: RunningServer; close(): Promise<void> }> {
   let env: Record<string, string>;
   let t: TestDatabase | undefined;
   if (kind === "pglite") {
@@ -30,7 +34,7 @@ export async function startSlackServer(kind: DatabaseKindUnderTest, fake: FakeSl
     env = { DATABASE_URL: t.url! };
   }
   const server = await startServer(
-    readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${fake.url}/api/` }),
+    readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${fake.url}/api/`, ...extraEnv }),
   );
   return {
     server,
