@@ -8,6 +8,7 @@ import type { Reply } from "../../domain/reply.ts";
 import { SqlInsightChanges } from "./insight-changes.ts";
 import { PLEDGE_COLUMNS, SIGNATURE_SELECT, pledgeFromRow, queryIndicators, queryWorkshops, signatureFromRow, type PledgeRow, type SignatureRow } from "./insight-queries.ts";
 import type { SqlRunner } from "./sql-runner.ts";
+import { changeOnce } from "./receipts.ts";
 
 const LATEST_SIGNERS = 5;
 
@@ -110,21 +111,7 @@ export class SqlInsightStore implements InsightStore {
     return rows.length === 1;
   }
 
-  async once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
-    return this.sql.transaction(async (tx) => {
-      // The same receipt as PrismaStore.once: a concurrent twin waits here, then replays this reply.
-      const key = [ctx.partnershipId, ctx.idempotencyKey];
-      const claimed = await tx.query(
-        `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{}'::jsonb) ON CONFLICT DO NOTHING RETURNING 1`,
-        key,
-      );
-      if (claimed.length === 0) {
-        const [seen] = await tx.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
-        return seen!.reply;
-      }
-      const result = await work(new SqlInsightChanges(tx, ctx));
-      await tx.query(`UPDATE command_receipt SET reply = $3::jsonb WHERE partnership_id = $1 AND idempotency_key = $2`, [...key, JSON.stringify(result)]);
-      return result;
-    });
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
+    return changeOnce(this.sql, ctx, (tx) => new SqlInsightChanges(tx, ctx), work);
   }
 }

@@ -4,6 +4,7 @@ import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { changeOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
@@ -313,23 +314,7 @@ export class PrismaStore implements Store {
     return rows.length === 1;
   }
 
-  async once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return this.sql.transaction(async (tx) => {
-      // Claims the key. A concurrent twin waits here for this transaction, then finds the key
-      // taken and returns the reply this one stored.
-      const key = [ctx.partnershipId, ctx.idempotencyKey];
-      const claimed = await tx.query(
-        `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{}'::jsonb)
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        key,
-      );
-      if (claimed.length === 0) {
-        const [seen] = await tx.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
-        return seen!.reply;
-      }
-      const result = await change(new SqlChangeStore(tx, ctx));
-      await tx.query(`UPDATE command_receipt SET reply = $3::jsonb WHERE partnership_id = $1 AND idempotency_key = $2`, [...key, JSON.stringify(result)]);
-      return result;
-    });
+  once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
+    return changeOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
   }
 }
