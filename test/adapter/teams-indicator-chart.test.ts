@@ -38,6 +38,24 @@ describe.each(kindsUnderTest())("indicators and pledges in Teams, on %s", (kind)
     expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
   });
 
+  it("posts a pledge's sign-up card in the channel once and updates it in place as people sign", async () => {
+    const inChannel = activity("message.channel-mention", t.fake, { as: "nigel", text: "<at>Curve</at> pledge new attendance Every day counts | We will help every child attend school every day" });
+    expect((await t.post(inChannel)).status).toBe(200);
+    const created = await t.fake.next((c) => c.kind === "create" && JSON.stringify(c.body).includes("Every day counts"));
+    expect(created.body).toMatchObject({ isGroup: true, channelData: { channel: { id: "19:5b2c9b5e0d4b4e8a9f3c1d2e7a6b4c3d@thread.tacv2" } } });
+    const root = (created.body.activity as { attachments: { content: Record<string, unknown> }[] }).attachments[0]!.content;
+    expect(checkCard(root).problems).toEqual([]);
+    const id = /P(\d+)/.exec(cardText(root))![1];
+    for (const who of ["jancis", "mary", "nigel"] as const) await say(who, `pledge sign P${id} public I will talk about attendance at every meeting`);
+    const updates = t.fake.calls.filter((c) => c.kind === "update" && c.conversationId === created.id);
+    expect(updates.length).toBe(3);
+    expect(updates.every((u) => u.path.endsWith(`/activities/${created.id!.split(";messageid=")[1]}`))).toBe(true);
+    const latest = (updates[2]!.body as { attachments: { content: Record<string, unknown> }[] }).attachments[0]!.content;
+    expect(checkCard(latest).problems).toEqual([]);
+    expect(cardText(latest)).toMatch(/Signed\D*3/);
+    expect(t.fake.calls.filter((c) => c.kind === "create" && JSON.stringify(c.body).includes("Every day counts"))).toHaveLength(1);
+  });
+
   it("signs a pledge by message and lists it on the register", async () => {
     const created = await say("nigel", "pledge new cfc Child friendly Leeds");
     const id = /P(\d+)/.exec(cardText(created))![1];

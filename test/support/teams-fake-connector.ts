@@ -111,7 +111,10 @@ export class FakeConnector {
     });
     app.post("/v3/conversations", (req, res) => {
       if (this.failSendsWith) return void res.status(this.failSendsWith).json({ error: { code: "Forbidden", message: "failing on purpose" } });
-      const id = `a:created-${++this.counter}`;
+      // As Teams does: a new channel thread's id is the channel's, then ";messageid=" and its first message's id.
+      const body = req.body as { isGroup?: boolean; channelData?: { channel?: { id?: string } } };
+      const channel = body.isGroup ? body.channelData?.channel?.id : undefined;
+      const id = channel ? `${channel};messageid=${++this.counter}` : `a:created-${++this.counter}`;
       this.record({ kind: "create", method: req.method, path: req.path, body: req.body, id });
       res.status(201).json({ id, serviceUrl: this.url, activityId: undefined });
     });

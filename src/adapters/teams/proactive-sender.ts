@@ -72,12 +72,40 @@ export class ProactiveSender {
     return { messageRef: sent };
   }
 
+  /**
+   * Posts a card as a new thread in a channel, or updates the one posted before under `ref`
+   * (from a previous call), so a sign-up card is never re-posted. In Teams a channel thread's
+   * conversation id ends ";messageid=<id of its first message>", which is the card to update.
+   */
+  async syncChannelCard(from: Activity, tenantId: string, channelId: string, message: Reply, ref: string | null): Promise<string> {
+    const existing = ref ? TEAMS_CARD.exec(ref) : null;
+    if (existing) {
+      const [, serviceUrl, thread] = existing;
+      const messageId = thread!.split(";messageid=")[1]!;
+      const reference = { serviceUrl, channelId: from.channelId, conversation: { id: thread!, isGroup: true, tenantId }, bot: from.recipient } as Partial<ConversationReference>;
+      await this.adapter.continueConversationAsync(this.adapter.appId, reference, async (context) => {
+        await context.updateActivity({ ...cardMessage(message), id: messageId, conversation: reference.conversation } as Partial<Activity>);
+      });
+      return ref!;
+    }
+    let thread = "";
+    const parameters = { isGroup: true, tenantId, channelData: { channel: { id: channelId }, tenant: { id: tenantId } }, activity: cardMessage(message) };
+    await this.adapter.createConversationAsync(this.adapter.appId, from.channelId, from.serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async (context) => {
+      thread = context.activity.conversation.id;
+    });
+    if (!thread.includes(";messageid=")) throw new ProactiveSendError("send_failed", "Teams did not say which message started the card's thread.", true);
+    return `teams|${from.serviceUrl}|${thread}`;
+  }
+
   /** Starts a thread in a channel of the tenant the activity came from (as botbuilder's sendMessageToTeamsChannel does). */
   async postToChannel(from: Activity, tenantId: string, channelId: string, message: Reply): Promise<void> {
     const parameters = { isGroup: true, tenantId, channelData: { channel: { id: channelId }, tenant: { id: tenantId } }, activity: cardMessage(message) };
     await this.adapter.createConversationAsync(this.adapter.appId, from.channelId, from.serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async () => undefined);
   }
 }
+
+/** "teams|<service url>|<thread conversation id>": where a channel card was posted. */
+const TEAMS_CARD = /^teams\|([^|]+)\|(.+;messageid=.+)$/;
 
 // No audience: the connector uses its cloud's own (botbuilder types it as a string, but reads it with ??).
 const DEFAULT_AUDIENCE = undefined as unknown as string;

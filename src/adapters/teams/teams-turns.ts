@@ -12,6 +12,7 @@ import { commandForCardData, type CardCommand } from "./card-data.ts";
 import { commandFromMessage, type Mention } from "./message-text.ts";
 import type { ProactiveSender } from "./proactive-sender.ts";
 import type { TenantGate } from "./tenant-gate.ts";
+import { renderChannelCard } from "../../commands/pledge.ts";
 
 export const UNKNOWN_BUTTON: Reply = {
   ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
@@ -55,7 +56,28 @@ export class TeamsTurns {
       const answer = request ? await this.run(context, admission, request) : { reply: UNKNOWN_BUTTON, origin: undefined };
       await context.sendActivity(cardMessage(answer.reply, answer.origin));
       await this.announce(context, admission.tenant, answer.reply);
+      await this.syncCard(context, admission, answer.reply);
     }, async (failure) => void (await context.sendActivity(cardMessage(failure))));
+  }
+
+  /** A pledge's sign-up card in a Teams channel: posted once, then updated in place. */
+  private async syncCard(context: TurnContext, admission: { partnershipId: number; tenant: string }, result: Reply): Promise<void> {
+    const card = result.card;
+    const insights = this.env.deps.insights?.store;
+    if (!card || !insights) return;
+    const [platform, where, ...rest] = card.channel.split(":");
+    const channel = rest.join(":");
+    if (platform !== "teams" || where !== admission.tenant || !channel) return;
+    try {
+      const drawn = await renderChannelCard(this.env.deps, admission.partnershipId, card.key, this.env.clock());
+      if (!drawn) return;
+      const ref = await insights.channelCardRef(admission.partnershipId, card.key);
+      if (ref && !ref.startsWith("teams|")) return; // posted on another platform: that adapter keeps it
+      const posted = await this.sender.syncChannelCard(context.activity, admission.tenant, channel, drawn.reply, ref);
+      if (!ref) await insights.saveChannelCardRef(admission.partnershipId, card.key, posted);
+    } catch (error) {
+      this.env.log.error("teams channel card failed", { tenant: admission.tenant, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** An Action.Execute press: the card is replaced, for the person who pressed it, by the answer. */
@@ -71,6 +93,7 @@ export class TeamsTurns {
       if (!request) return renderCard(UNKNOWN_BUTTON);
       const answer = await this.run(context, admission, request);
       if (first) await this.announce(context, admission.tenant, answer.reply);
+      if (first) await this.syncCard(context, admission, answer.reply);
       return renderCard(answer.reply, answer.origin);
     }, async (failure) => renderCard(failure));
   }
