@@ -1,7 +1,7 @@
 import { shortDate, shortDateTime } from "../domain/dates/calendar.ts";
 import { describeDue } from "../domain/dates/due-phrase.ts";
 import { describeTiming } from "../domain/milestone-status.ts";
-import type { ActionState, ActionView, MilestoneView, Party, Person } from "../domain/model.ts";
+import type { ActionState, ActionView, MilestoneView, Party } from "../domain/model.ts";
 import type { Button, ListItem } from "../domain/reply.ts";
 
 /** Shared wording for milestones and actions, so every command says things the same way. */
@@ -55,5 +55,3 @@ export function milestoneItem(m: MilestoneView, today: string, timeZone: string,
 }
 
 export const describeDate = (iso: string | null): string => (iso ? shortDate(iso) : "to be agreed");
-
-export const personLabel = (person: Person): string => (person.jobTitle ? `${person.name} (${person.jobTitle})` : person.name);

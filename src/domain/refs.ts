@@ -22,8 +22,6 @@ export function parseRef(input: string): ParsedRef | null {
 
 export const formatRef = (ref: ParsedRef): string => (ref.step === undefined ? ref.action : `${ref.action}.${ref.step}`);
 
-export const sameRef = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCase();
-
 /** The known refs closest to what was typed, best first: for "did you mean". */
 export function closestRefs(typed: string, known: readonly string[], limit = 3): string[] {
   const target = typed.toUpperCase();
