@@ -1,4 +1,4 @@
-import { localDate } from "../domain/dates/calendar.ts";
+import { localDate, shortDate } from "../domain/dates/calendar.ts";
 import type { Person } from "../domain/model.ts";
 import { context, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
 import { STATE_LABELS, milestoneItem } from "./format.ts";
@@ -35,6 +35,6 @@ export async function buildHome(store: Store, partnershipId: number, person: Per
       .map((group) => ({ text: `${STATE_LABELS[group.state]} · ${group.refs.length}`, detail: refList(group.refs) }));
     blocks.push(list(items));
   }
-  blocks.push(context(`Updated ${localDate(now, person.timeZone)}. /help lists what you can do.`));
+  blocks.push(context(`Updated ${shortDate(today)}. /help lists what you can do.`));
   return reply("info", `Curve · ${person.name}`, blocks);
 }
