@@ -49,20 +49,22 @@ export function resolveActionParties(data: PartnershipData, directory: Directory
   const fromCell = (cell: string | null, where: string): PartyName[] => {
     const out: PartyName[] = [];
     for (const part of splitNames(cell)) {
-      const found = exact(part);
-      if (found) {
-        out.push(found);
+      const whole = exact(part);
+      if (whole) {
+        out.push(whole);
         continue;
       }
       // Names run together in one cell: pick out the known people, keep the rest as one name.
       let rest = ` ${norm(part)} `;
-      const inside: PartyName[] = [];
+      const found: { at: number; party: PartyName }[] = [];
       for (const [n, name] of personNames) {
         const at = rest.indexOf(` ${n} `);
         if (at < 0) continue;
-        inside.push({ person: name });
-        rest = `${rest.slice(0, at)} | ${rest.slice(at + n.length + 2)}`;
+        found.push({ at, party: { person: name } });
+        // Same length, so later names keep their places: they are listed in the order written.
+        rest = `${rest.slice(0, at)} ${"|".padEnd(n.length, " ")} ${rest.slice(at + n.length + 2)}`;
       }
+      const inside = found.sort((a, b) => a.at - b.at).map((f) => f.party);
       if (inside.length === 0) {
         out.push({ unmatched: part });
         note(part, where);
