@@ -3,12 +3,28 @@ import path from "node:path";
 import { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
+import { withKysely, type KyselyDb } from "./kysely.ts";
+import { RoundTrips } from "./round-trips.ts";
 
 export type DatabaseKind = "pglite" | "postgresql";
 
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /**
+   * The typed query builder (see kysely.ts), running through `prisma`. One `execute()` is
+   * one statement and one round trip; a change should be one statement (a data-modifying
+   * CTE), which PostgreSQL applies atomically without a transaction around it.
+   */
+  kysely: KyselyDb;
+  /**
+   * Runs work in one Prisma interactive transaction, with `tx` the typed handle bound to it:
+   * committed when work resolves, rolled back when it throws. It costs two round trips more
+   * (BEGIN, COMMIT) than the statements inside.
+   */
+  transaction<T>(work: (tx: KyselyDb) => Promise<T>): Promise<T>;
+  /** Statements sent to the database driver since it opened (each BEGIN and COMMIT included). */
+  roundTrips: RoundTrips;
   /** Raw SQL for the migrator: several statements per call, real transactions. */
   sql: SqlRunner;
   close(): Promise<void>;
@@ -43,6 +59,8 @@ async function openPostgres(connectionString: string): Promise<Database> {
   const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
   const { url, schema } = splitSchema(connectionString);
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const roundTrips = new RoundTrips();
+  pool.on("connect", (client) => roundTrips.countPgClient(client));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
   const sql: SqlRunner = {
@@ -80,6 +98,8 @@ async function openPostgres(connectionString: string): Promise<Database> {
   return {
     kind: "postgresql",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
@@ -98,6 +118,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
+  const roundTrips = new RoundTrips();
+  roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
@@ -119,10 +141,20 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
       await client.close();
     },
+  };
+}
+
+function typedAccess(prisma: PrismaClient): Pick<Database, "kysely" | "transaction"> {
+  const extended = withKysely(prisma);
+  return {
+    kysely: extended.$kysely,
+    transaction: (work) => extended.$transaction((tx) => work(tx.$kysely)),
   };
 }
