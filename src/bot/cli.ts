@@ -190,7 +190,7 @@ async function manifest(args: string[]): Promise<number> {
 /** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
 async function serve(config: Config): Promise<number> {
   const { startServer } = await import("./serve.ts");
-  const server = await startServer(config, { schedule: true });
+  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES });
   process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
