@@ -22,7 +22,8 @@ export interface RunningServer {
  * health checks. Each chat adapter starts only when its credentials are configured.
  */
 export async function startServer(config: Config, options: { clock?: () => Date; schedule?: boolean } = {}): Promise<RunningServer> {
-  const runtime = await openRuntime(config);
+  // The embedded database runs on a thread of its own, so no query holds the thread that answers HTTP.
+  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve" });
   const { log } = runtime;
   const clock = options.clock ?? (() => new Date());
   const app = express();
