@@ -199,14 +199,17 @@ async function manifest(args: string[]): Promise<number> {
 /** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
 async function serve(config: Config): Promise<number> {
   const { startServer } = await import("./serve.ts");
-  const server = await startServer(config, { schedule: true });
+  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES });
   process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+  const stopped = await new Promise<string | null>((resolve) => {
+    process.once("SIGINT", () => resolve(null));
+    process.once("SIGTERM", () => resolve(null));
+    // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
+    void server.runtime.db.lost?.then(resolve);
   });
-  await server.close();
-  return 0;
+  if (stopped) process.stderr.write(`curve serve: ${stopped}; stopping.\n`);
+  await server.close().catch(() => undefined);
+  return stopped ? 1 : 0;
 }
 
 async function seedDemo(rt: Runtime) {
@@ -226,8 +229,8 @@ async function choosePartnership(rt: Runtime, slug: string | undefined) {
   return null;
 }
 
-async function withRuntime(config: Config, options: { migrate: boolean }, work: (rt: Runtime) => Promise<number>): Promise<number> {
-  const rt = await openRuntime(config, options);
+async function withRuntime(config: Config, options: { migrate: boolean; command?: string }, work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await openRuntime(config, { migrate: options.migrate, holder: `curve ${options.command ?? process.argv[2] ?? ""}`.trim() });
   try {
     return await work(rt);
   } finally {
