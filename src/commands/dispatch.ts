@@ -10,6 +10,7 @@ import type { CommandContext, CommandDeps } from "./context.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
+import { bindWeb } from "./web-pages.ts";
 
 /**
  * The single entry point for every adapter: an Invocation in, a Reply out.
@@ -37,6 +38,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     });
   }
   const actor = await resolveActor(deps, invocation);
+  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
   const ctx: CommandContext = {
     store: deps.store,
     partnershipId: invocation.partnershipId,
@@ -45,6 +47,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
       deps.store.once(

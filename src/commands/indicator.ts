@@ -12,6 +12,7 @@ import { context, fields, list, reply, text, type Block, type Reply } from "../d
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
+import { withPageLink } from "./page-link.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -69,10 +70,11 @@ export function reportCardBlocks(ctx: CommandContext, indicator: IndicatorView, 
 async function show(ctx: CommandContext, args: string): Promise<Reply> {
   const indicator = await resolveIndicator(ctx, firstWord(args)[0], USAGE.show);
   const card = buildReportCard(indicator, ctx.today);
-  return reply("info", `${indicator.code} · ${indicator.name}`, [
+  const shown = reply("info", `${indicator.code} · ${indicator.name}`, [
     ...reportCardBlocks(ctx, indicator, card),
     { type: "buttons", buttons: [{ actionId: "indicator.history", label: "History", value: indicator.code }] },
   ]);
+  return withPageLink(ctx, shown, { page: "indicator", code: indicator.code });
 }
 
 async function listAll(ctx: CommandContext): Promise<Reply> {
