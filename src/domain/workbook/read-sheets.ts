@@ -227,7 +227,7 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
       return [];
     }
     const duePhrase = reader.line(row, "due");
-    const precision = reader.choice(row, "precision", ["day", "month", "term", "season", "year", "tbc"] as const);
+    const precision = reader.choice(row, "precision", ["day", "week", "month", "half_term", "term", "quarter", "season", "year", "range", "tbc"] as const);
     const dueStart = reader.isoDate(row, "dueStart");
     const dueBy = reader.isoDate(row, "dueBy");
     let due: Due | null = null;
