@@ -19,7 +19,7 @@ export interface Runtime {
 /** Opens the database (PGlite unless DATABASE_URL is set), migrating first unless told not to. */
 export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } = {}): Promise<Runtime> {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, onDriverError: (message, error) => log.error(message, { error }) });
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });

@@ -10,7 +10,8 @@ export interface Scheduler {
   worker: DeliveryWorker;
   /** One sweep of every partnership now: nudges, escalations, digests and reports. */
   sweep(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the schedules and the worker; see DeliveryWorker.stop for `graceMs`. */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -40,18 +41,27 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
           });
         }
       } catch (error) {
-        log.error("sweep failed", { partnership: partnership.slug, error: error instanceof Error ? error.message : String(error) });
+        log.error("sweep failed", { partnership: partnership.slug, error });
       }
     }
   };
-  const task: ScheduledTask = cron.schedule("*/15 * * * *", sweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  let sweeping: Promise<void> | undefined;
+  let stopped = false;
+  const scheduledSweep = () => {
+    if (stopped || sweeping) return;
+    sweeping = sweep().finally(() => (sweeping = undefined));
+    return sweeping;
+  };
+  const task: ScheduledTask = cron.schedule("*/15 * * * *", scheduledSweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
   worker.start(5000);
   return {
     worker,
     sweep,
-    async stop() {
+    async stop(options = {}) {
+      stopped = true;
       await task.stop();
-      await worker.stop();
+      // A sweep is one transaction per partnership: let a running one commit rather than cut it.
+      await Promise.all([worker.stop(options), sweeping]);
     },
   };
 }

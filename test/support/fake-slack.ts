@@ -22,6 +22,9 @@ export class FakeSlack {
   enforceChannelRate = false;
   rejectedForRate = 0;
   private readonly lastPost = new Map<string, number>();
+  /** When set, auth.test answers { ok: false, error: authError } (a refused token). */
+  authError: string | undefined;
+  private lastTsMicros = 0;
   private server: Server | undefined;
   url = "";
 
@@ -65,6 +68,7 @@ export class FakeSlack {
   private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case "auth.test":
+        if (this.authError) return { ok: false, error: this.authError };
         return { ok: true, team_id: this.teamId, user_id: "UCURVE", bot_id: "BCURVE", team: "Leeds partnership" };
       case "users.info": {
         const email = this.emails.get(String(body.user));
@@ -74,15 +78,21 @@ export class FakeSlack {
       case "views.publish":
         return { ok: true, view: { id: `V${this.calls.length}` } };
       case "chat.postMessage":
-        return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+        return { ok: true, channel: body.channel, ts: this.nextTs() };
       case "chat.update":
       case "chat.delete":
         return { ok: true, channel: body.channel, ts: body.ts };
       case "chat.postEphemeral":
-        return { ok: true, message_ts: `${Date.now() / 1000}` };
+        return { ok: true, message_ts: this.nextTs() };
       default:
         return { ok: false, error: "unknown_method" };
     }
+  }
+
+  /** A message timestamp as Slack writes it, "seconds.micro" (six digits), unique and rising. */
+  nextTs(): string {
+    this.lastTsMicros = Math.max(this.lastTsMicros + 1, Date.now() * 1000);
+    return `${Math.floor(this.lastTsMicros / 1e6)}.${String(this.lastTsMicros % 1e6).padStart(6, "0")}`;
   }
 
   callsTo(method: string): RecordedCall[] {

@@ -18,11 +18,13 @@ export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent, embedded PGlite in dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Where the drivers' own errors go (an idle connection dropped, a Prisma warning); never to the terminal. */
+  onDriverError?: (message: string, error: unknown) => void;
 }
 
 /** Opens PostgreSQL when a URL is given, else embedded PGlite. Drivers load lazily. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.onDriverError) : openPglite(options.dataDir, options.onDriverError);
 }
 
 /**
@@ -39,12 +41,38 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
-async function openPostgres(connectionString: string): Promise<Database> {
+type DriverErrors = DatabaseOptions["onDriverError"];
+
+// Plain one-line error messages (no colours, no code frame), and the client's own warnings
+// and errors handed to Curve's log instead of printed.
+function prismaOptions(onDriverError: DriverErrors) {
+  return {
+    errorFormat: "minimal" as const,
+    log: [
+      { emit: "event" as const, level: "error" as const },
+      { emit: "event" as const, level: "warn" as const },
+    ],
+    onDriverError,
+  };
+}
+
+function newPrisma(adapter: SqlDriverAdapterFactory, onDriverError: DriverErrors): PrismaClient {
+  const { onDriverError: report, ...options } = prismaOptions(onDriverError);
+  const prisma = new PrismaClient({ adapter, ...options });
+  const forward = (event: { message: string }) => report?.("database client reported a problem", new Error(event.message));
+  (prisma as unknown as { $on(level: "error" | "warn", cb: (e: { message: string }) => void): void }).$on("error", forward);
+  (prisma as unknown as { $on(level: "error" | "warn", cb: (e: { message: string }) => void): void }).$on("warn", forward);
+  return prisma;
+}
+
+async function openPostgres(connectionString: string, onDriverError?: DriverErrors): Promise<Database> {
   const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
   const { url, schema } = splitSchema(connectionString);
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  // An idle connection the server drops emits "error"; unheard, it would crash the process.
+  pool.on("error", (error) => onDriverError?.("database connection lost; the pool reconnects on next use", error));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+  const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), onDriverError);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
@@ -88,7 +116,7 @@ async function openPostgres(connectionString: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, onDriverError?: DriverErrors): Promise<Database> {
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
@@ -101,7 +129,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
-  const prisma = new PrismaClient({ adapter });
+  const prisma = newPrisma(adapter, onDriverError);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;

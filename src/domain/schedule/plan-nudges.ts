@@ -19,6 +19,8 @@ export interface SweepInput {
   /** "milestoneId:personId:stage:stageDate" for every stage already sent. */
   sent: Set<string>;
   overdueNudges: Map<number, number>;
+  /** Milestone id -> the date (Europe/London) its owners were first nudged about it. */
+  firstNudged: Map<number, string>;
   raised: Map<number, Partial<Record<EscalationLevel, string>>>;
   /** Priority id -> its leads and sponsors. */
   roles: Map<number, { lead: number[]; sponsor: number[] }>;
@@ -95,7 +97,14 @@ export function planSweep(input: SweepInput): SweepPlan {
     // The partnership's calendar date decides escalation; London unless the owner says otherwise.
     const zone = input.people.get(m.ownerIds[0] ?? -1)?.timeZone ?? "Europe/London";
     const decision = escalationDue(
-      { dueDate: m.dueDate, done: false, snoozeCount: m.snoozeCount, overdueNudges: input.overdueNudges.get(m.id) ?? 0, raised: input.raised.get(m.id) ?? {} },
+      {
+        dueDate: m.dueDate,
+        done: false,
+        snoozeCount: m.snoozeCount,
+        overdueNudges: input.overdueNudges.get(m.id) ?? 0,
+        raised: input.raised.get(m.id) ?? {},
+        firstNudged: input.firstNudged.get(m.id) ?? null,
+      },
       todayIn(zone),
     );
     const recipients = decision ? (input.roles.get(m.priorityId)?.[decision.level] ?? []).filter((p) => !isQuiet(p)) : [];

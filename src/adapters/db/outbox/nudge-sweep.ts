@@ -66,9 +66,12 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
        JOIN person p ON p.id = mn.person_id WHERE p.partnership_id = $1 AND mn.stage_date >= $2::date`,
       [partnershipId, since],
     ),
-    () => db.query<{ milestone_id: number; n: number | string }>(
-      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) AS n FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
-       WHERE p.partnership_id = $1 AND mn.stage = 'overdue' GROUP BY mn.milestone_id`,
+    // Per milestone: overdue nudges so far, and the day its owners were first nudged (the sweep's time, London).
+    () => db.query<{ milestone_id: number; n: number | string; first_nudged: string }>(
+      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) FILTER (WHERE mn.stage = 'overdue') AS n,
+         (min(mn.created_at) AT TIME ZONE 'Europe/London')::date::text AS first_nudged
+       FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
+       WHERE p.partnership_id = $1 GROUP BY mn.milestone_id`,
       [partnershipId],
     ),
     () => db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
@@ -96,6 +99,7 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
     })),
     sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
     overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
+    firstNudged: new Map(overdue.map((o) => [o.milestone_id, o.first_nudged])),
     raised: new Map(),
     roles: new Map(),
   };
@@ -152,9 +156,9 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
       .flatMap((d) => plan.nudges.get(d.personId)!.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
     if (nudgeRows.length) {
       await tx.query(
-        `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id)
-         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
-        [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId)],
+        `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id, created_at)
+         SELECT *, $6::timestamptz FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
+        [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId), now],
       );
     }
     if (plan.raised.length && inserted.some((r) => r.key.startsWith("escalation:"))) {

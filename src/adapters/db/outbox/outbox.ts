@@ -31,6 +31,21 @@ export async function claimDue(db: Queryable, worker: string, now: Date, limit: 
   return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts }));
 }
 
+/**
+ * Gives rows this worker claimed but has not finished back to the outbox, as they were
+ * (pending, same due time, the attempt not counted), so another worker or instance sends
+ * them. Used when curve serve stops. Returns how many it released.
+ */
+export async function releaseClaims(db: Queryable, worker: string, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db.query<{ id: number }>(
+    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
+     WHERE id = ANY($1::int[]) AND status = 'sending' AND claimed_by = $2 RETURNING id`,
+    [ids, worker],
+  );
+  return rows.length;
+}
+
 export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
   await db.query(`UPDATE delivery SET status = 'sent', platform = $2::platform, message_ref = $3, sent_at = $4, last_error = NULL WHERE id = $1`, [id, platform, messageRef, at]);
 }
