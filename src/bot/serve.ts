@@ -131,10 +131,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         // Requests already being answered get what is left of the grace period.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections?.();
-        const left = Math.max(0, graceMs - (Date.now() - started));
-        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, left).unref())]);
+        const withinGrace = (work: Promise<unknown>) =>
+          Promise.race([work, new Promise((resolve) => setTimeout(resolve, Math.max(0, graceMs - (Date.now() - started))).unref())]);
+        await withinGrace(closed);
         server.closeAllConnections?.();
-        for (const adapter of adapters) await adapter.close().catch((error: unknown) => log.error("adapter did not close cleanly", { platform: adapter.platform, error }));
+        // Adapters finish queued sends (channel posts, App Home views) in what is left of the grace.
+        await withinGrace(Promise.all(adapters.map((adapter) => adapter.close().catch((error: unknown) => log.error("adapter did not close cleanly", { platform: adapter.platform, error })))));
         await runtime.close();
       })();
       return closing;

@@ -18,6 +18,8 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Methods that answer 429 with Retry-After this many more times. */
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  /** Methods that answer only after this many milliseconds (a slow Slack, sends in flight). */
+  readonly delays = new Map<string, number>();
   /** Like Slack: chat.postMessage to a channel more than once a second gets a 429. */
   enforceChannelRate = false;
   rejectedForRate = 0;
@@ -33,10 +35,12 @@ export class FakeSlack {
   async start(): Promise<this> {
     const app = express();
     app.use(express.urlencoded({ extended: false }), express.json());
-    app.post("/api/:method", (req, res) => {
+    app.post("/api/:method", async (req, res) => {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
       this.calls.push({ method, body });
+      const delay = this.delays.get(method);
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.enforceChannelRate && method === "chat.postMessage") {
         const channel = String(body.channel);
         const last = this.lastPost.get(channel) ?? 0;
