@@ -36,6 +36,12 @@ const EnvSchema = z.object({
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
   // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
   CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
+  // The outbound proxy for Slack, the Bot Connector and Microsoft's token endpoints (lower case accepted too).
+  HTTPS_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
+  HTTP_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
+  NO_PROXY: optional(z.string()),
+  // One-off bank holiday changes (a jubilee, a state funeral) added by the operator: see README.
+  CURVE_BANK_HOLIDAYS_FILE: optional(z.string()),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",
@@ -85,7 +91,8 @@ function halfSetCredentials(config: Config): string | null {
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = EnvSchema.safeParse(env);
+  const proxyEnv = { HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy, HTTP_PROXY: env.HTTP_PROXY ?? env.http_proxy, NO_PROXY: env.NO_PROXY ?? env.no_proxy };
+  const result = EnvSchema.safeParse({ ...env, ...proxyEnv });
   if (result.success) {
     const half = halfSetCredentials(result.data);
     if (half) throw new ConfigError(half);

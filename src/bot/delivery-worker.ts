@@ -53,7 +53,7 @@ export class DeliveryWorker {
         Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
           // Once stopping, no new send starts; the rows not started are given back in stop().
           for (let i = next++; i < batch.length && !this.stopping; i = next++) {
-            await withLogContext({ delivery: batch[i]!.key }, () => this.deliver(batch[i]!));
+            await withLogContext({ delivery: batch[i]!.key }, () => this.deliver(batch[i]!).catch((error: unknown) => this.unexpected(batch[i]!, error)));
             this.held.delete(batch[i]!.id);
             settled += 1;
           }
@@ -125,6 +125,15 @@ export class DeliveryWorker {
       if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
       return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
     }
+  }
+
+  /** A fault in Curve or its data (not the platform's answer): retried like a transient failure, recorded, never stops the batch. */
+  private async unexpected(row: ClaimedDelivery, error: unknown): Promise<void> {
+    const { sql, deps, clock } = this.options;
+    const reason = `Curve could not prepare this message: ${error instanceof Error ? error.message : String(error)}`;
+    deps.log.error("delivery failed", { attempt: row.attempts, error });
+    if (row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
+    return postpone(sql, row.id, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
   }
 
   private async draw(row: ClaimedDelivery, now: Date): Promise<Reply | null> {

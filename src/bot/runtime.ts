@@ -6,6 +6,7 @@ import { createInsightLinks } from "../adapters/charts/chart-links.ts";
 import type { CommandDeps, Logger } from "../commands/context.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { refreshBankHolidays } from "./bank-holiday-file.ts";
 
 export interface Runtime {
   config: Config;
@@ -19,6 +20,7 @@ export interface Runtime {
 /** Opens the database (PGlite unless DATABASE_URL is set), migrating first unless told not to. */
 export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } = {}): Promise<Runtime> {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
+  refreshBankHolidays(config.CURVE_BANK_HOLIDAYS_FILE, log);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, onDriverError: (message, error) => log.error(message, { error }) });
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);

@@ -5,6 +5,7 @@ import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import type { Runtime } from "./runtime.ts";
+import { refreshBankHolidays } from "./bank-holiday-file.ts";
 
 export interface Scheduler {
   worker: DeliveryWorker;
@@ -24,6 +25,7 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const sweep = async () => {
     const now = clock();
+    refreshBankHolidays(runtime.config.CURVE_BANK_HOLIDAYS_FILE, log);
     for (const partnership of await deps.store.partnerships()) {
       try {
         const nudges = await runNudgeSweep(db.sql, partnership.id, now);

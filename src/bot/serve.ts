@@ -10,6 +10,10 @@ import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
 import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
+import { installOutboundProxy } from "../adapters/http/outbound-proxy.ts";
+
+// A proxy URL may carry a user and password: log the host only.
+const redactProxy = (url: string | undefined) => (url ? new URL(url).host : null);
 
 export interface RunningServer {
   url: string;
@@ -43,6 +47,9 @@ export interface ServeOptions {
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config, options.log ? { log: options.log } : {});
   const { log } = runtime;
+  // Before any adapter makes its first call: every outbound request honours the proxy.
+  const proxy = installOutboundProxy({ httpProxy: config.HTTP_PROXY, httpsProxy: config.HTTPS_PROXY, noProxy: config.NO_PROXY });
+  if (proxy.proxied) log.info("outbound proxy on", { https: redactProxy(config.HTTPS_PROXY), http: redactProxy(config.HTTP_PROXY), noProxy: config.NO_PROXY ?? "" });
   const clock = options.clock ?? (() => new Date());
   let stopping = false;
   let supervisor: AdapterSupervisor | undefined;

@@ -78,7 +78,7 @@ describe("curve serve stops gracefully on SIGTERM with deliveries pending", () =
     const until = async (probe: () => boolean, what: string) => {
       const started = Date.now();
       while (!probe()) {
-        if (Date.now() - started > 60_000) throw new Error(`timed out waiting for ${what}: ${stderr.slice(-2000)}`);
+        if (Date.now() - started > 200_000) throw new Error(`timed out waiting for ${what}: ${stderr.slice(-2000)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
@@ -123,5 +123,5 @@ describe("curve serve stops gracefully on SIGTERM with deliveries pending", () =
     } finally {
       await db.close();
     }
-  });
+  }, 240_000);
 });

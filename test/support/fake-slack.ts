@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express from "express";
 
@@ -32,7 +33,8 @@ export class FakeSlack {
 
   constructor(readonly teamId = "T1") {}
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1, over https when given a key and certificate (for proxy tests). */
+  async start(options: { tls?: { key: string; cert: string } } = {}): Promise<this> {
     const app = express();
     app.use(express.urlencoded({ extended: false }), express.json());
     app.post("/api/:method", async (req, res) => {
@@ -63,9 +65,9 @@ export class FakeSlack {
       this.responses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
       res.send("ok");
     });
-    this.server = createServer(app);
+    this.server = options.tls ? createHttpsServer(options.tls, app) : createServer(app);
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${options.tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -178,6 +178,9 @@ export function nextWorkingDay(date: string, region: Region = DEFAULT_REGION): s
 
 export const bankHolidaysIn = (year: number, region: Region = DEFAULT_REGION): string[] => current.holidaysIn(year, region);
 
+/** A stored region, or null for anything else (a blank column: follow the partnership). */
+export const asRegion = (value: string | null | undefined): Region | null => (REGIONS as readonly string[]).includes(value ?? "") ? (value as Region) : null;
+
 /** Reads a region name as people write it: "scotland", "Northern Ireland", "NI", "england", "wales". */
 export function parseRegion(text: string): Region | null {
   const key = text.trim().toLowerCase().replace(/[\s_]+/g, "-");

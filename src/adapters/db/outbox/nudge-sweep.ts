@@ -1,5 +1,6 @@
 import { planSweep, sentKey, type SweepInput, type SweepPlan } from "../../../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../../../domain/schedule/escalation.ts";
+import { asRegion } from "../../../domain/schedule/bank-holidays.ts";
 import type { Queryable, SqlRunner } from "../sql-runner.ts";
 
 export interface PlannedDelivery {
@@ -44,8 +45,9 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   const [people, milestones, sent, overdue, raised, roles] = await inSequence([
-    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number }>(
-      `SELECT id, name, time_zone, quiet_start_minute, quiet_end_minute FROM person WHERE partnership_id = $1`,
+    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null }>(
+      `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region
+       FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
       [partnershipId],
     ),
     () => db.query<MilestoneRow>(
@@ -87,7 +89,9 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
   ] as const);
   const input: SweepInput = {
     now,
-    people: new Map(people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute }])),
+    people: new Map(
+      people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined }]),
+    ),
     milestones: milestones.map((m) => ({
       id: m.id,
       dueDate: m.due_date,
@@ -140,6 +144,16 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
     const plan = planSweep(input);
     const slot = sweepSlot(now);
     const planned = describe(plan, slot, refs, names);
+    if (plan.failures.size) {
+      // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
+      const failures = [...plan.failures].filter(([personId]) => names.has(personId));
+      await tx.query(
+        `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at, status, last_error)
+         SELECT $1, person_id, 'nudge-failed:person:' || person_id || ':' || $4, 'nudge', '{}'::jsonb, $5, 'failed', reason
+         FROM unnest($2::int[], $3::text[]) AS f(person_id, reason) ON CONFLICT (key) DO NOTHING`,
+        [partnershipId, failures.map(([id]) => id), failures.map(([, reason]) => `Curve could not work out this person's nudges: ${reason}`), slot, now],
+      );
+    }
     if (planned.length === 0) return { deliveries: [], queries: 7 };
     const payloads = planned.map((d) =>
       JSON.stringify(d.kind === "nudge" ? { items: plan.nudges.get(d.personId) } : { items: plan.escalations.get(d.personId) }),
