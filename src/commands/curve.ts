@@ -1,11 +1,11 @@
 import { parseRegion, REGION_NAMES } from "../domain/schedule/bank-holidays.ts";
+import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { PersonSettings } from "./store.ts";
-import type { Person } from "../domain/model.ts";
 
 export async function whoami(ctx: CommandContext): Promise<Reply> {
   const standing = await ctx.store.standing(ctx.partnershipId, ctx.actor.id);
@@ -38,9 +38,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const [mention, name] = firstWord(args);
   const user = MENTION.exec(mention)?.[1];
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
-  if (!ctx.actor.roles.includes("coordinator") && !ctx.actor.roles.includes("admin")) {
-    throw new CurveError("not_permitted", "Only a coordinator or an admin can link accounts.");
-  }
+  requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
   const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
   const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
@@ -125,9 +123,6 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
   ]);
 }
 
-// Role rule: the partnership's calendar is the coordinators' and admins' to set.
-const maySetPartnershipCalendar = (actor: Person) => actor.roles.some((role) => role === "coordinator" || role === "admin");
-
 const regionProblem = (text: string) =>
   `${text ? `"${text.slice(0, 30)}" is not a region Curve knows` : "Say which region"}: england-and-wales, scotland or northern-ireland (or "default" to follow the partnership).`;
 
@@ -135,9 +130,7 @@ const regionProblem = (text: string) =>
 async function setPartnershipRegion(ctx: CommandContext, name: string, usage: string): Promise<Reply> {
   const region = parseRegion(name);
   if (!region) throw new CurveError("usage", regionProblem(name), { hint: usage });
-  if (!maySetPartnershipCalendar(ctx.actor)) {
-    throw new CurveError("not_permitted", "Only a coordinator or an admin can set the partnership's bank holidays; you can set your own with /curve settings region <region>.");
-  }
+  requirePermission(ctx.actor, "partnership.calendar");
   return ctx.change(async (tx) => {
     const outcome = await tx.setPartnershipRegion(region);
     return outcome.applied

@@ -3,12 +3,28 @@ import path from "node:path";
 import { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
+import { withKysely, type KyselyDb } from "./kysely.ts";
+import { RoundTrips } from "./round-trips.ts";
 
 export type DatabaseKind = "pglite" | "postgresql";
 
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /**
+   * The typed query builder (see kysely.ts), running through `prisma`. One `execute()` is
+   * one statement and one round trip; a change should be one statement (a data-modifying
+   * CTE), which PostgreSQL applies atomically without a transaction around it.
+   */
+  kysely: KyselyDb;
+  /**
+   * Runs work in one Prisma interactive transaction, with `tx` the typed handle bound to it:
+   * committed when work resolves, rolled back when it throws. It costs two round trips more
+   * (BEGIN, COMMIT) than the statements inside.
+   */
+  transaction<T>(work: (tx: KyselyDb) => Promise<T>): Promise<T>;
+  /** Statements sent to the database driver since it opened (each BEGIN and COMMIT included). */
+  roundTrips: RoundTrips;
   /** Raw SQL for the migrator: several statements per call, real transactions. */
   sql: SqlRunner;
   close(): Promise<void>;
@@ -71,6 +87,8 @@ async function openPostgres(connectionString: string, onDriverError?: DriverErro
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
   // An idle connection the server drops emits "error"; unheard, it would crash the process.
   pool.on("error", (error) => onDriverError?.("database connection lost; the pool reconnects on next use", error));
+  const roundTrips = new RoundTrips();
+  pool.on("connect", (client) => roundTrips.countPgClient(client));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), onDriverError);
   const sql: SqlRunner = {
@@ -108,6 +126,8 @@ async function openPostgres(connectionString: string, onDriverError?: DriverErro
   return {
     kind: "postgresql",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
@@ -126,6 +146,8 @@ async function openPglite(dataDir: string, onDriverError?: DriverErrors): Promis
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
+  const roundTrips = new RoundTrips();
+  roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
@@ -147,10 +169,20 @@ async function openPglite(dataDir: string, onDriverError?: DriverErrors): Promis
   return {
     kind: "pglite",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
       await client.close();
     },
+  };
+}
+
+function typedAccess(prisma: PrismaClient): Pick<Database, "kysely" | "transaction"> {
+  const extended = withKysely(prisma);
+  return {
+    kysely: extended.$kysely,
+    transaction: (work) => extended.$transaction((tx) => work(tx.$kysely)),
   };
 }
