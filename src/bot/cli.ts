@@ -209,28 +209,34 @@ async function serve(config: Config): Promise<number> {
   // Whatever escapes a handler (a driver's error event, a rejected promise no one awaited)
   // is one JSON line in the log, not a crash with a coloured stack on stderr.
   // An uncaught exception leaves the process in an unknown state: stop as for a signal, exit 1.
-  let crashed = false;
+  let failed = false;
   let stop: (reason: string) => void = () => undefined;
   const stopRequested = new Promise<string>((resolve) => (stop = resolve));
   process.on("unhandledRejection", (error) => log.error("unhandled rejection", { error }));
   process.on("uncaughtException", (error) => {
     log.error("uncaught exception: curve serve stops", { error });
-    crashed = true;
+    failed = true;
     stop("uncaughtException");
   });
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  const server = await startServer(config, { schedule: true, log });
+  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+  // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
+  void server.runtime.db.lost?.then((reason) => {
+    log.error(`curve serve stops: ${reason}`);
+    failed = true;
+    stop("database lost");
+  });
   const signal = await stopRequested;
   log.info("curve serve stopping", { signal });
   const ignore = () => log.info("curve serve is already stopping", {});
   process.on("SIGINT", ignore).on("SIGTERM", ignore);
   const started = Date.now();
-  await server.close({ graceMs: 10_000 });
+  await server.close({ graceMs: 10_000 }).catch((error: unknown) => log.error("curve serve did not stop cleanly", { error }));
   log.info("curve serve stopped", { signal, tookMs: Date.now() - started });
   // Nothing should keep the process up now; if a library left a handle open, do not hang.
-  setTimeout(() => process.exit(crashed ? 1 : 0), 2000).unref();
-  return crashed ? 1 : 0;
+  setTimeout(() => process.exit(failed ? 1 : 0), 2000).unref();
+  return failed ? 1 : 0;
 }
 
 async function seedDemo(rt: Runtime) {
@@ -250,8 +256,8 @@ async function choosePartnership(rt: Runtime, slug: string | undefined) {
   return null;
 }
 
-async function withRuntime(config: Config, options: { migrate: boolean }, work: (rt: Runtime) => Promise<number>): Promise<number> {
-  const rt = await openRuntime(config, options);
+async function withRuntime(config: Config, options: { migrate: boolean; command?: string }, work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await openRuntime(config, { migrate: options.migrate, holder: `curve ${options.command ?? process.argv[2] ?? ""}`.trim() });
   try {
     return await work(rt);
   } finally {

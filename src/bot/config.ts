@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   NO_PROXY: optional(z.string()),
   // One-off bank holiday changes (a jubilee, a state funeral) added by the operator: see README.
   CURVE_BANK_HOLIDAYS_FILE: optional(z.string()),
+  // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
+  // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
+  CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",

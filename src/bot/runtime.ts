@@ -1,4 +1,4 @@
-import { openDatabase, type Database } from "../adapters/db/open-database.ts";
+import { openDatabase, type Database, type DatabaseOptions } from "../adapters/db/open-database.ts";
 import { migrate, type MigrationReport } from "../adapters/db/migrator.ts";
 import { PrismaStore } from "../adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../adapters/db/insight-store.ts";
@@ -18,10 +18,16 @@ export interface Runtime {
 }
 
 /** Opens the database (PGlite unless DATABASE_URL is set), migrating first unless told not to. */
-export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } & Pick<DatabaseOptions, "pglite" | "holder"> = {}): Promise<Runtime> {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   refreshBankHolidays(config.CURVE_BANK_HOLIDAYS_FILE, log);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, onDriverError: (message, error) => log.error(message, { error }) });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    pglite: options.pglite,
+    holder: options.holder,
+    onDriverError: (message, error) => log.error(message, { error }),
+  });
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });

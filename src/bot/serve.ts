@@ -45,7 +45,8 @@ export interface ServeOptions {
  * health checks. Each chat adapter starts only when its credentials are configured.
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const runtime = await openRuntime(config, options.log ? { log: options.log } : {});
+  // The embedded database runs on a thread of its own, so no query holds the thread that answers HTTP.
+  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve", ...(options.log ? { log: options.log } : {}) });
   const { log } = runtime;
   // Before any adapter makes its first call: every outbound request honours the proxy.
   const proxy = installOutboundProxy({ httpProxy: config.HTTP_PROXY, httpsProxy: config.HTTPS_PROXY, noProxy: config.NO_PROXY });
@@ -115,11 +116,16 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, resolve);
   });
+  // Longer than a load balancer's idle timeout (AWS ALB and nginx: 60 s), so an idle keep-alive
+  // connection is always closed by the balancer first, never by Curve while a request is on its way
+  // (Node's default of 5 s makes that race answer ECONNRESET or a 502).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   await supervisor.start();
   // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
   const scheduler = options.schedule ? startScheduler(runtime, adapters, clock) : null;
-  log.info("curve serve listening", { host: config.HOST, port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform) });
+  log.info("curve serve listening", { host: config.HOST, port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
