@@ -7,6 +7,7 @@ import { DatabaseWebPages } from "../adapters/web/page-links.ts";
 import type { CommandDeps, Logger } from "../commands/context.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { refreshBankHolidays } from "./bank-holiday-file.ts";
 
 export interface Runtime {
   config: Config;
@@ -20,7 +21,14 @@ export interface Runtime {
 /** Opens the database (PGlite unless DATABASE_URL is set), migrating first unless told not to. */
 export async function openRuntime(config: Config, options: { migrate?: boolean; log?: Logger } & Pick<DatabaseOptions, "pglite" | "holder"> = {}): Promise<Runtime> {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, pglite: options.pglite, holder: options.holder });
+  refreshBankHolidays(config.CURVE_BANK_HOLIDAYS_FILE, log);
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    pglite: options.pglite,
+    holder: options.holder,
+    onDriverError: (message, error) => log.error(message, { error }),
+  });
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });

@@ -4,9 +4,22 @@ import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
 
+/**
+ * Curve's structured log (src/bot/logger.ts writes it as JSON lines). `warn` is for what an
+ * operator must see even at LOG_LEVEL=warn (security posture, degraded adapters); loggers
+ * without it fall back to `error` (see `warn` below).
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+  debug?(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Logs at warn, or at error on a logger that has no warn level. */
+export function warn(log: Logger, message: string, fields?: Record<string, unknown>): void {
+  if (log.warn) log.warn(message, fields);
+  else log.error(message, fields);
 }
 
 export interface CommandDeps {
