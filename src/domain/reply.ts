@@ -82,6 +82,18 @@ export interface Reply {
   touched?: number[];
   /** Post this card to its channel, or update the message already posted for its key. */
   card?: ChannelCard;
+  /** Holds private data: never posted into a channel. */
+  private?: true;
+  /** A file for the asker (a board pack): Slack uploads it, Teams links to it. */
+  file?: ReplyFile;
+}
+
+/** A file a reply carries: where the adapter fetches its bytes, and what to call it. */
+export interface ReplyFile {
+  /** What the file is, so an adapter can build it again: "board-pack:<plan>:<period>:xlsx". */
+  key: string;
+  filename: string;
+  title: string;
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({
