@@ -7,6 +7,7 @@ import { indicatorCommands } from "./indicator.ts";
 import { obaCommands } from "./oba.ts";
 import { pledgeCommands } from "./pledge.ts";
 import { reportCommands } from "./report.ts";
+import { riskCommands } from "./risk.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -24,7 +25,7 @@ const curveFamily: CommandFamily = {
   ],
 };
 
-families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, curveFamily, whoamiFamily, help);
+families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, riskCommands, curveFamily, whoamiFamily, help);
 
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 

@@ -37,6 +37,8 @@ export interface CommandContext {
   /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
   insights?: InsightContext;
   reports?: ReportDeps;
+  /** The invocation's idempotency key, for stores that apply a change once per key. */
+  idempotencyKey?: string;
 }
 
 export interface Subcommand {

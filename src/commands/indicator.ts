@@ -12,6 +12,7 @@ import { context, fields, list, reply, text, type Block, type Reply } from "../d
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
+import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -175,5 +176,6 @@ export const indicatorCommands: CommandFamily = {
     { name: "record", usage: USAGE.record, changes: true, summary: "Record a reading (the indicator's owner or lead).", run: record },
     { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
     { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
+    { name: "tolerance", usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
   ],
 };
