@@ -1,3 +1,4 @@
+import { enqueueScheduledReports } from "../adapters/db/report-calendar.ts";
 import { enqueueRiskReviews } from "../adapters/db/risks.ts";
 import { localDate } from "../domain/dates/calendar.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
@@ -11,5 +12,6 @@ import type { Runtime } from "./runtime.ts";
 export async function enqueueBoardDeliveries(runtime: Pick<Runtime, "db" | "deps">, partnershipId: number, now: Date): Promise<{ riskReviews: string[]; reports: string[] }> {
   const today = localDate(now, REPORT_TIME_ZONE);
   const riskReviews = isWorkingDay(today) ? await enqueueRiskReviews(runtime.db.prisma, partnershipId, now, today) : [];
-  return { riskReviews, reports: [] };
+  const reports = runtime.deps.reports ? await enqueueScheduledReports(runtime.db.prisma, runtime.deps.reports.store, partnershipId, now) : [];
+  return { riskReviews, reports };
 }

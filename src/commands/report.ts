@@ -6,6 +6,7 @@ import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily, Subcommand } from "./context.ts";
 import type { ReportDeps } from "./report-deps.ts";
 import { buildReport } from "./report-store.ts";
+import { schedule, SCHEDULE_USAGE } from "./report-schedule.ts";
 
 export const REPORT_USAGE = {
   monthly: "/report monthly [plan] [period]   e.g. /report monthly cypp-2011-15 September 2011",
@@ -55,5 +56,6 @@ export const reportCommands: CommandFamily = {
     reportSubcommand("quarterly", "The quarterly report to scrutiny: the exception report for the last quarter, with every indicator."),
     reportSubcommand("obsessions", "The Weekly Obsession Tracker: how the three obsessions moved this week."),
     reportSubcommand("indicators", "How many indicators improved, on the baseline and on the previous period, each with its RAG."),
+    { name: "schedule", changes: true, usage: SCHEDULE_USAGE, summary: "The reporting calendar: which report goes to which channel, when (coordinators).", run: schedule },
   ],
 };

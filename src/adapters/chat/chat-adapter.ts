@@ -14,6 +14,8 @@ export interface ChatAdapter {
    * and `retryAfterMs` when the platform said when to try again.
    */
   sendToPerson?(personId: number, reply: Reply, options?: { replace?: string }): Promise<{ messageRef: string }>;
+  /** Posts a reply into a channel ("<channel id>" or, on Slack, "#name"): scheduled reports. Failures as for sendToPerson. */
+  sendToChannel?(tenant: string, channel: string, reply: Reply): Promise<{ messageRef: string }>;
   close(): Promise<void>;
 }
 

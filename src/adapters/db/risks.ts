@@ -201,7 +201,7 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
       const existing = await tx.reportSchedule.findUnique({ where: key });
       const saved = await tx.reportSchedule.upsert({
         where: key,
-        create: { ...schedule, partnershipId: ctx.partnershipId, createdById: ctx.actor.id },
+        create: { ...schedule, partnershipId: ctx.partnershipId, createdById: ctx.actor.id, createdAt: ctx.at },
         update: { rule: schedule.rule, minute: schedule.minute, channel: schedule.channel, channelName: schedule.channelName, createdById: ctx.actor.id },
       });
       await audit("report.scheduled", { type: "report_schedule", id: saved.id, ref: `${schedule.kind}${schedule.planKey ? `:${schedule.planKey}` : ""}` }, existing ? toSchedule(existing) : null, toSchedule(saved));
