@@ -29,6 +29,11 @@ const USAGE = `Usage: curve <command>
                         print the Slack app manifest with your address filled in
   manifest teams --app-id ID --url https://your.host [--zip out.zip]
                         the Teams app manifest, or the package to upload
+  report <monthly|quarterly|obsessions|indicators> --now TIME [--plan P] [--period P]
+         [--format md|xlsx|pdf] [--out FILE]
+                        a report as the board reads it (Markdown on stdout by default)
+  report board-pack --now TIME [--plan P] [--period P] --xlsx FILE | --pdf FILE
+                        the board pack: exceptions, indicators with charts, actions, risks
 
 Configuration comes from the environment; see README.md.`;
 
@@ -65,6 +70,10 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       });
+    }
+    case "report": {
+      const { reportCommand } = await import("./report-cli.ts");
+      return reportCommand(rest, { parseNow, choosePartnership, withRuntime: (work) => withRuntime(config, { migrate: true }, work) });
     }
     case "import": {
       const { importCommand } = await import("./import-command.ts");

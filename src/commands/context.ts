@@ -3,6 +3,7 @@ import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
+import type { ReportDeps } from "./report-deps.ts";
 
 /**
  * Curve's structured log (src/bot/logger.ts writes it as JSON lines). `warn` is for what an
@@ -29,6 +30,8 @@ export interface CommandDeps {
   insights?: InsightDeps;
   /** The web scorecard's publication and page links (src/commands/web-pages.ts). */
   web?: WebPages;
+  /** Reports, risks and the reporting calendar (src/commands/report-deps.ts). */
+  reports?: ReportDeps;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -51,6 +54,9 @@ export interface CommandContext {
   insights?: InsightContext;
   /** What the web pages show, and links to them. */
   web?: WebContext;
+  reports?: ReportDeps;
+  /** The invocation's idempotency key, for stores that apply a change once per key. */
+  idempotencyKey?: string;
 }
 
 export interface Subcommand {

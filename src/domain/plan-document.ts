@@ -49,6 +49,8 @@ export const PlanDocumentSchema = z.object({
       polarity: z.enum(["lower_is_better", "higher_is_better", "unknown"]),
       baseline: z.object({ value: z.number(), date: isoDate.nullable(), text: z.string() }).nullable(),
       note: nullableText,
+      /** How far short of target (in the indicator's unit) is amber, not red; absent: the default in rag.ts. */
+      tolerance: z.number().nonnegative().finite().optional(),
     }),
   ),
   actions: z.array(
