@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchImport } from "./import.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
@@ -146,14 +147,25 @@ async function postgresql() {
   }
 }
 
-const result = {
+// `npm run bench -- import outbox` runs only the sections named; with none, every section.
+const SECTIONS: Record<string, () => Promise<unknown>> = {
+  pglite,
+  postgresql,
+  slack: () => (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
+  teams: () => (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
+  indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
+  nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
+  import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in SECTIONS));
+if (unknown.length) {
+  process.stderr.write(`bench: no section ${unknown.join(", ")}; the sections are ${Object.keys(SECTIONS).join(", ")}\n`);
+  process.exit(2);
+}
+const result: Record<string, unknown> = {
   benchmark: "curve core",
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-  pglite: await pglite(),
-  postgresql: await postgresql(),
-  slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
-  teams: await (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
-  indicatorsChartsAndPledges: await (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
-  nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
+for (const [name, section] of Object.entries(SECTIONS)) if (chosen.length === 0 || chosen.includes(name)) result[name] = await section();
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
