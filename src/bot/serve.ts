@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
+import { chooseClock, describeClock } from "./clock.ts";
 
 export interface RunningServer {
   url: string;
@@ -14,6 +15,8 @@ export interface RunningServer {
   runtime: Runtime;
   adapters: ChatAdapter[];
   scheduler: Scheduler | null;
+  /** Said on start-up when the clock is not the real one (the demo's). */
+  clockNote: string | null;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,9 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { clock?: () => Date; schedule?: boolean } = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config);
   const { log } = runtime;
-  const clock = options.clock ?? (() => new Date());
+  // The demo runs on its own clock, so every surface (replies, schedules, pages) agrees on the date.
+  const chosen = options.clock ? null : chooseClock((await runtime.deps.store.partnerships()).map((p) => p.slug), null);
+  const clock = options.clock ?? chosen!.now;
   const app = express();
   app.disable("x-powered-by");
   app.get("/healthz", (_req, res) => void res.json({ ok: true }));
@@ -89,6 +94,7 @@ export async function startServer(config: Config, options: { clock?: () => Date;
     runtime,
     adapters,
     scheduler,
+    clockNote: chosen ? describeClock(chosen, config.TZ_DEFAULT) : null,
     async close() {
       await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
