@@ -10,13 +10,13 @@ import { writeWorkbook } from "../src/adapters/files/write-workbook.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PEOPLE = 2_000;
-const ACTIONS = 10_000;
+const ACTIONS = Number(process.env.BENCH_IMPORT_ACTIONS ?? 10_000);
 const MILESTONES_PER_ACTION = 4;
 const PRIORITIES = 10;
 const TEAMS = 100;
 const PHRASES = ["Project brief by March 2012", "Delivery Summer term 2012", "Review by end of December 2012", "Evaluation by XXX"];
 
-async function writeGeneratedWorkbook(file: string): Promise<void> {
+export async function writeGeneratedWorkbook(file: string): Promise<void> {
   function* people() {
     for (let i = 1; i <= PEOPLE; i++) yield { name: `Person ${i}`, email: `person${i}@example.org`, organisation: `Organisation ${(i % 20) + 1}`, roles: i === 1 ? "coordinator" : "", timeZone: "Europe/London", jobTitle: "" };
   }
