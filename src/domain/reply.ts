@@ -82,6 +82,11 @@ export interface Reply {
   touched?: number[];
   /** Post this card to its channel, or update the message already posted for its key. */
   card?: ChannelCard;
+  /**
+   * Holds private data (exports, registers with private signers, settings, board packs, report
+   * links, held personal data): never posted into a channel.
+   */
+  private?: true;
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

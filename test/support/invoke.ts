@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../../src/adapters/db/insight-store.ts";
+import { PrismaHeldTextStore } from "../../src/adapters/db/held-texts.ts";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import type { CommandDeps } from "../../src/commands/context.ts";
 import { handleInvocation } from "../../src/commands/dispatch.ts";
@@ -17,6 +18,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   const deps: CommandDeps = {
     store: new PrismaStore(db.prisma, db.sql),
     insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
+    heldTexts: new PrismaHeldTextStore(db.prisma),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
   async function personId(name: string): Promise<number> {

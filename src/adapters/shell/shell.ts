@@ -3,6 +3,8 @@ import { createInterface, type Interface } from "node:readline";
 import type { CommandDeps } from "../../commands/context.ts";
 import { handleInvocation } from "../../commands/dispatch.ts";
 import type { Person } from "../../domain/model.ts";
+import { HELD_CODE } from "../../commands/privacy.ts";
+import type { Reply } from "../../domain/reply.ts";
 import { ansiStyle, plainStyle, renderText } from "./render-text.ts";
 
 export interface ShellOptions {
@@ -71,18 +73,58 @@ export async function runShell(options: ShellOptions): Promise<number> {
       }
       continue;
     }
-    const reply = await handleInvocation(deps, {
-      partnershipId: partnership.id,
-      actor: { personId: actor.id },
-      place: { platform: "shell", tenant: partnership.slug, channel: "shell" },
-      command,
-      text,
-      idempotencyKey: randomUUID(),
-      now: clock(),
-    });
+    const invoke = (command: string, text: string) =>
+      handleInvocation(deps, {
+        partnershipId: partnership.id,
+        actor: { personId: actor!.id },
+        place: { platform: "shell", tenant: partnership.slug, channel: "shell" },
+        command,
+        text,
+        idempotencyKey: randomUUID(),
+        now: clock(),
+      });
+    let reply = await invoke(command, text);
     say(`${renderText(reply, style)}\n`);
+    // The personal-data guard held it: ask the question its buttons ask in Slack and Teams.
+    while (reply.code === HELD_CODE) {
+      const choices = heldChoices(reply);
+      if (choices.length === 0) break;
+      say(`${choices.map((c) => `${c.label} [${c.key}]`).join(", ")}?`);
+      if (interactive) {
+        rl.setPrompt("choose> ");
+        rl.prompt();
+      }
+      const answer = await next();
+      if (interactive) rl.setPrompt(PROMPT);
+      if (answer === null) break;
+      const chosen = choices.find((c) => c.key === answer.trim().toLowerCase().slice(0, 1));
+      if (!chosen) {
+        say(`Type ${choices.map((c) => c.key).join(", ")}: nothing is saved until you choose.`);
+        continue;
+      }
+      reply = await invoke("curve", chosen.command);
+      say(`${renderText(reply, style)}\n`);
+    }
   }
   return close(rl, 0);
+}
+
+const HELD_KEYS: Record<string, { key: string; verb: string }> = {
+  "privacy.remove": { key: "r", verb: "remove" },
+  "privacy.keep": { key: "s", verb: "keep" },
+  "privacy.cancel": { key: "c", verb: "cancel" },
+};
+
+/** The held prompt's buttons as one-letter answers: r(emove and save), s(ave anyway), c(ancel). */
+function heldChoices(reply: Reply): { key: string; label: string; command: string }[] {
+  return reply.blocks.flatMap((block) =>
+    block.type === "buttons"
+      ? block.buttons.flatMap((b) => {
+          const entry = HELD_KEYS[b.actionId];
+          return entry ? [{ key: entry.key, label: b.label, command: `held ${entry.verb} ${b.value}` }] : [];
+        })
+      : [],
+  );
 }
 
 function close(rl: Interface, code: number): number {
