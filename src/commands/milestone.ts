@@ -42,6 +42,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.done, "open");
   requireChangePermission(ctx, action);
   if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone, "done");
+  if (evidence) await ctx.guardText(evidence);
   return ctx.change(async (tx) => {
     const outcome = await tx.markMilestoneDone(milestone, evidence || null);
     if (!outcome.applied) return alreadyDone(ctx, milestone);
@@ -131,6 +132,7 @@ async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
     // Evidence is for work that is done: record both at once.
     return done(ctx, `${milestone.ref} ${note}`);
   }
+  await ctx.guardText(note);
   return ctx.change(async (tx) => {
     const outcome = await tx.addMilestoneEvidence(milestone, note);
     if (!outcome.applied) return reply("info", `${milestone.ref} already has that evidence`, [text("Nothing changed.")]);
@@ -251,6 +253,7 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   if (days < 1 || days > MAX_SNOOZE_DAYS) throw new CurveError("usage", `A snooze is 1 to ${MAX_SNOOZE_DAYS} days; longer means the date should change (/milestone date).`, { hint: USAGE.snooze });
   if (!reason) throw new CurveError("usage", "Give a reason: the lead and sponsors see snoozes, and why.", { hint: USAGE.snooze });
   const until = new Date(ctx.now.getTime() + days * 86_400_000);
+  await ctx.guardText(reason);
   return ctx.change(async (tx) => {
     const outcome = await tx.snoozeMilestone(milestone, until, reason);
     if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);

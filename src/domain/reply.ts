@@ -86,7 +86,7 @@ export interface Reply {
   card?: ChannelCard;
   /**
    * Holds private data (exports, registers with private signers, settings, board packs,
-   * report links): never posted into a channel.
+   * report links, held personal data): never posted into a channel.
    */
   private?: true;
   /**

@@ -3,6 +3,7 @@ import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../../src/adapters/db/insight-store.ts";
 import { createReportStore } from "../../src/adapters/db/report-store.ts";
 import { createBoardStore } from "../../src/adapters/db/risks.ts";
+import { PrismaHeldTextStore } from "../../src/adapters/db/held-texts.ts";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import type { CommandDeps } from "../../src/commands/context.ts";
 import { handleInvocation } from "../../src/commands/dispatch.ts";
@@ -20,6 +21,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     store: new PrismaStore(db),
     insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
     reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) },
+    heldTexts: new PrismaHeldTextStore(db.prisma),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
   async function personId(name: string): Promise<number> {
