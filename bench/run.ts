@@ -11,6 +11,7 @@ import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
 import { benchImport } from "./import.ts";
+import { benchGuard } from "./guard.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
@@ -159,6 +160,7 @@ const SECTIONS = {
   indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
   import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
+  personalDataGuard: () => (progress("The personal-data guard: detectors on 3,000 characters, and what it adds to /milestone done"), benchGuard()),
 } satisfies Record<string, () => Promise<unknown>>;
 
 const only = [...(process.env.BENCH_ONLY ?? "").split(","), ...process.argv.slice(2)].map((s) => s.trim()).filter(Boolean);
