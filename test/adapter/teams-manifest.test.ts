@@ -2,10 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inflateRawSync } from "node:zlib";
+import { crc32, inflateRawSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { MANIFEST_DIR, teamsManifestCommand } from "../../src/adapters/teams/app-package.ts";
-import { crc32 } from "../../src/adapters/teams/zip.ts";
 import { COMMAND_TABLE, findFamily } from "../../src/commands/command-table.ts";
 
 const APP_ID = "0b3c6c8f-6e2a-4d4f-9a59-3c1a2b7e9d10";

@@ -1,9 +1,9 @@
+import { zipSync, type Zippable } from "fflate";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { projectPath } from "../project-files.ts";
 import { TEAMS_MESSAGES_PATH } from "./messages-endpoint.ts";
-import { zip } from "./zip.ts";
 
 /** manifests/teams: the app manifest (with placeholders) and its two icons. */
 export const MANIFEST_DIR = projectPath("manifests", "teams");
@@ -32,12 +32,16 @@ export function buildManifest(settings: PackageSettings): Record<string, unknown
   return fill(JSON.parse(readFileSync(path.join(MANIFEST_DIR, "manifest.json"), "utf8"))) as Record<string, unknown>;
 }
 
-/** The app package Teams admin centre takes: manifest.json and the icons at the root of a zip. */
+// A fixed date in the entries, so the same settings always give the same package, byte for byte.
+const PACKAGE_DATE = new Date(Date.UTC(2026, 0, 1));
+
+/** The app package Teams admin centre takes: manifest.json and the icons at the root of a zip (deflated, by fflate). */
 export function buildAppPackage(settings: PackageSettings): Buffer {
-  return zip([
-    { name: "manifest.json", data: Buffer.from(`${JSON.stringify(buildManifest(settings), null, 2)}\n`) },
-    ...ICONS.map((icon) => ({ name: icon, data: readFileSync(path.join(MANIFEST_DIR, icon)) })),
-  ]);
+  const files: Zippable = {
+    "manifest.json": new TextEncoder().encode(`${JSON.stringify(buildManifest(settings), null, 2)}\n`),
+    ...Object.fromEntries(ICONS.map((icon) => [icon, new Uint8Array(readFileSync(path.join(MANIFEST_DIR, icon)))])),
+  };
+  return Buffer.from(zipSync(files, { level: 9, mtime: PACKAGE_DATE }));
 }
 
 /**
