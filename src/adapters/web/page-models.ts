@@ -87,7 +87,8 @@ export function indicatorCard(indicator: IndicatorView, today: string, root: str
     anchor: `indicator-${indicator.id}`,
     name: indicator.name,
     href,
-    chartHref: card.points.length ? `${href}/chart.svg` : null,
+    // One point (a baseline alone) is not a curve: the card says so in words instead.
+    chartHref: card.points.length >= 2 ? `${href}/chart.svg` : null,
     chartAlt: `Turn-the-curve chart for ${indicator.code}: ${reportCardLine(card)}. The readings are also in a table on the indicator's page.`,
     status: VERDICT_STATUS[card.verdict.kind],
     facts: [

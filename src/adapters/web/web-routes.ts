@@ -158,7 +158,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
       const { chart } = indicatorModel(indicator, today(), viewer.root);
-      if (chart.history.length + chart.actuals.length === 0) throw new NotFound();
+      if (chart.history.length + chart.actuals.length < 2) throw new NotFound();
       res
         .set({
           "content-type": "image/svg+xml; charset=utf-8",
