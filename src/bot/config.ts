@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
   // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
   CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
+  // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
+  // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
+  CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",

@@ -7,7 +7,7 @@ export async function run(argv: string[]): Promise<void> {
     process.exitCode = await main(argv);
   } catch (error) {
     const known = error instanceof ConfigError || (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("migration"))
-      || (error instanceof Error && error.name === "DatabaseNewerThanCodeError");
+      || (error instanceof Error && (error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError"));
     process.stderr.write(`curve: ${error instanceof Error ? error.message : String(error)}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;

@@ -23,7 +23,8 @@ export interface RunningServer {
  * health checks. Each chat adapter starts only when its credentials are configured.
  */
 export async function startServer(config: Config, options: { clock?: () => Date; schedule?: boolean } = {}): Promise<RunningServer> {
-  const runtime = await openRuntime(config);
+  // The embedded database runs on a thread of its own, so no query holds the thread that answers HTTP.
+  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve" });
   const { log } = runtime;
   const clock = options.clock ?? (() => new Date());
   const app = express();
@@ -81,10 +82,15 @@ export async function startServer(config: Config, options: { clock?: () => Date;
     server.once("error", reject);
     server.listen(config.PORT, "0.0.0.0", resolve);
   });
+  // Longer than a load balancer's idle timeout (AWS ALB and nginx: 60 s), so an idle keep-alive
+  // connection is always closed by the balancer first, never by Curve while a request is on its way
+  // (Node's default of 5 s makes that race answer ECONNRESET or a 502).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
   const scheduler = options.schedule ? startScheduler(runtime, adapters, clock) : null;
-  log.info("curve serve listening", { port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform) });
+  log.info("curve serve listening", { port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
