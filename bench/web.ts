@@ -3,7 +3,8 @@
 // scorecard, indicator pages with their charts, plan pages and the pledge register, with
 // writes in between (readings, milestones done, signatures), so pages and charts are
 // rebuilt from changed data and a page cache alone could not meet the targets.
-// Prints JSON when run directly (npm run bench -- web, or node --import tsx bench/web.ts).
+// Prints JSON when run directly (node --import tsx bench/web.ts), or as the webPages section of
+// npm run bench (BENCH_ONLY=webPages npm run bench for it alone).
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
