@@ -79,6 +79,10 @@ export interface Subjects {
   "web.publish": null;
   /** Have a signed link to the full web scorecard, public or not (/report link); `sponsorIds` are the partnership's CTB sponsors. */
   "scorecard.link": { sponsorIds: readonly number[] };
+  /** List every failed delivery with its reason (/curve deliveries failed). */
+  "deliveries.list": null;
+  /** Choose the partnership's bank holiday calendar (England and Wales, Scotland, Northern Ireland). */
+  "partnership.calendar": null;
 }
 
 export type Capability = keyof Subjects;
@@ -231,6 +235,16 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
       role("admin"),
       { standing: "sponsor", holds: (actor, s) => s.sponsorIds.includes(actor.id), describe: () => "a CTB sponsor" },
     ],
+  },
+  "deliveries.list": {
+    doing: () => "see Curve's failed deliveries",
+    by: () => "They can be seen by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "partnership.calendar": {
+    doing: () => "set the partnership's bank holidays",
+    by: () => "They can be set by",
+    grants: [role("coordinator"), role("admin")],
   },
 };
 

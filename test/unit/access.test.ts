@@ -37,6 +37,8 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "digest.undelivered": null,
   "web.publish": null,
   "scorecard.link": { sponsorIds: [2] },
+  "deliveries.list": null,
+  "partnership.calendar": null,
 };
 
 const ask = (who: Who, capability: Capability) =>
@@ -57,6 +59,8 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "digest.undelivered": ["-", "-", "-", "-", "-", "-", "coordinator", "-", "-", "-", "-"],
   "web.publish":        ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "scorecard.link":     ["-", "-", "sponsor", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "deliveries.list":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "partnership.calendar": ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
 };
 
 describe("who may do what", () => {
