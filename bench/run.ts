@@ -16,6 +16,7 @@ import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack } from "./slack.ts";
 import { benchTeams } from "./teams.ts";
+import { benchWeb } from "./web.ts";
 import { percentiles } from "./percentiles.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -159,6 +160,7 @@ const SECTIONS = {
   teams: () => (progress("Teams: HTTP in to the reply at the fake connector, against a bare teams-ai echo app"), benchTeams()),
   indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
+  webPages: () => (progress("Web pages at 10,000 actions: scorecard, indicator with chart, plan and pledge pages, with writes between, and twenty readers at once"), benchWeb()),
   import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
   personalDataGuard: () => (progress("The personal-data guard: detectors on 3,000 characters, and what it adds to /milestone done"), benchGuard()),
 } satisfies Record<string, () => Promise<unknown>>;

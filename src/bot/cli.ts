@@ -129,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         const { previewDigest } = await import("../adapters/db/outbox/digest-sweep.ts");
         const { renderText } = await import("../adapters/shell/render-text.ts");
-        const digest = await previewDigest(rt.db.sql, partnership.id, people[0]!.id, now);
+        const scorecard = await rt.deps.web?.linkTo(partnership.id, { page: "scorecard" }, now);
+        const digest = await previewDigest(rt.db.sql, partnership.id, people[0]!.id, now, scorecard?.url ?? null);
         process.stdout.write(digest ? `${renderText(digest)}\n` : `Nothing to report for ${people[0]!.name}: no digest would be sent.\n`);
         return 0;
       });

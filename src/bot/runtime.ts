@@ -35,7 +35,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean; 
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
-    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, heldTexts: new PrismaHeldTextStore(db.prisma), insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) }, web: new DatabaseWebPages(db.prisma, config.CURVE_PUBLIC_URL), reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) } }, close: () => db.close() };
+    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, heldTexts: new PrismaHeldTextStore(db.prisma), insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) }, web: new DatabaseWebPages(db, config.CURVE_PUBLIC_URL), reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) } }, close: () => db.close() };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

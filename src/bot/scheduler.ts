@@ -30,7 +30,9 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
     for (const partnership of await deps.store.partnerships()) {
       try {
         const nudges = await runNudgeSweep(db.sql, partnership.id, now);
-        const digests = await runDigestSweep(db.sql, partnership.id, now);
+        // Digests reach each person privately, so a signed link serves where the scorecard is not public.
+        const scorecard = await deps.web?.linkTo(partnership.id, { page: "scorecard" }, now);
+        const digests = await runDigestSweep(db.sql, partnership.id, now, scorecard?.url ?? null);
         // Pledge follow-ups at 30 and 90 days, and readings due for indicator owners.
         const insights = await enqueueInsightDeliveries(db.sql, partnership.id, now);
         // Risk review reminders and the reporting calendar.

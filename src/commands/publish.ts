@@ -1,6 +1,7 @@
 import { CurveError } from "../domain/errors.ts";
 import { context, list, reply, text, type Reply } from "../domain/reply.ts";
-import { PUBLISH_USAGE, SECTION_WORDS, WEB_SECTIONS, mayPublish, parsePublish, type Publication } from "../domain/web/publishing.ts";
+import { requirePermission } from "../domain/access.ts";
+import { PUBLISH_USAGE, SECTION_WORDS, WEB_SECTIONS, parsePublish, type Publication } from "../domain/web/publishing.ts";
 import type { CommandContext } from "./context.ts";
 import type { WebContext } from "./web-pages.ts";
 
@@ -29,7 +30,7 @@ export async function publish(ctx: CommandContext, args: string): Promise<Reply>
   const parsed = parsePublish(args);
   if (!parsed.ok) throw new CurveError("usage", parsed.error.message, { hint: PUBLISH_USAGE });
   if (!parsed.value) return reply("info", "What the web pages show", [...stateBlocks(await web.pages.publication(ctx.partnershipId)), context(`Coordinators change it: ${PUBLISH_USAGE}`)]);
-  if (!mayPublish(ctx.actor)) throw new CurveError("not_permitted", "Only a coordinator or an admin can choose what the web pages show.");
+  requirePermission(ctx.actor, "web.publish");
   const { section, on } = parsed.value;
   return web.setPublished(section, on, (changed, now) =>
     changed

@@ -1,7 +1,8 @@
 import { shortDateTime } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import { context, reply, text, type Reply } from "../domain/reply.ts";
-import { mayLinkFullScorecard, parseLinkDays } from "../domain/web/publishing.ts";
+import { requirePermission } from "../domain/access.ts";
+import { parseLinkDays } from "../domain/web/publishing.ts";
 import type { CommandContext, Subcommand } from "./context.ts";
 import { webOf } from "./publish.ts";
 
@@ -18,9 +19,7 @@ export async function reportLink(ctx: CommandContext, args: string): Promise<Rep
   const days = parseLinkDays(args);
   if (!days.ok) throw new CurveError("usage", days.error.message, { hint: LINK_USAGE });
   const standing = await ctx.store.standing(ctx.partnershipId, ctx.actor.id);
-  if (!mayLinkFullScorecard(ctx.actor, standing.sponsorOf)) {
-    throw new CurveError("not_permitted", "Only a coordinator, an admin or a CTB sponsor can have a link to the full scorecard.");
-  }
+  requirePermission(ctx.actor, "scorecard.link", { sponsorIds: standing.sponsorOf.length ? [ctx.actor.id] : [] });
   const link = await web.pages.linkTo(ctx.partnershipId, { page: "scorecard" }, ctx.now, { signed: true, days: days.value });
   if (!link) throw new CurveError("unknown_command", "Curve has no public address for its pages yet: an administrator sets CURVE_PUBLIC_URL.");
   return {

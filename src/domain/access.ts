@@ -75,6 +75,10 @@ export interface Subjects {
   "digest.monthly": null;
   /** See, in a digest, the messages Curve could not deliver and why. */
   "digest.undelivered": null;
+  /** Choose what the partnership's web pages show to the public (/curve publish). */
+  "web.publish": null;
+  /** Have a signed link to the full web scorecard, public or not (/report link); `sponsorIds` are the partnership's CTB sponsors. */
+  "scorecard.link": { sponsorIds: readonly number[] };
   /** List every failed delivery with its reason (/curve deliveries failed). */
   "deliveries.list": null;
   /** Choose the partnership's bank holiday calendar (England and Wales, Scotland, Northern Ireland). */
@@ -217,6 +221,20 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
     doing: () => "see undelivered messages",
     by: () => "They can be seen by",
     grants: [role("coordinator")],
+  },
+  "web.publish": {
+    doing: () => "choose what the web pages show",
+    by: () => "That can be chosen by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "scorecard.link": {
+    doing: () => "have a link to the full scorecard",
+    by: () => "That link can be given to",
+    grants: [
+      role("coordinator"),
+      role("admin"),
+      { standing: "sponsor", holds: (actor, s) => s.sponsorIds.includes(actor.id), describe: () => "a CTB sponsor" },
+    ],
   },
   "deliveries.list": {
     doing: () => "see Curve's failed deliveries",

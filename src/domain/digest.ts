@@ -21,6 +21,8 @@ export interface DigestContext {
   title: string;
   /** For coordinators: messages Curve could not deliver, so someone can fix the cause. */
   undelivered?: { person: string; kind: string; reason: string }[];
+  /** The web scorecard: its public address, or a signed link (digests go only to the person, in private). */
+  scorecardUrl?: string | null;
 }
 
 const SHOWN = 8;
@@ -76,5 +78,6 @@ export function composeDigest(priorities: DigestPriority[], ctx: DigestContext):
     context(exceptions ? `${plural(exceptions, "exception")} across your priorities.` : "No exceptions this time."),
     ...blocks,
     context(`As at ${shortDate(ctx.today)}. /action show <ref> opens any of these.`),
+    ...(ctx.scorecardUrl ? [context(`The scorecard on the web: ${ctx.scorecardUrl}`)] : []),
   ]);
 }

@@ -63,7 +63,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     expect(done.tone).toBe("success");
     await run("Jancis Andrew", `/action note ATT-1 ${NOTE}`);
     browser = await launchChromium();
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -35,6 +35,8 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "account.link": null,
   "digest.monthly": null,
   "digest.undelivered": null,
+  "web.publish": null,
+  "scorecard.link": { sponsorIds: [2] },
   "deliveries.list": null,
   "partnership.calendar": null,
 };
@@ -55,6 +57,8 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "account.link":       ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "digest.monthly":     ["-", "-", "-", "-", "-", "-", "coordinator", "-", "-", "board_member", "-"],
   "digest.undelivered": ["-", "-", "-", "-", "-", "-", "coordinator", "-", "-", "-", "-"],
+  "web.publish":        ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "scorecard.link":     ["-", "-", "sponsor", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "deliveries.list":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "partnership.calendar": ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
 };

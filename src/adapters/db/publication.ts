@@ -1,96 +1,105 @@
 import { randomBytes } from "node:crypto";
-import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import type { Publication, WebSection } from "../../domain/web/publishing.ts";
+import type { KyselyDb } from "./kysely.ts";
+import type { Database } from "./open-database.ts";
 
-const COLUMN: Record<WebSection, "indicatorsPublic" | "plansPublic" | "pledgesPublic"> = {
-  indicators: "indicatorsPublic",
-  plans: "plansPublic",
-  pledges: "pledgesPublic",
-};
+const COLUMN = { indicators: "indicators_public", plans: "plans_public", pledges: "pledges_public" } as const satisfies Record<WebSection, string>;
 
 export interface PublicationRow {
   publication: Publication;
-  /** HMAC key for signed page links (base64url, 32 bytes). */
+  /** HMAC key for signed page links (32 bytes). */
   linkKey: Buffer;
-  updatedAt: Date | null;
 }
 
-const fromRow = (row: { indicatorsPublic: boolean; plansPublic: boolean; pledgesPublic: boolean; linkKey: string; updatedAt: Date }): PublicationRow => ({
-  publication: { indicators: row.indicatorsPublic, plans: row.plansPublic, pledges: row.pledgesPublic },
-  linkKey: Buffer.from(row.linkKey, "base64url"),
-  updatedAt: row.updatedAt,
+type Row = { indicators_public: boolean; plans_public: boolean; pledges_public: boolean; link_key: string };
+const fromRow = (row: Row): PublicationRow => ({
+  publication: { indicators: row.indicators_public, plans: row.plans_public, pledges: row.pledges_public },
+  linkKey: Buffer.from(row.link_key, "base64url"),
 });
 
-/** The partnership's row, if it has one yet (never creates it: a page view changes nothing). */
-export async function findPublication(prisma: PrismaClient, partnershipId: number): Promise<PublicationRow | null> {
-  const found = await prisma.webPublication.findUnique({ where: { partnershipId } });
-  return found ? fromRow(found) : null;
+const COLUMNS = ["indicators_public", "plans_public", "pledges_public", "link_key"] as const;
+
+/** The partnership's row in web_publication, if it has one yet (never creates it: a page view changes nothing). One statement. */
+export async function findPublication(db: KyselyDb, partnershipId: number): Promise<PublicationRow | null> {
+  const row = await db.selectFrom("web_publication").select(COLUMNS).where("partnership_id", "=", partnershipId).executeTakeFirst();
+  return row ? fromRow(row) : null;
 }
 
 /**
- * A partnership's web publication row (table web_publication): what is public, and the key
- * its signed links are made with. The row is made on first use with nothing public and a
- * fresh random key; two first uses at once agree on one row (the upsert keeps the first).
+ * A partnership's web publication: what is public, and the key its signed links are made
+ * with. The row is made on first use with nothing public and a fresh random key; of two
+ * first uses at once, the first insert wins and both read its key.
  */
-export async function readPublication(prisma: PrismaClient, partnershipId: number): Promise<PublicationRow> {
-  const found = await prisma.webPublication.findUnique({ where: { partnershipId } });
-  if (found) return fromRow(found);
-  const made = await prisma.webPublication.upsert({
-    where: { partnershipId },
-    create: { partnershipId, linkKey: randomBytes(32).toString("base64url") },
-    update: {},
-  });
-  return fromRow(made);
+export async function readPublication(db: KyselyDb, partnershipId: number): Promise<PublicationRow> {
+  const found = await findPublication(db, partnershipId);
+  if (found) return found;
+  await db
+    .insertInto("web_publication")
+    .values({ partnership_id: partnershipId, link_key: randomBytes(32).toString("base64url") })
+    .onConflict((oc) => oc.column("partnership_id").doNothing())
+    .execute();
+  return (await findPublication(db, partnershipId))!;
 }
 
 /**
- * Turns one section on or off for the partnership, with its audit event and the invocation's
- * receipt in one transaction: a retry (same idempotency key) changes nothing and gets the
- * first reply back. `answer` is told whether anything changed.
+ * Turns one section on or off, with its audit event and the invocation's receipt in one
+ * transaction: a retry (same idempotency key) changes nothing and gets the first reply back.
+ * The update is conditional, so of two coordinators at once exactly one changes the row and
+ * the audit's "before" is true. `answer` is told whether anything changed.
  */
-export async function setPublished(
-  prisma: PrismaClient,
-  ctx: ChangeContext,
-  section: WebSection,
-  on: boolean,
-  answer: (changed: boolean, now: Publication) => Reply,
-): Promise<Reply> {
-  await readPublication(prisma, ctx.partnershipId);
-  return prisma.$transaction(async (tx) => {
-    const key = { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } };
-    const claimed = await tx.commandReceipt.createMany({
-      data: [{ partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey, reply: {} }],
-      skipDuplicates: true,
-    });
-    if (claimed.count === 0) return (await tx.commandReceipt.findUniqueOrThrow({ where: key })).reply as unknown as Reply;
-    // One conditional update: of two coordinators at once, exactly one changes the row, and the audit's "before" is true.
-    const updated = await tx.webPublication.updateMany({
-      where: { partnershipId: ctx.partnershipId, [COLUMN[section]]: !on },
-      data: { [COLUMN[section]]: on, updatedAt: ctx.at, updatedById: ctx.actor.id },
-    });
-    const changed = updated.count === 1;
-    if (changed) {
-      await tx.auditEvent.create({
-        data: {
-          partnershipId: ctx.partnershipId,
-          actorId: ctx.actor.id,
-          event: on ? "web.published" : "web.unpublished",
-          subjectType: "web_section",
-          subjectId: ctx.partnershipId,
-          subjectRef: section,
-          before: { [section]: !on },
-          after: { [section]: on },
-          origin: { platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel },
-          idempotencyKey: ctx.idempotencyKey,
-          at: ctx.at,
-        },
-      });
+export async function setPublished(db: Database, ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply> {
+  await readPublication(db.kysely, ctx.partnershipId);
+  return db.transaction(async (tx) => {
+    const claimed = await tx
+      .insertInto("command_receipt")
+      .values({ partnership_id: ctx.partnershipId, idempotency_key: ctx.idempotencyKey, reply: "{}" })
+      .onConflict((oc) => oc.columns(["partnership_id", "idempotency_key"]).doNothing())
+      .returning("idempotency_key")
+      .executeTakeFirst();
+    if (!claimed) {
+      const seen = await tx
+        .selectFrom("command_receipt")
+        .select("reply")
+        .where("partnership_id", "=", ctx.partnershipId)
+        .where("idempotency_key", "=", ctx.idempotencyKey)
+        .executeTakeFirstOrThrow();
+      return seen.reply as unknown as Reply;
     }
-    const after = fromRow(await tx.webPublication.findUniqueOrThrow({ where: { partnershipId: ctx.partnershipId } })).publication;
-    const result = answer(changed, after);
-    await tx.commandReceipt.update({ where: key, data: { reply: result as unknown as Prisma.InputJsonValue } });
+    const changed = await tx
+      .updateTable("web_publication")
+      .set({ [COLUMN[section]]: on, updated_at: ctx.at, updated_by_id: ctx.actor.id })
+      .where("partnership_id", "=", ctx.partnershipId)
+      .where(COLUMN[section], "=", !on)
+      .returning("partnership_id")
+      .executeTakeFirst();
+    if (changed) {
+      await tx
+        .insertInto("audit_event")
+        .values({
+          partnership_id: ctx.partnershipId,
+          actor_id: ctx.actor.id,
+          event: on ? "web.published" : "web.unpublished",
+          subject_type: "web_section",
+          subject_id: ctx.partnershipId,
+          subject_ref: section,
+          before: JSON.stringify({ [section]: !on }),
+          after: JSON.stringify({ [section]: on }),
+          origin: JSON.stringify({ platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel }),
+          idempotency_key: ctx.idempotencyKey,
+          at: ctx.at,
+        })
+        .execute();
+    }
+    const now = await tx.selectFrom("web_publication").select(COLUMNS).where("partnership_id", "=", ctx.partnershipId).executeTakeFirstOrThrow();
+    const result = answer(Boolean(changed), fromRow(now).publication);
+    await tx
+      .updateTable("command_receipt")
+      .set({ reply: JSON.stringify(result) })
+      .where("partnership_id", "=", ctx.partnershipId)
+      .where("idempotency_key", "=", ctx.idempotencyKey)
+      .execute();
     return result;
   });
 }

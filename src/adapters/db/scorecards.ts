@@ -1,11 +1,14 @@
-import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { sql } from "kysely";
+import type { PlanSummary, PrioritySummary } from "../../commands/store.ts";
 import type { ActionState } from "../../domain/model.ts";
+import { arrayOf, type KyselyDb } from "./kysely.ts";
 import { isoDate } from "./views.ts";
 
 /**
- * Reads for the web scorecard that the chat commands do not need: a plan's actions a page
- * at a time, a pledge's public register, and when each page's data last changed. Only the
- * columns a public page may show are selected: no evidence, notes, emails or private signers.
+ * Reads for the web scorecard, each a few statements whatever the size of the plans: plans
+ * and priorities with their actions counted by state, a plan's actions a page at a time, a
+ * pledge's public register, and when each page's data last changed. Only the columns a public
+ * page may show are selected: no evidence, notes, emails or private signers.
  */
 
 export interface PlanActionRow {
@@ -14,64 +17,134 @@ export interface PlanActionRow {
   state: ActionState;
   ownerText: string | null;
   priority: { number: number | null; title: string } | null;
-  milestones: number;
-  milestonesDone: number;
-  /** The first open milestone, soonest due first (dateless last). */
-  next: { ref: string; text: string; dueDate: string | null; duePhrase: string | null } | null;
+  milestones: { ref: string; text: string; dueDate: string | null; duePhrase: string | null; doneAt: Date | null; position: number }[];
 }
 
 export interface PlanPage {
   plan: { key: string; title: string; periodStart: string | null; periodEnd: string | null };
   actions: PlanActionRow[];
   total: number;
-  lastChanged: Date | null;
 }
 
-/** One page of a plan's actions in the plan's own order (the order they were loaded in); null when there is no such plan. */
-export async function planActionsPage(prisma: PrismaClient, partnershipId: number, planKey: string, page: number, perPage: number): Promise<PlanPage | null> {
-  const plan = await prisma.plan.findUnique({
-    where: { partnershipId_key: { partnershipId, key: planKey } },
-    select: { id: true, key: true, title: true, periodStart: true, periodEnd: true },
-  });
-  if (!plan) return null;
-  const [rows, total, actionChange, milestoneChange] = await Promise.all([
-    prisma.action.findMany({
-      where: { planId: plan.id },
-      orderBy: { id: "asc" },
-      skip: (page - 1) * perPage,
-      take: perPage,
-      select: {
-        ref: true,
-        title: true,
-        state: true,
-        ownerText: true,
-        priority: { select: { number: true, title: true } },
-        milestones: { select: { ref: true, text: true, dueDate: true, duePhrase: true, doneAt: true, position: true }, orderBy: { position: "asc" } },
-      },
-    }),
-    prisma.action.count({ where: { planId: plan.id } }),
-    prisma.action.aggregate({ where: { planId: plan.id }, _max: { updatedAt: true } }),
-    prisma.milestone.aggregate({ where: { action: { planId: plan.id } }, _max: { updatedAt: true } }),
+/** The partnership's plans in date order, each with its number of actions (milestones are counted on the plan's own page). */
+export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promise<PlanSummary[]> {
+  const rows = await db
+    .selectFrom("plan as p")
+    .select((eb) => [
+      "p.key",
+      "p.title",
+      "p.kind",
+      "p.period_start",
+      "p.period_end",
+      eb.selectFrom("action as a").select((e) => e.fn.countAll<string>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
+    ])
+    .where("p.partnership_id", "=", partnershipId)
+    .orderBy(sql`p.period_start nulls last`)
+    .orderBy("p.key")
+    .execute();
+  return rows.map((r) => ({ key: r.key, title: r.title, kind: r.kind, periodStart: isoDate(r.period_start), periodEnd: isoDate(r.period_end), actions: Number(r.actions), milestones: 0, milestonesDone: 0 }));
+}
+
+/**
+ * Every priority of the partnership (or of one plan), in plan order, with its CTB sponsors,
+ * leads, indicators and actions counted by state: four statements, the counts one GROUP BY.
+ */
+export async function scorecardPriorities(db: KyselyDb, partnershipId: number, planKey?: string): Promise<PrioritySummary[]> {
+  const priorities = await db
+    .selectFrom("priority as pr")
+    .innerJoin("plan as p", "p.id", "pr.plan_id")
+    .select(["pr.id", "p.key as plan_key", "pr.number", "pr.title", "pr.obsession", "pr.starting_point"])
+    .where("p.partnership_id", "=", partnershipId)
+    .$if(planKey !== undefined, (q) => q.where("p.key", "=", planKey!))
+    .orderBy("pr.plan_id")
+    .orderBy("pr.kind")
+    .orderBy(sql`pr.number nulls last`)
+    .orderBy("pr.id")
+    .execute();
+  if (priorities.length === 0) return [];
+  const ids = arrayOf(priorities.map((p) => p.id), "int4");
+  const [roles, counts, indicators] = await Promise.all([
+    db
+      .selectFrom("priority_role as r")
+      .innerJoin("person as pe", "pe.id", "r.person_id")
+      .select(["r.priority_id", "r.role", "pe.id", "pe.name"])
+      .where("r.priority_id", "=", sql<number>`any(${ids})`)
+      .orderBy("r.position")
+      .execute(),
+    db
+      .selectFrom("action as a")
+      .select((eb) => ["a.priority_id", "a.state", eb.fn.countAll<string>().as("n")])
+      .where("a.priority_id", "=", sql<number>`any(${ids})`)
+      .groupBy(["a.priority_id", "a.state"])
+      .execute(),
+    db
+      .selectFrom("indicator as i")
+      .select(["i.priority_id", "i.code", "i.name", "i.baseline_text"])
+      .where("i.priority_id", "=", sql<number>`any(${ids})`)
+      .orderBy(sql`i.number nulls last`)
+      .execute(),
   ]);
-  const actions = rows.map((a): PlanActionRow => {
-    const open = a.milestones.filter((m) => !m.doneAt).sort((x, y) => (x.dueDate?.getTime() ?? Infinity) - (y.dueDate?.getTime() ?? Infinity) || x.position - y.position);
-    const next = open[0];
+  return priorities.map((p) => {
+    const byState: Partial<Record<ActionState, number>> = {};
+    for (const c of counts) if (c.priority_id === p.id) byState[c.state as ActionState] = Number(c.n);
+    const mine = roles.filter((r) => r.priority_id === p.id);
     return {
-      ref: a.ref,
-      title: a.title,
-      state: a.state,
-      ownerText: a.ownerText,
-      priority: a.priority,
-      milestones: a.milestones.length,
-      milestonesDone: a.milestones.length - open.length,
-      next: next ? { ref: next.ref, text: next.text, dueDate: isoDate(next.dueDate), duePhrase: next.duePhrase } : null,
+      planKey: p.plan_key,
+      number: p.number,
+      title: p.title,
+      obsession: p.obsession,
+      startingPoint: p.starting_point,
+      sponsors: mine.filter((r) => r.role === "sponsor").map((r) => ({ id: r.id, name: r.name })),
+      leads: mine.filter((r) => r.role === "lead").map((r) => ({ id: r.id, name: r.name })),
+      actions: Object.values(byState).reduce((sum, n) => sum + n, 0),
+      actionsByState: byState,
+      indicators: indicators.filter((i) => i.priority_id === p.id).map((i) => ({ code: i.code, name: i.name, baselineText: i.baseline_text })),
     };
   });
+}
+
+/** One page of a plan's actions, in the plan's own order (the order they were loaded in), with their milestones; null when there is no such plan. */
+export async function planActionsPage(db: KyselyDb, partnershipId: number, planKey: string, page: number, perPage: number): Promise<PlanPage | null> {
+  const plan = await db
+    .selectFrom("plan")
+    .select(["id", "key", "title", "period_start", "period_end"])
+    .where("partnership_id", "=", partnershipId)
+    .where("key", "=", planKey)
+    .executeTakeFirst();
+  if (!plan) return null;
+  const [rows, total] = await Promise.all([
+    db
+      .selectFrom("action as a")
+      .leftJoin("priority as pr", "pr.id", "a.priority_id")
+      .select(["a.id", "a.ref", "a.title", "a.state", "a.owner_text", "pr.number as priority_number", "pr.title as priority_title"])
+      .where("a.plan_id", "=", plan.id)
+      .orderBy("a.id")
+      .limit(perPage)
+      .offset((page - 1) * perPage)
+      .execute(),
+    db.selectFrom("action").select((eb) => eb.fn.countAll<string>().as("n")).where("plan_id", "=", plan.id).executeTakeFirstOrThrow(),
+  ]);
+  const milestones = rows.length
+    ? await db
+        .selectFrom("milestone")
+        .select(["action_id", "ref", "text", "due_date", "due_phrase", "done_at", "position"])
+        .where("action_id", "=", sql<number>`any(${arrayOf(rows.map((r) => r.id), "int4")})`)
+        .orderBy("position")
+        .execute()
+    : [];
   return {
-    plan: { key: plan.key, title: plan.title, periodStart: isoDate(plan.periodStart), periodEnd: isoDate(plan.periodEnd) },
-    actions,
-    total,
-    lastChanged: latest(actionChange._max.updatedAt, milestoneChange._max.updatedAt),
+    plan: { key: plan.key, title: plan.title, periodStart: isoDate(plan.period_start), periodEnd: isoDate(plan.period_end) },
+    actions: rows.map((a) => ({
+      ref: a.ref,
+      title: a.title,
+      state: a.state as ActionState,
+      ownerText: a.owner_text,
+      priority: a.priority_title === null ? null : { number: a.priority_number, title: a.priority_title },
+      milestones: milestones
+        .filter((m) => m.action_id === a.id)
+        .map((m) => ({ ref: m.ref, text: m.text, dueDate: isoDate(m.due_date), duePhrase: m.due_phrase, doneAt: m.done_at, position: m.position })),
+    })),
+    total: Number(total.n),
   };
 }
 
@@ -92,56 +165,75 @@ export interface PublicRegister {
 }
 
 /**
- * A pledge's register as the public may see it. Private signers are counted in the database
- * and never read: their names and commitments do not leave it.
+ * A pledge's register as the public may see it, current when asked. Private signers are
+ * counted in the database and never read: their names and commitments do not leave it.
  */
-export async function publicRegister(prisma: PrismaClient, pledgeId: number, page: number, perPage: number): Promise<PublicRegister> {
-  const current = { pledgeId, withdrawnAt: null };
-  const [signers, publicTotal, rows, signed, withdrawn] = await Promise.all([
-    prisma.pledgeSignature.count({ where: current }),
-    prisma.pledgeSignature.count({ where: { ...current, isPublic: true } }),
-    prisma.pledgeSignature.findMany({
-      where: { ...current, isPublic: true },
-      orderBy: [{ signedAt: "desc" }, { id: "desc" }],
-      skip: (page - 1) * perPage,
-      take: perPage,
-      select: { onBehalfOf: true, commitment: true, signedAt: true, person: { select: { name: true } } },
-    }),
-    prisma.pledgeSignature.aggregate({ where: { pledgeId }, _max: { signedAt: true } }),
-    prisma.pledgeSignature.aggregate({ where: { pledgeId }, _max: { withdrawnAt: true } }),
+export async function publicRegister(db: KyselyDb, pledgeId: number, page: number, perPage: number): Promise<PublicRegister> {
+  const [counts, rows] = await Promise.all([
+    db
+      .selectFrom("pledge_signature")
+      .select((eb) => [
+        eb.fn.count<string>("id").filterWhere("withdrawn_at", "is", null).as("signers"),
+        eb.fn.count<string>("id").filterWhere((w) => w.and([w("withdrawn_at", "is", null), w("is_public", "=", true)])).as("public_total"),
+        eb.fn.max("signed_at").as("last_signed"),
+        eb.fn.max("withdrawn_at").as("last_withdrawn"),
+      ])
+      .where("pledge_id", "=", pledgeId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom("pledge_signature as s")
+      .innerJoin("person as pe", "pe.id", "s.person_id")
+      .select(["pe.name", "s.on_behalf_of", "s.commitment", "s.signed_at"])
+      .where("s.pledge_id", "=", pledgeId)
+      .where("s.withdrawn_at", "is", null)
+      .where("s.is_public", "=", true)
+      .orderBy("s.signed_at", "desc")
+      .orderBy("s.id", "desc")
+      .limit(perPage)
+      .offset((page - 1) * perPage)
+      .execute(),
   ]);
   return {
-    signers,
-    publicTotal,
-    public: rows.map((r) => ({ name: r.person.name, onBehalfOf: r.onBehalfOf, commitment: r.commitment, signedAt: r.signedAt })),
-    lastChanged: latest(signed._max.signedAt, withdrawn._max.withdrawnAt),
+    signers: Number(counts.signers),
+    publicTotal: Number(counts.public_total),
+    public: rows.map((r) => ({ name: r.name, onBehalfOf: r.on_behalf_of, commitment: r.commitment, signedAt: r.signed_at })),
+    lastChanged: latest(counts.last_signed, counts.last_withdrawn),
   };
 }
 
 /** When anything in the partnership last changed: its latest audit event (every change writes one), else when it was made. */
-export async function partnershipLastChanged(prisma: PrismaClient, partnershipId: number): Promise<Date | null> {
-  const [audit, partnership] = await Promise.all([
-    prisma.auditEvent.aggregate({ where: { partnershipId }, _max: { at: true } }),
-    prisma.partnership.findUnique({ where: { id: partnershipId }, select: { createdAt: true } }),
-  ]);
-  return audit._max.at ?? partnership?.createdAt ?? null;
+export async function partnershipLastChanged(db: KyselyDb, partnershipId: number): Promise<Date | null> {
+  const row = await db
+    .selectFrom("partnership as p")
+    .select((eb) => [
+      "p.created_at",
+      eb.selectFrom("audit_event as e").select("e.at").whereRef("e.partnership_id", "=", "p.id").orderBy("e.at", "desc").limit(1).as("last_change"),
+    ])
+    .where("p.id", "=", partnershipId)
+    .executeTakeFirst();
+  return row ? (row.last_change ?? row.created_at) : null;
 }
 
 /** When an indicator's readings last changed: the latest recorded reading. */
-export async function indicatorLastChanged(prisma: PrismaClient, indicatorId: number): Promise<Date | null> {
-  const found = await prisma.indicatorReading.aggregate({ where: { indicatorId }, _max: { recordedAt: true } });
-  return found._max.recordedAt;
+export async function indicatorLastChanged(db: KyselyDb, indicatorId: number): Promise<Date | null> {
+  const row = await db.selectFrom("indicator_reading").select((eb) => eb.fn.max("recorded_at").as("at")).where("indicator_id", "=", indicatorId).executeTakeFirst();
+  return row?.at ?? null;
 }
 
-/** The pledges of a partnership, for the scorecard's list of registers: id, title and open signers. */
-export async function pledgeList(prisma: PrismaClient, partnershipId: number): Promise<{ id: number; title: string; signers: number }[]> {
-  const rows = await prisma.pledge.findMany({
-    where: { partnershipId },
-    orderBy: { id: "desc" },
-    take: 100,
-    select: { id: true, title: true, _count: { select: { signatures: { where: { withdrawnAt: null } } } } },
-  });
-  return rows.map((r) => ({ id: r.id, title: r.title, signers: r._count.signatures }));
+/** The pledges of a partnership, newest first, for the scorecard's list of registers: id, title and current signers. */
+export async function pledgeList(db: KyselyDb, partnershipId: number): Promise<{ id: number; title: string; signers: number }[]> {
+  const rows = await db
+    .selectFrom("pledge as pl")
+    .select((eb) => [
+      "pl.id",
+      "pl.title",
+      eb.selectFrom("pledge_signature as s").select((e) => e.fn.countAll<string>().as("n")).whereRef("s.pledge_id", "=", "pl.id").where("s.withdrawn_at", "is", null).as("signers"),
+    ])
+    .where("pl.partnership_id", "=", partnershipId)
+    .orderBy("pl.id", "desc")
+    .limit(100)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, signers: Number(r.signers) }));
 }
 
 /** The latest of some instants, ignoring the missing. */

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { PageLink, PagePath, WebPages } from "../../commands/web-pages.ts";
 import { sectionOf } from "../../commands/web-pages.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type Publication, type WebSection } from "../../domain/web/publishing.ts";
+import type { Database } from "../db/open-database.ts";
 import { readPublication, setPublished } from "../db/publication.ts";
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -55,22 +55,22 @@ export function pagePath(path: PagePath): string {
  */
 export class DatabaseWebPages implements WebPages {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly db: Database,
     private readonly baseUrl: string | undefined,
   ) {}
 
   async publication(partnershipId: number): Promise<Publication> {
-    return (await readPublication(this.prisma, partnershipId)).publication;
+    return (await readPublication(this.db.kysely, partnershipId)).publication;
   }
 
   setPublished(ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply> {
-    return setPublished(this.prisma, ctx, section, on, answer);
+    return setPublished(this.db, ctx, section, on, answer);
   }
 
   async linkTo(partnershipId: number, path: PagePath, now: Date, options: { signed?: boolean; days?: number } = {}): Promise<PageLink | null> {
     if (!this.baseUrl) return null;
     const base = this.baseUrl.replace(/\/+$/, "");
-    const { publication, linkKey } = await readPublication(this.prisma, partnershipId);
+    const { publication, linkKey } = await readPublication(this.db.kysely, partnershipId);
     const section = sectionOf(path);
     const isPublic = section ? publication[section] : Object.values(publication).some(Boolean);
     if (isPublic && !options.signed) return { url: `${base}${pagePath(path)}`, signed: false, expiresAt: null };

@@ -6,7 +6,7 @@ import {
   POLARITY_WORDS, buildReportCard, describeBaseline, describeLatest, describeTarget, describeTrend, describeVerdict, formatValue, reportCardLine,
 } from "../../domain/indicators/report-card.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
-import type { VerdictKind } from "../../domain/indicators/trend.ts";
+import { RAG_WORDS, actionRag, describeActionRag, indicatorRag, type Rag } from "../../domain/rag.ts";
 import { ACTION_STATES, type ActionState } from "../../domain/model.ts";
 import { KIND_LABELS, signingState, type PledgeView } from "../../domain/pledges/pledge.ts";
 import type { Publication } from "../../domain/web/publishing.ts";
@@ -47,13 +47,8 @@ const STATE_TONES: Record<ActionState, Status["tone"]> = {
 
 export const actionStatus = (state: ActionState): Status => ({ label: STATE_LABELS[state], tone: STATE_TONES[state] });
 
-const VERDICT_STATUS: Record<VerdictKind, Status> = {
-  turning: { label: "Turning the curve", tone: "green" },
-  on_forecast: { label: "On the forecast", tone: "amber" },
-  not_turning: { label: "Not turning the curve yet", tone: "red" },
-  no_direction: { label: "No direction set", tone: "grey" },
-  too_early: { label: "Too early to say", tone: "grey" },
-};
+/** A RAG rating as a badge: the word ("Red", "Amber", "Green", "No rating") is always written. */
+export const ragStatus = (rag: Rag): Status => ({ label: RAG_WORDS[rag], tone: rag });
 
 export interface StateCount extends Status {
   state: ActionState;
@@ -72,7 +67,9 @@ export interface IndicatorCardModel {
   href: string;
   chartHref: string | null;
   chartAlt: string;
+  /** The indicator's RAG against its target (src/domain/rag.ts), with its reason. */
   status: Status;
+  ragReason: string;
   facts: { label: string; value: string }[];
   verdict: string;
   line: string;
@@ -82,14 +79,18 @@ export interface IndicatorCardModel {
 export function indicatorCard(indicator: IndicatorView, today: string, root: string): IndicatorCardModel {
   const card = buildReportCard(indicator, today);
   const href = `${root}indicators/${encodeURIComponent(indicator.code)}`;
+  const latest = card.latest && !card.latest.isBaseline ? { date: card.latest.date, value: card.latest.value } : null;
+  const rag = indicatorRag({ unit: indicator.unit, polarity: indicator.polarity, baseline: indicator.baseline, targets: indicator.targets, tolerance: null }, latest, card.verdict.kind);
   return {
     code: indicator.code,
     anchor: `indicator-${indicator.id}`,
     name: indicator.name,
     href,
-    chartHref: card.points.length ? `${href}/chart.svg` : null,
+    // One point (a baseline alone) is not a curve: the card says so in words instead.
+    chartHref: card.points.length >= 2 ? `${href}/chart.svg` : null,
     chartAlt: `Turn-the-curve chart for ${indicator.code}: ${reportCardLine(card)}. The readings are also in a table on the indicator's page.`,
-    status: VERDICT_STATUS[card.verdict.kind],
+    status: ragStatus(rag.rag),
+    ragReason: rag.reason,
     facts: [
       { label: "Latest", value: describeLatest(card) },
       { label: "Baseline", value: describeBaseline(card) },
@@ -195,22 +196,28 @@ export function pager(href: string, page: number, perPage: number, total: number
 }
 
 /** A plan's page: its priorities' counts and one page of its actions. */
-export function planModel(data: PlanPage, priorities: PrioritySummary[], page: number, perPage: number, root: string) {
+export function planModel(data: PlanPage, priorities: PrioritySummary[], page: number, perPage: number, today: string, root: string) {
   const href = `${root}plans/${encodeURIComponent(data.plan.key)}`;
   return {
     title: data.plan.title,
     period: period(data.plan),
     priorities: priorities.map((p) => ({ heading: priorityHeading(p), total: p.actions, states: stateCounts(p.actionsByState) })),
     states: ACTION_STATES.map((s) => STATE_LABELS[s]),
-    actions: data.actions.map((a) => ({
-      ref: a.ref,
-      title: a.title,
-      priority: a.priority ? priorityHeading(a.priority) : "",
-      owner: a.ownerText ?? "",
-      status: actionStatus(a.state),
-      milestones: a.milestones ? `${a.milestonesDone} of ${a.milestones}` : "none",
-      next: a.next ? `${a.next.ref}: ${a.next.text}${a.next.dueDate ? ` (due ${shortDate(a.next.dueDate)})` : a.next.duePhrase ? ` (${a.next.duePhrase})` : " (date to be agreed)"}` : "",
-    })),
+    actions: data.actions.map((a) => {
+      const open = a.milestones.filter((m) => !m.doneAt).sort((x, y) => (x.dueDate ?? "9999").localeCompare(y.dueDate ?? "9999") || x.position - y.position);
+      const next = open[0];
+      const rag = actionRag({ state: a.state, milestones: a.milestones }, today);
+      return {
+        ref: a.ref,
+        title: a.title,
+        priority: a.priority ? priorityHeading(a.priority) : "",
+        owner: a.ownerText ?? "",
+        status: actionStatus(a.state),
+        rag: { ...ragStatus(rag.rag), reason: describeActionRag(rag).replace(/^\w+( \w+)?: /, "") },
+        milestones: a.milestones.length ? `${a.milestones.length - open.length} of ${a.milestones.length}` : "none",
+        next: next ? `${next.ref}: ${next.text}${next.dueDate ? ` (due ${shortDate(next.dueDate)})` : next.duePhrase ? ` (${next.duePhrase})` : " (date to be agreed)"}` : "",
+      };
+    }),
     pager: pager(href, page, perPage, data.total, "action"),
   };
 }

@@ -7,7 +7,7 @@ import { localDate } from "../../domain/dates/calendar.ts";
 import { NOTHING_PUBLIC, type Publication } from "../../domain/web/publishing.ts";
 import type { Database } from "../db/open-database.ts";
 import { findPublication } from "../db/publication.ts";
-import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, pledgeList, publicRegister } from "../db/scorecards.ts";
+import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, pledgeList, publicRegister, scorecardPlans, scorecardPriorities } from "../db/scorecards.ts";
 import { projectPath } from "../project-files.ts";
 import { checkBoardToken, tokenPartnership } from "./page-links.ts";
 import { PAGE_ZONE, indicatorModel, planModel, pledgeModel, scorecardModel, updatedAt } from "./page-models.ts";
@@ -58,10 +58,10 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
 
   /** The lone partnership this server publishes; with none, or several, there is no public site. */
   async function publicViewer(): Promise<Viewer> {
-    const partnerships = await db.prisma.partnership.findMany({ select: { id: true, name: true }, take: 2, orderBy: { id: "asc" } });
+    const partnerships = await db.kysely.selectFrom("partnership").select(["id", "name"]).orderBy("id").limit(2).execute();
     if (partnerships.length !== 1) throw new NotFound();
     const [p] = partnerships as [{ id: number; name: string }];
-    const found = await findPublication(db.prisma, p.id);
+    const found = await findPublication(db.kysely, p.id);
     const show = found?.publication ?? NOTHING_PUBLIC;
     if (!Object.values(show).some(Boolean)) throw new NotFound();
     return { partnershipId: p.id, partnership: p.name, show, root: "/", signed: null };
@@ -70,9 +70,9 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
   async function boardViewer(token: string): Promise<Viewer> {
     const partnershipId = tokenPartnership(token);
     if (partnershipId === null) throw new NotFound();
-    const found = await findPublication(db.prisma, partnershipId);
+    const found = await findPublication(db.kysely, partnershipId);
     if (!found || !checkBoardToken(found.linkKey, token, options.clock())) throw new NotFound();
-    const partnership = await db.prisma.partnership.findUnique({ where: { id: partnershipId }, select: { name: true } });
+    const partnership = await db.kysely.selectFrom("partnership").select("name").where("id", "=", partnershipId).executeTakeFirst();
     if (!partnership) throw new NotFound();
     const expires = new Date(Number(token.split(".")[1]) * 1000);
     return {
@@ -121,11 +121,11 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async scorecard(req: Request, res: Response, viewer: Viewer) {
       const { partnershipId, show } = viewer;
       const [plans, priorities, indicators, pledges, changed] = await Promise.all([
-        show.plans ? deps.store.planSummaries(partnershipId) : [],
-        show.plans ? deps.store.prioritySummaries(partnershipId) : [],
+        show.plans ? scorecardPlans(db.kysely, partnershipId) : [],
+        show.plans ? scorecardPriorities(db.kysely, partnershipId) : [],
         show.indicators && insights ? insights.listIndicators(partnershipId) : [],
-        show.pledges ? pledgeList(db.prisma, partnershipId) : [],
-        partnershipLastChanged(db.prisma, partnershipId),
+        show.pledges ? pledgeList(db.kysely, partnershipId) : [],
+        partnershipLastChanged(db.kysely, partnershipId),
       ]);
       const model = scorecardModel({ plans, priorities, indicators, pledges }, show, today(), viewer.root);
       page(res, viewer, "scorecard", { title: "Scorecard", heading: `${viewer.partnership}: scorecard`, model, updated: changed });
@@ -135,11 +135,11 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async plan(req: Request, res: Response, viewer: Viewer) {
       if (!viewer.show.plans) throw new NotFound();
       const n = pageNumber(req);
-      const data = await planActionsPage(db.prisma, viewer.partnershipId, String(req.params.plan), n, ACTIONS_PER_PAGE);
+      const data = await planActionsPage(db.kysely, viewer.partnershipId, String(req.params.plan), n, ACTIONS_PER_PAGE);
       if (!data || (n > 1 && data.actions.length === 0)) throw new NotFound();
-      const priorities = await deps.store.prioritySummaries(viewer.partnershipId, data.plan.key);
-      const model = planModel(data, priorities, n, ACTIONS_PER_PAGE, viewer.root);
-      page(res, viewer, "plan", { title: data.plan.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: data.lastChanged });
+      const [priorities, changed] = await Promise.all([scorecardPriorities(db.kysely, viewer.partnershipId, data.plan.key), partnershipLastChanged(db.kysely, viewer.partnershipId)]);
+      const model = planModel(data, priorities, n, ACTIONS_PER_PAGE, today(), viewer.root);
+      page(res, viewer, "plan", { title: data.plan.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: changed });
     },
 
     async indicator(req: Request, res: Response, viewer: Viewer) {
@@ -148,7 +148,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
       const model = indicatorModel(indicator, today(), viewer.root);
-      const changed = await indicatorLastChanged(db.prisma, indicator.id);
+      const changed = await indicatorLastChanged(db.kysely, indicator.id);
       page(res, viewer, "indicator", { title: `${indicator.code} · ${indicator.name}`, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: changed });
     },
 
@@ -158,7 +158,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
       const { chart } = indicatorModel(indicator, today(), viewer.root);
-      if (chart.history.length + chart.actuals.length === 0) throw new NotFound();
+      if (chart.history.length + chart.actuals.length < 2) throw new NotFound();
       res
         .set({
           "content-type": "image/svg+xml; charset=utf-8",
@@ -176,7 +176,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const n = pageNumber(req);
       const pledge = await insights.findPledge(viewer.partnershipId, Number(id));
       if (!pledge) throw new NotFound();
-      const register = await publicRegister(db.prisma, pledge.id, n, SIGNERS_PER_PAGE);
+      const register = await publicRegister(db.kysely, pledge.id, n, SIGNERS_PER_PAGE);
       if (n > 1 && register.public.length === 0) throw new NotFound();
       const model = pledgeModel(pledge, register, n, SIGNERS_PER_PAGE, options.clock(), viewer.root);
       page(res, viewer, "pledge", { title: pledge.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: latest(register.lastChanged, pledge.opensAt && pledge.opensAt <= options.clock() ? pledge.opensAt : null) });

@@ -1,4 +1,3 @@
-import type { Person } from "../model.ts";
 import { err, ok, type Result } from "../result.ts";
 
 /**
@@ -31,19 +30,6 @@ export function parsePublish(text: string): Result<{ section: WebSection; on: bo
   if (onWord !== "on" && onWord !== "off") return err({ message: `Say on or off after ${section}.` });
   if (extra.length) return err({ message: `Say just the section and on or off, like: /curve publish ${section} ${onWord}.` });
   return ok({ section, on: onWord === "on" });
-}
-
-/**
- * Who chooses what the public sees: a coordinator or an admin. Kept in one place so the
- * rule moves whole into the partnership's role table.
- */
-export function mayPublish(actor: Pick<Person, "roles">): boolean {
-  return actor.roles.includes("coordinator") || actor.roles.includes("admin");
-}
-
-/** Who may have a signed link to the full scorecard: a coordinator, an admin, or a CTB sponsor of any priority. */
-export function mayLinkFullScorecard(actor: Pick<Person, "roles">, sponsorOf: readonly string[]): boolean {
-  return mayPublish(actor) || sponsorOf.length > 0;
 }
 
 /** How long a board link works, in days, when no one says. A board meeting's papers go out a week ahead. */

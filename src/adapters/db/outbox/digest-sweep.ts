@@ -119,7 +119,7 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
 }
 
 /** One person's digest from loaded data: their priorities (or, for the monthly report, all). */
-function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" | "report"): Reply | null {
+function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" | "report", scorecardUrl: string | null = null): Reply | null {
   const person = data.people.get(personId);
   if (!person) return null;
   const since = kind === "report" ? new Date(now.getTime() - 31 * DAY) : (data.lastDigest.get(personId) ?? new Date(now.getTime() - 7 * DAY));
@@ -137,12 +137,12 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
     }));
   const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
   const undelivered = may(person, "digest.undelivered").allowed ? data.undelivered.filter((u) => u.at >= since) : [];
-  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title, undelivered });
+  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title, undelivered, scorecardUrl });
 }
 
 /** `curve digest --dry-run`: one person's digest as it would be sent at `now`. */
-export async function previewDigest(sql: SqlRunner, partnershipId: number, personId: number, now: Date): Promise<Reply | null> {
-  return digestOf(await loadDigestData(sql, partnershipId, now), personId, now, "digest");
+export async function previewDigest(sql: SqlRunner, partnershipId: number, personId: number, now: Date, scorecardUrl: string | null = null): Promise<Reply | null> {
+  return digestOf(await loadDigestData(sql, partnershipId, now), personId, now, "digest", scorecardUrl);
 }
 
 /**
@@ -150,14 +150,14 @@ export async function previewDigest(sql: SqlRunner, partnershipId: number, perso
  * on the first working day of the month; an empty one is recorded as not sent, so it is
  * decided once. Keys make a second run, or another instance, add nothing.
  */
-export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<{ enqueued: number; empty: number; queries: number }> {
+export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
   const data = await loadDigestData(sql, partnershipId, now);
   const rows: { personId: number; key: string; kind: string; payload: string; status: "pending" | "cancelled" }[] = [];
   for (const person of data.people.values()) {
     const local = localMoment(now, person.timeZone);
     if (data.oversees.has(person.id) && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
       const key = `digest:person:${person.id}:${weekStart(local.date)}`;
-      const digest = digestOf(data, person.id, now, "digest");
+      const digest = digestOf(data, person.id, now, "digest", scorecardUrl);
       rows.push({ personId: person.id, key, kind: "digest", payload: JSON.stringify(digest ?? {}), status: digest ? "pending" : "cancelled" });
     }
     const firstWorkingDay = (() => {
@@ -166,7 +166,7 @@ export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now:
       return day;
     })();
     if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
-      const report = digestOf(data, person.id, now, "report");
+      const report = digestOf(data, person.id, now, "report", scorecardUrl);
       rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: JSON.stringify(report ?? {}), status: report ? "pending" : "cancelled" });
     }
   }
