@@ -12,6 +12,7 @@ import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
+import { benchReports } from "./reports.ts";
 import { benchSlack } from "./slack.ts";
 import { benchTeams } from "./teams.ts";
 import { percentiles } from "./percentiles.ts";
@@ -146,14 +147,25 @@ async function postgresql() {
   }
 }
 
-const result = {
+// `npm run bench -- reports slack` runs only the sections named; with none, every section.
+const SECTIONS = {
+  pglite: () => pglite(),
+  postgresql: () => postgresql(),
+  slack: () => (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
+  teams: () => (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
+  indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
+  nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
+  reports: () => (progress("Monthly report and board pack on 10,000 actions and 15 indicators"), benchReports()),
+} as const;
+const asked = process.argv.slice(2).filter((a) => a in SECTIONS) as (keyof typeof SECTIONS)[];
+const unknown = process.argv.slice(2).filter((a) => !(a in SECTIONS));
+if (unknown.length) {
+  process.stderr.write(`bench: no section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}\n`);
+  process.exit(2);
+}
+const result: Record<string, unknown> = {
   benchmark: "curve core",
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-  pglite: await pglite(),
-  postgresql: await postgresql(),
-  slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
-  teams: await (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
-  indicatorsChartsAndPledges: await (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
-  nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
+for (const name of asked.length ? asked : (Object.keys(SECTIONS) as (keyof typeof SECTIONS)[])) result[name] = await SECTIONS[name]();
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
