@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchImport } from "./import.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchReports } from "./reports.ts";
@@ -147,25 +148,32 @@ async function postgresql() {
   }
 }
 
-// `npm run bench -- reports slack` runs only the sections named; with none, every section.
+/**
+ * BENCH_ONLY=slack,teams (or `npm run bench -- slack teams`) runs only those sections (names
+ * below); the others stay in the JSON as { skipped: "BENCH_ONLY" }, so the shape of the output never changes.
+ */
 const SECTIONS = {
   pglite: () => pglite(),
   postgresql: () => postgresql(),
   slack: () => (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
-  teams: () => (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
+  teams: () => (progress("Teams: HTTP in to the reply at the fake connector, against a bare teams-ai echo app"), benchTeams()),
   indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
+  import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
   reports: () => (progress("Monthly report and board pack on 10,000 actions and 15 indicators"), benchReports()),
-} as const;
-const asked = process.argv.slice(2).filter((a) => a in SECTIONS) as (keyof typeof SECTIONS)[];
-const unknown = process.argv.slice(2).filter((a) => !(a in SECTIONS));
+} satisfies Record<string, () => Promise<unknown>>;
+
+const only = [...(process.env.BENCH_ONLY ?? "").split(","), ...process.argv.slice(2)].map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((name) => !(name in SECTIONS));
 if (unknown.length) {
-  process.stderr.write(`bench: no section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}\n`);
+  process.stderr.write(`bench: no section ${unknown.join(", ")}; the sections are ${Object.keys(SECTIONS).join(", ")}\n`);
   process.exit(2);
 }
 const result: Record<string, unknown> = {
   benchmark: "curve core",
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
 };
-for (const name of asked.length ? asked : (Object.keys(SECTIONS) as (keyof typeof SECTIONS)[])) result[name] = await SECTIONS[name]();
+for (const [name, run] of Object.entries(SECTIONS)) {
+  result[name] = only.length === 0 || only.includes(name) ? await run() : { skipped: "BENCH_ONLY" };
+}
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { addDays, daysBetween, shortDate, shortDateTime } from "../domain/dates/
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
-import { actionChangePermission } from "../domain/permissions.ts";
+import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -31,9 +31,9 @@ function snoozeDays(text: string): number | null {
   return Number(match[1]) * (match[2]!.toLowerCase().startsWith("w") ? 7 : 1);
 }
 
+/** Changing an action or its milestones: see access.ts, "action.change". */
 export function requireChangePermission(ctx: CommandContext, action: ActionView): void {
-  const permission = actionChangePermission(ctx.actor, action);
-  if (!permission.allowed) throw new CurveError("not_permitted", `You can't change ${action.ref}. ${permission.whoCan}`);
+  requirePermission(ctx.actor, "action.change", action);
 }
 
 async function done(ctx: CommandContext, args: string): Promise<Reply> {
@@ -208,9 +208,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
       query = { dueOnOrBefore: yesterday, limit: PAGE };
       break;
     case "due":
+      // What is due in the window itself: overdue milestones have a list of their own, so they are counted, not listed.
       heading = `Open milestones due within ${plural(choice.days, "day")}`;
-      empty = `Nothing is due by ${shortDate(addDays(ctx.today, choice.days))}.`;
-      query = { dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
+      empty = `Nothing is due between ${shortDate(ctx.today)} and ${shortDate(addDays(ctx.today, choice.days))}.`;
+      query = { dueOnOrAfter: ctx.today, dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
       break;
     case "action": {
       const action = await resolveAction(ctx, choice.ref, USAGE.list);
@@ -224,6 +225,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
   const blocks = [list(items.map((m) => milestoneItem(m, ctx.today, ctx.actor.timeZone)), empty)];
   if (total > items.length) {
     blocks.push(context(`Showing ${items.length} of ${total.toLocaleString("en-GB")}, most urgent first. Narrow it with /milestone list due 7d or /milestone list action <ref>.`));
+  }
+  if (choice.kind === "due") {
+    const overdue = await ctx.store.listMilestones(ctx.partnershipId, { dueOnOrBefore: yesterday, limit: 1 });
+    if (overdue.total > 0) blocks.push(context(`Also ${plural(overdue.total, "milestone")} overdue: /milestone list overdue`));
   }
   if (choice.kind === "overdue" && items[0]?.dueDate) {
     blocks.push(context(`The oldest is ${plural(daysBetween(items[0].dueDate, ctx.today), "day")} overdue.`));

@@ -8,6 +8,7 @@ import type { CommandContext, CommandFamily, Subcommand } from "./context.ts";
 import type { ReportDeps } from "./report-deps.ts";
 import { buildReport } from "./report-store.ts";
 import { schedule, SCHEDULE_USAGE } from "./report-schedule.ts";
+import { linkSubcommand } from "./report-link.ts";
 
 export const REPORT_USAGE = {
   monthly: "/report monthly [plan] [period]   e.g. /report monthly cypp-2011-15 September 2011",
@@ -95,5 +96,6 @@ export const reportCommands: CommandFamily = {
     reportSubcommand("indicators", "How many indicators improved, on the baseline and on the previous period, each with its RAG."),
     { name: "board-pack", usage: BOARD_PACK_USAGE, summary: "The board pack as a file, sent to you alone (coordinators, admins, board members).", run: (ctx, args) => boardPack(ctx, args) },
     { name: "schedule", changes: true, usage: SCHEDULE_USAGE, summary: "The reporting calendar: which report goes to which channel, when (coordinators).", run: schedule },
+    linkSubcommand,
   ],
 };

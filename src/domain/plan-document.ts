@@ -80,6 +80,8 @@ export const PartnershipDocumentSchema = z.object({
   slug: z.string().regex(/^[a-z0-9-]+$/),
   name: z.string().min(1),
   plans: z.array(z.string().min(1)).min(1),
+  /** Where the demo's clock starts (ISO 8601 with offset): a working Monday inside its plans' period. */
+  clock: z.string().datetime({ offset: true }).optional(),
   /** People (by email) with partnership-wide roles. */
   roles: z.record(z.string().email(), z.array(z.enum(["coordinator", "admin", "board_member"]))),
 });

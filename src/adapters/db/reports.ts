@@ -91,7 +91,8 @@ export async function loadReportFacts(prisma: PrismaClient, partnershipId: numbe
       forecast: Array.isArray(i.forecast) ? (i.forecast as { periodEnd: string; value: number }[]) : [],
       targets: i.targets.map((t) => ({ value: t.value, dueDate: iso(t.dueDate), text: t.text })),
       note: i.note,
-      readings: i.readings.map((r) => ({ period: r.period, periodEnd: iso(r.periodEnd), value: r.value, source: r.source, recordedBy: r.recordedBy?.name ?? null })),
+      // A "not known" reading records a missing figure: nothing to compare, so reports leave it out.
+      readings: i.readings.flatMap((r) => (r.value === null ? [] : [{ period: r.period, periodEnd: iso(r.periodEnd), value: r.value, source: r.source, recordedBy: r.recordedBy?.name ?? null }])),
       tolerance: i.ragTolerance,
       obsession: i.obsession,
       priority: toPriority(i.priority),
