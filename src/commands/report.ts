@@ -55,7 +55,7 @@ export const BOARD_PACK_USAGE = "/report board-pack [plan] [period] [xlsx|pdf]  
 /**
  * `/report board-pack`: the board pack as a file for the person who asked (coordinators, admins
  * and board members). It holds private data, so the reply is private: Slack uploads the file
- * into the asker's direct messages; Teams gives a signed link that expires.
+ * into the asker's direct messages (Teams and the shell point to the command line for now).
  */
 export async function boardPack(ctx: CommandContext, args: string): Promise<Reply> {
   if (!mayTakeBoardPack(ctx.actor)) throw new CurveError("not_permitted", "Board packs go to coordinators, admins and board members.");
@@ -68,7 +68,7 @@ export async function boardPack(ctx: CommandContext, args: string): Promise<Repl
   const built = await buildReport(reportDeps(ctx).store, ctx.partnershipId, "monthly", ctx.now, planKey, period);
   const filename = `board-pack-${planKey ?? "all-plans"}-${built.report!.window.periodLabel.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.${format}`;
   return {
-    ...reply("info", `Board pack: ${built.document.title}`, [context(`${built.document.headline} The file holds every exception, indicator, action and risk; it is for you, not for a channel.`)]),
+    ...reply("info", `Board pack: ${built.document.title}`, [context(`${built.document.headline} The file holds every exception, indicator, action and risk, and is for you alone: in Slack it arrives in your direct messages. Elsewhere, run curve report board-pack on the command line.`)]),
     private: true,
     file: { key: boardPackKey({ planKey, period, format, at: ctx.now }), filename, title: built.document.title },
   };
