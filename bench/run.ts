@@ -14,6 +14,7 @@ import { benchImport } from "./import.ts";
 import { benchGuard } from "./guard.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
+import { benchReports } from "./reports.ts";
 import { benchSlack } from "./slack.ts";
 import { benchTeams } from "./teams.ts";
 import { benchWeb } from "./web.ts";
@@ -163,6 +164,7 @@ const SECTIONS = {
   webPages: () => (progress("Web pages at 10,000 actions: scorecard, indicator with chart, plan and pledge pages, with writes between, and twenty readers at once"), benchWeb()),
   import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
   personalDataGuard: () => (progress("The personal-data guard: detectors on 3,000 characters, and what it adds to /milestone done"), benchGuard()),
+  reports: () => (progress("Monthly report and board pack on 10,000 actions and 15 indicators"), benchReports()),
 } satisfies Record<string, () => Promise<unknown>>;
 
 const only = [...(process.env.BENCH_ONLY ?? "").split(","), ...process.argv.slice(2)].map((s) => s.trim()).filter(Boolean);

@@ -1,12 +1,14 @@
 import { CurveError } from "../domain/errors.ts";
 import type { ReportKind } from "../domain/reports/facts.ts";
 import { documentReply } from "../domain/reports/sections.ts";
-import type { Reply } from "../domain/reply.ts";
+import { context, reply, type Reply } from "../domain/reply.ts";
+import { mayTakeBoardPack } from "../domain/reports/access.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily, Subcommand } from "./context.ts";
 import type { ReportDeps } from "./report-deps.ts";
 import { buildReport } from "./report-store.ts";
 import { schedule, SCHEDULE_USAGE } from "./report-schedule.ts";
+import { linkSubcommand } from "./report-link.ts";
 
 export const REPORT_USAGE = {
   monthly: "/report monthly [plan] [period]   e.g. /report monthly cypp-2011-15 September 2011",
@@ -47,7 +49,41 @@ function reportSubcommand(kind: ReportKind, summary: string): Subcommand {
   };
 }
 
-import { linkSubcommand } from "./report-link.ts";
+
+export const BOARD_PACK_USAGE = "/report board-pack [plan] [period] [xlsx|pdf]   e.g. /report board-pack cypp-2011-15 September 2011 pdf";
+
+/**
+ * `/report board-pack`: the board pack as a file for the person who asked (coordinators, admins
+ * and board members). It holds private data, so the reply is private: Slack uploads the file
+ * into the asker's direct messages (Teams and the shell point to the command line for now).
+ */
+export async function boardPack(ctx: CommandContext, args: string): Promise<Reply> {
+  if (!mayTakeBoardPack(ctx.actor)) throw new CurveError("not_permitted", "Board packs go to coordinators, admins and board members.");
+  const words = args.trim().split(/\s+/).filter(Boolean);
+  const last = words[words.length - 1]?.toLowerCase();
+  const format = last === "pdf" || last === "xlsx" ? last : "xlsx";
+  if (last === "pdf" || last === "xlsx") words.pop();
+  const { planKey, period } = await planAndPeriod(ctx, words.join(" "), BOARD_PACK_USAGE);
+  // Built now so that a bad period is refused here, not when the file is fetched.
+  const built = await buildReport(reportDeps(ctx).store, ctx.partnershipId, "monthly", ctx.now, planKey, period);
+  const filename = `board-pack-${planKey ?? "all-plans"}-${built.report!.window.periodLabel.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.${format}`;
+  return {
+    ...reply("info", `Board pack: ${built.document.title}`, [context(`${built.document.headline} The file holds every exception, indicator, action and risk, and is for you alone: in Slack it arrives in your direct messages. Elsewhere, run curve report board-pack on the command line.`)]),
+    private: true,
+    file: { key: boardPackKey({ planKey, period, format, at: ctx.now }), filename, title: built.document.title },
+  };
+}
+
+/** What a board pack file is, so an adapter can build it when it sends it: "board-pack|<plan>|<period>|<format>|<ISO time>". */
+export function boardPackKey(pack: { planKey: string | null; period: string | null; format: "xlsx" | "pdf"; at: Date }): string {
+  return ["board-pack", pack.planKey ?? "", pack.period ?? "", pack.format, pack.at.toISOString()].join("|");
+}
+
+export function readBoardPackKey(key: string): { planKey: string | null; period: string | null; format: "xlsx" | "pdf"; at: Date } | null {
+  const [kind, planKey, period, format, at] = key.split("|");
+  if (kind !== "board-pack" || (format !== "xlsx" && format !== "pdf") || !at || Number.isNaN(Date.parse(at))) return null;
+  return { planKey: planKey || null, period: period || null, format, at: new Date(at) };
+}
 
 export const reportCommands: CommandFamily = {
   name: "report",
@@ -58,6 +94,7 @@ export const reportCommands: CommandFamily = {
     reportSubcommand("quarterly", "The quarterly report to scrutiny: the exception report for the last quarter, with every indicator."),
     reportSubcommand("obsessions", "The Weekly Obsession Tracker: how the three obsessions moved this week."),
     reportSubcommand("indicators", "How many indicators improved, on the baseline and on the previous period, each with its RAG."),
+    { name: "board-pack", usage: BOARD_PACK_USAGE, summary: "The board pack as a file, sent to you alone (coordinators, admins, board members).", run: (ctx, args) => boardPack(ctx, args) },
     { name: "schedule", changes: true, usage: SCHEDULE_USAGE, summary: "The reporting calendar: which report goes to which channel, when (coordinators).", run: schedule },
     linkSubcommand,
   ],

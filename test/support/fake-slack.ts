@@ -25,6 +25,8 @@ export class FakeSlack {
   enforceChannelRate = false;
   rejectedForRate = 0;
   private readonly lastPost = new Map<string, number>();
+  /** Files uploaded to the URL files.getUploadURLExternal handed out, by file id, as the upload POST carried them. */
+  readonly uploads = new Map<string, { contentType: string; body: Buffer }>();
   /** When set, auth.test answers { ok: false, error: authError } (a refused token). */
   authError: string | undefined;
   private lastTsMicros = 0;
@@ -61,6 +63,10 @@ export class FakeSlack {
       }
       res.json(this.answer(method, body));
     });
+    app.post("/upload/:id", express.raw({ type: () => true, limit: "50mb" }), (req, res) => {
+      this.uploads.set(req.params.id, { contentType: String(req.headers["content-type"] ?? ""), body: req.body as Buffer });
+      res.send("OK - uploaded");
+    });
     app.post("/response/:id", (req, res) => {
       this.responses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
       res.send("ok");
@@ -88,11 +94,29 @@ export class FakeSlack {
       case "chat.update":
       case "chat.delete":
         return { ok: true, channel: body.channel, ts: body.ts };
+      case "conversations.open":
+        return { ok: true, channel: { id: `D${String(body.users)}` } };
+      case "files.getUploadURLExternal": {
+        const id = `F${this.calls.length}`;
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case "files.completeUploadExternal":
+        return { ok: true, files: (body.files as { id: string; title?: string }[]).map((f) => ({ id: f.id, title: f.title })) };
       case "chat.postEphemeral":
         return { ok: true, message_ts: this.nextTs() };
       default:
         return { ok: false, error: "unknown_method" };
     }
+  }
+
+  /** The file inside an upload POST (the client sends it as form data, or raw). */
+  async uploadedFile(id: string): Promise<Buffer> {
+    const upload = this.uploads.get(id);
+    if (!upload) throw new Error(`nothing was uploaded as ${id}`);
+    if (!upload.contentType.startsWith("multipart/form-data")) return upload.body;
+    const form = await new Request("http://fake.invalid/", { method: "POST", headers: { "content-type": upload.contentType }, body: new Uint8Array(upload.body) }).formData();
+    const part = [...form.values()].find((v): v is File => typeof v !== "string");
+    return part ? Buffer.from(await part.arrayBuffer()) : Buffer.from(String([...form.values()][0] ?? ""));
   }
 
   /** A message timestamp as Slack writes it, "seconds.micro" (six digits), unique and rising. */

@@ -10,12 +10,13 @@ import type { ChartModel } from "../../domain/indicators/chart-model.ts";
 export const CHART_FONT = "DejaVu Sans";
 
 const SERIES = {
-  forecast: { name: "If nothing changed", colour: "#737373" },
+  forecast: { name: "If nothing changed", colour: "#595959" },
   history: { name: "Baseline history", colour: "#404040" },
   better: { name: "Better than forecast", colour: "#1b7837" },
   worse: { name: "Worse than forecast", colour: "#762a83" },
   level: { name: "Actual", colour: "#2166ac" },
-  target: { name: "Target", colour: "#d95f02" },
+  // Dark enough for its label to keep 4.5:1 against white (the lighter #d95f02 gave 3.76:1).
+  target: { name: "Target", colour: "#a84300" },
 } as const;
 
 const AXIS_FORMAT: Record<string, { format: string; title: string }> = {
@@ -37,7 +38,22 @@ function wrap(textIn: string, width = 95): string[] {
     }
   }
   if (line) lines.push(line);
-  return lines.slice(0, 3);
+  return lines.slice(0, 4);
+}
+
+/**
+ * The whole image is CHART_WIDTH px wide (drawn at twice that for sharp screens) and no text is
+ * smaller than 12 px in it, so text stays at least 11 px however it is shown from 360 px (a
+ * phone) up: 12 px at 360, 15 px at 450 (a Teams card).
+ */
+export const CHART_WIDTH = 360;
+export const MIN_FONT_PX = 12;
+
+/** At most `most` of the dates, evenly spread, always with the first and last. */
+function spread(dates: string[], most: number): string[] {
+  if (dates.length <= most) return dates;
+  const step = (dates.length - 1) / (most - 1);
+  return [...new Set(Array.from({ length: most }, (_, i) => dates[Math.round(i * step)]!))];
 }
 
 export function chartSpec(model: ChartModel): Record<string, unknown> {
@@ -45,11 +61,11 @@ export function chartSpec(model: ChartModel): Record<string, unknown> {
   // The actual line starts from the last baseline point, so the two read as one curve.
   const joined = [...model.history.slice(-1).map((p) => ({ ...p, status: "history" })), ...model.actuals];
   const used = new Set<keyof typeof SERIES>();
-  const rows = <T extends { date: string; value: number; label: string }>(points: T[], series: (p: T) => keyof typeof SERIES) =>
+  const rows = <T extends { date: string; value: number; label: string; period?: string }>(points: T[], series: (p: T) => keyof typeof SERIES) =>
     points.map((p) => {
       const key = series(p);
       used.add(key);
-      return { date: p.date, value: p.value, label: p.label, series: SERIES[key].name };
+      return { date: p.date, value: p.value, label: p.label, period: p.period ?? "", series: SERIES[key].name };
     });
   const forecast = rows(model.forecast, () => "forecast");
   const history = rows(model.history, () => "history");
@@ -61,10 +77,28 @@ export function chartSpec(model: ChartModel): Record<string, unknown> {
     field: "series",
     type: "nominal",
     scale: { domain: order.map((k) => SERIES[k].name), range: order.map((k) => SERIES[k].colour) },
-    legend: { orient: "bottom", title: null, labelFontSize: 12, symbolSize: 120, labelLimit: 320, columns: 3 },
+    legend: { orient: "bottom", title: null, labelFontSize: MIN_FONT_PX, labelColor: "#1a1a1a", symbolSize: 100, labelLimit: 300, columns: 1 },
   };
-  const x = { field: "date", type: "temporal", scale: { type: "utc" }, axis: { title: null, format: "%b %Y", labelAngle: 0, tickCount: 6, labelFontSize: 12 } };
-  const y = { field: "value", type: "quantitative", scale: { zero: false, nice: true }, axis: { title: axis.title, format: axis.format, labelFontSize: 12, titleFontSize: 12 } };
+  // X labels are the periods as recorded ("Q3 2011/12", "Jun 2013"), at the dates they end on.
+  const recorded = [...history, ...actualPoints];
+  const labelOf = Object.fromEntries(recorded.filter((p) => p.period).map((p) => [p.date, p.period.length > 14 ? `${p.period.slice(0, 13)}…` : p.period]));
+  const tickDates = spread(recorded.map((p) => p.date), 3);
+  const x = {
+    field: "date",
+    type: "temporal",
+    scale: { type: "utc" },
+    axis: {
+      title: null,
+      values: tickDates.map((d) => Date.parse(`${d}T00:00:00Z`)),
+      labelExpr: `${JSON.stringify(labelOf)}[utcFormat(datum.value, '%Y-%m-%d')] || utcFormat(datum.value, '%b %Y')`,
+      labelAngle: 0,
+      labelFontSize: MIN_FONT_PX,
+      labelColor: "#1a1a1a",
+      labelOverlap: true,
+    },
+  };
+  // The y axis starts at zero, so a small change is never drawn as a cliff.
+  const y = { field: "value", type: "quantitative", scale: { zero: true, nice: true }, axis: { title: axis.title, format: axis.format, labelFontSize: MIN_FONT_PX, titleFontSize: MIN_FONT_PX, labelColor: "#1a1a1a", titleColor: "#1a1a1a", tickCount: 5 } };
   const layer = (values: unknown[], mark: Record<string, unknown>, encoding: Record<string, unknown> = {}) => ({
     data: { values },
     mark,
@@ -76,17 +110,18 @@ export function chartSpec(model: ChartModel): Record<string, unknown> {
     joined.length > 1 ? { data: { values: joined }, mark: { type: "line", strokeWidth: 2.5, color: "#2166ac" }, encoding: { x, y } } : null,
     actualPoints.length ? layer(actualPoints, { type: "point", filled: true, size: 90, opacity: 1 }) : null,
     targets.length ? layer(targets, { type: "point", shape: "diamond", filled: true, size: 150, opacity: 1 }) : null,
-    targets.length ? { data: { values: targets }, mark: { type: "text", dy: -14, fontSize: 12, color: SERIES.target.colour }, encoding: { x, y, text: { field: "label" } } } : null,
-    latest.length ? { data: { values: latest }, mark: { type: "text", dx: 8, dy: -12, align: "left", fontSize: 13, fontWeight: "bold", color: "#1a1a1a" }, encoding: { x, y, text: { field: "label" } } } : null,
+    targets.length ? { data: { values: targets }, mark: { type: "text", dy: 20, align: "right", fontSize: MIN_FONT_PX, color: SERIES.target.colour }, encoding: { x, y, text: { field: "label" } } } : null,
+    latest.length ? { data: { values: latest }, mark: { type: "text", dy: -14, align: "right", fontSize: MIN_FONT_PX + 1, fontWeight: "bold", color: "#1a1a1a" }, encoding: { x, y, text: { field: "label" } } } : null,
   ].filter(Boolean);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    width: 640,
-    height: 300,
-    padding: { left: 12, right: 48, top: 12, bottom: 12 },
+    width: CHART_WIDTH,
+    height: 220,
+    autosize: { type: "fit-x", contains: "padding" },
+    padding: { left: 8, right: 8, top: 8, bottom: 8 },
     background: "#ffffff",
-    title: { text: model.title, subtitle: wrap(model.subtitle), anchor: "start", fontSize: 16, subtitleFontSize: 12, subtitleColor: "#404040", offset: 12 },
-    config: { font: CHART_FONT, view: { stroke: null }, axis: { gridColor: "#e6e6e6", domainColor: "#8c8c8c", tickColor: "#8c8c8c" } },
+    title: { text: wrap(model.title, 40), subtitle: [...wrap(model.subtitle, 44), ...wrap(model.footer, 44)], anchor: "start", fontSize: 14, color: "#1a1a1a", subtitleFontSize: MIN_FONT_PX, subtitleColor: "#404040", offset: 10 },
+    config: { font: CHART_FONT, view: { stroke: null }, axis: { gridColor: "#e6e6e6", domainColor: "#595959", tickColor: "#595959" } },
     layer: layers,
   };
 }

@@ -9,7 +9,7 @@ import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText 
 import type { SlackWorkspace } from "./slack-workspace.ts";
 
 /** The slash commands in manifests/slack.yaml; each is a family of the shared command table. */
-export const SLASH_COMMANDS = ["/milestone", "/action", "/plan", "/indicator", "/oba", "/pledge", "/curve"] as const;
+export const SLASH_COMMANDS = ["/milestone", "/action", "/plan", "/indicator", "/oba", "/pledge", "/report", "/risk", "/curve"] as const;
 
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
 

@@ -1,7 +1,8 @@
 import type { WebClient } from "@slack/web-api";
 import { buildHome } from "../../commands/home.ts";
 import { identifyPlatformUser } from "../../commands/identify.ts";
-import { context, reply, text, type Reply } from "../../domain/reply.ts";
+import { context, reply, text, type Reply, type ReplyFile } from "../../domain/reply.ts";
+import { replyFileBytes } from "../files/board-pack-file.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { LIMITS, renderReply } from "./block-kit.ts";
@@ -113,6 +114,7 @@ export class SlackWorkspace {
 
   /** After a change: the priority's channel hears of it, and everyone it touches gets a fresh App Home. */
   private followUp(partnershipId: number, teamId: string, actorUserId: string, result: Reply): void {
+    if (result.file) this.sendFile(partnershipId, actorUserId, result.file);
     if (result.card) syncChannelCard(this.env, this.client, this.limiter, partnershipId, teamId, result.card);
     for (const announcement of result.announcements ?? []) {
       const [platform, tenant, channel] = announcement.channel.split(":");
@@ -127,6 +129,24 @@ export class SlackWorkspace {
       }
       for (const user of users) this.refreshHome(partnershipId, teamId, user);
     })().catch((error: unknown) => this.env.log.error("slack follow-up failed", { error: String(error) }));
+  }
+
+  /**
+   * A file for the person who asked (a board pack): built, then uploaded into their direct
+   * messages with Slack's current flow (files.getUploadURLExternal, the upload, then
+   * files.completeUploadExternal), through the same client and proxy as every other call.
+   */
+  private sendFile(partnershipId: number, userId: string, file: ReplyFile): void {
+    void (async () => {
+      const bytes = await replyFileBytes(this.env.deps, partnershipId, file);
+      const dm = await this.client.conversations.open({ users: userId });
+      const channel = dm.channel?.id;
+      if (!channel) throw new Error("Slack opened no direct message channel");
+      await this.client.files.uploadV2({ channel_id: channel, file: bytes, filename: file.filename, title: file.title, initial_comment: `${file.title}: for you only.` });
+    })().catch((error: unknown) => {
+      this.env.log.error("slack file upload failed", { file: file.filename, error: error instanceof Error ? error.message : String(error) });
+      this.tellUser(userId, reply("error", `Curve could not send you ${file.filename}; please ask again in a few minutes.`));
+    });
   }
 
   /** From now on their App Home follows changes; it is drawn fresh now. */
