@@ -2,7 +2,6 @@ import { z } from "zod/v4";
 import { parseDue } from "../domain/dates/due-phrase.ts";
 import { addDays, daysBetween, shortDate, shortDateTime } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
-import { addEvidence, markDone, reopen, reschedule, snooze as snoozeUntil } from "../domain/milestone.ts";
 import { plural } from "../domain/milestone-status.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
 import { requirePermission } from "../domain/access.ts";
@@ -45,7 +44,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone, "done");
   if (evidence) await ctx.guardText(evidence);
   return ctx.change(async (tx) => {
-    const outcome = await tx.transitionMilestone(milestone, (current) => markDone(current, ctx.actor, ctx.now, evidence || null));
+    const outcome = await tx.markMilestoneDone(milestone, evidence || null);
     if (!outcome.applied) return alreadyDone(ctx, milestone);
     const stillOpen = action.milestones.filter((m) => !m.doneAt && m.id !== milestone.id);
     const result = reply("success", `${milestone.ref} done`, [
@@ -110,7 +109,7 @@ async function undo(ctx: CommandContext, args: string): Promise<Reply> {
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.undo, "done");
   requireChangePermission(ctx, action);
   return ctx.change(async (tx) => {
-    const outcome = await tx.transitionMilestone(milestone, reopen);
+    const outcome = await tx.reopenMilestone(milestone);
     if (!outcome.applied) return reply("info", `${milestone.ref} is not done`, [text("It is still open. Nothing changed.")]);
     return reply("success", `${milestone.ref} reopened`, [
       text(milestone.text),
@@ -135,8 +134,7 @@ async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
   }
   await ctx.guardText(note);
   return ctx.change(async (tx) => {
-    const outcome = await tx.transitionMilestone(milestone, (current) => addEvidence(current, note));
-    if (!outcome.applied && outcome.reason === "not_done") return reply("info", `${milestone.ref} is not done`, [text("It was reopened meanwhile. Nothing changed.")]);
+    const outcome = await tx.addMilestoneEvidence(milestone, note);
     if (!outcome.applied) return reply("info", `${milestone.ref} already has that evidence`, [text("Nothing changed.")]);
     return reply("success", `Evidence added to ${milestone.ref}`, [
       text(outcome.value.evidence ?? note),
@@ -158,8 +156,7 @@ async function date(ctx: CommandContext, args: string): Promise<Reply> {
   if (!due.ok) throw new CurveError("bad_date", due.error.message, { hint: USAGE.date });
   requireChangePermission(ctx, action);
   return ctx.change(async (tx) => {
-    const outcome = await tx.transitionMilestone(milestone, (current) => reschedule(current, due.value));
-    if (!outcome.applied && outcome.reason === "already_done") return alreadyDone(ctx, milestone);
+    const outcome = await tx.setMilestoneDue(milestone, due.value);
     if (!outcome.applied) return reply("info", `${milestone.ref} is already due ${dueLabel(milestone)}`, [text("Nothing changed.")]);
     const blocks = [
       text(milestone.text),
@@ -258,11 +255,10 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   const until = new Date(ctx.now.getTime() + days * 86_400_000);
   await ctx.guardText(reason);
   return ctx.change(async (tx) => {
-    const outcome = await tx.transitionMilestone(milestone, (current) => snoozeUntil(current, until, reason, ctx.actor, ctx.now));
+    const outcome = await tx.snoozeMilestone(milestone, until, reason);
     if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);
-    const count = outcome.value.snoozeCount ?? 1;
     const blocks = [text(milestone.text), fields([{ label: "Quiet until", value: shortDateTime(until, ctx.actor.timeZone) }, { label: "Reason", value: reason }])];
-    if (count >= 3) blocks.push(context(`Snoozed ${count} times: its priority's lead will be told.`));
+    if (outcome.value.count >= 3) blocks.push(context(`Snoozed ${outcome.value.count} times: its priority's lead will be told.`));
     return reply("success", `${milestone.ref} snoozed for ${plural(days, "day")}`, blocks);
   }, action);
 }

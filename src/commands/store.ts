@@ -1,6 +1,6 @@
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
-import type { MilestoneState, Transition } from "../domain/milestone.ts";
+import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
 
 /** Where a change came from and who made it; written into the audit event. */
@@ -130,17 +130,17 @@ export interface PersonSettings {
 
 /** Changes bound to one ChangeContext and one transaction. */
 export interface ChangeStore {
-  /**
-   * Locks the milestone, hands its current state to `decide` (a transition from
-   * src/domain/milestone.ts) and persists what it chose, with its audit event; nothing is
-   * written when it chose nothing. The outcome carries the milestone as it now is.
-   */
-  transitionMilestone(milestone: MilestoneView, decide: (current: MilestoneState) => Transition): Promise<ChangeOutcome<MilestoneState>>;
+  markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>>;
+  reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>>;
+  addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>>;
+  setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>>;
   setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>>;
   addActionNote(action: ActionView, text: string): Promise<void>;
   /** Links a platform user to a person; returns false when that user was already linked to them. */
   linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;
   setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;
+  /** Holds a milestone's nudges until then; returns how many times it has now been snoozed. */
+  snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>>;
   updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>>;
   /** The partnership's bank holiday calendar (coordinators and admins). */
   setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>>;

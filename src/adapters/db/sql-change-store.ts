@@ -1,7 +1,7 @@
 import type { Region } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
-import type { MilestoneState, MilestoneWrite, Transition } from "../../domain/milestone.ts";
+import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
@@ -39,28 +39,58 @@ export class SqlChangeStore implements ChangeStore {
     );
   }
 
-  async transitionMilestone(milestone: MilestoneView, decide: (current: MilestoneState) => Transition): Promise<ChangeOutcome<MilestoneState>> {
-    const locked = await lockMilestone(this.tx, milestone.id);
-    if (!locked) throw new Error(`milestone ${milestone.id} vanished`);
-    const [snoozed] = await this.tx.query<{ snoozed_until: Date | null; snooze_count: number }>(`SELECT snoozed_until, snooze_count FROM milestone WHERE id = $1`, [locked.id]);
-    const current: MilestoneState = { ...locked, snoozedUntil: snoozed?.snoozed_until ?? null, snoozeCount: snoozed?.snooze_count ?? 0 };
-    const transition = decide(current);
-    if (!transition.applied) return { applied: false, reason: transition.reason };
-    const sets: string[] = [];
-    const params: unknown[] = [current.id];
-    for (const [field, value] of Object.entries(transition.write) as [keyof MilestoneWrite, unknown][]) {
-      params.push(value);
-      sets.push(`${MILESTONE_COLUMNS[field]} = $${params.length}${MILESTONE_CASTS[field] ?? ""}`);
-    }
-    const guard = transition.requires === "open" ? "done_at IS NULL" : "done_at IS NOT NULL";
-    const written = await this.tx.query(`UPDATE milestone SET ${sets.join(", ")}, updated_at = now() WHERE id = $1 AND ${guard} RETURNING id`, params);
-    if (written.length !== 1) throw new Error(`milestone ${current.id} changed under its lock`);
-    if (transition.snooze) {
-      const { until, reason, by, at } = transition.snooze;
-      await this.tx.query(`INSERT INTO snooze (milestone_id, person_id, until, reason, created_at) VALUES ($1, $2, $3, $4, $5)`, [current.id, by.id, until, reason, at]);
-    }
-    await this.audit(transition.audit.event, subjectOf(current), transition.audit.before, transition.audit.after);
-    return { applied: true, value: transition.next };
+  private async lock(id: number): Promise<MilestoneView> {
+    const current = await lockMilestone(this.tx, id);
+    if (!current) throw new Error(`milestone ${id} vanished`);
+    return current;
+  }
+
+  async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (current.doneAt) return { applied: false, reason: "already_done" };
+    const { at, actor } = this.ctx;
+    await this.tx.query(`UPDATE milestone SET done_at = $2, done_by_id = $3, evidence = $4, updated_at = now() WHERE id = $1`, [current.id, at, actor.id, evidence]);
+    await this.audit("milestone.done", subjectOf(current), { doneAt: null }, { doneAt: at.toISOString(), doneBy: actor.name, evidence });
+    return { applied: true, value: { ...current, doneAt: at, doneBy: { id: actor.id, name: actor.name }, evidence } };
+  }
+
+  async reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (!current.doneAt) return { applied: false, reason: "not_done" };
+    await this.tx.query(`UPDATE milestone SET done_at = NULL, done_by_id = NULL, evidence = NULL, updated_at = now() WHERE id = $1`, [current.id]);
+    await this.audit(
+      "milestone.reopened",
+      subjectOf(current),
+      { doneAt: current.doneAt.toISOString(), doneBy: current.doneBy?.name ?? null, evidence: current.evidence },
+      { doneAt: null },
+    );
+    return { applied: true, value: { ...current, doneAt: null, doneBy: null, evidence: null } };
+  }
+
+  async addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    const lines = current.evidence ? current.evidence.split("\n") : [];
+    if (lines.includes(evidence)) return { applied: false, reason: "unchanged" };
+    const combined = [...lines, evidence].join("\n");
+    await this.tx.query(`UPDATE milestone SET evidence = $2, updated_at = now() WHERE id = $1`, [current.id, combined]);
+    await this.audit("milestone.evidence", subjectOf(current), { evidence: current.evidence }, { evidence: combined });
+    return { applied: true, value: { ...current, evidence: combined } };
+  }
+
+  async setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>> {
+    const current = await this.lock(milestone.id);
+    if (current.dueDate === due.due && current.precision === due.precision) return { applied: false, reason: "unchanged" };
+    await this.tx.query(
+      `UPDATE milestone SET due_precision = $2::due_precision, due_date = $3::date, due_start = $4::date, due_phrase = $5, updated_at = now() WHERE id = $1`,
+      [current.id, due.precision, due.due, due.start, due.phrase],
+    );
+    await this.audit(
+      "milestone.dated",
+      subjectOf(current),
+      { due: current.dueDate, precision: current.precision, phrase: current.duePhrase },
+      { due: due.due, precision: due.precision, phrase: due.phrase },
+    );
+    return { applied: true, value: { ...current, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
   }
 
   async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
@@ -106,6 +136,19 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: { ...priority, channel } };
   }
 
+  async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
+    const current = await this.lock(milestone.id);
+    if (current.doneAt) return { applied: false, reason: "already_done" };
+    const [row] = await this.tx.query<{ snooze_count: number; before: Date | null }>(
+      `UPDATE milestone m SET snoozed_until = $2, snooze_count = m.snooze_count + 1, updated_at = now()
+       FROM (SELECT snoozed_until FROM milestone WHERE id = $1) old WHERE m.id = $1 RETURNING m.snooze_count, old.snoozed_until AS before`,
+      [current.id, until],
+    );
+    await this.tx.query(`INSERT INTO snooze (milestone_id, person_id, until, reason, created_at) VALUES ($1, $2, $3, $4, $5)`, [current.id, this.ctx.actor.id, until, reason, this.ctx.at]);
+    await this.audit("milestone.snoozed", subjectOf(current), { snoozedUntil: row?.before ?? null }, { snoozedUntil: until.toISOString(), reason, count: row!.snooze_count });
+    return { applied: true, value: { count: row!.snooze_count } };
+  }
+
   async updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>> {
     const columns: [string, unknown][] = [
       ["time_zone", settings.timeZone],
@@ -138,20 +181,6 @@ export class SqlChangeStore implements ChangeStore {
     return row!.id;
   }
 }
-
-// Where each field a transition writes is stored; names are fixed here, never taken from input.
-const MILESTONE_COLUMNS: Record<keyof MilestoneWrite, string> = {
-  doneAt: "done_at",
-  doneById: "done_by_id",
-  evidence: "evidence",
-  precision: "due_precision",
-  dueDate: "due_date",
-  dueStart: "due_start",
-  duePhrase: "due_phrase",
-  snoozedUntil: "snoozed_until",
-  snoozeCount: "snooze_count",
-};
-const MILESTONE_CASTS: Partial<Record<keyof MilestoneWrite, string>> = { precision: "::due_precision", dueDate: "::date", dueStart: "::date" };
 
 const subjectOf = (m: MilestoneView) => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
 const actionSubject = (a: ActionView) => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });
