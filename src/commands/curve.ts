@@ -1,5 +1,7 @@
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
+import { readTimeZone } from "../domain/time-zones.ts";
+import { readClockRange, readClockTime } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -60,10 +62,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-const minuteOf = (text: string): number | null => {
-  const match = /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(text);
-  return match ? Number(match[1]) * 60 + Number(match[2]) : null;
-};
+const minuteOf = (text: string): number | null => readClockTime(text);
 
 /** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
@@ -77,19 +76,13 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
     if (!weekday || minute === null) throw new CurveError("usage", "Give a weekday and a time, like: digest monday 08:30.", { hint: usage });
     change = { digestWeekday: weekday, digestMinute: minute };
   } else if (what === "quiet") {
-    const [from, to] = rest.split(/\s*-\s*/);
-    const start = minuteOf(from ?? "");
-    const end = minuteOf(to ?? "");
-    if (start === null || end === null) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00.", { hint: usage });
-    change = { quietStartMinute: start, quietEndMinute: end };
-  } else if (what === "timezone") {
-    const zone = args.trim().split(/\s+/)[1] ?? "";
-    try {
-      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
-    } catch {
-      throw new CurveError("usage", `"${zone.slice(0, 40)}" is not a time zone; use one like Europe/London.`, { hint: usage });
-    }
-    change = { timeZone: zone };
+    const range = readClockRange(rest);
+    if (!range) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00 or quiet 6pm to 8am.", { hint: usage });
+    change = { quietStartMinute: range.from, quietEndMinute: range.to };
+  } else if (what === "timezone" || what === "tz" || what === "time-zone") {
+    const zone = readTimeZone(firstWord(args)[1]);
+    if (!zone.ok) throw new CurveError("usage", zone.error.message, { hint: usage });
+    change = { timeZone: zone.value };
   } else if (what) {
     throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
   }
