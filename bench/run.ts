@@ -146,14 +146,30 @@ async function postgresql() {
   }
 }
 
-const result = {
+/**
+ * BENCH_ONLY=slack,teams runs only those sections (names below); the others stay in the JSON as
+ * { skipped: "BENCH_ONLY" }, so the shape of the output never changes.
+ */
+const SECTIONS = {
+  pglite: () => pglite(),
+  postgresql: () => postgresql(),
+  slack: () => (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
+  teams: () => (progress("Teams: HTTP in to the reply at the fake connector, against a bare teams-ai echo app"), benchTeams()),
+  indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
+  nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
+} satisfies Record<string, () => Promise<object>>;
+
+const only = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((name) => !(name in SECTIONS));
+if (unknown.length) {
+  process.stderr.write(`bench: BENCH_ONLY names ${unknown.join(", ")}; the sections are ${Object.keys(SECTIONS).join(", ")}\n`);
+  process.exit(2);
+}
+const result: Record<string, unknown> = {
   benchmark: "curve core",
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-  pglite: await pglite(),
-  postgresql: await postgresql(),
-  slack: await (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
-  teams: await (progress("Teams: HTTP in to the reply at the fake connector"), benchTeams()),
-  indicatorsChartsAndPledges: await (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
-  nudgesAndDigests: await (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
 };
+for (const [name, run] of Object.entries(SECTIONS)) {
+  result[name] = only.length === 0 || only.includes(name) ? await run() : { skipped: "BENCH_ONLY" };
+}
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

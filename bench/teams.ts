@@ -1,5 +1,6 @@
 // Teams: time from an activity POSTed to /api/messages to Curve's reply arriving at the
-// Bot Connector, for "milestone done", at concurrency 1 and 10, on PGlite.
+// Bot Connector, for "milestone done", at concurrency 1 and 10, on PGlite, beside a bare
+// teams-ai app that only echoes (bench/probes/bare-teams-echo.ts) measured the same way in the same run.
 //
 // Curve runs in this thread. The Teams side (the fake Bot Connector and the client
 // posting activities) runs in a worker thread, as it runs elsewhere in real use, so that
@@ -15,6 +16,7 @@ import { FakeConnector } from "../test/support/teams-fake-connector.ts";
 import { fixture } from "../test/support/teams-server.ts";
 import { generatePartnership } from "./generate.ts";
 import { percentiles } from "./percentiles.ts";
+import { startBareTeamsEcho } from "./probes/bare-teams-echo.ts";
 
 const HARNESS = "curve-teams-bench-harness";
 const PEOPLE = 100;
@@ -26,35 +28,55 @@ interface Job {
   serverUrl: string;
   generatedPeople: number;
   samples: { concurrency1: number; concurrency10: number };
+  /** curve: each "milestone done" must come back as a done card; echo: the bare app's echo. */
+  expect: "curve" | "echo";
+}
+
+/** Runs the Teams side in a worker thread against serverUrl and returns its timings. */
+function runHarness(job: Job): Promise<Record<string, unknown>> {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    // The worker runs this same TypeScript file; Node 20 gives workers no loader hooks, so it registers tsx itself.
+    const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    const worker = new Worker(boot, { eval: true, workerData: job });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the Teams bench harness exited (${code}) before reporting`)));
+  });
 }
 
 export async function benchTeams(options: { samples?: Job["samples"] } = {}): Promise<object> {
   const samples = options.samples ?? { concurrency1: 500, concurrency10: 1000 };
   if (samples.concurrency1 + samples.concurrency10 > PEOPLE * MILESTONES_EACH) throw new Error("not enough open milestones for that many samples");
-  const dataDir = mkdtempSync(path.join(tmpdir(), "curve-bench-teams-"));
-  const server = await startServer(readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "error", CURVE_TEAMS_ALLOW_UNAUTHENTICATED: "1" }), {
-    clock: () => new Date("2026-11-23T10:00:00Z"),
-  });
+  const echo = await startBareTeamsEcho();
+  let bareEcho: Record<string, unknown>;
   try {
-    const generated = await generatePartnership(server.runtime.db.sql, `bench-teams-${Date.now().toString(36)}`);
-    const job: Job = { role: HARNESS, serverUrl: server.url, generatedPeople: generated.people, samples };
-    const timings = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      // The worker runs this same TypeScript file; Node 20 gives workers no loader hooks, so it registers tsx itself.
-      const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-      const worker = new Worker(boot, { eval: true, workerData: job });
-      worker.once("message", resolve);
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`the Teams bench harness exited (${code}) before reporting`)));
-    });
-    return {
-      benchmark: "teams: POST /api/messages to the reply reaching the Bot Connector, milestone done",
-      database: server.runtime.db.kind,
-      data: { people: generated.people, actions: generated.actions, milestones: generated.milestones, teamsUsers: PEOPLE },
-      ...timings,
-      targetsMs: { concurrency10P99: 40 },
-    };
+    bareEcho = await runHarness({ role: HARNESS, serverUrl: echo.url, generatedPeople: PEOPLE, samples, expect: "echo" });
   } finally {
-    await server.close();
+    await echo.close();
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), "curve-bench-teams-"));
+  try {
+    const server = await startServer(readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "error", CURVE_TEAMS_ALLOW_UNAUTHENTICATED: "1" }), {
+      clock: () => new Date("2026-11-23T10:00:00Z"),
+    });
+    try {
+      const generated = await generatePartnership(server.runtime.db.sql, `bench-teams-${Date.now().toString(36)}`);
+      const timings = await runHarness({ role: HARNESS, serverUrl: server.url, generatedPeople: generated.people, samples, expect: "curve" });
+      const p99 = (t: Record<string, unknown>) => (t.concurrency10 as { p99Ms: number }).p99Ms;
+      return {
+        benchmark: "teams: POST /api/messages to the reply reaching the Bot Connector, milestone done",
+        database: server.runtime.db.kind,
+        data: { people: generated.people, actions: generated.actions, milestones: generated.milestones, teamsUsers: PEOPLE },
+        ...timings,
+        bareTeamsEcho: bareEcho,
+        p99RatioAtConcurrency10: Math.round((p99(timings) / p99(bareEcho)) * 100) / 100,
+        targets: { p99RatioAtConcurrency10: 3 },
+      };
+    } finally {
+      // Closed (database included) before its directory is removed.
+      await server.close();
+    }
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -82,7 +104,10 @@ async function harness(job: Job): Promise<Record<string, unknown>> {
       const response = await fetch(`${job.serverUrl}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
       if (response.status !== 200) throw new Error(`bench: /api/messages answered ${response.status}`);
       const reply = await arrived;
-      if (text.startsWith("milestone done") && !JSON.stringify(reply.body).includes('"color":"Good"')) {
+      if (job.expect === "echo" && !JSON.stringify(reply.body).includes(`echo: ${text}`)) {
+        throw new Error(`bench: the echo app answered ${JSON.stringify(reply.body).slice(0, 400)}`);
+      }
+      if (job.expect === "curve" && text.startsWith("milestone done") && !JSON.stringify(reply.body).includes('"color":"Good"')) {
         throw new Error(`bench: milestone done failed: ${JSON.stringify(reply.body).slice(0, 400)}`);
       }
       return reply.at - started;

@@ -8,7 +8,7 @@ rmSync("dist", { recursive: true, force: true });
 
 // Code splitting keeps the chat adapters (Bolt, teams-ai) in chunks loaded only by curve serve.
 await build({
-  entryPoints: { curve: "src/bot/entry.ts" },
+  entryPoints: { curve: "src/bot/entry.ts", "pglite-worker": "src/adapters/db/pglite-worker.ts" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   splitting: true,

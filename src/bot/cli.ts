@@ -196,17 +196,47 @@ async function manifest(args: string[]): Promise<number> {
   return 2;
 }
 
-/** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
+/**
+ * Runs until SIGINT or SIGTERM, then stops gracefully (see RunningServer.close): /readyz
+ * answers 503 at once, nothing new is claimed, in-flight work finishes or is given back
+ * within 10 s, and the process exits 0. A second signal does not cut that short; the
+ * process manager's own kill timeout is the backstop.
+ */
 async function serve(config: Config): Promise<number> {
   const { startServer } = await import("./serve.ts");
-  const server = await startServer(config, { schedule: true });
-  process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+  const { createLogger } = await import("./logger.ts");
+  const log = createLogger(config.LOG_LEVEL);
+  // Whatever escapes a handler (a driver's error event, a rejected promise no one awaited)
+  // is one JSON line in the log, not a crash with a coloured stack on stderr.
+  // An uncaught exception leaves the process in an unknown state: stop as for a signal, exit 1.
+  let failed = false;
+  let stop: (reason: string) => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => (stop = resolve));
+  process.on("unhandledRejection", (error) => log.error("unhandled rejection", { error }));
+  process.on("uncaughtException", (error) => {
+    log.error("uncaught exception: curve serve stops", { error });
+    failed = true;
+    stop("uncaughtException");
   });
-  await server.close();
-  return 0;
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+  // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
+  void server.runtime.db.lost?.then((reason) => {
+    log.error(`curve serve stops: ${reason}`);
+    failed = true;
+    stop("database lost");
+  });
+  const signal = await stopRequested;
+  log.info("curve serve stopping", { signal });
+  const ignore = () => log.info("curve serve is already stopping", {});
+  process.on("SIGINT", ignore).on("SIGTERM", ignore);
+  const started = Date.now();
+  await server.close({ graceMs: 10_000 }).catch((error: unknown) => log.error("curve serve did not stop cleanly", { error }));
+  log.info("curve serve stopped", { signal, tookMs: Date.now() - started });
+  // Nothing should keep the process up now; if a library left a handle open, do not hang.
+  setTimeout(() => process.exit(failed ? 1 : 0), 2000).unref();
+  return failed ? 1 : 0;
 }
 
 async function seedDemo(rt: Runtime) {
@@ -226,8 +256,8 @@ async function choosePartnership(rt: Runtime, slug: string | undefined) {
   return null;
 }
 
-async function withRuntime(config: Config, options: { migrate: boolean }, work: (rt: Runtime) => Promise<number>): Promise<number> {
-  const rt = await openRuntime(config, options);
+async function withRuntime(config: Config, options: { migrate: boolean; command?: string }, work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await openRuntime(config, { migrate: options.migrate, holder: `curve ${options.command ?? process.argv[2] ?? ""}`.trim() });
   try {
     return await work(rt);
   } finally {

@@ -5,12 +5,14 @@ import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import type { Runtime } from "./runtime.ts";
+import { refreshBankHolidays } from "./bank-holiday-file.ts";
 
 export interface Scheduler {
   worker: DeliveryWorker;
   /** One sweep of every partnership now: nudges, escalations, digests and reports. */
   sweep(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the schedules and the worker; see DeliveryWorker.stop for `graceMs`. */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -23,6 +25,7 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const sweep = async () => {
     const now = clock();
+    refreshBankHolidays(runtime.config.CURVE_BANK_HOLIDAYS_FILE, log);
     for (const partnership of await deps.store.partnerships()) {
       try {
         const nudges = await runNudgeSweep(db.sql, partnership.id, now);
@@ -40,18 +43,27 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
           });
         }
       } catch (error) {
-        log.error("sweep failed", { partnership: partnership.slug, error: error instanceof Error ? error.message : String(error) });
+        log.error("sweep failed", { partnership: partnership.slug, error });
       }
     }
   };
-  const task: ScheduledTask = cron.schedule("*/15 * * * *", sweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  let sweeping: Promise<void> | undefined;
+  let stopped = false;
+  const scheduledSweep = () => {
+    if (stopped || sweeping) return;
+    sweeping = sweep().finally(() => (sweeping = undefined));
+    return sweeping;
+  };
+  const task: ScheduledTask = cron.schedule("*/15 * * * *", scheduledSweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
   worker.start(5000);
   return {
     worker,
     sweep,
-    async stop() {
+    async stop(options = {}) {
+      stopped = true;
       await task.stop();
-      await worker.stop();
+      // A sweep is one transaction per partnership: let a running one commit rather than cut it.
+      await Promise.all([worker.stop(options), sweeping]);
     },
   };
 }

@@ -2,10 +2,24 @@ import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
+import type { WebContext, WebPages } from "./web-pages.ts";
 
+/**
+ * Curve's structured log (src/bot/logger.ts writes it as JSON lines). `warn` is for what an
+ * operator must see even at LOG_LEVEL=warn (security posture, degraded adapters); loggers
+ * without it fall back to `error` (see `warn` below).
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+  debug?(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Logs at warn, or at error on a logger that has no warn level. */
+export function warn(log: Logger, message: string, fields?: Record<string, unknown>): void {
+  if (log.warn) log.warn(message, fields);
+  else log.error(message, fields);
 }
 
 export interface CommandDeps {
@@ -13,6 +27,8 @@ export interface CommandDeps {
   log: Logger;
   /** Indicators, OBA workshops and pledges (src/commands/insight-store.ts). */
   insights?: InsightDeps;
+  /** The web scorecard's publication and page links (src/commands/web-pages.ts). */
+  web?: WebPages;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -33,6 +49,8 @@ export interface CommandContext {
   change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
   /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
   insights?: InsightContext;
+  /** What the web pages show, and links to them. */
+  web?: WebContext;
 }
 
 export interface Subcommand {

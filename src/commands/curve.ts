@@ -1,3 +1,5 @@
+import { parseRegion, REGION_NAMES } from "../domain/schedule/bank-holidays.ts";
+import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import { readTimeZone } from "../domain/time-zones.ts";
@@ -38,9 +40,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const [mention, name] = firstWord(args);
   const user = MENTION.exec(mention)?.[1];
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
-  if (!ctx.actor.roles.includes("coordinator") && !ctx.actor.roles.includes("admin")) {
-    throw new CurveError("not_permitted", "Only a coordinator or an admin can link accounts.");
-  }
+  requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
   const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
   const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
@@ -64,9 +64,9 @@ const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 const minuteOf = (text: string): number | null => readClockTime(text);
 
-/** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City>] */
+/** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]";
+  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London | region scotland]";
   const [what, rest] = firstWord(args.toLowerCase());
   let change: PersonSettings | null = null;
   if (what === "digest") {
@@ -83,6 +83,12 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
     const zone = readTimeZone(firstWord(args)[1]);
     if (!zone.ok) throw new CurveError("usage", zone.error.message, { hint: usage });
     change = { timeZone: zone.value };
+  } else if (what === "region") {
+    const [scope, name] = firstWord(rest);
+    if (scope === "partnership") return setPartnershipRegion(ctx, name, usage);
+    const region = rest === "default" ? null : parseRegion(rest);
+    if (region === null && rest !== "default") throw new CurveError("usage", regionProblem(rest), { hint: usage });
+    change = { region };
   } else if (what) {
     throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
   }
@@ -99,9 +105,31 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
       { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
       { label: "Quiet hours", value: `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays` },
       { label: "Time zone", value: current.timeZone },
+      {
+        label: "Bank holidays",
+        value: current.region
+          ? `${REGION_NAMES[current.region]} (your setting; the partnership uses ${REGION_NAMES[current.partnershipRegion]})`
+          : `${REGION_NAMES[current.partnershipRegion]} (the partnership's calendar)`,
+      },
     ]),
     context(usage),
   ]);
+}
+
+const regionProblem = (text: string) =>
+  `${text ? `"${text.slice(0, 30)}" is not a region Curve knows` : "Say which region"}: england-and-wales, scotland or northern-ireland (or "default" to follow the partnership).`;
+
+/** /curve settings region partnership <region>: the partnership's bank holidays (coordinators and admins). */
+async function setPartnershipRegion(ctx: CommandContext, name: string, usage: string): Promise<Reply> {
+  const region = parseRegion(name);
+  if (!region) throw new CurveError("usage", regionProblem(name), { hint: usage });
+  requirePermission(ctx.actor, "partnership.calendar");
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setPartnershipRegion(region);
+    return outcome.applied
+      ? reply("success", "Partnership calendar saved", [text(`Nudges and quiet time now follow ${REGION_NAMES[region]}'s bank holidays, except for people who set their own.`)])
+      : reply("info", "Nothing changed", [text(`The partnership already follows ${REGION_NAMES[region]}'s bank holidays.`)]);
+  });
 }
 
 /** /help and /help <command>: built from the table itself, so it can never drift from it. */

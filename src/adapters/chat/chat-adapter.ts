@@ -14,6 +14,12 @@ export interface ChatAdapter {
    * and `retryAfterMs` when the platform said when to try again.
    */
   sendToPerson?(personId: number, reply: Reply, options?: { replace?: string }): Promise<{ messageRef: string }>;
+  /**
+   * Checks the platform takes Curve's credentials (and opens Socket Mode where used).
+   * curve serve calls it in the background and again after a failure, so it may run more
+   * than once; it throws an Error whose message is one sentence an operator can act on.
+   */
+  connect?(): Promise<void>;
   close(): Promise<void>;
 }
 

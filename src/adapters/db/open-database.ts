@@ -1,28 +1,101 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Worker } from "node:worker_threads";
+import type { Pool } from "pg";
 import { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
+import { withKysely, type KyselyDb } from "./kysely.ts";
+import { RoundTrips } from "./round-trips.ts";
+import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
+import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
 export type DatabaseKind = "pglite" | "postgresql";
 
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /**
+   * The typed query builder (see kysely.ts), running through `prisma`. One `execute()` is
+   * one statement and one round trip; a change should be one statement (a data-modifying
+   * CTE), which PostgreSQL applies atomically without a transaction around it.
+   */
+  kysely: KyselyDb;
+  /**
+   * Runs work in one Prisma interactive transaction, with `tx` the typed handle bound to it:
+   * committed when work resolves, rolled back when it throws. It costs two round trips more
+   * (BEGIN, COMMIT) than the statements inside.
+   */
+  transaction<T>(work: (tx: KyselyDb) => Promise<T>): Promise<T>;
+  /** Statements sent to the database driver since it opened (each BEGIN and COMMIT included). */
+  roundTrips: RoundTrips;
   /** Raw SQL for the migrator: several statements per call, real transactions. */
   sql: SqlRunner;
   close(): Promise<void>;
+  /**
+   * Settles with a sentence if the database goes away on its own (the embedded database's
+   * thread failed); never settles otherwise. Absent where that cannot happen apart from a query failing.
+   */
+  lost?: Promise<string>;
 }
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent, embedded PGlite in dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /**
+   * Where embedded PGlite runs: "this-thread" (default; the CLI and tests: fastest to open), or
+   * "worker" (curve serve: a thread of its own serving it over the PostgreSQL protocol, reached with
+   * `pg` on one connection, so queries never hold the thread that answers HTTP).
+   */
+  pglite?: "this-thread" | "worker";
+  /** What this process is, told to a second process that finds the data directory taken (default: this process). */
+  holder?: string;
+  /** Where the drivers' own errors go (an idle connection dropped, a Prisma warning); never to the terminal. */
+  onDriverError?: DriverErrors;
 }
 
-/** Opens PostgreSQL when a URL is given, else embedded PGlite. Drivers load lazily. */
+type DriverErrors = (message: string, error: unknown) => void;
+
+/**
+ * A Prisma client whose errors are plain one-line messages (no colours, no code frame) and
+ * whose own warnings and errors go to Curve's log instead of the terminal.
+ */
+function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors | undefined): PrismaClient {
+  const prisma = new PrismaClient({
+    adapter,
+    errorFormat: "minimal",
+    log: [
+      { emit: "event", level: "error" },
+      { emit: "event", level: "warn" },
+    ],
+  });
+  const forward = (event: { message: string }) => report?.("database client reported a problem", new Error(event.message));
+  const events = prisma as unknown as { $on(level: "error" | "warn", listener: (event: { message: string }) => void): void };
+  events.$on("error", forward);
+  events.$on("warn", forward);
+  return prisma;
+}
+
+/**
+ * Opens PostgreSQL when a URL is given, else embedded PGlite. Drivers load lazily.
+ * A data directory has one owner at a time: opening one another process holds throws
+ * DataDirInUseError, whose message is the sentence to show (`memory://` has no owner).
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  const report = options.onDriverError;
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, report);
+  if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
+  const dir = path.resolve(options.dataDir);
+  const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
+  try {
+    return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 /**
@@ -39,12 +112,22 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
-async function openPostgres(connectionString: string): Promise<Database> {
-  const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
+async function openPostgres(connectionString: string, report: DriverErrors | undefined): Promise<Database> {
+  const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+  return overPool("postgresql", pool, schema, { sharedServer: true }, report);
+}
+
+/** Prisma and the raw runner over one `pg` pool: PostgreSQL, or PGlite served by its worker. */
+async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefined, options: { sharedServer: boolean }, report: DriverErrors | undefined): Promise<Database> {
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  // An idle connection the server drops emits "error"; unheard, it would crash the process.
+  pool.on("error", (error) => report?.("database connection lost; the pool reconnects on next use", error));
+  const roundTrips = new RoundTrips();
+  pool.on("connect", (client) => roundTrips.countPgClient(client));
+  const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), report);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
@@ -66,20 +149,26 @@ async function openPostgres(connectionString: string): Promise<Database> {
         client.release();
       }
     },
-    async withLock(lockId, work) {
-      const client = await pool.connect();
-      try {
-        await client.query("SELECT pg_advisory_lock($1)", [lockId]);
-        return await work();
-      } finally {
-        await client.query("SELECT pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
-        client.release();
-      }
-    },
+    withLock: options.sharedServer
+      ? async (lockId, work) => {
+          const client = await pool.connect();
+          try {
+            await client.query("SELECT pg_advisory_lock($1)", [lockId]);
+            return await work();
+          } finally {
+            await client.query("SELECT pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
+            client.release();
+          }
+        }
+      : // One process owns an embedded database (its lock says so), so there is no one to race;
+        // and its pool's one connection must stay free for the work.
+        async (_lockId, work) => work(),
   };
   return {
-    kind: "postgresql",
+    kind,
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
@@ -88,7 +177,69 @@ async function openPostgres(connectionString: string): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+/** The file the worker thread runs: the bundle's own entry, or the TypeScript source under tsx. */
+function pgliteWorkerScript(): { url: URL; fromSource: boolean } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".ts")) return { url: pathToFileURL(path.join(path.dirname(here), "pglite-worker.ts")), fromSource: true };
+  // In dist/ (curve.mjs or a chunk under dist/chunks/), the worker is dist/pglite-worker.mjs.
+  for (let dir = path.dirname(here); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "pglite-worker.mjs");
+    if (existsSync(candidate)) return { url: pathToFileURL(candidate), fromSource: false };
+  }
+  throw new Error("dist/pglite-worker.mjs is missing: run npm run build");
+}
+
+/**
+ * PGlite on a worker thread, served over the PostgreSQL protocol on a Unix socket in a private
+ * (0700) folder, reached with `pg` on exactly one connection (pglite-socket interleaves the
+ * messages of several). The worker is part of this process, so it ends with it; the data
+ * directory's lock is this process's.
+ */
+async function openPgliteInWorker(dir: string, lock: DataDirLock, report: DriverErrors | undefined): Promise<Database> {
+  const [{ Worker }, { default: pg }] = await Promise.all([import("node:worker_threads"), import("pg")]);
+  const socketDir = mkdtempSync(path.join(tmpdir(), "curve-pglite-"));
+  const data: PgliteWorkerData = { role: "curve-pglite-owner", dataDir: dir, socketPath: path.join(socketDir, ".s.PGSQL.5432") };
+  const script = pgliteWorkerScript();
+  // Node 20 gives worker threads no loader hooks, so the TypeScript source registers tsx itself.
+  const worker: Worker = script.fromSource
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(script.url.href)}); })`, { eval: true, workerData: data })
+    : new Worker(script.url, { workerData: data });
+  let closing = false;
+  const lost = new Promise<string>((resolve) => {
+    worker.once("error", (error) => resolve(`the embedded database stopped: ${error.message}`));
+    worker.once("exit", (code) => !closing && resolve(`the embedded database stopped (exit ${code})`));
+  });
+  const cleanUp = async () => {
+    await worker.terminate().catch(() => undefined);
+    rmSync(socketDir, { recursive: true, force: true });
+    await lock.release();
+  };
+  const first = await Promise.race([
+    new Promise<PgliteWorkerMessage>((resolve) => worker.once("message", resolve)),
+    lost.then((reason): PgliteWorkerMessage => ({ error: reason })),
+  ]);
+  if ("error" in first) {
+    await cleanUp();
+    throw new Error(`Could not open the embedded database in ${dir}: ${first.error}`);
+  }
+  const pool = new pg.Pool({ host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
+  const db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
+  return {
+    ...db,
+    lost,
+    async close() {
+      closing = true;
+      await db.close();
+      const closed = new Promise<void>((resolve) => worker.on("message", (m: PgliteWorkerMessage) => "closed" in m && resolve()));
+      worker.postMessage("close");
+      // The worker flushes and closes PGlite; if it has already gone, the exit ends the wait.
+      await Promise.race([closed, new Promise<void>((resolve) => worker.once("exit", () => resolve()))]);
+      await cleanUp();
+    },
+  };
+}
+
+async function openPglite(dataDir: string, lock: DataDirLock | null, report?: DriverErrors): Promise<Database> {
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
@@ -98,10 +249,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
+  const roundTrips = new RoundTrips();
+  roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
-  const prisma = new PrismaClient({ adapter });
+  const prisma = newPrisma(adapter, report);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;
@@ -119,10 +272,21 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
       await client.close();
+      await lock?.release();
     },
+  };
+}
+
+function typedAccess(prisma: PrismaClient): Pick<Database, "kysely" | "transaction"> {
+  const extended = withKysely(prisma);
+  return {
+    kysely: extended.$kysely,
+    transaction: (work) => extended.$transaction((tx) => work(tx.$kysely)),
   };
 }

@@ -1,0 +1,39 @@
+// The thread that owns an embedded PGlite database for `curve serve`: it opens the data
+// directory and serves it over the PostgreSQL wire protocol on a Unix socket, so the HTTP
+// thread reaches it with `pg` like any PostgreSQL and never runs the database itself.
+import { parentPort, workerData } from "node:worker_threads";
+
+/** What the HTTP thread passes in: the data directory and the socket file to serve on. */
+export interface PgliteWorkerData {
+  role: "curve-pglite-owner";
+  dataDir: string;
+  socketPath: string;
+}
+
+/** Messages back: ready once the socket accepts connections, closed after close, or what went wrong. */
+export type PgliteWorkerMessage = { ready: true } | { closed: true } | { error: string };
+
+async function own(job: PgliteWorkerData): Promise<void> {
+  const port = parentPort!;
+  try {
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")]);
+    const db = await PGlite.create(job.dataDir);
+    // One connection: the server multiplexes connections onto PGlite's one session message by
+    // message, which interleaves two clients' unnamed statements. Curve's pool holds exactly one.
+    const server = new PGLiteSocketServer({ db, path: job.socketPath, maxConnections: 1 });
+    await server.start();
+    port.on("message", async (message: unknown) => {
+      if (message !== "close") return;
+      await server.stop().catch(() => undefined);
+      await db.close();
+      port.postMessage({ closed: true } satisfies PgliteWorkerMessage);
+      port.close();
+    });
+    port.postMessage({ ready: true } satisfies PgliteWorkerMessage);
+  } catch (error) {
+    port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies PgliteWorkerMessage);
+    port.close();
+  }
+}
+
+if (parentPort && (workerData as PgliteWorkerData | undefined)?.role === "curve-pglite-owner") await own(workerData as PgliteWorkerData);
