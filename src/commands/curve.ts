@@ -37,8 +37,15 @@ const MENTION = /^<@([A-Za-z0-9:._-]+)(?:\|[^>]*)?>$/;
 
 export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = "/curve link @user <person's name>";
-  const [mention, name] = firstWord(args);
-  const user = MENTION.exec(mention)?.[1];
+  // A decoded mention ("@Sam Prince", with the platform's user id), or the plain form "<@U0123>".
+  const typed = args.trim();
+  const mentioned = ctx.parts.find((p) => p.kind === "mention" && typed.startsWith(p.text));
+  const [mention, rest] = firstWord(typed);
+  const user = mentioned ? mentioned.userId : MENTION.exec(mention)?.[1];
+  const name = mentioned ? typed.slice(mentioned.text.length).trim() : rest;
+  if (mentioned && !user) {
+    throw new CurveError("unknown_person", `Curve couldn't tell whose account ${mentioned.text} is; mention them by picking their name from the list as you type.`, { hint: usage });
+  }
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
   requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");

@@ -49,6 +49,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    parts: invocation.parts ?? [],
     ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
