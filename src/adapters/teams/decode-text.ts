@@ -57,7 +57,7 @@ export function decodeTeamsText(html: string, mentions: TeamsMention[] = []): De
       parts.push({ kind: "link", text: stored, url });
       return `\u0001${parts.length - 1}\u0001`;
     })
-    .replace(/<(?:br|\/p|\/div|\/li|\/h\d)\b[^>]*>/gi, " ")
+    .replace(/<(?:br|\/?p|\/?div|\/?li|\/?h\d)\b[^>]*>/gi, " ")
     .replace(/<[^>]*>/g, "");
   text = decodeEntities(text)
     .replace(/\u0001(\d+)\u0001/g, (_m, i: string) => parts[Number(i)]!.text)
