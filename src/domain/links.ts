@@ -6,7 +6,7 @@
  */
 export type Segment = { text: string; url?: undefined } | { text: string; url: string };
 
-const LINK = /\[([^\]\n]{1,300})\]\(((?:https?:\/\/|mailto:)[^\s()]{1,2000})\)|((?:https?:\/\/)[^\s<>"]{1,2000})/g;
+const LINK = /\[([^\]\n]{1,300})\]\(((?:https?:\/\/|mailto:)[^\s()]{1,2000})\)|((?:https?:\/\/)[^\s<>"|]{1,2000})/g;
 
 /** Splits text into plain runs and links (label and URL). Trailing punctuation stays outside a bare URL. */
 export function linkSegments(text: string): Segment[] {
