@@ -69,6 +69,7 @@ async function status(ctx: CommandContext, args: string): Promise<Reply> {
   const note = rest.split(/\s+/).slice(read.words).join(" ").replace(/^[-–—:,]\s*/, "");
   const action = await resolveAction(ctx, ref, USAGE.status);
   requireChangePermission(ctx, action);
+  if (note) await ctx.guardText(note);
   return ctx.change(async (tx) => {
     const outcome = await tx.setActionState(action, state, note || null);
     if (!outcome.applied) return reply("info", `${action.ref} is already ${STATE_LABELS[state]}`, [text("Nothing changed.")]);
@@ -97,6 +98,7 @@ async function note(ctx: CommandContext, args: string): Promise<Reply> {
   if (!ref || !body) throw new CurveError("usage", "Say which action and what the note is.", { hint: USAGE.note });
   const action = await resolveAction(ctx, ref, USAGE.note);
   requireChangePermission(ctx, action);
+  await ctx.guardText(body);
   return ctx.change(async (tx) => {
     await tx.addActionNote(action, body);
     return reply("success", `Note added to ${action.ref}`, [text(body)]);

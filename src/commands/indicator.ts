@@ -14,6 +14,7 @@ import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
 import { withPageLink } from "./page-link.ts";
+import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -169,5 +170,6 @@ export const indicatorCommands: CommandFamily = {
     { name: "record", usage: USAGE.record, changes: true, summary: "Record a reading (the indicator's owner or lead).", run: record },
     { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
     { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
+    { name: "tolerance", usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
   ],
 };

@@ -263,13 +263,19 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
   });
 }
 
+const zones = new Map<string, boolean>();
 function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: name });
-    return true;
-  } catch {
-    return false;
+  let known = zones.get(name);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: name });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zones.set(name, known);
   }
+  return known;
 }
 
 export const slugOf = (text: string): string =>
