@@ -1,4 +1,5 @@
 import type { Logger } from "../commands/context.ts";
+import type { TextPart } from "../commands/invocation.ts";
 import { handleInvocation } from "../commands/dispatch.ts";
 import { errorReply, replyForError } from "../commands/error-reply.ts";
 import { identifyPlatformUser } from "../commands/identify.ts";
@@ -42,6 +43,8 @@ export interface Turn {
    * repeat is not dispatched at all (Teams messages, whose answer is a new post).
    */
   dedupe?: "receipt" | "delivery";
+  /** Mentions, channels and links the platform's decoder found in `text` (src/adapters/slack/decode-text.ts, teams/decode-text.ts). */
+  parts?: TextPart[];
 }
 
 export type TurnOutcome =
@@ -130,17 +133,36 @@ export class Conversation {
       this.log.info("duplicate delivery ignored", { platform: this.platform.platform, key: turn.key });
       return { kind: "duplicate", partnershipId };
     }
+    const { text, parts } = await this.namePeople(turn, partnershipId, tenant);
     const reply = await handleInvocation(deps, {
       partnershipId,
       actor: { person },
       place: { platform: this.platform.platform, tenant, channel: turn.channel },
       command: turn.command,
-      text: turn.text,
+      text,
+      ...(parts.length ? { parts } : {}),
       idempotencyKey: turn.key,
       now: clock(),
       capabilities: { forms: turn.forms },
     });
     return { kind: "answered", reply, partnershipId, tenant, person, first: !reply.replayed };
+  }
+
+  /** A mention of someone Curve knows reads as their name ("@Sam Prince"), in the text and in its part. */
+  private async namePeople(turn: Turn, partnershipId: number, tenant: string): Promise<{ text: string; parts: TextPart[] }> {
+    let text = turn.text;
+    const parts: TextPart[] = [];
+    for (const part of turn.parts ?? []) {
+      if (part.kind !== "mention" || !part.userId) {
+        parts.push(part);
+        continue;
+      }
+      const known = await this.env.deps.store.findPersonByIdentity(partnershipId, { platform: this.platform.platform, tenant, userId: part.userId });
+      const named = known ? `@${known.name}` : part.text;
+      if (named !== part.text) text = text.split(part.text).join(named);
+      parts.push({ ...part, text: named });
+    }
+    return { text, parts };
   }
 
   private async identify(turn: Turn, partnershipId: number, tenant: string): Promise<Person | { reply: Reply }> {

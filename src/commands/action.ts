@@ -1,10 +1,12 @@
-import { z } from "zod/v4";
 import { shortDateTime } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import { milestoneStatus, plural } from "../domain/milestone-status.ts";
-import { ACTION_STATES, type ActionState, type ActionView, type AuditEntry } from "../domain/model.ts";
+import { describeAuditEvent } from "../domain/audit-sentence.ts";
+import { ACTION_STATES, type ActionView } from "../domain/model.ts";
+import { actionRag, describeActionRag } from "../domain/rag.ts";
+import { readActionState } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Block, type Field, type Reply } from "../domain/reply.ts";
-import { firstWord, parseArgs } from "./arguments.ts";
+import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { STATE_LABELS, milestoneItem, ownersLine, partyName } from "./format.ts";
 import { announce, requireChangePermission } from "./milestone.ts";
@@ -54,41 +56,39 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
   return reply("info", action.ref, actionBlocks(ctx, action));
 }
 
-const STATE_WORDS = ACTION_STATES.filter((s) => s !== "not_started").map((s) => s.replace("_", "-"));
-const StatusArgs = z.object({
-  ref: z.string().min(1, "Which action?"),
-  state: z
-    .string()
-    .min(1, "What is its state now?")
-    .transform((s) => s.toLowerCase().replace(/[\s_]+/g, "-"))
-    .refine((s) => STATE_WORDS.includes(s), { message: `The state must be one of ${STATE_WORDS.join(", ")}.` })
-    .transform((s) => s.replace("-", "_") as ActionState),
-  note: z.string(),
-});
+const STATE_WORDS = ACTION_STATES.filter((s) => s !== "not_started").map((s) => s.replace("_", " "));
 
 async function status(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref, rest] = firstWord(args);
-  const [state, note] = firstWord(rest);
-  const parsed = parseArgs(StatusArgs, { ref, state, note }, USAGE.status);
-  const action = await resolveAction(ctx, parsed.ref, USAGE.status);
+  if (!ref) throw new CurveError("usage", "Which action?", { hint: USAGE.status });
+  if (!rest) throw new CurveError("usage", "What is its state now?", { hint: USAGE.status });
+  // "at risk", "at-risk", "amber": the state a person sets; the derived RAG can still differ (said below).
+  const read = readActionState(rest);
+  if (!read) throw new CurveError("usage", `"${firstWord(rest)[0].slice(0, 20)}" is not a state; the state must be one of ${STATE_WORDS.join(", ")} (or red, amber, green).`, { hint: USAGE.status });
+  const state = read.state;
+  const note = rest.split(/\s+/).slice(read.words).join(" ").replace(/^[-–—:,]\s*/, "");
+  const action = await resolveAction(ctx, ref, USAGE.status);
   requireChangePermission(ctx, action);
-  if (parsed.note) await ctx.guardText(parsed.note);
+  if (note) await ctx.guardText(note);
   return ctx.change(async (tx) => {
-    const outcome = await tx.setActionState(action, parsed.state, parsed.note || null);
-    if (!outcome.applied) return reply("info", `${action.ref} is already ${STATE_LABELS[parsed.state]}`, [text("Nothing changed.")]);
+    const outcome = await tx.setActionState(action, state, note || null);
+    if (!outcome.applied) return reply("info", `${action.ref} is already ${STATE_LABELS[state]}`, [text("Nothing changed.")]);
     const blocks: Block[] = [text(action.title), fields([
       { label: "Was", value: STATE_LABELS[action.state] },
-      { label: "Now", value: STATE_LABELS[parsed.state] },
+      { label: "Now", value: STATE_LABELS[state] },
     ])];
-    if (parsed.note) blocks.push(context(`Note: ${parsed.note}`));
+    if (read.colour) blocks.push(context(`"${read.colour}" is read as ${STATE_LABELS[state]}.`));
+    if (note) blocks.push(context(`Note: ${note}`));
+    const rag = actionRag({ state, milestones: outcome.value.milestones }, ctx.today);
+    if (rag.differs) blocks.push(context(`Its RAG on the board is ${describeActionRag(rag)}.`));
     const open = outcome.value.milestones.filter((m) => !m.doneAt);
-    if (parsed.state === "done" && open.length) {
+    if (state === "done" && open.length) {
       blocks.push(context(`${plural(open.length, "milestone")} still open: ${open.map((m) => m.ref).join(", ")}.`));
     }
     return announce(
-      reply("success", `${action.ref} is now ${STATE_LABELS[parsed.state]}`, blocks),
+      reply("success", `${action.ref} is now ${STATE_LABELS[state]}`, blocks),
       action,
-      `${ctx.actor.name} set ${action.ref} ${STATE_LABELS[parsed.state]}${parsed.note ? `: ${parsed.note}` : ""}`,
+      `${ctx.actor.name} set ${action.ref} ${STATE_LABELS[state]}${note ? `: ${note}` : ""}`,
     );
   }, action);
 }
@@ -119,35 +119,13 @@ async function mine(ctx: CommandContext): Promise<Reply> {
   return reply("info", "Your actions", [list(items, "You own no actions.")]);
 }
 
-function describeEvent(entry: AuditEntry): string {
-  const after = (entry.after ?? {}) as Record<string, unknown>;
-  const before = (entry.before ?? {}) as Record<string, unknown>;
-  const ref = entry.subjectRef ?? "";
-  switch (entry.event) {
-    case "milestone.done":
-      return `marked ${ref} done${after.evidence ? `: "${String(after.evidence)}"` : ""}`;
-    case "milestone.reopened":
-      return `reopened ${ref}`;
-    case "milestone.evidence":
-      return `added evidence to ${ref}`;
-    case "milestone.dated":
-      return `moved ${ref} from ${String(before.phrase ?? before.due ?? "no date")} to ${String(after.phrase ?? after.due ?? "to be agreed")}`;
-    case "action.status":
-      return `set ${ref} ${STATE_LABELS[after.state as ActionState] ?? String(after.state)}${after.note ? `: "${String(after.note)}"` : ""}`;
-    case "action.note":
-      return `noted on ${ref}: "${String(after.text)}"`;
-    default:
-      return `${entry.event} ${ref}`;
-  }
-}
-
 async function history(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref] = firstWord(args);
   if (!ref) throw new CurveError("usage", "Which action?", { hint: USAGE.history });
   const action = await resolveAction(ctx, ref, USAGE.history);
   const entries = await ctx.store.actionHistory(action.id, HISTORY_LIMIT);
   const items = entries.map((e) => ({
-    text: `${e.actor?.name ?? "Curve"} ${describeEvent(e)}`,
+    text: `${e.actor?.name ?? "Curve"} ${describeAuditEvent(e, ctx.actor.timeZone)}`,
     detail: `${shortDateTime(e.at, ctx.actor.timeZone)}${e.origin?.platform ? ` · via ${e.origin.platform}` : ""}`,
   }));
   return reply("info", `History of ${action.ref}`, [

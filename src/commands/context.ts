@@ -1,5 +1,6 @@
 import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
+import type { TextPart } from "./invocation.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
@@ -48,6 +49,8 @@ export interface CommandContext {
   today: string;
   /** Whether a form can be shown instead of acting at once. */
   canShowForms: boolean;
+  /** Mentions, channels and links in the text, as the platform decoded them (empty in the shell). */
+  parts: TextPart[];
   /**
    * Applies a change once per invocation; a retry gets the first reply back. Naming the
    * action it touches lets adapters refresh what the action's people see.

@@ -2,6 +2,8 @@ import { parseRegion, REGION_NAMES } from "../domain/schedule/bank-holidays.ts";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
+import { readTimeZone } from "../domain/time-zones.ts";
+import { readClockRange, readClockTime } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -35,8 +37,15 @@ const MENTION = /^<@([A-Za-z0-9:._-]+)(?:\|[^>]*)?>$/;
 
 export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = "/curve link @user <person's name>";
-  const [mention, name] = firstWord(args);
-  const user = MENTION.exec(mention)?.[1];
+  // A decoded mention ("@Sam Prince", with the platform's user id), or the plain form "<@U0123>".
+  const typed = args.trim();
+  const mentioned = ctx.parts.find((p) => p.kind === "mention" && typed.startsWith(p.text));
+  const [mention, rest] = firstWord(typed);
+  const user = mentioned ? mentioned.userId : MENTION.exec(mention)?.[1];
+  const name = mentioned ? typed.slice(mentioned.text.length).trim() : rest;
+  if (mentioned && !user) {
+    throw new CurveError("unknown_person", `Curve couldn't tell whose account ${mentioned.text} is; mention them by picking their name from the list as you type.`, { hint: usage });
+  }
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
   requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
@@ -60,10 +69,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-const minuteOf = (text: string): number | null => {
-  const match = /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(text);
-  return match ? Number(match[1]) * 60 + Number(match[2]) : null;
-};
+const minuteOf = (text: string): number | null => readClockTime(text);
 
 /** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
@@ -77,19 +83,13 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
     if (!weekday || minute === null) throw new CurveError("usage", "Give a weekday and a time, like: digest monday 08:30.", { hint: usage });
     change = { digestWeekday: weekday, digestMinute: minute };
   } else if (what === "quiet") {
-    const [from, to] = rest.split(/\s*-\s*/);
-    const start = minuteOf(from ?? "");
-    const end = minuteOf(to ?? "");
-    if (start === null || end === null) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00.", { hint: usage });
-    change = { quietStartMinute: start, quietEndMinute: end };
-  } else if (what === "timezone") {
-    const zone = args.trim().split(/\s+/)[1] ?? "";
-    try {
-      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
-    } catch {
-      throw new CurveError("usage", `"${zone.slice(0, 40)}" is not a time zone; use one like Europe/London.`, { hint: usage });
-    }
-    change = { timeZone: zone };
+    const range = readClockRange(rest);
+    if (!range) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00 or quiet 6pm to 8am.", { hint: usage });
+    change = { quietStartMinute: range.from, quietEndMinute: range.to };
+  } else if (what === "timezone" || what === "tz" || what === "time-zone") {
+    const zone = readTimeZone(firstWord(args)[1]);
+    if (!zone.ok) throw new CurveError("usage", zone.error.message, { hint: usage });
+    change = { timeZone: zone.value };
   } else if (what === "region") {
     const [scope, name] = firstWord(rest);
     if (scope === "partnership") return setPartnershipRegion(ctx, name, usage);

@@ -3,6 +3,7 @@ import { CurveError } from "../domain/errors.ts";
 import type { Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
 import type { Reply } from "../domain/reply.ts";
+import { normaliseTyped } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
@@ -29,7 +30,8 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation): Prom
 
 async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string): Promise<Reply> {
   const commandName = invocation.command.replace(/^\//, "").trim().toLowerCase();
-  const text = checkUserText(invocation.text);
+  // Text is checked, then what phones and Office insert (curly quotes, odd spaces) is undone.
+  const text = normaliseTyped(checkUserText(invocation.text));
   const family = findFamily(commandName);
   if (!family) {
     const names = COMMAND_TABLE.map((f) => f.name);
@@ -48,6 +50,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    parts: invocation.parts ?? [],
     ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
     ...(deps.reports ? { reports: deps.reports } : {}),
     idempotencyKey: invocation.idempotencyKey,

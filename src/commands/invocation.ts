@@ -24,6 +24,20 @@ export const ActorSchema = z.union([
   z.object({ platform: z.enum(["slack", "teams", "shell"]), tenant: z.string().min(1), userId: z.string().min(1) }),
 ]);
 
+/**
+ * What a platform decoder found in the text, besides the plain words: a mention of a person
+ * (with their platform user id when known), a channel, a link, a broadcast (@here).
+ */
+export const TextPartSchema = z.object({
+  kind: z.enum(["mention", "channel", "link", "broadcast"]),
+  /** The words standing for it in the text: "@Sam Prince", "#neet-partners". */
+  text: z.string().max(3000),
+  userId: z.string().max(200).nullable().optional(),
+  channelId: z.string().max(200).optional(),
+  url: z.string().max(3000).optional(),
+});
+export type TextPart = z.infer<typeof TextPartSchema>;
+
 export const InvocationSchema = z.object({
   partnershipId: z.number().int().positive(),
   actor: ActorSchema,
@@ -34,6 +48,8 @@ export const InvocationSchema = z.object({
   now: z.date(),
   /** What the platform can show; the shell has no forms, Slack and Teams do. */
   capabilities: z.object({ forms: z.boolean() }).optional(),
+  /** Mentions, channels and links the platform decoder found in `text`. */
+  parts: z.array(TextPartSchema).max(100).optional(),
 });
 
 export type Invocation = z.infer<typeof InvocationSchema>;

@@ -6,6 +6,7 @@ import { plural } from "../domain/milestone-status.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
 import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
+import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { dueLabel, milestoneButtons, milestoneItem } from "./format.ts";
@@ -19,7 +20,7 @@ const USAGE = {
   evidence: "/milestone evidence <ref> <text or link>",
   date: "/milestone date <ref> <date>   e.g. /milestone date NEET-1.1 end of March 2027",
   list: "/milestone list [mine | overdue | due <N>d | action <ref>]",
-  snooze: "/milestone snooze <ref> <days, e.g. 7d or 2w> <reason>",
+  snooze: "/milestone snooze <ref> <7d | 2w | until <date>> <reason>   e.g. /milestone snooze ATT-4.1 until w/c 5 October waiting for the data",
 };
 
 const MAX_SNOOZE_DAYS = 90;
@@ -165,6 +166,8 @@ async function date(ctx: CommandContext, args: string): Promise<Reply> {
         { label: "Now", value: `${dueLabel(outcome.value)}${outcome.value.dueDate ? ` (${shortDate(outcome.value.dueDate)})` : ""}` },
       ]),
     ];
+    // Say how an ambiguous or relative phrase was read ("Read as the financial year 2016/17 ...").
+    if (due.value.note) blocks.push(context(due.value.note));
     if (outcome.value.dueDate && outcome.value.dueDate < ctx.today) blocks.push(context("That date has already passed, so it shows as overdue."));
     return reply("success", `${milestone.ref} rescheduled`, blocks);
   }, action);
@@ -243,24 +246,50 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   if (!ref) throw new CurveError("usage", "Which milestone should wait?", { hint: USAGE.snooze });
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.snooze, "open");
   requireChangePermission(ctx, action);
-  const durationMatch = /^(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b\s*(.*)$/i.exec(rest);
-  if (!durationMatch) {
+  const wait = snoozeLength(ctx, rest);
+  if (!wait) {
     if (!rest && ctx.canShowForms) return snoozeForm(milestone);
-    throw new CurveError("usage", "Say for how long (like 7d or 2w) and why.", { hint: USAGE.snooze });
+    throw new CurveError("usage", "Say for how long (like 7d or 2w) or until when (like until Friday), and why.", { hint: USAGE.snooze });
   }
-  const days = snoozeDays(durationMatch[1]!)!;
-  const reason = durationMatch[2]!.trim();
+  const { days, until, reason } = wait;
   if (days < 1 || days > MAX_SNOOZE_DAYS) throw new CurveError("usage", `A snooze is 1 to ${MAX_SNOOZE_DAYS} days; longer means the date should change (/milestone date).`, { hint: USAGE.snooze });
   if (!reason) throw new CurveError("usage", "Give a reason: the lead and sponsors see snoozes, and why.", { hint: USAGE.snooze });
-  const until = new Date(ctx.now.getTime() + days * 86_400_000);
   await ctx.guardText(reason);
   return ctx.change(async (tx) => {
     const outcome = await tx.snoozeMilestone(milestone, until, reason);
     if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);
     const blocks = [text(milestone.text), fields([{ label: "Quiet until", value: shortDateTime(until, ctx.actor.timeZone) }, { label: "Reason", value: reason }])];
+    if (wait.note) blocks.push(context(wait.note));
     if (outcome.value.count >= 3) blocks.push(context(`Snoozed ${outcome.value.count} times: its priority's lead will be told.`));
     return reply("success", `${milestone.ref} snoozed for ${plural(days, "day")}`, blocks);
   }, action);
+}
+
+/**
+ * How long a snooze lasts: "7d", "2 weeks", "for 10 days", or "until <date>" in the one date
+ * grammar ("until Friday", "until w/c 5 October", "until after half term" is not a date). Until a
+ * date means reminders start again at the start of that day (the first day of its period), in the
+ * person's own time zone. Null when neither reads.
+ */
+function snoozeLength(ctx: CommandContext, rest: string): { days: number; until: Date; reason: string; note?: string } | null {
+  const duration = /^(?:for\s+)?(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b[\s.,:;-]*(.*)$/i.exec(rest);
+  if (duration) {
+    const days = snoozeDays(duration[1]!)!;
+    return { days, until: new Date(ctx.now.getTime() + days * 86_400_000), reason: duration[2]!.trim() };
+  }
+  const until = /^(?:until|till|til|to)\s+(.+)$/i.exec(rest);
+  if (!until) return null;
+  const words = until[1]!.split(/\s+/);
+  for (let n = Math.min(6, words.length); n >= 1; n--) {
+    const due = parseDue(words.slice(0, n).join(" "), { today: ctx.today });
+    if (!due.ok || !due.value.start) continue;
+    const wake = due.value.start;
+    const days = daysBetween(ctx.today, wake);
+    const reason = words.slice(n).join(" ").replace(/^[-–—:,.;]\s*/, "");
+    return { days, until: instantAt(wake, 0, ctx.actor.timeZone), reason, note: `Reminders start again on ${shortDate(wake)}${due.value.note ? ` (${due.value.note.replace(/\.$/, "")})` : ""}.` };
+  }
+  const attempt = parseDue(words.slice(0, 3).join(" "), { today: ctx.today });
+  throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });
 }
 
 function snoozeForm(milestone: MilestoneView): Reply {
@@ -272,7 +301,7 @@ function snoozeForm(milestone: MilestoneView): Reply {
       submitLabel: "Snooze",
       intro: `${milestone.ref} · ${milestone.text}`,
       fields: [
-        { id: "duration", label: "For how long", hint: "For example 7d or 2w (at most 90 days).", maxLength: 12 },
+        { id: "duration", label: "For how long", hint: "For example 7d, 2w or until Friday (at most 90 days).", maxLength: 40 },
         { id: "reason", label: "Why", hint: "The priority's lead and sponsors can see this.", multiline: true, maxLength: 500 },
       ],
       command: "milestone",

@@ -1,12 +1,23 @@
 import { CurveError } from "../domain/errors.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
-import { closestRefs, formatRef, parseRef } from "../domain/refs.ts";
+import { closestRefs, parseRef } from "../domain/refs.ts";
 import type { CommandContext } from "./context.ts";
 
-/** Finds the one action a person meant, or says which refs they might have meant. */
+/**
+ * Finds the one action a person meant, or says which refs they might have meant. A milestone
+ * ref (ATT-4.99) never falls back to its action: one that does not exist is unknown_ref with the
+ * closest milestone refs; one that exists is refused too, naming the action ref to use.
+ */
 export async function resolveAction(ctx: CommandContext, typed: string, usage: string): Promise<ActionView> {
   const parsed = parseRef(typed);
   if (!parsed) throw new CurveError("usage", `"${clip(typed)}" is not an action ref (they look like ATT-5 or LAC-4b).`, { hint: usage });
+  if (parsed.step !== undefined) {
+    const { action, milestone } = await resolveMilestone(ctx, typed, usage);
+    throw new CurveError("usage", `${milestone.ref} is a milestone; this command works on its action, ${action.ref}.`, {
+      hint: usage.replace(/<ref>/, action.ref),
+      suggestions: [action.ref],
+    });
+  }
   const matches = await ctx.store.findActionsByRef(ctx.partnershipId, parsed.action, parsed.plan);
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
@@ -41,10 +52,12 @@ export async function resolveMilestone(
   if (parsed.step !== undefined) {
     const milestone = action.milestones.find((m) => m.ref === `${action.ref}.${parsed.step}`);
     if (milestone) return { action, milestone };
+    const near = closestRefs(`${action.ref}.${parsed.step}`, refs);
+    const suggestions = near.length ? near : refs.slice(0, 5);
     throw new CurveError(
       "unknown_ref",
-      `${action.ref} has no milestone ${formatRef(parsed)}. Its milestones are ${refs.join(", ") || "not set yet"}.`,
-      { suggestions: refs },
+      `There is no milestone ${action.ref}.${parsed.step}. ${refs.length ? `Did you mean ${suggestions.join(", ")}? ${action.ref} has ${refs.length === 1 ? "one milestone" : `${refs.length} milestones`}: ${refs.join(", ")}.` : `${action.ref} has no milestones yet.`}`,
+      { hint: usage, suggestions },
     );
   }
   const candidates = action.milestones.filter((m) => (pick === "open" ? !m.doneAt : pick === "done" ? m.doneAt : true));

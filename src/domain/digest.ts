@@ -1,5 +1,5 @@
-import { shortDate, shortDateTime } from "./dates/calendar.ts";
-import { describeTiming, plural } from "./milestone-status.ts";
+import { localDate, shortDate, shortDateTime } from "./dates/calendar.ts";
+import { DUE_SOON_DAYS, describeTiming, plural } from "./milestone-status.ts";
 import { context, list, reply, text, type Block, type ListItem, type Reply } from "./reply.ts";
 
 /** One priority's news for a digest, exceptions first. */
@@ -57,12 +57,12 @@ export function composeDigest(priorities: DigestPriority[], ctx: DigestContext):
     };
     add(`Overdue (${p.overdue.length})`, cap(p.overdue, (m) => ({ text: `${m.ref} · ${m.text}`, detail: describeTiming({ doneAt: null, dueDate: m.dueDate }, ctx.today) })));
     add(`At risk or off track (${p.atRisk.length})`, cap(p.atRisk, (a) => ({ text: `${a.ref} · ${a.title}`, detail: a.state === "off_track" ? "off track" : "at risk" })));
-    add(`Due in the next 14 days (${p.dueSoon.length})`, cap(p.dueSoon, (m) => ({ text: `${m.ref} · ${m.text}`, detail: `due ${shortDate(m.dueDate)}` })));
-    add(`Done since ${shortDate(ctx.since.toISOString().slice(0, 10))} (${p.done.length})`, cap(p.done, (m) => ({
+    add(`Due in the next ${DUE_SOON_DAYS} days (${p.dueSoon.length})`, cap(p.dueSoon, (m) => ({ text: `${m.ref} · ${m.text}`, detail: `due ${shortDate(m.dueDate)}` })));
+    add(`Done since ${shortDate(localDate(ctx.since, ctx.timeZone))} (${p.done.length})`, cap(p.done, (m) => ({
       text: `${m.ref} · ${m.text}`,
       detail: `${shortDateTime(m.doneAt, ctx.timeZone)}${m.doneBy ? ` by ${m.doneBy}` : ""}${m.evidence ? ` · evidence: ${m.evidence}` : " · no evidence given"}`,
     })));
-    add("Changes to the plan", cap(p.changes, (c) => ({ text: `${c.ref}: ${c.what}`, detail: shortDate(c.at.toISOString().slice(0, 10)) })));
+    add("Changes to the plan", cap(p.changes, (c) => ({ text: c.what.replace(/^./, (first) => first.toUpperCase()), detail: shortDate(localDate(c.at, ctx.timeZone)) })));
     add("Indicators", p.indicators.map((i) => ({ text: `${i.code} · ${i.name}`, detail: movement(i) })));
     exceptions += p.overdue.length + p.atRisk.length;
     if (sections.length) blocks.push(text(p.label), ...sections);

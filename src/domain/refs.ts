@@ -1,3 +1,5 @@
+import { trimRefPunctuation } from "./typed-text.ts";
+
 /** Action refs look like LAC-4b or PIAP-12; milestone refs add a step number: ATT-1.2. */
 const REF = /^([A-Z][A-Z0-9]*)-?(\d+)([a-z]?)(?:\.(\d+))?$/i;
 
@@ -10,7 +12,8 @@ export interface ParsedRef {
 
 /** Normalises what a person typed ("att5.1", "ATT-5.1", "cypp-2011-15:att-5") or returns null. */
 export function parseRef(input: string): ParsedRef | null {
-  const trimmed = input.trim();
+  // Office and phones: "ATT–4.1" (an en dash), "ATT-4.1." (the double-space full stop), "(ATT-4.1)".
+  const trimmed = trimRefPunctuation(input.trim()).replace(/[\u2010-\u2015\u2212]/g, "-");
   const colon = trimmed.lastIndexOf(":");
   const plan = colon > 0 ? trimmed.slice(0, colon).toLowerCase() : undefined;
   const match = REF.exec(colon > 0 ? trimmed.slice(colon + 1) : trimmed);

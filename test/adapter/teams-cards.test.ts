@@ -144,14 +144,15 @@ describe("Teams cards at their limits", () => {
   });
 
   it("reads a typed message as a command line, as Teams delivers it", () => {
-    expect(commandFromMessage("milestone done ATT-4.1 model agreed")).toEqual({ command: "milestone", text: "done ATT-4.1 model agreed" });
-    expect(commandFromMessage("<at>Curve</at>&nbsp;/Milestone  list\u00a0mine\n")).toEqual({ command: "milestone", text: "list mine" });
-    expect(commandFromMessage("/ whoami")).toEqual({ command: "whoami", text: "" });
-    expect(commandFromMessage("  ")).toEqual({ command: "help", text: "" });
-    expect(commandFromMessage("action note ATT-4 a &lt; b &amp;&amp; c")).toEqual({ command: "action", text: "note ATT-4 a < b && c" });
+    expect(commandFromMessage("milestone done ATT-4.1 model agreed")).toMatchObject({ command: "milestone", text: "done ATT-4.1 model agreed" });
+    expect(commandFromMessage("<at>Curve</at>&nbsp;/Milestone  list\u00a0mine\n")).toMatchObject({ command: "milestone", text: "list mine" });
+    expect(commandFromMessage("/ whoami")).toMatchObject({ command: "whoami", text: "" });
+    expect(commandFromMessage("  ")).toMatchObject({ command: "help", text: "" });
+    expect(commandFromMessage("action note ATT-4 a &lt; b &amp;&amp; c")).toMatchObject({ command: "action", text: "note ATT-4 a < b && c" });
     expect(commandFromMessage("curve link <at>Sue May</at> Sue May", [{ text: "<at>Sue May</at>", userId: "aad-sue" }])).toEqual({
       command: "curve",
-      text: "link <@aad-sue> Sue May",
+      text: "link @Sue May Sue May",
+      parts: [{ kind: "mention", text: "@Sue May", userId: "aad-sue" }],
     });
     expect(commandFromMessage("x".repeat(500)).command).toHaveLength(64);
   });

@@ -61,7 +61,7 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(action.rendered).toContain("Owner: Sue May");
     expect(action.rendered).toContain("LAC-24.1 · panel meets weekly by end of October 2011");
     const history = await p.run("Sue May", "/action history LAC-24");
-    expect(history.rendered).toContain("Jackie Wilson action.created LAC-24");
+    expect(history.rendered).toContain("Jackie Wilson created LAC-24");
     const mine = await p.run("Sue May", "/milestone list mine");
     expect(mine.rendered).toContain("LAC-24.1");
 

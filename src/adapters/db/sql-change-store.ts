@@ -87,8 +87,8 @@ export class SqlChangeStore implements ChangeStore {
     await this.audit(
       "milestone.dated",
       subjectOf(current),
-      { due: current.dueDate, precision: current.precision, phrase: current.duePhrase },
-      { due: due.due, precision: due.precision, phrase: due.phrase },
+      { due: current.dueDate, start: current.dueStart, precision: current.precision, phrase: current.duePhrase },
+      { due: due.due, start: due.start, precision: due.precision, phrase: due.phrase },
     );
     return { applied: true, value: { ...current, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
   }

@@ -1,5 +1,6 @@
 import { createWriteStream } from "node:fs";
 import ExcelJS from "exceljs";
+import { linkSegments } from "../../domain/links.ts";
 import { SHEETS, type SheetKind } from "../../domain/workbook/columns.ts";
 
 /** One sheet to write: its kind (which fixes its name and headings) and its rows, keyed by column. */
@@ -27,10 +28,23 @@ export async function writeWorkbook(path: string, sheets: SheetRows[]): Promise<
     }));
     ws.getRow(1).font = { bold: true };
     ws.getRow(1).commit();
-    for (const row of sheet.rows) ws.addRow(row).commit();
+    for (const row of sheet.rows) ws.addRow(withLinks(row)).commit();
     ws.commit();
   }
   await workbook.commit();
+}
+
+/**
+ * Evidence and notes keep their links: a cell holding one is written as a hyperlink to its
+ * first URL, its text unchanged (so `curve import` reads back exactly what was stored).
+ */
+function withLinks(row: Record<string, string | number | null>): Record<string, ExcelJS.CellValue> {
+  const out: Record<string, ExcelJS.CellValue> = {};
+  for (const [key, value] of Object.entries(row)) {
+    const link = typeof value === "string" ? linkSegments(value).find((s) => s.url !== undefined) : undefined;
+    out[key] = link?.url ? { text: value as string, hyperlink: link.url } : value;
+  }
+  return out;
 }
 
 /** The same sheet as CSV text, headings first: what a template's CSVs hold. */

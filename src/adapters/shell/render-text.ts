@@ -1,3 +1,4 @@
+import { plainWithLinks } from "../../domain/links.ts";
 import type { Block, Reply } from "../../domain/reply.ts";
 
 export interface TextStyle {
@@ -20,7 +21,8 @@ export const ansiStyle: TextStyle = {
 const MARKS = { success: "✓", info: "•", warning: "!", error: "✗" } as const;
 
 // Terminal control sequences in stored text must not reach the screen.
-const clean = (text: string): string => text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, "");
+// Stored links read as "label (url)", which terminals show as links.
+const clean = (text: string): string => plainWithLinks(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ""));
 
 /** A Reply as readable terminal text: heading, indented blocks, buttons as [labels]. */
 export function renderText(reply: Reply, style: TextStyle = plainStyle): string {

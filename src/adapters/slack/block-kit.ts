@@ -1,3 +1,4 @@
+import { linkSegments } from "../../domain/links.ts";
 import type { Block as ReplyBlock, Button, ListItem, Reply } from "../../domain/reply.ts";
 
 /** Slack's Block Kit limits (docs: "Block Kit reference"), enforced here so nothing fails. */
@@ -20,7 +21,12 @@ export interface MessageOrigin {
 }
 
 /** Escapes the three characters Slack's mrkdwn treats as markup: no <!channel>, no <http://x|links>. */
-export const escapeMrkdwn = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeText = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+// Inside <url|label> a "|" or ">" would end the link early.
+const escapeUrl = (url: string): string => escapeText(url).replace(/\|/g, "%7C");
+/** Stored links (`[label](url)` or a bare URL, src/domain/links.ts) become Slack links; everything else is escaped text. */
+export const escapeMrkdwn = (text: string): string =>
+  linkSegments(text).map((s) => (s.url === undefined ? escapeText(s.text) : `<${escapeUrl(s.url)}|${escapeText(s.text).replace(/\|/g, "¦")}>`)).join("");
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const mrkdwn = (text: string) => ({ type: "mrkdwn", text: clip(text, LIMITS.text) });

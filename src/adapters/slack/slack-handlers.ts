@@ -18,7 +18,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     app.command(name, async ({ command, ack, client }) => {
       const queried = isQuery(name, command.text);
       const origin: MessageOrigin | undefined = queried ? { command: name.slice(1), text: command.text, page: 1 } : undefined;
-      const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name.slice(1), text: command.text, key: command.trigger_id };
+      const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name.slice(1), text: command.text, key: command.trigger_id, markup: true };
       await workspace.handle(request, async (outcome) => {
         const answer = replyOf(outcome);
         if (outcome.kind === "answered" && answer.form) {

@@ -6,6 +6,7 @@ import { replyFileBytes } from "../files/board-pack-file.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { LIMITS, renderReply } from "./block-kit.ts";
+import { decodeSlackText } from "./decode-text.ts";
 import type { OutboundLimiter } from "./outbound-limiter.ts";
 import { syncChannelCard } from "./channel-cards.ts";
 
@@ -17,6 +18,8 @@ export interface SlackRequest {
   text: string;
   /** Stable across Slack's retries of the same request (its trigger id, or a view id). */
   key: string;
+  /** True for text a person typed in a message or slash command, which Slack sends as markup to decode. */
+  markup?: boolean;
 }
 
 export const UNKNOWN_WORKSPACE: Reply = {
@@ -81,12 +84,15 @@ export class SlackWorkspace {
 
   /** One Slack request as a conversation turn. */
   turn(request: SlackRequest): Turn {
+    // Slack's entities and <…> markup are decoded once, here, before any command sees the text.
+    const decoded = request.markup ? decodeSlackText(request.text) : { text: request.text, parts: [] };
     return {
       tenant: request.teamId,
       user: { userId: request.userId, email: () => this.emailOf(request.userId) },
       channel: request.channelId ?? `D:${request.userId}`,
       command: request.command,
-      text: request.text,
+      text: decoded.text,
+      ...(decoded.parts.length ? { parts: decoded.parts } : {}),
       key: `slack:${request.teamId}:${request.key}`,
       forms: true,
     };

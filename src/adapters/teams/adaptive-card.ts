@@ -1,3 +1,4 @@
+import { linkSegments } from "../../domain/links.ts";
 import type { Activity } from "botbuilder";
 import type { Block, Button, FormRequest, ListItem, Reply } from "../../domain/reply.ts";
 import { renderText } from "../shell/render-text.ts";
@@ -57,8 +58,13 @@ export function cardMessage(reply: Reply, origin?: CardOrigin): Partial<Activity
 export const cardBytes = (card: AdaptiveCard): number => Buffer.byteLength(JSON.stringify(card));
 
 function buildCard(reply: Reply, origin: CardOrigin | undefined, perPage: number, maxText: number): AdaptiveCard {
+  // A stored link (`[label](url)`, a bare URL) becomes its own TextRun that opens the URL; the rest stays plain text.
+  const runs = (text: string, style: Record<string, unknown> = {}): Record<string, unknown>[] =>
+    linkSegments(clip(text, maxText)).map((s) =>
+      s.url === undefined ? { type: "TextRun", text: s.text, ...style } : { type: "TextRun", text: s.text, ...style, color: "Accent", underline: true, selectAction: { type: "Action.OpenUrl", url: s.url } },
+    );
   const run = (text: string, style: Record<string, unknown> = {}) => ({ type: "TextRun", text: clip(text, maxText), ...style });
-  const paragraph = (...inlines: Record<string, unknown>[]): CardElement => ({ type: "RichTextBlock", inlines });
+  const paragraph = (...inlines: Record<string, unknown>[]): CardElement => ({ type: "RichTextBlock", inlines: inlines.flatMap((i) => (i.type === "TextRun" && typeof i.text === "string" && !("selectAction" in i) ? runs(i.text, Object.fromEntries(Object.entries(i).filter(([k]) => k !== "type" && k !== "text"))) : [i])) });
   const from = Math.max(0, origin?.from ?? 0);
   // The longest list decides what "Showing x–y of n" says and whether there is more.
   const paging = { total: 0, shown: 0 };

@@ -1,3 +1,4 @@
+import type { TextPart } from "../../commands/invocation.ts";
 import { z } from "zod/v4";
 import { BUTTON_ACTION_IDS, commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
@@ -36,6 +37,8 @@ export interface CardCommand {
   text: string;
   forms: boolean;
   from: number;
+  /** Mentions and links a typed message's decoder found (none for card data). */
+  parts?: TextPart[];
 }
 
 const ButtonSchema = z.object({ value: z.string().max(200) });

@@ -1,29 +1,24 @@
-/** A mention in a Teams message: the `<at>Name</at>` text and who it names. */
+import type { TextPart } from "../../commands/invocation.ts";
+import { decodeTeamsText } from "./decode-text.ts";
+
+/** A mention in a Teams message: the `<at>Name</at>` text and the member's Azure AD object id, when known. */
 export interface Mention {
   text: string;
-  userId: string;
+  userId: string | null;
 }
-
-const ENTITIES: Record<string, string> = { nbsp: " ", amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'", "#x27": "'" };
 
 /**
  * A Teams message as a command line. Teams has already removed the mention of Curve
- * itself; other people's mentions become `<@id>`, as Slack writes them, so
- * `/curve link @Sue Sue May` reads the same on both. The leading slash is optional and
- * a message with no words at all asks for help.
+ * itself; the HTML is decoded (decode-text.ts), other people's mentions become "@Name" with
+ * a mention part carrying their AAD object id, so `curve link @Sam Prince Sam Prince` links
+ * the right account. The leading slash is optional and a message with no words asks for help.
  */
-export function commandFromMessage(raw: string, mentions: Mention[] = []): { command: string; text: string } {
-  let text = raw;
-  for (const mention of mentions) text = text.split(mention.text).join(` <@${mention.userId}> `);
-  text = text
-    .replace(/<at>[^<]*<\/at>/gi, " ") // a mention of Curve that came without its entity
-    .replace(/&(nbsp|amp|lt|gt|quot|apos|#39|#x27);/gi, (_m, name: string) => ENTITIES[name.toLowerCase()] ?? "")
-    .replace(/[\s\u00a0]+/g, " ")
-    .trim()
-    .replace(/^\/\s*/, "");
-  if (!text) return { command: "help", text: "" };
+export function commandFromMessage(raw: string, mentions: Mention[] = []): { command: string; text: string; parts: TextPart[] } {
+  const decoded = decodeTeamsText(raw, mentions.map((m) => ({ text: m.text, aadObjectId: m.userId ?? undefined })));
+  const text = decoded.text.replace(/^\/\s*/, "");
+  if (!text) return { command: "help", text: "", parts: [] };
   const space = text.indexOf(" ");
   // The command layer names an unknown command; a word too long for it is one.
   const command = (space < 0 ? text : text.slice(0, space)).toLowerCase().slice(0, 64);
-  return { command, text: space < 0 ? "" : text.slice(space + 1) };
+  return { command, text: space < 0 ? "" : text.slice(space + 1), parts: decoded.parts };
 }

@@ -71,6 +71,7 @@ export class TeamsTurns {
       channel: channelOf(activity),
       command: request.command,
       text: request.text,
+      ...(request.parts?.length ? { parts: request.parts } : {}),
       key: activityKey(tenant ?? "", activity),
       forms: request.forms,
       dedupe,
@@ -194,7 +195,8 @@ export class TeamsTurns {
     return Promise.all(
       mentionedUsers(context.activity).map(async (m) => ({
         text: m.text,
-        userId: m.aadObjectId ?? (await this.member(context, m.id))?.aadObjectId ?? m.id,
+        // People are Azure AD object ids; a 29: channel id would never match anyone, so none is better than it.
+        userId: m.aadObjectId ?? (await this.member(context, m.id))?.aadObjectId ?? null,
       })),
     );
   }

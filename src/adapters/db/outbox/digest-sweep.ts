@@ -1,6 +1,8 @@
 import { may } from "../../../domain/access.ts";
 import { addDays, localDate } from "../../../domain/dates/calendar.ts";
+import { describeAuditEvent } from "../../../domain/audit-sentence.ts";
 import { composeDigest, type DigestPriority } from "../../../domain/digest.ts";
+import { DUE_SOON_DAYS } from "../../../domain/milestone-status.ts";
 import type { PersonRole } from "../../../domain/model.ts";
 import type { Reply } from "../../../domain/reply.ts";
 import { isWorkingDay } from "../../../domain/schedule/bank-holidays.ts";
@@ -45,7 +47,8 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
       `SELECT m.ref, m.text, m.due_date::text AS due_date, m.done_at, pe.name AS done_by, m.evidence, a.priority_id
        FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id LEFT JOIN person pe ON pe.id = m.done_by_id
        WHERE pl.partnership_id = $1 AND a.priority_id IS NOT NULL AND a.state NOT IN ('done', 'dropped')
-         AND ((m.done_at IS NULL AND m.due_date <= $2::date + 14) OR m.done_at >= $3)
+         -- A person's local date can be a day ahead of UTC's (Pacific/Auckland): load one day more.
+         AND ((m.done_at IS NULL AND m.due_date <= $2::date + 15) OR m.done_at >= $3)
        ORDER BY m.due_date NULLS LAST, m.id`,
       [partnershipId, today, since],
     ),
@@ -99,10 +102,8 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
   }
   for (const a of atRisk) data.priorities.get(a.priority_id)?.atRisk.push(a);
   for (const c of changes) {
-    const what =
-      c.event === "milestone.dated"
-        ? `re-dated from ${String(c.before?.phrase ?? c.before?.due ?? "no date")} to ${String(c.after?.phrase ?? c.after?.due ?? "to be agreed")}`
-        : `set ${String(c.after?.state ?? "").replace("_", " ")}${c.after?.note ? `: ${String(c.after.note)}` : ""}`;
+    // The same sentence as /action history: the dates understood, never the phrase typed.
+    const what = describeAuditEvent({ event: c.event, subjectRef: c.subject_ref, before: c.before, after: c.after, at: new Date(c.at) }, "Europe/London");
     data.priorities.get(c.priority_id)?.changes.push({ ref: c.subject_ref, what, at: new Date(c.at) });
   }
   const byIndicator = new Map<string, typeof readings>();
@@ -132,8 +133,9 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
       ...p,
       done: p.done.filter((m) => m.doneAt >= since),
       changes: p.changes.filter((c) => c.at >= since),
-      overdue: p.overdue.filter((m) => m.dueDate < today),
-      dueSoon: p.dueSoon.filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, 14)),
+      // Split by the person's own local date, not the UTC date the data was loaded on.
+      overdue: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate < today),
+      dueSoon: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, DUE_SOON_DAYS)),
     }));
   const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
   const undelivered = may(person, "digest.undelivered").allowed ? data.undelivered.filter((u) => u.at >= since) : [];

@@ -1,0 +1,75 @@
+import type { ActionState } from "./model.ts";
+
+/**
+ * What phones and Office put into text, undone before any command reads it: curly quotes,
+ * non-breaking and other odd spaces, zero-width characters, and runs of spaces. The
+ * characters a person meant stay: dashes and full stops are left for the parsers, which
+ * accept them where they mean something (refs, ranges, quiet hours).
+ */
+export function normaliseTyped(text: string): string {
+  return text
+    .replace(/[\u200B-\u200D\u2060\uFEFF]/g, "") // zero-width space, joiners, word joiner, BOM
+    .replace(/[\u2018\u2019\u201A\u201B\u2032\u02BC]/g, "'")
+    .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g, '"')
+    .replace(/[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
+}
+
+/** Characters that wrap or follow a ref in typed text: "(ATT-4.1)", "ATT-4.1.", "‘ATT-4.1’,". */
+export function trimRefPunctuation(word: string): string {
+  return word.replace(/^[\s"'‘’“”([{<]+/, "").replace(/[\s"'‘’“”)\]}>.,;:!?]+$/, "");
+}
+
+/**
+ * A clock time as people type it, in minutes after midnight: "19:00", "7.30", "7pm", "7:30 pm",
+ * "7.30am", "noon", "midnight". Null for anything else (including "13pm" and "24:00").
+ */
+export function readClockTime(text: string): number | null {
+  const t = text.trim().toLowerCase().replace(/\s+/g, "").replace(/\./g, (m, i: number, s: string) => (/\d/.test(s[i + 1] ?? "") ? ":" : ""));
+  if (t === "noon" || t === "midday") return 12 * 60;
+  if (t === "midnight") return 0;
+  const m = /^(\d{1,2})(?::(\d{2}))?(am|pm|a|p)?$/.exec(t);
+  if (!m) return null;
+  const [hour, minute] = [Number(m[1]), Number(m[2] ?? "0")];
+  if (minute > 59) return null;
+  if (m[3]) {
+    if (hour < 1 || hour > 12) return null;
+    return ((hour % 12) + (m[3].startsWith("p") ? 12 : 0)) * 60 + minute;
+  }
+  // Without am/pm a time needs its minutes ("19:00"), so a lone "7" is never guessed.
+  if (m[2] === undefined || hour > 23) return null;
+  return hour * 60 + minute;
+}
+
+/** "19:00-07:30", "19:00–07:30", "7pm to 7.30am": a from/to pair of clock times, or null. */
+export function readClockRange(text: string): { from: number; to: number } | null {
+  const parts = text.trim().split(/\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*/i).filter(Boolean);
+  if (parts.length !== 2) return null;
+  const [from, to] = parts.map(readClockTime);
+  return from === null || to === null || from === undefined || to === undefined ? null : { from, to };
+}
+
+// The states a person sets, with the words they use for them. RAG colours are the same three states.
+const STATE_WORDS: [RegExp, ActionState][] = [
+  [/^(?:on[\s_-]*track|green)$/, "on_track"],
+  [/^(?:at[\s_-]*risk|amber)$/, "at_risk"],
+  [/^(?:off[\s_-]*track|red)$/, "off_track"],
+  [/^(?:done|complete|completed|finished)$/, "done"],
+  [/^(?:dropped|cancelled|canceled|withdrawn)$/, "dropped"],
+];
+
+/**
+ * The state at the start of `text` ("at risk because …", "amber: waiting for data"), how many
+ * words it took, and the colour word when one was used (so the reply can say how it was read).
+ */
+export function readActionState(text: string): { state: ActionState; words: number; colour: string | null } | null {
+  const words = text.trim().split(/\s+/);
+  for (const n of [2, 1]) {
+    const phrase = words.slice(0, n).join(" ").toLowerCase().replace(/^rag:?\s*/, "").replace(/[.,;:!]+$/, "");
+    if (words.length < n) continue;
+    const hit = STATE_WORDS.find(([pattern]) => pattern.test(phrase));
+    if (hit) return { state: hit[1], words: n, colour: /^(?:red|amber|green)$/.test(phrase) ? phrase : null };
+  }
+  return null;
+}

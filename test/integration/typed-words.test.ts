@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+import { partnershipState } from "../support/snapshot.ts";
+
+// 12 September 2011, 11:00 in London: a Monday.
+const NOW = () => new Date("2011-09-12T10:00:00Z");
+
+describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function fresh() {
+    const partnershipId = await loadDemo(t.db);
+    const driver = commandDriver(t.db, partnershipId, NOW);
+    const milestone = (ref: string) => t.db.prisma.milestone.findFirstOrThrow({ where: { ref, action: { plan: { partnershipId } } } });
+    const action = (ref: string) => t.db.prisma.action.findFirstOrThrow({ where: { ref, plan: { partnershipId } } });
+    const person = (name: string) => t.db.prisma.person.findFirstOrThrow({ where: { name, partnershipId } });
+    return { partnershipId, ...driver, milestone, action, person, state: () => partnershipState(t.db, partnershipId) };
+  }
+
+  // Phone and Office punctuation: each line must do what the plain one does.
+  const PUNCTUATION: [line: string, ref: string, evidence: string][] = [
+    ["/milestone done ATT-4.1. model agreed", "ATT-4.1", "model agreed"], // iOS double-space full stop
+    ["/milestone done ATT-4.1, model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done (ATT-4.1) model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done “ATT-4.1” model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ATT–4.1 model agreed", "ATT-4.1", "model agreed"], // Word's en dash
+    ["/milestone done ATT-4.1\u00a0model\u00a0agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ATT-4.1  model   agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ATT-4.1 Sam’s “model” agreed", "ATT-4.1", `Sam's "model" agreed`],
+  ];
+
+  it.each(PUNCTUATION)("reads %j as meant", async (line, ref, evidence) => {
+    const p = await fresh();
+    const reply = await p.run("Jancis Andrew", line);
+    expect(reply.heading, reply.rendered).toBe(`${ref} done`);
+    expect((await p.milestone(ref)).evidence).toBe(evidence);
+  });
+
+  const STATES: [words: string, state: string, echo?: string][] = [
+    ["at risk", "at_risk"],
+    ["at-risk", "at_risk"],
+    ["At Risk", "at_risk"],
+    ["off track", "off_track"],
+    ["on track.", "on_track"],
+    ["amber", "at_risk", '"amber" is read as at risk'],
+    ["Red", "off_track", '"red" is read as off track'],
+    ["green", "on_track", '"green" is read as on track'],
+  ];
+
+  it.each(STATES)("sets a state written %j", async (words, state, echo) => {
+    const p = await fresh();
+    const reply = await p.run("Tony Adlard", `/action status ATT-7 ${words} sponsors worried about funding`);
+    expect(reply.tone, reply.rendered).toBe("success");
+    expect((await p.action("ATT-7")).state).toBe(state);
+    if (echo) expect(reply.rendered).toContain(echo);
+    expect(reply.rendered).toContain("Note: sponsors worried about funding");
+  });
+
+  const SETTINGS: [line: string, field: "timeZone" | "quiet" | "digest", value: unknown][] = [
+    ["/curve settings timezone BST", "timeZone", "Europe/London"],
+    ["/curve settings timezone GMT", "timeZone", "Europe/London"],
+    ["/curve settings timezone UK", "timeZone", "Europe/London"],
+    ["/curve settings timezone london", "timeZone", "Europe/London"],
+    ["/curve settings timezone europe/london", "timeZone", "Europe/London"],
+    ["/curve settings timezone pacific/auckland", "timeZone", "Pacific/Auckland"],
+    ["/curve settings timezone EUROPE/PARIS", "timeZone", "Europe/Paris"],
+    ["/curve settings timezone America/new_york", "timeZone", "America/New_York"],
+    ["/curve settings quiet 19:00–07:30", "quiet", [1140, 450]],
+    ["/curve settings quiet 7pm to 7.30am", "quiet", [1140, 450]],
+    ["/curve settings quiet 6 pm — 8 am", "quiet", [1080, 480]],
+    ["/curve settings digest monday 8.30am", "digest", [1, 510]],
+    ["/curve settings digest fri 2pm", "digest", [5, 840]],
+  ];
+
+  it.each(SETTINGS)("saves %j as meant", async (line, field, value) => {
+    const p = await fresh();
+    const reply = await p.run("Jancis Andrew", line);
+    expect(reply.tone, reply.rendered).toBe("success");
+    const me = await p.person("Jancis Andrew");
+    const got = field === "timeZone" ? me.timeZone : field === "quiet" ? [me.quietStartMinute, me.quietEndMinute] : [me.digestWeekday, me.digestMinute];
+    expect(got).toEqual(value);
+  });
+
+  // Refusals: one line, a suggestion where there is one, and nothing changed.
+  const REFUSED: [as: string, line: string, code: string, says: RegExp][] = [
+    ["Tony Adlard", "/action status ATT-4.99 at-risk", "unknown_ref", /no milestone ATT-4\.99\. Did you mean ATT-4\.\d/],
+    ["Tony Adlard", "/action status ATT-4.1 at risk", "usage", /ATT-4\.1 is a milestone; this command works on its action, ATT-4/],
+    ["Jancis Andrew", "/milestone done ATT-5.9 done it", "unknown_ref", /no milestone ATT-5\.9\. Did you mean ATT-5\.1/],
+    ["Jancis Andrew", "/milestone date ATT-4.12 March 2012", "unknown_ref", /Did you mean ATT-4\.1/],
+    ["Tony Adlard", "/action note ATT-4.7. hello", "unknown_ref", /no milestone ATT-4\.7/],
+    ["Tony Adlard", "/action status ATT-7 sideways", "usage", /"sideways" is not a state/],
+    ["Jancis Andrew", "/curve settings timezone EST", "usage", /"EST" is not a time zone Curve can store; use a name like America\/New_York/],
+    ["Jancis Andrew", "/curve settings timezone Paris", "usage", /use a name like Europe\/Paris/],
+    ["Jancis Andrew", "/curve settings timezone Mars/Olympus", "usage", /not a time zone Curve can store/],
+    ["Jancis Andrew", "/curve settings timezone Etc/GMT+5", "usage", /not a time zone Curve can store/],
+    ["Jancis Andrew", "/curve settings quiet 25:00-07:00", "usage", /quiet hours like/],
+    ["Jancis Andrew", "/curve settings quiet 13pm-7am", "usage", /quiet hours like/],
+    ["Jancis Andrew", "/milestone date ATT-5.1 from April 2012", "bad_date", /when the work starts, not when it is due/],
+    ["Jancis Andrew", "/milestone date ATT-5.1 Q5 2012/13", "bad_date", /could not read "Q5 2012\/13"/],
+    ["Jancis Andrew", "/milestone snooze ATT-5.1 until the cows come home", "bad_date", /could not read/],
+    ["Jancis Andrew", "/milestone snooze ATT-5.1 until 1 March 2012 too long", "usage", /A snooze is 1 to 90 days/],
+    ["Jancis Andrew", "/action note ATT-5 broken \ufffd text", "bad_text", /not valid UTF-8/],
+    ["Jancis Andrew", "/action note ATT-5 lone \ud800 surrogate", "bad_text", /not valid UTF-8/],
+  ];
+
+  it.each(REFUSED)("%s: %j is refused in one line and changes nothing", async (as, line, code, says) => {
+    const p = await fresh();
+    const before = await p.state();
+    const reply = await p.run(as, line);
+    expect(reply.code, reply.rendered).toBe(code);
+    expect(reply.heading).toMatch(says);
+    expect(reply.heading!.split("\n")).toHaveLength(1);
+    expect(await p.state()).toEqual(before);
+  });
+
+  const DATES: [phrase: string, due: string, shown: RegExp][] = [
+    ["Q3 2016/17", "2016-12-31", /Now: Q3 2016\/17 \(31 Dec 2016\)/],
+    // 23 September 2011 was a Friday: the week is Monday 19th to Friday 23rd.
+    ["w/c 23rd September", "2011-09-23", /Now: w\/c 19 September 2011 \(23 Sep 2011\)[\s\S]*week of Monday 19 September 2011, due Friday 23 September 2011/],
+    ["by Easter 2012", "2012-04-05", /Now: 5 April 2012[\s\S]*last working day before Good Friday/],
+    ["2016/17", "2017-03-31", /Read as the financial year 2016\/17/],
+    ["31/3/12", "2012-03-31", /Now: 31 March 2012/],
+    ["April-June 2012", "2012-06-30", /Now: April to June 2012 \(30 Jun 2012\)/],
+    ["a week on Tuesday", "2011-09-20", /Now: 20 September 2011[\s\S]*Read as Tuesday 20 September 2011/],
+    ["ongoing", "", /Now: date to be agreed[\s\S]*"ongoing" has no deadline/],
+  ];
+
+  it.each(DATES)("dates a milestone %j, says how it read it, and history shows the date understood", async (phrase, due, shown) => {
+    const p = await fresh();
+    const reply = await p.run("Jancis Andrew", `/milestone date ATT-5.1 ${phrase}`);
+    expect(reply.tone, reply.rendered).toBe("success");
+    expect(reply.rendered).toMatch(shown);
+    expect((await p.milestone("ATT-5.1")).dueDate?.toISOString().slice(0, 10) ?? "").toBe(due);
+    const history = await p.run("Jancis Andrew", "/action history ATT-5");
+    expect(history.rendered).toMatch(/Jancis Andrew moved ATT-5\.1 from .* to /);
+    if (!/ongoing|Q3|w\/c|April-June|2016\/17/.test(phrase)) expect(history.rendered).not.toContain(phrase);
+  });
+
+  it("snoozes until a date in the one grammar, and history gives the reason and the length", async () => {
+    const p = await fresh();
+    const reply = await p.run("Jancis Andrew", "/milestone snooze ATT-5.1 until w/c 26 September waiting for the cluster data");
+    expect(reply.heading, reply.rendered).toBe("ATT-5.1 snoozed for 14 days");
+    expect(reply.rendered).toContain("Reason: waiting for the cluster data");
+    expect((await p.milestone("ATT-5.1")).snoozedUntil?.toISOString()).toBe("2011-09-25T23:00:00.000Z"); // midnight in London (BST)
+    await p.run("Jancis Andrew", "/milestone snooze ATT-5.1 7d head on leave");
+    const history = await p.run("Mary Brittle", "/action history ATT-5");
+    expect(history.rendered).toContain('Jancis Andrew snoozed ATT-5.1 for 14 days, until 26 Sep 2011 00:00: "waiting for the cluster data"');
+    expect(history.rendered).toContain('Jancis Andrew snoozed ATT-5.1 for 7 days, until 19 Sep 2011 11:00: "head on leave" (snooze 2)');
+    expect(history.rendered).not.toMatch(/milestone\.\w+|action\.\w+/);
+  });
+});

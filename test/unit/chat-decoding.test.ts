@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { decodeSlackText } from "../../src/adapters/slack/decode-text.ts";
+import { decodeTeamsText } from "../../src/adapters/teams/decode-text.ts";
+import { escapeMrkdwn } from "../../src/adapters/slack/block-kit.ts";
+import { renderCard } from "../../src/adapters/teams/adaptive-card.ts";
+import { renderText } from "../../src/adapters/shell/render-text.ts";
+import { reply, text } from "../../src/domain/reply.ts";
+
+// Slack sends text as markup (api.slack.com/reference/surfaces/formatting): decoded once, here.
+const SLACK: [raw: string, decoded: string, parts: unknown[]][] = [
+  ["Q&amp;A held", "Q&A held", []],
+  ["a &lt; b &amp;&amp; c &gt; d", "a < b && c > d", []],
+  ["typed &amp;amp; literally", "typed &amp; literally", []],
+  ["see <https://example.org/report|the report>", "see [the report](https://example.org/report)", [{ kind: "link", url: "https://example.org/report" }]],
+  ["see <https://example.org/a?x=1&amp;y=2>", "see https://example.org/a?x=1&y=2", [{ kind: "link", url: "https://example.org/a?x=1&y=2" }]],
+  ["mail <mailto:sam@leeds.gov.uk|sam@leeds.gov.uk>", "mail sam@leeds.gov.uk", [{ kind: "link", url: "mailto:sam@leeds.gov.uk" }]],
+  ["ask <@U123|sue> today", "ask @sue today", [{ kind: "mention", text: "@sue", userId: "U123" }]],
+  ["ask <@U123>", "ask @U123", [{ kind: "mention", userId: "U123" }]],
+  ["in <#C42|neet-partners>", "in #neet-partners", [{ kind: "channel", text: "#neet-partners", channelId: "C42" }]],
+  ["<!here> done", "@here done", [{ kind: "broadcast", text: "@here" }]],
+  ["<!channel> <!everyone>", "@channel @everyone", [{ kind: "broadcast" }, { kind: "broadcast" }]],
+  ["<!subteam^S1|@leads> please", "@leads please", [{ kind: "broadcast", text: "@leads" }]],
+  ["by <!date^1392734382^{date}|19 Feb 2014>", "by 19 Feb 2014", [{ kind: "broadcast" }]],
+  ["<javascript:alert(1)|click>", "<javascript:alert(1)|click>", []],
+];
+
+const TEAMS: [html: string, decoded: string, mentions: { text: string; aadObjectId?: string }[], parts: unknown[]][] = [
+  ["<p>Q&amp;A held</p>", "Q&A held", [], []],
+  ["a&nbsp;&lt;&nbsp;b", "a < b", [], []],
+  ["&amp;lt; typed", "&lt; typed", [], []],
+  ["it&#39;s &#x2013; done", "it's – done", [], []],
+  ['see <a href="https://example.org/report">the report</a>', "see [the report](https://example.org/report)", [], [{ kind: "link", url: "https://example.org/report" }]],
+  ['<a href="https://example.org/x">https://example.org/x</a>', "https://example.org/x", [], [{ kind: "link" }]],
+  ['<a href="javascript:alert(1)">click</a>', "click", [], []],
+  ["line one<br>line two<div>three</div>", "line one line two three", [], []],
+  ["<at>Curve</at> milestone list", "milestone list", [], []],
+  ["curve link <at>Sam Prince</at> Sam Prince", "curve link @Sam Prince Sam Prince", [{ text: "<at>Sam Prince</at>", aadObjectId: "aad-sam" }], [{ kind: "mention", text: "@Sam Prince", userId: "aad-sam" }]],
+  ["ask <at>Sue</at>", "ask @Sue", [{ text: "<at>Sue</at>" }], [{ kind: "mention", userId: null }]],
+];
+
+describe("the Slack boundary decoder", () => {
+  it.each(SLACK)("decodes %j", (raw, decoded, parts) => {
+    const got = decodeSlackText(raw);
+    expect(got.text).toBe(decoded);
+    expect(got.parts).toMatchObject(parts);
+  });
+});
+
+describe("the Teams boundary decoder", () => {
+  it.each(TEAMS)("decodes %j", (html, decoded, mentions, parts) => {
+    const got = decodeTeamsText(html, mentions.map((m) => ({ text: m.text, aadObjectId: m.aadObjectId })));
+    expect(got.text).toBe(decoded);
+    expect(got.parts).toMatchObject(parts);
+  });
+});
+
+describe("stored links render as links everywhere", () => {
+  const stored = "Minutes: [the report](https://example.org/r?a=1&b=2) and https://example.org/x.";
+  it("in Slack as <url|label>, with the rest escaped", () => {
+    expect(escapeMrkdwn(`${stored} <!here> & co`)).toBe("Minutes: <https://example.org/r?a=1&amp;b=2|the report> and <https://example.org/x|https://example.org/x>. &lt;!here&gt; &amp; co");
+  });
+  it("in Teams as text runs that open the URL", () => {
+    const card = JSON.stringify(renderCard(reply("info", "Evidence", [text(stored)])));
+    expect(card).toContain('"text":"the report","color":"Accent","underline":true,"selectAction":{"type":"Action.OpenUrl","url":"https://example.org/r?a=1&b=2"}');
+    expect(card).toContain('"url":"https://example.org/x"');
+  });
+  it("in the shell as label (url)", () => {
+    expect(renderText(reply("info", "Evidence", [text(stored)]))).toContain("Minutes: the report (https://example.org/r?a=1&b=2) and https://example.org/x.");
+  });
+});
