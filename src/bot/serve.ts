@@ -10,6 +10,7 @@ import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
 import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
+import { legalPages } from "./http/legal-pages.ts";
 import { installOutboundProxy } from "../adapters/http/outbound-proxy.ts";
 
 // A proxy URL may carry a user and password: log the host only.
@@ -107,6 +108,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   for (const adapter of adapters) adapter.mount(app);
   app.use(insightRoutes(runtime.deps.insights, { log, clock }));
+  app.use(legalPages());
   app.use(notFound());
   app.use(jsonErrors(log));
 
