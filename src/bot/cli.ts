@@ -4,12 +4,15 @@ import { runShell } from "../adapters/shell/shell.ts";
 import { readConfig, type Config } from "./config.ts";
 import { readDemo } from "./demo.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { chooseClock, describeClock } from "./clock.ts";
 import { collectStatus, redactUrl } from "./status.ts";
 
 const USAGE = `Usage: curve <command>
 
   start                 first run: migrate, load the demo if the database is empty, open the local chat
-  shell [--as NAME]     chat with Curve in this terminal (pipe commands in to script it)
+  shell [--as NAME] [--now TIME]
+                        chat with Curve in this terminal (pipe commands in to script it);
+                        --now sets the clock (it ticks on from there)
   migrate               apply pending database migrations
   seed --demo           load the Leeds demo plans (loading twice changes nothing)
   status [--json]       database, migrations and counts
@@ -29,6 +32,11 @@ const USAGE = `Usage: curve <command>
                         print the Slack app manifest with your address filled in
   manifest teams --app-id ID --url https://your.host [--zip out.zip]
                         the Teams app manifest, or the package to upload
+  report <monthly|quarterly|obsessions|indicators> --now TIME [--plan P] [--period P]
+         [--format md|xlsx|pdf] [--out FILE]
+                        a report as the board reads it (Markdown on stdout by default)
+  report board-pack --now TIME [--plan P] [--period P] --xlsx FILE | --pdf FILE
+                        the board pack: exceptions, indicators with charts, actions, risks
 
 Configuration comes from the environment; see README.md.`;
 
@@ -66,9 +74,13 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case "report": {
+      const { reportCommand } = await import("./report-cli.ts");
+      return reportCommand(rest, { parseNow, choosePartnership, withRuntime: (work) => withRuntime(config, { migrate: true }, work) });
+    }
     case "import": {
       const { importCommand } = await import("./import-command.ts");
-      return importCommand(rest, config, new Date());
+      return importCommand(rest, config);
     }
     case "export": {
       const { exportCommand } = await import("./export-command.ts");
@@ -142,7 +154,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "shell":
     case "start": {
-      const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" } } });
+      const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" }, now: { type: "string" } } });
+      const setTo = values.now === undefined ? null : parseNow(values.now);
+      if (values.now !== undefined && !setTo) return 2;
       return withRuntime(config, { migrate: true }, async (rt) => {
         if (command === "start" && (await rt.db.prisma.partnership.count()) === 0) {
           process.stderr.write("First run: loading the Leeds demo plans…\n");
@@ -150,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const partnership = await choosePartnership(rt, values.partnership);
         if (!partnership) return 2;
+        const clock = await clockFor(rt, setTo);
         return runShell({
           deps: rt.deps,
           partnership,
@@ -157,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
           input: process.stdin,
           output: process.stdout,
           interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+          clock: clock.now,
+          clockNote: describeClock(clock, rt.config.TZ_DEFAULT),
         });
       });
     }
@@ -232,6 +249,7 @@ async function serve(config: Config): Promise<number> {
     setTimeout(() => process.exit(1), 500).unref();
     throw error;
   }
+  if (server.clockNote) log.info(server.clockNote);
   // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
   void server.runtime.db.lost?.then((reason) => {
     log.error(`curve serve stops: ${reason}`);
@@ -248,6 +266,12 @@ async function serve(config: Config): Promise<number> {
   // Nothing should keep the process up now; if a library left a handle open, do not hang.
   setTimeout(() => process.exit(failed ? 1 : 0), 2000).unref();
   return failed ? 1 : 0;
+}
+
+/** The demo clock on the demo, a time given with --now, else the real clock. */
+async function clockFor(rt: Runtime, setTo: Date | null) {
+  const slugs = (await rt.db.prisma.partnership.findMany({ select: { slug: true } })).map((p) => p.slug);
+  return chooseClock(slugs, setTo);
 }
 
 async function seedDemo(rt: Runtime) {

@@ -102,6 +102,7 @@ export class DeliveryWorker {
   private async deliver(row: ClaimedDelivery): Promise<void> {
     const { sql, deps, adapters, clock } = this.options;
     const now = clock();
+    if (row.kind === "channel_report") return this.deliverToChannel(row);
     const who = await recipient(sql, row.personId);
     if (!who) return markFailed(sql, row.id, "the person no longer exists");
     const sendable = nextSendableInstant(now, who);
@@ -134,6 +135,24 @@ export class DeliveryWorker {
     deps.log.error("delivery failed", { attempt: row.attempts, error });
     if (row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
     return postpone(sql, row.id, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
+  }
+
+  /** A scheduled report, posted into its channel at the time the calendar gave (a working day). */
+  private async deliverToChannel(row: ClaimedDelivery): Promise<void> {
+    const { sql, adapters, clock } = this.options;
+    const payload = row.payload as { channel?: string; reply?: Reply };
+    const [platform, tenant, ...rest] = (payload.channel ?? "").split(":");
+    const adapter = adapters.find((a) => a.platform === platform);
+    if (!payload.reply || !adapter?.sendToChannel) return markFailed(sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
+    try {
+      const sent = await adapter.sendToChannel(tenant!, rest.join(":"), payload.reply);
+      await markSent(sql, row.id, adapter.platform, sent.messageRef, clock());
+    } catch (error) {
+      const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
+      const reason = e?.message ?? String(error);
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
+      return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+    }
   }
 
   private async draw(row: ClaimedDelivery, now: Date): Promise<Reply | null> {

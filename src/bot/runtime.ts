@@ -2,7 +2,11 @@ import { openDatabase, type Database, type DatabaseOptions } from "../adapters/d
 import { migrate, type MigrationReport } from "../adapters/db/migrator.ts";
 import { PrismaStore } from "../adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../adapters/db/insight-store.ts";
+import { PrismaHeldTextStore } from "../adapters/db/held-texts.ts";
 import { createInsightLinks } from "../adapters/charts/chart-links.ts";
+import { DatabaseWebPages } from "../adapters/web/page-links.ts";
+import { createReportStore } from "../adapters/db/report-store.ts";
+import { createBoardStore } from "../adapters/db/risks.ts";
 import type { CommandDeps, Logger } from "../commands/context.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -31,7 +35,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean; 
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
-    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) } }, close: () => db.close() };
+    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, heldTexts: new PrismaHeldTextStore(db.prisma), insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) }, web: new DatabaseWebPages(db.prisma, config.CURVE_PUBLIC_URL), reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) } }, close: () => db.close() };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

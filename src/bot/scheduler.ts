@@ -3,6 +3,7 @@ import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
 import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
+import { enqueueBoardDeliveries } from "./board-sweep.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import type { Runtime } from "./runtime.ts";
 import { refreshBankHolidays } from "./bank-holiday-file.ts";
@@ -32,6 +33,9 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
         const digests = await runDigestSweep(db.sql, partnership.id, now);
         // Pledge follow-ups at 30 and 90 days, and readings due for indicator owners.
         const insights = await enqueueInsightDeliveries(db.sql, partnership.id, now);
+        // Risk review reminders and the reporting calendar.
+        const board = await enqueueBoardDeliveries(runtime, partnership.id, now);
+        if (board.riskReviews.length || board.reports.length) log.info("board sweep enqueued", { partnership: partnership.slug, riskReviews: board.riskReviews.length, reports: board.reports });
         if (nudges.deliveries.length || digests.enqueued || insights.followUps.length || insights.dataDue.length) {
           log.info("sweep enqueued", {
             partnership: partnership.slug,

@@ -7,11 +7,13 @@ import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
+import { webRoutes } from "../adapters/web/web-routes.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
 import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
 import { legalPages } from "./http/legal-pages.ts";
 import { installOutboundProxy } from "../adapters/http/outbound-proxy.ts";
+import { chooseClock, describeClock } from "./clock.ts";
 
 // A proxy URL may carry a user and password: log the host only.
 const redactProxy = (url: string | undefined) => (url ? new URL(url).host : null);
@@ -24,6 +26,8 @@ export interface RunningServer {
   scheduler: Scheduler | null;
   /** Each chat adapter's connection to its platform, as /readyz reports it. */
   adapterStatus(): AdapterStatus[];
+  /** Said on start-up when the clock is not the real one (the demo's). */
+  clockNote: string | null;
   /**
    * Graceful stop: /readyz answers 503 at once, the schedules and the delivery worker stop
    * claiming, in-flight sends finish or give their rows back within `graceMs`, then the
@@ -52,7 +56,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   // Before any adapter makes its first call: every outbound request honours the proxy.
   const proxy = installOutboundProxy({ httpProxy: config.HTTP_PROXY, httpsProxy: config.HTTPS_PROXY, noProxy: config.NO_PROXY });
   if (proxy.proxied) log.info("outbound proxy on", { https: redactProxy(config.HTTPS_PROXY), http: redactProxy(config.HTTP_PROXY), noProxy: config.NO_PROXY ?? "" });
-  const clock = options.clock ?? (() => new Date());
+  // The demo runs on its own clock, so every surface (replies, schedules, pages) agrees on the date.
+  const chosen = options.clock ? null : chooseClock((await runtime.deps.store.partnerships()).map((p) => p.slug), null);
+  const clock = options.clock ?? chosen!.now;
   let stopping = false;
   let supervisor: AdapterSupervisor | undefined;
   const app = express();
@@ -108,6 +114,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   for (const adapter of adapters) adapter.mount(app);
   app.use(insightRoutes(runtime.deps.insights, { log, clock }));
+  app.use(webRoutes(runtime.db, runtime.deps, { log, clock }));
   app.use(legalPages());
   app.use(notFound());
   app.use(jsonErrors(log));
@@ -136,6 +143,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     adapters,
     scheduler,
     adapterStatus: () => supervisor.status(),
+    clockNote: chosen ? describeClock(chosen, config.TZ_DEFAULT) : null,
     close(closeOptions = {}) {
       closing ??= (async () => {
         stopping = true;

@@ -72,6 +72,7 @@ async function status(ctx: CommandContext, args: string): Promise<Reply> {
   const parsed = parseArgs(StatusArgs, { ref, state, note }, USAGE.status);
   const action = await resolveAction(ctx, parsed.ref, USAGE.status);
   requireChangePermission(ctx, action);
+  if (parsed.note) await ctx.guardText(parsed.note);
   return ctx.change(async (tx) => {
     const outcome = await tx.setActionState(action, parsed.state, parsed.note || null);
     if (!outcome.applied) return reply("info", `${action.ref} is already ${STATE_LABELS[parsed.state]}`, [text("Nothing changed.")]);
@@ -97,6 +98,7 @@ async function note(ctx: CommandContext, args: string): Promise<Reply> {
   if (!ref || !body) throw new CurveError("usage", "Say which action and what the note is.", { hint: USAGE.note });
   const action = await resolveAction(ctx, ref, USAGE.note);
   requireChangePermission(ctx, action);
+  await ctx.guardText(body);
   return ctx.change(async (tx) => {
     await tx.addActionNote(action, body);
     return reply("success", `Note added to ${action.ref}`, [text(body)]);

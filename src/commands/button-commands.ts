@@ -19,6 +19,9 @@ const BUTTON_COMMANDS: Record<string, { command: string; subcommand: string }> =
   "pledge.followup.done": { command: "pledge", subcommand: "answer done" },
   "pledge.followup.still_doing": { command: "pledge", subcommand: "answer still_doing" },
   "pledge.followup.not_yet": { command: "pledge", subcommand: "answer not_yet" },
+  "privacy.remove": { command: "curve", subcommand: "held remove" },
+  "privacy.keep": { command: "curve", subcommand: "held keep" },
+  "privacy.cancel": { command: "curve", subcommand: "held cancel" },
 };
 
 export const BUTTON_ACTION_IDS: readonly string[] = Object.keys(BUTTON_COMMANDS);

@@ -7,6 +7,10 @@ import { planCommands } from "./plan.ts";
 import { indicatorCommands } from "./indicator.ts";
 import { obaCommands } from "./oba.ts";
 import { pledgeCommands } from "./pledge.ts";
+import { publish } from "./publish.ts";
+import { reportCommands } from "./report.ts";
+import { riskCommands } from "./risk.ts";
+import { decideHeld, privacySettings } from "./privacy.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -14,7 +18,7 @@ const help = helpFamily(() => families);
 
 const curveFamily: CommandFamily = {
   name: "curve",
-  summary: "About Curve and you: /curve help, /curve whoami, /curve settings, /curve link.",
+  summary: "About Curve and you: /curve help, /curve whoami, /curve settings, /curve link, /curve publish.",
   defaultSubcommand: "help",
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
@@ -22,10 +26,13 @@ const curveFamily: CommandFamily = {
     { name: "settings", changes: true, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
     { name: "deliveries", usage: "/curve deliveries [failed] [page N]", summary: "Messages Curve could not deliver, with why (coordinators).", run: deliveries },
     { name: "link", changes: true, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
+    { name: "publish", changes: true, usage: "/curve publish [indicators|plans|pledges on|off]", summary: "What the web pages show to anyone (coordinators choose).", run: publish },
+    { name: "privacy", changes: true, usage: "/curve privacy [<kind> block|ask|off]", summary: "What the personal-data guard checks, and how often it held a message (coordinators change it).", run: privacySettings },
+    { name: "held", changes: true, usage: "/curve held remove|keep|cancel <token>", summary: "Decide on a message the personal-data guard held (its buttons do this for you).", run: decideHeld },
   ],
 };
 
-families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, curveFamily, whoamiFamily, help);
+families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, riskCommands, curveFamily, whoamiFamily, help);
 
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 

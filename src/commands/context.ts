@@ -2,6 +2,9 @@ import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
+import type { WebContext, WebPages } from "./web-pages.ts";
+import type { ReportDeps } from "./report-deps.ts";
+import type { HeldTextStore } from "./held-texts.ts";
 
 /**
  * Curve's structured log (src/bot/logger.ts writes it as JSON lines). `warn` is for what an
@@ -26,6 +29,12 @@ export interface CommandDeps {
   log: Logger;
   /** Indicators, OBA workshops and pledges (src/commands/insight-store.ts). */
   insights?: InsightDeps;
+  /** The web scorecard's publication and page links (src/commands/web-pages.ts). */
+  web?: WebPages;
+  /** Reports, risks and the reporting calendar (src/commands/report-deps.ts). */
+  reports?: ReportDeps;
+  /** The personal-data guard's storage; without it free text is not checked (unit tests of other things). */
+  heldTexts?: HeldTextStore;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -46,6 +55,23 @@ export interface CommandContext {
   change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
   /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
   insights?: InsightContext;
+  /** What the web pages show, and links to them. */
+  web?: WebContext;
+  reports?: ReportDeps;
+  /** The invocation's idempotency key, for stores that apply a change once per key. */
+  idempotencyKey?: string;
+  /**
+   * Checks free text (evidence, notes, commitments, reasons) for a child's personal data before it
+   * is stored or shown; call it before `change`. Throws to hold the request and ask its author.
+   */
+  guardText(freeText: string): Promise<void>;
+  /** The personal-data guard's storage, for deciding on held requests. */
+  heldTexts?: HeldTextStore;
+  /**
+   * Runs another command line as this person, once per `key`: a decision on a held request runs
+   * the request again. `confirmed` is a line whose free text its author chose to save anyway.
+   */
+  rerun(command: string, text: string, options: { key: string; confirmed?: string }): Promise<Reply>;
 }
 
 export interface Subcommand {

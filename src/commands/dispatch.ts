@@ -6,10 +6,12 @@ import type { Reply } from "../domain/reply.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
-import type { CommandContext, CommandDeps } from "./context.ts";
+import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
+import { bindWeb } from "./web-pages.ts";
+import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
 
 /**
  * The single entry point for every adapter: an Invocation in, a Reply out.
@@ -25,7 +27,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation): Prom
   }
 }
 
-async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
+async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string): Promise<Reply> {
   const commandName = invocation.command.replace(/^\//, "").trim().toLowerCase();
   const text = checkUserText(invocation.text);
   const family = findFamily(commandName);
@@ -37,6 +39,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     });
   }
   const actor = await resolveActor(deps, invocation);
+  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
   const ctx: CommandContext = {
     store: deps.store,
     partnershipId: invocation.partnershipId,
@@ -45,6 +48,13 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
+    ...(deps.reports ? { reports: deps.reports } : {}),
+    idempotencyKey: invocation.idempotencyKey,
+    guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed),
+    ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
+    rerun: (command, line, options) =>
+      run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
       deps.store.once(
@@ -55,6 +65,16 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
         },
       ),
   };
+  try {
+    return await dispatchTo(family, ctx, text);
+  } catch (error) {
+    if (!(error instanceof PersonalDataHeld)) throw error;
+    const request = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, command: commandName, text, idempotencyKey: invocation.idempotencyKey, now: invocation.now };
+    return holdRequest(deps, request, error);
+  }
+}
+
+async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: string): Promise<Reply> {
   if (family.direct) return family.direct(ctx, text);
   const [word, rest] = firstWord(text);
   const name = (word || family.defaultSubcommand || "").toLowerCase();

@@ -42,6 +42,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   const { action, milestone } = await resolveMilestone(ctx, ref, USAGE.done, "open");
   requireChangePermission(ctx, action);
   if (!evidence && ctx.canShowForms && !milestone.doneAt) return evidenceForm(milestone, "done");
+  if (evidence) await ctx.guardText(evidence);
   return ctx.change(async (tx) => {
     const outcome = await tx.markMilestoneDone(milestone, evidence || null);
     if (!outcome.applied) return alreadyDone(ctx, milestone);
@@ -131,6 +132,7 @@ async function evidence(ctx: CommandContext, args: string): Promise<Reply> {
     // Evidence is for work that is done: record both at once.
     return done(ctx, `${milestone.ref} ${note}`);
   }
+  await ctx.guardText(note);
   return ctx.change(async (tx) => {
     const outcome = await tx.addMilestoneEvidence(milestone, note);
     if (!outcome.applied) return reply("info", `${milestone.ref} already has that evidence`, [text("Nothing changed.")]);
@@ -208,9 +210,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
       query = { dueOnOrBefore: yesterday, limit: PAGE };
       break;
     case "due":
+      // What is due in the window itself: overdue milestones have a list of their own, so they are counted, not listed.
       heading = `Open milestones due within ${plural(choice.days, "day")}`;
-      empty = `Nothing is due by ${shortDate(addDays(ctx.today, choice.days))}.`;
-      query = { dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
+      empty = `Nothing is due between ${shortDate(ctx.today)} and ${shortDate(addDays(ctx.today, choice.days))}.`;
+      query = { dueOnOrAfter: ctx.today, dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
       break;
     case "action": {
       const action = await resolveAction(ctx, choice.ref, USAGE.list);
@@ -224,6 +227,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
   const blocks = [list(items.map((m) => milestoneItem(m, ctx.today, ctx.actor.timeZone)), empty)];
   if (total > items.length) {
     blocks.push(context(`Showing ${items.length} of ${total.toLocaleString("en-GB")}, most urgent first. Narrow it with /milestone list due 7d or /milestone list action <ref>.`));
+  }
+  if (choice.kind === "due") {
+    const overdue = await ctx.store.listMilestones(ctx.partnershipId, { dueOnOrBefore: yesterday, limit: 1 });
+    if (overdue.total > 0) blocks.push(context(`Also ${plural(overdue.total, "milestone")} overdue: /milestone list overdue`));
   }
   if (choice.kind === "overdue" && items[0]?.dueDate) {
     blocks.push(context(`The oldest is ${plural(daysBetween(items[0].dueDate, ctx.today), "day")} overdue.`));
@@ -246,6 +253,7 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   if (days < 1 || days > MAX_SNOOZE_DAYS) throw new CurveError("usage", `A snooze is 1 to ${MAX_SNOOZE_DAYS} days; longer means the date should change (/milestone date).`, { hint: USAGE.snooze });
   if (!reason) throw new CurveError("usage", "Give a reason: the lead and sponsors see snoozes, and why.", { hint: USAGE.snooze });
   const until = new Date(ctx.now.getTime() + days * 86_400_000);
+  await ctx.guardText(reason);
   return ctx.change(async (tx) => {
     const outcome = await tx.snoozeMilestone(milestone, until, reason);
     if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);

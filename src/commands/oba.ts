@@ -158,6 +158,7 @@ async function applyNotes(ctx: CommandContext, indicator: IndicatorView, existin
   const owners = await Promise.all(notes.actions.map((a) => resolveOwner(ctx, a.owner)));
   const proposals = notes.actions.map((a, i) => ({ owner: owners[i]!, title: a.title, firstMilestone: a.firstMilestone }));
   const { actions: _, ...sections } = notes;
+  for (const note of [...Object.values(sections), ...proposals.flatMap((p) => [p.title, p.firstMilestone])]) if (typeof note === "string" && note) await ctx.guardText(note);
   const insights = insightsOf(ctx);
   const result = await insights.change(async (tx) => {
     const id = existing ? existing.id : await tx.createWorkshop(indicator, ctx.today, { ...sections, how: sections.how ?? howWeAreDoing(ctx, indicator) });

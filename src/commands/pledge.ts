@@ -78,6 +78,8 @@ async function create(ctx: CommandContext, args: string): Promise<Reply> {
   const closesAt = p.closes ? readInstant(ctx, p.closes, "end") : null;
   if (closesAt && closesAt <= (opensAt ?? ctx.now)) throw new CurveError("bad_date", "A pledge must close after it opens (and after now).", { hint: USAGE.new });
   const channel = ctx.origin.platform === "shell" ? null : `${ctx.origin.platform}:${ctx.origin.tenant}:${ctx.origin.channel}`;
+  await ctx.guardText(p.title);
+  await ctx.guardText(p.text);
   return insightsOf(ctx).change(async (tx) => {
     const pledge = await tx.createPledge({ kind: p.kind, title: p.title, text: p.text, opensAt, closesAt, channel });
     const card = pledgeCard(pledge, { count: 0, latestNamed: [], latestUnnamed: 0 }, ctx.now);
@@ -120,6 +122,7 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
   }
   const signing = parseSigning(rest);
   if (!signing.ok) throw new CurveError("usage", signing.error.message, { hint: USAGE.sign });
+  await ctx.guardText(rest);
   return insightsOf(ctx).change(async (tx) => {
     const { outcome, signature, count } = await tx.sign(pledge, signing.value);
     if (outcome === "unchanged") return reply("info", `You have already signed ${pledgeName(pledge)}`, [text(signature.commitment), context("Nothing changed.")]);

@@ -17,6 +17,8 @@ export interface MilestoneFilter {
   actionId?: number;
   /** Open milestones due on or before this ISO date. */
   dueOnOrBefore?: string;
+  /** Open milestones due on or after this ISO date (with dueOnOrBefore: a window). */
+  dueOnOrAfter?: string;
   open?: boolean;
   limit: number;
 }

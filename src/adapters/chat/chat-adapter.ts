@@ -20,6 +20,8 @@ export interface ChatAdapter {
    * than once; it throws an Error whose message is one sentence an operator can act on.
    */
   connect?(): Promise<void>;
+  /** Posts a reply into a channel ("<channel id>" or, on Slack, "#name"): scheduled reports. Failures as for sendToPerson. */
+  sendToChannel?(tenant: string, channel: string, reply: Reply): Promise<{ messageRef: string }>;
   close(): Promise<void>;
 }
 

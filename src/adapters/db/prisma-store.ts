@@ -193,6 +193,7 @@ export class PrismaStore implements Store {
     if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
     if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
     if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
+    if (filter.dueOnOrAfter) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date >= ${dateFromIso(filter.dueOnOrAfter)}`);
     // Most urgent first (the oldest due date), then dateless; an action's own list in step order.
     const order = filter.actionId === undefined ? Prisma.sql`m.due_date ASC NULLS LAST, a.ref, m.position` : Prisma.sql`m.position`;
     const { items, total } = await queryMilestones(this.sql, Prisma.join(conditions, " AND "), order, Math.min(filter.limit, MAX_LISTED));

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline";
 import type { CommandDeps } from "../../commands/context.ts";
 import type { Person } from "../../domain/model.ts";
+import { HELD_CODE } from "../../commands/privacy.ts";
+import type { Reply } from "../../domain/reply.ts";
 import { Conversation, replyOf } from "../conversation.ts";
 import { ansiStyle, plainStyle, renderText } from "./render-text.ts";
 
@@ -14,6 +16,8 @@ export interface ShellOptions {
   output: NodeJS.WritableStream;
   interactive: boolean;
   clock?: () => Date;
+  /** Shown on the first screen when the clock is not the real one (the demo's, or --now). */
+  clockNote?: string | null;
 }
 
 const PROMPT = "curve> ";
@@ -50,6 +54,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       return close(rl, 2);
     }
     say(`Curve, for ${partnership.name}. Who are you? Type part of your name (e.g. Jancis), or Ctrl-D to leave.`);
+    if (options.clockNote) say(options.clockNote);
     while (!actor) {
       rl.setPrompt("name> ");
       rl.prompt();
@@ -60,6 +65,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     rl.setPrompt(PROMPT);
   }
   if (interactive) say(`Hello ${actor.name}. Type /help to see what you can do, /as <name> to be someone else, /quit or Ctrl-D to leave (Ctrl-C clears the line).`);
+  if (interactive && options.clockNote) say(options.clockNote);
 
   for (;;) {
     if (interactive) rl.prompt();
@@ -79,10 +85,55 @@ export async function runShell(options: ShellOptions): Promise<number> {
       }
       continue;
     }
-    const turn = { tenant: partnership.slug, user: { personId: actor.id }, channel: "shell", command, text, key: randomUUID(), forms: false };
-    await conversation.handle(turn, async (outcome) => say(`${renderText(replyOf(outcome), style)}\n`));
+    const invoke = async (command: string, text: string): Promise<Reply> => {
+      const turn = { tenant: partnership.slug, user: { personId: actor!.id }, channel: "shell", command, text, key: randomUUID(), forms: false };
+      let answered: Reply | undefined;
+      await conversation.handle(turn, async (outcome) => {
+        answered = replyOf(outcome);
+        say(`${renderText(answered, style)}\n`);
+      });
+      return answered!;
+    };
+    let reply = await invoke(command, text);
+    // The personal-data guard held it: ask the question its buttons ask in Slack and Teams.
+    while (reply.code === HELD_CODE) {
+      const choices = heldChoices(reply);
+      if (choices.length === 0) break;
+      say(`${choices.map((c) => `${c.label} [${c.key}]`).join(", ")}?`);
+      if (interactive) {
+        rl.setPrompt("choose> ");
+        rl.prompt();
+      }
+      const answer = await next();
+      if (interactive) rl.setPrompt(PROMPT);
+      if (answer === null) break;
+      const chosen = choices.find((c) => c.key === answer.trim().toLowerCase().slice(0, 1));
+      if (!chosen) {
+        say(`Type ${choices.map((c) => c.key).join(", ")}: nothing is saved until you choose.`);
+        continue;
+      }
+      reply = await invoke("curve", chosen.command);
+    }
   }
   return close(rl, 0);
+}
+
+const HELD_KEYS: Record<string, { key: string; verb: string }> = {
+  "privacy.remove": { key: "r", verb: "remove" },
+  "privacy.keep": { key: "s", verb: "keep" },
+  "privacy.cancel": { key: "c", verb: "cancel" },
+};
+
+/** The held prompt's buttons as one-letter answers: r(emove and save), s(ave anyway), c(ancel). */
+function heldChoices(reply: Reply): { key: string; label: string; command: string }[] {
+  return reply.blocks.flatMap((block) =>
+    block.type === "buttons"
+      ? block.buttons.flatMap((b) => {
+          const entry = HELD_KEYS[b.actionId];
+          return entry ? [{ key: entry.key, label: b.label, command: `held ${entry.verb} ${b.value}` }] : [];
+        })
+      : [],
+  );
 }
 
 function close(rl: Interface, code: number): number {

@@ -79,6 +79,7 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
       await limiter.idle();
     },
     sendToPerson: (personId, reply, options) => workspace.sendToPerson(personId, reply, options),
+    sendToChannel: (_tenant, channel, reply) => workspace.sendToChannel(channel, reply),
     idle: () => limiter.idle(),
   } as ChatAdapter & { idle(): Promise<void> };
 }

@@ -46,7 +46,7 @@ const iso = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d))
 const weekday = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
 
 /** Easter Sunday (Anonymous Gregorian algorithm). */
-function easterSunday(year: number): string {
+export function easterSunday(year: number): string {
   const a = year % 19;
   const b = Math.floor(year / 100);
   const c = year % 100;

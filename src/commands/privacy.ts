@@ -1,0 +1,178 @@
+// The personal-data guard in the conversation: free text is checked before anything is stored; a
+// find holds the request and asks its author to remove the parts, save anyway or cancel.
+import { randomBytes } from "node:crypto";
+import { shortDateTime } from "../domain/dates/calendar.ts";
+import { CurveError } from "../domain/errors.ts";
+import type { Origin, Person } from "../domain/model.ts";
+import {
+  DEFAULT_GUARD_POLICY, DETECTOR_KINDS, KIND_LABELS, checkPersonalData, describeFindings, withoutFindings,
+  type DetectorKind, type Finding, type GuardAction, type GuardVerdict,
+} from "../domain/privacy/guard.ts";
+import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
+import { firstWord } from "./arguments.ts";
+import type { CommandContext, CommandDeps } from "./context.ts";
+import type { HeldTextRecord } from "./held-texts.ts";
+
+/** How long a held request waits for its author's decision before it is purged unsaved. */
+export const HOLD_HOURS = 24;
+
+/** The stable code of the held prompt; the shell asks its question when it sees it. */
+export const HELD_CODE = "held_personal_data";
+
+/** Thrown by `guardText` when free text holds personal data; dispatch turns it into a held prompt. */
+export class PersonalDataHeld extends Error {
+  constructor(
+    readonly freeText: string,
+    readonly verdict: GuardVerdict,
+  ) {
+    super("personal data held");
+    this.name = "PersonalDataHeld";
+  }
+}
+
+const NOBODY = { names: [], emails: new Set<string>() };
+const EVERY_DETECTOR = Object.fromEntries(DETECTOR_KINDS.map((k) => [k, "ask"])) as Record<DetectorKind, GuardAction>;
+
+/**
+ * Checks free text a command is about to store or show. Clean text costs no database work: the
+ * partnership's policy and people are read only when a detector finds something. Throws
+ * PersonalDataHeld when the text must be held; `confirmed` is the command line its author chose to
+ * save anyway, so any free text inside it passes.
+ */
+export async function guardFreeText(deps: CommandDeps, partnershipId: number, freeText: string, confirmed: string | undefined): Promise<void> {
+  if (!deps.heldTexts || (confirmed !== undefined && confirmed.includes(freeText))) return;
+  if (checkPersonalData(freeText, NOBODY, EVERY_DETECTOR).outcome === "clear") return;
+  const { policy, known } = await deps.heldTexts.guardContext(partnershipId);
+  const verdict = checkPersonalData(freeText, known, policy);
+  if (verdict.outcome !== "clear") throw new PersonalDataHeld(freeText, verdict);
+}
+
+/**
+ * Keeps a held request in the database (a retry of the same request finds the same row) and
+ * returns the prompt: what was found, masked, and the choices.
+ */
+export async function holdRequest(
+  deps: CommandDeps,
+  request: { partnershipId: number; actor: Person; origin: Origin; command: string; text: string; idempotencyKey: string; now: Date },
+  held: PersonalDataHeld,
+): Promise<Reply> {
+  const offset = request.text.lastIndexOf(held.freeText);
+  // Offsets move from the free text to the whole command line, so "remove" can rewrite the line.
+  const findings: Finding[] = offset < 0 ? held.verdict.findings.map((f) => ({ ...f, start: -1, end: -1 })) : held.verdict.findings.map((f) => ({ ...f, start: f.start + offset, end: f.end + offset }));
+  const record = await deps.heldTexts!.hold({
+    partnershipId: request.partnershipId,
+    actor: request.actor,
+    requestKey: request.idempotencyKey,
+    token: randomBytes(12).toString("hex"),
+    command: request.command,
+    text: request.text,
+    findings,
+    outcome: held.verdict.outcome === "block" ? "block" : "ask",
+    origin: request.origin,
+    at: request.now,
+    expiresAt: new Date(request.now.getTime() + HOLD_HOURS * 3_600_000),
+  });
+  return heldPrompt(record, request.actor.timeZone);
+}
+
+function heldPrompt(record: HeldTextRecord, timeZone: string): Reply {
+  const found = describeFindings(record.findings);
+  const canRemove = record.findings.every((f) => f.start >= 0);
+  const canKeep = record.outcome === "ask";
+  const choices = [canRemove ? "remove those parts and save" : null, canKeep ? "save it anyway if no child's personal data remains" : null, "cancel"].filter(Boolean) as string[];
+  const result = reply("warning", "Held: this may be personal data", [
+    text(`Curve found ${joinPhrases(found)} in what you wrote. Nothing has been saved.`),
+    text(`You can ${joinPhrases(choices, "or")}.`),
+    {
+      type: "buttons",
+      buttons: [
+        ...(canRemove ? [{ actionId: "privacy.remove", label: "Remove and save", value: record.token, style: "primary" as const }] : []),
+        ...(canKeep ? [{ actionId: "privacy.keep", label: "Save anyway", value: record.token }] : []),
+        { actionId: "privacy.cancel", label: "Cancel", value: record.token, style: "danger" as const },
+      ],
+    },
+    context(
+      record.outcome === "block"
+        ? `A child's personal data must not be kept in Curve. This is held until ${shortDateTime(record.expiresAt, timeZone)}, then deleted unsaved. If this is not personal data, a coordinator can change what the guard checks with /curve privacy.`
+        : `This is held until ${shortDateTime(record.expiresAt, timeZone)}, then deleted unsaved.`,
+    ),
+  ]);
+  return { ...result, code: HELD_CODE, private: true };
+}
+
+const joinPhrases = (items: readonly string[], conjunction = "and"): string =>
+  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
+
+const DECISIONS = { remove: "removed", keep: "kept", cancel: "cancelled" } as const;
+const HELD_USAGE = "/curve held remove|keep|cancel <token>";
+
+/**
+ * `/curve held remove|keep|cancel <token>`: what the Remove and save, Save anyway and Cancel buttons
+ * (and the shell's question) run. Only the person who wrote the text decides; a second click finds
+ * the hold gone and changes nothing.
+ */
+export async function decideHeld(ctx: CommandContext, args: string): Promise<Reply> {
+  const [choice, rest] = firstWord(args);
+  const [token] = firstWord(rest);
+  const decision = DECISIONS[choice.toLowerCase() as keyof typeof DECISIONS];
+  if (!decision || !token) throw new CurveError("usage", "Say remove, keep or cancel, and which held message.", { hint: HELD_USAGE });
+  const store = ctx.heldTexts;
+  if (!store) throw new CurveError("usage", "The personal-data guard is not set up here.");
+  const held = await store.findHeld(ctx.partnershipId, token, ctx.now);
+  if (!held) return reply("info", "Nothing is held under that", [text("It was already dealt with, or it expired unsaved. Nothing changed.")]);
+  if (held.personId !== ctx.actor.id) throw new CurveError("not_permitted", "Only the person who wrote a held message can decide what happens to it.");
+  const settle = () => store.settle(held, decision, { partnershipId: ctx.partnershipId, actor: ctx.actor, origin: ctx.origin, at: ctx.now });
+  const [command, line] = [held.command, held.text];
+  switch (decision) {
+    case "cancelled":
+      await settle();
+      return reply("info", "Cancelled", [text("Nothing was saved, and the held message is deleted.")]);
+    case "kept": {
+      if (held.outcome !== "ask") throw new CurveError("not_permitted", "That can't be saved as it is: remove the personal data, or cancel.");
+      const result = await ctx.rerun(command, line, { key: `held:${held.token}`, confirmed: line });
+      await settle();
+      return result;
+    }
+    case "removed": {
+      if (held.findings.some((f) => f.start < 0)) throw new CurveError("usage", "Curve can't remove those parts for you here: cancel, and type it again without them.");
+      const result = await ctx.rerun(command, withoutFindings(line, held.findings), { key: `held:${held.token}` });
+      await settle();
+      return result;
+    }
+  }
+}
+
+const PRIVACY_USAGE = `/curve privacy [<kind> block|ask|off] — kinds: ${DETECTOR_KINDS.join(", ")}`;
+
+/**
+ * `/curve privacy`: what the guard checks and how many messages it held in the last 30 days, by
+ * kind; `/curve privacy <kind> block|ask|off` changes one (coordinators and admins).
+ */
+export async function privacySettings(ctx: CommandContext, args: string): Promise<Reply> {
+  const store = ctx.heldTexts;
+  if (!store) throw new CurveError("usage", "The personal-data guard is not set up here.");
+  const [kindWord, rest] = firstWord(args);
+  const [actionWord] = firstWord(rest);
+  const mayChange = ctx.actor.roles.includes("coordinator") || ctx.actor.roles.includes("admin");
+  if (kindWord) {
+    if (!mayChange) throw new CurveError("not_permitted", "Only a coordinator or an admin can change what the personal-data guard checks.");
+    const kind = DETECTOR_KINDS.find((k) => k === kindWord.toLowerCase().replace(/-/g, "_"));
+    const action = (["block", "ask", "off"] as const).find((a) => a === actionWord.toLowerCase());
+    if (!kind || !action) throw new CurveError("usage", "Say which kind and what the guard should do with it.", { hint: PRIVACY_USAGE });
+    await store.setPolicy(ctx.partnershipId, kind, action, { actor: ctx.actor, origin: ctx.origin, at: ctx.now });
+  }
+  const { policy } = await store.guardContext(ctx.partnershipId);
+  const since = new Date(ctx.now.getTime() - 30 * 86_400_000);
+  const counts = mayChange ? await store.heldCounts(ctx.partnershipId, since) : [];
+  const total = counts.reduce((n, c) => n + c.count, 0);
+  return reply(kindWord ? "success" : "info", kindWord ? "Personal-data guard updated" : "The personal-data guard", [
+    text("Curve checks evidence, notes, workshop notes, pledge commitments, risks and imported cells for a child's personal data before saving them."),
+    fields(DETECTOR_KINDS.map((k) => ({ label: KIND_LABELS[k], value: `${ACTION_WORDS[policy[k]]}${policy[k] !== DEFAULT_GUARD_POLICY[k] ? " (changed)" : ""}` }))),
+    ...(mayChange
+      ? [list(counts.map((c) => ({ text: `${KIND_LABELS[c.kind]}: ${c.count} held` })), "Nothing was held in the last 30 days."), context(`${total === 0 ? "No" : total} held in the last 30 days, by kind found (a message can hold several kinds).`)]
+      : []),
+    context(mayChange ? PRIVACY_USAGE : "Coordinators and admins can change these."),
+  ]);
+}
+
+const ACTION_WORDS: Record<GuardAction, string> = { block: "held; must be removed", ask: "held; may be saved anyway", off: "not checked" };
