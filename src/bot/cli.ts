@@ -230,6 +230,9 @@ async function serve(config: Config): Promise<number> {
   let failed = false;
   let stop: (reason: string) => void = () => undefined;
   const stopRequested = new Promise<string>((resolve) => (stop = resolve));
+  // Whatever happens after a stop is asked for (a start-up still under way, a close that
+  // hangs), the process is gone within the grace period and a margin.
+  void stopRequested.then(() => setTimeout(() => process.exit(failed ? 1 : 0), 25_000).unref());
   process.on("unhandledRejection", (error) => log.error("unhandled rejection", { error }));
   process.on("uncaughtException", (error) => {
     log.error("uncaught exception: curve serve stops", { error });
@@ -238,7 +241,15 @@ async function serve(config: Config): Promise<number> {
   });
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+  } catch (error) {
+    // Nothing half-started may keep the process alive: say why in one line and leave.
+    log.error(`curve serve could not start: ${error instanceof Error ? error.message : String(error)}`, { error });
+    setTimeout(() => process.exit(1), 500).unref();
+    throw error;
+  }
   if (server.clockNote) log.info(server.clockNote);
   // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
   void server.runtime.db.lost?.then((reason) => {

@@ -11,6 +11,7 @@ import { webRoutes } from "../adapters/web/web-routes.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
 import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
+import { legalPages } from "./http/legal-pages.ts";
 import { installOutboundProxy } from "../adapters/http/outbound-proxy.ts";
 import { chooseClock, describeClock } from "./clock.ts";
 
@@ -114,6 +115,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   for (const adapter of adapters) adapter.mount(app);
   app.use(insightRoutes(runtime.deps.insights, { log, clock }));
   app.use(webRoutes(runtime.db, runtime.deps, { log, clock }));
+  app.use(legalPages());
   app.use(notFound());
   app.use(jsonErrors(log));
 

@@ -104,10 +104,11 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
       const outcome = await tx.updateSettings(ctx.actor, change);
       return outcome.applied ? reply("success", "Settings saved") : reply("info", "Nothing changed");
     });
-    if (applied.tone !== "success") return applied;
+    if (applied.tone !== "success") return privately(applied);
   }
   const current = await ctx.store.settingsOf(ctx.actor.id);
-  return reply(change ? "success" : "info", change ? "Settings saved" : "Your settings", [
+  // A person's settings (their hours, zone, region) are theirs: never shown in a channel.
+  return privately(reply(change ? "success" : "info", change ? "Settings saved" : "Your settings", [
     fields([
       { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
       { label: "Quiet hours", value: `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays` },
@@ -120,8 +121,10 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
       },
     ]),
     context(usage),
-  ]);
+  ]));
 }
+
+const privately = (answer: Reply): Reply => ({ ...answer, private: true });
 
 const regionProblem = (text: string) =>
   `${text ? `"${text.slice(0, 30)}" is not a region Curve knows` : "Say which region"}: england-and-wales, scotland or northern-ireland (or "default" to follow the partnership).`;

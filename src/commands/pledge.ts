@@ -151,7 +151,9 @@ async function register(ctx: CommandContext, args: string): Promise<Reply> {
     list(signatures.map((s) => ({ text: displayName(s), detail: s.commitment })), "No one has signed yet."),
     context(`${plural(signatures.length, "signature")}. Names are shown only where signers agreed.`),
   ];
-  if (may(ctx.actor, "pledge.manage", pledge).allowed) {
+  // A manager's view carries the pledge's private side (the follow-up answers): never into a channel.
+  const managing = may(ctx.actor, "pledge.manage", pledge).allowed;
+  if (managing) {
     const tally = await store.followUpTally(pledge.id);
     for (const stage of [30, 90]) {
       const rows = tally.filter((t) => t.stage === stage);
@@ -160,7 +162,8 @@ async function register(ctx: CommandContext, args: string): Promise<Reply> {
       blocks.push(context(`After ${stage} days (${plural(rows.reduce((n, r) => n + r.count, 0), "signer")} asked): ${parts.join(", ")}.`));
     }
   }
-  return reply("info", `Who has pledged: ${pledgeName(pledge)}`, blocks);
+  const answer = reply("info", `Who has pledged: ${pledgeName(pledge)}`, blocks);
+  return managing ? { ...answer, private: true } : answer;
 }
 
 async function withdraw(ctx: CommandContext, args: string): Promise<Reply> {
@@ -183,7 +186,8 @@ async function exportCsv(ctx: CommandContext, args: string): Promise<Reply> {
   if (csv.length <= INLINE_CSV) blocks.push(text(csv));
   else if (!insights.links) blocks.push(text(`${csv.slice(0, INLINE_CSV)}…`), context("Too long to show whole here; export from Slack or Teams for the full file."));
   blocks.push(context("Includes names withheld from the public register: keep it within the partnership."));
-  return reply("info", `${pledgeName(pledge)}: ${plural(signatures.length, "signature")} as CSV`, blocks);
+  // Every signer's name, private ones included: only ever to the person who asked.
+  return { ...reply("info", `${pledgeName(pledge)}: ${plural(signatures.length, "signature")} as CSV`, blocks), private: true };
 }
 
 /** The channel card: the query a card's buttons redraw it with. */

@@ -84,6 +84,8 @@ export interface Store {
   milestonesByIds(ids: number[]): Promise<MilestoneView[]>;
   /** Who each milestone has been raised with: level, date and the people told. */
   escalationsOf(milestoneIds: number[]): Promise<{ milestoneId: number; level: string; at: Date; names: string[] }[]>;
+  /** Failed deliveries of the partnership, newest first, with the recorded reason (/curve deliveries). */
+  failedDeliveries(partnershipId: number): Promise<{ person: string; kind: string; platform: string | null; lastError: string | null; at: Date }[]>;
   /** A person's settings; `region` is null when they follow the partnership's (`partnershipRegion`). */
   settingsOf(personId: number): Promise<Required<PersonSettings> & { partnershipRegion: Region }>;
   /** A person's linked accounts, most recent first. */

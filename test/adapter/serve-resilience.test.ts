@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../src/bot/config.ts";
@@ -139,6 +140,18 @@ describe("no HTML error pages and no stack traces on any route", () => {
     const body = JSON.parse(text) as { error: string; reference?: string };
     expect(body.error).toBeTruthy();
     if (response.status !== 404 || path.includes("%")) expect(response.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("serves the privacy and terms pages the Teams manifest links to", async () => {
+    for (const path of ["/privacy", "/terms"]) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await response.text()).toMatch(/<h1>(Privacy|Terms of use)<\/h1>/);
+    }
+    const manifest = JSON.parse(readFileSync(new URL("../../manifests/teams/manifest.json", import.meta.url), "utf8")) as { developer: { privacyUrl: string; termsOfUseUrl: string } };
+    expect(manifest.developer.privacyUrl).toBe("{{CURVE_URL}}/privacy");
+    expect(manifest.developer.termsOfUseUrl).toBe("{{CURVE_URL}}/terms");
   });
 
   it("a malformed address is a 400 whose reference is the request id", async () => {

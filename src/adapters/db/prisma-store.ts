@@ -13,6 +13,7 @@ import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
 import { personById, personByIdentity } from "./people.ts";
+import { failedDeliveries } from "./deliveries.ts";
 import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
@@ -27,6 +28,10 @@ export class PrismaStore implements Store {
     this.prisma = database.prisma;
     this.sql = database.sql;
     this.db = database.kysely;
+  }
+
+  failedDeliveries(partnershipId: number) {
+    return failedDeliveries(this.db, partnershipId);
   }
 
   findPersonById(partnershipId: number, id: number): Promise<Person | null> {

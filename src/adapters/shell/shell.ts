@@ -34,6 +34,12 @@ export async function runShell(options: ShellOptions): Promise<number> {
   // The shell serves one partnership, as the person named; it has no channels to post to.
   const conversation = new Conversation({ deps, log: deps.log, clock }, { platform: "shell", partnershipFor: async () => ({ ok: true, partnershipId: partnership.id }) });
   const rl = createInterface({ input: options.input, output: interactive ? output : undefined, terminal: interactive, prompt: PROMPT });
+  // As in a terminal shell: Ctrl-C throws away the line being typed; Ctrl-D or /quit leaves.
+  rl.on("SIGINT", () => {
+    rl.write(null, { ctrl: true, name: "u" });
+    output.write("^C\n");
+    rl.prompt();
+  });
   const lines = rl[Symbol.asyncIterator]();
   const next = async (): Promise<string | null> => {
     const { value, done } = await lines.next();
@@ -58,7 +64,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     }
     rl.setPrompt(PROMPT);
   }
-  if (interactive) say(`Hello ${actor.name}. Type /help to see what you can do, /as <name> to be someone else, /exit to leave.`);
+  if (interactive) say(`Hello ${actor.name}. Type /help to see what you can do, /as <name> to be someone else, /quit or Ctrl-D to leave (Ctrl-C clears the line).`);
   if (interactive && options.clockNote) say(options.clockNote);
 
   for (;;) {

@@ -14,6 +14,9 @@ import type { ProactiveSender } from "./proactive-sender.ts";
 import type { TenantGate } from "./tenant-gate.ts";
 import { renderChannelCard } from "../../commands/pledge.ts";
 
+/** A 1:1 chat with Curve, the only place private answers are shown. */
+const isPersonalChat = (context: TurnContext): boolean => context.activity.conversation?.conversationType === "personal";
+
 export const UNKNOWN_BUTTON: Reply = {
   ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
   code: "unknown_command",
@@ -51,6 +54,8 @@ export class TeamsTurns {
     // A retried delivery was answered already; answering again would post twice.
     await this.conversation(context).handle(this.turn(context, request, "delivery"), async (outcome) => {
       if (outcome.kind === "duplicate") return;
+      // Private data never goes into a channel or group chat: to their 1:1 chat, with a note here.
+      if (outcome.kind === "answered" && outcome.reply.private && !isPersonalChat(context)) return send(await this.sendPrivately(outcome.person.id, outcome.reply));
       await send(outcome.reply, outcome.kind === "answered" ? originOf(request) : undefined);
     });
   }
@@ -122,10 +127,29 @@ export class TeamsTurns {
     if (!request) return renderCard(UNKNOWN_BUTTON);
     // An invoke is answered in its own HTTP response, so a retry is answered again, but the
     // change behind it is applied once (same idempotency key) and announced once.
-    const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (outcome) =>
-      renderCard(replyOf(outcome), outcome.kind === "answered" ? originOf(request) : undefined),
-    );
+    const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (outcome) => {
+      // A card in a channel is redrawn for everyone who sees it: private answers go to the 1:1 chat.
+      if (outcome.kind === "answered" && outcome.reply.private && !isPersonalChat(context)) return renderCard(await this.sendPrivately(outcome.person.id, outcome.reply));
+      return renderCard(replyOf(outcome), outcome.kind === "answered" ? originOf(request) : undefined);
+    });
     return card ?? renderCard(replyForError(new Error("the card could not be drawn"), this.env.log, { platform: "teams" }));
+  }
+
+  /**
+   * Sends a private answer to the person's 1:1 chat with Curve (opening it if need be) and
+   * returns the short note to show where they asked instead. If the 1:1 chat cannot be
+   * reached, the note says so, and the private answer is not shown at all.
+   */
+  private async sendPrivately(personId: number, answer: Reply): Promise<Reply> {
+    try {
+      await this.sender.sendToPerson(personId, answer);
+      return reply("info", "Sent to you privately", [text("That answer holds private data, so Curve has sent it to your 1:1 chat with Curve rather than here.")]);
+    } catch (error) {
+      this.env.log.error("teams private answer could not reach the 1:1 chat", { personId, error });
+      return reply("warning", "Not shown here", [
+        text("That answer holds private data, so Curve won't post it in a channel or group chat, and it could not reach your 1:1 chat with Curve. Open a chat with Curve and ask there."),
+      ]);
+    }
   }
 
   /** Curve added to a chat or team: find the person who added it, and keep how to reach them. */

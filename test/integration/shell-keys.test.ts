@@ -1,0 +1,54 @@
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runShell } from "../../src/adapters/shell/shell.ts";
+import { loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+describe("the interactive shell's keys", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase("pglite");
+  });
+  afterAll(async () => t.close());
+
+  async function session(keys: string[]) {
+    const partnershipId = await loadDemo(t.db);
+    const partnership = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = "";
+    output.on("data", (chunk) => (screen += chunk));
+    const done = runShell({ deps: commandDriver(t.db, partnershipId).deps, partnership, as: "Jancis Andrew", input, output, interactive: true });
+    const waitFor = async (text: string, from: number) => {
+      const started = Date.now();
+      while (screen.indexOf(text, from) < 0) {
+        if (Date.now() - started > 60_000) throw new Error(`never saw ${text}: ${screen.slice(-500)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    await waitFor("curve> ", 0);
+    for (const [i, key] of keys.entries()) {
+      const before = screen.length;
+      input.write(key);
+      // Each Enter or Ctrl-C ends at a fresh prompt; wait for it before the next key (the last one leaves).
+      if (i < keys.length - 1 && (key.endsWith("\r") || key === "\x03")) await waitFor("curve> ", before);
+    }
+    return { code: await done, screen };
+  }
+
+  it("clears the line on Ctrl-C and keeps going; Ctrl-D leaves with 0", async () => {
+    const { code, screen } = await session(["/milestone done ATT-4.1 oops", "\x03", "/whoami\r", "\x04"]);
+    expect(code).toBe(0);
+    expect(screen).toContain("^C");
+    expect(screen).toContain("Jancis Andrew");
+    // The cleared line never ran.
+    expect(screen).not.toContain("ATT-4.1 done");
+    const t1 = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", doneAt: { not: null } } }).catch(() => null);
+    expect(t1).toBeNull();
+  });
+
+  it("/quit leaves with 0", async () => {
+    const { code } = await session(["/quit\r"]);
+    expect(code).toBe(0);
+  });
+});
