@@ -1,10 +1,16 @@
+import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
+import { claimScheduleTick, finishScheduleTick } from "../adapters/db/schedule-runs.ts";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
 import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
+import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
+
+/** Every 15 minutes, on the quarter hour (UTC). */
+export const DEFAULT_SWEEP_SCHEDULE = "*/15 * * * *";
 
 export interface Scheduler {
   worker: DeliveryWorker;
@@ -14,12 +20,17 @@ export interface Scheduler {
 }
 
 /**
- * The schedules of `curve serve`. Every 15 minutes (UTC) the sweeps decide, in each
- * person's own zone, what is due; they only enqueue. The worker sends every few seconds.
- * On several instances each does the same and the outbox keys keep it to once.
+ * The schedules of `curve serve`. Every 15 minutes (UTC; CURVE_SWEEP_SCHEDULE) the sweeps
+ * decide, in each person's own zone, what is due; they only enqueue. The worker sends every
+ * few seconds. With several instances on one database, each tick's sweep runs on the one
+ * instance that claims the tick first (schedule_run); all instances' workers send, each
+ * delivery claimed by one (FOR UPDATE SKIP LOCKED).
  */
 export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock: () => Date): Scheduler {
   const { db, deps, log } = runtime;
+  const expression = runtime.config.CURVE_SWEEP_SCHEDULE ?? DEFAULT_SWEEP_SCHEDULE;
+  if (!cron.validate(expression)) throw new ConfigError(`CURVE_SWEEP_SCHEDULE "${expression}" is not a cron expression, e.g. */15 * * * *`);
+  const instance = `${hostname()}:${process.pid}`;
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const sweep = async () => {
     const now = clock();
@@ -44,7 +55,22 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
       }
     }
   };
-  const task: ScheduledTask = cron.schedule("*/15 * * * *", sweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  // The tick is the time the schedule fired for, to the second, the same on every instance.
+  const onTick = async (context: { date: Date }) => {
+    const tick = new Date(Math.round(context.date.getTime() / 1000) * 1000);
+    try {
+      if (!(await claimScheduleTick(db.prisma, "sweep", tick, instance))) {
+        log.info("sweep skipped", { tick: tick.toISOString(), instance, reason: "another instance ran this tick" });
+        return;
+      }
+      log.info("sweep ran", { tick: tick.toISOString(), instance });
+      await sweep();
+      await finishScheduleTick(db.prisma, "sweep", tick);
+    } catch (error) {
+      log.error("sweep failed", { tick: tick.toISOString(), error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const task: ScheduledTask = cron.schedule(expression, onTick, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
   worker.start(5000);
   return {
     worker,
