@@ -64,7 +64,7 @@ export async function benchInsights(): Promise<object> {
     const { partnership, plans } = readDemo();
     const { partnershipId } = await importPartnership(db.prisma, { ...partnership, slug: `bench-${Date.now().toString(36)}` }, plans);
     const deps: CommandDeps = {
-      store: new PrismaStore(db.prisma, db.sql),
+      store: new PrismaStore(db),
       log: { info: () => undefined, error: (message, fields) => process.stderr.write(`bench: ${message} ${JSON.stringify(fields)}\n`) },
       insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
     };

@@ -13,6 +13,12 @@ const USAGE = `Usage: curve <command>
   migrate               apply pending database migrations
   seed --demo           load the Leeds demo plans (loading twice changes nothing)
   status [--json]       database, migrations and counts
+  import FILE… [--dry-run] [--partnership SLUG] [--plan KEY] [--json]
+                        import plans, people, teams and indicators from .xlsx or .csv
+                        (all or nothing); --dry-run says what would change
+  export [PLAN] --xlsx FILE
+                        write a plan (or every plan, with people, teams and indicators)
+                        in the same columns
   serve                 the HTTP server for Slack and Teams, with /healthz and /readyz
   nudge --now TIME [--dry-run] [--json]
                         the nudge sweep at TIME (ISO 8601): what goes to whom; without
@@ -26,17 +32,12 @@ const USAGE = `Usage: curve <command>
 
 Configuration comes from the environment; see README.md.`;
 
-const LATER = new Set(["import"]);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
-  }
-  if (LATER.has(command)) {
-    process.stderr.write(`curve ${command} is not part of this release yet. ${USAGE.split("\n")[0]}\n`);
-    return 2;
   }
   if (command === "manifest") return manifest(rest);
   const config = readConfig();
@@ -64,6 +65,14 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       });
+    }
+    case "import": {
+      const { importCommand } = await import("./import-command.ts");
+      return importCommand(rest, config, new Date());
+    }
+    case "export": {
+      const { exportCommand } = await import("./export-command.ts");
+      return exportCommand(rest, config);
     }
     case "migrate":
       return withRuntime(config, { migrate: true }, async (rt) => {

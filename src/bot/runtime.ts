@@ -3,6 +3,7 @@ import { migrate, type MigrationReport } from "../adapters/db/migrator.ts";
 import { PrismaStore } from "../adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../adapters/db/insight-store.ts";
 import { createInsightLinks } from "../adapters/charts/chart-links.ts";
+import { DatabaseWebPages } from "../adapters/web/page-links.ts";
 import type { CommandDeps, Logger } from "../commands/context.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -23,7 +24,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean; 
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
-    return { config, db, log, migration, deps: { store: new PrismaStore(db.prisma, db.sql), log, insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) } }, close: () => db.close() };
+    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) }, web: new DatabaseWebPages(db.prisma, config.CURVE_PUBLIC_URL) }, close: () => db.close() };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

@@ -6,6 +6,7 @@ import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
+import { webRoutes } from "../adapters/web/web-routes.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 
 export interface RunningServer {
@@ -73,6 +74,7 @@ export async function startServer(config: Config, options: { clock?: () => Date;
   }
   for (const adapter of adapters) adapter.mount(app);
   app.use(insightRoutes(runtime.deps.insights, { log, clock }));
+  app.use(webRoutes(runtime.db, runtime.deps, { log, clock }));
   app.use((_req, res) => void res.status(404).json({ error: "not found" }));
 
   const server: Server = createServer(app);

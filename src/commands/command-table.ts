@@ -6,6 +6,8 @@ import { planCommands } from "./plan.ts";
 import { indicatorCommands } from "./indicator.ts";
 import { obaCommands } from "./oba.ts";
 import { pledgeCommands } from "./pledge.ts";
+import { publish } from "./publish.ts";
+import { reportCommands } from "./report-link.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -13,17 +15,18 @@ const help = helpFamily(() => families);
 
 const curveFamily: CommandFamily = {
   name: "curve",
-  summary: "About Curve and you: /curve help, /curve whoami, /curve settings, /curve link.",
+  summary: "About Curve and you: /curve help, /curve whoami, /curve settings, /curve link, /curve publish.",
   defaultSubcommand: "help",
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
     { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
     { name: "settings", changes: true, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
     { name: "link", changes: true, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
+    { name: "publish", changes: true, usage: "/curve publish [indicators|plans|pledges on|off]", summary: "What the web pages show to anyone (coordinators choose).", run: publish },
   ],
 };
 
-families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, curveFamily, whoamiFamily, help);
+families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, curveFamily, whoamiFamily, help);
 
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 

@@ -2,6 +2,7 @@ import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
+import type { WebContext, WebPages } from "./web-pages.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -13,6 +14,8 @@ export interface CommandDeps {
   log: Logger;
   /** Indicators, OBA workshops and pledges (src/commands/insight-store.ts). */
   insights?: InsightDeps;
+  /** The web scorecard's publication and page links (src/commands/web-pages.ts). */
+  web?: WebPages;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -33,6 +36,8 @@ export interface CommandContext {
   change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
   /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
   insights?: InsightContext;
+  /** What the web pages show, and links to them. */
+  web?: WebContext;
 }
 
 export interface Subcommand {

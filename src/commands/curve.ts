@@ -1,3 +1,4 @@
+import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
@@ -36,9 +37,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const [mention, name] = firstWord(args);
   const user = MENTION.exec(mention)?.[1];
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
-  if (!ctx.actor.roles.includes("coordinator") && !ctx.actor.roles.includes("admin")) {
-    throw new CurveError("not_permitted", "Only a coordinator or an admin can link accounts.");
-  }
+  requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
   const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
   const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);

@@ -1,15 +1,16 @@
-import { randomBytes } from "node:crypto";
 import { localDate } from "../domain/dates/calendar.ts";
-import { CurveError, isCurveError } from "../domain/errors.ts";
+import { CurveError } from "../domain/errors.ts";
 import type { Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
-import { context, reply, type Reply } from "../domain/reply.ts";
+import type { Reply } from "../domain/reply.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import type { CommandContext, CommandDeps } from "./context.ts";
+import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
+import { bindWeb } from "./web-pages.ts";
 
 /**
  * The single entry point for every adapter: an Invocation in, a Reply out.
@@ -21,14 +22,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation): Prom
     if (!parsed.success) throw new Error(`invalid invocation: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
     return await run(deps, parsed.data);
   } catch (error) {
-    if (isCurveError(error)) return errorReply(error);
-    const reference = randomBytes(4).toString("hex");
-    deps.log.error("command failed", {
-      reference,
-      command: raw.command,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
-    return { ...reply("error", `Something went wrong on Curve's side (reference ${reference}). Nothing was changed; please try again.`), code: "internal" };
+    return replyForError(error, deps.log, { command: raw.command });
   }
 }
 
@@ -44,6 +38,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     });
   }
   const actor = await resolveActor(deps, invocation);
+  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
   const ctx: CommandContext = {
     store: deps.store,
     partnershipId: invocation.partnershipId,
@@ -52,6 +47,7 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     now: invocation.now,
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
+    ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
       deps.store.once(
@@ -88,10 +84,4 @@ async function resolveActor(deps: CommandDeps, invocation: Invocation): Promise<
     "not_linked",
     "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
   );
-}
-
-export function errorReply(error: CurveError): Reply {
-  const blocks = [];
-  if (error.details.hint) blocks.push(context(error.details.hint.startsWith("/") ? `Usage: ${error.details.hint}` : error.details.hint));
-  return { ...reply("error", error.userMessage, blocks), code: error.code };
 }

@@ -6,12 +6,13 @@ import {
   POLARITY_WORDS, buildReportCard, describeBaseline, describeLatest, describeTarget, describeTrend, describeVerdict, formatValue, reportCardLine, type ReportCard,
 } from "../domain/indicators/report-card.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
-import { joinNames } from "../domain/permissions.ts";
+import { requirePermission } from "../domain/access.ts";
 import { closestRefs } from "../domain/refs.ts";
 import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
+import { withPageLink } from "./page-link.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -69,10 +70,11 @@ export function reportCardBlocks(ctx: CommandContext, indicator: IndicatorView, 
 async function show(ctx: CommandContext, args: string): Promise<Reply> {
   const indicator = await resolveIndicator(ctx, firstWord(args)[0], USAGE.show);
   const card = buildReportCard(indicator, ctx.today);
-  return reply("info", `${indicator.code} · ${indicator.name}`, [
+  const shown = reply("info", `${indicator.code} · ${indicator.name}`, [
     ...reportCardBlocks(ctx, indicator, card),
     { type: "buttons", buttons: [{ actionId: "indicator.history", label: "History", value: indicator.code }] },
   ]);
+  return withPageLink(ctx, shown, { page: "indicator", code: indicator.code });
 }
 
 async function listAll(ctx: CommandContext): Promise<Reply> {
@@ -84,18 +86,9 @@ async function listAll(ctx: CommandContext): Promise<Reply> {
   return reply("info", "Key indicators", [list(items, "No indicators loaded yet."), context("One indicator in full: /indicator show <code>.")]);
 }
 
-/** Only an indicator's owner, its priority's leads, a coordinator or an admin record its figures. */
+/** Only an indicator's owner, its priority's leads, a coordinator or an admin record its figures (access.ts). */
 function requireRecorder(ctx: CommandContext, indicator: IndicatorView): void {
-  const { actor } = ctx;
-  const leads = indicator.priority?.leads ?? [];
-  if (indicator.owner?.id === actor.id || leads.some((l) => l.id === actor.id) || actor.roles.includes("coordinator") || actor.roles.includes("admin")) return;
-  const who = [
-    ...(indicator.owner ? [`its owner (${indicator.owner.name})`] : []),
-    ...(leads.length ? [`its priority's ${leads.length > 1 ? "leads" : "lead"} (${joinNames(leads.map((l) => l.name))})`] : []),
-    "a coordinator",
-    "an admin",
-  ];
-  throw new CurveError("not_permitted", `You can't record ${indicator.code}'s readings. They can be recorded by ${joinNames(who, "or")}.`);
+  requirePermission(ctx.actor, "indicator.record", indicator);
 }
 
 /** "1,420", "91.6%", "8.1": a figure as people type it. */

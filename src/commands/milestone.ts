@@ -4,7 +4,7 @@ import { addDays, daysBetween, shortDate, shortDateTime } from "../domain/dates/
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
-import { actionChangePermission } from "../domain/permissions.ts";
+import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -31,9 +31,9 @@ function snoozeDays(text: string): number | null {
   return Number(match[1]) * (match[2]!.toLowerCase().startsWith("w") ? 7 : 1);
 }
 
+/** Changing an action or its milestones: see access.ts, "action.change". */
 export function requireChangePermission(ctx: CommandContext, action: ActionView): void {
-  const permission = actionChangePermission(ctx.actor, action);
-  if (!permission.allowed) throw new CurveError("not_permitted", `You can't change ${action.ref}. ${permission.whoCan}`);
+  requirePermission(ctx.actor, "action.change", action);
 }
 
 async function done(ctx: CommandContext, args: string): Promise<Reply> {

@@ -1,5 +1,6 @@
 import { shortDate } from "../domain/dates/calendar.ts";
 import { findDue } from "../domain/dates/due-phrase.ts";
+import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { buildReportCard, describeVerdict, reportCardLine } from "../domain/indicators/report-card.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
@@ -39,17 +40,9 @@ async function resolveWorkshop(ctx: CommandContext, word: string, usage: string)
   return found;
 }
 
-/** Workshops change a priority's plan: its sponsors and leads, the indicator's owner, coordinators and admins. */
+/** Workshops change a priority's plan: its sponsors and leads, the indicator's owner, coordinators and admins (access.ts). */
 function requireWorkshopPermission(ctx: CommandContext, indicator: IndicatorView, creator?: PersonSummary | null): void {
-  const { actor } = ctx;
-  const priority = indicator.priority;
-  const allowed =
-    creator?.id === actor.id ||
-    indicator.owner?.id === actor.id ||
-    [...(priority?.sponsors ?? []), ...(priority?.leads ?? [])].some((p) => p.id === actor.id) ||
-    actor.roles.includes("coordinator") ||
-    actor.roles.includes("admin");
-  if (!allowed) throw new CurveError("not_permitted", `Only ${indicator.code}'s priority's CTB sponsors and leads, its owner, a coordinator or an admin can log its workshops.`);
+  requirePermission(ctx.actor, "workshop.log", { indicator, creator: creator ?? null });
 }
 
 /** "me", a full name, or enough of one to be unique. */

@@ -1,3 +1,4 @@
+import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
 import { list, reply, context, text, type Reply } from "../domain/reply.ts";
@@ -84,11 +85,7 @@ async function channel(ctx: CommandContext, args: string): Promise<Reply> {
   const action = await resolveAction(ctx, ref, USAGE.channel);
   const priority = action.priority;
   if (!priority) throw new CurveError("unknown_ref", `${action.ref} is not under a priority.`);
-  const mayChange =
-    [...priority.sponsors, ...priority.leads].some((p) => p.id === ctx.actor.id) ||
-    ctx.actor.roles.includes("coordinator") ||
-    ctx.actor.roles.includes("admin");
-  if (!mayChange) throw new CurveError("not_permitted", `Only the priority's CTB sponsors, its leads or a coordinator can choose its channel.`);
+  requirePermission(ctx.actor, "priority.channel", priority);
   const target = choice === "here" ? `${ctx.origin.platform}:${ctx.origin.tenant}:${ctx.origin.channel}` : null;
   return ctx.change(async (tx) => {
     const outcome = await tx.setPriorityChannel(priority, target);

@@ -1,3 +1,4 @@
+import { may, requirePermission } from "../domain/access.ts";
 import { addDays, localDate, shortDate } from "../domain/dates/calendar.ts";
 import { parseDue } from "../domain/dates/due-phrase.ts";
 import { CurveError } from "../domain/errors.ts";
@@ -40,8 +41,6 @@ async function resolvePledge(ctx: CommandContext, word: string, usage: string): 
   return pledge;
 }
 
-const isCoordinator = (ctx: CommandContext) => ctx.actor.roles.includes("coordinator") || ctx.actor.roles.includes("admin");
-const mayManage = (ctx: CommandContext, pledge: PledgeView) => isCoordinator(ctx) || pledge.createdById === ctx.actor.id;
 
 /** A date phrase as an instant in the asker's zone: the start of its first day, or the end of its last. */
 function readInstant(ctx: CommandContext, phrase: string, edge: "start" | "end"): Date {
@@ -53,9 +52,7 @@ function readInstant(ctx: CommandContext, phrase: string, edge: "start" | "end")
 
 async function create(ctx: CommandContext, args: string): Promise<Reply> {
   const { actor } = ctx;
-  if (!isCoordinator(ctx) && !actor.roles.includes("ambassador")) {
-    throw new CurveError("not_permitted", "Only coordinators, admins and Child Friendly City ambassadors can create pledges.");
-  }
+  requirePermission(actor, "pledge.create");
   if (!args) {
     if (!ctx.canShowForms) throw new CurveError("usage", "Say the pledge's kind, title and text.", { hint: USAGE.new });
     return {
@@ -151,7 +148,7 @@ async function register(ctx: CommandContext, args: string): Promise<Reply> {
     list(signatures.map((s) => ({ text: displayName(s), detail: s.commitment })), "No one has signed yet."),
     context(`${plural(signatures.length, "signature")}. Names are shown only where signers agreed.`),
   ];
-  if (mayManage(ctx, pledge)) {
+  if (may(ctx.actor, "pledge.manage", pledge).allowed) {
     const tally = await store.followUpTally(pledge.id);
     for (const stage of [30, 90]) {
       const rows = tally.filter((t) => t.stage === stage);
@@ -174,7 +171,7 @@ async function withdraw(ctx: CommandContext, args: string): Promise<Reply> {
 
 async function exportCsv(ctx: CommandContext, args: string): Promise<Reply> {
   const pledge = await resolvePledge(ctx, firstWord(args)[0], USAGE.export);
-  if (!mayManage(ctx, pledge)) throw new CurveError("not_permitted", "Only coordinators, admins and the pledge's creator can export its signatures.");
+  requirePermission(ctx.actor, "pledge.manage", pledge);
   const insights = insightsOf(ctx);
   const signatures = await insights.store.signatures(pledge.id);
   const csv = signaturesCsv(pledge, signatures);

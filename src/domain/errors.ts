@@ -28,4 +28,11 @@ export class CurveError extends Error {
   }
 }
 
+/**
+ * Every code a Reply may carry: the expected failures above, and "internal" for anything
+ * Curve did not expect (logged under a reference, never shown). Stable: adapters, tests and
+ * operators match on them.
+ */
+export type ReplyCode = CurveErrorCode | "internal";
+
 export const isCurveError = (value: unknown): value is CurveError => value instanceof CurveError;

@@ -1,3 +1,5 @@
+import type { ReplyCode } from "./errors.ts";
+
 /**
  * The one reply model. Commands build it; each adapter renders it (Block Kit, an
  * Adaptive Card, plain text). Text is plain: renderers escape it for their platform.
@@ -74,14 +76,24 @@ export interface Reply {
   blocks: Block[];
   /** Only the person who asked sees it, unless a command says otherwise. */
   visibility: "ephemeral" | "in_channel";
-  /** Error code, when the reply reports a failure. */
-  code?: string;
+  /** Error code, when the reply reports a failure (src/domain/errors.ts). */
+  code?: ReplyCode;
   form?: FormRequest;
   announcements?: Announcement[];
   /** Actions a change touched, so adapters can refresh what their people see (App Home). */
   touched?: number[];
   /** Post this card to its channel, or update the message already posted for its key. */
   card?: ChannelCard;
+  /**
+   * Holds private data (exports, registers with private signers, settings, board packs,
+   * report links): never posted into a channel.
+   */
+  private?: true;
+  /**
+   * The stored reply of a request answered before (a platform's retry of the same request):
+   * its effects (announcements, cards, App Home) have run already and must not run again.
+   */
+  replayed?: true;
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

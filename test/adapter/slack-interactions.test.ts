@@ -124,6 +124,21 @@ describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel pos
     expect(JSON.stringify(posted.body)).toContain("Jancis Andrew marked ATT-1.1 done");
   });
 
+  it("announces a change once when Slack retries the command", async () => {
+    // The channel was chosen in the test above. Posts to one channel go out in order, so once
+    // the later change's announcement has arrived, a repeat of the first would have too.
+    const announced = (ref: string) => fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0ATTEND" && JSON.stringify(c.body).includes(`marked ${ref} done`));
+    const body = command({ text: "done ATT-3.1 agreed at cluster chairs", trigger_id: "2007.1.retry" });
+    const first = (await post(body)).json();
+    await postToSlackEndpoint(server.url, body, { secret: SIGNING_SECRET, retryNum: 1 });
+    const again = (await postToSlackEndpoint(server.url, body, { secret: SIGNING_SECRET, retryNum: 2 })).json();
+    expect(again.blocks).toEqual(first.blocks);
+    await post(command({ text: "done ATT-4.2 launched", trigger_id: "2007.2.marker" }));
+    await eventually(() => (announced("ATT-4.2").length ? true : null), 8000);
+    expect(announced("ATT-3.1")).toHaveLength(1);
+    expect(announced("ATT-4.2")).toHaveLength(1);
+  });
+
   it("re-publishes App Home for the people a change touches", async () => {
     const before = fake.callsTo("views.publish").length;
     await post(command({ text: "done ATT-1.2 delivered in two clusters", trigger_id: "2006.1.done" }));

@@ -13,7 +13,7 @@ describe.each(kindsUnderTest())("people on platforms, forms and channels, on %s"
 
   it("matches a platform user by profile email once, remembers them, and audits the link", async () => {
     const partnershipId = await loadDemo(t.db);
-    const store = new PrismaStore(t.db.prisma, t.db.sql);
+    const store = new PrismaStore(t.db);
     let lookups = 0;
     const lookup = async () => {
       lookups += 1;
@@ -31,7 +31,7 @@ describe.each(kindsUnderTest())("people on platforms, forms and channels, on %s"
 
   it("tells an unmatched user how to get linked, and changes nothing", async () => {
     const partnershipId = await loadDemo(t.db);
-    const store = new PrismaStore(t.db.prisma, t.db.sql);
+    const store = new PrismaStore(t.db);
     const result = await identifyPlatformUser(store, partnershipId, { platform: "teams", tenant: "X", userId: "aad-1" }, async () => "stranger@example.com", new Date());
     expect(result.kind).toBe("unknown");
     if (result.kind === "unknown") {

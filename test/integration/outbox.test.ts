@@ -46,7 +46,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     const person = (name: string) => t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name } });
     return { partnershipId, person };
   }
-  const deps = () => ({ store: new PrismaStore(t.db.prisma, t.db.sql), log: { info: () => undefined, error: () => undefined } });
+  const deps = () => ({ store: new PrismaStore(t.db), log: { info: () => undefined, error: () => undefined } });
 
   it("enqueues one nudge per person per sweep, once however often the sweep runs", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
@@ -155,7 +155,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     try {
       await Promise.all([
         new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE, id: "a" }).drain(),
-        new DeliveryWorker({ sql: second.sql, deps: { store: new PrismaStore(second.prisma, second.sql), log: deps().log }, adapters: [adapter], clock: () => MONDAY_NINE, id: "b" }).drain(),
+        new DeliveryWorker({ sql: second.sql, deps: { store: new PrismaStore(second), log: deps().log }, adapters: [adapter], clock: () => MONDAY_NINE, id: "b" }).drain(),
       ]);
     } finally {
       if (second !== t.db) await second.close();

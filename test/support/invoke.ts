@@ -15,7 +15,7 @@ export interface Recorded {
 export function commandDriver(db: Database, partnershipId: number, now = () => new Date("2011-09-12T10:00:00Z")) {
   const recorded: Recorded = { errors: [] };
   const deps: CommandDeps = {
-    store: new PrismaStore(db.prisma, db.sql),
+    store: new PrismaStore(db),
     insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };

@@ -2,28 +2,14 @@ import { describe, expect, it } from "vitest";
 import { addDays, daysBetween, localDate, shortDateTime } from "../../src/domain/dates/calendar.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 import { compareForAttention, describeTiming, milestoneStatus } from "../../src/domain/milestone-status.ts";
-import type { ActionView, MilestoneView, Person } from "../../src/domain/model.ts";
-import { actionChangePermission } from "../../src/domain/permissions.ts";
+import type { MilestoneView } from "../../src/domain/model.ts";
 import { closestRefs, compareRefs, parseRef } from "../../src/domain/refs.ts";
 import { checkUserText } from "../../src/domain/user-text.ts";
-
-const person = (id: number, roles: Person["roles"] = [], teamIds: number[] = []): Person => ({
-  id, name: `Person ${id}`, email: null, roles, jobTitle: null, timeZone: "Europe/London", teamIds,
-});
 
 const milestone = (ref: string, dueDate: string | null, doneAt: Date | null = null): MilestoneView => ({
   id: 1, ref, actionId: 1, actionRef: ref.split(".")[0]!, text: ref, kind: "milestone", precision: dueDate ? "month" : "tbc",
   dueDate, dueStart: null, duePhrase: null, doneAt, doneBy: null, evidence: null,
 });
-
-const action: ActionView = {
-  id: 1, planKey: "p", planTitle: "Plan", ref: "ATT-4", section: null, title: "Engage with Police", targeting: null, state: "not_started",
-  ownerText: null, contributorText: null,
-  owners: [{ kind: "person", person: { id: 1, name: "Jancis Andrew" } }, { kind: "team", id: 9, name: "Cluster chairs", memberIds: [7] }],
-  contributors: [],
-  priority: { id: 3, number: 3, title: "Attendance", obsession: "School attendance", channel: null, sponsors: [{ id: 2, name: "Tony Adlard" }], leads: [{ id: 3, name: "Simon Flowers" }] },
-  milestones: [], sourceNote: null,
-};
 
 describe("refs", () => {
   it("normalises what people type", () => {
@@ -38,27 +24,6 @@ describe("refs", () => {
     expect(closestRefs("ATX-5", ["ATT-5", "LAC-5", "NEET-10"])[0]).toBe("ATT-5");
     expect(closestRefs("ZZZ-99", ["ATT-5", "LAC-5"])).toEqual([]);
     expect(["ATT-10", "ATT-2", "LAC-4b", "LAC-4"].sort(compareRefs)).toEqual(["ATT-2", "ATT-10", "LAC-4", "LAC-4b"]);
-  });
-});
-
-describe("who may change an action", () => {
-  it("allows owners, members of an owning team, sponsors, leads, coordinators and admins", () => {
-    expect(actionChangePermission(person(1), action)).toMatchObject({ allowed: true, because: "owner" });
-    expect(actionChangePermission(person(7, [], [9]), action)).toMatchObject({ allowed: true, because: "owner" });
-    expect(actionChangePermission(person(2), action)).toMatchObject({ allowed: true, because: "sponsor" });
-    expect(actionChangePermission(person(3), action)).toMatchObject({ allowed: true, because: "lead" });
-    expect(actionChangePermission(person(8, ["coordinator"]), action)).toMatchObject({ allowed: true, because: "coordinator" });
-    expect(actionChangePermission(person(8, ["admin"]), action)).toMatchObject({ allowed: true, because: "admin" });
-  });
-
-  it("refuses anyone else and names who can", () => {
-    const refusal = actionChangePermission(person(8, ["board_member"]), action);
-    expect(refusal.allowed).toBe(false);
-    if (!refusal.allowed) {
-      expect(refusal.whoCan).toBe(
-        "ATT-4 can be changed by its owners (Jancis Andrew and members of Cluster chairs), the priority's CTB sponsor (Tony Adlard), its lead (Simon Flowers), a coordinator or an admin.",
-      );
-    }
   });
 });
 

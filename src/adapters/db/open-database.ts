@@ -7,6 +7,8 @@ import type { Pool } from "pg";
 import { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
+import { withKysely, type KyselyDb } from "./kysely.ts";
+import { RoundTrips } from "./round-trips.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -15,6 +17,20 @@ export type DatabaseKind = "pglite" | "postgresql";
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /**
+   * The typed query builder (see kysely.ts), running through `prisma`. One `execute()` is
+   * one statement and one round trip; a change should be one statement (a data-modifying
+   * CTE), which PostgreSQL applies atomically without a transaction around it.
+   */
+  kysely: KyselyDb;
+  /**
+   * Runs work in one Prisma interactive transaction, with `tx` the typed handle bound to it:
+   * committed when work resolves, rolled back when it throws. It costs two round trips more
+   * (BEGIN, COMMIT) than the statements inside.
+   */
+  transaction<T>(work: (tx: KyselyDb) => Promise<T>): Promise<T>;
+  /** Statements sent to the database driver since it opened (each BEGIN and COMMIT included). */
+  roundTrips: RoundTrips;
   /** Raw SQL for the migrator: several statements per call, real transactions. */
   sql: SqlRunner;
   close(): Promise<void>;
@@ -82,6 +98,8 @@ async function openPostgres(connectionString: string): Promise<Database> {
 /** Prisma and the raw runner over one `pg` pool: PostgreSQL, or PGlite served by its worker. */
 async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefined, options: { sharedServer: boolean }): Promise<Database> {
   const { PrismaPg } = await import("@prisma/adapter-pg");
+  const roundTrips = new RoundTrips();
+  pool.on("connect", (client) => roundTrips.countPgClient(client));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
@@ -122,6 +140,8 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
   return {
     kind,
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
@@ -202,6 +222,8 @@ async function openPglite(dataDir: string, lock: DataDirLock | null): Promise<Da
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) mkdirSync(dir, { recursive: true });
   const client = new PGlite(dir);
+  const roundTrips = new RoundTrips();
+  roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
@@ -225,11 +247,21 @@ async function openPglite(dataDir: string, lock: DataDirLock | null): Promise<Da
   return {
     kind: "pglite",
     prisma,
+    ...typedAccess(prisma),
+    roundTrips,
     sql,
     async close() {
       await prisma.$disconnect();
       await client.close();
       await lock?.release();
     },
+  };
+}
+
+function typedAccess(prisma: PrismaClient): Pick<Database, "kysely" | "transaction"> {
+  const extended = withKysely(prisma);
+  return {
+    kysely: extended.$kysely,
+    transaction: (work) => extended.$transaction((tx) => work(tx.$kysely)),
   };
 }

@@ -4,59 +4,36 @@ import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { sql, type ExpressionBuilder } from "kysely";
+import type { DB, KyselyDb } from "./kysely.ts";
 import { changeOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
+import type { Database } from "./open-database.ts";
+import { personById, personByIdentity } from "./people.ts";
 import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
 
-// Every command looks its asker up first, so this is one indexed query, not an ORM round trip per relation.
-const PERSON_SELECT = `SELECT p.id, p.name, p.email, coalesce(p.roles::text[], '{}') AS roles, p.job_title, p.time_zone,
-  coalesce((SELECT array_agg(tm.team_id) FROM team_member tm WHERE tm.person_id = p.id), '{}') AS team_ids
-  FROM person p`;
-
-interface PersonRow {
-  id: number;
-  name: string;
-  email: string | null;
-  roles: Person["roles"];
-  job_title: string | null;
-  time_zone: string;
-  team_ids: number[];
-}
-
-const personFromRow = (row: PersonRow): Person => ({
-  id: row.id,
-  name: row.name,
-  email: row.email,
-  roles: row.roles,
-  jobTitle: row.job_title,
-  timeZone: row.time_zone,
-  teamIds: row.team_ids,
-});
-
 export class PrismaStore implements Store {
-  constructor(
-    private readonly prisma: PrismaClient,
-    /** The same database through its driver: hot reads and the change transaction use it directly. */
-    private readonly sql: SqlRunner,
-  ) {}
+  private readonly prisma: PrismaClient;
+  private readonly sql: SqlRunner;
+  private readonly db: KyselyDb;
 
-  async findPersonById(partnershipId: number, id: number): Promise<Person | null> {
-    const [row] = await this.sql.query<PersonRow>(`${PERSON_SELECT} WHERE p.id = $1 AND p.partnership_id = $2`, [id, partnershipId]);
-    return row ? personFromRow(row) : null;
+  constructor(database: Pick<Database, "prisma" | "sql" | "kysely">) {
+    this.prisma = database.prisma;
+    this.sql = database.sql;
+    this.db = database.kysely;
   }
 
-  async findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }) {
-    const [row] = await this.sql.query<PersonRow>(
-      `${PERSON_SELECT} JOIN platform_identity pi ON pi.person_id = p.id
-       WHERE pi.platform = $1::platform AND pi.tenant = $2 AND pi.user_id = $3 AND p.partnership_id = $4`,
-      [identity.platform, identity.tenant, identity.userId, partnershipId],
-    );
-    return row ? personFromRow(row) : null;
+  findPersonById(partnershipId: number, id: number): Promise<Person | null> {
+    return personById(this.db, partnershipId, id);
+  }
+
+  findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }) {
+    return personByIdentity(this.db, partnershipId, identity);
   }
 
   async searchPeople(partnershipId: number, text: string, limit: number): Promise<Person[]> {
@@ -250,14 +227,29 @@ export class PrismaStore implements Store {
   }
 
   async planSummaries(partnershipId: number): Promise<PlanSummary[]> {
-    const rows = await this.prisma.$queryRaw<
-      { key: string; title: string; kind: string; period_start: Date | null; period_end: Date | null; actions: bigint; milestones: bigint; done: bigint }[]
-    >`SELECT p.key, p.title, p.kind::text AS kind, p.period_start, p.period_end,
-        (SELECT count(*) FROM action a WHERE a.plan_id = p.id) AS actions,
-        (SELECT count(*) FROM milestone m JOIN action a ON a.id = m.action_id WHERE a.plan_id = p.id) AS milestones,
-        (SELECT count(*) FROM milestone m JOIN action a ON a.id = m.action_id WHERE a.plan_id = p.id AND m.done_at IS NOT NULL) AS done
-      FROM plan p WHERE p.partnership_id = ${partnershipId}
-      ORDER BY p.period_start NULLS LAST, p.key`;
+    const count = (eb: ExpressionBuilder<DB & { p: DB["plan"] }, "p">, done: boolean) =>
+      eb
+        .selectFrom("milestone as m")
+        .innerJoin("action as a", "a.id", "m.action_id")
+        .select((e) => e.fn.countAll<bigint>().as("n"))
+        .whereRef("a.plan_id", "=", "p.id")
+        .$if(done, (q) => q.where("m.done_at", "is not", null));
+    const rows = await this.db
+      .selectFrom("plan as p")
+      .select((eb) => [
+        "p.key",
+        "p.title",
+        "p.kind",
+        "p.period_start",
+        "p.period_end",
+        eb.selectFrom("action as a").select((e) => e.fn.countAll<bigint>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
+        count(eb, false).as("milestones"),
+        count(eb, true).as("done"),
+      ])
+      .where("p.partnership_id", "=", partnershipId)
+      .orderBy(sql`p.period_start nulls last`)
+      .orderBy("p.key")
+      .execute();
     return rows.map((r) => ({
       key: r.key,
       title: r.title,

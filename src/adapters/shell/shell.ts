@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline";
 import type { CommandDeps } from "../../commands/context.ts";
-import { handleInvocation } from "../../commands/dispatch.ts";
 import type { Person } from "../../domain/model.ts";
+import { Conversation, replyOf } from "../conversation.ts";
 import { ansiStyle, plainStyle, renderText } from "./render-text.ts";
 
 export interface ShellOptions {
@@ -27,6 +27,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const clock = options.clock ?? (() => new Date());
   const style = interactive ? ansiStyle : plainStyle;
   const say = (text: string) => output.write(`${text}\n`);
+  // The shell serves one partnership, as the person named; it has no channels to post to.
+  const conversation = new Conversation({ deps, log: deps.log, clock }, { platform: "shell", partnershipFor: async () => ({ ok: true, partnershipId: partnership.id }) });
   const rl = createInterface({ input: options.input, output: interactive ? output : undefined, terminal: interactive, prompt: PROMPT });
   const lines = rl[Symbol.asyncIterator]();
   const next = async (): Promise<string | null> => {
@@ -71,16 +73,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
       }
       continue;
     }
-    const reply = await handleInvocation(deps, {
-      partnershipId: partnership.id,
-      actor: { personId: actor.id },
-      place: { platform: "shell", tenant: partnership.slug, channel: "shell" },
-      command,
-      text,
-      idempotencyKey: randomUUID(),
-      now: clock(),
-    });
-    say(`${renderText(reply, style)}\n`);
+    const turn = { tenant: partnership.slug, user: { personId: actor.id }, channel: "shell", command, text, key: randomUUID(), forms: false };
+    await conversation.handle(turn, async (outcome) => say(`${renderText(replyOf(outcome), style)}\n`));
   }
   return close(rl, 0);
 }

@@ -1,8 +1,9 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
-import { reply, type Reply } from "../../domain/reply.ts";
+import type { Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
+import { replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
 import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
@@ -12,74 +13,63 @@ export const SLASH_COMMANDS = ["/milestone", "/action", "/plan", "/indicator", "
 
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
 
-/** Something failed unexpectedly: say so in one line with a reference, log the detail under it. */
-function failure(env: AdapterEnvironment, where: string, error: unknown): Reply {
-  const reference = Math.random().toString(16).slice(2, 10);
-  env.log.error("slack request failed", { where, reference, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  return { ...reply("error", `Something went wrong on Curve's side (reference ${reference}). Nothing was changed; please try again.`), code: "internal" };
-}
-
 export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspace: SlackWorkspace): void {
   for (const name of SLASH_COMMANDS) {
     app.command(name, async ({ command, ack, client }) => {
-      try {
-        const queried = isQuery(name, command.text);
-        const origin: MessageOrigin | undefined = queried ? { command: name.slice(1), text: command.text, page: 1 } : undefined;
-        const outcome = await workspace.run({
-          teamId: command.team_id,
-          userId: command.user_id,
-          channelId: command.channel_id,
-          command: name.slice(1),
-          text: command.text,
-          key: command.trigger_id,
-        });
-        if (outcome.ok && outcome.reply.form) {
+      const queried = isQuery(name, command.text);
+      const origin: MessageOrigin | undefined = queried ? { command: name.slice(1), text: command.text, page: 1 } : undefined;
+      const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name.slice(1), text: command.text, key: command.trigger_id };
+      await workspace.handle(request, async (outcome) => {
+        const answer = replyOf(outcome);
+        if (outcome.kind === "answered" && answer.form) {
           await ack();
-          const view = modalView(outcome.reply.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
+          const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
           await client.views.open({ trigger_id: command.trigger_id, view: view as never });
           return;
         }
-        await ack(ephemeral(outcome.reply, origin));
-      } catch (error) {
-        await ack(ephemeral(failure(env, name, error)));
-      }
+        await ack(ephemeral(answer, origin));
+      });
     });
   }
 
   // Every button: Curve's own action ids ("milestone.done", "action.show", "page.more", …).
   app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, respond, client }) => {
     await ack();
-    try {
-      const teamId = body.team?.id;
-      const userId = body.user.id;
-      const carried = decodeOrigin(action.block_id?.startsWith("o:") ? action.block_id.split(":")[1] : undefined);
-      // Only a query is ever run again; a forged block id naming a change is ignored.
-      const origin = carried && isQuery(carried.command, carried.text) ? carried : null;
-      const onHome = body.view?.type === "home";
-      if (action.action_id === "page.more") {
-        const next = decodeOrigin(action.value);
-        if (!next || !isQuery(next.command, next.text)) return;
-        const outcome = await workspace.run({ teamId, userId, channelId: body.channel?.id ?? null, command: next.command, text: next.text, key: `${body.trigger_id}` });
-        await respond({ replace_original: true, ...renderReply(outcome.reply, next) });
-        return;
-      }
-      const line = commandForButton(action.action_id, action.value ?? "");
-      if (!line) return;
-      const outcome = await workspace.run({ teamId, userId, channelId: body.channel?.id ?? null, command: line.command, text: line.text, key: body.trigger_id });
-      if (outcome.ok && outcome.reply.form) {
-        const view = modalView(outcome.reply.form, { channel: body.channel?.id ?? null, responseUrl: onHome ? null : body.response_url, origin });
+    const teamId = body.team?.id;
+    const userId = body.user.id;
+    const channelId = body.channel?.id ?? null;
+    const carried = decodeOrigin(action.block_id?.startsWith("o:") ? action.block_id.split(":")[1] : undefined);
+    // Only a query is ever run again; a forged block id naming a change is ignored.
+    const origin = carried && isQuery(carried.command, carried.text) ? carried : null;
+    const onHome = body.view?.type === "home";
+    const tellPresser = (answer: Reply) => respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
+    if (action.action_id === "page.more") {
+      const next = decodeOrigin(action.value);
+      if (!next || !isQuery(next.command, next.text)) return;
+      await workspace.handle({ teamId, userId, channelId, command: next.command, text: next.text, key: `${body.trigger_id}` }, async (outcome) => {
+        if (outcome.kind === "answered") await respond({ replace_original: true, ...renderReply(outcome.reply, next) });
+        else await tellPresser(replyOf(outcome));
+      });
+      return;
+    }
+    const line = commandForButton(action.action_id, action.value ?? "");
+    if (!line) return;
+    const request = { teamId, userId, channelId, command: line.command, text: line.text, key: body.trigger_id };
+    await workspace.handle(request, async (outcome) => {
+      const answer = replyOf(outcome);
+      if (outcome.kind === "answered" && answer.form) {
+        const view = modalView(answer.form, { channel: channelId, responseUrl: onHome ? null : body.response_url, origin });
         await client.views.open({ trigger_id: body.trigger_id, view: view as never });
         return;
       }
       if (onHome) {
-        if (outcome.ok) workspace.refreshHome(outcome.partnershipId, teamId!, userId);
-        workspace.tellUser(userId, outcome.reply);
+        if (outcome.kind === "answered") workspace.refreshHome(outcome.partnershipId, teamId!, userId);
+        workspace.tellUser(userId, answer);
         return;
       }
-      await answerAndRefresh(workspace, respond, outcome.reply, origin, { teamId, userId, channelId: body.channel?.id ?? null, key: body.trigger_id });
-    } catch (error) {
-      await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(failure(env, "button", error)) }).catch(() => undefined);
-    }
+      if (outcome.kind !== "answered") return void (await tellPresser(answer));
+      await answerAndRefresh(workspace, respond, answer, origin, request);
+    });
   });
 
   app.view(FORM_CALLBACK_ID, async ({ ack, body, view, client }) => {
@@ -88,36 +78,28 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       await ack({ response_action: "errors", errors: { [fieldBlockId("evidence")]: "This form has expired. Close it and start again." } });
       return;
     }
-    try {
-      const outcome = await workspace.run({
-        teamId: body.team?.id,
-        userId: body.user.id,
-        channelId: meta.channel,
-        command: meta.command,
-        text: submittedText(meta, view.state.values as never),
-        key: `view:${view.id}`,
-      });
-      if (outcome.reply.tone === "error" && meta.fieldIds[0]) {
+    const request = { teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.command, text: submittedText(meta, view.state.values as never), key: `view:${view.id}` };
+    await workspace.handle(request, async (outcome) => {
+      const answer = replyOf(outcome);
+      if (answer.tone === "error" && meta.fieldIds[0]) {
         // Shown under the field, in the modal, which stays open for a correction.
-        await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0])]: outcome.reply.heading ?? "That didn't work." } });
+        await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0])]: answer.heading ?? "That didn't work." } });
         return;
       }
       await ack();
       if (meta.responseUrl) {
         const respond = (message: object) => fetch(meta.responseUrl!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message) });
-        await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(outcome.reply) });
-        if (meta.origin && outcome.ok && isQuery(meta.origin.command, meta.origin.text)) {
-          const fresh = await workspace.run({ teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
-          await respond({ replace_original: true, ...renderReply(fresh.reply, meta.origin) });
+        await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
+        if (meta.origin && outcome.kind === "answered" && isQuery(meta.origin.command, meta.origin.text)) {
+          const fresh = await workspace.query({ ...request, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
+          await respond({ replace_original: true, ...renderReply(fresh, meta.origin) });
         }
       } else if (meta.channel) {
-        await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, ...(renderReply(outcome.reply) as { text: string; blocks: never[] }) });
+        await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, ...(renderReply(answer) as { text: string; blocks: never[] }) });
       } else {
-        workspace.tellUser(body.user.id, outcome.reply);
+        workspace.tellUser(body.user.id, answer);
       }
-    } catch (error) {
-      await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0] ?? "evidence")]: failure(env, "form", error).heading! } }).catch(() => undefined);
-    }
+    });
   });
 
   app.event("app_home_opened", async ({ event, body }) => {
@@ -147,7 +129,7 @@ async function answerAndRefresh(
     await respond({ response_type: "ephemeral", replace_original: true, ...renderReply(answer) });
     return;
   }
-  const fresh = await workspace.run({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
-  await respond({ replace_original: true, ...renderReply(fresh.reply, origin) });
+  const fresh = await workspace.query({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
+  await respond({ replace_original: true, ...renderReply(fresh, origin) });
   await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
 }

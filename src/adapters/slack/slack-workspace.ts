@@ -1,9 +1,9 @@
 import type { WebClient } from "@slack/web-api";
-import { handleInvocation } from "../../commands/dispatch.ts";
 import { buildHome } from "../../commands/home.ts";
 import { identifyPlatformUser } from "../../commands/identify.ts";
 import { context, reply, text, type Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
+import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { LIMITS, renderReply } from "./block-kit.ts";
 import type { OutboundLimiter } from "./outbound-limiter.ts";
 import { syncChannelCard } from "./channel-cards.ts";
@@ -17,8 +17,6 @@ export interface SlackRequest {
   /** Stable across Slack's retries of the same request (its trigger id, or a view id). */
   key: string;
 }
-
-export type SlackOutcome = { ok: true; reply: Reply; partnershipId: number } | { ok: false; reply: Reply };
 
 export const UNKNOWN_WORKSPACE: Reply = {
   ...reply("warning", "This Slack workspace isn't connected to Curve", [
@@ -34,11 +32,23 @@ export const UNKNOWN_WORKSPACE: Reply = {
 export class SlackWorkspace {
   private readonly partnershipByTeam = new Map<string, number>();
 
+  /** The conversation pipeline for Slack: the workspace's partnership, users by their profile's email, effects after a change. */
+  readonly conversation: Conversation;
+
   constructor(
     private readonly env: AdapterEnvironment,
     private readonly client: WebClient,
     private readonly limiter: OutboundLimiter,
-  ) {}
+  ) {
+    this.conversation = new Conversation(env, {
+      platform: "slack",
+      partnershipFor: async (teamId) => {
+        const partnershipId = await this.partnershipFor(teamId);
+        return partnershipId === null ? { ok: false, reply: UNKNOWN_WORKSPACE } : { ok: true, partnershipId };
+      },
+      effects: async (answered, turn) => this.followUp(answered.partnershipId, answered.tenant, "userId" in turn.user ? turn.user.userId : "", answered.reply),
+    });
+  }
 
   /** With a single bot token, the token's own team is the partnership's (bound on first start). */
   async adoptOwnTeam(): Promise<void> {
@@ -68,32 +78,27 @@ export class SlackWorkspace {
     return found;
   }
 
-  /** Runs one command for a Slack user, from identifying them to the reply. */
-  async run(request: SlackRequest): Promise<SlackOutcome> {
-    const partnershipId = await this.partnershipFor(request.teamId);
-    if (partnershipId === null) return { ok: false, reply: UNKNOWN_WORKSPACE };
-    const teamId = request.teamId!;
-    const { deps, clock } = this.env;
-    const who = await identifyPlatformUser(
-      deps.store,
-      partnershipId,
-      { platform: "slack", tenant: teamId, userId: request.userId },
-      () => this.emailOf(request.userId),
-      clock(),
-    );
-    if (who.kind === "unknown") return { ok: false, reply: who.reply };
-    const result = await handleInvocation(deps, {
-      partnershipId,
-      actor: { person: who.person },
-      place: { platform: "slack", tenant: teamId, channel: request.channelId ?? `D:${request.userId}` },
+  /** One Slack request as a conversation turn. */
+  turn(request: SlackRequest): Turn {
+    return {
+      tenant: request.teamId,
+      user: { userId: request.userId, email: () => this.emailOf(request.userId) },
+      channel: request.channelId ?? `D:${request.userId}`,
       command: request.command,
       text: request.text,
-      idempotencyKey: `slack:${teamId}:${request.key}`,
-      now: clock(),
-      capabilities: { forms: true },
-    });
-    this.followUp(partnershipId, teamId, request.userId, result);
-    return { ok: true, reply: result, partnershipId };
+      key: `slack:${request.teamId}:${request.key}`,
+      forms: true,
+    };
+  }
+
+  /** Runs one command for a Slack user through the pipeline, from their partnership to the effects of their change; `answer` sends the reply. */
+  handle<T>(request: SlackRequest, answer: (outcome: TurnOutcome) => Promise<T>): Promise<T | undefined> {
+    return this.conversation.handle(this.turn(request), answer);
+  }
+
+  /** The pipeline up to the reply, with no effects: for redrawing a message from a query. */
+  async query(request: SlackRequest): Promise<Reply> {
+    return replyOf(await this.conversation.run(this.turn(request)));
   }
 
   private async emailOf(userId: string): Promise<string | null> {

@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { TeamsInfo, type TurnContext } from "botbuilder";
 import { isQuery } from "../../commands/command-table.ts";
-import { handleInvocation } from "../../commands/dispatch.ts";
+import { replyForError } from "../../commands/error-reply.ts";
 import { identifyPlatformUser, type Identification } from "../../commands/identify.ts";
 import type { PlatformIdentity } from "../../commands/store.ts";
 import { reply, text, type Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
+import { Conversation, replyOf, type Turn } from "../conversation.ts";
 import { activityKey, channelOf, identityOf, mentionedUsers, referenceOf, tenantOf } from "./activity-facts.ts";
 import { cardMessage, renderCard, type AdaptiveCard, type CardOrigin } from "./adaptive-card.ts";
 import { commandForCardData, type CardCommand } from "./card-data.ts";
@@ -21,13 +21,17 @@ export const UNKNOWN_BUTTON: Reply = {
 
 type Admission = { ok: true; partnershipId: number; tenant: string; key: string } | { ok: false; reply: Reply };
 
+/** Only a reading command's card offers "More": paging runs it again. */
+const originOf = (request: CardCommand): CardOrigin | undefined =>
+  isQuery(request.command, request.text) ? { command: request.command, text: request.text, from: request.from } : undefined;
+
 // How many people's last-stored conversation this instance keeps in mind (a few MB at most).
 const REMEMBERED_LIMIT = 10_000;
 
 /**
- * What Curve does with each kind of Teams activity. Every path is the same: which
- * partnership (tenant gate), whether this delivery was seen before, who is asking,
- * then one Invocation through the shared command table, answered with a card.
+ * What Curve does with each kind of Teams activity. Messages and card presses are decoded
+ * into a turn of the shared conversation pipeline (src/adapters/conversation.ts: tenant gate,
+ * who is asking, dedupe, the command table, effects), answered with a card.
  */
 export class TeamsTurns {
   /** Per Teams user, the person and conversation reference this instance last stored, so an unchanged one is not written again. */
@@ -41,23 +45,53 @@ export class TeamsTurns {
 
   /** A typed message (1:1 or @Curve in a channel), or an Action.Submit from a client without universal actions. */
   async message(context: TurnContext): Promise<void> {
-    await this.guarded(context, async () => {
-      const admission = await this.admit(context);
-      if (!admission.ok) return void (await context.sendActivity(cardMessage(admission.reply)));
-      // A retried delivery was answered already; answering again would post twice.
-      if (!(await this.env.deps.store.firstSighting(admission.partnershipId, admission.key))) {
-        return this.env.log.info("teams duplicate activity ignored", { key: admission.key });
-      }
-      const activity = context.activity;
-      const submitted = !activity.text && activity.value !== null && typeof activity.value === "object";
-      const request = submitted
-        ? commandForCardData(undefined, activity.value)
-        : { ...commandFromMessage(activity.text ?? "", await this.mentions(context)), forms: true, from: 0 };
-      const answer = request ? await this.run(context, admission, request) : { reply: UNKNOWN_BUTTON, origin: undefined };
-      await context.sendActivity(cardMessage(answer.reply, answer.origin));
-      await this.announce(context, admission.tenant, answer.reply);
-      await this.syncCard(context, admission, answer.reply);
-    }, async (failure) => void (await context.sendActivity(cardMessage(failure))));
+    const send = async (answer: Reply, origin?: CardOrigin) => void (await context.sendActivity(cardMessage(answer, origin)));
+    const request = await this.decodeMessage(context).catch((error: unknown) => replyForError(error, this.env.log, { platform: "teams", step: "decode" }));
+    if (!request || "tone" in request) return send(request ?? UNKNOWN_BUTTON);
+    // A retried delivery was answered already; answering again would post twice.
+    await this.conversation(context).handle(this.turn(context, request, "delivery"), async (outcome) => {
+      if (outcome.kind === "duplicate") return;
+      await send(outcome.reply, outcome.kind === "answered" ? originOf(request) : undefined);
+    });
+  }
+
+  private async decodeMessage(context: TurnContext): Promise<CardCommand | null> {
+    const activity = context.activity;
+    const submitted = !activity.text && activity.value !== null && typeof activity.value === "object";
+    return submitted ? commandForCardData(undefined, activity.value) : { ...commandFromMessage(activity.text ?? "", await this.mentions(context)), forms: true, from: 0 };
+  }
+
+  /** One Teams activity as a conversation turn. */
+  private turn(context: TurnContext, request: CardCommand, dedupe: "delivery" | "receipt"): Turn {
+    const activity = context.activity;
+    const tenant = tenantOf(activity);
+    return {
+      tenant,
+      user: { userId: identityOf(activity, tenant ?? "").userId, email: () => this.emailOf(context, activity.from.id) },
+      channel: channelOf(activity),
+      command: request.command,
+      text: request.text,
+      key: activityKey(tenant ?? "", activity),
+      forms: request.forms,
+      dedupe,
+    };
+  }
+
+  /** The pipeline for one Teams turn: the tenant gate, remembering the person's conversation, and this turn's effects. */
+  private conversation(context: TurnContext): Conversation {
+    return new Conversation(this.env, {
+      platform: "teams",
+      partnershipFor: async (tenant) => {
+        const outcome = await this.gate.partnershipFor(tenant);
+        if (!outcome.ok) this.env.log.info("teams activity refused", { tenant: tenant ?? null, reason: outcome.reason });
+        return outcome;
+      },
+      identified: (person, turn) => this.remember({ platform: "teams", tenant: turn.tenant!, userId: (turn.user as { userId: string }).userId }, person.id, context),
+      effects: async (answered) => {
+        await this.announce(context, answered.tenant, answered.reply);
+        await this.syncCard(context, answered, answered.reply);
+      },
+    });
   }
 
   /** A pledge's sign-up card in a Teams channel: posted once, then updated in place. */
@@ -82,20 +116,15 @@ export class TeamsTurns {
 
   /** An Action.Execute press: the card is replaced, for the person who pressed it, by the answer. */
   async cardAction(context: TurnContext, data: unknown): Promise<AdaptiveCard> {
-    return this.guarded(context, async () => {
-      const admission = await this.admit(context);
-      if (!admission.ok) return renderCard(admission.reply);
-      // An invoke is answered in its own HTTP response, so a retry is answered again, but
-      // the change behind it is applied once (same idempotency key) and announced once.
-      const first = await this.env.deps.store.firstSighting(admission.partnershipId, admission.key);
-      const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
-      const request = commandForCardData(typeof verb === "string" ? verb : undefined, data);
-      if (!request) return renderCard(UNKNOWN_BUTTON);
-      const answer = await this.run(context, admission, request);
-      if (first) await this.announce(context, admission.tenant, answer.reply);
-      if (first) await this.syncCard(context, admission, answer.reply);
-      return renderCard(answer.reply, answer.origin);
-    }, async (failure) => renderCard(failure));
+    const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
+    const request = commandForCardData(typeof verb === "string" ? verb : undefined, data);
+    if (!request) return renderCard(UNKNOWN_BUTTON);
+    // An invoke is answered in its own HTTP response, so a retry is answered again, but the
+    // change behind it is applied once (same idempotency key) and announced once.
+    const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (outcome) =>
+      renderCard(replyOf(outcome), outcome.kind === "answered" ? originOf(request) : undefined),
+    );
+    return card ?? renderCard(replyForError(new Error("the card could not be drawn"), this.env.log, { platform: "teams" }));
   }
 
   /** Curve added to a chat or team: find the person who added it, and keep how to reach them. */
@@ -146,24 +175,6 @@ export class TeamsTurns {
     if (this.stored.size > REMEMBERED_LIMIT) this.stored.delete(this.stored.keys().next().value!);
   }
 
-  private async run(context: TurnContext, admission: Admission & { ok: true }, request: CardCommand): Promise<{ reply: Reply; origin: CardOrigin | undefined }> {
-    const who = await this.identify(context, admission);
-    if (who.kind === "unknown") return { reply: who.reply, origin: undefined };
-    const result = await handleInvocation(this.env.deps, {
-      partnershipId: admission.partnershipId,
-      actor: { personId: who.person.id },
-      place: { platform: "teams", tenant: admission.tenant, channel: channelOf(context.activity) },
-      command: request.command,
-      text: request.text,
-      idempotencyKey: admission.key,
-      now: this.env.clock(),
-      capabilities: { forms: request.forms },
-    });
-    // Only a reading command's card offers "More": paging runs it again.
-    const origin = isQuery(request.command, request.text) ? { command: request.command, text: request.text, from: request.from } : undefined;
-    return { reply: result, origin };
-  }
-
   /** The priority's channel hears of a change, when it is a channel in this tenant. */
   private async announce(context: TurnContext, tenant: string, result: Reply): Promise<void> {
     for (const announcement of result.announcements ?? []) {
@@ -202,18 +213,12 @@ export class TeamsTurns {
     }
   }
 
-  /** Anything unexpected is logged under a reference and answered in one line; no stack reaches anyone. */
+  /** Anything unexpected is logged under a reference; no stack reaches anyone. */
   private async guarded<T>(context: TurnContext, work: () => Promise<T>, answer: (failure: Reply) => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      const reference = randomBytes(4).toString("hex");
-      this.env.log.error("teams turn failed", {
-        reference,
-        activity: context.activity.type,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      return answer({ ...reply("error", `Something went wrong on Curve's side (reference ${reference}). Please try again.`), code: "internal" });
+      return answer(replyForError(error, this.env.log, { platform: "teams", activity: context.activity.type }));
     }
   }
 }

@@ -1,5 +1,7 @@
+import { may } from "../../../domain/access.ts";
 import { addDays, localDate } from "../../../domain/dates/calendar.ts";
 import { composeDigest, type DigestPriority } from "../../../domain/digest.ts";
+import type { PersonRole } from "../../../domain/model.ts";
 import type { Reply } from "../../../domain/reply.ts";
 import { isWorkingDay } from "../../../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../../../domain/schedule/zoned-time.ts";
@@ -11,7 +13,7 @@ interface DigestPerson {
   timeZone: string;
   digestWeekday: number;
   digestMinute: number;
-  roles: string[];
+  roles: PersonRole[];
 }
 
 interface DigestData {
@@ -63,7 +65,7 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
          FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL) x WHERE rank <= 2`,
       [partnershipId],
     ),
-    db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: string[]; last_digest: Date | null }>(
+    db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: PersonRole[]; last_digest: Date | null }>(
       `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, coalesce(p.roles::text[], '{}') AS roles,
          (SELECT max(d.sent_at) FROM delivery d WHERE d.person_id = p.id AND d.kind = 'digest' AND d.status = 'sent') AS last_digest
        FROM person p WHERE p.partnership_id = $1
@@ -134,7 +136,7 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
       dueSoon: p.dueSoon.filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, 14)),
     }));
   const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
-  const undelivered = person.roles.includes("coordinator") ? data.undelivered.filter((u) => u.at >= since) : [];
+  const undelivered = may(person, "digest.undelivered").allowed ? data.undelivered.filter((u) => u.at >= since) : [];
   return composeDigest(priorities, { today, timeZone: person.timeZone, since, title, undelivered });
 }
 
@@ -163,7 +165,7 @@ export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now:
       while (!isWorkingDay(day)) day = addDays(day, 1);
       return day;
     })();
-    if ((person.roles.includes("coordinator") || person.roles.includes("board_member")) && local.date === firstWorkingDay && local.minute >= 9 * 60) {
+    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
       const report = digestOf(data, person.id, now, "report");
       rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: JSON.stringify(report ?? {}), status: report ? "pending" : "cancelled" });
     }

@@ -1,0 +1,161 @@
+import type { Logger } from "../commands/context.ts";
+import { handleInvocation } from "../commands/dispatch.ts";
+import { errorReply, replyForError } from "../commands/error-reply.ts";
+import { identifyPlatformUser } from "../commands/identify.ts";
+import { CurveError } from "../domain/errors.ts";
+import type { Person, PlatformName } from "../domain/model.ts";
+import { reply, text, type Reply } from "../domain/reply.ts";
+import type { AdapterEnvironment } from "./chat/chat-adapter.ts";
+
+/**
+ * One conversation pipeline for Slack, Teams and the shell. Every request a person sends
+ * takes the same steps, in this order:
+ *
+ *   partnership for tenant → identify → dedupe → dispatch → answer → effects
+ *
+ * and anything that fails on the way becomes one coded reply (`replyForError`), answered
+ * through the same `answer` the adapter gave. Adapters only decode their platform's payload
+ * into a `Turn`, render the outcome, and say what their effects are (channel posts, cards,
+ * App Home); everything in between happens here, once.
+ */
+
+/** One request, decoded by its adapter. */
+export interface Turn {
+  /** The platform's tenant: a Slack team id, a Microsoft 365 tenant id, the shell's partnership slug. */
+  tenant: string | undefined;
+  /** Who sent it: a platform user (found by their linked identity, else by their profile's email), or a person chosen by id (the shell). */
+  user: { userId: string; email: () => Promise<string | null> } | { personId: number };
+  /** Where it was said (a channel or conversation id). */
+  channel: string;
+  /** The command family ("milestone") and the rest of the line ("done ATT-4.1 agreed"). */
+  command: string;
+  text: string;
+  /** Stable across the platform's redeliveries of this same request (a trigger id, an activity id). */
+  key: string;
+  /** Whether the platform can show a form before acting. */
+  forms: boolean;
+  /**
+   * How a redelivery of this request is recognised. "receipt" (the default): it is
+   * dispatched again and the change's idempotency receipt returns the stored reply, marked
+   * `replayed`, so it is answered but its effects do not run again (Slack retries, Teams card
+   * presses: each must be answered). "delivery": its key is recorded on first sight and a
+   * repeat is not dispatched at all (Teams messages, whose answer is a new post).
+   */
+  dedupe?: "receipt" | "delivery";
+}
+
+export type TurnOutcome =
+  /** Dispatched. `first` is false when this is a redelivery whose effects have run already. */
+  | { kind: "answered"; reply: Reply; partnershipId: number; tenant: string; person: Person; first: boolean }
+  /** Not dispatched: a tenant Curve does not serve, a person it cannot identify, or a failure (coded). */
+  | { kind: "refused"; reply: Reply }
+  /** A redelivery of a request already answered, on a platform where answering again would post twice. */
+  | { kind: "duplicate"; partnershipId: number };
+
+export type Answered = Extract<TurnOutcome, { kind: "answered" }>;
+
+/** What to tell the person; a duplicate delivery was answered already, so it gets a plain "already done". */
+export function replyOf(outcome: TurnOutcome): Reply {
+  return outcome.kind === "duplicate" ? reply("info", "Already answered", [text("Curve answered this message already.")]) : outcome.reply;
+}
+
+/** What differs between platforms; each adapter gives one. */
+export interface ConversationPlatform {
+  platform: PlatformName;
+  /** Which partnership a tenant belongs to, or the reply that refuses it (code "unknown_partnership"). */
+  partnershipFor(tenant: string | undefined): Promise<{ ok: true; partnershipId: number } | { ok: false; reply: Reply }>;
+  /** After a person is identified (Teams keeps their conversation for later messages). */
+  identified?(person: Person, turn: Turn, partnershipId: number): Promise<void>;
+  /**
+   * What follows an answer, run once per request after it is answered: channel
+   * announcements, a channel's card, App Home refreshes. Failures are logged, never answered.
+   */
+  effects?(answered: Answered, turn: Turn): Promise<void>;
+}
+
+/** Runs turns for one platform. */
+export class Conversation {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly env: AdapterEnvironment,
+    private readonly platform: ConversationPlatform,
+  ) {
+    this.log = env.log;
+  }
+
+  /**
+   * Takes one turn through the pipeline and hands its outcome to `answer` (which renders and
+   * sends it, and returns what the platform needs back: an ack, a card). If anything fails
+   * before `answer` is called, `answer` gets the coded failure instead; if `answer` itself
+   * fails, it is logged and `answer` is tried once more with the coded failure. Effects run
+   * after the answer, and only for a request's first delivery.
+   */
+  async handle<T>(turn: Turn, answer: (outcome: TurnOutcome) => Promise<T>): Promise<T | undefined> {
+    let outcome: TurnOutcome;
+    try {
+      outcome = await this.run(turn);
+    } catch (error) {
+      outcome = { kind: "refused", reply: replyForError(error, this.log, this.where(turn)) };
+    }
+    let result: T | undefined;
+    try {
+      result = await answer(outcome);
+    } catch (error) {
+      // Rendering or sending failed: answer the coded failure instead, once, if the platform still lets us.
+      const failure: TurnOutcome = { kind: "refused", reply: replyForError(error, this.log, { ...this.where(turn), step: "answer" }) };
+      result = await answer(failure).catch(() => undefined); // nothing more can reach the person; the reference is logged
+    }
+    // A change that was made is followed up even when its answer could not be sent.
+    if (outcome.kind === "answered" && outcome.first && this.platform.effects) {
+      try {
+        await this.platform.effects(outcome, turn);
+      } catch (error) {
+        replyForError(error, this.log, { ...this.where(turn), step: "effects" });
+      }
+    }
+    return result;
+  }
+
+  /** The pipeline up to the answer: partnership, person, dedupe, dispatch. */
+  async run(turn: Turn): Promise<TurnOutcome> {
+    const { deps, clock } = this.env;
+    const tenancy = await this.platform.partnershipFor(turn.tenant);
+    if (!tenancy.ok) return { kind: "refused", reply: tenancy.reply };
+    const { partnershipId } = tenancy;
+    const tenant = turn.tenant!;
+    const person = await this.identify(turn, partnershipId, tenant);
+    if (!("id" in person)) return { kind: "refused", reply: person.reply };
+    if (turn.dedupe === "delivery" && !(await deps.store.firstSighting(partnershipId, turn.key))) {
+      this.log.info("duplicate delivery ignored", { platform: this.platform.platform, key: turn.key });
+      return { kind: "duplicate", partnershipId };
+    }
+    const reply = await handleInvocation(deps, {
+      partnershipId,
+      actor: { person },
+      place: { platform: this.platform.platform, tenant, channel: turn.channel },
+      command: turn.command,
+      text: turn.text,
+      idempotencyKey: turn.key,
+      now: clock(),
+      capabilities: { forms: turn.forms },
+    });
+    return { kind: "answered", reply, partnershipId, tenant, person, first: !reply.replayed };
+  }
+
+  private async identify(turn: Turn, partnershipId: number, tenant: string): Promise<Person | { reply: Reply }> {
+    if ("personId" in turn.user) {
+      const person = await this.env.deps.store.findPersonById(partnershipId, turn.user.personId);
+      return person ?? { reply: errorReply(new CurveError("unknown_person", "Curve doesn't know who you are in this partnership.")) };
+    }
+    const identity = { platform: this.platform.platform, tenant, userId: turn.user.userId };
+    const who = await identifyPlatformUser(this.env.deps.store, partnershipId, identity, turn.user.email, this.env.clock());
+    if (who.kind === "unknown") return { reply: who.reply };
+    await this.platform.identified?.(who.person, turn, partnershipId);
+    return who.person;
+  }
+
+  private where(turn: Turn): Record<string, unknown> {
+    return { platform: this.platform.platform, command: turn.command.slice(0, 40) };
+  }
+}

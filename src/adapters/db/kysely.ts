@@ -1,0 +1,62 @@
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Expression, type RawBuilder } from "kysely";
+import kyselyExtension from "prisma-extension-kysely";
+import type { DB } from "../../../generated/kysely/types.ts";
+import type { PrismaClient } from "../../../generated/prisma/client.ts";
+
+/**
+ * Curve's one typed way to the data: a Kysely query builder whose table and column types
+ * are generated from prisma/schema.prisma (prisma-kysely, into generated/kysely on install).
+ * Queries run through Prisma Client, which keeps the connections and transactions:
+ *
+ *   const rows = await db.kysely.selectFrom("milestone").select(["id", "ref"]).where("id", "=", id).execute();
+ *   await db.transaction(async (tx) => { await tx.insertInto("audit_event").values({ ... }).execute(); });
+ *
+ * Column names are the database's (snake_case); a renamed column fails the type check.
+ * Each `execute()` is one statement and one round trip to the database. Kysely's own
+ * `transaction()` is not supported here: use `Database.transaction`.
+ */
+export type KyselyDb = Kysely<DB>;
+export type { DB } from "../../../generated/kysely/types.ts";
+
+/** Prisma Client extended with `$kysely`; `$transaction(tx => …)` gives `tx.$kysely` bound to the transaction. */
+export function withKysely(prisma: PrismaClient) {
+  return prisma.$extends(
+    kyselyExtension({
+      kysely: (driver) =>
+        new Kysely<DB>({
+          dialect: {
+            createDriver: () => driver,
+            createAdapter: () => new PostgresAdapter(),
+            createIntrospector: (db) => new PostgresIntrospector(db),
+            createQueryCompiler: () => new PostgresQueryCompiler(),
+          },
+        }),
+    }),
+  );
+}
+
+/**
+ * A list of values as ONE PostgreSQL array parameter (`= any(…)`, `@>`, `unnest`), typed as
+ * `type[]`. Prisma's raw-query path passes a JavaScript array as a PostgreSQL array on `pg`
+ * but not on PGlite, so arrays travel as an array literal, the same on both.
+ *
+ *   .where("m.id", "=", sql<number>`any(${arrayOf([1, 2], "int4")})`)
+ */
+export function arrayOf<T extends string | number>(values: readonly T[], type: "int4" | "text" | PgEnumName): RawBuilder<T[]> {
+  const literal = `{${values.map((v) => `"${String(v).replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+  return sql<T[]>`cast(${literal} as ${sql.raw(`${type}[]`)})`;
+}
+
+/** The enum types in schema.prisma, by their database names. */
+export type PgEnumName =
+  | "plan_kind" | "priority_kind" | "priority_role_kind" | "action_state" | "milestone_kind" | "due_precision"
+  | "person_role" | "platform" | "team_kind" | "polarity" | "pledge_kind" | "delivery_status";
+
+/**
+ * An enum-array column read as a JavaScript array. Drivers return arrays of a custom enum
+ * type as text ("{coordinator,admin}"); as `text[]` they arrive parsed on both databases.
+ */
+export function enumArray<T extends string>(column: Expression<T[] | null> | string): RawBuilder<T[]> {
+  const ref = typeof column === "string" ? sql.ref(column) : column;
+  return sql<T[]>`coalesce(${ref}::text[], '{}')`;
+}

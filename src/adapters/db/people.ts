@@ -1,0 +1,67 @@
+import { sql, type ExpressionBuilder } from "kysely";
+import type { Person, PersonRole } from "../../domain/model.ts";
+import { enumArray, type DB, type KyselyDb } from "./kysely.ts";
+
+/**
+ * The one Person row mapper: every read of a person selects `personColumns` (the person's
+ * own columns plus the ids of the teams they belong to, in the same statement) and maps
+ * the row with `toPerson`.
+ */
+export function personColumns(eb: ExpressionBuilder<DB & { p: DB["person"] }, "p">) {
+  return [
+    "p.id",
+    "p.name",
+    "p.email",
+    "p.job_title",
+    "p.time_zone",
+    enumArray<PersonRole>("p.roles").as("roles"),
+    eb.fn
+      .coalesce(
+        eb.selectFrom("team_member as tm").select((e) => e.fn.agg<number[]>("array_agg", ["tm.team_id"]).as("ids")).whereRef("tm.person_id", "=", "p.id"),
+        sql<number[]>`'{}'::int4[]`,
+      )
+      .as("team_ids"),
+  ] as const;
+}
+
+type PersonRow = { id: number; name: string; email: string | null; job_title: string | null; time_zone: string; roles: PersonRole[]; team_ids: number[] };
+
+/** A person row (selected with `personColumns`) as the domain's Person. */
+export const toPerson = (row: PersonRow): Person => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  roles: row.roles,
+  jobTitle: row.job_title,
+  timeZone: row.time_zone,
+  teamIds: row.team_ids,
+});
+
+/** The person with this id in the partnership, or null. One statement. */
+export async function personById(db: KyselyDb, partnershipId: number, id: number): Promise<Person | null> {
+  const row = await db
+    .selectFrom("person as p")
+    .select(personColumns)
+    .where("p.id", "=", id)
+    .where("p.partnership_id", "=", partnershipId)
+    .executeTakeFirst();
+  return row ? toPerson(row) : null;
+}
+
+/** The person a platform user (platform, tenant, user id) is linked to in the partnership, or null. One statement. */
+export async function personByIdentity(
+  db: KyselyDb,
+  partnershipId: number,
+  identity: { platform: string; tenant: string; userId: string },
+): Promise<Person | null> {
+  const row = await db
+    .selectFrom("person as p")
+    .innerJoin("platform_identity as pi", "pi.person_id", "p.id")
+    .select(personColumns)
+    .where("pi.platform", "=", identity.platform as DB["platform_identity"]["platform"])
+    .where("pi.tenant", "=", identity.tenant)
+    .where("pi.user_id", "=", identity.userId)
+    .where("p.partnership_id", "=", partnershipId)
+    .executeTakeFirst();
+  return row ? toPerson(row) : null;
+}

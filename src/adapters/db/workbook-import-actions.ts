@@ -1,0 +1,220 @@
+import type { Prisma } from "../../../generated/prisma/client.ts";
+import { findDue, parseDue, type Due } from "../../domain/dates/due-phrase.ts";
+import type { ActionData, MilestoneData, PartyName } from "../../domain/workbook/partnership-data.ts";
+import { dateFromIso, isoDate } from "./views.ts";
+import { lookupName, type Names } from "./workbook-import-people.ts";
+import { priorityIdFor, type PlanIds } from "./workbook-import-plans.ts";
+import { differences, pickAfter, pickBefore, type ImportLog } from "./workbook-import-log.ts";
+
+type Tx = Prisma.TransactionClient;
+type Existing = Prisma.ActionGetPayload<{ include: { owners: true; contributors: true; milestones: true } }>;
+type PartyRow = { personId: number | null; teamId: number | null; position: number };
+
+/** Each milestone the import read, with the date it becomes: what a dry run lists. */
+export interface MilestoneReading {
+  ref: string;
+  text: string;
+  phrase: string | null;
+  precision: Due["precision"];
+  start: string | null;
+  due: string | null;
+}
+
+const CHUNK = 500;
+
+/**
+ * Actions by plan and ref, with owners, contributors and milestones. An edited file updates
+ * what it says and nothing else: a milestone already done stays done with its evidence, a
+ * date set in chat stays unless the milestone's words or the file's date change, an open
+ * milestone the file no longer lists is removed, and actions missing from the file are left.
+ */
+export async function importActions(
+  tx: Tx,
+  data: { actions: ActionData[] },
+  names: Names,
+  ids: PlanIds,
+  log: ImportLog,
+  onProgress: (done: number, total: number) => void,
+): Promise<MilestoneReading[]> {
+  const readings: MilestoneReading[] = [];
+  const planIds = [...new Set(data.actions.map((a) => ids.plans.get(a.plan)?.id).filter((id): id is number => id !== undefined))];
+  const existing = await tx.action.findMany({
+    where: { planId: { in: planIds } },
+    include: { owners: { orderBy: { position: "asc" } }, contributors: { orderBy: { position: "asc" } }, milestones: { orderBy: { position: "asc" } } },
+  });
+  const byKey = new Map(existing.map((a) => [`${a.planId}:${a.ref}`, a]));
+  const creates: { action: ActionData; row: Prisma.ActionCreateManyInput }[] = [];
+  let done = 0;
+
+  for (const action of data.actions) {
+    const plan = ids.plans.get(action.plan);
+    if (!plan) {
+      log.problem(action.at, "Plan", `no plan "${action.plan}": add it to the Plans sheet`);
+      continue;
+    }
+    const priorityId = priorityIdFor(ids, action.plan, action.priority);
+    if (priorityId === undefined) {
+      log.problem(action.at, "Priority", `no priority "${action.priority}" in plan ${action.plan}; the Priorities sheet lists them`);
+      continue;
+    }
+    const owners = partyRows(action.owners, names);
+    const contributors = partyRows(action.contributors, names);
+    const fields = {
+      priorityId,
+      section: action.section,
+      title: action.title,
+      targeting: action.targeting,
+      ownerText: action.ownerText,
+      contributorText: action.contributorText,
+      whatWeWillDo: action.whatWeWillDo,
+      howWeWillDoIt: action.howWeWillDoIt,
+      howWeWillKnow: action.howWeWillKnow,
+      sourceNote: action.note,
+      ...(action.state ? { state: action.state } : {}),
+    };
+    const dues = action.milestones.map((m) => dueOf(m, plan.periodStart, log));
+    action.milestones.forEach((m, i) => readings.push({ ref: `${action.ref}.${m.position}`, text: m.text, ...dues[i]!, phrase: dues[i]!.phrase }));
+    const found = byKey.get(`${plan.id}:${action.ref}`);
+    if (!found) {
+      creates.push({ action, row: { planId: plan.id, ref: action.ref, ...fields } });
+      continue;
+    }
+    const diff = differences(found as unknown as Record<string, unknown>, fields);
+    if (Object.keys(diff).length) {
+      await tx.action.update({ where: { id: found.id }, data: pickAfter(diff) });
+      log.change("update", { type: "action", id: found.id, ref: action.ref, actionId: found.id }, Object.keys(diff).join(", "), pickBefore(diff), pickAfter(diff));
+    }
+    await syncParties(tx, "owners", found.id, action.ref, found.owners, owners, names, log, !action.linkedOwners && action.ownerText === null);
+    await syncParties(tx, "contributors", found.id, action.ref, found.contributors, contributors, names, log, !action.linkedContributors && action.contributorText === null);
+    await syncMilestones(tx, found, action, dues, names, log);
+    onProgress(++done, data.actions.length);
+  }
+
+  for (let i = 0; i < creates.length; i += CHUNK) {
+    const chunk = creates.slice(i, i + CHUNK);
+    const rows = await tx.action.createManyAndReturn({ data: chunk.map((c) => c.row), select: { id: true, ref: true, planId: true } });
+    const idOf = new Map(rows.map((r) => [`${r.planId}:${r.ref}`, r.id]));
+    const owners: Prisma.ActionOwnerCreateManyInput[] = [];
+    const contributors: Prisma.ActionContributorCreateManyInput[] = [];
+    const milestones: Prisma.MilestoneCreateManyInput[] = [];
+    for (const { action, row } of chunk) {
+      const actionId = idOf.get(`${row.planId}:${row.ref}`)!;
+      const periodStart = [...ids.plans.values()].find((p) => p.id === row.planId)?.periodStart ?? null;
+      for (const p of partyRows(action.owners, names)) owners.push({ actionId, ...p });
+      for (const p of partyRows(action.contributors, names)) contributors.push({ actionId, ...p });
+      for (const m of action.milestones) milestones.push({ actionId, ref: `${action.ref}.${m.position}`, position: m.position, ...milestoneFields(m, dueOf(m, periodStart, null)), ...doneFields(m, names) });
+      log.change("create", { type: "action", id: actionId, ref: action.ref, actionId }, action.title.slice(0, 80), null, {
+        title: action.title,
+        owners: action.ownerText,
+        milestones: action.milestones.map((m) => m.text),
+      });
+    }
+    if (owners.length) await tx.actionOwner.createMany({ data: owners });
+    if (contributors.length) await tx.actionContributor.createMany({ data: contributors });
+    for (let j = 0; j < milestones.length; j += 2000) await tx.milestone.createMany({ data: milestones.slice(j, j + 2000) });
+    done += chunk.length;
+    onProgress(done, data.actions.length);
+  }
+  return readings;
+}
+
+function partyRows(list: PartyName[], names: Names): PartyRow[] {
+  const rows: PartyRow[] = [];
+  for (const p of list) {
+    if ("person" in p) {
+      const id = lookupName(names.people, p.person)?.id;
+      if (id !== undefined) rows.push({ personId: id, teamId: null, position: rows.length });
+    } else if ("team" in p) {
+      const id = lookupName(names.teams, p.team)?.id;
+      if (id !== undefined) rows.push({ personId: null, teamId: id, position: rows.length });
+    }
+  }
+  return rows;
+}
+
+async function syncParties(
+  tx: Tx,
+  which: "owners" | "contributors",
+  actionId: number,
+  ref: string,
+  have: PartyRow[],
+  want: PartyRow[],
+  names: Names,
+  log: ImportLog,
+  fileIsSilent: boolean,
+): Promise<void> {
+  const sig = (rows: PartyRow[]) => rows.map((r) => `${r.personId ?? ""}/${r.teamId ?? ""}`).join(",");
+  if (fileIsSilent || sig(have) === sig(want)) return;
+  const nameOf = (r: PartyRow) =>
+    r.personId !== null ? [...names.people.values()].find((p) => p.id === r.personId)?.name : [...names.teams.values()].find((t) => t.id === r.teamId)?.name;
+  if (which === "owners") {
+    await tx.actionOwner.deleteMany({ where: { actionId } });
+    await tx.actionOwner.createMany({ data: want.map((r) => ({ actionId, ...r })) });
+  } else {
+    await tx.actionContributor.deleteMany({ where: { actionId } });
+    await tx.actionContributor.createMany({ data: want.map((r) => ({ actionId, ...r })) });
+  }
+  log.change("update", { type: "action", id: actionId, ref, actionId }, which, { [which]: have.map(nameOf) }, { [which]: want.map(nameOf) });
+}
+
+/** The date a milestone becomes: the file's own date if it gives one, else the phrase in its words. */
+function dueOf(m: MilestoneData, periodStart: string | null, log: ImportLog | null): Due {
+  const context = periodStart ? { today: periodStart } : {};
+  if (m.due) return m.due;
+  if (m.duePhrase) {
+    const parsed = parseDue(m.duePhrase, context);
+    if (parsed.ok) return parsed.value;
+    log?.problem(m.at, "Due", parsed.error.message);
+  }
+  return findDue(m.text, context);
+}
+
+function milestoneFields(m: MilestoneData, due: Due) {
+  return { text: m.text, kind: m.kind, duePrecision: due.precision, dueStart: dateFromIso(due.start), dueDate: dateFromIso(due.due), duePhrase: due.phrase };
+}
+
+function doneFields(m: MilestoneData, names: Names) {
+  if (!m.doneAt && !m.evidence) return {};
+  return {
+    ...(m.doneAt ? { doneAt: m.doneAt, doneById: m.doneBy ? (lookupName(names.people, m.doneBy)?.id ?? null) : null } : {}),
+    ...(m.evidence ? { evidence: m.evidence } : {}),
+  };
+}
+
+async function syncMilestones(tx: Tx, found: Existing, action: ActionData, dues: Due[], names: Names, log: ImportLog): Promise<void> {
+  const have = new Map(found.milestones.map((m) => [m.position, m]));
+  const subject = (id: number, position: number) => ({ type: "milestone", id, ref: `${action.ref}.${position}`, actionId: found.id });
+  for (const [index, m] of action.milestones.entries()) {
+    const due = dues[index]!;
+    const current = have.get(m.position);
+    have.delete(m.position);
+    if (!current) {
+      const row = await tx.milestone.create({ data: { actionId: found.id, ref: `${action.ref}.${m.position}`, position: m.position, ...milestoneFields(m, due), ...doneFields(m, names) } });
+      log.change("create", subject(row.id, m.position), m.text.slice(0, 80), null, { text: m.text, due: due.due, precision: due.precision });
+      continue;
+    }
+    const textChanged = current.text !== m.text || current.kind !== m.kind;
+    // A date someone set in chat stands unless the file's words or its own date changed.
+    const dateGiven = m.due !== null || m.duePhrase !== null;
+    const wanted: Record<string, unknown> = { text: m.text, kind: m.kind };
+    if (textChanged || dateGiven) Object.assign(wanted, { duePrecision: due.precision, dueStart: dateFromIso(due.start), dueDate: dateFromIso(due.due), duePhrase: due.phrase });
+    // Done stays done; evidence is only ever added.
+    if (m.doneAt && !current.doneAt) Object.assign(wanted, doneFields(m, names));
+    else if (m.evidence && !current.evidence) wanted.evidence = m.evidence;
+    const diff = differences(current as unknown as Record<string, unknown>, wanted);
+    if (Object.keys(diff).length === 0) continue;
+    await tx.milestone.update({ where: { id: current.id }, data: pickAfter(diff) });
+    const shown = pickAfter(diff);
+    for (const k of ["dueStart", "dueDate"]) if (shown[k] instanceof Date) shown[k] = isoDate(shown[k] as Date);
+    log.change("update", subject(current.id, m.position), Object.keys(diff).join(", "), pickBefore(diff), shown);
+  }
+  if (action.milestones.length === 0) return;
+  for (const left of have.values()) {
+    if (left.doneAt || left.evidence) {
+      log.change("keep", subject(left.id, left.position), "not in the file, kept because it is done or has evidence", null, null);
+      continue;
+    }
+    await tx.milestone.delete({ where: { id: left.id } });
+    log.change("remove", subject(left.id, left.position), `not in the file: "${left.text.slice(0, 60)}"`, { text: left.text, due: isoDate(left.dueDate) }, null);
+  }
+}

@@ -1,0 +1,82 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import type { PageLink, PagePath, WebPages } from "../../commands/web-pages.ts";
+import { sectionOf } from "../../commands/web-pages.ts";
+import type { ChangeContext } from "../../commands/store.ts";
+import type { Reply } from "../../domain/reply.ts";
+import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type Publication, type WebSection } from "../../domain/web/publishing.ts";
+import { readPublication, setPublished } from "../db/publication.ts";
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/** 128 bits of an HMAC-SHA256 over the partnership and expiry: beyond guessing, short enough for a chat message. */
+function mac(key: Buffer, partnershipId: number, expires: number): string {
+  return createHmac("sha256", key).update(`board:${partnershipId}:${expires}`).digest("base64url").slice(0, 22);
+}
+
+/** "12.1767225600.<mac>": a signed, expiring token for the full scorecard of partnership 12. */
+export function signBoardToken(key: Buffer, partnershipId: number, expiresAt: Date): string {
+  const expires = Math.floor(expiresAt.getTime() / 1000);
+  return `${partnershipId}.${expires}.${mac(key, partnershipId, expires)}`;
+}
+
+/** The partnership id a token claims, before its key is looked up; null when it is not even shaped like one. */
+export function tokenPartnership(token: string): number | null {
+  const m = /^(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token);
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether a token was made with this key and has not expired at `now`. */
+export function checkBoardToken(key: Buffer, token: string, now: Date): boolean {
+  const m = /^(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token);
+  if (!m) return false;
+  const expected = Buffer.from(mac(key, Number(m[1]), Number(m[2])));
+  const given = Buffer.from(m[3]!);
+  return given.length === expected.length && timingSafeEqual(given, expected) && Number(m[2]) * 1000 >= now.getTime();
+}
+
+/** The page's path under the site root: "/", "/plans/cypp-2011-15", "/indicators/LAC", "/pledges/3". */
+export function pagePath(path: PagePath): string {
+  switch (path.page) {
+    case "scorecard":
+      return "/";
+    case "plan":
+      return `/plans/${encodeURIComponent(path.key)}`;
+    case "indicator":
+      return `/indicators/${encodeURIComponent(path.code)}`;
+    case "pledge":
+      return `/pledges/${path.id}`;
+  }
+}
+
+/**
+ * The web pages' publication and links, over the database. `baseUrl` is curve serve's public
+ * address (CURVE_PUBLIC_URL); without it there are no links to give.
+ */
+export class DatabaseWebPages implements WebPages {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly baseUrl: string | undefined,
+  ) {}
+
+  async publication(partnershipId: number): Promise<Publication> {
+    return (await readPublication(this.prisma, partnershipId)).publication;
+  }
+
+  setPublished(ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply> {
+    return setPublished(this.prisma, ctx, section, on, answer);
+  }
+
+  async linkTo(partnershipId: number, path: PagePath, now: Date, options: { signed?: boolean; days?: number } = {}): Promise<PageLink | null> {
+    if (!this.baseUrl) return null;
+    const base = this.baseUrl.replace(/\/+$/, "");
+    const { publication, linkKey } = await readPublication(this.prisma, partnershipId);
+    const section = sectionOf(path);
+    const isPublic = section ? publication[section] : Object.values(publication).some(Boolean);
+    if (isPublic && !options.signed) return { url: `${base}${pagePath(path)}`, signed: false, expiresAt: null };
+    const days = Math.min(Math.max(options.days ?? DEFAULT_LINK_DAYS, 1), MAX_LINK_DAYS);
+    const expiresAt = new Date(now.getTime() + days * DAY_SECONDS * 1000);
+    const token = signBoardToken(linkKey, partnershipId, expiresAt);
+    return { url: `${base}/board/${token}${pagePath(path)}`, signed: true, expiresAt };
+  }
+}

@@ -1,0 +1,231 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { Eta } from "eta";
+import type { CommandDeps, Logger } from "../../commands/context.ts";
+import { localDate } from "../../domain/dates/calendar.ts";
+import { NOTHING_PUBLIC, type Publication } from "../../domain/web/publishing.ts";
+import type { Database } from "../db/open-database.ts";
+import { findPublication } from "../db/publication.ts";
+import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, pledgeList, publicRegister } from "../db/scorecards.ts";
+import { projectPath } from "../project-files.ts";
+import { checkBoardToken, tokenPartnership } from "./page-links.ts";
+import { PAGE_ZONE, indicatorModel, planModel, pledgeModel, scorecardModel, updatedAt } from "./page-models.ts";
+import { chartSvg } from "./chart-cache.ts";
+
+const VIEWS = projectPath("src", "adapters", "web", "views");
+export const ACTIONS_PER_PAGE = 50;
+export const SIGNERS_PER_PAGE = 100;
+const MAX_PAGE = 100_000;
+
+/** Who is looking: the public (published sections only) or a signed board link (everything). */
+interface Viewer {
+  partnershipId: number;
+  partnership: string;
+  show: Publication;
+  /** Links inside the pages start here: "/" or "/board/<token>/". */
+  root: string;
+  /** When a board link stops working, as words; null for the public. */
+  signed: string | null;
+}
+
+class NotFound extends Error {}
+
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+/**
+ * The partnership's web pages on curve serve: `/` (the scorecard), `/plans/<plan>`,
+ * `/indicators/<code>` (with `/chart.svg`) and `/pledges/<id>`, for the public when the
+ * partnership has published that section, and the same pages under `/board/<token>/` for a
+ * signed, expiring board link. Anything not public, unknown or malformed is the same 404,
+ * so a page's absence says nothing about what exists. Rendered on the server with Eta
+ * (autoescaping every value); no JavaScript.
+ */
+export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logger; clock: () => Date }): Router {
+  const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true, autoTrim: false });
+  const css = readFileSync(`${VIEWS}/web.css`, "utf8");
+  const router = express.Router({ caseSensitive: false, strict: false });
+  const insights = deps.insights?.store;
+
+  router.get("/web.css", (_req, res) => {
+    res.set({ "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" }).send(css);
+  });
+
+  /** The lone partnership this server publishes; with none, or several, there is no public site. */
+  async function publicViewer(): Promise<Viewer> {
+    const partnerships = await db.prisma.partnership.findMany({ select: { id: true, name: true }, take: 2, orderBy: { id: "asc" } });
+    if (partnerships.length !== 1) throw new NotFound();
+    const [p] = partnerships as [{ id: number; name: string }];
+    const found = await findPublication(db.prisma, p.id);
+    const show = found?.publication ?? NOTHING_PUBLIC;
+    if (!Object.values(show).some(Boolean)) throw new NotFound();
+    return { partnershipId: p.id, partnership: p.name, show, root: "/", signed: null };
+  }
+
+  async function boardViewer(token: string): Promise<Viewer> {
+    const partnershipId = tokenPartnership(token);
+    if (partnershipId === null) throw new NotFound();
+    const found = await findPublication(db.prisma, partnershipId);
+    if (!found || !checkBoardToken(found.linkKey, token, options.clock())) throw new NotFound();
+    const partnership = await db.prisma.partnership.findUnique({ where: { id: partnershipId }, select: { name: true } });
+    if (!partnership) throw new NotFound();
+    const expires = new Date(Number(token.split(".")[1]) * 1000);
+    return {
+      partnershipId,
+      partnership: partnership.name,
+      show: { indicators: true, plans: true, pledges: true },
+      root: `/board/${token}/`,
+      signed: `${updatedAt(expires)!.text} (UK time)`,
+    };
+  }
+
+  function page(res: Response, viewer: Viewer, template: string, data: Record<string, unknown> & { title: string; crumbs?: { href: string; label: string }[]; updated: Date | null }) {
+    const now = options.clock();
+    const html = eta.render(`./${template}`, {
+      ...data,
+      partnership: viewer.partnership,
+      root: viewer.root,
+      signed: viewer.signed,
+      crumbs: data.crumbs ?? [],
+      updated: updatedAt(data.updated),
+      shown: updatedAt(now),
+    });
+    res
+      .status(200)
+      .set({
+        ...SECURITY_HEADERS,
+        "content-type": "text/html; charset=utf-8",
+        // Current on every load; a board link's pages are never kept by a shared cache.
+        "cache-control": viewer.signed ? "private, no-store" : "no-cache",
+        ...(viewer.signed ? { "x-robots-tag": "noindex, nofollow" } : {}),
+      })
+      .send(html);
+  }
+
+  const today = () => localDate(options.clock(), PAGE_ZONE);
+
+  /** ?page=N, 1 to 100,000; anything else is not a page. */
+  function pageNumber(req: Request): number {
+    const raw = req.query.page;
+    if (raw === undefined) return 1;
+    if (typeof raw !== "string" || !/^[1-9]\d{0,5}$/.test(raw) || Number(raw) > MAX_PAGE) throw new NotFound();
+    return Number(raw);
+  }
+
+  const pages = {
+    async scorecard(req: Request, res: Response, viewer: Viewer) {
+      const { partnershipId, show } = viewer;
+      const [plans, priorities, indicators, pledges, changed] = await Promise.all([
+        show.plans ? deps.store.planSummaries(partnershipId) : [],
+        show.plans ? deps.store.prioritySummaries(partnershipId) : [],
+        show.indicators && insights ? insights.listIndicators(partnershipId) : [],
+        show.pledges ? pledgeList(db.prisma, partnershipId) : [],
+        partnershipLastChanged(db.prisma, partnershipId),
+      ]);
+      const model = scorecardModel({ plans, priorities, indicators, pledges }, show, today(), viewer.root);
+      page(res, viewer, "scorecard", { title: "Scorecard", heading: `${viewer.partnership}: scorecard`, model, updated: changed });
+      void req;
+    },
+
+    async plan(req: Request, res: Response, viewer: Viewer) {
+      if (!viewer.show.plans) throw new NotFound();
+      const n = pageNumber(req);
+      const data = await planActionsPage(db.prisma, viewer.partnershipId, String(req.params.plan), n, ACTIONS_PER_PAGE);
+      if (!data || (n > 1 && data.actions.length === 0)) throw new NotFound();
+      const priorities = await deps.store.prioritySummaries(viewer.partnershipId, data.plan.key);
+      const model = planModel(data, priorities, n, ACTIONS_PER_PAGE, viewer.root);
+      page(res, viewer, "plan", { title: data.plan.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: data.lastChanged });
+    },
+
+    async indicator(req: Request, res: Response, viewer: Viewer) {
+      if (!viewer.show.indicators || !insights) throw new NotFound();
+      const code = String(req.params.code);
+      const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
+      if (!indicator) throw new NotFound();
+      const model = indicatorModel(indicator, today(), viewer.root);
+      const changed = await indicatorLastChanged(db.prisma, indicator.id);
+      page(res, viewer, "indicator", { title: `${indicator.code} · ${indicator.name}`, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: changed });
+    },
+
+    async chart(req: Request, res: Response, viewer: Viewer) {
+      if (!viewer.show.indicators || !insights) throw new NotFound();
+      const code = String(req.params.code);
+      const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
+      if (!indicator) throw new NotFound();
+      const { chart } = indicatorModel(indicator, today(), viewer.root);
+      if (chart.history.length + chart.actuals.length === 0) throw new NotFound();
+      res
+        .set({
+          "content-type": "image/svg+xml; charset=utf-8",
+          "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+          "x-content-type-options": "nosniff",
+          "cache-control": viewer.signed ? "private, no-store" : "no-cache",
+        })
+        .send(await chartSvg(chart));
+    },
+
+    async pledge(req: Request, res: Response, viewer: Viewer) {
+      if (!viewer.show.pledges || !insights) throw new NotFound();
+      const id = String(req.params.id);
+      if (!/^\d{1,9}$/.test(id)) throw new NotFound();
+      const n = pageNumber(req);
+      const pledge = await insights.findPledge(viewer.partnershipId, Number(id));
+      if (!pledge) throw new NotFound();
+      const register = await publicRegister(db.prisma, pledge.id, n, SIGNERS_PER_PAGE);
+      if (n > 1 && register.public.length === 0) throw new NotFound();
+      const model = pledgeModel(pledge, register, n, SIGNERS_PER_PAGE, options.clock(), viewer.root);
+      page(res, viewer, "pledge", { title: pledge.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: latest(register.lastChanged, pledge.opensAt && pledge.opensAt <= options.clock() ? pledge.opensAt : null) });
+    },
+  };
+
+  type Handler = (req: Request, res: Response, viewer: Viewer) => Promise<void>;
+  const serve = (handler: Handler, board: boolean) => async (req: Request, res: Response, next: NextFunction) => {
+    let viewer: Viewer | null = null;
+    try {
+      viewer = board ? await boardViewer(String(req.params.token)) : await publicViewer();
+      await handler(req, res, viewer);
+    } catch (error) {
+      if (error instanceof NotFound) return notFound(res, viewer);
+      const reference = randomBytes(4).toString("hex");
+      options.log.error("web page failed", { reference, path: board ? "/board/…" : req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      if (res.headersSent) return next(error);
+      res.status(500).set({ ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).send(`Something went wrong on Curve's side (reference ${reference}).`);
+    }
+  };
+
+  function notFound(res: Response, viewer: Viewer | null) {
+    // A page that is not public looks exactly like one that does not exist.
+    const html = viewer
+      ? eta.render("./message", {
+          title: "Page not found",
+          heading: "Page not found",
+          message: "There is no public page at this address. It may have been taken down, or never published.",
+          partnership: viewer.partnership,
+          root: viewer.root,
+          signed: viewer.signed,
+          crumbs: [],
+          updated: null,
+          shown: updatedAt(options.clock()),
+        })
+      : "Not found";
+    res.status(404).set({ ...SECURITY_HEADERS, "content-type": viewer ? "text/html; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" }).send(html);
+  }
+
+  const routes: [string, Handler][] = [
+    ["/", pages.scorecard],
+    ["/plans/:plan", pages.plan],
+    ["/indicators/:code", pages.indicator],
+    ["/indicators/:code/chart.svg", pages.chart],
+    ["/pledges/:id", pages.pledge],
+  ];
+  for (const [path, handler] of routes) {
+    router.get(path, serve(handler, false));
+    router.get(`/board/:token${path}`, serve(handler, true));
+  }
+  return router;
+}

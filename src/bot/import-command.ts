@@ -1,0 +1,124 @@
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { readWorkbookFile, UnreadableFile } from "../adapters/files/read-workbook.ts";
+import type { WorkbookImportReport } from "../adapters/db/workbook-import.ts";
+import { shortDate } from "../domain/dates/calendar.ts";
+import { readPartnershipWorkbook } from "../domain/workbook/read-partnership.ts";
+import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
+import type { Config } from "./config.ts";
+import { createProgress } from "./progress.ts";
+import { openRuntime } from "./runtime.ts";
+
+const USAGE = "Usage: curve import FILE [FILE…] [--dry-run] [--partnership SLUG] [--plan KEY] [--json]";
+const LIST_LIMIT = 200;
+const PLURALS: Record<string, string> = { person: "people", priority: "priorities" };
+
+/**
+ * `curve import`: reads .xlsx/.csv files in the partners' own columns and imports them in one
+ * transaction (or, with --dry-run, says what it would do and writes nothing). Exit 0 when
+ * imported (or a clean dry run), 1 when the files have problems (each on one line), 2 on usage.
+ */
+export async function importCommand(args: string[], config: Config, now: Date): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { "dry-run": { type: "boolean" }, partnership: { type: "string" }, plan: { type: "string" }, json: { type: "boolean" } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals: files } = parsed;
+  if (files.length === 0) {
+    process.stderr.write(`Which file? ${USAGE}\n`);
+    return 2;
+  }
+  if (values.plan !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.plan)) {
+    process.stderr.write(`--plan takes a plan key like cypp-2011-15 (lower-case letters, digits and dashes).\n`);
+    return 2;
+  }
+  const progress = createProgress(process.stderr, Boolean(process.stderr.isTTY) && !values.json);
+  const sheets: RawSheet[] = [];
+  for (const file of files) {
+    try {
+      sheets.push(...(await readWorkbookFile(file, (sheet, rows) => progress.update(`reading ${sheet}`, rows))));
+    } catch (error) {
+      progress.done();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof UnreadableFile) process.stderr.write(`${error.message}\n`);
+      else if (code === "ENOENT") process.stderr.write(`${file}: no such file\n`);
+      else if (code === "EISDIR") process.stderr.write(`${file} is a folder; give a .xlsx or .csv file\n`);
+      else process.stderr.write(`${basename(file)} could not be read (${(error as Error).message})\n`);
+      return 1;
+    }
+  }
+  const fileName = files.map((f) => basename(f)).join(", ");
+  const reading = readPartnershipWorkbook(sheets, { fileName: basename(files[0]!), plan: values.plan ?? null });
+  const runtime = await openRuntime(config, { migrate: true });
+  try {
+    const { importWorkbook } = await import("../adapters/db/workbook-import.ts");
+    const report = await importWorkbook(runtime.db.prisma, reading, {
+      fileName,
+      dryRun: Boolean(values["dry-run"]),
+      partnership: values.partnership ?? null,
+      now,
+      timeZone: config.TZ_DEFAULT,
+      onProgress: (stage, done, total) => progress.update(stage, done, total),
+    });
+    progress.done();
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
+    else process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
+    if (report.problems.length > 0) {
+      if (!values.json) for (const p of report.problems) process.stderr.write(`${describeProblem(p)}\n`);
+      process.stderr.write(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} in ${fileName}: nothing was imported. Fix ${report.problems.length === 1 ? "it" : "them"} and import again.\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    progress.done();
+    await runtime.close();
+  }
+}
+
+/** The report a person reads: counts, then what changes, each milestone's date, and names that match no one. */
+export function describeReport(report: WorkbookImportReport, sheets: { name: string; kind: string; headingRow: number }[], ignored: string[]): string {
+  const out: string[] = [];
+  out.push(`Read ${sheets.map((s) => `${s.name} (${s.kind}, headings on row ${s.headingRow})`).join("; ") || "no sheets Curve recognises"}.`);
+  if (ignored.length) out.push(`Ignored sheets that are not part of a plan: ${ignored.join(", ")}.`);
+  const count = (kind: string) => {
+    const by = new Map<string, number>();
+    for (const c of report.changes.filter((x) => x.kind === kind)) by.set(c.subject, (by.get(c.subject) ?? 0) + 1);
+    return [...by].map(([s, n]) => `${n} ${n === 1 ? s : (PLURALS[s] ?? `${s}s`)}`).join(", ");
+  };
+  const verb = report.applied ? ["Created", "Updated", "Removed"] : ["Would create", "Would update", "Would remove"];
+  const header = report.dryRun ? `Dry run for partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}: nothing has been written.` : report.applied ? `Imported into partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}.` : `Nothing was imported into ${report.partnership.slug}.`;
+  out.push(header);
+  const changed = report.changes.filter((c) => c.kind !== "keep");
+  if (changed.length === 0) out.push("Nothing to change: Curve already has everything in the file.");
+  for (const [i, kind] of (["create", "update", "remove"] as const).entries()) {
+    const c = count(kind);
+    if (c) out.push(`${verb[i]}: ${c}.`);
+  }
+  if (report.dryRun && changed.length) {
+    out.push("", "Changes:");
+    for (const c of changed.slice(0, LIST_LIMIT)) out.push(`  ${c.kind} ${c.subject} ${c.ref}: ${c.detail}`);
+    if (changed.length > LIST_LIMIT) out.push(`  …and ${changed.length - LIST_LIMIT} more (--json lists them all)`);
+  }
+  const kept = report.changes.filter((c) => c.kind === "keep");
+  if (kept.length) out.push(`Kept ${kept.length} milestone${kept.length === 1 ? "" : "s"} the file no longer lists, because they are done or have evidence: ${kept.slice(0, 20).map((c) => c.ref).join(", ")}${kept.length > 20 ? ", …" : ""}.`);
+  if (report.dryRun && report.milestones.length) {
+    out.push("", "Milestone dates (from each milestone's words):");
+    for (const m of report.milestones) {
+      const date = m.due ? `${m.precision === "day" ? shortDate(m.due) : `${m.start ? shortDate(m.start) : "?"} – ${shortDate(m.due)}`} (${m.precision})` : "date to be agreed (tbc)";
+      out.push(`  ${m.ref}  ${m.phrase ? `"${m.phrase}"` : "no date phrase"} → ${date}`);
+    }
+  }
+  if (report.unmatched.length) {
+    out.push("", `Names that match no person or team (left as written, not linked):`);
+    for (const u of report.unmatched) out.push(`  "${u.name}" in ${u.where.join("; ")}${u.closest.length ? ` — closest: ${u.closest.join(", ")}` : " — no close match"}`);
+  }
+  if (report.newPeople.length) out.push("", `New people, named as sponsors, leads, members or owners (no email yet): ${report.newPeople.join(", ")}.`);
+  return `${out.join("\n")}\n`;
+}

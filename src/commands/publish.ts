@@ -1,0 +1,42 @@
+import { CurveError } from "../domain/errors.ts";
+import { context, list, reply, text, type Reply } from "../domain/reply.ts";
+import { PUBLISH_USAGE, SECTION_WORDS, WEB_SECTIONS, mayPublish, parsePublish, type Publication } from "../domain/web/publishing.ts";
+import type { CommandContext } from "./context.ts";
+import type { WebContext } from "./web-pages.ts";
+
+export function webOf(ctx: CommandContext): WebContext {
+  if (!ctx.web) throw new CurveError("unknown_command", "The web pages are not set up on this Curve.");
+  return ctx.web;
+}
+
+function stateBlocks(now: Publication) {
+  return [
+    list(WEB_SECTIONS.map((s) => ({ text: `${s}: ${now[s] ? "public" : "not public"}`, detail: SECTION_WORDS[s] }))),
+    context(
+      WEB_SECTIONS.some((s) => now[s])
+        ? "The scorecard (/) shows the public sections. Private pledge signers, evidence, notes and emails are never on a page."
+        : "Nothing is public: every page answers 404 except through a signed link (/report link).",
+    ),
+  ];
+}
+
+/**
+ * /curve publish [indicators|plans|pledges on|off]: what the partnership's web pages show to
+ * anyone. Coordinators choose; everyone may ask what is public. Each change is audited.
+ */
+export async function publish(ctx: CommandContext, args: string): Promise<Reply> {
+  const web = webOf(ctx);
+  const parsed = parsePublish(args);
+  if (!parsed.ok) throw new CurveError("usage", parsed.error.message, { hint: PUBLISH_USAGE });
+  if (!parsed.value) return reply("info", "What the web pages show", [...stateBlocks(await web.pages.publication(ctx.partnershipId)), context(`Coordinators change it: ${PUBLISH_USAGE}`)]);
+  if (!mayPublish(ctx.actor)) throw new CurveError("not_permitted", "Only a coordinator or an admin can choose what the web pages show.");
+  const { section, on } = parsed.value;
+  return web.setPublished(section, on, (changed, now) =>
+    changed
+      ? reply("success", on ? `The ${section} pages are now public` : `The ${section} pages are no longer public`, [
+          text(on ? `Anyone can now open ${SECTION_WORDS[section]}.` : `${SECTION_WORDS[section].replace(/^./, (c) => c.toUpperCase())} now answer 404 to the public.`),
+          ...stateBlocks(now),
+        ])
+      : reply("info", `The ${section} pages are already ${on ? "public" : "not public"}`, [text("Nothing changed."), ...stateBlocks(now)]),
+  );
+}

@@ -1,0 +1,46 @@
+import type { Reply } from "../domain/reply.ts";
+import type { Publication, WebSection } from "../domain/web/publishing.ts";
+import type { ChangeContext } from "./store.ts";
+
+/** A page of the partnership's web scorecard (served by curve serve). */
+export type PagePath =
+  | { page: "scorecard" }
+  | { page: "plan"; key: string }
+  | { page: "indicator"; code: string }
+  | { page: "pledge"; id: number };
+
+export interface PageLink {
+  url: string;
+  /** True for a signed, expiring link: it opens a page that is not public, so send it only privately. */
+  signed: boolean;
+  expiresAt: Date | null;
+}
+
+/**
+ * The web pages as commands and jobs see them: what is public, changing it, and links to
+ * pages. Links need curve serve's public address (CURVE_PUBLIC_URL); without one, null.
+ */
+export interface WebPages {
+  publication(partnershipId: number): Promise<Publication>;
+  /** Sets one section, audited, once per idempotency key; `answer` is told whether it changed. */
+  setPublished(ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply>;
+  /**
+   * The page's public address when its section is public (and `signed` is not asked for);
+   * otherwise a signed link to the full scorecard at that page, working for `days` days.
+   */
+  linkTo(partnershipId: number, path: PagePath, now: Date, options?: { signed?: boolean; days?: number }): Promise<PageLink | null>;
+}
+
+/** Which publication section a page belongs to; the scorecard is public when any section is. */
+export const sectionOf = (path: PagePath): WebSection | null =>
+  path.page === "plan" ? "plans" : path.page === "indicator" ? "indicators" : path.page === "pledge" ? "pledges" : null;
+
+/** What a command sees: the pages, with changes bound to its invocation. */
+export interface WebContext {
+  pages: WebPages;
+  setPublished(section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply>;
+}
+
+export function bindWeb(pages: WebPages, change: ChangeContext): WebContext {
+  return { pages, setPublished: (section, on, answer) => pages.setPublished(change, section, on, answer) };
+}

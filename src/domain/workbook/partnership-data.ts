@@ -1,0 +1,164 @@
+import type { Due } from "../dates/due-phrase.ts";
+import type { ActionState, PersonRole } from "../model.ts";
+
+/**
+ * A partnership as a workbook holds it: what `curve import` reads and `curve export` writes.
+ * Names (people, teams) and refs stand for rows; the database gives the ids. Every record
+ * remembers where it came from, so a problem found later still names the sheet and row.
+ */
+export interface SourceRow {
+  sheet: string;
+  row: number;
+}
+
+export type PlanKindName = "improvement" | "cypp" | "inspection_action";
+export type IndicatorUnit = "count" | "percent" | "per_1000";
+export type PolarityName = "lower_is_better" | "higher_is_better" | "unknown";
+
+export interface PlanData {
+  key: string;
+  title: string;
+  kind: PlanKindName;
+  /** ISO dates. */
+  periodStart: string | null;
+  periodEnd: string | null;
+  source: string | null;
+  at: SourceRow | null;
+}
+
+export interface OutcomeData {
+  plan: string;
+  number: number;
+  key: string;
+  title: string;
+  at: SourceRow;
+}
+
+export interface PriorityData {
+  plan: string;
+  kind: "priority" | "ambition";
+  number: number | null;
+  title: string;
+  /** An outcome's key or number in the same plan. */
+  outcome: string | null;
+  obsession: string | null;
+  startingPoint: boolean;
+  refPrefix: string | null;
+  /** Person names, in order (CTB sponsors, then leads). */
+  sponsors: string[];
+  leads: string[];
+  note: string | null;
+  at: SourceRow;
+}
+
+/** A person or a team named as an owner or contributor. */
+export type PartyName = { person: string } | { team: string } | { unmatched: string };
+
+export interface MilestoneData {
+  /** The milestone's ref (ATT-1.2) when the file gives it; otherwise its position. */
+  position: number;
+  text: string;
+  kind: "milestone" | "target";
+  /** The date as the file gives it apart from the text; null: read it from the text. */
+  duePhrase: string | null;
+  /** Exported exactly, so that a round trip keeps a date someone set in chat. */
+  due: Due | null;
+  doneAt: Date | null;
+  doneBy: string | null;
+  evidence: string | null;
+  at: SourceRow;
+}
+
+export interface ActionData {
+  plan: string;
+  ref: string;
+  /** A priority number or title in the plan, as written. */
+  priority: string | null;
+  section: string | null;
+  title: string;
+  targeting: string | null;
+  ownerText: string | null;
+  contributorText: string | null;
+  /** Who owns it, read from the owner cell (or from the linked-owners column when given). */
+  owners: PartyName[];
+  contributors: PartyName[];
+  /** True when owners/contributors were listed exactly (the Linked columns), not read from the cells' prose. */
+  linkedOwners: boolean;
+  linkedContributors: boolean;
+  whatWeWillDo: string | null;
+  howWeWillDoIt: string | null;
+  howWeWillKnow: string | null;
+  /** Null: the file does not say, so an existing state stands. */
+  state: ActionState | null;
+  note: string | null;
+  milestones: MilestoneData[];
+  at: SourceRow;
+}
+
+export interface PersonData {
+  name: string;
+  email: string | null;
+  organisation: string | null;
+  /** Null: the file has no roles column, so existing roles stand. */
+  roles: PersonRole[] | null;
+  timeZone: string | null;
+  jobTitle: string | null;
+  at: SourceRow;
+}
+
+export interface TeamData {
+  name: string;
+  kind: "team" | "organisation";
+  /** Null: the file does not list members, so existing members stand. */
+  members: string[] | null;
+  at: SourceRow;
+}
+
+export interface IndicatorTargetData {
+  value: number;
+  /** ISO date. */
+  dueDate: string;
+  text: string | null;
+}
+
+export interface IndicatorData {
+  code: string;
+  name: string;
+  plan: string | null;
+  priority: string | null;
+  number: number | null;
+  unit: IndicatorUnit;
+  polarity: PolarityName;
+  obsession: boolean;
+  baselineValue: number | null;
+  baselineDate: string | null;
+  baselineText: string | null;
+  targets: IndicatorTargetData[];
+  periodicity: string | null;
+  owner: string | null;
+  forecast: { periodEnd: string; value: number }[] | null;
+  note: string | null;
+  at: SourceRow;
+}
+
+export interface PartnershipData {
+  partnership: { slug: string | null; name: string | null };
+  plans: PlanData[];
+  outcomes: OutcomeData[];
+  priorities: PriorityData[];
+  actions: ActionData[];
+  people: PersonData[];
+  teams: TeamData[];
+  indicators: IndicatorData[];
+}
+
+export const emptyPartnershipData = (): PartnershipData => ({
+  partnership: { slug: null, name: null },
+  plans: [],
+  outcomes: [],
+  priorities: [],
+  actions: [],
+  people: [],
+  teams: [],
+  indicators: [],
+});

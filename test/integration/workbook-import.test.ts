@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importWorkbook } from "../../src/adapters/db/workbook-import.ts";
+import { readWorkbookFile } from "../../src/adapters/files/read-workbook.ts";
+import { readPartnershipWorkbook } from "../../src/domain/workbook/read-partnership.ts";
+import { kindsUnderTest, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+const NOW = new Date("2011-09-26T08:00:00Z");
+const csv = (rows: string[][]) => rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",")).join("\n");
+
+describe.each(kindsUnderTest())("importing a partnership's own files on %s", (kind) => {
+  let t: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+    dir = mkdtempSync(path.join(tmpdir(), "curve-import-"));
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function importFiles(files: string[], partnership: string, dryRun = false) {
+    const sheets = (await Promise.all(files.map((f) => readWorkbookFile(f)))).flat();
+    const reading = readPartnershipWorkbook(sheets, { fileName: path.basename(files[0]!), plan: "our-plan" });
+    return importWorkbook(t.db.prisma, reading, { fileName: files.map((f) => path.basename(f)).join(", "), dryRun, partnership, now: NOW, timeZone: "Europe/London" });
+  }
+
+  function write(name: string, rows: string[][]): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, csv(rows));
+    return file;
+  }
+
+  const people = [
+    ["Name", "Email", "Organisation", "Roles"],
+    ["Jancis Andrew", "jancis@example.org", "Leeds City Council", ""],
+    ["Andrea Richardson", "andrea@example.org", "Leeds City Council", ""],
+    ["Simon Flowers", "simon@example.org", "Leeds City Council", "coordinator"],
+  ];
+  const priorities = [["Priority", "Number", "Ref prefix", "CTB sponsors", "Leads"], ["Improve behaviour, attendance and achievement", "3", "ATT", "Simon Whitehead; Tony Adlard", "Simon Flowers"]];
+  const teams = [["Team", "Members"], ["Multi agency implementation group", "Jancis Andrew; Andrea Richardson"]];
+  const actions = (milestones2: string) => [
+    ["Ref", "Priority", "Action", "Action Owner", "Contributing Officers/Teams", "Milestone or Target"],
+    ["ATT-1", "3", "Target children with a 60-70% absence rate", "Jancis Andrew", "Multi agency implementation group", "Project Brief March 2011\nDelivery Summer term 2011"],
+    ["ATT-2", "3", "Evaluate the service redesign implications", "Multi agency implementation group", "Cluster chairs", milestones2],
+  ];
+
+  it("imports CSVs in the plan's columns, linking people, teams and sponsors, and audits each change with the file's name", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))];
+    const dry = await importFiles(files, slug, true);
+    expect(dry.problems).toEqual([]);
+    expect(dry.milestones.map((m) => [m.ref, m.phrase, m.precision, m.due])).toEqual([
+      ["ATT-1.1", "March 2011", "month", "2011-03-31"],
+      ["ATT-1.2", "Summer term 2011", "term", "2011-07-31"],
+      ["ATT-2.1", "by end of March 2012", "month", "2012-03-31"],
+    ]);
+    expect(dry.unmatched.map((u) => u.name)).toEqual(["Cluster chairs"]);
+    expect(dry.newPeople).toEqual(["Simon Whitehead", "Tony Adlard"]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+
+    const report = await importFiles(files, slug);
+    expect(report.applied).toBe(true);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    const chat = commandDriver(t.db, id, () => NOW);
+    const shown = (await chat.run("Simon Flowers", "/action show ATT-2")).rendered;
+    expect(shown).toContain("Owner: Multi agency implementation group");
+    expect(shown).toContain("CTB sponsors: Simon Whitehead, Tony Adlard");
+    expect(shown).toContain("Lead: Simon Flowers");
+    const council = await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: id, name: "Leeds City Council" }, include: { members: true } });
+    expect(council.kind).toBe("organisation");
+    expect(council.members).toHaveLength(3);
+    const events = await t.db.prisma.auditEvent.findMany({ where: { partnershipId: id, event: "action.imported" } });
+    expect(events.map((e) => e.origin)).toEqual([
+      { platform: "import", file: "people.csv, priorities.csv, teams.csv, actions.csv" },
+      { platform: "import", file: "people.csv, priorities.csv, teams.csv, actions.csv" },
+    ]);
+  });
+
+  it("updates an edited file by ref without losing a done milestone, its evidence or the history", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012\nRolled out city wide by July 2012"))];
+    expect((await importFiles(files, slug)).applied).toBe(true);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    const chat = commandDriver(t.db, id, () => NOW);
+    expect((await chat.run("Jancis Andrew", "/milestone done ATT-2.2 rolled out early")).tone).toBe("success");
+    const historyBefore = await t.db.prisma.auditEvent.count({ where: { partnershipId: id } });
+
+    // The edit: ATT-2's first milestone reworded, its (done) second one dropped from the file, ATT-1's owner changed.
+    const edited = actions("Model agreed by cluster chairs by end of April 2012");
+    edited[1]![3] = "Andrea Richardson";
+    writeFileSync(files[3]!, csv(edited));
+    const report = await importFiles(files, slug);
+    expect(report.problems).toEqual([]);
+    expect(report.changes.filter((c) => c.kind !== "keep").map((c) => `${c.kind} ${c.subject} ${c.ref}: ${c.detail}`)).toEqual([
+      "update action ATT-1: ownerText",
+      "update action ATT-1: owners",
+      "update milestone ATT-2.1: text, dueStart, dueDate, duePhrase",
+    ]);
+    expect(report.changes.filter((c) => c.kind === "keep").map((c) => c.ref)).toEqual(["ATT-2.2"]);
+    const kept = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-2.2", action: { plan: { partnershipId: id } } } });
+    expect(kept.doneAt).not.toBeNull();
+    expect(kept.evidence).toBe("rolled out early");
+    expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: id } })).toBe(historyBefore + 3);
+    const history = (await chat.run("Simon Flowers", "/action history ATT-2")).rendered;
+    expect(history).toContain("via import");
+    expect((await chat.run("Simon Flowers", "/action show ATT-1")).rendered).toContain("Owner: Andrea Richardson");
+  });
+
+  it("changes nothing when any row has a problem, and names each one", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const bad = actions("Model agreed by end of March 2012");
+    bad[2]![1] = "14";
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", bad)];
+    const report = await importFiles(files, slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems).toEqual([{ sheet: "actions", row: 3, column: "Priority", message: "no priority \"14\" in plan our-plan; the Priorities sheet lists them" }]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+    expect(await t.db.prisma.person.count({ where: { email: "jancis@example.org", partnership: { slug } } })).toBe(0);
+  });
+
+  it("reads an .xlsx whose cells are merged down over several actions", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const workbook = new ExcelJS.Workbook();
+    const ws = workbook.addWorksheet("LAC");
+    ws.addRows([
+      ["Priority partnership action plan 2011/12"],
+      ["Action", "Targeting", "Action Owner", "Contributing Officers/Teams", "Milestone or Target"],
+      ["6. Develop assertive outreach and core support packages", "City Wide", "Saleem Tariq", "Sue May", "Portfolio of packages by May 2011"],
+      ["7. Develop Intensive Prevention Team", "Children 10+ on edge of care", null, "Sue May", "Team in post by Sept. 2011"],
+    ]);
+    ws.mergeCells("C3:C4");
+    const file = path.join(dir, "lac.xlsx");
+    await workbook.xlsx.writeFile(file);
+    const sheets = await readWorkbookFile(file);
+    const reading = readPartnershipWorkbook(sheets, { fileName: "lac.xlsx", plan: "cypp" });
+    expect(reading.problems).toEqual([]);
+    expect(reading.data.actions.map((a) => [a.ref, a.ownerText, a.milestones.map((m) => m.text)])).toEqual([
+      ["LAC-6", "Saleem Tariq", ["Portfolio of packages by May 2011"]],
+      ["LAC-7", "Saleem Tariq", ["Team in post by Sept. 2011"]],
+    ]);
+    const report = await importWorkbook(t.db.prisma, reading, { fileName: "lac.xlsx", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(report.applied).toBe(true);
+    expect(report.unmatched.map((u) => u.name).sort()).toEqual(["Saleem Tariq", "Sue May"]);
+  });
+});
