@@ -83,7 +83,7 @@ export async function spawnServer(args: string[], env: Record<string, string>, r
     await exited;
     clearTimeout(timer);
   };
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !gone; ) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline && !gone; ) {
     if (await ready(port).catch(() => false)) return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
