@@ -123,13 +123,16 @@ describe("kill -9 of curve serve", () => {
   it("loses no acknowledged change, frees the directory at once, and the next curve serve carries on", async () => {
     const server = await startServeProcess(serveEnv(dataDir, fake));
     const acknowledged: number[] = [];
-    // Five people at a time, as a busy morning would send them.
-    for (let batch = 0; batch < 6; batch++) {
-      const ks = Array.from({ length: 5 }, (_, i) => batch * 5 + i + 1);
-      const acks = await Promise.all(ks.map((k) => sendDone(server, k)));
-      acknowledged.push(...ks.filter((_, i) => acks[i]));
+    try {
+      // Five people at a time, as a busy morning would send them.
+      for (let batch = 0; batch < 6; batch++) {
+        const ks = Array.from({ length: 5 }, (_, i) => batch * 5 + i + 1);
+        const acks = await Promise.all(ks.map((k) => sendDone(server, k)));
+        acknowledged.push(...ks.filter((_, i) => acks[i]));
+      }
+    } finally {
+      server.child.kill("SIGKILL");
     }
-    server.child.kill("SIGKILL");
     expect(await server.exited).toMatchObject({ signal: "SIGKILL" });
 
     expect(acknowledged.length).toBeGreaterThan(0);
