@@ -201,5 +201,7 @@ const result: Record<string, unknown> = {
 };
 for (const [name, run] of Object.entries(SECTIONS)) {
   result[name] = only.length === 0 || only.includes(name) ? await run() : { skipped: "BENCH_ONLY" };
+  // Each section's figures as soon as it finishes, so a run cut short still leaves them (stderr).
+  if (!("skipped" in (result[name] as object))) progress(`${name}: ${JSON.stringify(result[name])}`);
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
