@@ -10,6 +10,7 @@ import { handleInvocation } from "../src/commands/dispatch.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { openRuntime, type Runtime } from "../src/bot/runtime.ts";
 import { generatePartnership } from "./generate.ts";
+import { benchImport } from "./import.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchSlack, spawnServer } from "./slack.ts";
@@ -177,8 +178,8 @@ async function postgresql() {
 }
 
 /**
- * BENCH_ONLY=slack,teams runs only those sections (names below); the others stay in the JSON as
- * { skipped: "BENCH_ONLY" }, so the shape of the output never changes.
+ * BENCH_ONLY=slack,teams (or `npm run bench -- slack teams`) runs only those sections (names
+ * below); the others stay in the JSON as { skipped: "BENCH_ONLY" }, so the shape of the output never changes.
  */
 const SECTIONS = {
   pglite: () => pglite(),
@@ -187,12 +188,13 @@ const SECTIONS = {
   teams: () => (progress("Teams: HTTP in to the reply at the fake connector, against a bare teams-ai echo app"), benchTeams()),
   indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
-} satisfies Record<string, () => Promise<object>>;
+  import: () => (progress("curve import of a 10,000-action workbook, then the same file again"), benchImport()),
+} satisfies Record<string, () => Promise<unknown>>;
 
-const only = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const only = [...(process.env.BENCH_ONLY ?? "").split(","), ...process.argv.slice(2)].map((s) => s.trim()).filter(Boolean);
 const unknown = only.filter((name) => !(name in SECTIONS));
 if (unknown.length) {
-  process.stderr.write(`bench: BENCH_ONLY names ${unknown.join(", ")}; the sections are ${Object.keys(SECTIONS).join(", ")}\n`);
+  process.stderr.write(`bench: no section ${unknown.join(", ")}; the sections are ${Object.keys(SECTIONS).join(", ")}\n`);
   process.exit(2);
 }
 const result: Record<string, unknown> = {

@@ -4,12 +4,15 @@ import { runShell } from "../adapters/shell/shell.ts";
 import { readConfig, type Config } from "./config.ts";
 import { readDemo } from "./demo.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { chooseClock, describeClock } from "./clock.ts";
 import { collectStatus, redactUrl } from "./status.ts";
 
 const USAGE = `Usage: curve <command>
 
   start                 first run: migrate, load the demo if the database is empty, open the local chat
-  shell [--as NAME]     chat with Curve in this terminal (pipe commands in to script it)
+  shell [--as NAME] [--now TIME]
+                        chat with Curve in this terminal (pipe commands in to script it);
+                        --now sets the clock (it ticks on from there)
   migrate               apply pending database migrations
   seed --demo           load the Leeds demo plans (loading twice changes nothing)
   status [--json]       database, migrations and counts
@@ -29,6 +32,11 @@ const USAGE = `Usage: curve <command>
                         print the Slack app manifest with your address filled in
   manifest teams --app-id ID --url https://your.host [--zip out.zip]
                         the Teams app manifest, or the package to upload
+  report <monthly|quarterly|obsessions|indicators> --now TIME [--plan P] [--period P]
+         [--format md|xlsx|pdf] [--out FILE]
+                        a report as the board reads it (Markdown on stdout by default)
+  report board-pack --now TIME [--plan P] [--period P] --xlsx FILE | --pdf FILE
+                        the board pack: exceptions, indicators with charts, actions, risks
 
 Configuration comes from the environment; see README.md.`;
 
@@ -66,9 +74,13 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case "report": {
+      const { reportCommand } = await import("./report-cli.ts");
+      return reportCommand(rest, { parseNow, choosePartnership, withRuntime: (work) => withRuntime(config, { migrate: true }, work) });
+    }
     case "import": {
       const { importCommand } = await import("./import-command.ts");
-      return importCommand(rest, config, new Date());
+      return importCommand(rest, config);
     }
     case "export": {
       const { exportCommand } = await import("./export-command.ts");
@@ -142,7 +154,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "shell":
     case "start": {
-      const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" } } });
+      const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" }, now: { type: "string" } } });
+      const setTo = values.now === undefined ? null : parseNow(values.now);
+      if (values.now !== undefined && !setTo) return 2;
       return withRuntime(config, { migrate: true }, async (rt) => {
         if (command === "start" && (await rt.db.prisma.partnership.count()) === 0) {
           process.stderr.write("First run: loading the Leeds demo plans…\n");
@@ -150,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const partnership = await choosePartnership(rt, values.partnership);
         if (!partnership) return 2;
+        const clock = await clockFor(rt, setTo);
         return runShell({
           deps: rt.deps,
           partnership,
@@ -157,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
           input: process.stdin,
           output: process.stdout,
           interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+          clock: clock.now,
+          clockNote: describeClock(clock, rt.config.TZ_DEFAULT),
         });
       });
     }
@@ -196,20 +213,54 @@ async function manifest(args: string[]): Promise<number> {
   return 2;
 }
 
-/** Runs until SIGINT or SIGTERM, then closes the server and the database cleanly. */
+/**
+ * Runs until SIGINT or SIGTERM, then stops gracefully (see RunningServer.close): /readyz
+ * answers 503 at once, nothing new is claimed, in-flight work finishes or is given back
+ * within 10 s, and the process exits 0. A second signal does not cut that short; the
+ * process manager's own kill timeout is the backstop.
+ */
 async function serve(config: Config): Promise<number> {
   const { startServer } = await import("./serve.ts");
-  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES });
-  process.stderr.write(`Curve is listening on port ${server.port} (${server.adapters.map((a) => a.platform).join(", ") || "no chat adapters configured"}).\n`);
-  const stopped = await new Promise<string | null>((resolve) => {
-    process.once("SIGINT", () => resolve(null));
-    process.once("SIGTERM", () => resolve(null));
-    // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
-    void server.runtime.db.lost?.then(resolve);
+  const { createLogger } = await import("./logger.ts");
+  const log = createLogger(config.LOG_LEVEL);
+  // Whatever escapes a handler (a driver's error event, a rejected promise no one awaited)
+  // is one JSON line in the log, not a crash with a coloured stack on stderr.
+  // An uncaught exception leaves the process in an unknown state: stop as for a signal, exit 1.
+  let failed = false;
+  let stop: (reason: string) => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => (stop = resolve));
+  process.on("unhandledRejection", (error) => log.error("unhandled rejection", { error }));
+  process.on("uncaughtException", (error) => {
+    log.error("uncaught exception: curve serve stops", { error });
+    failed = true;
+    stop("uncaughtException");
   });
-  if (stopped) process.stderr.write(`curve serve: ${stopped}; stopping.\n`);
-  await server.close().catch(() => undefined);
-  return stopped ? 1 : 0;
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  const server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+  if (server.clockNote) log.info(server.clockNote);
+  // Without its database Curve cannot answer anything: stop, so a supervisor starts it again.
+  void server.runtime.db.lost?.then((reason) => {
+    log.error(`curve serve stops: ${reason}`);
+    failed = true;
+    stop("database lost");
+  });
+  const signal = await stopRequested;
+  log.info("curve serve stopping", { signal });
+  const ignore = () => log.info("curve serve is already stopping", {});
+  process.on("SIGINT", ignore).on("SIGTERM", ignore);
+  const started = Date.now();
+  await server.close({ graceMs: 10_000 }).catch((error: unknown) => log.error("curve serve did not stop cleanly", { error }));
+  log.info("curve serve stopped", { signal, tookMs: Date.now() - started });
+  // Nothing should keep the process up now; if a library left a handle open, do not hang.
+  setTimeout(() => process.exit(failed ? 1 : 0), 2000).unref();
+  return failed ? 1 : 0;
+}
+
+/** The demo clock on the demo, a time given with --now, else the real clock. */
+async function clockFor(rt: Runtime, setTo: Date | null) {
+  const slugs = (await rt.db.prisma.partnership.findMany({ select: { slug: true } })).map((p) => p.slug);
+  return chooseClock(slugs, setTo);
 }
 
 async function seedDemo(rt: Runtime) {

@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   DATABASE_URL: optional(
     z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a PostgreSQL URL, e.g. postgresql://curve:secret@db.internal:5432/curve"),
   ),
+  // The address curve serve binds to: 0.0.0.0 (every interface) unless set, e.g. 127.0.0.1 behind a local proxy.
+  HOST: optional(z.string().regex(/^[\w.:-]{1,253}$/, "must be a host name or IP address, e.g. 127.0.0.1")).transform((v) => v ?? "0.0.0.0"),
   DATA_DIR: optional(z.string()).transform((v) => v ?? "./data"),
   SLACK_SIGNING_SECRET: optional(z.string().min(8, "must be the app's signing secret from Basic Information")),
   SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "must be a bot token starting xoxb-")),
@@ -34,6 +36,12 @@ const EnvSchema = z.object({
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
   // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
   CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
+  // The outbound proxy for Slack, the Bot Connector and Microsoft's token endpoints (lower case accepted too).
+  HTTPS_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
+  HTTP_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
+  NO_PROXY: optional(z.string()),
+  // One-off bank holiday changes (a jubilee, a state funeral) added by the operator: see README.
+  CURVE_BANK_HOLIDAYS_FILE: optional(z.string()),
   // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
   // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
@@ -49,9 +57,52 @@ export type Config = z.infer<typeof EnvSchema>;
 
 export class ConfigError extends Error {}
 
+// An adapter's credentials come in sets: half a set would start with that adapter silently off.
+const CREDENTIAL_SETS: { adapter: string; needs: string[]; hint: Record<string, string>; when?: (env: Config) => boolean }[] = [
+  {
+    adapter: "Slack",
+    needs: ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
+    hint: { SLACK_BOT_TOKEN: "the Bot User OAuth Token, xoxb-…", SLACK_SIGNING_SECRET: "the Signing Secret from the app's Basic Information page" },
+  },
+  {
+    adapter: "Slack Socket Mode",
+    needs: ["SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"],
+    hint: { SLACK_BOT_TOKEN: "the Bot User OAuth Token, xoxb-…" },
+    when: (env) => Boolean(env.SLACK_APP_TOKEN),
+  },
+  {
+    adapter: "Teams",
+    needs: ["MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"],
+    hint: { MICROSOFT_APP_ID: "the Azure Bot's Microsoft App ID", MICROSOFT_APP_PASSWORD: "the client secret of the bot's app registration" },
+  },
+  {
+    adapter: "single-tenant Teams",
+    needs: ["MICROSOFT_APP_TENANT_ID", "MICROSOFT_APP_ID"],
+    hint: { MICROSOFT_APP_ID: "the Azure Bot's Microsoft App ID" },
+    when: (env) => Boolean(env.MICROSOFT_APP_TENANT_ID),
+  },
+];
+
+/** The first half-set adapter's missing variable, as one sentence; null when every set is whole or empty. */
+function halfSetCredentials(config: Config): string | null {
+  for (const set of CREDENTIAL_SETS) {
+    const given = set.needs.filter((name) => Boolean(config[name as keyof Config]));
+    if (given.length === 0 || given.length === set.needs.length) continue;
+    if (set.when && !set.when(config)) continue;
+    const missing = set.needs.find((name) => !given.includes(name))!;
+    return `${missing} is not set, but ${given.join(" and ")} is: the ${set.adapter} adapter needs both, so set ${missing} (${set.hint[missing] ?? "see README.md"}) or unset ${given.join(" and ")}.`;
+  }
+  return null;
+}
+
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = EnvSchema.safeParse(env);
-  if (result.success) return result.data;
+  const proxyEnv = { HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy, HTTP_PROXY: env.HTTP_PROXY ?? env.http_proxy, NO_PROXY: env.NO_PROXY ?? env.no_proxy };
+  const result = EnvSchema.safeParse({ ...env, ...proxyEnv });
+  if (result.success) {
+    const half = halfSetCredentials(result.data);
+    if (half) throw new ConfigError(half);
+    return result.data;
+  }
   const lines = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
   throw new ConfigError(`Curve's configuration is not valid:\n  ${lines.join("\n  ")}`);
 }

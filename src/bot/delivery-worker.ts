@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
-import { claimDue, markCancelled, markFailed, markSent, postpone, previousNudgeRef, recipient, type ClaimedDelivery } from "../adapters/db/outbox/outbox.ts";
+import { claimDue, releaseClaims, markCancelled, markFailed, markSent, postpone, previousNudgeRef, recipient, type ClaimedDelivery } from "../adapters/db/outbox/outbox.ts";
 import type { SqlRunner } from "../adapters/db/sql-runner.ts";
 import type { CommandDeps } from "../commands/context.ts";
 import { escalationMessage, nudgeMessage, type EscalationPayload, type NudgePayload } from "../commands/nudge-messages.ts";
 import type { Reply } from "../domain/reply.ts";
 import { nextSendableInstant } from "../domain/schedule/quiet-time.ts";
+import { withLogContext } from "./logger.ts";
 
 const BATCH = 50;
 // Sends to different people go side by side; the platform adapters space sends per channel.
@@ -32,6 +33,9 @@ export class DeliveryWorker {
   readonly id: string;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopping = false;
+  /** Rows claimed by this worker and not yet settled. */
+  private readonly held = new Set<number>();
 
   constructor(private readonly options: WorkerOptions) {
     this.id = options.id ?? `${hostname()}:${process.pid}`;
@@ -40,17 +44,23 @@ export class DeliveryWorker {
   /** Sends everything due now; returns how many rows it settled. */
   async drain(): Promise<number> {
     let settled = 0;
-    for (;;) {
+    while (!this.stopping) {
       const batch = await claimDue(this.options.sql, this.id, this.options.clock(), BATCH);
       if (batch.length === 0) return settled;
+      for (const row of batch) this.held.add(row.id);
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
-          for (let i = next++; i < batch.length; i = next++) await this.deliver(batch[i]!);
+          // Once stopping, no new send starts; the rows not started are given back in stop().
+          for (let i = next++; i < batch.length && !this.stopping; i = next++) {
+            await withLogContext({ delivery: batch[i]!.key }, () => this.deliver(batch[i]!).catch((error: unknown) => this.unexpected(batch[i]!, error)));
+            this.held.delete(batch[i]!.id);
+            settled += 1;
+          }
         }),
       );
-      settled += batch.length;
     }
+    return settled;
   }
 
   start(intervalMs = 5000): void {
@@ -58,7 +68,7 @@ export class DeliveryWorker {
       if (this.running) return;
       this.running = this.drain()
         .catch((error: unknown) => {
-          this.options.deps.log.error("delivery worker failed", { error: error instanceof Error ? error.message : String(error) });
+          this.options.deps.log.error("delivery worker failed", { error });
           return 0;
         })
         .finally(() => (this.running = undefined));
@@ -67,14 +77,32 @@ export class DeliveryWorker {
     tick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming at once. Sends already under way get up to `graceMs` to finish; every row
+   * this worker still holds after that (not started, or a send that did not finish) is
+   * given back to the outbox for another worker or the next start. Returns how many.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<{ released: number }> {
+    this.stopping = true;
     clearInterval(this.timer);
-    await this.running;
+    const graceMs = options.graceMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const inFlight = this.running?.then(() => true) ?? Promise.resolve(true);
+    const finished = await Promise.race([inFlight, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
+    clearTimeout(timer);
+    const released = await releaseClaims(this.options.sql, this.id, [...this.held]).catch((error: unknown) => {
+      this.options.deps.log.error("delivery worker could not give back its rows; they return after the lease expires", { error });
+      return 0;
+    });
+    this.held.clear();
+    this.options.deps.log.info("delivery worker stopped", { released, finishedInTime: finished });
+    return { released };
   }
 
   private async deliver(row: ClaimedDelivery): Promise<void> {
     const { sql, deps, adapters, clock } = this.options;
     const now = clock();
+    if (row.kind === "channel_report") return this.deliverToChannel(row);
     const who = await recipient(sql, row.personId);
     if (!who) return markFailed(sql, row.id, "the person no longer exists");
     const sendable = nextSendableInstant(now, who);
@@ -94,7 +122,34 @@ export class DeliveryWorker {
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
-      deps.log.error("delivery failed", { delivery: row.key, attempt: row.attempts, reason });
+      deps.log.error("delivery failed", { attempt: row.attempts, reason });
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
+      return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+    }
+  }
+
+  /** A fault in Curve or its data (not the platform's answer): retried like a transient failure, recorded, never stops the batch. */
+  private async unexpected(row: ClaimedDelivery, error: unknown): Promise<void> {
+    const { sql, deps, clock } = this.options;
+    const reason = `Curve could not prepare this message: ${error instanceof Error ? error.message : String(error)}`;
+    deps.log.error("delivery failed", { attempt: row.attempts, error });
+    if (row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
+    return postpone(sql, row.id, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
+  }
+
+  /** A scheduled report, posted into its channel at the time the calendar gave (a working day). */
+  private async deliverToChannel(row: ClaimedDelivery): Promise<void> {
+    const { sql, adapters, clock } = this.options;
+    const payload = row.payload as { channel?: string; reply?: Reply };
+    const [platform, tenant, ...rest] = (payload.channel ?? "").split(":");
+    const adapter = adapters.find((a) => a.platform === platform);
+    if (!payload.reply || !adapter?.sendToChannel) return markFailed(sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
+    try {
+      const sent = await adapter.sendToChannel(tenant!, rest.join(":"), payload.reply);
+      await markSent(sql, row.id, adapter.platform, sent.messageRef, clock());
+    } catch (error) {
+      const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
+      const reason = e?.message ?? String(error);
       if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
       return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
     }

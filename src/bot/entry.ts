@@ -1,15 +1,59 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "./config.ts";
 import { main } from "./cli.ts";
 
-/** Process edge: exit codes, and one clear sentence instead of a stack trace. */
+/** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
 export async function run(argv: string[]): Promise<void> {
   try {
+    if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
+      process.stdout.write(`curve ${packageVersion()}\n`);
+      return;
+    }
+    loadDotEnv();
     process.exitCode = await main(argv);
   } catch (error) {
+    // parseArgs' unknown or malformed options are usage errors (exit 2), like a missing argument.
+    const code = (error as { code?: unknown })?.code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`curve: ${error instanceof Error ? error.message.split("\n")[0] : String(error)} Run curve --help for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
     const known = error instanceof ConfigError || (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("migration"))
       || (error instanceof Error && (error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError"));
     process.stderr.write(`curve: ${error instanceof Error ? error.message : String(error)}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * Reads `.env` from the working directory (or the file CURVE_ENV_FILE names) with Node's
+ * own parser: comments, quotes and blank lines as in .env.example. Variables already set
+ * in the environment win over the file.
+ */
+function loadDotEnv(): void {
+  const file = process.env.CURVE_ENV_FILE || ".env";
+  if (!existsSync(file)) {
+    if (process.env.CURVE_ENV_FILE) throw new ConfigError(`CURVE_ENV_FILE names ${file}, which does not exist.`);
+    return;
+  }
+  const before = { ...process.env };
+  process.loadEnvFile(file);
+  for (const [name, value] of Object.entries(before)) process.env[name] = value;
+}
+
+/** The version in the project's package.json (found upwards from this file: src/bot or dist). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "curve-bot" && pkg.version) return pkg.version;
+    }
+  }
+  return "unknown";
 }

@@ -18,7 +18,7 @@ const PLURALS: Record<string, string> = { person: "people", priority: "prioritie
  * transaction (or, with --dry-run, says what it would do and writes nothing). Exit 0 when
  * imported (or a clean dry run), 1 when the files have problems (each on one line), 2 on usage.
  */
-export async function importCommand(args: string[], config: Config, now: Date): Promise<number> {
+export async function importCommand(args: string[], config: Config, now: Date = new Date()): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({

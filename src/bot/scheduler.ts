@@ -5,9 +5,11 @@ import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
 import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
+import { enqueueBoardDeliveries } from "./board-sweep.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
+import { refreshBankHolidays } from "./bank-holiday-file.ts";
 
 /** Every 15 minutes, on the quarter hour (UTC). */
 export const DEFAULT_SWEEP_SCHEDULE = "*/15 * * * *";
@@ -16,7 +18,8 @@ export interface Scheduler {
   worker: DeliveryWorker;
   /** One sweep of every partnership now: nudges, escalations, digests and reports. */
   sweep(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the schedules and the worker; see DeliveryWorker.stop for `graceMs`. */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -34,12 +37,16 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const sweep = async () => {
     const now = clock();
+    refreshBankHolidays(runtime.config.CURVE_BANK_HOLIDAYS_FILE, log);
     for (const partnership of await deps.store.partnerships()) {
       try {
         const nudges = await runNudgeSweep(db.sql, partnership.id, now);
         const digests = await runDigestSweep(db.sql, partnership.id, now);
         // Pledge follow-ups at 30 and 90 days, and readings due for indicator owners.
         const insights = await enqueueInsightDeliveries(db.sql, partnership.id, now);
+        // Risk review reminders and the reporting calendar.
+        const board = await enqueueBoardDeliveries(runtime, partnership.id, now);
+        if (board.riskReviews.length || board.reports.length) log.info("board sweep enqueued", { partnership: partnership.slug, riskReviews: board.riskReviews.length, reports: board.reports });
         if (nudges.deliveries.length || digests.enqueued || insights.followUps.length || insights.dataDue.length) {
           log.info("sweep enqueued", {
             partnership: partnership.slug,
@@ -51,13 +58,14 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
           });
         }
       } catch (error) {
-        log.error("sweep failed", { partnership: partnership.slug, error: error instanceof Error ? error.message : String(error) });
+        log.error("sweep failed", { partnership: partnership.slug, error });
       }
     }
   };
+  let sweeping: Promise<void> | undefined;
+  let stopped = false;
   // The tick is the time the schedule fired for, to the second, the same on every instance.
-  const onTick = async (context: { date: Date }) => {
-    const tick = new Date(Math.round(context.date.getTime() / 1000) * 1000);
+  const claimAndSweep = async (tick: Date) => {
     try {
       if (!(await claimScheduleTick(db.prisma, "sweep", tick, instance))) {
         log.info("sweep skipped", { tick: tick.toISOString(), instance, reason: "another instance ran this tick" });
@@ -70,14 +78,21 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
       log.error("sweep failed", { tick: tick.toISOString(), error: error instanceof Error ? error.message : String(error) });
     }
   };
-  const task: ScheduledTask = cron.schedule(expression, onTick, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  const scheduledSweep = (context: { date: Date }) => {
+    if (stopped || sweeping) return;
+    sweeping = claimAndSweep(new Date(Math.round(context.date.getTime() / 1000) * 1000)).finally(() => (sweeping = undefined));
+    return sweeping;
+  };
+  const task: ScheduledTask = cron.schedule(expression, scheduledSweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
   worker.start(5000);
   return {
     worker,
     sweep,
-    async stop() {
+    async stop(options = {}) {
+      stopped = true;
       await task.stop();
-      await worker.stop();
+      // A sweep is one transaction per partnership: let a running one commit rather than cut it.
+      await Promise.all([worker.stop(options), sweeping]);
     },
   };
 }

@@ -2,12 +2,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
+import type { Logger } from "../commands/context.ts";
 import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { webRoutes } from "../adapters/web/web-routes.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
+import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
+import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
+import { installOutboundProxy } from "../adapters/http/outbound-proxy.ts";
+import { chooseClock, describeClock } from "./clock.ts";
+
+// A proxy URL may carry a user and password: log the host only.
+const redactProxy = (url: string | undefined) => (url ? new URL(url).host : null);
 
 export interface RunningServer {
   url: string;
@@ -15,30 +23,61 @@ export interface RunningServer {
   runtime: Runtime;
   adapters: ChatAdapter[];
   scheduler: Scheduler | null;
-  close(): Promise<void>;
+  /** Each chat adapter's connection to its platform, as /readyz reports it. */
+  adapterStatus(): AdapterStatus[];
+  /** Said on start-up when the clock is not the real one (the demo's). */
+  clockNote: string | null;
+  /**
+   * Graceful stop: /readyz answers 503 at once, the schedules and the delivery worker stop
+   * claiming, in-flight sends finish or give their rows back within `graceMs`, then the
+   * HTTP server, the adapters and the database close.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+export interface ServeOptions {
+  clock?: () => Date;
+  schedule?: boolean;
+  /** How soon an adapter that could not connect is tried again (doubling, capped). */
+  adapterRetry?: { firstRetryMs: number; maxRetryMs: number };
+  /** The log to write to (the CLI's); one is made from LOG_LEVEL when absent. */
+  log?: Logger;
 }
 
 /**
  * `curve serve`: one HTTP server for Slack (/slack/events), Teams (/api/messages) and the
  * health checks. Each chat adapter starts only when its credentials are configured.
  */
-export async function startServer(config: Config, options: { clock?: () => Date; schedule?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   // The embedded database runs on a thread of its own, so no query holds the thread that answers HTTP.
-  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve" });
+  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve", ...(options.log ? { log: options.log } : {}) });
   const { log } = runtime;
-  const clock = options.clock ?? (() => new Date());
+  // Before any adapter makes its first call: every outbound request honours the proxy.
+  const proxy = installOutboundProxy({ httpProxy: config.HTTP_PROXY, httpsProxy: config.HTTPS_PROXY, noProxy: config.NO_PROXY });
+  if (proxy.proxied) log.info("outbound proxy on", { https: redactProxy(config.HTTPS_PROXY), http: redactProxy(config.HTTP_PROXY), noProxy: config.NO_PROXY ?? "" });
+  // The demo runs on its own clock, so every surface (replies, schedules, pages) agrees on the date.
+  const chosen = options.clock ? null : chooseClock((await runtime.deps.store.partnerships()).map((p) => p.slug), null);
+  const clock = options.clock ?? chosen!.now;
+  let stopping = false;
+  let supervisor: AdapterSupervisor | undefined;
   const app = express();
   app.disable("x-powered-by");
+  app.use(requestIds());
   app.get("/healthz", (_req, res) => void res.json({ ok: true }));
+  // Ready means: not shutting down, the database answers and is migrated. An adapter that is
+  // still connecting is reported but does not take the instance out of the load balancer,
+  // since the other adapters, the pages and the schedules still work.
   app.get("/readyz", async (_req, res) => {
+    const adapters = supervisor?.status() ?? [];
+    if (stopping) return void res.status(503).json({ ready: false, reason: "shutting down", adapters });
     try {
       const applied = new Set((await appliedMigrations(runtime.db.sql)).map((m) => m.migration_name));
       const pending = readMigrations().filter((m) => !applied.has(m.name)).map((m) => m.name);
-      if (pending.length) return void res.status(503).json({ ready: false, reason: "migrations pending", pending });
-      res.json({ ready: true, database: runtime.db.kind });
+      if (pending.length) return void res.status(503).json({ ready: false, reason: "migrations pending", pending, adapters });
+      res.json({ ready: true, database: runtime.db.kind, adapters });
     } catch (error) {
-      log.error("readiness check failed", { error: error instanceof Error ? error.message : String(error) });
-      res.status(503).json({ ready: false, reason: "database unreachable" });
+      log.error("readiness check failed", { error });
+      res.status(503).json({ ready: false, reason: "database unreachable", adapters });
     }
   });
 
@@ -75,12 +114,14 @@ export async function startServer(config: Config, options: { clock?: () => Date;
   for (const adapter of adapters) adapter.mount(app);
   app.use(insightRoutes(runtime.deps.insights, { log, clock }));
   app.use(webRoutes(runtime.db, runtime.deps, { log, clock }));
-  app.use((_req, res) => void res.status(404).json({ error: "not found" }));
+  app.use(notFound());
+  app.use(jsonErrors(log));
 
+  supervisor = new AdapterSupervisor(adapters, log, options.adapterRetry);
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.PORT, "0.0.0.0", resolve);
+    server.listen(config.PORT, config.HOST, resolve);
   });
   // Longer than a load balancer's idle timeout (AWS ALB and nginx: 60 s), so an idle keep-alive
   // connection is always closed by the balancer first, never by Curve while a request is on its way
@@ -88,21 +129,38 @@ export async function startServer(config: Config, options: { clock?: () => Date;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
+  await supervisor.start();
   // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
   const scheduler = options.schedule ? startScheduler(runtime, adapters, clock) : null;
-  log.info("curve serve listening", { port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
+  log.info("curve serve listening", { host: config.HOST, port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
+  let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
     port,
     runtime,
     adapters,
     scheduler,
-    async close() {
-      await scheduler?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
-      for (const adapter of adapters) await adapter.close();
-      await runtime.close();
+    adapterStatus: () => supervisor.status(),
+    clockNote: chosen ? describeClock(chosen, config.TZ_DEFAULT) : null,
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        stopping = true;
+        const graceMs = closeOptions.graceMs ?? 10_000;
+        const started = Date.now();
+        await scheduler?.stop({ graceMs });
+        supervisor.stop();
+        // Requests already being answered get what is left of the grace period.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections?.();
+        const withinGrace = (work: Promise<unknown>) =>
+          Promise.race([work, new Promise((resolve) => setTimeout(resolve, Math.max(0, graceMs - (Date.now() - started))).unref())]);
+        await withinGrace(closed);
+        server.closeAllConnections?.();
+        // Adapters finish queued sends (channel posts, App Home views) in what is left of the grace.
+        await withinGrace(Promise.all(adapters.map((adapter) => adapter.close().catch((error: unknown) => log.error("adapter did not close cleanly", { platform: adapter.platform, error })))));
+        await runtime.close();
+      })();
+      return closing;
     },
   };
 }

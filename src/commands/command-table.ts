@@ -7,7 +7,8 @@ import { indicatorCommands } from "./indicator.ts";
 import { obaCommands } from "./oba.ts";
 import { pledgeCommands } from "./pledge.ts";
 import { publish } from "./publish.ts";
-import { reportCommands } from "./report-link.ts";
+import { reportCommands } from "./report.ts";
+import { riskCommands } from "./risk.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -26,7 +27,7 @@ const curveFamily: CommandFamily = {
   ],
 };
 
-families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, curveFamily, whoamiFamily, help);
+families.push(milestoneCommands, actionCommands, planCommands, indicatorCommands, obaCommands, pledgeCommands, reportCommands, riskCommands, curveFamily, whoamiFamily, help);
 
 export const COMMAND_TABLE: readonly CommandFamily[] = families;
 

@@ -3,10 +3,24 @@ import type { Reply } from "../domain/reply.ts";
 import type { ChangeStore, Store } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
+import type { ReportDeps } from "./report-deps.ts";
 
+/**
+ * Curve's structured log (src/bot/logger.ts writes it as JSON lines). `warn` is for what an
+ * operator must see even at LOG_LEVEL=warn (security posture, degraded adapters); loggers
+ * without it fall back to `error` (see `warn` below).
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+  debug?(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Logs at warn, or at error on a logger that has no warn level. */
+export function warn(log: Logger, message: string, fields?: Record<string, unknown>): void {
+  if (log.warn) log.warn(message, fields);
+  else log.error(message, fields);
 }
 
 export interface CommandDeps {
@@ -16,6 +30,8 @@ export interface CommandDeps {
   insights?: InsightDeps;
   /** The web scorecard's publication and page links (src/commands/web-pages.ts). */
   web?: WebPages;
+  /** Reports, risks and the reporting calendar (src/commands/report-deps.ts). */
+  reports?: ReportDeps;
 }
 
 /** What a command sees: who is asking, where, when, and the store. */
@@ -38,6 +54,9 @@ export interface CommandContext {
   insights?: InsightContext;
   /** What the web pages show, and links to them. */
   web?: WebContext;
+  reports?: ReportDeps;
+  /** The invocation's idempotency key, for stores that apply a change once per key. */
+  idempotencyKey?: string;
 }
 
 export interface Subcommand {

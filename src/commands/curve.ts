@@ -1,3 +1,4 @@
+import { parseRegion, REGION_NAMES } from "../domain/schedule/bank-holidays.ts";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
@@ -64,9 +65,9 @@ const minuteOf = (text: string): number | null => {
   return match ? Number(match[1]) * 60 + Number(match[2]) : null;
 };
 
-/** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City>] */
+/** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]";
+  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London | region scotland]";
   const [what, rest] = firstWord(args.toLowerCase());
   let change: PersonSettings | null = null;
   if (what === "digest") {
@@ -89,6 +90,12 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
       throw new CurveError("usage", `"${zone.slice(0, 40)}" is not a time zone; use one like Europe/London.`, { hint: usage });
     }
     change = { timeZone: zone };
+  } else if (what === "region") {
+    const [scope, name] = firstWord(rest);
+    if (scope === "partnership") return setPartnershipRegion(ctx, name, usage);
+    const region = rest === "default" ? null : parseRegion(rest);
+    if (region === null && rest !== "default") throw new CurveError("usage", regionProblem(rest), { hint: usage });
+    change = { region };
   } else if (what) {
     throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
   }
@@ -105,9 +112,31 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
       { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
       { label: "Quiet hours", value: `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays` },
       { label: "Time zone", value: current.timeZone },
+      {
+        label: "Bank holidays",
+        value: current.region
+          ? `${REGION_NAMES[current.region]} (your setting; the partnership uses ${REGION_NAMES[current.partnershipRegion]})`
+          : `${REGION_NAMES[current.partnershipRegion]} (the partnership's calendar)`,
+      },
     ]),
     context(usage),
   ]);
+}
+
+const regionProblem = (text: string) =>
+  `${text ? `"${text.slice(0, 30)}" is not a region Curve knows` : "Say which region"}: england-and-wales, scotland or northern-ireland (or "default" to follow the partnership).`;
+
+/** /curve settings region partnership <region>: the partnership's bank holidays (coordinators and admins). */
+async function setPartnershipRegion(ctx: CommandContext, name: string, usage: string): Promise<Reply> {
+  const region = parseRegion(name);
+  if (!region) throw new CurveError("usage", regionProblem(name), { hint: usage });
+  requirePermission(ctx.actor, "partnership.calendar");
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setPartnershipRegion(region);
+    return outcome.applied
+      ? reply("success", "Partnership calendar saved", [text(`Nudges and quiet time now follow ${REGION_NAMES[region]}'s bank holidays, except for people who set their own.`)])
+      : reply("info", "Nothing changed", [text(`The partnership already follows ${REGION_NAMES[region]}'s bank holidays.`)]);
+  });
 }
 
 /** /help and /help <command>: built from the table itself, so it can never drift from it. */

@@ -48,6 +48,8 @@ async function run(deps: CommandDeps, invocation: Invocation): Promise<Reply> {
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
     ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
+    ...(deps.reports ? { reports: deps.reports } : {}),
+    idempotencyKey: invocation.idempotencyKey,
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
     change: (work, touches) =>
       deps.store.once(

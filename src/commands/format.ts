@@ -24,7 +24,7 @@ export function ownersLine(action: ActionView): string {
 
 export function dueLabel(m: MilestoneView): string {
   if (!m.dueDate) return "date to be agreed";
-  return describeDue({ precision: m.precision, start: m.dueStart, due: m.dueDate, phrase: m.duePhrase });
+  return describeDue({ precision: m.precision, start: m.dueStart, due: m.dueDate });
 }
 
 export function milestoneState(m: MilestoneView, today: string, timeZone: string): string {

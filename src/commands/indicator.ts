@@ -7,12 +7,14 @@ import {
 } from "../domain/indicators/report-card.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import { requirePermission } from "../domain/access.ts";
+import { readFigure } from "../domain/numbers.ts";
 import { closestRefs } from "../domain/refs.ts";
 import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
 import { withPageLink } from "./page-link.ts";
+import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -91,20 +93,12 @@ function requireRecorder(ctx: CommandContext, indicator: IndicatorView): void {
   requirePermission(ctx.actor, "indicator.record", indicator);
 }
 
-/** "1,420", "91.6%", "8.1": a figure as people type it. */
-function readValue(word: string): number | null {
-  const cleaned = word.replace(/,/g, "").replace(/%$/, "");
-  if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return null;
-  const value = Number(cleaned);
-  return Number.isFinite(value) ? value : null;
-}
-
 /** The longest run of words (up to five) that reads as a period; what follows is the source. */
-function splitPeriod(rest: string, indicator: IndicatorView): { period: IndicatorPeriod; source: string } | null {
+function splitPeriod(rest: string, indicator: IndicatorView, today: string): { period: IndicatorPeriod; source: string } | null {
   const [before, marked] = rest.split("|", 2).map((s) => s.trim()) as [string, string | undefined];
   const words = before.split(/\s+/).filter(Boolean);
   for (let n = Math.min(5, words.length); n >= 1; n--) {
-    const parsed = parsePeriod(words.slice(0, n).join(" "), { periodicity: indicator.periodicity });
+    const parsed = parsePeriod(words.slice(0, n).join(" "), { periodicity: indicator.periodicity, today });
     if (parsed.ok) return { period: parsed.value, source: [words.slice(n).join(" "), marked ?? ""].filter(Boolean).join(" ").replace(/^source:?\s*/i, "") };
   }
   return null;
@@ -112,32 +106,37 @@ function splitPeriod(rest: string, indicator: IndicatorView): { period: Indicato
 
 async function record(ctx: CommandContext, args: string): Promise<Reply> {
   const [code, afterCode] = firstWord(args);
-  const [valueWord, rest] = firstWord(afterCode);
-  if (!code || !valueWord || !rest) throw new CurveError("usage", "Say which indicator, the figure and its period.", { hint: USAGE.record });
+  if (!code || !afterCode) throw new CurveError("usage", "Say which indicator, the figure and its period.", { hint: USAGE.record });
   const indicator = await resolveIndicator(ctx, code, USAGE.record);
-  const value = readValue(valueWord);
-  if (value === null) throw new CurveError("usage", `"${valueWord.slice(0, 20)}" is not a number.`, { hint: USAGE.record });
-  if (value < 0 || (indicator.unit === "percent" && value > 100)) {
+  const figure = readFigure(afterCode);
+  if (!figure.ok) throw new CurveError("usage", figure.error.message, { hint: USAGE.record });
+  const { value } = figure.value;
+  const rest = afterCode.split(/\s+/).slice(figure.value.words).join(" ");
+  if (!rest) throw new CurveError("usage", "Say which period the figure is for, like Q3 2011/12 or Dec 2011.", { hint: USAGE.record });
+  if (value !== null && (value < 0 || (indicator.unit === "percent" && value > 100))) {
     throw new CurveError("usage", `${formatValue(value, indicator.unit)} can't be a reading of ${indicator.code}.`, { hint: USAGE.record });
   }
-  const split = splitPeriod(rest, indicator);
+  const split = splitPeriod(rest, indicator, ctx.today);
   if (!split) {
-    const attempt = parsePeriod(firstWord(rest)[0]);
+    const attempt = parsePeriod(rest.split("|")[0]!.trim(), { periodicity: indicator.periodicity, today: ctx.today });
     throw new CurveError("bad_date", attempt.ok ? "That period can't be read." : attempt.error.message, { hint: USAGE.record });
   }
   const { period, source } = split;
   if (period.start > ctx.today) throw new CurveError("bad_date", `${period.label} hasn't started yet, so it can't have a reading.`, { hint: USAGE.record });
   if (source.length > 300) throw new CurveError("too_long", "Keep the source under 300 characters; link to the document instead.");
   requireRecorder(ctx, indicator);
+  const shown = (v: number | null) => (v === null ? "not known" : formatValue(v, indicator.unit));
   return insightsOf(ctx).change(async (tx) => {
     const outcome = await tx.recordReading(indicator, { period: period.label, periodEnd: period.end, value, source: source || null });
-    if (!outcome.applied) return reply("info", `${indicator.code} already has ${formatValue(value, indicator.unit)} for ${period.label}`, [text("Nothing changed.")]);
-    const readings = [...indicator.readings.filter((r) => r.periodEnd !== period.end), { period: period.label, periodEnd: period.end, value, source: source || null, recordedBy: ctx.actor.name }];
+    if (!outcome.applied) return reply("info", `${indicator.code} already has ${shown(value)} for ${period.label}`, [text("Nothing changed.")]);
+    const others = indicator.readings.filter((r) => r.period !== period.label);
+    const readings = value === null ? others : [...others, { period: period.label, periodEnd: period.end, value, source: source || null, recordedBy: ctx.actor.name }].sort((a, b) => a.periodEnd.localeCompare(b.periodEnd));
     const card = buildReportCard({ ...indicator, readings }, ctx.today);
     const blocks: Block[] = [
-      text(`${formatValue(value, indicator.unit)} for ${period.label} (period ending ${shortDate(period.end)})${outcome.previous !== null ? `, replacing ${formatValue(outcome.previous, indicator.unit)}` : ""}.`),
+      text(`${value === null ? "Not known" : formatValue(value, indicator.unit)} for ${period.label} (period ending ${shortDate(period.end)})${outcome.hadReading ? `, replacing ${shown(outcome.previous)}` : ""}.`),
       ...reportCardBlocks(ctx, indicator, card),
     ];
+    if (value === null) blocks.unshift(context("Recorded as not known for this period: it counts as reported, and leaves no point on the chart."));
     if (period.note) blocks.push(context(period.note));
     return reply("success", `${indicator.code} reading recorded`, blocks);
   });
@@ -145,12 +144,15 @@ async function record(ctx: CommandContext, args: string): Promise<Reply> {
 
 async function history(ctx: CommandContext, args: string): Promise<Reply> {
   const indicator = await resolveIndicator(ctx, firstWord(args)[0], USAGE.history);
-  const newest = [...indicator.readings].reverse();
+  const gaps = (indicator.notKnown ?? []).map((g) => ({ ...g, value: null as number | null }));
+  const newest = [...indicator.readings.map((r) => ({ ...r, value: r.value as number | null })), ...gaps].sort((a, b) => b.periodEnd.localeCompare(a.periodEnd));
   const items = newest.slice(0, HISTORY_SHOWN).map((r, i) => {
-    const older = newest[i + 1];
-    const change = older ? ` (${r.value === older.value ? "no change" : `${r.value > older.value ? "+" : "−"}${formatValue(Math.abs(r.value - older.value), indicator.unit)}`})` : "";
+    const older = newest.slice(i + 1).find((o) => o.value !== null);
+    const change = r.value !== null && older && older.value !== null
+      ? ` (${r.value === older.value ? "no change" : `${r.value > older.value ? "+" : "−"}${formatValue(Math.abs(r.value - older.value), indicator.unit)}`})`
+      : "";
     return {
-      text: `${r.period} · ${formatValue(r.value, indicator.unit)}${change}`,
+      text: `${r.period} · ${r.value === null ? "not known" : formatValue(r.value, indicator.unit)}${change}`,
       detail: [`period ending ${shortDate(r.periodEnd)}`, r.recordedBy ? `recorded by ${r.recordedBy}` : "", r.source ? `source: ${r.source}` : ""].filter(Boolean).join(" · "),
     };
   });
@@ -168,5 +170,6 @@ export const indicatorCommands: CommandFamily = {
     { name: "record", usage: USAGE.record, changes: true, summary: "Record a reading (the indicator's owner or lead).", run: record },
     { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
     { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
+    { name: "tolerance", usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
   ],
 };

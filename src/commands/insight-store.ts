@@ -78,7 +78,8 @@ export type NewPledgeRow = Omit<PledgeView, "id" | "createdById">;
 /** Writes bound to one invocation's transaction; each writes its audit event. */
 export interface InsightChanges {
   /** Adds or corrects the reading for a period; unchanged when the same value is already there. */
-  recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number; source: string | null }): Promise<{ applied: boolean; previous: number | null }>;
+  /** A null value records "not known" for the period. `previous` is the figure replaced (null when none, or not known). */
+  recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number | null; source: string | null }): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }>;
   createWorkshop(indicator: IndicatorView, heldOn: string, notes: Partial<Record<NoteSection, string>>): Promise<number>;
   /** Adds to a workshop's notes (each part appended to what is there); locks the row first. */
   addWorkshopNotes(workshopId: number, notes: Partial<Record<NoteSection, string>>): Promise<WorkshopView>;

@@ -208,9 +208,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
       query = { dueOnOrBefore: yesterday, limit: PAGE };
       break;
     case "due":
+      // What is due in the window itself: overdue milestones have a list of their own, so they are counted, not listed.
       heading = `Open milestones due within ${plural(choice.days, "day")}`;
-      empty = `Nothing is due by ${shortDate(addDays(ctx.today, choice.days))}.`;
-      query = { dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
+      empty = `Nothing is due between ${shortDate(ctx.today)} and ${shortDate(addDays(ctx.today, choice.days))}.`;
+      query = { dueOnOrAfter: ctx.today, dueOnOrBefore: addDays(ctx.today, choice.days), limit: PAGE };
       break;
     case "action": {
       const action = await resolveAction(ctx, choice.ref, USAGE.list);
@@ -224,6 +225,10 @@ async function listMilestones(ctx: CommandContext, args: string): Promise<Reply>
   const blocks = [list(items.map((m) => milestoneItem(m, ctx.today, ctx.actor.timeZone)), empty)];
   if (total > items.length) {
     blocks.push(context(`Showing ${items.length} of ${total.toLocaleString("en-GB")}, most urgent first. Narrow it with /milestone list due 7d or /milestone list action <ref>.`));
+  }
+  if (choice.kind === "due") {
+    const overdue = await ctx.store.listMilestones(ctx.partnershipId, { dueOnOrBefore: yesterday, limit: 1 });
+    if (overdue.total > 0) blocks.push(context(`Also ${plural(overdue.total, "milestone")} overdue: /milestone list overdue`));
   }
   if (choice.kind === "overdue" && items[0]?.dueDate) {
     blocks.push(context(`The oldest is ${plural(daysBetween(items[0].dueDate, ctx.today), "day")} overdue.`));

@@ -2,7 +2,7 @@ import { shortDateTime } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import { context, reply, text, type Reply } from "../domain/reply.ts";
 import { mayLinkFullScorecard, parseLinkDays } from "../domain/web/publishing.ts";
-import type { CommandContext, CommandFamily, Subcommand } from "./context.ts";
+import type { CommandContext, Subcommand } from "./context.ts";
 import { webOf } from "./publish.ts";
 
 export const LINK_USAGE = "/report link [days]   e.g. /report link 14";
@@ -37,12 +37,4 @@ export const linkSubcommand: Subcommand = {
   usage: LINK_USAGE,
   summary: "A signed link to the full web scorecard for a board meeting, working for up to 31 days (coordinators and CTB sponsors).",
   run: reportLink,
-};
-
-/** The /report family, holding the board's links and reports. */
-export const reportCommands: CommandFamily = {
-  name: "report",
-  summary: "Reports for the board: /report link gives a signed link to the full web scorecard.",
-  defaultSubcommand: "link",
-  subcommands: [linkSubcommand],
 };

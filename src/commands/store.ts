@@ -1,3 +1,4 @@
+import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
@@ -16,6 +17,8 @@ export interface MilestoneFilter {
   actionId?: number;
   /** Open milestones due on or before this ISO date. */
   dueOnOrBefore?: string;
+  /** Open milestones due on or after this ISO date (with dueOnOrBefore: a window). */
+  dueOnOrAfter?: string;
   open?: boolean;
   limit: number;
 }
@@ -81,7 +84,8 @@ export interface Store {
   milestonesByIds(ids: number[]): Promise<MilestoneView[]>;
   /** Who each milestone has been raised with: level, date and the people told. */
   escalationsOf(milestoneIds: number[]): Promise<{ milestoneId: number; level: string; at: Date; names: string[] }[]>;
-  settingsOf(personId: number): Promise<Required<PersonSettings>>;
+  /** A person's settings; `region` is null when they follow the partnership's (`partnershipRegion`). */
+  settingsOf(personId: number): Promise<Required<PersonSettings> & { partnershipRegion: Region }>;
   /** A person's linked accounts, most recent first. */
   identitiesOf(personId: number): Promise<PlatformIdentity[]>;
   findPeopleByName(partnershipId: number, name: string): Promise<Person[]>;
@@ -120,6 +124,8 @@ export interface PersonSettings {
   quietEndMinute?: number;
   digestWeekday?: number;
   digestMinute?: number;
+  /** Their bank holiday calendar; null follows the partnership's. */
+  region?: Region | null;
 }
 
 /** Changes bound to one ChangeContext and one transaction. */
@@ -136,4 +142,6 @@ export interface ChangeStore {
   /** Holds a milestone's nudges until then; returns how many times it has now been snoozed. */
   snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>>;
   updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>>;
+  /** The partnership's bank holiday calendar (coordinators and admins). */
+  setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>>;
 }

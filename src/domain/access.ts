@@ -75,6 +75,10 @@ export interface Subjects {
   "digest.monthly": null;
   /** See, in a digest, the messages Curve could not deliver and why. */
   "digest.undelivered": null;
+  /** List every failed delivery with its reason (/curve deliveries failed). */
+  "deliveries.list": null;
+  /** Choose the partnership's bank holiday calendar (England and Wales, Scotland, Northern Ireland). */
+  "partnership.calendar": null;
 }
 
 export type Capability = keyof Subjects;
@@ -213,6 +217,16 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
     doing: () => "see undelivered messages",
     by: () => "They can be seen by",
     grants: [role("coordinator")],
+  },
+  "deliveries.list": {
+    doing: () => "see Curve's failed deliveries",
+    by: () => "They can be seen by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "partnership.calendar": {
+    doing: () => "set the partnership's bank holidays",
+    by: () => "They can be set by",
+    grants: [role("coordinator"), role("admin")],
   },
 };
 

@@ -49,6 +49,8 @@ export const PlanDocumentSchema = z.object({
       polarity: z.enum(["lower_is_better", "higher_is_better", "unknown"]),
       baseline: z.object({ value: z.number(), date: isoDate.nullable(), text: z.string() }).nullable(),
       note: nullableText,
+      /** How far short of target (in the indicator's unit) is amber, not red; absent: the default in rag.ts. */
+      tolerance: z.number().nonnegative().finite().optional(),
     }),
   ),
   actions: z.array(
@@ -78,6 +80,8 @@ export const PartnershipDocumentSchema = z.object({
   slug: z.string().regex(/^[a-z0-9-]+$/),
   name: z.string().min(1),
   plans: z.array(z.string().min(1)).min(1),
+  /** Where the demo's clock starts (ISO 8601 with offset): a working Monday inside its plans' period. */
+  clock: z.string().datetime({ offset: true }).optional(),
   /** People (by email) with partnership-wide roles. */
   roles: z.record(z.string().email(), z.array(z.enum(["coordinator", "admin", "board_member"]))),
 });

@@ -213,3 +213,14 @@ export function parseTolerance(text: string): number | null {
   const value = Number(trimmed);
   return Number.isFinite(value) && value < 1e12 ? value : null;
 }
+
+/**
+ * A risk's RAG from its score (likelihood × impact, each 1–5): 15 or more is red, 8 to 14
+ * amber, 7 or less green; a review date that has passed is said in the reason.
+ */
+export function riskRag(risk: { likelihood: number; impact: number; reviewDate: string }, today: string): RagRating {
+  const score = risk.likelihood * risk.impact;
+  const rag: Rag = score >= 15 ? "red" : score >= 8 ? "amber" : "green";
+  const review = risk.reviewDate < today ? `; review overdue since ${shortDate(risk.reviewDate)}` : "";
+  return { rag, reason: `score ${score} (likelihood ${risk.likelihood} × impact ${risk.impact})${review}` };
+}

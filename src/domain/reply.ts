@@ -94,6 +94,16 @@ export interface Reply {
    * its effects (announcements, cards, App Home) have run already and must not run again.
    */
   replayed?: true;
+  /** A file for the asker (a board pack): Slack uploads it, Teams links to it. */
+  file?: ReplyFile;
+}
+
+/** A file a reply carries: where the adapter fetches its bytes, and what to call it. */
+export interface ReplyFile {
+  /** What the file is, so an adapter can build it again: "board-pack:<plan>:<period>:xlsx". */
+  key: string;
+  filename: string;
+  title: string;
 }
 
 export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] = []): Reply => ({

@@ -12,7 +12,7 @@ describe("curve serve without chat credentials", () => {
       expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, database: "pglite" });
+      expect(await ready.json()).toEqual({ ready: true, database: "pglite", adapters: [] });
       expect((await fetch(`${server.url}/slack/events`, { method: "POST", body: "x" })).status).toBe(404);
       expect((await fetch(`${server.url}/api/messages`, { method: "POST", body: "{}" })).status).toBe(404);
     } finally {

@@ -125,7 +125,10 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     const response = await fetch(link.replace(PUBLIC_URL, server.url));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toContain(`pledge-P${pledge.id}.csv`);
-    const csv = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // A UTF-8 byte-order mark first, so Excel shows names like Siân as written.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = bytes.toString("utf8");
     expect(csv).toContain(`"'=1+1 I will also read with my niece"`);
     expect((await fetch(link.replace(PUBLIC_URL, server.url).replace(/\.(\d+)\.([^.]+)\.csv$/, ".$1.x$2.csv"))).status).toBe(404);
   });

@@ -72,7 +72,7 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
     const year = await p.run("Nigel Richardson", "/indicator record ATT 92.6 academic year 2011/12");
     expect(year.rendered).toContain("period ending 31 Jul 2012");
     const month = await p.run("Nigel Richardson", "/indicator record LAC 1430 2011-12");
-    expect(month.rendered).toContain("Read as the month December 2011; for the year write 2011/12.");
+    expect(month.rendered).toContain("Read as the financial year 2011/12 (1 April 2011 to 31 March 2012); for December 2011 write Dec 2011.");
     expect((await p.readings()).map((r) => r.source)).toEqual(["DfE absence return", null, null]);
   });
 

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express from "express";
 
@@ -18,22 +19,30 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Methods that answer 429 with Retry-After this many more times. */
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  /** Methods that answer only after this many milliseconds (a slow Slack, sends in flight). */
+  readonly delays = new Map<string, number>();
   /** Like Slack: chat.postMessage to a channel more than once a second gets a 429. */
   enforceChannelRate = false;
   rejectedForRate = 0;
   private readonly lastPost = new Map<string, number>();
+  /** When set, auth.test answers { ok: false, error: authError } (a refused token). */
+  authError: string | undefined;
+  private lastTsMicros = 0;
   private server: Server | undefined;
   url = "";
 
   constructor(readonly teamId = "T1") {}
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1, over https when given a key and certificate (for proxy tests). */
+  async start(options: { tls?: { key: string; cert: string } } = {}): Promise<this> {
     const app = express();
     app.use(express.urlencoded({ extended: false }), express.json());
-    app.post("/api/:method", (req, res) => {
+    app.post("/api/:method", async (req, res) => {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
       this.calls.push({ method, body });
+      const delay = this.delays.get(method);
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.enforceChannelRate && method === "chat.postMessage") {
         const channel = String(body.channel);
         const last = this.lastPost.get(channel) ?? 0;
@@ -56,15 +65,16 @@ export class FakeSlack {
       this.responses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
       res.send("ok");
     });
-    this.server = createServer(app);
+    this.server = options.tls ? createHttpsServer(options.tls, app) : createServer(app);
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${options.tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
   private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case "auth.test":
+        if (this.authError) return { ok: false, error: this.authError };
         return { ok: true, team_id: this.teamId, user_id: "UCURVE", bot_id: "BCURVE", team: "Leeds partnership" };
       case "users.info": {
         const email = this.emails.get(String(body.user));
@@ -74,15 +84,21 @@ export class FakeSlack {
       case "views.publish":
         return { ok: true, view: { id: `V${this.calls.length}` } };
       case "chat.postMessage":
-        return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+        return { ok: true, channel: body.channel, ts: this.nextTs() };
       case "chat.update":
       case "chat.delete":
         return { ok: true, channel: body.channel, ts: body.ts };
       case "chat.postEphemeral":
-        return { ok: true, message_ts: `${Date.now() / 1000}` };
+        return { ok: true, message_ts: this.nextTs() };
       default:
         return { ok: false, error: "unknown_method" };
     }
+  }
+
+  /** A message timestamp as Slack writes it, "seconds.micro" (six digits), unique and rising. */
+  nextTs(): string {
+    this.lastTsMicros = Math.max(this.lastTsMicros + 1, Date.now() * 1000);
+    return `${Math.floor(this.lastTsMicros / 1e6)}.${String(this.lastTsMicros % 1e6).padStart(6, "0")}`;
   }
 
   callsTo(method: string): RecordedCall[] {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { SqlInsightStore } from "../../src/adapters/db/insight-store.ts";
+import { createReportStore } from "../../src/adapters/db/report-store.ts";
+import { createBoardStore } from "../../src/adapters/db/risks.ts";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import type { CommandDeps } from "../../src/commands/context.ts";
 import { handleInvocation } from "../../src/commands/dispatch.ts";
@@ -17,6 +19,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   const deps: CommandDeps = {
     store: new PrismaStore(db),
     insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
+    reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) },
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
   async function personId(name: string): Promise<number> {

@@ -35,6 +35,8 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "account.link": null,
   "digest.monthly": null,
   "digest.undelivered": null,
+  "deliveries.list": null,
+  "partnership.calendar": null,
 };
 
 const ask = (who: Who, capability: Capability) =>
@@ -53,6 +55,8 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "account.link":       ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "digest.monthly":     ["-", "-", "-", "-", "-", "-", "coordinator", "-", "-", "board_member", "-"],
   "digest.undelivered": ["-", "-", "-", "-", "-", "-", "coordinator", "-", "-", "-", "-"],
+  "deliveries.list":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "partnership.calendar": ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
 };
 
 describe("who may do what", () => {

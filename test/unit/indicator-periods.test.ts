@@ -11,14 +11,16 @@ const read = (text: string, periodicity: Periodicity | null = null) => {
 
 describe("reading a period", () => {
   it("reads the forms the issue names", () => {
-    expect(read("2011-12")).toMatchObject({ kind: "month", label: "Dec 2011", start: "2011-12-01", end: "2011-12-31" });
+    expect(read("Dec 2011")).toMatchObject({ kind: "month", label: "Dec 2011", start: "2011-12-01", end: "2011-12-31" });
     expect(read("Q3 2011/12")).toMatchObject({ kind: "quarter", label: "Q3 2011/12", start: "2011-10-01", end: "2011-12-31" });
     expect(read("2011/12")).toMatchObject({ kind: "financial_year", label: "2011/12", start: "2011-04-01", end: "2012-03-31" });
     expect(read("half term 4 2010/11")).toMatchObject({ kind: "half_term", label: "half term 4 2010/11", start: "2011-03-01", end: "2011-03-31" });
   });
 
-  it("says which it chose when 2011-12 could be a month or a year", () => {
-    expect(read("2011-12").note).toContain("for the year write 2011/12");
+  it("reads 2011-12 as the year 2011/12, as milestones do, and says how it read it", () => {
+    expect(read("2011-12")).toMatchObject({ kind: "financial_year", label: "2011/12", start: "2011-04-01", end: "2012-03-31" });
+    expect(read("2011-12").note).toContain("for December 2011 write Dec 2011");
+    expect(read("2011-12", "academic_year")).toMatchObject({ kind: "academic_year", end: "2012-07-31" });
     expect(read("2011-03").note).toBeUndefined();
   });
 
@@ -33,7 +35,8 @@ describe("reading a period", () => {
     expect(read("Q4 2011/12")).toMatchObject({ start: "2012-01-01", end: "2012-03-31" });
     expect(read("Q1 2011/12")).toMatchObject({ start: "2011-04-01", end: "2011-06-30" });
     expect(read("2011/12 Q2")).toMatchObject({ start: "2011-07-01", end: "2011-09-30" });
-    expect(read("Q3 2011")).toMatchObject({ label: "Q3 2011", start: "2011-07-01", end: "2011-09-30" });
+    expect(read("Q3 2011")).toMatchObject({ label: "Q2 2011/12", start: "2011-07-01", end: "2011-09-30" });
+    expect(read("Q3 2011").note).toContain("calendar quarter");
     expect(read("HT1 2011/12")).toMatchObject({ start: "2011-09-01", end: "2011-10-31" });
     expect(read("half terms 1-5 2009/10")).toMatchObject({ label: "half terms 1-5 2009/10", start: "2009-09-01", end: "2010-05-31" });
     expect(read("spring term 2011/12")).toMatchObject({ label: "spring term 2012", end: "2012-03-31" });

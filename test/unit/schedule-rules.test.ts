@@ -20,12 +20,13 @@ describe("bank holidays in England and Wales", () => {
     for (let year = 2010; year <= 2030; year++) expect(bankHolidaysIn(year).length, String(year)).toBeGreaterThanOrEqual(8);
   });
 
-  it("knows working days and refuses years it does not cover", () => {
+  it("knows working days, in any year from the standing rules", () => {
     expect(isBankHoliday("2011-08-29")).toBe(true);
     expect(isWorkingDay("2011-08-30")).toBe(true);
     expect(isWorkingDay("2011-09-24")).toBe(false);
     expect(previousWorkingDay("2011-05-03")).toBe("2011-04-28"); // over a weekend, a holiday and the royal wedding
-    expect(() => isBankHoliday("2031-01-01")).toThrow(RangeError);
+    expect(isBankHoliday("2031-01-01")).toBe(true);
+    expect(isWorkingDay("2031-01-02")).toBe(true);
   });
 });
 
@@ -97,7 +98,7 @@ describe("nudge stages", () => {
 });
 
 describe("escalation", () => {
-  const facts = { dueDate: "2011-09-30", done: false, snoozeCount: 0, overdueNudges: 0, raised: {} };
+  const facts = { dueDate: "2011-09-30", done: false, snoozeCount: 0, overdueNudges: 0, raised: {}, firstNudged: "2011-09-30" as string | null };
 
   it("tells the lead after 3 snoozes, 2 unanswered overdue nudges or 14 days overdue", () => {
     expect(escalationDue(facts, "2011-10-05")).toBeNull();
@@ -112,5 +113,20 @@ describe("escalation", () => {
     expect(escalationDue(raised, "2011-10-21")?.level).toBe("sponsor");
     expect(escalationDue({ ...facts, raised: { lead: "2011-10-14", sponsor: "2011-10-21" } }, "2011-12-01")).toBeNull();
     expect(escalationDue({ ...facts, done: true }, "2011-12-01")).toBeNull();
+  });
+
+  it("counts days overdue from Curve's first nudge, so an old item is not escalated on the first sweep", () => {
+    // Fell due a year before Curve started; never nudged yet: no escalation on day one.
+    const old = { ...facts, dueDate: "2010-09-30", firstNudged: null };
+    expect(escalationDue(old, "2011-10-01")).toBeNull();
+    // First nudged on 1 October: 13 days later still not, 14 days later the lead hears.
+    expect(escalationDue({ ...old, firstNudged: "2011-10-01" }, "2011-10-14")).toBeNull();
+    expect(escalationDue({ ...old, firstNudged: "2011-10-01" }, "2011-10-15")).toEqual({
+      level: "lead",
+      reason: "380 days overdue, 14 days since Curve first reminded the owner",
+    });
+    // A nudge before the due date does not make the clock start early.
+    expect(escalationDue({ ...facts, firstNudged: "2011-09-23" }, "2011-10-13")).toBeNull();
+    expect(escalationDue({ ...facts, firstNudged: "2011-09-23" }, "2011-10-14")?.reason).toBe("14 days overdue");
   });
 });

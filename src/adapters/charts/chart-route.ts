@@ -4,7 +4,7 @@ import type { Logger } from "../../commands/context.ts";
 import { localDate } from "../../domain/dates/calendar.ts";
 import { chartModel } from "../../domain/indicators/chart-model.ts";
 import { buildReportCard } from "../../domain/indicators/report-card.ts";
-import { signaturesCsv } from "../../domain/pledges/csv.ts";
+import { signaturesCsv, csvFile } from "../../domain/pledges/csv.ts";
 import { SignedLinks } from "./chart-links.ts";
 
 // The partnership's day, for which targets count as ahead; charts are the same all day.
@@ -52,7 +52,7 @@ export function insightRoutes(deps: InsightDeps | undefined, options: { log: Log
           "cache-control": "no-store",
           "x-content-type-options": "nosniff",
         })
-        .send(csv);
+        .send(Buffer.from(csvFile(csv), "utf8"));
     } catch (error) {
       options.log.error("export failed", { pledge: target.pledgeId, error: error instanceof Error ? error.message : String(error) });
       res.status(500).json({ error: "export failed" });

@@ -14,6 +14,14 @@ export interface ChatAdapter {
    * and `retryAfterMs` when the platform said when to try again.
    */
   sendToPerson?(personId: number, reply: Reply, options?: { replace?: string }): Promise<{ messageRef: string }>;
+  /**
+   * Checks the platform takes Curve's credentials (and opens Socket Mode where used).
+   * curve serve calls it in the background and again after a failure, so it may run more
+   * than once; it throws an Error whose message is one sentence an operator can act on.
+   */
+  connect?(): Promise<void>;
+  /** Posts a reply into a channel ("<channel id>" or, on Slack, "#name"): scheduled reports. Failures as for sendToPerson. */
+  sendToChannel?(tenant: string, channel: string, reply: Reply): Promise<{ messageRef: string }>;
   close(): Promise<void>;
 }
 

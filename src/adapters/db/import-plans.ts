@@ -141,6 +141,7 @@ async function createPlan(tx: Tx, partnershipId: number, doc: PlanDocument, peop
       baselineDate: dateFromIso(i.baseline?.date ?? null),
       baselineText: i.baseline?.text ?? null,
       note: i.note ?? null,
+      ragTolerance: i.tolerance ?? null,
     })),
     skipDuplicates: true,
   });

@@ -34,28 +34,34 @@ export class SqlInsightChanges implements InsightChanges {
     );
   }
 
-  async recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number; source: string | null }) {
+  /**
+   * Records (or corrects) the reading for one period, named by its label: readings for different
+   * periods never replace each other, even when they end on the same day. A null value records
+   * "not known" for the period.
+   */
+  async recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number | null; source: string | null }) {
     await this.tx.query(`SELECT id FROM indicator WHERE id = $1 FOR UPDATE`, [indicator.id]);
-    const [existing] = await this.tx.query<{ period: string; value: number; source: string | null }>(
-      `SELECT period, value, source FROM indicator_reading WHERE indicator_id = $1 AND period_end = $2::date`,
-      [indicator.id, reading.periodEnd],
+    const [existing] = await this.tx.query<{ period: string; value: number | null; source: string | null }>(
+      `SELECT period, value, source FROM indicator_reading WHERE indicator_id = $1 AND period = $2`,
+      [indicator.id, reading.period],
     );
-    if (existing && Number(existing.value) === reading.value && existing.period === reading.period && (reading.source === null || existing.source === reading.source)) {
-      return { applied: false, previous: Number(existing.value) };
+    const previous = existing ? (existing.value === null ? null : Number(existing.value)) : undefined;
+    if (existing && previous === reading.value && (reading.source === null || existing.source === reading.source)) {
+      return { applied: false, previous: previous ?? null, hadReading: true };
     }
     await this.tx.query(
       `INSERT INTO indicator_reading (indicator_id, period, period_end, value, source, recorded_by_id, recorded_at) VALUES ($1, $2, $3::date, $4, $5, $6, $7)
-       ON CONFLICT (indicator_id, period_end) DO UPDATE SET period = EXCLUDED.period, value = EXCLUDED.value,
+       ON CONFLICT (indicator_id, period) DO UPDATE SET period_end = EXCLUDED.period_end, value = EXCLUDED.value,
          source = coalesce(EXCLUDED.source, indicator_reading.source), recorded_by_id = EXCLUDED.recorded_by_id, recorded_at = EXCLUDED.recorded_at`,
       [indicator.id, reading.period, reading.periodEnd, reading.value, reading.source, this.ctx.actor.id, this.ctx.at],
     );
     await this.audit(
       "indicator.reading",
       { type: "indicator", id: indicator.id, ref: indicator.code, actionId: null },
-      existing ? { period: existing.period, value: Number(existing.value), source: existing.source } : null,
+      existing ? { period: existing.period, value: previous ?? null, source: existing.source } : null,
       reading,
     );
-    return { applied: true, previous: existing ? Number(existing.value) : null };
+    return { applied: true, previous: previous ?? null, hadReading: existing !== undefined };
   }
 
   async createWorkshop(indicator: IndicatorView, heldOn: string, notes: Partial<Record<NoteSection, string>>): Promise<number> {

@@ -29,7 +29,7 @@ interface IndicatorRow {
   ref_prefix: string | null;
   priority_channel: string | null;
   roles: { role: "sponsor" | "lead"; id: number; name: string }[];
-  readings: { period: string; periodEnd: string; value: number; source: string | null; recordedBy: string | null }[];
+  readings: { period: string; periodEnd: string; value: number | null; source: string | null; recordedBy: string | null }[];
   targets: { value: number; dueDate: string; text: string | null }[];
 }
 
@@ -66,7 +66,8 @@ function indicatorFromRow(row: IndicatorRow): IndicatorView {
     forecast: readForecast(row.forecast),
     targets: row.targets.map((t) => ({ value: Number(t.value), dueDate: t.dueDate.slice(0, 10), text: t.text })),
     note: row.note,
-    readings: row.readings.map((r) => ({ ...r, periodEnd: r.periodEnd.slice(0, 10), value: Number(r.value) })),
+    readings: row.readings.filter((r) => r.value !== null).map((r) => ({ ...r, periodEnd: r.periodEnd.slice(0, 10), value: Number(r.value) })),
+    notKnown: row.readings.filter((r) => r.value === null).map((r) => ({ period: r.period, periodEnd: r.periodEnd.slice(0, 10), source: r.source, recordedBy: r.recordedBy })),
     owner: row.owner_id === null ? null : { id: row.owner_id, name: row.owner_name ?? "" },
     priority:
       row.priority_id === null

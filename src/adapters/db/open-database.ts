@@ -53,6 +53,30 @@ export interface DatabaseOptions {
   pglite?: "this-thread" | "worker";
   /** What this process is, told to a second process that finds the data directory taken (default: this process). */
   holder?: string;
+  /** Where the drivers' own errors go (an idle connection dropped, a Prisma warning); never to the terminal. */
+  onDriverError?: DriverErrors;
+}
+
+type DriverErrors = (message: string, error: unknown) => void;
+
+/**
+ * A Prisma client whose errors are plain one-line messages (no colours, no code frame) and
+ * whose own warnings and errors go to Curve's log instead of the terminal.
+ */
+function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors | undefined): PrismaClient {
+  const prisma = new PrismaClient({
+    adapter,
+    errorFormat: "minimal",
+    log: [
+      { emit: "event", level: "error" },
+      { emit: "event", level: "warn" },
+    ],
+  });
+  const forward = (event: { message: string }) => report?.("database client reported a problem", new Error(event.message));
+  const events = prisma as unknown as { $on(level: "error" | "warn", listener: (event: { message: string }) => void): void };
+  events.$on("error", forward);
+  events.$on("warn", forward);
+  return prisma;
 }
 
 /**
@@ -61,12 +85,13 @@ export interface DatabaseOptions {
  * DataDirInUseError, whose message is the sentence to show (`memory://` has no owner).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null);
+  const report = options.onDriverError;
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, report);
+  if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
   const dir = path.resolve(options.dataDir);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
   try {
-    return options.pglite === "worker" ? await openPgliteInWorker(dir, lock) : await openPglite(dir, lock);
+    return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
   } catch (error) {
     await lock.release();
     throw error;
@@ -87,20 +112,22 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
-async function openPostgres(connectionString: string): Promise<Database> {
+async function openPostgres(connectionString: string, report: DriverErrors | undefined): Promise<Database> {
   const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  return overPool("postgresql", pool, schema, { sharedServer: true });
+  return overPool("postgresql", pool, schema, { sharedServer: true }, report);
 }
 
 /** Prisma and the raw runner over one `pg` pool: PostgreSQL, or PGlite served by its worker. */
-async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefined, options: { sharedServer: boolean }): Promise<Database> {
+async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefined, options: { sharedServer: boolean }, report: DriverErrors | undefined): Promise<Database> {
   const { PrismaPg } = await import("@prisma/adapter-pg");
+  // An idle connection the server drops emits "error"; unheard, it would crash the process.
+  pool.on("error", (error) => report?.("database connection lost; the pool reconnects on next use", error));
   const roundTrips = new RoundTrips();
   pool.on("connect", (client) => roundTrips.countPgClient(client));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+  const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), report);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
@@ -168,7 +195,7 @@ function pgliteWorkerScript(): { url: URL; fromSource: boolean } {
  * messages of several). The worker is part of this process, so it ends with it; the data
  * directory's lock is this process's.
  */
-async function openPgliteInWorker(dir: string, lock: DataDirLock): Promise<Database> {
+async function openPgliteInWorker(dir: string, lock: DataDirLock, report: DriverErrors | undefined): Promise<Database> {
   const [{ Worker }, { default: pg }] = await Promise.all([import("node:worker_threads"), import("pg")]);
   const socketDir = mkdtempSync(path.join(tmpdir(), "curve-pglite-"));
   const data: PgliteWorkerData = { role: "curve-pglite-owner", dataDir: dir, socketPath: path.join(socketDir, ".s.PGSQL.5432") };
@@ -196,7 +223,7 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock): Promise<Datab
     throw new Error(`Could not open the embedded database in ${dir}: ${first.error}`);
   }
   const pool = new pg.Pool({ host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
-  const db = await overPool("pglite", pool, undefined, { sharedServer: false });
+  const db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
   return {
     ...db,
     lost,
@@ -212,7 +239,7 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock): Promise<Datab
   };
 }
 
-async function openPglite(dataDir: string, lock: DataDirLock | null): Promise<Database> {
+async function openPglite(dataDir: string, lock: DataDirLock | null, report?: DriverErrors): Promise<Database> {
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
@@ -227,7 +254,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null): Promise<Da
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
-  const prisma = new PrismaClient({ adapter });
+  const prisma = newPrisma(adapter, report);
   // Prisma's query compiler (WebAssembly) loads while PGlite opens, not after: cold start.
   await Promise.all([client.waitReady, prisma.$connect()]);
   const sql: SqlRunner = {

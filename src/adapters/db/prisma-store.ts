@@ -1,3 +1,4 @@
+import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
@@ -114,8 +115,9 @@ export class PrismaStore implements Store {
   }
 
   async settingsOf(personId: number) {
-    const [row] = await this.sql.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; digest_weekday: number; digest_minute: number }>(
-      `SELECT time_zone, quiet_start_minute, quiet_end_minute, digest_weekday, digest_minute FROM person WHERE id = $1`,
+    const [row] = await this.sql.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; digest_weekday: number; digest_minute: number; region: string | null; partnership_region: string }>(
+      `SELECT p.time_zone, p.quiet_start_minute, p.quiet_end_minute, p.digest_weekday, p.digest_minute, p.region, pa.region AS partnership_region
+       FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.id = $1`,
       [personId],
     );
     return {
@@ -124,6 +126,8 @@ export class PrismaStore implements Store {
       quietEndMinute: row!.quiet_end_minute,
       digestWeekday: row!.digest_weekday,
       digestMinute: row!.digest_minute,
+      region: asRegion(row!.region),
+      partnershipRegion: asRegion(row!.partnership_region) ?? DEFAULT_REGION,
     };
   }
 
@@ -182,6 +186,7 @@ export class PrismaStore implements Store {
     if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
     if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
     if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
+    if (filter.dueOnOrAfter) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date >= ${dateFromIso(filter.dueOnOrAfter)}`);
     // Most urgent first (the oldest due date), then dateless; an action's own list in step order.
     const order = filter.actionId === undefined ? Prisma.sql`m.due_date ASC NULLS LAST, a.ref, m.position` : Prisma.sql`m.position`;
     const { items, total } = await queryMilestones(this.sql, Prisma.join(conditions, " AND "), order, Math.min(filter.limit, MAX_LISTED));

@@ -1,3 +1,4 @@
+import type { Region } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
@@ -155,12 +156,21 @@ export class SqlChangeStore implements ChangeStore {
       ["quiet_end_minute", settings.quietEndMinute],
       ["digest_weekday", settings.digestWeekday],
       ["digest_minute", settings.digestMinute],
+      ["region", settings.region],
     ].filter(([, value]) => value !== undefined) as [string, unknown][];
     if (columns.length === 0) return { applied: false, reason: "unchanged" };
     const [before] = await this.tx.query<Record<string, unknown>>(`SELECT ${columns.map(([c]) => c).join(", ")} FROM person WHERE id = $1 FOR UPDATE`, [person.id]);
     await this.tx.query(`UPDATE person SET ${columns.map(([c], i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`, [person.id, ...columns.map(([, v]) => v)]);
     await this.audit("person.settings", { type: "person", id: person.id, ref: person.name, actionId: null }, before ?? null, Object.fromEntries(columns));
     return { applied: true, value: settings };
+  }
+
+  async setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>> {
+    const [before] = await this.tx.query<{ id: number; slug: string; region: string }>(`SELECT id, slug, region FROM partnership WHERE id = $1 FOR UPDATE`, [this.ctx.partnershipId]);
+    if (!before || before.region === region) return { applied: false, reason: "unchanged" };
+    await this.tx.query(`UPDATE partnership SET region = $2 WHERE id = $1`, [before.id, region]);
+    await this.audit("partnership.region", { type: "partnership", id: before.id, ref: before.slug, actionId: null }, { region: before.region }, { region });
+    return { applied: true, value: { region } };
   }
 
   private async insertNote(action: ActionView, text: string): Promise<number> {

@@ -20,7 +20,8 @@ export interface MilestoneReading {
   due: string | null;
 }
 
-const CHUNK = 500;
+const PAGE = 250;
+const CHUNK = 250;
 
 /**
  * Actions by plan and ref, with owners, contributors and milestones. An edited file updates
@@ -37,16 +38,28 @@ export async function importActions(
   onProgress: (done: number, total: number) => void,
 ): Promise<MilestoneReading[]> {
   const readings: MilestoneReading[] = [];
-  const planIds = [...new Set(data.actions.map((a) => ids.plans.get(a.plan)?.id).filter((id): id is number => id !== undefined))];
-  const existing = await tx.action.findMany({
-    where: { planId: { in: planIds } },
-    include: { owners: { orderBy: { position: "asc" } }, contributors: { orderBy: { position: "asc" } }, milestones: { orderBy: { position: "asc" } } },
-  });
+  // A page at a time, so memory stays flat however long the plan: the embedded database's
+  // heap and the query compiler's grow to the largest statement and never shrink.
+  for (let i = 0; i < data.actions.length; i += PAGE) {
+    await importPage(tx, data.actions.slice(i, i + PAGE), names, ids, log, readings);
+    await log.flush(tx);
+    onProgress(Math.min(i + PAGE, data.actions.length), data.actions.length);
+  }
+  return readings;
+}
+
+async function importPage(tx: Tx, page: ActionData[], names: Names, ids: PlanIds, log: ImportLog, readings: MilestoneReading[]): Promise<void> {
+  const wanted = page.map((a) => ({ planId: ids.plans.get(a.plan)?.id, ref: a.ref })).filter((w): w is { planId: number; ref: string } => w.planId !== undefined);
+  const existing = wanted.length
+    ? await tx.action.findMany({
+        where: { OR: [...groupBy(wanted, (w) => w.planId)].map(([planId, list]) => ({ planId, ref: { in: list.map((w) => w.ref) } })) },
+        include: { owners: { orderBy: { position: "asc" } }, contributors: { orderBy: { position: "asc" } }, milestones: { orderBy: { position: "asc" } } },
+      })
+    : [];
   const byKey = new Map(existing.map((a) => [`${a.planId}:${a.ref}`, a]));
   const creates: { action: ActionData; row: Prisma.ActionCreateManyInput }[] = [];
-  let done = 0;
 
-  for (const action of data.actions) {
+  for (const action of page) {
     const plan = ids.plans.get(action.plan);
     if (!plan) {
       log.problem(action.at, "Plan", `no plan "${action.plan}": add it to the Plans sheet`);
@@ -87,7 +100,6 @@ export async function importActions(
     await syncParties(tx, "owners", found.id, action.ref, found.owners, owners, names, log, !action.linkedOwners && action.ownerText === null);
     await syncParties(tx, "contributors", found.id, action.ref, found.contributors, contributors, names, log, !action.linkedContributors && action.contributorText === null);
     await syncMilestones(tx, found, action, dues, names, log);
-    onProgress(++done, data.actions.length);
   }
 
   for (let i = 0; i < creates.length; i += CHUNK) {
@@ -111,11 +123,14 @@ export async function importActions(
     }
     if (owners.length) await tx.actionOwner.createMany({ data: owners });
     if (contributors.length) await tx.actionContributor.createMany({ data: contributors });
-    for (let j = 0; j < milestones.length; j += 2000) await tx.milestone.createMany({ data: milestones.slice(j, j + 2000) });
-    done += chunk.length;
-    onProgress(done, data.actions.length);
+    for (let j = 0; j < milestones.length; j += 1000) await tx.milestone.createMany({ data: milestones.slice(j, j + 1000) });
   }
-  return readings;
+}
+
+function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
 }
 
 function partyRows(list: PartyName[], names: Names): PartyRow[] {

@@ -58,7 +58,7 @@ export class ImportLog {
   }
 
   async flush(tx: Prisma.TransactionClient): Promise<void> {
-    for (let i = 0; i < this.audits.length; i += 1000) await tx.auditEvent.createMany({ data: this.audits.slice(i, i + 1000) });
+    for (let i = 0; i < this.audits.length; i += 250) await tx.auditEvent.createMany({ data: this.audits.slice(i, i + 250) });
     this.audits.length = 0;
   }
 

@@ -46,8 +46,8 @@ export async function importPeopleAndTeams(tx: Tx, partnershipId: number, data: 
     byName.set(norm(name), { id: 0, name, email: null, roles: [], timeZone, jobTitle: null });
   }
   const people = new Map(existing.map((p) => [norm(p.name), { id: p.id, name: p.name }]));
-  for (let i = 0; i < creates.length; i += 1000) {
-    const rows = await tx.person.createManyAndReturn({ data: creates.slice(i, i + 1000), select: { id: true, name: true, email: true, roles: true } });
+  for (let i = 0; i < creates.length; i += 250) {
+    const rows = await tx.person.createManyAndReturn({ data: creates.slice(i, i + 250), select: { id: true, name: true, email: true, roles: true } });
     for (const row of rows) {
       people.set(norm(row.name), { id: row.id, name: row.name });
       log.change("create", { type: "person", id: row.id, ref: row.name }, row.email ? row.email : "no email", null, { name: row.name, email: row.email, roles: row.roles });
@@ -71,14 +71,19 @@ export async function importPeopleAndTeams(tx: Tx, partnershipId: number, data: 
     if (id !== undefined) entry.add.add(id);
     wanted.set(key, entry);
   }
+  const newTeams = [...wanted].filter(([key]) => !teams.has(key)).map(([, want]) => ({ partnershipId, name: want.name, kind: want.kind }));
+  for (let i = 0; i < newTeams.length; i += 250) {
+    for (const row of await tx.team.createManyAndReturn({ data: newTeams.slice(i, i + 250), select: { id: true, name: true, kind: true } })) {
+      teams.set(row.name, { id: row.id, name: row.name, kind: row.kind, members: new Set() });
+      log.change("create", { type: "team", id: row.id, ref: row.name }, row.kind, null, { name: row.name, kind: row.kind });
+    }
+  }
+  const nameById = new Map([...people.values()].map((p) => [p.id, p.name]));
+  const nameOf = (id: number) => nameById.get(id) ?? String(id);
+  const additions: { teamId: number; personId: number }[] = [];
   for (const [key, want] of wanted) {
-    let team = teams.get(key);
-    if (!team) {
-      const row = await tx.team.create({ data: { partnershipId, name: want.name, kind: want.kind } });
-      team = { id: row.id, name: row.name, kind: row.kind, members: new Set() };
-      teams.set(key, team);
-      log.change("create", { type: "team", id: row.id, ref: row.name }, want.kind, null, { name: row.name, kind: row.kind });
-    } else if (data.teams.some((t) => t.name === key) && team.kind !== want.kind) {
+    const team = teams.get(key)!;
+    if (data.teams.some((t) => t.name === key) && team.kind !== want.kind) {
       await tx.team.update({ where: { id: team.id }, data: { kind: want.kind } });
       log.change("update", { type: "team", id: team.id, ref: team.name }, `kind ${want.kind}`, { kind: team.kind }, { kind: want.kind });
       team.kind = want.kind;
@@ -87,9 +92,8 @@ export async function importPeopleAndTeams(tx: Tx, partnershipId: number, data: 
     const added = [...target].filter((id) => !team.members.has(id));
     const removed = want.members ? [...team.members].filter((id) => !target.has(id)) : [];
     if (added.length === 0 && removed.length === 0) continue;
-    if (added.length) await tx.teamMember.createMany({ data: added.map((personId) => ({ teamId: team.id, personId })), skipDuplicates: true });
+    additions.push(...added.map((personId) => ({ teamId: team.id, personId })));
     if (removed.length) await tx.teamMember.deleteMany({ where: { teamId: team.id, personId: { in: removed } } });
-    const nameOf = (id: number) => [...people.values()].find((p) => p.id === id)?.name ?? String(id);
     log.change(
       "update",
       { type: "team", id: team.id, ref: team.name },
@@ -99,6 +103,7 @@ export async function importPeopleAndTeams(tx: Tx, partnershipId: number, data: 
     );
     team.members = target;
   }
+  for (let i = 0; i < additions.length; i += 1000) await tx.teamMember.createMany({ data: additions.slice(i, i + 1000), skipDuplicates: true });
   return { people, teams: new Map([...teams].map(([k, t]) => [k, { id: t.id, name: t.name }])) };
 }
 

@@ -24,17 +24,33 @@ export async function readWorkbookFile(path: string, onProgress: ReadProgress = 
 }
 
 async function readXlsx(path: string, onProgress: ReadProgress): Promise<RawSheet[]> {
-  let merges: Map<string, string[]>;
+  let layout: WorkbookLayout;
   try {
-    merges = await readMergeRanges(path);
+    layout = await readWorkbookLayout(path);
   } catch (error) {
     throw new UnreadableFile(`${basename(path)} is not a readable .xlsx workbook (${(error as Error).message})`);
   }
+  // exceljs's streaming pass sometimes ends before the zip's last entries when a workbook
+  // stores its index after the sheets (exceljs issues 2790 and 3064): a sheet goes missing.
+  // The index read above says how many sheets there are, so read again until all are there.
+  for (let attempt = 1; ; attempt++) {
+    const sheets = await readSheets(path, layout, onProgress);
+    if (sheets.length >= layout.nameByFile.size || attempt === 5) {
+      if (sheets.length < layout.nameByFile.size) throw new UnreadableFile(`${basename(path)}: only ${sheets.length} of its ${layout.nameByFile.size} sheets could be read; save it again from your spreadsheet program and retry`);
+      return sheets;
+    }
+  }
+}
+
+async function readSheets(path: string, layout: WorkbookLayout, onProgress: ReadProgress): Promise<RawSheet[]> {
   const sheets: RawSheet[] = [];
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { worksheets: "emit", sharedStrings: "cache", styles: "cache", hyperlinks: "ignore", entries: "ignore" });
   try {
     for await (const worksheet of reader) {
       const ws = worksheet as unknown as AsyncIterable<ExcelJS.Row> & { id: string | number; name: string };
+      // exceljs names a sheet only when the workbook's index came first in the zip; otherwise its id is the file's number.
+      const file = ws.name === `Sheet${ws.id}` ? String(ws.id) : (layout.fileBySheetId.get(String(ws.id)) ?? String(ws.id));
+      const name = layout.nameByFile.get(file) ?? ws.name;
       const rows: RawRow[] = [];
       for await (const row of ws) {
         const cells: string[] = [];
@@ -43,10 +59,10 @@ async function readXlsx(path: string, onProgress: ReadProgress): Promise<RawShee
         });
         for (let i = 0; i < cells.length; i++) cells[i] ??= "";
         rows.push({ number: row.number, cells });
-        if (rows.length % 1000 === 0) onProgress(ws.name, rows.length);
+        if (rows.length % 1000 === 0) onProgress(name, rows.length);
       }
-      onProgress(ws.name, rows.length);
-      sheets.push(applyMerges({ name: ws.name, rows }, merges.get(String(ws.id)) ?? []));
+      onProgress(name, rows.length);
+      sheets.push(applyMerges({ name, rows }, layout.mergesByFile.get(file) ?? []));
     }
   } catch (error) {
     if (error instanceof UnreadableFile) throw error;
@@ -73,28 +89,41 @@ export function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
+interface WorkbookLayout {
+  /** Merged ranges ("A2:A4") by worksheet file number (xl/worksheets/sheet3.xml → "3"). */
+  mergesByFile: Map<string, string[]>;
+  nameByFile: Map<string, string>;
+  fileBySheetId: Map<string, string>;
+}
+
 /**
- * The merged ranges of each worksheet ("A2:A4"), by sheet number. exceljs's streaming reader
- * skips them, and they come after the rows in the file, so they are read first, streaming the
- * sheets' XML through fflate without holding it.
+ * What exceljs's streaming reader does not give reliably: each sheet's name (it knows it only
+ * when the workbook's index comes before the sheets in the zip) and merged ranges (it skips
+ * them, and they come after the rows). One streaming pass through fflate, holding no sheet.
  */
-async function readMergeRanges(path: string): Promise<Map<string, string[]>> {
-  const ranges = new Map<string, string[]>();
+async function readWorkbookLayout(path: string): Promise<WorkbookLayout> {
+  const mergesByFile = new Map<string, string[]>();
+  let workbookXml = "";
+  let relsXml = "";
   await new Promise<void>((resolve, reject) => {
     const unzip = new Unzip((file) => {
-      const m = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(file.name);
-      if (!m) return;
-      const found: string[] = [];
-      ranges.set(m[1]!, found);
+      const sheet = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(file.name);
+      const index = file.name === "xl/workbook.xml" ? "workbook" : file.name === "xl/_rels/workbook.xml.rels" ? "rels" : null;
+      if (!sheet && !index) return;
       const decoder = new TextDecoder();
+      const found: string[] = [];
       let tail = "";
       file.ondata = (error, chunk, final) => {
         if (error) return reject(error);
         const text = tail + decoder.decode(chunk, { stream: !final });
-        for (const hit of text.matchAll(/<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"/g)) found.push(hit[1]!);
-        tail = text.slice(-200);
-        // A tag split across chunks is found again in the tail; drop repeats.
-        if (final) ranges.set(m[1]!, [...new Set(found)]);
+        if (index === "workbook") workbookXml += decoder.decode(chunk, { stream: !final });
+        else if (index === "rels") relsXml += decoder.decode(chunk, { stream: !final });
+        else {
+          for (const hit of text.matchAll(/<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"/g)) found.push(hit[1]!);
+          tail = text.slice(-200);
+          // A tag split across chunks is found again in the tail; drop repeats.
+          if (final) mergesByFile.set(sheet![1]!, [...new Set(found)]);
+        }
       };
       file.start();
     });
@@ -117,8 +146,27 @@ async function readMergeRanges(path: string): Promise<Map<string, string[]>> {
     });
     stream.on("error", reject);
   });
-  return ranges;
+  if (!workbookXml) throw new Error("it has no xl/workbook.xml");
+  const fileByRel = new Map<string, string>();
+  for (const rel of relsXml.matchAll(/<Relationship\b[^>]*>/g)) {
+    const id = /\bId="([^"]+)"/.exec(rel[0])?.[1];
+    const target = /\bTarget="[^"]*?worksheets\/sheet(\d+)\.xml"/.exec(rel[0])?.[1];
+    if (id && target) fileByRel.set(id, target);
+  }
+  const nameByFile = new Map<string, string>();
+  const fileBySheetId = new Map<string, string>();
+  for (const tag of workbookXml.matchAll(/<sheet\b[^>]*>/g)) {
+    const name = /\bname="([^"]*)"/.exec(tag[0])?.[1];
+    const sheetId = /\bsheetId="([^"]*)"/.exec(tag[0])?.[1];
+    const file = fileByRel.get(/\br:id="([^"]*)"/.exec(tag[0])?.[1] ?? "");
+    if (!name || !file) continue;
+    nameByFile.set(file, decodeXml(name));
+    if (sheetId) fileBySheetId.set(sheetId, file);
+  }
+  return { mergesByFile, nameByFile, fileBySheetId };
 }
+
+const decodeXml = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
 
 function decodeAddress(address: string): { row: number; col: number } {
   const m = /^([A-Z]+)(\d+)$/.exec(address)!;

@@ -14,6 +14,8 @@ export interface ShellOptions {
   output: NodeJS.WritableStream;
   interactive: boolean;
   clock?: () => Date;
+  /** Shown on the first screen when the clock is not the real one (the demo's, or --now). */
+  clockNote?: string | null;
 }
 
 const PROMPT = "curve> ";
@@ -44,6 +46,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       return close(rl, 2);
     }
     say(`Curve, for ${partnership.name}. Who are you? Type part of your name (e.g. Jancis), or Ctrl-D to leave.`);
+    if (options.clockNote) say(options.clockNote);
     while (!actor) {
       rl.setPrompt("name> ");
       rl.prompt();
@@ -54,6 +57,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     rl.setPrompt(PROMPT);
   }
   if (interactive) say(`Hello ${actor.name}. Type /help to see what you can do, /as <name> to be someone else, /exit to leave.`);
+  if (interactive && options.clockNote) say(options.clockNote);
 
   for (;;) {
     if (interactive) rl.prompt();

@@ -1,6 +1,6 @@
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
 import express, { type Express } from "express";
-import type { Logger } from "../../commands/context.ts";
+import { warn, type Logger } from "../../commands/context.ts";
 import type { AdapterEnvironment, ChatAdapter } from "../chat/chat-adapter.ts";
 import { OutboundLimiter } from "./outbound-limiter.ts";
 import { futureTimestampGuard } from "./request-guard.ts";
@@ -39,14 +39,17 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
     token: options.botToken,
     logger,
     clientOptions,
+    // Bolt checks the token in its constructor, where a refusal is an unhandled rejection it
+    // then keeps; deferred, the check runs in connect(), which curve serve retries.
+    deferInitialization: true,
     ...(receiver ? { receiver } : { socketMode: true, appToken: options.appToken, signingSecret: options.signingSecret }),
   });
   const limiter = new OutboundLimiter(env.log);
   const workspace = new SlackWorkspace(env, app.client, limiter);
-  await workspace.adoptOwnTeam();
   registerSlackHandlers(app, env, workspace);
   app.error(async (error) => env.log.error("slack handler failed", { error: error instanceof Error ? error.message : String(error) }));
-  if (!receiver) await app.start();
+  let socketOpen = false;
+  let initialized = false;
 
   return {
     platform: "slack",
@@ -55,13 +58,42 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
       server.use(SLACK_EVENTS_PATH, futureTimestampGuard(env.clock));
       server.use(router);
     },
+    // A refused or unreachable Slack must not stop curve serve: it calls this again later.
+    async connect() {
+      try {
+        if (!initialized) {
+          await app.init();
+          initialized = true;
+        }
+        await workspace.adoptOwnTeam();
+        if (!receiver && !socketOpen) {
+          await app.start();
+          socketOpen = true;
+        }
+      } catch (error) {
+        throw new Error(slackStartFailure(error, options.apiUrl));
+      }
+    },
     async close() {
-      if (!receiver) await app.stop();
+      if (!receiver && socketOpen) await app.stop();
       await limiter.idle();
     },
     sendToPerson: (personId, reply, options) => workspace.sendToPerson(personId, reply, options),
+    sendToChannel: (_tenant, channel, reply) => workspace.sendToChannel(channel, reply),
     idle: () => limiter.idle(),
   } as ChatAdapter & { idle(): Promise<void> };
+}
+
+/** One sentence for an operator: the token refused, or Slack unreachable. */
+function slackStartFailure(error: unknown, apiUrl: string | undefined): string {
+  const e = error as { code?: string; data?: { error?: string }; original?: { code?: string; message?: string }; message?: string };
+  const code = e?.data?.error;
+  if (code && ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"].includes(code)) {
+    return `Slack refused the bot token (${code}): check SLACK_BOT_TOKEN.`;
+  }
+  if (code) return `Slack answered ${code} when Curve checked its bot token.`;
+  const cause = e?.original?.code ?? e?.original?.message ?? e?.message ?? String(error);
+  return `Slack could not be reached at ${apiUrl ?? "slack.com"} (${String(cause).split("\n")[0]}).`;
 }
 
 /** Bolt's logger interface onto Curve's structured log (Bolt's debug chatter is dropped). */
@@ -70,7 +102,7 @@ function boltLogger(log: Logger): BoltLogger {
   return {
     debug: () => undefined,
     info: (...msg: unknown[]) => log.info("bolt", { detail: msg.map(String).join(" ") }),
-    warn: (...msg: unknown[]) => log.info("bolt warning", { detail: msg.map(String).join(" ") }),
+    warn: (...msg: unknown[]) => warn(log, "bolt warning", { detail: msg.map(String).join(" ") }),
     error: (...msg: unknown[]) => log.error("bolt error", { detail: msg.map(String).join(" ") }),
     setLevel: (l: LogLevel) => void (level = l),
     getLevel: () => level,

@@ -181,6 +181,17 @@ export class SlackWorkspace {
     }
   }
 
+  /** A scheduled report into its channel (an id, or a #name, which Slack also takes). */
+  async sendToChannel(channel: string, message: Reply): Promise<{ messageRef: string }> {
+    const rendered = renderReply(message) as { text: string; blocks: never[] };
+    try {
+      const sent = await this.limiter.schedule(channel, "channel report", () => this.client.chat.postMessage({ channel, ...rendered }));
+      return { messageRef: `${sent.channel}/${sent.ts}` };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
   get web(): WebClient {
     return this.client;
   }

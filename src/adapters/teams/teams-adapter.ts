@@ -1,6 +1,7 @@
 import { Application, type TurnState } from "@microsoft/teams-ai";
 import { ActivityTypes, type TurnContext } from "botbuilder";
 import type { Express } from "express";
+import { warn } from "../../commands/context.ts";
 import type { AdapterEnvironment, ChatAdapter } from "../chat/chat-adapter.ts";
 import { CurveBotAdapter, type BotCredentials } from "./bot-adapter.ts";
 import { BUTTON_VERBS, CARD_VERBS } from "./card-data.ts";
@@ -25,10 +26,10 @@ export async function createTeamsAdapter(env: AdapterEnvironment, options: Teams
   const adapter = new CurveBotAdapter(credentialsFrom(options));
   const gate = new TenantGate(env.deps.store, env.log, tenantPolicy(options));
   if (options.allowUnauthenticated) {
-    env.log.info("warning: teams adapter runs unauthenticated", { detail: "CURVE_TEAMS_ALLOW_UNAUTHENTICATED=1 is for the Bot Framework Emulator only, never production" });
+    warn(env.log, "teams adapter runs unauthenticated", { detail: "CURVE_TEAMS_ALLOW_UNAUTHENTICATED=1 is for the Bot Framework Emulator only, never production" });
   }
   if (gate.policy.kind === "any") {
-    env.log.info("warning: teams adapter accepts every Microsoft 365 tenant", { detail: "set MICROSOFT_APP_TENANT_ID or CURVE_TEAMS_TENANTS to name yours" });
+    warn(env.log, "teams adapter accepts every Microsoft 365 tenant", { detail: "set MICROSOFT_APP_TENANT_ID or CURVE_TEAMS_TENANTS to name yours" });
   }
   const sender = new ProactiveSender(adapter, env.deps.store, env.log);
   const turns = new TeamsTurns(env, gate, sender);

@@ -1,168 +1,39 @@
 // Reads the date phrases UK council plans use for milestones ("by Sept. 2011", "Summer term 2011",
 // "by XXX") into a period with a precision. Pure: "today" is passed in, never read from a clock.
+// The forms themselves are in forms.ts; README.md beside this file lists them with examples.
 import { err, ok, type Result } from "../result.ts";
 import { addDays } from "./calendar.ts";
+import { FORMS, dayWithWeekday, type DuePrecision, type Groups, type Outcome, type SpanReading } from "./forms.ts";
 import {
-  MONTH_NAMES, calendarYearPeriod, dayOfWeek, dayPeriod, financialYearPeriod, isPlausibleYear,
-  isRealDate, isoDate, monthPeriod, nextEndingOnOrAfter, readIsoDate, seasonPeriod, seasonStartingIn,
-  spanLabel, termPeriod, termStartingIn, yearWithinSpan,
-  type Period, type SeasonName, type TermName,
+  MONTH_NAMES, halfTermStartingIn, readIsoDate, seasonStartingIn, spanLabel, termStartingIn,
 } from "./school-calendar.ts";
 
-export type DuePrecision = "day" | "month" | "term" | "season" | "year" | "tbc";
+export type { DuePrecision, SpanReading } from "./forms.ts";
 export interface Due {
   precision: DuePrecision;
   start: string | null; // first day of the period (ISO), null for tbc
   due: string | null; // last day of the period (ISO), null for tbc
   phrase: string | null; // the date phrase as written, null when none was found
+  /** How an ambiguous or relative phrase was read, to be echoed to the person ("Read as the financial year 2016/17 ..."). */
+  note?: string;
 }
 export interface DueContext {
   today?: string;
+  /** How a bare "2016/17" is read; milestones and most indicators use the financial year (the default). */
+  spans?: SpanReading;
+  /**
+   * What a start ("from April 2011") means: "refuse" (the default for what a person types: a start
+   * is not a deadline, so ask for the end) or "deadline" (plan text, read as the month it names).
+   */
+  starts?: "refuse" | "deadline";
 }
 export type DateError = { code: "bad_date"; message: string };
 
-type Groups = Record<string, string | undefined>;
-type Dated = { precision: Exclude<DuePrecision, "tbc">; period: Period };
-type Outcome =
-  | { kind: "dated"; value: Dated }
-  | { kind: "tbc" }
-  | { kind: "invalid"; why: string }
-  // Needs context.today: a year-less phrase ("end of summer term") or a relative one ("tomorrow").
-  | { kind: "needs_today"; relative: boolean };
-
-interface Form {
-  core: string; // regex source; named groups are read by build
-  build: (g: Groups, today: string | undefined) => Outcome;
-  // In free text some forms are too easily a plain word ("may", "spring", "sun"); they count only when introduced.
-  findable?: (g: Groups) => boolean;
-}
-
-const MONTH = String.raw`(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`;
-const WEEKDAY = String.raw`mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?`;
-const ORDINAL = String.raw`(?:\s?(?:st|nd|rd|th))?`; // seed 000 writes "19 th January 2010"
-const YEAR = String.raw`(?<y>\d{4})`;
-const SPAN = String.raw`(?<y>\d{4})(?:[/-](?<y2>\d{2}(?:\d{2})?))?`; // "2011" or "2011/12"
-const LEAD = String.raw`(?:(?<lead>no\s+later\s+than|due\s+by|by|before|until|till|from|in|on|during|due)\s+)?(?:(?<endof>(?:the\s+)?end\s+of)\s+(?:the\s+)?)?`;
+const LEAD = String.raw`(?:(?<lead>no\s+later\s+than|due\s+by|by|before|until|till|from|starting(?:\s+(?:from|in|on))?|commencing|in|on|during|due)\s+)?(?:(?<endof>(?:the\s+)?end\s+of)\s+(?:the\s+)?)?`;
 // "by" is how these plans write a deadline; the others read the same way when choosing among phrases.
 const DEADLINE_LEADS = new Set(["by", "due by", "before", "until", "till", "no later than"]);
-const EXAMPLES = `"1 April 2016", "end of March 2026" or "summer term 2026"`;
-
-const dated = (precision: Dated["precision"], period: Period): Outcome => ({ kind: "dated", value: { precision, period } });
-const invalid = (why: string): Outcome => ({ kind: "invalid", why });
-const introduced = (g: Groups): boolean => g.lead !== undefined || g.endof !== undefined;
-const monthNumber = (name: string): number => "janfebmaraprmayjunjulaugsepoctnovdec".indexOf(name.slice(0, 3).toLowerCase()) / 3 + 1;
-const weekdayNumber = (name: string): number => ["su", "mo", "tu", "we", "th", "fr", "sa"].indexOf(name.slice(0, 2).toLowerCase());
-
-function withYear(g: Groups, then: (year: number) => Outcome): Outcome {
-  const year = Number(g.y);
-  return isPlausibleYear(year) ? then(year) : invalid(`${g.y} is not a year between 1990 and 2100`);
-}
-
-function onDay(g: Groups, month: number): Outcome {
-  return withYear(g, (year) => {
-    const day = Number(g.d);
-    if (month < 1 || month > 12) return invalid(`there is no month ${g.m ?? month}`);
-    if (!isRealDate(year, month, day)) return invalid(`${MONTH_NAMES[month - 1]} ${year} has no day ${day}`);
-    return dated("day", dayPeriod(isoDate(year, month, day)));
-  });
-}
-
-/** "2011" or "2011/12" (the second part must be the following year) written after a term or season. */
-function inSpan(g: Groups, name: TermName | SeasonName, periodIn: (y: number) => Period, precision: Dated["precision"]): Outcome {
-  return withYear(g, (year) => {
-    if (g.y2 === undefined) return dated(precision, periodIn(year));
-    if (!followsYear(year, g.y2)) return invalid(`${g.y}/${g.y2} is not two consecutive years`);
-    return dated(precision, periodIn(yearWithinSpan(name, year)));
-  });
-}
-
-const followsYear = (year: number, next: string): boolean =>
-  next.length === 2 ? Number(next) === (year + 1) % 100 : Number(next) === year + 1;
-
-function yearless(today: string | undefined, periodIn: (y: number) => Period, precision: Dated["precision"]): Outcome {
-  return today === undefined ? { kind: "needs_today", relative: false } : dated(precision, nextEndingOnOrAfter(today, periodIn));
-}
-
-function relative(today: string | undefined, dayFrom: (today: string) => string): Outcome {
-  return today === undefined ? { kind: "needs_today", relative: true } : dated("day", dayPeriod(dayFrom(today)));
-}
-
-/** Strictly after today: on a Friday, "Friday" means a week later. */
-function nextWeekday(today: string, weekday: number): string {
-  return addDays(today, ((weekday - dayOfWeek(today) + 6) % 7) + 1);
-}
-
-// Order matters twice: parseDue takes the first form that reads the whole input, and findDue breaks
-// ties between equally long matches in this order.
-const FORMS: Form[] = [
-  { core: String.raw`(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})`, build: (g) => onDay(g, Number(g.m)) },
-  // Numeric dates are always UK order, day first: 03/04/2016 is 3 April.
-  { core: String.raw`(?<d>\d{1,2})(?<sep>[/.-])(?<m>\d{1,2})\k<sep>${YEAR}`, build: (g) => onDay(g, Number(g.m)) },
-  {
-    core: String.raw`(?:(?:${WEEKDAY}),?\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH},?\s+${YEAR}`,
-    build: (g) => onDay(g, monthNumber(g.mon ?? "")),
-  },
-  {
-    core: String.raw`(?:(?:${WEEKDAY}),?\s+)?${MONTH}\s+(?<d>\d{1,2})${ORDINAL},?\s+${YEAR}`,
-    build: (g) => onDay(g, monthNumber(g.mon ?? "")),
-  },
-  { core: String.raw`${MONTH},?\s+${YEAR}`, build: (g) => withYear(g, (y) => dated("month", monthPeriod(y, monthNumber(g.mon ?? "")))) },
-  {
-    core: String.raw`(?:the\s+)?(?<term>autumn|spring|summer)\s+term(?:\s+${SPAN})?`,
-    build: (g, today) => {
-      const term = (g.term ?? "").toLowerCase() as TermName;
-      const periodIn = (y: number): Period => termPeriod(term, y);
-      return g.y === undefined ? yearless(today, periodIn, "term") : inSpan(g, term, periodIn, "term");
-    },
-  },
-  {
-    core: String.raw`(?<season>spring|summer|autumn|winter)\s+${SPAN}`,
-    build: (g) => {
-      const season = (g.season ?? "").toLowerCase() as SeasonName;
-      return inSpan(g, season, (y) => seasonPeriod(season, y), "season");
-    },
-  },
-  // "2011/12" alone is the financial year 1 April 2011 - 31 March 2012, as the partnership's plans use it.
-  {
-    core: String.raw`${YEAR}[/-](?<y2>\d{2}(?:\d{2})?)`,
-    build: (g) =>
-      withYear(g, (y) => (followsYear(y, g.y2 ?? "") ? dated("year", financialYearPeriod(y)) : invalid(`${g.y}/${g.y2} is not two consecutive years`))),
-  },
-  { core: YEAR, build: (g) => withYear(g, (y) => dated("year", calendarYearPeriod(y))) },
-  {
-    core: String.raw`(?:(?:the\s+)?dates?\s+)?(?:x{3}|tb[cad]|to\s+be\s+(?:agreed|confirmed|decided|determined|arranged))`,
-    build: () => ({ kind: "tbc" }),
-  },
-  {
-    core: String.raw`(?:in|within)\s+(?<n>\d{1,3}|a|one)\s+(?<unit>days?|weeks?)`,
-    build: (g, today) => {
-      const n = /^\d+$/.test(g.n ?? "") ? Number(g.n) : 1;
-      return relative(today, (t) => addDays(t, (g.unit ?? "").toLowerCase().startsWith("w") ? 7 * n : n));
-    },
-  },
-  // A working week: "next week" and "end of next week" both mean Friday of the coming Monday-to-Sunday week.
-  { core: String.raw`next\s+week`, build: (_g, today) => relative(today, (t) => addDays(nextWeekday(t, 1), 4)) },
-  {
-    core: String.raw`(?:(?<next>next|this|coming)\s+)?(?<wd>${WEEKDAY})`,
-    build: (g, today) => relative(today, (t) => nextWeekday(t, weekdayNumber(g.wd ?? ""))),
-    findable: (g) => g.next !== undefined || introduced(g),
-  },
-  {
-    core: String.raw`(?<rel>today|tomorrow)`,
-    build: (g, today) => relative(today, (t) => addDays(t, g.rel?.toLowerCase() === "today" ? 0 : 1)),
-    findable: introduced,
-  },
-  {
-    core: MONTH,
-    build: (g, today) => yearless(today, (y) => monthPeriod(y, monthNumber(g.mon ?? "")), "month"),
-    findable: introduced,
-  },
-  {
-    core: String.raw`(?<season>spring|summer|autumn|winter)`,
-    build: (g, today) => yearless(today, (y) => seasonPeriod((g.season ?? "").toLowerCase() as SeasonName, y), "season"),
-    findable: introduced,
-  },
-];
+const START_LEADS = /^(from|starting|commencing)/;
+const EXAMPLES = `"1 April 2016", "end of March 2026", "Q3 2026/27" or "summer term 2026"`;
 
 // In free text a phrase must stand alone: not glued to a word, a number or a date separator ("Sect20", "2011-15").
 const SCANNERS = FORMS.map((f) => new RegExp(String.raw`(?<![\w/.]|\d-)${LEAD}(?:${f.core})(?![\w]|[/.-]\d)`, "gi"));
@@ -182,7 +53,7 @@ function readToday(context: DueContext | undefined): string | undefined {
 function resolve(outcome: Outcome, lead: string, phrase: string): Due | { why: string } {
   switch (outcome.kind) {
     case "tbc":
-      return { ...TBC, phrase };
+      return { ...TBC, phrase, ...(outcome.note ? { note: outcome.note } : {}) };
     case "invalid":
       return { why: outcome.why };
     case "needs_today":
@@ -190,13 +61,16 @@ function resolve(outcome: Outcome, lead: string, phrase: string): Due | { why: s
         ? { why: "it depends on today's date, which Curve was not given" }
         : { why: "it has no year, and Curve was not given today's date to choose one" };
     case "dated": {
-      const { precision, period } = outcome.value;
+      const { precision, period, note, relative } = outcome.value;
       // "before 1 April" means by 31 March: the day before the period starts.
       if (lead === "before") {
         const day = addDays(period.start, -1);
-        return { precision: "day", start: day, due: day, phrase };
+        return { precision: "day", start: day, due: day, phrase, note: `Read as ${dayWithWeekday(day)}.` };
       }
-      return { precision, start: period.start, due: period.due, phrase };
+      const due: Due = { precision, start: period.start, due: period.due, phrase };
+      // A relative or year-less phrase is resolved now; the reply says to what.
+      const echo = note ?? (relative ? `Read as ${precision === "day" ? dayWithWeekday(period.due) : describeDue(due)}.` : undefined);
+      return echo ? { ...due, note: echo } : due;
     }
   }
 }
@@ -217,7 +91,7 @@ interface Found {
  * only when its last deadline is met; with no deadline, the last phrase written.
  */
 export function findDue(text: string, context?: DueContext): Due {
-  const today = readToday(context);
+  const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
   const found: Found[] = [];
   FORMS.forEach((form, order) => {
     const scanner = SCANNERS[order]!;
@@ -226,7 +100,7 @@ export function findDue(text: string, context?: DueContext): Due {
       const g: Groups = m.groups ?? {};
       scanner.lastIndex = m.index + 1; // overlapping matches are wanted: the longest wins below
       if (form.findable && !form.findable(g)) continue;
-      const outcome = form.build(g, today);
+      const outcome = form.build(g, env);
       // Without today a year-less phrase is still a phrase (tbc); a relative one is not matched at all.
       if (outcome.kind === "invalid" || (outcome.kind === "needs_today" && outcome.relative)) continue;
       const lead = tidy(g.lead ?? "").toLowerCase();
@@ -260,39 +134,84 @@ function badDate(input: string, why: string): DateError {
   return { code: "bad_date", message };
 }
 
-/** Parses a date a user typed: the whole input must be one date phrase, optionally led by "by", "in", "end of", "before". */
+/**
+ * Parses a date a user typed: the whole input must be one phrase of the table in README.md,
+ * optionally led by "by", "in", "end of", "before", "until". Errors are `bad_date` with one sentence
+ * naming the input and giving examples. A start ("from April 2011") is refused unless
+ * `context.starts` is "deadline": it says when work begins, not when it is due.
+ * Ambiguous and relative phrases come back with `note`, which the reply should echo.
+ */
 export function parseDue(input: string, context?: DueContext): Result<Due, DateError> {
-  const today = readToday(context);
+  const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
   if (tidy(input) === "") return err(badDate(input, "it is empty"));
   let why: string | undefined;
   for (const [order, form] of FORMS.entries()) {
     const m = WHOLE[order]!.exec(input);
     if (m === null) continue;
     const g: Groups = m.groups ?? {};
-    const resolved = resolve(form.build(g, today), tidy(g.lead ?? "").toLowerCase(), tidy(g.phrase ?? ""));
-    if (isDue(resolved)) return ok(resolved);
+    const lead = tidy(g.lead ?? "").toLowerCase();
+    const resolved = resolve(form.build(g, env), lead, tidy(g.phrase ?? ""));
+    if (isDue(resolved)) {
+      if (START_LEADS.test(lead) && resolved.precision !== "range" && resolved.precision !== "tbc" && (context?.starts ?? "refuse") === "refuse") {
+        const shown = tidy(input).slice(0, 80);
+        return err({
+          code: "bad_date",
+          message: `"${shown}" says when the work starts, not when it is due; give the end, like "${describeDue(resolved)} to March ${Number((resolved.due ?? "").slice(0, 4)) + 1}" or "by March ${Number((resolved.due ?? "").slice(0, 4)) + 1}".`,
+        });
+      }
+      return ok(resolved);
+    }
     why ??= resolved.why;
   }
   return err(badDate(input, why ?? "it is not a date phrase"));
 }
 
-/** Label for replies: "1 April 2016", "March 2011", "summer term 2011", "autumn 2016", "winter 2015/16", "2016", "2011/12", "TBC". */
-export function describeDue(due: Due): string {
+const monthYear = (iso: string): string => `${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
+const dayMonthYear = (iso: string): string => `${Number(iso.slice(8, 10))} ${monthYear(iso)}`;
+const lastOfMonth = (iso: string): boolean => addDays(iso, 1).slice(8, 10) === "01";
+
+/**
+ * Label for replies, history and reports: the date understood, never the phrase typed. Every label
+ * reads back (through parseDue) to the same period: "1 April 2016", "w/c 5 September 2011",
+ * "March 2011", "spring 2 2017", "summer term 2011", "Q3 2016/17", "autumn 2016", "winter 2015/16",
+ * "2016", "2011/12" (financial), "academic year 2011/12", "April to June 2012", "early April 2012", "TBC".
+ */
+export function describeDue(due: Pick<Due, "precision" | "start" | "due">): string {
   if (due.precision === "tbc" || due.start === null || due.due === null) return "TBC";
   const [startYear, startMonth] = [Number(due.start.slice(0, 4)), Number(due.start.slice(5, 7))];
-  const [year, month, day] = [Number(due.due.slice(0, 4)), Number(due.due.slice(5, 7)), Number(due.due.slice(8, 10))];
   switch (due.precision) {
     case "day":
-      return `${day} ${MONTH_NAMES[month - 1]} ${year}`;
+      return dayMonthYear(due.due);
+    case "week":
+      return `w/c ${dayMonthYear(due.start)}`;
     case "month":
-      return `${MONTH_NAMES[month - 1]} ${year}`;
+      return monthYear(due.due);
+    case "half_term": {
+      const n = halfTermStartingIn(startMonth) ?? 1;
+      return `${n <= 2 ? "autumn" : n <= 4 ? "spring" : "summer"} ${2 - (n % 2)} ${startYear}`;
+    }
     case "term":
       return `${termStartingIn(startMonth) ?? "school"} term ${startYear}`;
+    case "quarter": {
+      const q = startMonth >= 4 ? (startMonth - 1) / 3 : 4;
+      return `Q${q} ${spanLabel(startMonth >= 4 ? startYear : startYear - 1)}`;
+    }
     case "season": {
       const season = seasonStartingIn(startMonth);
       return season === "winter" ? `winter ${spanLabel(startYear)}` : `${season ?? "season"} ${startYear}`;
     }
     case "year":
-      return startMonth === 4 ? spanLabel(startYear) : `${startYear}`;
+      return startMonth === 4 ? spanLabel(startYear) : startMonth === 9 ? `academic year ${spanLabel(startYear)}` : `${startYear}`;
+    case "range": {
+      const sameMonth = due.start.slice(0, 7) === due.due.slice(0, 7);
+      if (sameMonth && due.start.endsWith("-01") && due.due.endsWith("-10")) return `early ${monthYear(due.due)}`;
+      if (sameMonth && due.start.endsWith("-21") && lastOfMonth(due.due)) return `late ${monthYear(due.due)}`;
+      if (due.start.endsWith("-01") && lastOfMonth(due.due)) {
+        if (due.start.slice(5, 7) === "01" && due.due.slice(5, 7) === "12") return `${startYear} to ${due.due.slice(0, 4)}`;
+        const from = due.start.slice(0, 4) === due.due.slice(0, 4) ? MONTH_NAMES[startMonth - 1] : monthYear(due.start);
+        return `${from} to ${monthYear(due.due)}`;
+      }
+      return `${dayMonthYear(due.start)} to ${dayMonthYear(due.due)}`;
+    }
   }
 }

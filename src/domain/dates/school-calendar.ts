@@ -128,3 +128,54 @@ export function seasonStartingIn(month: number): SeasonName | null {
 export function spanLabel(firstYear: number): string {
   return `${firstYear}/${pad((firstYear + 1) % 100)}`;
 }
+
+export type HalfTermNumber = 1 | 2 | 3 | 4 | 5 | 6;
+
+// Half terms in whole months, matching the terms above: autumn = half terms 1-2 (Sep-Oct, Nov-Dec),
+// spring = 3-4 (Jan-Feb, Mar), summer = 5-6 (Apr-May, Jun-Jul).
+const HALF_TERM_MONTHS: readonly { first: number; count: number }[] = [
+  { first: 9, count: 2 }, { first: 11, count: 2 }, { first: 1, count: 2 }, { first: 3, count: 1 }, { first: 4, count: 2 }, { first: 6, count: 2 },
+];
+
+/** Half term `n` (1-6) of the calendar year it falls in: half term 4 of 2011 is March 2011. */
+export function halfTermPeriod(n: HalfTermNumber, year: number): Period {
+  const { first, count } = HALF_TERM_MONTHS[n - 1]!;
+  return monthsPeriod(year, first, count);
+}
+
+/** Half terms `from`-`to` of the academic year starting in September `firstYear`. */
+export function halfTermsOfAcademicYear(from: HalfTermNumber, to: HalfTermNumber, firstYear: number): Period {
+  const yearOf = (n: number) => (n <= 2 ? firstYear : firstYear + 1);
+  return { start: halfTermPeriod(from, yearOf(from)).start, due: halfTermPeriod(to, yearOf(to)).due };
+}
+
+/** Which half term (1-6) starts in a month, or null. */
+export function halfTermStartingIn(month: number): HalfTermNumber | null {
+  const i = HALF_TERM_MONTHS.findIndex((h) => h.first === month);
+  return i < 0 ? null : ((i + 1) as HalfTermNumber);
+}
+
+/** Which half term (1-6) ends in a month, or null. */
+export function halfTermEndingIn(month: number): HalfTermNumber | null {
+  const i = HALF_TERM_MONTHS.findIndex((h) => h.first + h.count - 1 === month);
+  return i < 0 ? null : ((i + 1) as HalfTermNumber);
+}
+
+/** Financial quarter `q` of the year starting 1 April `firstYear`: Q1 April-June ... Q4 January-March. */
+export function financialQuarterPeriod(q: 1 | 2 | 3 | 4, firstYear: number): Period {
+  return q === 4 ? monthsPeriod(firstYear + 1, 1, 3) : monthsPeriod(firstYear, q * 3 + 1, 3);
+}
+
+/** English school academic year: 1 September `firstYear` to 31 July the next year. */
+export const academicYearPeriod = (firstYear: number): Period => monthsPeriod(firstYear, 9, 11);
+
+/** A run of whole months from one month to another (inclusive). */
+export function monthRangePeriod(fromYear: number, fromMonth: number, toYear: number, toMonth: number): Period {
+  return monthsPeriod(fromYear, fromMonth, (toYear - fromYear) * 12 + toMonth - fromMonth + 1);
+}
+
+/** Monday of the Monday-to-Sunday week a date is in. */
+export function mondayOf(iso: string): string {
+  const [y, m, d] = iso.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d - ((dayOfWeek(iso) + 6) % 7))).toISOString().slice(0, 10);
+}

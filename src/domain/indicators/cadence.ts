@@ -1,5 +1,5 @@
 import { addDays } from "../dates/calendar.ts";
-import { daysInMonth, isoDate, spanLabel } from "../dates/school-calendar.ts";
+import { MONTH_NAMES, daysInMonth, isoDate, spanLabel } from "../dates/school-calendar.ts";
 import { parsePeriod, type IndicatorPeriod } from "./periods.ts";
 import type { Periodicity, Reading } from "./types.ts";
 
@@ -23,7 +23,7 @@ function periodEndingIn(periodicity: Periodicity, year: number, month: number): 
   const label = (): string => {
     switch (periodicity) {
       case "monthly":
-        return `${year}-${String(month).padStart(2, "0")}`;
+        return `${MONTH_NAMES[month - 1]} ${year}`;
       case "quarterly":
         return `Q${month === 3 ? 4 : month / 3 - 1} ${spanLabel(month === 3 ? year - 1 : year)}`;
       case "termly":

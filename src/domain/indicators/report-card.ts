@@ -38,7 +38,8 @@ export function buildReportCard(facts: IndicatorFacts, today: string): ReportCar
     target,
     trend: trendOf(points, facts.polarity, facts.periodicity),
     verdict: verdictOf(facts.polarity, points, forecast),
-    due: dataDue(facts.periodicity, facts.readings, since, today),
+    // A period recorded as "not known" has been reported: it is not chased again.
+    due: dataDue(facts.periodicity, [...facts.readings, ...(facts.notKnown ?? [])], since, today),
   };
 }
 

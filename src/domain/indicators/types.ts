@@ -46,6 +46,16 @@ export interface IndicatorFacts {
   note: string | null;
   /** Oldest first. */
   readings: Reading[];
+  /** Periods recorded as "not known" (seed 003): reported, but with no figure. Oldest first. */
+  notKnown?: MissingReading[];
+}
+
+/** A period whose figure was recorded as "not known" or "n/a". */
+export interface MissingReading {
+  period: string;
+  periodEnd: string;
+  source: string | null;
+  recordedBy: string | null;
 }
 
 export interface IndicatorPriority {

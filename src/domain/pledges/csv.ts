@@ -15,6 +15,12 @@ export function csvCell(value: string | number | boolean | null): string {
 export const toCsv = (rows: readonly (readonly (string | number | boolean | null)[])[]): string =>
   rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
 
+/**
+ * A CSV file's contents as Curve writes every CSV file: a UTF-8 byte-order mark first, so that
+ * Excel reads the file as UTF-8 and shows "Siân" and "Zoë", not "SiÃ¢n" and "ZoÃ«".
+ */
+export const csvFile = (csv: string): string => (csv.startsWith("\uFEFF") ? csv : `\uFEFF${csv}`);
+
 /** A pledge's register for coordinators: everything, including names withheld from the public register. */
 export function signaturesCsv(
   pledge: { id: number; title: string },

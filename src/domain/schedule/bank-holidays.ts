@@ -1,30 +1,52 @@
 import { addDays } from "../dates/calendar.ts";
 
 /**
- * Bank holidays in England and Wales, 2010 to 2030: the standing rules (with substitute
- * days when a holiday falls at a weekend) plus the one-off changes proclaimed by royal
- * proclamation, as published on gov.uk/bank-holidays.
+ * UK bank holidays for any year, from the standing rules of each of the three calendars
+ * (Banking and Financial Dealings Act 1971 and its schedules, as gov.uk/bank-holidays
+ * applies them) plus one-off changes made by royal proclamation (a jubilee, a funeral, a
+ * moved May holiday). The one-off changes Curve knows of are built in; an operator adds new
+ * ones with a data file (see src/bot/bank-holiday-file.ts), with no new release.
  */
-export const FIRST_YEAR = 2010;
-export const LAST_YEAR = 2030;
+export const REGIONS = ["england-and-wales", "scotland", "northern-ireland"] as const;
+export type Region = (typeof REGIONS)[number];
+export const DEFAULT_REGION: Region = "england-and-wales";
 
-// Proclaimed changes: [date removed or null, date added or null, why].
-const PROCLAIMED: [string | null, string | null, string][] = [
-  [null, "2011-04-29", "Royal wedding"],
-  ["2012-05-28", "2012-06-04", "Spring bank holiday moved for the Diamond Jubilee"],
-  [null, "2012-06-05", "Queen's Diamond Jubilee"],
-  ["2020-05-04", "2020-05-08", "Early May bank holiday moved to VE Day"],
-  ["2022-05-30", "2022-06-02", "Spring bank holiday moved for the Platinum Jubilee"],
-  [null, "2022-06-03", "Queen's Platinum Jubilee"],
-  [null, "2022-09-19", "State funeral of Queen Elizabeth II"],
-  [null, "2023-05-08", "Coronation of King Charles III"],
+export const REGION_NAMES: Record<Region, string> = {
+  "england-and-wales": "England and Wales",
+  scotland: "Scotland",
+  "northern-ireland": "Northern Ireland",
+};
+
+/** A proclaimed change to one region's calendar: a day added, or a standing holiday removed (moved). */
+export interface OneOffChange {
+  region: Region;
+  date: string;
+  change: "added" | "removed";
+  title: string;
+}
+
+const EVERY_REGION = (date: string, change: OneOffChange["change"], title: string): OneOffChange[] => REGIONS.map((region) => ({ region, date, change, title }));
+
+/** The proclaimed changes since 2010, as published on gov.uk/bank-holidays. */
+export const BUILT_IN_CHANGES: OneOffChange[] = [
+  ...EVERY_REGION("2011-04-29", "added", "Royal wedding"),
+  ...EVERY_REGION("2012-05-28", "removed", "Spring bank holiday moved for the Diamond Jubilee"),
+  ...EVERY_REGION("2012-06-04", "added", "Spring bank holiday (moved)"),
+  ...EVERY_REGION("2012-06-05", "added", "Queen's Diamond Jubilee"),
+  ...EVERY_REGION("2020-05-04", "removed", "Early May bank holiday moved to VE Day"),
+  ...EVERY_REGION("2020-05-08", "added", "Early May bank holiday (VE day)"),
+  ...EVERY_REGION("2022-05-30", "removed", "Spring bank holiday moved for the Platinum Jubilee"),
+  ...EVERY_REGION("2022-06-02", "added", "Spring bank holiday (moved)"),
+  ...EVERY_REGION("2022-06-03", "added", "Queen's Platinum Jubilee"),
+  ...EVERY_REGION("2022-09-19", "added", "State funeral of Queen Elizabeth II"),
+  ...EVERY_REGION("2023-05-08", "added", "Coronation of King Charles III"),
 ];
 
 const iso = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10);
 const weekday = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
 
 /** Easter Sunday (Anonymous Gregorian algorithm). */
-function easterSunday(year: number): string {
+export function easterSunday(year: number): string {
   const a = year % 19;
   const b = Math.floor(year / 100);
   const c = year % 100;
@@ -52,69 +74,118 @@ function lastMonday(year: number, month: number): string {
   return addDays(last, -((weekday(last) + 6) % 7));
 }
 
-function standingHolidays(year: number): string[] {
-  const newYear = iso(year, 1, 1);
+const isWeekendDate = (date: string) => weekday(date) === 0 || weekday(date) === 6;
+
+/**
+ * One region's standing holidays in a year. Holidays on a fixed date (1 and 2 January,
+ * St Patrick's Day, 12 July, St Andrew's Day, Christmas, Boxing Day) that fall at a weekend
+ * get a substitute: the next weekday that is not already a holiday, taken in date order
+ * (so Christmas on a Saturday gives Monday 27th and Tuesday 28th, as gov.uk lists them).
+ */
+export function standingHolidays(year: number, region: Region): string[] {
   const easter = easterSunday(year);
-  const christmas = iso(year, 12, 25);
-  const days = [
-    // A weekend New Year's Day moves to the Monday.
-    weekday(newYear) === 6 ? addDays(newYear, 2) : weekday(newYear) === 0 ? addDays(newYear, 1) : newYear,
-    addDays(easter, -2),
-    addDays(easter, 1),
-    firstMonday(year, 5),
-    lastMonday(year, 5),
-    lastMonday(year, 8),
-  ];
-  // Christmas and Boxing Day at a weekend are followed by substitute weekdays.
-  switch (weekday(christmas)) {
-    case 5: // Friday: Boxing Day (Saturday) moves to Monday
-      days.push(christmas, addDays(christmas, 3));
-      break;
-    case 6: // Saturday: both move, to Monday and Tuesday
-      days.push(addDays(christmas, 2), addDays(christmas, 3));
-      break;
-    case 0: // Sunday: Boxing Day on Monday, Christmas substitute on Tuesday
-      days.push(addDays(christmas, 1), addDays(christmas, 2));
-      break;
-    default:
-      days.push(christmas, addDays(christmas, 1));
+  const movable = [addDays(easter, -2), firstMonday(year, 5), lastMonday(year, 5)];
+  const fixed = [iso(year, 1, 1), iso(year, 12, 25), iso(year, 12, 26)];
+  if (region === "scotland") {
+    // Scotland: 2 January and St Andrew's Day; the summer holiday is early August; no Easter Monday.
+    movable.push(firstMonday(year, 8));
+    fixed.push(iso(year, 1, 2), iso(year, 11, 30));
+  } else {
+    movable.push(addDays(easter, 1), lastMonday(year, 8));
+    // Northern Ireland: St Patrick's Day and the Battle of the Boyne (Orangemen's Day).
+    if (region === "northern-ireland") fixed.push(iso(year, 3, 17), iso(year, 7, 12));
   }
-  return days;
-}
-
-function buildCalendar(): Set<string> {
-  const days = new Set<string>();
-  for (let year = FIRST_YEAR; year <= LAST_YEAR; year++) for (const day of standingHolidays(year)) days.add(day);
-  for (const [removed, added] of PROCLAIMED) {
-    if (removed) days.delete(removed);
-    if (added) days.add(added);
+  const days = new Set([...movable, ...fixed.filter((d) => !isWeekendDate(d))]);
+  for (const date of fixed.filter(isWeekendDate).sort()) {
+    let substitute = addDays(date, 1);
+    while (isWeekendDate(substitute) || days.has(substitute)) substitute = addDays(substitute, 1);
+    days.add(substitute);
   }
-  return days;
+  return [...days].sort();
 }
 
-const HOLIDAYS = buildCalendar();
+/**
+ * A region's bank holidays: standing rules for any year, with one-off changes applied.
+ * Years are computed on first use and kept.
+ */
+export class BankHolidayCalendar {
+  private readonly years = new Map<string, Set<string>>();
 
-export function isBankHoliday(date: string): boolean {
-  const year = Number(date.slice(0, 4));
-  if (year < FIRST_YEAR || year > LAST_YEAR) throw new RangeError(`Curve's bank holiday calendar covers ${FIRST_YEAR} to ${LAST_YEAR}, not ${year}`);
-  return HOLIDAYS.has(date);
+  constructor(readonly changes: readonly OneOffChange[] = BUILT_IN_CHANGES) {}
+
+  holidaysIn(year: number, region: Region = DEFAULT_REGION): string[] {
+    return [...this.year(year, region)].sort();
+  }
+
+  isBankHoliday(date: string, region: Region = DEFAULT_REGION): boolean {
+    return this.year(Number(date.slice(0, 4)), region).has(date);
+  }
+
+  isWorkingDay(date: string, region: Region = DEFAULT_REGION): boolean {
+    return !isWeekendDate(date) && !this.isBankHoliday(date, region);
+  }
+
+  private year(year: number, region: Region): Set<string> {
+    if (!Number.isInteger(year) || year < 1972 || year > 9999) throw new RangeError(`bank holidays are known from 1972 (the Banking and Financial Dealings Act 1971), not for ${year}`);
+    const key = `${region}:${year}`;
+    let days = this.years.get(key);
+    if (!days) {
+      days = new Set(standingHolidays(year, region));
+      for (const change of this.changes) {
+        if (change.region !== region || !change.date.startsWith(`${year}-`)) continue;
+        if (change.change === "added") days.add(change.date);
+        else days.delete(change.date);
+      }
+      this.years.set(key, days);
+    }
+    return days;
+  }
 }
 
-export const isWeekend = (date: string): boolean => weekday(date) === 0 || weekday(date) === 6;
+/**
+ * The calendar the schedules use. It starts with the built-in changes; the process edge
+ * replaces it when the operator's data file of one-off changes is read (or changes).
+ */
+let current = new BankHolidayCalendar();
 
-export const isWorkingDay = (date: string): boolean => !isWeekend(date) && !isBankHoliday(date);
+/** Installs the calendar with these one-off changes (the built-in ones plus the operator's file). */
+export function useOneOffChanges(changes: readonly OneOffChange[]): void {
+  current = new BankHolidayCalendar(changes);
+}
+
+export const currentCalendar = (): BankHolidayCalendar => current;
+
+export function isBankHoliday(date: string, region: Region = DEFAULT_REGION): boolean {
+  return current.isBankHoliday(date, region);
+}
+
+export const isWeekend = (date: string): boolean => isWeekendDate(date);
+
+export const isWorkingDay = (date: string, region: Region = DEFAULT_REGION): boolean => current.isWorkingDay(date, region);
 
 /** The working day before a date (for "1 working day before it is due"). */
-export function previousWorkingDay(date: string): string {
+export function previousWorkingDay(date: string, region: Region = DEFAULT_REGION): string {
   let day = addDays(date, -1);
-  while (!isWorkingDay(day)) day = addDays(day, -1);
+  while (!isWorkingDay(day, region)) day = addDays(day, -1);
   return day;
 }
 
-export function nextWorkingDay(date: string): string {
+export function nextWorkingDay(date: string, region: Region = DEFAULT_REGION): string {
   let day = addDays(date, 1);
-  while (!isWorkingDay(day)) day = addDays(day, 1);
+  while (!isWorkingDay(day, region)) day = addDays(day, 1);
   return day;
 }
 
-export const bankHolidaysIn = (year: number): string[] => [...HOLIDAYS].filter((d) => d.startsWith(`${year}-`)).sort();
+export const bankHolidaysIn = (year: number, region: Region = DEFAULT_REGION): string[] => current.holidaysIn(year, region);
+
+/** A stored region, or null for anything else (a blank column: follow the partnership). */
+export const asRegion = (value: string | null | undefined): Region | null => (REGIONS as readonly string[]).includes(value ?? "") ? (value as Region) : null;
+
+/** Reads a region name as people write it: "scotland", "Northern Ireland", "NI", "england", "wales". */
+export function parseRegion(text: string): Region | null {
+  const key = text.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  if (["england-and-wales", "england", "wales", "e&w", "england-&-wales", "ew"].includes(key)) return "england-and-wales";
+  if (["scotland", "scot"].includes(key)) return "scotland";
+  if (["northern-ireland", "ni", "n-ireland", "n.-ireland"].includes(key)) return "northern-ireland";
+  return null;
+}

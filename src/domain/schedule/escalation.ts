@@ -22,6 +22,12 @@ export interface EscalationFacts {
   overdueNudges: number;
   /** Levels already raised, with the date each was. */
   raised: Partial<Record<EscalationLevel, string>>;
+  /**
+   * The date Curve first nudged an owner about it, or null if it never has. Days overdue
+   * count from then at the earliest, so an item that fell due long before Curve came along
+   * is not escalated on the first sweep: the owner gets their fair warning first.
+   */
+  firstNudged: string | null;
 }
 
 export interface EscalationDecision {
@@ -32,13 +38,17 @@ export interface EscalationDecision {
 export function escalationDue(facts: EscalationFacts, today: string): EscalationDecision | null {
   if (facts.done) return null;
   const overdue = facts.dueDate ? daysBetween(facts.dueDate, today) : 0;
+  // Overdue since the later of the due date and the first nudge: what the owner was warned of.
+  const counted = facts.dueDate && facts.firstNudged ? daysBetween(facts.firstNudged > facts.dueDate ? facts.firstNudged : facts.dueDate, today) : 0;
   const reason =
     facts.snoozeCount >= ESCALATION_RULES.snoozes
       ? `snoozed ${facts.snoozeCount} times`
       : facts.overdueNudges >= ESCALATION_RULES.unansweredOverdueNudges && overdue > 0
         ? `${facts.overdueNudges} overdue reminders unanswered`
-        : overdue >= ESCALATION_RULES.daysOverdue
-          ? `${overdue} days overdue`
+        : counted >= ESCALATION_RULES.daysOverdue
+          ? counted === overdue
+            ? `${overdue} days overdue`
+            : `${overdue} days overdue, ${counted} days since Curve first reminded the owner`
           : null;
   if (!reason) return null;
   if (!facts.raised.lead) return { level: "lead", reason };

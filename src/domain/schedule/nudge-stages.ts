@@ -1,5 +1,5 @@
 import { addDays, daysBetween } from "../dates/calendar.ts";
-import { previousWorkingDay } from "./bank-holidays.ts";
+import { previousWorkingDay, type Region } from "./bank-holidays.ts";
 import { weekStart } from "./zoned-time.ts";
 
 /**
@@ -27,13 +27,13 @@ const ORDER: NudgeStage[] = ["week_before", "day_before", "due", "overdue"];
  * The latest stage a milestone has reached by `today`. Only the latest is ever sent, so a
  * stage missed while Curve was down is sent late, once, and older missed ones are not.
  */
-export function latestStage(milestone: NudgeableMilestone, today: string): StageReached | null {
+export function latestStage(milestone: NudgeableMilestone, today: string, region?: Region): StageReached | null {
   if (milestone.done) return null;
   if (!milestone.dueDate) return milestone.kind === "milestone" ? { stage: "set_date", stageDate: weekStart(today) } : null;
   const due = milestone.dueDate;
   const candidates: StageReached[] = [
     { stage: "week_before", stageDate: addDays(due, -7) },
-    { stage: "day_before", stageDate: previousWorkingDay(due) },
+    { stage: "day_before", stageDate: previousWorkingDay(due, region) },
     { stage: "due", stageDate: due },
   ];
   const overdueDays = daysBetween(due, today);

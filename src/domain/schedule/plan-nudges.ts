@@ -19,6 +19,8 @@ export interface SweepInput {
   /** "milestoneId:personId:stage:stageDate" for every stage already sent. */
   sent: Set<string>;
   overdueNudges: Map<number, number>;
+  /** Milestone id -> the date (Europe/London) its owners were first nudged about it. */
+  firstNudged: Map<number, string>;
   raised: Map<number, Partial<Record<EscalationLevel, string>>>;
   /** Priority id -> its leads and sponsors. */
   roles: Map<number, { lead: number[]; sponsor: number[] }>;
@@ -42,6 +44,11 @@ export interface SweepPlan {
   escalations: Map<number, EscalationItem[]>;
   /** New escalation levels reached, each recorded once per milestone. */
   raised: EscalationItem[];
+  /**
+   * People whose items could not be worked out (a time zone or date Curve cannot read),
+   * with why. Everyone else's nudges still go; these are recorded for a coordinator.
+   */
+  failures: Map<number, string>;
 }
 
 export const sentKey = (milestoneId: number, personId: number, stage: string, stageDate: string) => `${milestoneId}:${personId}:${stage}:${stageDate}`;
@@ -51,22 +58,30 @@ export const sentKey = (milestoneId: number, personId: number, stage: string, st
  * are still unsent, so the first sweep of their next working morning picks them up.
  */
 export function planSweep(input: SweepInput): SweepPlan {
-  const plan: SweepPlan = { nudges: new Map(), escalations: new Map(), raised: [] };
+  const plan: SweepPlan = { nudges: new Map(), escalations: new Map(), raised: [], failures: new Map() };
+  const failed = (personId: number, error: unknown) => {
+    if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
+  };
   const quiet = new Map<number, boolean>();
   const isQuiet = (personId: number) => {
     let value = quiet.get(personId);
     if (value === undefined) {
       const rules = input.people.get(personId);
-      value = !rules || isQuietTime(input.now, rules);
+      try {
+        value = !rules || isQuietTime(input.now, rules);
+      } catch (error) {
+        failed(personId, error);
+        value = true;
+      }
       quiet.set(personId, value);
     }
     return value;
   };
   // Thousands of milestones share a few hundred due dates: work each stage out once.
   const stages = new Map<string, ReturnType<typeof latestStage>>();
-  const stageOf = (dueDate: string | null, kind: "milestone" | "target", today: string) => {
-    const key = `${dueDate}|${kind}|${today}`;
-    if (!stages.has(key)) stages.set(key, latestStage({ dueDate, kind, done: false }, today));
+  const stageOf = (dueDate: string | null, kind: "milestone" | "target", today: string, region: QuietRules["region"]) => {
+    const key = `${dueDate}|${kind}|${today}|${region ?? ""}`;
+    if (!stages.has(key)) stages.set(key, latestStage({ dueDate, kind, done: false }, today, region));
     return stages.get(key)!;
   };
   const todays = new Map<string, string>();
@@ -86,17 +101,37 @@ export function planSweep(input: SweepInput): SweepPlan {
     const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
     for (const personId of snoozed ? [] : m.ownerIds) {
       if (isQuiet(personId)) continue;
-      const reached = stageOf(m.dueDate, m.kind, todayIn(input.people.get(personId)!.timeZone));
-      if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
-        push(plan.nudges, personId, { milestoneId: m.id, ...reached });
+      try {
+        const rules = input.people.get(personId)!;
+        const reached = stageOf(m.dueDate, m.kind, todayIn(rules.timeZone), rules.region);
+        if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
+          push(plan.nudges, personId, { milestoneId: m.id, ...reached });
+        }
+      } catch (error) {
+        // One person's unreadable data never stops the sweep for the others.
+        failed(personId, error);
       }
     }
     if (m.priorityId === null || !m.dueDate) continue;
     // The partnership's calendar date decides escalation; London unless the owner says otherwise.
     const zone = input.people.get(m.ownerIds[0] ?? -1)?.timeZone ?? "Europe/London";
+    let today: string;
+    try {
+      today = todayIn(zone);
+    } catch (error) {
+      failed(m.ownerIds[0] ?? -1, error);
+      continue;
+    }
     const decision = escalationDue(
-      { dueDate: m.dueDate, done: false, snoozeCount: m.snoozeCount, overdueNudges: input.overdueNudges.get(m.id) ?? 0, raised: input.raised.get(m.id) ?? {} },
-      todayIn(zone),
+      {
+        dueDate: m.dueDate,
+        done: false,
+        snoozeCount: m.snoozeCount,
+        overdueNudges: input.overdueNudges.get(m.id) ?? 0,
+        raised: input.raised.get(m.id) ?? {},
+        firstNudged: input.firstNudged.get(m.id) ?? null,
+      },
+      today,
     );
     const recipients = decision ? (input.roles.get(m.priorityId)?.[decision.level] ?? []).filter((p) => !isQuiet(p)) : [];
     if (!decision || recipients.length === 0) continue;

@@ -1,4 +1,4 @@
-import { isWorkingDay, nextWorkingDay } from "./bank-holidays.ts";
+import { isWorkingDay, nextWorkingDay, type Region } from "./bank-holidays.ts";
 import { instantAt, localMoment } from "./zoned-time.ts";
 
 /** When a person does not want messages: their quiet hours, weekends and bank holidays. */
@@ -7,6 +7,8 @@ export interface QuietRules {
   /** Minutes after local midnight; 18:00 to 08:00 by default. Equal values mean no quiet hours. */
   quietStartMinute: number;
   quietEndMinute: number;
+  /** Whose bank holidays count: the person's region, else their partnership's; England and Wales by default. */
+  region?: Region;
 }
 
 export const DEFAULT_QUIET: Omit<QuietRules, "timeZone"> = { quietStartMinute: 18 * 60, quietEndMinute: 8 * 60 };
@@ -20,7 +22,7 @@ function inQuietHours(minute: number, rules: QuietRules): boolean {
 
 export function isQuietTime(instant: Date, rules: QuietRules): boolean {
   const local = localMoment(instant, rules.timeZone);
-  return !isWorkingDay(local.date) || inQuietHours(local.minute, rules);
+  return !isWorkingDay(local.date, rules.region) || inQuietHours(local.minute, rules);
 }
 
 /** The instant itself when a message may go now; otherwise the start of the next working morning. */
@@ -28,6 +30,6 @@ export function nextSendableInstant(instant: Date, rules: QuietRules): Date {
   if (!isQuietTime(instant, rules)) return instant;
   const local = localMoment(instant, rules.timeZone);
   const morning = rules.quietStartMinute === rules.quietEndMinute ? 0 : rules.quietEndMinute;
-  const date = isWorkingDay(local.date) && local.minute < morning ? local.date : nextWorkingDay(local.date);
+  const date = isWorkingDay(local.date, rules.region) && local.minute < morning ? local.date : nextWorkingDay(local.date, rules.region);
   return instantAt(date, morning, rules.timeZone);
 }

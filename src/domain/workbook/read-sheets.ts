@@ -227,7 +227,7 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
       return [];
     }
     const duePhrase = reader.line(row, "due");
-    const precision = reader.choice(row, "precision", ["day", "month", "term", "season", "year", "tbc"] as const);
+    const precision = reader.choice(row, "precision", ["day", "week", "month", "half_term", "term", "quarter", "season", "year", "range", "tbc"] as const);
     const dueStart = reader.isoDate(row, "dueStart");
     const dueBy = reader.isoDate(row, "dueBy");
     let due: Due | null = null;
@@ -263,13 +263,19 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
   });
 }
 
+const zones = new Map<string, boolean>();
 function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: name });
-    return true;
-  } catch {
-    return false;
+  let known = zones.get(name);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: name });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zones.set(name, known);
   }
+  return known;
 }
 
 export const slugOf = (text: string): string =>

@@ -48,7 +48,9 @@ export function resolveActionParties(data: PartnershipData, directory: Directory
 
   const fromCell = (cell: string | null, where: string): PartyName[] => {
     const out: PartyName[] = [];
-    for (const part of splitNames(cell)) {
+    // A team's own name may hold "and" or "&" ("Cluster chairs and managers"): try each part whole first.
+    const parts = splitNames(cell, /\s*(?:\n|;|,)\s*/).flatMap((p) => (exact(p) ? [p] : splitNames(p)));
+    for (const part of parts) {
       const whole = exact(part);
       if (whole) {
         out.push(whole);

@@ -62,7 +62,7 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
     db.query<{ code: string; name: string; polarity: string; priority_id: number; value: number; period: string; rank: number | string }>(
       `SELECT * FROM (SELECT i.code, i.name, i.polarity::text AS polarity, i.priority_id, r.value, r.period,
          row_number() OVER (PARTITION BY i.id ORDER BY r.period_end DESC) AS rank
-         FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL) x WHERE rank <= 2`,
+         FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL AND r.value IS NOT NULL) x WHERE rank <= 2`,
       [partnershipId],
     ),
     db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: PersonRole[]; last_digest: Date | null }>(

@@ -1,5 +1,6 @@
 import { planSweep, sentKey, type SweepInput, type SweepPlan } from "../../../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../../../domain/schedule/escalation.ts";
+import { asRegion } from "../../../domain/schedule/bank-holidays.ts";
 import type { Queryable, SqlRunner } from "../sql-runner.ts";
 
 export interface PlannedDelivery {
@@ -44,8 +45,9 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   const [people, milestones, sent, overdue, raised, roles] = await inSequence([
-    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number }>(
-      `SELECT id, name, time_zone, quiet_start_minute, quiet_end_minute FROM person WHERE partnership_id = $1`,
+    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null }>(
+      `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region
+       FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
       [partnershipId],
     ),
     () => db.query<MilestoneRow>(
@@ -66,9 +68,12 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
        JOIN person p ON p.id = mn.person_id WHERE p.partnership_id = $1 AND mn.stage_date >= $2::date`,
       [partnershipId, since],
     ),
-    () => db.query<{ milestone_id: number; n: number | string }>(
-      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) AS n FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
-       WHERE p.partnership_id = $1 AND mn.stage = 'overdue' GROUP BY mn.milestone_id`,
+    // Per milestone: overdue nudges so far, and the day its owners were first nudged (the sweep's time, London).
+    () => db.query<{ milestone_id: number; n: number | string; first_nudged: string }>(
+      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) FILTER (WHERE mn.stage = 'overdue') AS n,
+         (min(mn.created_at) AT TIME ZONE 'Europe/London')::date::text AS first_nudged
+       FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
+       WHERE p.partnership_id = $1 GROUP BY mn.milestone_id`,
       [partnershipId],
     ),
     () => db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
@@ -84,7 +89,9 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
   ] as const);
   const input: SweepInput = {
     now,
-    people: new Map(people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute }])),
+    people: new Map(
+      people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined }]),
+    ),
     milestones: milestones.map((m) => ({
       id: m.id,
       dueDate: m.due_date,
@@ -96,6 +103,7 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
     })),
     sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
     overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
+    firstNudged: new Map(overdue.map((o) => [o.milestone_id, o.first_nudged])),
     raised: new Map(),
     roles: new Map(),
   };
@@ -136,6 +144,16 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
     const plan = planSweep(input);
     const slot = sweepSlot(now);
     const planned = describe(plan, slot, refs, names);
+    if (plan.failures.size) {
+      // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
+      const failures = [...plan.failures].filter(([personId]) => names.has(personId));
+      await tx.query(
+        `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at, status, last_error)
+         SELECT $1, person_id, 'nudge-failed:person:' || person_id || ':' || $4, 'nudge', '{}'::jsonb, $5, 'failed', reason
+         FROM unnest($2::int[], $3::text[]) AS f(person_id, reason) ON CONFLICT (key) DO NOTHING`,
+        [partnershipId, failures.map(([id]) => id), failures.map(([, reason]) => `Curve could not work out this person's nudges: ${reason}`), slot, now],
+      );
+    }
     if (planned.length === 0) return { deliveries: [], queries: 7 };
     const payloads = planned.map((d) =>
       JSON.stringify(d.kind === "nudge" ? { items: plan.nudges.get(d.personId) } : { items: plan.escalations.get(d.personId) }),
@@ -152,9 +170,9 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
       .flatMap((d) => plan.nudges.get(d.personId)!.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
     if (nudgeRows.length) {
       await tx.query(
-        `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id)
-         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
-        [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId)],
+        `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id, created_at)
+         SELECT *, $6::timestamptz FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
+        [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId), now],
       );
     }
     if (plan.raised.length && inserted.some((r) => r.key.startsWith("escalation:"))) {

@@ -1,3 +1,4 @@
+import { asRegion, type Region } from "../../../domain/schedule/bank-holidays.ts";
 import type { Queryable } from "../sql-runner.ts";
 
 /** The outbox's table operations. Rows move pending -> sending -> sent | failed | cancelled. */
@@ -29,6 +30,21 @@ export async function claimDue(db: Queryable, worker: string, now: Date, limit: 
     [worker, now, new Date(now.getTime() - LEASE_MS), limit],
   );
   return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts }));
+}
+
+/**
+ * Gives rows this worker claimed but has not finished back to the outbox, as they were
+ * (pending, same due time, the attempt not counted), so another worker or instance sends
+ * them. Used when curve serve stops. Returns how many it released.
+ */
+export async function releaseClaims(db: Queryable, worker: string, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db.query<{ id: number }>(
+    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
+     WHERE id = ANY($1::int[]) AND status = 'sending' AND claimed_by = $2 RETURNING id`,
+    [ids, worker],
+  );
+  return rows.length;
 }
 
 export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
@@ -64,16 +80,26 @@ export interface Recipient {
   quietEndMinute: number;
   preferredPlatform: string | null;
   platforms: string[];
+  /** Their bank holidays: their own region, else their partnership's. */
+  region?: Region;
 }
 
 export async function recipient(db: Queryable, personId: number): Promise<Recipient | null> {
-  const [row] = await db.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; preferred_platform: string | null; platforms: string[] }>(
+  const [row] = await db.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; preferred_platform: string | null; platforms: string[]; region: string | null }>(
     `SELECT p.time_zone, p.quiet_start_minute, p.quiet_end_minute, p.preferred_platform::text AS preferred_platform,
+       coalesce(p.region, (SELECT pa.region FROM partnership pa WHERE pa.id = p.partnership_id)) AS region,
        coalesce((SELECT array_agg(DISTINCT pi.platform::text) FROM platform_identity pi WHERE pi.person_id = p.id), '{}') AS platforms
      FROM person p WHERE p.id = $1`,
     [personId],
   );
   return row
-    ? { timeZone: row.time_zone, quietStartMinute: row.quiet_start_minute, quietEndMinute: row.quiet_end_minute, preferredPlatform: row.preferred_platform, platforms: row.platforms }
+    ? {
+        timeZone: row.time_zone,
+        quietStartMinute: row.quiet_start_minute,
+        quietEndMinute: row.quiet_end_minute,
+        preferredPlatform: row.preferred_platform,
+        platforms: row.platforms,
+        ...(asRegion(row.region) ? { region: asRegion(row.region)! } : {}),
+      }
     : null;
 }

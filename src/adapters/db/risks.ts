@@ -1,0 +1,256 @@
+import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
+import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from "../../commands/report-deps.ts";
+import type { ChangeContext } from "../../commands/store.ts";
+import { shortDate } from "../../domain/dates/calendar.ts";
+import type { Reply } from "../../domain/reply.ts";
+
+type Tx = Prisma.TransactionClient;
+
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+const day = (isoDate: string) => new Date(`${isoDate}T00:00:00Z`);
+const priorityLabel = (p: { number: number | null; title: string }) => `${p.number ? `${p.number}. ` : ""}${p.title}`;
+
+const PRIORITY_SELECT = {
+  id: true,
+  number: true,
+  title: true,
+  roles: { orderBy: { position: "asc" }, select: { role: true, person: { select: { id: true, name: true } } } },
+} satisfies Prisma.PrioritySelect;
+
+type PriorityRow = Prisma.PriorityGetPayload<{ select: typeof PRIORITY_SELECT }>;
+
+const RISK_INCLUDE = {
+  plan: { select: { key: true } },
+  owner: { select: { id: true, name: true } },
+  priority: { select: PRIORITY_SELECT },
+} satisfies Prisma.RiskInclude;
+
+type RiskRow = Prisma.RiskGetPayload<{ include: typeof RISK_INCLUDE }>;
+
+function toPriority(p: PriorityRow | null): RiskView["priority"] {
+  if (!p) return null;
+  return {
+    id: p.id,
+    label: priorityLabel(p),
+    sponsors: p.roles.filter((r) => r.role === "sponsor").map((r) => r.person),
+    leads: p.roles.filter((r) => r.role === "lead").map((r) => r.person),
+  };
+}
+
+function toRisk(r: RiskRow): RiskView {
+  return {
+    id: r.id,
+    number: r.number,
+    planKey: r.plan.key,
+    priority: toPriority(r.priority),
+    description: r.description,
+    owner: r.owner,
+    likelihood: r.likelihood,
+    impact: r.impact,
+    mitigation: r.mitigation,
+    reviewDate: iso(r.reviewDate),
+    closedAt: r.closedAt,
+    closedReason: r.closedReason,
+  };
+}
+
+const toSchedule = (s: { id: number; planKey: string; kind: string; rule: string; minute: number; channel: string; channelName: string; createdById: number }): ScheduleView => ({
+  id: s.id,
+  planKey: s.planKey,
+  kind: s.kind,
+  rule: s.rule,
+  minute: s.minute,
+  channel: s.channel,
+  channelName: s.channelName,
+  createdById: s.createdById,
+});
+
+/** Risks, indicator tolerances and the reporting calendar, through Prisma Client's typed API. */
+export function createBoardStore(prisma: PrismaClient): BoardStore {
+  return {
+    async findRisk(partnershipId, number) {
+      const row = await prisma.risk.findUnique({ where: { partnershipId_number: { partnershipId, number } }, include: RISK_INCLUDE });
+      return row ? toRisk(row) : null;
+    },
+    async listRisks(partnershipId, filter) {
+      const rows = await prisma.risk.findMany({
+        where: { partnershipId, ...(filter.open ? { closedAt: null } : {}), ...(filter.planKey ? { plan: { key: filter.planKey } } : {}), ...(filter.priorityId ? { priorityId: filter.priorityId } : {}) },
+        include: RISK_INCLUDE,
+        orderBy: { number: "asc" },
+      });
+      return rows.map(toRisk).sort((a, b) => b.likelihood * b.impact - a.likelihood * a.impact || a.number - b.number);
+    },
+    async findRiskHome(partnershipId, typed): Promise<RiskHome | null> {
+      const word = typed.trim();
+      const plan = await prisma.plan.findFirst({ where: { partnershipId, key: word.toLowerCase() }, select: { id: true, key: true } });
+      if (plan) return { planId: plan.id, planKey: plan.key, priority: null };
+      const priority = await prisma.priority.findFirst({
+        where: { plan: { partnershipId }, refPrefix: { equals: word, mode: "insensitive" } },
+        orderBy: { id: "asc" },
+        select: { ...PRIORITY_SELECT, plan: { select: { id: true, key: true } } },
+      });
+      if (priority) return { planId: priority.plan.id, planKey: priority.plan.key, priority: toPriority(priority) };
+      const action = await prisma.action.findFirst({
+        where: { plan: { partnershipId }, ref: { equals: word, mode: "insensitive" } },
+        orderBy: { id: "asc" },
+        select: { plan: { select: { id: true, key: true } }, priority: { select: PRIORITY_SELECT } },
+      });
+      return action ? { planId: action.plan.id, planKey: action.plan.key, priority: toPriority(action.priority) } : null;
+    },
+    async soleRiskHome(partnershipId) {
+      const plans = await prisma.plan.findMany({ where: { partnershipId }, select: { id: true, key: true }, take: 2 });
+      return plans.length === 1 ? { planId: plans[0]!.id, planKey: plans[0]!.key, priority: null } : null;
+    },
+    async schedules(partnershipId) {
+      return (await prisma.reportSchedule.findMany({ where: { partnershipId }, orderBy: { id: "asc" } })).map(toSchedule);
+    },
+    async indicatorLeads(indicatorId) {
+      const rows = await prisma.priorityRole.findMany({ where: { role: "lead", priority: { indicators: { some: { id: indicatorId } } } }, select: { person: { select: { id: true, name: true } } } });
+      return rows.map((r) => r.person);
+    },
+    once: (ctx, work) => onceInTransaction(prisma, ctx, work),
+  };
+}
+
+/**
+ * A change applied once per idempotency key: the receipt is claimed first (a concurrent twin
+ * waits on it, then reads the reply this one stored), then the change and its audit events,
+ * then the reply, all in one transaction.
+ */
+async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply> {
+  return prisma.$transaction(async (tx) => {
+    const claimed = await tx.commandReceipt.createMany({ data: [{ partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey, reply: {} }], skipDuplicates: true });
+    if (claimed.count === 0) {
+      const seen = await tx.commandReceipt.findUniqueOrThrow({ where: { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } } });
+      return seen.reply as unknown as Reply;
+    }
+    const result = await work(boardChanges(tx, ctx));
+    await tx.commandReceipt.update({
+      where: { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } },
+      data: { reply: result as unknown as Prisma.InputJsonValue },
+    });
+    return result;
+  });
+}
+
+function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
+  const audit = (event: string, subject: { type: string; id: number; ref: string }, before: unknown, after: unknown) =>
+    tx.auditEvent.create({
+      data: {
+        partnershipId: ctx.partnershipId,
+        actorId: ctx.actor.id,
+        event,
+        subjectType: subject.type,
+        subjectId: subject.id,
+        subjectRef: subject.ref,
+        before: before === null ? Prisma.JsonNull : (before as Prisma.InputJsonValue),
+        after: after === null ? Prisma.JsonNull : (after as Prisma.InputJsonValue),
+        origin: { platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel },
+        idempotencyKey: ctx.idempotencyKey,
+        at: ctx.at,
+      },
+    });
+  const lockRisk = async (id: number) => {
+    // Row lock through the typed API: an update that changes nothing takes it.
+    await tx.risk.update({ where: { id }, data: { id } });
+    return toRisk(await tx.risk.findUniqueOrThrow({ where: { id }, include: RISK_INCLUDE }));
+  };
+  const riskFacts = (r: Pick<RiskView, "description" | "likelihood" | "impact" | "mitigation" | "reviewDate"> & { owner?: { name: string } }) => ({
+    description: r.description,
+    likelihood: r.likelihood,
+    impact: r.impact,
+    score: r.likelihood * r.impact,
+    mitigation: r.mitigation,
+    reviewDate: r.reviewDate,
+    ...(r.owner ? { owner: r.owner.name } : {}),
+  });
+  return {
+    async setTolerance(indicator, tolerance) {
+      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { ragTolerance: true } });
+      await tx.indicator.update({ where: { id: indicator.id }, data: { ragTolerance: tolerance } });
+      await audit("indicator.tolerance", { type: "indicator", id: indicator.id, ref: indicator.code }, { tolerance: before.ragTolerance }, { tolerance });
+      return { before: before.ragTolerance };
+    },
+    async addRisk(risk) {
+      // Numbers are per partnership; the unique index turns a race into a retry-safe failure.
+      const last = await tx.risk.aggregate({ where: { partnershipId: ctx.partnershipId }, _max: { number: true } });
+      const row = await tx.risk.create({
+        data: { ...risk, partnershipId: ctx.partnershipId, number: (last._max.number ?? 0) + 1, reviewDate: day(risk.reviewDate) },
+        include: RISK_INCLUDE,
+      });
+      const view = toRisk(row);
+      await audit("risk.added", { type: "risk", id: row.id, ref: `R${row.number}` }, null, { ...riskFacts(view), plan: view.planKey, priority: view.priority?.label ?? null });
+      return view;
+    },
+    async reviewRisk(risk, review) {
+      const current = await lockRisk(risk.id);
+      await tx.risk.update({ where: { id: risk.id }, data: { likelihood: review.likelihood, impact: review.impact, mitigation: review.mitigation, reviewDate: day(review.reviewDate) } });
+      const after = { ...current, ...review };
+      await audit("risk.reviewed", { type: "risk", id: risk.id, ref: `R${risk.number}` }, riskFacts(current), { ...riskFacts(after), note: review.note });
+      return after;
+    },
+    async closeRisk(risk, reason) {
+      const current = await lockRisk(risk.id);
+      if (current.closedAt) return false;
+      await tx.risk.update({ where: { id: risk.id }, data: { closedAt: ctx.at, closedReason: reason } });
+      await audit("risk.closed", { type: "risk", id: risk.id, ref: `R${risk.number}` }, { closedAt: null }, { closedAt: ctx.at.toISOString(), reason });
+      return true;
+    },
+    async saveSchedule(schedule) {
+      const key = { partnershipId_planKey_kind: { partnershipId: ctx.partnershipId, planKey: schedule.planKey, kind: schedule.kind } };
+      const existing = await tx.reportSchedule.findUnique({ where: key });
+      const saved = await tx.reportSchedule.upsert({
+        where: key,
+        create: { ...schedule, partnershipId: ctx.partnershipId, createdById: ctx.actor.id, createdAt: ctx.at },
+        update: { rule: schedule.rule, minute: schedule.minute, channel: schedule.channel, channelName: schedule.channelName, createdById: ctx.actor.id },
+      });
+      await audit("report.scheduled", { type: "report_schedule", id: saved.id, ref: `${schedule.kind}${schedule.planKey ? `:${schedule.planKey}` : ""}` }, existing ? toSchedule(existing) : null, toSchedule(saved));
+      return { created: existing === null, before: existing ? toSchedule(existing) : null };
+    },
+    async removeSchedule(schedule) {
+      await tx.reportSchedule.delete({ where: { id: schedule.id } });
+      await audit("report.unscheduled", { type: "report_schedule", id: schedule.id, ref: `${schedule.kind}${schedule.planKey ? `:${schedule.planKey}` : ""}` }, schedule, null);
+    },
+  };
+}
+
+/**
+ * Review reminders: on a working day on or after a risk's review date, its owner is asked
+ * through the outbox to review it, once per review date (key `risk-review:<risk>:<date>:<owner>`);
+ * reviewing it sets the next date, and so the next reminder. Returns the keys enqueued.
+ */
+export async function enqueueRiskReviews(prisma: PrismaClient, partnershipId: number, now: Date, today: string): Promise<string[]> {
+  const due = await prisma.risk.findMany({
+    where: { partnershipId, closedAt: null, reviewDate: { lte: day(today) } },
+    include: RISK_INCLUDE,
+    orderBy: { number: "asc" },
+  });
+  const rows = due.map(toRisk).map((risk) => ({
+    partnershipId,
+    personId: risk.owner.id,
+    key: `risk-review:${risk.id}:${risk.reviewDate}:${risk.owner.id}`,
+    kind: "risk_review",
+    dueAt: now,
+    payload: riskReviewMessage(risk, today) as unknown as Prisma.InputJsonValue,
+  }));
+  if (rows.length === 0) return [];
+  const existing = new Set((await prisma.delivery.findMany({ where: { key: { in: rows.map((r) => r.key) } }, select: { key: true } })).map((d) => d.key));
+  const fresh = rows.filter((r) => !existing.has(r.key));
+  await prisma.delivery.createMany({ data: fresh, skipDuplicates: true });
+  return fresh.map((r) => r.key);
+}
+
+function riskReviewMessage(risk: RiskView, today: string): Reply {
+  const score = risk.likelihood * risk.impact;
+  const overdue = risk.reviewDate < today ? `was due for review on ${shortDate(risk.reviewDate)}` : "is due for review today";
+  return {
+    tone: "warning",
+    heading: `R${risk.number} ${overdue}`,
+    blocks: [
+      { type: "text", text: risk.description },
+      { type: "fields", fields: [{ label: "Score", value: `${score} (likelihood ${risk.likelihood} × impact ${risk.impact})` }, { label: "Mitigation", value: risk.mitigation ?? "none recorded" }] },
+      { type: "context", text: `Review it with /risk review R${risk.number} likelihood: 1-5 | impact: 1-5 | next: <date>, or close it with /risk close R${risk.number} <reason>.` },
+    ],
+    visibility: "ephemeral",
+  };
+}

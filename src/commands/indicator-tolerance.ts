@@ -1,0 +1,41 @@
+import { CurveError } from "../domain/errors.ts";
+import { formatGap } from "../domain/indicators/report-card.ts";
+import { DEFAULT_TOLERANCE_SHARE, parseTolerance } from "../domain/rag.ts";
+import { mayTuneIndicator } from "../domain/reports/access.ts";
+import { context, reply, type Reply } from "../domain/reply.ts";
+import { firstWord } from "./arguments.ts";
+import type { CommandContext } from "./context.ts";
+import { resolveIndicator } from "./indicator.ts";
+import { changeContext } from "./risk.ts";
+
+export const TOLERANCE_USAGE = "/indicator tolerance <code> <value | default>   e.g. /indicator tolerance NEET 0.5";
+
+const describe = (value: number | null, unit: string) =>
+  value === null ? `the default (${DEFAULT_TOLERANCE_SHARE * 100}% of the value expected)` : formatGap(value, unit);
+
+/**
+ * `/indicator tolerance NEET 0.5`: how far short of its target (in the indicator's own unit)
+ * a reading may be and still be amber, not red. `default` goes back to 5% of the expected value.
+ */
+export async function setTolerance(ctx: CommandContext, args: string): Promise<Reply> {
+  const [code, value] = firstWord(args);
+  const indicator = await resolveIndicator(ctx, code, TOLERANCE_USAGE);
+  if (!value) throw new CurveError("usage", `Give ${indicator.code}'s tolerance in its unit (${indicator.unit}), or "default".`, { hint: TOLERANCE_USAGE });
+  const tolerance = value.toLowerCase() === "default" ? null : parseTolerance(indicator.unit === "percent" ? value.replace(/%$/, "") : value);
+  if (tolerance === null && value.toLowerCase() !== "default") {
+    throw new CurveError("usage", `A tolerance is a number of at least 0 in ${indicator.code}'s unit (${indicator.unit}), not "${value.slice(0, 30)}".`, { hint: TOLERANCE_USAGE });
+  }
+  const board = ctx.reports?.board;
+  if (!board) throw new CurveError("usage", "Tolerances are not set up on this Curve.");
+  const leads = indicator.priority?.leads ?? [];
+  if (!mayTuneIndicator(ctx.actor, { owner: indicator.owner, leads })) {
+    throw new CurveError("not_permitted", `Only ${indicator.code}'s owner, its priority's leads, a coordinator or an admin can set its tolerance.`);
+  }
+  return board.once(changeContext(ctx), async (tx) => {
+    const { before } = await tx.setTolerance(indicator, tolerance);
+    if (before === tolerance) return reply("info", `${indicator.code}'s tolerance is already ${describe(tolerance, indicator.unit)}.`);
+    return reply("success", `${indicator.code}'s tolerance is now ${describe(tolerance, indicator.unit)}`, [
+      context(`Readings short of the target by no more than that are amber; further short, red. It was ${describe(before, indicator.unit)}.`),
+    ]);
+  });
+}

@@ -1,0 +1,86 @@
+import type { ReportStore } from "./report-store.ts";
+import type { ChangeContext } from "./store.ts";
+import type { Reply } from "../domain/reply.ts";
+
+/** A risk as the commands see it. */
+export interface RiskView {
+  id: number;
+  number: number;
+  planKey: string;
+  priority: { id: number; label: string; sponsors: { id: number; name: string }[]; leads: { id: number; name: string }[] } | null;
+  description: string;
+  owner: { id: number; name: string };
+  likelihood: number;
+  impact: number;
+  mitigation: string | null;
+  /** ISO date. */
+  reviewDate: string;
+  closedAt: Date | null;
+  closedReason: string | null;
+}
+
+export interface NewRisk {
+  planId: number;
+  priorityId: number | null;
+  description: string;
+  ownerId: number;
+  likelihood: number;
+  impact: number;
+  mitigation: string | null;
+  reviewDate: string;
+}
+
+export interface RiskReview {
+  likelihood: number;
+  impact: number;
+  mitigation: string | null;
+  reviewDate: string;
+  note: string | null;
+}
+
+export interface ScheduleView {
+  id: number;
+  planKey: string;
+  kind: string;
+  rule: string;
+  minute: number;
+  channel: string;
+  channelName: string;
+  createdById: number;
+}
+
+/** Where a risk can belong: a plan, and optionally one of its priorities. */
+export interface RiskHome {
+  planId: number;
+  planKey: string;
+  priority: RiskView["priority"];
+}
+
+/** Reads and writes for risks, tolerances and the calendar. */
+export interface BoardStore {
+  findRisk(partnershipId: number, number: number): Promise<RiskView | null>;
+  listRisks(partnershipId: number, filter: { planKey?: string; priorityId?: number; open: boolean }): Promise<RiskView[]>;
+  /** A plan key, a priority's ref prefix (ATT) or an action ref (ATT-4): where a risk belongs. */
+  findRiskHome(partnershipId: number, typed: string): Promise<RiskHome | null>;
+  /** The only plan, when the partnership has one. */
+  soleRiskHome(partnershipId: number): Promise<RiskHome | null>;
+  schedules(partnershipId: number): Promise<ScheduleView[]>;
+  indicatorLeads(indicatorId: number): Promise<{ id: number; name: string }[]>;
+  /** One transaction with the invocation's receipt and the audit events: a retry gets the first reply. */
+  once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply>;
+}
+
+export interface BoardChanges {
+  setTolerance(indicator: { id: number; code: string }, tolerance: number | null): Promise<{ before: number | null }>;
+  addRisk(risk: NewRisk): Promise<RiskView>;
+  reviewRisk(risk: RiskView, review: RiskReview): Promise<RiskView>;
+  closeRisk(risk: RiskView, reason: string): Promise<boolean>;
+  saveSchedule(schedule: Omit<ScheduleView, "id" | "createdById">): Promise<{ created: boolean; before: ScheduleView | null }>;
+  removeSchedule(schedule: ScheduleView): Promise<void>;
+}
+
+/** Reports, risks and the reporting calendar, as the commands see them. */
+export interface ReportDeps {
+  store: ReportStore;
+  board?: BoardStore;
+}

@@ -1,0 +1,95 @@
+import type { IndicatorFacts } from "../indicators/types.ts";
+import type { ActionState } from "../model.ts";
+
+/**
+ * What every report reads: a plan's (or every plan's) actions, milestones, the changes
+ * recorded since the last report, indicators and risks. Loaded in one go by the database
+ * adapter; the report rules here are pure.
+ */
+export interface ReportMilestone {
+  ref: string;
+  text: string;
+  /** ISO date; null when to be agreed. */
+  dueDate: string | null;
+  doneAt: Date | null;
+  evidence: string | null;
+}
+
+export interface ReportPriority {
+  id: number;
+  /** "3. Improve behaviour, attendance and achievement" */
+  label: string;
+  obsession: string | null;
+}
+
+export interface ReportAction {
+  id: number;
+  ref: string;
+  title: string;
+  planKey: string;
+  state: ActionState;
+  /** The owners as the plan names them. */
+  owner: string | null;
+  priority: ReportPriority | null;
+  milestones: ReportMilestone[];
+}
+
+/** One audit event: what changed, on which ref, when and by whom. */
+export interface ReportChange {
+  at: Date;
+  event: string;
+  ref: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  actor: string | null;
+}
+
+export interface ReportIndicator extends IndicatorFacts {
+  /** In the indicator's unit; null for the default (see rag.ts). */
+  tolerance: number | null;
+  obsession: boolean;
+  priority: ReportPriority | null;
+}
+
+export interface ReportRisk {
+  /** "R3" */
+  ref: string;
+  description: string;
+  owner: string;
+  likelihood: number;
+  impact: number;
+  mitigation: string | null;
+  /** ISO date. */
+  reviewDate: string;
+  planKey: string;
+  priority: string | null;
+  closed: boolean;
+}
+
+export interface ReportFacts {
+  partnership: string;
+  /** The plans reported on: one, or all of the partnership's. */
+  plans: { key: string; title: string }[];
+  actions: ReportAction[];
+  /** Changes since the window's `since`, oldest first. */
+  changes: ReportChange[];
+  indicators: ReportIndicator[];
+  risks: ReportRisk[];
+}
+
+export type ReportKind = "monthly" | "quarterly" | "obsessions" | "indicators";
+export const REPORT_KINDS: readonly ReportKind[] = ["monthly", "quarterly", "obsessions", "indicators"];
+
+/** The time a report covers. Dates are ISO; `today` is the report's date in Europe/London. */
+export interface ReportWindow {
+  kind: ReportKind;
+  today: string;
+  /** Changes and completions from this instant (the last report, or the period's start). */
+  since: Date;
+  /** …up to this instant: now, or the end of the period asked for. */
+  until: Date;
+  /** Readings up to this date count ("as at"). */
+  readingsUpTo: string;
+  /** "September 2011", "Q2 2011/12", "week commencing 26 Sep 2011". */
+  periodLabel: string;
+}

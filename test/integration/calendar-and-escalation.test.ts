@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  it("lets a person choose Scotland's bank holidays, a coordinator the partnership's, and shows which applies", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const p = commandDriver(t.db, partnershipId);
+    const before = await p.run("Sue May", "/curve settings");
+    expect(before.rendered).toMatch(/Bank holidays\W+England and Wales \(the partnership's calendar\)/);
+
+    const saved = await p.run("Jancis Andrew", "/curve settings region scotland");
+    expect(saved.heading).toBe("Settings saved");
+    expect(saved.rendered).toContain("Scotland (your setting; the partnership uses England and Wales)");
+    expect((await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).region).toBe("scotland");
+
+    for (const bad of ["narnia", ""]) {
+      const refused = await p.run("Jancis Andrew", `/curve settings region ${bad}`);
+      expect(refused.code).toBe("usage");
+      expect(refused.rendered).toContain("northern-ireland");
+    }
+    const notCoordinator = await p.run("Jancis Andrew", "/curve settings region partnership northern ireland");
+    expect(notCoordinator.code).toBe("not_permitted");
+    expect((await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } })).region).toBe("england-and-wales");
+
+    const set = await p.run("Nigel Richardson", "/curve settings region partnership northern ireland");
+    expect(set.heading).toBe("Partnership calendar saved");
+    expect((await p.run("Sue May", "/curve settings")).rendered).toContain("Northern Ireland (the partnership's calendar)");
+    const audit = await t.db.prisma.auditEvent.findFirstOrThrow({ where: { partnershipId, event: "partnership.region" } });
+    expect(audit.after).toEqual({ region: "northern-ireland" });
+
+    // Back to the partnership's calendar.
+    await p.run("Jancis Andrew", "/curve settings region default");
+    expect((await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).region).toBeNull();
+  });
+
+  it("holds a Scottish owner's nudges on St Andrew's Day and sends the English owners'", async () => {
+    const partnershipId = await loadDemo(t.db);
+    await t.db.prisma.person.updateMany({ where: { partnershipId, name: "Jancis Andrew" }, data: { region: "scotland" } });
+    // Monday 30 November 2026, 10:00 in London: a bank holiday in Scotland only.
+    const sweep = await runNudgeSweep(t.db.sql, partnershipId, new Date("2026-11-30T10:00:00Z"));
+    const people = new Set(sweep.deliveries.map((d) => d.person));
+    expect(people.has("Jancis Andrew")).toBe(false);
+    expect(people.size).toBeGreaterThan(3);
+  });
+
+  it("has no calendar cliff: a sweep in 2031 and in 2045 nudges as any other day", async () => {
+    const partnershipId = await loadDemo(t.db);
+    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2031-01-06T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
+    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2045-03-07T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
+    // New Year's Day 2031 is a bank holiday: nothing goes.
+    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2031-01-01T10:00:00Z"))).deliveries).toEqual([]);
+  });
+
+  it("records one person's failure and still nudges everyone else", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const jancis = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } });
+    // A zone no clock can read (say, from a bad import): only Jancis's nudges are affected.
+    await t.db.prisma.person.update({ where: { id: jancis.id }, data: { timeZone: "Mars/Olympus_Mons" } });
+    const sweep = await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-09-26T09:00:00+01:00"));
+    expect(sweep.deliveries.some((d) => d.person === "Jancis Andrew")).toBe(false);
+    expect(sweep.deliveries.length).toBeGreaterThan(3);
+    const failure = await t.db.prisma.delivery.findFirstOrThrow({ where: { personId: jancis.id, status: "failed" } });
+    expect(failure.lastError).toMatch(/could not work out this person's nudges/);
+  });
+
+  it("escalates from the first nudge: nothing to the leads on the first sweep over an old plan, then after 14 days", async () => {
+    const partnershipId = await loadDemo(t.db);
+    // Curve first runs in January 2013, long after many 2011-12 milestones fell due.
+    const first = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-07T10:00:00Z"));
+    expect(first.deliveries.some((d) => d.kind === "nudge")).toBe(true);
+    expect(first.deliveries.filter((d) => d.kind === "escalation")).toEqual([]);
+    // A week later, one overdue nudge each: still nothing for the leads.
+    const week = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-14T10:00:00Z"));
+    expect(week.deliveries.filter((d) => d.kind === "escalation")).toEqual([]);
+    // Fifteen days after the first nudge, the leads hear of what is still open.
+    const later = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-22T10:00:00Z"));
+    expect(later.deliveries.filter((d) => d.kind === "escalation").length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueRiskReviews } from "../../src/adapters/db/risks.ts";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function fresh() {
+    const partnershipId = await loadDemo(t.db);
+    let now = new Date("2011-09-12T09:00:00Z");
+    const driver = commandDriver(t.db, partnershipId, () => now);
+    const audit = () => t.db.prisma.auditEvent.findMany({ where: { partnershipId }, orderBy: { id: "asc" } });
+    return { partnershipId, ...driver, audit, at: (iso: string) => (now = new Date(iso)) };
+  }
+
+  const ADD = "/risk add ATT | Police data not shared with clusters | owner: Jancis Andrew | likelihood: 4 | impact: 4 | mitigation: data sharing protocol | review: 30 September 2011";
+
+  it("adds a risk to a priority with its score and RAG, shows and lists it, and records who added it", async () => {
+    const p = await fresh();
+    const added = await p.run("Nigel Richardson", ADD);
+    expect(added.tone).toBe("success");
+    expect(added.heading).toBe("Risk R1 added");
+    expect(added.rendered).toContain("Red: score 16 (likelihood 4 × impact 4)");
+    expect(added.rendered).toContain("Owner: Jancis Andrew");
+    expect(added.rendered).toContain("Next review: 30 Sep 2011");
+    expect(added.rendered).toContain("3. Improve behaviour, attendance and achievement (cypp-2011-15)");
+    await p.run("Nigel Richardson", "/risk add NEET-2 | Funding for programmes ends | likelihood: 2 | impact: 3");
+    const listed = await p.run("Sue May", "/risk list");
+    expect(listed.rendered).toMatch(/R1 · Police data[\s\S]*R2 · Funding for programmes ends[\s\S]*Green: score 6/);
+    const mine = await p.run("Sue May", "/risk list NEET");
+    expect(mine.rendered).not.toContain("R1");
+    const events = await p.audit();
+    expect(events.map((e) => [e.event, e.subjectRef])).toEqual([["risk.added", "R1"], ["risk.added", "R2"]]);
+    expect(events[0]!.after).toMatchObject({ description: "Police data not shared with clusters", score: 16, owner: "Jancis Andrew", reviewDate: "2011-09-30" });
+  });
+
+  it("puts open risks, worst first, in the monthly report, and leaves closed ones out", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", ADD);
+    await p.run("Nigel Richardson", "/risk add LAC | Placement budget overspend | owner: Jackie Wilson | likelihood: 5 | impact: 4");
+    await p.run("Nigel Richardson", "/risk add NEET | Minor slippage | likelihood: 1 | impact: 2");
+    p.at("2011-09-20T09:00:00Z");
+    const closed = await p.run("Nigel Richardson", "/risk close R3 no longer relevant");
+    expect(closed.heading).toBe("R3 closed: no longer relevant");
+    p.at("2011-10-03T08:00:00Z");
+    const r = await p.run("Cllr Blake", "/report monthly cypp-2011-15");
+    expect(r.rendered).toMatch(/Key issues and risks \(2\)\n\s*- R2 · Placement budget overspend\n\s*Red: score 20[\s\S]*- R1 · Police data not shared[^\n]*\n\s*Red: score 16 \(likelihood 4 × impact 4\); review overdue since 30 Sep 2011/);
+    expect(r.rendered).toContain("20 Sep 2011 · R3: risk closed: no longer relevant");
+  });
+
+  it("reviews a risk: new scores and next date, with the before and after in the audit trail; only those allowed may", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", ADD);
+    const stranger = await p.run("Sue May", "/risk review R1 impact: 2");
+    expect(stranger).toMatchObject({ tone: "error", code: "not_permitted" });
+    const reviewed = await p.run("Jancis Andrew", "/risk review R1 likelihood: 3 | impact: 2 | next: 31 October 2011 | note: protocol signed");
+    expect(reviewed.heading).toBe("R1 reviewed: score 16 to 6");
+    expect(reviewed.rendered).toContain("Green: score 6");
+    const events = await p.audit();
+    expect(events.at(-1)).toMatchObject({ event: "risk.reviewed", before: expect.objectContaining({ score: 16, reviewDate: "2011-09-30" }), after: expect.objectContaining({ score: 6, reviewDate: "2011-10-31", note: "protocol signed" }) });
+  });
+
+  it("refuses malformed risks in one line and saves nothing", async () => {
+    const p = await fresh();
+    const bad = [
+      ["/risk add ATT | Something | likelihood: 6 | impact: 2", "usage"],
+      ["/risk add ATT | Something | likelihood: 2", "usage"],
+      ["/risk add XYZ | Something | likelihood: 2 | impact: 2", "unknown_ref"],
+      ["/risk add ATT | Something | likelihood: 2 | impact: 2 | owner: Nobody Atall", "unknown_person"],
+      ["/risk add ATT | Something | likelihood: 2 | impact: 2 | review: 1 January 2011", "bad_date"],
+      ["/risk add ATT | Something | likelihood: 2 | impact: 2 | review: whenever", "bad_date"],
+      ["/risk add ATT | Something | likelihood: 2 | likelihood: 3 | impact: 2", "usage"],
+      ["/risk show R99", "unknown_ref"],
+      ["/risk show banana", "usage"],
+      ["/risk close R1", "unknown_ref"],
+    ] as const;
+    for (const [line, code] of bad) {
+      const r = await p.run("Nigel Richardson", line);
+      expect(r.tone, line).toBe("error");
+      expect(r.code, line).toBe(code);
+    }
+    const stranger = await p.run("Sue May", "/risk add ATT | Something | likelihood: 2 | impact: 2");
+    expect(stranger.code).toBe("not_permitted");
+    expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(0);
+    expect(await p.audit()).toEqual([]);
+    expect(p.recorded.errors).toEqual([]);
+  });
+
+  it("applies a retried add once and answers it the same", async () => {
+    const p = await fresh();
+    const key = randomUUID();
+    const first = await p.run("Nigel Richardson", ADD, key);
+    const again = await p.run("Nigel Richardson", ADD, key);
+    expect(again.heading).toBe(first.heading);
+    expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
+  });
+
+  it("reminds the owner to review through the outbox once per review date, from that day, and not once closed", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", ADD);
+    const jancis = await p.personId("Jancis Andrew");
+    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-09-29T09:00:00Z"), "2011-09-29")).toEqual([]);
+    const due = await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-09-30T09:00:00Z"), "2011-09-30");
+    expect(due).toHaveLength(1);
+    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-10-03T09:00:00Z"), "2011-10-03")).toEqual([]);
+    const rows = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "risk_review" } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.personId).toBe(jancis);
+    expect(rows[0]!.payload).toMatchObject({ heading: "R1 is due for review today" });
+    p.at("2011-10-03T09:00:00Z");
+    await p.run("Jancis Andrew", "/risk review R1 next: 14 October 2011");
+    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-10-14T09:00:00Z"), "2011-10-14")).toHaveLength(1);
+    await p.run("Jancis Andrew", "/risk close R1 protocol in place");
+    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-11-14T09:00:00Z"), "2011-11-14")).toEqual([]);
+  });
+
+  it("sets an indicator's tolerance, which moves its RAG between amber and red", async () => {
+    const p = await fresh();
+    const indicator = await t.db.prisma.indicator.findFirstOrThrow({ where: { partnershipId: p.partnershipId, code: "NEET" } });
+    await t.db.prisma.indicatorTarget.create({ data: { indicatorId: indicator.id, value: 7.5, dueDate: new Date("2011-06-30T00:00:00Z") } });
+    await p.run("Nigel Richardson", "/indicator record NEET 7.8 2011-06");
+    p.at("2011-10-03T08:00:00Z");
+    const amber = await p.run("Cllr Blake", "/report indicators");
+    expect(amber.rendered).toMatch(/NEET · 16-18 NEET: 7\.8% \(Jun 2011\)\n\s*Amber: 0\.3 percentage points short of target 7\.5% by 30 Jun 2011, within tolerance/);
+    const set = await p.run("Nigel Richardson", "/indicator tolerance NEET 0.2");
+    expect(set.heading).toBe("NEET's tolerance is now 0.2 percentage points");
+    const red = await p.run("Cllr Blake", "/report indicators");
+    expect(red.rendered).toMatch(/NEET · 16-18 NEET: 7\.8% \(Jun 2011\)\n\s*Red: 0\.3 percentage points short of target 7\.5% by 30 Jun 2011/);
+    expect((await p.run("Sue May", "/indicator tolerance NEET 1")).code).toBe("not_permitted");
+    expect((await p.run("Nigel Richardson", "/indicator tolerance NEET lots")).code).toBe("usage");
+    expect((await p.run("Nigel Richardson", "/indicator tolerance NEET -1")).code).toBe("usage");
+    const back = await p.run("Nigel Richardson", "/indicator tolerance NEET default");
+    expect(back.heading).toContain("now the default (5% of the value expected)");
+    const events = (await p.audit()).filter((e) => e.event === "indicator.tolerance");
+    expect(events.map((e) => [e.before, e.after])).toEqual([[{ tolerance: null }, { tolerance: 0.2 }], [{ tolerance: 0.2 }, { tolerance: null }]]);
+  });
+});
