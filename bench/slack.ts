@@ -64,7 +64,7 @@ const freePort = () =>
   });
 
 /** A server in a process of its own; stop() resolves only once that process has exited. */
-export async function spawnServer(args: string[], env: Record<string, string>, ready: (port: number) => Promise<boolean>) {
+export async function spawnServer(args: string[], env: Record<string, string>, ready: (port: number) => Promise<boolean>, pollMs = 100) {
   const port = await freePort();
   const { DATABASE_URL: _unused, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, args.map((a) => a.replace("$PORT", String(port))), {
@@ -83,9 +83,9 @@ export async function spawnServer(args: string[], env: Record<string, string>, r
     await exited;
     clearTimeout(timer);
   };
-  for (let i = 0; i < 300 && !gone; i++) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline && !gone; ) {
     if (await ready(port).catch(() => false)) return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   await stop();
   throw new Error(`server ${args.join(" ")} did not start`);

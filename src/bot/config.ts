@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
   // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
+  // When curve serve sweeps (cron, UTC, seconds optional); checked when the schedules start.
+  CURVE_SWEEP_SCHEDULE: optional(z.string().min(1)),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",

@@ -1,12 +1,18 @@
+import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
+import { claimScheduleTick, finishScheduleTick } from "../adapters/db/schedule-runs.ts";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
 import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
 import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
 import { enqueueBoardDeliveries } from "./board-sweep.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
+import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
 import { refreshBankHolidays } from "./bank-holiday-file.ts";
+
+/** Every 15 minutes, on the quarter hour (UTC). */
+export const DEFAULT_SWEEP_SCHEDULE = "*/15 * * * *";
 
 export interface Scheduler {
   worker: DeliveryWorker;
@@ -17,12 +23,17 @@ export interface Scheduler {
 }
 
 /**
- * The schedules of `curve serve`. Every 15 minutes (UTC) the sweeps decide, in each
- * person's own zone, what is due; they only enqueue. The worker sends every few seconds.
- * On several instances each does the same and the outbox keys keep it to once.
+ * The schedules of `curve serve`. Every 15 minutes (UTC; CURVE_SWEEP_SCHEDULE) the sweeps
+ * decide, in each person's own zone, what is due; they only enqueue. The worker sends every
+ * few seconds. With several instances on one database, each tick's sweep runs on the one
+ * instance that claims the tick first (schedule_run); all instances' workers send, each
+ * delivery claimed by one (FOR UPDATE SKIP LOCKED).
  */
 export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock: () => Date): Scheduler {
   const { db, deps, log } = runtime;
+  const expression = runtime.config.CURVE_SWEEP_SCHEDULE ?? DEFAULT_SWEEP_SCHEDULE;
+  if (!cron.validate(expression)) throw new ConfigError(`CURVE_SWEEP_SCHEDULE "${expression}" is not a cron expression, e.g. */15 * * * *`);
+  const instance = `${hostname()}:${process.pid}`;
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const sweep = async () => {
     const now = clock();
@@ -55,12 +66,26 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
   };
   let sweeping: Promise<void> | undefined;
   let stopped = false;
-  const scheduledSweep = () => {
+  // The tick is the time the schedule fired for, to the second, the same on every instance.
+  const claimAndSweep = async (tick: Date) => {
+    try {
+      if (!(await claimScheduleTick(db.prisma, "sweep", tick, instance))) {
+        log.info("sweep skipped", { tick: tick.toISOString(), instance, reason: "another instance ran this tick" });
+        return;
+      }
+      log.info("sweep ran", { tick: tick.toISOString(), instance });
+      await sweep();
+      await finishScheduleTick(db.prisma, "sweep", tick);
+    } catch (error) {
+      log.error("sweep failed", { tick: tick.toISOString(), error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const scheduledSweep = (context: { date: Date }) => {
     if (stopped || sweeping) return;
-    sweeping = sweep().finally(() => (sweeping = undefined));
+    sweeping = claimAndSweep(new Date(Math.round(context.date.getTime() / 1000) * 1000)).finally(() => (sweeping = undefined));
     return sweeping;
   };
-  const task: ScheduledTask = cron.schedule("*/15 * * * *", scheduledSweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
+  const task: ScheduledTask = cron.schedule(expression, scheduledSweep, { timezone: "UTC", noOverlap: true, name: "curve-sweep" });
   worker.start(5000);
   return {
     worker,

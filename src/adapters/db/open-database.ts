@@ -248,13 +248,15 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   const inMemory = dataDir.startsWith("memory://");
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const client = new PGlite(dir);
   const roundTrips = new RoundTrips();
   roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
   const prisma = newPrisma(adapter, report);
+  // Prisma's query compiler (WebAssembly) loads while PGlite opens, not after: cold start.
+  await Promise.all([client.waitReady, prisma.$connect()]);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;

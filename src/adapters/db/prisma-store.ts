@@ -70,11 +70,9 @@ export class PrismaStore implements Store {
   }
 
   async bindTenant(platform: PlatformName, tenant: string, partnershipId: number): Promise<void> {
-    await this.prisma.platformTenant.upsert({
-      where: { platform_tenant: { platform, tenant } },
-      create: { platform, tenant, partnershipId },
-      update: {},
-    });
+    // ON CONFLICT DO NOTHING: instances starting together each bind their workspace at once
+    // (an upsert with nothing to update reads, then inserts, and the second insert failed).
+    await this.prisma.platformTenant.createMany({ data: [{ platform, tenant, partnershipId }], skipDuplicates: true });
   }
 
   async rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void> {
