@@ -124,6 +124,8 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   const review = reviewDate(ctx, labelled.review, USAGE.add, addDays(ctx.today, DEFAULT_REVIEW_DAYS));
   const mitigation = labelled.mitigation ? checkText(labelled.mitigation, "mitigation", 1000, USAGE.add) : null;
   guard(ctx, { ownerId: null, priority: home.priority }, home.priority ? "add a risk to this priority" : "add a risk to a whole plan");
+  // Risks reach board packs and reports: no child's personal data in them.
+  for (const free of [description, mitigation]) if (free) await ctx.guardText(free);
   return store.once(changeContext(ctx), async (tx) => {
     const risk = await tx.addRisk({ planId: home.planId, priorityId: home.priority?.id ?? null, description, ownerId: owner.id, likelihood, impact, mitigation, reviewDate: review });
     return riskCard(risk, ctx.today, `Risk R${risk.number} added`, "success");
@@ -161,6 +163,7 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
     reviewDate: reviewDate(ctx, labelled.next ?? labelled.review, USAGE.review, addDays(ctx.today, DEFAULT_REVIEW_DAYS)),
     note: labelled.note ? checkText(labelled.note, "note", 1000, USAGE.review) : null,
   };
+  for (const free of [labelled.mitigation !== undefined ? next.mitigation : null, next.note]) if (free) await ctx.guardText(free);
   return board(ctx).once(changeContext(ctx), async (tx) => {
     const after = await tx.reviewRisk(risk, next);
     const moved = after.likelihood * after.impact - risk.likelihood * risk.impact;
@@ -174,6 +177,7 @@ async function close(ctx: CommandContext, args: string): Promise<Reply> {
   if (!reason) throw new CurveError("usage", "Say why the risk is closed.", { hint: USAGE.close });
   guard(ctx, { ownerId: risk.owner.id, priority: risk.priority }, `close R${risk.number}`);
   const why = checkText(reason, "reason", 500, USAGE.close);
+  await ctx.guardText(why);
   return board(ctx).once(changeContext(ctx), async (tx) => {
     const closed = await tx.closeRisk(risk, why);
     return closed ? reply("success", `R${risk.number} closed: ${why}`) : reply("info", `R${risk.number} was already closed.`);

@@ -106,12 +106,13 @@ describe.each(kindsUnderTest())("the personal-data guard on %s", (kind) => {
     expect((await p.milestone("ATT-5.1")).doneAt).toBeNull();
   });
 
-  it("guards notes, snooze reasons, workshop notes and pledge commitments too", async () => {
+  it("guards notes, snooze reasons, pledge texts and risks too", async () => {
     const p = await freshPartnership();
     const lines: [string, string][] = [
       ["Jancis Andrew", `/action status ATT-5 at-risk waiting on 943 476 5919`],
       ["Jancis Andrew", `/milestone snooze ATT-5.1 7d mum on 07700 900123 asked us to wait`],
       ["Nigel Richardson", `/pledge new attendance Every day counts | Call kerry.parent@gmail.com first`],
+      ["Nigel Richardson", `/risk add ATT | Tyler Brennan, a looked after child, missed 40 days | owner: Jancis Andrew | likelihood: 3 | impact: 4`],
     ];
     for (const [as, line] of lines) {
       const reply = await p.run(as, line);
