@@ -2,6 +2,7 @@
 // find holds the request and asks its author to remove the parts, save anyway or cancel.
 import { randomBytes } from "node:crypto";
 import { shortDateTime } from "../domain/dates/calendar.ts";
+import { may, requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { Origin, Person } from "../domain/model.ts";
 import {
@@ -153,9 +154,9 @@ export async function privacySettings(ctx: CommandContext, args: string): Promis
   if (!store) throw new CurveError("usage", "The personal-data guard is not set up here.");
   const [kindWord, rest] = firstWord(args);
   const [actionWord] = firstWord(rest);
-  const mayChange = ctx.actor.roles.includes("coordinator") || ctx.actor.roles.includes("admin");
+  const mayChange = may(ctx.actor, "privacy.settings").allowed;
   if (kindWord) {
-    if (!mayChange) throw new CurveError("not_permitted", "Only a coordinator or an admin can change what the personal-data guard checks.");
+    requirePermission(ctx.actor, "privacy.settings");
     const kind = DETECTOR_KINDS.find((k) => k === kindWord.toLowerCase().replace(/-/g, "_"));
     const action = (["block", "ask", "off"] as const).find((a) => a === actionWord.toLowerCase());
     if (!kind || !action) throw new CurveError("usage", "Say which kind and what the guard should do with it.", { hint: PRIVACY_USAGE });

@@ -83,6 +83,8 @@ export interface Subjects {
   "deliveries.list": null;
   /** Choose the partnership's bank holiday calendar (England and Wales, Scotland, Northern Ireland). */
   "partnership.calendar": null;
+  /** Change what the personal-data guard blocks, asks about or ignores, and see how often it held text. */
+  "privacy.settings": null;
 }
 
 export type Capability = keyof Subjects;
@@ -244,6 +246,11 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
   "partnership.calendar": {
     doing: () => "set the partnership's bank holidays",
     by: () => "They can be set by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "privacy.settings": {
+    doing: () => "change what the personal-data guard checks",
+    by: () => "It can be changed by",
     grants: [role("coordinator"), role("admin")],
   },
 };

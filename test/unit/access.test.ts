@@ -39,6 +39,7 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "scorecard.link": { sponsorIds: [2] },
   "deliveries.list": null,
   "partnership.calendar": null,
+  "privacy.settings": null,
 };
 
 const ask = (who: Who, capability: Capability) =>
@@ -61,6 +62,7 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "scorecard.link":     ["-", "-", "sponsor", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "deliveries.list":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "partnership.calendar": ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "privacy.settings":   ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
 };
 
 describe("who may do what", () => {
