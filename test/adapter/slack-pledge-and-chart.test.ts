@@ -121,7 +121,7 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ orderBy: { id: "desc" } });
     await slash("U1", "/pledge", `sign P${pledge.id} =1+1 I will also read with my niece`, "3004.1.sign");
     const answer = (await slash("U-NIGEL", "/pledge", `export P${pledge.id}`, "3004.2.export")).json();
-    const link = /https:\/\/curve\.test\/exports\/[^\s"\\]+\.csv/.exec(JSON.stringify(answer.blocks))![0];
+    const link = /https:\/\/curve\.test\/exports\/[^\s"\\|<>]+\.csv/.exec(JSON.stringify(answer.blocks))![0];
     const response = await fetch(link.replace(PUBLIC_URL, server.url));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toContain(`pledge-P${pledge.id}.csv`);
