@@ -12,6 +12,16 @@ import { activity, startTeamsServer, type TeamsServer } from "../support/teams-s
 
 type Json = Record<string, any>;
 
+/** Polls an async probe until it gives a value: waits for the state, not for a message. */
+async function until<T>(probe: () => Promise<T | null>, tries = 1500): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the state never arrived");
+}
+
 // Valid NHS numbers from the range reserved for testing (modulus 11 check digits 8 and 6).
 const NHS = "999 123 4578";
 const NHS_RUN_TOGETHER = "9991234586";
@@ -56,8 +66,11 @@ describe.each(kindsUnderTest())("evidence with an NHS number is held in every ad
       const press = fixture<Json>("block_actions.mark_done");
       const payload = { ...press, trigger_id: "3001.2.remove", response_url: `${fake.url}/response/remove`, actions: [{ ...press.actions[0], action_id: "privacy.remove", value: remove.value, block_id: remove.block_id }] };
       expect((await post(interactionBody(payload))).status).toBe(200);
-      const saved = await eventually(async () => ((await milestone("ATT-5.1")).doneAt ? milestone("ATT-5.1") : undefined));
-      expect(saved!.evidence).toBe("referral sent for [removed]");
+      const saved = await until(async () => {
+        const row = await milestone("ATT-5.1");
+        return row.doneAt ? row : null;
+      });
+      expect(saved.evidence).toBe("referral sent for [removed]");
       await eventually(() => fake.responses.find((r) => r.id === "remove" && JSON.stringify(r.body).includes("ATT-5.1 done")));
       expect(await server.runtime.db.prisma.heldText.count()).toBe(0);
     });
