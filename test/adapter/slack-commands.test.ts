@@ -96,13 +96,15 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     expect(JSON.stringify(reply.blocks)).toContain("isn't connected to Curve");
   });
 
-  it("escapes what people type, so no <!channel> or disguised link reaches Slack", async () => {
+  it("escapes what people type, so no <!channel> reaches Slack, and a link stays the link it was", async () => {
     const body = commandBody({ ...fixture<Record<string, string>>("command.injection"), response_url: `${fake.url}/response/inj` });
     const reply = (await post(body)).json();
     const shown = JSON.stringify(reply.blocks);
-    expect(shown).toContain("&lt;!channel&gt;");
-    expect(shown).toContain("&lt;http://evil.example|the minutes&gt;");
-    expect(shown).not.toMatch(/<!channel>|<http:/);
+    // Slack's special mention is decoded to harmless text, never sent back as a mention.
+    expect(shown).not.toMatch(/<!channel>|<!here>|<!everyone>/);
+    expect(shown).toContain("@channel");
+    // A link keeps its own address and label, as the person typed it (decoded, then rendered once).
+    expect(shown).toContain("<http://evil.example|the minutes>");
     expect(shown).toContain("&amp;");
   });
 
