@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { importPartnership } from "../adapters/db/import-plans.ts";
 import { runShell } from "../adapters/shell/shell.ts";
-import { readConfig, type Config } from "./config.ts";
+import { explainsItself, readConfig, type Config } from "./config.ts";
 import { readDemo } from "./demo.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { chooseClock, describeClock } from "./clock.ts";
@@ -245,8 +245,9 @@ async function serve(config: Config): Promise<number> {
   try {
     server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
   } catch (error) {
-    // Nothing half-started may keep the process alive: say why in one line and leave.
-    log.error(`curve serve could not start: ${error instanceof Error ? error.message : String(error)}`, { error });
+    // Nothing half-started may keep the process alive: say why in one line and leave. An error
+    // that explains itself is printed once, as a sentence, by the process edge.
+    if (!explainsItself(error)) log.error(`curve serve could not start: ${error instanceof Error ? error.message : String(error)}`, { error });
     setTimeout(() => process.exit(1), 500).unref();
     throw error;
   }

@@ -57,6 +57,18 @@ export type Config = z.infer<typeof EnvSchema>;
 
 export class ConfigError extends Error {}
 
+/**
+ * True for the errors whose message is already the one sentence a person needs (bad
+ * configuration, a data directory in use, migrations that cannot run): the process edge
+ * prints that sentence alone, with no stack and no second, logged copy.
+ */
+export function explainsItself(error: unknown): boolean {
+  if (error instanceof ConfigError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === "string" && code.startsWith("migration")) || error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError";
+}
+
 // An adapter's credentials come in sets: half a set would start with that adapter silently off.
 const CREDENTIAL_SETS: { adapter: string; needs: string[]; hint: Record<string, string>; when?: (env: Config) => boolean }[] = [
   {
@@ -79,7 +91,8 @@ const CREDENTIAL_SETS: { adapter: string; needs: string[]; hint: Record<string, 
     adapter: "single-tenant Teams",
     needs: ["MICROSOFT_APP_TENANT_ID", "MICROSOFT_APP_ID"],
     hint: { MICROSOFT_APP_ID: "the Azure Bot's Microsoft App ID" },
-    when: (env) => Boolean(env.MICROSOFT_APP_TENANT_ID),
+    // The Emulator's unauthenticated mode has no app, but a tenant still limits who is answered.
+    when: (env) => Boolean(env.MICROSOFT_APP_TENANT_ID) && !env.CURVE_TEAMS_ALLOW_UNAUTHENTICATED,
   },
 ];
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "./config.ts";
+import { ConfigError, explainsItself } from "./config.ts";
 import { main } from "./cli.ts";
 
 /** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
@@ -21,8 +21,7 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    const known = error instanceof ConfigError || (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("migration"))
-      || (error instanceof Error && (error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError"));
+    const known = explainsItself(error);
     process.stderr.write(`curve: ${error instanceof Error ? error.message : String(error)}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;

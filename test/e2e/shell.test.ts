@@ -27,7 +27,9 @@ describe.each(kindsUnderTest())("curve on %s, end to end", (kind) => {
     expect(refused.code).toBe(0);
     expect(refused.stdout).toContain("✗ You can't change ATT-5.");
     expect(refused.stdout).toContain("ATT-5.1 · Dissemination in September 2011");
-    expect(refused.stdout).toContain("overdue since 30 Sep 2011");
+    // A database holding only the demo runs on the demo's clock (Monday 26 September 2011), so
+    // the plan's milestones are due, not fifteen years overdue.
+    expect(refused.stdout).toMatch(/due in \d+ days? \(30 Sep 2011\)/);
     expect(refused.stdout).not.toMatch(/at .*\.ts:\d+/);
 
     const done = await curve(

@@ -81,6 +81,8 @@ describe("half-set credentials", () => {
   it("accepts whole sets and none", () => {
     expect(() => readConfig({})).not.toThrow();
     expect(() => readConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "0123456789abcdef", MICROSOFT_APP_ID: "a", MICROSOFT_APP_PASSWORD: "b" })).not.toThrow();
+    // The Emulator's unauthenticated mode has no app; its tenant still limits who is answered.
+    expect(readConfig({ CURVE_TEAMS_ALLOW_UNAUTHENTICATED: "1", MICROSOFT_APP_TENANT_ID: "4d1f2b9e" }).MICROSOFT_APP_TENANT_ID).toBe("4d1f2b9e");
     expect(readConfig({ HOST: "127.0.0.1" }).HOST).toBe("127.0.0.1");
     expect(readConfig({}).HOST).toBe("0.0.0.0");
   });

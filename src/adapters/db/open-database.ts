@@ -126,7 +126,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
   // An idle connection the server drops emits "error"; unheard, it would crash the process.
   pool.on("error", (error) => report?.("database connection lost; the pool reconnects on next use", error));
   const roundTrips = new RoundTrips();
-  pool.on("connect", (client) => roundTrips.countPgClient(client));
+  roundTrips.countPgPool(pool);
   const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), report);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {

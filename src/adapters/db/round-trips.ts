@@ -9,9 +9,21 @@ import type pg from "pg";
  */
 export class RoundTrips {
   count = 0;
+  readonly #counted = new WeakSet<object>();
 
-  /** Counts every `query` a pooled `pg` client runs (the pool's own `query` goes through it). */
+  /**
+   * Counts every `query` each of the pool's clients runs (the pool's own `query` goes through
+   * them). Hooked on "acquire", not "connect", so clients the pool opened before this call,
+   * such as the one that created the schema, are counted too.
+   */
+  countPgPool(pool: pg.Pool): void {
+    pool.on("acquire", (client) => this.countPgClient(client));
+  }
+
+  /** Counts every `query` a pooled `pg` client runs; a client already counted is left as it is. */
   countPgClient(client: pg.PoolClient): void {
+    if (this.#counted.has(client)) return;
+    this.#counted.add(client);
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       this.count += 1;
