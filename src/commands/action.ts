@@ -25,6 +25,8 @@ const HISTORY_LIMIT = 25;
 function actionBlocks(ctx: CommandContext, action: ActionView): Block[] {
   const facts: Field[] = [
     { label: "State", value: STATE_LABELS[action.state] },
+    // The board's RAG, derived from the state and the milestones, with its reason (domain/rag.ts).
+    { label: "RAG", value: describeActionRag(actionRag({ state: action.state, milestones: action.milestones }, ctx.today)) },
     { label: "Owner", value: ownersLine(action) },
   ];
   if (action.priority) {

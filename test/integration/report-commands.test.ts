@@ -56,6 +56,24 @@ describe.each(kindsUnderTest())("/report on %s", (kind) => {
     expect(r.rendered).not.toMatch(/ATT-7\.1[^\n]*\n[^\n]*overdue/);
   });
 
+  it("shows an action's derived RAG with its reason in /action show, and the hand-set state beside it when they differ", async () => {
+    const p = await fresh();
+    p.at("2011-09-20T10:00:00Z");
+    // Due in ten days with nothing done in thirty: amber, said why.
+    const due = await p.run("Jancis Andrew", "/action show ATT-5");
+    expect(due.rendered).toMatch(/RAG: Amber: ATT-5\.1 due in 10 days, no progress in 30 days/);
+    // Set on track by hand, but a milestone is overdue: the derived red is shown, and the state set.
+    expect((await p.run("Jancis Andrew", "/action status ATT-4 on-track")).tone).toBe("success");
+    p.at(REPORT_DAY);
+    const red = await p.run("Jancis Andrew", "/action show ATT-4");
+    expect(red.rendered).toMatch(/State: on track/i);
+    expect(red.rendered).toMatch(/RAG: Red: ATT-4\.1 overdue since 30 Sep 2011 \(set on track by hand\)/);
+    // Done is green, whatever the dates say.
+    expect((await p.run("Jancis Andrew", "/milestone done ATT-7.1 launched at the city conference")).tone).toBe("success");
+    expect((await p.run("Jancis Andrew", "/action status ATT-7 done")).tone).toBe("success");
+    expect((await p.run("Jancis Andrew", "/action show ATT-7")).rendered).toMatch(/RAG: Green: done/i);
+  });
+
   it("counts indicators improved against the baseline and the previous period, listing the rest as without data", async () => {
     const p = await fresh();
     p.at("2011-09-20T10:00:00Z");
