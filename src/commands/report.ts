@@ -68,7 +68,7 @@ export async function boardPack(ctx: CommandContext, args: string): Promise<Repl
   const built = await buildReport(reportDeps(ctx).store, ctx.partnershipId, "monthly", ctx.now, planKey, period);
   const filename = `board-pack-${planKey ?? "all-plans"}-${built.report!.window.periodLabel.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.${format}`;
   return {
-    ...reply("info", `Board pack: ${built.document.title}`, [context(`${built.document.headline} The file holds every exception, indicator, action and risk, and is for you alone: in Slack it arrives in your direct messages. Elsewhere, run curve report board-pack on the command line.`)]),
+    ...reply("info", `Board pack: ${built.document.title}`, [context(`${built.document.headline} The file holds every exception, indicator, action and risk, and is for you alone: in Slack it arrives in your direct messages, in Teams as a download link that works for a week, and on the command line with curve report board-pack.`)]),
     private: true,
     file: { key: boardPackKey({ planKey, period, format, at: ctx.now }), filename, title: built.document.title },
   };

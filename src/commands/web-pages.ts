@@ -1,4 +1,4 @@
-import type { Reply } from "../domain/reply.ts";
+import type { Reply, ReplyFile } from "../domain/reply.ts";
 import type { Publication, WebSection } from "../domain/web/publishing.ts";
 import type { ChangeContext } from "./store.ts";
 
@@ -29,7 +29,15 @@ export interface WebPages {
    * otherwise a signed link to the full scorecard at that page, working for `days` days.
    */
   linkTo(partnershipId: number, path: PagePath, now: Date, options?: { signed?: boolean; days?: number }): Promise<PageLink | null>;
+  /**
+   * A signed link that downloads a file a reply carries (a board pack), built again when it is
+   * fetched, working for FILE_LINK_DAYS days; null without a public address.
+   */
+  fileLink(partnershipId: number, file: ReplyFile, now: Date): Promise<PageLink | null>;
 }
+
+/** How long a file's download link works: a board pack is private, so days, not weeks. */
+export const FILE_LINK_DAYS = 7;
 
 /** Which publication section a page belongs to; the scorecard is public when any section is. */
 export const sectionOf = (path: PagePath): WebSection | null =>

@@ -3,9 +3,10 @@ import { isQuery } from "../../commands/command-table.ts";
 import { replyForError } from "../../commands/error-reply.ts";
 import { identifyPlatformUser, type Identification } from "../../commands/identify.ts";
 import type { PlatformIdentity } from "../../commands/store.ts";
-import { reply, text, type Reply } from "../../domain/reply.ts";
+import { context, reply, text, type Reply } from "../../domain/reply.ts";
+import { shortDateTime } from "../../domain/dates/calendar.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
-import { Conversation, replyOf, type Turn } from "../conversation.ts";
+import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { activityKey, channelOf, identityOf, mentionedUsers, referenceOf, tenantOf } from "./activity-facts.ts";
 import { cardMessage, renderCard, type AdaptiveCard, type CardOrigin } from "./adaptive-card.ts";
 import { commandForCardData, type CardCommand } from "./card-data.ts";
@@ -52,11 +53,12 @@ export class TeamsTurns {
     const request = await this.decodeMessage(context).catch((error: unknown) => replyForError(error, this.env.log, { platform: "teams", step: "decode" }));
     if (!request || "tone" in request) return send(request ?? UNKNOWN_BUTTON);
     // A retried delivery was answered already; answering again would post twice.
-    await this.conversation(context).handle(this.turn(context, request, "delivery"), async (outcome) => {
-      if (outcome.kind === "duplicate") return;
+    await this.conversation(context).handle(this.turn(context, request, "delivery"), async (handled) => {
+      if (handled.kind === "duplicate") return;
+      const outcome = await this.withFileLink(handled);
       // Private data never goes into a channel or group chat: to their 1:1 chat, with a note here.
       if (outcome.kind === "answered" && outcome.reply.private && !isPersonalChat(context)) return send(await this.sendPrivately(outcome.person.id, outcome.reply));
-      await send(outcome.reply, outcome.kind === "answered" ? originOf(request) : undefined);
+      await send(replyOf(outcome), outcome.kind === "answered" ? originOf(request) : undefined);
     });
   }
 
@@ -127,12 +129,28 @@ export class TeamsTurns {
     if (!request) return renderCard(UNKNOWN_BUTTON);
     // An invoke is answered in its own HTTP response, so a retry is answered again, but the
     // change behind it is applied once (same idempotency key) and announced once.
-    const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (outcome) => {
+    const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (handled) => {
+      const outcome = await this.withFileLink(handled);
       // A card in a channel is redrawn for everyone who sees it: private answers go to the 1:1 chat.
       if (outcome.kind === "answered" && outcome.reply.private && !isPersonalChat(context)) return renderCard(await this.sendPrivately(outcome.person.id, outcome.reply));
       return renderCard(replyOf(outcome), outcome.kind === "answered" ? originOf(request) : undefined);
     });
     return card ?? renderCard(replyForError(new Error("the card could not be drawn"), this.env.log, { platform: "teams" }));
+  }
+
+  /**
+   * A reply carrying a file (a board pack) gets a signed download link that works for
+   * FILE_LINK_DAYS days, since a Teams bot cannot simply post a file; Slack uploads the file
+   * instead. Without a public address (CURVE_PUBLIC_URL) it says how else to get the file.
+   */
+  private async withFileLink(outcome: TurnOutcome): Promise<TurnOutcome> {
+    if (outcome.kind !== "answered" || !outcome.reply.file) return outcome;
+    const { file, ...answer } = outcome.reply;
+    const link = await this.env.deps.web?.fileLink(outcome.partnershipId, file, this.env.clock());
+    const blocks = link
+      ? [text(`[Download ${file.filename}](${link.url})`), context(`The link is for you alone: it works until ${shortDateTime(link.expiresAt!, outcome.person.timeZone)}. Please don't forward it.`)]
+      : [context("Curve has no public web address (CURVE_PUBLIC_URL), so it cannot link to the file here: run curve report board-pack on the command line.")];
+    return { ...outcome, reply: { ...answer, private: true, blocks: [...answer.blocks, ...blocks] } };
   }
 
   /**

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { PageLink, PagePath, WebPages } from "../../commands/web-pages.ts";
+import { FILE_LINK_DAYS, type PageLink, type PagePath, type WebPages } from "../../commands/web-pages.ts";
 import { sectionOf } from "../../commands/web-pages.ts";
 import type { ChangeContext } from "../../commands/store.ts";
-import type { Reply } from "../../domain/reply.ts";
+import type { Reply, ReplyFile } from "../../domain/reply.ts";
 import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type Publication, type WebSection } from "../../domain/web/publishing.ts";
 import type { Database } from "../db/open-database.ts";
 import { readPublication, setPublished } from "../db/publication.ts";
@@ -79,4 +79,21 @@ export class DatabaseWebPages implements WebPages {
     const token = signBoardToken(linkKey, partnershipId, expiresAt);
     return { url: `${base}/board/${token}${pagePath(path)}`, signed: true, expiresAt };
   }
+
+  async fileLink(partnershipId: number, file: ReplyFile, now: Date): Promise<PageLink | null> {
+    if (!this.baseUrl) return null;
+    const base = this.baseUrl.replace(/\/+$/, "");
+    const { linkKey } = await readPublication(this.db.kysely, partnershipId);
+    const expiresAt = new Date(now.getTime() + FILE_LINK_DAYS * DAY_SECONDS * 1000);
+    const token = signBoardToken(linkKey, partnershipId, expiresAt);
+    return { url: `${base}${filePath(token, file)}`, signed: true, expiresAt };
+  }
+}
+
+/**
+ * "/board/<token>/files/<filename>?key=<what the file is>": the key says how to build the file
+ * again (see readBoardPackKey); the board token, not the key, is what grants it.
+ */
+export function filePath(token: string, file: ReplyFile): string {
+  return `/board/${token}/files/${encodeURIComponent(file.filename)}?key=${encodeURIComponent(file.key)}`;
 }

@@ -10,6 +10,9 @@ import { findPublication } from "../db/publication.ts";
 import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, pledgeList, publicRegister, scorecardPlans, scorecardPriorities } from "../db/scorecards.ts";
 import { projectPath } from "../project-files.ts";
 import { checkBoardToken, tokenPartnership } from "./page-links.ts";
+import { readBoardPackKey } from "../../commands/report.ts";
+import { CurveError } from "../../domain/errors.ts";
+import { replyFileBytes } from "../files/board-pack-file.ts";
 import { PAGE_ZONE, indicatorModel, planModel, pledgeModel, scorecardModel, updatedAt } from "./page-models.ts";
 import { chartSvg } from "./chart-cache.ts";
 
@@ -183,6 +186,36 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     },
   };
 
+  /**
+   * A file a private reply carried (a board pack), for a signed board link only: built again
+   * from its key as at the moment it was asked for, and sent as a download.
+   */
+  async function file(req: Request, res: Response, viewer: Viewer) {
+    const key = req.query.key;
+    const filename = String(req.params.filename);
+    if (typeof key !== "string" || key.length > 300 || !/^[\w.-]{1,120}$/.test(filename)) throw new NotFound();
+    const pack = readBoardPackKey(key);
+    if (!pack || !filename.endsWith(`.${pack.format}`)) throw new NotFound();
+    let bytes: Buffer;
+    try {
+      bytes = await replyFileBytes(deps, viewer.partnershipId, { key, filename, title: filename });
+    } catch (error) {
+      // A plan or period that no longer reads is a file that does not exist.
+      if (error instanceof CurveError) throw new NotFound();
+      throw error;
+    }
+    res
+      .status(200)
+      .set({
+        ...SECURITY_HEADERS,
+        "content-type": pack.format === "pdf" ? "application/pdf" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "content-disposition": `attachment; filename="${filename}"`,
+        "cache-control": "private, no-store",
+        "x-robots-tag": "noindex, nofollow",
+      })
+      .send(bytes);
+  }
+
   type Handler = (req: Request, res: Response, viewer: Viewer) => Promise<void>;
   const serve = (handler: Handler, board: boolean) => async (req: Request, res: Response, next: NextFunction) => {
     let viewer: Viewer | null = null;
@@ -227,5 +260,6 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     router.get(path, serve(handler, false));
     router.get(`/board/:token${path}`, serve(handler, true));
   }
+  router.get("/board/:token/files/:filename", serve(file, true));
   return router;
 }
