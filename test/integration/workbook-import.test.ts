@@ -124,6 +124,36 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(await t.db.prisma.person.count({ where: { email: "jancis@example.org", partnership: { slug } } })).toBe(0);
   });
 
+  it("reads each indicator's RAG tolerance from a Tolerance column, refuses one that is not a number, and leaves a chat-set tolerance alone when the column is absent", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const indicators = (tolerances: string[] | null) => [
+      ["Code", "Indicator", "Priority", "Unit", "Polarity", "Baseline", "Baseline date", "Targets", ...(tolerances ? ["Tolerance"] : [])],
+      ["NEET", "16-18 NEET", "3", "percent", "lower", "8.1", "2011-03-31", "7.5 by June 2012", ...(tolerances ? [tolerances[0]!] : [])],
+      ["LAC", "Looked after children", "3", "count", "lower", "1450", "2011-03-31", "1300 by March 2013", ...(tolerances ? [tolerances[1]!] : [])],
+    ];
+    const base = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))];
+    const tolerance = async (code: string) =>
+      (await t.db.prisma.indicator.findFirstOrThrow({ where: { code, partnership: { slug } }, select: { ragTolerance: true } })).ragTolerance;
+
+    const bad = await importFiles([...base, write("indicators.csv", indicators(["0.5%", "about ten"]))], slug);
+    expect(bad.applied).toBe(false);
+    expect(bad.problems).toEqual([expect.objectContaining({ sheet: "indicators", row: 3, column: "Tolerance", message: expect.stringContaining('"about ten" is not a tolerance') })]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+
+    expect((await importFiles([...base, write("indicators.csv", indicators(["0.5%", "50"]))], slug)).applied).toBe(true);
+    expect([await tolerance("NEET"), await tolerance("LAC")]).toEqual([0.5, 50]);
+
+    // "default" (or blank) goes back to the documented default.
+    expect((await importFiles([...base, write("indicators.csv", indicators(["default", ""]))], slug)).applied).toBe(true);
+    expect([await tolerance("NEET"), await tolerance("LAC")]).toEqual([null, null]);
+
+    // Set in chat, then a file with no Tolerance column: the chat's value stays.
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    expect((await commandDriver(t.db, id, () => NOW).run("Simon Flowers", "/indicator tolerance LAC 25")).tone).toBe("success");
+    expect((await importFiles([...base, write("indicators.csv", indicators(null))], slug)).applied).toBe(true);
+    expect(await tolerance("LAC")).toBe(25);
+  });
+
   it("reads an .xlsx whose cells are merged down over several actions", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const workbook = new ExcelJS.Workbook();

@@ -148,6 +148,7 @@ export async function importIndicators(tx: Tx, partnershipId: number, data: Part
       priorityId, ownerId, number: i.number, name: i.name, unit: i.unit, polarity: i.polarity, obsession: i.obsession,
       baselineValue: i.baselineValue, baselineDate: dateFromIso(i.baselineDate), baselineText: i.baselineText, note: i.note,
       periodicity: i.periodicity,
+      ...(i.tolerance === undefined ? {} : { ragTolerance: i.tolerance }),
     };
     const found = existing.find((x) => x.code === i.code);
     let id: number;

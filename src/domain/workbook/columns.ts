@@ -132,6 +132,7 @@ export const INDICATOR_COLUMNS = [
   col("baselineDate", "Baseline date", "Baseline as at"),
   col("baselineText", "Baseline as written", "Baseline text"),
   col("targets", "Targets", "Target", "Dated targets"),
+  col("tolerance", "Tolerance", "RAG tolerance"),
   col("periodicity", "Periodicity", "Frequency", "Reported"),
   col("owner", "Owner", "Indicator owner", "Lead"),
   col("forecast", "Forecast", "Forecasts"),

@@ -137,6 +137,12 @@ export interface IndicatorData {
   periodicity: string | null;
   owner: string | null;
   forecast: { periodEnd: string; value: number }[] | null;
+  /**
+   * How far short of its target, in its own unit, a reading may fall and still be amber, not
+   * red (domain/rag.ts); null for the default; undefined when the sheet has no such column,
+   * so an import leaves the tolerance set in chat alone.
+   */
+  tolerance: number | null | undefined;
   note: string | null;
   at: SourceRow;
 }

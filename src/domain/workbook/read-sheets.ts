@@ -1,6 +1,7 @@
 import { parseDue, type Due } from "../dates/due-phrase.ts";
 import type { PersonRole } from "../model.ts";
 import { parseRef } from "../refs.ts";
+import { parseTolerance } from "../rag.ts";
 import { CellReader, readDay, splitNames } from "./cells.ts";
 import type { INDICATOR_COLUMNS, MILESTONE_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, PLAN_COLUMNS, PRIORITY_COLUMNS, TEAM_COLUMNS } from "./columns.ts";
 import type {
@@ -152,10 +153,20 @@ export function readIndicators(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>
       periodicity: reader.choice(row, "periodicity", ["monthly", "quarterly", "termly", "annual", "academic_year"] as const, { yearly: "annual", annually: "annual", termly: "termly", academic: "academic_year" }),
       owner: reader.line(row, "owner"),
       forecast: readForecast(reader, row),
+      tolerance: reader.has("tolerance") ? readTolerance(reader, row) : undefined,
       note: reader.text(row, "note"),
       at: { sheet: reader.sheet, row: row.number },
     }];
   });
+}
+
+/** "0.5", "2%", "50": a tolerance in the indicator's unit; blank or "default" for the default. */
+function readTolerance(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>>, row: RawRow): number | null {
+  const raw = reader.line(row, "tolerance");
+  if (raw === null || /^default$/i.test(raw)) return null;
+  const tolerance = parseTolerance(raw.replace(/\s*%$/, ""));
+  if (tolerance === null) reader.problem(row, "tolerance", `"${raw.slice(0, 40)}" is not a tolerance; write how far short of its target a reading may be and still be amber, in the indicator's unit, like 0.5`);
+  return tolerance;
 }
 
 /** "1300 by March 2013; 1250 by 31/03/2014": each target a value and the day it is due (a month means its last day). */
