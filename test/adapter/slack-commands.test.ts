@@ -28,6 +28,7 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     fake.emails.set("U2", "mary.brittle@example.org");
     fake.emails.set("U3", "sue.may@example.org");
     fake.emails.set("U9", "someone.else@example.com");
+    fake.emails.set("U5", "nigel.richardson@example.org");
     ({ server, close } = await startSlackServer(kind, fake));
   });
   afterAll(async () => {
@@ -106,6 +107,40 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     // A link keeps its own address and label, as the person typed it (decoded, then rendered once).
     expect(shown).toContain("<http://evil.example|the minutes>");
     expect(shown).toContain("&amp;");
+  });
+
+  // Slack's markup in what people type, decoded once before the command: stored as meant, shown once escaped.
+  const MARKUP: [typed: string, stored: string, shown: string][] = [
+    ["Q&amp;A with heads agreed", "Q&A with heads agreed", "Q&amp;A with heads agreed"],
+    ["a &lt; b &amp;&amp; c &gt; d", "a < b && c > d", "a &lt; b &amp;&amp; c &gt; d"],
+    ["typed &amp;amp; literally", "typed &amp; literally", "typed &amp;amp; literally"],
+    ["see <https://example.org/minutes?a=1&amp;b=2|the minutes>", "see [the minutes](https://example.org/minutes?a=1&b=2)", "see <https://example.org/minutes?a=1&amp;b=2|the minutes>"],
+    ["see <https://example.org/report>", "see https://example.org/report", "see <https://example.org/report|https://example.org/report>"],
+    ["sent to <mailto:sue.may@example.org|sue.may@example.org>", "sent to sue.may@example.org", "sent to sue.may@example.org"],
+    ["agreed with <@U2|mary.brittle>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
+    ["agreed with <@U2>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
+    ["posted in <#C0ATTEND|attendance-obsession>", "posted in #attendance-obsession", "posted in #attendance-obsession"],
+    ["told <!here> and <!channel> and <!everyone>", "told @here and @channel and @everyone", "told @here and @channel and @everyone"],
+  ];
+
+  it.each(MARKUP)("stores a note typed as %j as meant, and shows it back escaped once", async (typed, stored, shown) => {
+    // Mary has used Curve before, so her Slack id is a person Curve knows.
+    await post(command({ user_id: "U2", text: "list mine", trigger_id: `1010.${typed.length}.known` }));
+    const ack = (await post(command({ command: "/action", text: `note ATT-4 ${typed}`, trigger_id: `1010.${Buffer.from(typed).toString("hex").slice(-24)}.markup` }))).json();
+    const blocks = JSON.stringify(ack.blocks);
+    expect(blocks).toContain("Note added to ATT-4");
+    expect(blocks, blocks).toContain(JSON.stringify(shown).slice(1, -1));
+    expect(blocks).not.toMatch(/<!here>|<!channel>|<!everyone>/);
+    if (!typed.includes("&amp;amp;")) expect(blocks).not.toContain("&amp;amp;");
+    const [latest] = await prisma().actionNote.findMany({ where: { action: { ref: "ATT-4" } }, orderBy: { id: "desc" }, take: 1 });
+    expect(latest!.text).toBe(stored);
+  });
+
+  it("links the Slack user a coordinator @mentions to the person named", async () => {
+    const reply = (await post(command({ command: "/curve", user_id: "U5", text: "link <@U8|sue.may> Sue May", trigger_id: "1011.1.link" }))).json();
+    expect(JSON.stringify(reply.blocks)).toContain("Linked to Sue May");
+    const linked = await prisma().platformIdentity.findFirstOrThrow({ where: { platform: "slack", userId: "U8" }, include: { person: true } });
+    expect(linked.person.name).toBe("Sue May");
   });
 
   it("pages a long list behind a More button, and the button shows the next page", async () => {

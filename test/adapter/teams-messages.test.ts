@@ -185,6 +185,26 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect(linked).toMatchObject({ tenant: TENANT, person: { name: "Sue May" } });
   });
 
+  // Teams sends what people type as HTML: decoded once, links kept as links, shown back as links.
+  const HTML: [typed: string, stored: string, link?: string][] = [
+    ["<p>Q&amp;A with heads agreed</p>", "Q&A with heads agreed"],
+    ["a&nbsp;&lt;&nbsp;b &amp;&amp; c", "a < b && c"],
+    ["&amp;lt; as typed", "&lt; as typed"],
+    ['see <a href="https://example.org/minutes?a=1&amp;b=2">the minutes</a>', "see [the minutes](https://example.org/minutes?a=1&b=2)", "https://example.org/minutes?a=1&b=2"],
+    ['<a href="https://example.org/report">https://example.org/report</a> agreed', "https://example.org/report agreed", "https://example.org/report"],
+    ['<a href="javascript:alert(1)">click</a> here', "click here"],
+    ["line one<br>line two<div>three</div>", "line one line two three"],
+  ];
+
+  it.each(HTML)("stores a note typed in Teams as %j as meant, and shows its link as a link", async (typed, stored, link) => {
+    const { card } = await say("message.personal", { as: "tony", text: `action note ATT-7 ${typed}` });
+    expect(cardText(card)).toContain("Note added to ATT-7");
+    const [latest] = await t.server.runtime.db.prisma.actionNote.findMany({ where: { action: { ref: "ATT-7", plan: { partnershipId: t.partnershipId } } }, orderBy: { id: "desc" }, take: 1 });
+    expect(latest!.text).toBe(stored);
+    if (link) expect(JSON.stringify(card)).toContain(JSON.stringify({ type: "Action.OpenUrl", url: link }));
+    else expect(JSON.stringify(card)).not.toContain("Action.OpenUrl");
+  });
+
   it("sent only cards that Teams' adaptivecards library takes whole, within the size budget", () => {
     const cards = t.fake.cardsSent();
     expect(cards.length).toBeGreaterThan(5);

@@ -152,8 +152,8 @@ function decode(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Slack's request signature: v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>"). */
-export function slackSignature(secret: string, timestamp: number | string, body: string): string {
-  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+export function slackSignature(secret: string, timestamp: number | string, body: string | Buffer): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:`).update(body).digest("hex")}`;
 }
 
 export interface SignedPost {
@@ -162,10 +162,10 @@ export interface SignedPost {
   json(): Record<string, unknown>;
 }
 
-/** POSTs to /slack/events exactly as Slack does: form-encoded, signed, timestamped. */
+/** POSTs to /slack/events exactly as Slack does: form-encoded, signed, timestamped. A Buffer body is sent and signed byte for byte. */
 export async function postToSlackEndpoint(
   baseUrl: string,
-  body: string,
+  body: string | Buffer,
   options: { secret: string; timestamp?: number; signature?: string; retryNum?: number; contentType?: string; omitHeaders?: boolean },
 ): Promise<SignedPost> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
@@ -178,7 +178,7 @@ export async function postToSlackEndpoint(
     headers["x-slack-retry-num"] = String(options.retryNum);
     headers["x-slack-retry-reason"] = "http_timeout";
   }
-  const response = await fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body });
+  const response = await fetch(`${baseUrl}/slack/events`, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body) });
   const text = await response.text();
   return { status: response.status, body: text, json: () => JSON.parse(text) as Record<string, unknown> };
 }

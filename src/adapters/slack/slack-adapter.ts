@@ -2,6 +2,7 @@ import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from "@slac
 import express, { type Express } from "express";
 import { warn, type Logger } from "../../commands/context.ts";
 import type { AdapterEnvironment, ChatAdapter } from "../chat/chat-adapter.ts";
+import { brokenTextProperty, readRawBody, refuseBrokenText } from "./broken-text-guard.ts";
 import { OutboundLimiter } from "./outbound-limiter.ts";
 import { futureTimestampGuard } from "./request-guard.ts";
 import { registerSlackHandlers } from "./slack-handlers.ts";
@@ -34,7 +35,7 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
   const router = express.Router();
   const receiver = options.appToken
     ? undefined
-    : new ExpressReceiver({ signingSecret: options.signingSecret, router, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger });
+    : new ExpressReceiver({ signingSecret: options.signingSecret, router, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger, customPropertiesExtractor: brokenTextProperty });
   const app = new App({
     token: options.botToken,
     logger,
@@ -46,6 +47,8 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
   });
   const limiter = new OutboundLimiter(env.log);
   const workspace = new SlackWorkspace(env, app.client, limiter);
+  // Before every listener: text that arrived broken is refused whole, whatever it was for.
+  app.use(refuseBrokenText(env.log));
   registerSlackHandlers(app, env, workspace);
   app.error(async (error) => env.log.error("slack handler failed", { error: error instanceof Error ? error.message : String(error) }));
   let socketOpen = false;
@@ -57,6 +60,8 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
       if (!receiver) return;
       // Slack signs with the real time; the plans' clock (the demo's, or one set with --now) must not judge it.
       server.use(SLACK_EVENTS_PATH, futureTimestampGuard(() => new Date()));
+      // The bytes as sent, before Bolt decodes them: invalid UTF-8 can only be seen here.
+      server.use(SLACK_EVENTS_PATH, readRawBody(options.signingSecret, env.log));
       server.use(router);
     },
     // A refused or unreachable Slack must not stop curve serve: it calls this again later.

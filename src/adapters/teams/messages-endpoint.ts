@@ -3,6 +3,7 @@ import type { Activity, TurnContext } from "botbuilder";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod/v4";
 import type { Logger } from "../../commands/context.ts";
+import { hasIllFormedText, bodyIsUtf8 } from "../chat/broken-text.ts";
 import type { CurveBotAdapter } from "./bot-adapter.ts";
 
 export const TEAMS_MESSAGES_PATH = "/api/messages";
@@ -20,13 +21,27 @@ const Envelope = z.object({
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
+type ReadRequest = Request & { invalidUtf8?: boolean };
+
+// body-parser decodes invalid UTF-8 to U+FFFD without a word: the bytes are checked as read.
+const noteInvalidUtf8 = (req: Request, _res: Response, raw: Buffer): void => {
+  if (!/charset=(?!"?utf-?8)/i.test(req.get("content-type") ?? "")) (req as ReadRequest).invalidUtf8 = !bodyIsUtf8(raw);
+};
+
 /**
  * POST /api/messages: the Bot Connector's activities in, each answered with a status
  * (and, for an invoke, a body). No failure sends more than a one-line JSON body back.
+ * An authenticated activity whose bytes are not valid UTF-8, or whose strings hold a lone
+ * surrogate ("\ud800"), goes to `refuseBrokenText` instead of the turn, so nothing changes.
  */
-export function messagesRouter(adapter: CurveBotAdapter, run: (context: TurnContext) => Promise<void>, log: Logger): Router {
+export function messagesRouter(
+  adapter: CurveBotAdapter,
+  run: (context: TurnContext) => Promise<void>,
+  log: Logger,
+  refuseBrokenText: (context: TurnContext) => Promise<void>,
+): Router {
   const router = express.Router();
-  router.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb" }), async (req: Request, res: Response) => {
+  router.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb", verify: noteInvalidUtf8 }), async (req: Request, res: Response) => {
     const request = randomBytes(4).toString("hex");
     const body: unknown = req.body;
     if (!isRecord(body) || typeof body.type !== "string") {
@@ -34,8 +49,9 @@ export function messagesRouter(adapter: CurveBotAdapter, run: (context: TurnCont
       return void res.status(400).json({ error: "The body must be a Bot Framework activity." });
     }
     const activity = body as unknown as Activity;
+    const broken = (req as ReadRequest).invalidUtf8 === true || hasIllFormedText(body);
     try {
-      const outcome = await adapter.processAuthenticated(activity, req.get("authorization") ?? "", problemWith, run);
+      const outcome = await adapter.processAuthenticated(activity, req.get("authorization") ?? "", problemWith, broken ? refuseBrokenText : run);
       if (outcome.kind === "refused") {
         // A bad token is routine noise; a token that could not be checked at all needs an operator.
         const fields = { request, status: 401, cause: outcome.cause };

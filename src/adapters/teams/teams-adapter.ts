@@ -40,7 +40,7 @@ export async function createTeamsAdapter(env: AdapterEnvironment, options: Teams
   return {
     platform: "teams",
     mount(server: Express) {
-      server.use(messagesRouter(adapter, async (context) => void (await app.run(context)), env.log));
+      server.use(messagesRouter(adapter, async (context) => void (await app.run(context)), env.log, (context) => turns.refuseBrokenText(context)));
       env.log.info("teams adapter on", { path: TEAMS_MESSAGES_PATH, authenticated: !options.allowUnauthenticated, tenants: gate.policy.kind });
     },
     sendToPerson: (personId, reply) => sender.sendToPerson(personId, reply),

@@ -1,10 +1,11 @@
 import { TeamsInfo, type TurnContext } from "botbuilder";
 import { isQuery } from "../../commands/command-table.ts";
-import { replyForError } from "../../commands/error-reply.ts";
+import { errorReply, replyForError } from "../../commands/error-reply.ts";
 import { identifyPlatformUser, type Identification } from "../../commands/identify.ts";
 import type { PlatformIdentity } from "../../commands/store.ts";
 import { context, reply, text, type Reply } from "../../domain/reply.ts";
 import { shortDateTime } from "../../domain/dates/calendar.ts";
+import { brokenTextError } from "../../domain/user-text.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { activityKey, channelOf, identityOf, mentionedUsers, referenceOf, tenantOf } from "./activity-facts.ts";
@@ -119,6 +120,22 @@ export class TeamsTurns {
       if (!ref) await insights.saveChannelCardRef(admission.partnershipId, card.key, posted);
     } catch (error) {
       this.env.log.error("teams channel card failed", { tenant: admission.tenant, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /**
+   * An activity whose text arrived broken (invalid UTF-8, or a lone surrogate) is answered
+   * with one sentence, as a message or as the pressed card's replacement, and goes no further.
+   * Other activities (installs, member changes) are only logged.
+   */
+  async refuseBrokenText(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    this.env.log.info("teams activity refused", { reason: "text not valid UTF-8", type: activity.type });
+    const answer = errorReply(brokenTextError());
+    if (activity.type === "message") {
+      await context.sendActivity(cardMessage(answer));
+    } else if (activity.type === "invoke" && activity.name === "adaptiveCard/action") {
+      await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: renderCard(answer) } } });
     }
   }
 
