@@ -164,6 +164,9 @@ export function describeReport(report: WorkbookImportReport, sheets: { name: str
     out.push("", `Names that match no person or team (left as written, not linked):`);
     for (const u of report.unmatched) out.push(`  "${u.name}" in ${u.where.join("; ")}${u.closest.length ? ` — closest: ${u.closest.join(", ")}` : " — no close match"}`);
   }
+  if (report.confirmed.length) {
+    out.push("", `Confirmed as holding no child's personal data (${report.applied ? "recorded" : "would be recorded"} in the audit, without the values): ${report.confirmed.map((c) => c.ref).join(", ")}.`);
+  }
   if (report.newPeople.length) out.push("", `New people, named as sponsors, leads, members or owners (no email yet): ${report.newPeople.join(", ")}.`);
   return `${out.join("\n")}\n`;
 }
