@@ -4,6 +4,7 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { PrismaHeldTextStore } from "../../src/adapters/db/held-texts.ts";
 import { importWorkbook, type WorkbookImportReport } from "../../src/adapters/db/workbook-import.ts";
 import { readWorkbookFile } from "../../src/adapters/files/read-workbook.ts";
 import { describeHeld } from "../../src/bot/import-command.ts";
@@ -198,6 +199,11 @@ describe.each(kindsUnderTest())("the personal-data guard on curve import, on %s"
       ["privacy.decided", "import", { decision: "kept", cells: ["'Action plan'!E6", "Milestones!D3"] }, { platform: "import", file: `${slug}-fixed.xlsx` }],
     ]);
     expectNoRawValues(JSON.stringify(events));
+    // Coordinators' held counts (/curve privacy) include the confirmed cells' kinds.
+    expect(await new PrismaHeldTextStore(t.db.prisma).heldCounts(id, new Date("2011-09-01T00:00:00Z"))).toEqual([
+      { kind: "postcode", count: 1 },
+      { kind: "phone", count: 1 },
+    ]);
   });
 
   it("follows the partnership's policy: with NHS numbers set to ask, a confirmed NHS number imports", async () => {
