@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readWorkbookFile } from "../src/adapters/files/read-workbook.ts";
 import { writeWorkbook } from "../src/adapters/files/write-workbook.ts";
+import { DEFAULT_GUARD_POLICY } from "../src/domain/privacy/guard.ts";
+import { findHeldCells } from "../src/domain/workbook/held-cells.ts";
+import { readPartnershipWorkbook } from "../src/domain/workbook/read-partnership.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PEOPLE = 2_000;
@@ -68,6 +72,15 @@ const maxRss = (stderr: string): number => {
 };
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
+/** What the personal-data guard adds to the import: the detectors over every free-text cell of the file, in this process. */
+async function guardCost(file: string) {
+  const reading = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: path.basename(file) });
+  const known = { names: reading.data.people.map((p) => p.name), emails: new Set(reading.data.people.flatMap((p) => (p.email ? [p.email] : []))) };
+  const started = performance.now();
+  const held = findHeldCells(reading.freeText, known, DEFAULT_GUARD_POLICY);
+  return { freeTextCells: reading.freeText.length, ms: Math.round(performance.now() - started), heldCells: held.length };
+}
+
 /** The import section of npm run bench. */
 export async function benchImport() {
   const dir = mkdtempSync(path.join(tmpdir(), "curve-bench-import-"));
@@ -81,10 +94,12 @@ export async function benchImport() {
     const again = await run(["--import", probe, "bin/curve.js", "import", file], { DATA_DIR: dataDir });
     if (again.code !== 0) throw new Error(`curve import (again) exited ${again.code}: ${again.stderr.slice(-800)}`);
     const bare = await run(["--import", probe, "bench/probes/pglite-only.mjs", dataDir], {});
+    const guard = await guardCost(file);
     const [importBytes, againBytes, bareBytes] = [maxRss(first.stderr), maxRss(again.stderr), maxRss(bare.stderr)];
     return {
       workbook: { actions: ACTIONS, milestones: ACTIONS * MILESTONES_PER_ACTION, people: PEOPLE, teams: TEAMS, bytes: statSync(file).size },
       import: { ms: first.ms, targetMs: 60_000, summary: first.stdout.split("\n").slice(1, 3).join(" ") },
+      personalDataGuard: guard,
       reimport: { ms: again.ms, targetMs: 20_000, changedNothing: again.stdout.includes("Nothing to change") },
       peakRss: { barePgliteMb: mb(bareBytes), importMb: mb(importBytes), reimportMb: mb(againBytes), ratio: Math.round((Math.max(importBytes, againBytes) / bareBytes) * 100) / 100, targetRatio: 1.5 },
     };

@@ -19,6 +19,8 @@ const USAGE = `Usage: curve <command>
   import FILE… [--dry-run] [--partnership SLUG] [--plan KEY] [--json]
                         import plans, people, teams and indicators from .xlsx or .csv
                         (all or nothing); --dry-run says what would change
+                        --confirm-personal-data "Sheet!E12,…" confirms cells the
+                        personal-data guard held (those that ask, named exactly)
   export [PLAN] --xlsx FILE
                         write a plan (or every plan, with people, teams and indicators)
                         in the same columns

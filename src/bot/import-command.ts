@@ -3,20 +3,25 @@ import { parseArgs } from "node:util";
 import { readWorkbookFile, UnreadableFile } from "../adapters/files/read-workbook.ts";
 import type { WorkbookImportReport } from "../adapters/db/workbook-import.ts";
 import { shortDate } from "../domain/dates/calendar.ts";
+import { describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
 import { readPartnershipWorkbook } from "../domain/workbook/read-partnership.ts";
 import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
 import type { Config } from "./config.ts";
 import { createProgress } from "./progress.ts";
 import { openRuntime } from "./runtime.ts";
 
-const USAGE = "Usage: curve import FILE [FILE…] [--dry-run] [--partnership SLUG] [--plan KEY] [--json]";
+const USAGE = 'Usage: curve import FILE [FILE…] [--dry-run] [--partnership SLUG] [--plan KEY] [--json] [--confirm-personal-data "Sheet!E12,…"]';
+const CONFIRM_FLAG = "--confirm-personal-data";
 const LIST_LIMIT = 200;
 const PLURALS: Record<string, string> = { person: "people", priority: "priorities" };
 
 /**
  * `curve import`: reads .xlsx/.csv files in the partners' own columns and imports them in one
- * transaction (or, with --dry-run, says what it would do and writes nothing). Exit 0 when
- * imported (or a clean dry run), 1 when the files have problems (each on one line), 2 on usage.
+ * transaction (or, with --dry-run, says what it would do and writes nothing). Free-text cells
+ * pass the personal-data guard first: while it holds any cell, nothing is written and each held
+ * cell is listed on one line (masked); --confirm-personal-data names the "ask" cells the person
+ * confirms. Exit 0 when imported (or a clean dry run), 1 when the files have problems or held
+ * cells (each on one line), 2 on usage.
  */
 export async function importCommand(args: string[], config: Config, now: Date = new Date()): Promise<number> {
   let parsed;
@@ -24,7 +29,13 @@ export async function importCommand(args: string[], config: Config, now: Date = 
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { "dry-run": { type: "boolean" }, partnership: { type: "string" }, plan: { type: "string" }, json: { type: "boolean" } },
+      options: {
+        "dry-run": { type: "boolean" },
+        partnership: { type: "string" },
+        plan: { type: "string" },
+        json: { type: "boolean" },
+        "confirm-personal-data": { type: "string", multiple: true },
+      },
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
@@ -37,6 +48,11 @@ export async function importCommand(args: string[], config: Config, now: Date = 
   }
   if (values.plan !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.plan)) {
     process.stderr.write(`--plan takes a plan key like cypp-2011-15 (lower-case letters, digits and dashes).\n`);
+    return 2;
+  }
+  const confirmed = parseConfirmedCells(values["confirm-personal-data"] ?? []);
+  if (!confirmed.ok) {
+    process.stderr.write(`${CONFIRM_FLAG}: ${confirmed.message}.\n`);
     return 2;
   }
   const progress = createProgress(process.stderr, Boolean(process.stderr.isTTY) && !values.json);
@@ -66,10 +82,15 @@ export async function importCommand(args: string[], config: Config, now: Date = 
       now,
       timeZone: config.TZ_DEFAULT,
       onProgress: (stage, done, total) => progress.update(stage, done, total),
+      confirmedCells: confirmed.cells,
     });
     progress.done();
     if (values.json) process.stdout.write(`${JSON.stringify({ ...report, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
-    else process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
+    if (report.held.length > 0 || report.unheldConfirmations.length > 0) {
+      if (!values.json) process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
+      return 1;
+    }
+    if (!values.json) process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
     if (report.problems.length > 0) {
       if (!values.json) for (const p of report.problems) process.stderr.write(`${describeProblem(p)}\n`);
       process.stderr.write(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} in ${fileName}: nothing was imported. Fix ${report.problems.length === 1 ? "it" : "them"} and import again.\n`);
@@ -80,6 +101,30 @@ export async function importCommand(args: string[], config: Config, now: Date = 
     progress.done();
     await runtime.close();
   }
+}
+
+/**
+ * What a person reads when the guard holds cells: one line per held cell (address, row, column,
+ * what was found, masked), then how to proceed. Never the cells' text.
+ */
+export function describeHeld(held: readonly HeldCell[], unheld: readonly string[], fileName: string): string {
+  const out: string[] = [];
+  if (unheld.length > 0) {
+    out.push(`${CONFIRM_FLAG} names ${unheld.length === 1 ? "a cell" : "cells"} where Curve found no personal data: ${unheld.join(", ")}. Confirm only the cells Curve lists, as they are now.`);
+  }
+  for (const cell of held) out.push(describeHeldCell(cell));
+  if (held.length > 0) {
+    const ask = held.filter((c) => c.outcome === "ask").map((c) => c.ref);
+    const block = held.length - ask.length;
+    out.push(
+      [
+        `${held.length} cell${held.length === 1 ? "" : "s"} in ${fileName} may hold a child's personal data: nothing was imported.`,
+        block > 0 ? `Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy)` : "Remove it from the file",
+        ask.length > 0 ? `and import again, or, if no child's personal data remains in ${ask.length === 1 ? "that cell" : "those cells"}, confirm ${ask.length === 1 ? "it" : "them"} by re-running with ${CONFIRM_FLAG} "${ask.join(",")}".` : "and import again.",
+      ].join(" "),
+    );
+  } else out.push(`Nothing was imported from ${fileName}.`);
+  return `${out.join("\n")}\n`;
 }
 
 /** The report a person reads: counts, then what changes, each milestone's date, and names that match no one. */
@@ -118,6 +163,9 @@ export function describeReport(report: WorkbookImportReport, sheets: { name: str
   if (report.unmatched.length) {
     out.push("", `Names that match no person or team (left as written, not linked):`);
     for (const u of report.unmatched) out.push(`  "${u.name}" in ${u.where.join("; ")}${u.closest.length ? ` — closest: ${u.closest.join(", ")}` : " — no close match"}`);
+  }
+  if (report.confirmed.length) {
+    out.push("", `Confirmed as holding no child's personal data (${report.applied ? "recorded" : "would be recorded"} in the audit, without the values): ${report.confirmed.map((c) => c.ref).join(", ")}.`);
   }
   if (report.newPeople.length) out.push("", `New people, named as sponsors, leads, members or owners (no email yet): ${report.newPeople.join(", ")}.`);
   return `${out.join("\n")}\n`;

@@ -7,6 +7,8 @@ import { exportSheets } from "../../src/adapters/db/workbook-export.ts";
 import { importWorkbook, type WorkbookImportReport } from "../../src/adapters/db/workbook-import.ts";
 import { readWorkbookFile } from "../../src/adapters/files/read-workbook.ts";
 import { writeWorkbook } from "../../src/adapters/files/write-workbook.ts";
+import { DEFAULT_GUARD_POLICY } from "../../src/domain/privacy/guard.ts";
+import { findHeldCells } from "../../src/domain/workbook/held-cells.ts";
 import { readPartnershipWorkbook } from "../../src/domain/workbook/read-partnership.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -56,9 +58,17 @@ describe.each(kindsUnderTest())("exporting the Leeds demo and importing it into 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("passes the personal-data guard untouched: every free-text cell of the demo, even with no one exempt", async () => {
+    const reading = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: path.basename(file) });
+    expect(reading.freeText.length).toBeGreaterThan(300);
+    expect(new Set(reading.freeText.map((c) => c.sheet))).toEqual(new Set(["Plans", "Outcomes", "Priorities", "Actions", "Milestones", "Indicators"]));
+    expect(findHeldCells(reading.freeText, { names: [], emails: new Set() }, DEFAULT_GUARD_POLICY)).toEqual([]);
+  });
+
   it("reproduces the plans, actions, milestones, people, teams and indicators, and every /action show", async () => {
     const dry = await importFile(target, file, { dryRun: true });
     expect(dry.problems).toEqual([]);
+    expect(dry.held).toEqual([]);
     expect(dry.applied).toBe(false);
     expect(await target.db.prisma.partnership.count()).toBe(0);
 

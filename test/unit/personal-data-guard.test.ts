@@ -91,6 +91,12 @@ describe("verdicts, masking and removal", () => {
     expect(findings.map((f) => f.masked)).toEqual(["••• ••• ••19", "••/••/••12", "k•••@gmail.com"]);
   });
 
+  it("finds a phone number from its first digit or bracket, not the space before it", () => {
+    const found = (text: string) => checkPersonalData(text, nobody).findings.map((f) => [text.slice(f.start, f.end), f.masked]);
+    expect(found("Call the parent on 0113 496 0123")).toEqual([["0113 496 0123", "•••• ••• ••23"]]);
+    expect(found("Call the parent on (0113) 496 0123")).toEqual([["(0113) 496 0123", "(••••) ••• ••23"]]);
+  });
+
   it("removes exactly the found parts", () => {
     const text = "Visit done, NHS 943 476 5919, see notes";
     const { findings } = checkPersonalData(text, nobody);

@@ -1,4 +1,5 @@
 import type { Prisma } from "../../../generated/prisma/client.ts";
+import type { HeldCell } from "../../domain/workbook/held-cells.ts";
 import type { ImportProblem } from "../../domain/workbook/sheet.ts";
 
 export type ChangeKind = "create" | "update" | "remove" | "keep";
@@ -51,6 +52,21 @@ export class ImportLog {
       origin: { platform: "import", file: this.fileName },
       at: this.at,
     });
+  }
+
+  /**
+   * Records that the person confirmed held free-text cells, as the guard records a hold and a
+   * "save anyway" decision in the conversation: the kinds found and the cells' addresses, never
+   * the values. Coordinators' held counts (/curve privacy) include these.
+   */
+  personalDataConfirmed(cells: readonly HeldCell[]): void {
+    const kinds: Record<string, number> = {};
+    for (const f of cells.flatMap((c) => c.findings)) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
+    const common = { partnershipId: this.partnershipId, actorId: this.actorId, subjectType: "import", subjectId: this.partnershipId, subjectRef: this.fileName, origin: { platform: "import", file: this.fileName }, at: this.at };
+    this.audits.push(
+      { ...common, event: "privacy.held", after: { command: "import", outcome: "ask", kinds } },
+      { ...common, event: "privacy.decided", before: { outcome: "ask", kinds }, after: { decision: "kept", cells: cells.map((c) => c.ref) } },
+    );
   }
 
   problem(at: { sheet: string; row: number } | null, column: string | null, message: string): void {

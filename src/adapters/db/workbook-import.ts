@@ -1,4 +1,6 @@
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { guardPolicyFrom, type KnownToPartnership } from "../../domain/privacy/guard.ts";
+import { findHeldCells, settleHeldCells, type ConfirmedCell, type HeldCell } from "../../domain/workbook/held-cells.ts";
 import type { WorkbookReading } from "../../domain/workbook/read-partnership.ts";
 import { newPeopleNamed, resolveActionParties, type UnmatchedName } from "../../domain/workbook/resolve-names.ts";
 import { slugOf } from "../../domain/workbook/read-sheets.ts";
@@ -17,6 +19,11 @@ export interface WorkbookImportOptions {
   now: Date;
   timeZone: string;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * Free-text cells the person confirms hold no child's personal data (curve import
+   * --confirm-personal-data). Only cells the guard holds with "ask" are released this way.
+   */
+  confirmedCells?: readonly ConfirmedCell[];
 }
 
 export interface WorkbookImportReport {
@@ -29,6 +36,15 @@ export interface WorkbookImportReport {
   milestones: MilestoneReading[];
   unmatched: UnmatchedName[];
   newPeople: string[];
+  /**
+   * Free-text cells the personal-data guard holds (masked findings, never the text). While any
+   * remain, or `unheldConfirmations` is not empty, nothing is written, not even in a dry run.
+   */
+  held: HeldCell[];
+  /** Confirmed cells that the guard does not hold (a stale or mistyped confirmation). */
+  unheldConfirmations: string[];
+  /** Cells held and released by the person's confirmation (recorded in the audit, without values). */
+  confirmed: HeldCell[];
 }
 
 class RollBack extends Error {}
@@ -51,11 +67,19 @@ export async function importWorkbook(prisma: PrismaClient, reading: WorkbookRead
     milestones: [],
     unmatched: [],
     newPeople: [],
+    held: [],
+    unheldConfirmations: [],
+    confirmed: [],
   };
   if (!slug) {
     base.problems.push({ sheet: options.fileName, row: null, column: null, message: `choose the partnership with --partnership: ${all.map((p) => p.slug).join(", ")}` });
     return base;
   }
+  const guard = settleHeldCells(findHeldCells(reading.freeText, ...(await guardContext(prisma, slug, reading))), options.confirmedCells ?? []);
+  base.held = guard.stillHeld;
+  base.unheldConfirmations = guard.unheld;
+  base.confirmed = guard.released;
+  if (guard.stillHeld.length > 0 || guard.unheld.length > 0) return base;
   let report = base;
   try {
     await prisma.$transaction(
@@ -79,6 +103,7 @@ export async function importWorkbook(prisma: PrismaClient, reading: WorkbookRead
         const ids = await importPlans(tx, partnership.id, reading.data, names, log);
         await importIndicators(tx, partnership.id, reading.data, names, ids, log);
         const milestones = await importActions(tx, reading.data, names, ids, log, (done, total) => progress("actions", done, total));
+        if (guard.released.length > 0) log.personalDataConfirmed(guard.released);
         await log.flush(tx);
         report = {
           ...base,
@@ -98,4 +123,18 @@ export async function importWorkbook(prisma: PrismaClient, reading: WorkbookRead
     if (!(error instanceof RollBack)) throw error;
   }
   return report;
+}
+
+/**
+ * The policy the guard applies to the import (the partnership's, or the default for a new one)
+ * and who is exempt: the partnership's people and those on the workbook's People sheet.
+ */
+async function guardContext(prisma: PrismaClient, slug: string, reading: WorkbookReading): Promise<[KnownToPartnership, ReturnType<typeof guardPolicyFrom>]> {
+  const partnership = await prisma.partnership.findUnique({ where: { slug }, select: { privacyPolicy: true, people: { select: { name: true, email: true } } } });
+  const people = [...(partnership?.people ?? []), ...reading.data.people];
+  const known: KnownToPartnership = {
+    names: people.map((p) => p.name),
+    emails: new Set(people.flatMap((p) => (p.email ? [p.email.toLowerCase()] : []))),
+  };
+  return [known, guardPolicyFrom(partnership?.privacyPolicy as Record<string, string> | null | undefined)];
 }

@@ -136,7 +136,7 @@ function postcodes(text: string): Detection[] {
  */
 function phoneNumbers(text: string): Detection[] {
   const found: Detection[] = [];
-  const pattern = /(?<![\d+])(?:(?:\+\s?44|0044)[\s\u00a0.\-]?(?:\(\s?0\s?\)[\s\u00a0.\-]?)?|\(?\s?0)\d[\d\s\u00a0().\-]{7,16}\d(?!\d)/g;
+  const pattern = /(?<![\d+])(?:(?:\+\s?44|0044)[\s\u00a0.\-]?(?:\(\s?0\s?\)[\s\u00a0.\-]?)?|(?:\(\s?)?0)\d[\d\s\u00a0().\-]{7,16}\d(?!\d)/g;
   for (const m of text.matchAll(pattern)) {
     const raw = m[0];
     const international = /^(\+\s?44|0044)/.test(raw);

@@ -1,9 +1,11 @@
 import { CellReader } from "./cells.ts";
 import { SHEETS, SHEET_ORDER, type ActionColumn, type SheetKind } from "./columns.ts";
 import { emptyPartnershipData, type PartnershipData, type PlanData } from "./partnership-data.ts";
+import { importedText } from "./free-text.ts";
+import { FREE_TEXT_COLUMNS, type FreeTextCell } from "./held-cells.ts";
 import { readActionRows } from "./read-actions.ts";
 import { readIndicators, readMilestoneRows, readOutcomes, readPeople, readPlans, readPriorities, readTeams, slugOf, type MilestoneRow } from "./read-sheets.ts";
-import { matchHeaders, normaliseHeader, type HeaderMatch, type ImportProblem, type RawSheet } from "./sheet.ts";
+import { columnLetter, matchHeaders, normaliseHeader, type HeaderMatch, type ImportProblem, type RawSheet } from "./sheet.ts";
 
 export interface ReadOptions {
   /** The file's base name, for the plan key when the workbook has no Plans sheet. */
@@ -19,6 +21,8 @@ export interface WorkbookReading {
   ignored: string[];
   /** What each sheet was read as. */
   sheets: { name: string; kind: SheetKind; headingRow: number }[];
+  /** Every non-empty free-text cell (FREE_TEXT_COLUMNS), for the personal-data guard. */
+  freeText: FreeTextCell[];
 }
 
 // Which headings, beyond the required ones, make a sheet with an unknown name that kind of sheet.
@@ -126,7 +130,33 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
   const milestoneRows = ofKind("milestones").flatMap((c) => readMilestoneRows(reader(c), c.sheet.rows));
   applyMilestoneRows(data, milestoneRows, problems);
   checkDuplicates(data, problems);
-  return { data, problems, ignored, sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })) };
+  return {
+    data,
+    problems,
+    ignored,
+    sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })),
+    freeText: classified.flatMap((c) => freeTextCells(c.sheet, c.kind, c.header)),
+  };
+}
+
+/** The sheet's free-text cells below its heading row, tidied as the import stores them; a merged cell counts once. */
+function freeTextCells(sheet: RawSheet, kind: SheetKind, header: HeaderMatch<string>): FreeTextCell[] {
+  const columns = FREE_TEXT_COLUMNS[kind].flatMap((key) => {
+    const column = header.columns.get(key);
+    return column ? [column] : [];
+  });
+  const cells: FreeTextCell[] = [];
+  for (const row of sheet.rows) {
+    if (row.number <= header.row) continue;
+    for (const column of columns) {
+      if (row.mergedFromAbove?.has(column.index)) continue;
+      const checked = importedText(row.cells[column.index]);
+      if (!checked.ok || checked.text === null) continue;
+      const letter = columnLetter(column.index);
+      cells.push({ sheet: sheet.name, row: row.number, column: letter, heading: column.heading || letter, text: checked.text });
+    }
+  }
+  return cells;
 }
 
 /** A plan the workbook implies (its actions name it) but does not describe: created with its key as title. */
