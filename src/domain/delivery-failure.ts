@@ -13,6 +13,7 @@ export function describeFailure(recorded: string | null, person: string, platfor
   const text = (recorded ?? "").toLowerCase();
   const teams = platform === "teams" || text.includes("teams");
   if (text.includes("no slack or teams account linked")) return { reason: "no Slack or Teams account linked", fixable: false };
+  if (text.includes("could not open a 1:1 chat")) return { reason: `Teams would not open a chat between Curve and ${person}: the Curve app may not be installed for them`, fixable: true };
   if (/\b403\b|forbidden|blocked/.test(text) && teams) return { reason: `${person} blocked Curve in Teams`, fixable: true };
   if (/conversation not found|conversationnotfound|\b404\b/.test(text) && teams) return { reason: "the Teams chat no longer exists", fixable: true };
   if (text.includes("no teams conversation")) return { reason: `${person} has not opened a chat with Curve in Teams yet`, fixable: true };

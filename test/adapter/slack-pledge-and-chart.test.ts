@@ -30,6 +30,14 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
   };
   const cardPosts = () => fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0PLEDGE");
   const shown = (call: RecordedCall) => JSON.stringify(call.body.blocks);
+  /** A pledge's card reference, waited for in the database: Curve saves it after Slack answers the post. */
+  const savedCardRef = async (id: string): Promise<string> => {
+    for (const started = Date.now(); Date.now() - started < 5000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const ref = (await server.runtime.db.prisma.pledge.findUniqueOrThrow({ where: { id: Number(id) } })).messageRef;
+      if (ref) return ref;
+    }
+    throw new Error(`pledge ${id}'s card reference was never saved`);
+  };
 
   beforeAll(async () => {
     await fake.start();
@@ -47,9 +55,10 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     const id = /Pledge P(\d+) created/.exec(JSON.stringify(created.blocks))![1]!;
     const card = await eventually(() => cardPosts()[0]);
     expect(shown(card)).toContain(`Attendance pledge: Every day counts`);
-    const pledge = await server.runtime.db.prisma.pledge.findUniqueOrThrow({ where: { id: Number(id) } });
-    expect(pledge.messageRef).toMatch(/^slack:C0PLEDGE:\d+\.\d+$/);
-    const ts = pledge.messageRef!.split(":")[2];
+    // Saved only once Slack has answered the post, which may be after the post was seen here.
+    const messageRef = await savedCardRef(id);
+    expect(messageRef).toMatch(/^slack:C0PLEDGE:\d+\.\d+$/);
+    const ts = messageRef.split(":")[2];
 
     // Sign from the card: the button opens a modal; the submission signs.
     const signButton = (card.body.blocks as Json[]).flatMap((b) => (b.type === "actions" ? b.elements.map((e: Json) => ({ ...e, block_id: b.block_id })) : [])).find((e: Json) => e.action_id === "pledge.sign");
@@ -83,6 +92,35 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     expect(text).toContain("we will reward full attendance");
     expect(text).toContain("I will raise attendance at every NEET review");
     expect(text).not.toContain("Parklands");
+  });
+
+  it("retries a rate-limited card update until it lands, however often Slack says wait, and the latest state wins", async () => {
+    const inCards = (user: string, textIn: string, trigger: string) =>
+      post(commandBody({ ...fixture<Record<string, string>>("command.milestone"), user_id: user, command: "/pledge", text: textIn, channel_id: "C0CARDS", trigger_id: trigger, response_url: `${fake.url}/response/${trigger}` }));
+    const created = (await inCards("U-NIGEL", "new attendance Every lesson counts | We will help every child attend every lesson", "3101.1.new")).json();
+    const id = /Pledge P(\d+) created/.exec(JSON.stringify(created.blocks))![1]!;
+    await eventually(() => fake.callsTo("chat.postMessage").find((c) => c.body.channel === "C0CARDS"));
+    const ts = (await savedCardRef(id)).split(":")[2];
+    const updates = () => fake.callsTo("chat.update").filter((c) => c.body.ts === ts);
+    const landed = () => updates().filter((c) => !c.rateLimited);
+
+    // More refusals than a one-off send is allowed: the card update still lands.
+    fake.rateLimits.set("chat.update", { times: 5, retryAfter: 1 });
+    await inCards("U2", `sign P${id} public I will check registers every morning`, "3101.2.sign");
+    const first = await eventually(() => landed().find((c) => shown(c).includes("*Signed*\\n1")), 20_000);
+    expect(updates().filter((c) => c.rateLimited).length).toBe(5);
+    expect(shown(first)).toContain("Sue May");
+
+    // Two quick changes while Slack is still saying wait: what lands last shows both.
+    fake.rateLimits.set("chat.update", { times: 2, retryAfter: 1 });
+    await inCards("U3", `sign P${id} public I will raise attendance at every review`, "3101.3.sign");
+    await inCards("U1", `sign P${id} public I will ring every family`, "3101.4.sign");
+    await eventually(() => landed().find((c) => shown(c).includes("*Signed*\\n3")), 20_000);
+    await (server.adapters[0] as unknown as { idle(): Promise<void> }).idle();
+    const last = landed().at(-1)!;
+    expect(shown(last)).toContain("*Signed*\\n3");
+    expect(shown(last)).toMatch(/Jancis Andrew|Mary Brittle/);
+    expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0CARDS")).toHaveLength(1);
   });
 
   it("asks the follow-up question with buttons and records the answer pressed", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/adapters/db/outbox/digest-sweep.ts";
-import { claimDue, LEASE_MS } from "../../src/adapters/db/outbox/outbox.ts";
+import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/outbox/outbox.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
@@ -163,7 +163,43 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     const rows = await t.db.sql.query<{ status: string; claimed_by: string }>(`SELECT status::text, claimed_by FROM delivery WHERE partnership_id = $1`, [partnershipId]);
     expect(rows.every((r) => r.status === "sent")).toBe(true);
     expect(adapter.sent.length).toBe(rows.length); // each delivery once
-    if (kind === "postgresql") expect(new Set(rows.map((r) => r.claimed_by)).size).toBeGreaterThanOrEqual(1);
+    // No person got the same message twice, whichever worker sent it.
+    const sentTo = adapter.sent.map((s) => `${s.personId}:${JSON.stringify(s.reply)}`);
+    expect(new Set(sentTo).size).toBe(sentTo.length);
+  });
+
+  // PGlite is one connection in one process (a second opener of its directory corrupts it), so
+  // two claims cannot overlap there; on PostgreSQL two instances' claims can, and must not wait or collide.
+  it.runIf(kind === "postgresql")("lets a second instance claim while the first still holds its rows, never the same row, never waiting", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const first = await openDatabase({ databaseUrl: t.url, dataDir: "unused" });
+    const second = await openDatabase({ databaseUrl: t.url, dataDir: "unused" });
+    let claimed: { a: number[]; b: number[] } = { a: [], b: [] };
+    try {
+      claimed = await first.sql.transaction(async (a) => {
+        const mine = await claimDue(a, "instance-a", MONDAY_NINE, 5);
+        // Instance A has not committed: its rows are locked. B must skip them, not wait for them
+        // (the lock timeout turns a wait into a failure here) and not take them.
+        const theirs = await second.sql.transaction(async (b) => {
+          await b.exec("SET LOCAL lock_timeout = '3s'");
+          return claimDue(b, "instance-b", MONDAY_NINE, 5);
+        });
+        return { a: mine.map((r) => r.id), b: theirs.map((r) => r.id) };
+      });
+      expect(claimed.a).toHaveLength(5);
+      expect(claimed.b).toHaveLength(5);
+      expect(claimed.b.filter((id) => claimed.a.includes(id))).toEqual([]);
+      const owners = await t.db.sql.query<{ id: number; claimed_by: string }>(`SELECT id, claimed_by FROM delivery WHERE id = ANY($1::int[])`, [[...claimed.a, ...claimed.b]]);
+      expect(owners.filter((r) => r.claimed_by === "instance-a").map((r) => r.id).sort()).toEqual([...claimed.a].sort());
+      expect(owners.filter((r) => r.claimed_by === "instance-b").map((r) => r.id).sort()).toEqual([...claimed.b].sort());
+    } finally {
+      await releaseClaims(t.db.sql, "instance-a", claimed.a);
+      await releaseClaims(t.db.sql, "instance-b", claimed.b);
+      await t.db.sql.query(`UPDATE delivery SET status = 'cancelled' WHERE partnership_id = $1 AND status = 'pending'`, [partnershipId]);
+      await first.close();
+      await second.close();
+    }
   });
 
   it("enqueues a sponsor's weekly digest at their local time, once, and never an empty one", async () => {

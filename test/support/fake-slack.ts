@@ -7,6 +7,8 @@ import express from "express";
 export interface RecordedCall {
   method: string;
   body: Record<string, unknown>;
+  /** Set when the fake refused the call as rate-limited (HTTP 429). */
+  rateLimited?: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ export class FakeSlack {
     app.post("/api/:method", async (req, res) => {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
-      this.calls.push({ method, body });
+      const call: RecordedCall = { method, body };
+      this.calls.push(call);
       const delay = this.delays.get(method);
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.enforceChannelRate && method === "chat.postMessage") {
@@ -50,6 +53,7 @@ export class FakeSlack {
         const last = this.lastPost.get(channel) ?? 0;
         if (Date.now() - last < 1000) {
           this.rejectedForRate += 1;
+          call.rateLimited = true;
           res.status(429).set("Retry-After", "1").json({ ok: false, error: "ratelimited" });
           return;
         }
@@ -58,6 +62,7 @@ export class FakeSlack {
       const limit = this.rateLimits.get(method);
       if (limit && limit.times > 0) {
         limit.times -= 1;
+        call.rateLimited = true;
         res.status(429).set("Retry-After", String(limit.retryAfter)).json({ ok: false, error: "ratelimited" });
         return;
       }

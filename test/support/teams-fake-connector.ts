@@ -16,6 +16,19 @@ export interface ConnectorCall {
   id?: string;
 }
 
+/** A failure the fake answers with, for calls that match, `times` times (always, when unset). */
+export interface ConnectorFailure {
+  status: number;
+  /** Which calls fail: replies and sends to one conversation, or new conversations ("create"). */
+  kinds?: ("reply" | "send" | "create")[];
+  conversationId?: string;
+  /** Sent as the Retry-After header (seconds). */
+  retryAfterSeconds?: number;
+  code?: string;
+  message?: string;
+  times?: number;
+}
+
 export interface FakeMember {
   id: string;
   name: string;
@@ -33,6 +46,9 @@ export class FakeConnector {
   readonly members = new Map<string, FakeMember>();
   /** An HTTP status the next sends fail with, for testing failures. */
   failSendsWith: number | null = null;
+  /** Calls the fake answered with a failure, in order, with the status it gave. */
+  readonly refused: (ConnectorCall & { status: number })[] = [];
+  private readonly failures: ConnectorFailure[] = [];
   private readonly events = new EventEmitter();
   private server: Server | undefined;
   private counter = 0;
@@ -47,6 +63,32 @@ export class FakeConnector {
   addMember(member: FakeMember): void {
     this.members.set(member.id, member);
     this.members.set(member.aadObjectId, member);
+  }
+
+  /** From now on, calls that match `failure` are answered with its status (`times` times, or always). */
+  fail(failure: ConnectorFailure): void {
+    this.failures.push({ ...failure });
+  }
+
+  /** Forgets every failure set with fail() or failSendsWith. */
+  clearFailures(): void {
+    this.failures.length = 0;
+    this.failSendsWith = null;
+  }
+
+  /** Answers the call with a failure if one applies, recording it in `refused`; true if it did. */
+  private refuse(kind: "reply" | "send" | "create", req: express.Request, res: express.Response): boolean {
+    const conversationId = req.params.conversationId === undefined ? undefined : String(req.params.conversationId);
+    const index = this.failures.findIndex((f) => (!f.kinds || f.kinds.includes(kind)) && (f.conversationId === undefined || f.conversationId === conversationId));
+    const failure = index >= 0 ? this.failures[index]! : this.failSendsWith ? { status: this.failSendsWith, code: "Forbidden", message: "failing on purpose" } : null;
+    if (!failure) return false;
+    if (index >= 0 && failure.times !== undefined && --failure.times <= 0) this.failures.splice(index, 1);
+    const call = { kind, method: req.method, path: req.path, conversationId, replyToId: req.params.replyToId as string | undefined, body: req.body as Record<string, unknown>, at: performance.now(), status: failure.status };
+    this.refused.push(call);
+    this.events.emit("refused", call);
+    if (failure.retryAfterSeconds !== undefined) res.set("Retry-After", String(failure.retryAfterSeconds));
+    res.status(failure.status).json({ error: { code: failure.code ?? "Failing", message: failure.message ?? "failing on purpose" } });
+    return true;
   }
 
   /** Adaptive cards in the activities Curve sent (replies, messages it started, new channel threads). */
@@ -92,7 +134,7 @@ export class FakeConnector {
     const app = express();
     app.use(express.json({ limit: "1mb" }));
     const take = (kind: "reply" | "send") => (req: express.Request, res: express.Response) => {
-      if (this.failSendsWith) return void res.status(this.failSendsWith).json({ error: { code: "Forbidden", message: "failing on purpose" } });
+      if (this.refuse(kind, req, res)) return;
       const id = `msg-${++this.counter}`;
       this.record({ kind, method: req.method, path: req.path, conversationId: String(req.params.conversationId), replyToId: req.params.replyToId as string | undefined, body: req.body, id });
       res.json({ id });
@@ -110,7 +152,7 @@ export class FakeConnector {
       res.json({ id: member.id, name: member.name, aadObjectId: member.aadObjectId, email: member.email, userPrincipalName: member.email, tenantId: "tenant", userRole: "user" });
     });
     app.post("/v3/conversations", (req, res) => {
-      if (this.failSendsWith) return void res.status(this.failSendsWith).json({ error: { code: "Forbidden", message: "failing on purpose" } });
+      if (this.refuse("create", req, res)) return;
       // As Teams does: a new channel thread's id is the channel's, then ";messageid=" and its first message's id.
       const body = req.body as { isGroup?: boolean; channelData?: { channel?: { id?: string } } };
       const channel = body.isGroup ? body.channelData?.channel?.id : undefined;

@@ -3,21 +3,35 @@ import type { Logger } from "../../commands/context.ts";
 /**
  * Sends to Slack at most about one message per second per channel (Slack's
  * chat.postMessage limit), waiting out Retry-After when Slack says slow down. Sends are
- * queued per key and never awaited by an ack.
+ * queued per key and never awaited by an ack. A one-off send is given up after
+ * `maxAttempts` rate-limited tries (the outbox tries it again later); a "latest wins" send
+ * (a channel card, App Home) has no later, so it is retried until it lands or Curve stops.
  */
 export class OutboundLimiter {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly lastSent = new Map<string, number>();
   /** Keys with a "latest wins" send waiting; another request for them is already covered. */
   private readonly waiting = new Set<string>();
+  /** Wakes every send waiting out a Retry-After, so stop() does not wait for Slack's clock. */
+  private readonly sleepers = new Set<() => void>();
+  private stopping = false;
 
   constructor(
     private readonly log: Logger,
-    private readonly options: { intervalMs: number; maxAttempts: number; sleep?: (ms: number) => Promise<void> } = { intervalMs: 1100, maxAttempts: 4 },
+    private readonly options: { intervalMs: number; maxAttempts: number } = { intervalMs: 1100, maxAttempts: 4 },
   ) {}
 
   private sleep(ms: number): Promise<void> {
-    return this.options.sleep ? this.options.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** Queues a send for a channel (or any key, e.g. "home:U123"); resolves when it is done or given up. */
@@ -29,9 +43,9 @@ export class OutboundLimiter {
   }
 
   /** Like enqueue, for a caller that needs the result (the outbox): it rejects when the send is given up. */
-  schedule<T>(key: string, what: string, send: () => Promise<T>): Promise<T> {
+  schedule<T>(key: string, what: string, send: () => Promise<T>, options: { untilSent?: boolean } = {}): Promise<T> {
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const result = previous.then(() => this.run(key, what, send));
+    const result = previous.then(() => this.run(key, what, send, options.untilSent ?? false));
     const settled = result.then(
       () => undefined,
       () => undefined,
@@ -50,10 +64,19 @@ export class OutboundLimiter {
   enqueueLatest(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
     if (this.waiting.has(key)) return this.queues.get(key) ?? Promise.resolve();
     this.waiting.add(key);
-    return this.enqueue(key, what, () => {
-      this.waiting.delete(key);
-      return send();
-    });
+    // The send reads the latest state each time it runs, so each retry carries the newest content.
+    return this.schedule(
+      key,
+      what,
+      () => {
+        this.waiting.delete(key);
+        return send();
+      },
+      { untilSent: true },
+    ).then(
+      () => undefined,
+      (error: unknown) => this.log.error("slack send failed", { key, what, error: describe(error) }),
+    );
   }
 
   /** Resolves when everything queued so far has been sent or given up. */
@@ -61,7 +84,14 @@ export class OutboundLimiter {
     while (this.queues.size > 0) await Promise.all(this.queues.values());
   }
 
-  private async run<T>(key: string, what: string, send: () => Promise<T>): Promise<T> {
+  /** Curve is stopping: sends still rate-limited are given up (and logged) rather than waited for; then idle(). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
+    await this.idle();
+  }
+
+  private async run<T>(key: string, what: string, send: () => Promise<T>, untilSent: boolean): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const wait = (this.lastSent.get(key) ?? 0) + this.options.intervalMs - Date.now();
       if (wait > 0) await this.sleep(wait);
@@ -70,7 +100,7 @@ export class OutboundLimiter {
         return await send();
       } catch (error) {
         const retryAfter = retryAfterSeconds(error);
-        if (retryAfter === null || attempt >= this.options.maxAttempts) throw error;
+        if (retryAfter === null || this.stopping || (!untilSent && attempt >= this.options.maxAttempts)) throw error;
         this.log.info("slack asked us to slow down", { key, what, retryAfterSeconds: retryAfter });
         await this.sleep(retryAfter * 1000);
       }

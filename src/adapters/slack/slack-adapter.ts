@@ -82,7 +82,7 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
     },
     async close() {
       if (!receiver && socketOpen) await app.stop();
-      await limiter.idle();
+      await limiter.stop();
     },
     sendToPerson: (personId, reply, options) => workspace.sendToPerson(personId, reply, options),
     sendToChannel: (_tenant, channel, reply) => workspace.sendToChannel(channel, reply),

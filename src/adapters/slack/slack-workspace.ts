@@ -29,6 +29,12 @@ export const UNKNOWN_WORKSPACE: Reply = {
   code: "unknown_partnership",
 };
 
+/** App Home for someone Curve could not match to anyone on the plans (by link or by their profile's email). */
+export const NOT_LINKED_HOME: Reply = reply("info", "Curve doesn't know who you are yet", [
+  text("Your Slack account isn't linked to anyone on the partnership's plans, so Curve has nothing of yours to show here."),
+  context("A coordinator can link you: /curve link @you <your name as it appears in the plan>."),
+]);
+
 /**
  * Curve's view of one Slack installation: which partnership a team belongs to, who a
  * user is, running their commands, and what follows a change (channel posts, App Home).
@@ -171,7 +177,7 @@ export class SlackWorkspace {
     const person = await this.env.deps.store.findPersonByIdentity(partnershipId, { platform: "slack", tenant: teamId, userId });
     const home = person
       ? await buildHome(this.env.deps.store, partnershipId, person, this.env.clock())
-      : reply("info", "Curve", [text("Use any Curve command (try /curve whoami) and Curve will find you in the partnership's plans.")]);
+      : NOT_LINKED_HOME;
     const { blocks } = renderReply(home, undefined, LIMITS.homeBlocks);
     await this.client.views.publish({ user_id: userId, view: { type: "home", blocks: blocks as never } });
   }

@@ -1,22 +1,28 @@
 import type { Activity, ConversationParameters, ConversationReference } from "botbuilder";
 import type { Logger } from "../../commands/context.ts";
-import type { Store } from "../../commands/store.ts";
+import type { PlatformIdentity, Store } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { cardMessage } from "./adaptive-card.ts";
 import type { CurveBotAdapter } from "./bot-adapter.ts";
 
 export type ProactiveErrorCode = "no_conversation" | "send_failed";
 
-/** Why a message Curve started did not go; `retryable` tells the outbox whether trying later can help. */
+/**
+ * Why a message Curve started did not go; `retryable` tells the outbox whether trying later
+ * can help, and `retryAfterMs` how long Teams asked Curve to wait (its Retry-After), if it did.
+ */
 export class ProactiveSendError extends Error {
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly code: ProactiveErrorCode,
     message: string,
     readonly retryable: boolean,
-    options?: { cause: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ProactiveSendError";
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -40,36 +46,71 @@ export class ProactiveSender {
       );
     }
     let sent: string | undefined;
+    let step = "send";
     try {
       if (reference.conversation.conversationType === "personal") {
-        await this.adapter.continueConversationAsync(this.adapter.appId, reference, async (context) => {
-          sent = (await context.sendActivity(cardMessage(message)))?.id;
-        });
+        try {
+          sent = await this.sendInto(reference, message);
+        } catch (error) {
+          // A 1:1 chat Teams no longer has (404 "conversation not found"): open a fresh one, once.
+          if (statusOf(error) !== 404) throw error;
+          this.log.info("teams 1:1 chat not found; opening a fresh one", { personId });
+          step = "open";
+          sent = await this.openPersonalChat(found.identity, reference, message);
+        }
       } else {
         // Known only from a channel or group chat: Teams opens (or finds) their 1:1 chat with Curve.
-        const tenantId = reference.conversation.tenantId;
-        const parameters = { isGroup: false, bot: reference.bot, members: [reference.user], tenantId, channelData: { tenant: { id: tenantId } } };
-        await this.adapter.createConversationAsync(
-          this.adapter.appId,
-          reference.channelId ?? "msteams",
-          reference.serviceUrl,
-          DEFAULT_AUDIENCE,
-          parameters as ConversationParameters,
-          async (context) => {
-            sent = (await context.sendActivity(cardMessage(message)))?.id;
-            const personal = { ...reference, conversation: { id: context.activity.conversation.id, conversationType: "personal", tenantId, isGroup: false } };
-            await this.store.rememberConversation(found.identity, personal);
-          },
-        );
+        step = "open";
+        sent = await this.openPersonalChat(found.identity, reference, message);
       }
     } catch (error) {
-      const status = (error as { statusCode?: unknown }).statusCode;
-      const retryable = typeof status !== "number" || status === 429 || status >= 500;
-      this.log.error("teams proactive send failed", { personId, status: status ?? null, error: error instanceof Error ? error.message : String(error) });
-      throw new ProactiveSendError("send_failed", `Teams did not take the message for person ${personId}${typeof status === "number" ? ` (HTTP ${status})` : ""}.`, retryable, { cause: error });
+      throw this.failure(personId, step, error);
     }
     if (!sent) throw new ProactiveSendError("send_failed", `Teams gave no message id for person ${personId}'s message.`, true);
     return { messageRef: sent };
+  }
+
+  private async sendInto(reference: Partial<ConversationReference>, message: Reply): Promise<string | undefined> {
+    let sent: string | undefined;
+    await this.adapter.continueConversationAsync(this.adapter.appId, reference, async (context) => {
+      sent = (await context.sendActivity(cardMessage(message)))?.id;
+    });
+    return sent;
+  }
+
+  /** Opens (or finds) the person's 1:1 chat with Curve, sends the message there, and keeps the chat for next time. */
+  private async openPersonalChat(identity: PlatformIdentity, reference: Partial<ConversationReference>, message: Reply): Promise<string | undefined> {
+    const tenantId = reference.conversation!.tenantId;
+    const parameters = { isGroup: false, bot: reference.bot, members: [reference.user], tenantId, channelData: { tenant: { id: tenantId } } };
+    let sent: string | undefined;
+    await this.adapter.createConversationAsync(
+      this.adapter.appId,
+      reference.channelId ?? "msteams",
+      reference.serviceUrl!,
+      DEFAULT_AUDIENCE,
+      parameters as ConversationParameters,
+      async (context) => {
+        sent = (await context.sendActivity(cardMessage(message)))?.id;
+        const personal = { ...reference, conversation: { id: context.activity.conversation.id, conversationType: "personal", tenantId, isGroup: false } };
+        await this.store.rememberConversation(identity, personal);
+      },
+    );
+    return sent;
+  }
+
+  /**
+   * The connector's refusal as a ProactiveSendError whose message says what happened in
+   * terms describeFailure() turns into words: the HTTP status, the connector's code and text.
+   * Only 429, 5xx and network failures are worth trying again.
+   */
+  private failure(personId: number, step: string, error: unknown): ProactiveSendError {
+    const status = statusOf(error);
+    const detail = (error as { code?: unknown }).code;
+    const retryable = status === undefined || status === 429 || status >= 500;
+    const said = [status === undefined ? null : `HTTP ${status}`, typeof detail === "string" ? detail : null, error instanceof Error ? error.message : String(error)].filter(Boolean).join(" ");
+    this.log.error("teams proactive send failed", { personId, step, status: status ?? null, error: error instanceof Error ? error.message : String(error) });
+    const what = step === "open" && status !== 404 ? `Teams could not open a 1:1 chat between Curve and person ${personId}` : `Teams did not take the message for person ${personId}`;
+    return new ProactiveSendError("send_failed", `${what} (${said}).`, retryable, { cause: error, retryAfterMs: retryAfterOf(error) });
   }
 
   /**
@@ -103,6 +144,21 @@ export class ProactiveSender {
     await this.adapter.createConversationAsync(this.adapter.appId, from.channelId, from.serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async () => undefined);
   }
 }
+
+/** The connector's HTTP status for a failed call, if it answered at all. */
+const statusOf = (error: unknown): number | undefined => {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+};
+
+/** Teams' Retry-After (seconds, or an HTTP date) on a 429 or 503, in milliseconds. */
+const retryAfterOf = (error: unknown): number | undefined => {
+  const header = (error as { response?: { headers?: { get?: (name: string) => string | undefined } } } | null)?.response?.headers?.get?.("retry-after");
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+};
 
 /** "teams|<service url>|<thread conversation id>": where a channel card was posted. */
 const TEAMS_CARD = /^teams\|([^|]+)\|(.+;messageid=.+)$/;

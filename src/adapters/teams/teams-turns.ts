@@ -1,5 +1,6 @@
 import { TeamsInfo, type TurnContext } from "botbuilder";
 import { isQuery } from "../../commands/command-table.ts";
+import { warn } from "../../commands/context.ts";
 import { errorReply, replyForError } from "../../commands/error-reply.ts";
 import { identifyPlatformUser, type Identification } from "../../commands/identify.ts";
 import type { PlatformIdentity } from "../../commands/store.ts";
@@ -50,7 +51,17 @@ export class TeamsTurns {
 
   /** A typed message (1:1 or @Curve in a channel), or an Action.Submit from a client without universal actions. */
   async message(context: TurnContext): Promise<void> {
-    const send = async (answer: Reply, origin?: CardOrigin) => void (await context.sendActivity(cardMessage(answer, origin)));
+    const send = async (answer: Reply, origin?: CardOrigin) => {
+      try {
+        await context.sendActivity(cardMessage(answer, origin));
+      } catch (error) {
+        // The connector refused the chat itself (the bot was removed, the chat is gone): another
+        // answer there would be refused too, and the turn is not Teams' to retry. Logged, not thrown.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (status !== 403 && status !== 404) throw error;
+        warn(this.env.log, "teams reply refused by the connector", { status, conversation: context.activity.conversation?.conversationType ?? null, error: error instanceof Error ? error.message : String(error) });
+      }
+    };
     const request = await this.decodeMessage(context).catch((error: unknown) => replyForError(error, this.env.log, { platform: "teams", step: "decode" }));
     if (!request || "tone" in request) return send(request ?? UNKNOWN_BUTTON);
     // A retried delivery was answered already; answering again would post twice.
