@@ -15,6 +15,7 @@ import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
 import { withPageLink } from "./page-link.ts";
 import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
+import { SETTINGS_USAGE, setForecast, setOwner, setPeriodicity, setTarget } from "./indicator-settings.ts";
 
 const USAGE = {
   show: "/indicator show <code>   e.g. /indicator show LAC",
@@ -171,5 +172,9 @@ export const indicatorCommands: CommandFamily = {
     { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
     { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
     { name: "tolerance", usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
+    { name: "target", usage: SETTINGS_USAGE.target, changes: true, summary: "Set a dated target (owner, lead, coordinator).", run: (ctx, args) => setTarget(ctx, args) },
+    { name: "forecast", usage: SETTINGS_USAGE.forecast, changes: true, summary: "What is expected if nothing changes, by period (owner, lead, coordinator).", run: (ctx, args) => setForecast(ctx, args) },
+    { name: "periodicity", usage: SETTINGS_USAGE.periodicity, changes: true, summary: "How often readings come (owner, lead, coordinator).", run: (ctx, args) => setPeriodicity(ctx, args) },
+    { name: "owner", usage: SETTINGS_USAGE.owner, changes: true, summary: "Who records its readings (owner, lead, coordinator).", run: (ctx, args) => setOwner(ctx, args) },
   ],
 };

@@ -72,6 +72,12 @@ export interface BoardStore {
 
 export interface BoardChanges {
   setTolerance(indicator: { id: number; code: string }, tolerance: number | null): Promise<{ before: number | null }>;
+  /** Sets the target due on `target.dueDate` (ISO), replacing one set for that day; `before` is its old value. */
+  setTarget(indicator: { id: number; code: string }, target: { value: number; dueDate: string; text: string | null }): Promise<{ before: number | null }>;
+  /** Replaces the whole forecast: period ends (ISO) and values, oldest first. */
+  setForecast(indicator: { id: number; code: string }, forecast: { periodEnd: string; value: number }[]): Promise<void>;
+  setPeriodicity(indicator: { id: number; code: string }, periodicity: string): Promise<{ before: string | null }>;
+  setOwner(indicator: { id: number; code: string }, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }>;
   addRisk(risk: NewRisk): Promise<RiskView>;
   reviewRisk(risk: RiskView, review: RiskReview): Promise<RiskView>;
   closeRisk(risk: RiskView, reason: string): Promise<boolean>;

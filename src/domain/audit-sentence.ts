@@ -41,6 +41,16 @@ export function describeAuditEvent(entry: Pick<AuditEntry, "event" | "subjectRef
       return `recorded ${ref} ${after.value === null || after.value === undefined ? "not known" : String(after.value)} for ${String(after.period ?? "a period")}${
         entry.before ? `, replacing ${before.value === null || before.value === undefined ? "not known" : String(before.value)}` : ""
       }`;
+    case "indicator.target":
+      return `set ${ref}'s target to ${String(after.value)} by ${typeof after.dueDate === "string" ? shortDate(after.dueDate) : "a date"}${entry.before ? `, replacing ${String(before.value)}` : ""}`;
+    case "indicator.forecast":
+      return `set ${ref}'s forecast${Array.isArray(after.forecast) ? ` (${plural(after.forecast.length, "period")})` : ""}`;
+    case "indicator.periodicity":
+      return `set ${ref} to be reported ${after.periodicity === "academic_year" ? "by academic year" : String(after.periodicity ?? "as it comes")}`;
+    case "indicator.owner":
+      return `made ${String(after.owner)} the owner of ${ref}`;
+    case "indicator.tolerance":
+      return after.tolerance === null || after.tolerance === undefined ? `set ${ref}'s tolerance back to the default` : `set ${ref}'s tolerance to ${String(after.tolerance)}`;
     case "oba.logged":
       return `logged a turn-the-curve workshop on ${ref}${typeof after.heldOn === "string" ? ` held ${shortDate(after.heldOn)}` : ""}`;
     case "oba.notes":

@@ -171,6 +171,39 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
       await audit("indicator.tolerance", { type: "indicator", id: indicator.id, ref: indicator.code }, { tolerance: before.ragTolerance }, { tolerance });
       return { before: before.ragTolerance };
     },
+    async setTarget(indicator, target) {
+      const subject = { type: "indicator", id: indicator.id, ref: indicator.code };
+      await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id } });
+      const dueDate = day(target.dueDate);
+      const found = await tx.indicatorTarget.findUnique({ where: { indicatorId_dueDate: { indicatorId: indicator.id, dueDate } } });
+      if (found?.value === target.value) return { before: found.value };
+      await tx.indicatorTarget.upsert({
+        where: { indicatorId_dueDate: { indicatorId: indicator.id, dueDate } },
+        create: { indicatorId: indicator.id, dueDate, value: target.value, text: target.text },
+        update: { value: target.value, text: target.text },
+      });
+      await audit("indicator.target", subject, found ? { value: found.value, dueDate: target.dueDate } : null, { value: target.value, dueDate: target.dueDate });
+      return { before: found?.value ?? null };
+    },
+    async setForecast(indicator, forecast) {
+      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { forecast: true } });
+      await tx.indicator.update({ where: { id: indicator.id }, data: { forecast } });
+      await audit("indicator.forecast", { type: "indicator", id: indicator.id, ref: indicator.code }, { forecast: before.forecast ?? [] }, { forecast });
+    },
+    async setPeriodicity(indicator, periodicity) {
+      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { periodicity: true } });
+      if (before.periodicity === periodicity) return { before: before.periodicity };
+      await tx.indicator.update({ where: { id: indicator.id }, data: { periodicity } });
+      await audit("indicator.periodicity", { type: "indicator", id: indicator.id, ref: indicator.code }, { periodicity: before.periodicity }, { periodicity });
+      return { before: before.periodicity };
+    },
+    async setOwner(indicator, owner) {
+      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { owner: { select: { id: true, name: true } } } });
+      if (before.owner?.id === owner.id) return { before: before.owner };
+      await tx.indicator.update({ where: { id: indicator.id }, data: { ownerId: owner.id } });
+      await audit("indicator.owner", { type: "indicator", id: indicator.id, ref: indicator.code }, { owner: before.owner?.name ?? null }, { owner: owner.name });
+      return { before: before.owner };
+    },
     async addRisk(risk) {
       // Numbers are per partnership; the unique index turns a race into a retry-safe failure.
       const last = await tx.risk.aggregate({ where: { partnershipId: ctx.partnershipId }, _max: { number: true } });
