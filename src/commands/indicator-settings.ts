@@ -5,7 +5,7 @@ import { parsePeriod } from "../domain/indicators/periods.ts";
 import { formatValue } from "../domain/indicators/report-card.ts";
 import { PERIODICITIES, type IndicatorView, type Periodicity } from "../domain/indicators/types.ts";
 import { readFigure } from "../domain/numbers.ts";
-import { mayTuneIndicator } from "../domain/reports/access.ts";
+import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
@@ -20,12 +20,10 @@ export const SETTINGS_USAGE = {
 };
 
 /** The indicator named first in `args`, once the asker may change it (its owner, its priority's leads, a coordinator or an admin). */
-async function indicatorToChange(ctx: CommandContext, args: string, usage: string, what: string): Promise<{ indicator: IndicatorView; rest: string }> {
+async function indicatorToChange(ctx: CommandContext, args: string, usage: string): Promise<{ indicator: IndicatorView; rest: string }> {
   const [code, rest] = firstWord(args);
   const indicator = await resolveIndicator(ctx, code, usage);
-  if (!mayTuneIndicator(ctx.actor, { owner: indicator.owner, leads: indicator.priority?.leads ?? [] })) {
-    throw new CurveError("not_permitted", `Only ${indicator.code}'s owner, its priority's leads, a coordinator or an admin can set its ${what}.`);
-  }
+  requirePermission(ctx.actor, "indicator.tune", indicator);
   return { indicator, rest: rest.trim() };
 }
 
@@ -50,7 +48,7 @@ function valueOf(indicator: IndicatorView, typed: string, usage: string): { valu
  */
 export async function setTarget(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = SETTINGS_USAGE.target;
-  const { indicator, rest } = await indicatorToChange(ctx, args, usage, "targets");
+  const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   const { value, words } = valueOf(indicator, rest, usage);
   const when = rest.split(/\s+/).slice(words).join(" ");
   if (!when) throw new CurveError("usage", `By when? Give a date, like "by March 2013".`, { hint: usage });
@@ -79,7 +77,7 @@ export async function setTarget(ctx: CommandContext, args: string): Promise<Repl
  */
 export async function setForecast(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = SETTINGS_USAGE.forecast;
-  const { indicator, rest } = await indicatorToChange(ctx, args, usage, "forecast");
+  const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   if (!rest) throw new CurveError("usage", "Give the forecast as a value and a period, once or more.", { hint: usage });
   // Pairs: a value, then the longest run of words that reads as a period and is followed by
   // the next value or the end ("1480 Mar 2012 1500 2012/13": a year inside a period is not a value).
@@ -121,7 +119,7 @@ const PERIODICITY_WORDS: Record<string, Periodicity> = {
 /** `/indicator periodicity NEET quarterly`: how often readings come, which also decides how "2016/17" is read for it. */
 export async function setPeriodicity(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = SETTINGS_USAGE.periodicity;
-  const { indicator, rest } = await indicatorToChange(ctx, args, usage, "periodicity");
+  const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   const periodicity = PERIODICITY_WORDS[rest.toLowerCase().replace(/\s+/g, " ")];
   if (!periodicity) {
     throw new CurveError("usage", `${rest ? `"${rest.slice(0, 30)}" is not` : "Give"} a periodicity${rest ? "" : ""}: one of ${PERIODICITIES.map((p) => p.replace("_", "-")).join(", ")}.`, { hint: usage });
@@ -139,7 +137,7 @@ export async function setPeriodicity(ctx: CommandContext, args: string): Promise
 /** `/indicator owner LAC Simon Flowers`: the person who records its readings and is reminded when they are due. */
 export async function setOwner(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = SETTINGS_USAGE.owner;
-  const { indicator, rest } = await indicatorToChange(ctx, args, usage, "owner");
+  const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   if (!rest) throw new CurveError("usage", `Who owns ${indicator.code}? Give their name.`, { hint: usage });
   const exact = await ctx.store.findPeopleByName(ctx.partnershipId, rest);
   const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, rest, 5);

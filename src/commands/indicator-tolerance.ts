@@ -1,7 +1,7 @@
 import { CurveError } from "../domain/errors.ts";
 import { formatGap } from "../domain/indicators/report-card.ts";
 import { DEFAULT_TOLERANCE_SHARE, parseTolerance } from "../domain/rag.ts";
-import { mayTuneIndicator } from "../domain/reports/access.ts";
+import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
@@ -27,10 +27,7 @@ export async function setTolerance(ctx: CommandContext, args: string): Promise<R
   }
   const board = ctx.reports?.board;
   if (!board) throw new CurveError("usage", "Tolerances are not set up on this Curve.");
-  const leads = indicator.priority?.leads ?? [];
-  if (!mayTuneIndicator(ctx.actor, { owner: indicator.owner, leads })) {
-    throw new CurveError("not_permitted", `Only ${indicator.code}'s owner, its priority's leads, a coordinator or an admin can set its tolerance.`);
-  }
+  requirePermission(ctx.actor, "indicator.tune", indicator);
   return board.once(changeContext(ctx), async (tx) => {
     const { before } = await tx.setTolerance(indicator, tolerance);
     if (before === tolerance) return reply("info", `${indicator.code}'s tolerance is already ${describe(tolerance, indicator.unit)}.`);

@@ -1,5 +1,5 @@
 import { CurveError } from "../domain/errors.ts";
-import { mayScheduleReports } from "../domain/reports/access.ts";
+import { requirePermission } from "../domain/access.ts";
 import { describeCalendarDay, describeNext, parseRule, parseTimeOfDay, type CalendarRule } from "../domain/reports/calendar.ts";
 import { REPORT_KINDS, type ReportKind } from "../domain/reports/facts.ts";
 import { context, list, reply, type Reply } from "../domain/reply.ts";
@@ -43,7 +43,7 @@ export async function schedule(ctx: CommandContext, args: string): Promise<Reply
   const store = board(ctx);
   const words = args.trim().split(/\s+/).filter(Boolean);
   if (words.length === 0 || (words.length === 1 && words[0]!.toLowerCase() === "list")) return calendarList(ctx, await store.schedules(ctx.partnershipId));
-  if (!mayScheduleReports(ctx.actor)) throw new CurveError("not_permitted", "Only coordinators and admins can change the reporting calendar.");
+  requirePermission(ctx.actor, "report.schedule");
   const plans = await ctx.reports!.store.plans(ctx.partnershipId);
   const off = words[0]!.toLowerCase() === "off";
   const rest = off ? words.slice(1) : words;

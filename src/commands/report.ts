@@ -2,7 +2,7 @@ import { CurveError } from "../domain/errors.ts";
 import type { ReportKind } from "../domain/reports/facts.ts";
 import { documentReply } from "../domain/reports/sections.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
-import { mayTakeBoardPack } from "../domain/reports/access.ts";
+import { requirePermission } from "../domain/access.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily, Subcommand } from "./context.ts";
 import type { ReportDeps } from "./report-deps.ts";
@@ -58,7 +58,7 @@ export const BOARD_PACK_USAGE = "/report board-pack [plan] [period] [xlsx|pdf]  
  * into the asker's direct messages (Teams and the shell point to the command line for now).
  */
 export async function boardPack(ctx: CommandContext, args: string): Promise<Reply> {
-  if (!mayTakeBoardPack(ctx.actor)) throw new CurveError("not_permitted", "Board packs go to coordinators, admins and board members.");
+  requirePermission(ctx.actor, "report.board_pack");
   const words = args.trim().split(/\s+/).filter(Boolean);
   const last = words[words.length - 1]?.toLowerCase();
   const format = last === "pdf" || last === "xlsx" ? last : "xlsx";

@@ -2,7 +2,7 @@ import { addDays, shortDate } from "../domain/dates/calendar.ts";
 import { parseDue } from "../domain/dates/due-phrase.ts";
 import { CurveError } from "../domain/errors.ts";
 import { riskRag, RAG_WORDS } from "../domain/rag.ts";
-import { mayChangeRisk } from "../domain/reports/access.ts";
+import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -81,9 +81,8 @@ async function findRisk(ctx: CommandContext, typed: string, usage: string): Prom
   return risk;
 }
 
-function guard(ctx: CommandContext, risk: { ownerId: number | null; priority: RiskView["priority"] }, what: string): void {
-  if (mayChangeRisk(ctx.actor, { ownerId: risk.ownerId, sponsors: risk.priority?.sponsors ?? [], leads: risk.priority?.leads ?? [] })) return;
-  throw new CurveError("not_permitted", `Only ${risk.ownerId ? "the risk's owner, " : ""}${risk.priority ? "the priority's CTB sponsors and leads, " : ""}a coordinator or an admin can ${what}.`);
+function guard(ctx: CommandContext, risk: { owner: { id: number; name: string } | null; priority: RiskView["priority"] }, what: string): void {
+  requirePermission(ctx.actor, "risk.change", { what, owner: risk.owner, priority: risk.priority });
 }
 
 export function riskLine(risk: RiskView, today: string) {
@@ -123,7 +122,7 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   const owner = await ownerNamed(ctx, labelled.owner, USAGE.add);
   const review = reviewDate(ctx, labelled.review, USAGE.add, addDays(ctx.today, DEFAULT_REVIEW_DAYS));
   const mitigation = labelled.mitigation ? checkText(labelled.mitigation, "mitigation", 1000, USAGE.add) : null;
-  guard(ctx, { ownerId: null, priority: home.priority }, home.priority ? "add a risk to this priority" : "add a risk to a whole plan");
+  guard(ctx, { owner: null, priority: home.priority }, home.priority ? "add a risk to this priority" : "add a risk to a whole plan");
   // Risks reach board packs and reports: no child's personal data in them.
   for (const free of [description, mitigation]) if (free) await ctx.guardText(free);
   return store.once(changeContext(ctx), async (tx) => {
@@ -155,7 +154,7 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
   if (risk.closedAt) throw new CurveError("usage", `R${risk.number} was closed on ${shortDate(risk.closedAt.toISOString().slice(0, 10))}; add a new risk if it has come back.`);
   const { plain, labelled } = parts(rest, USAGE.review);
   if (plain.length) throw new CurveError("usage", `Label each part of a review, like "impact: 3" or "note: …"; "${plain[0]!.slice(0, 30)}" has no label.`, { hint: USAGE.review });
-  guard(ctx, { ownerId: risk.owner.id, priority: risk.priority }, `review R${risk.number}`);
+  guard(ctx, { owner: risk.owner, priority: risk.priority }, `review R${risk.number}`);
   const next = {
     likelihood: score("likelihood", labelled.likelihood, USAGE.review, risk.likelihood),
     impact: score("impact", labelled.impact, USAGE.review, risk.impact),
@@ -175,7 +174,7 @@ async function close(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref, reason] = firstWord(args);
   const risk = await findRisk(ctx, ref, USAGE.close);
   if (!reason) throw new CurveError("usage", "Say why the risk is closed.", { hint: USAGE.close });
-  guard(ctx, { ownerId: risk.owner.id, priority: risk.priority }, `close R${risk.number}`);
+  guard(ctx, { owner: risk.owner, priority: risk.priority }, `close R${risk.number}`);
   const why = checkText(reason, "reason", 500, USAGE.close);
   await ctx.guardText(why);
   return board(ctx).once(changeContext(ctx), async (tx) => {

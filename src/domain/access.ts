@@ -85,6 +85,14 @@ export interface Subjects {
   "partnership.calendar": null;
   /** Change what the personal-data guard blocks, asks about or ignores, and see how often it held text. */
   "privacy.settings": null;
+  /** Set an indicator's target, forecast, tolerance, periodicity or owner (what its RAG is judged by). */
+  "indicator.tune": IndicatorSubject;
+  /** Add, review or close a risk; `what` is said in a refusal ("review R3"), `owner` is null for a new risk. */
+  "risk.change": { what: string; owner: PersonSummary | null; priority: PriorityRoles | null };
+  /** Change the reporting calendar (/report schedule). */
+  "report.schedule": null;
+  /** Take the board pack: private data, sent to the asker alone. */
+  "report.board_pack": null;
 }
 
 export type Capability = keyof Subjects;
@@ -252,6 +260,32 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
     doing: () => "change what the personal-data guard checks",
     by: () => "It can be changed by",
     grants: [role("coordinator"), role("admin")],
+  },
+  "indicator.tune": {
+    doing: (i) => `set ${i.code}'s target, forecast, tolerance, periodicity or owner`,
+    by: () => "They can be set by",
+    grants: [indicatorOwner, people("lead", (i) => i.priority?.leads ?? [], "its priority's lead"), role("coordinator"), role("admin")],
+  },
+  "risk.change": {
+    doing: (r) => r.what,
+    by: () => "That can be done by",
+    grants: [
+      people("owner", (r) => (r.owner ? [r.owner] : []), "the risk's owner"),
+      people("sponsor", (r) => r.priority?.sponsors ?? [], "the priority's CTB sponsor"),
+      people("lead", (r) => r.priority?.leads ?? [], "its lead"),
+      role("coordinator"),
+      role("admin"),
+    ],
+  },
+  "report.schedule": {
+    doing: () => "change the reporting calendar",
+    by: () => "It can be changed by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "report.board_pack": {
+    doing: () => "take the board pack",
+    by: () => "It goes to",
+    grants: [role("coordinator"), role("admin"), role("board_member")],
   },
 };
 

@@ -52,7 +52,7 @@ describe.each(kindsUnderTest())("reports in Slack on %s", (kind) => {
   it("refuses a board pack to someone who is not a coordinator, admin or board member, uploading nothing", async () => {
     const before = fake.callsTo("files.getUploadURLExternal").length;
     const answer = (await slash("U2", "board-pack", "5002.1.pack")).json() as { blocks: unknown[] };
-    expect(JSON.stringify(answer.blocks)).toContain("Board packs go to coordinators, admins and board members.");
+    expect(JSON.stringify(answer.blocks)).toContain("You can't take the board pack. It goes to a coordinator, an admin or a board member.");
     expect(fake.callsTo("files.getUploadURLExternal")).toHaveLength(before);
   });
 
@@ -60,7 +60,7 @@ describe.each(kindsUnderTest())("reports in Slack on %s", (kind) => {
     const set = (await slash("U-NIGEL", "schedule monthly cypp-2011-15 2nd 09:00 to #ctb-board", "5003.1.schedule")).json() as { blocks: unknown[] };
     expect(JSON.stringify(set.blocks)).toContain("Scheduled: the monthly report on cypp-2011-15, 2nd at 09:00, to #ctb-board");
     const refused = (await slash("U2", "schedule monthly 2nd 09:00 to #ctb-board", "5003.2.schedule")).json() as { blocks: unknown[] };
-    expect(JSON.stringify(refused.blocks)).toContain("Only coordinators and admins can change the reporting calendar.");
+    expect(JSON.stringify(refused.blocks)).toContain("You can't change the reporting calendar. It can be changed by a coordinator or an admin.");
     const { runtime, adapters } = server;
     const partnershipId = (await runtime.deps.store.partnerships())[0]!.id;
     // The calendar was set at the start of 2011.

@@ -97,7 +97,7 @@ describe.each(kindsUnderTest())("the board pack in Teams, on %s", (kind) => {
 
   it("refuses a board pack to someone who is not a coordinator, admin or board member, with no link", async () => {
     const card = await ask("sue", "/report board-pack");
-    expect(cardText(card)).toContain("Board packs go to coordinators, admins and board members.");
+    expect(cardText(card)).toContain("You can't take the board pack. It goes to a coordinator, an admin or a board member.");
     expect(openUrls(card)).toEqual([]);
   });
 });

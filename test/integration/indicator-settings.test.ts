@@ -54,7 +54,7 @@ describe.each(kindsUnderTest())("an indicator's target, forecast, periodicity an
   it("refuses, changing nothing: someone who may not, a decimal comma, no date, a start for a deadline, an unknown code", async () => {
     const p = await fresh();
     const refusals: [string, string, RegExp][] = [
-      ["Sue May", "/indicator target LAC 1300 by March 2013", /owner, its priority's leads, a coordinator or an admin/],
+      ["Sue May", "/indicator target LAC 1300 by March 2013", /You can't set LAC's target.+ by .+a coordinator or an admin\./],
       ["Nigel Richardson", "/indicator target NEET 7,5 by March 2013", /comma|7,5/],
       ["Nigel Richardson", "/indicator target LAC 1300", /By when/],
       ["Nigel Richardson", "/indicator target LAC 1300 from April 2012", /.+/],

@@ -40,6 +40,10 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "deliveries.list": null,
   "partnership.calendar": null,
   "privacy.settings": null,
+  "indicator.tune": indicator,
+  "risk.change": { what: "review R3", owner: { id: 1, name: "Jancis Andrew" }, priority },
+  "report.schedule": null,
+  "report.board_pack": null,
 };
 
 const ask = (who: Who, capability: Capability) =>
@@ -63,6 +67,10 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "deliveries.list":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "partnership.calendar": ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "privacy.settings":   ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "indicator.tune":     ["-", "-", "-", "lead", "indicator_owner", "-", "coordinator", "admin", "-", "-", "-"],
+  "risk.change":        ["owner", "-", "sponsor", "lead", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "report.schedule":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "report.board_pack":  ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "board_member", "-"],
 };
 
 describe("who may do what", () => {
