@@ -85,9 +85,17 @@ export async function importCommand(args: string[], config: Config, now: Date = 
       confirmedCells: confirmed.cells,
     });
     progress.done();
-    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
-    if (report.held.length > 0 || report.unheldConfirmations.length > 0) {
-      if (!values.json) process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
+    const held = report.held.length > 0 || report.unheldConfirmations.length > 0;
+    // While cells are held, problems (which can quote a cell) are counted, not listed.
+    const shown = held ? { ...report, problems: [], unlistedProblems: report.problems.length } : report;
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...shown, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
+    if (held) {
+      if (!values.json) {
+        process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
+        // Problems can quote a cell, so they wait until no cell is held.
+        const n = report.problems.length;
+        if (n > 0) process.stderr.write(`The file has ${n} other problem${n === 1 ? "" : "s"} too; Curve lists ${n === 1 ? "it" : "them"} once no cell is held.\n`);
+      }
       return 1;
     }
     if (!values.json) process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
