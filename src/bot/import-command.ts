@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { readWorkbookFile, UnreadableFile } from "../adapters/files/read-workbook.ts";
 import type { WorkbookImportReport } from "../adapters/db/workbook-import.ts";
 import { shortDate } from "../domain/dates/calendar.ts";
-import { describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
+import { confirmationArgument, describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
 import { readPartnershipWorkbook } from "../domain/workbook/read-partnership.ts";
 import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
 import type { Config } from "./config.ts";
@@ -122,13 +122,13 @@ export function describeHeld(held: readonly HeldCell[], unheld: readonly string[
   }
   for (const cell of held) out.push(describeHeldCell(cell));
   if (held.length > 0) {
-    const ask = held.filter((c) => c.outcome === "ask").map((c) => c.ref);
+    const ask = held.filter((c) => c.outcome === "ask");
     const block = held.length - ask.length;
     out.push(
       [
         `${held.length} cell${held.length === 1 ? "" : "s"} in ${fileName} may hold a child's personal data: nothing was imported.`,
         block > 0 ? `Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy)` : "Remove it from the file",
-        ask.length > 0 ? `and import again, or, if no child's personal data remains in ${ask.length === 1 ? "that cell" : "those cells"}, confirm ${ask.length === 1 ? "it" : "them"} by re-running with ${CONFIRM_FLAG} "${ask.join(",")}".` : "and import again.",
+        ask.length > 0 ? `and import again, or, if no child's personal data remains in ${ask.length === 1 ? "that cell" : "those cells"}, confirm ${ask.length === 1 ? "it" : "them"} by re-running with ${CONFIRM_FLAG} ${confirmationArgument(ask)}.` : "and import again.",
       ].join(" "),
     );
   } else out.push(`Nothing was imported from ${fileName}.`);

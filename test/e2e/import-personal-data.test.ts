@@ -66,7 +66,7 @@ describe.each(kindsUnderTest())("curve import with personal data in the file, on
       expect(run.stderr.trim().split("\n").filter((line) => !line.startsWith("reading "))).toEqual([
         `Actions!E2 (row 2, column E "Note"): a home postcode (BD7 •••); fix the file or confirm`,
         `Milestones!D2 (row 2, column D "Evidence"): an NHS number (••• ••• ••${NHS.slice(8)}); fix the file`,
-        `2 cells in our-plan.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data "Actions!E2".`,
+        `2 cells in our-plan.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data 'Actions!E2'.`,
       ]);
       for (const output of [run.stdout, run.stderr]) for (const raw of [NHS_SPACED, NHS, POSTCODE]) expect(output).not.toContain(raw);
       expect(await counts()).toEqual(NONE);
@@ -98,7 +98,7 @@ describe.each(kindsUnderTest())("curve import with personal data in the file, on
   it("imports the fixed file once its listed cell is confirmed", async () => {
     const held = await curve(["import", fixed, "--partnership", "our-council"], env);
     expect(held.code).toBe(1);
-    expect(held.stderr).toContain(`--confirm-personal-data "Actions!E2"`);
+    expect(held.stderr).toContain(`--confirm-personal-data 'Actions!E2'`);
     const run = await curve(["import", fixed, "--partnership", "our-council", "--confirm-personal-data", "Actions!E2"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Imported into partnership our-council (new).");

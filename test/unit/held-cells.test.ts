@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GUARD_POLICY } from "../../src/domain/privacy/guard.ts";
-import { cellRef, findHeldCells, parseConfirmedCells, settleHeldCells, type FreeTextCell } from "../../src/domain/workbook/held-cells.ts";
+import { cellRef, confirmationArgument, findHeldCells, parseConfirmedCells, settleHeldCells, type FreeTextCell } from "../../src/domain/workbook/held-cells.ts";
 import { randomSource, testNhsNumber } from "../support/planted-identifiers.ts";
 
 const nobody = { names: [], emails: new Set<string>() };
@@ -25,6 +25,22 @@ describe("naming held cells", () => {
         { written: "milestones!d2", key: "milestones!D2" },
       ],
     });
+  });
+
+  it("suggests the flag's value in single quotes, which a shell passes as it is and the parser reads back", () => {
+    const cells = [
+      { sheet: "Action plan", column: "E", row: 6 },
+      { sheet: "Milestones", column: "D", row: 3 },
+      { sheet: "Mum's notes", column: "A", row: 2 },
+    ];
+    const argument = confirmationArgument(cells);
+    const q = "'\\''"; // how a single quote is written inside a single-quoted shell word
+    expect(argument).toBe(`'Action plan!E6,Milestones!D3,${q}Mum${q}${q}s notes${q}!A2'`);
+    // What a POSIX shell passes on: the single-quoted parts as they are, each '\'' as one quote.
+    const passed = argument.split(q).map((part) => part.replace(/'/g, "")).join("'");
+    expect(passed).toBe("Action plan!E6,Milestones!D3,'Mum''s notes'!A2");
+    const parsed = parseConfirmedCells([passed]);
+    expect(parsed.ok && parsed.cells.map((c) => c.key)).toEqual(["action plan!E6", "milestones!D3", "mum's notes!A2"]);
   });
 
   it.each([
