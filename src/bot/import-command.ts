@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { readWorkbookFile, UnreadableFile } from "../adapters/files/read-workbook.ts";
 import type { WorkbookImportReport } from "../adapters/db/workbook-import.ts";
 import { shortDate } from "../domain/dates/calendar.ts";
-import { describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
+import { confirmationArgument, describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
 import { readPartnershipWorkbook } from "../domain/workbook/read-partnership.ts";
 import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
 import type { Config } from "./config.ts";
@@ -85,9 +85,17 @@ export async function importCommand(args: string[], config: Config, now: Date = 
       confirmedCells: confirmed.cells,
     });
     progress.done();
-    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
-    if (report.held.length > 0 || report.unheldConfirmations.length > 0) {
-      if (!values.json) process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
+    const held = report.held.length > 0 || report.unheldConfirmations.length > 0;
+    // While cells are held, problems (which can quote a cell) are counted, not listed.
+    const shown = held ? { ...report, problems: [], unlistedProblems: report.problems.length } : report;
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...shown, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
+    if (held) {
+      if (!values.json) {
+        process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
+        // Problems can quote a cell, so they wait until no cell is held.
+        const n = report.problems.length;
+        if (n > 0) process.stderr.write(`The file has ${n} other problem${n === 1 ? "" : "s"} too; Curve lists ${n === 1 ? "it" : "them"} once no cell is held.\n`);
+      }
       return 1;
     }
     if (!values.json) process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
@@ -114,13 +122,13 @@ export function describeHeld(held: readonly HeldCell[], unheld: readonly string[
   }
   for (const cell of held) out.push(describeHeldCell(cell));
   if (held.length > 0) {
-    const ask = held.filter((c) => c.outcome === "ask").map((c) => c.ref);
+    const ask = held.filter((c) => c.outcome === "ask");
     const block = held.length - ask.length;
     out.push(
       [
         `${held.length} cell${held.length === 1 ? "" : "s"} in ${fileName} may hold a child's personal data: nothing was imported.`,
         block > 0 ? `Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy)` : "Remove it from the file",
-        ask.length > 0 ? `and import again, or, if no child's personal data remains in ${ask.length === 1 ? "that cell" : "those cells"}, confirm ${ask.length === 1 ? "it" : "them"} by re-running with ${CONFIRM_FLAG} "${ask.join(",")}".` : "and import again.",
+        ask.length > 0 ? `and import again, or, if no child's personal data remains in ${ask.length === 1 ? "that cell" : "those cells"}, confirm ${ask.length === 1 ? "it" : "them"} by re-running with ${CONFIRM_FLAG} ${confirmationArgument(ask)}.` : "and import again.",
       ].join(" "),
     );
   } else out.push(`Nothing was imported from ${fileName}.`);

@@ -11,7 +11,7 @@ const NHS = testNhsNumber(randomSource(1515));
 const NHS_SPACED = `${NHS.slice(0, 3)} ${NHS.slice(3, 6)} ${NHS.slice(6)}`;
 const POSTCODE = "BD7 1DP";
 
-async function writeXlsx(file: string, evidence: string, note: string): Promise<string> {
+async function writeXlsx(file: string, evidence: string, note: string, extraMilestone: string[] = []): Promise<string> {
   const workbook = new ExcelJS.Workbook();
   workbook.addWorksheet("People").addRows([
     ["Name", "Email"],
@@ -24,6 +24,7 @@ async function writeXlsx(file: string, evidence: string, note: string): Promise<
   workbook.addWorksheet("Milestones").addRows([
     ["Ref", "Milestone", "Due", "Evidence"],
     ["ATT-1.1", "Project brief agreed", "March 2011", evidence],
+    ...(extraMilestone.length ? [extraMilestone] : []),
   ]);
   await workbook.xlsx.writeFile(file);
   return file;
@@ -65,11 +66,26 @@ describe.each(kindsUnderTest())("curve import with personal data in the file, on
       expect(run.stderr.trim().split("\n").filter((line) => !line.startsWith("reading "))).toEqual([
         `Actions!E2 (row 2, column E "Note"): a home postcode (BD7 •••); fix the file or confirm`,
         `Milestones!D2 (row 2, column D "Evidence"): an NHS number (••• ••• ••${NHS.slice(8)}); fix the file`,
-        `2 cells in our-plan.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data "Actions!E2".`,
+        `2 cells in our-plan.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data 'Actions!E2'.`,
       ]);
       for (const output of [run.stdout, run.stderr]) for (const raw of [NHS_SPACED, NHS, POSTCODE]) expect(output).not.toContain(raw);
       expect(await counts()).toEqual(NONE);
     }
+  }, 60_000);
+
+  it("counts the file's other problems without listing them while a cell is held, also in --json", async () => {
+    const file = await writeXlsx(path.join(dir, "with-problems.xlsx"), `NHS ${NHS}`, "Reviewed at the cluster meeting", ["ATT-9.1", "Orphan milestone", "March 2011", ""]);
+    const run = await curve(["import", file, "--partnership", "our-council"], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Milestones!D2 (row 2, column D "Evidence"): an NHS number (••••••••${NHS.slice(8)}); fix the file\n`);
+    expect(run.stderr).toContain("The file has 1 other problem too; Curve lists it once no cell is held.");
+    const json = await curve(["import", file, "--partnership", "our-council", "--json"], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { held: { ref: string; findings: { masked: string }[] }[]; problems: unknown[]; unlistedProblems: number; applied: boolean };
+    expect(report.held.map((c) => [c.ref, c.findings.map((f) => f.masked)])).toEqual([["Milestones!D2", [`••••••••${NHS.slice(8)}`]]]);
+    expect([report.problems, report.unlistedProblems, report.applied]).toEqual([[], 1, false]);
+    for (const output of [run.stdout, run.stderr, json.stdout, json.stderr]) expect(output).not.toContain(NHS);
+    expect(await counts()).toEqual(NONE);
   }, 60_000);
 
   it("refuses a confirmation that is not a list of cells, in one sentence with exit code 2", async () => {
@@ -82,7 +98,7 @@ describe.each(kindsUnderTest())("curve import with personal data in the file, on
   it("imports the fixed file once its listed cell is confirmed", async () => {
     const held = await curve(["import", fixed, "--partnership", "our-council"], env);
     expect(held.code).toBe(1);
-    expect(held.stderr).toContain(`--confirm-personal-data "Actions!E2"`);
+    expect(held.stderr).toContain(`--confirm-personal-data 'Actions!E2'`);
     const run = await curve(["import", fixed, "--partnership", "our-council", "--confirm-personal-data", "Actions!E2"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Imported into partnership our-council (new).");

@@ -123,7 +123,7 @@ describe.each(kindsUnderTest())("the personal-data guard on curve import, on %s"
         `'Action plan'!E6 (row 6, column E "Note"): a phone number (•••• ••• ••23); fix the file or confirm`,
         `Milestones!D2 (row 2, column D "Evidence"): an NHS number (••• ••• ••${NHS.slice(8)}); fix the file`,
         `Milestones!D3 (row 3, column D "Evidence"): a home postcode (LS6 •••); a National Insurance number (h• •• •• •• •); fix the file`,
-        `4 cells in ${slug}.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data "'Action plan'!E6".`,
+        `4 cells in ${slug}.xlsx may hold a child's personal data: nothing was imported. Remove it from the file where it says "fix the file" (a coordinator can change what the guard checks with /curve privacy) and import again, or, if no child's personal data remains in that cell, confirm it by re-running with --confirm-personal-data 'Action plan!E6'.`,
         "",
       ]);
       expectNoRawValues(output);
@@ -170,7 +170,7 @@ describe.each(kindsUnderTest())("the personal-data guard on curve import, on %s"
       ["'Action plan'!E6", "ask"],
       ["Milestones!D3", "ask"],
     ]);
-    expect(describeHeld(asked.held, [], "fixed.xlsx")).toContain(`re-running with --confirm-personal-data "'Action plan'!E6,Milestones!D3".`);
+    expect(describeHeld(asked.held, [], "fixed.xlsx")).toContain(`re-running with --confirm-personal-data 'Action plan!E6,Milestones!D3'.`);
 
     // Naming only one of them leaves the other held; naming a cell that holds nothing is refused.
     const partly = await importFiles([fixed], slug, { confirm: ["'Action plan'!E6"] });

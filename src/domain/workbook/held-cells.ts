@@ -71,6 +71,17 @@ export function findHeldCells(cells: readonly FreeTextCell[], known: KnownToPart
   return held;
 }
 
+/**
+ * The value to give --confirm-personal-data for these cells, quoted for a POSIX shell: in single
+ * quotes, since in double quotes an interactive bash reads "!E12" as history. Sheet names are
+ * quoted the spreadsheet's way only when they must be (a ', ! or , in the name), as the
+ * parser reads "Action plan!E6" too: 'Action plan!E6,Milestones!D3'.
+ */
+export function confirmationArgument(cells: readonly Pick<HeldCell, "sheet" | "column" | "row">[]): string {
+  const list = cells.map((c) => (/[',!]/.test(c.sheet) ? cellRef(c.sheet, c.column, c.row) : `${c.sheet.trim()}!${c.column}${c.row}`)).join(",");
+  return `'${list.replace(/'/g, "'\\''")}'`;
+}
+
 /** A cell address as a person typed it, reduced to compare: sheet name in lower case, column and row. */
 export interface ConfirmedCell {
   /** As typed, for messages. */
