@@ -1,5 +1,5 @@
 import type { Region } from "../domain/schedule/bank-holidays.ts";
-import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
+import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
 
@@ -61,7 +61,19 @@ export type ChangeOutcome<T> = { applied: true; value: T } | { applied: false; r
  * What the commands need from storage. Every change method writes its audit event in
  * the same transaction as the change; `recordReply` makes a retry return the first answer.
  */
+/** A team or organisation, as /team show lists it. */
+export interface TeamView {
+  id: number;
+  name: string;
+  kind: "team" | "organisation";
+  members: { id: number; name: string }[];
+  /** Refs of the actions the team owns. */
+  owns: string[];
+}
+
 export interface Store {
+  /** Every team and organisation of the partnership, with members and the actions each owns, by name. */
+  teams(partnershipId: number): Promise<TeamView[]>;
   findPersonById(partnershipId: number, id: number): Promise<Person | null>;
   findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }): Promise<Person | null>;
   /** People whose name contains the text, for choosing who you are in the shell. */
@@ -146,4 +158,12 @@ export interface ChangeStore {
   updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>>;
   /** The partnership's bank holiday calendar (coordinators and admins). */
   setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>>;
+  /** A new team (or organisation) by name; "exists" when one of that name (any case) is there. */
+  createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>>;
+  /** Adds or removes a member; false when they already were, or were not, a member. */
+  setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean>;
+  /** A new person in the partnership; "exists" when the email is taken. */
+  addPerson(person: { name: string; email: string }): Promise<ChangeOutcome<{ id: number; name: string }>>;
+  /** Gives or takes a partnership role; false when nothing changed. */
+  setRole(person: Person, role: PersonRole, on: boolean): Promise<boolean>;
 }

@@ -93,6 +93,12 @@ export interface Subjects {
   "report.schedule": null;
   /** Take the board pack: private data, sent to the asker alone. */
   "report.board_pack": null;
+  /** Add people to teams and organisations, or take them off (/team add|remove). */
+  "team.manage": null;
+  /** Add a person to the partnership (/curve person add). */
+  "person.add": null;
+  /** Give or take a partnership role: coordinator, admin, board member, ambassador (/curve role). */
+  "person.role": null;
 }
 
 export type Capability = keyof Subjects;
@@ -286,6 +292,21 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
     doing: () => "take the board pack",
     by: () => "It goes to",
     grants: [role("coordinator"), role("admin"), role("board_member")],
+  },
+  "team.manage": {
+    doing: () => "change who is in a team",
+    by: () => "Teams can be changed by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "person.add": {
+    doing: () => "add people to the partnership",
+    by: () => "People can be added by",
+    grants: [role("coordinator"), role("admin")],
+  },
+  "person.role": {
+    doing: () => "give or take partnership roles",
+    by: () => "Roles can be given by",
+    grants: [role("admin")],
   },
 };
 

@@ -11,7 +11,8 @@ export type CurveErrorCode =
   | "bad_text"
   | "unknown_person"
   | "not_linked"
-  | "unknown_partnership";
+  | "unknown_partnership"
+  | "conflict";
 
 /**
  * An expected failure with a sentence fit for the person who caused it.

@@ -44,6 +44,9 @@ const SUBJECTS: { [C in Capability]: Subjects[C] } = {
   "risk.change": { what: "review R3", owner: { id: 1, name: "Jancis Andrew" }, priority },
   "report.schedule": null,
   "report.board_pack": null,
+  "team.manage": null,
+  "person.add": null,
+  "person.role": null,
 };
 
 const ask = (who: Who, capability: Capability) =>
@@ -71,6 +74,9 @@ const TABLE: Record<Capability, (Standing | "-")[]> = {
   "risk.change":        ["owner", "-", "sponsor", "lead", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "report.schedule":    ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
   "report.board_pack":  ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "board_member", "-"],
+  "team.manage":        ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "person.add":         ["-", "-", "-", "-", "-", "-", "coordinator", "admin", "-", "-", "-"],
+  "person.role":        ["-", "-", "-", "-", "-", "-", "-", "admin", "-", "-", "-"],
 };
 
 describe("who may do what", () => {

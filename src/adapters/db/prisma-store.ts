@@ -1,6 +1,6 @@
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store } from "../../commands/store.ts";
+import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
@@ -40,6 +40,24 @@ export class PrismaStore implements Store {
 
   findPersonByIdentity(partnershipId: number, identity: { platform: string; tenant: string; userId: string }) {
     return personByIdentity(this.db, partnershipId, identity);
+  }
+
+  async teams(partnershipId: number): Promise<TeamView[]> {
+    const rows = await this.prisma.team.findMany({
+      where: { partnershipId },
+      include: {
+        members: { select: { person: { select: { id: true, name: true } } }, orderBy: { person: { name: "asc" } } },
+        ownedActions: { select: { action: { select: { ref: true } } } },
+      },
+      orderBy: { name: "asc" },
+    });
+    return rows.map((t) => ({
+      id: t.id,
+      name: t.name,
+      kind: t.kind,
+      members: t.members.map((m) => m.person),
+      owns: t.ownedActions.map((o) => o.action.ref).sort((a, b) => a.localeCompare(b, "en", { numeric: true })),
+    }));
   }
 
   async searchPeople(partnershipId: number, text: string, limit: number): Promise<Person[]> {

@@ -2,7 +2,7 @@ import type { Region } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
-import type { ActionState, ActionView, MilestoneView, Person, PriorityView } from "../../domain/model.ts";
+import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
 
@@ -173,6 +173,47 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: { region } };
   }
 
+  async createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>> {
+    const [existing] = await this.tx.query<{ id: number }>(`SELECT id FROM team WHERE partnership_id = $1 AND lower(name) = lower($2)`, [this.ctx.partnershipId, name]);
+    if (existing) return { applied: false, reason: "exists" };
+    const [row] = await this.tx.query<{ id: number }>(
+      `INSERT INTO team (partnership_id, name, kind) VALUES ($1, $2, $3::team_kind) ON CONFLICT (partnership_id, name) DO NOTHING RETURNING id`,
+      [this.ctx.partnershipId, name, kind],
+    );
+    if (!row) return { applied: false, reason: "exists" };
+    await this.audit("team.created", { type: "team", id: row.id, ref: name, actionId: null }, null, { name, kind });
+    return { applied: true, value: { id: row.id, name } };
+  }
+
+  async setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean> {
+    const rows = member
+      ? await this.tx.query(`INSERT INTO team_member (team_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING team_id`, [team.id, person.id])
+      : await this.tx.query(`DELETE FROM team_member WHERE team_id = $1 AND person_id = $2 RETURNING team_id`, [team.id, person.id]);
+    if (rows.length === 0) return false;
+    await this.audit(member ? "team.member_added" : "team.member_removed", { type: "team", id: team.id, ref: team.name, actionId: null }, null, { person: person.name });
+    return true;
+  }
+
+  async addPerson(person: { name: string; email: string }): Promise<ChangeOutcome<{ id: number; name: string }>> {
+    const [row] = await this.tx.query<{ id: number }>(
+      `INSERT INTO person (partnership_id, name, email) VALUES ($1, $2, $3) ON CONFLICT (partnership_id, email) DO NOTHING RETURNING id`,
+      [this.ctx.partnershipId, person.name, person.email],
+    );
+    if (!row) return { applied: false, reason: "exists" };
+    await this.audit("person.added", { type: "person", id: row.id, ref: person.name, actionId: null }, null, { name: person.name, email: person.email });
+    return { applied: true, value: { id: row.id, name: person.name } };
+  }
+
+  async setRole(person: Person, role: PersonRole, on: boolean): Promise<boolean> {
+    const [locked] = await this.tx.query<{ roles: string[] | string }>(`SELECT roles::text[] AS roles FROM person WHERE id = $1 FOR UPDATE`, [person.id]);
+    const roles = parseRoles(locked?.roles);
+    if (roles.includes(role) === on) return false;
+    const next = on ? [...roles, role] : roles.filter((r) => r !== role);
+    await this.tx.query(`UPDATE person SET roles = $2::text[]::person_role[] WHERE id = $1`, [person.id, next]);
+    await this.audit("person.role", { type: "person", id: person.id, ref: person.name, actionId: null }, { roles }, { roles: next, role, on });
+    return true;
+  }
+
   private async insertNote(action: ActionView, text: string): Promise<number> {
     const [row] = await this.tx.query<{ id: number }>(
       `INSERT INTO action_note (action_id, author_id, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
@@ -181,6 +222,10 @@ export class SqlChangeStore implements ChangeStore {
     return row!.id;
   }
 }
+
+/** A text[] as the driver gives it: an array, or PostgreSQL's "{a,b}" when it does not parse arrays. */
+const parseRoles = (value: string[] | string | undefined): string[] =>
+  Array.isArray(value) ? value : typeof value === "string" ? value.replace(/^\{|\}$/g, "").split(",").filter(Boolean) : [];
 
 const subjectOf = (m: MilestoneView) => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
 const actionSubject = (a: ActionView) => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });

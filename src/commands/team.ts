@@ -1,0 +1,184 @@
+import { requirePermission } from "../domain/access.ts";
+import { CurveError } from "../domain/errors.ts";
+import type { Person, PersonRole } from "../domain/model.ts";
+import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
+import type { CommandContext, CommandFamily } from "./context.ts";
+import type { TeamView } from "./store.ts";
+
+const USAGE = {
+  show: "/team show [team]   e.g. /team show Cluster chairs",
+  add: "/team add <team> <person>   e.g. /team add Cluster chairs Jancis Andrew (a new team's name in quotes)",
+  remove: "/team remove <team> <person>",
+  person: "/curve person add <name> <email> [organisation]   e.g. /curve person add Sam Prince sam.prince@leeds.gov.uk Leeds City Council",
+  role: "/curve role <person> coordinator|admin|board-member|ambassador [off]",
+};
+
+const folded = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
+
+/**
+ * The team a line starts with, and the rest: the longest team name (any case) that the line
+ * starts with, or a name in quotes. `created` is a quoted name no team has yet.
+ */
+function splitTeam(teams: readonly TeamView[], line: string, usage: string): { team: TeamView | null; name: string; rest: string } {
+  const quoted = /^["“”']([^"“”']{1,120})["“”']\s*(.*)$/.exec(line.trim());
+  if (quoted) {
+    const name = quoted[1]!.trim();
+    return { team: teams.find((t) => folded(t.name) === folded(name)) ?? null, name, rest: quoted[2]!.trim() };
+  }
+  const typed = folded(line);
+  const match = [...teams]
+    .sort((a, b) => b.name.length - a.name.length)
+    .find((t) => typed === folded(t.name) || typed.startsWith(`${folded(t.name)} `));
+  if (match) return { team: match, name: match.name, rest: line.trim().split(/\s+/).slice(match.name.trim().split(/\s+/).length).join(" ") };
+  const first = typed.split(" ").slice(0, 2).join(" ");
+  const near = teams.filter((t) => folded(t.name).includes(first.split(" ")[0] ?? "")).slice(0, 5).map((t) => t.name);
+  throw new CurveError(
+    "unknown_ref",
+    `No team's name starts "${line.trim().slice(0, 40)}".${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."} A new team's name goes in quotes.`,
+    { hint: usage },
+  );
+}
+
+/** One person of the partnership by full name or email, or the names they might have meant. */
+async function onePerson(ctx: CommandContext, typed: string, usage: string): Promise<Person> {
+  const name = typed.trim();
+  if (!name) throw new CurveError("usage", "Which person? Give their full name.", { hint: usage });
+  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
+  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
+  if (matches.length === 1) return matches[0]!;
+  throw new CurveError(
+    matches.length ? "ambiguous_ref" : "unknown_person",
+    matches.length ? `"${name.slice(0, 40)}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${name.slice(0, 40)}" is in the partnership. A coordinator can add them with /curve person add.`,
+    { hint: usage },
+  );
+}
+
+/** `/team show [team]`: every team with its members, or one team with what it owns. Anyone may look. */
+async function show(ctx: CommandContext, args: string): Promise<Reply> {
+  const teams = await ctx.store.teams(ctx.partnershipId);
+  if (!args.trim()) {
+    return reply("info", "Teams and organisations", [
+      list(teams.map((t) => ({ text: t.name, detail: `${t.kind === "organisation" ? "organisation · " : ""}${t.members.length} ${t.members.length === 1 ? "member" : "members"}${t.owns.length ? ` · owns ${t.owns.length}` : ""}` })), "No teams yet."),
+    ]);
+  }
+  const { team, name } = splitTeam(teams, args, USAGE.show);
+  if (!team) throw new CurveError("unknown_ref", `There is no team called "${name}".`, { hint: USAGE.show });
+  return reply("info", team.name, [
+    fields([
+      { label: "Kind", value: team.kind },
+      { label: "Members", value: team.members.map((m) => m.name).join(", ") || "none yet" },
+      { label: "Owns", value: team.owns.join(", ") || "no actions" },
+    ]),
+    context("A team that owns an action is nudged about its milestones, member by member."),
+  ]);
+}
+
+/** `/team add|remove <team> <person>` (coordinators and admins); a quoted new name makes the team. Audited. */
+async function membership(ctx: CommandContext, args: string, member: boolean): Promise<Reply> {
+  const usage = member ? USAGE.add : USAGE.remove;
+  requirePermission(ctx.actor, "team.manage");
+  if (!args.trim()) throw new CurveError("usage", "Which team, and who?", { hint: usage });
+  const teams = await ctx.store.teams(ctx.partnershipId);
+  const { team, name, rest } = splitTeam(teams, args, usage);
+  if (!team && !member) throw new CurveError("unknown_ref", `There is no team called "${name}".`, { hint: USAGE.show });
+  const person = await onePerson(ctx, rest, usage);
+  return ctx.change(async (tx) => {
+    let target = team;
+    let made = false;
+    if (!target) {
+      const created = await tx.createTeam(name, "team");
+      if (!created.applied) throw new CurveError("conflict", `A team called "${name}" was made just now; try again.`);
+      target = { ...created.value, kind: "team", members: [], owns: [] };
+      made = true;
+    }
+    const changed = await tx.setTeamMember(target, person, member);
+    if (!changed) return reply("info", `${person.name} ${member ? "is already" : "is not"} in ${target.name}`, [text("Nothing changed.")]);
+    return reply("success", member ? `${person.name} added to ${target.name}` : `${person.name} taken off ${target.name}`, [
+      context(made ? `${target.name} is a new team.` : member ? "They are nudged about the milestones of actions the team owns." : "They are no longer nudged for the team's actions."),
+    ]);
+  });
+}
+
+const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}\.[^\s@<>".]{2,24}$/;
+
+/** `/curve person add Sam Prince sam@example.org [organisation]` (coordinators and admins): a person the plans can name. Audited. */
+export async function addPerson(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = USAGE.person;
+  const words = args.trim().replace(/^add\s+/i, "").split(/\s+/).filter(Boolean);
+  requirePermission(ctx.actor, "person.add");
+  const at = words.findIndex((w) => w.includes("@"));
+  if (at <= 0) throw new CurveError("usage", "Give the person's full name, then their email.", { hint: usage });
+  const name = words.slice(0, at).join(" ");
+  const email = words[at]!.replace(/^<mailto:|>$/g, "").toLowerCase();
+  if (!EMAIL.test(email)) throw new CurveError("usage", `"${email.slice(0, 60)}" is not an email address.`, { hint: usage });
+  if (name.length > 120 || !/\p{L}/u.test(name)) throw new CurveError("usage", `"${name.slice(0, 40)}" is not a person's name.`, { hint: usage });
+  const organisation = words.slice(at + 1).join(" ");
+  const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];
+  const existingOrganisation = organisation ? teams.find((t) => folded(t.name) === folded(organisation)) ?? null : null;
+  return ctx.change(async (tx) => {
+    const added = await tx.addPerson({ name, email });
+    if (!added.applied) throw new CurveError("conflict", `Someone in the partnership already has the email ${email}.`, { hint: "/team show" });
+    let joined = "";
+    if (organisation) {
+      let team = existingOrganisation;
+      if (!team) {
+        const created = await tx.createTeam(organisation, "organisation");
+        if (created.applied) team = { ...created.value, kind: "organisation", members: [], owns: [] };
+      }
+      if (team) {
+        const person = { id: added.value.id, name, email, roles: [], jobTitle: null, timeZone: "Europe/London", teamIds: [] } satisfies Person;
+        await tx.setTeamMember(team, person, true);
+        joined = ` (${team.name})`;
+      }
+    }
+    return reply("success", `${name} added${joined}`, [
+      context(`Curve knows them by ${email}: their Slack or Teams account is matched by that email the first time they use Curve, or a coordinator can link it with /curve link.`),
+    ]);
+  });
+}
+
+const ROLE_WORDS: Record<string, PersonRole> = {
+  coordinator: "coordinator", admin: "admin", administrator: "admin", "board-member": "board_member", board_member: "board_member", "board member": "board_member", ambassador: "ambassador",
+};
+const ROLE_NAMES: Record<PersonRole, string> = { coordinator: "a coordinator", admin: "an admin", board_member: "a board member", ambassador: "a Child Friendly City ambassador" };
+
+/** `/curve role Sam Prince coordinator [off]` (admins): the partnership roles. An ambassador has pledge rights only (seed 002). Audited. */
+export async function setRole(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = USAGE.role;
+  requirePermission(ctx.actor, "person.role");
+  const words = args.trim().split(/\s+/).filter(Boolean);
+  const off = words.length > 0 && /^(off|remove|no)$/i.test(words[words.length - 1]!);
+  if (off) words.pop();
+  let role: PersonRole | undefined;
+  if (words.length >= 2 && ROLE_WORDS[`${words[words.length - 2]!.toLowerCase()} ${words[words.length - 1]!.toLowerCase()}`]) {
+    role = ROLE_WORDS[`${words[words.length - 2]!.toLowerCase()} ${words.pop()!.toLowerCase()}`];
+    words.pop();
+  } else if (words.length >= 1 && ROLE_WORDS[words[words.length - 1]!.toLowerCase()]) {
+    role = ROLE_WORDS[words.pop()!.toLowerCase()];
+  }
+  if (!role) throw new CurveError("usage", "Which role? coordinator, admin, board-member or ambassador.", { hint: usage });
+  const person = await onePerson(ctx, words.join(" "), usage);
+  if (off && role === "admin" && person.id === ctx.actor.id) throw new CurveError("not_permitted", "You can't take away your own admin role; ask another admin.");
+  const chosen = role;
+  return ctx.change(async (tx) => {
+    const changed = await tx.setRole(person, chosen, !off);
+    if (!changed) return reply("info", `${person.name} ${off ? "is not" : "is already"} ${ROLE_NAMES[chosen]}`, [text("Nothing changed.")]);
+    return reply("success", off ? `${person.name} is no longer ${ROLE_NAMES[chosen]}` : `${person.name} is now ${ROLE_NAMES[chosen]}`, [
+      context(chosen === "ambassador" ? "An ambassador can start pledges and post their sign-up cards, and nothing else (seed 002)." : "It takes effect from their next message."),
+    ]);
+  });
+}
+
+export const teamCommands: CommandFamily = {
+  name: "team",
+  summary: "Teams and organisations that own or contribute to actions, and who is in them.",
+  defaultSubcommand: "show",
+  subcommands: [
+    { name: "show", usage: USAGE.show, summary: "Every team, or one team's members and the actions it owns.", run: show },
+    { name: "add", usage: USAGE.add, changes: true, summary: "Add a person to a team (coordinators).", run: (ctx, args) => membership(ctx, args, true) },
+    { name: "remove", usage: USAGE.remove, changes: true, summary: "Take a person off a team (coordinators).", run: (ctx, args) => membership(ctx, args, false) },
+  ],
+};
+
+export const PERSON_USAGE = USAGE.person;
+export const ROLE_USAGE = USAGE.role;

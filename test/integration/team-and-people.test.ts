@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+
+const NOW = new Date("2011-09-26T08:00:00Z");
+
+describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function fresh() {
+    const partnershipId = await loadDemo(t.db);
+    const driver = commandDriver(t.db, partnershipId, () => NOW);
+    const events = (prefix: string) => t.db.prisma.auditEvent.findMany({ where: { partnershipId, event: { startsWith: prefix } }, orderBy: { id: "asc" } });
+    const members = async (name: string) =>
+      (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId, name }, include: { members: { include: { person: true } } } })).members.map((m) => m.person.name).sort();
+    // The demo's coordinator and an admin to give roles.
+    const coordinator = (await t.db.prisma.person.findMany({ where: { partnershipId }, orderBy: { id: "asc" } })).find((x) => x.roles.includes("coordinator"))!.name;
+    await t.db.prisma.person.updateMany({ where: { partnershipId, name: "Mary Brittle" }, data: { roles: ["admin"] } });
+    return { partnershipId, ...driver, events, members, coordinator };
+  }
+
+  it("adds and removes team members by the team's name (with spaces), makes a quoted new team, and lists them; each change audited", async () => {
+    const p = await fresh();
+    const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId, ownedActions: { some: {} } } })).name;
+    const before = await p.members(team);
+    const newcomer = (await t.db.prisma.person.findMany({ where: { partnershipId: p.partnershipId, name: { notIn: before } }, orderBy: { id: "asc" } })).find((x) => x.roles.length === 0)!.name;
+
+    const added = await p.run(p.coordinator, `/team add ${team.toLowerCase()} ${newcomer}`);
+    expect(added.heading).toBe(`${newcomer} added to ${team}`);
+    expect(await p.members(team)).toEqual([...before, newcomer].sort());
+    expect((await p.run(p.coordinator, `/team add ${team} ${newcomer}`)).tone).toBe("info");
+
+    const shown = (await p.run(newcomer, `/team show ${team}`)).rendered;
+    expect(shown).toContain(newcomer);
+    expect(shown).toMatch(/Owns: [A-Z]+-\d/);
+
+    expect((await p.run(p.coordinator, `/team remove ${team} ${newcomer}`)).heading).toBe(`${newcomer} taken off ${team}`);
+    expect(await p.members(team)).toEqual(before);
+
+    const made = await p.run(p.coordinator, `/team add "Attendance task group" ${newcomer}`);
+    expect(made.heading).toBe(`${newcomer} added to Attendance task group`);
+    expect(await p.members("Attendance task group")).toEqual([newcomer]);
+    expect((await p.run(newcomer, "/team")).rendered).toContain("Attendance task group");
+
+    expect((await p.events("team.")).map((e) => e.event)).toEqual(["team.member_added", "team.member_removed", "team.created", "team.member_added"]);
+    expect((await p.run(p.coordinator, `/action history ATT-4`)).rendered).not.toMatch(/team\.member/);
+  });
+
+  it("refuses, changing nothing: a non-coordinator, a team that does not exist unquoted, someone unknown, a removal of a non-member", async () => {
+    const p = await fresh();
+    const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId } })).name;
+    const refusals: [string, string, RegExp][] = [
+      ["Sue May", `/team add ${team} Sue May`, /You can't change who is in a team\. Teams can be changed by a coordinator or an admin\./],
+      [p.coordinator, "/team add Nonexistent group Sue May", /No team's name starts "Nonexistent group Sue May"/],
+      [p.coordinator, `/team add ${team} Nobody Atall`, /No one called "Nobody Atall"/],
+      [p.coordinator, `/team add ${team}`, /Which person/],
+      [p.coordinator, `/team remove "Not a team" Sue May`, /There is no team called "Not a team"/],
+    ];
+    for (const [as, line, message] of refusals) {
+      const answer = await p.run(as, line);
+      expect(answer.tone, line).toBe("error");
+      expect(answer.rendered, line).toMatch(message);
+    }
+    expect(await p.events("team.")).toEqual([]);
+    expect(await t.db.prisma.team.count({ where: { partnershipId: p.partnershipId, name: "Not a team" } })).toBe(0);
+  });
+
+  it("adds a person with their organisation, refuses a taken email or a bad one, and lets only an admin give and take roles", async () => {
+    const p = await fresh();
+    const added = await p.run(p.coordinator, "/curve person add Ola Nwosu Ola.Nwosu@leeds.example.org Leeds Beckett University");
+    expect(added.heading).toBe("Ola Nwosu added (Leeds Beckett University)");
+    const sam = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Ola Nwosu" } });
+    expect(sam.email).toBe("ola.nwosu@leeds.example.org");
+    expect(await p.members("Leeds Beckett University")).toEqual(["Ola Nwosu"]);
+    expect((await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Leeds Beckett University" } })).kind).toBe("organisation");
+
+    expect((await p.run(p.coordinator, "/curve person add Olaf Nwosu ola.nwosu@leeds.example.org")).rendered).toContain("already has the email");
+    expect((await p.run(p.coordinator, "/curve person add Ola Nwosu not-an-email")).tone).toBe("error");
+    expect((await p.run("Sue May", "/curve person add Pat Doe pat@example.org")).rendered).toMatch(/You can't add people/);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: { in: ["Olaf Nwosu", "Pat Doe"] } } })).toBe(0);
+
+    // Only an admin: a coordinator is refused, saying who can.
+    expect((await p.run(p.coordinator, "/curve role Ola Nwosu ambassador")).rendered).toMatch(/Roles can be given by an admin/);
+    expect((await p.run("Mary Brittle", "/curve role Ola Nwosu ambassador")).heading).toBe("Ola Nwosu is now a Child Friendly City ambassador");
+    expect((await p.run("Mary Brittle", "/curve role Ola Nwosu board member")).heading).toBe("Ola Nwosu is now a board member");
+    expect((await t.db.prisma.person.findUniqueOrThrow({ where: { id: sam.id } })).roles.sort()).toEqual(["ambassador", "board_member"]);
+    // An ambassador may start pledges (seed 002), and nothing else changes for them.
+    expect((await p.run("Ola Nwosu", "/pledge new attendance Every day counts | We will get every child to school")).tone).toBe("success");
+    expect((await p.run("Ola Nwosu", "/team add \"Ola's group\" Ola Nwosu")).tone).toBe("error");
+
+    expect((await p.run("Mary Brittle", "/curve role Ola Nwosu ambassador off")).heading).toBe("Ola Nwosu is no longer a Child Friendly City ambassador");
+    expect((await p.run("Mary Brittle", "/curve role Ola Nwosu ambassador off")).tone).toBe("info");
+    expect((await p.run("Mary Brittle", "/curve role Ola Nwosu king")).rendered).toContain("Which role?");
+    expect((await p.run("Mary Brittle", "/curve role Mary Brittle admin off")).rendered).toContain("your own admin role");
+    expect((await p.events("person.")).map((e) => [e.event, e.subjectRef])).toEqual([
+      ["person.added", "Ola Nwosu"],
+      ["person.role", "Ola Nwosu"],
+      ["person.role", "Ola Nwosu"],
+      ["person.role", "Ola Nwosu"],
+    ]);
+  });
+});
