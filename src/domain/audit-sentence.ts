@@ -51,6 +51,18 @@ export function describeAuditEvent(entry: Pick<AuditEntry, "event" | "subjectRef
       return `made ${String(after.owner)} the owner of ${ref}`;
     case "indicator.tolerance":
       return after.tolerance === null || after.tolerance === undefined ? `set ${ref}'s tolerance back to the default` : `set ${ref}'s tolerance to ${String(after.tolerance)}`;
+    case "person.added":
+      return `added ${ref} to the partnership`;
+    case "person.role": {
+      const role = String(after.role ?? "a role").replace(/_/g, " ");
+      return after.on === false ? `took the ${role} role from ${ref}` : `made ${ref} ${/^[aeiou]/.test(role) ? "an" : "a"} ${role}`;
+    }
+    case "team.created":
+      return `created the team ${ref}`;
+    case "team.member_added":
+      return `added ${String(after.person ?? "someone")} to ${ref}`;
+    case "team.member_removed":
+      return `took ${String(after.person ?? "someone")} off ${ref}`;
     case "oba.logged":
       return `logged a turn-the-curve workshop on ${ref}${typeof after.heldOn === "string" ? ` held ${shortDate(after.heldOn)}` : ""}`;
     case "oba.notes":
