@@ -9,6 +9,8 @@ export interface RecordedCall {
   body: Record<string, unknown>;
   /** Set when the fake refused the call as rate-limited (HTTP 429). */
   rateLimited?: boolean;
+  /** When the fake received it (Date.now()). */
+  at: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export class FakeSlack {
     app.post("/api/:method", async (req, res) => {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
-      const call: RecordedCall = { method, body };
+      const call: RecordedCall = { method, body, at: Date.now() };
       this.calls.push(call);
       const delay = this.delays.get(method);
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
