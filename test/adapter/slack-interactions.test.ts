@@ -117,6 +117,20 @@ describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel pos
     expect(shown).not.toContain("whoami");
   });
 
+  it("publishes App Home even when Slack rate-limits views.publish more often than a one-off send may be retried", async () => {
+    const user = "U-THROTTLED";
+    const publishes = () => fake.callsTo("views.publish").filter((c) => c.body.user_id === user);
+    fake.rateLimits.set("views.publish", { times: 5, retryAfter: 1 });
+    try {
+      await postEvent({ ...fixture<Json>("event_callback.app_home_opened"), event_id: "Ev-THROTTLED", event: { type: "app_home_opened", user, tab: "home", channel: "D7" } });
+      await eventually(() => publishes().some((c) => !c.rateLimited), 20_000);
+    } finally {
+      fake.rateLimits.delete("views.publish");
+    }
+    expect(publishes().filter((c) => c.rateLimited).length).toBeGreaterThanOrEqual(5);
+    expect(JSON.stringify(publishes().find((c) => !c.rateLimited)!.body.view)).toContain("A coordinator can link you");
+  });
+
   it("shows a known person their open milestones on App Home", async () => {
     const before = fake.callsTo("views.publish").length;
     expect((await postEvent(fixture<Json>("event_callback.app_home_opened"))).status).toBe(200);

@@ -123,8 +123,30 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0CARDS")).toHaveLength(1);
   });
 
+  it("removes its own copy of a card that another instance posted first, and keeps theirs", async () => {
+    const theirs = "slack:C0DUP:1764500000.000100";
+    const release = fake.hold("chat.postMessage");
+    let id: string;
+    try {
+      const created = (await post(commandBody({ ...fixture<Record<string, string>>("command.milestone"), user_id: "U-NIGEL", command: "/pledge", text: "new attendance Every term counts | We will help every child attend every term", channel_id: "C0DUP", trigger_id: "3201.1.new", response_url: `${fake.url}/response/3201.1.new` }))).json();
+      id = /Pledge P(\d+) created/.exec(JSON.stringify(created.blocks))![1]!;
+      // This instance's post has reached Slack and waits for its answer; meanwhile another instance's card is saved.
+      await eventually(() => fake.callsTo("chat.postMessage").find((c) => c.body.channel === "C0DUP"));
+      await server.runtime.db.prisma.pledge.update({ where: { id: Number(id) }, data: { messageRef: theirs } });
+    } finally {
+      release();
+    }
+    const removed = await eventually(() => fake.callsTo("chat.delete").find((c) => c.body.channel === "C0DUP"));
+    expect(removed.body.ts).toMatch(/^\d{10}\.\d{6}$/);
+    expect(`slack:C0DUP:${String(removed.body.ts)}`).not.toBe(theirs);
+    expect((await server.runtime.db.prisma.pledge.findUniqueOrThrow({ where: { id: Number(id) } })).messageRef).toBe(theirs);
+    await (server.adapters[0] as unknown as { idle(): Promise<void> }).idle();
+    expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0DUP")).toHaveLength(1);
+    expect(fake.callsTo("chat.delete").filter((c) => c.body.channel === "C0DUP")).toHaveLength(1);
+  });
+
   it("asks the follow-up question with buttons and records the answer pressed", async () => {
-    const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ where: { title: "Every day counts" }, orderBy: { id: "desc" } });
     const signature = await server.runtime.db.prisma.pledgeSignature.findFirstOrThrow({ where: { pledgeId: pledge.id, person: { name: "Jancis Andrew" } } });
     const later = new Date(signature.signedAt.getTime() + 31 * 86_400_000);
     const report = await enqueueInsightDeliveries(server.runtime.db.sql, pledge.partnershipId, later);
@@ -156,7 +178,7 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
   });
 
   it("exports a pledge's CSV through a short-lived signed link, formulas escaped", async () => {
-    const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ where: { title: "Every day counts" }, orderBy: { id: "desc" } });
     await slash("U1", "/pledge", `sign P${pledge.id} =1+1 I will also read with my niece`, "3004.1.sign");
     const answer = (await slash("U-NIGEL", "/pledge", `export P${pledge.id}`, "3004.2.export")).json();
     const link = /https:\/\/curve\.test\/exports\/[^\s"\\|<>]+\.csv/.exec(JSON.stringify(answer.blocks))![0];

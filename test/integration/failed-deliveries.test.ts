@@ -7,6 +7,9 @@ describe("failure reasons in words", () => {
   it.each([
     ["Teams refused the message (403 Forbidden)", "teams", "Jancis Andrew blocked Curve in Teams"],
     ["teams proactive send failed: 404 conversation not found", "teams", "the Teams chat no longer exists"],
+    ["Teams could not open a 1:1 chat between Curve and person 7 (HTTP 403 Forbidden The bot is not installed for this user.).", "teams", "Teams would not open a chat between Curve and Jancis Andrew: the Curve app may not be installed for them"],
+    ["Teams did not take the message for person 7 (HTTP 404 ConversationNotFound Conversation not found.).", "teams", "the Teams chat no longer exists"],
+    ["Teams did not take the message for person 7 (HTTP 403 BotNotInConversationRoster The bot is not part of the conversation roster.).", "teams", "Jancis Andrew blocked Curve in Teams"],
     ["no Slack or Teams account linked", null, "no Slack or Teams account linked"],
     ["Slack refused the message: account_inactive", "slack", "Jancis Andrew's Slack account no longer exists or is deactivated"],
   ])("%s -> %s", (recorded, platform, words) => expect(describeFailure(recorded, "Jancis Andrew", platform).reason).toBe(words));

@@ -9,6 +9,8 @@ export interface RecordedCall {
   body: Record<string, unknown>;
   /** Set when the fake refused the call as rate-limited (HTTP 429). */
   rateLimited?: boolean;
+  /** When the fake received it (Date.now()). */
+  at: number;
 }
 
 /**
@@ -23,6 +25,8 @@ export class FakeSlack {
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
   /** Methods that answer only after this many milliseconds (a slow Slack, sends in flight). */
   readonly delays = new Map<string, number>();
+  /** Methods whose answers wait until the test releases them (see hold()). */
+  private readonly held = new Map<string, Promise<void>>();
   /** Like Slack: chat.postMessage to a channel more than once a second gets a 429. */
   enforceChannelRate = false;
   rejectedForRate = 0;
@@ -44,10 +48,11 @@ export class FakeSlack {
     app.post("/api/:method", async (req, res) => {
       const method = req.params.method;
       const body = decode(req.body as Record<string, unknown>);
-      const call: RecordedCall = { method, body };
+      const call: RecordedCall = { method, body, at: Date.now() };
       this.calls.push(call);
       const delay = this.delays.get(method);
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      await this.held.get(method);
       if (this.enforceChannelRate && method === "chat.postMessage") {
         const channel = String(body.channel);
         const last = this.lastPost.get(channel) ?? 0;
@@ -128,6 +133,16 @@ export class FakeSlack {
   nextTs(): string {
     this.lastTsMicros = Math.max(this.lastTsMicros + 1, Date.now() * 1000);
     return `${Math.floor(this.lastTsMicros / 1e6)}.${String(this.lastTsMicros % 1e6).padStart(6, "0")}`;
+  }
+
+  /** From now on, calls to `method` are recorded at once but answered only after the returned release() is called. */
+  hold(method: string): () => void {
+    let release!: () => void;
+    this.held.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.held.delete(method);
+      release();
+    };
   }
 
   callsTo(method: string): RecordedCall[] {

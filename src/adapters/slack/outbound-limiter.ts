@@ -42,7 +42,10 @@ export class OutboundLimiter {
     );
   }
 
-  /** Like enqueue, for a caller that needs the result (the outbox): it rejects when the send is given up. */
+  /**
+   * Like enqueue, for a caller that needs the result (the outbox): it rejects when the send is
+   * given up. With `untilSent`, a rate-limited send is retried until it lands or stop() is called.
+   */
   schedule<T>(key: string, what: string, send: () => Promise<T>, options: { untilSent?: boolean } = {}): Promise<T> {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const result = previous.then(() => this.run(key, what, send, options.untilSent ?? false));

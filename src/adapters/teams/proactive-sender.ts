@@ -46,7 +46,7 @@ export class ProactiveSender {
       );
     }
     let sent: string | undefined;
-    let step = "send";
+    let step: "send" | "open" = "send";
     try {
       if (reference.conversation.conversationType === "personal") {
         try {
@@ -103,7 +103,7 @@ export class ProactiveSender {
    * terms describeFailure() turns into words: the HTTP status, the connector's code and text.
    * Only 429, 5xx and network failures are worth trying again.
    */
-  private failure(personId: number, step: string, error: unknown): ProactiveSendError {
+  private failure(personId: number, step: "send" | "open", error: unknown): ProactiveSendError {
     const status = statusOf(error);
     const detail = (error as { code?: unknown }).code;
     const retryable = status === undefined || status === 429 || status >= 500;
