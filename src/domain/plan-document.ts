@@ -51,6 +51,10 @@ export const PlanDocumentSchema = z.object({
       note: nullableText,
       /** How far short of target (in the indicator's unit) is amber, not red; absent: the default in rag.ts. */
       tolerance: z.number().nonnegative().finite().optional(),
+      /** How often readings come; decides how a bare "2009/10" reads (academic for attendance). */
+      periodicity: z.enum(["monthly", "quarterly", "termly", "annual", "academic_year"]).optional(),
+      /** Figures the plan gives besides the baseline, each with its own period as the plan writes it. */
+      readings: z.array(z.object({ period: z.string().min(1), value: z.number().finite(), source: z.string().min(1) })).optional(),
     }),
   ),
   actions: z.array(

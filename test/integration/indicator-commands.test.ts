@@ -16,7 +16,8 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
   async function fresh(now = OCTOBER_2013) {
     const partnershipId = await loadDemo(t.db);
     const driver = commandDriver(t.db, partnershipId, now);
-    const readings = () => t.db.prisma.indicatorReading.findMany({ where: { indicator: { partnershipId } }, orderBy: { periodEnd: "asc" } });
+    // The readings people recorded (the demo's own figures from the plan have no recorder).
+    const readings = () => t.db.prisma.indicatorReading.findMany({ where: { indicator: { partnershipId }, recordedById: { not: null } }, orderBy: { periodEnd: "asc" } });
     const audit = () => t.db.prisma.auditEvent.count({ where: { partnershipId } });
     return { partnershipId, ...driver, readings, audit };
   }
@@ -117,15 +118,22 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
     expect(await p.audit()).toBe(1);
   });
 
-  it("lists all fifteen indicators, one report-card line each", async () => {
+  it("lists all sixteen indicators (attendance kept as primary and secondary), one report-card line each", async () => {
     const p = await fresh();
     const reply = await p.run("Cllr Blake", "/indicator");
     expect(reply.heading).toBe("Key indicators");
     const items = reply.blocks.find((b) => b.type === "list");
     expect(items?.type === "list" && items.items.map((i) => i.text.split(" ")[0])).toEqual([
-      "LAC", "CPP", "ATT", "NEET", "EYFS", "KS2", "GCSE", "L3-19", "APPR", "SHORT-BREAKS", "OBESITY-Y6", "TEEN-PREG", "PE-SPORT", "YOUTH-OFFENDING", "INFLUENCE",
+      "LAC", "CPP", "ATT", "ATT-PRI", "NEET", "EYFS", "KS2", "GCSE", "L3-19", "APPR", "SHORT-BREAKS", "OBESITY-Y6", "TEEN-PREG", "PE-SPORT", "YOUTH-OFFENDING", "INFLUENCE",
     ]);
     expect(reply.rendered).toContain("SHORT-BREAKS no readings yet no trend yet · too early to say");
+    // A baseline the plan gives no date for is shown, and said to be undated.
+    expect(reply.rendered).toContain("INFLUENCE 70% (baseline, undated)");
+    // Both of the plan's primary attendance figures, each with its period (seed 001).
+    const primary = (await p.run("Cllr Blake", "/indicator show ATT-PRI")).rendered;
+    expect(primary).toContain("Latest: 94.4% (half terms 1-5 2009/10)");
+    expect(primary).toContain("Baseline: Primary 94.3% as at end of half term 4 2009/10");
+    expect((await p.run("Cllr Blake", "/indicator show ATT")).rendered).toContain("Latest: 91.6% (baseline)");
   });
 
   it("attaches the turn-the-curve chart at a signed address when Curve has a public one", async () => {

@@ -33,18 +33,22 @@ function inOrder(needle: string, haystack: string[]): boolean {
 }
 
 describe("the Leeds demo plans", () => {
-  it("has the CYPP's 5 outcomes, 11 priorities, 15 key indicators and the 3 obsessions", () => {
+  it("has the CYPP's 5 outcomes, 11 priorities, 15 key indicators (attendance as primary and secondary) and the 3 obsessions", () => {
     expect(cypp.outcomes).toHaveLength(5);
     expect(cypp.priorities.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(cypp.indicators.map((i) => i.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    // Indicator 3, attendance, is two: the plan gives primary and secondary figures apart.
+    expect(cypp.indicators.map((i) => i.number)).toEqual([1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(cypp.priorities.filter((p) => p.obsession).map((p) => p.refPrefix)).toEqual(["LAC", "ATT", "NEET"]);
-    expect(cypp.indicators.filter((i) => i.obsession).map((i) => i.code)).toEqual(["LAC", "ATT", "NEET"]);
+    expect(cypp.indicators.filter((i) => i.obsession).map((i) => i.code)).toEqual(["LAC", "ATT", "ATT-PRI", "NEET"]);
   });
 
   it("keeps the baselines as written: 1,434 looked after children, 91.6% attendance, 8.3% NEET", () => {
     const byCode = new Map(cypp.indicators.map((i) => [i.code, i]));
     expect(byCode.get("LAC")!.baseline).toMatchObject({ value: 1434, date: "2011-01-31" });
     expect(byCode.get("ATT")!.baseline!.value).toBe(91.6);
+    // Primary attendance keeps both of the plan's figures, each with its period.
+    expect(byCode.get("ATT-PRI")!.baseline).toMatchObject({ value: 94.3, date: "2010-02-12" });
+    expect(byCode.get("ATT-PRI")!.readings).toEqual([expect.objectContaining({ period: "half terms 1-5 2009/10", value: 94.4 })]);
     expect(byCode.get("NEET")!.baseline!.value).toBe(8.3);
     expect(byCode.get("LAC")!.polarity).toBe("lower_is_better");
     expect(byCode.get("ATT")!.polarity).toBe("higher_is_better");

@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
 import { findDue } from "../../domain/dates/due-phrase.ts";
 import { PLAN_KINDS, type PartnershipDocument, type PlanDocument } from "../../domain/plan-document.ts";
 import { parseRef } from "../../domain/refs.ts";
+import { parsePeriod } from "../../domain/indicators/periods.ts";
 import { dateFromIso } from "./views.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -142,9 +143,26 @@ async function createPlan(tx: Tx, partnershipId: number, doc: PlanDocument, peop
       baselineText: i.baseline?.text ?? null,
       note: i.note ?? null,
       ragTolerance: i.tolerance ?? null,
+      periodicity: i.periodicity ?? null,
     })),
     skipDuplicates: true,
   });
+  // The plan's other figures, each kept with its own period (seed 001 gives primary attendance
+  // for half terms 1-5 and, in the attendance plan, at the end of half term 4).
+  const withReadings = doc.indicators.filter((i) => i.readings?.length);
+  if (withReadings.length) {
+    const ids = new Map((await tx.indicator.findMany({ where: { partnershipId, code: { in: withReadings.map((i) => i.code) } }, select: { id: true, code: true } })).map((r) => [r.code, r.id]));
+    await tx.indicatorReading.createMany({
+      data: withReadings.flatMap((i) =>
+        i.readings!.map((r) => {
+          const period = parsePeriod(r.period, { periodicity: i.periodicity ?? null });
+          if (!period.ok) throw new Error(`${i.code}'s reading period "${r.period}": ${period.error.message}`);
+          return { indicatorId: ids.get(i.code)!, period: period.value.label, periodEnd: dateFromIso(period.value.end)!, value: r.value, source: r.source };
+        }),
+      ),
+      skipDuplicates: true,
+    });
+  }
 
   const parties = (list: PlanDocument["actions"][number]["owners"], actionId: number) =>
     list.map((party, position) =>

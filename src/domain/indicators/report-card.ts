@@ -105,14 +105,22 @@ export function describeVerdict(card: Pick<ReportCard, "verdict" | "unit" | "pol
   }
 }
 
+/** The baseline as the plan wrote it; one the plan gives no date for says so, since it cannot be charted or compared by date. */
 export const describeBaseline = (card: Pick<ReportCard, "baseline" | "unit">): string =>
-  card.baseline ? (card.baseline.text ?? `${formatValue(card.baseline.value, card.unit)}${card.baseline.date ? ` (${shortDate(card.baseline.date)})` : ""}`) : "to be identified";
+  card.baseline
+    ? `${card.baseline.text ?? `${formatValue(card.baseline.value, card.unit)}${card.baseline.date ? ` (${shortDate(card.baseline.date)})` : ""}`}${card.baseline.date ? "" : " (the plan gives no date for it)"}`
+    : "to be identified";
 
 export const describeTarget = (card: Pick<ReportCard, "target" | "unit">): string =>
   card.target ? `${formatValue(card.target.value, card.unit)} by ${shortDate(card.target.dueDate)}${card.target.text ? ` (${card.target.text})` : ""}` : "none set";
 
-export const describeLatest = (card: Pick<ReportCard, "latest" | "unit">): string =>
-  card.latest ? `${formatValue(card.latest.value, card.unit)} (${card.latest.isBaseline ? "baseline" : card.latest.label})` : "no readings yet";
+/** The latest figure: a reading, else the baseline (an undated one said so), else "no readings yet". */
+export const describeLatest = (card: Pick<ReportCard, "latest" | "unit"> & Partial<Pick<ReportCard, "baseline">>): string =>
+  card.latest
+    ? `${formatValue(card.latest.value, card.unit)} (${card.latest.isBaseline ? "baseline" : card.latest.label})`
+    : card.baseline
+      ? `${formatValue(card.baseline.value, card.unit)} (baseline, undated)`
+      : "no readings yet";
 
 /** One line per indicator, for digests and lists: "LAC 1,358 (Jun 2013) ↓ improving for 2 periods · turning the curve". */
 export function reportCardLine(card: ReportCard): string {
