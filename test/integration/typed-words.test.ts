@@ -32,6 +32,9 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/milestone done ATT-4.1\u00a0model\u00a0agreed", "ATT-4.1", "model agreed"],
     ["/milestone done ATT-4.1  model   agreed", "ATT-4.1", "model agreed"],
     ["/milestone done ATT-4.1 Sam’s “model” agreed", "ATT-4.1", `Sam's "model" agreed`],
+    ["/milestone done ATT-4.1… model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ‘att‑4.2’ model agreed", "ATT-4.2", "model agreed"], // non-breaking hyphen, lower case
+    ["/milestone done ATT−4.1: model agreed", "ATT-4.1", "model agreed"], // minus sign
   ];
 
   it.each(PUNCTUATION)("reads %j as meant", async (line, ref, evidence) => {
@@ -50,6 +53,11 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["amber", "at_risk", '"amber" is read as at risk'],
     ["Red", "off_track", '"red" is read as off track'],
     ["green", "on_track", '"green" is read as on track'],
+    ["at–risk", "at_risk"],
+    ["on—track", "on_track"],
+    ["“at risk”", "at_risk"],
+    ["RAG: amber", "at_risk", '"amber" is read as at risk'],
+    ["Off-Track.", "off_track"],
   ];
 
   it.each(STATES)("sets a state written %j", async (words, state, echo) => {
@@ -70,9 +78,16 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/curve settings timezone pacific/auckland", "timeZone", "Pacific/Auckland"],
     ["/curve settings timezone EUROPE/PARIS", "timeZone", "Europe/Paris"],
     ["/curve settings timezone America/new_york", "timeZone", "America/New_York"],
+    ["/curve settings timezone Europe/London.", "timeZone", "Europe/London"],
+    ["/curve settings timezone “Pacific/Auckland”", "timeZone", "Pacific/Auckland"],
+    ["/curve settings timezone asia/kolkata", "timeZone", "Asia/Kolkata"],
+    ["/curve settings timezone Great Britain", "timeZone", "Europe/London"],
     ["/curve settings quiet 19:00–07:30", "quiet", [1140, 450]],
     ["/curve settings quiet 7pm to 7.30am", "quiet", [1140, 450]],
     ["/curve settings quiet 6 pm — 8 am", "quiet", [1080, 480]],
+    ["/curve settings quiet 7 p.m. - 7:30 a.m.", "quiet", [1140, 450]],
+    ["/curve settings quiet 19.00–07.30", "quiet", [1140, 450]],
+    ["/curve settings quiet 12am–6am", "quiet", [0, 360]],
     ["/curve settings digest monday 8.30am", "digest", [1, 510]],
     ["/curve settings digest fri 2pm", "digest", [5, 840]],
   ];
