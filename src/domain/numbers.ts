@@ -28,7 +28,10 @@ export function readFigure(text: string): Result<Figure, FigureError> {
   if (/^-?\d+,\d{1,2}$/.test(body) || /^-?\d{1,3}(?:\.\d{3})+,\d+$/.test(body)) {
     const [whole, fraction] = body.replace(/\./g, "").split(",");
     return err({
-      message: `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point) or, if you meant a whole number, ${whole}${fraction!.padEnd(3, "0")}.`,
+      // "0,5" can only be a half: there is no whole number to offer.
+      message: /^-?0$/.test(whole!)
+        ? `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point).`
+        : `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point) or, if you meant a whole number, ${whole}${fraction!.padEnd(3, "0")}.`,
     });
   }
   if (body.includes(",") && !/^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(body)) {

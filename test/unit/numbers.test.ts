@@ -27,7 +27,9 @@ const READ: [typed: string, value: number | null, words: number][] = [
 const REFUSED: [typed: string, words: RegExp][] = [
   ["7,5", /decimal comma.*write 7\.5 .*750/],
   ["8,1%", /decimal comma.*write 8\.1/],
-  ["0,25", /decimal comma.*write 0\.25/],
+  ["0,25", /decimal comma.*write 0\.25 \(with a point\)\.$/],
+  ["0,5%", /decimal comma.*write 0\.5 \(with a point\)\.$/],
+  ["12,5", /decimal comma.*write 12\.5 .*12500\.$/],
   ["1.234,5", /decimal comma/],
   ["1,42", /decimal comma/],
   ["1,4200", /commas may only group thousands in threes/],
