@@ -35,6 +35,8 @@ const REFUSED: [typed: string, words: RegExp][] = [
   ["1,4200", /commas may only group thousands in threes/],
   ["12,34,567", /commas may only group thousands in threes/],
   [",5", /commas may only group thousands in threes/],
+  ["1 420", /"1 420" has a space inside the number; write 1420 without it, or 1,420\./],
+  ["12 345.5", /write 12345.5 without it, or 12,345.5\./],
   ["seven", /is not a number/],
   ["7.5.1", /is not a number/],
   ["1e3", /is not a number/],
