@@ -95,7 +95,8 @@ const PRECISIONS: readonly DuePrecision[] = ["day", "week", "month", "half_term"
 /** A due date as recorded in an audit event ({ due, start?, precision, phrase }): the period understood, and its last day. */
 function dueWords(value: Record<string, unknown>): string {
   const due = typeof value.due === "string" ? value.due.slice(0, 10) : null;
-  if (!due) return "to be agreed";
+  // "from to be agreed to …" misreads; TBC is how the plans themselves write it.
+  if (!due) return "TBC";
   const precision = PRECISIONS.includes(value.precision as DuePrecision) ? (value.precision as DuePrecision) : "day";
   const start = typeof value.start === "string" ? value.start.slice(0, 10) : precision === "day" ? due : precision === "month" ? `${due.slice(0, 8)}01` : null;
   if (start === null) return shortDate(due);

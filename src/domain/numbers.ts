@@ -25,10 +25,17 @@ export function readFigure(text: string): Result<Figure, FigureError> {
   const percentWord = /^(?:%|percent)$/i.test(second) ? 1 : /^per$/i.test(second) && /^cent$/i.test(third) ? 2 : 0;
   const shown = first.slice(0, 20);
   const body = first.replace(/%$/, "").replace(/^[−–]/, "-");
+  // "1 420" (a space, or a non-breaking one, grouping thousands): not two words, and not guessed.
+  if (/^-?\d{1,3}$/.test(body) && /^\d{3}(?:[.,]\d+)?%?$/.test(second)) {
+    return err({ message: `"${first} ${second}" has a space inside the number; write ${first}${second.replace(/,/g, "")} without it, or ${first},${second}.` });
+  }
   if (/^-?\d+,\d{1,2}$/.test(body) || /^-?\d{1,3}(?:\.\d{3})+,\d+$/.test(body)) {
     const [whole, fraction] = body.replace(/\./g, "").split(",");
     return err({
-      message: `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point) or, if you meant a whole number, ${whole}${fraction!.padEnd(3, "0")}.`,
+      // "0,5" can only be a half: there is no whole number to offer.
+      message: /^-?0$/.test(whole!)
+        ? `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point).`
+        : `"${shown}" has a decimal comma; Curve does not guess: write ${whole}.${fraction} (with a point) or, if you meant a whole number, ${whole}${fraction!.padEnd(3, "0")}.`,
     });
   }
   if (body.includes(",") && !/^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(body)) {

@@ -36,13 +36,27 @@ function canonical(name: string): string | null {
   }
 }
 
+// ICU (and so Node's Intl) canonicalises to CLDR's names, some of which IANA has since
+// renamed (tzdata's "backward" file): Curve stores IANA's current name, which Intl also accepts.
+const IANA_CURRENT: Record<string, string> = {
+  "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu", "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon",
+  "Europe/Kiev": "Europe/Kyiv", "Europe/Uzhgorod": "Europe/Kyiv", "Europe/Zaporozhye": "Europe/Kyiv", "Atlantic/Faeroe": "Atlantic/Faroe",
+  "America/Godthab": "America/Nuuk", "Pacific/Truk": "Pacific/Chuuk", "Pacific/Ponape": "Pacific/Pohnpei", "Pacific/Enderbury": "Pacific/Kanton",
+  "Africa/Asmera": "Africa/Asmara", "America/Coral_Harbour": "America/Atikokan", "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Louisville": "America/Kentucky/Louisville", "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca", "America/Cordoba": "America/Argentina/Cordoba", "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Mendoza": "America/Argentina/Mendoza", "Asia/Ulan_Bator": "Asia/Ulaanbaatar", "Australia/Currie": "Australia/Hobart",
+};
+const currentName = (zone: string): string => IANA_CURRENT[zone] ?? zone;
+
 /**
  * Reads what a person typed as a time zone into the IANA name Curve stores, or one sentence
  * saying why not with a suggestion. "BST", "gmt", "UK", "London" and "europe/london" give
  * "Europe/London"; "Pacific/auckland" gives "Pacific/Auckland"; "EST", "Paris" and "Mars/Base" are refused.
  */
 export function readTimeZone(typed: string): Result<string, TimeZoneError> {
-  const text = typed.trim().replace(/\s+/g, " ");
+  // Quotes around the name and a full stop after it (the iOS double space) are not part of it.
+  const text = typed.trim().replace(/\s+/g, " ").replace(/^["'‘’“”(]+|["'‘’“”).,;:!?…]+$/g, "").trim();
   const key = text.toLowerCase();
   if (!text) return err({ message: "Say which time zone, like Europe/London." });
   if (MEANS_LONDON.has(key)) return ok(LONDON);
@@ -51,7 +65,7 @@ export function readTimeZone(typed: string): Result<string, TimeZoneError> {
     const match = allZones().find((z) => z.toLowerCase() === wanted);
     const known = match ?? canonical(text.replace(/ /g, "_"));
     // Only Area/Location names: "Etc/GMT+5" style zones are inverted and confuse everyone.
-    if (known && known.includes("/") && !known.startsWith("Etc/GMT")) return ok(canonical(known) ?? known);
+    if (known && known.includes("/") && !known.startsWith("Etc/GMT")) return ok(currentName(canonical(known) ?? known));
   }
   const suggestion = SUGGEST[key] ?? suggestZone(text);
   const shown = text.slice(0, 40);
@@ -67,5 +81,5 @@ function suggestZone(text: string): string | null {
   const city = text.split("/").at(-1)!.replace(/ /g, "_");
   const byCity = new Map(allZones().filter((z) => z.includes("/")).map((z) => [z.split("/").at(-1)!, z]));
   const [best] = closestRefs(city, [...byCity.keys()], 1);
-  return best ? byCity.get(best)! : null;
+  return best ? currentName(byCity.get(best)!) : null;
 }

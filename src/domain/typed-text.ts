@@ -18,7 +18,7 @@ export function normaliseTyped(text: string): string {
 
 /** Characters that wrap or follow a ref in typed text: "(ATT-4.1)", "ATT-4.1.", "‘ATT-4.1’,". */
 export function trimRefPunctuation(word: string): string {
-  return word.replace(/^[\s"'‘’“”([{<]+/, "").replace(/[\s"'‘’“”)\]}>.,;:!?]+$/, "");
+  return word.replace(/^[\s"'‘’“”([{<]+/, "").replace(/[\s"'‘’“”)\]}>.,;:!?…]+$/, "");
 }
 
 /**
@@ -51,10 +51,11 @@ export function readClockRange(text: string): { from: number; to: number } | nul
 }
 
 // The states a person sets, with the words they use for them. RAG colours are the same three states.
+// Between the two words: a space, an underscore, or any dash Word or a phone puts there.
 const STATE_WORDS: [RegExp, ActionState][] = [
-  [/^(?:on[\s_-]*track|green)$/, "on_track"],
-  [/^(?:at[\s_-]*risk|amber)$/, "at_risk"],
-  [/^(?:off[\s_-]*track|red)$/, "off_track"],
+  [/^(?:on[\s_\-\u2010-\u2015]*track|green)$/, "on_track"],
+  [/^(?:at[\s_\-\u2010-\u2015]*risk|amber)$/, "at_risk"],
+  [/^(?:off[\s_\-\u2010-\u2015]*track|red)$/, "off_track"],
   [/^(?:done|complete|completed|finished)$/, "done"],
   [/^(?:dropped|cancelled|canceled|withdrawn)$/, "dropped"],
 ];
@@ -65,8 +66,9 @@ const STATE_WORDS: [RegExp, ActionState][] = [
  */
 export function readActionState(text: string): { state: ActionState; words: number; colour: string | null } | null {
   const words = text.trim().split(/\s+/);
-  for (const n of [2, 1]) {
-    const phrase = words.slice(0, n).join(" ").toLowerCase().replace(/^rag:?\s*/, "").replace(/[.,;:!]+$/, "");
+  // Three words for "RAG: at risk"; a state may be quoted or bracketed, and end in punctuation.
+  for (const n of [3, 2, 1]) {
+    const phrase = words.slice(0, n).join(" ").toLowerCase().replace(/^rag:?\s*/, "").replace(/^["'‘’“”(]+/, "").replace(/["'‘’“”).,;:!?…]+$/, "");
     if (words.length < n) continue;
     const hit = STATE_WORDS.find(([pattern]) => pattern.test(phrase));
     if (hit) return { state: hit[1], words: n, colour: /^(?:red|amber|green)$/.test(phrase) ? phrase : null };

@@ -25,6 +25,7 @@ describe.each(kindsUnderTest())("indicator figures and periods on %s", (kind) =>
     ["/indicator record NEET 7,5 Q2 2012/13", /"7,5" has a decimal comma/],
     ["/indicator record NEET 6,2% Q1 2013/14", /"6,2%" has a decimal comma/],
     ["/indicator record LAC 1,35,8 Q1 2013/14", /thousands in threes/],
+    ["/indicator record LAC 1 420 2011/12", /"1 420" has a space inside the number; write 1420/],
     ["/indicator record NEET 7.5 Q5 2012/13", /not a period Curve can read/],
     ["/indicator record NEET 7.5 from April 2012", /not a period Curve can read/],
     ["/indicator record NEET 75,0 2012/13", /decimal comma/],

@@ -106,7 +106,7 @@ describe.each(kindsUnderTest())("every window from the person's own local date, 
 
   it.each(QUIET)("an owner in %s is not nudged in their own quiet hours, though it is working hours in London", async (zone, at) => {
     const now = new Date(at);
-    const { partnershipId, prisma, person, setDue } = await fresh();
+    const { partnershipId, person, setDue } = await fresh();
     const jancis = await person("Jancis Andrew");
     await setDue("ATT-4.1", localDate(now, zone));
     const london = await runNudgeSweep(t.db.sql, partnershipId, now);

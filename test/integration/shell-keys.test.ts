@@ -52,3 +52,31 @@ describe("the interactive shell's keys", () => {
     expect(code).toBe(0);
   });
 });
+
+describe("the shell, fed bytes that are not UTF-8", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase("pglite");
+  });
+  afterAll(async () => t.close());
+
+  // A pipe or a terminal set to another encoding: readline decodes these to "�", which Curve refuses.
+  it.each([
+    ["a stray 0xFF byte", [0xff]],
+    ["a surrogate written as UTF-8 bytes", [0xed, 0xa0, 0x80]],
+    ["a sequence cut short", [0xe2, 0x80]],
+  ])("refuses a line with %s in one sentence, and marks nothing done", async (_what, bytes) => {
+    const partnershipId = await loadDemo(t.db);
+    const partnership = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = "";
+    output.on("data", (chunk) => (screen += chunk));
+    const done = runShell({ deps: commandDriver(t.db, partnershipId).deps, partnership, as: "Jancis Andrew", input, output, interactive: false });
+    input.end(Buffer.concat([Buffer.from("/milestone done ATT-4.1 agreed "), Buffer.from(bytes), Buffer.from(" today\n")]));
+    expect(await done).toBe(0);
+    expect(screen).toContain("That message arrived with broken characters (it is not valid UTF-8 text), so Curve did nothing; please retype it.");
+    const m = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", action: { plan: { partnershipId } } } });
+    expect(m.doneAt).toBeNull();
+  });
+});

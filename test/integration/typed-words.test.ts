@@ -32,6 +32,9 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/milestone done ATT-4.1\u00a0model\u00a0agreed", "ATT-4.1", "model agreed"],
     ["/milestone done ATT-4.1  model   agreed", "ATT-4.1", "model agreed"],
     ["/milestone done ATT-4.1 Sam’s “model” agreed", "ATT-4.1", `Sam's "model" agreed`],
+    ["/milestone done ATT-4.1… model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ‘att‑4.2’ model agreed", "ATT-4.2", "model agreed"], // non-breaking hyphen, lower case
+    ["/milestone done ATT−4.1: model agreed", "ATT-4.1", "model agreed"], // minus sign
   ];
 
   it.each(PUNCTUATION)("reads %j as meant", async (line, ref, evidence) => {
@@ -50,6 +53,11 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["amber", "at_risk", '"amber" is read as at risk'],
     ["Red", "off_track", '"red" is read as off track'],
     ["green", "on_track", '"green" is read as on track'],
+    ["at–risk", "at_risk"],
+    ["on—track", "on_track"],
+    ["“at risk”", "at_risk"],
+    ["RAG: amber", "at_risk", '"amber" is read as at risk'],
+    ["Off-Track.", "off_track"],
   ];
 
   it.each(STATES)("sets a state written %j", async (words, state, echo) => {
@@ -70,9 +78,16 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/curve settings timezone pacific/auckland", "timeZone", "Pacific/Auckland"],
     ["/curve settings timezone EUROPE/PARIS", "timeZone", "Europe/Paris"],
     ["/curve settings timezone America/new_york", "timeZone", "America/New_York"],
+    ["/curve settings timezone Europe/London.", "timeZone", "Europe/London"],
+    ["/curve settings timezone “Pacific/Auckland”", "timeZone", "Pacific/Auckland"],
+    ["/curve settings timezone asia/kolkata", "timeZone", "Asia/Kolkata"],
+    ["/curve settings timezone Great Britain", "timeZone", "Europe/London"],
     ["/curve settings quiet 19:00–07:30", "quiet", [1140, 450]],
     ["/curve settings quiet 7pm to 7.30am", "quiet", [1140, 450]],
     ["/curve settings quiet 6 pm — 8 am", "quiet", [1080, 480]],
+    ["/curve settings quiet 7 p.m. - 7:30 a.m.", "quiet", [1140, 450]],
+    ["/curve settings quiet 19.00–07.30", "quiet", [1140, 450]],
+    ["/curve settings quiet 12am–6am", "quiet", [0, 360]],
     ["/curve settings digest monday 8.30am", "digest", [1, 510]],
     ["/curve settings digest fri 2pm", "digest", [5, 840]],
   ];
@@ -101,6 +116,9 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["Jancis Andrew", "/curve settings quiet 25:00-07:00", "usage", /quiet hours like/],
     ["Jancis Andrew", "/curve settings quiet 13pm-7am", "usage", /quiet hours like/],
     ["Jancis Andrew", "/milestone date ATT-5.1 from April 2012", "bad_date", /when the work starts, not when it is due/],
+    ["Jancis Andrew", "/milestone date ATT-5.1 from April 2011", "bad_date", /"from April 2011" says when the work starts, not when it is due; give the end/],
+    ["Jancis Andrew", "/milestone date ATT-5.1 April 2011 onwards", "bad_date", /"April 2011 onwards" says when the work starts/],
+    ["Jancis Andrew", "/milestone snooze ATT-5.1 until from October 2011 on leave", "bad_date", /could not read|when the work starts/],
     ["Jancis Andrew", "/milestone date ATT-5.1 Q5 2012/13", "bad_date", /could not read "Q5 2012\/13"/],
     ["Jancis Andrew", "/milestone snooze ATT-5.1 until the cows come home", "bad_date", /could not read/],
     ["Jancis Andrew", "/milestone snooze ATT-5.1 until 1 March 2012 too long", "usage", /A snooze is 1 to 90 days/],
@@ -118,27 +136,54 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     expect(await p.state()).toEqual(before);
   });
 
-  const DATES: [phrase: string, due: string, shown: RegExp][] = [
-    ["Q3 2016/17", "2016-12-31", /Now: Q3 2016\/17 \(31 Dec 2016\)/],
+  // The reply echoes how the phrase was read; history shows the date understood, never the phrase typed.
+  const DATES: [phrase: string, due: string, shown: RegExp, history: string][] = [
+    ["Q3 2016/17", "2016-12-31", /Now: Q3 2016\/17 \(31 Dec 2016\)/, "to Q3 2016/17 (due 31 Dec 2016)"],
+    ["Q3 2016-17", "2016-12-31", /Now: Q3 2016\/17 \(31 Dec 2016\)/, "to Q3 2016/17 (due 31 Dec 2016)"],
+    ["FY 2016/17", "2017-03-31", /Now: 2016\/17 \(31 Mar 2017\)/, "to 2016/17 (due 31 Mar 2017)"],
+    ["2016/17", "2017-03-31", /Read as the financial year 2016\/17/, "to 2016/17 (due 31 Mar 2017)"],
+    ["end of the financial year", "2012-03-31", /Now: 2011\/12 \(31 Mar 2012\)/, "to 2011/12 (due 31 Mar 2012)"],
     // 23 September 2011 was a Friday: the week is Monday 19th to Friday 23rd.
-    ["w/c 23rd September", "2011-09-23", /Now: w\/c 19 September 2011 \(23 Sep 2011\)[\s\S]*week of Monday 19 September 2011, due Friday 23 September 2011/],
-    ["by Easter 2012", "2012-04-05", /Now: 5 April 2012[\s\S]*last working day before Good Friday/],
-    ["2016/17", "2017-03-31", /Read as the financial year 2016\/17/],
-    ["31/3/12", "2012-03-31", /Now: 31 March 2012/],
-    ["April-June 2012", "2012-06-30", /Now: April to June 2012 \(30 Jun 2012\)/],
-    ["a week on Tuesday", "2011-09-20", /Now: 20 September 2011[\s\S]*Read as Tuesday 20 September 2011/],
-    ["ongoing", "", /Now: date to be agreed[\s\S]*"ongoing" has no deadline/],
+    ["w/c 23rd September", "2011-09-23", /Now: w\/c 19 September 2011 \(23 Sep 2011\)[\s\S]*week of Monday 19 September 2011, due Friday 23 September 2011/, "to w/c 19 September 2011 (due 23 Sep 2011)"],
+    ["w/c 5 September 2011", "2011-09-09", /Now: w\/c 5 September 2011 \(9 Sep 2011\)[\s\S]*due Friday 9 September 2011[\s\S]*already passed/, "to w/c 5 September 2011 (due 9 Sep 2011)"],
+    ["week commencing 3 October 2011", "2011-10-07", /Now: w\/c 3 October 2011 \(7 Oct 2011\)/, "to w/c 3 October 2011 (due 7 Oct 2011)"],
+    ["by Easter 2012", "2012-04-05", /Now: 5 April 2012[\s\S]*last working day before Good Friday/, "to 5 April 2012"],
+    ["by Christmas 2011", "2011-12-23", /Now: 23 December 2011/, "to 23 December 2011"],
+    ["31/3/12", "2012-03-31", /Now: 31 March 2012/, "to 31 March 2012"],
+    ["31.03.2012", "2012-03-31", /Now: 31 March 2012/, "to 31 March 2012"],
+    ["April-June 2012", "2012-06-30", /Now: April to June 2012 \(30 Jun 2012\)/, "to April to June 2012 (due 30 Jun 2012)"],
+    ["April–June 2012", "2012-06-30", /Now: April to June 2012 \(30 Jun 2012\)/, "to April to June 2012 (due 30 Jun 2012)"],
+    ["mid March 2012", "2012-03-15", /Now: 15 March 2012/, "to 15 March 2012"],
+    ["late June 2012", "2012-06-30", /Now: late June 2012 \(30 Jun 2012\)/, "to late June 2012 (due 30 Jun 2012)"],
+    ["spring 2", "2012-03-31", /Now: spring 2 2012 \(31 Mar 2012\)/, "to spring 2 2012 (due 31 Mar 2012)"],
+    ["autumn half term", "2011-10-31", /Now: autumn 1 2011 \(31 Oct 2011\)/, "to autumn 1 2011 (due 31 Oct 2011)"],
+    ["a week on Tuesday", "2011-09-20", /Now: 20 September 2011[\s\S]*Read as Tuesday 20 September 2011/, "to 20 September 2011"],
+    ["in 2 weeks", "2011-09-26", /Now: 26 September 2011/, "to 26 September 2011"],
+    ["next month", "2011-10-31", /Now: October 2011 \(31 Oct 2011\)/, "to October 2011 (due 31 Oct 2011)"],
+    ["ongoing", "", /Now: date to be agreed[\s\S]*"ongoing" has no deadline/, "to TBC"],
+    ["n/a", "", /Now: date to be agreed[\s\S]*"n\/a" has no deadline/, "to TBC"],
+    ["TBA", "", /Now: date to be agreed[\s\S]*"TBA" has no deadline yet/, "to TBC"],
   ];
 
-  it.each(DATES)("dates a milestone %j, says how it read it, and history shows the date understood", async (phrase, due, shown) => {
+  it.each(DATES)("dates a milestone %j, says how it read it, and history shows the date understood", async (phrase, due, shown, history) => {
     const p = await fresh();
     const reply = await p.run("Jancis Andrew", `/milestone date ATT-5.1 ${phrase}`);
     expect(reply.tone, reply.rendered).toBe("success");
     expect(reply.rendered).toMatch(shown);
     expect((await p.milestone("ATT-5.1")).dueDate?.toISOString().slice(0, 10) ?? "").toBe(due);
-    const history = await p.run("Jancis Andrew", "/action history ATT-5");
-    expect(history.rendered).toMatch(/Jancis Andrew moved ATT-5\.1 from .* to /);
-    if (!/ongoing|Q3|w\/c|April-June|2016\/17/.test(phrase)) expect(history.rendered).not.toContain(phrase);
+    const lines = (await p.run("Jancis Andrew", "/action history ATT-5")).rendered.split("\n");
+    const moved = lines.find((l) => l.includes("Jancis Andrew moved ATT-5.1 from "));
+    expect(moved, lines.join("\n")).toContain(history);
+    if (!history.includes(phrase)) expect(moved).not.toContain(phrase);
+  });
+
+  it("shows the dates understood in history, not the relative phrases typed", async () => {
+    const p = await fresh();
+    await p.run("Jancis Andrew", "/milestone date ATT-4.1 in 2 weeks");
+    await p.run("Jancis Andrew", "/milestone date ATT-4.1 tomorrow");
+    const history = (await p.run("Jancis Andrew", "/action history ATT-4")).rendered;
+    expect(history).toContain("Jancis Andrew moved ATT-4.1 from 26 September 2011 to 13 September 2011");
+    expect(history).not.toMatch(/in 2 weeks|tomorrow/);
   });
 
   it("snoozes until a date in the one grammar, and history gives the reason and the length", async () => {

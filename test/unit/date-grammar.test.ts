@@ -135,12 +135,13 @@ describe("the one date grammar", () => {
     expect(result.value.note).toContain(words);
   });
 
-  it.each(["from April 2011", "starting September 2012", "from 1 April 2016", "commencing March 2013", "from Q3 2016/17"])(
+  it.each(["from April 2011", "starting September 2012", "from 1 April 2016", "commencing March 2013", "from Q3 2016/17", "April 2011 onwards", "from April 2011 onwards", "September 2012 onward.", "Q3 2016/17 and beyond"])(
     "refuses the start %j as a deadline, and asks for the end",
     (input) => {
       const result = parseDue(input);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error.message).toMatch(/when the work starts, not when it is due; give the end/);
+      if (!result.ok) expect(result.error.message).toContain(`"${input}"`);
     },
   );
 

@@ -25,6 +25,9 @@ describe("what phones and Office insert", () => {
     ["ATT—4", "ATT-4"],
     ["LAC-4b:", "LAC-4b"],
     ["ATT-4.", "ATT-4"],
+    ["ATT-4.1…", "ATT-4.1"],
+    ["ATT‑4.1", "ATT-4.1"],
+    ["ATT−4.1;", "ATT-4.1"],
     ["ATT-4.1.2", null],
     ["4.1", null],
   ];
@@ -63,6 +66,15 @@ describe("what phones and Office insert", () => {
     ["done", "done", 1, null],
     ["completed", "done", 1, null],
     ["dropped", "dropped", 1, null],
+    ["at–risk", "at_risk", 1, null],
+    ["on—track now", "on_track", 1, null],
+    ["at‑risk", "at_risk", 1, null],
+    ['"at risk" worried', "at_risk", 2, null],
+    ["(amber) waiting for data", "at_risk", 1, "amber"],
+    ["RAG: at risk", "at_risk", 3, null],
+    ["Off-Track!", "off_track", 1, null],
+    ["green…", "on_track", 1, "green"],
+    ["Red/Amber", null],
     ["a bit late", null],
     ["sideways", null],
   ];
@@ -79,6 +91,11 @@ describe("time zones", () => {
     ["pacific/auckland", "Pacific/Auckland"], ["America/Los_Angeles", "America/Los_Angeles"], ["america/los angeles", "America/Los_Angeles"],
     ["EST", null, "America/New_York"], ["PST", null, "America/Los_Angeles"], ["CET", null, "Europe/Paris"], ["IST", null, "Asia/Kolkata"],
     ["Auckland", null, "Pacific/Auckland"], ["Europe/Londn", null, "Europe/London"], ["UTC+1", null], ["Etc/GMT-1", null], ["", null],
+    // Punctuation around the name, and IANA's current names where ICU still uses older ones.
+    ["Europe/London.", "Europe/London"], ["“Europe/London”", "Europe/London"], ["(pacific/auckland)", "Pacific/Auckland"], ["UK.", "Europe/London"],
+    ["Asia/Kolkata", "Asia/Kolkata"], ["asia/calcutta", "Asia/Kolkata"], ["Europe/Kyiv", "Europe/Kyiv"], ["Europe/Kiev", "Europe/Kyiv"],
+    ["Asia/Ho_Chi_Minh", "Asia/Ho_Chi_Minh"], ["America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires"], ["US/Pacific", "America/Los_Angeles"],
+    ["Europe/Belfast", "Europe/London"], ["Calcuta", null, "Asia/Kolkata"], ["Kiev", null, "Europe/Kyiv"],
   ];
   it.each(ZONES)("reads %j", (typed, stored, suggestion) => {
     const zone = readTimeZone(typed);

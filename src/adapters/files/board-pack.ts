@@ -4,6 +4,7 @@ import PDFDocument from "pdfkit";
 import { shortDate } from "../../domain/dates/calendar.ts";
 import { chartModel } from "../../domain/indicators/chart-model.ts";
 import { buildReportCard, formatValue } from "../../domain/indicators/report-card.ts";
+import { linkSegments } from "../../domain/links.ts";
 import { RAG_WORDS, type Rag } from "../../domain/rag.ts";
 import type { ExceptionReport } from "../../domain/reports/exception-report.ts";
 import type { ReportIndicator } from "../../domain/reports/facts.ts";
@@ -186,6 +187,19 @@ export async function boardPackXlsx(input: BoardPackInput, charts: IndicatorChar
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
+/**
+ * Stored text in the PDF, its links (evidence "[the minutes](https://…)", a bare URL) written as
+ * underlined runs that open their address, the rest as typed: the same links chat shows.
+ */
+function textWithLinks(pdf: PDFKit.PDFDocument, value: string, options: PDFKit.Mixins.TextOptions = {}): void {
+  const segments = linkSegments(value);
+  if (segments.length === 0) return void pdf.text(value, options);
+  segments.forEach((segment, i) => {
+    const continued = i < segments.length - 1;
+    pdf.text(segment.text, { ...(i === 0 ? options : {}), continued, underline: segment.url !== undefined, ...(segment.url ? { link: segment.url } : { link: null }) });
+  });
+}
+
 /** The board pack as a PDF (pdfkit): the same sections as the report, then the indicator charts. */
 export function boardPackPdf(input: BoardPackInput, charts: IndicatorChart[]): Promise<Buffer> {
   const { document } = input;
@@ -205,8 +219,9 @@ export function boardPackPdf(input: BoardPackInput, charts: IndicatorChart[]): P
     pdf.moveDown(0.8).font("bold").fontSize(12).fillColor("#000000").text(section.heading);
     if (section.lines.length === 0) pdf.font("body").fontSize(9).fillColor("#333333").text(section.empty ?? "None.");
     for (const line of section.lines) {
-      pdf.moveDown(0.2).font("body").fontSize(9).fillColor("#000000").text(line.text);
-      if (line.detail) pdf.fillColor("#333333").text(line.detail, { indent: 12 });
+      pdf.moveDown(0.2).font("body").fontSize(9).fillColor("#000000");
+      textWithLinks(pdf, line.text);
+      if (line.detail) textWithLinks(pdf.fillColor("#333333"), line.detail, { indent: 12 });
     }
   }
   if (charts.length) {

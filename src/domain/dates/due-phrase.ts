@@ -33,6 +33,8 @@ const LEAD = String.raw`(?:(?<lead>no\s+later\s+than|due\s+by|by|before|until|ti
 // "by" is how these plans write a deadline; the others read the same way when choosing among phrases.
 const DEADLINE_LEADS = new Set(["by", "due by", "before", "until", "till", "no later than"]);
 const START_LEADS = /^(from|starting|commencing)/;
+const TRAILING_START = /^\s*(.*\S)\s+(?:onwards?|and\s+(?:after|beyond|ongoing))[\s.,;:!?]*$/i;
+const START_WORD = /^(?:from|starting(?:\s+(?:from|in|on))?|commencing)\s+/i;
 const EXAMPLES = `"1 April 2016", "end of March 2026", "Q3 2026/27" or "summer term 2026"`;
 
 // In free text a phrase must stand alone: not glued to a word, a number or a date separator ("Sect20", "2011-15").
@@ -144,9 +146,12 @@ function badDate(input: string, why: string): DateError {
 export function parseDue(input: string, context?: DueContext): Result<Due, DateError> {
   const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
   if (tidy(input) === "") return err(badDate(input, "it is empty"));
+  // "April 2011 onwards" is a start written the other way round: read as "from April 2011".
+  const onwards = TRAILING_START.exec(input);
+  const phrase = onwards ? `from ${onwards[1]!.replace(START_WORD, "")}` : input;
   let why: string | undefined;
   for (const [order, form] of FORMS.entries()) {
-    const m = WHOLE[order]!.exec(input);
+    const m = WHOLE[order]!.exec(phrase);
     if (m === null) continue;
     const g: Groups = m.groups ?? {};
     const lead = tidy(g.lead ?? "").toLowerCase();

@@ -370,8 +370,9 @@ export const FORMS: Form[] = [
   },
   { core: YEAR, build: (g) => withYear(g.y, (y) => dated("year", calendarYearPeriod(y))) },
   {
-    core: String.raw`(?:(?:the\s+)?dates?\s+)?(?:x{3}|tb[cad]|to\s+be\s+(?:agreed|confirmed|decided|determined|arranged))`,
-    build: () => ({ kind: "tbc" }),
+    core: String.raw`(?:(?:the\s+)?dates?\s+)?(?<tb>x{3}|tb[cad]|to\s+be\s+(?:agreed|confirmed|decided|determined|arranged))`,
+    // TBC is Curve's own word; any other ("TBA", "XXX", "to be decided") is echoed, so the person sees how it was read.
+    build: (g) => (/^(?:tbc|to\s+be\s+confirmed)$/i.test(g.tb ?? "") ? { kind: "tbc" } : { kind: "tbc", note: `"${g.tb}" has no deadline yet, so Curve has it as TBC; set a date when one is agreed.` }),
   },
   // Words that say there is no deadline: kept as TBC, and the reply says so.
   {
