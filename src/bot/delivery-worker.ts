@@ -161,6 +161,7 @@ export class DeliveryWorker {
       const person = await store.findPersonById(row.partnershipId, row.personId);
       return person ? nudgeMessage(store, person, row.payload as NudgePayload, now) : null;
     }
+    // Escalations now travel inside the nudge; rows enqueued on their own before that still go.
     if (row.kind === "escalation") return escalationMessage(store, row.payload as EscalationPayload);
     // Digests, reports and other messages were composed when they were enqueued.
     const payload = row.payload as Reply;
