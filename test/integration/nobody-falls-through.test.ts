@@ -147,18 +147,20 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const people = sweep.deliveries.map((d) => d.personId);
     expect(new Set(people).size).toBe(people.length);
 
-    const sent: { personId: number; reply: Reply }[] = [];
+    const sent: { personId: number; reply: Reply; replace?: string }[] = [];
     const adapter: ChatAdapter = {
       platform: "slack",
       mount: () => undefined,
       close: async () => undefined,
-      async sendToPerson(personId, reply) {
-        sent.push({ personId, reply });
+      async sendToPerson(personId, reply, options) {
+        sent.push({ personId, reply, ...(options?.replace ? { replace: options.replace } : {}) });
         return { messageRef: `C${personId}/${sent.length}` };
       },
     };
     const deps = { store: new PrismaStore(t.db), log: { info: () => undefined, error: () => undefined } };
-    await new DeliveryWorker({ sql: t.db.sql, deps, adapters: [adapter], clock: () => MONDAY_NINE, id: "w" }).drain();
+    let now = MONDAY_NINE;
+    const worker = new DeliveryWorker({ sql: t.db.sql, deps, adapters: [adapter], clock: () => now, id: "w" });
+    await worker.drain();
     const simon = await person(partnershipId, "Simon Flowers");
     const messages = sent.filter((s) => s.personId === simon.id);
     expect(messages).toHaveLength(1);
@@ -168,6 +170,43 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     expect(shown).toContain("snoozed 3 times");
     expect(shown).toContain("raised with you as the priority's lead");
     expect(messages[0]!.reply.heading).toMatch(/need you, and 1 is stuck$/);
+
+    // A message that raised something stays in the chat: his next reminder is a new message, not a replacement.
+    now = new Date("2011-09-29T09:00:00+01:00");
+    expect((await runNudgeSweep(t.db.sql, partnershipId, now)).deliveries.some((d) => d.personId === simon.id)).toBe(true);
+    await worker.drain();
+    const next = sent.filter((s) => s.personId === simon.id);
+    expect(next).toHaveLength(2);
+    expect(next[1]!.replace).toBeUndefined();
+  });
+
+  it("still sends an escalation enqueued on its own before escalations joined the nudge", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const simon = await person(partnershipId, "Simon Flowers");
+    await t.db.sql.query(`INSERT INTO platform_identity (person_id, platform, tenant, user_id) VALUES ($1, 'slack', 'T1', 'U-old')`, [simon.id]);
+    const [milestone] = await t.db.sql.query<{ id: number }>(
+      `SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND m.ref = 'ATT-4.1'`,
+      [partnershipId],
+    );
+    await t.db.sql.query(
+      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at) VALUES ($1, $2, $3, 'escalation', $4::jsonb, $5)`,
+      [partnershipId, simon.id, `escalation:person:${simon.id}:old`, JSON.stringify({ items: [{ milestoneId: milestone!.id, level: "lead", reason: "snoozed 3 times" }] }), MONDAY_NINE],
+    );
+    const sent: Reply[] = [];
+    const adapter: ChatAdapter = {
+      platform: "slack",
+      mount: () => undefined,
+      close: async () => undefined,
+      async sendToPerson(_personId, reply) {
+        sent.push(reply);
+        return { messageRef: `m${sent.length}` };
+      },
+    };
+    const deps = { store: new PrismaStore(t.db), log: { info: () => undefined, error: () => undefined } };
+    await new DeliveryWorker({ sql: t.db.sql, deps, adapters: [adapter], clock: () => MONDAY_NINE, id: "old" }).drain();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.heading).toBe("1 milestone under your priorities is stuck");
+    expect(JSON.stringify(sent[0])).toContain("snoozed 3 times");
   });
 
   it("never raises an owner's own milestone with them as its lead: Jackie Wilson's goes to the coordinators", async () => {

@@ -151,6 +151,13 @@ function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, name
   return out.sort((a, b) => a.person.localeCompare(b.person) || a.personId - b.personId);
 }
 
+/**
+ * The outbox row's kind. A message that raises something stays in the person's chat as a
+ * record: it is stored as "escalation", which neither replaces their last nudge nor is
+ * replaced by the next; a message of nudges alone replaces their last nudge in place.
+ */
+const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i) => i.kind === "escalation") ? "escalation" : "nudge");
+
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<SweepReport> {
   const { input, refs, names } = await loadSweepInput(sql, partnershipId, now);
@@ -188,7 +195,7 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
       `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at)
        SELECT $1, person_id, key, kind, payload::jsonb, $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS d(person_id, key, kind, payload)
        ON CONFLICT (key) DO NOTHING RETURNING id, key, person_id`,
-      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map((d) => d.kind), payloads, now],
+      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map(rowKind), payloads, now],
     );
     const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
     const nudgeRows = planned
