@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { importPartnership } from "../adapters/db/import-plans.ts";
+import type { PlannedItem } from "../adapters/db/outbox/nudge-sweep.ts";
 import { runShell } from "../adapters/shell/shell.ts";
 import { explainsItself, readConfig, type Config } from "./config.ts";
 import { readDemo } from "./demo.ts";
@@ -43,6 +44,12 @@ const USAGE = `Usage: curve <command>
 Configuration comes from the environment; see README.md.`;
 
 
+/** "ATT-2.1 due (team member)", "LAC-2.1 raised (lead: 14 days overdue)": what reaches a person, and why. */
+function describeItem(item: PlannedItem): string {
+  const why = item.because.replace("_", " ");
+  return item.kind === "nudge" ? `${item.ref} ${item.stage.replace("_", " ")} (${why})` : `${item.ref} raised (${why}: ${item.reason})`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
@@ -70,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(
             report.deliveries.length === 0
               ? `Nothing to send at ${now.toISOString()}.\n`
-              : `${report.deliveries.length} ${verb}:\n${report.deliveries.map((d) => `  ${d.person}: ${d.kind} (${d.refs.join(", ")})  [${d.key}]`).join("\n")}\n`,
+              : `${report.deliveries.length} ${verb}:\n${report.deliveries.map((d) => `  ${d.person}: ${d.items.map(describeItem).join(", ")}  [${d.key}]`).join("\n")}\n`,
           );
         }
         return 0;

@@ -157,7 +157,9 @@ export class DeliveryWorker {
 
   private async draw(row: ClaimedDelivery, now: Date): Promise<Reply | null> {
     const { store } = this.options.deps;
-    if (row.kind === "nudge") {
+    // A sweep's one message per person; an "escalation" row without `escalations` was enqueued
+    // on its own, before escalations joined the nudge, and still goes as it was.
+    if (row.kind === "nudge" || (row.kind === "escalation" && Array.isArray((row.payload as NudgePayload)?.escalations))) {
       const person = await store.findPersonById(row.partnershipId, row.personId);
       return person ? nudgeMessage(store, person, row.payload as NudgePayload, now) : null;
     }

@@ -344,3 +344,57 @@ export function joinNames(names: readonly string[], conjunction = "and"): string
   if (names.length <= 1) return names[0] ?? "";
   return `${names.slice(0, -1).join(", ")} ${conjunction} ${names[names.length - 1]}`;
 }
+
+/**
+ * Who hears about a milestone: the role rule behind nudges and escalations, so that nobody's
+ * work falls through. Ids only; the sweep loads them.
+ */
+export interface MilestoneParties {
+  /** People named as the action's owners. */
+  ownerIds: readonly number[];
+  /** Members of the teams named as its owners. */
+  teamMemberIds: readonly number[];
+  /** Its priority's leads and CTB sponsors (none when it has no priority). */
+  leadIds: readonly number[];
+  sponsorIds: readonly number[];
+  /** The partnership's coordinators. */
+  coordinatorIds: readonly number[];
+}
+
+/** Why a person hears about a milestone. */
+export type HearingStanding = Extract<Standing, "owner" | "team_member" | "lead" | "sponsor" | "coordinator">;
+
+export interface Hearer {
+  personId: number;
+  because: HearingStanding;
+}
+
+const hearers = (ids: readonly number[], because: HearingStanding, except: ReadonlySet<number> = new Set()): Hearer[] =>
+  [...new Set(ids)].filter((id) => !except.has(id)).map((personId) => ({ personId, because }));
+
+/**
+ * Who is nudged about a milestone: its owners and the members of its owning teams; when
+ * that is nobody (no owner, or a team with no members yet), its priority's leads; when its
+ * priority has no lead either, the coordinators. Each person once, by their most specific
+ * standing (an owner who is also in the owning team is nudged as owner). Pure.
+ */
+export function nudgeRecipients(parties: MilestoneParties): Hearer[] {
+  const owners = hearers(parties.ownerIds, "owner");
+  const members = hearers(parties.teamMemberIds, "team_member", new Set(parties.ownerIds));
+  if (owners.length + members.length) return [...owners, ...members];
+  const leads = hearers(parties.leadIds, "lead");
+  return leads.length ? leads : hearers(parties.coordinatorIds, "coordinator");
+}
+
+/**
+ * Who a stuck milestone is raised with at `level`: above whoever is nudged about it.
+ * Lead level: the priority's leads, or, when there is none (or the lead is the one nudged,
+ * for an action with no owner), the coordinators. Sponsor level: the CTB sponsors. Nobody
+ * already nudged about it is told again as an escalation; an empty list raises nothing. Pure.
+ */
+export function escalationRecipients(level: "lead" | "sponsor", parties: MilestoneParties): Hearer[] {
+  const nudged = new Set(nudgeRecipients(parties).map((h) => h.personId));
+  if (level === "sponsor") return hearers(parties.sponsorIds, "sponsor", nudged);
+  const leads = hearers(parties.leadIds, "lead", nudged);
+  return leads.length ? leads : hearers(parties.coordinatorIds, "coordinator", nudged);
+}

@@ -21,6 +21,20 @@ describe("curve nudge and curve digest on the Leeds demo", () => {
     expect(jancis[0]!.key).toMatch(/^nudge:person:\d+:2011-09-26T08:00:00.000Z$/);
   });
 
+  it("says why each person gets each item: owner, lead for an unowned action, coordinator where the priority has no lead", async () => {
+    type Item = { ref: string; kind: string; because: string; stage?: string };
+    const itemsOf = (stdout: string, person: string) =>
+      (JSON.parse(stdout) as { deliveries: { person: string; items: Item[] }[] }).deliveries.filter((d) => d.person === person).flatMap((d) => d.items);
+    const monday = await curve(["nudge", "--dry-run", "--now", "2011-09-26T09:00:00+01:00", "--json"], env);
+    expect(itemsOf(monday.stdout, "Jancis Andrew")).toContainEqual({ ref: "ATT-4.1", kind: "nudge", stage: "week_before", because: "owner" });
+    expect(itemsOf(monday.stdout, "Simon Flowers")).toContainEqual({ ref: "ATT-6.1", kind: "nudge", stage: "week_before", because: "lead" });
+    // The Ofsted plan's priorities have no leads: its team-owned milestones reach the coordinator on their due date.
+    const ofsted = await curve(["nudge", "--dry-run", "--now", "2015-12-31T09:00:00Z", "--json"], env);
+    expect(itemsOf(ofsted.stdout, "Nigel Richardson")).toContainEqual({ ref: "PIAP-5.1", kind: "nudge", stage: "due", because: "coordinator" });
+    const text = await curve(["nudge", "--dry-run", "--now", "2011-09-26T09:00:00+01:00"], env);
+    expect(text.stdout).toMatch(/Simon Flowers: .*ATT-6\.1 week before \(lead\)/);
+  });
+
   it("sends nothing on the Summer bank holiday", async () => {
     const run = await curve(["nudge", "--dry-run", "--now", "2011-08-29T09:00:00+01:00", "--json"], env);
     expect(JSON.parse(run.stdout).deliveries).toEqual([]);

@@ -76,12 +76,13 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     // Curve first runs in January 2013, long after many 2011-12 milestones fell due.
     const first = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-07T10:00:00Z"));
     expect(first.deliveries.some((d) => d.kind === "nudge")).toBe(true);
-    expect(first.deliveries.filter((d) => d.kind === "escalation")).toEqual([]);
+    const raised = (sweep: typeof first) => sweep.deliveries.flatMap((d) => d.items.filter((i) => i.kind === "escalation"));
+    expect(raised(first)).toEqual([]);
     // A week later, one overdue nudge each: still nothing for the leads.
     const week = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-14T10:00:00Z"));
-    expect(week.deliveries.filter((d) => d.kind === "escalation")).toEqual([]);
+    expect(raised(week)).toEqual([]);
     // Fifteen days after the first nudge, the leads hear of what is still open.
     const later = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-22T10:00:00Z"));
-    expect(later.deliveries.filter((d) => d.kind === "escalation").length).toBeGreaterThan(0);
+    expect(raised(later).length).toBeGreaterThan(0);
   });
 });

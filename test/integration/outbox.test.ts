@@ -244,6 +244,8 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(row).toEqual({ snooze_count: 3, reasons: ["waiting for police data", "waiting for police data", "waiting for police data"] });
     const sweep = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
     expect(sweep.deliveries.find((d) => d.person === "Jancis Andrew")?.refs).not.toContain("ATT-4.1");
-    expect(sweep.deliveries.find((d) => d.person === "Simon Flowers" && d.kind === "escalation")?.refs).toContain("ATT-4.1");
+    expect(sweep.deliveries.find((d) => d.person === "Simon Flowers")?.items).toContainEqual(
+      expect.objectContaining({ ref: "ATT-4.1", kind: "escalation", level: "lead", because: "lead", reason: "snoozed 3 times" }),
+    );
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { CAPABILITIES, may, requirePermission, type Actor, type Capability, type Standing, type Subjects } from "../../src/domain/access.ts";
+import {
+  CAPABILITIES,
+  escalationRecipients,
+  may,
+  nudgeRecipients,
+  requirePermission,
+  type Actor,
+  type Capability,
+  type MilestoneParties,
+  type Standing,
+  type Subjects,
+} from "../../src/domain/access.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 
 // One cast of people, each with exactly one standing towards the subjects below.
@@ -139,5 +150,36 @@ describe("refusals say who can", () => {
     expect(may({ id: 8, roles: [] }, "action.change", action)).toEqual({ allowed: true, because: "team_member" });
     expect(may({ id: 11, roles: [], teamIds: [9] }, "action.change", action)).toEqual({ allowed: true, because: "team_member" });
     expect(may({ id: 11, roles: [], teamIds: [10] }, "action.change", action).allowed).toBe(false);
+  });
+});
+
+describe("who hears about a milestone", () => {
+  // Owner 1, team members 7 and 1 (the owner is in the team too), leads 3, sponsors 2, coordinators 20.
+  const full: MilestoneParties = { ownerIds: [1], teamMemberIds: [7, 1], leadIds: [3], sponsorIds: [2], coordinatorIds: [20] };
+  const hear = (list: { personId: number; because: string }[]) => list.map((h) => `${h.personId}:${h.because}`).join(" ") || "-";
+  // Each row: the milestone's parties, who is nudged, who hears at lead level, who hears at sponsor level.
+  const ROWS: [string, MilestoneParties, string, string, string][] = [
+    ["owned by a person and a team", full, "1:owner 7:team_member", "3:lead", "2:sponsor"],
+    ["owned by a team only", { ...full, ownerIds: [] }, "7:team_member 1:team_member", "3:lead", "2:sponsor"],
+    ["with no owner, or only a team with no members yet", { ...full, ownerIds: [], teamMemberIds: [] }, "3:lead", "20:coordinator", "2:sponsor"],
+    ["with no owner under a priority with no lead", { ...full, ownerIds: [], teamMemberIds: [], leadIds: [] }, "20:coordinator", "-", "2:sponsor"],
+    ["owned, under a priority with no lead", { ...full, leadIds: [] }, "1:owner 7:team_member", "20:coordinator", "2:sponsor"],
+    ["owned, under a priority with no lead or sponsor", { ...full, leadIds: [], sponsorIds: [] }, "1:owner 7:team_member", "20:coordinator", "-"],
+    ["owned by its own lead", { ...full, ownerIds: [3], teamMemberIds: [] }, "3:owner", "20:coordinator", "2:sponsor"],
+    ["with nobody at all", { ownerIds: [], teamMemberIds: [], leadIds: [], sponsorIds: [], coordinatorIds: [] }, "-", "-", "-"],
+  ];
+  for (const [what, parties, nudged, lead, sponsor] of ROWS) {
+    it(`a milestone ${what}: nudges ${nudged}; raises with ${lead}, then ${sponsor}`, () => {
+      expect(hear(nudgeRecipients(parties))).toBe(nudged);
+      expect(hear(escalationRecipients("lead", parties))).toBe(lead);
+      expect(hear(escalationRecipients("sponsor", parties))).toBe(sponsor);
+    });
+  }
+
+  it("names each person once, however many times the plan names them", () => {
+    expect(nudgeRecipients({ ...full, ownerIds: [1, 1], teamMemberIds: [7, 7] })).toEqual([
+      { personId: 1, because: "owner" },
+      { personId: 7, because: "team_member" },
+    ]);
   });
 });

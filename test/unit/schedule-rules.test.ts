@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bankHolidaysIn, isBankHoliday, isWorkingDay, previousWorkingDay } from "../../src/domain/schedule/bank-holidays.ts";
 import { escalationDue } from "../../src/domain/schedule/escalation.ts";
 import { latestStage } from "../../src/domain/schedule/nudge-stages.ts";
+import { planSweep, type SweepInput } from "../../src/domain/schedule/plan-nudges.ts";
 import { isQuietTime, nextSendableInstant, type QuietRules } from "../../src/domain/schedule/quiet-time.ts";
 import { instantAt, localMoment } from "../../src/domain/schedule/zoned-time.ts";
 
@@ -128,5 +129,46 @@ describe("escalation", () => {
     // A nudge before the due date does not make the clock start early.
     expect(escalationDue({ ...facts, firstNudged: "2011-09-23" }, "2011-10-13")).toBeNull();
     expect(escalationDue({ ...facts, firstNudged: "2011-09-23" }, "2011-10-14")?.reason).toBe("14 days overdue");
+  });
+});
+
+describe("a sweep's plan", () => {
+  // Person 1 owns milestone 10 (due today) and leads priority 5, under which milestone 11
+  // (owned by 2) has been snoozed three times; milestone 12 has no owner and a priority with
+  // no lead; person 9 is the coordinator, in New York, where it is still night.
+  const input = (coordinatorZone: QuietRules): SweepInput => ({
+    now: new Date("2011-09-26T09:00:00+01:00"),
+    people: new Map([
+      [1, london],
+      [2, london],
+      [9, coordinatorZone],
+    ]),
+    milestones: [
+      { id: 10, dueDate: "2011-09-26", kind: "milestone", snoozedUntil: null, snoozeCount: 0, priorityId: 5, ownerIds: [1], teamMemberIds: [] },
+      { id: 11, dueDate: "2011-09-20", kind: "milestone", snoozedUntil: null, snoozeCount: 3, priorityId: 5, ownerIds: [2], teamMemberIds: [] },
+      { id: 12, dueDate: "2011-09-26", kind: "milestone", snoozedUntil: null, snoozeCount: 3, priorityId: 6, ownerIds: [], teamMemberIds: [] },
+    ],
+    sent: new Set(),
+    overdueNudges: new Map(),
+    firstNudged: new Map(),
+    raised: new Map(),
+    roles: new Map([[5, { lead: [1], sponsor: [] }]]),
+    coordinatorIds: [9],
+  });
+
+  it("gives a person their nudges and escalations in one message, each with why", () => {
+    const plan = planSweep(input(london));
+    expect(plan.messages.get(1)).toEqual({
+      nudges: [{ milestoneId: 10, stage: "due", stageDate: "2011-09-26", because: "owner" }],
+      escalations: [{ milestoneId: 11, level: "lead", reason: "snoozed 3 times", because: "lead" }],
+    });
+    expect(plan.messages.get(9)?.nudges).toEqual([{ milestoneId: 12, stage: "due", stageDate: "2011-09-26", because: "coordinator" }]);
+    expect(plan.raised.map((r) => r.milestoneId)).toEqual([11]);
+  });
+
+  it("holds a coordinator's items through their own night", () => {
+    const plan = planSweep(input(newYork));
+    expect(plan.messages.has(9)).toBe(false);
+    expect(plan.messages.get(1)?.escalations).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { escalationRecipients, nudgeRecipients, type HearingStanding, type MilestoneParties } from "../access.ts";
 import { localDate } from "../dates/calendar.ts";
 import { escalationDue, type EscalationLevel } from "./escalation.ts";
 import { latestStage, type NudgeStage } from "./nudge-stages.ts";
@@ -14,7 +15,10 @@ export interface SweepInput {
     snoozedUntil: Date | null;
     snoozeCount: number;
     priorityId: number | null;
+    /** People named as its action's owners. */
     ownerIds: number[];
+    /** Members of the teams named as its action's owners. */
+    teamMemberIds: number[];
   }[];
   /** "milestoneId:personId:stage:stageDate" for every stage already sent. */
   sent: Set<string>;
@@ -24,26 +28,40 @@ export interface SweepInput {
   raised: Map<number, Partial<Record<EscalationLevel, string>>>;
   /** Priority id -> its leads and sponsors. */
   roles: Map<number, { lead: number[]; sponsor: number[] }>;
+  /** The partnership's coordinators: who hears when a priority has no lead. */
+  coordinatorIds: number[];
 }
 
 export interface NudgeItem {
   milestoneId: number;
   stage: NudgeStage;
   stageDate: string;
+  /** Why this person hears of it: owner, team member, or (for nobody's work) lead or coordinator. */
+  because: HearingStanding;
 }
 
-export interface EscalationItem {
+export interface RaisedEscalation {
   milestoneId: number;
   level: EscalationLevel;
   reason: string;
 }
 
+export interface EscalationItem extends RaisedEscalation {
+  /** Why this person is told: lead, sponsor, or coordinator when the priority has no lead. */
+  because: HearingStanding;
+}
+
+/** Everything one person hears in one sweep, sent as one message. */
+export interface PersonItems {
+  nudges: NudgeItem[];
+  escalations: EscalationItem[];
+}
+
 export interface SweepPlan {
-  /** One message per person, listing all their items. */
-  nudges: Map<number, NudgeItem[]>;
-  escalations: Map<number, EscalationItem[]>;
+  /** One message per person: their nudges, their teams' items and their escalations together. */
+  messages: Map<number, PersonItems>;
   /** New escalation levels reached, each recorded once per milestone. */
-  raised: EscalationItem[];
+  raised: RaisedEscalation[];
   /**
    * People whose items could not be worked out (a time zone or date Curve cannot read),
    * with why. Everyone else's nudges still go; these are recorded for a coordinator.
@@ -58,7 +76,7 @@ export const sentKey = (milestoneId: number, personId: number, stage: string, st
  * are still unsent, so the first sweep of their next working morning picks them up.
  */
 export function planSweep(input: SweepInput): SweepPlan {
-  const plan: SweepPlan = { nudges: new Map(), escalations: new Map(), raised: [], failures: new Map() };
+  const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
   const failed = (personId: number, error: unknown) => {
     if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
   };
@@ -90,36 +108,46 @@ export function planSweep(input: SweepInput): SweepPlan {
     if (!today) todays.set(timeZone, (today = localDate(input.now, timeZone)));
     return today;
   };
-  const push = <T>(map: Map<number, T[]>, key: number, item: T) => {
-    const list = map.get(key);
-    if (list) list.push(item);
-    else map.set(key, [item]);
+  const itemsOf = (personId: number) => {
+    let items = plan.messages.get(personId);
+    if (!items) plan.messages.set(personId, (items = { nudges: [], escalations: [] }));
+    return items;
   };
 
   for (const m of input.milestones) {
-    // A snooze holds the owner's nudges; it does not hide the milestone from the lead.
+    const roles = m.priorityId === null ? undefined : input.roles.get(m.priorityId);
+    const parties: MilestoneParties = {
+      ownerIds: m.ownerIds,
+      teamMemberIds: m.teamMemberIds,
+      leadIds: roles?.lead ?? [],
+      sponsorIds: roles?.sponsor ?? [],
+      coordinatorIds: input.coordinatorIds,
+    };
+    const nudged = nudgeRecipients(parties);
+    // A snooze holds the nudges; it does not hide the milestone from the lead.
     const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
-    for (const personId of snoozed ? [] : m.ownerIds) {
+    for (const { personId, because } of snoozed ? [] : nudged) {
       if (isQuiet(personId)) continue;
       try {
         const rules = input.people.get(personId)!;
         const reached = stageOf(m.dueDate, m.kind, todayIn(rules.timeZone), rules.region);
         if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
-          push(plan.nudges, personId, { milestoneId: m.id, ...reached });
+          itemsOf(personId).nudges.push({ milestoneId: m.id, ...reached, because });
         }
       } catch (error) {
         // One person's unreadable data never stops the sweep for the others.
         failed(personId, error);
       }
     }
-    if (m.priorityId === null || !m.dueDate) continue;
-    // The partnership's calendar date decides escalation; London unless the owner says otherwise.
-    const zone = input.people.get(m.ownerIds[0] ?? -1)?.timeZone ?? "Europe/London";
+    if (!m.dueDate) continue;
+    // The partnership's calendar date decides escalation; London unless the first person nudged says otherwise.
+    const first = nudged[0]?.personId ?? -1;
+    const zone = input.people.get(first)?.timeZone ?? "Europe/London";
     let today: string;
     try {
       today = todayIn(zone);
     } catch (error) {
-      failed(m.ownerIds[0] ?? -1, error);
+      failed(first, error);
       continue;
     }
     const decision = escalationDue(
@@ -133,11 +161,11 @@ export function planSweep(input: SweepInput): SweepPlan {
       },
       today,
     );
-    const recipients = decision ? (input.roles.get(m.priorityId)?.[decision.level] ?? []).filter((p) => !isQuiet(p)) : [];
+    const recipients = decision ? escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId)) : [];
     if (!decision || recipients.length === 0) continue;
-    const item = { milestoneId: m.id, level: decision.level, reason: decision.reason };
-    plan.raised.push(item);
-    for (const personId of recipients) push(plan.escalations, personId, item);
+    const raised = { milestoneId: m.id, level: decision.level, reason: decision.reason };
+    plan.raised.push(raised);
+    for (const { personId, because } of recipients) itemsOf(personId).escalations.push({ ...raised, because });
   }
   return plan;
 }

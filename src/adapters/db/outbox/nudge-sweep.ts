@@ -1,14 +1,27 @@
+import type { HearingStanding } from "../../../domain/access.ts";
 import { planSweep, sentKey, type SweepInput, type SweepPlan } from "../../../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../../../domain/schedule/escalation.ts";
+import type { NudgeStage } from "../../../domain/schedule/nudge-stages.ts";
 import { asRegion } from "../../../domain/schedule/bank-holidays.ts";
 import type { Queryable, SqlRunner } from "../sql-runner.ts";
 
+/** One item of a person's message, and why it reaches them. */
+export type PlannedItem =
+  | { ref: string; kind: "nudge"; stage: NudgeStage; because: HearingStanding }
+  | { ref: string; kind: "escalation"; level: EscalationLevel; reason: string; because: HearingStanding };
+
+/**
+ * One person's message from one sweep: their own nudges, their teams' items, and what is
+ * raised with them as a lead, sponsor or coordinator, together. `refs` lists every item's
+ * milestone ref once.
+ */
 export interface PlannedDelivery {
   key: string;
   personId: number;
   person: string;
-  kind: "nudge" | "escalation";
+  kind: "nudge";
   refs: string[];
+  items: PlannedItem[];
 }
 
 export interface SweepReport {
@@ -39,27 +52,29 @@ interface MilestoneRow {
   snooze_count: number;
   priority_id: number | null;
   owner_ids: number[];
+  team_member_ids: number[];
 }
 
 async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): Promise<{ input: SweepInput; refs: Map<number, string>; names: Map<number, string> }> {
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   const [people, milestones, sent, overdue, raised, roles] = await inSequence([
-    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null }>(
-      `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region
+    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null; coordinator: boolean }>(
+      `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region,
+         'coordinator'::person_role = ANY(p.roles) AS coordinator
        FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
       [partnershipId],
     ),
     () => db.query<MilestoneRow>(
+      // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
+      // Per-row lookups on action_owner's index: a grouped join here made the planner loop (minutes at 40k milestones).
       `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
-         array_agg(DISTINCT o.person_id) AS owner_ids
+         coalesce((SELECT array_agg(DISTINCT ao.person_id) FROM action_owner ao WHERE ao.action_id = a.id AND ao.person_id IS NOT NULL), '{}') AS owner_ids,
+         coalesce((SELECT array_agg(DISTINCT tm.person_id) FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = a.id), '{}') AS team_member_ids
        FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
-       JOIN (SELECT action_id, person_id FROM action_owner WHERE person_id IS NOT NULL
-             UNION SELECT ao.action_id, tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id) o ON o.action_id = a.id
        WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
          -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
-         AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)
-       GROUP BY m.id, a.priority_id`,
+         AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)`,
       [partnershipId, now.toISOString().slice(0, 10)],
     ),
     // Only the latest stage can be sent, and its date is never more than a week old.
@@ -100,12 +115,14 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
       snoozeCount: m.snooze_count,
       priorityId: m.priority_id,
       ownerIds: m.owner_ids,
+      teamMemberIds: m.team_member_ids,
     })),
     sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
     overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
     firstNudged: new Map(overdue.map((o) => [o.milestone_id, o.first_nudged])),
     raised: new Map(),
     roles: new Map(),
+    coordinatorIds: people.filter((p) => p.coordinator).map((p) => p.id),
   };
   for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
@@ -118,14 +135,22 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
 
 function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): PlannedDelivery[] {
   const out: PlannedDelivery[] = [];
-  for (const [personId, items] of plan.nudges) {
-    out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: items.map((i) => refs.get(i.milestoneId) ?? "") });
+  for (const [personId, { nudges, escalations }] of plan.messages) {
+    const items: PlannedItem[] = [
+      ...nudges.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "nudge" as const, stage: i.stage, because: i.because })),
+      ...escalations.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "escalation" as const, level: i.level, reason: i.reason, because: i.because })),
+    ];
+    out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
   }
-  for (const [personId, items] of plan.escalations) {
-    out.push({ key: `escalation:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "escalation", refs: items.map((i) => refs.get(i.milestoneId) ?? "") });
-  }
-  return out.sort((a, b) => a.person.localeCompare(b.person) || a.kind.localeCompare(b.kind));
+  return out.sort((a, b) => a.person.localeCompare(b.person) || a.personId - b.personId);
 }
+
+/**
+ * The outbox row's kind. A message that raises something stays in the person's chat as a
+ * record: it is stored as "escalation", which neither replaces their last nudge nor is
+ * replaced by the next; a message of nudges alone replaces their last nudge in place.
+ */
+const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i) => i.kind === "escalation") ? "escalation" : "nudge");
 
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(sql: SqlRunner, partnershipId: number, now: Date): Promise<SweepReport> {
@@ -155,19 +180,21 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
       );
     }
     if (planned.length === 0) return { deliveries: [], queries: 7 };
-    const payloads = planned.map((d) =>
-      JSON.stringify(d.kind === "nudge" ? { items: plan.nudges.get(d.personId) } : { items: plan.escalations.get(d.personId) }),
-    );
+    const payloads = planned.map((d) => {
+      const { nudges, escalations } = plan.messages.get(d.personId)!;
+      // As commands/nudge-messages.ts reads it (NudgePayload).
+      return JSON.stringify({ items: nudges, escalations });
+    });
     const inserted = await tx.query<{ id: number; key: string; person_id: number }>(
       `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at)
        SELECT $1, person_id, key, kind, payload::jsonb, $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS d(person_id, key, kind, payload)
        ON CONFLICT (key) DO NOTHING RETURNING id, key, person_id`,
-      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map((d) => d.kind), payloads, now],
+      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map(rowKind), payloads, now],
     );
     const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
     const nudgeRows = planned
-      .filter((d) => d.kind === "nudge" && deliveryId.has(d.key))
-      .flatMap((d) => plan.nudges.get(d.personId)!.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
+      .filter((d) => deliveryId.has(d.key))
+      .flatMap((d) => plan.messages.get(d.personId)!.nudges.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
     if (nudgeRows.length) {
       await tx.query(
         `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id, created_at)
@@ -175,7 +202,7 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
         [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId), now],
       );
     }
-    if (plan.raised.length && inserted.some((r) => r.key.startsWith("escalation:"))) {
+    if (plan.raised.length && inserted.some((r) => plan.messages.get(r.person_id)?.escalations.length)) {
       await tx.query(
         `INSERT INTO escalation (milestone_id, level, reason, created_at) SELECT *, $4::timestamptz FROM unnest($1::int[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
         [plan.raised.map((e) => e.milestoneId), plan.raised.map((e) => e.level), plan.raised.map((e) => e.reason), now],
