@@ -235,9 +235,16 @@ export class PrismaStore implements Store {
     return rows.map((r) => ({ state: r.state, refs: [...r.refs].sort(compareRefs) }));
   }
 
+  /** An action's audit events, with those of the actions it was carried over from by plan refreshes. */
   async actionHistory(actionId: number, limit: number): Promise<AuditEntry[]> {
+    const ids = [actionId];
+    for (let from = actionId, hops = 0; hops < 20; hops++) {
+      const row = await this.prisma.action.findUnique({ where: { id: from }, select: { carriedFromActionId: true } });
+      if (!row?.carriedFromActionId) break;
+      ids.push((from = row.carriedFromActionId));
+    }
     const rows = await this.prisma.auditEvent.findMany({
-      where: { actionId },
+      where: { actionId: { in: ids } },
       orderBy: [{ at: "desc" }, { id: "desc" }],
       take: limit,
       include: { actor: { select: { id: true, name: true } } },

@@ -57,6 +57,8 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
        JOIN (SELECT action_id, person_id FROM action_owner WHERE person_id IS NOT NULL
              UNION SELECT ao.action_id, tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id) o ON o.action_id = a.id
        WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
+         -- A refreshed plan's open work moved to its successor, which nudges for it.
+         AND pl.closed_at IS NULL
          -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
          AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)
        GROUP BY m.id, a.priority_id`,
