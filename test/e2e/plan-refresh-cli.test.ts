@@ -15,7 +15,7 @@ describe.each(kindsUnderTest())("curve plan refresh, the real bin, on %s", (kind
   const status = async () => {
     const run = await curve(["status", "--json"], env);
     expect(run.code, run.stderr).toBe(0);
-    const parsed = JSON.parse(run.stdout) as { counts: Record<string, number>; plans: { key: string; actions: number; milestones: number }[] };
+    const parsed = JSON.parse(run.stdout) as { counts: { plans: number; actions: number; indicators: number }; plans: { key: string; actions: number; milestones: number }[] };
     return { counts: parsed.counts, plans: parsed.plans.map((p) => `${p.key}: ${p.actions}/${p.milestones}`) };
   };
 

@@ -115,6 +115,8 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const oldPlan = await p.run("Mary Brittle", "/plan show cypp-2011-15");
     expect(oldPlan.tone).toBe("info");
     expect(oldPlan.heading).toBe("Children and Young People's Plan 2011-15");
+    expect(oldPlan.rendered).toContain("Children and Young People's Plan 2011-15 was refreshed into cypp-2015-19 on 1 Apr 2015; it is kept for reading and closed to changes.");
+    expect((await p.run("Mary Brittle", "/plan show")).rendered).toContain("closed: refreshed into cypp-2015-19");
     const oldAction = await p.run("Mary Brittle", "/action show cypp-2011-15:ATT-4");
     expect(oldAction.rendered).toContain(SENTENCE);
 

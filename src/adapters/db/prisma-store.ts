@@ -280,6 +280,8 @@ export class PrismaStore implements Store {
         eb.selectFrom("action as a").select((e) => e.fn.countAll<bigint>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
         count(eb, false).as("milestones"),
         count(eb, true).as("done"),
+        sql<string | null>`to_char(p.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD')`.as("closed_on"),
+        eb.selectFrom("plan as n").select("n.key").whereRef("n.id", "=", "p.refreshed_into_id").as("refreshed_into"),
       ])
       .where("p.partnership_id", "=", partnershipId)
       .orderBy(sql`p.period_start nulls last`)
@@ -294,6 +296,7 @@ export class PrismaStore implements Store {
       actions: Number(r.actions),
       milestones: Number(r.milestones),
       milestonesDone: Number(r.done),
+      closedPlan: r.closed_on ? { title: r.title, closedOn: r.closed_on, into: r.refreshed_into ?? "its successor" } : null,
     }));
   }
 
