@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refreshPlan, type RefreshRequest } from "../../src/adapters/db/plan-refresh.ts";
 import { previewNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { previewDigest } from "../../src/adapters/db/outbox/digest-sweep.ts";
+import { renderText } from "../../src/adapters/shell/render-text.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -171,6 +173,20 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     );
     const keys = (await previewNudgeSweep(t.db.sql, p.partnershipId, at)).deliveries.map((d) => d.key).join(" ");
     for (const id of oldIds) expect(keys).not.toMatch(new RegExp(`milestone:${id}:`));
+  });
+
+  it("leaves the closed plan out of a sponsor's digest: each open milestone is listed once, under the new plan", async () => {
+    const p = await demoWithProgress();
+    const at = new Date("2011-12-19T08:30:00Z");
+    const simon = await p.personId("Simon Whitehead");
+    const digest = async () => renderText((await previewDigest(t.db.sql, p.partnershipId, simon, at))!);
+    const before = await digest();
+    const openRefs = (before.match(/\b(?:ATT|LAC|NEET)-\d+b?\.\d+\b/g) ?? []).sort();
+    expect(openRefs.length).toBeGreaterThan(0);
+    await refreshPlan(t.db.prisma, p.request({ now: new Date("2011-12-01T09:00:00Z") }));
+    const after = await digest();
+    const refsAfter = (after.match(/\b(?:ATT|LAC|NEET)-\d+b?\.\d+\b/g) ?? []).sort();
+    expect(refsAfter).toEqual(openRefs);
   });
 
   it("changes nothing on a dry run, on a second run, or on bad input", async () => {
