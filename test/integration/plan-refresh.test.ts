@@ -149,6 +149,12 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const stillOpen = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.2", action: { plan: { partnershipId: p.partnershipId, key: "cypp-2011-15" } } } });
     expect(stillOpen.doneAt).toBeNull();
 
+    // Lists show the live plan's items once: not the closed plan's copies too.
+    const mine = await p.run("Jancis Andrew", "/milestone list mine");
+    expect(mine.rendered.match(/ATT-3\.1\b/g)).toBeNull(); // ATT-3 was done: it stayed behind
+    const listed = await p.run("Jancis Andrew", "/action mine");
+    expect(listed.rendered.match(/ATT-4 ·/g)).toHaveLength(1);
+    expect(listed.rendered).not.toContain("ATT-3 ·");
     const shown = await p.run("Mary Brittle", "/action show ATT-4");
     expect(shown.rendered).toContain("Carried over from Children and Young People's Plan 2011-15 (ATT-4)");
     const history = await p.run("Mary Brittle", "/action history ATT-4");
@@ -187,6 +193,16 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const after = await digest();
     const refsAfter = (after.match(/\b(?:ATT|LAC|NEET)-\d+b?\.\d+\b/g) ?? []).sort();
     expect(refsAfter).toEqual(openRefs);
+  });
+
+  it("lets only one of two refreshes at the same time through; the other says the plan exists", async () => {
+    const p = await demoWithProgress();
+    const results = await Promise.allSettled([refreshPlan(t.db.prisma, p.request()), refreshPlan(t.db.prisma, p.request())]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!.reason as CurveError;
+    expect(refused).toBeInstanceOf(CurveError);
+    expect(refused.userMessage).toBe("Children and Young People's Plan 2011-15 was already refreshed into cypp-2015-19; nothing changed.");
+    expect(await t.db.prisma.plan.count({ where: { partnershipId: p.partnershipId, key: "cypp-2015-19" } })).toBe(1);
   });
 
   it("changes nothing on a dry run, on a second run, or on bad input", async () => {

@@ -66,11 +66,11 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
   if (!/^[a-z0-9][a-z0-9-]{1,39}$/.test(toKey)) {
     throw new CurveError("usage", `"${request.to.slice(0, 40)}" cannot be a plan key: use letters, digits and hyphens, e.g. --to cypp-2015-19.`);
   }
+  // Lock the old plan first, so that a second refresh at the same time waits, then sees the first one's plan.
+  await tx.$queryRaw`SELECT id FROM plan WHERE partnership_id = ${partnershipId} AND key = ${fromKey} FOR UPDATE`;
   const plans = await tx.plan.findMany({ where: { partnershipId }, orderBy: { key: "asc" } });
-  // Lock the old plan so that two refreshes at once cannot both carry its actions over.
   const old = plans.find((p) => p.key === fromKey);
   if (!old) throw new CurveError("unknown_ref", `There is no plan "${request.from.slice(0, 40)}"; the plans are ${plans.map((p) => p.key).join(", ") || "none yet"}.`);
-  await tx.$queryRaw`SELECT id FROM plan WHERE id = ${old.id} FOR UPDATE`;
   const existing = plans.find((p) => p.key === toKey);
   if (existing) {
     throw new CurveError(

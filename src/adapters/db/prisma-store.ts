@@ -207,6 +207,8 @@ export class PrismaStore implements Store {
     const conditions = [Prisma.sql`pl.partnership_id = ${partnershipId}`];
     if (filter.ownerId !== undefined) conditions.push(Prisma.sql`m.action_id IN ${ownedActionIds(filter.ownerId)}`);
     if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
+    // A refreshed plan's open milestones moved with their actions: list them once, from the live plan.
+    else conditions.push(Prisma.sql`pl.closed_at IS NULL`);
     if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
     if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
     if (filter.dueOnOrAfter) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date >= ${dateFromIso(filter.dueOnOrAfter)}`);
@@ -219,7 +221,7 @@ export class PrismaStore implements Store {
   async actionsOwnedBy(partnershipId: number, personId: number) {
     const actions = await queryActions(
       this.sql,
-      Prisma.sql`pl.partnership_id = ${partnershipId} AND a.id IN ${ownedActionIds(personId)}`,
+      Prisma.sql`pl.partnership_id = ${partnershipId} AND pl.closed_at IS NULL AND a.id IN ${ownedActionIds(personId)}`,
     );
     return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
@@ -228,7 +230,7 @@ export class PrismaStore implements Store {
     const rows = await this.sql.query<{ state: ActionState; refs: string[] }>(
       `SELECT a.state::text AS state, array_agg(a.ref ORDER BY a.id) AS refs
        FROM action a JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
+       WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
        GROUP BY a.state`,
       [partnershipId, personId],
     );
