@@ -3,6 +3,7 @@ import { refreshPlan, type RefreshRequest } from "../../src/adapters/db/plan-ref
 import { previewNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
 import { previewDigest } from "../../src/adapters/db/outbox/digest-sweep.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
+import { loadReportFacts } from "../../src/adapters/db/reports.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -193,6 +194,22 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const after = await digest();
     const refsAfter = (after.match(/\b(?:ATT|LAC|NEET)-\d+b?\.\d+\b/g) ?? []).sort();
     expect(refsAfter).toEqual(openRefs);
+  });
+
+  it("leaves a plan refreshed before a report's period out of a report on every plan, and reports it when named", async () => {
+    const p = await demoWithProgress();
+    await refreshPlan(t.db.prisma, p.request());
+    const may2015 = [new Date("2015-05-01T00:00:00Z"), new Date("2015-05-31T23:59:59Z")] as const;
+    const every = (await loadReportFacts(t.db.prisma, p.partnershipId, null, ...may2015))!;
+    const plansOf = (facts: typeof every) => [...new Set(facts.actions.map((a) => a.planKey))].sort();
+    expect(plansOf(every)).toEqual(["cypp-2015-19", "piap-2015"]);
+    const refs = every.actions.filter((a) => a.planKey === "cypp-2015-19").map((a) => a.ref);
+    expect(new Set(refs).size).toBe(refs.length);
+    const named = (await loadReportFacts(t.db.prisma, p.partnershipId, "cypp-2011-15", ...may2015))!;
+    expect(plansOf(named)).toEqual(["cypp-2011-15"]);
+    // A period that began before the refresh still covers the old plan.
+    const march = (await loadReportFacts(t.db.prisma, p.partnershipId, null, new Date("2015-03-01T00:00:00Z"), new Date("2015-03-31T23:59:59Z")))!;
+    expect(plansOf(march)).toContain("cypp-2011-15");
   });
 
   it("lets only one of two refreshes at the same time through; the other says the plan exists", async () => {
