@@ -4,6 +4,9 @@ import { previewNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
 import { previewDigest } from "../../src/adapters/db/outbox/digest-sweep.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
 import { loadReportFacts } from "../../src/adapters/db/reports.ts";
+import { SqlChangeStore } from "../../src/adapters/db/sql-change-store.ts";
+import { queryActions } from "../../src/adapters/db/view-queries.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -210,6 +213,26 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     // A period that began before the refresh still covers the old plan.
     const march = (await loadReportFacts(t.db.prisma, p.partnershipId, null, new Date("2015-03-01T00:00:00Z"), new Date("2015-03-31T23:59:59Z")))!;
     expect(plansOf(march)).toContain("cypp-2011-15");
+  });
+
+  it("refuses, inside its transaction, a change that read the old plan before a refresh committed", async () => {
+    const p = await demoWithProgress();
+    const [stale] = await queryActions(t.db.sql, Prisma.sql`a.ref = 'ATT-4' AND pl.partnership_id = ${p.partnershipId}`);
+    expect(stale!.closedPlan).toBeNull();
+    await refreshPlan(t.db.prisma, p.request());
+    const nigel = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Nigel Richardson" } });
+    const attempt = t.db.sql.transaction((tx) =>
+      new SqlChangeStore(tx, {
+        partnershipId: p.partnershipId,
+        actor: { id: nigel.id, name: nigel.name, roles: ["coordinator"] } as never,
+        origin: { platform: "shell", tenant: "T", channel: "C" },
+        idempotencyKey: "late-change",
+        at: APRIL_2015,
+      }).markMilestoneDone(stale!.milestones.find((m) => m.ref === "ATT-4.2")!, "too late"),
+    );
+    await expect(attempt).rejects.toMatchObject({ code: "not_permitted", userMessage: SENTENCE });
+    const old = await t.db.prisma.milestone.findUniqueOrThrow({ where: { id: stale!.milestones.find((m) => m.ref === "ATT-4.2")!.id } });
+    expect(old.doneAt).toBeNull();
   });
 
   it("lets only one of two refreshes at the same time through; the other says the plan exists", async () => {

@@ -136,6 +136,10 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
       },
     });
 
+  // Wait for changes under way on the old plan's actions and milestones, and hold later ones
+  // until the plan is closed (the change store then refuses them): nothing done meanwhile is lost.
+  await tx.$queryRaw`SELECT a.id FROM action a WHERE a.plan_id = ${old.id} FOR UPDATE`;
+  await tx.$queryRaw`SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id WHERE a.plan_id = ${old.id} FOR UPDATE OF m`;
   const actions = await tx.action.findMany({
     where: { planId: old.id },
     orderBy: { id: "asc" },
