@@ -25,6 +25,9 @@ const USAGE = `Usage: curve <command>
   export [PLAN] --xlsx FILE
                         write a plan (or every plan, with people, teams and indicators)
                         in the same columns
+  plan refresh PLAN --to NEW --period 2015-19 [--title "…"] [--dry-run] [--now TIME]
+                        refresh a plan into its successor: copies outcomes and priorities,
+                        carries open actions and indicators over, closes the old plan
   serve                 the HTTP server for Slack and Teams, with /healthz and /readyz
   nudge --now TIME [--dry-run] [--json]
                         the nudge sweep at TIME (ISO 8601): what goes to whom; without
@@ -94,6 +97,10 @@ export async function main(argv: string[]): Promise<number> {
     case "export": {
       const { exportCommand } = await import("./export-command.ts");
       return exportCommand(rest, config);
+    }
+    case "plan": {
+      const { planCommand } = await import("./plan-command.ts");
+      return planCommand(rest, config);
     }
     case "migrate":
       return withRuntime(config, { migrate: true }, async (rt) => {

@@ -2,6 +2,7 @@ import { shortDateTime } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import { milestoneStatus, plural } from "../domain/milestone-status.ts";
 import { describeAuditEvent } from "../domain/audit-sentence.ts";
+import { closedPlanRefusal } from "../domain/plan-refresh.ts";
 import { ACTION_STATES, type ActionView } from "../domain/model.ts";
 import { actionRag, describeActionRag } from "../domain/rag.ts";
 import { readActionState } from "../domain/typed-text.ts";
@@ -48,6 +49,9 @@ function actionBlocks(ctx: CommandContext, action: ActionView): Block[] {
     ),
   ];
   if (action.sourceNote) blocks.push(context(`Note: ${action.sourceNote}`));
+  if (action.carriedFrom) blocks.push(context(`Carried over from ${action.carriedFrom.planTitle} (${action.carriedFrom.ref}); /action history ${action.ref} includes its history there.`));
+  const closed = closedPlanRefusal(action);
+  if (closed) blocks.push(context(`${closed} This plan is closed to changes.`));
   return blocks;
 }
 

@@ -1,6 +1,7 @@
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { plural } from "../domain/milestone-status.ts";
+import { refreshedWords } from "../domain/plan-refresh.ts";
 import { list, reply, context, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -22,7 +23,9 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
       list(
         plans.map((p) => ({
           text: `${p.title} (${p.key})`,
-          detail: `${describeDate(p.periodStart)} to ${describeDate(p.periodEnd)} · ${plural(p.actions, "action")} · ${p.milestonesDone} of ${plural(p.milestones, "milestone")} done`,
+          detail:
+            `${describeDate(p.periodStart)} to ${describeDate(p.periodEnd)} · ${plural(p.actions, "action")} · ${p.milestonesDone} of ${plural(p.milestones, "milestone")} done` +
+            (p.closedPlan ? ` · closed: refreshed into ${p.closedPlan.into}` : ""),
         })),
         "No plans loaded yet.",
       ),
@@ -39,6 +42,7 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
   return reply("info", plan.title, [
     text(`${describeDate(plan.periodStart)} to ${describeDate(plan.periodEnd)} · ${plural(plan.actions, "action")} · ${plan.milestonesDone} of ${plural(plan.milestones, "milestone")} done`),
     list(priorities.map(priorityItem), "This plan has no priorities."),
+    ...(plan.closedPlan ? [context(`${refreshedWords(plan.closedPlan)}; it is kept for reading and closed to changes.`)] : []),
   ]);
 }
 

@@ -1,3 +1,4 @@
+import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { ReportStore } from "./report-store.ts";
 import type { ChangeContext } from "./store.ts";
 import type { Reply } from "../domain/reply.ts";
@@ -54,6 +55,8 @@ export interface RiskHome {
   planId: number;
   planKey: string;
   priority: RiskView["priority"];
+  /** Set when the plan was refreshed: closed to changes, risks included. */
+  closedPlan?: ClosedPlan | null;
 }
 
 /** Reads and writes for risks, tolerances and the calendar. */

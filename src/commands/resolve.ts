@@ -6,7 +6,9 @@ import type { CommandContext } from "./context.ts";
 /**
  * Finds the one action a person meant, or says which refs they might have meant. A milestone
  * ref (ATT-4.99) never falls back to its action: one that does not exist is unknown_ref with the
- * closest milestone refs; one that exists is refused too, naming the action ref to use.
+ * closest milestone refs; one that exists is refused too, naming the action ref to use. A ref in
+ * both a refreshed (closed) plan and an open one means the open one's action, unless the plan is named
+ * ("cypp-2011-15:ATT-4").
  */
 export async function resolveAction(ctx: CommandContext, typed: string, usage: string): Promise<ActionView> {
   const parsed = parseRef(typed);
@@ -18,7 +20,10 @@ export async function resolveAction(ctx: CommandContext, typed: string, usage: s
       suggestions: [action.ref],
     });
   }
-  const matches = await ctx.store.findActionsByRef(ctx.partnershipId, parsed.action, parsed.plan);
+  const found = await ctx.store.findActionsByRef(ctx.partnershipId, parsed.action, parsed.plan);
+  // A ref carried over by a plan refresh means the live action; the closed plan's one is named with its plan.
+  const open = found.filter((a) => !a.closedPlan);
+  const matches = found.length > 1 && open.length >= 1 ? open : found;
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     const options = matches.map((a) => `${a.planKey}:${a.ref}`);

@@ -3,6 +3,7 @@ import { parseDue } from "../domain/dates/due-phrase.ts";
 import { CurveError } from "../domain/errors.ts";
 import { riskRag, RAG_WORDS } from "../domain/rag.ts";
 import { requirePermission } from "../domain/access.ts";
+import { refreshedWords } from "../domain/plan-refresh.ts";
 import { context, fields, list, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -115,6 +116,7 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   if (plain.length >= 2 && !home) throw new CurveError("unknown_ref", `"${plain[0]!.slice(0, 40)}" is not a plan, a priority (ATT, LAC, NEET …) or an action.`, { hint: USAGE.add });
   home ??= plain.length === 1 ? await store.soleRiskHome(ctx.partnershipId) : null;
   if (!home) throw new CurveError("usage", plain.length === 0 ? "Describe the risk." : "Say which plan, priority or action the risk belongs to, first.", { hint: USAGE.add });
+  if (home.closedPlan) throw new CurveError("not_permitted", `${refreshedWords(home.closedPlan)}; add the risk there instead.`);
   const description = checkText(plain[plain.length - 1]!, "description", 500, USAGE.add);
   if (plain.length > 2) throw new CurveError("usage", "Put the risk's description in one part; separate the labelled parts with |.", { hint: USAGE.add });
   const likelihood = score("likelihood", labelled.likelihood, USAGE.add);

@@ -1,3 +1,4 @@
+import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
 import type { Due } from "../domain/dates/due-phrase.ts";
@@ -32,6 +33,8 @@ export interface PlanSummary {
   actions: number;
   milestones: number;
   milestonesDone: number;
+  /** Set when the plan was refreshed into another: readable, closed to changes. */
+  closedPlan?: ClosedPlan | null;
 }
 
 export interface PrioritySummary {

@@ -1,5 +1,6 @@
 import { CurveError } from "./errors.ts";
 import type { Party, PersonRole, PersonSummary } from "./model.ts";
+import { closedPlanRefusal, type ClosedPlanSubject } from "./plan-refresh.ts";
 
 /**
  * Who may do what: every role rule in Curve, in one table.
@@ -57,8 +58,11 @@ export interface IndicatorSubject {
 
 /** Each capability and what it is asked about. */
 export interface Subjects {
-  /** Change an action or any of its milestones: status, done, undo, evidence, dates, snoozes. */
-  "action.change": { ref: string; owners: readonly Party[]; priority: PriorityRoles | null };
+  /**
+   * Change an action or any of its milestones: status, done, undo, evidence, dates, snoozes.
+   * Nobody may change an action of a refreshed (closed) plan: its work moved to the new plan.
+   */
+  "action.change": { ref: string; owners: readonly Party[]; priority: PriorityRoles | null; closedPlan?: ClosedPlanSubject["closedPlan"] };
   /** Choose the channel where progress on a priority is announced. */
   "priority.channel": PriorityRoles;
   /** Record an indicator's readings. */
@@ -121,6 +125,8 @@ interface Rule<S> {
   /** The start of the sentence naming who can: "ATT-4 can be changed by". */
   by(subject: S): string;
   grants: readonly Grant<S>[];
+  /** A sentence when nobody at all may do it now (the subject's plan is closed), else null. */
+  closed?(subject: S): string | null;
 }
 
 const ROLE_NAMES: Record<PersonRole, string> = {
@@ -173,6 +179,7 @@ const RULES: { [C in Capability]: Rule<Subjects[C]> } = {
   "action.change": {
     doing: (a) => `change ${a.ref}`,
     by: (a) => `${a.ref} can be changed by`,
+    closed: (a) => closedPlanRefusal({ ref: a.ref, closedPlan: a.closedPlan ?? null }),
     grants: [
       actionOwners,
       owningTeams,
@@ -314,11 +321,14 @@ type SubjectArgs<C extends Capability> = Subjects[C] extends null ? [] : [subjec
 
 /**
  * May `actor` do `capability` to `subject`? Grants are tried in the rule's order, so
- * `because` is the most specific standing ("owner" before "coordinator"). Pure.
+ * `because` is the most specific standing ("owner" before "coordinator"). A closed subject
+ * (an action of a refreshed plan) is refused to everyone, with the sentence saying where it went. Pure.
  */
 export function may<C extends Capability>(actor: Actor, capability: C, ...args: SubjectArgs<C>): Decision {
   const rule = RULES[capability] as Rule<Subjects[C]>;
   const subject = (args[0] ?? null) as Subjects[C];
+  const closed = rule.closed?.(subject);
+  if (closed) return { allowed: false, whoCan: closed, message: closed };
   const granted = rule.grants.find((g) => g.holds(actor, subject));
   if (granted) return { allowed: true, because: granted.standing };
   const holders = rule.grants.map((g) => g.describe(subject)).filter((d): d is string => d !== null);

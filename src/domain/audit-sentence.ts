@@ -31,6 +31,10 @@ export function describeAuditEvent(entry: Pick<AuditEntry, "event" | "subjectRef
       return `noted on ${ref}: ${quoted(after.text)}`;
     case "action.created":
       return `created ${ref}${after.title ? ` (${String(after.title)})` : ""}${after.owner ? `, owned by ${String(after.owner)}` : ""}${after.indicator ? `, from a turn-the-curve workshop on ${String(after.indicator)}` : ""}`;
+    case "action.carried":
+      return `carried ${String(after.fromRef ?? ref)} over from ${String(after.fromPlan ?? "the earlier plan")} into ${String(after.toPlan ?? "the new plan")} as ${ref}`;
+    case "plan.refreshed":
+      return `refreshed ${String(after.fromPlan ?? ref)} into ${ref}`;
     case "identity.linked":
       return `linked a ${platformWords(after.platform)} account to ${ref}`;
     case "priority.channel":

@@ -67,6 +67,10 @@ export interface ActionView {
   priority: PriorityView | null;
   milestones: MilestoneView[];
   sourceNote: string | null;
+  /** Set when the action's plan was refreshed: the plan is readable but closed to changes. */
+  closedPlan: { title: string; closedOn: string; into: string; carriedRef: string | null } | null;
+  /** The earlier plan's action this one was carried over from. */
+  carriedFrom: { id: number; ref: string; planKey: string; planTitle: string } | null;
 }
 
 export interface AuditEntry {

@@ -151,6 +151,15 @@ describe("refusals say who can", () => {
     expect(may({ id: 11, roles: [], teamIds: [9] }, "action.change", action)).toEqual({ allowed: true, because: "team_member" });
     expect(may({ id: 11, roles: [], teamIds: [10] }, "action.change", action).allowed).toBe(false);
   });
+
+  it("refuses a change to an action of a refreshed plan to everyone, saying where the work went", () => {
+    const action = { ...SUBJECTS["action.change"], closedPlan: { title: "CYPP 2011-15", closedOn: "2015-04-01", into: "cypp-2015-19", carriedRef: "ATT-4" } };
+    const sentence = "CYPP 2011-15 was refreshed into cypp-2015-19 on 1 Apr 2015; ATT-4 is carried over as ATT-4 there.";
+    for (const who of ["owner", "coordinator", "admin"] as const) {
+      expect(may(CAST[who], "action.change", action)).toEqual({ allowed: false, whoCan: sentence, message: sentence });
+    }
+    expect(may(CAST.owner, "action.change", { ...action, closedPlan: null })).toEqual({ allowed: true, because: "owner" });
+  });
 });
 
 describe("who hears about a milestone", () => {

@@ -207,6 +207,8 @@ export class PrismaStore implements Store {
     const conditions = [Prisma.sql`pl.partnership_id = ${partnershipId}`];
     if (filter.ownerId !== undefined) conditions.push(Prisma.sql`m.action_id IN ${ownedActionIds(filter.ownerId)}`);
     if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
+    // A refreshed plan's open milestones moved with their actions: list them once, from the live plan.
+    else conditions.push(Prisma.sql`pl.closed_at IS NULL`);
     if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
     if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
     if (filter.dueOnOrAfter) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date >= ${dateFromIso(filter.dueOnOrAfter)}`);
@@ -219,7 +221,7 @@ export class PrismaStore implements Store {
   async actionsOwnedBy(partnershipId: number, personId: number) {
     const actions = await queryActions(
       this.sql,
-      Prisma.sql`pl.partnership_id = ${partnershipId} AND a.id IN ${ownedActionIds(personId)}`,
+      Prisma.sql`pl.partnership_id = ${partnershipId} AND pl.closed_at IS NULL AND a.id IN ${ownedActionIds(personId)}`,
     );
     return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
@@ -228,16 +230,23 @@ export class PrismaStore implements Store {
     const rows = await this.sql.query<{ state: ActionState; refs: string[] }>(
       `SELECT a.state::text AS state, array_agg(a.ref ORDER BY a.id) AS refs
        FROM action a JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
+       WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
        GROUP BY a.state`,
       [partnershipId, personId],
     );
     return rows.map((r) => ({ state: r.state, refs: [...r.refs].sort(compareRefs) }));
   }
 
+  /** An action's audit events, with those of the actions it was carried over from by plan refreshes. */
   async actionHistory(actionId: number, limit: number): Promise<AuditEntry[]> {
+    const ids = [actionId];
+    for (let from = actionId, hops = 0; hops < 20; hops++) {
+      const row = await this.prisma.action.findUnique({ where: { id: from }, select: { carriedFromActionId: true } });
+      if (!row?.carriedFromActionId) break;
+      ids.push((from = row.carriedFromActionId));
+    }
     const rows = await this.prisma.auditEvent.findMany({
-      where: { actionId },
+      where: { actionId: { in: ids } },
       orderBy: [{ at: "desc" }, { id: "desc" }],
       take: limit,
       include: { actor: { select: { id: true, name: true } } },
@@ -273,6 +282,8 @@ export class PrismaStore implements Store {
         eb.selectFrom("action as a").select((e) => e.fn.countAll<bigint>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
         count(eb, false).as("milestones"),
         count(eb, true).as("done"),
+        sql<string | null>`to_char(p.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD')`.as("closed_on"),
+        eb.selectFrom("plan as n").select("n.key").whereRef("n.id", "=", "p.refreshed_into_id").as("refreshed_into"),
       ])
       .where("p.partnership_id", "=", partnershipId)
       .orderBy(sql`p.period_start nulls last`)
@@ -287,6 +298,7 @@ export class PrismaStore implements Store {
       actions: Number(r.actions),
       milestones: Number(r.milestones),
       milestonesDone: Number(r.done),
+      closedPlan: r.closed_on ? { title: r.title, closedOn: r.closed_on, into: r.refreshed_into ?? "its successor" } : null,
     }));
   }
 

@@ -16,8 +16,12 @@ export async function reportPlans(prisma: PrismaClient, partnershipId: number, p
  * in [since, until]: five queries however large the plan. Dates come back as ISO days.
  */
 export async function loadReportFacts(prisma: PrismaClient, partnershipId: number, planKey: string | null, since: Date, until: Date): Promise<ReportFacts | null> {
-  const plans = await reportPlans(prisma, partnershipId, planKey);
-  if (!plans) return null;
+  const found = await reportPlans(prisma, partnershipId, planKey);
+  if (!found) return null;
+  // A plan refreshed before the period began has nothing of its own in it (its open work moved
+  // to the new plan), so a report on every plan leaves it out; asked for by key, it is reported.
+  const closedBefore = planKey ? [] : await prisma.plan.findMany({ where: { partnershipId, closedAt: { lte: since } }, select: { id: true } });
+  const plans = found.filter((p) => !closedBefore.some((c) => c.id === p.id));
   const planIds = plans.map((p) => p.id);
   const [partnership, actions, events, indicators, risks] = await Promise.all([
     prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId }, select: { name: true } }),

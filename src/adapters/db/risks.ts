@@ -10,6 +10,12 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 const day = (isoDate: string) => new Date(`${isoDate}T00:00:00Z`);
 const priorityLabel = (p: { number: number | null; title: string }) => `${p.number ? `${p.number}. ` : ""}${p.title}`;
 
+const CLOSED_SELECT = { title: true, closedAt: true, refreshedInto: { select: { key: true } } } as const;
+
+/** A refreshed plan as RiskHome names it, or null while it is open. */
+const closedPlanOf = (plan: { title: string; closedAt: Date | null; refreshedInto: { key: string } | null }) =>
+  plan.closedAt ? { title: plan.title, closedOn: plan.closedAt.toLocaleDateString("en-CA", { timeZone: "Europe/London" }), into: plan.refreshedInto?.key ?? "its successor" } : null;
+
 const PRIORITY_SELECT = {
   id: true,
   number: true,
@@ -82,20 +88,22 @@ export function createBoardStore(prisma: PrismaClient): BoardStore {
     },
     async findRiskHome(partnershipId, typed): Promise<RiskHome | null> {
       const word = typed.trim();
-      const plan = await prisma.plan.findFirst({ where: { partnershipId, key: word.toLowerCase() }, select: { id: true, key: true } });
-      if (plan) return { planId: plan.id, planKey: plan.key, priority: null };
-      const priority = await prisma.priority.findFirst({
-        where: { plan: { partnershipId }, refPrefix: { equals: word, mode: "insensitive" } },
-        orderBy: { id: "asc" },
-        select: { ...PRIORITY_SELECT, plan: { select: { id: true, key: true } } },
-      });
-      if (priority) return { planId: priority.plan.id, planKey: priority.plan.key, priority: toPriority(priority) };
-      const action = await prisma.action.findFirst({
-        where: { plan: { partnershipId }, ref: { equals: word, mode: "insensitive" } },
-        orderBy: { id: "asc" },
-        select: { plan: { select: { id: true, key: true } }, priority: { select: PRIORITY_SELECT } },
-      });
-      return action ? { planId: action.plan.id, planKey: action.plan.key, priority: toPriority(action.priority) } : null;
+      const plan = await prisma.plan.findFirst({ where: { partnershipId, key: word.toLowerCase() }, select: { id: true, key: true, ...CLOSED_SELECT } });
+      if (plan) return { planId: plan.id, planKey: plan.key, priority: null, closedPlan: closedPlanOf(plan) };
+      // A priority or action carried over by a plan refresh means the open plan's one.
+      const open = { plan: { partnershipId, closedAt: null } };
+      const priorityWhere = { refPrefix: { equals: word, mode: "insensitive" as const } };
+      const prioritySelect = { ...PRIORITY_SELECT, plan: { select: { id: true, key: true, ...CLOSED_SELECT } } };
+      const priority =
+        (await prisma.priority.findFirst({ where: { ...open, ...priorityWhere }, orderBy: { id: "asc" }, select: prioritySelect })) ??
+        (await prisma.priority.findFirst({ where: { plan: { partnershipId }, ...priorityWhere }, orderBy: { id: "asc" }, select: prioritySelect }));
+      if (priority) return { planId: priority.plan.id, planKey: priority.plan.key, priority: toPriority(priority), closedPlan: closedPlanOf(priority.plan) };
+      const actionWhere = { ref: { equals: word, mode: "insensitive" as const } };
+      const actionSelect = { plan: { select: { id: true, key: true, ...CLOSED_SELECT } }, priority: { select: PRIORITY_SELECT } };
+      const action =
+        (await prisma.action.findFirst({ where: { ...open, ...actionWhere }, orderBy: { id: "asc" }, select: actionSelect })) ??
+        (await prisma.action.findFirst({ where: { plan: { partnershipId }, ...actionWhere }, orderBy: { id: "asc" }, select: actionSelect }));
+      return action ? { planId: action.plan.id, planKey: action.plan.key, priority: toPriority(action.priority), closedPlan: closedPlanOf(action.plan) } : null;
     },
     async soleRiskHome(partnershipId) {
       const plans = await prisma.plan.findMany({ where: { partnershipId }, select: { id: true, key: true }, take: 2 });

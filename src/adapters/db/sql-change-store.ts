@@ -5,6 +5,8 @@ import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
+import { CurveError } from "../../domain/errors.ts";
+import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
 /**
  * The writes, in raw SQL inside the invocation's transaction: each change and its audit
@@ -42,7 +44,19 @@ export class SqlChangeStore implements ChangeStore {
   private async lock(id: number): Promise<MilestoneView> {
     const current = await lockMilestone(this.tx, id);
     if (!current) throw new Error(`milestone ${id} vanished`);
+    await this.refuseClosed(current.actionId);
     return current;
+  }
+
+  /**
+   * The access rule refuses changes to a refreshed plan before the transaction; this catches a
+   * refresh that committed in between (it locks the plan's actions and milestones while it copies them).
+   */
+  private async refuseClosed(actionId: number): Promise<void> {
+    const closed = await this.tx.query<{ id: number }>(`SELECT a.id FROM action a JOIN plan pl ON pl.id = a.plan_id WHERE a.id = $1 AND pl.closed_at IS NOT NULL`, [actionId]);
+    if (closed.length === 0) return;
+    const [view] = await queryActions(this.tx, Prisma.sql`a.id = ${actionId}`);
+    throw new CurveError("not_permitted", closedPlanRefusal(view!) ?? "This plan is closed to changes.");
   }
 
   async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
@@ -95,6 +109,7 @@ export class SqlChangeStore implements ChangeStore {
 
   async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
     const [locked] = await this.tx.query<{ state: ActionState }>(`SELECT state::text AS state FROM action WHERE id = $1 FOR UPDATE`, [action.id]);
+    await this.refuseClosed(action.id);
     if (locked?.state === state && !note) return { applied: false, reason: "unchanged" };
     if (note) await this.insertNote(action, note);
     await this.tx.query(`UPDATE action SET state = $2::action_state, updated_at = now() WHERE id = $1`, [action.id, state]);
@@ -104,6 +119,7 @@ export class SqlChangeStore implements ChangeStore {
   }
 
   async addActionNote(action: ActionView, text: string): Promise<void> {
+    await this.refuseClosed(action.id);
     const noteId = await this.insertNote(action, text);
     await this.audit("action.note", actionSubject(action), null, { noteId, text });
   }

@@ -100,6 +100,13 @@ interface PartyJson {
 
 interface ActionRow {
   id: number;
+  closed_on: string | null;
+  closed_into: string | null;
+  carried_ref: string | null;
+  carried_from_id: number | null;
+  carried_from_ref: string | null;
+  carried_from_plan_key: string | null;
+  carried_from_plan_title: string | null;
   ref: string;
   plan_key: string;
   plan_title: string;
@@ -126,6 +133,9 @@ export async function queryActions(db: Queryable, where: Prisma.Sql): Promise<Ac
   const rows = await run<ActionRow>(db, Prisma.sql`
     SELECT a.id, a.ref, pl.key AS plan_key, pl.title AS plan_title, a.section, a.title, a.targeting, a.state::text AS state,
       a.owner_text, a.contributor_text, a.source_note,
+      to_char(pl.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD') AS closed_on, np.key AS closed_into,
+      (SELECT ca.ref FROM action ca WHERE ca.carried_from_action_id = a.id) AS carried_ref,
+      fa.id AS carried_from_id, fa.ref AS carried_from_ref, fpl.key AS carried_from_plan_key, fpl.title AS carried_from_plan_title,
       pr.id AS priority_id, pr.number AS priority_number, pr.title AS priority_title, pr.obsession, pr.channel AS priority_channel,
       (SELECT coalesce(json_agg(json_build_object('personId', o.person_id, 'personName', ope.name, 'teamId', o.team_id, 'teamName', t.name,
           'members', (SELECT coalesce(json_agg(tm.person_id), '[]') FROM team_member tm WHERE tm.team_id = o.team_id)) ORDER BY o.position), '[]')
@@ -139,6 +149,8 @@ export async function queryActions(db: Queryable, where: Prisma.Sql): Promise<Ac
           'done_at', m.done_at, 'done_by_id', m.done_by_id, 'done_by_name', mpe.name, 'evidence', m.evidence) ORDER BY m.position), '[]')
        FROM milestone m LEFT JOIN person mpe ON mpe.id = m.done_by_id WHERE m.action_id = a.id) AS milestones
     FROM action a JOIN plan pl ON pl.id = a.plan_id LEFT JOIN priority pr ON pr.id = a.priority_id
+      LEFT JOIN plan np ON np.id = pl.refreshed_into_id
+      LEFT JOIN action fa ON fa.id = a.carried_from_action_id LEFT JOIN plan fpl ON fpl.id = fa.plan_id
     WHERE ${where}`);
   return rows.map(actionFromRow);
 }
@@ -179,5 +191,10 @@ function actionFromRow(row: ActionRow): ActionView {
           },
     milestones: row.milestones.map((m) => milestoneFromRow({ ...m, action_ref: row.ref })),
     sourceNote: row.source_note,
+    closedPlan: row.closed_on ? { title: row.plan_title, closedOn: row.closed_on, into: row.closed_into ?? "its successor", carriedRef: row.carried_ref } : null,
+    carriedFrom:
+      row.carried_from_id === null
+        ? null
+        : { id: row.carried_from_id, ref: row.carried_from_ref!, planKey: row.carried_from_plan_key!, planTitle: row.carried_from_plan_title! },
   };
 }

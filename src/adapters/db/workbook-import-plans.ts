@@ -21,6 +21,7 @@ export async function importPlans(tx: Tx, partnershipId: number, data: Partnersh
   const ids: PlanIds = { plans: new Map(), priorities: new Map() };
   const existingPlans = await tx.plan.findMany({ where: { partnershipId } });
   for (const plan of existingPlans) ids.plans.set(plan.key, { id: plan.id, periodStart: isoDate(plan.periodStart) });
+  refuseClosedPlans(existingPlans, data, log);
   for (const plan of data.plans) {
     const found = existingPlans.find((p) => p.key === plan.key);
     const fields = { title: plan.title, kind: PLAN_KINDS[plan.kind], periodStart: dateFromIso(plan.periodStart), periodEnd: dateFromIso(plan.periodEnd), source: plan.source };
@@ -170,5 +171,21 @@ export async function importIndicators(tx: Tx, partnershipId: number, data: Part
     await tx.indicatorTarget.deleteMany({ where: { indicatorId: id } });
     await tx.indicatorTarget.createMany({ data: want.map((t) => ({ indicatorId: id, value: t.value, dueDate: dateFromIso(t.dueDate)!, text: t.text })), skipDuplicates: true });
     log.change("update", { type: "indicator", id, ref: i.code }, "targets", { targets: have }, { targets: want });
+  }
+}
+
+/**
+ * A refreshed plan is closed to changes, imports included: the first row that names one is a
+ * problem (so nothing is written), saying which plan its work moved to.
+ */
+function refuseClosedPlans(existing: { id: number; key: string; closedAt: Date | null; refreshedIntoId: number | null }[], data: PartnershipData, log: ImportLog): void {
+  const rows: { plan: string; at: { sheet: string; row: number } | null }[] = [...data.plans.map((p) => ({ plan: p.key, at: p.at })), ...data.outcomes, ...data.priorities, ...data.actions];
+  const reported = new Set<string>();
+  for (const row of rows) {
+    const plan = existing.find((p) => p.key === row.plan);
+    if (!plan?.closedAt || !row.at || reported.has(plan.key)) continue;
+    reported.add(plan.key);
+    const into = existing.find((p) => p.id === plan.refreshedIntoId)?.key;
+    log.problem(row.at, "Plan", `${plan.key} was refreshed${into ? ` into ${into}` : ""} on ${plan.closedAt.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "Europe/London" })} and is closed to changes: import into ${into ?? "its successor"} instead`);
   }
 }

@@ -34,9 +34,10 @@ const LOOKBACK_DAYS = 35;
 async function loadDigestData(db: Queryable, partnershipId: number, now: Date): Promise<DigestData> {
   const today = now.toISOString().slice(0, 10);
   const since = new Date(now.getTime() - LOOKBACK_DAYS * DAY);
+  // A refreshed (closed) plan's items are left out: its open work moved to the new plan.
   const [priorities, roles, milestones, atRisk, changes, readings, people, undelivered] = await Promise.all([
     db.query<{ id: number; number: number | null; title: string; obsession: string | null; plan: string }>(
-      `SELECT pr.id, pr.number, pr.title, pr.obsession, pl.title AS plan FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 ORDER BY pl.id, pr.kind, pr.number`,
+      `SELECT pr.id, pr.number, pr.title, pr.obsession, pl.title AS plan FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL ORDER BY pl.id, pr.kind, pr.number`,
       [partnershipId],
     ),
     db.query<{ person_id: number; priority_id: number }>(
@@ -46,7 +47,7 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
     db.query<{ ref: string; text: string; due_date: string | null; done_at: Date | null; done_by: string | null; evidence: string | null; priority_id: number }>(
       `SELECT m.ref, m.text, m.due_date::text AS due_date, m.done_at, pe.name AS done_by, m.evidence, a.priority_id
        FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id LEFT JOIN person pe ON pe.id = m.done_by_id
-       WHERE pl.partnership_id = $1 AND a.priority_id IS NOT NULL AND a.state NOT IN ('done', 'dropped')
+       WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL AND a.priority_id IS NOT NULL AND a.state NOT IN ('done', 'dropped')
          -- A person's local date can be a day ahead of UTC's (Pacific/Auckland): load one day more.
          AND ((m.done_at IS NULL AND m.due_date <= $2::date + 15) OR m.done_at >= $3)
        ORDER BY m.due_date NULLS LAST, m.id`,
@@ -54,12 +55,12 @@ async function loadDigestData(db: Queryable, partnershipId: number, now: Date): 
     ),
     db.query<{ ref: string; title: string; state: "at_risk" | "off_track"; priority_id: number }>(
       `SELECT a.ref, a.title, a.state::text AS state, a.priority_id FROM action a JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND a.state IN ('at_risk', 'off_track') AND a.priority_id IS NOT NULL ORDER BY a.id`,
+       WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL AND a.state IN ('at_risk', 'off_track') AND a.priority_id IS NOT NULL ORDER BY a.id`,
       [partnershipId],
     ),
     db.query<{ event: string; subject_ref: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; at: Date; priority_id: number }>(
-      `SELECT e.event, e.subject_ref, e.before, e.after, e.at, a.priority_id FROM audit_event e JOIN action a ON a.id = e.action_id
-       WHERE e.partnership_id = $1 AND e.at >= $2 AND e.event IN ('milestone.dated', 'action.status') AND a.priority_id IS NOT NULL ORDER BY e.at`,
+      `SELECT e.event, e.subject_ref, e.before, e.after, e.at, a.priority_id FROM audit_event e JOIN action a ON a.id = e.action_id JOIN plan pl ON pl.id = a.plan_id
+       WHERE e.partnership_id = $1 AND pl.closed_at IS NULL AND e.at >= $2 AND e.event IN ('milestone.dated', 'action.status') AND a.priority_id IS NOT NULL ORDER BY e.at`,
       [partnershipId, since],
     ),
     db.query<{ code: string; name: string; polarity: string; priority_id: number; value: number; period: string; rank: number | string }>(

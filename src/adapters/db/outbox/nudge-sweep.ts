@@ -73,6 +73,8 @@ async function loadSweepInput(db: Queryable, partnershipId: number, now: Date): 
          coalesce((SELECT array_agg(DISTINCT tm.person_id) FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = a.id), '{}') AS team_member_ids
        FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
        WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
+         -- A refreshed plan's open work moved to its successor, which nudges for it.
+         AND pl.closed_at IS NULL
          -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
          AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)`,
       [partnershipId, now.toISOString().slice(0, 10)],
