@@ -8,6 +8,7 @@ import { context, fields, list, reply, text, type Reply } from "../domain/reply.
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { PersonSettings } from "./store.ts";
+import { resolvePerson } from "./resolve.ts";
 
 export async function whoami(ctx: CommandContext): Promise<Reply> {
   const standing = await ctx.store.standing(ctx.partnershipId, ctx.actor.id);
@@ -49,16 +50,7 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
   requirePermission(ctx.actor, "account.link");
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
-  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
-  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
-  if (matches.length !== 1) {
-    throw new CurveError(
-      matches.length ? "ambiguous_ref" : "unknown_person",
-      matches.length ? `"${name}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${name}" is in the partnership.`,
-      { hint: usage },
-    );
-  }
-  const person = matches[0]!;
+  const person = await resolvePerson(ctx, name, usage);
   const identity = { platform: ctx.origin.platform, tenant: ctx.origin.tenant, userId: user };
   return ctx.change(async (tx) => {
     const changed = await tx.linkIdentity(person, identity);

@@ -10,6 +10,7 @@ import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
 import { resolveIndicator } from "./indicator.ts";
+import { resolvePerson } from "./resolve.ts";
 import { changeContext } from "./risk.ts";
 
 export const SETTINGS_USAGE = {
@@ -139,16 +140,7 @@ export async function setOwner(ctx: CommandContext, args: string): Promise<Reply
   const usage = SETTINGS_USAGE.owner;
   const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   if (!rest) throw new CurveError("usage", `Who owns ${indicator.code}? Give their name.`, { hint: usage });
-  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, rest);
-  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, rest, 5);
-  if (matches.length !== 1) {
-    throw new CurveError(
-      matches.length ? "ambiguous_ref" : "unknown_person",
-      matches.length ? `"${rest.slice(0, 40)}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${rest.slice(0, 40)}" is in the partnership.`,
-      { hint: usage },
-    );
-  }
-  const person = matches[0]!;
+  const person = await resolvePerson(ctx, rest, usage);
   return boardOf(ctx).once(changeContext(ctx), async (tx) => {
     const { before } = await tx.setOwner(indicator, person);
     if (before?.id === person.id) return reply("info", `${person.name} already owns ${indicator.code}.`);

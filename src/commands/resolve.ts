@@ -1,5 +1,5 @@
 import { CurveError } from "../domain/errors.ts";
-import type { ActionView, MilestoneView } from "../domain/model.ts";
+import type { ActionView, MilestoneView, Person } from "../domain/model.ts";
 import { closestRefs, parseRef } from "../domain/refs.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -78,3 +78,20 @@ export async function resolveMilestone(
 }
 
 const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/**
+ * The one person of the partnership a name (or email) means: an exact match first, else the
+ * people whose name contains it. None is unknown_person, several ambiguous_ref naming them.
+ */
+export async function resolvePerson(ctx: CommandContext, typed: string, usage: string): Promise<Person> {
+  const name = typed.trim();
+  if (!name) throw new CurveError("usage", "Which person? Give their full name.", { hint: usage });
+  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
+  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
+  if (matches.length === 1) return matches[0]!;
+  throw new CurveError(
+    matches.length ? "ambiguous_ref" : "unknown_person",
+    matches.length ? `"${clip(name)}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${clip(name)}" is in the partnership.`,
+    { hint: usage },
+  );
+}

@@ -4,6 +4,7 @@ import type { Person, PersonRole } from "../domain/model.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { TeamView } from "./store.ts";
+import { resolvePerson } from "./resolve.ts";
 
 const USAGE = {
   show: "/team show [team]   e.g. /team show Cluster chairs",
@@ -39,18 +40,14 @@ function splitTeam(teams: readonly TeamView[], line: string, usage: string): { t
   );
 }
 
-/** One person of the partnership by full name or email, or the names they might have meant. */
+/** One person of the partnership by full name or email; one not there can be added by a coordinator. */
 async function onePerson(ctx: CommandContext, typed: string, usage: string): Promise<Person> {
-  const name = typed.trim();
-  if (!name) throw new CurveError("usage", "Which person? Give their full name.", { hint: usage });
-  const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
-  const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
-  if (matches.length === 1) return matches[0]!;
-  throw new CurveError(
-    matches.length ? "ambiguous_ref" : "unknown_person",
-    matches.length ? `"${name.slice(0, 40)}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${name.slice(0, 40)}" is in the partnership. A coordinator can add them with /curve person add.`,
-    { hint: usage },
-  );
+  try {
+    return await resolvePerson(ctx, typed, usage);
+  } catch (error) {
+    if (error instanceof CurveError && error.code === "unknown_person") throw new CurveError("unknown_person", `${error.userMessage} A coordinator can add them with /curve person add.`, { hint: usage });
+    throw error;
+  }
 }
 
 /** `/team show [team]`: every team with its members, or one team with what it owns. Anyone may look. */
