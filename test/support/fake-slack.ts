@@ -38,6 +38,8 @@ export class FakeSlack {
   private lastTsMicros = 0;
   private server: Server | undefined;
   url = "";
+  /** The ws:// address apps.connections.open gives a Socket Mode client; unset, it refuses. */
+  socketModeUrl: string | null = null;
 
   constructor(readonly teamId = "T1") {}
 
@@ -114,6 +116,9 @@ export class FakeSlack {
         return { ok: true, files: (body.files as { id: string; title?: string }[]).map((f) => ({ id: f.id, title: f.title })) };
       case "chat.postEphemeral":
         return { ok: true, message_ts: this.nextTs() };
+      case "apps.connections.open":
+        // Socket Mode: where to open the WebSocket (see FakeSocketMode).
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: "invalid_auth" };
       default:
         return { ok: false, error: "unknown_method" };
     }
