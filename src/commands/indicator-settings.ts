@@ -123,7 +123,7 @@ export async function setPeriodicity(ctx: CommandContext, args: string): Promise
   const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   const periodicity = PERIODICITY_WORDS[rest.toLowerCase().replace(/\s+/g, " ")];
   if (!periodicity) {
-    throw new CurveError("usage", `${rest ? `"${rest.slice(0, 30)}" is not` : "Give"} a periodicity${rest ? "" : ""}: one of ${PERIODICITIES.map((p) => p.replace("_", "-")).join(", ")}.`, { hint: usage });
+    throw new CurveError("usage", `${rest ? `"${rest.slice(0, 30)}" is not` : "Give"} a periodicity: one of ${PERIODICITIES.map((p) => p.replace("_", "-")).join(", ")}.`, { hint: usage });
   }
   const label = periodicity.replace("_", " ");
   return boardOf(ctx).once(changeContext(ctx), async (tx) => {

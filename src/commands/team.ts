@@ -31,8 +31,8 @@ function splitTeam(teams: readonly TeamView[], line: string, usage: string): { t
     .sort((a, b) => b.name.length - a.name.length)
     .find((t) => typed === folded(t.name) || typed.startsWith(`${folded(t.name)} `));
   if (match) return { team: match, name: match.name, rest: line.trim().split(/\s+/).slice(match.name.trim().split(/\s+/).length).join(" ") };
-  const first = typed.split(" ").slice(0, 2).join(" ");
-  const near = teams.filter((t) => folded(t.name).includes(first.split(" ")[0] ?? "")).slice(0, 5).map((t) => t.name);
+  const firstWord = typed.split(" ")[0] ?? "";
+  const near = teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
   throw new CurveError(
     "unknown_ref",
     `No team's name starts "${line.trim().slice(0, 40)}".${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."} A new team's name goes in quotes.`,
