@@ -48,20 +48,27 @@ export async function personById(db: KyselyDb, partnershipId: number, id: number
   return row ? toPerson(row) : null;
 }
 
-/** The person a platform user (platform, tenant, user id) is linked to in the partnership, or null. One statement. */
-export async function personByIdentity(
-  db: KyselyDb,
-  partnershipId: number,
-  identity: { platform: string; tenant: string; userId: string },
-): Promise<Person | null> {
-  const row = await db
+/**
+ * The query behind `personByIdentity`, unexecuted, so a test can EXPLAIN the very statement
+ * (it runs on platform_identity's unique index and team_member's person index).
+ */
+export function personByIdentityQuery(db: KyselyDb, partnershipId: number, identity: { platform: string; tenant: string; userId: string }) {
+  return db
     .selectFrom("person as p")
     .innerJoin("platform_identity as pi", "pi.person_id", "p.id")
     .select(personColumns)
     .where("pi.platform", "=", identity.platform as DB["platform_identity"]["platform"])
     .where("pi.tenant", "=", identity.tenant)
     .where("pi.user_id", "=", identity.userId)
-    .where("p.partnership_id", "=", partnershipId)
-    .executeTakeFirst();
+    .where("p.partnership_id", "=", partnershipId);
+}
+
+/** The person a platform user (platform, tenant, user id) is linked to in the partnership, or null. One statement. */
+export async function personByIdentity(
+  db: KyselyDb,
+  partnershipId: number,
+  identity: { platform: string; tenant: string; userId: string },
+): Promise<Person | null> {
+  const row = await personByIdentityQuery(db, partnershipId, identity).executeTakeFirst();
   return row ? toPerson(row) : null;
 }
