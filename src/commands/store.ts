@@ -62,7 +62,7 @@ export type ChangeOutcome<T> = { applied: true; value: T } | { applied: false; r
 
 /**
  * What the commands need from storage. Every change method writes its audit event in
- * the same transaction as the change; `recordReply` makes a retry return the first answer.
+ * the same transaction as the change; `once` makes a retry return the first answer.
  */
 /** A team or organisation, as /team show lists it. */
 export interface TeamView {

@@ -91,6 +91,21 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
   });
 
+  it("applies concurrent twins of a change that locks no row once: one note, one audit event, one reply", async () => {
+    const p = await freshPartnership();
+    const key = randomUUID();
+    const replies = await Promise.all([1, 2, 3, 4].map(() => p.run("Jancis Andrew", "/action note ATT-4 cluster chairs briefed", key)));
+    expect(new Set(replies.map((r) => r.heading))).toEqual(new Set([replies[0]!.heading]));
+    expect(replies[0]!.tone).toBe("success");
+    const action = await t.db.prisma.action.findFirstOrThrow({ where: { ref: "ATT-4", plan: { partnershipId: p.partnershipId } } });
+    expect((await t.db.prisma.actionNote.findMany({ where: { actionId: action.id } })).map((n) => n.text)).toEqual(["cluster chairs briefed"]);
+    expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
+    // A retry after the fact changes nothing either, and gets the first reply.
+    const retry = await p.run("Jancis Andrew", "/action note ATT-4 cluster chairs briefed", key);
+    expect(retry.blocks).toEqual(replies[0]!.blocks);
+    expect(await t.db.prisma.actionNote.count({ where: { actionId: action.id } })).toBe(1);
+  });
+
   it("suggests the closest refs for an unknown one, and changes nothing", async () => {
     const p = await freshPartnership();
     const before = await p.snapshot();

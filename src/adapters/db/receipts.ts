@@ -2,26 +2,39 @@ import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
+/** A change's work found its idempotency key already taken: the transaction is rolled back. */
+class AlreadyAnswered extends Error {}
+
 /**
- * Runs a change once per idempotency key, in one transaction with its receipt. The key is
- * claimed first: a concurrent twin waits on it, then finds it taken and returns the reply
- * this one stored; a retry later gets the same reply, marked `replayed`, without changing anything.
+ * Runs a change once per idempotency key, in one transaction with its receipt: BEGIN, the
+ * change's own statements, one statement that stores the receipt with its reply, COMMIT.
+ *
+ * The receipt is written last, with the reply, and only when its key is free. A twin running
+ * at the same moment either waits on the rows the first locked and then finds nothing left to
+ * change, or waits on the key itself (PostgreSQL holds a second insert of a unique key until
+ * the first commits); either way it finds the key taken, rolls back whatever it did, and
+ * returns the stored reply. A retry later does the same. Both come back marked `replayed`,
+ * so the conversation pipeline does not repeat the first delivery's effects.
+ *
+ * Errors: whatever `work` throws, after the rollback; but when the throw was a twin's
+ * conflict and the key is now answered, the stored reply instead.
  */
-export function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => C, work: (changes: C) => Promise<Reply>): Promise<Reply> {
-  return sql.transaction(async (tx) => {
-    const key = [ctx.partnershipId, ctx.idempotencyKey];
-    const claimed = await tx.query(
-      `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{}'::jsonb)
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      key,
-    );
-    if (claimed.length === 0) {
-      const [seen] = await tx.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
-      // Marked, so the conversation pipeline does not repeat the first delivery's effects.
-      return { ...seen!.reply, replayed: true };
-    }
-    const result = await work(bind(tx));
-    await tx.query(`UPDATE command_receipt SET reply = $3::jsonb WHERE partnership_id = $1 AND idempotency_key = $2`, [...key, JSON.stringify(result)]);
-    return result;
-  });
+export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => C, work: (changes: C) => Promise<Reply>): Promise<Reply> {
+  const key = [ctx.partnershipId, ctx.idempotencyKey];
+  try {
+    return await sql.transaction(async (tx) => {
+      const result = await work(bind(tx));
+      const stored = await tx.query(
+        `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [...key, JSON.stringify(result)],
+      );
+      if (stored.length === 0) throw new AlreadyAnswered();
+      return result;
+    });
+  } catch (error) {
+    const [seen] = await sql.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
+    if (seen) return { ...seen.reply, replayed: true };
+    throw error;
+  }
 }

@@ -42,10 +42,10 @@ export class SqlChangeStore implements ChangeStore {
   }
 
   private async lock(id: number): Promise<MilestoneView> {
-    const current = await lockMilestone(this.tx, id);
-    if (!current) throw new Error(`milestone ${id} vanished`);
-    await this.refuseClosed(current.actionId);
-    return current;
+    const locked = await lockMilestone(this.tx, id);
+    if (!locked) throw new Error(`milestone ${id} vanished`);
+    if (locked.planClosed) await this.refuse(locked.milestone.actionId);
+    return locked.milestone;
   }
 
   /**
@@ -54,7 +54,11 @@ export class SqlChangeStore implements ChangeStore {
    */
   private async refuseClosed(actionId: number): Promise<void> {
     const closed = await this.tx.query<{ id: number }>(`SELECT a.id FROM action a JOIN plan pl ON pl.id = a.plan_id WHERE a.id = $1 AND pl.closed_at IS NOT NULL`, [actionId]);
-    if (closed.length === 0) return;
+    if (closed.length > 0) await this.refuse(actionId);
+  }
+
+  /** Throws the refusal that names the plan this action's plan was refreshed into. */
+  private async refuse(actionId: number): Promise<never> {
     const [view] = await queryActions(this.tx, Prisma.sql`a.id = ${actionId}`);
     throw new CurveError("not_permitted", closedPlanRefusal(view!) ?? "This plan is closed to changes.");
   }

@@ -75,14 +75,14 @@ export async function queryMilestones(
   return { items: rows.map(milestoneFromRow), total: Number(rows[0]?.total ?? 0) };
 }
 
-/** Reads a milestone and locks its row until the transaction ends. */
-export async function lockMilestone(db: Queryable, id: number): Promise<MilestoneView | null> {
-  const [row] = await run<MilestoneRow>(db, Prisma.sql`
-    SELECT ${MILESTONE_COLUMNS}
+/** Reads a milestone, and whether its plan is closed (refreshed), locking the milestone's row until the transaction ends. One statement. */
+export async function lockMilestone(db: Queryable, id: number): Promise<{ milestone: MilestoneView; planClosed: boolean } | null> {
+  const [row] = await run<MilestoneRow & { plan_closed: boolean }>(db, Prisma.sql`
+    SELECT ${MILESTONE_COLUMNS}, (SELECT pl.closed_at IS NOT NULL FROM plan pl WHERE pl.id = a.plan_id) AS plan_closed
     FROM milestone m JOIN action a ON a.id = m.action_id LEFT JOIN person pe ON pe.id = m.done_by_id
     WHERE m.id = ${id}
     FOR UPDATE OF m`);
-  return row ? milestoneFromRow(row) : null;
+  return row ? { milestone: milestoneFromRow(row), planClosed: row.plan_closed } : null;
 }
 
 /** The actions a person owns, directly or through a team they belong to. */
