@@ -183,6 +183,37 @@ describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel pos
     expect(announced("ATT-4.2")).toHaveLength(1);
   });
 
+  it("announces a change once when it is sent again with a new trigger id, or its button is double-clicked", async () => {
+    const announced = (ref: string) => fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0ATTEND" && JSON.stringify(c.body).includes(`marked ${ref} done`));
+    // The same command typed twice: two trigger ids, so two requests; the second changes nothing.
+    const first = (await post(command({ text: "done ATT-4.1 model agreed", trigger_id: "2008.1.typed" }))).json();
+    const second = (await post(command({ text: "done ATT-4.1 model agreed", trigger_id: "2008.2.typed" }))).json();
+    expect(JSON.stringify(first.blocks)).toContain("ATT-4.1 done");
+    expect(JSON.stringify(second.blocks)).toContain("ATT-4.1 was already done");
+
+    // A double click on "Mark done": two presses, two evidence forms, both submitted.
+    const press = fixture<Json>("block_actions.mark_done");
+    const click = (trigger: string) => interactionBody({ ...press, trigger_id: trigger, response_url: `${fake.url}/response/${trigger}`, actions: [{ ...press.actions[0], value: "ATT-7.2" }] });
+    await Promise.all([post(click("2008.3.click")), post(click("2008.4.click"))]);
+    const forms = await eventually(() => {
+      const opened = fake.callsTo("views.open").filter((c) => ["2008.3.click", "2008.4.click"].includes(String(c.body.trigger_id)));
+      return opened.length === 2 ? opened : null;
+    });
+    const submitted = await Promise.all(
+      forms.map((form, i) =>
+        post(submission({ id: `V-DOUBLE-${i}`, private_metadata: (form.body.view as Json).private_metadata }, { "field:evidence": { value: { type: "plain_text_input", value: "registers checked" } } })),
+      ),
+    );
+    for (const answer of submitted) expect(answer.status).toBe(200);
+    expect(await prisma().auditEvent.count({ where: { subjectRef: "ATT-7.2", event: "milestone.done" } })).toBe(1);
+
+    // Posts to one channel go out in order: once a later change is announced, any repeat would have been too.
+    await post(command({ command: "/action", text: "status ATT-5 at-risk waiting on the leaflet", trigger_id: "2008.5.marker" }));
+    await eventually(() => (fake.callsTo("chat.postMessage").some((c) => c.body.channel === "C0ATTEND" && JSON.stringify(c.body).includes("set ATT-5")) ? true : null), 8000);
+    expect(announced("ATT-4.1")).toHaveLength(1);
+    expect(announced("ATT-7.2")).toHaveLength(1);
+  });
+
   it("re-publishes App Home for the people a change touches", async () => {
     const before = fake.callsTo("views.publish").length;
     await post(command({ text: "done ATT-1.2 delivered in two clusters", trigger_id: "2006.1.done" }));
