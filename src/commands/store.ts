@@ -119,8 +119,8 @@ export interface Store {
 
   /**
    * True the first time a platform delivery (event id, activity id) is seen, false for a
-   * duplicate, on any instance: for inbound traffic that changes nothing but must not be
-   * answered twice.
+   * duplicate, on any instance: for inbound traffic that must not be answered twice. A change
+   * the delivery then makes keeps its reply in the same receipt (one receipt per message).
    */
   firstSighting(partnershipId: number, key: string): Promise<boolean>;
 

@@ -117,6 +117,25 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect(await auditCount()).toBe(before + 1);
   });
 
+  it("keeps one receipt for a typed change, and answers its retried delivery nowhere, changing nothing", async () => {
+    const receipts = () => t.server.runtime.db.prisma.commandReceipt.count({ where: { partnershipId: t.partnershipId } });
+    const [beforeReceipts, beforeAudit] = [await receipts(), await auditCount()];
+    const { message, card } = await say("message.personal", { as: "jancis", text: "milestone done ATT-3.1 agreed at cluster chairs" });
+    expect(cardText(card)).toContain("ATT-3.1 done");
+    expect(await receipts()).toBe(beforeReceipts + 1);
+    expect(await auditCount()).toBe(beforeAudit + 1);
+
+    // Teams delivers the same activity again: nothing is answered, stored or changed.
+    const repliesBefore = t.fake.calls.filter((c) => c.replyToId === message.id).length;
+    expect((await t.post(message)).status).toBe(200);
+    const marker = await say("message.personal", { as: "jancis", text: "whoami" });
+    expect(cardText(marker.card)).toContain("Jancis Andrew");
+    expect(t.fake.calls.filter((c) => c.replyToId === message.id)).toHaveLength(repliesBefore);
+    expect(await receipts()).toBe(beforeReceipts + 2); // the whoami's own sighting
+    expect(await auditCount()).toBe(beforeAudit + 1);
+    expect((await milestone("ATT-3.1")).doneAt).not.toBeNull();
+  });
+
   it("refuses a person who is not an owner, by message and by button, and changes nothing", async () => {
     const before = await auditCount();
     const typed = await say("message.personal", { as: "mary", text: "milestone done ATT-4.1 done it myself" });

@@ -7,7 +7,7 @@ import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type ExpressionBuilder } from "kysely";
 import type { DB, KyselyDb } from "./kysely.ts";
-import { changeOnce } from "./receipts.ts";
+import { changeOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
@@ -335,13 +335,8 @@ export class PrismaStore implements Store {
     });
   }
 
-  async firstSighting(partnershipId: number, key: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, '{"seen":true}'::jsonb)
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [partnershipId, `seen:${key}`],
-    );
-    return rows.length === 1;
+  firstSighting(partnershipId: number, key: string): Promise<boolean> {
+    return sightOnce(this.sql, partnershipId, key);
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {

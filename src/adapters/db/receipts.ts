@@ -2,6 +2,22 @@ import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
+/** What a receipt holds between a message's first sighting and its change's reply. */
+const SEEN = JSON.stringify({ seen: true });
+
+/**
+ * Records the first sighting of an inbound delivery's key (a Teams activity, a Slack event):
+ * true the first time, on any instance; false for a retry or a twin. A change that the
+ * delivery then makes stores its reply in this same receipt. One statement.
+ */
+export async function sightOnce(sql: SqlRunner, partnershipId: number, key: string): Promise<boolean> {
+  const rows = await sql.query(
+    `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING RETURNING 1`,
+    [partnershipId, key, SEEN],
+  );
+  return rows.length === 1;
+}
+
 /** A change's work found its idempotency key already taken: the transaction is rolled back. */
 class AlreadyAnswered extends Error {}
 
@@ -9,7 +25,8 @@ class AlreadyAnswered extends Error {}
  * Runs a change once per idempotency key, in one transaction with its receipt: BEGIN, the
  * change's own statements, one statement that stores the receipt with its reply, COMMIT.
  *
- * The receipt is written last, with the reply, and only when its key is free. A twin running
+ * The receipt is written last, with the reply, and only when its key is free (or holds only
+ * its first sighting, see `sightOnce`). A twin running
  * at the same moment either waits on the rows the first locked and then finds nothing left to
  * change, or waits on the key itself (PostgreSQL holds a second insert of a unique key until
  * the first commits); either way it finds the key taken, rolls back whatever it did, and
@@ -24,10 +41,13 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
   try {
     return await sql.transaction(async (tx) => {
       const result = await work(bind(tx));
+      // A key first sighted by `sightOnce` (a Teams message, a Slack event) holds SEEN and takes
+      // the reply in place: one receipt per message.
       const stored = await tx.query(
         `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [...key, JSON.stringify(result)],
+         ON CONFLICT (partnership_id, idempotency_key) DO UPDATE SET reply = EXCLUDED.reply WHERE command_receipt.reply = $4::jsonb
+         RETURNING 1`,
+        [...key, JSON.stringify(result), SEEN],
       );
       if (stored.length === 0) throw new AlreadyAnswered();
       return result;
