@@ -3,7 +3,6 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { migrate } from "../src/adapters/db/migrator.ts";
 import { openDatabase, splitSchema, type Database } from "../src/adapters/db/open-database.ts";
@@ -14,6 +13,7 @@ import { readConfig } from "../src/bot/config.ts";
 import { DeliveryWorker } from "../src/bot/delivery-worker.ts";
 import { startServer } from "../src/bot/serve.ts";
 import { FakeSlack } from "../test/support/fake-slack.ts";
+import { watchEventLoop } from "./event-loop.ts";
 import { generatePartnership } from "./generate.ts";
 
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10_000);
@@ -78,31 +78,15 @@ async function sweeps(db: Database) {
   };
 }
 
-/**
- * Times work, with the longest the event loop was held while it ran: monitorEventLoopDelay's
- * largest sample (10 ms resolution), or the longest gap between 5 ms ticks, whichever is
- * larger (a loop held from start to end takes no histogram sample at all).
- */
+/** Times work, with the longest the event loop was held while it ran (see watchEventLoop). */
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; maxEventLoopDelayMs: number }> {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  let last = performance.now();
-  let longestGap = 0;
-  const tick = () => {
-    const now = performance.now();
-    longestGap = Math.max(longestGap, now - last - 5);
-    last = now;
-  };
-  const ticker = setInterval(tick, 5);
+  const watch = watchEventLoop();
   const started = performance.now();
   try {
     const value = await work();
-    tick();
-    const held = Math.max(delay.max / 1e6, longestGap);
-    return { value, ms: Math.round(performance.now() - started), maxEventLoopDelayMs: Math.round(held * 10) / 10 };
+    return { value, ms: Math.round(performance.now() - started), maxEventLoopDelayMs: watch.stop() };
   } finally {
-    clearInterval(ticker);
-    delay.disable();
+    watch.stop();
   }
 }
 

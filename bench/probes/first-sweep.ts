@@ -1,10 +1,10 @@
 // One process, Node's default heap: a partnership of 100,000 actions (400,000 milestones) and
 // 20,000 people on PostgreSQL, then its first nudge sweep. Prints JSON: the sweep's time, the
 // deliveries it enqueued, the longest event-loop delay while it ran and the process's peak RSS.
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { watchEventLoop } from "../event-loop.ts";
 import { generatePartnership } from "../generate.ts";
 
 const url = new URL(process.argv[2]!);
@@ -14,22 +14,11 @@ try {
   await migrate(db.sql);
   const city = await generatePartnership(db.sql, "bench-100k", { people: 20_000, actions: 100_000, perAction: 4 });
   await db.sql.query("ANALYZE");
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  let last = performance.now();
-  let longestGap = 0;
-  const tick = () => {
-    const now = performance.now();
-    longestGap = Math.max(longestGap, now - last - 5);
-    last = now;
-  };
-  const ticker = setInterval(tick, 5);
+  const watch = watchEventLoop();
   const started = performance.now();
   const swept = await runNudgeSweep(db.sql, city.partnershipId, new Date("2026-11-23T09:00:00Z"));
   const ms = performance.now() - started;
-  tick();
-  clearInterval(ticker);
-  delay.disable();
+  const held = watch.stop();
   process.stdout.write(
     `${JSON.stringify({
       actions: city.actions,
@@ -37,7 +26,7 @@ try {
       people: city.people,
       ms: Math.round(ms),
       deliveries: swept.deliveries.length,
-      maxEventLoopDelayMs: Math.round(Math.max(delay.max / 1e6, longestGap) * 10) / 10,
+      maxEventLoopDelayMs: held,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       heapLimitMb: Math.round((await import("node:v8")).getHeapStatistics().heap_size_limit / 2 ** 20),
     })}\n`,
