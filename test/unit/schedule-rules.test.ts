@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bankHolidaysIn, isBankHoliday, isWorkingDay, previousWorkingDay } from "../../src/domain/schedule/bank-holidays.ts";
 import { escalationDue } from "../../src/domain/schedule/escalation.ts";
 import { latestStage } from "../../src/domain/schedule/nudge-stages.ts";
-import { planSweep, type SweepInput } from "../../src/domain/schedule/plan-nudges.ts";
+import { planSweep, planSweepInSlices, type SweepInput } from "../../src/domain/schedule/plan-nudges.ts";
 import { isQuietTime, nextSendableInstant, type QuietRules } from "../../src/domain/schedule/quiet-time.ts";
 import { instantAt, localMoment } from "../../src/domain/schedule/zoned-time.ts";
 
@@ -170,5 +170,58 @@ describe("a sweep's plan", () => {
     const plan = planSweep(input(newYork));
     expect(plan.messages.has(9)).toBe(false);
     expect(plan.messages.get(1)?.escalations).toHaveLength(1);
+  });
+});
+
+describe("a sweep planned in slices", () => {
+  // A city's worth of variety from a fixed seed: time zones, quiet hours, snoozes,
+  // team owners, unowned work, stages already sent, escalations already raised.
+  function city(seed: number): SweepInput {
+    let state = seed;
+    const next = (n: number) => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31), state % n);
+    const zones = ["Europe/London", "America/New_York", "Asia/Kolkata"];
+    const people = new Map(
+      Array.from({ length: 60 }, (_, i) => [i + 1, { timeZone: zones[next(zones.length)]!, quietStartMinute: 18 * 60 + next(240), quietEndMinute: 6 * 60 + next(120) }] as const),
+    );
+    const milestones = Array.from({ length: 400 }, (_, i) => {
+      const day = next(120);
+      return {
+        id: i + 1,
+        dueDate: next(15) === 0 ? null : new Date(Date.UTC(2011, 7, 1) + day * 86_400_000).toISOString().slice(0, 10),
+        kind: next(6) === 0 ? ("target" as const) : ("milestone" as const),
+        snoozedUntil: next(10) === 0 ? new Date("2011-10-01T00:00:00Z") : null,
+        snoozeCount: next(4),
+        priorityId: next(8) === 0 ? null : 1 + next(5),
+        ownerIds: next(7) === 0 ? [] : [1 + next(60)],
+        teamMemberIds: next(5) === 0 ? [1 + next(60), 1 + next(60)] : [],
+      };
+    });
+    const sent = new Set(milestones.filter(() => next(3) === 0).flatMap((m) => m.ownerIds.map((p) => `${m.id}:${p}:overdue:2011-09-20`)));
+    return {
+      now: new Date("2011-09-26T09:00:00+01:00"),
+      people,
+      milestones,
+      sent,
+      overdueNudges: new Map(milestones.filter(() => next(4) === 0).map((m) => [m.id, 1 + next(5)])),
+      firstNudged: new Map(milestones.filter(() => next(4) === 0).map((m) => [m.id, "2011-09-01"])),
+      raised: new Map(milestones.filter(() => next(9) === 0).map((m) => [m.id, { lead: "2011-09-10" }])),
+      roles: new Map(Array.from({ length: 5 }, (_, i) => [i + 1, { lead: next(3) === 0 ? [] : [1 + next(60)], sponsor: [1 + next(60)] }] as const)),
+      coordinatorIds: [7, 8],
+    };
+  }
+
+  it("plans exactly what planning all at once does, pausing between slices", async () => {
+    for (const seed of [1, 7, 2011]) {
+      const input = city(seed);
+      const whole = planSweep(input);
+      expect(whole.messages.size).toBeGreaterThan(10);
+      for (const size of [1, 7, 64, 1000]) {
+        let pauses = 0;
+        const sliced = await planSweepInSlices(input, size, async () => void pauses++);
+        expect(sliced).toEqual(whole);
+        expect([...sliced.messages.keys()]).toEqual([...whole.messages.keys()]);
+        expect(pauses).toBe(Math.ceil(input.milestones.length / size) - 1);
+      }
+    }
   });
 });

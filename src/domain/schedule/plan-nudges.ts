@@ -169,3 +169,28 @@ export function planSweep(input: SweepInput): SweepPlan {
   }
   return plan;
 }
+
+/**
+ * planSweep over the milestones `size` at a time, awaiting `pause()` between slices, so a
+ * sweep of many thousands never holds its thread for long (the caller's pause is, say, a
+ * turn of the event loop). The plan is planSweep's over all the milestones at once: each
+ * person's items in milestone order, escalations raised in milestone order, and a person's
+ * first failure kept.
+ */
+export async function planSweepInSlices(input: SweepInput, size: number, pause: () => Promise<void>): Promise<SweepPlan> {
+  const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
+  for (let i = 0; i < input.milestones.length; i += size) {
+    if (i > 0) await pause();
+    const slice = planSweep({ ...input, milestones: input.milestones.slice(i, i + size) });
+    for (const [personId, items] of slice.messages) {
+      const into = plan.messages.get(personId);
+      if (into) {
+        into.nudges.push(...items.nudges);
+        into.escalations.push(...items.escalations);
+      } else plan.messages.set(personId, items);
+    }
+    plan.raised.push(...slice.raised);
+    for (const [personId, why] of slice.failures) if (!plan.failures.has(personId)) plan.failures.set(personId, why);
+  }
+  return plan;
+}
