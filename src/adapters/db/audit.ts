@@ -2,6 +2,7 @@
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
 import type { Insertable } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
+import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
 import { compileOnly, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
@@ -83,6 +84,11 @@ export function auditRow(change: AuditChange): AuditRow {
     idempotency_key: change.idempotencyKey ?? null,
     at: change.at,
   };
+}
+
+/** A conversation's change: who made it, where from, its idempotency key and time come from the invocation's context. */
+export function changeInContext(ctx: ChangeContext, event: string, subject: AuditSubject, before: unknown, after: unknown): AuditChange {
+  return { partnershipId: ctx.partnershipId, actorId: ctx.actor.id, event, subject, before, after, origin: ctx.origin, idempotencyKey: ctx.idempotencyKey, at: ctx.at };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FollowUpAnswer, PledgeView, Signing } from "../../domain/pledges/p
 import type { Reply } from "../../domain/reply.ts";
 import { NOTE_COLUMNS, PLEDGE_COLUMNS, SIGNATURE_SELECT, WORKSHOP_COLUMNS, WORKSHOP_FROM, pledgeFromRow, signatureFromRow, workshopFromRow, type PledgeRow, type SignatureRow } from "./insight-queries.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
-import { writeAudit, type AuditSubject } from "./audit.ts";
+import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 
 /**
  * The writes for indicators, workshops and pledges, in raw SQL inside the invocation's
@@ -20,8 +20,7 @@ export class SqlInsightChanges implements InsightChanges {
   ) {}
 
   private audit(event: string, subject: AuditSubject, before: unknown, after: unknown): Promise<void> {
-    const { ctx } = this;
-    return writeAudit(this.tx, { partnershipId: ctx.partnershipId, actorId: ctx.actor.id, event, subject, before, after, origin: ctx.origin, idempotencyKey: ctx.idempotencyKey, at: ctx.at });
+    return writeAudit(this.tx, changeInContext(this.ctx, event, subject, before, after));
   }
 
   /**

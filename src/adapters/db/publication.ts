@@ -4,7 +4,7 @@ import type { Reply } from "../../domain/reply.ts";
 import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import type { KyselyDb } from "./kysely.ts";
 import type { Database } from "./open-database.ts";
-import { writeAudit } from "./audit.ts";
+import { changeInContext, writeAudit } from "./audit.ts";
 
 const COLUMN = { indicators: "indicators_public", plans: "plans_public", pledges: "pledges_public" } as const satisfies Record<WebSection, string>;
 
@@ -76,17 +76,8 @@ export async function setPublished(db: Database, ctx: ChangeContext, section: We
       .returning("partnership_id")
       .executeTakeFirst();
     if (changed) {
-      await writeAudit(tx, {
-        partnershipId: ctx.partnershipId,
-        actorId: ctx.actor.id,
-        event: on ? "web.published" : "web.unpublished",
-        subject: { type: "web_section", id: ctx.partnershipId, ref: section },
-        before: { [section]: !on },
-        after: { [section]: on },
-        origin: ctx.origin,
-        idempotencyKey: ctx.idempotencyKey,
-        at: ctx.at,
-      });
+      const event = on ? "web.published" : "web.unpublished";
+      await writeAudit(tx, changeInContext(ctx, event, { type: "web_section", id: ctx.partnershipId, ref: section }, { [section]: !on }, { [section]: on }));
     }
     const now = await tx.selectFrom("web_publication").select(COLUMNS).where("partnership_id", "=", ctx.partnershipId).executeTakeFirstOrThrow();
     const result = answer(Boolean(changed), fromRow(now).publication);

@@ -4,7 +4,7 @@ import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, Platfor
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
-import { writeAudit, type AuditSubject } from "./audit.ts";
+import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
@@ -21,8 +21,7 @@ export class SqlChangeStore implements ChangeStore {
   ) {}
 
   private audit(event: string, subject: AuditSubject, before: unknown, after: unknown): Promise<void> {
-    const { ctx } = this;
-    return writeAudit(this.tx, { partnershipId: ctx.partnershipId, actorId: ctx.actor.id, event, subject, before, after, origin: ctx.origin, idempotencyKey: ctx.idempotencyKey, at: ctx.at });
+    return writeAudit(this.tx, changeInContext(this.ctx, event, subject, before, after));
   }
 
   private async lock(id: number): Promise<MilestoneView> {
