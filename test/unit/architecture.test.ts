@@ -52,4 +52,11 @@ describe("the layering of src/", () => {
     const readers = files.filter((f) => /process\.env/.test(f.text)).map((f) => f.file);
     expect(readers.sort()).toEqual(["bot/config.ts", "bot/entry.ts"]);
   });
+
+  it("writes audit events through the one audit writer only (adapters/db/audit.ts)", () => {
+    // Raw SQL, Kysely, Prisma Client (a model call, or a nested write through a relation).
+    const insertsAudit = /INSERT\s+INTO\s+"?audit_event\b|insertInto\(\s*["'`]audit_event\b|auditEvents?\s*\.\s*(create|createMany|createManyAndReturn|upsert)\b|auditEvents\s*:\s*\{\s*(create|createMany)\b/i;
+    const writers = files.filter((f) => insertsAudit.test(f.text)).map((f) => f.file.split(path.sep).join("/"));
+    expect(writers).toEqual(["adapters/db/audit.ts"]);
+  });
 });

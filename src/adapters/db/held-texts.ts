@@ -4,6 +4,7 @@ import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { HeldDecision, HeldTextRecord, HeldTextStore } from "../../commands/held-texts.ts";
 import type { Origin, Person } from "../../domain/model.ts";
 import { DETECTOR_KINDS, guardPolicyFrom, type DetectorKind, type Finding, type GuardAction, type GuardPolicy } from "../../domain/privacy/guard.ts";
+import { writeAudit } from "./audit.ts";
 
 type HeldRow = {
   id: number;
@@ -71,18 +72,15 @@ export class PrismaHeldTextStore implements HeldTextStore {
           expiresAt: input.expiresAt,
         },
       });
-      await tx.auditEvent.create({
-        data: {
-          partnershipId: input.partnershipId,
-          actorId: input.actor.id,
-          event: "privacy.held",
-          subjectType: "held_text",
-          subjectId: row.id,
-          after: { command: input.command.split(" ")[0] ?? input.command, outcome: input.outcome, kinds: kindCounts(input.findings) },
-          origin: { ...input.origin },
-          idempotencyKey: input.requestKey,
-          at: input.at,
-        },
+      await writeAudit(tx, {
+        partnershipId: input.partnershipId,
+        actorId: input.actor.id,
+        event: "privacy.held",
+        subject: { type: "held_text", id: row.id },
+        after: { command: input.command.split(" ")[0] ?? input.command, outcome: input.outcome, kinds: kindCounts(input.findings) },
+        origin: input.origin,
+        idempotencyKey: input.requestKey,
+        at: input.at,
       });
       return toRecord(row);
     });
@@ -97,18 +95,15 @@ export class PrismaHeldTextStore implements HeldTextStore {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.heldText.deleteMany({ where: { id: held.id, partnershipId: ctx.partnershipId } });
       if (count === 0) return false;
-      await tx.auditEvent.create({
-        data: {
-          partnershipId: ctx.partnershipId,
-          actorId: ctx.actor.id,
-          event: "privacy.decided",
-          subjectType: "held_text",
-          subjectId: held.id,
-          before: { outcome: held.outcome, kinds: kindCounts(held.findings) },
-          after: { decision },
-          origin: { ...ctx.origin },
-          at: ctx.at,
-        },
+      await writeAudit(tx, {
+        partnershipId: ctx.partnershipId,
+        actorId: ctx.actor.id,
+        event: "privacy.decided",
+        subject: { type: "held_text", id: held.id },
+        before: { outcome: held.outcome, kinds: kindCounts(held.findings) },
+        after: { decision },
+        origin: ctx.origin,
+        at: ctx.at,
       });
       return true;
     });
@@ -130,18 +125,15 @@ export class PrismaHeldTextStore implements HeldTextStore {
       const before = guardPolicyFrom(current.privacyPolicy as Record<string, string> | null);
       const after = { ...before, [kind]: action };
       await tx.partnership.update({ where: { id: partnershipId }, data: { privacyPolicy: after } });
-      await tx.auditEvent.create({
-        data: {
-          partnershipId,
-          actorId: ctx.actor.id,
-          event: "privacy.policy",
-          subjectType: "partnership",
-          subjectId: partnershipId,
-          before: { [kind]: before[kind] },
-          after: { [kind]: action },
-          origin: { ...ctx.origin },
-          at: ctx.at,
-        },
+      await writeAudit(tx, {
+        partnershipId,
+        actorId: ctx.actor.id,
+        event: "privacy.policy",
+        subject: { type: "partnership", id: partnershipId },
+        before: { [kind]: before[kind] },
+        after: { [kind]: action },
+        origin: ctx.origin,
+        at: ctx.at,
       });
       return after;
     });

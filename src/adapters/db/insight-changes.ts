@@ -6,8 +6,7 @@ import type { FollowUpAnswer, PledgeView, Signing } from "../../domain/pledges/p
 import type { Reply } from "../../domain/reply.ts";
 import { NOTE_COLUMNS, PLEDGE_COLUMNS, SIGNATURE_SELECT, WORKSHOP_COLUMNS, WORKSHOP_FROM, pledgeFromRow, signatureFromRow, workshopFromRow, type PledgeRow, type SignatureRow } from "./insight-queries.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
-
-type Subject = { type: string; id: number; ref: string; actionId: number | null };
+import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 
 /**
  * The writes for indicators, workshops and pledges, in raw SQL inside the invocation's
@@ -20,18 +19,8 @@ export class SqlInsightChanges implements InsightChanges {
     private readonly ctx: ChangeContext,
   ) {}
 
-  private async audit(event: string, subject: Subject, before: unknown, after: unknown): Promise<void> {
-    const { ctx } = this;
-    await this.tx.query(
-      `INSERT INTO audit_event (partnership_id, actor_id, event, subject_type, subject_id, subject_ref, action_id, before, after, origin, idempotency_key, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12)`,
-      [
-        ctx.partnershipId, ctx.actor.id, event, subject.type, subject.id, subject.ref, subject.actionId,
-        JSON.stringify(before), JSON.stringify(after),
-        JSON.stringify({ platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel }),
-        ctx.idempotencyKey, ctx.at,
-      ],
-    );
+  private audit(event: string, subject: AuditSubject, before: unknown, after: unknown): Promise<void> {
+    return writeAudit(this.tx, changeInContext(this.ctx, event, subject, before, after));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Expression, type RawBuilder } from "kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Expression, type RawBuilder } from "kysely";
 import kyselyExtension from "prisma-extension-kysely";
 import type { DB } from "../../../generated/kysely/types.ts";
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
@@ -9,7 +9,7 @@ import type { PrismaClient } from "../../../generated/prisma/client.ts";
  * Queries run through Prisma Client, which keeps the connections and transactions:
  *
  *   const rows = await db.kysely.selectFrom("milestone").select(["id", "ref"]).where("id", "=", id).execute();
- *   await db.transaction(async (tx) => { await tx.insertInto("audit_event").values({ ... }).execute(); });
+ *   await db.transaction(async (tx) => { await tx.updateTable("milestone").set({ ... }).where("id", "=", id).execute(); });
  *
  * Column names are the database's (snake_case); a renamed column fails the type check.
  * Each `execute()` is one statement and one round trip to the database. Kysely's own
@@ -34,6 +34,22 @@ export function withKysely(prisma: PrismaClient) {
     }),
   );
 }
+
+/**
+ * A Kysely that only compiles (it has no connection): for running a typed query through a
+ * handle that takes SQL text and parameters, such as a raw driver transaction.
+ *
+ *   const q = compileOnly.insertInto("snooze").values(row).compile();
+ *   await tx.query(q.sql, [...q.parameters]);
+ */
+export const compileOnly: KyselyDb = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
 
 /**
  * A list of values as ONE PostgreSQL array parameter (`= any(…)`, `@>`, `unnest`), typed as

@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { readPlanPeriod, refreshedTitle, type PlanPeriod } from "../../domain/plan-refresh.ts";
 import { dateFromIso } from "./views.ts";
+import { writeAudit, type AuditSubject } from "./audit.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -119,22 +120,8 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
     priorityIds.set(p.id, created.id);
   }
 
-  const audit = (event: string, subject: { type: string; id: number; ref: string; actionId: number | null }, before: unknown, after: unknown) =>
-    tx.auditEvent.create({
-      data: {
-        partnershipId,
-        actorId: null,
-        event,
-        subjectType: subject.type,
-        subjectId: subject.id,
-        subjectRef: subject.ref,
-        actionId: subject.actionId,
-        before: before as Prisma.InputJsonValue,
-        after: after as Prisma.InputJsonValue,
-        origin: { platform: "cli", channel: "curve plan refresh" },
-        at: now,
-      },
-    });
+  const audit = (event: string, subject: AuditSubject, before: unknown, after: unknown) =>
+    writeAudit(tx, { partnershipId, actorId: null, event, subject, before, after, origin: { platform: "cli", channel: "curve plan refresh" }, at: now });
 
   // Wait for changes under way on the old plan's actions and milestones, and hold later ones
   // until the plan is closed (the change store then refuses them): nothing done meanwhile is lost.

@@ -4,6 +4,7 @@ import type { Reply } from "../../domain/reply.ts";
 import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import type { KyselyDb } from "./kysely.ts";
 import type { Database } from "./open-database.ts";
+import { changeInContext, writeAudit } from "./audit.ts";
 
 const COLUMN = { indicators: "indicators_public", plans: "plans_public", pledges: "pledges_public" } as const satisfies Record<WebSection, string>;
 
@@ -75,22 +76,8 @@ export async function setPublished(db: Database, ctx: ChangeContext, section: We
       .returning("partnership_id")
       .executeTakeFirst();
     if (changed) {
-      await tx
-        .insertInto("audit_event")
-        .values({
-          partnership_id: ctx.partnershipId,
-          actor_id: ctx.actor.id,
-          event: on ? "web.published" : "web.unpublished",
-          subject_type: "web_section",
-          subject_id: ctx.partnershipId,
-          subject_ref: section,
-          before: JSON.stringify({ [section]: !on }),
-          after: JSON.stringify({ [section]: on }),
-          origin: JSON.stringify({ platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel }),
-          idempotency_key: ctx.idempotencyKey,
-          at: ctx.at,
-        })
-        .execute();
+      const event = on ? "web.published" : "web.unpublished";
+      await writeAudit(tx, changeInContext(ctx, event, { type: "web_section", id: ctx.partnershipId, ref: section }, { [section]: !on }, { [section]: on }));
     }
     const now = await tx.selectFrom("web_publication").select(COLUMNS).where("partnership_id", "=", ctx.partnershipId).executeTakeFirstOrThrow();
     const result = answer(Boolean(changed), fromRow(now).publication);

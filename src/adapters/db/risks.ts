@@ -3,6 +3,7 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import { shortDate } from "../../domain/dates/calendar.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { changeInContext, writeAudit } from "./audit.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -143,21 +144,7 @@ async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work:
 
 function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   const audit = (event: string, subject: { type: string; id: number; ref: string }, before: unknown, after: unknown) =>
-    tx.auditEvent.create({
-      data: {
-        partnershipId: ctx.partnershipId,
-        actorId: ctx.actor.id,
-        event,
-        subjectType: subject.type,
-        subjectId: subject.id,
-        subjectRef: subject.ref,
-        before: before === null ? Prisma.JsonNull : (before as Prisma.InputJsonValue),
-        after: after === null ? Prisma.JsonNull : (after as Prisma.InputJsonValue),
-        origin: { platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel },
-        idempotencyKey: ctx.idempotencyKey,
-        at: ctx.at,
-      },
-    });
+    writeAudit(tx, changeInContext(ctx, event, subject, before, after));
   const lockRisk = async (id: number) => {
     // Row lock through the typed API: an update that changes nothing takes it.
     await tx.risk.update({ where: { id }, data: { id } });

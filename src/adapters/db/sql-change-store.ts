@@ -4,6 +4,7 @@ import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, Platfor
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
+import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
@@ -19,26 +20,8 @@ export class SqlChangeStore implements ChangeStore {
     private readonly ctx: ChangeContext,
   ) {}
 
-  private async audit(event: string, subject: { type: string; id: number; ref: string; actionId: number | null }, before: unknown, after: unknown) {
-    const { ctx } = this;
-    await this.tx.query(
-      `INSERT INTO audit_event (partnership_id, actor_id, event, subject_type, subject_id, subject_ref, action_id, before, after, origin, idempotency_key, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12)`,
-      [
-        ctx.partnershipId,
-        ctx.actor.id,
-        event,
-        subject.type,
-        subject.id,
-        subject.ref,
-        subject.actionId,
-        JSON.stringify(before),
-        JSON.stringify(after),
-        JSON.stringify({ platform: ctx.origin.platform, tenant: ctx.origin.tenant, channel: ctx.origin.channel }),
-        ctx.idempotencyKey,
-        ctx.at,
-      ],
-    );
+  private audit(event: string, subject: AuditSubject, before: unknown, after: unknown): Promise<void> {
+    return writeAudit(this.tx, changeInContext(this.ctx, event, subject, before, after));
   }
 
   private async lock(id: number): Promise<MilestoneView> {

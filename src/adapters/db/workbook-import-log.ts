@@ -1,6 +1,6 @@
-import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { HeldCell } from "../../domain/workbook/held-cells.ts";
 import type { ImportProblem } from "../../domain/workbook/sheet.ts";
+import { writeAudit, type AuditChange, type AuditTarget } from "./audit.ts";
 
 export type ChangeKind = "create" | "update" | "remove" | "keep";
 
@@ -21,7 +21,7 @@ export interface ImportChange {
 export class ImportLog {
   readonly changes: ImportChange[] = [];
   readonly problems: ImportProblem[] = [];
-  private readonly audits: Prisma.AuditEventCreateManyInput[] = [];
+  private readonly audits: AuditChange[] = [];
 
   constructor(
     private readonly partnershipId: number,
@@ -43,12 +43,10 @@ export class ImportLog {
       partnershipId: this.partnershipId,
       actorId: this.actorId,
       event: `${subject.type}.${kind === "create" ? "imported" : kind === "update" ? "import_updated" : "import_removed"}`,
-      subjectType: subject.type,
-      subjectId: subject.id,
-      subjectRef: subject.ref,
-      actionId: subject.actionId ?? null,
-      before: before === null ? undefined : (before as Prisma.InputJsonValue),
-      after: after === null ? undefined : (after as Prisma.InputJsonValue),
+      subject,
+      // An import records "nothing before" (a creation) as no value, not as JSON null.
+      before: before === null ? undefined : before,
+      after: after === null ? undefined : after,
       origin: { platform: "import", file: this.fileName },
       at: this.at,
     });
@@ -62,7 +60,13 @@ export class ImportLog {
   personalDataConfirmed(cells: readonly HeldCell[]): void {
     const kinds: Record<string, number> = {};
     for (const f of cells.flatMap((c) => c.findings)) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
-    const common = { partnershipId: this.partnershipId, actorId: this.actorId, subjectType: "import", subjectId: this.partnershipId, subjectRef: this.fileName, origin: { platform: "import", file: this.fileName }, at: this.at };
+    const common = {
+      partnershipId: this.partnershipId,
+      actorId: this.actorId,
+      subject: { type: "import", id: this.partnershipId, ref: this.fileName },
+      origin: { platform: "import", file: this.fileName } as const,
+      at: this.at,
+    };
     this.audits.push(
       { ...common, event: "privacy.held", after: { command: "import", outcome: "ask", kinds } },
       { ...common, event: "privacy.decided", before: { outcome: "ask", kinds }, after: { decision: "kept", cells: cells.map((c) => c.ref) } },
@@ -73,8 +77,9 @@ export class ImportLog {
     this.problems.push({ sheet: at?.sheet ?? "file", row: at?.row ?? null, column, message });
   }
 
-  async flush(tx: Prisma.TransactionClient): Promise<void> {
-    for (let i = 0; i < this.audits.length; i += 250) await tx.auditEvent.createMany({ data: this.audits.slice(i, i + 250) });
+  /** Writes the audit events collected since the last flush, in `tx` (one statement per 250). */
+  async flush(tx: AuditTarget): Promise<void> {
+    await writeAudit(tx, this.audits);
     this.audits.length = 0;
   }
 
