@@ -48,6 +48,12 @@ describe("the layering of src/", () => {
     expect(problems).toEqual([]);
   });
 
+  it("has one delivery writer: only adapters/db/deliveries.ts inserts into the outbox", () => {
+    const writes = /INSERT\s+INTO\s+"?delivery"?\b|insertInto\(\s*["'`]delivery["'`]|\.delivery\.(create|createMany|upsert)\b/i;
+    const writers = files.filter((f) => writes.test(f.text)).map((f) => f.file);
+    expect(writers).toEqual([path.join("adapters", "db", "deliveries.ts")]);
+  });
+
   it("reads the environment only in the configuration and at the process edge", () => {
     const readers = files.filter((f) => /process\.env/.test(f.text)).map((f) => f.file);
     expect(readers.sort()).toEqual(["bot/config.ts", "bot/entry.ts"]);

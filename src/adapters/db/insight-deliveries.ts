@@ -3,6 +3,7 @@ import { buildReportCard } from "../../domain/indicators/report-card.ts";
 import { followUpQuestion } from "../../domain/pledges/card.ts";
 import { followUpsDue } from "../../domain/pledges/follow-up.ts";
 import { context, reply, text } from "../../domain/reply.ts";
+import { insertDeliveries } from "./deliveries.ts";
 import { queryIndicators } from "./insight-queries.ts";
 import type { Queryable, SqlRunner } from "./sql-runner.ts";
 
@@ -16,12 +17,7 @@ export interface InsightSweepReport {
 const PARTNERSHIP_ZONE = "Europe/London";
 
 async function insertDelivery(db: Queryable, partnershipId: number, row: { personId: number; key: string; kind: string; payload: unknown; dueAt: Date }): Promise<boolean> {
-  const inserted = await db.query(
-    `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at) VALUES ($1, $2, $3, $4, $5::jsonb, 'pending', $6)
-     ON CONFLICT (key) DO NOTHING RETURNING id`,
-    [partnershipId, row.personId, row.key, row.kind, JSON.stringify(row.payload), row.dueAt],
-  );
-  return inserted.length === 1;
+  return (await insertDeliveries(db, [{ partnershipId, ...row }])).length === 1;
 }
 
 /**

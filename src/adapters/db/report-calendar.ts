@@ -1,10 +1,12 @@
-import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
+import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import { buildReport, REPORT_TIME_ZONE, type ReportStore } from "../../commands/report-store.ts";
 import { localDate } from "../../domain/dates/calendar.ts";
 import { dueReport, parseRule } from "../../domain/reports/calendar.ts";
 import type { ReportKind } from "../../domain/reports/facts.ts";
 import { documentReply } from "../../domain/reports/sections.ts";
 import { localMoment } from "../../domain/schedule/zoned-time.ts";
+import { insertDeliveries } from "./deliveries.ts";
+import { prismaQueryable } from "./sql-runner.ts";
 
 /** What the outbox carries for a report posted to a channel. */
 export interface ChannelReportPayload {
@@ -41,10 +43,10 @@ export async function enqueueScheduledReports(prisma: PrismaClient, reports: Rep
       if (claimed.count === 0) return null;
       if (empty) return "empty";
       const payload: ChannelReportPayload = { channel: s.channel, reply: { ...documentReply(built.document), visibility: "in_channel" } };
-      const delivery = await tx.delivery.create({
-        data: { partnershipId, personId: s.createdById, key: `report:schedule:${s.id}:${due.periodKey}`, kind: "channel_report", payload: payload as unknown as Prisma.InputJsonValue, dueAt: now },
-      });
-      await tx.reportRun.update({ where: { scheduleId_periodKey: { scheduleId: s.id, periodKey: due.periodKey } }, data: { deliveryId: delivery.id } });
+      const [delivery] = await insertDeliveries(prismaQueryable(tx), [
+        { partnershipId, personId: s.createdById, key: `report:schedule:${s.id}:${due.periodKey}`, kind: "channel_report", payload, dueAt: now },
+      ]);
+      if (delivery) await tx.reportRun.update({ where: { scheduleId_periodKey: { scheduleId: s.id, periodKey: due.periodKey } }, data: { deliveryId: delivery.id } });
       return "sent";
     });
     if (outcome) done.push(`${kind}:${due.periodKey}:${outcome}`);

@@ -3,6 +3,8 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import { shortDate } from "../../domain/dates/calendar.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { insertDeliveries } from "./deliveries.ts";
+import { prismaQueryable } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -272,13 +274,11 @@ export async function enqueueRiskReviews(prisma: PrismaClient, partnershipId: nu
     key: `risk-review:${risk.id}:${risk.reviewDate}:${risk.owner.id}`,
     kind: "risk_review",
     dueAt: now,
-    payload: riskReviewMessage(risk, today) as unknown as Prisma.InputJsonValue,
+    payload: riskReviewMessage(risk, today),
   }));
   if (rows.length === 0) return [];
-  const existing = new Set((await prisma.delivery.findMany({ where: { key: { in: rows.map((r) => r.key) } }, select: { key: true } })).map((d) => d.key));
-  const fresh = rows.filter((r) => !existing.has(r.key));
-  await prisma.delivery.createMany({ data: fresh, skipDuplicates: true });
-  return fresh.map((r) => r.key);
+  const added = new Set((await insertDeliveries(prismaQueryable(prisma), rows)).map((d) => d.key));
+  return rows.filter((r) => added.has(r.key)).map((r) => r.key);
 }
 
 function riskReviewMessage(risk: RiskView, today: string): Reply {

@@ -7,6 +7,7 @@ import type { PersonRole } from "../../../domain/model.ts";
 import type { Reply } from "../../../domain/reply.ts";
 import { isWorkingDay } from "../../../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../../../domain/schedule/zoned-time.ts";
+import { insertDeliveries } from "../deliveries.ts";
 import type { Queryable, SqlRunner } from "../sql-runner.ts";
 
 interface DigestPerson {
@@ -155,13 +156,13 @@ export async function previewDigest(sql: SqlRunner, partnershipId: number, perso
  */
 export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
   const data = await loadDigestData(sql, partnershipId, now);
-  const rows: { personId: number; key: string; kind: string; payload: string; status: "pending" | "cancelled" }[] = [];
+  const rows: { personId: number; key: string; kind: string; payload: unknown; status: "pending" | "cancelled" }[] = [];
   for (const person of data.people.values()) {
     const local = localMoment(now, person.timeZone);
     if (data.oversees.has(person.id) && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
       const key = `digest:person:${person.id}:${weekStart(local.date)}`;
       const digest = digestOf(data, person.id, now, "digest", scorecardUrl);
-      rows.push({ personId: person.id, key, kind: "digest", payload: JSON.stringify(digest ?? {}), status: digest ? "pending" : "cancelled" });
+      rows.push({ personId: person.id, key, kind: "digest", payload: digest ?? {}, status: digest ? "pending" : "cancelled" });
     }
     const firstWorkingDay = (() => {
       let day = `${local.date.slice(0, 7)}-01`;
@@ -170,16 +171,13 @@ export async function runDigestSweep(sql: SqlRunner, partnershipId: number, now:
     })();
     if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
       const report = digestOf(data, person.id, now, "report", scorecardUrl);
-      rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: JSON.stringify(report ?? {}), status: report ? "pending" : "cancelled" });
+      rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: report ?? {}, status: report ? "pending" : "cancelled" });
     }
   }
   if (rows.length === 0) return { enqueued: 0, empty: 0, queries: 7 };
-  const inserted = await sql.query<{ status: string }>(
-    `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at, last_error)
-     SELECT $1, person_id, key, kind, payload::jsonb, status::delivery_status, $7, CASE WHEN status = 'cancelled' THEN 'nothing to report: not sent' END
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(person_id, key, kind, payload, status)
-     ON CONFLICT (key) DO NOTHING RETURNING status::text AS status`,
-    [partnershipId, rows.map((r) => r.personId), rows.map((r) => r.key), rows.map((r) => r.kind), rows.map((r) => r.payload), rows.map((r) => r.status), now],
+  const inserted = await insertDeliveries(
+    sql,
+    rows.map((r) => ({ partnershipId, ...r, dueAt: now, lastError: r.status === "cancelled" ? "nothing to report: not sent" : null })),
   );
   return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 8 };
 }

@@ -3,6 +3,7 @@ import { planSweep, sentKey, type SweepInput, type SweepPlan } from "../../../do
 import type { EscalationLevel } from "../../../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../../../domain/schedule/nudge-stages.ts";
 import { asRegion } from "../../../domain/schedule/bank-holidays.ts";
+import { insertDeliveries } from "../deliveries.ts";
 import type { Queryable, SqlRunner } from "../sql-runner.ts";
 
 /** One item of a person's message, and why it reaches them. */
@@ -174,24 +175,28 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
     if (plan.failures.size) {
       // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
       const failures = [...plan.failures].filter(([personId]) => names.has(personId));
-      await tx.query(
-        `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at, status, last_error)
-         SELECT $1, person_id, 'nudge-failed:person:' || person_id || ':' || $4, 'nudge', '{}'::jsonb, $5, 'failed', reason
-         FROM unnest($2::int[], $3::text[]) AS f(person_id, reason) ON CONFLICT (key) DO NOTHING`,
-        [partnershipId, failures.map(([id]) => id), failures.map(([, reason]) => `Curve could not work out this person's nudges: ${reason}`), slot, now],
+      await insertDeliveries(
+        tx,
+        failures.map(([personId, reason]) => ({
+          partnershipId,
+          personId,
+          key: `nudge-failed:person:${personId}:${slot}`,
+          kind: "nudge",
+          payload: {},
+          dueAt: now,
+          status: "failed" as const,
+          lastError: `Curve could not work out this person's nudges: ${reason}`,
+        })),
       );
     }
     if (planned.length === 0) return { deliveries: [], queries: 7 };
-    const payloads = planned.map((d) => {
-      const { nudges, escalations } = plan.messages.get(d.personId)!;
-      // As commands/nudge-messages.ts reads it (NudgePayload).
-      return JSON.stringify({ items: nudges, escalations });
-    });
-    const inserted = await tx.query<{ id: number; key: string; person_id: number }>(
-      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, due_at)
-       SELECT $1, person_id, key, kind, payload::jsonb, $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS d(person_id, key, kind, payload)
-       ON CONFLICT (key) DO NOTHING RETURNING id, key, person_id`,
-      [partnershipId, planned.map((d) => d.personId), planned.map((d) => d.key), planned.map(rowKind), payloads, now],
+    const inserted = await insertDeliveries(
+      tx,
+      planned.map((d) => {
+        const { nudges, escalations } = plan.messages.get(d.personId)!;
+        // As commands/nudge-messages.ts reads it (NudgePayload).
+        return { partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now };
+      }),
     );
     const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
     const nudgeRows = planned
@@ -204,7 +209,7 @@ export async function runNudgeSweep(sql: SqlRunner, partnershipId: number, now: 
         [nudgeRows.map((r) => r.milestoneId), nudgeRows.map((r) => r.personId), nudgeRows.map((r) => r.stage), nudgeRows.map((r) => r.stageDate), nudgeRows.map((r) => r.deliveryId), now],
       );
     }
-    if (plan.raised.length && inserted.some((r) => plan.messages.get(r.person_id)?.escalations.length)) {
+    if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) {
       await tx.query(
         `INSERT INTO escalation (milestone_id, level, reason, created_at) SELECT *, $4::timestamptz FROM unnest($1::int[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
         [plan.raised.map((e) => e.milestoneId), plan.raised.map((e) => e.level), plan.raised.map((e) => e.reason), now],
