@@ -5,8 +5,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { migrate } from "../src/adapters/db/migrator.ts";
 import { openDatabase, splitSchema, type Database } from "../src/adapters/db/open-database.ts";
-import { runDigestSweep } from "../src/adapters/db/outbox/digest-sweep.ts";
-import { runNudgeSweep } from "../src/adapters/db/outbox/nudge-sweep.ts";
+import { jobStoreOf } from "../src/adapters/db/job-store.ts";
+import { runDigestSweep } from "../src/jobs/digests.ts";
+import { runNudgeSweep } from "../src/jobs/nudge-sweep.ts";
 import type { SqlRunner } from "../src/adapters/db/sql-runner.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { DeliveryWorker } from "../src/bot/delivery-worker.ts";
@@ -43,15 +44,15 @@ async function sweeps(db: Database) {
   // months at once; after that each 15-minute sweep only finds what has newly come due.
   const nudge = counting(db.sql);
   let started = performance.now();
-  const swept = await runNudgeSweep(nudge.sql, generated.partnershipId, monday);
+  const swept = await runNudgeSweep(jobStoreOf({ ...db, sql: nudge.sql }), generated.partnershipId, monday);
   const nudgeMs = performance.now() - started;
   const steady = counting(db.sql);
   started = performance.now();
-  const steadySwept = await runNudgeSweep(steady.sql, generated.partnershipId, new Date(monday.getTime() + 15 * 60_000));
+  const steadySwept = await runNudgeSweep(jobStoreOf({ ...db, sql: steady.sql }), generated.partnershipId, new Date(monday.getTime() + 15 * 60_000));
   const steadyMs = performance.now() - started;
   const digest = counting(db.sql);
   started = performance.now();
-  const digests = await runDigestSweep(digest.sql, generated.partnershipId, new Date("2026-11-23T08:30:00Z"));
+  const digests = await runDigestSweep(jobStoreOf({ ...db, sql: digest.sql }), generated.partnershipId, new Date("2026-11-23T08:30:00Z"));
   const digestMs = performance.now() - started;
   return {
     firstNudgeSweep: { ms: Math.round(nudgeMs), deliveries: swept.deliveries.length, queries: nudge.count(), targetMs: 1000 },

@@ -1,10 +1,7 @@
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from "../../commands/report-deps.ts";
 import type { ChangeContext } from "../../commands/store.ts";
-import { shortDate } from "../../domain/dates/calendar.ts";
 import type { Reply } from "../../domain/reply.ts";
-import { insertDeliveries } from "./deliveries.ts";
-import { prismaQueryable } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -257,41 +254,12 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   };
 }
 
-/**
- * Review reminders: on a working day on or after a risk's review date, its owner is asked
- * through the outbox to review it, once per review date (key `risk-review:<risk>:<date>:<owner>`);
- * reviewing it sets the next date, and so the next reminder. Returns the keys enqueued.
- */
-export async function enqueueRiskReviews(prisma: PrismaClient, partnershipId: number, now: Date, today: string): Promise<string[]> {
+/** Open risks whose review date is on or before `today` (ISO date), by number: the reviews due. */
+export async function risksDueForReview(prisma: PrismaClient, partnershipId: number, today: string): Promise<RiskView[]> {
   const due = await prisma.risk.findMany({
     where: { partnershipId, closedAt: null, reviewDate: { lte: day(today) } },
     include: RISK_INCLUDE,
     orderBy: { number: "asc" },
   });
-  const rows = due.map(toRisk).map((risk) => ({
-    partnershipId,
-    personId: risk.owner.id,
-    key: `risk-review:${risk.id}:${risk.reviewDate}:${risk.owner.id}`,
-    kind: "risk_review",
-    dueAt: now,
-    payload: riskReviewMessage(risk, today),
-  }));
-  if (rows.length === 0) return [];
-  const added = new Set((await insertDeliveries(prismaQueryable(prisma), rows)).map((d) => d.key));
-  return rows.filter((r) => added.has(r.key)).map((r) => r.key);
-}
-
-function riskReviewMessage(risk: RiskView, today: string): Reply {
-  const score = risk.likelihood * risk.impact;
-  const overdue = risk.reviewDate < today ? `was due for review on ${shortDate(risk.reviewDate)}` : "is due for review today";
-  return {
-    tone: "warning",
-    heading: `R${risk.number} ${overdue}`,
-    blocks: [
-      { type: "text", text: risk.description },
-      { type: "fields", fields: [{ label: "Score", value: `${score} (likelihood ${risk.likelihood} × impact ${risk.impact})` }, { label: "Mitigation", value: risk.mitigation ?? "none recorded" }] },
-      { type: "context", text: `Review it with /risk review R${risk.number} likelihood: 1-5 | impact: 1-5 | next: <date>, or close it with /risk close R${risk.number} <reason>.` },
-    ],
-    visibility: "ephemeral",
-  };
+  return due.map(toRisk);
 }
