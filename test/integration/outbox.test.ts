@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/jobs/digests.ts";
-import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/outbox/outbox.ts";
+import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/deliveries.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
