@@ -1,5 +1,6 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
 import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
+import type { OutboxRow } from "../../jobs/ports.ts";
 import type { DB, KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
@@ -32,20 +33,8 @@ export async function failedDeliveries(db: KyselyDb, partnershipId: number, limi
   return rows.map((r) => ({ id: r.id, person: r.name, kind: r.kind, platform: r.platform ? String(r.platform) : null, lastError: r.last_error, at: new Date(r.due_at) }));
 }
 
-/** A row for the outbox. `payload` is stored as JSON; `status` defaults to pending. */
-export interface NewDelivery {
-  partnershipId: number;
-  personId: number;
-  /** Deterministic and unique, e.g. `nudge:person:7:2011-09-26T08:00:00.000Z`: a second insert adds nothing. */
-  key: string;
-  kind: string;
-  payload: unknown;
-  dueAt: Date;
-  /** Recorded but not sent: "failed" (could not be worked out) or "cancelled" (nothing to say). */
-  status?: "pending" | "failed" | "cancelled";
-  /** Why a row was recorded as failed or cancelled, for /curve deliveries failed and the digest. */
-  lastError?: string | null;
-}
+/** A row for the outbox, as the jobs' port describes it (src/jobs/ports.ts). */
+export type NewDelivery = OutboxRow;
 
 /** A row the insert added (not one whose key was already there). */
 export interface InsertedDelivery {
