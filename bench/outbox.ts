@@ -6,8 +6,9 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { migrate } from "../src/adapters/db/migrator.ts";
 import { openDatabase, splitSchema, type Database } from "../src/adapters/db/open-database.ts";
-import { runDigestSweep } from "../src/adapters/db/outbox/digest-sweep.ts";
-import { runNudgeSweep } from "../src/adapters/db/outbox/nudge-sweep.ts";
+import { jobStoreOf } from "../src/adapters/db/job-store.ts";
+import { runDigestSweep } from "../src/jobs/digests.ts";
+import { runNudgeSweep } from "../src/jobs/nudge-sweep.ts";
 import type { SqlRunner } from "../src/adapters/db/sql-runner.ts";
 import { readConfig } from "../src/bot/config.ts";
 import { DeliveryWorker } from "../src/bot/delivery-worker.ts";
@@ -44,9 +45,9 @@ async function sweeps(db: Database) {
   // The first sweep over fresh data reaches a stage for every milestone due in the last ten
   // months at once; after that each 15-minute sweep only finds what has newly come due.
   const nudge = counting(db.sql);
-  const first = await timed(() => runNudgeSweep(nudge.sql, generated.partnershipId, monday));
+  const first = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: nudge.sql }), generated.partnershipId, monday));
   const steady = counting(db.sql);
-  const quarterHour = await timed(() => runNudgeSweep(steady.sql, generated.partnershipId, new Date(monday.getTime() + 15 * 60_000)));
+  const quarterHour = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: steady.sql }), generated.partnershipId, new Date(monday.getTime() + 15 * 60_000)));
   // The next working day's 09:00 tick, with 600 people due: one milestone each falls due that day.
   await db.sql.query(
     `UPDATE milestone m SET due_date = date '2026-11-24'
@@ -58,9 +59,9 @@ async function sweeps(db: Database) {
     [generated.partnershipId],
   );
   const tick = counting(db.sql);
-  const workingDay = await timed(() => runNudgeSweep(tick.sql, generated.partnershipId, new Date("2026-11-24T09:00:00Z")));
+  const workingDay = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: tick.sql }), generated.partnershipId, new Date("2026-11-24T09:00:00Z")));
   const digest = counting(db.sql);
-  const digests = await timed(() => runDigestSweep(digest.sql, generated.partnershipId, new Date("2026-11-23T08:30:00Z")));
+  const digests = await timed(() => runDigestSweep(jobStoreOf({ ...db, sql: digest.sql }), generated.partnershipId, new Date("2026-11-23T08:30:00Z")));
   const peopleDue = new Set(workingDay.value.deliveries.map((d) => d.personId)).size;
   return {
     firstNudgeSweep: { ms: first.ms, maxEventLoopDelayMs: first.maxEventLoopDelayMs, deliveries: first.value.deliveries.length, queries: nudge.count(), targetMs: 1000 },

@@ -3,7 +3,8 @@
 // deliveries it enqueued, the longest event-loop delay while it ran and the process's peak RSS.
 import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
-import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { watchEventLoop } from "../event-loop.ts";
 import { generatePartnership } from "../generate.ts";
 
@@ -16,7 +17,7 @@ try {
   await db.sql.query("ANALYZE");
   const watch = watchEventLoop();
   const started = performance.now();
-  const swept = await runNudgeSweep(db.sql, city.partnershipId, new Date("2026-11-23T09:00:00Z"));
+  const swept = await runNudgeSweep(jobStoreOf(db), city.partnershipId, new Date("2026-11-23T09:00:00Z"));
   const ms = performance.now() - started;
   const held = watch.stop();
   process.stdout.write(

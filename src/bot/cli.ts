@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { importPartnership } from "../adapters/db/import-plans.ts";
-import type { PlannedItem } from "../adapters/db/outbox/nudge-sweep.ts";
+import type { PlannedItem } from "../jobs/nudge-sweep.ts";
 import { runShell } from "../adapters/shell/shell.ts";
 import { explainsItself, readConfig, type Config } from "./config.ts";
 import { readDemo } from "./demo.ts";
@@ -71,8 +71,10 @@ export async function main(argv: string[]): Promise<number> {
       return withRuntime(config, { migrate: true }, async (rt) => {
         const partnership = await choosePartnership(rt, values.partnership);
         if (!partnership) return 2;
-        const { previewNudgeSweep, runNudgeSweep } = await import("../adapters/db/outbox/nudge-sweep.ts");
-        const report = values["dry-run"] ? await previewNudgeSweep(rt.db.sql, partnership.id, now) : await runNudgeSweep(rt.db.sql, partnership.id, now);
+        const { previewNudgeSweep, runNudgeSweep } = await import("../jobs/nudge-sweep.ts");
+        const { jobStoreOf } = await import("../adapters/db/job-store.ts");
+        const jobs = jobStoreOf(rt.db);
+        const report = values["dry-run"] ? await previewNudgeSweep(jobs, partnership.id, now) : await runNudgeSweep(jobs, partnership.id, now);
         if (values.json) {
           process.stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun: Boolean(values["dry-run"]), deliveries: report.deliveries }, null, 2)}\n`);
         } else {
@@ -143,10 +145,11 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`No one called "${values.as}" is in ${partnership.name}.\n`);
           return 2;
         }
-        const { previewDigest } = await import("../adapters/db/outbox/digest-sweep.ts");
+        const { previewDigest } = await import("../jobs/digests.ts");
+        const { jobStoreOf } = await import("../adapters/db/job-store.ts");
         const { renderText } = await import("../adapters/shell/render-text.ts");
         const scorecard = await rt.deps.web?.linkTo(partnership.id, { page: "scorecard" }, now);
-        const digest = await previewDigest(rt.db.sql, partnership.id, people[0]!.id, now, scorecard?.url ?? null);
+        const digest = await previewDigest(jobStoreOf(rt.db), partnership.id, people[0]!.id, now, scorecard?.url ?? null);
         process.stdout.write(digest ? `${renderText(digest)}\n` : `Nothing to report for ${people[0]!.name}: no digest would be sent.\n`);
         return 0;
       });

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
-import { claimDue, releaseClaims, markCancelled, markFailed, markSent, postpone, previousNudgeRef, recipient, type ClaimedDelivery } from "../adapters/db/outbox/outbox.ts";
+import { claimDue, releaseClaims, markCancelled, markFailed, markSent, postpone, previousNudgeRef, type ClaimedDelivery } from "../adapters/db/deliveries.ts";
+import { recipient } from "../adapters/db/people.ts";
 import type { SqlRunner } from "../adapters/db/sql-runner.ts";
 import type { CommandDeps } from "../commands/context.ts";
 import { escalationMessage, nudgeMessage, type EscalationPayload, type NudgePayload } from "../commands/nudge-messages.ts";

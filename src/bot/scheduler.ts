@@ -2,10 +2,11 @@ import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
 import { claimScheduleTick, finishScheduleTick } from "../adapters/db/schedule-runs.ts";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
-import { runDigestSweep } from "../adapters/db/outbox/digest-sweep.ts";
-import { runNudgeSweep } from "../adapters/db/outbox/nudge-sweep.ts";
-import { enqueueInsightDeliveries } from "../adapters/db/insight-deliveries.ts";
-import { enqueueBoardDeliveries } from "./board-sweep.ts";
+import { jobStoreOf } from "../adapters/db/job-store.ts";
+import { enqueueBoardDeliveries } from "../jobs/board-deliveries.ts";
+import { runDigestSweep } from "../jobs/digests.ts";
+import { enqueueInsightDeliveries } from "../jobs/insight-deliveries.ts";
+import { runNudgeSweep } from "../jobs/nudge-sweep.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
@@ -35,19 +36,20 @@ export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock:
   if (!cron.validate(expression)) throw new ConfigError(`CURVE_SWEEP_SCHEDULE "${expression}" is not a cron expression, e.g. */15 * * * *`);
   const instance = `${hostname()}:${process.pid}`;
   const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
+  const jobs = jobStoreOf(db);
   const sweep = async () => {
     const now = clock();
     refreshBankHolidays(runtime.config.CURVE_BANK_HOLIDAYS_FILE, log);
     for (const partnership of await deps.store.partnerships()) {
       try {
-        const nudges = await runNudgeSweep(db.sql, partnership.id, now);
+        const nudges = await runNudgeSweep(jobs, partnership.id, now);
         // Digests reach each person privately, so a signed link serves where the scorecard is not public.
         const scorecard = await deps.web?.linkTo(partnership.id, { page: "scorecard" }, now);
-        const digests = await runDigestSweep(db.sql, partnership.id, now, scorecard?.url ?? null);
+        const digests = await runDigestSweep(jobs, partnership.id, now, scorecard?.url ?? null);
         // Pledge follow-ups at 30 and 90 days, and readings due for indicator owners.
-        const insights = await enqueueInsightDeliveries(db.sql, partnership.id, now);
+        const insights = await enqueueInsightDeliveries(jobs, partnership.id, now);
         // Risk review reminders and the reporting calendar.
-        const board = await enqueueBoardDeliveries(runtime, partnership.id, now);
+        const board = await enqueueBoardDeliveries(jobs, deps.reports?.store, partnership.id, now);
         if (board.riskReviews.length || board.reports.length) log.info("board sweep enqueued", { partnership: partnership.slug, riskReviews: board.riskReviews.length, reports: board.reports });
         if (nudges.deliveries.length || digests.enqueued || insights.followUps.length || insights.dataDue.length) {
           log.info("sweep enqueued", {

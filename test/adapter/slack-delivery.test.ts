@@ -1,5 +1,6 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import type { RunningServer } from "../../src/bot/serve.ts";
 import { reply, text } from "../../src/domain/reply.ts";
@@ -29,7 +30,7 @@ describe.each(kindsUnderTest())("nudges delivered through Slack on %s", (kind) =
     const partnershipId = (await runtime.deps.store.partnerships())[0]!.id;
     let now = new Date("2011-09-26T09:00:00+01:00");
     const worker = new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock: () => now });
-    await runNudgeSweep(runtime.db.sql, partnershipId, now);
+    await runNudgeSweep(jobStoreOf(runtime.db), partnershipId, now);
     await worker.drain();
     const dms = fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "U1");
     expect(dms).toHaveLength(1);
@@ -42,7 +43,7 @@ describe.each(kindsUnderTest())("nudges delivered through Slack on %s", (kind) =
     expect(Number(failed!.n)).toBeGreaterThan(0);
 
     now = new Date("2011-09-29T09:00:00+01:00");
-    await runNudgeSweep(runtime.db.sql, partnershipId, now);
+    await runNudgeSweep(jobStoreOf(runtime.db), partnershipId, now);
     await worker.drain();
     expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "U1")).toHaveLength(1);
     const updates = fake.callsTo("chat.update").filter((c) => c.body.channel === "U1");

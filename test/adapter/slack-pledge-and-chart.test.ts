@@ -1,5 +1,6 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueInsightDeliveries } from "../../src/adapters/db/insight-deliveries.ts";
+import { enqueueInsightDeliveries } from "../../src/jobs/insight-deliveries.ts";
 import type { RunningServer } from "../../src/bot/serve.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest } from "../support/databases.ts";
@@ -149,7 +150,7 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     const pledge = await server.runtime.db.prisma.pledge.findFirstOrThrow({ where: { title: "Every day counts" }, orderBy: { id: "desc" } });
     const signature = await server.runtime.db.prisma.pledgeSignature.findFirstOrThrow({ where: { pledgeId: pledge.id, person: { name: "Jancis Andrew" } } });
     const later = new Date(signature.signedAt.getTime() + 31 * 86_400_000);
-    const report = await enqueueInsightDeliveries(server.runtime.db.sql, pledge.partnershipId, later);
+    const report = await enqueueInsightDeliveries(jobStoreOf(server.runtime.db), pledge.partnershipId, later);
     expect(report.followUps.map((f) => f.key)).toContain(`pledge-followup:${signature.id}:30`);
     const delivery = await server.runtime.db.prisma.delivery.findUniqueOrThrow({ where: { key: `pledge-followup:${signature.id}:30` } });
     const done = (delivery.payload as unknown as Reply).blocks.flatMap((b) => (b.type === "buttons" ? b.buttons : [])).find((b) => b.actionId === "pledge.followup.done")!;

@@ -1,7 +1,8 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
-import { enqueueBoardDeliveries } from "../../src/bot/board-sweep.ts";
+import { enqueueBoardDeliveries } from "../../src/jobs/board-deliveries.ts";
 import type { RunningServer } from "../../src/bot/serve.ts";
 import { kindsUnderTest } from "../support/databases.ts";
 import { FakeSlack, commandBody, postToSlackEndpoint } from "../support/fake-slack.ts";
@@ -70,13 +71,13 @@ describe.each(kindsUnderTest())("reports in Slack on %s", (kind) => {
     const posts = () => fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "#ctb-board");
 
     // Monday 2 May 2011 was the early May bank holiday.
-    expect((await enqueueBoardDeliveries(runtime, partnershipId, now)).reports).toEqual([]);
+    expect((await enqueueBoardDeliveries(jobStoreOf(runtime.db), runtime.deps.reports?.store, partnershipId, now)).reports).toEqual([]);
     now = new Date("2011-05-03T08:59:00+01:00");
-    expect((await enqueueBoardDeliveries(runtime, partnershipId, now)).reports).toEqual([]);
+    expect((await enqueueBoardDeliveries(jobStoreOf(runtime.db), runtime.deps.reports?.store, partnershipId, now)).reports).toEqual([]);
     now = new Date("2011-05-03T09:00:00+01:00");
-    expect((await enqueueBoardDeliveries(runtime, partnershipId, now)).reports).toEqual(["monthly:2011-05:sent"]);
+    expect((await enqueueBoardDeliveries(jobStoreOf(runtime.db), runtime.deps.reports?.store, partnershipId, now)).reports).toEqual(["monthly:2011-05:sent"]);
     now = new Date("2011-05-03T09:15:00+01:00");
-    expect((await enqueueBoardDeliveries(runtime, partnershipId, now)).reports).toEqual([]);
+    expect((await enqueueBoardDeliveries(jobStoreOf(runtime.db), runtime.deps.reports?.store, partnershipId, now)).reports).toEqual([]);
     await worker.drain();
     await worker.drain();
     expect(posts()).toHaveLength(1);
@@ -89,7 +90,7 @@ describe.each(kindsUnderTest())("reports in Slack on %s", (kind) => {
     await slash("U-NIGEL", "schedule obsessions monday 09:00 to #ctb-board", "5003.3.schedule");
     await runtime.db.prisma.reportSchedule.updateMany({ where: { partnershipId }, data: { createdAt: new Date("2011-01-04T12:00:00Z") } });
     now = new Date("2011-05-16T09:30:00+01:00");
-    const quiet = (await enqueueBoardDeliveries(runtime, partnershipId, now)).reports;
+    const quiet = (await enqueueBoardDeliveries(jobStoreOf(runtime.db), runtime.deps.reports?.store, partnershipId, now)).reports;
     expect(quiet).toEqual(["obsessions:2011-05-16:empty"]);
     await worker.drain();
     expect(posts()).toHaveLength(1);

@@ -1,5 +1,6 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import { kindsUnderTest } from "../support/databases.ts";
 import { cardText, checkCard } from "../support/teams-cards.ts";
@@ -17,7 +18,7 @@ describe.each(kindsUnderTest())("nudges delivered through Teams on %s", (kind) =
     expect((await t.post(activity("installationUpdate.add", t.fake))).status).toBe(200);
     const now = new Date("2011-09-26T09:00:00+01:00");
     const { runtime, adapters } = t.server;
-    await runNudgeSweep(runtime.db.sql, t.partnershipId, now);
+    await runNudgeSweep(jobStoreOf(runtime.db), t.partnershipId, now);
     const sue = await runtime.db.prisma.person.findFirstOrThrow({ where: { partnershipId: t.partnershipId, name: "Sue May" } });
     await new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock: () => now }).drain();
     const [row] = await runtime.db.sql.query<{ status: string; platform: string; message_ref: string }>(

@@ -1,5 +1,6 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
@@ -45,7 +46,7 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     const partnershipId = await loadDemo(t.db);
     await t.db.prisma.person.updateMany({ where: { partnershipId, name: "Jancis Andrew" }, data: { region: "scotland" } });
     // Monday 30 November 2026, 10:00 in London: a bank holiday in Scotland only.
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, new Date("2026-11-30T10:00:00Z"));
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2026-11-30T10:00:00Z"));
     const people = new Set(sweep.deliveries.map((d) => d.person));
     expect(people.has("Jancis Andrew")).toBe(false);
     expect(people.size).toBeGreaterThan(3);
@@ -53,10 +54,10 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
 
   it("has no calendar cliff: a sweep in 2031 and in 2045 nudges as any other day", async () => {
     const partnershipId = await loadDemo(t.db);
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2031-01-06T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2045-03-07T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2031-01-06T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2045-03-07T10:00:00Z"))).deliveries.length).toBeGreaterThan(3);
     // New Year's Day 2031 is a bank holiday: nothing goes.
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2031-01-01T10:00:00Z"))).deliveries).toEqual([]);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2031-01-01T10:00:00Z"))).deliveries).toEqual([]);
   });
 
   it("records one person's failure and still nudges everyone else", async () => {
@@ -64,7 +65,7 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     const jancis = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } });
     // A zone no clock can read (say, from a bad import): only Jancis's nudges are affected.
     await t.db.prisma.person.update({ where: { id: jancis.id }, data: { timeZone: "Mars/Olympus_Mons" } });
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-09-26T09:00:00+01:00"));
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T09:00:00+01:00"));
     expect(sweep.deliveries.some((d) => d.person === "Jancis Andrew")).toBe(false);
     expect(sweep.deliveries.length).toBeGreaterThan(3);
     const failure = await t.db.prisma.delivery.findFirstOrThrow({ where: { personId: jancis.id, status: "failed" } });
@@ -74,15 +75,15 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
   it("escalates from the first nudge: nothing to the leads on the first sweep over an old plan, then after 14 days", async () => {
     const partnershipId = await loadDemo(t.db);
     // Curve first runs in January 2013, long after many 2011-12 milestones fell due.
-    const first = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-07T10:00:00Z"));
+    const first = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2013-01-07T10:00:00Z"));
     expect(first.deliveries.some((d) => d.kind === "nudge")).toBe(true);
     const raised = (sweep: typeof first) => sweep.deliveries.flatMap((d) => d.items.filter((i) => i.kind === "escalation"));
     expect(raised(first)).toEqual([]);
     // A week later, one overdue nudge each: still nothing for the leads.
-    const week = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-14T10:00:00Z"));
+    const week = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2013-01-14T10:00:00Z"));
     expect(raised(week)).toEqual([]);
     // Fifteen days after the first nudge, the leads hear of what is still open.
-    const later = await runNudgeSweep(t.db.sql, partnershipId, new Date("2013-01-22T10:00:00Z"));
+    const later = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2013-01-22T10:00:00Z"));
     expect(raised(later).length).toBeGreaterThan(0);
   });
 });

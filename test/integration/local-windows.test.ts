@@ -1,6 +1,7 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDigestSweep } from "../../src/adapters/db/outbox/digest-sweep.ts";
-import { runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { runDigestSweep } from "../../src/jobs/digests.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { addDays, localDate, shortDate } from "../../src/domain/dates/calendar.ts";
 import type { Block, Reply } from "../../src/domain/reply.ts";
 import { localMoment } from "../../src/domain/schedule/zoned-time.ts";
@@ -72,7 +73,7 @@ describe.each(kindsUnderTest())("every window from the person's own local date, 
     await setDue(dayAfter, addDays(local.date, 15));
     await setDue(yesterday, addDays(local.date, -1));
 
-    expect((await runDigestSweep(t.db.sql, partnershipId, now)).enqueued).toBeGreaterThan(0);
+    expect((await runDigestSweep(jobStoreOf(t.db), partnershipId, now)).enqueued).toBeGreaterThan(0);
     const [row] = await t.db.sql.query<{ payload: Reply }>(`SELECT payload FROM delivery WHERE person_id = $1 AND kind = 'digest'`, [simon.id]);
     expect(row, `no digest for Simon at ${at} (${zone} ${local.date} ${local.minute})`).toBeDefined();
     const got = sections(row!.payload);
@@ -88,7 +89,7 @@ describe.each(kindsUnderTest())("every window from the person's own local date, 
     const jancis = await person("Jancis Andrew");
     await prisma.person.update({ where: { id: jancis.id }, data: { timeZone: zone } });
     await setDue("ATT-4.1", today);
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, now);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, now);
     expect(sweep.deliveries.find((d) => d.personId === jancis.id && d.kind === "nudge")?.refs).toContain("ATT-4.1");
     const stages = await t.db.sql.query<{ stage: string; stage_date: string }>(
       `SELECT mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn JOIN milestone m ON m.id = mn.milestone_id WHERE mn.person_id = $1 AND m.ref = 'ATT-4.1'`,
@@ -109,14 +110,14 @@ describe.each(kindsUnderTest())("every window from the person's own local date, 
     const { partnershipId, person, setDue } = await fresh();
     const jancis = await person("Jancis Andrew");
     await setDue("ATT-4.1", localDate(now, zone));
-    const london = await runNudgeSweep(t.db.sql, partnershipId, now);
+    const london = await runNudgeSweep(jobStoreOf(t.db), partnershipId, now);
     expect(london.deliveries.find((d) => d.personId === jancis.id)?.refs).toContain("ATT-4.1");
 
     const again = await fresh();
     const moved = await again.person("Jancis Andrew");
     await again.prisma.person.update({ where: { id: moved.id }, data: { timeZone: zone } });
     await again.setDue("ATT-4.1", localDate(now, zone));
-    const sweep = await runNudgeSweep(t.db.sql, again.partnershipId, now);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), again.partnershipId, now);
     expect(sweep.deliveries.find((d) => d.personId === moved.id)).toBeUndefined();
   });
 

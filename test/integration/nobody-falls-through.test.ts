@@ -1,6 +1,7 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
-import { previewNudgeSweep, runNudgeSweep, type PlannedItem } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { previewNudgeSweep, runNudgeSweep, type PlannedItem } from "../../src/jobs/nudge-sweep.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import { readDemo } from "../../src/bot/demo.ts";
@@ -54,7 +55,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const [coordinator] = await t.db.sql.query<{ name: string }>(`SELECT name FROM person WHERE partnership_id = $1 AND 'coordinator' = ANY(roles) ORDER BY id LIMIT 1`, [partnershipId]);
     const reached: string[] = [];
     for (const [at, milestones] of byTime) {
-      const sweep = await previewNudgeSweep(t.db.sql, partnershipId, new Date(at));
+      const sweep = await previewNudgeSweep(jobStoreOf(t.db), partnershipId, new Date(at));
       for (const m of milestones) {
         const hits = sweep.deliveries.flatMap((d) => d.items.filter((i) => i.ref === m.ref && i.kind === "nudge").map((i) => ({ ...i, person: d.person })));
         expect(hits.length, `${m.ref} (due ${m.due_date ?? "undated"}) on ${new Date(at).toISOString()}`).toBeGreaterThan(0);
@@ -78,7 +79,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const team = await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId, name: "Multi agency implementation group" } });
     await t.db.prisma.teamMember.create({ data: { teamId: team.id, personId: jancis.id } });
 
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const toJancis = sweep.deliveries.filter((d) => d.person === "Jancis Andrew");
     expect(toJancis).toHaveLength(1);
     expect(toJancis[0]!.items).toContainEqual(expect.objectContaining({ ref: "ATT-4.1", kind: "nudge", because: "owner" }));
@@ -92,12 +93,12 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
       [partnershipId, jancis.id],
     );
     expect(row).toEqual({ stage: "week_before" });
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-09-26T11:00:00+01:00"))).deliveries).toEqual([]);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T11:00:00+01:00"))).deliveries).toEqual([]);
   });
 
   it("nudges the priority's lead about an action with no owner, and the coordinators once the priority has no lead", async () => {
     const partnershipId = await loadDemo(t.db);
-    const before = await previewNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const before = await previewNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(itemsFor(before, "Simon Flowers")).toContainEqual(expect.objectContaining({ ref: "ATT-6.1", kind: "nudge", because: "lead" }));
     expect(itemsFor(before, "Nigel Richardson").map((i) => i.ref)).not.toContain("ATT-6.1");
 
@@ -106,7 +107,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const attendance = await t.db.prisma.priority.findFirstOrThrow({ where: { plan: { partnershipId }, title: "Improve behaviour, attendance and achievement" } });
     await t.db.prisma.priorityRole.delete({ where: { priorityId_personId_role: { priorityId: attendance.id, personId: simon.id, role: "lead" } } });
 
-    const after = await previewNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const after = await previewNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(itemsFor(after, "Nigel Richardson")).toContainEqual(expect.objectContaining({ ref: "ATT-6.1", kind: "nudge", because: "coordinator" }));
     expect(itemsFor(after, "Simon Flowers").map((i) => i.ref)).not.toContain("ATT-6.1");
     // His other priorities still come to him.
@@ -115,7 +116,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     // A stuck milestone under the priority with no lead is raised with the coordinators.
     const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);
     for (const _ of [1, 2, 3]) expect((await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 1d waiting for police data")).tone).toBe("success");
-    const stuck = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const stuck = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(itemsFor(stuck, "Nigel Richardson")).toContainEqual(
       expect.objectContaining({ ref: "ATT-4.1", kind: "escalation", level: "lead", because: "coordinator", reason: "snoozed 3 times" }),
     );
@@ -138,7 +139,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);
     for (const _ of [1, 2, 3]) expect((await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 1d waiting for police data")).tone).toBe("success");
 
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const toSimon = sweep.deliveries.filter((d) => d.person === "Simon Flowers");
     expect(toSimon).toHaveLength(1);
     expect(toSimon[0]!.items).toContainEqual(expect.objectContaining({ ref: "ATT-6.1", kind: "nudge", because: "lead" }));
@@ -173,7 +174,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
 
     // A message that raised something stays in the chat: his next reminder is a new message, not a replacement.
     now = new Date("2011-09-29T09:00:00+01:00");
-    expect((await runNudgeSweep(t.db.sql, partnershipId, now)).deliveries.some((d) => d.personId === simon.id)).toBe(true);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, now)).deliveries.some((d) => d.personId === simon.id)).toBe(true);
     await worker.drain();
     const next = sent.filter((s) => s.personId === simon.id);
     expect(next).toHaveLength(2);
@@ -215,7 +216,7 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     const days = ["2011-09-26", "2011-09-27", "2011-09-28", "2011-09-29", "2011-09-30", "2011-10-03", "2011-10-04"];
     let raisedWithCoordinator = false;
     for (const day of days) {
-      const sweep = await runNudgeSweep(t.db.sql, partnershipId, instantAt(day, 9 * 60, "Europe/London"));
+      const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, instantAt(day, 9 * 60, "Europe/London"));
       const toJackie = sweep.deliveries.filter((d) => d.person === "Jackie Wilson");
       expect(toJackie.length).toBeLessThanOrEqual(1);
       expect(itemsFor(sweep, "Jackie Wilson").filter((i) => i.kind === "escalation" && ["LAC-19.1", "LAC-21.1"].includes(i.ref))).toEqual([]);

@@ -1,9 +1,10 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
-import { runDigestSweep } from "../../src/adapters/db/outbox/digest-sweep.ts";
-import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/outbox/outbox.ts";
-import { previewNudgeSweep, runNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
+import { runDigestSweep } from "../../src/jobs/digests.ts";
+import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/deliveries.ts";
+import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import type { Reply } from "../../src/domain/reply.ts";
@@ -50,15 +51,15 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("enqueues one nudge per person per sweep, once however often the sweep runs", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
-    const preview = await previewNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
-    const first = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const preview = await previewNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
+    const first = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(first.deliveries).toEqual(preview.deliveries);
     const jancis = first.deliveries.filter((d) => d.person === "Jancis Andrew");
     expect(jancis).toHaveLength(1);
     expect(jancis[0]!.refs).toEqual(expect.arrayContaining(["ATT-4.1", "ATT-5.1"]));
-    expect((await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE)).deliveries).toEqual([]);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE)).deliveries).toEqual([]);
     // A later sweep the same day finds every stage already sent.
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-09-26T14:00:00+01:00"))).deliveries).toEqual([]);
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T14:00:00+01:00"))).deliveries).toEqual([]);
     const why = await t.db.sql.query<{ stage: string; stage_date: string }>(
       `SELECT mn.stage, mn.stage_date::text FROM milestone_nudge mn JOIN milestone m ON m.id = mn.milestone_id WHERE m.ref = 'ATT-4.1' AND mn.person_id = $1`,
       [(await person("Jancis Andrew")).id],
@@ -69,8 +70,8 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("sends nothing on a bank holiday, and the held stages go on the next working morning", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    expect((await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);
-    const tuesday = await runNudgeSweep(t.db.sql, partnershipId, new Date("2011-08-30T08:00:00+01:00"));
+    expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);
+    const tuesday = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-08-30T08:00:00+01:00"));
     expect(tuesday.deliveries.length).toBeGreaterThan(0);
   });
 
@@ -79,7 +80,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     const adapter = recordingAdapter();
     let now = MONDAY_NINE;
     const worker = new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => now, id: "w1" });
-    await runNudgeSweep(t.db.sql, partnershipId, now);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, now);
     await commandDriver(t.db, partnershipId, () => now).run("Jancis Andrew", "/milestone done ATT-5.1 script agreed");
     await worker.drain();
     const jancis = (await person("Jancis Andrew")).id;
@@ -91,7 +92,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(shown).toContain("milestone.snooze");
 
     now = new Date("2011-09-29T09:00:00+01:00"); // a working day before 30 September
-    await runNudgeSweep(t.db.sql, partnershipId, now);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, now);
     await worker.drain();
     const second = adapter.sent.filter((s) => s.personId === jancis)[1]!;
     expect(second.replace).toBe(`C${jancis}/${adapter.sent.indexOf(toJancis[0]!) + 1}`);
@@ -105,7 +106,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("holds a delivery through quiet time and sends it on the next working morning", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const adapter = recordingAdapter();
     const evening = new Date("2011-09-26T19:00:00+01:00");
     await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => evening }).drain();
@@ -116,7 +117,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("retries a transient failure later and records a permanent one", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const adapter = recordingAdapter();
     adapter.failWith = Object.assign(new Error("Slack is down"), { retryable: true, retryAfterMs: 30_000 });
     await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE }).drain();
@@ -132,7 +133,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("picks up after a worker dies mid-batch, sending the rest and nothing twice", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const total = (await t.db.sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM delivery WHERE partnership_id = $1`, [partnershipId]))[0]!.n;
     // The dead worker claimed a batch and settled none of it.
     const orphaned = await claimDue(t.db.sql, "dead-worker", MONDAY_NINE, 5);
@@ -148,7 +149,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("lets several workers drain one outbox at once with each delivery sent exactly once", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const adapter = recordingAdapter();
     // On PostgreSQL the workers use separate connections, as separate instances would.
     const second = kind === "postgresql" ? await openDatabase({ databaseUrl: t.url, dataDir: "unused" }) : t.db;
@@ -172,7 +173,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
   // two claims cannot overlap there; on PostgreSQL two instances' claims can, and must not wait or collide.
   it.runIf(kind === "postgresql")("lets a second instance claim while the first still holds its rows, never the same row, never waiting", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const first = await openDatabase({ databaseUrl: t.url, dataDir: "unused" });
     const second = await openDatabase({ databaseUrl: t.url, dataDir: "unused" });
     let claimed: { a: number[]; b: number[] } = { a: [], b: [] };
@@ -204,11 +205,11 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("enqueues a sponsor's weekly digest at their local time, once, and never an empty one", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
-    const before = await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:15:00+01:00"));
+    const before = await runDigestSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T08:15:00+01:00"));
     expect(before.enqueued).toBe(0);
-    const due = await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:30:00+01:00"));
+    const due = await runDigestSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T08:30:00+01:00"));
     expect(due.enqueued).toBeGreaterThan(0);
-    expect((await runDigestSweep(t.db.sql, partnershipId, new Date("2011-09-26T08:45:00+01:00"))).enqueued).toBe(0);
+    expect((await runDigestSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T08:45:00+01:00"))).enqueued).toBe(0);
     const simon = (await person("Simon Whitehead")).id;
     const [digest] = await t.db.sql.query<{ payload: Reply; status: string }>(`SELECT payload, status::text FROM delivery WHERE person_id = $1 AND kind = 'digest'`, [simon]);
     expect(digest!.status).toBe("pending");
@@ -219,15 +220,15 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
 
   it("lists messages that could not be delivered in a coordinator's digest", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
-    await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const adapter = recordingAdapter();
     adapter.failWith = Object.assign(new Error("Slack refused the message: account_inactive"), { retryable: false });
     await new DeliveryWorker({ sql: t.db.sql, deps: deps(), adapters: [adapter], clock: () => MONDAY_NINE }).drain();
-    const { previewDigest } = await import("../../src/adapters/db/outbox/digest-sweep.ts");
-    const nigel = await previewDigest(t.db.sql, partnershipId, (await person("Nigel Richardson")).id, new Date("2011-09-27T08:30:00+01:00"));
+    const { previewDigest } = await import("../../src/jobs/digests.ts");
+    const nigel = await previewDigest(jobStoreOf(t.db), partnershipId, (await person("Nigel Richardson")).id, new Date("2011-09-27T08:30:00+01:00"));
     expect(JSON.stringify(nigel)).toMatch(/Messages Curve could not deliver \(\d+\)/);
     expect(JSON.stringify(nigel)).toContain("account_inactive");
-    const simon = await previewDigest(t.db.sql, partnershipId, (await person("Simon Whitehead")).id, new Date("2011-09-27T08:30:00+01:00"));
+    const simon = await previewDigest(jobStoreOf(t.db), partnershipId, (await person("Simon Whitehead")).id, new Date("2011-09-27T08:30:00+01:00"));
     expect(JSON.stringify(simon)).not.toContain("could not deliver");
   });
 
@@ -242,7 +243,7 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       [partnershipId],
     );
     expect(row).toEqual({ snooze_count: 3, reasons: ["waiting for police data", "waiting for police data", "waiting for police data"] });
-    const sweep = await runNudgeSweep(t.db.sql, partnershipId, MONDAY_NINE);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(sweep.deliveries.find((d) => d.person === "Jancis Andrew")?.refs).not.toContain("ATT-4.1");
     expect(sweep.deliveries.find((d) => d.person === "Simon Flowers")?.items).toContainEqual(
       expect.objectContaining({ ref: "ATT-4.1", kind: "escalation", level: "lead", because: "lead", reason: "snoozed 3 times" }),

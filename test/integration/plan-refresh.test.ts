@@ -1,7 +1,8 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refreshPlan, type RefreshRequest } from "../../src/adapters/db/plan-refresh.ts";
-import { previewNudgeSweep } from "../../src/adapters/db/outbox/nudge-sweep.ts";
-import { previewDigest } from "../../src/adapters/db/outbox/digest-sweep.ts";
+import { previewNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
+import { previewDigest } from "../../src/jobs/digests.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
 import { loadReportFacts } from "../../src/adapters/db/reports.ts";
 import { SqlChangeStore } from "../../src/adapters/db/sql-change-store.ts";
@@ -173,7 +174,7 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const p = await demoWithProgress();
     const at = new Date("2011-10-03T09:00:00+01:00");
     const sweep = async () =>
-      (await previewNudgeSweep(t.db.sql, p.partnershipId, at)).deliveries.map((d) => `${d.person}: ${[...d.refs].sort().join(",")}`).sort();
+      (await previewNudgeSweep(jobStoreOf(t.db), p.partnershipId, at)).deliveries.map((d) => `${d.person}: ${[...d.refs].sort().join(",")}`).sort();
     const before = await sweep();
     expect(before.length).toBeGreaterThan(0);
     await refreshPlan(t.db.prisma, p.request({ now: new Date("2011-10-01T09:00:00+01:00") }));
@@ -181,7 +182,7 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const oldIds = new Set(
       (await t.db.prisma.milestone.findMany({ where: { action: { plan: { partnershipId: p.partnershipId, key: "cypp-2011-15" } } }, select: { id: true } })).map((m) => m.id),
     );
-    const keys = (await previewNudgeSweep(t.db.sql, p.partnershipId, at)).deliveries.map((d) => d.key).join(" ");
+    const keys = (await previewNudgeSweep(jobStoreOf(t.db), p.partnershipId, at)).deliveries.map((d) => d.key).join(" ");
     for (const id of oldIds) expect(keys).not.toMatch(new RegExp(`milestone:${id}:`));
   });
 
@@ -189,7 +190,7 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     const p = await demoWithProgress();
     const at = new Date("2011-12-19T08:30:00Z");
     const simon = await p.personId("Simon Whitehead");
-    const digest = async () => renderText((await previewDigest(t.db.sql, p.partnershipId, simon, at))!);
+    const digest = async () => renderText((await previewDigest(jobStoreOf(t.db), p.partnershipId, simon, at))!);
     const before = await digest();
     const openRefs = (before.match(/\b(?:ATT|LAC|NEET)-\d+b?\.\d+\b/g) ?? []).sort();
     expect(openRefs.length).toBeGreaterThan(0);

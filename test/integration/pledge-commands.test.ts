@@ -1,5 +1,6 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueInsightDeliveries } from "../../src/adapters/db/insight-deliveries.ts";
+import { enqueueInsightDeliveries } from "../../src/jobs/insight-deliveries.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 import type { Reply } from "../../src/domain/reply.ts";
@@ -120,11 +121,11 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     const p = await fresh();
     const { id } = await p.create();
     for (const name of ["Jancis Andrew", "Sue May", "Mary Brittle"]) await p.run(name, `/pledge sign P${id} I will help`);
-    expect((await enqueueInsightDeliveries(t.db.sql, p.partnershipId, new Date(SEPT_2011.getTime() + 29 * DAY))).followUps).toEqual([]);
+    expect((await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date(SEPT_2011.getTime() + 29 * DAY))).followUps).toEqual([]);
     const day31 = new Date(SEPT_2011.getTime() + 31 * DAY);
-    const first = await enqueueInsightDeliveries(t.db.sql, p.partnershipId, day31);
+    const first = await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, day31);
     expect(first.followUps).toHaveLength(3);
-    expect((await enqueueInsightDeliveries(t.db.sql, p.partnershipId, day31)).followUps).toEqual([]);
+    expect((await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, day31)).followUps).toEqual([]);
     const rows = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "pledge.followup" }, include: { person: true }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.person.name, r.key.replace(/\d+/, "N"), r.dueAt.toISOString()])).toEqual(
       ["Jancis Andrew", "Sue May", "Mary Brittle"].map((n) => [n, "pledge-followup:N:30", new Date(SEPT_2011.getTime() + 30 * DAY).toISOString()]),
@@ -146,21 +147,21 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     // Withdrawing cancels a question not yet sent; the 90-day question is asked of the others.
     await p.run("Mary Brittle", `/pledge withdraw P${id}`);
     expect((await t.db.prisma.delivery.findFirstOrThrow({ where: { personId: rows[2]!.personId, kind: "pledge.followup" } })).status).toBe("cancelled");
-    const day95 = await enqueueInsightDeliveries(t.db.sql, p.partnershipId, new Date(SEPT_2011.getTime() + 95 * DAY));
+    const day95 = await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date(SEPT_2011.getTime() + 95 * DAY));
     expect(day95.followUps.map((f) => f.key.endsWith(":90"))).toEqual([true, true]);
   });
 
   it("reminds an indicator's lead of a reading due but missing, once", async () => {
     const p = await fresh();
     await t.db.prisma.indicator.updateMany({ where: { partnershipId: p.partnershipId, code: "LAC" }, data: { periodicity: "quarterly" } });
-    const report = await enqueueInsightDeliveries(t.db.sql, p.partnershipId, SEPT_2011);
+    const report = await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, SEPT_2011);
     const jackie = await p.personId("Jackie Wilson");
     expect(report.dataDue).toEqual([{ key: expect.stringMatching(/^indicator-data-due:\d+:2011-06-30:\d+$/), personId: jackie }]);
-    expect((await enqueueInsightDeliveries(t.db.sql, p.partnershipId, SEPT_2011)).dataDue).toEqual([]);
+    expect((await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, SEPT_2011)).dataDue).toEqual([]);
     const row = await t.db.prisma.delivery.findFirstOrThrow({ where: { partnershipId: p.partnershipId, kind: "indicator.data_due" } });
     expect(JSON.stringify(row.payload)).toContain("/indicator record LAC <value> Q1 2011/12");
     await p.run("Jackie Wilson", "/indicator record LAC 1425 Q1 2011/12");
-    expect((await enqueueInsightDeliveries(t.db.sql, p.partnershipId, new Date("2011-10-01T10:00:00Z"))).dataDue).toEqual([]);
+    expect((await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-01T10:00:00Z"))).dataDue).toEqual([]);
   });
 
   it("answers malformed pledge commands with one line, changing nothing", async () => {

@@ -1,6 +1,7 @@
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueRiskReviews } from "../../src/adapters/db/risks.ts";
+import { enqueueRiskReviews } from "../../src/jobs/risk-reviews.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
@@ -105,19 +106,19 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     const p = await fresh();
     await p.run("Nigel Richardson", ADD);
     const jancis = await p.personId("Jancis Andrew");
-    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-09-29T09:00:00Z"), "2011-09-29")).toEqual([]);
-    const due = await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-09-30T09:00:00Z"), "2011-09-30");
+    expect(await enqueueRiskReviews(jobStoreOf(t.db), p.partnershipId, new Date("2011-09-29T09:00:00Z"), "2011-09-29")).toEqual([]);
+    const due = await enqueueRiskReviews(jobStoreOf(t.db), p.partnershipId, new Date("2011-09-30T09:00:00Z"), "2011-09-30");
     expect(due).toHaveLength(1);
-    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-10-03T09:00:00Z"), "2011-10-03")).toEqual([]);
+    expect(await enqueueRiskReviews(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-03T09:00:00Z"), "2011-10-03")).toEqual([]);
     const rows = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "risk_review" } });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.personId).toBe(jancis);
     expect(rows[0]!.payload).toMatchObject({ heading: "R1 is due for review today" });
     p.at("2011-10-03T09:00:00Z");
     await p.run("Jancis Andrew", "/risk review R1 next: 14 October 2011");
-    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-10-14T09:00:00Z"), "2011-10-14")).toHaveLength(1);
+    expect(await enqueueRiskReviews(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-14T09:00:00Z"), "2011-10-14")).toHaveLength(1);
     await p.run("Jancis Andrew", "/risk close R1 protocol in place");
-    expect(await enqueueRiskReviews(t.db.prisma, p.partnershipId, new Date("2011-11-14T09:00:00Z"), "2011-11-14")).toEqual([]);
+    expect(await enqueueRiskReviews(jobStoreOf(t.db), p.partnershipId, new Date("2011-11-14T09:00:00Z"), "2011-11-14")).toEqual([]);
   });
 
   it("sets an indicator's tolerance, which moves its RAG between amber and red", async () => {

@@ -3,8 +3,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectPath } from "../../src/adapters/project-files.ts";
 
-/** The layers of src/, top to bottom; a file may import only from its own layer or lower ones. */
-const LAYERS = ["bot", "adapters", "commands", "domain"] as const;
+/**
+ * The layers of src/, top to bottom; a file may import only from its own layer or lower ones.
+ * Jobs sit above commands: a reminder speaks in the commands' words (commands/reminder-messages.ts)
+ * and a scheduled report is built as /report builds it (commands/report-store.ts).
+ */
+const LAYERS = ["bot", "adapters", "jobs", "commands", "domain"] as const;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -17,7 +21,10 @@ const SRC = projectPath("src");
 const files = sourceFiles(SRC).map((file) => ({
   file: path.relative(SRC, file),
   layer: path.relative(SRC, file).split(path.sep)[0] as (typeof LAYERS)[number],
-  imports: [...readFileSync(file, "utf8").matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!),
+  imports: [
+    ...[...readFileSync(file, "utf8").matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!),
+    ...[...readFileSync(file, "utf8").matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]!),
+  ],
   text: readFileSync(file, "utf8"),
 }));
 
@@ -46,6 +53,24 @@ describe("the layering of src/", () => {
       if (/Date\.now\(\)|new Date\(\)|process\.env/.test(f.text)) problems.push(`${f.file} reads the clock or the environment`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it("keeps commands and jobs off the data layer and the platforms: they see only their ports", () => {
+    const forbidden = /^(@prisma\/|prisma|pg$|pg\/|kysely|@electric-sql\/|@slack\/|botbuilder|@microsoft\/|node:(fs|net|http|https)(\/|$))|generated\//;
+    const problems: string[] = [];
+    for (const f of files.filter((x) => x.layer === "commands" || x.layer === "jobs")) {
+      for (const spec of f.imports) {
+        const target = spec.startsWith(".") ? path.relative(SRC, path.resolve(SRC, path.dirname(f.file), spec)) : "";
+        if (forbidden.test(spec) || target.split(path.sep)[0] === "adapters") problems.push(`${f.file} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("has one delivery writer: only adapters/db/deliveries.ts inserts into the outbox", () => {
+    const writes = /INSERT\s+INTO\s+"?delivery"?\b|insertInto\(\s*["'`]delivery["'`]|\.delivery\.(create|createMany|upsert)\b/i;
+    const writers = files.filter((f) => writes.test(f.text)).map((f) => f.file);
+    expect(writers).toEqual([path.join("adapters", "db", "deliveries.ts")]);
   });
 
   it("reads the environment only in the configuration and at the process edge", () => {

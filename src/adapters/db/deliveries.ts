@@ -1,4 +1,10 @@
-import type { KyselyDb } from "./kysely.ts";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
+import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
+import type { OutboxRow } from "../../jobs/ports.ts";
+import type { DB, KyselyDb } from "./kysely.ts";
+import type { Queryable } from "./sql-runner.ts";
+
+// The outbox (table delivery): its one writer, the worker's claims and outcomes, and its reads.
 
 export interface FailedDeliveryRow {
   id: number;
@@ -25,4 +31,138 @@ export async function failedDeliveries(db: KyselyDb, partnershipId: number, limi
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: r.id, person: r.name, kind: r.kind, platform: r.platform ? String(r.platform) : null, lastError: r.last_error, at: new Date(r.due_at) }));
+}
+
+/** A row for the outbox, as the jobs' port describes it (src/jobs/ports.ts). */
+export type NewDelivery = OutboxRow;
+
+/** A row the insert added (not one whose key was already there). */
+export interface InsertedDelivery {
+  id: number;
+  key: string;
+  personId: number;
+  status: DeliveryStatus;
+}
+
+// Compiles only: the caller's own handle (a transaction, Prisma's raw path) runs the statement.
+const compiler = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+// 8 parameters a row, under PostgreSQL's 65,535 per statement.
+const ROWS_PER_STATEMENT = 4000;
+
+/**
+ * The one writer of the outbox: inserts delivery rows through `db` (pass the caller's
+ * transaction to keep a row with the change it belongs to), skipping any whose key is
+ * already there (`ON CONFLICT (key) DO NOTHING`), so a job run twice never sends twice.
+ * One statement per 4,000 rows. Returns the rows it added, in no particular order.
+ */
+export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery[]): Promise<InsertedDelivery[]> {
+  const inserted: InsertedDelivery[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+    const query = compiler
+      .insertInto("delivery")
+      .values(
+        chunk.map((r) => ({
+          partnership_id: r.partnershipId,
+          person_id: r.personId,
+          key: r.key,
+          kind: r.kind,
+          // Casts keep the statement the same on every driver: Prisma's raw path types its parameters.
+          payload: sql<unknown>`cast(${JSON.stringify(r.payload ?? {})} as jsonb)`,
+          status: sql<DeliveryStatus>`cast(${r.status ?? "pending"} as delivery_status)`,
+          due_at: sql<Date>`cast(${r.dueAt.toISOString()} as timestamptz)`,
+          last_error: r.lastError ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.column("key").doNothing())
+      .returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")])
+      .compile();
+    const added = await db.query<{ id: number; key: string; person_id: number; status: DeliveryStatus }>(query.sql, [...query.parameters]);
+    inserted.push(...added.map((r) => ({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status })));
+  }
+  return inserted;
+}
+
+/** The outbox's table operations. Rows move pending -> sending -> sent | failed | cancelled. */
+export interface ClaimedDelivery {
+  id: number;
+  partnershipId: number;
+  personId: number;
+  key: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+}
+
+/** A worker that dies mid-send leaves rows "sending"; after this long another worker takes them. */
+export const LEASE_MS = 2 * 60_000;
+
+/**
+ * Claims due rows for one worker. SKIP LOCKED lets several workers (on several instances)
+ * claim at once without waiting on, or taking, each other's rows.
+ */
+export async function claimDue(db: Queryable, worker: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
+  const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number }>(
+    `UPDATE delivery d SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = d.attempts + 1
+     FROM (SELECT id FROM delivery
+           WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3)
+           ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c
+     WHERE d.id = c.id
+     RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts`,
+    [worker, now, new Date(now.getTime() - LEASE_MS), limit],
+  );
+  return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts }));
+}
+
+/**
+ * Gives rows this worker claimed but has not finished back to the outbox, as they were
+ * (pending, same due time, the attempt not counted), so another worker or instance sends
+ * them. Used when curve serve stops. Returns how many it released.
+ */
+export async function releaseClaims(db: Queryable, worker: string, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db.query<{ id: number }>(
+    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
+     WHERE id = ANY($1::int[]) AND status = 'sending' AND claimed_by = $2 RETURNING id`,
+    [ids, worker],
+  );
+  return rows.length;
+}
+
+/** Sent: records the platform and its message reference (to replace or thread on later). */
+export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
+  await db.query(`UPDATE delivery SET status = 'sent', platform = $2::platform, message_ref = $3, sent_at = $4, last_error = NULL WHERE id = $1`, [id, platform, messageRef, at]);
+}
+
+/** Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After). */
+export async function postpone(db: Queryable, id: number, dueAt: Date, reason: string | null): Promise<void> {
+  await db.query(`UPDATE delivery SET status = 'pending', due_at = $2, last_error = $3, claimed_by = NULL, claimed_at = NULL WHERE id = $1`, [id, dueAt, reason]);
+}
+
+/** Given up: `reason` is shown in /curve deliveries failed and coordinators' digests. */
+export async function markFailed(db: Queryable, id: number, reason: string): Promise<void> {
+  await db.query(`UPDATE delivery SET status = 'failed', last_error = $2 WHERE id = $1`, [id, reason]);
+}
+
+/** Not to be sent after all (e.g. everything in it was done meanwhile): `reason` says why. */
+export async function markCancelled(db: Queryable, id: number, reason: string): Promise<void> {
+  await db.query(`UPDATE delivery SET status = 'cancelled', last_error = $2 WHERE id = $1`, [id, reason]);
+}
+
+/** The person's last nudge on a platform, which a new nudge replaces in place. */
+export async function previousNudgeRef(db: Queryable, personId: number, platform: string): Promise<string | null> {
+  const [row] = await db.query<{ message_ref: string }>(
+    `SELECT message_ref FROM delivery WHERE person_id = $1 AND kind = 'nudge' AND status = 'sent' AND platform = $2::platform AND message_ref IS NOT NULL
+     ORDER BY sent_at DESC LIMIT 1`,
+    [personId, platform],
+  );
+  return row?.message_ref ?? null;
 }

@@ -4,6 +4,7 @@ import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { NoteSection } from "../../domain/oba/workshop.ts";
 import type { FollowUpAnswer, PledgeView, Signing } from "../../domain/pledges/pledge.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { insertDeliveries } from "./deliveries.ts";
 import { NOTE_COLUMNS, PLEDGE_COLUMNS, SIGNATURE_SELECT, WORKSHOP_COLUMNS, WORKSHOP_FROM, pledgeFromRow, signatureFromRow, workshopFromRow, type PledgeRow, type SignatureRow } from "./insight-queries.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
@@ -200,12 +201,7 @@ export class SqlInsightChanges implements InsightChanges {
   }
 
   async enqueueDelivery(delivery: { personId: number; key: string; kind: string; payload: Reply; dueAt: Date }): Promise<boolean> {
-    const rows = await this.tx.query(
-      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at) VALUES ($1, $2, $3, $4, $5::jsonb, 'pending', $6)
-       ON CONFLICT (key) DO NOTHING RETURNING id`,
-      [this.ctx.partnershipId, delivery.personId, delivery.key, delivery.kind, JSON.stringify(delivery.payload), delivery.dueAt],
-    );
-    return rows.length === 1;
+    return (await insertDeliveries(this.tx, [{ partnershipId: this.ctx.partnershipId, ...delivery }])).length === 1;
   }
 }
 

@@ -1,6 +1,8 @@
 import { sql, type ExpressionBuilder } from "kysely";
 import type { Person, PersonRole } from "../../domain/model.ts";
+import { asRegion, type Region } from "../../domain/schedule/bank-holidays.ts";
 import { enumArray, type DB, type KyselyDb } from "./kysely.ts";
+import type { Queryable } from "./sql-runner.ts";
 
 /**
  * The one Person row mapper: every read of a person selects `personColumns` (the person's
@@ -71,4 +73,35 @@ export async function personByIdentity(
 ): Promise<Person | null> {
   const row = await personByIdentityQuery(db, partnershipId, identity).executeTakeFirst();
   return row ? toPerson(row) : null;
+}
+
+/** Where and when a delivery may reach a person: their zone, quiet hours, platforms and bank holidays. */
+export interface Recipient {
+  timeZone: string;
+  quietStartMinute: number;
+  quietEndMinute: number;
+  preferredPlatform: string | null;
+  platforms: string[];
+  /** Their bank holidays: their own region, else their partnership's. */
+  region?: Region;
+}
+
+export async function recipient(db: Queryable, personId: number): Promise<Recipient | null> {
+  const [row] = await db.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; preferred_platform: string | null; platforms: string[]; region: string | null }>(
+    `SELECT p.time_zone, p.quiet_start_minute, p.quiet_end_minute, p.preferred_platform::text AS preferred_platform,
+       coalesce(p.region, (SELECT pa.region FROM partnership pa WHERE pa.id = p.partnership_id)) AS region,
+       coalesce((SELECT array_agg(DISTINCT pi.platform::text) FROM platform_identity pi WHERE pi.person_id = p.id), '{}') AS platforms
+     FROM person p WHERE p.id = $1`,
+    [personId],
+  );
+  return row
+    ? {
+        timeZone: row.time_zone,
+        quietStartMinute: row.quiet_start_minute,
+        quietEndMinute: row.quiet_end_minute,
+        preferredPlatform: row.preferred_platform,
+        platforms: row.platforms,
+        ...(asRegion(row.region) ? { region: asRegion(row.region)! } : {}),
+      }
+    : null;
 }

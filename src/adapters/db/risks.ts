@@ -1,7 +1,6 @@
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from "../../commands/report-deps.ts";
 import type { ChangeContext } from "../../commands/store.ts";
-import { shortDate } from "../../domain/dates/calendar.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
 
@@ -242,43 +241,12 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   };
 }
 
-/**
- * Review reminders: on a working day on or after a risk's review date, its owner is asked
- * through the outbox to review it, once per review date (key `risk-review:<risk>:<date>:<owner>`);
- * reviewing it sets the next date, and so the next reminder. Returns the keys enqueued.
- */
-export async function enqueueRiskReviews(prisma: PrismaClient, partnershipId: number, now: Date, today: string): Promise<string[]> {
+/** Open risks whose review date is on or before `today` (ISO date), by number: the reviews due. */
+export async function risksDueForReview(prisma: PrismaClient, partnershipId: number, today: string): Promise<RiskView[]> {
   const due = await prisma.risk.findMany({
     where: { partnershipId, closedAt: null, reviewDate: { lte: day(today) } },
     include: RISK_INCLUDE,
     orderBy: { number: "asc" },
   });
-  const rows = due.map(toRisk).map((risk) => ({
-    partnershipId,
-    personId: risk.owner.id,
-    key: `risk-review:${risk.id}:${risk.reviewDate}:${risk.owner.id}`,
-    kind: "risk_review",
-    dueAt: now,
-    payload: riskReviewMessage(risk, today) as unknown as Prisma.InputJsonValue,
-  }));
-  if (rows.length === 0) return [];
-  const existing = new Set((await prisma.delivery.findMany({ where: { key: { in: rows.map((r) => r.key) } }, select: { key: true } })).map((d) => d.key));
-  const fresh = rows.filter((r) => !existing.has(r.key));
-  await prisma.delivery.createMany({ data: fresh, skipDuplicates: true });
-  return fresh.map((r) => r.key);
-}
-
-function riskReviewMessage(risk: RiskView, today: string): Reply {
-  const score = risk.likelihood * risk.impact;
-  const overdue = risk.reviewDate < today ? `was due for review on ${shortDate(risk.reviewDate)}` : "is due for review today";
-  return {
-    tone: "warning",
-    heading: `R${risk.number} ${overdue}`,
-    blocks: [
-      { type: "text", text: risk.description },
-      { type: "fields", fields: [{ label: "Score", value: `${score} (likelihood ${risk.likelihood} × impact ${risk.impact})` }, { label: "Mitigation", value: risk.mitigation ?? "none recorded" }] },
-      { type: "context", text: `Review it with /risk review R${risk.number} likelihood: 1-5 | impact: 1-5 | next: <date>, or close it with /risk close R${risk.number} <reason>.` },
-    ],
-    visibility: "ephemeral",
-  };
+  return due.map(toRisk);
 }

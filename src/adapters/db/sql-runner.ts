@@ -13,3 +13,12 @@ export interface SqlRunner extends Queryable {
   /** Serialises work across processes sharing the database (a session advisory lock). */
   withLock<T>(lockId: number, work: () => Promise<T>): Promise<T>;
 }
+
+/**
+ * Prisma Client (or one of its interactive transactions) as a Queryable, for the few
+ * statements a Prisma-based module hands to a raw-SQL writer. Runs in that client's
+ * transaction when given `tx`.
+ */
+export function prismaQueryable(prisma: { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> }): Queryable {
+  return { query: <T>(text: string, params: unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...params) };
+}

@@ -1,0 +1,45 @@
+import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
+import { insertDeliveries } from "./deliveries.ts";
+import { queryIndicators } from "./insight-queries.ts";
+import { loadSweepData, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
+import type { Database } from "./open-database.ts";
+import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
+import { loadDigestRows } from "./priority-progress.ts";
+import { claimReportRun, reportRunExists, reportSchedules } from "./report-runs.ts";
+import { risksDueForReview } from "./risks.ts";
+import type { Queryable } from "./sql-runner.ts";
+
+/** A nudge sweep's reads and writes on one transaction's handle. */
+function sweepTx(tx: Queryable): NudgeSweepTx {
+  return {
+    sweepData: (partnershipId, now) => loadSweepData(tx, partnershipId, now),
+    enqueue: (rows) => insertDeliveries(tx, rows),
+    recordNudges: (rows, now) => recordNudges(tx, rows, now),
+    recordEscalations: (rows, now) => recordEscalations(tx, rows, now),
+  };
+}
+
+/**
+ * The scheduled jobs' port (src/jobs/ports.ts) on a database: raw SQL through `db.sql`
+ * (pass a counting wrapper to measure a job), Prisma Client for the reporting calendar
+ * and risks. Each method is one transaction at most.
+ */
+export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
+  return {
+    sweepData: (partnershipId, now) => loadSweepData(db.sql, partnershipId, now),
+    inNudgeSweep: (partnershipId, work) =>
+      db.sql.transaction(async (tx) => {
+        await lockSweep(tx, partnershipId);
+        return work(sweepTx(tx));
+      }),
+    enqueue: (rows) => insertDeliveries(db.sql, rows),
+    digestRows: (partnershipId, today, since) => loadDigestRows(db.sql, partnershipId, today, since),
+    signaturesAwaitingFollowUp: (partnershipId, signedBefore) => signaturesAwaitingFollowUp(db.sql, partnershipId, signedBefore),
+    askFollowUp: (ask, question) => askFollowUp(db.sql, ask, question),
+    indicatorsExpectingReadings: (partnershipId) => queryIndicators(db.sql, `i.partnership_id = $1 AND i.periodicity IS NOT NULL`, [partnershipId]),
+    risksDueForReview: (partnershipId, today) => risksDueForReview(db.prisma, partnershipId, today),
+    reportSchedules: (partnershipId) => reportSchedules(db.prisma, partnershipId),
+    reportRunExists: (scheduleId, periodKey) => reportRunExists(db.prisma, scheduleId, periodKey),
+    claimReportRun: (run, delivery) => claimReportRun(db.prisma, run, delivery),
+  };
+}

@@ -1,0 +1,133 @@
+import { may } from "../domain/access.ts";
+import { addDays, localDate } from "../domain/dates/calendar.ts";
+import { describeAuditEvent } from "../domain/audit-sentence.ts";
+import { composeDigest, type DigestPriority } from "../domain/digest.ts";
+import { DUE_SOON_DAYS } from "../domain/milestone-status.ts";
+import type { PersonRole } from "../domain/model.ts";
+import type { Reply } from "../domain/reply.ts";
+import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
+import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
+import type { DigestStore } from "./ports.ts";
+
+interface DigestPerson {
+  id: number;
+  name: string;
+  timeZone: string;
+  digestWeekday: number;
+  digestMinute: number;
+  roles: PersonRole[];
+}
+
+interface DigestData {
+  undelivered: { person: string; kind: string; reason: string; at: Date }[];
+  priorities: Map<number, DigestPriority>;
+  oversees: Map<number, number[]>;
+  people: Map<number, DigestPerson>;
+  lastDigest: Map<number, Date>;
+}
+
+const DAY = 86_400_000;
+// The monthly report looks back a month; weekly digests filter this down per person.
+const LOOKBACK_DAYS = 35;
+
+/** Everything every digest of a partnership needs, read once however many people there are. */
+async function loadDigestData(store: DigestStore, partnershipId: number, now: Date): Promise<DigestData> {
+  const today = now.toISOString().slice(0, 10);
+  const { priorities, roles, milestones, atRisk, changes, readings, people, undelivered } = await store.digestRows(partnershipId, today, new Date(now.getTime() - LOOKBACK_DAYS * DAY));
+  const data: DigestData = {
+    undelivered,
+    priorities: new Map(),
+    oversees: new Map(),
+    people: new Map(),
+    lastDigest: new Map(),
+  };
+  for (const p of priorities) {
+    const label = `${p.number ? `${p.number}. ` : ""}${p.title}${p.obsession ? ` (obsession: ${p.obsession})` : ""}`;
+    data.priorities.set(p.id, { id: p.id, label, overdue: [], atRisk: [], dueSoon: [], done: [], changes: [], indicators: [] });
+  }
+  for (const r of roles) data.oversees.set(r.personId, [...(data.oversees.get(r.personId) ?? []), r.priorityId]);
+  for (const m of milestones) {
+    const p = data.priorities.get(m.priorityId);
+    if (!p) continue;
+    if (m.doneAt) p.done.push({ ref: m.ref, text: m.text, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence });
+    else if (m.dueDate && m.dueDate < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
+    else if (m.dueDate) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
+  }
+  for (const a of atRisk) data.priorities.get(a.priorityId)?.atRisk.push({ ref: a.ref, title: a.title, state: a.state });
+  for (const c of changes) {
+    // The same sentence as /action history: the dates understood, never the phrase typed.
+    const what = describeAuditEvent({ event: c.event, subjectRef: c.subjectRef, before: c.before, after: c.after, at: c.at }, "Europe/London");
+    data.priorities.get(c.priorityId)?.changes.push({ ref: c.subjectRef, what, at: c.at });
+  }
+  const byIndicator = new Map<string, typeof readings>();
+  for (const r of readings) byIndicator.set(r.code, [...(byIndicator.get(r.code) ?? []), r]);
+  for (const rows of byIndicator.values()) {
+    const [latest, previous] = [...rows].sort((a, b) => a.rank - b.rank);
+    data.priorities.get(latest!.priorityId)?.indicators.push({ code: latest!.code, name: latest!.name, polarity: latest!.polarity, latest: latest!.value, previous: previous?.value ?? null, period: latest!.period });
+  }
+  for (const p of people) {
+    data.people.set(p.id, { id: p.id, name: p.name, timeZone: p.timeZone, digestWeekday: p.digestWeekday, digestMinute: p.digestMinute, roles: p.roles });
+    if (p.lastDigest) data.lastDigest.set(p.id, p.lastDigest);
+  }
+  return data;
+}
+
+/** One person's digest from loaded data: their priorities (or, for the monthly report, all). */
+function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" | "report", scorecardUrl: string | null = null): Reply | null {
+  const person = data.people.get(personId);
+  if (!person) return null;
+  const since = kind === "report" ? new Date(now.getTime() - 31 * DAY) : (data.lastDigest.get(personId) ?? new Date(now.getTime() - 7 * DAY));
+  const ids = kind === "report" ? [...data.priorities.keys()] : (data.oversees.get(personId) ?? []);
+  const today = localDate(now, person.timeZone);
+  const priorities = ids
+    .map((id) => data.priorities.get(id)!)
+    .filter(Boolean)
+    .map((p) => ({
+      ...p,
+      done: p.done.filter((m) => m.doneAt >= since),
+      changes: p.changes.filter((c) => c.at >= since),
+      // Split by the person's own local date, not the UTC date the data was loaded on.
+      overdue: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate < today),
+      dueSoon: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, DUE_SOON_DAYS)),
+    }));
+  const title = kind === "report" ? `Monthly monitoring report, ${today.slice(0, 7)}` : `Your weekly digest, ${person.name}`;
+  const undelivered = may(person, "digest.undelivered").allowed ? data.undelivered.filter((u) => u.at >= since) : [];
+  return composeDigest(priorities, { today, timeZone: person.timeZone, since, title, undelivered, scorecardUrl });
+}
+
+/** `curve digest --dry-run`: one person's digest as it would be sent at `now`. */
+export async function previewDigest(store: DigestStore, partnershipId: number, personId: number, now: Date, scorecardUrl: string | null = null): Promise<Reply | null> {
+  return digestOf(await loadDigestData(store, partnershipId, now), personId, now, "digest", scorecardUrl);
+}
+
+/**
+ * Enqueues each weekly digest whose local time has come this week, and the monthly report
+ * on the first working day of the month; an empty one is recorded as not sent, so it is
+ * decided once. Keys make a second run, or another instance, add nothing.
+ */
+export async function runDigestSweep(store: DigestStore, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
+  const data = await loadDigestData(store, partnershipId, now);
+  const rows: { personId: number; key: string; kind: string; payload: unknown; status: "pending" | "cancelled" }[] = [];
+  for (const person of data.people.values()) {
+    const local = localMoment(now, person.timeZone);
+    if (data.oversees.has(person.id) && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
+      const key = `digest:person:${person.id}:${weekStart(local.date)}`;
+      const digest = digestOf(data, person.id, now, "digest", scorecardUrl);
+      rows.push({ personId: person.id, key, kind: "digest", payload: digest ?? {}, status: digest ? "pending" : "cancelled" });
+    }
+    const firstWorkingDay = (() => {
+      let day = `${local.date.slice(0, 7)}-01`;
+      while (!isWorkingDay(day)) day = addDays(day, 1);
+      return day;
+    })();
+    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
+      const report = digestOf(data, person.id, now, "report", scorecardUrl);
+      rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: report ?? {}, status: report ? "pending" : "cancelled" });
+    }
+  }
+  if (rows.length === 0) return { enqueued: 0, empty: 0, queries: 7 };
+  const inserted = await store.enqueue(
+    rows.map((r) => ({ partnershipId, ...r, dueAt: now, lastError: r.status === "cancelled" ? "nothing to report: not sent" : null })),
+  );
+  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 8 };
+}

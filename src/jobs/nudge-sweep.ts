@@ -1,0 +1,106 @@
+import type { HearingStanding } from "../domain/access.ts";
+import { planSweepInSlices, type SweepPlan } from "../domain/schedule/plan-nudges.ts";
+import type { EscalationLevel } from "../domain/schedule/escalation.ts";
+import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
+import type { NudgeSweepStore } from "./ports.ts";
+
+/** One item of a person's message, and why it reaches them. */
+export type PlannedItem =
+  | { ref: string; kind: "nudge"; stage: NudgeStage; because: HearingStanding }
+  | { ref: string; kind: "escalation"; level: EscalationLevel; reason: string; because: HearingStanding };
+
+/**
+ * One person's message from one sweep: their own nudges, their teams' items, and what is
+ * raised with them as a lead, sponsor or coordinator, together. `refs` lists every item's
+ * milestone ref once.
+ */
+export interface PlannedDelivery {
+  key: string;
+  personId: number;
+  person: string;
+  kind: "nudge";
+  refs: string[];
+  items: PlannedItem[];
+}
+
+export interface SweepReport {
+  deliveries: PlannedDelivery[];
+  /** Database queries the sweep made: a fixed number, whatever the number of people. */
+  queries: number;
+}
+
+/** Milestones planned between two turns of the event loop, so a city-sized sweep never holds the thread that answers requests for long. */
+const SLICE = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A sweep's deliveries are keyed to its 15-minute slot: running it twice adds nothing. */
+export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime() / 900_000) * 900_000).toISOString();
+
+function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): PlannedDelivery[] {
+  const out: PlannedDelivery[] = [];
+  for (const [personId, { nudges, escalations }] of plan.messages) {
+    const items: PlannedItem[] = [
+      ...nudges.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "nudge" as const, stage: i.stage, because: i.because })),
+      ...escalations.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "escalation" as const, level: i.level, reason: i.reason, because: i.because })),
+    ];
+    out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
+  }
+  return out.sort((a, b) => a.person.localeCompare(b.person) || a.personId - b.personId);
+}
+
+/**
+ * The outbox row's kind. A message that raises something stays in the person's chat as a
+ * record: it is stored as "escalation", which neither replaces their last nudge nor is
+ * replaced by the next; a message of nudges alone replaces their last nudge in place.
+ */
+const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i) => i.kind === "escalation") ? "escalation" : "nudge");
+
+/** What a sweep at `now` would send, without writing anything. */
+export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
+  const { input, refs, names } = await store.sweepData(partnershipId, now);
+  return { deliveries: describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names), queries: 6 };
+}
+
+/**
+ * Enqueues the sweep's deliveries, and records which stage reached whom in which delivery,
+ * in one transaction. A second run for the same time, or on another instance, adds nothing.
+ */
+export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
+  return store.inNudgeSweep(partnershipId, async (tx) => {
+    const { input, refs, names } = await tx.sweepData(partnershipId, now);
+    const plan = await planSweepInSlices(input, SLICE, nextTurn);
+    const slot = sweepSlot(now);
+    const planned = describe(plan, slot, refs, names);
+    if (plan.failures.size) {
+      // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
+      const failures = [...plan.failures].filter(([personId]) => names.has(personId));
+      await tx.enqueue(
+        failures.map(([personId, reason]) => ({
+          partnershipId,
+          personId,
+          key: `nudge-failed:person:${personId}:${slot}`,
+          kind: "nudge",
+          payload: {},
+          dueAt: now,
+          status: "failed" as const,
+          lastError: `Curve could not work out this person's nudges: ${reason}`,
+        })),
+      );
+    }
+    if (planned.length === 0) return { deliveries: [], queries: 7 };
+    const inserted = await tx.enqueue(
+      planned.map((d) => {
+        const { nudges, escalations } = plan.messages.get(d.personId)!;
+        // As commands/nudge-messages.ts reads it (NudgePayload).
+        return { partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now };
+      }),
+    );
+    const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
+    const nudgeRows = planned
+      .filter((d) => deliveryId.has(d.key))
+      .flatMap((d) => plan.messages.get(d.personId)!.nudges.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
+    if (nudgeRows.length) await tx.recordNudges(nudgeRows, now);
+    if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) await tx.recordEscalations(plan.raised, now);
+    return { deliveries: planned.filter((d) => deliveryId.has(d.key)), queries: 7 + (nudgeRows.length ? 1 : 0) + 2 };
+  });
+}

@@ -1,0 +1,141 @@
+import type { RiskView } from "../commands/report-deps.ts";
+import type { IndicatorView } from "../domain/indicators/types.ts";
+import type { PersonRole } from "../domain/model.ts";
+import type { NudgeItem, RaisedEscalation, SweepInput } from "../domain/schedule/plan-nudges.ts";
+
+/**
+ * What the scheduled jobs read and write, and nothing else: the data layer implements it
+ * (src/adapters/db/job-store.ts); the jobs decide with domain functions in between.
+ */
+
+/** A row for the outbox; `payload` is stored as JSON and `status` defaults to pending. */
+export interface OutboxRow {
+  partnershipId: number;
+  personId: number;
+  /** Deterministic and unique: a row whose key is already there is not added again. */
+  key: string;
+  kind: string;
+  payload: unknown;
+  dueAt: Date;
+  /** Recorded but not sent: "failed" (could not be worked out) or "cancelled" (nothing to say). */
+  status?: "pending" | "failed" | "cancelled";
+  lastError?: string | null;
+}
+
+/** An outbox row that an enqueue added. */
+export interface EnqueuedRow {
+  id: number;
+  key: string;
+  personId: number;
+  status: string;
+}
+
+export interface Outbox {
+  /** Adds the rows whose keys are new, in one statement; returns those it added. */
+  enqueue(rows: readonly OutboxRow[]): Promise<EnqueuedRow[]>;
+}
+
+/** A nudge sweep's view of a partnership: the domain's input, with refs and names to show it. */
+export interface SweepData {
+  input: SweepInput;
+  /** Milestone id -> ref (ATT-5.1). */
+  refs: Map<number, string>;
+  /** Person id -> name. */
+  names: Map<number, string>;
+}
+
+/** Inside one nudge sweep's transaction, which holds the partnership's sweep lock. */
+export interface NudgeSweepTx extends Outbox {
+  sweepData(partnershipId: number, now: Date): Promise<SweepData>;
+  /** Which stage reached whom in which delivery (milestone_nudge), at `now`. */
+  recordNudges(rows: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void>;
+  /** Escalations raised by the sweep, at `now`; one already raised is kept as it was. */
+  recordEscalations(rows: RaisedEscalation[], now: Date): Promise<void>;
+}
+
+export interface NudgeSweepStore {
+  /** The sweep's input, read outside any transaction (a preview). */
+  sweepData(partnershipId: number, now: Date): Promise<SweepData>;
+  /** Runs work in one transaction holding the partnership's sweep lock, so sweeps take turns. */
+  inNudgeSweep<T>(partnershipId: number, work: (tx: NudgeSweepTx) => Promise<T>): Promise<T>;
+}
+
+/** The rows every digest of a partnership is made from (open plans only). */
+export interface DigestRows {
+  priorities: { id: number; number: number | null; title: string; obsession: string | null }[];
+  /** Who leads or sponsors which priority. */
+  roles: { personId: number; priorityId: number }[];
+  /** Open milestones due up to 15 days after `today`, and those done since `since`. */
+  milestones: { ref: string; text: string; dueDate: string | null; doneAt: Date | null; doneBy: string | null; evidence: string | null; priorityId: number }[];
+  atRisk: { ref: string; title: string; state: "at_risk" | "off_track"; priorityId: number }[];
+  /** milestone.dated and action.status events since `since`, oldest first. */
+  changes: { event: string; subjectRef: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; at: Date; priorityId: number }[];
+  /** Each indicator's latest two readings (rank 1 and 2). */
+  readings: { code: string; name: string; polarity: string; priorityId: number; value: number; period: string; rank: number }[];
+  /** Coordinators, board members, and everyone who leads or sponsors a priority. */
+  people: { id: number; name: string; timeZone: string; digestWeekday: number; digestMinute: number; roles: PersonRole[]; lastDigest: Date | null }[];
+  /** Failed deliveries since `since`, newest first, at most 200. */
+  undelivered: { person: string; kind: string; reason: string; at: Date }[];
+}
+
+export interface DigestStore extends Outbox {
+  /** `today` is the UTC date of `now`; `since` the start of the look-back. */
+  digestRows(partnershipId: number, today: string, since: Date): Promise<DigestRows>;
+}
+
+/** A pledge signature with a follow-up still to ask (fewer than two stages recorded). */
+export interface SignatureAwaitingFollowUp {
+  id: number;
+  personId: number;
+  signedAt: Date;
+  commitment: string;
+  onBehalfOf: string;
+  title: string;
+  /** Stages already recorded, asked or skipped. */
+  stages: number[];
+}
+
+export interface InsightReminderStore extends Outbox {
+  /** Signatures (not withdrawn) signed on or before `signedBefore`, with a follow-up to ask. */
+  signaturesAwaitingFollowUp(partnershipId: number, signedBefore: Date): Promise<SignatureAwaitingFollowUp[]>;
+  /**
+   * Records the stages skipped (never asked), the stage asked at `now`, and its question in
+   * the outbox, in one transaction: both or neither. False when the stage was already asked.
+   */
+  askFollowUp(ask: { signatureId: number; stage: number; skipped: number[]; now: Date }, question: OutboxRow): Promise<boolean>;
+  /** Indicators with a periodicity (readings expected), with owners and priority leads. */
+  indicatorsExpectingReadings(partnershipId: number): Promise<IndicatorView[]>;
+}
+
+export interface RiskReviewStore extends Outbox {
+  /** Open risks whose review date is on or before `today` (ISO date), by number. */
+  risksDueForReview(partnershipId: number, today: string): Promise<RiskView[]>;
+}
+
+/** A report on the reporting calendar, as stored. */
+export interface ReportScheduleRow {
+  id: number;
+  kind: string;
+  rule: string;
+  /** Minute of the day, Europe/London. */
+  minute: number;
+  planKey: string;
+  channel: string;
+  createdById: number;
+  createdAt: Date;
+}
+
+export interface ReportCalendarStore extends Outbox {
+  reportSchedules(partnershipId: number): Promise<ReportScheduleRow[]>;
+  /** Whether the schedule's period already has a run (sent or empty). */
+  reportRunExists(scheduleId: number, periodKey: string): Promise<boolean>;
+  /**
+   * Claims the period's run (`report_run` is unique per schedule and period) and, with it,
+   * enqueues `delivery` (null for an empty report), in one transaction. False when another
+   * sweep claimed it first.
+   */
+  claimReportRun(run: { scheduleId: number; periodKey: string; sentOn: Date; empty: boolean }, delivery: OutboxRow | null): Promise<boolean>;
+}
+
+/** Everything the scheduled jobs need: one implementation per database. */
+export type JobStore = NudgeSweepStore & DigestStore & InsightReminderStore & RiskReviewStore & ReportCalendarStore;
