@@ -7,7 +7,8 @@ import type { PersonRole } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
-import type { DigestStore } from "./ports.ts";
+import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
+import { nextTurn } from "./turns.ts";
 
 interface DigestPerson {
   id: number;
@@ -100,34 +101,67 @@ export async function previewDigest(store: DigestStore, partnershipId: number, p
   return digestOf(await loadDigestData(store, partnershipId, now), personId, now, "digest", scorecardUrl);
 }
 
+/** A digest or monthly report that is due for someone now, by its outbox key. */
+interface DueDigest {
+  personId: number;
+  key: string;
+  kind: "digest" | "report";
+}
+
+/**
+ * Who is due a weekly digest (their day, from their minute, in their time zone; only those
+ * who lead or sponsor a priority) or the monthly report (its first working day, from 09:00
+ * local; whoever may read it), decided from the recipients alone.
+ */
+function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDigest[] {
+  const due: DueDigest[] = [];
+  for (const person of recipients) {
+    const local = localMoment(now, person.timeZone);
+    if (person.oversees && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
+      due.push({ personId: person.id, key: `digest:person:${person.id}:${weekStart(local.date)}`, kind: "digest" });
+    }
+    let firstWorkingDay = `${local.date.slice(0, 7)}-01`;
+    while (!isWorkingDay(firstWorkingDay)) firstWorkingDay = addDays(firstWorkingDay, 1);
+    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
+      due.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report" });
+    }
+  }
+  return due;
+}
+
+// Digests composed between two turns of the event loop.
+const SLICE = 25;
+
 /**
  * Enqueues each weekly digest whose local time has come this week, and the monthly report
  * on the first working day of the month; an empty one is recorded as not sent, so it is
  * decided once. Keys make a second run, or another instance, add nothing.
+ *
+ * Who is due is decided first, from the recipients and the outbox's keys (two queries); the
+ * plans are read only when someone is, and only their digests are composed.
  */
 export async function runDigestSweep(store: DigestStore, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
+  const due = dueDigests(await store.digestRecipients(partnershipId), now);
+  if (due.length === 0) return { enqueued: 0, empty: 0, queries: 1 };
+  const existing = await store.existingKeys(due.map((d) => d.key));
+  const fresh = due.filter((d) => !existing.has(d.key));
+  if (fresh.length === 0) return { enqueued: 0, empty: 0, queries: 2 };
   const data = await loadDigestData(store, partnershipId, now);
-  const rows: { personId: number; key: string; kind: string; payload: unknown; status: "pending" | "cancelled" }[] = [];
-  for (const person of data.people.values()) {
-    const local = localMoment(now, person.timeZone);
-    if (data.oversees.has(person.id) && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
-      const key = `digest:person:${person.id}:${weekStart(local.date)}`;
-      const digest = digestOf(data, person.id, now, "digest", scorecardUrl);
-      rows.push({ personId: person.id, key, kind: "digest", payload: digest ?? {}, status: digest ? "pending" : "cancelled" });
-    }
-    const firstWorkingDay = (() => {
-      let day = `${local.date.slice(0, 7)}-01`;
-      while (!isWorkingDay(day)) day = addDays(day, 1);
-      return day;
-    })();
-    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
-      const report = digestOf(data, person.id, now, "report", scorecardUrl);
-      rows.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report", payload: report ?? {}, status: report ? "pending" : "cancelled" });
-    }
+  const rows: OutboxRow[] = [];
+  for (const [i, d] of fresh.entries()) {
+    if (i > 0 && i % SLICE === 0) await nextTurn();
+    const reply = digestOf(data, d.personId, now, d.kind, scorecardUrl);
+    rows.push({
+      partnershipId,
+      personId: d.personId,
+      key: d.key,
+      kind: d.kind,
+      payload: reply ?? {},
+      status: reply ? "pending" : "cancelled",
+      dueAt: now,
+      lastError: reply ? null : "nothing to report: not sent",
+    });
   }
-  if (rows.length === 0) return { enqueued: 0, empty: 0, queries: 7 };
-  const inserted = await store.enqueue(
-    rows.map((r) => ({ partnershipId, ...r, dueAt: now, lastError: r.status === "cancelled" ? "nothing to report: not sent" : null })),
-  );
-  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 8 };
+  const inserted = await store.enqueue(rows);
+  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 11 };
 }

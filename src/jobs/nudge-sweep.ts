@@ -3,6 +3,7 @@ import { planSweepInSlices, type SweepPlan } from "../domain/schedule/plan-nudge
 import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import type { NudgeSweepStore } from "./ports.ts";
+import { nextTurn } from "./turns.ts";
 
 /** One item of a person's message, and why it reaches them. */
 export type PlannedItem =
@@ -31,7 +32,6 @@ export interface SweepReport {
 
 /** Milestones planned between two turns of the event loop, so a city-sized sweep never holds the thread that answers requests for long. */
 const SLICE = 500;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A sweep's deliveries are keyed to its 15-minute slot: running it twice adds nothing. */
 export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime() / 900_000) * 900_000).toISOString();

@@ -78,7 +78,17 @@ export interface DigestRows {
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
 }
 
+/** Who may get a digest or the monthly report, with what decides when. */
+export type DigestRecipient = DigestRows["people"][number] & {
+  /** Leads or sponsors a priority (so has a weekly digest). */
+  oversees: boolean;
+};
+
 export interface DigestStore extends Outbox {
+  /** Coordinators, board members, and everyone who leads or sponsors a priority. One query. */
+  digestRecipients(partnershipId: number): Promise<DigestRecipient[]>;
+  /** Of these outbox keys, the ones already there, whatever their status. One query. */
+  existingKeys(keys: readonly string[]): Promise<Set<string>>;
   /** `today` is the UTC date of `now`; `since` the start of the look-back. */
   digestRows(partnershipId: number, today: string, since: Date): Promise<DigestRows>;
 }

@@ -218,6 +218,25 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(empty.length).toBeGreaterThan(0); // e.g. the sponsors of priorities with nothing to report
   });
 
+  it("reads no plans for digests when nobody is due, nor when everyone due has theirs", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const store = jobStoreOf(t.db);
+    const reads: string[] = [];
+    const watched = { ...store, digestRows: (...args: Parameters<typeof store.digestRows>) => (reads.push("plans"), store.digestRows(...args)) };
+    // A Sunday evening: no one's digest day, not a first working day.
+    const sunday = await runDigestSweep(watched, partnershipId, new Date("2011-09-25T20:00:00+01:00"));
+    expect(sunday).toEqual({ enqueued: 0, empty: 0, queries: 1 });
+    expect(reads).toEqual([]);
+    // Monday 08:30, the default digest time: the plans are read once, for those due.
+    const due = await runDigestSweep(watched, partnershipId, new Date("2011-09-26T08:30:00+01:00"));
+    expect(due.enqueued).toBeGreaterThan(0);
+    expect(reads).toEqual(["plans"]);
+    // The next tick: the same people are due, and each has theirs in the outbox already.
+    const again = await runDigestSweep(watched, partnershipId, new Date("2011-09-26T08:45:00+01:00"));
+    expect(again).toEqual({ enqueued: 0, empty: 0, queries: 2 });
+    expect(reads).toEqual(["plans"]);
+  });
+
   it("lists messages that could not be delivered in a coordinator's digest", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
     await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);

@@ -1,7 +1,7 @@
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
+import { sql } from "kysely";
 import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
-import type { DB, KyselyDb } from "./kysely.ts";
+import { arrayOf, compileOnly, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // The outbox (table delivery): its one writer, the worker's claims and outcomes, and its reads.
@@ -44,16 +44,6 @@ export interface InsertedDelivery {
   status: DeliveryStatus;
 }
 
-// Compiles only: the caller's own handle (a transaction, Prisma's raw path) runs the statement.
-const compiler = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
-
 // 8 parameters a row, under PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 4000;
 
@@ -67,7 +57,7 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
   const inserted: InsertedDelivery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const query = compiler
+    const query = compileOnly
       .insertInto("delivery")
       .values(
         chunk.map((r) => ({
@@ -89,6 +79,21 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
     inserted.push(...added.map((r) => ({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status })));
   }
   return inserted;
+}
+
+/**
+ * Of these outbox keys, the ones already there, whatever their status: a job that decides
+ * who is due asks this before it loads anything else. One statement; none for no keys.
+ */
+export async function existingDeliveryKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const query = compileOnly
+    .selectFrom("delivery")
+    .select("key")
+    .where("key", "=", sql<string>`any(${arrayOf([...keys], "text")})`)
+    .compile();
+  const rows = await db.query<{ key: string }>(query.sql, [...query.parameters]);
+  return new Set(rows.map((r) => r.key));
 }
 
 /** The outbox's table operations. Rows move pending -> sending -> sent | failed | cancelled. */

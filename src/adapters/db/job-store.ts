@@ -1,10 +1,10 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
-import { insertDeliveries } from "./deliveries.ts";
+import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
 import { queryIndicators } from "./insight-queries.ts";
 import { loadSweepData, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
-import { loadDigestRows } from "./priority-progress.ts";
+import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
 import { claimReportRun, reportRunExists, reportSchedules } from "./report-runs.ts";
 import { risksDueForReview } from "./risks.ts";
 import type { Queryable } from "./sql-runner.ts";
@@ -33,6 +33,8 @@ export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
         return work(sweepTx(tx));
       }),
     enqueue: (rows) => insertDeliveries(db.sql, rows),
+    digestRecipients: (partnershipId) => digestRecipients(db.sql, partnershipId),
+    existingKeys: (keys) => existingDeliveryKeys(db.sql, keys),
     digestRows: (partnershipId, today, since) => loadDigestRows(db.sql, partnershipId, today, since),
     signaturesAwaitingFollowUp: (partnershipId, signedBefore) => signaturesAwaitingFollowUp(db.sql, partnershipId, signedBefore),
     askFollowUp: (ask, question) => askFollowUp(db.sql, ask, question),

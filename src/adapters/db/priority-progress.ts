@@ -1,5 +1,5 @@
 import type { PersonRole } from "../../domain/model.ts";
-import type { DigestRows } from "../../jobs/ports.ts";
+import type { DigestRecipient, DigestRows } from "../../jobs/ports.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /**
@@ -42,13 +42,7 @@ export async function loadDigestRows(db: Queryable, partnershipId: number, today
          FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL AND r.value IS NOT NULL) x WHERE rank <= 2`,
       [partnershipId],
     ),
-    db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: PersonRole[]; last_digest: Date | null }>(
-      `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, coalesce(p.roles::text[], '{}') AS roles,
-         (SELECT max(d.sent_at) FROM delivery d WHERE d.person_id = p.id AND d.kind = 'digest' AND d.status = 'sent') AS last_digest
-       FROM person p WHERE p.partnership_id = $1
-         AND (coalesce(p.roles, '{}') && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
-      [partnershipId],
-    ),
+    digestRecipients(db, partnershipId),
     db.query<{ person: string; kind: string; reason: string; at: Date }>(
       `SELECT p.name AS person, d.kind, coalesce(d.last_error, 'unknown') AS reason, d.created_at AS at FROM delivery d JOIN person p ON p.id = d.person_id
        WHERE d.partnership_id = $1 AND d.status = 'failed' AND d.created_at >= $2 ORDER BY d.created_at DESC LIMIT 200`,
@@ -62,15 +56,33 @@ export async function loadDigestRows(db: Queryable, partnershipId: number, today
     atRisk: atRisk.map((a) => ({ ref: a.ref, title: a.title, state: a.state, priorityId: a.priority_id })),
     changes: changes.map((c) => ({ event: c.event, subjectRef: c.subject_ref, before: c.before, after: c.after, at: new Date(c.at), priorityId: c.priority_id })),
     readings: readings.map((r) => ({ code: r.code, name: r.name, polarity: r.polarity, priorityId: r.priority_id, value: r.value, period: r.period, rank: Number(r.rank) })),
-    people: people.map((p) => ({
-      id: p.id,
-      name: p.name,
-      timeZone: p.time_zone,
-      digestWeekday: p.digest_weekday,
-      digestMinute: p.digest_minute,
-      roles: p.roles,
-      lastDigest: p.last_digest ? new Date(p.last_digest) : null,
-    })),
+    people,
     undelivered: undelivered.map((u) => ({ ...u, at: new Date(u.at) })),
   };
+}
+
+/**
+ * Who may get a digest or the monthly report: coordinators, board members, and everyone who
+ * leads or sponsors a priority, with their digest day and minute and their last digest sent.
+ * One query; a sweep reads this first and the rest only when someone is due.
+ */
+export async function digestRecipients(db: Queryable, partnershipId: number): Promise<DigestRecipient[]> {
+  const rows = await db.query<{ id: number; name: string; time_zone: string; digest_weekday: number; digest_minute: number; roles: PersonRole[]; last_digest: Date | null; oversees: boolean }>(
+    `SELECT p.id, p.name, p.time_zone, p.digest_weekday, p.digest_minute, coalesce(p.roles::text[], '{}') AS roles,
+       (SELECT max(d.sent_at) FROM delivery d WHERE d.person_id = p.id AND d.kind = 'digest' AND d.status = 'sent') AS last_digest,
+       EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id) AS oversees
+     FROM person p WHERE p.partnership_id = $1
+       AND (coalesce(p.roles, '{}') && ARRAY['coordinator', 'board_member']::person_role[] OR EXISTS (SELECT 1 FROM priority_role r WHERE r.person_id = p.id))`,
+    [partnershipId],
+  );
+  return rows.map((p) => ({
+    id: p.id,
+    name: p.name,
+    timeZone: p.time_zone,
+    digestWeekday: p.digest_weekday,
+    digestMinute: p.digest_minute,
+    roles: p.roles,
+    lastDigest: p.last_digest ? new Date(p.last_digest) : null,
+    oversees: p.oversees,
+  }));
 }
