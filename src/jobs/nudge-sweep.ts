@@ -1,5 +1,5 @@
 import type { HearingStanding } from "../domain/access.ts";
-import { planSweepInSlices, type SweepPlan } from "../domain/schedule/plan-nudges.ts";
+import { planSweepInSlices, someoneMayHear, type SweepPlan } from "../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import type { NudgeSweepStore } from "./ports.ts";
@@ -67,7 +67,11 @@ export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: n
  */
 export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   return store.inNudgeSweep(partnershipId, async (tx) => {
-    const { input, refs, names } = await tx.sweepData(partnershipId, now);
+    // Who may hear anything is decided first: at night, at weekends and on bank holidays nobody
+    // may, and nothing more is read.
+    const people = await tx.sweepPeople(partnershipId);
+    if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [], queries: 2 };
+    const { input, refs, names } = await tx.sweepData(partnershipId, now, people);
     const plan = await planSweepInSlices(input, SLICE, nextTurn);
     const slot = sweepSlot(now);
     const planned = describe(plan, slot, refs, names);

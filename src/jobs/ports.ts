@@ -2,6 +2,7 @@ import type { RiskView } from "../commands/report-deps.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import type { PersonRole } from "../domain/model.ts";
 import type { NudgeItem, RaisedEscalation, SweepInput } from "../domain/schedule/plan-nudges.ts";
+import type { QuietRules } from "../domain/schedule/quiet-time.ts";
 
 /**
  * What the scheduled jobs read and write, and nothing else: the data layer implements it
@@ -44,9 +45,20 @@ export interface SweepData {
   names: Map<number, string>;
 }
 
+/** A person as a sweep first reads them: when they may hear anything. */
+export interface SweepPerson {
+  id: number;
+  name: string;
+  coordinator: boolean;
+  rules: QuietRules;
+}
+
 /** Inside one nudge sweep's transaction, which holds the partnership's sweep lock. */
 export interface NudgeSweepTx extends Outbox {
-  sweepData(partnershipId: number, now: Date): Promise<SweepData>;
+  /** Everyone in the partnership, with their quiet rules. One query. */
+  sweepPeople(partnershipId: number): Promise<SweepPerson[]>;
+  /** The rest of the sweep's input, for these people (read by sweepPeople). */
+  sweepData(partnershipId: number, now: Date, people: SweepPerson[]): Promise<SweepData>;
   /** Which stage reached whom in which delivery (milestone_nudge), at `now`. */
   recordNudges(rows: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void>;
   /** Escalations raised by the sweep, at `now`; one already raised is kept as it was. */

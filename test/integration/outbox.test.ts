@@ -68,6 +68,22 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(first.queries).toBeLessThanOrEqual(10);
   });
 
+  it("reads no milestones when nobody may hear anything: a bank holiday, a night, a weekend", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const cost = async (at: string) => {
+      const before = t.db.roundTrips.count;
+      const swept = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date(at));
+      return { deliveries: swept.deliveries.length, roundTrips: t.db.roundTrips.count - before };
+    };
+    // BEGIN, the sweep lock, the people and their quiet rules, COMMIT.
+    for (const at of ["2011-08-29T09:00:00+01:00", "2011-09-26T02:00:00+01:00", "2011-09-24T11:00:00+01:00"]) {
+      expect(await cost(at), at).toEqual({ deliveries: 0, roundTrips: 4 });
+    }
+    const working = await cost("2011-09-26T09:00:00+01:00");
+    expect(working.deliveries).toBeGreaterThan(0);
+    expect(working.roundTrips).toBeGreaterThan(4);
+  });
+
   it("sends nothing on a bank holiday, and the held stages go on the next working morning", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);

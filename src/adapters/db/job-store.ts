@@ -1,7 +1,7 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
 import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
 import { queryIndicators } from "./insight-queries.ts";
-import { loadSweepData, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
+import { loadSweepData, loadSweepPeople, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
 import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
@@ -12,7 +12,8 @@ import type { Queryable } from "./sql-runner.ts";
 /** A nudge sweep's reads and writes on one transaction's handle. */
 function sweepTx(tx: Queryable): NudgeSweepTx {
   return {
-    sweepData: (partnershipId, now) => loadSweepData(tx, partnershipId, now),
+    sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
+    sweepData: (partnershipId, now, people) => loadSweepData(tx, partnershipId, now, people),
     enqueue: (rows) => insertDeliveries(tx, rows),
     recordNudges: (rows, now) => recordNudges(tx, rows, now),
     recordEscalations: (rows, now) => recordEscalations(tx, rows, now),

@@ -1,7 +1,7 @@
 import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
-import type { SweepData } from "../../jobs/ports.ts";
+import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /** Runs queries one after another, keeping each one's own result type. */
@@ -15,6 +15,26 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
 export const SWEEP_LOCK = 7_240_400;
 
 /** Takes the partnership's sweep lock until the transaction `tx` ends. */
+/**
+ * Everyone in the partnership with their quiet rules (time zone, quiet hours, region) and
+ * whether they coordinate: what a sweep reads first, to know whether anyone may hear
+ * anything now. One statement.
+ */
+export async function loadSweepPeople(db: Queryable, partnershipId: number): Promise<SweepPerson[]> {
+  const rows = await db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null; coordinator: boolean }>(
+    `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region,
+       'coordinator'::person_role = ANY(p.roles) AS coordinator
+     FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
+    [partnershipId],
+  );
+  return rows.map((p) => ({
+    id: p.id,
+    name: p.name,
+    coordinator: p.coordinator,
+    rules: { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined },
+  }));
+}
+
 export async function lockSweep(tx: Queryable, partnershipId: number): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [SWEEP_LOCK, partnershipId]);
 }
@@ -33,19 +53,14 @@ interface MilestoneRow {
 
 /**
  * A nudge sweep's input for one partnership at `now`, in six queries however many people
- * there are: people and their quiet rules, open milestones (with owners and team members),
+ * there are (five when `people` were read already): people and their quiet rules, open milestones (with owners and team members),
  * stages already sent, overdue nudge counts, escalations raised, and priority roles.
  */
-export async function loadSweepData(db: Queryable, partnershipId: number, now: Date): Promise<SweepData> {
+export async function loadSweepData(db: Queryable, partnershipId: number, now: Date, people?: SweepPerson[]): Promise<SweepData> {
+  people ??= await loadSweepPeople(db, partnershipId);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
-  const [people, milestones, sent, overdue, raised, roles] = await inSequence([
-    () => db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null; coordinator: boolean }>(
-      `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region,
-         'coordinator'::person_role = ANY(p.roles) AS coordinator
-       FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
-      [partnershipId],
-    ),
+  const [milestones, sent, overdue, raised, roles] = await inSequence([
     () => db.query<MilestoneRow>(
       // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
       // Per-row lookups on action_owner's index: a grouped join here made the planner loop (minutes at 40k milestones).
@@ -87,9 +102,7 @@ export async function loadSweepData(db: Queryable, partnershipId: number, now: D
   ] as const);
   const input: SweepInput = {
     now,
-    people: new Map(
-      people.map((p) => [p.id, { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined }]),
-    ),
+    people: new Map(people.map((p) => [p.id, p.rules])),
     milestones: milestones.map((m) => ({
       id: m.id,
       dueDate: m.due_date,

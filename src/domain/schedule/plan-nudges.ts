@@ -194,3 +194,19 @@ export async function planSweepInSlices(input: SweepInput, size: number, pause: 
   }
   return plan;
 }
+
+/**
+ * Whether anyone of these may hear anything at `now`: someone outside their quiet time, or
+ * someone whose rules cannot be read (the sweep must run to record why). When nobody may,
+ * a sweep has nothing to send and need read nothing more.
+ */
+export function someoneMayHear(rules: Iterable<QuietRules>, now: Date): boolean {
+  for (const r of rules) {
+    try {
+      if (!isQuietTime(now, r)) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
