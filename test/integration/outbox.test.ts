@@ -84,6 +84,16 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(working.roundTrips).toBeGreaterThan(4);
   });
 
+  it("reads open milestones in batches without losing or repeating one at a batch's edge", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const { loadSweepData } = await import("../../src/adapters/db/milestone-nudges.ts");
+    const whole = await loadSweepData(t.db.sql, partnershipId, MONDAY_NINE);
+    expect(whole.input.milestones.length).toBeGreaterThan(20);
+    for (const size of [1, 7, whole.input.milestones.length]) {
+      expect(await loadSweepData(t.db.sql, partnershipId, MONDAY_NINE, undefined, size), `batches of ${size}`).toEqual(whole);
+    }
+  });
+
   it("sends nothing on a bank holiday, and the held stages go on the next working morning", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);

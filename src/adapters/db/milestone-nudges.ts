@@ -14,7 +14,6 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
 // Sweeps of one partnership take turns across instances, so a stage is claimed once.
 export const SWEEP_LOCK = 7_240_400;
 
-/** Takes the partnership's sweep lock until the transaction `tx` ends. */
 /**
  * Everyone in the partnership with their quiet rules (time zone, quiet hours, region) and
  * whether they coordinate: what a sweep reads first, to know whether anyone may hear
@@ -35,6 +34,41 @@ export async function loadSweepPeople(db: Queryable, partnershipId: number): Pro
   }));
 }
 
+// Open milestones read this many at a time: a city's 20,000 parsed at once held the thread for
+// a tenth of a second or more; a batch of 2,000 takes a few milliseconds.
+const MILESTONE_BATCH = 2000;
+
+/**
+ * Every open milestone of the partnership's open plans that can have reached a stage by
+ * `today` (ISO date), with its owners and owning teams' members, in id order, in batches
+ * of `batchSize` (one statement each).
+ */
+async function openMilestones(db: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
+  const all: MilestoneRow[] = [];
+  for (let after = 0; ; ) {
+    const batch = await db.query<MilestoneRow>(
+      // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
+      // Per-row lookups on action_owner's index: a grouped join here made the planner loop (minutes at 40k milestones).
+      `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
+         coalesce((SELECT array_agg(DISTINCT ao.person_id) FROM action_owner ao WHERE ao.action_id = a.id AND ao.person_id IS NOT NULL), '{}') AS owner_ids,
+         coalesce((SELECT array_agg(DISTINCT tm.person_id) FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = a.id), '{}') AS team_member_ids
+       FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+       WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
+         -- A refreshed plan's open work moved to its successor, which nudges for it.
+         AND pl.closed_at IS NULL
+         -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
+         AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)
+         AND m.id > $3
+       ORDER BY m.id LIMIT $4`,
+      [partnershipId, today, after, batchSize],
+    );
+    all.push(...batch);
+    if (batch.length < batchSize) return all;
+    after = batch[batch.length - 1]!.id;
+  }
+}
+
+/** Takes the partnership's sweep lock until the transaction `tx` ends. */
 export async function lockSweep(tx: Queryable, partnershipId: number): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [SWEEP_LOCK, partnershipId]);
 }
@@ -56,25 +90,12 @@ interface MilestoneRow {
  * there are (five when `people` were read already): people and their quiet rules, open milestones (with owners and team members),
  * stages already sent, overdue nudge counts, escalations raised, and priority roles.
  */
-export async function loadSweepData(db: Queryable, partnershipId: number, now: Date, people?: SweepPerson[]): Promise<SweepData> {
+export async function loadSweepData(db: Queryable, partnershipId: number, now: Date, people?: SweepPerson[], batchSize = MILESTONE_BATCH): Promise<SweepData> {
   people ??= await loadSweepPeople(db, partnershipId);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   const [milestones, sent, overdue, raised, roles] = await inSequence([
-    () => db.query<MilestoneRow>(
-      // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
-      // Per-row lookups on action_owner's index: a grouped join here made the planner loop (minutes at 40k milestones).
-      `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
-         coalesce((SELECT array_agg(DISTINCT ao.person_id) FROM action_owner ao WHERE ao.action_id = a.id AND ao.person_id IS NOT NULL), '{}') AS owner_ids,
-         coalesce((SELECT array_agg(DISTINCT tm.person_id) FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = a.id), '{}') AS team_member_ids
-       FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
-         -- A refreshed plan's open work moved to its successor, which nudges for it.
-         AND pl.closed_at IS NULL
-         -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
-         AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)`,
-      [partnershipId, now.toISOString().slice(0, 10)],
-    ),
+    () => openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize),
     // Only the latest stage can be sent, and its date is never more than a week old.
     () => db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
       `SELECT mn.milestone_id, mn.person_id, mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn
