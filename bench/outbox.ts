@@ -60,6 +60,9 @@ async function sweeps(db: Database) {
   );
   const tick = counting(db.sql);
   const workingDay = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: tick.sql }), generated.partnershipId, new Date("2026-11-24T09:00:00Z")));
+  // A quarter-hour at night: nobody may hear anything, so nothing past the people is read.
+  const night = counting(db.sql);
+  const atNight = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: night.sql }), generated.partnershipId, new Date("2026-11-24T23:00:00Z")));
   const digest = counting(db.sql);
   const digests = await timed(() => runDigestSweep(jobStoreOf({ ...db, sql: digest.sql }), generated.partnershipId, new Date("2026-11-23T08:30:00Z")));
   const peopleDue = new Set(workingDay.value.deliveries.map((d) => d.personId)).size;
@@ -74,6 +77,7 @@ async function sweeps(db: Database) {
       queries: tick.count(),
       targetMsOnPostgresql: 200,
     },
+    nudgeSweepAtNight: { ms: atNight.ms, maxEventLoopDelayMs: atNight.maxEventLoopDelayMs, deliveries: atNight.value.deliveries.length, queries: night.count() },
     weeklyDigests: { ms: digests.ms, maxEventLoopDelayMs: digests.maxEventLoopDelayMs, sponsorsAndLeads: 1000, enqueued: digests.value.enqueued, empty: digests.value.empty, queries: digest.count(), targetMs: 2000 },
     targets: { maxEventLoopDelayMs: 50 },
   };
