@@ -4,7 +4,7 @@ import type { Insertable } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
-import { compileOnly, type DB, type KyselyDb } from "./kysely.ts";
+import { compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /**
@@ -104,8 +104,12 @@ export async function writeAudit(target: AuditTarget, changes: AuditChange | rea
       await insert(target).execute();
       continue;
     }
+    if ("query" in target) {
+      await runCompiled(target, insert(compileOnly));
+      continue;
+    }
     const query = insert(compileOnly).compile();
-    if ("$executeRawUnsafe" in target) await target.$executeRawUnsafe(query.sql, ...query.parameters);
-    else await target.query(query.sql, [...query.parameters]);
+    await target.$executeRawUnsafe(query.sql, ...query.parameters);
   }
 }
+
