@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeAudit, type AuditChange } from "../../src/adapters/db/audit.ts";
+import { changedWithAudit, writeAudit, type AuditChange } from "../../src/adapters/db/audit.ts";
+import { compileOnly, runCompiled } from "../../src/adapters/db/kysely.ts";
 import { loadReportFacts } from "../../src/adapters/db/reports.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -129,5 +130,33 @@ describe.each(kindsUnderTest())("the one audit writer on %s", (kind) => {
     expect(t.db.roundTrips.count - middle).toBe(2);
     const stored = await t.db.kysely.selectFrom("audit_event").select((eb) => eb.fn.countAll<string>().as("n")).where("partnership_id", "=", partnershipId).executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(251);
+  });
+
+  it("writes a change and its event as one statement, and no event when the change matched no row", async () => {
+    const { partnershipId, action } = await demo();
+    const statusChange = (id: number): AuditChange => ({
+      partnershipId,
+      actorId: null,
+      event: "action.status",
+      subject: { type: "action", id, ref: action.ref, actionId: action.id },
+      before: { state: "not_started" },
+      after: { state: "at_risk" },
+      origin: { platform: "cli", channel: "curve test" },
+      at: AT,
+    });
+    const setAtRisk = (id: number) => compileOnly.updateTable("action").set({ state: "at_risk" }).where("id", "=", id).returning("id");
+    const before = t.db.roundTrips.count;
+    await t.db.sql.transaction(async (tx) => {
+      await runCompiled(tx, changedWithAudit(setAtRisk(action.id), statusChange(action.id)));
+      await runCompiled(tx, changedWithAudit(setAtRisk(-1), statusChange(-1)));
+    });
+    // BEGIN, one statement per change, COMMIT
+    expect(t.db.roundTrips.count - before).toBe(4);
+    const events = await t.db.kysely.selectFrom("audit_event").select(["event", "subject_id", "before", "after", "origin", "at"]).where("partnership_id", "=", partnershipId).execute();
+    expect(events).toEqual([
+      { event: "action.status", subject_id: action.id, before: { state: "not_started" }, after: { state: "at_risk" }, origin: { platform: "cli", channel: "curve test" }, at: AT },
+    ]);
+    const state = await t.db.kysely.selectFrom("action").select("state").where("id", "=", action.id).executeTakeFirstOrThrow();
+    expect(state.state).toBe("at_risk");
   });
 });

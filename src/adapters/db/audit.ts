@@ -1,10 +1,10 @@
 // The one audit writer: every audit_event row in Curve is built and inserted here, in the
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
-import type { Insertable } from "kysely";
+import type { Compilable, Insertable, InsertResult, UpdateQueryBuilder } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
-import { compileOnly, type DB, type KyselyDb } from "./kysely.ts";
+import { compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /**
@@ -104,8 +104,33 @@ export async function writeAudit(target: AuditTarget, changes: AuditChange | rea
       await insert(target).execute();
       continue;
     }
+    if ("query" in target) {
+      await runCompiled(target, insert(compileOnly));
+      continue;
+    }
     const query = insert(compileOnly).compile();
-    if ("$executeRawUnsafe" in target) await target.$executeRawUnsafe(query.sql, ...query.parameters);
-    else await target.query(query.sql, [...query.parameters]);
+    await target.$executeRawUnsafe(query.sql, ...query.parameters);
   }
+}
+
+/** An update of any table (aliased or not) that returns the id of the row it changed. */
+export type ChangedRow = UpdateQueryBuilder<DB, any, any, { id: number }>;
+
+/**
+ * A change and its audit event as ONE statement (one round trip):
+ * `WITH changed AS (UPDATE … RETURNING …) INSERT INTO audit_event … SELECT … FROM changed`.
+ * PostgreSQL applies both or neither, with no transaction of their own. The event is written
+ * once for each row the change returns, so `changed` must return exactly the changed row (e.g.
+ * `.returning("id")` on a row the caller has locked); a change that matched nothing records nothing.
+ * Run it with `runCompiled` in the change's transaction. Errors are the database's.
+ */
+export function changedWithAudit(changed: ChangedRow, change: AuditChange): Compilable<InsertResult> {
+  const row = auditRow(change);
+  const columns = Object.keys(row) as (keyof AuditRow & string)[];
+  return compileOnly
+    .with("changed", () => changed)
+    .insertInto("audit_event")
+    .columns(columns)
+    // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.
+    .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => eb.val(row[column]).as(column))));
 }

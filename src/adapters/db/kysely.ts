@@ -1,7 +1,8 @@
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Expression, type RawBuilder } from "kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Compilable, type DeleteResult, type Expression, type InsertResult, type RawBuilder, type UpdateResult } from "kysely";
 import kyselyExtension from "prisma-extension-kysely";
 import type { DB } from "../../../generated/kysely/types.ts";
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import type { Queryable } from "./sql-runner.ts";
 
 /**
  * Curve's one typed way to the data: a Kysely query builder whose table and column types
@@ -50,6 +51,23 @@ export const compileOnly: KyselyDb = new Kysely<DB>({
     createQueryCompiler: () => new PostgresQueryCompiler(),
   },
 });
+
+/** The rows a statement returns: its RETURNING (or SELECT) row type; none without RETURNING. */
+export type ReturnedRow<O> = O extends InsertResult | UpdateResult | DeleteResult ? never : O;
+
+/**
+ * Runs one typed query (built on `compileOnly`) through a raw driver transaction, as one
+ * statement and one round trip, and returns its rows typed as the query's output:
+ *
+ *   const [row] = await runCompiled(tx, compileOnly.selectFrom("action").select("state").where("id", "=", id).forUpdate());
+ *
+ * Rows are as the driver gives them (an enum array as text: read it with `enumArray`).
+ * Errors are the database's.
+ */
+export function runCompiled<O>(tx: Queryable, query: Compilable<O>): Promise<ReturnedRow<O>[]> {
+  const compiled = query.compile();
+  return tx.query<ReturnedRow<O>>(compiled.sql, [...compiled.parameters]);
+}
 
 /**
  * A list of values as ONE PostgreSQL array parameter (`= any(…)`, `@>`, `unnest`), typed as
