@@ -136,6 +136,18 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect((await milestone("ATT-3.1")).doneAt).not.toBeNull();
   });
 
+  it("adds a risk from a typed message once, however often Teams delivers it", async () => {
+    const risks = () => t.server.runtime.db.prisma.risk.count({ where: { partnershipId: t.partnershipId } });
+    const before = await risks();
+    const { message, card } = await say("message.personal", { as: "nigel", text: "risk add NEET-2 | Funding for programmes ends | likelihood: 2 | impact: 3" });
+    expect(cardText(card)).toMatch(/Risk R\d+ added/);
+    expect(await risks()).toBe(before + 1);
+    expect((await t.post(message)).status).toBe(200);
+    const marker = await say("message.personal", { as: "nigel", text: "whoami" });
+    expect(cardText(marker.card)).toContain("Nigel Richardson");
+    expect(await risks()).toBe(before + 1);
+  });
+
   it("refuses a person who is not an owner, by message and by button, and changes nothing", async () => {
     const before = await auditCount();
     const typed = await say("message.personal", { as: "mary", text: "milestone done ATT-4.1 done it myself" });

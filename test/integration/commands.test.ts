@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
@@ -104,6 +105,22 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     const retry = await p.run("Jancis Andrew", "/action note ATT-4 cluster chairs briefed", key);
     expect(retry.blocks).toEqual(replies[0]!.blocks);
     expect(await t.db.prisma.actionNote.count({ where: { actionId: action.id } })).toBe(1);
+  });
+
+  it("answers a refusal made inside the change with that refusal, also for a message already sighted", async () => {
+    const p = await freshPartnership();
+    const someone = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, email: { not: null } } });
+    const line = `/curve person add Zeb Quarry ${someone.email}`;
+    const coordinator = (await t.db.prisma.person.findMany({ where: { partnershipId: p.partnershipId }, orderBy: { id: "asc" } })).find((x) => x.roles.includes("coordinator"))!.name;
+    const plain = await p.run(coordinator, line);
+    expect(plain.code).toBe("conflict");
+    // A Teams message or Slack event is sighted (its receipt written) before its change runs.
+    const key = randomUUID();
+    expect(await new PrismaStore(t.db).firstSighting(p.partnershipId, key)).toBe(true);
+    const sighted = await p.run(coordinator, line, key);
+    expect(sighted.code).toBe("conflict");
+    expect(sighted.heading).toBe(plain.heading);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: "Zeb Quarry" } })).toBe(0);
   });
 
   it("suggests the closest refs for an unknown one, and changes nothing", async () => {

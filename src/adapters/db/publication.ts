@@ -5,6 +5,7 @@ import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import type { KyselyDb } from "./kysely.ts";
 import type { Database } from "./open-database.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
+import { claimReceipt, storedReply } from "./receipts.ts";
 
 const COLUMN = { indicators: "indicators_public", plans: "plans_public", pledges: "pledges_public" } as const satisfies Record<WebSection, string>;
 
@@ -53,20 +54,11 @@ export async function readPublication(db: KyselyDb, partnershipId: number): Prom
 export async function setPublished(db: Database, ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply> {
   await readPublication(db.kysely, ctx.partnershipId);
   return db.transaction(async (tx) => {
-    const claimed = await tx
-      .insertInto("command_receipt")
-      .values({ partnership_id: ctx.partnershipId, idempotency_key: ctx.idempotencyKey, reply: "{}" })
-      .onConflict((oc) => oc.columns(["partnership_id", "idempotency_key"]).doNothing())
-      .returning("idempotency_key")
-      .executeTakeFirst();
-    if (!claimed) {
-      const seen = await tx
-        .selectFrom("command_receipt")
-        .select("reply")
-        .where("partnership_id", "=", ctx.partnershipId)
-        .where("idempotency_key", "=", ctx.idempotencyKey)
-        .executeTakeFirstOrThrow();
-      return seen.reply as unknown as Reply;
+    const claimed = await tx.executeQuery(claimReceipt(ctx.partnershipId, ctx.idempotencyKey));
+    if (claimed.rows.length === 0) {
+      const seen = await tx.executeQuery(storedReply(ctx.partnershipId, ctx.idempotencyKey));
+      // Marked, so the conversation pipeline does not repeat the first delivery's effects.
+      return { ...seen.rows[0]!.reply, replayed: true };
     }
     const changed = await tx
       .updateTable("web_publication")

@@ -1,9 +1,42 @@
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { sql, type CompiledQuery } from "kysely";
+import { compileOnly } from "./kysely.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */
 const SEEN = JSON.stringify({ seen: true });
+
+/**
+ * Claims an idempotency key for a change that writes its receipt first (the risk register,
+ * /curve publish): one statement that returns a row when the key was free, or held only its
+ * first sighting (see `sightOnce`); no row when a reply is stored, or being stored by a twin
+ * (PostgreSQL holds this insert until that twin commits).
+ */
+export function claimReceipt(partnershipId: number, key: string): CompiledQuery<{ claimed: number }> {
+  return compileOnly
+    .insertInto("command_receipt")
+    .values({ partnership_id: partnershipId, idempotency_key: key, reply: sql`'{}'::jsonb` })
+    .onConflict((oc) =>
+      oc
+        .columns(["partnership_id", "idempotency_key"])
+        .doUpdateSet({ reply: sql`'{}'::jsonb` })
+        .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
+    )
+    .returning(sql<number>`1`.as("claimed"))
+    .compile();
+}
+
+/** The reply stored for an idempotency key: none while the key holds only its first sighting. One statement. */
+export function storedReply(partnershipId: number, key: string): CompiledQuery<{ reply: Reply }> {
+  return compileOnly
+    .selectFrom("command_receipt")
+    .select(sql<Reply>`reply`.as("reply"))
+    .where("partnership_id", "=", partnershipId)
+    .where("idempotency_key", "=", key)
+    .where(sql<boolean>`reply <> ${SEEN}::jsonb`)
+    .compile();
+}
 
 /**
  * Records the first sighting of an inbound delivery's key (a Teams activity, a Slack event):
@@ -33,8 +66,8 @@ class AlreadyAnswered extends Error {}
  * returns the stored reply. A retry later does the same. Both come back marked `replayed`,
  * so the conversation pipeline does not repeat the first delivery's effects.
  *
- * Errors: whatever `work` throws, after the rollback; but when the throw was a twin's
- * conflict and the key is now answered, the stored reply instead.
+ * Errors: whatever `work` throws, after the rollback; but when the key is now answered (the
+ * throw was a twin's conflict), the stored reply instead.
  */
 export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => C, work: (changes: C) => Promise<Reply>): Promise<Reply> {
   const key = [ctx.partnershipId, ctx.idempotencyKey];
@@ -53,7 +86,10 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
       return result;
     });
   } catch (error) {
-    const [seen] = await sql.query<{ reply: Reply }>(`SELECT reply FROM command_receipt WHERE partnership_id = $1 AND idempotency_key = $2`, key);
+    // A twin or an earlier delivery answered this key: its reply. Anything else (a refusal,
+    // a failure, a key only sighted so far) is the caller's to answer.
+    const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
+    const [seen] = await sql.query<{ reply: Reply }>(stored.sql, [...stored.parameters]).catch(() => []);
     if (seen) return { ...seen.reply, replayed: true };
     throw error;
   }

@@ -3,6 +3,7 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
+import { claimReceipt, storedReply } from "./receipts.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -122,15 +123,18 @@ export function createBoardStore(prisma: PrismaClient): BoardStore {
 
 /**
  * A change applied once per idempotency key: the receipt is claimed first (a concurrent twin
- * waits on it, then reads the reply this one stored), then the change and its audit events,
- * then the reply, all in one transaction.
+ * waits on it, then reads the reply this one stored, marked replayed), then the change and its
+ * audit events, then the reply, all in one transaction.
  */
 async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply> {
   return prisma.$transaction(async (tx) => {
-    const claimed = await tx.commandReceipt.createMany({ data: [{ partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey, reply: {} }], skipDuplicates: true });
-    if (claimed.count === 0) {
-      const seen = await tx.commandReceipt.findUniqueOrThrow({ where: { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } } });
-      return seen.reply as unknown as Reply;
+    const claim = claimReceipt(ctx.partnershipId, ctx.idempotencyKey);
+    const claimed = await tx.$queryRawUnsafe<unknown[]>(claim.sql, ...claim.parameters);
+    if (claimed.length === 0) {
+      const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
+      const [seen] = await tx.$queryRawUnsafe<{ reply: Reply }[]>(stored.sql, ...stored.parameters);
+      // Marked, so the conversation pipeline does not repeat the first delivery's effects.
+      return { ...seen!.reply, replayed: true };
     }
     const result = await work(boardChanges(tx, ctx));
     await tx.commandReceipt.update({
