@@ -76,6 +76,17 @@ export const sentKey = (milestoneId: number, personId: number, stage: string, st
  * are still unsent, so the first sweep of their next working morning picks them up.
  */
 export function planSweep(input: SweepInput): SweepPlan {
+  const planner = sweepPlanner(input);
+  planner.add(input.milestones);
+  return planner.plan;
+}
+
+/**
+ * The work of planSweep, milestone by milestone: `add` plans some of the input's milestones
+ * into `plan`, keeping what it has worked out (who is quiet, each due date's stage, each time
+ * zone's date) for the next call.
+ */
+function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: SweepInput["milestones"]): void } {
   const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
   const failed = (personId: number, error: unknown) => {
     if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
@@ -114,60 +125,62 @@ export function planSweep(input: SweepInput): SweepPlan {
     return items;
   };
 
-  for (const m of input.milestones) {
-    const roles = m.priorityId === null ? undefined : input.roles.get(m.priorityId);
-    const parties: MilestoneParties = {
-      ownerIds: m.ownerIds,
-      teamMemberIds: m.teamMemberIds,
-      leadIds: roles?.lead ?? [],
-      sponsorIds: roles?.sponsor ?? [],
-      coordinatorIds: input.coordinatorIds,
-    };
-    const nudged = nudgeRecipients(parties);
-    // A snooze holds the nudges; it does not hide the milestone from the lead.
-    const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
-    for (const { personId, because } of snoozed ? [] : nudged) {
-      if (isQuiet(personId)) continue;
-      try {
-        const rules = input.people.get(personId)!;
-        const reached = stageOf(m.dueDate, m.kind, todayIn(rules.timeZone), rules.region);
-        if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
-          itemsOf(personId).nudges.push({ milestoneId: m.id, ...reached, because });
+  const add = (milestones: SweepInput["milestones"]) => {
+    for (const m of milestones) {
+      const roles = m.priorityId === null ? undefined : input.roles.get(m.priorityId);
+      const parties: MilestoneParties = {
+        ownerIds: m.ownerIds,
+        teamMemberIds: m.teamMemberIds,
+        leadIds: roles?.lead ?? [],
+        sponsorIds: roles?.sponsor ?? [],
+        coordinatorIds: input.coordinatorIds,
+      };
+      const nudged = nudgeRecipients(parties);
+      // A snooze holds the nudges; it does not hide the milestone from the lead.
+      const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
+      for (const { personId, because } of snoozed ? [] : nudged) {
+        if (isQuiet(personId)) continue;
+        try {
+          const rules = input.people.get(personId)!;
+          const reached = stageOf(m.dueDate, m.kind, todayIn(rules.timeZone), rules.region);
+          if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
+            itemsOf(personId).nudges.push({ milestoneId: m.id, ...reached, because });
+          }
+        } catch (error) {
+          // One person's unreadable data never stops the sweep for the others.
+          failed(personId, error);
         }
-      } catch (error) {
-        // One person's unreadable data never stops the sweep for the others.
-        failed(personId, error);
       }
+      if (!m.dueDate) continue;
+      // The partnership's calendar date decides escalation; London unless the first person nudged says otherwise.
+      const first = nudged[0]?.personId ?? -1;
+      const zone = input.people.get(first)?.timeZone ?? "Europe/London";
+      let today: string;
+      try {
+        today = todayIn(zone);
+      } catch (error) {
+        failed(first, error);
+        continue;
+      }
+      const decision = escalationDue(
+        {
+          dueDate: m.dueDate,
+          done: false,
+          snoozeCount: m.snoozeCount,
+          overdueNudges: input.overdueNudges.get(m.id) ?? 0,
+          raised: input.raised.get(m.id) ?? {},
+          firstNudged: input.firstNudged.get(m.id) ?? null,
+        },
+        today,
+      );
+      const recipients = decision ? escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId)) : [];
+      if (!decision || recipients.length === 0) continue;
+      const raised = { milestoneId: m.id, level: decision.level, reason: decision.reason };
+      plan.raised.push(raised);
+      for (const { personId, because } of recipients) itemsOf(personId).escalations.push({ ...raised, because });
     }
-    if (!m.dueDate) continue;
-    // The partnership's calendar date decides escalation; London unless the first person nudged says otherwise.
-    const first = nudged[0]?.personId ?? -1;
-    const zone = input.people.get(first)?.timeZone ?? "Europe/London";
-    let today: string;
-    try {
-      today = todayIn(zone);
-    } catch (error) {
-      failed(first, error);
-      continue;
-    }
-    const decision = escalationDue(
-      {
-        dueDate: m.dueDate,
-        done: false,
-        snoozeCount: m.snoozeCount,
-        overdueNudges: input.overdueNudges.get(m.id) ?? 0,
-        raised: input.raised.get(m.id) ?? {},
-        firstNudged: input.firstNudged.get(m.id) ?? null,
-      },
-      today,
-    );
-    const recipients = decision ? escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId)) : [];
-    if (!decision || recipients.length === 0) continue;
-    const raised = { milestoneId: m.id, level: decision.level, reason: decision.reason };
-    plan.raised.push(raised);
-    for (const { personId, because } of recipients) itemsOf(personId).escalations.push({ ...raised, because });
-  }
-  return plan;
+  };
+  return { plan, add };
 }
 
 /**
@@ -178,21 +191,12 @@ export function planSweep(input: SweepInput): SweepPlan {
  * first failure kept.
  */
 export async function planSweepInSlices(input: SweepInput, size: number, pause: () => Promise<void>): Promise<SweepPlan> {
-  const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
+  const planner = sweepPlanner(input);
   for (let i = 0; i < input.milestones.length; i += size) {
     if (i > 0) await pause();
-    const slice = planSweep({ ...input, milestones: input.milestones.slice(i, i + size) });
-    for (const [personId, items] of slice.messages) {
-      const into = plan.messages.get(personId);
-      if (into) {
-        into.nudges.push(...items.nudges);
-        into.escalations.push(...items.escalations);
-      } else plan.messages.set(personId, items);
-    }
-    plan.raised.push(...slice.raised);
-    for (const [personId, why] of slice.failures) if (!plan.failures.has(personId)) plan.failures.set(personId, why);
+    planner.add(input.milestones.slice(i, i + size));
   }
-  return plan;
+  return planner.plan;
 }
 
 /**
