@@ -3,28 +3,17 @@ import { addDays, localDate } from "../domain/dates/calendar.ts";
 import { describeAuditEvent } from "../domain/audit-sentence.ts";
 import { composeDigest, type DigestPriority } from "../domain/digest.ts";
 import { DUE_SOON_DAYS } from "../domain/milestone-status.ts";
-import type { PersonRole } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
 import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
 import { nextTurn } from "./turns.ts";
 
-interface DigestPerson {
-  id: number;
-  name: string;
-  timeZone: string;
-  digestWeekday: number;
-  digestMinute: number;
-  roles: PersonRole[];
-}
-
 interface DigestData {
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
   priorities: Map<number, DigestPriority>;
   oversees: Map<number, number[]>;
-  people: Map<number, DigestPerson>;
-  lastDigest: Map<number, Date>;
+  people: Map<number, DigestRecipient>;
 }
 
 const DAY = 86_400_000;
@@ -32,15 +21,14 @@ const DAY = 86_400_000;
 const LOOKBACK_DAYS = 35;
 
 /** Everything every digest of a partnership needs, read once however many people there are. */
-async function loadDigestData(store: DigestStore, partnershipId: number, now: Date): Promise<DigestData> {
+async function loadDigestData(store: DigestStore, partnershipId: number, now: Date, people: readonly DigestRecipient[]): Promise<DigestData> {
   const today = now.toISOString().slice(0, 10);
-  const { priorities, roles, milestones, atRisk, changes, readings, people, undelivered } = await store.digestRows(partnershipId, today, new Date(now.getTime() - LOOKBACK_DAYS * DAY));
+  const { priorities, roles, milestones, atRisk, changes, readings, undelivered } = await store.digestRows(partnershipId, today, new Date(now.getTime() - LOOKBACK_DAYS * DAY));
   const data: DigestData = {
     undelivered,
     priorities: new Map(),
     oversees: new Map(),
     people: new Map(),
-    lastDigest: new Map(),
   };
   for (const p of priorities) {
     const label = `${p.number ? `${p.number}. ` : ""}${p.title}${p.obsession ? ` (obsession: ${p.obsession})` : ""}`;
@@ -66,10 +54,7 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
     const [latest, previous] = [...rows].sort((a, b) => a.rank - b.rank);
     data.priorities.get(latest!.priorityId)?.indicators.push({ code: latest!.code, name: latest!.name, polarity: latest!.polarity, latest: latest!.value, previous: previous?.value ?? null, period: latest!.period });
   }
-  for (const p of people) {
-    data.people.set(p.id, { id: p.id, name: p.name, timeZone: p.timeZone, digestWeekday: p.digestWeekday, digestMinute: p.digestMinute, roles: p.roles });
-    if (p.lastDigest) data.lastDigest.set(p.id, p.lastDigest);
-  }
+  for (const p of people) data.people.set(p.id, p);
   return data;
 }
 
@@ -77,7 +62,7 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
 function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" | "report", scorecardUrl: string | null = null): Reply | null {
   const person = data.people.get(personId);
   if (!person) return null;
-  const since = kind === "report" ? new Date(now.getTime() - 31 * DAY) : (data.lastDigest.get(personId) ?? new Date(now.getTime() - 7 * DAY));
+  const since = kind === "report" ? new Date(now.getTime() - 31 * DAY) : (person.lastDigest ?? new Date(now.getTime() - 7 * DAY));
   const ids = kind === "report" ? [...data.priorities.keys()] : (data.oversees.get(personId) ?? []);
   const today = localDate(now, person.timeZone);
   const priorities = ids
@@ -98,7 +83,7 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
 
 /** `curve digest --dry-run`: one person's digest as it would be sent at `now`. */
 export async function previewDigest(store: DigestStore, partnershipId: number, personId: number, now: Date, scorecardUrl: string | null = null): Promise<Reply | null> {
-  return digestOf(await loadDigestData(store, partnershipId, now), personId, now, "digest", scorecardUrl);
+  return digestOf(await loadDigestData(store, partnershipId, now, await store.digestRecipients(partnershipId)), personId, now, "digest", scorecardUrl);
 }
 
 /** A digest or monthly report that is due for someone now, by its outbox key. */
@@ -141,12 +126,13 @@ const SLICE = 25;
  * plans are read only when someone is, and only their digests are composed.
  */
 export async function runDigestSweep(store: DigestStore, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
-  const due = dueDigests(await store.digestRecipients(partnershipId), now);
+  const recipients = await store.digestRecipients(partnershipId);
+  const due = dueDigests(recipients, now);
   if (due.length === 0) return { enqueued: 0, empty: 0, queries: 1 };
   const existing = await store.existingKeys(due.map((d) => d.key));
   const fresh = due.filter((d) => !existing.has(d.key));
   if (fresh.length === 0) return { enqueued: 0, empty: 0, queries: 2 };
-  const data = await loadDigestData(store, partnershipId, now);
+  const data = await loadDigestData(store, partnershipId, now, recipients);
   const rows: OutboxRow[] = [];
   for (const [i, d] of fresh.entries()) {
     if (i > 0 && i % SLICE === 0) await nextTurn();
@@ -163,5 +149,5 @@ export async function runDigestSweep(store: DigestStore, partnershipId: number, 
     });
   }
   const inserted = await store.enqueue(rows);
-  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 11 };
+  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 10 };
 }

@@ -84,17 +84,22 @@ export interface DigestRows {
   changes: { event: string; subjectRef: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; at: Date; priorityId: number }[];
   /** Each indicator's latest two readings (rank 1 and 2). */
   readings: { code: string; name: string; polarity: string; priorityId: number; value: number; period: string; rank: number }[];
-  /** Coordinators, board members, and everyone who leads or sponsors a priority. */
-  people: { id: number; name: string; timeZone: string; digestWeekday: number; digestMinute: number; roles: PersonRole[]; lastDigest: Date | null }[];
   /** Failed deliveries since `since`, newest first, at most 200. */
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
 }
 
-/** Who may get a digest or the monthly report, with what decides when. */
-export type DigestRecipient = DigestRows["people"][number] & {
+/** Who may get a digest or the monthly report (coordinators, board members, and everyone who leads or sponsors a priority), with what decides when. */
+export interface DigestRecipient {
+  id: number;
+  name: string;
+  timeZone: string;
+  digestWeekday: number;
+  digestMinute: number;
+  roles: PersonRole[];
+  lastDigest: Date | null;
   /** Leads or sponsors a priority (so has a weekly digest). */
   oversees: boolean;
-};
+}
 
 export interface DigestStore extends Outbox {
   /** Coordinators, board members, and everyone who leads or sponsors a priority. One query. */

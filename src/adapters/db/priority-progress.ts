@@ -3,12 +3,12 @@ import type { DigestRecipient, DigestRows } from "../../jobs/ports.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /**
- * What every digest of a partnership is made from, in eight queries however many people
+ * What every digest of a partnership is made from, in seven queries however many people
  * there are (see DigestRows). `today` is an ISO date; refreshed (closed) plans are left out,
  * their open work having moved to the new plan.
  */
 export async function loadDigestRows(db: Queryable, partnershipId: number, today: string, since: Date): Promise<DigestRows> {
-  const [priorities, roles, milestones, atRisk, changes, readings, people, undelivered] = await Promise.all([
+  const [priorities, roles, milestones, atRisk, changes, readings, undelivered] = await Promise.all([
     db.query<{ id: number; number: number | null; title: string; obsession: string | null; plan: string }>(
       `SELECT pr.id, pr.number, pr.title, pr.obsession, pl.title AS plan FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL ORDER BY pl.id, pr.kind, pr.number`,
       [partnershipId],
@@ -42,7 +42,6 @@ export async function loadDigestRows(db: Queryable, partnershipId: number, today
          FROM indicator i JOIN indicator_reading r ON r.indicator_id = i.id WHERE i.partnership_id = $1 AND i.priority_id IS NOT NULL AND r.value IS NOT NULL) x WHERE rank <= 2`,
       [partnershipId],
     ),
-    digestRecipients(db, partnershipId),
     db.query<{ person: string; kind: string; reason: string; at: Date }>(
       `SELECT p.name AS person, d.kind, coalesce(d.last_error, 'unknown') AS reason, d.created_at AS at FROM delivery d JOIN person p ON p.id = d.person_id
        WHERE d.partnership_id = $1 AND d.status = 'failed' AND d.created_at >= $2 ORDER BY d.created_at DESC LIMIT 200`,
@@ -56,7 +55,6 @@ export async function loadDigestRows(db: Queryable, partnershipId: number, today
     atRisk: atRisk.map((a) => ({ ref: a.ref, title: a.title, state: a.state, priorityId: a.priority_id })),
     changes: changes.map((c) => ({ event: c.event, subjectRef: c.subject_ref, before: c.before, after: c.after, at: new Date(c.at), priorityId: c.priority_id })),
     readings: readings.map((r) => ({ code: r.code, name: r.name, polarity: r.polarity, priorityId: r.priority_id, value: r.value, period: r.period, rank: Number(r.rank) })),
-    people,
     undelivered: undelivered.map((u) => ({ ...u, at: new Date(u.at) })),
   };
 }
