@@ -4,6 +4,18 @@ import { runShell } from "../../src/adapters/shell/shell.ts";
 import { loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
+/** Curve's shell on a fresh demo partnership, as Jancis Andrew, over in-memory streams; `screen()` is what it printed so far. */
+async function openShell(t: TestDatabase, interactive: boolean) {
+  const partnershipId = await loadDemo(t.db);
+  const partnership = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = "";
+  output.on("data", (chunk) => (printed += chunk));
+  const done = runShell({ deps: commandDriver(t.db, partnershipId).deps, partnership, as: "Jancis Andrew", input, output, interactive });
+  return { partnershipId, input, done, screen: () => printed };
+}
+
 describe("the interactive shell's keys", () => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -12,28 +24,22 @@ describe("the interactive shell's keys", () => {
   afterAll(async () => t.close());
 
   async function session(keys: string[]) {
-    const partnershipId = await loadDemo(t.db);
-    const partnership = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let screen = "";
-    output.on("data", (chunk) => (screen += chunk));
-    const done = runShell({ deps: commandDriver(t.db, partnershipId).deps, partnership, as: "Jancis Andrew", input, output, interactive: true });
+    const { input, done, screen } = await openShell(t, true);
     const waitFor = async (text: string, from: number) => {
       const started = Date.now();
-      while (screen.indexOf(text, from) < 0) {
-        if (Date.now() - started > 60_000) throw new Error(`never saw ${text}: ${screen.slice(-500)}`);
+      while (screen().indexOf(text, from) < 0) {
+        if (Date.now() - started > 60_000) throw new Error(`never saw ${text}: ${screen().slice(-500)}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
     await waitFor("curve> ", 0);
     for (const [i, key] of keys.entries()) {
-      const before = screen.length;
+      const before = screen().length;
       input.write(key);
       // Each Enter or Ctrl-C ends at a fresh prompt; wait for it before the next key (the last one leaves).
       if (i < keys.length - 1 && (key.endsWith("\r") || key === "\x03")) await waitFor("curve> ", before);
     }
-    return { code: await done, screen };
+    return { code: await done, screen: screen() };
   }
 
   it("clears the line on Ctrl-C and keeps going; Ctrl-D leaves with 0", async () => {
@@ -66,16 +72,10 @@ describe("the shell, fed bytes that are not UTF-8", () => {
     ["a surrogate written as UTF-8 bytes", [0xed, 0xa0, 0x80]],
     ["a sequence cut short", [0xe2, 0x80]],
   ])("refuses a line with %s in one sentence, and marks nothing done", async (_what, bytes) => {
-    const partnershipId = await loadDemo(t.db);
-    const partnership = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let screen = "";
-    output.on("data", (chunk) => (screen += chunk));
-    const done = runShell({ deps: commandDriver(t.db, partnershipId).deps, partnership, as: "Jancis Andrew", input, output, interactive: false });
+    const { partnershipId, input, done, screen } = await openShell(t, false);
     input.end(Buffer.concat([Buffer.from("/milestone done ATT-4.1 agreed "), Buffer.from(bytes), Buffer.from(" today\n")]));
     expect(await done).toBe(0);
-    expect(screen).toContain("That message arrived with broken characters (it is not valid UTF-8 text), so Curve did nothing; please retype it.");
+    expect(screen()).toContain("That message arrived with broken characters (it is not valid UTF-8 text), so Curve did nothing; please retype it.");
     const m = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", action: { plan: { partnershipId } } } });
     expect(m.doneAt).toBeNull();
   });
