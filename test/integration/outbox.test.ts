@@ -84,13 +84,39 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     expect(working.roundTrips).toBeGreaterThan(4);
   });
 
+  it("writes outbox rows exactly as given, whatever their text, and adds a key only once", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const { insertDeliveries } = await import("../../src/adapters/db/deliveries.ts");
+    const [person] = await t.db.sql.query<{ id: number }>(`SELECT id FROM person WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [partnershipId]);
+    const awkward = `a "quoted" back\\slash, {braces}, commas, NULL, 'single', tab\there, é ✓ 🙂`;
+    const rows = [
+      { partnershipId, personId: person!.id, key: `text-test:${partnershipId}:1`, kind: "nudge", payload: { text: awkward, items: [1, null] }, dueAt: MONDAY_NINE },
+      { partnershipId, personId: person!.id, key: `text-test:${partnershipId}:2`, kind: "nudge", payload: {}, dueAt: MONDAY_NINE, status: "failed" as const, lastError: "NULL" },
+      { partnershipId, personId: person!.id, key: `text-test:${partnershipId}:3 "NULL"`, kind: "escalation", payload: null, dueAt: MONDAY_NINE, lastError: null },
+    ];
+    const added = await insertDeliveries(t.db.sql, rows);
+    expect(added.map((r) => r.key).sort()).toEqual(rows.map((r) => r.key).sort());
+    expect(await insertDeliveries(t.db.sql, rows)).toEqual([]);
+    const stored = await t.db.sql.query<{ key: string; kind: string; payload: unknown; status: string; last_error: string | null; due_at: Date }>(
+      `SELECT key, kind, payload, status::text AS status, last_error, due_at FROM delivery WHERE key LIKE $1 ORDER BY key`,
+      [`text-test:${partnershipId}:%`],
+    );
+    expect(stored.map((r) => ({ ...r, due_at: new Date(r.due_at).toISOString() }))).toEqual([
+      { key: rows[0]!.key, kind: "nudge", payload: { text: awkward, items: [1, null] }, status: "pending", last_error: null, due_at: MONDAY_NINE.toISOString() },
+      { key: rows[1]!.key, kind: "nudge", payload: {}, status: "failed", last_error: "NULL", due_at: MONDAY_NINE.toISOString() },
+      { key: rows[2]!.key, kind: "escalation", payload: {}, status: "pending", last_error: null, due_at: MONDAY_NINE.toISOString() },
+    ]);
+  });
+
   it("reads open milestones in batches without losing or repeating one at a batch's edge", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     const { loadSweepData } = await import("../../src/adapters/db/milestone-nudges.ts");
-    const whole = await loadSweepData(t.db.sql, partnershipId, MONDAY_NINE);
+    const read = (size?: number) => t.db.sql.transaction((tx) => loadSweepData(tx, partnershipId, MONDAY_NINE, undefined, size));
+    const whole = await read();
     expect(whole.input.milestones.length).toBeGreaterThan(20);
-    for (const size of [1, 7, whole.input.milestones.length]) {
-      expect(await loadSweepData(t.db.sql, partnershipId, MONDAY_NINE, undefined, size), `batches of ${size}`).toEqual(whole);
+    expect(whole.input.milestones.some((m) => m.ownerIds.length > 0)).toBe(true);
+    for (const size of [1, 7, whole.input.milestones.length, whole.input.milestones.length + 1]) {
+      expect(await read(size), `batches of ${size}`).toEqual(whole);
     }
   });
 

@@ -7,10 +7,10 @@ import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts"
 import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
 import { claimReportRun, reportRunExists, reportSchedules } from "./report-runs.ts";
 import { risksDueForReview } from "./risks.ts";
-import type { Queryable } from "./sql-runner.ts";
+import type { SqlTransaction } from "./sql-runner.ts";
 
 /** A nudge sweep's reads and writes on one transaction's handle. */
-function sweepTx(tx: Queryable): NudgeSweepTx {
+function sweepTx(tx: SqlTransaction): NudgeSweepTx {
   return {
     sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
     sweepData: (partnershipId, now, people) => loadSweepData(tx, partnershipId, now, people),
@@ -27,7 +27,7 @@ function sweepTx(tx: Queryable): NudgeSweepTx {
  */
 export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
   return {
-    sweepData: (partnershipId, now) => loadSweepData(db.sql, partnershipId, now),
+    sweepData: (partnershipId, now) => db.sql.transaction((tx) => loadSweepData(tx, partnershipId, now)),
     inNudgeSweep: (partnershipId, work) =>
       db.sql.transaction(async (tx) => {
         await lockSweep(tx, partnershipId);

@@ -72,12 +72,14 @@ export function runCompiled<O>(tx: Queryable, query: Compilable<O>): Promise<Ret
 /**
  * A list of values as ONE PostgreSQL array parameter (`= any(…)`, `@>`, `unnest`), typed as
  * `type[]`. Prisma's raw-query path passes a JavaScript array as a PostgreSQL array on `pg`
- * but not on PGlite, so arrays travel as an array literal, the same on both.
+ * but not on PGlite, so arrays travel as an array literal, the same on both. A null value
+ * is an SQL NULL element.
  *
  *   .where("m.id", "=", sql<number>`any(${arrayOf([1, 2], "int4")})`)
  */
-export function arrayOf<T extends string | number>(values: readonly T[], type: "int4" | "text" | PgEnumName): RawBuilder<T[]> {
-  const literal = `{${values.map((v) => `"${String(v).replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+export function arrayOf<T extends string | number | null>(values: readonly T[], type: "int4" | "text" | PgEnumName): RawBuilder<T[]> {
+  // null is an unquoted NULL element; every value is quoted, so the text "NULL" stays text.
+  const literal = `{${values.map((v) => (v === null ? "NULL" : `"${String(v).replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
   return sql<T[]>`cast(${literal} as ${sql.raw(`${type}[]`)})`;
 }
 

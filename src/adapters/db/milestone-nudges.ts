@@ -2,7 +2,9 @@ import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
-import type { Queryable } from "./sql-runner.ts";
+import { sql } from "kysely";
+import { compileOnly, runCompiled } from "./kysely.ts";
+import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
 /** Runs queries one after another, keeping each one's own result type. */
 async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
@@ -34,38 +36,81 @@ export async function loadSweepPeople(db: Queryable, partnershipId: number): Pro
   }));
 }
 
-// Open milestones read this many at a time: a city's 20,000 parsed at once held the thread for
-// a tenth of a second or more; a batch of 2,000 takes a few milliseconds.
+// Open milestones fetched this many at a time from one cursor: the statement runs once (a
+// keyset-paged read re-ran its joins for every page, four times the cost), and a batch of
+// 2,000 rows takes a few milliseconds to parse, however large the city.
 const MILESTONE_BATCH = 2000;
 
 /**
  * Every open milestone of the partnership's open plans that can have reached a stage by
- * `today` (ISO date), with its owners and owning teams' members, in id order, in batches
- * of `batchSize` (one statement each).
+ * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
+ * the caller's transaction `tx` (one statement to open it, one per batch, one to close it).
+ * Owners and team members are read apart, flat (see `actionParties`): read per row, as
+ * arrays, they cost ten times the rest of the sweep.
  */
-async function openMilestones(db: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
+async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
+  const select = compileOnly
+    .selectFrom("milestone as m")
+    .innerJoin("action as a", "a.id", "m.action_id")
+    .innerJoin("plan as pl", "pl.id", "a.plan_id")
+    .select([
+      "m.id",
+      "m.ref",
+      sql<"milestone" | "target">`m.kind::text`.as("kind"),
+      sql<string | null>`m.due_date::text`.as("due_date"),
+      "m.snoozed_until",
+      "m.snooze_count",
+      "a.priority_id",
+      "m.action_id",
+    ])
+    // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
+    .where("pl.partnership_id", "=", partnershipId)
+    .where("m.done_at", "is", null)
+    .where(sql<boolean>`a.state NOT IN ('done', 'dropped')`)
+    // A refreshed plan's open work moved to its successor, which nudges for it.
+    .where("pl.closed_at", "is", null)
+    // Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
+    .where((eb) => eb.or([eb("m.due_date", "is", null), eb("m.due_date", "<=", sql<Date>`cast(${today} as date) + 9`)]))
+    .orderBy("m.id")
+    .compile();
+  await tx.query(`DECLARE sweep_milestones NO SCROLL CURSOR FOR ${select.sql}`, [...select.parameters]);
   const all: MilestoneRow[] = [];
-  for (let after = 0; ; ) {
-    const batch = await db.query<MilestoneRow>(
-      // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
-      // Per-row lookups on action_owner's index: a grouped join here made the planner loop (minutes at 40k milestones).
-      `SELECT m.id, m.ref, m.kind::text AS kind, m.due_date::text AS due_date, m.snoozed_until, m.snooze_count, a.priority_id,
-         coalesce((SELECT array_agg(DISTINCT ao.person_id) FROM action_owner ao WHERE ao.action_id = a.id AND ao.person_id IS NOT NULL), '{}') AS owner_ids,
-         coalesce((SELECT array_agg(DISTINCT tm.person_id) FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = a.id), '{}') AS team_member_ids
-       FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND m.done_at IS NULL AND a.state NOT IN ('done', 'dropped')
-         -- A refreshed plan's open work moved to its successor, which nudges for it.
-         AND pl.closed_at IS NULL
-         -- Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
-         AND (m.due_date IS NULL OR m.due_date <= $2::date + 9)
-         AND m.id > $3
-       ORDER BY m.id LIMIT $4`,
-      [partnershipId, today, after, batchSize],
-    );
-    all.push(...batch);
-    if (batch.length < batchSize) return all;
-    after = batch[batch.length - 1]!.id;
+  for (;;) {
+    const batch = await tx.query<MilestoneRow>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM sweep_milestones`);
+    for (const row of batch) all.push(row);
+    if (batch.length < batchSize) break;
   }
+  await tx.query(`CLOSE sweep_milestones`);
+  return all;
+}
+
+/**
+ * Who owns each open action of the partnership's open plans: the people named as owners,
+ * and the members of the teams named, by action id, each list in id order without repeats.
+ * One statement, one row per owner (per member, for a team).
+ */
+async function actionParties(tx: Queryable, partnershipId: number): Promise<Map<number, { ownerIds: number[]; teamMemberIds: number[] }>> {
+  const rows = await runCompiled(
+    tx,
+    compileOnly
+      .selectFrom("action_owner as ao")
+      .innerJoin("action as a", "a.id", "ao.action_id")
+      .innerJoin("plan as pl", "pl.id", "a.plan_id")
+      .leftJoin("team_member as tm", "tm.team_id", "ao.team_id")
+      .select(["ao.action_id", "ao.person_id", "tm.person_id as member_id"])
+      .where("pl.partnership_id", "=", partnershipId)
+      .where("pl.closed_at", "is", null)
+      .where(sql<boolean>`a.state NOT IN ('done', 'dropped')`),
+  );
+  const sets = new Map<number, { owners: Set<number>; members: Set<number> }>();
+  for (const r of rows) {
+    let entry = sets.get(r.action_id);
+    if (!entry) sets.set(r.action_id, (entry = { owners: new Set(), members: new Set() }));
+    if (r.person_id !== null) entry.owners.add(r.person_id);
+    if (r.member_id !== null) entry.members.add(r.member_id);
+  }
+  const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
+  return new Map([...sets].map(([actionId, e]) => [actionId, { ownerIds: ascending(e.owners), teamMemberIds: ascending(e.members) }]));
 }
 
 /** Takes the partnership's sweep lock until the transaction `tx` ends. */
@@ -81,21 +126,23 @@ interface MilestoneRow {
   snoozed_until: Date | null;
   snooze_count: number;
   priority_id: number | null;
-  owner_ids: number[];
-  team_member_ids: number[];
+  action_id: number;
 }
 
 /**
- * A nudge sweep's input for one partnership at `now`, in six queries however many people
- * there are (five when `people` were read already): people and their quiet rules, open milestones (with owners and team members),
- * stages already sent, overdue nudge counts, escalations raised, and priority roles.
+ * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx` (the
+ * open milestones come through a cursor): people and their quiet rules (unless `people`
+ * were read already), open milestones in batches of `batchSize`, their actions' owners and
+ * team members, stages already sent, overdue nudge counts, escalations raised, and priority
+ * roles. A fixed number of statements however many people there are, plus one per batch.
  */
-export async function loadSweepData(db: Queryable, partnershipId: number, now: Date, people?: SweepPerson[], batchSize = MILESTONE_BATCH): Promise<SweepData> {
+export async function loadSweepData(db: SqlTransaction, partnershipId: number, now: Date, people?: SweepPerson[], batchSize = MILESTONE_BATCH): Promise<SweepData> {
   people ??= await loadSweepPeople(db, partnershipId);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
-  const [milestones, sent, overdue, raised, roles] = await inSequence([
+  const [milestones, parties, sent, overdue, raised, roles] = await inSequence([
     () => openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize),
+    () => actionParties(db, partnershipId),
     // Only the latest stage can be sent, and its date is never more than a week old.
     () => db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
       `SELECT mn.milestone_id, mn.person_id, mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn
@@ -131,8 +178,8 @@ export async function loadSweepData(db: Queryable, partnershipId: number, now: D
       snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
       snoozeCount: m.snooze_count,
       priorityId: m.priority_id,
-      ownerIds: m.owner_ids,
-      teamMemberIds: m.team_member_ids,
+      ownerIds: parties.get(m.action_id)?.ownerIds ?? [],
+      teamMemberIds: parties.get(m.action_id)?.teamMemberIds ?? [],
     })),
     sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
     overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
