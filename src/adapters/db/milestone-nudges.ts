@@ -2,8 +2,8 @@ import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
-import { sql } from "kysely";
-import { compileOnly, runCompiled } from "./kysely.ts";
+import { sql, type InferResult } from "kysely";
+import { arrayOf, compileOnly, runCompiled } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
 /** Runs queries one after another, keeping each one's own result type. */
@@ -22,11 +22,14 @@ export const SWEEP_LOCK = 7_240_400;
  * anything now. One statement.
  */
 export async function loadSweepPeople(db: Queryable, partnershipId: number): Promise<SweepPerson[]> {
-  const rows = await db.query<{ id: number; name: string; time_zone: string; quiet_start_minute: number; quiet_end_minute: number; region: string | null; coordinator: boolean }>(
-    `SELECT p.id, p.name, p.time_zone, p.quiet_start_minute, p.quiet_end_minute, coalesce(p.region, pa.region) AS region,
-       'coordinator'::person_role = ANY(p.roles) AS coordinator
-     FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.partnership_id = $1`,
-    [partnershipId],
+  const rows = await runCompiled(
+    db,
+    compileOnly
+      .selectFrom("person as p")
+      .innerJoin("partnership as pa", "pa.id", "p.partnership_id")
+      .select(["p.id", "p.name", "p.time_zone", "p.quiet_start_minute", "p.quiet_end_minute"])
+      .select((eb) => [eb.fn.coalesce("p.region", "pa.region").as("region"), sql<boolean>`'coordinator'::person_role = ANY(${eb.ref("p.roles")})`.as("coordinator")])
+      .where("p.partnership_id", "=", partnershipId),
   );
   return rows.map((p) => ({
     id: p.id,
@@ -41,15 +44,9 @@ export async function loadSweepPeople(db: Queryable, partnershipId: number): Pro
 // 2,000 rows takes a few milliseconds to parse, however large the city.
 const MILESTONE_BATCH = 2000;
 
-/**
- * Every open milestone of the partnership's open plans that can have reached a stage by
- * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
- * the caller's transaction `tx` (one statement to open it, one per batch, one to close it).
- * Owners and team members are read apart, flat (see `actionParties`): read per row, as
- * arrays, they cost ten times the rest of the sweep.
- */
-async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
-  const select = compileOnly
+/** The statement behind the open-milestones cursor (see openMilestones). */
+function openMilestonesQuery(partnershipId: number, today: string) {
+  return compileOnly
     .selectFrom("milestone as m")
     .innerJoin("action as a", "a.id", "m.action_id")
     .innerJoin("plan as pl", "pl.id", "a.plan_id")
@@ -71,8 +68,18 @@ async function openMilestones(tx: Queryable, partnershipId: number, today: strin
     .where("pl.closed_at", "is", null)
     // Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
     .where((eb) => eb.or([eb("m.due_date", "is", null), eb("m.due_date", "<=", sql<Date>`cast(${today} as date) + 9`)]))
-    .orderBy("m.id")
-    .compile();
+    .orderBy("m.id");
+}
+
+/**
+ * Every open milestone of the partnership's open plans that can have reached a stage by
+ * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
+ * the caller's transaction `tx` (one statement to open it, one per batch, one to close it).
+ * Owners and team members are read apart, flat (see `actionParties`): read per row, as
+ * arrays, they cost ten times the rest of the sweep.
+ */
+async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
+  const select = openMilestonesQuery(partnershipId, today).compile();
   await tx.query(`DECLARE sweep_milestones NO SCROLL CURSOR FOR ${select.sql}`, [...select.parameters]);
   const all: MilestoneRow[] = [];
   for (;;) {
@@ -115,19 +122,10 @@ async function actionParties(tx: Queryable, partnershipId: number): Promise<Map<
 
 /** Takes the partnership's sweep lock until the transaction `tx` ends. */
 export async function lockSweep(tx: Queryable, partnershipId: number): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [SWEEP_LOCK, partnershipId]);
+  await runCompiled(tx, compileOnly.selectNoFrom(sql<null>`pg_advisory_xact_lock(${SWEEP_LOCK}, ${partnershipId})`.as("locked")));
 }
 
-interface MilestoneRow {
-  id: number;
-  ref: string;
-  kind: "milestone" | "target";
-  due_date: string | null;
-  snoozed_until: Date | null;
-  snooze_count: number;
-  priority_id: number | null;
-  action_id: number;
-}
+type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
 
 /**
  * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx` (the
@@ -144,29 +142,51 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
     () => openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize),
     () => actionParties(db, partnershipId),
     // Only the latest stage can be sent, and its date is never more than a week old.
-    () => db.query<{ milestone_id: number; person_id: number; stage: string; stage_date: string }>(
-      `SELECT mn.milestone_id, mn.person_id, mn.stage, mn.stage_date::text AS stage_date FROM milestone_nudge mn
-       JOIN person p ON p.id = mn.person_id WHERE p.partnership_id = $1 AND mn.stage_date >= $2::date`,
-      [partnershipId, since],
-    ),
+    () =>
+      runCompiled(
+        db,
+        compileOnly
+          .selectFrom("milestone_nudge as mn")
+          .innerJoin("person as p", "p.id", "mn.person_id")
+          .select(["mn.milestone_id", "mn.person_id", "mn.stage", sql<string>`mn.stage_date::text`.as("stage_date")])
+          .where("p.partnership_id", "=", partnershipId)
+          .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`),
+      ),
     // Per milestone: overdue nudges so far, and the day its owners were first nudged (the sweep's time, London).
-    () => db.query<{ milestone_id: number; n: number | string; first_nudged: string }>(
-      `SELECT mn.milestone_id, count(DISTINCT mn.stage_date) FILTER (WHERE mn.stage = 'overdue') AS n,
-         (min(mn.created_at) AT TIME ZONE 'Europe/London')::date::text AS first_nudged
-       FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
-       WHERE p.partnership_id = $1 GROUP BY mn.milestone_id`,
-      [partnershipId],
-    ),
-    () => db.query<{ milestone_id: number; level: EscalationLevel; at: string }>(
-      `SELECT e.milestone_id, e.level, (e.created_at AT TIME ZONE 'Europe/London')::date::text AS at FROM escalation e
-       JOIN milestone m ON m.id = e.milestone_id JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1`,
-      [partnershipId],
-    ),
-    () => db.query<{ priority_id: number; person_id: number; role: "lead" | "sponsor" }>(
-      `SELECT r.priority_id, r.person_id, r.role::text AS role FROM priority_role r JOIN person p ON p.id = r.person_id WHERE p.partnership_id = $1`,
-      [partnershipId],
-    ),
+    () =>
+      runCompiled(
+        db,
+        compileOnly
+          .selectFrom("milestone_nudge as mn")
+          .innerJoin("person as p", "p.id", "mn.person_id")
+          .select((eb) => [
+            "mn.milestone_id",
+            sql<number | string>`count(DISTINCT ${eb.ref("mn.stage_date")}) FILTER (WHERE ${eb.ref("mn.stage")} = 'overdue')`.as("n"),
+            sql<string>`(min(${eb.ref("mn.created_at")}) AT TIME ZONE 'Europe/London')::date::text`.as("first_nudged"),
+          ])
+          .where("p.partnership_id", "=", partnershipId)
+          .groupBy("mn.milestone_id"),
+      ),
+    () =>
+      runCompiled(
+        db,
+        compileOnly
+          .selectFrom("escalation as e")
+          .innerJoin("milestone as m", "m.id", "e.milestone_id")
+          .innerJoin("action as a", "a.id", "m.action_id")
+          .innerJoin("plan as pl", "pl.id", "a.plan_id")
+          .select(["e.milestone_id", sql<EscalationLevel>`e.level`.as("level"), sql<string>`(e.created_at AT TIME ZONE 'Europe/London')::date::text`.as("at")])
+          .where("pl.partnership_id", "=", partnershipId),
+      ),
+    () =>
+      runCompiled(
+        db,
+        compileOnly
+          .selectFrom("priority_role as r")
+          .innerJoin("person as p", "p.id", "r.person_id")
+          .select(["r.priority_id", "r.person_id", sql<"lead" | "sponsor">`r.role::text`.as("role")])
+          .where("p.partnership_id", "=", partnershipId),
+      ),
   ] as const);
   const input: SweepInput = {
     now,
@@ -199,17 +219,42 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
 
 /** Records which stage reached whom in which delivery; a stage already recorded is kept. */
 export async function recordNudges(tx: Queryable, rows: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void> {
-  await tx.query(
-    `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id, created_at)
-     SELECT *, $6::timestamptz FROM unnest($1::int[], $2::int[], $3::text[], $4::date[], $5::int[]) ON CONFLICT DO NOTHING`,
-    [rows.map((r) => r.milestoneId), rows.map((r) => r.personId), rows.map((r) => r.stage), rows.map((r) => r.stageDate), rows.map((r) => r.deliveryId), now],
+  if (rows.length === 0) return;
+  await runCompiled(
+    tx,
+    compileOnly
+      .insertInto("milestone_nudge")
+      .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
+      .expression(
+        compileOnly
+          .selectFrom(
+            sql<{ milestone_id: number; person_id: number; stage: string; stage_date: string; delivery_id: number }>`unnest(
+              ${arrayOf(rows.map((r) => r.milestoneId), "int4")}, ${arrayOf(rows.map((r) => r.personId), "int4")}, ${arrayOf(rows.map((r) => r.stage), "text")},
+              ${arrayOf(rows.map((r) => r.stageDate), "text")}, ${arrayOf(rows.map((r) => r.deliveryId), "int4")})`.as(sql`r(milestone_id, person_id, stage, stage_date, delivery_id)`),
+          )
+          .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date::date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+      )
+      .onConflict((oc) => oc.doNothing()),
   );
 }
 
 /** Records escalations raised at `now`; one already raised is kept. */
 export async function recordEscalations(tx: Queryable, rows: RaisedEscalation[], now: Date): Promise<void> {
-  await tx.query(
-    `INSERT INTO escalation (milestone_id, level, reason, created_at) SELECT *, $4::timestamptz FROM unnest($1::int[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-    [rows.map((e) => e.milestoneId), rows.map((e) => e.level), rows.map((e) => e.reason), now],
+  if (rows.length === 0) return;
+  await runCompiled(
+    tx,
+    compileOnly
+      .insertInto("escalation")
+      .columns(["milestone_id", "level", "reason", "created_at"])
+      .expression(
+        compileOnly
+          .selectFrom(
+            sql<{ milestone_id: number; level: string; reason: string }>`unnest(${arrayOf(rows.map((e) => e.milestoneId), "int4")}, ${arrayOf(rows.map((e) => e.level), "text")}, ${arrayOf(rows.map((e) => e.reason), "text")})`.as(
+              sql`r(milestone_id, level, reason)`,
+            ),
+          )
+          .select(["r.milestone_id", "r.level", "r.reason", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+      )
+      .onConflict((oc) => oc.doNothing()),
   );
 }
