@@ -173,6 +173,39 @@ describe("a sweep's plan", () => {
   });
 });
 
+describe("who is quiet, in a sweep", () => {
+  const due = (id: number, ownerIds: number[]) => ({ id, dueDate: "2011-09-26", kind: "milestone" as const, snoozedUntil: null, snoozeCount: 0, priorityId: null, ownerIds, teamMemberIds: [] });
+  const input = (people: [number, QuietRules][]): SweepInput => ({
+    now: new Date("2011-09-26T07:30:00+01:00"),
+    people: new Map(people),
+    milestones: people.map(([id]) => due(100 + id, [id])),
+    sent: new Set(),
+    overdueNudges: new Map(),
+    firstNudged: new Map(),
+    raised: new Map(),
+    roles: new Map(),
+    coordinatorIds: [],
+  });
+
+  it("judges each person by their own rules, however many share a zone", () => {
+    const early = { timeZone: "Europe/London", quietStartMinute: 18 * 60, quietEndMinute: 7 * 60 };
+    const late = { timeZone: "Europe/London", quietStartMinute: 18 * 60, quietEndMinute: 8 * 60 };
+    const scot = { ...early, region: "scotland" as const };
+    const plan = planSweep(input([[1, early], [2, late], [3, early], [4, late], [5, scot], [6, { ...late, timeZone: "Asia/Kolkata" }]]));
+    // 07:30 in London: awake from 07:00, quiet until 08:00. Kolkata is mid-afternoon.
+    expect([...plan.messages.keys()].sort()).toEqual([1, 3, 5, 6]);
+  });
+
+  it("records everyone whose rules cannot be read, and still sends to the rest", () => {
+    const broken = { timeZone: "Mars/Olympus_Mons", quietStartMinute: 18 * 60, quietEndMinute: 7 * 60 };
+    const fine = { timeZone: "Europe/London", quietStartMinute: 18 * 60, quietEndMinute: 7 * 60 };
+    const plan = planSweep(input([[1, broken], [2, fine], [3, broken]]));
+    expect([...plan.failures.keys()].sort()).toEqual([1, 3]);
+    expect(plan.failures.get(3)).toMatch(/Mars\/Olympus_Mons/);
+    expect([...plan.messages.keys()]).toEqual([2]);
+  });
+});
+
 describe("a sweep planned in slices", () => {
   // A city's worth of variety from a fixed seed: time zones, quiet hours, snoozes,
   // team owners, unowned work, stages already sent, escalations already raised.

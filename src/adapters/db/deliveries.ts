@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
-import { arrayOf, compileOnly, type KyselyDb } from "./kysely.ts";
+import { arrayOf, compileOnly, recordset, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // The outbox (table delivery): its one writer, the worker's claims and outcomes, and its reads.
@@ -45,33 +45,38 @@ export interface InsertedDelivery {
 }
 
 // Bounded statements: a city's fan-out of 10,000 rows goes as two, each built in a few
-// milliseconds (the rows travel as eight array parameters, not eight parameters a row).
+// milliseconds (the rows travel as one JSON parameter, not eight parameters a row).
 const ROWS_PER_STATEMENT = 5000;
 
 /**
  * The one writer of the outbox: inserts delivery rows through `db` (pass the caller's
  * transaction to keep a row with the change it belongs to), skipping any whose key is
  * already there (`ON CONFLICT (key) DO NOTHING`), so a job run twice never sends twice.
- * One statement per 5,000 rows: the rows go as columns (`unnest` of eight arrays). Returns
+ * One statement per 5,000 rows, sent as one JSON parameter (see `recordset`). Returns
  * the rows it added, in no particular order.
  */
 export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery[]): Promise<InsertedDelivery[]> {
   const inserted: InsertedDelivery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const column = <T extends string | number | null>(pick: (r: NewDelivery) => T) => chunk.map(pick);
     const query = compileOnly
       .insertInto("delivery")
       .columns(["partnership_id", "person_id", "key", "kind", "payload", "status", "due_at", "last_error"])
       .expression(
         compileOnly
           .selectFrom(
-            sql<{ partnership_id: number; person_id: number; key: string; kind: string; payload: string; status: string; due_at: string; last_error: string | null }>`unnest(
-              ${arrayOf(column((r) => r.partnershipId), "int4")}, ${arrayOf(column((r) => r.personId), "int4")},
-              ${arrayOf(column((r) => r.key), "text")}, ${arrayOf(column((r) => r.kind), "text")},
-              ${arrayOf(column((r) => JSON.stringify(r.payload ?? {})), "text")}, ${arrayOf(column((r) => r.status ?? "pending"), "text")},
-              ${arrayOf(column((r) => r.dueAt.toISOString()), "text")}, ${arrayOf(column((r) => r.lastError ?? null), "text")})`.as(
-              sql`r(partnership_id, person_id, key, kind, payload, status, due_at, last_error)`,
+            recordset(
+              chunk.map((r) => ({
+                partnership_id: r.partnershipId,
+                person_id: r.personId,
+                key: r.key,
+                kind: r.kind,
+                payload: r.payload ?? {},
+                status: r.status ?? "pending",
+                due_at: r.dueAt.toISOString(),
+                last_error: r.lastError ?? null,
+              })),
+              { partnership_id: "int", person_id: "int", key: "text", kind: "text", payload: "jsonb", status: "text", due_at: "timestamptz", last_error: "text" },
             ),
           )
           .select([
@@ -79,9 +84,9 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
             "r.person_id",
             "r.key",
             "r.kind",
-            sql<unknown>`r.payload::jsonb`.as("payload"),
+            "r.payload",
             sql<DeliveryStatus>`r.status::delivery_status`.as("status"),
-            sql<Date>`r.due_at::timestamptz`.as("due_at"),
+            sql<Date>`r.due_at`.as("due_at"),
             "r.last_error",
           ]),
       )

@@ -72,15 +72,30 @@ export function runCompiled<O>(tx: Queryable, query: Compilable<O>): Promise<Ret
 /**
  * A list of values as ONE PostgreSQL array parameter (`= any(…)`, `@>`, `unnest`), typed as
  * `type[]`. Prisma's raw-query path passes a JavaScript array as a PostgreSQL array on `pg`
- * but not on PGlite, so arrays travel as an array literal, the same on both. A null value
- * is an SQL NULL element.
+ * but not on PGlite, so arrays travel as an array literal, the same on both.
  *
  *   .where("m.id", "=", sql<number>`any(${arrayOf([1, 2], "int4")})`)
  */
-export function arrayOf<T extends string | number | null>(values: readonly T[], type: "int4" | "text" | PgEnumName): RawBuilder<T[]> {
-  // null is an unquoted NULL element; every value is quoted, so the text "NULL" stays text.
-  const literal = `{${values.map((v) => (v === null ? "NULL" : `"${String(v).replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
+export function arrayOf<T extends string | number>(values: readonly T[], type: "int4" | "text" | PgEnumName): RawBuilder<T[]> {
+  const literal = `{${values.map((v) => `"${String(v).replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
   return sql<T[]>`cast(${literal} as ${sql.raw(`${type}[]`)})`;
+}
+
+/**
+ * Rows as ONE jsonb parameter, read back as a table aliased `r` with the given column types
+ * (`jsonb_to_recordset`): how a writer sends thousands of rows in one statement without a
+ * parameter per value or an escaped array literal per column. `columns` maps each field
+ * to its PostgreSQL type, in the order of the table's definition; the types are Curve's
+ * own constants, never user input. Dates travel as ISO text.
+ *
+ *   compileOnly.insertInto("escalation").columns(["milestone_id", "level"])
+ *     .expression(compileOnly.selectFrom(recordset(rows, { milestone_id: "int", level: "text" })).select(["r.milestone_id", "r.level"]))
+ */
+export function recordset<R extends Record<string, unknown>>(rows: readonly R[], columns: { [K in keyof R]: string }) {
+  const definition = Object.entries(columns)
+    .map(([name, type]) => `${name} ${type}`)
+    .join(", ");
+  return sql<R>`jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb))`.as<"r">(sql`r(${sql.raw(definition)})`);
 }
 
 /** The enum types in schema.prisma, by their database names. */

@@ -2,8 +2,9 @@ import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
+import { nextTurn } from "../../jobs/turns.ts";
 import { sql, type InferResult } from "kysely";
-import { arrayOf, compileOnly, runCompiled } from "./kysely.ts";
+import { compileOnly, recordset, runCompiled } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
 /** Runs queries one after another, keeping each one's own result type. */
@@ -11,6 +12,16 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
   const results: unknown[] = [];
   for (const query of work) results.push(await query());
   return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
+const ROWS_PER_TURN = 4000;
+
+/** Calls `each` on every row, `ROWS_PER_TURN` rows at a time, with a turn of the event loop between. */
+async function inTurns<T>(rows: readonly T[], each: (row: T) => void): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_TURN) {
+    if (start > 0) await nextTurn();
+    for (let i = start; i < Math.min(rows.length, start + ROWS_PER_TURN); i++) each(rows[i]!);
+  }
 }
 
 // Sweeps of one partnership take turns across instances, so a stage is claimed once.
@@ -74,21 +85,20 @@ function openMilestonesQuery(partnershipId: number, today: string) {
 /**
  * Every open milestone of the partnership's open plans that can have reached a stage by
  * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
- * the caller's transaction `tx` (one statement to open it, one per batch, one to close it).
+ * the caller's transaction `tx` (one statement to open it, one per batch, one to close it),
+ * each batch handed to `each` as it arrives, so the rows of a city are never all held as read.
  * Owners and team members are read apart, flat (see `actionParties`): read per row, as
  * arrays, they cost ten times the rest of the sweep.
  */
-async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number): Promise<MilestoneRow[]> {
+async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number, each: (batch: MilestoneRow[]) => void): Promise<void> {
   const select = openMilestonesQuery(partnershipId, today).compile();
   await tx.query(`DECLARE sweep_milestones NO SCROLL CURSOR FOR ${select.sql}`, [...select.parameters]);
-  const all: MilestoneRow[] = [];
   for (;;) {
     const batch = await tx.query<MilestoneRow>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM sweep_milestones`);
-    for (const row of batch) all.push(row);
+    each(batch);
     if (batch.length < batchSize) break;
   }
   await tx.query(`CLOSE sweep_milestones`);
-  return all;
 }
 
 /**
@@ -138,10 +148,27 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   people ??= await loadSweepPeople(db, partnershipId);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
-  const [milestones, parties, sent, overdue, raised, roles] = await inSequence([
-    () => openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize),
-    () => actionParties(db, partnershipId),
-    // Only the latest stage can be sent, and its date is never more than a week old.
+  // Owners first, so each batch of milestones becomes the sweep's input as it arrives.
+  const parties = await actionParties(db, partnershipId);
+  const milestones: SweepInput["milestones"] = [];
+  const refs = new Map<number, string>();
+  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize, (batch) => {
+    for (const m of batch) {
+      const owners = parties.get(m.action_id);
+      milestones.push({
+        id: m.id,
+        dueDate: m.due_date,
+        kind: m.kind,
+        snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
+        snoozeCount: m.snooze_count,
+        priorityId: m.priority_id,
+        ownerIds: owners?.ownerIds ?? [],
+        teamMemberIds: owners?.teamMemberIds ?? [],
+      });
+      refs.set(m.id, m.ref);
+    }
+  });
+  const [sent, overdue, raised, roles] = await inSequence([    // Only the latest stage can be sent, and its date is never more than a week old.
     () =>
       runCompiled(
         db,
@@ -191,30 +218,28 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   const input: SweepInput = {
     now,
     people: new Map(people.map((p) => [p.id, p.rules])),
-    milestones: milestones.map((m) => ({
-      id: m.id,
-      dueDate: m.due_date,
-      kind: m.kind,
-      snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
-      snoozeCount: m.snooze_count,
-      priorityId: m.priority_id,
-      ownerIds: parties.get(m.action_id)?.ownerIds ?? [],
-      teamMemberIds: parties.get(m.action_id)?.teamMemberIds ?? [],
-    })),
-    sent: new Set(sent.map((s) => sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date))),
-    overdueNudges: new Map(overdue.map((o) => [o.milestone_id, Number(o.n)])),
-    firstNudged: new Map(overdue.map((o) => [o.milestone_id, o.first_nudged])),
+    milestones,
+    sent: new Set(),
+    overdueNudges: new Map(),
+    firstNudged: new Map(),
     raised: new Map(),
     roles: new Map(),
     coordinatorIds: people.filter((p) => p.coordinator).map((p) => p.id),
   };
+  // Tens of thousands of rows become the planner's maps a few thousand at a time, with a turn
+  // of the event loop between, so requests are answered while a city's sweep is read.
+  await inTurns(sent, (s) => input.sent.add(sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date)));
+  await inTurns(overdue, (o) => {
+    input.overdueNudges.set(o.milestone_id, Number(o.n));
+    input.firstNudged.set(o.milestone_id, o.first_nudged);
+  });
   for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
     const entry = input.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
     entry[r.role].push(r.person_id);
     input.roles.set(r.priority_id, entry);
   }
-  return { input, refs: new Map(milestones.map((m) => [m.id, m.ref])), names: new Map(people.map((p) => [p.id, p.name])) };
+  return { input, refs, names: new Map(people.map((p) => [p.id, p.name])) };
 }
 
 /** Records which stage reached whom in which delivery; a stage already recorded is kept. */
@@ -228,11 +253,12 @@ export async function recordNudges(tx: Queryable, rows: (NudgeItem & { personId:
       .expression(
         compileOnly
           .selectFrom(
-            sql<{ milestone_id: number; person_id: number; stage: string; stage_date: string; delivery_id: number }>`unnest(
-              ${arrayOf(rows.map((r) => r.milestoneId), "int4")}, ${arrayOf(rows.map((r) => r.personId), "int4")}, ${arrayOf(rows.map((r) => r.stage), "text")},
-              ${arrayOf(rows.map((r) => r.stageDate), "text")}, ${arrayOf(rows.map((r) => r.deliveryId), "int4")})`.as(sql`r(milestone_id, person_id, stage, stage_date, delivery_id)`),
+            recordset(
+              rows.map((r) => ({ milestone_id: r.milestoneId, person_id: r.personId, stage: r.stage, stage_date: r.stageDate, delivery_id: r.deliveryId })),
+              { milestone_id: "int", person_id: "int", stage: "text", stage_date: "date", delivery_id: "int" },
+            ),
           )
-          .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date::date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+          .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
       )
       .onConflict((oc) => oc.doNothing()),
   );
@@ -248,11 +274,7 @@ export async function recordEscalations(tx: Queryable, rows: RaisedEscalation[],
       .columns(["milestone_id", "level", "reason", "created_at"])
       .expression(
         compileOnly
-          .selectFrom(
-            sql<{ milestone_id: number; level: string; reason: string }>`unnest(${arrayOf(rows.map((e) => e.milestoneId), "int4")}, ${arrayOf(rows.map((e) => e.level), "text")}, ${arrayOf(rows.map((e) => e.reason), "text")})`.as(
-              sql`r(milestone_id, level, reason)`,
-            ),
-          )
+          .selectFrom(recordset(rows.map((e) => ({ milestone_id: e.milestoneId, level: e.level, reason: e.reason })), { milestone_id: "int", level: "text", reason: "text" }))
           .select(["r.milestone_id", "r.level", "r.reason", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
       )
       .onConflict((oc) => oc.doNothing()),

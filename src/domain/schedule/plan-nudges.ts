@@ -91,16 +91,30 @@ function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: Swe
   const failed = (personId: number, error: unknown) => {
     if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
   };
+  // Most people share a handful of rules (zone, quiet hours, region): each is read once.
+  const quietByRules = new Map<string, boolean | { error: unknown }>();
   const quiet = new Map<number, boolean>();
   const isQuiet = (personId: number) => {
     let value = quiet.get(personId);
     if (value === undefined) {
       const rules = input.people.get(personId);
-      try {
-        value = !rules || isQuietTime(input.now, rules);
-      } catch (error) {
-        failed(personId, error);
-        value = true;
+      if (!rules) value = true;
+      else {
+        const key = `${rules.timeZone}|${rules.quietStartMinute}|${rules.quietEndMinute}|${rules.region ?? ""}`;
+        let known = quietByRules.get(key);
+        if (known === undefined) {
+          try {
+            known = isQuietTime(input.now, rules);
+          } catch (error) {
+            known = { error };
+          }
+          quietByRules.set(key, known);
+        }
+        if (typeof known === "boolean") value = known;
+        else {
+          failed(personId, known.error);
+          value = true;
+        }
       }
       quiet.set(personId, value);
     }
