@@ -42,12 +42,14 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
     else if (m.dueDate && m.dueDate < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
     else if (m.dueDate) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
   }
+  await nextTurn();
   for (const a of atRisk) data.priorities.get(a.priorityId)?.atRisk.push({ ref: a.ref, title: a.title, state: a.state });
   for (const c of changes) {
     // The same sentence as /action history: the dates understood, never the phrase typed.
     const what = describeAuditEvent({ event: c.event, subjectRef: c.subjectRef, before: c.before, after: c.after, at: c.at }, "Europe/London");
     data.priorities.get(c.priorityId)?.changes.push({ ref: c.subjectRef, what, at: c.at });
   }
+  await nextTurn();
   const byIndicator = new Map<string, typeof readings>();
   for (const r of readings) byIndicator.set(r.code, [...(byIndicator.get(r.code) ?? []), r]);
   for (const rows of byIndicator.values()) {
@@ -100,13 +102,23 @@ interface DueDigest {
  */
 function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDigest[] {
   const due: DueDigest[] = [];
-  for (const person of recipients) {
-    const local = localMoment(now, person.timeZone);
-    if (person.oversees && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
-      due.push({ personId: person.id, key: `digest:person:${person.id}:${weekStart(local.date)}`, kind: "digest" });
+  // Recipients share a few time zones: each zone's local time and month are worked out once.
+  const zones = new Map<string, { local: ReturnType<typeof localMoment>; week: string; firstWorkingDay: string }>();
+  const zoneOf = (timeZone: string) => {
+    let zone = zones.get(timeZone);
+    if (!zone) {
+      const local = localMoment(now, timeZone);
+      let firstWorkingDay = `${local.date.slice(0, 7)}-01`;
+      while (!isWorkingDay(firstWorkingDay)) firstWorkingDay = addDays(firstWorkingDay, 1);
+      zones.set(timeZone, (zone = { local, week: weekStart(local.date), firstWorkingDay }));
     }
-    let firstWorkingDay = `${local.date.slice(0, 7)}-01`;
-    while (!isWorkingDay(firstWorkingDay)) firstWorkingDay = addDays(firstWorkingDay, 1);
+    return zone;
+  };
+  for (const person of recipients) {
+    const { local, week, firstWorkingDay } = zoneOf(person.timeZone);
+    if (person.oversees && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
+      due.push({ personId: person.id, key: `digest:person:${person.id}:${week}`, kind: "digest" });
+    }
     if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
       due.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report" });
     }
@@ -125,13 +137,13 @@ const SLICE = 25;
  * Who is due is decided first, from the recipients and the outbox's keys (two queries); the
  * plans are read only when someone is, and only their digests are composed.
  */
-export async function runDigestSweep(store: DigestStore, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number; queries: number }> {
+export async function runDigestSweep(store: DigestStore, partnershipId: number, now: Date, scorecardUrl: string | null = null): Promise<{ enqueued: number; empty: number }> {
   const recipients = await store.digestRecipients(partnershipId);
   const due = dueDigests(recipients, now);
-  if (due.length === 0) return { enqueued: 0, empty: 0, queries: 1 };
+  if (due.length === 0) return { enqueued: 0, empty: 0 };
   const existing = await store.existingKeys(due.map((d) => d.key));
   const fresh = due.filter((d) => !existing.has(d.key));
-  if (fresh.length === 0) return { enqueued: 0, empty: 0, queries: 2 };
+  if (fresh.length === 0) return { enqueued: 0, empty: 0 };
   const data = await loadDigestData(store, partnershipId, now, recipients);
   const rows: OutboxRow[] = [];
   for (const [i, d] of fresh.entries()) {
@@ -149,5 +161,5 @@ export async function runDigestSweep(store: DigestStore, partnershipId: number, 
     });
   }
   const inserted = await store.enqueue(rows);
-  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length, queries: 10 };
+  return { enqueued: inserted.filter((r) => r.status === "pending").length, empty: inserted.filter((r) => r.status === "cancelled").length };
 }

@@ -26,8 +26,6 @@ export interface PlannedDelivery {
 
 export interface SweepReport {
   deliveries: PlannedDelivery[];
-  /** Database queries the sweep made: a fixed number, whatever the number of people. */
-  queries: number;
 }
 
 /** Milestones planned between two turns of the event loop, so a city-sized sweep never holds the thread that answers requests for long. */
@@ -58,7 +56,7 @@ const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   const { input, refs, names } = await store.sweepData(partnershipId, now);
-  return { deliveries: describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names), queries: 6 };
+  return { deliveries: describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names) };
 }
 
 /**
@@ -70,7 +68,7 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     // Who may hear anything is decided first: at night, at weekends and on bank holidays nobody
     // may, and nothing more is read.
     const people = await tx.sweepPeople(partnershipId);
-    if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [], queries: 2 };
+    if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [] };
     const { input, refs, names } = await tx.sweepData(partnershipId, now, people);
     const plan = await planSweepInSlices(input, SLICE, nextTurn);
     const slot = sweepSlot(now);
@@ -91,7 +89,7 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
         })),
       );
     }
-    if (planned.length === 0) return { deliveries: [], queries: 7 };
+    if (planned.length === 0) return { deliveries: [] };
     const inserted = await tx.enqueue(
       planned.map((d) => {
         const { nudges, escalations } = plan.messages.get(d.personId)!;
@@ -105,6 +103,6 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
       .flatMap((d) => plan.messages.get(d.personId)!.nudges.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
     if (nudgeRows.length) await tx.recordNudges(nudgeRows, now);
     if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) await tx.recordEscalations(plan.raised, now);
-    return { deliveries: planned.filter((d) => deliveryId.has(d.key)), queries: 7 + (nudgeRows.length ? 1 : 0) + 2 };
+    return { deliveries: planned.filter((d) => deliveryId.has(d.key)) };
   });
 }

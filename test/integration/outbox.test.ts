@@ -52,7 +52,9 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
   it("enqueues one nudge per person per sweep, once however often the sweep runs", async () => {
     const { partnershipId, person } = await partnershipWithSlackPeople();
     const preview = await previewNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
+    const before = t.db.roundTrips.count;
     const first = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
+    const firstTrips = t.db.roundTrips.count - before;
     expect(first.deliveries).toEqual(preview.deliveries);
     const jancis = first.deliveries.filter((d) => d.person === "Jancis Andrew");
     expect(jancis).toHaveLength(1);
@@ -65,7 +67,11 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       [(await person("Jancis Andrew")).id],
     );
     expect(why).toEqual([{ stage: "week_before", stage_date: "2011-09-23" }]);
-    expect(first.queries).toBeLessThanOrEqual(10);
+    // A fixed number of statements, not one per person or milestone: BEGIN, the sweep lock,
+    // people, owners, the milestone cursor (open, one batch, close), stages sent, overdue
+    // counts, escalations, roles, the outbox rows, the stages recorded, COMMIT.
+    expect(first.deliveries.length).toBeGreaterThan(5);
+    expect(firstTrips).toBeLessThanOrEqual(16);
   });
 
   it("reads no milestones when nobody may hear anything: a bank holiday, a night, a weekend", async () => {
@@ -276,16 +282,21 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     const reads: string[] = [];
     const watched = { ...store, digestRows: (...args: Parameters<typeof store.digestRows>) => (reads.push("plans"), store.digestRows(...args)) };
     // A Sunday evening: no one's digest day, not a first working day.
-    const sunday = await runDigestSweep(watched, partnershipId, new Date("2011-09-25T20:00:00+01:00"));
-    expect(sunday).toEqual({ enqueued: 0, empty: 0, queries: 1 });
+    const trips = async <T>(work: () => Promise<T>) => {
+      const before = t.db.roundTrips.count;
+      const value = await work();
+      return { value, trips: t.db.roundTrips.count - before };
+    };
+    const sunday = await trips(() => runDigestSweep(watched, partnershipId, new Date("2011-09-25T20:00:00+01:00")));
+    expect(sunday).toEqual({ value: { enqueued: 0, empty: 0 }, trips: 1 });
     expect(reads).toEqual([]);
     // Monday 08:30, the default digest time: the plans are read once, for those due.
     const due = await runDigestSweep(watched, partnershipId, new Date("2011-09-26T08:30:00+01:00"));
     expect(due.enqueued).toBeGreaterThan(0);
     expect(reads).toEqual(["plans"]);
     // The next tick: the same people are due, and each has theirs in the outbox already.
-    const again = await runDigestSweep(watched, partnershipId, new Date("2011-09-26T08:45:00+01:00"));
-    expect(again).toEqual({ enqueued: 0, empty: 0, queries: 2 });
+    const again = await trips(() => runDigestSweep(watched, partnershipId, new Date("2011-09-26T08:45:00+01:00")));
+    expect(again).toEqual({ value: { enqueued: 0, empty: 0 }, trips: 2 });
     expect(reads).toEqual(["plans"]);
   });
 

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
+import { nextTurn } from "../../jobs/turns.ts";
 import { arrayOf, compileOnly, recordset, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
@@ -44,20 +45,23 @@ export interface InsertedDelivery {
   status: DeliveryStatus;
 }
 
-// Bounded statements: a city's fan-out of 10,000 rows goes as two, each built in a few
-// milliseconds (the rows travel as one JSON parameter, not eight parameters a row).
-const ROWS_PER_STATEMENT = 5000;
+// Bounded statements: the rows travel as one JSON parameter, not eight parameters a row, and
+// 500 of them (a digest or a first sweep's message can carry dozens of items) are built in a
+// few milliseconds.
+const ROWS_PER_STATEMENT = 500;
 
 /**
  * The one writer of the outbox: inserts delivery rows through `db` (pass the caller's
  * transaction to keep a row with the change it belongs to), skipping any whose key is
  * already there (`ON CONFLICT (key) DO NOTHING`), so a job run twice never sends twice.
- * One statement per 5,000 rows, sent as one JSON parameter (see `recordset`). Returns
+ * One statement per 500 rows, sent as one JSON parameter (see `recordset`), with a turn
+ * of the event loop between statements. Returns
  * the rows it added, in no particular order.
  */
 export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery[]): Promise<InsertedDelivery[]> {
   const inserted: InsertedDelivery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    if (start > 0) await nextTurn();
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
     const query = compileOnly
       .insertInto("delivery")

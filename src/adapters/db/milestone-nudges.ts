@@ -15,6 +15,7 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
 }
 
 const ROWS_PER_TURN = 4000;
+const RECORDS_PER_STATEMENT = 10_000;
 
 /** Calls `each` on every row, `ROWS_PER_TURN` rows at a time, with a turn of the event loop between. */
 async function inTurns<T>(rows: readonly T[], each: (row: T) => void): Promise<void> {
@@ -242,26 +243,33 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   return { input, refs, names: new Map(people.map((p) => [p.id, p.name])) };
 }
 
-/** Records which stage reached whom in which delivery; a stage already recorded is kept. */
-export async function recordNudges(tx: Queryable, rows: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void> {
-  if (rows.length === 0) return;
-  await runCompiled(
-    tx,
-    compileOnly
-      .insertInto("milestone_nudge")
-      .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
-      .expression(
-        compileOnly
-          .selectFrom(
-            recordset(
-              rows.map((r) => ({ milestone_id: r.milestoneId, person_id: r.personId, stage: r.stage, stage_date: r.stageDate, delivery_id: r.deliveryId })),
-              { milestone_id: "int", person_id: "int", stage: "text", stage_date: "date", delivery_id: "int" },
-            ),
-          )
-          .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
-      )
-      .onConflict((oc) => oc.doNothing()),
-  );
+/**
+ * Records which stage reached whom in which delivery; a stage already recorded is kept.
+ * One statement per 10,000 records (a first sweep of a city makes hundreds of thousands),
+ * with a turn of the event loop between.
+ */
+export async function recordNudges(tx: Queryable, all: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void> {
+  for (let start = 0; start < all.length; start += RECORDS_PER_STATEMENT) {
+    if (start > 0) await nextTurn();
+    const rows = all.slice(start, start + RECORDS_PER_STATEMENT);
+    await runCompiled(
+      tx,
+      compileOnly
+        .insertInto("milestone_nudge")
+        .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
+        .expression(
+          compileOnly
+            .selectFrom(
+              recordset(
+                rows.map((r) => ({ milestone_id: r.milestoneId, person_id: r.personId, stage: r.stage, stage_date: r.stageDate, delivery_id: r.deliveryId })),
+                { milestone_id: "int", person_id: "int", stage: "text", stage_date: "date", delivery_id: "int" },
+              ),
+            )
+            .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    );
+  }
 }
 
 /** Records escalations raised at `now`; one already raised is kept. */
