@@ -34,16 +34,22 @@ const SLICE = 500;
 /** A sweep's deliveries are keyed to its 15-minute slot: running it twice adds nothing. */
 export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime() / 900_000) * 900_000).toISOString();
 
-function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): PlannedDelivery[] {
+// Names sorted as people read them; one collator, as comparing with localeCompare builds one each time.
+const byName = new Intl.Collator("en-GB");
+
+/** Each person's message from a plan, in name order; a turn of the event loop every SLICE people. */
+async function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): Promise<PlannedDelivery[]> {
   const out: PlannedDelivery[] = [];
   for (const [personId, { nudges, escalations }] of plan.messages) {
+    if (out.length > 0 && out.length % SLICE === 0) await nextTurn();
     const items: PlannedItem[] = [
       ...nudges.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "nudge" as const, stage: i.stage, because: i.because })),
       ...escalations.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "escalation" as const, level: i.level, reason: i.reason, because: i.because })),
     ];
     out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
   }
-  return out.sort((a, b) => a.person.localeCompare(b.person) || a.personId - b.personId);
+  await nextTurn();
+  return out.sort((a, b) => byName.compare(a.person, b.person) || a.personId - b.personId);
 }
 
 /**
@@ -56,7 +62,7 @@ const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   const { input, refs, names } = await store.sweepData(partnershipId, now);
-  return { deliveries: describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names) };
+  return { deliveries: await describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names) };
 }
 
 /**
@@ -72,7 +78,7 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     const { input, refs, names } = await tx.sweepData(partnershipId, now, people);
     const plan = await planSweepInSlices(input, SLICE, nextTurn);
     const slot = sweepSlot(now);
-    const planned = describe(plan, slot, refs, names);
+    const planned = await describe(plan, slot, refs, names);
     if (plan.failures.size) {
       // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
       const failures = [...plan.failures].filter(([personId]) => names.has(personId));
@@ -98,9 +104,13 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
       }),
     );
     const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
-    const nudgeRows = planned
-      .filter((d) => deliveryId.has(d.key))
-      .flatMap((d) => plan.messages.get(d.personId)!.nudges.map((i) => ({ ...i, personId: d.personId, deliveryId: deliveryId.get(d.key)! })));
+    const nudgeRows: Parameters<typeof tx.recordNudges>[0] = [];
+    for (const [i, d] of planned.entries()) {
+      // A first sweep of a city records hundreds of thousands of stages: a turn between slices.
+      if (i > 0 && i % SLICE === 0) await nextTurn();
+      const id = deliveryId.get(d.key);
+      if (id !== undefined) for (const item of plan.messages.get(d.personId)!.nudges) nudgeRows.push({ ...item, personId: d.personId, deliveryId: id });
+    }
     if (nudgeRows.length) await tx.recordNudges(nudgeRows, now);
     if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) await tx.recordEscalations(plan.raised, now);
     return { deliveries: planned.filter((d) => deliveryId.has(d.key)) };
