@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
+import { handleInvocation } from "../../src/commands/dispatch.ts";
 import type { ChangeContext, ChangeStore } from "../../src/commands/store.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
 
 // DESIGN "One round trip per change": each change counts its statements, from BEGIN to COMMIT.
 describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
@@ -61,5 +63,47 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(after!.state).toBe("at_risk");
     const events = await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", d.partnershipId).execute();
     expect(events).toEqual([{ event: "action.status", before: { state: "not_started" }, after: { state: "at_risk", note: null } }]);
+  });
+
+  /** A whole command as a person sends it, from identifying them (by person id, as the shell does) to the reply. */
+  async function commands() {
+    const partnershipId = await loadDemo(t.db);
+    const driver = commandDriver(t.db, partnershipId);
+    const jancis = await driver.personId("Jancis Andrew");
+    return async (line: string, key: string = randomUUID()) => {
+      const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
+      const before = t.db.roundTrips.count;
+      const reply = await handleInvocation(driver.deps, {
+        partnershipId,
+        actor: { personId: jancis },
+        place: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" },
+        command,
+        text: rest.join(" "),
+        idempotencyKey: key,
+        now: new Date("2011-09-12T10:00:00Z"),
+      });
+      return { trips: t.db.roundTrips.count - before, heading: reply.heading, replayed: reply.replayed ?? false };
+    };
+  }
+
+  it("costs 7 round trips for a milestone change in all: identify, the action read, BEGIN, lock, change with its audit, receipt, COMMIT", async () => {
+    const run = await commands();
+    expect(await run("/milestone done ATT-5.1 Script agreed")).toEqual({ trips: 7, heading: "ATT-5.1 done", replayed: false });
+    expect(await run("/milestone evidence ATT-5.1 Chairs signed off")).toEqual({ trips: 7, heading: "Evidence added to ATT-5.1", replayed: false });
+    expect(await run("/milestone undo ATT-5.1")).toEqual({ trips: 7, heading: "ATT-5.1 reopened", replayed: false });
+  });
+
+  it("costs 7 round trips for a retry (replayed) and 6 for a change already made under another key", async () => {
+    const run = await commands();
+    const key = randomUUID();
+    expect(await run("/milestone done ATT-4.1 model agreed", key)).toEqual({ trips: 7, heading: "ATT-4.1 done", replayed: false });
+    expect(await run("/milestone done ATT-4.1 model agreed", key)).toEqual({ trips: 7, heading: "ATT-4.1 done", replayed: true });
+    expect(await run("/milestone done ATT-4.1 model agreed")).toEqual({ trips: 6, heading: "ATT-4.1 was already done", replayed: false });
+  });
+
+  it("costs 9 round trips for /action status and 2 for /action show", async () => {
+    const run = await commands();
+    expect(await run("/action status ATT-5 at-risk")).toEqual({ trips: 9, heading: "ATT-5 is now at risk", replayed: false });
+    expect(await run("/action show ATT-5")).toEqual({ trips: 2, heading: "ATT-5", replayed: false });
   });
 });
