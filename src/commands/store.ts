@@ -124,7 +124,12 @@ export interface Store {
    */
   firstSighting(partnershipId: number, key: string): Promise<boolean>;
 
-  /** Runs a change exactly once per idempotency key; a repeat returns the stored reply. */
+  /**
+   * Runs a change exactly once per idempotency key; a repeat returns the stored reply, marked
+   * `replayed`. `change` must do nothing but call its ChangeStore and build the reply: a store
+   * may run it first to plan the change as one statement, then again in a transaction when
+   * the data moved on since the command read it.
+   */
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
 }
 

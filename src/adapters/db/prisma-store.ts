@@ -7,7 +7,7 @@ import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type ExpressionBuilder } from "kysely";
 import type { DB, KyselyDb } from "./kysely.ts";
-import { changeOnce, sightOnce } from "./receipts.ts";
+import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
@@ -340,6 +340,6 @@ export class PrismaStore implements Store {
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return changeOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
+    return changedOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
   }
 }
