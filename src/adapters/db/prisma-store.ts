@@ -1,6 +1,6 @@
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
+import type { ActionRead, ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
@@ -14,7 +14,8 @@ import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
 import { personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
-import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
+import { readInvocation } from "./invocation-reads.ts";
+import { actionsByRefWhere, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
@@ -194,8 +195,11 @@ export class PrismaStore implements Store {
   }
 
   async findActionsByRef(partnershipId: number, ref: string, planKey?: string) {
-    const plan = planKey ? Prisma.sql`AND pl.key = ${planKey}` : Prisma.empty;
-    return queryActions(this.sql, Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${partnershipId} ${plan}`);
+    return queryActions(this.sql, actionsByRefWhere(partnershipId, ref, planKey));
+  }
+
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null) {
+    return readInvocation(this.sql, partnershipId, who, read, key);
   }
 
   async allActionRefs(partnershipId: number): Promise<string[]> {
