@@ -66,8 +66,6 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
   }
   const subcommand = subcommandFor(family, text);
   const { actor, store, stored } = await resolveActor(deps, invocation, subcommand, ahead);
-  // A retry of a change already answered: its reply, read with the person, and nothing run again.
-  if (stored) return { ...stored, replayed: true };
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
   const ctx: CommandContext = {
     store,
@@ -86,8 +84,10 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
+    // A retry of a change already answered gets its reply, read with the person, once it has
+    // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
-      deps.store.once(
+      stored ? Promise.resolve({ ...stored, replayed: true }) : deps.store.once(
         { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },
         async (tx) => {
           const result = await work(tx);
