@@ -96,7 +96,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
       ),
   };
   try {
-    return await dispatchTo(family, ctx, text);
+    return await dispatchTo(family, ctx, text, subcommand);
   } catch (error) {
     if (!(error instanceof PersonalDataHeld)) throw error;
     const request = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, command: commandName, text, idempotencyKey: invocation.idempotencyKey, now: invocation.now };
@@ -104,18 +104,14 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
   }
 }
 
-async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: string): Promise<Reply> {
+async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: string, named: { subcommand: Subcommand; args: string } | null): Promise<Reply> {
   if (family.direct) return family.direct(ctx, text);
-  const [word, rest] = firstWord(text);
-  const name = (word || family.defaultSubcommand || "").toLowerCase();
-  const subcommand = family.subcommands.find((s) => s.name === name);
-  if (!subcommand) {
-    const options = family.subcommands.map((s) => s.name).join(", ");
-    throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
-      hint: `/help ${family.name}`,
-    });
-  }
-  return subcommand.run(ctx, word ? rest : "");
+  if (named) return named.subcommand.run(ctx, named.args);
+  const name = (firstWord(text)[0] || family.defaultSubcommand || "").toLowerCase();
+  const options = family.subcommands.map((s) => s.name).join(", ");
+  throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
+    hint: `/help ${family.name}`,
+  });
 }
 
 /** The subcommand a line names, with the rest of the line; null when it names none (dispatchTo says so). */
