@@ -1,6 +1,6 @@
 import type { Logger } from "../commands/context.ts";
 import type { TextPart } from "../commands/invocation.ts";
-import { handleInvocation } from "../commands/dispatch.ts";
+import { handleInvocation, readsOf, type ReadAhead } from "../commands/dispatch.ts";
 import { errorReply, replyForError } from "../commands/error-reply.ts";
 import { identifyPlatformUser } from "../commands/identify.ts";
 import { CurveError } from "../domain/errors.ts";
@@ -127,7 +127,16 @@ export class Conversation {
     if (!tenancy.ok) return { kind: "refused", reply: tenancy.reply };
     const { partnershipId } = tenancy;
     const tenant = turn.tenant!;
-    const person = await this.identify(turn, partnershipId, tenant);
+    // The sender is read with what their command will read (its action, a stored reply): one statement.
+    const reads = readsOf(turn.command, turn.text);
+    let ahead: ReadAhead | undefined;
+    const readWith = async (who: { personId: number } | { platform: PlatformName; tenant: string; userId: string }): Promise<Person | null> => {
+      if (!reads) return "personId" in who ? deps.store.findPersonById(partnershipId, who.personId) : deps.store.findPersonByIdentity(partnershipId, who);
+      const found = await deps.store.readInvocation(partnershipId, who, reads.read, reads.changes ? turn.key : null);
+      ahead = { read: reads.read, found };
+      return found.person;
+    };
+    const person = await this.identify(turn, partnershipId, tenant, readWith);
     if (!("id" in person)) return { kind: "refused", reply: person.reply };
     if (turn.dedupe === "delivery" && !(await deps.store.firstSighting(partnershipId, turn.key))) {
       this.log.info("duplicate delivery ignored", { platform: this.platform.platform, key: turn.key });
@@ -144,7 +153,7 @@ export class Conversation {
       idempotencyKey: turn.key,
       now: clock(),
       capabilities: { forms: turn.forms },
-    });
+    }, ahead);
     return { kind: "answered", reply, partnershipId, tenant, person, first: !reply.replayed };
   }
 
@@ -165,13 +174,18 @@ export class Conversation {
     return { text, parts };
   }
 
-  private async identify(turn: Turn, partnershipId: number, tenant: string): Promise<Person | { reply: Reply }> {
+  private async identify(
+    turn: Turn,
+    partnershipId: number,
+    tenant: string,
+    readWith: (who: { personId: number } | { platform: PlatformName; tenant: string; userId: string }) => Promise<Person | null>,
+  ): Promise<Person | { reply: Reply }> {
     if ("personId" in turn.user) {
-      const person = await this.env.deps.store.findPersonById(partnershipId, turn.user.personId);
+      const person = await readWith({ personId: turn.user.personId });
       return person ?? { reply: errorReply(new CurveError("unknown_person", "Curve doesn't know who you are in this partnership.")) };
     }
     const identity = { platform: this.platform.platform, tenant, userId: turn.user.userId };
-    const who = await identifyPlatformUser(this.env.deps.store, partnershipId, identity, turn.user.email, this.env.clock());
+    const who = await identifyPlatformUser(this.env.deps.store, partnershipId, identity, turn.user.email, this.env.clock(), () => readWith(identity));
     if (who.kind === "unknown") return { reply: who.reply };
     await this.platform.identified?.(who.person, turn, partnershipId);
     return who.person;

@@ -11,7 +11,7 @@ import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { STATE_LABELS, milestoneItem, ownersLine, partyName } from "./format.ts";
 import { announce, requireChangePermission } from "./milestone.ts";
-import { resolveAction } from "./resolve.ts";
+import { actionNamedBy, resolveAction } from "./resolve.ts";
 
 const USAGE = {
   show: "/action show <ref>   e.g. /action show ATT-5",
@@ -146,10 +146,10 @@ export const actionCommands: CommandFamily = {
   summary: "See an action, set its state, add notes, and see its history.",
   defaultSubcommand: "mine",
   subcommands: [
-    { name: "show", usage: USAGE.show, summary: "An action with its owners, priority and milestones.", run: show },
-    { name: "status", usage: USAGE.status, changes: true, summary: "Set an action's state, with an optional note.", run: status },
-    { name: "note", usage: USAGE.note, changes: true, summary: "Add a note to an action.", run: note },
+    { name: "show", usage: USAGE.show, reads: actionNamedBy, summary: "An action with its owners, priority and milestones.", run: show },
+    { name: "status", usage: USAGE.status, changes: true, reads: actionNamedBy, summary: "Set an action's state, with an optional note.", run: status },
+    { name: "note", usage: USAGE.note, changes: true, reads: actionNamedBy, summary: "Add a note to an action.", run: note },
     { name: "mine", usage: USAGE.mine, summary: "The actions you own.", run: (ctx) => mine(ctx) },
-    { name: "history", usage: USAGE.history, summary: "Every recorded change to an action.", run: history },
+    { name: "history", usage: USAGE.history, reads: actionNamedBy, summary: "Every recorded change to an action.", run: history },
   ],
 };

@@ -1,13 +1,14 @@
 import { localDate } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
-import type { Person } from "../domain/model.ts";
+import type { ActionView, Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
 import type { Reply } from "../domain/reply.ts";
 import { normaliseTyped } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
-import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
+import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
+import type { ActionRead, InvocationReads, Store } from "./store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
@@ -18,17 +19,40 @@ import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
  * The single entry point for every adapter: an Invocation in, a Reply out.
  * Expected failures become one-line replies; anything else is logged under a reference.
  */
-export async function handleInvocation(deps: CommandDeps, raw: Invocation): Promise<Reply> {
+export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?: ReadAhead): Promise<Reply> {
   try {
     const parsed = InvocationSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid invocation: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-    return await run(deps, parsed.data);
+    return await run(deps, parsed.data, undefined, read);
   } catch (error) {
     return replyForError(error, deps.log, { command: raw.command });
   }
 }
 
-async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string): Promise<Reply> {
+/**
+ * What a command line will read before it runs, for whoever identifies its sender: the action
+ * its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
+ * answers it). Null for a line that names no command or is not valid text.
+ */
+export function readsOf(command: string, line: string): { read: ActionRead | null; changes: boolean } | null {
+  const family = findFamily(command.replace(/^\//, "").trim().toLowerCase());
+  let text: string;
+  try {
+    text = normaliseTyped(checkUserText(line));
+  } catch {
+    return null;
+  }
+  const named = family ? subcommandFor(family, text) : null;
+  return named ? { read: named.subcommand.reads?.(named.args) ?? null, changes: named.subcommand.changes ?? false } : null;
+}
+
+/** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
+export interface ReadAhead {
+  read: ActionRead | null;
+  found: InvocationReads;
+}
+
+async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string, ahead?: ReadAhead): Promise<Reply> {
   const commandName = invocation.command.replace(/^\//, "").trim().toLowerCase();
   // Text is checked, then what phones and Office insert (curly quotes, odd spaces) is undone.
   const text = normaliseTyped(checkUserText(invocation.text));
@@ -40,10 +64,11 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
       hint: "Type /help to see what Curve can do.",
     });
   }
-  const actor = await resolveActor(deps, invocation);
+  const subcommand = subcommandFor(family, text);
+  const { actor, store, stored } = await resolveActor(deps, invocation, subcommand, ahead);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
   const ctx: CommandContext = {
-    store: deps.store,
+    store,
     partnershipId: invocation.partnershipId,
     actor,
     origin: invocation.place,
@@ -59,8 +84,10 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
     ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
+    // A retry of a change already answered gets its reply, read with the person, once it has
+    // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
-      deps.store.once(
+      stored ? Promise.resolve({ ...stored, replayed: true }) : deps.store.once(
         { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },
         async (tx) => {
           const result = await work(tx);
@@ -69,7 +96,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
       ),
   };
   try {
-    return await dispatchTo(family, ctx, text);
+    return await dispatchTo(family, ctx, text, subcommand);
   } catch (error) {
     if (!(error instanceof PersonalDataHeld)) throw error;
     const request = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, command: commandName, text, idempotencyKey: invocation.idempotencyKey, now: invocation.now };
@@ -77,31 +104,66 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
   }
 }
 
-async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: string): Promise<Reply> {
+async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: string, named: { subcommand: Subcommand; args: string } | null): Promise<Reply> {
   if (family.direct) return family.direct(ctx, text);
+  if (named) return named.subcommand.run(ctx, named.args);
+  const name = (firstWord(text)[0] || family.defaultSubcommand || "").toLowerCase();
+  const options = family.subcommands.map((s) => s.name).join(", ");
+  throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
+    hint: `/help ${family.name}`,
+  });
+}
+
+/** The subcommand a line names, with the rest of the line; null when it names none (dispatchTo says so). */
+function subcommandFor(family: CommandFamily, text: string): { subcommand: Subcommand; args: string } | null {
+  if (family.direct) return null;
   const [word, rest] = firstWord(text);
   const name = (word || family.defaultSubcommand || "").toLowerCase();
   const subcommand = family.subcommands.find((s) => s.name === name);
-  if (!subcommand) {
-    const options = family.subcommands.map((s) => s.name).join(", ");
-    throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
-      hint: `/help ${family.name}`,
-    });
-  }
-  return subcommand.run(ctx, word ? rest : "");
+  return subcommand ? { subcommand, args: word ? rest : "" } : null;
 }
 
-async function resolveActor(deps: CommandDeps, invocation: Invocation): Promise<Person> {
-  if ("person" in invocation.actor) return invocation.actor.person;
-  if ("personId" in invocation.actor) {
-    const person = await deps.store.findPersonById(invocation.partnershipId, invocation.actor.personId);
-    if (person) return person;
-    throw new CurveError("unknown_person", "Curve doesn't know who you are in this partnership.");
+/**
+ * Who is asking. Found by id or platform identity, they are read in one statement with the
+ * action the subcommand will read (served to it from then on by the returned store) and, for
+ * a change, the reply already stored for the invocation's key.
+ */
+async function resolveActor(
+  deps: CommandDeps,
+  invocation: Invocation,
+  named: { subcommand: Subcommand; args: string } | null,
+  ahead: ReadAhead | undefined,
+): Promise<{ actor: Person; store: Store; stored: Reply | null }> {
+  if ("person" in invocation.actor) {
+    const { person } = invocation.actor;
+    if (!ahead) return { actor: person, store: deps.store, stored: null };
+    const store = ahead.read && ahead.found.actions ? withActionsRead(deps.store, invocation.partnershipId, ahead.read, ahead.found.actions) : deps.store;
+    return { actor: person, store, stored: named?.subcommand.changes ? ahead.found.stored : null };
   }
-  const person = await deps.store.findPersonByIdentity(invocation.partnershipId, invocation.actor);
-  if (person) return person;
-  throw new CurveError(
-    "not_linked",
-    "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
-  );
+  const read = named?.subcommand.reads?.(named.args) ?? null;
+  const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
+  const who = "personId" in invocation.actor ? { personId: invocation.actor.personId } : invocation.actor;
+  const found = await deps.store.readInvocation(invocation.partnershipId, who, read, key);
+  if (!found.person) {
+    if ("personId" in invocation.actor) throw new CurveError("unknown_person", "Curve doesn't know who you are in this partnership.");
+    throw new CurveError(
+      "not_linked",
+      "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
+    );
+  }
+  const store = read && found.actions ? withActionsRead(deps.store, invocation.partnershipId, read, found.actions) : deps.store;
+  return { actor: found.person, store, stored: found.stored };
+}
+
+/** The store, but answering `findActionsByRef` for the action already read from what was read. */
+function withActionsRead(store: Store, partnershipId: number, read: ActionRead, actions: ActionView[]): Store {
+  const findActionsByRef: Store["findActionsByRef"] = (id, ref, planKey) =>
+    id === partnershipId && ref === read.ref && planKey === read.planKey ? Promise.resolve(actions) : store.findActionsByRef(id, ref, planKey);
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "findActionsByRef") return findActionsByRef;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -8,7 +8,8 @@ const PLATFORM_NAMES: Record<PlatformName, string> = { slack: "Slack", teams: "T
 
 /**
  * Who a platform user is: a remembered identity, or else the person whose email matches
- * the one on their platform profile, remembered from then on (and audited).
+ * the one on their platform profile, remembered from then on (and audited). `remembered`
+ * reads the identity (by default `findPersonByIdentity`; a caller may read more with it).
  */
 export async function identifyPlatformUser(
   store: Store,
@@ -16,8 +17,9 @@ export async function identifyPlatformUser(
   identity: PlatformIdentity,
   lookupEmail: () => Promise<string | null>,
   now: Date,
+  remembered: () => Promise<Person | null> = () => store.findPersonByIdentity(partnershipId, identity),
 ): Promise<Identification> {
-  const known = await store.findPersonByIdentity(partnershipId, identity);
+  const known = await remembered();
   if (known) return { kind: "known", person: known };
   const email = await lookupEmail();
   const person = email ? await store.findPersonByEmail(partnershipId, email) : null;

@@ -10,7 +10,7 @@ import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { dueLabel, milestoneButtons, milestoneItem } from "./format.ts";
-import { resolveAction, resolveMilestone } from "./resolve.ts";
+import { actionNamedBy, resolveAction, resolveMilestone } from "./resolve.ts";
 
 const PAGE = 20;
 
@@ -315,11 +315,11 @@ export const milestoneCommands: CommandFamily = {
   summary: "Mark milestones done, reopen or reschedule them, and list what is due.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "done", usage: USAGE.done, changes: true, summary: "Mark a milestone done, with evidence.", run: done },
-    { name: "undo", usage: USAGE.undo, changes: true, summary: "Reopen a milestone marked done by mistake.", run: undo },
-    { name: "evidence", usage: USAGE.evidence, changes: true, summary: "Add evidence to a milestone.", run: evidence },
-    { name: "date", usage: USAGE.date, changes: true, summary: "Set or change a milestone's date.", run: date },
-    { name: "snooze", usage: USAGE.snooze, changes: true, summary: "Hold a milestone's reminders for a while, with a reason.", run: snooze },
+    { name: "done", usage: USAGE.done, changes: true, reads: actionNamedBy, summary: "Mark a milestone done, with evidence.", run: done },
+    { name: "undo", usage: USAGE.undo, changes: true, reads: actionNamedBy, summary: "Reopen a milestone marked done by mistake.", run: undo },
+    { name: "evidence", usage: USAGE.evidence, changes: true, reads: actionNamedBy, summary: "Add evidence to a milestone.", run: evidence },
+    { name: "date", usage: USAGE.date, changes: true, reads: actionNamedBy, summary: "Set or change a milestone's date.", run: date },
+    { name: "snooze", usage: USAGE.snooze, changes: true, reads: actionNamedBy, summary: "Hold a milestone's reminders for a while, with a reason.", run: snooze },
     { name: "list", usage: USAGE.list, summary: "List milestones: yours, overdue, due soon, or an action's.", run: listMilestones },
   ],
 };

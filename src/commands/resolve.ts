@@ -1,7 +1,9 @@
 import { CurveError } from "../domain/errors.ts";
 import type { ActionView, MilestoneView, Person } from "../domain/model.ts";
 import { closestRefs, parseRef } from "../domain/refs.ts";
+import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
+import type { ActionRead } from "./store.ts";
 
 /**
  * Finds the one action a person meant, or says which refs they might have meant. A milestone
@@ -75,6 +77,12 @@ export async function resolveMilestone(
     }.`,
     { hint: usage, suggestions: candidates.map((m) => m.ref) },
   );
+}
+
+/** The action the first word of a line names ("ATT-4.1 agreed" and "cypp-2011-15:ATT-4" name ATT-4), as `resolveAction` reads it; null when it names none. */
+export function actionNamedBy(args: string): ActionRead | null {
+  const parsed = parseRef(firstWord(args)[0]);
+  return parsed ? { ref: parsed.action, ...(parsed.plan ? { planKey: parsed.plan } : {}) } : null;
 }
 
 const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);

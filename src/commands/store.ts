@@ -108,6 +108,13 @@ export interface Store {
   findPeopleByName(partnershipId: number, name: string): Promise<Person[]>;
   standing(partnershipId: number, personId: number): Promise<PersonStanding>;
   findActionsByRef(partnershipId: number, ref: string, planKey?: string): Promise<ActionView[]>;
+  /**
+   * What an invocation needs before its command runs, read at once: who is asking (by person
+   * id, or by a linked platform identity; null when neither finds them), the actions its
+   * command will read by ref (as `findActionsByRef` returns them; null when `read` is null),
+   * and the reply stored for its idempotency key (null when none, or `key` is null).
+   */
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null): Promise<InvocationReads>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -124,8 +131,26 @@ export interface Store {
    */
   firstSighting(partnershipId: number, key: string): Promise<boolean>;
 
-  /** Runs a change exactly once per idempotency key; a repeat returns the stored reply. */
+  /**
+   * Runs a change exactly once per idempotency key; a repeat returns the stored reply, marked
+   * `replayed`. `change` must do nothing but call its ChangeStore and build the reply: a store
+   * may run it first to plan the change as one statement, then again in a transaction when
+   * the data moved on since the command read it.
+   */
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply>;
+}
+
+/** An action named by ref, in a named plan or in any, as a command will read it. */
+export interface ActionRead {
+  ref: string;
+  planKey?: string;
+}
+
+/** See `Store.readInvocation`. */
+export interface InvocationReads {
+  person: Person | null;
+  actions: ActionView[] | null;
+  stored: Reply | null;
 }
 
 export interface PlatformIdentity {

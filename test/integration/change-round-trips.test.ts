@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
+import { handleInvocation } from "../../src/commands/dispatch.ts";
 import type { ChangeContext, ChangeStore } from "../../src/commands/store.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
 
-// DESIGN "One round trip per change": each change counts its statements, from BEGIN to COMMIT.
+// DESIGN "One round trip per change": each change counts its statements, as its driver sends them.
 describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -41,16 +43,34 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     return { partnershipId, store, milestone, counted };
   }
 
-  it("marks a milestone done, adds evidence and reopens it in 5 statements each: BEGIN, lock, change with its audit, receipt, COMMIT", async () => {
+  it("marks a milestone done, adds evidence and reopens it in one statement each: the update guarded by the row as read, its audit event and its receipt", async () => {
     const d = await demo();
-    const m = await d.milestone("ATT-5.1");
-    expect(await d.counted((tx) => tx.markMilestoneDone(m, "Script agreed"))).toEqual({ trips: 5, applied: true });
-    expect(await d.counted((tx) => tx.addMilestoneEvidence(m, "Chairs signed off"))).toEqual({ trips: 5, applied: true });
-    expect(await d.counted((tx) => tx.reopenMilestone(m))).toEqual({ trips: 5, applied: true });
+    const open = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.markMilestoneDone(open, "Script agreed"))).toEqual({ trips: 1, applied: true });
+    const done = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.addMilestoneEvidence(done, "Chairs signed off"))).toEqual({ trips: 1, applied: true });
+    const evidenced = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.reopenMilestone(evidenced))).toEqual({ trips: 1, applied: true });
     const events = await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", d.partnershipId).orderBy("id").execute();
     expect(events.map((e) => e.event)).toEqual(["milestone.done", "milestone.evidence", "milestone.reopened"]);
     expect(events[0]!.after).toMatchObject({ doneBy: "Jancis Andrew", evidence: "Script agreed" });
-    expect(events[2]!.before).toMatchObject({ evidence: "Script agreed\nChairs signed off" });
+    expect(events[2]!.before).toMatchObject({ doneBy: "Jancis Andrew", evidence: "Script agreed\nChairs signed off" });
+    const receipts = await t.db.kysely.selectFrom("command_receipt").select("reply").where("partnership_id", "=", d.partnershipId).execute();
+    expect(receipts.map((r) => (r.reply as Reply).heading)).toEqual(["ok", "ok", "ok"]);
+  });
+
+  it("makes a change read from a row that has moved on in a transaction, auditing the row as it was: the statement changed nothing, no reply is stored, then BEGIN, lock, change with its audit, receipt, COMMIT", async () => {
+    const d = await demo();
+    const read = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.markMilestoneDone(read, "Script agreed"))).toEqual({ trips: 1, applied: true });
+    expect(await d.counted((tx) => tx.addMilestoneEvidence(read, "Chairs signed off"))).toEqual({ trips: 7, applied: true });
+    const events = await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", d.partnershipId).orderBy("id").execute();
+    expect(events.map((e) => e.event)).toEqual(["milestone.done", "milestone.evidence"]);
+    expect(events[1]!.before).toEqual({ evidence: "Script agreed" });
+    expect(events[1]!.after).toEqual({ evidence: "Script agreed\nChairs signed off" });
+    // An answer that changes nothing stands on the read: its receipt alone, one statement.
+    expect(await d.counted((tx) => tx.reopenMilestone(read))).toEqual({ trips: 1, applied: false });
+    expect((await d.milestone("ATT-5.1")).doneAt).not.toBeNull();
   });
 
   it("sets an action's state in 7 statements: BEGIN, lock, closed-plan check, change with its audit, the action read back, receipt, COMMIT", async () => {
@@ -61,5 +81,91 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(after!.state).toBe("at_risk");
     const events = await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", d.partnershipId).execute();
     expect(events).toEqual([{ event: "action.status", before: { state: "not_started" }, after: { state: "at_risk", note: null } }]);
+  });
+
+  /** A whole command as a person sends it, from identifying them (by person id, as the shell does) to the reply. */
+  async function commands() {
+    const partnershipId = await loadDemo(t.db);
+    const driver = commandDriver(t.db, partnershipId);
+    const jancis = await driver.personId("Jancis Andrew");
+    return async (line: string, key: string = randomUUID()) => {
+      const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
+      const before = t.db.roundTrips.count;
+      const reply = await handleInvocation(driver.deps, {
+        partnershipId,
+        actor: { personId: jancis },
+        place: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" },
+        command,
+        text: rest.join(" "),
+        idempotencyKey: key,
+        now: new Date("2011-09-12T10:00:00Z"),
+      });
+      return { trips: t.db.roundTrips.count - before, heading: reply.heading, replayed: reply.replayed ?? false };
+    };
+  }
+
+  it("costs 2 round trips for a milestone change in all: the person with the action and any stored reply, then the change with its audit and receipt", async () => {
+    const run = await commands();
+    expect(await run("/milestone done ATT-5.1 Script agreed")).toEqual({ trips: 2, heading: "ATT-5.1 done", replayed: false });
+    expect(await run("/milestone evidence ATT-5.1 Chairs signed off")).toEqual({ trips: 2, heading: "Evidence added to ATT-5.1", replayed: false });
+    expect(await run("/milestone undo ATT-5.1")).toEqual({ trips: 2, heading: "ATT-5.1 reopened", replayed: false });
+  });
+
+  it("costs 1 round trip for a retry (its stored reply is read with the person) and 2 for a change already made under another key", async () => {
+    const run = await commands();
+    const key = randomUUID();
+    expect(await run("/milestone done ATT-4.1 model agreed", key)).toEqual({ trips: 2, heading: "ATT-4.1 done", replayed: false });
+    expect(await run("/milestone done ATT-4.1 model agreed", key)).toEqual({ trips: 1, heading: "ATT-4.1 done", replayed: true });
+    expect(await run("/milestone done ATT-4.1 model agreed")).toEqual({ trips: 2, heading: "ATT-4.1 was already done", replayed: false });
+  });
+
+  it("stores the reply in the receipt of a message already sighted, in the change's one statement, and replays it", async () => {
+    const run = await commands();
+    const key = randomUUID();
+    const store = new PrismaStore(t.db);
+    const partnershipId = (await t.db.kysely.selectFrom("partnership").select("id").orderBy("id", "desc").limit(1).executeTakeFirstOrThrow()).id;
+    expect(await store.firstSighting(partnershipId, key)).toBe(true);
+    expect(await run("/milestone done ATT-5.1 Script agreed", key)).toEqual({ trips: 2, heading: "ATT-5.1 done", replayed: false });
+    expect(await run("/milestone done ATT-5.1 Script agreed", key)).toEqual({ trips: 1, heading: "ATT-5.1 done", replayed: true });
+    const receipts = await t.db.kysely.selectFrom("command_receipt").select("reply").where("partnership_id", "=", partnershipId).where("idempotency_key", "=", key).execute();
+    expect(receipts.map((r) => (r.reply as Reply).heading)).toEqual(["ATT-5.1 done"]);
+    expect(await t.db.kysely.selectFrom("audit_event").select("event").where("partnership_id", "=", partnershipId).execute()).toEqual([{ event: "milestone.done" }]);
+  });
+
+  // Two connections are needed to commit a receipt while the statement runs: PostgreSQL only.
+  it.runIf(kind === "postgresql")("undoes the change when its key is answered by a twin that commits while the statement runs, and replays the twin's reply", async () => {
+    const run = await commands();
+    const partnershipId = (await t.db.kysely.selectFrom("partnership").select("id").orderBy("id", "desc").limit(1).executeTakeFirstOrThrow()).id;
+    const key = randomUUID();
+    let commit!: () => void;
+    let inserted!: () => void;
+    const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
+    const twin = t.db.sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb)`, [partnershipId, key, JSON.stringify({ tone: "success", heading: "the twin's reply", blocks: [] })]);
+      inserted();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await insertedNow;
+    const answer = run("/milestone done ATT-5.1 Script agreed", key);
+    // The statement's receipt waits on the twin's uncommitted key; commit only once it does.
+    for (;;) {
+      const [waiting] = await t.db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%command_receipt%'`,
+      );
+      if (waiting!.n > 0) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    commit();
+    await twin;
+    expect(await answer).toMatchObject({ heading: "the twin's reply", replayed: true });
+    expect(await t.db.kysely.selectFrom("audit_event").select("event").where("partnership_id", "=", partnershipId).execute()).toEqual([]);
+    const milestone = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-5.1", action: { plan: { partnershipId } } } });
+    expect(milestone.doneAt).toBeNull();
+  });
+
+  it("costs 8 round trips for /action status (a transaction of its own, after the first read) and 1 for /action show", async () => {
+    const run = await commands();
+    expect(await run("/action status ATT-5 at-risk")).toEqual({ trips: 8, heading: "ATT-5 is now at risk", replayed: false });
+    expect(await run("/action show ATT-5")).toEqual({ trips: 1, heading: "ATT-5", replayed: false });
   });
 });

@@ -84,6 +84,18 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
   });
 
+  it("answers a retry's key from the stored reply only after the same checks as the first: someone who may not make the change is refused", async () => {
+    const p = await freshPartnership();
+    const key = randomUUID();
+    const first = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", key);
+    expect(first.heading).toBe("ATT-4.1 done");
+    const other = await p.run("Mary Brittle", "/milestone done ATT-4.1 model agreed", key);
+    expect(other.code).toBe("not_permitted");
+    expect(other.replayed).toBeUndefined();
+    const retry = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", key);
+    expect(retry).toMatchObject({ heading: "ATT-4.1 done", replayed: true });
+  });
+
   it("applies concurrent twins of one invocation once", async () => {
     const p = await freshPartnership();
     const key = randomUUID();

@@ -49,6 +49,22 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     return { partnershipId, tenant, conversation, effects, answers, handle, turn, audit, errors: driver.recorded.errors };
   }
 
+  it("costs a change 3 round trips through the pipeline: the tenant, the sender read with the action and any stored reply, the change with its audit and receipt; a redelivery 2", async () => {
+    const p = await setUp();
+    const cost = async (one: Turn) => {
+      const before = t.db.roundTrips.count;
+      await p.handle(one);
+      return t.db.roundTrips.count - before;
+    };
+    const done = p.turn("milestone done ATT-4.1 agreed", "k-trips");
+    expect(await cost(done)).toBe(3);
+    expect(await cost(done)).toBe(2);
+    expect(p.answers.map((a) => a.kind === "answered" && a.first)).toEqual([true, false]);
+    expect(replyOf(p.answers[1]!).heading).toBe("ATT-4.1 done");
+    expect(await cost(p.turn("action show ATT-4", "k-show"))).toBe(2);
+    expect(p.effects).toHaveLength(2);
+  });
+
   it("identifies, dispatches, answers, then runs the effects of a change once, however often it is redelivered", async () => {
     const p = await setUp();
     const done = p.turn("milestone done ATT-4.1 agreed", "k-done");

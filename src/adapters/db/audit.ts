@@ -1,6 +1,6 @@
 // The one audit writer: every audit_event row in Curve is built and inserted here, in the
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
-import type { Compilable, Insertable, InsertResult, UpdateQueryBuilder } from "kysely";
+import type { Compilable, Insertable, InsertResult, QueryCreator, UpdateQueryBuilder } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
@@ -125,10 +125,21 @@ export type ChangedRow = UpdateQueryBuilder<DB, any, any, { id: number }>;
  * Run it with `runCompiled` in the change's transaction. Errors are the database's.
  */
 export function changedWithAudit(changed: ChangedRow, change: AuditChange): Compilable<InsertResult> {
+  return auditEachChanged(compileOnly.with("changed", () => changed), change);
+}
+
+/** A query creator that has a CTE named `changed` returning the changed rows' ids. */
+export type WithChanged = QueryCreator<DB & { changed: { id: number } }>;
+
+/**
+ * The audit event of one change, inserted once for each row the CTE `changed` returns (none
+ * when it returns none): the builder under `changedWithAudit`, for a statement that does more
+ * in the same WITH (the receipt of receipts.ts's `changedOnce`). Pure; runs as part of that statement.
+ */
+export function auditEachChanged(db: WithChanged, change: AuditChange) {
   const row = auditRow(change);
   const columns = Object.keys(row) as (keyof AuditRow & string)[];
-  return compileOnly
-    .with("changed", () => changed)
+  return db
     .insertInto("audit_event")
     .columns(columns)
     // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.

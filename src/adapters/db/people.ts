@@ -26,7 +26,7 @@ export function personColumns(eb: ExpressionBuilder<DB & { p: DB["person"] }, "p
   ] as const;
 }
 
-type PersonRow = { id: number; name: string; email: string | null; job_title: string | null; time_zone: string; roles: PersonRole[]; team_ids: number[] };
+export type PersonRow = { id: number; name: string; email: string | null; job_title: string | null; time_zone: string; roles: PersonRole[]; team_ids: number[] };
 
 /** A person row (selected with `personColumns`) as the domain's Person. */
 export const toPerson = (row: PersonRow): Person => ({
@@ -39,14 +39,14 @@ export const toPerson = (row: PersonRow): Person => ({
   teamIds: row.team_ids,
 });
 
+/** The query behind `personById`, unexecuted, for a statement that reads more beside it. */
+export function personByIdQuery(db: KyselyDb, partnershipId: number, id: number) {
+  return db.selectFrom("person as p").select(personColumns).where("p.id", "=", id).where("p.partnership_id", "=", partnershipId);
+}
+
 /** The person with this id in the partnership, or null. One statement. */
 export async function personById(db: KyselyDb, partnershipId: number, id: number): Promise<Person | null> {
-  const row = await db
-    .selectFrom("person as p")
-    .select(personColumns)
-    .where("p.id", "=", id)
-    .where("p.partnership_id", "=", partnershipId)
-    .executeTakeFirst();
+  const row = await personByIdQuery(db, partnershipId, id).executeTakeFirst();
   return row ? toPerson(row) : null;
 }
 

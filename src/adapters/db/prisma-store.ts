@@ -1,20 +1,21 @@
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
+import type { ActionRead, ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type ExpressionBuilder } from "kysely";
 import type { DB, KyselyDb } from "./kysely.ts";
-import { changeOnce, sightOnce } from "./receipts.ts";
+import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
 import { personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
-import { ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
+import { readInvocation } from "./invocation-reads.ts";
+import { actionsByRefWhere, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
@@ -194,8 +195,11 @@ export class PrismaStore implements Store {
   }
 
   async findActionsByRef(partnershipId: number, ref: string, planKey?: string) {
-    const plan = planKey ? Prisma.sql`AND pl.key = ${planKey}` : Prisma.empty;
-    return queryActions(this.sql, Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${partnershipId} ${plan}`);
+    return queryActions(this.sql, actionsByRefWhere(partnershipId, ref, planKey));
+  }
+
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null) {
+    return readInvocation(this.sql, partnershipId, who, read, key);
   }
 
   async allActionRefs(partnershipId: number): Promise<string[]> {
@@ -340,6 +344,6 @@ export class PrismaStore implements Store {
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return changeOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
+    return changedOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
   }
 }

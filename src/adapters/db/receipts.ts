@@ -1,7 +1,9 @@
-import type { ChangeContext } from "../../commands/store.ts";
+import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery } from "kysely";
-import { compileOnly } from "./kysely.ts";
+import { auditEachChanged } from "./audit.ts";
+import { compileOnly, runCompiled } from "./kysely.ts";
+import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */
@@ -93,4 +95,109 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
     if (seen) return { ...seen.reply, replayed: true };
     throw error;
   }
+}
+
+/** In the error a one-statement change raises to undo itself when its key holds another reply. */
+const KEY_TAKEN = "curve: idempotency key answered already";
+
+/**
+ * A planned change with its audit event and its receipt, as ONE statement (no BEGIN, no COMMIT:
+ * PostgreSQL applies all of it or none):
+ *
+ *   WITH changed AS (UPDATE … WHERE <the row as read> AND <key free> RETURNING id),
+ *        audited AS (its audit event for each row changed: audit.ts, auditEachChanged),
+ *        receipt AS (INSERT INTO command_receipt … SELECT … FROM changed ON CONFLICT … DO UPDATE … WHERE reply = SEEN RETURNING …)
+ *   SELECT <how many rows changed>
+ *
+ * One row: `changed` is 1 when the change was made and its reply stored, 0 when the guard
+ * failed or the key was answered already (nothing written). A key answered by a reply that
+ * committed after the statement began cannot be stored over, and then the statement raises an
+ * error carrying KEY_TAKEN, which undoes the change and its audit.
+ */
+export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, reply: Reply) {
+  const { partnershipId, idempotencyKey } = ctx;
+  const answered = compileOnly
+    .selectFrom("command_receipt")
+    .select("idempotency_key")
+    .where("partnership_id", "=", partnershipId)
+    .where("idempotency_key", "=", idempotencyKey)
+    .where(sql<boolean>`reply <> ${SEEN}::jsonb`);
+  return compileOnly
+    .with("changed", () => planned.changed.where(sql<boolean>`not exists (${answered})`))
+    .with("audited", (db) => auditEachChanged(db, planned.audit))
+    .with("receipt", (db) =>
+      db
+        .insertInto("command_receipt")
+        .columns(["partnership_id", "idempotency_key", "reply"])
+        .expression((eb) =>
+          eb.selectFrom("changed").select([eb.val(partnershipId).as("partnership_id"), eb.val(idempotencyKey).as("idempotency_key"), sql<unknown>`cast(${JSON.stringify(reply)} as jsonb)`.as("reply")]),
+        )
+        // A key first sighted by `sightOnce` holds SEEN and takes the reply in place.
+        .onConflict((oc) =>
+          oc
+            .columns(["partnership_id", "idempotency_key"])
+            .doUpdateSet((eb) => ({ reply: eb.ref("excluded.reply") }))
+            .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
+        )
+        .returning("idempotency_key"),
+    )
+    // The cast fails on purpose, and only when a changed row has no receipt: text that is not a number.
+    .selectNoFrom(
+      sql<number>`case when (select count(*) from receipt) < (select count(*) from changed)
+        then (select cast(cast(${KEY_TAKEN} as text) || ' (' || id || ')' as int) from changed limit 1)
+        else (select count(*) from changed)::int end`.as("changed"),
+    );
+}
+
+/**
+ * A receipt holding a reply, for a change that changed nothing: one statement that returns a
+ * row when the key was free or only sighted, none when it holds another reply.
+ */
+export function receiptOf(ctx: ChangeContext, reply: Reply) {
+  return compileOnly
+    .insertInto("command_receipt")
+    .values({ partnership_id: ctx.partnershipId, idempotency_key: ctx.idempotencyKey, reply: sql`cast(${JSON.stringify(reply)} as jsonb)` })
+    .onConflict((oc) =>
+      oc
+        .columns(["partnership_id", "idempotency_key"])
+        .doUpdateSet((eb) => ({ reply: eb.ref("excluded.reply") }))
+        .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
+    )
+    .returning(sql<number>`1`.as("changed"));
+}
+
+/**
+ * Runs a change once per idempotency key, in ONE statement when it can: `work` is first run
+ * against `PlannedChanges`, which answers from the milestone as the command read it and records
+ * the one change asked for; that change, its audit event and its receipt holding `work`'s reply
+ * then reach the database as one statement (`changedWithReceipt`), or the receipt alone
+ * (`receiptOf`) when the answer changes nothing. `work` must do nothing but call its
+ * ChangeStore and build a reply: it may run twice.
+ *
+ * When the statement writes nothing (the row moved on since it was read, or the key was
+ * answered), the key's stored reply is returned marked `replayed`; failing that, the change
+ * runs again as `changeOnce` does, in a transaction that locks the row. So does any `work`
+ * the planner cannot take (every other kind of change, a second change), and any that throws.
+ *
+ * Round trips: 1 for a planned change or answer; 2 for a retry or a twin (the stored reply);
+ * 2 more than `changeOnce`'s own when the row moved on, none more for what the planner cannot take.
+ * Errors: as `changeOnce`.
+ */
+export async function changedOnce(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => ChangeStore, work: (changes: ChangeStore) => Promise<Reply>): Promise<Reply> {
+  const planner = new PlannedChanges(ctx);
+  const result = await work(planner).catch(() => null);
+  if (!result) return changeOnce(sql, ctx, bind, work);
+  let failure: unknown = null;
+  try {
+    const statement = planner.planned ? changedWithReceipt(planner.planned, ctx, result) : receiptOf(ctx, result);
+    const [row] = await runCompiled(sql, statement);
+    if (row?.changed === 1) return result;
+  } catch (error) {
+    failure = error;
+  }
+  const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
+  const [seen] = await sql.query<{ reply: Reply }>(stored.sql, [...stored.parameters]);
+  if (seen) return { ...seen.reply, replayed: true };
+  if (failure && !String((failure as Error).message).includes(KEY_TAKEN)) throw failure;
+  return changeOnce(sql, ctx, bind, work);
 }

@@ -8,6 +8,7 @@ import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
+import { milestoneSubject, PlannedChanges, updateMilestone } from "./milestone-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -16,7 +17,9 @@ import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
  * change and its audit event commit together or not at all, and a renamed column fails the
  * type check. Rows are locked before they are read, so a concurrent change waits and "before"
  * in the audit is what really was. An update whose audit is known before it runs is one
- * statement with its audit event (`changedWithAudit`).
+ * statement with its audit event (`changedWithAudit`). A milestone's done, reopen and evidence
+ * are usually made in one statement without a transaction (receipts.ts, `changedOnce`); they
+ * come here when the milestone moved on after the command read it.
  */
 export class SqlChangeStore implements ChangeStore {
   constructor(
@@ -58,40 +61,28 @@ export class SqlChangeStore implements ChangeStore {
     throw new CurveError("not_permitted", closedPlanRefusal(view!) ?? "This plan is closed to changes.");
   }
 
+  // The milestone changes decide as their one-statement plans do (milestone-changes.ts), from the locked row.
   async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
     const current = await this.lock(milestone.id);
-    if (current.doneAt) return { applied: false, reason: "already_done" };
-    const { at, actor } = this.ctx;
-    await this.changeAudited(
-      updateMilestone(current.id, { done_at: at, done_by_id: actor.id, evidence }),
-      "milestone.done",
-      subjectOf(current),
-      { doneAt: null },
-      { doneAt: at.toISOString(), doneBy: actor.name, evidence },
-    );
-    return { applied: true, value: { ...current, doneAt: at, doneBy: { id: actor.id, name: actor.name }, evidence } };
+    return this.applyPlanned((planner) => planner.markMilestoneDone(current, evidence));
   }
 
   async reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>> {
     const current = await this.lock(milestone.id);
-    if (!current.doneAt) return { applied: false, reason: "not_done" };
-    await this.changeAudited(
-      updateMilestone(current.id, { done_at: null, done_by_id: null, evidence: null }),
-      "milestone.reopened",
-      subjectOf(current),
-      { doneAt: current.doneAt.toISOString(), doneBy: current.doneBy?.name ?? null, evidence: current.evidence },
-      { doneAt: null },
-    );
-    return { applied: true, value: { ...current, doneAt: null, doneBy: null, evidence: null } };
+    return this.applyPlanned((planner) => planner.reopenMilestone(current));
   }
 
   async addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>> {
     const current = await this.lock(milestone.id);
-    const lines = current.evidence ? current.evidence.split("\n") : [];
-    if (lines.includes(evidence)) return { applied: false, reason: "unchanged" };
-    const combined = [...lines, evidence].join("\n");
-    await this.changeAudited(updateMilestone(current.id, { evidence: combined }), "milestone.evidence", subjectOf(current), { evidence: current.evidence }, { evidence: combined });
-    return { applied: true, value: { ...current, evidence: combined } };
+    return this.applyPlanned((planner) => planner.addMilestoneEvidence(current, evidence));
+  }
+
+  /** Runs the change a planner decided on, with its audit event, as one statement; its guard holds, as the row is locked. */
+  private async applyPlanned<T>(decide: (planner: PlannedChanges) => Promise<ChangeOutcome<T>>): Promise<ChangeOutcome<T>> {
+    const planner = new PlannedChanges(this.ctx);
+    const outcome = await decide(planner);
+    if (planner.planned) await runCompiled(this.tx, changedWithAudit(planner.planned.changed, planner.planned.audit));
+    return outcome;
   }
 
   async setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>> {
@@ -100,7 +91,7 @@ export class SqlChangeStore implements ChangeStore {
     await this.changeAudited(
       updateMilestone(current.id, { due_precision: due.precision, due_date: due.due, due_start: due.start, due_phrase: due.phrase }),
       "milestone.dated",
-      subjectOf(current),
+      milestoneSubject(current),
       { due: current.dueDate, start: current.dueStart, precision: current.precision, phrase: current.duePhrase },
       { due: due.due, start: due.start, precision: due.precision, phrase: due.phrase },
     );
@@ -186,7 +177,7 @@ export class SqlChangeStore implements ChangeStore {
       this.tx,
       db.insertInto("snooze").values({ milestone_id: current.id, person_id: this.ctx.actor.id, until, reason, created_at: this.ctx.at }),
     );
-    await this.audit("milestone.snoozed", subjectOf(current), { snoozedUntil: row?.before ?? null }, { snoozedUntil: until.toISOString(), reason, count: row!.snooze_count });
+    await this.audit("milestone.snoozed", milestoneSubject(current), { snoozedUntil: row?.before ?? null }, { snoozedUntil: until.toISOString(), reason, count: row!.snooze_count });
     return { applied: true, value: { count: row!.snooze_count } };
   }
 
@@ -288,10 +279,6 @@ export class SqlChangeStore implements ChangeStore {
   }
 }
 
-/** An update of one milestone that stamps `updated_at` and returns its id, for `changedWithAudit`. */
-const updateMilestone = (id: number, set: Updateable<DB["milestone"]>) =>
-  db.updateTable("milestone").set({ ...set, updated_at: sql<Date>`now()` }).where("id", "=", id).returning("id");
-
 /** The person columns a settings change sets: only the fields it defines, in a typed update. */
 function settingColumns(settings: PersonSettings) {
   const all = {
@@ -305,5 +292,4 @@ function settingColumns(settings: PersonSettings) {
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Partial<typeof all>;
 }
 
-const subjectOf = (m: MilestoneView) => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
 const actionSubject = (a: ActionView) => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });

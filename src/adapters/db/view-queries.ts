@@ -98,7 +98,7 @@ interface PartyJson {
   members?: number[];
 }
 
-interface ActionRow {
+export interface ActionRow {
   id: number;
   closed_on: string | null;
   closed_into: string | null;
@@ -130,7 +130,17 @@ interface ActionRow {
 
 /** Whole action views (owners, contributors, priority roles, milestones) in one query. */
 export async function queryActions(db: Queryable, where: Prisma.Sql): Promise<ActionView[]> {
-  const rows = await run<ActionRow>(db, Prisma.sql`
+  const rows = await run<ActionRow>(db, actionsQuery(where));
+  return rows.map(actionFromRow);
+}
+
+/** The actions of a partnership with this ref, in a named plan or in any (as /action and /milestone name them). */
+export const actionsByRefWhere = (partnershipId: number, ref: string, planKey?: string): Prisma.Sql =>
+  Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${partnershipId} ${planKey ? Prisma.sql`AND pl.key = ${planKey}` : Prisma.empty}`;
+
+/** The statement behind `queryActions`, one row per action (`actionFromRow`), for a statement that reads more beside it. */
+export function actionsQuery(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
     SELECT a.id, a.ref, pl.key AS plan_key, pl.title AS plan_title, a.section, a.title, a.targeting, a.state::text AS state,
       a.owner_text, a.contributor_text, a.source_note,
       to_char(pl.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD') AS closed_on, np.key AS closed_into,
@@ -151,8 +161,7 @@ export async function queryActions(db: Queryable, where: Prisma.Sql): Promise<Ac
     FROM action a JOIN plan pl ON pl.id = a.plan_id LEFT JOIN priority pr ON pr.id = a.priority_id
       LEFT JOIN plan np ON np.id = pl.refreshed_into_id
       LEFT JOIN action fa ON fa.id = a.carried_from_action_id LEFT JOIN plan fpl ON fpl.id = fa.plan_id
-    WHERE ${where}`);
-  return rows.map(actionFromRow);
+    WHERE ${where}`;
 }
 
 function partyFromJson(json: PartyJson): Party | null {
@@ -161,7 +170,7 @@ function partyFromJson(json: PartyJson): Party | null {
   return null;
 }
 
-function actionFromRow(row: ActionRow): ActionView {
+export function actionFromRow(row: ActionRow): ActionView {
   const parties = (list: PartyJson[]) => list.map(partyFromJson).filter((p): p is Party => p !== null);
   const people = (role: "sponsor" | "lead") => row.roles.filter((r) => r.role === role).map((r) => ({ id: r.id, name: r.name }));
   return {

@@ -1,0 +1,119 @@
+import { sql, type Updateable } from "kysely";
+import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
+import type { MilestoneView } from "../../domain/model.ts";
+import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow } from "./audit.ts";
+import { compileOnly as db, type DB } from "./kysely.ts";
+
+/** An update of one milestone that stamps `updated_at` and returns its id, for `changedWithAudit`. */
+export const updateMilestone = (id: number, set: Updateable<DB["milestone"]>) =>
+  db.updateTable("milestone").set({ ...set, updated_at: sql<Date>`now()` }).where("id", "=", id).returning("id");
+
+export const milestoneSubject = (m: MilestoneView): AuditSubject => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
+
+/** A change ready to be one statement: an update that returns the id of the row it changed (none when its guard fails), and the audit event it writes. */
+export interface PlannedChange {
+  changed: ChangedRow;
+  audit: AuditChange;
+}
+
+/** Thrown by `PlannedChanges` when the work asks for something only a transaction can decide or do. */
+export class NeedsTransaction extends Error {
+  constructor(what: string) {
+    super(`${what} needs a transaction`);
+    this.name = "NeedsTransaction";
+  }
+}
+
+/**
+ * The changes a command can make in one statement, planned from the milestone as the command
+ * read it (receipts.ts, `changedOnce`). Nothing runs here: each method answers from the row as
+ * read. A change is recorded as its update and audit event, and the update's WHERE holds what
+ * the answer assumed (the row as read, its plan open), so when the row moved on meanwhile the
+ * statement changes nothing and the change is made again in a transaction that locks the row.
+ * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
+ * the row as read. A second call, and every other kind of change, throws `NeedsTransaction`.
+ */
+export class PlannedChanges implements ChangeStore {
+  /** The change to make; null when the work asked for none, or for one that changes nothing. */
+  planned: PlannedChange | null = null;
+  private answered = false;
+
+  constructor(private readonly ctx: ChangeContext) {}
+
+  /** Answers once: a work that asks twice needs a transaction. */
+  private once(): void {
+    if (this.answered) throw new NeedsTransaction("a second change");
+    this.answered = true;
+  }
+
+  private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown): void {
+    let changed = db
+      .updateTable("milestone as m")
+      .set({ ...set, updated_at: sql<Date>`now()` })
+      .where("m.id", "=", m.id)
+      // A refresh that closed the plan since it was read: the transaction names the plan to use.
+      .where((eb) => eb.not(eb.exists(eb.selectFrom("action as a").innerJoin("plan as pl", "pl.id", "a.plan_id").select("a.id").whereRef("a.id", "=", "m.action_id").where("pl.closed_at", "is not", null))));
+    for (const [column, value] of Object.entries(guard) as [keyof typeof guard & string, unknown][]) {
+      changed = value === null ? changed.where(`m.${column}`, "is", null) : changed.where(`m.${column}`, "=", value as never);
+    }
+    this.planned = { changed: changed.returning("m.id"), audit: changeInContext(this.ctx, event, milestoneSubject(m), before, after) };
+  }
+
+  async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
+    this.once();
+    if (milestone.doneAt) return { applied: false, reason: "already_done" };
+    const { at, actor } = this.ctx;
+    this.plan(
+      milestone,
+      { done_at: at, done_by_id: actor.id, evidence },
+      { done_at: null },
+      "milestone.done",
+      { doneAt: null },
+      { doneAt: at.toISOString(), doneBy: actor.name, evidence },
+    );
+    return { applied: true, value: { ...milestone, doneAt: at, doneBy: { id: actor.id, name: actor.name }, evidence } };
+  }
+
+  async reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>> {
+    this.once();
+    if (!milestone.doneAt) return { applied: false, reason: "not_done" };
+    this.plan(
+      milestone,
+      { done_at: null, done_by_id: null, evidence: null },
+      // The audit's "before" is the row as read, so the row must still be that.
+      { done_at: milestone.doneAt, done_by_id: milestone.doneBy?.id ?? null, evidence: milestone.evidence },
+      "milestone.reopened",
+      { doneAt: milestone.doneAt.toISOString(), doneBy: milestone.doneBy?.name ?? null, evidence: milestone.evidence },
+      { doneAt: null },
+    );
+    return { applied: true, value: { ...milestone, doneAt: null, doneBy: null, evidence: null } };
+  }
+
+  async addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>> {
+    this.once();
+    const lines = milestone.evidence ? milestone.evidence.split("\n") : [];
+    if (lines.includes(evidence)) return { applied: false, reason: "unchanged" };
+    const combined = [...lines, evidence].join("\n");
+    this.plan(milestone, { evidence: combined }, { evidence: milestone.evidence }, "milestone.evidence", { evidence: milestone.evidence }, { evidence: combined });
+    return { applied: true, value: { ...milestone, evidence: combined } };
+  }
+
+  setMilestoneDue = transactionOnly("a milestone's date");
+  setActionState = transactionOnly("an action's state");
+  addActionNote = transactionOnly("an action's note");
+  linkIdentity = transactionOnly("a linked identity");
+  setPriorityChannel = transactionOnly("a priority's channel");
+  snoozeMilestone = transactionOnly("a snooze");
+  updateSettings = transactionOnly("a person's settings");
+  setPartnershipRegion = transactionOnly("the partnership's region");
+  createTeam = transactionOnly("a new team");
+  setTeamMember = transactionOnly("a team member");
+  addPerson = transactionOnly("a new person");
+  setRole = transactionOnly("a role");
+}
+
+function transactionOnly(what: string): () => Promise<never> {
+  return async () => {
+    throw new NeedsTransaction(what);
+  };
+}
