@@ -31,40 +31,18 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   refreshBankHolidays(config.CURVE_BANK_HOLIDAYS_FILE, log);
   const opening = options.database ?? openDatabaseEarly(config, options, log);
   // Most of Curve's code (the stores and what they use) loads while the database opens.
-  const stores = loadStores();
+  const stores = import("./command-deps.ts");
   stores.catch(() => undefined);
   const db = await opening;
   try {
     const migration = options.migrate === false ? null : await migrate(db.sql);
     if (migration?.applied.length) log.info("migrated", { applied: migration.applied, database: db.kind });
-    const { PrismaStore, PrismaHeldTextStore, SqlInsightStore, createInsightLinks, DatabaseWebPages, createReportStore, createBoardStore } = await stores;
-    return { config, db, log, migration, deps: { store: new PrismaStore(db), log, heldTexts: new PrismaHeldTextStore(db.prisma), insights: { store: new SqlInsightStore(db.prisma, db.sql), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) }, web: new DatabaseWebPages(db, config.CURVE_PUBLIC_URL), reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) } }, close: () => db.close() };
+    const { commandDeps } = await stores;
+    return { config, db, log, migration, deps: commandDeps(config, db, log), close: () => db.close() };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;
   }
-}
-
-/** The modules of the command layer's ports: most of Curve's code, loaded when a runtime opens. */
-async function loadStores() {
-  const [prismaStore, insightStore, heldTexts, chartLinks, pageLinks, reportStore, risks] = await Promise.all([
-    import("../adapters/db/prisma-store.ts"),
-    import("../adapters/db/insight-store.ts"),
-    import("../adapters/db/held-texts.ts"),
-    import("../adapters/charts/chart-links.ts"),
-    import("../adapters/web/page-links.ts"),
-    import("../adapters/db/report-store.ts"),
-    import("../adapters/db/risks.ts"),
-  ]);
-  return {
-    PrismaStore: prismaStore.PrismaStore,
-    SqlInsightStore: insightStore.SqlInsightStore,
-    PrismaHeldTextStore: heldTexts.PrismaHeldTextStore,
-    createInsightLinks: chartLinks.createInsightLinks,
-    DatabaseWebPages: pageLinks.DatabaseWebPages,
-    createReportStore: reportStore.createReportStore,
-    createBoardStore: risks.createBoardStore,
-  };
 }
 
 /**
