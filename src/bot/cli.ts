@@ -1,10 +1,8 @@
 import { parseArgs } from "node:util";
-import { importPartnership } from "../adapters/db/import-plans.ts";
 import type { PlannedItem } from "../jobs/nudge-sweep.ts";
-import { runShell } from "../adapters/shell/shell.ts";
 import { explainsItself, readConfig, type Config } from "./config.ts";
-import { readDemo } from "./demo.ts";
-import { openRuntime, type Runtime } from "./runtime.ts";
+import { createLogger } from "./logger.ts";
+import { openDatabaseEarly, openRuntime, type Runtime, type RuntimeOptions } from "./runtime.ts";
 import { chooseClock, describeClock } from "./clock.ts";
 import { collectStatus, redactUrl } from "./status.ts";
 
@@ -177,14 +175,23 @@ export async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { as: { type: "string" }, partnership: { type: "string" }, now: { type: "string" } } });
       const setTo = values.now === undefined ? null : parseNow(values.now);
       if (values.now !== undefined && !setTo) return 2;
-      return withRuntime(config, { migrate: true }, async (rt) => {
-        if (command === "start" && (await rt.db.prisma.partnership.count()) === 0) {
+      // The database starts opening before the shell and the commands load, so PGlite's
+      // WebAssembly compiles while they do; the first prompt still waits for it, migrated.
+      const log = createLogger(config.LOG_LEVEL);
+      const database = openDatabaseEarly(config, { holder: `curve ${command}` }, log);
+      const shell = import("../adapters/shell/shell.ts");
+      shell.catch(() => undefined);
+      return withRuntime(config, { migrate: true, database, log }, async (rt) => {
+        let partnerships = await rt.deps.store.partnerships();
+        if (command === "start" && partnerships.length === 0) {
           process.stderr.write("First run: loading the Leeds demo plans…\n");
           await seedDemo(rt);
+          partnerships = await rt.deps.store.partnerships();
         }
-        const partnership = await choosePartnership(rt, values.partnership);
+        const partnership = pickPartnership(partnerships, values.partnership);
         if (!partnership) return 2;
-        const clock = await clockFor(rt, setTo);
+        const clock = chooseClock(partnerships.map((p) => p.slug), setTo);
+        const { runShell } = await shell;
         return runShell({
           deps: rt.deps,
           partnership,
@@ -240,8 +247,6 @@ async function manifest(args: string[]): Promise<number> {
  * process manager's own kill timeout is the backstop.
  */
 async function serve(config: Config): Promise<number> {
-  const { startServer } = await import("./serve.ts");
-  const { createLogger } = await import("./logger.ts");
   const log = createLogger(config.LOG_LEVEL);
   // Whatever escapes a handler (a driver's error event, a rejected promise no one awaited)
   // is one JSON line in the log, not a crash with a coloured stack on stderr.
@@ -260,9 +265,12 @@ async function serve(config: Config): Promise<number> {
   });
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  let server: Awaited<ReturnType<typeof startServer>>;
+  // The embedded database opens on a thread of its own while this one loads the server.
+  const database = openDatabaseEarly(config, { pglite: "worker", holder: "curve serve" }, log);
+  let server: Awaited<ReturnType<typeof import("./serve.ts").startServer>>;
   try {
-    server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log });
+    const { startServer } = await import("./serve.ts");
+    server = await startServer(config, { schedule: config.CURVE_SCHEDULES, log, database });
   } catch (error) {
     // Nothing half-started may keep the process alive: say why in one line and leave. An error
     // that explains itself is printed once, as a sentence, by the process edge.
@@ -289,19 +297,19 @@ async function serve(config: Config): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** The demo clock on the demo, a time given with --now, else the real clock. */
-async function clockFor(rt: Runtime, setTo: Date | null) {
-  const slugs = (await rt.db.prisma.partnership.findMany({ select: { slug: true } })).map((p) => p.slug);
-  return chooseClock(slugs, setTo);
-}
-
 async function seedDemo(rt: Runtime) {
+  const [{ readDemo }, { importPartnership }] = await Promise.all([import("./demo.ts"), import("../adapters/db/import-plans.ts")]);
   const { partnership, plans } = readDemo();
   return importPartnership(rt.db.prisma, partnership, plans, { timeZone: rt.config.TZ_DEFAULT });
 }
 
 async function choosePartnership(rt: Runtime, slug: string | undefined) {
-  const all = await rt.db.prisma.partnership.findMany({ orderBy: { slug: "asc" }, select: { id: true, slug: true, name: true } });
+  return pickPartnership(await rt.deps.store.partnerships(), slug);
+}
+
+/** The partnership named by slug, or the only one; else null, having said how to choose. */
+function pickPartnership<P extends { slug: string }>(partnerships: P[], slug: string | undefined): P | null {
+  const all = [...partnerships].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   const chosen = slug ? all.find((p) => p.slug === slug) : all.length === 1 ? all[0] : undefined;
   if (chosen) return chosen;
   process.stderr.write(
@@ -312,8 +320,9 @@ async function choosePartnership(rt: Runtime, slug: string | undefined) {
   return null;
 }
 
-async function withRuntime(config: Config, options: { migrate: boolean; command?: string }, work: (rt: Runtime) => Promise<number>): Promise<number> {
-  const rt = await openRuntime(config, { migrate: options.migrate, holder: `curve ${options.command ?? process.argv[2] ?? ""}`.trim() });
+async function withRuntime(config: Config, options: { migrate: boolean; command?: string } & Pick<RuntimeOptions, "database" | "log">, work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const { command, ...rest } = options;
+  const rt = await openRuntime(config, { ...rest, holder: `curve ${command ?? process.argv[2] ?? ""}`.trim() });
   try {
     return await work(rt);
   } finally {

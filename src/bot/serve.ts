@@ -5,6 +5,7 @@ import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
 import type { Logger } from "../commands/context.ts";
 import { appliedMigrations, readMigrations } from "../adapters/db/migrator.ts";
 import type { Config } from "./config.ts";
+import type { Database } from "../adapters/db/open-database.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { webRoutes } from "../adapters/web/web-routes.ts";
@@ -43,6 +44,8 @@ export interface ServeOptions {
   adapterRetry?: { firstRetryMs: number; maxRetryMs: number };
   /** The log to write to (the CLI's); one is made from LOG_LEVEL when absent. */
   log?: Logger;
+  /** The database, already opening on a worker (see openDatabaseEarly); opened here when absent. */
+  database?: Promise<Database>;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface ServeOptions {
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   // The embedded database runs on a thread of its own, so no query holds the thread that answers HTTP.
-  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve", ...(options.log ? { log: options.log } : {}) });
+  const runtime = await openRuntime(config, { pglite: "worker", holder: "curve serve", ...(options.log ? { log: options.log } : {}), ...(options.database ? { database: options.database } : {}) });
   const { log } = runtime;
   // Before any adapter makes its first call: every outbound request honours the proxy.
   const proxy = installOutboundProxy({ httpProxy: config.HTTP_PROXY, httpsProxy: config.HTTPS_PROXY, noProxy: config.NO_PROXY });

@@ -85,7 +85,8 @@ const listen = (server: Server, address: string) =>
 /**
  * Makes this process the one owner of `dataDir` (created if missing), or throws
  * DataDirInUseError naming the process that owns it. Whoever holds the lock answers who it is
- * to anyone who asks. The lock ends with release(), or with the process.
+ * to anyone who asks. The lock ends with release(), or with the process; until released, it
+ * keeps the process alive.
  */
 export async function claimDataDir(dataDir: string, holder: DataDirHolder): Promise<DataDirLock> {
   mkdirSync(dataDir, { recursive: true });
@@ -98,7 +99,10 @@ export async function claimDataDir(dataDir: string, holder: DataDirHolder): Prom
   // Whoever answers on the address is told to the caller; a file socket nobody answers on was left by a killed owner.
   for (let attempt = 0; attempt < 5; attempt++) {
     if ((await listen(server, address)) === "listening") {
-      server.unref();
+      // Left referenced: the process lives until its owner releases the directory (an open
+      // database is closed before exit, never dropped). It also keeps Node's event loop from
+      // running dry between the database's first steps, which would make Node wait there for
+      // V8 to finish optimising PGlite's WebAssembly (up to a second at start-up).
       return {
         dataDir,
         release: () =>

@@ -85,21 +85,31 @@ export async function appliedMigrations(sql: SqlRunner): Promise<AppliedRow[]> {
   );
 }
 
+/** The names of the applied migrations, after checking each is known and unchanged (throws otherwise). */
+function checkApplied(applied: AppliedRow[], migrations: Migration[]): Set<string> {
+  const known = new Map(migrations.map((m) => [m.name, m]));
+  const unknown = applied.filter((row) => !known.has(row.migration_name)).map((row) => row.migration_name);
+  if (unknown.length > 0) throw new DatabaseNewerThanCodeError(unknown);
+  for (const row of applied) {
+    if (known.get(row.migration_name)?.checksum !== row.checksum) throw new MigrationChecksumError(row.migration_name);
+  }
+  return new Set(applied.map((row) => row.migration_name));
+}
+
 /**
  * Applies pending migrations, one transaction each. Several instances starting at once
- * take turns on an advisory lock, so each migration runs exactly once.
+ * take turns on an advisory lock, so each migration runs exactly once. A database already
+ * up to date is found so with reads alone (no lock, no transaction, no write), and checked
+ * as strictly: a migration it has that this code does not know, or one changed since it was
+ * applied, throws either way.
  */
 export async function migrate(sql: SqlRunner, migrations = readMigrations()): Promise<MigrationReport> {
+  const done = checkApplied(await appliedMigrations(sql), migrations);
+  if (done.size > 0 && migrations.every((m) => done.has(m.name))) return { applied: [], alreadyApplied: [...done] };
   return sql.withLock(MIGRATION_LOCK_ID, async () => {
     await sql.transaction((tx) => tx.exec(CREATE_MIGRATIONS_TABLE));
-    const applied = await appliedMigrations(sql);
-    const known = new Map(migrations.map((m) => [m.name, m]));
-    const unknown = applied.filter((row) => !known.has(row.migration_name)).map((row) => row.migration_name);
-    if (unknown.length > 0) throw new DatabaseNewerThanCodeError(unknown);
-    for (const row of applied) {
-      if (known.get(row.migration_name)?.checksum !== row.checksum) throw new MigrationChecksumError(row.migration_name);
-    }
-    const done = new Set(applied.map((row) => row.migration_name));
+    // Read again under the lock: another instance may have applied some meanwhile.
+    const done = checkApplied(await appliedMigrations(sql), migrations);
     const report: MigrationReport = { applied: [], alreadyApplied: [...done] };
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;

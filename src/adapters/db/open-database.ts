@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Worker } from "node:worker_threads";
-import type { Pool } from "pg";
-import { PrismaClient } from "../../../generated/prisma/client.ts";
+import type { Pool, PoolClient, PoolConfig } from "pg";
+// Types only: the client and the query builder load when a database opens, so that a process
+// can start opening its database (claim the directory, start the worker) before loading them.
+import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
-import { withKysely, type KyselyDb } from "./kysely.ts";
+import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
@@ -35,6 +37,11 @@ export interface Database {
   sql: SqlRunner;
   close(): Promise<void>;
   /**
+   * Resolves when the database is open; rejects with the reason it could not open. Statements
+   * wait for it by themselves. Absent where the database is open when openDatabase resolves.
+   */
+  ready?: Promise<void>;
+  /**
    * Settles with a sentence if the database goes away on its own (the embedded database's
    * thread failed); never settles otherwise. Absent where that cannot happen apart from a query failing.
    */
@@ -46,9 +53,10 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   /**
-   * Where embedded PGlite runs: "this-thread" (default; the CLI and tests: fastest to open), or
-   * "worker" (curve serve: a thread of its own serving it over the PostgreSQL protocol, reached with
-   * `pg` on one connection, so queries never hold the thread that answers HTTP).
+   * Where embedded PGlite runs: "this-thread" (default; one-off CLI commands and tests: fastest
+   * once open), or "worker" (curve serve and curve shell: a thread of its own serving it over the
+   * PostgreSQL protocol, reached with `pg` on one connection, so queries never hold the thread that
+   * answers HTTP, and the process loads its code while the database opens).
    */
   pglite?: "this-thread" | "worker";
   /** What this process is, told to a second process that finds the data directory taken (default: this process). */
@@ -63,7 +71,8 @@ type DriverErrors = (message: string, error: unknown) => void;
  * A Prisma client whose errors are plain one-line messages (no colours, no code frame) and
  * whose own warnings and errors go to Curve's log instead of the terminal.
  */
-function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors | undefined): PrismaClient {
+async function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors | undefined): Promise<PrismaClient> {
+  const { PrismaClient } = await import("../../../generated/prisma/client.ts");
   const prisma = new PrismaClient({
     adapter,
     errorFormat: "minimal",
@@ -127,7 +136,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
   pool.on("error", (error) => report?.("database connection lost; the pool reconnects on next use", error));
   const roundTrips = new RoundTrips();
   roundTrips.countPgPool(pool);
-  const prisma = newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), report);
+  const prisma = await newPrisma(new PrismaPg(pool, schema ? { schema } : undefined), report);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
@@ -167,7 +176,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
   return {
     kind,
     prisma,
-    ...typedAccess(prisma),
+    ...(await typedAccess(prisma)),
     roundTrips,
     sql,
     async close() {
@@ -194,9 +203,14 @@ function pgliteWorkerScript(): { url: URL; fromSource: boolean } {
  * (0700) folder, reached with `pg` on exactly one connection (pglite-socket interleaves the
  * messages of several). The worker is part of this process, so it ends with it; the data
  * directory's lock is this process's.
+ *
+ * Resolves once the worker has started, with Prisma connected, before the database is open
+ * (about half a second, longer the first time): a statement sent before then waits for it,
+ * so this thread loads its code and compiles its first queries while the worker opens the
+ * database. If it cannot open, every statement fails with the reason (`ready` too).
  */
 async function openPgliteInWorker(dir: string, lock: DataDirLock, report: DriverErrors | undefined): Promise<Database> {
-  const [{ Worker }, { default: pg }] = await Promise.all([import("node:worker_threads"), import("pg")]);
+  const { Worker } = await import("node:worker_threads");
   const socketDir = mkdtempSync(path.join(tmpdir(), "curve-pglite-"));
   const data: PgliteWorkerData = { role: "curve-pglite-owner", dataDir: dir, socketPath: path.join(socketDir, ".s.PGSQL.5432") };
   const script = pgliteWorkerScript();
@@ -214,29 +228,63 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
     rmSync(socketDir, { recursive: true, force: true });
     await lock.release();
   };
-  const first = await Promise.race([
+  const ready = Promise.race([
     new Promise<PgliteWorkerMessage>((resolve) => worker.once("message", resolve)),
     lost.then((reason): PgliteWorkerMessage => ({ error: reason })),
-  ]);
-  if ("error" in first) {
+  ]).then((first) => {
+    if ("error" in first) throw new Error(`Could not open the embedded database in ${dir}: ${first.error}`);
+  });
+  // Heard by the first statement (or by close); until one is sent, a failure is not unhandled.
+  ready.catch(() => undefined);
+  let db: Database;
+  try {
+    const { default: pg } = await import("pg");
+    const pool = poolWaitingFor(ready, pg.Pool, { host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
+    db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
+    // Prisma's query compiler (WebAssembly) loads now, while the worker opens the database.
+    await db.prisma.$connect();
+  } catch (error) {
+    await ready.catch(() => undefined);
     await cleanUp();
-    throw new Error(`Could not open the embedded database in ${dir}: ${first.error}`);
+    throw error;
   }
-  const pool = new pg.Pool({ host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
-  const db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
   return {
     ...db,
+    ready,
     lost,
     async close() {
       closing = true;
       await db.close();
-      const closed = new Promise<void>((resolve) => worker.on("message", (m: PgliteWorkerMessage) => "closed" in m && resolve()));
-      worker.postMessage("close");
-      // The worker flushes and closes PGlite; if it has already gone, the exit ends the wait.
-      await Promise.race([closed, new Promise<void>((resolve) => worker.once("exit", () => resolve()))]);
+      // A worker still opening is let finish: stopped halfway, a new directory could be left half made.
+      if (await ready.then(() => true, () => false)) {
+        const closed = new Promise<void>((resolve) => worker.on("message", (m: PgliteWorkerMessage) => "closed" in m && resolve()));
+        worker.postMessage("close");
+        // The worker flushes and closes PGlite; if it has already gone, the exit ends the wait.
+        await Promise.race([closed, new Promise<void>((resolve) => worker.once("exit", () => resolve()))]);
+      }
       await cleanUp();
     },
   };
+}
+
+/**
+ * A `pg` pool whose connections wait until `ready` resolves (and fail with its error if it
+ * rejects). Queries through the pool, and Prisma's through it, wait with them.
+ */
+function poolWaitingFor(ready: Promise<void>, Pool: typeof import("pg").Pool, config: PoolConfig): Pool {
+  class WaitingPool extends Pool {
+    override connect(): Promise<PoolClient>;
+    override connect(callback: (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+    override connect(callback?: (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<PoolClient> | void {
+      const connected = ready.then(() => super.connect());
+      if (!callback) return connected;
+      connected.then(
+        (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
+        (error: Error) => callback(error, undefined, () => undefined),
+      );
+    }
+  }
+  return new WaitingPool(config);
 }
 
 async function openPglite(dataDir: string, lock: DataDirLock | null, report?: DriverErrors): Promise<Database> {
@@ -254,7 +302,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
-  const prisma = newPrisma(adapter, report);
+  const prisma = await newPrisma(adapter, report);
   // Prisma's query compiler (WebAssembly) loads while PGlite opens, not after: cold start.
   await Promise.all([client.waitReady, prisma.$connect()]);
   const sql: SqlRunner = {
@@ -274,7 +322,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   return {
     kind: "pglite",
     prisma,
-    ...typedAccess(prisma),
+    ...(await typedAccess(prisma)),
     roundTrips,
     sql,
     async close() {
@@ -285,7 +333,8 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   };
 }
 
-function typedAccess(prisma: PrismaClient): Pick<Database, "kysely" | "transaction"> {
+async function typedAccess(prisma: PrismaClient): Promise<Pick<Database, "kysely" | "transaction">> {
+  const { withKysely } = await import("./kysely.ts");
   const extended = withKysely(prisma);
   return {
     kysely: extended.$kysely,

@@ -51,6 +51,22 @@ export async function personById(db: KyselyDb, partnershipId: number, id: number
 }
 
 /**
+ * The people in the partnership whose name or email is `name`, ignoring case (ILIKE, as the
+ * caller's text is written), by id, at most 10. One statement.
+ */
+export async function peopleNamed(db: KyselyDb, partnershipId: number, name: string): Promise<Person[]> {
+  const rows = await db
+    .selectFrom("person as p")
+    .select(personColumns)
+    .where("p.partnership_id", "=", partnershipId)
+    .where((eb) => eb.or([eb("p.name", "ilike", name), eb("p.email", "ilike", name)]))
+    .orderBy("p.id")
+    .limit(10)
+    .execute();
+  return rows.map(toPerson);
+}
+
+/**
  * The query behind `personByIdentity`, unexecuted, so a test can EXPLAIN the very statement
  * (it runs on platform_identity's unique index and team_member's person index).
  */

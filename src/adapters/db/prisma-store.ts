@@ -12,7 +12,7 @@ import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
-import { personById, personByIdentity } from "./people.ts";
+import { peopleNamed, personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
 import { actionsByRefWhere, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
@@ -85,7 +85,7 @@ export class PrismaStore implements Store {
   }
 
   async partnerships() {
-    return this.prisma.partnership.findMany({ select: { id: true, slug: true, name: true }, orderBy: { id: "asc" } });
+    return this.db.selectFrom("partnership").select(["id", "slug", "name"]).orderBy("id").execute();
   }
 
   async bindTenant(platform: PlatformName, tenant: string, partnershipId: number): Promise<void> {
@@ -170,15 +170,7 @@ export class PrismaStore implements Store {
   }
 
   async findPeopleByName(partnershipId: number, name: string): Promise<Person[]> {
-    const rows = await this.prisma.person.findMany({
-      where: {
-        partnershipId,
-        OR: [{ name: { equals: name, mode: "insensitive" } }, { email: { equals: name, mode: "insensitive" } }],
-      },
-      include: personInclude,
-      take: 10,
-    });
-    return rows.map(toPerson);
+    return peopleNamed(this.db, partnershipId, name);
   }
 
   async standing(partnershipId: number, personId: number): Promise<PersonStanding> {
