@@ -68,9 +68,38 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(events.map((e) => e.event)).toEqual(["milestone.done", "milestone.evidence"]);
     expect(events[1]!.before).toEqual({ evidence: "Script agreed" });
     expect(events[1]!.after).toEqual({ evidence: "Script agreed\nChairs signed off" });
-    // An answer that changes nothing stands on the read: its receipt alone, one statement.
-    expect(await d.counted((tx) => tx.reopenMilestone(read))).toEqual({ trips: 1, applied: false });
-    expect((await d.milestone("ATT-5.1")).doneAt).not.toBeNull();
+    // An answer that would change nothing ("not done") on a read the row has moved on from is
+    // decided again on the locked row: it is done now, so the undo reopens it.
+    expect(await d.counted((tx) => tx.reopenMilestone(read))).toEqual({ trips: 7, applied: true });
+    expect((await d.milestone("ATT-5.1")).doneAt).toBeNull();
+  });
+
+  it("decides an answer that changes nothing again on the locked row when the row has moved on since it was read", async () => {
+    const d = await demo();
+    // Read open; made done by someone else; then an undo decided on the old read.
+    const open = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.markMilestoneDone(open, "Script agreed"))).toMatchObject({ applied: true });
+    expect(await d.counted((tx) => tx.reopenMilestone(open))).toMatchObject({ applied: true });
+    expect((await d.milestone("ATT-5.1")).doneAt).toBeNull();
+    // Read done; reopened by someone else; then a done decided on the old read.
+    expect(await d.counted(async (tx) => tx.markMilestoneDone(await d.milestone("ATT-5.1"), "Script agreed"))).toMatchObject({ applied: true });
+    const done = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.reopenMilestone(done))).toMatchObject({ applied: true });
+    expect(await d.counted((tx) => tx.markMilestoneDone(done, "Script agreed again"))).toMatchObject({ applied: true });
+    expect((await d.milestone("ATT-5.1")).evidence).toBe("Script agreed again");
+    // Evidence read without a line that someone else has since removed (by an undo).
+    const withLine = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.reopenMilestone(withLine))).toMatchObject({ applied: true });
+    expect(await d.counted((tx) => tx.addMilestoneEvidence(withLine, "Script agreed again"))).toMatchObject({ applied: true });
+    expect((await d.milestone("ATT-5.1")).evidence).toBe("Script agreed again");
+    const events = await t.db.kysely.selectFrom("audit_event").select("event").where("partnership_id", "=", d.partnershipId).orderBy("id").execute();
+    expect(events.map((e) => e.event)).toEqual(["milestone.done", "milestone.reopened", "milestone.done", "milestone.reopened", "milestone.done", "milestone.reopened", "milestone.evidence"]);
+  });
+
+  it("answers 'nothing changed' from the read in one statement while the row is still as read", async () => {
+    const d = await demo();
+    const open = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.reopenMilestone(open))).toEqual({ trips: 1, applied: false });
   });
 
   it("sets an action's state in 7 statements: BEGIN, lock, closed-plan check, change with its audit, the action read back, receipt, COMMIT", async () => {

@@ -36,6 +36,13 @@ export class NeedsTransaction extends Error {
 export class PlannedChanges implements ChangeStore {
   /** The change to make; null when the work asked for none, or for one that changes nothing. */
   planned: PlannedChange | null = null;
+  /**
+   * For an answer that changes nothing ("already done"), the milestone as the answer read it:
+   * a query that finds the row only while it is still so and its plan open. The answer is
+   * stored only if it does (receipts.ts, `receiptOf`); otherwise the change is decided again
+   * on the locked row.
+   */
+  unchangedAsRead: ReturnType<typeof rowAsRead> | null = null;
   private answered = false;
 
   constructor(private readonly ctx: ChangeContext) {}
@@ -61,7 +68,10 @@ export class PlannedChanges implements ChangeStore {
 
   async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
     this.once();
-    if (milestone.doneAt) return { applied: false, reason: "already_done" };
+    if (milestone.doneAt) {
+      this.unchangedAsRead = rowAsRead(milestone, { done_at: milestone.doneAt });
+      return { applied: false, reason: "already_done" };
+    }
     const { at, actor } = this.ctx;
     this.plan(
       milestone,
@@ -76,7 +86,10 @@ export class PlannedChanges implements ChangeStore {
 
   async reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>> {
     this.once();
-    if (!milestone.doneAt) return { applied: false, reason: "not_done" };
+    if (!milestone.doneAt) {
+      this.unchangedAsRead = rowAsRead(milestone, { done_at: null });
+      return { applied: false, reason: "not_done" };
+    }
     this.plan(
       milestone,
       { done_at: null, done_by_id: null, evidence: null },
@@ -92,7 +105,10 @@ export class PlannedChanges implements ChangeStore {
   async addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>> {
     this.once();
     const lines = milestone.evidence ? milestone.evidence.split("\n") : [];
-    if (lines.includes(evidence)) return { applied: false, reason: "unchanged" };
+    if (lines.includes(evidence)) {
+      this.unchangedAsRead = rowAsRead(milestone, { evidence: milestone.evidence });
+      return { applied: false, reason: "unchanged" };
+    }
     const combined = [...lines, evidence].join("\n");
     this.plan(milestone, { evidence: combined }, { evidence: milestone.evidence }, "milestone.evidence", { evidence: milestone.evidence }, { evidence: combined });
     return { applied: true, value: { ...milestone, evidence: combined } };
@@ -110,6 +126,19 @@ export class PlannedChanges implements ChangeStore {
   setTeamMember = transactionOnly("a team member");
   addPerson = transactionOnly("a new person");
   setRole = transactionOnly("a role");
+}
+
+/** The milestone `m`, found only while `guard`'s columns still hold what was read and its plan is open. */
+function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence">) {
+  let query = db
+    .selectFrom("milestone as m")
+    .select("m.id")
+    .where("m.id", "=", m.id)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom("action as a").innerJoin("plan as pl", "pl.id", "a.plan_id").select("a.id").whereRef("a.id", "=", "m.action_id").where("pl.closed_at", "is not", null))));
+  for (const [column, value] of Object.entries(guard) as ["done_at" | "evidence", unknown][]) {
+    query = value === null ? query.where(`m.${column}`, "is", null) : query.where(`m.${column}`, "=", value as never);
+  }
+  return query;
 }
 
 function transactionOnly(what: string): () => Promise<never> {

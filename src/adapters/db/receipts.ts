@@ -149,14 +149,24 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     );
 }
 
+type AsRead = NonNullable<PlannedChanges["unchangedAsRead"]>;
+
 /**
  * A receipt holding a reply, for a change that changed nothing: one statement that returns a
- * row when the key was free or only sighted, none when it holds another reply.
+ * row when the key was free or only sighted, none when it holds another reply. With `asRead`
+ * (the row the answer was decided on, see `PlannedChanges.unchangedAsRead`), the receipt is
+ * written only while that row is still as read, and none is returned when it has moved on.
  */
-export function receiptOf(ctx: ChangeContext, reply: Reply) {
+export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | null = null) {
+  const row = compileOnly.selectNoFrom((eb) => [
+    eb.val(ctx.partnershipId).as("partnership_id"),
+    eb.val(ctx.idempotencyKey).as("idempotency_key"),
+    sql<unknown>`cast(${JSON.stringify(reply)} as jsonb)`.as("reply"),
+  ]);
   return compileOnly
     .insertInto("command_receipt")
-    .values({ partnership_id: ctx.partnershipId, idempotency_key: ctx.idempotencyKey, reply: sql`cast(${JSON.stringify(reply)} as jsonb)` })
+    .columns(["partnership_id", "idempotency_key", "reply"])
+    .expression(asRead ? row.where((eb) => eb.exists(asRead)) : row)
     .onConflict((oc) =>
       oc
         .columns(["partnership_id", "idempotency_key"])
@@ -189,7 +199,7 @@ export async function changedOnce(sql: SqlRunner, ctx: ChangeContext, bind: (tx:
   if (!result) return changeOnce(sql, ctx, bind, work);
   let failure: unknown = null;
   try {
-    const statement = planner.planned ? changedWithReceipt(planner.planned, ctx, result) : receiptOf(ctx, result);
+    const statement = planner.planned ? changedWithReceipt(planner.planned, ctx, result) : receiptOf(ctx, result, planner.unchangedAsRead);
     const [row] = await runCompiled(sql, statement);
     if (row?.changed === 1) return result;
   } catch (error) {
