@@ -23,6 +23,9 @@ export async function readWorkbookFile(path: string, onProgress: ReadProgress = 
   throw new UnreadableFile(`${basename(path)}: Curve imports .xlsx and .csv files (save the spreadsheet in one of those)`);
 }
 
+/** Streaming passes tried before the whole-file reader takes over. */
+const STREAMING_ATTEMPTS = 3;
+
 async function readXlsx(path: string, onProgress: ReadProgress): Promise<RawSheet[]> {
   let layout: WorkbookLayout;
   try {
@@ -30,16 +33,48 @@ async function readXlsx(path: string, onProgress: ReadProgress): Promise<RawShee
   } catch (error) {
     throw new UnreadableFile(`${basename(path)} is not a readable .xlsx workbook (${(error as Error).message})`);
   }
-  // exceljs's streaming pass sometimes ends before the zip's last entries when a workbook
-  // stores its index after the sheets (exceljs issues 2790 and 3064): a sheet goes missing.
-  // The index read above says how many sheets there are, so read again until all are there.
-  for (let attempt = 1; ; attempt++) {
-    const sheets = await readSheets(path, layout, onProgress);
-    if (sheets.length >= layout.nameByFile.size || attempt === 5) {
-      if (sheets.length < layout.nameByFile.size) throw new UnreadableFile(`${basename(path)}: only ${sheets.length} of its ${layout.nameByFile.size} sheets could be read; save it again from your spreadsheet program and retry`);
-      return sheets;
-    }
+  // exceljs's streaming pass sometimes ends before the zip's last entries (exceljs issues 2790
+  // and 3064; more often on a busy machine). Which entries it loses varies: a sheet goes missing,
+  // or xl/workbook.xml does and the reader throws ("reading 'sheets'") once it reaches the sheets
+  // it held back. The file itself is sound (the layout above was read from all of it), so a
+  // short or failed pass is tried again, and then the workbook is read whole, which does not race.
+  for (let attempt = 1; attempt <= STREAMING_ATTEMPTS; attempt++) {
+    const sheets = await readSheets(path, layout, onProgress).catch(() => null);
+    if (sheets && sheets.length >= layout.nameByFile.size) return sheets;
   }
+  return readXlsxWhole(path, layout, onProgress);
+}
+
+/**
+ * Reads an .xlsx with exceljs's whole-file reader (the workbook is held in memory), giving the
+ * same sheets as the streaming reader: names from the workbook's index, text cells, cells merged
+ * downwards filled and marked from the layout, cells merged across left empty. The fallback when
+ * streaming passes come up short; exported so tests can hold the two readers to the same result.
+ * Throws UnreadableFile, with one sentence, when exceljs cannot read the file.
+ */
+export async function readXlsxWhole(path: string, layout?: WorkbookLayout, onProgress: ReadProgress = () => undefined): Promise<RawSheet[]> {
+  const known = layout ?? (await readWorkbookLayout(path).catch((error: Error) => {
+    throw new UnreadableFile(`${basename(path)} is not a readable .xlsx workbook (${error.message})`);
+  }));
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.readFile(path);
+  } catch (error) {
+    throw new UnreadableFile(`${basename(path)} could not be read as a workbook (${(error as Error).message})`);
+  }
+  const sheets: RawSheet[] = [];
+  for (const worksheet of workbook.worksheets) {
+    const file = known.fileBySheetId.get(String(worksheet.id)) ?? String(worksheet.id);
+    const name = known.nameByFile.get(file) ?? worksheet.name;
+    const rows: RawRow[] = [];
+    worksheet.eachRow({ includeEmpty: false }, (row, number) => {
+      const cells = rowText(row);
+      if (cells.length > 0) rows.push({ number, cells });
+    });
+    onProgress(name, rows.length);
+    sheets.push(applyMerges({ name, rows }, known.mergesByFile.get(file) ?? []));
+  }
+  return sheets;
 }
 
 async function readSheets(path: string, layout: WorkbookLayout, onProgress: ReadProgress): Promise<RawSheet[]> {
@@ -53,11 +88,8 @@ async function readSheets(path: string, layout: WorkbookLayout, onProgress: Read
       const name = layout.nameByFile.get(file) ?? ws.name;
       const rows: RawRow[] = [];
       for await (const row of ws) {
-        const cells: string[] = [];
-        row.eachCell({ includeEmpty: false }, (cell, col) => {
-          cells[col - 1] = cellText(cell.value);
-        });
-        for (let i = 0; i < cells.length; i++) cells[i] ??= "";
+        const cells = rowText(row);
+        if (cells.length === 0) continue;
         rows.push({ number: row.number, cells });
         if (rows.length % 1000 === 0) onProgress(name, rows.length);
       }
@@ -70,6 +102,38 @@ async function readSheets(path: string, layout: WorkbookLayout, onProgress: Read
   }
   return sheets;
 }
+
+/**
+ * A row's cells as text, by column (A is 0), up to its last cell with text; [] for a row with
+ * none (rows without text mean nothing to an import, and the two readers disagree on whether
+ * such rows exist). Only a merge's top-left cell is read: the streaming reader sees no other,
+ * and applyMerges fills merges downwards from the layout for both readers.
+ */
+function rowText(row: ExcelJS.Row): string[] {
+  const cells: string[] = [];
+  row.eachCell({ includeEmpty: false }, (cell, col) => {
+    if (cell.isMerged && cell.master !== cell) return;
+    const text = cellText(formulaDate(cell) ?? cell.value);
+    if (text !== "") cells[col - 1] = text;
+  });
+  for (let i = 0; i < cells.length; i++) cells[i] ??= "";
+  return cells;
+}
+
+/**
+ * A formula whose number result is shown as a date ("=D3+30" formatted dd/mm/yyyy) as that
+ * date. The whole-file reader does this itself; the streaming reader gives the serial (40724),
+ * which no one reading the sheet sees. Serials count days from 1899-12-30 (Excel's 1900 system).
+ */
+function formulaDate(cell: ExcelJS.Cell): Date | null {
+  const value = cell.value as { formula?: string; sharedFormula?: string; result?: unknown } | null;
+  if (!value || typeof value !== "object" || !("formula" in value || "sharedFormula" in value)) return null;
+  if (typeof value.result !== "number" || !isDateFormat(cell.numFmt)) return null;
+  return new Date(Math.round((value.result - 25569) * 86_400_000));
+}
+
+/** Whether a number format shows a date or time: y, m, d, h, s or b outside quotes and [..]. */
+const isDateFormat = (format: string | undefined): boolean => !!format && /[ymdhsb]/i.test(format.replace(/\[[^\]]*]/g, "").replace(/"[^"]*"/g, ""));
 
 /** exceljs cell values as the text a person sees. Dates at midnight are days (2011-04-01). */
 export function cellText(value: ExcelJS.CellValue): string {
@@ -89,7 +153,8 @@ export function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
-interface WorkbookLayout {
+/** What Curve reads of a workbook's zip before its cells (see readWorkbookLayout). */
+export interface WorkbookLayout {
   /** Merged ranges ("A2:A4") by worksheet file number (xl/worksheets/sheet3.xml → "3"). */
   mergesByFile: Map<string, string[]>;
   nameByFile: Map<string, string>;
