@@ -1,7 +1,8 @@
-import { sql, type Updateable } from "kysely";
+import { sql, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type SelectQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
-import type { MilestoneView } from "../../domain/model.ts";
-import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow } from "./audit.ts";
+import type { Due } from "../../domain/dates/due-phrase.ts";
+import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
+import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
 
 /** An update of one milestone that stamps `updated_at` and returns its id, for `changedWithAudit`. */
@@ -9,12 +10,25 @@ export const updateMilestone = (id: number, set: Updateable<DB["milestone"]>) =>
   db.updateTable("milestone").set({ ...set, updated_at: sql<Date>`now()` }).where("id", "=", id).returning("id");
 
 export const milestoneSubject = (m: MilestoneView): AuditSubject => ({ type: "milestone", id: m.id, ref: m.ref, actionId: m.actionId });
+export const actionSubject = (a: ActionView): AuditSubject => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });
 
-/** A change ready to be one statement: an update that returns the id of the row it changed (none when its guard fails), and the audit event it writes. */
+/**
+ * A change ready to be one statement: an update that returns the id of the row it changed
+ * (none when its guard fails), the audit event it writes, and any row that goes with it (an
+ * action's note), inserted from `changed` so that it is written only when the change is.
+ */
 export interface PlannedChange {
   changed: ChangedRow;
   audit: AuditChange;
+  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, InsertResult>;
 }
+
+/** A query that finds a row (its id) only while it is still as an answer read it. */
+export type RowAsRead = SelectQueryBuilder<DB, any, { id: number }>;
+
+/** No row of `action` (aliased `a` in the caller's query, by the id in `actionId`) whose plan is closed. */
+const planOpen = (eb: ExpressionBuilder<any, any>, actionId: string) =>
+  eb.not(eb.exists(db.selectFrom("action as pa").innerJoin("plan as pl", "pl.id", "pa.plan_id").select("pa.id").whereRef("pa.id", "=", sql.ref(actionId)).where("pl.closed_at", "is not", null)));
 
 /** Thrown by `PlannedChanges` when the work asks for something only a transaction can decide or do. */
 export class NeedsTransaction extends Error {
@@ -42,7 +56,7 @@ export class PlannedChanges implements ChangeStore {
    * stored only if it does (receipts.ts, `receiptOf`); otherwise the change is decided again
    * on the locked row.
    */
-  unchangedAsRead: ReturnType<typeof rowAsRead> | null = null;
+  unchangedAsRead: RowAsRead | null = null;
   private answered = false;
 
   constructor(private readonly ctx: ChangeContext) {}
@@ -59,7 +73,7 @@ export class PlannedChanges implements ChangeStore {
       .set({ ...set, updated_at: sql<Date>`now()` })
       .where("m.id", "=", m.id)
       // A refresh that closed the plan since it was read: the transaction names the plan to use.
-      .where((eb) => eb.not(eb.exists(eb.selectFrom("action as a").innerJoin("plan as pl", "pl.id", "a.plan_id").select("a.id").whereRef("a.id", "=", "m.action_id").where("pl.closed_at", "is not", null))));
+      .where((eb) => planOpen(eb, "m.action_id"));
     for (const [column, value] of Object.entries(guard) as [keyof typeof guard & string, unknown][]) {
       changed = value === null ? changed.where(`m.${column}`, "is", null) : changed.where(`m.${column}`, "=", value as never);
     }
@@ -114,8 +128,59 @@ export class PlannedChanges implements ChangeStore {
     return { applied: true, value: { ...milestone, evidence: combined } };
   }
 
-  setMilestoneDue = transactionOnly("a milestone's date");
-  setActionState = transactionOnly("an action's state");
+  async setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>> {
+    this.once();
+    const asRead = { due_date: milestone.dueDate, due_start: milestone.dueStart, due_precision: milestone.precision, due_phrase: milestone.duePhrase };
+    if (milestone.dueDate === due.due && milestone.precision === due.precision) {
+      this.unchangedAsRead = rowAsRead(milestone, asRead);
+      return { applied: false, reason: "unchanged" };
+    }
+    this.plan(
+      milestone,
+      { due_precision: due.precision, due_date: due.due, due_start: due.start, due_phrase: due.phrase },
+      // The audit's "before" is the date as read, so the row must still have it.
+      asRead,
+      "milestone.dated",
+      { due: milestone.dueDate, start: milestone.dueStart, precision: milestone.precision, phrase: milestone.duePhrase },
+      { due: due.due, start: due.start, precision: due.precision, phrase: due.phrase },
+    );
+    return { applied: true, value: { ...milestone, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
+  }
+
+  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
+    this.once();
+    const asRead = db
+      .selectFrom("action as a")
+      .select("a.id")
+      .where("a.id", "=", action.id)
+      .where("a.state", "=", action.state)
+      .where((eb) => planOpen(eb, "a.id"));
+    if (action.state === state && !note) {
+      this.unchangedAsRead = asRead;
+      return { applied: false, reason: "unchanged" };
+    }
+    const { actor, at } = this.ctx;
+    this.planned = {
+      // Guarded by the state as read (the audit's "before") and the plan still open.
+      changed: db
+        .updateTable("action as a")
+        .set({ state, updated_at: sql<Date>`now()` })
+        .where("a.id", "=", action.id)
+        .where("a.state", "=", action.state)
+        .where((eb) => planOpen(eb, "a.id"))
+        .returning("a.id"),
+      audit: changeInContext(this.ctx, "action.status", actionSubject(action), { state: action.state }, { state, note }),
+      alongside: note
+        ? (cte) =>
+            cte
+              .insertInto("action_note")
+              .columns(["action_id", "author_id", "text", "created_at"])
+              .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(actor.id).as("author_id"), s.val(note).as("text"), s.val(at).as("created_at")]))
+        : undefined,
+    };
+    return { applied: true, value: { ...action, state } };
+  }
+
   addActionNote = transactionOnly("an action's note");
   linkIdentity = transactionOnly("a linked identity");
   setPriorityChannel = transactionOnly("a priority's channel");
@@ -129,13 +194,13 @@ export class PlannedChanges implements ChangeStore {
 }
 
 /** The milestone `m`, found only while `guard`'s columns still hold what was read and its plan is open. */
-function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence">) {
+function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence" | "due_date" | "due_start" | "due_precision" | "due_phrase">): RowAsRead {
   let query = db
     .selectFrom("milestone as m")
     .select("m.id")
     .where("m.id", "=", m.id)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom("action as a").innerJoin("plan as pl", "pl.id", "a.plan_id").select("a.id").whereRef("a.id", "=", "m.action_id").where("pl.closed_at", "is not", null))));
-  for (const [column, value] of Object.entries(guard) as ["done_at" | "evidence", unknown][]) {
+    .where((eb) => planOpen(eb, "m.action_id"));
+  for (const [column, value] of Object.entries(guard) as [keyof typeof guard & string, unknown][]) {
     query = value === null ? query.where(`m.${column}`, "is", null) : query.where(`m.${column}`, "=", value as never);
   }
   return query;

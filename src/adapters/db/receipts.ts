@@ -1,7 +1,7 @@
 import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery } from "kysely";
-import { auditEachChanged } from "./audit.ts";
+import { auditEachChanged, type WithChanged } from "./audit.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
 import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
@@ -106,6 +106,7 @@ const KEY_TAKEN = "curve: idempotency key answered already";
  *
  *   WITH changed AS (UPDATE … WHERE <the row as read> AND <key free> RETURNING id),
  *        audited AS (its audit event for each row changed: audit.ts, auditEachChanged),
+ *        alongside AS (what goes with it, e.g. an action's note, INSERT … SELECT … FROM changed),
  *        receipt AS (INSERT INTO command_receipt … SELECT … FROM changed ON CONFLICT … DO UPDATE … WHERE reply = SEEN RETURNING …)
  *   SELECT <how many rows changed>
  *
@@ -122,9 +123,12 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     .where("partnership_id", "=", partnershipId)
     .where("idempotency_key", "=", idempotencyKey)
     .where(sql<boolean>`reply <> ${SEEN}::jsonb`);
-  return compileOnly
+  const audited = compileOnly
     .with("changed", () => planned.changed.where(sql<boolean>`not exists (${answered})`))
-    .with("audited", (db) => auditEachChanged(db, planned.audit))
+    .with("audited", (db) => auditEachChanged(db, planned.audit));
+  // What goes with the change (an action's note) selects from `changed`: written only when it is.
+  const withAll = planned.alongside ? (audited.with("alongside", (db) => planned.alongside!(db as unknown as WithChanged)) as unknown as typeof audited) : audited;
+  return withAll
     .with("receipt", (db) =>
       db
         .insertInto("command_receipt")
