@@ -29,14 +29,14 @@ async function commandLatencies(rt: Runtime) {
   const generated = await generatePartnership(rt.db.sql, `bench-${Date.now().toString(36)}`);
   const people = await rt.db.prisma.person.findMany({ where: { partnershipId: generated.partnershipId }, select: { id: true, name: true } });
   const idByName = new Map(people.map((p) => [p.name, p.id]));
-  const invoke = (personNumber: number, command: string, text: string) =>
+  const invoke = (personNumber: number, command: string, text: string, idempotencyKey: string = randomUUID()) =>
     handleInvocation(rt.deps, {
       partnershipId: generated.partnershipId,
       actor: { personId: idByName.get(`Person ${personNumber}`)! },
       place: { platform: "shell", tenant: generated.slug, channel: "bench" },
       command,
       text,
-      idempotencyKey: randomUUID(),
+      idempotencyKey,
       now: new Date("2026-11-23T10:00:00Z"),
     });
   // Action GEN-k is owned by Person ((k - 1) % people) + 1.
@@ -54,7 +54,44 @@ async function commandLatencies(rt: Runtime) {
   };
   const done = await time(SAMPLES, (i) => invoke(owner(i + 1), "milestone", `done GEN-${i + 1}.1 evidence for step one`));
   const listMine = await time(SAMPLES, (i) => invoke(((i * 37) % generated.people) + 1, "milestone", "list mine"));
-  return { data: { people: generated.people, actions: generated.actions, milestones: generated.milestones }, milestoneDone: done, milestoneListMine: listMine };
+  return {
+    data: { people: generated.people, actions: generated.actions, milestones: generated.milestones },
+    milestoneDone: done,
+    milestoneListMine: listMine,
+    roundTrips: await roundTrips(rt, generated.actions, (line, key) => invoke(owner(generated.actions), line.split(" ")[0]!.slice(1), line.split(" ").slice(1).join(" "), key)),
+  };
+}
+
+/**
+ * Round trips to the database per command, counted at the driver (Database.roundTrips), from
+ * identifying the sender (by person id, as the shell does; Slack and Teams add nothing once
+ * the workspace's partnership is cached) to the reply, dedupe included. Run by the owner of
+ * the last generated action, whose milestones the latency runs above leave alone.
+ */
+async function roundTrips(rt: Runtime, lastAction: number, run: (line: string, key: string) => Promise<{ tone: string; heading?: string }>) {
+  const ref = `GEN-${lastAction}`;
+  const lines: [name: string, line: string, key?: string][] = [
+    ["milestoneDone", `/milestone done ${ref}.1 evidence for step one`, "trips-done"],
+    ["retrySameKey", `/milestone done ${ref}.1 evidence for step one`, "trips-done"],
+    ["sameCommandNewKey", `/milestone done ${ref}.1 evidence for step one`],
+    ["milestoneEvidence", `/milestone evidence ${ref}.1 minutes of the meeting`],
+    ["milestoneUndo", `/milestone undo ${ref}.1`],
+    ["milestoneDate", `/milestone date ${ref}.2 end of March 2027`],
+    ["actionStatus", `/action status ${ref} at-risk`],
+    ["actionStatusWithNote", `/action status ${ref} on track the data came in`],
+    ["actionNote", `/action note ${ref} reviewed at the cluster meeting`],
+    ["milestoneSnooze", `/milestone snooze ${ref}.3 2w waiting for the data`],
+    ["actionShow", `/action show ${ref}`],
+    ["milestoneListMine", "/milestone list mine"],
+  ];
+  const trips: Record<string, number> = {};
+  for (const [name, line, key] of lines) {
+    const before = rt.db.roundTrips.count;
+    const reply = await run(line, key ?? randomUUID());
+    trips[name] = rt.db.roundTrips.count - before;
+    if (reply.tone === "error" || reply.tone === "warning") throw new Error(`bench command ${line} failed: ${JSON.stringify(reply)}`);
+  }
+  return { ...trips, target: 2 };
 }
 
 interface ChildResult {

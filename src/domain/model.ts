@@ -38,6 +38,10 @@ export interface MilestoneView {
   doneAt: Date | null;
   doneBy: PersonSummary | null;
   evidence: string | null;
+  /** Nudges about it wait until then (null: not snoozed, or the snooze has been cleared). */
+  snoozedUntil: Date | null;
+  /** How often it has been snoozed; the lead is told from the third (escalation rules). */
+  snoozeCount: number;
 }
 
 export interface PriorityView {

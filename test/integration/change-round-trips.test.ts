@@ -40,7 +40,7 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
       });
       return { trips: t.db.roundTrips.count - before, applied };
     }
-    return { partnershipId, store, milestone, counted };
+    return { partnershipId, store, milestone, counted, ctx };
   }
 
   it("marks a milestone done, adds evidence and reopens it in one statement each: the update guarded by the row as read, its audit event and its receipt", async () => {
@@ -153,6 +153,38 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect((await d.milestone("ATT-5.1")).dueDate).toBe("2012-04-30");
   });
 
+  it("snoozes a milestone in one statement with its snooze row, counting from the row as read, and decides again in a transaction when another snooze came first", async () => {
+    const d = await demo();
+    const read = await d.milestone("ATT-5.1");
+    expect([read.snoozedUntil, read.snoozeCount]).toEqual([null, 0]);
+    const until = new Date("2011-09-26T00:00:00Z");
+    const first = await d.store.once(d.ctx(), async (tx) => {
+      const outcome = await tx.snoozeMilestone(read, until, "waiting for the data");
+      return { tone: "success", blocks: [], heading: outcome.applied ? `count ${outcome.value.count}` : "no" } as unknown as Reply;
+    });
+    expect(first.heading).toBe("count 1");
+    const snoozed = await d.milestone("ATT-5.1");
+    expect([snoozed.snoozedUntil, snoozed.snoozeCount]).toEqual([until, 1]);
+    expect(await d.counted((tx) => tx.snoozeMilestone(snoozed, new Date("2011-10-03T00:00:00Z"), "still waiting"))).toEqual({ trips: 1, applied: true });
+    // On the first read (never snoozed): the statement changes nothing; the transaction counts the third.
+    const stale = await d.counted((tx) => tx.snoozeMilestone(read, new Date("2011-10-10T00:00:00Z"), "and again"));
+    expect(stale.applied).toBe(true);
+    expect(stale.trips).toBeGreaterThan(2);
+    expect((await d.milestone("ATT-5.1")).snoozeCount).toBe(3);
+    const rows = await t.db.kysely.selectFrom("snooze").select(["reason"]).where("milestone_id", "=", read.id).orderBy("id").execute();
+    expect(rows.map((r) => r.reason)).toEqual(["waiting for the data", "still waiting", "and again"]);
+    const events = await t.db.kysely.selectFrom("audit_event").select(["before", "after"]).where("partnership_id", "=", d.partnershipId).orderBy("id").execute();
+    expect(events.map((e) => [e.before, (e.after as { count: number }).count])).toEqual([
+      [{ snoozedUntil: null }, 1],
+      [{ snoozedUntil: until.toISOString() }, 2],
+      [{ snoozedUntil: "2011-10-03T00:00:00.000Z" }, 3],
+    ]);
+    // A done milestone is not snoozed: answered from the read in one statement.
+    expect(await d.counted(async (tx) => tx.markMilestoneDone(await d.milestone("ATT-5.1"), null))).toMatchObject({ applied: true });
+    const done = await d.milestone("ATT-5.1");
+    expect(await d.counted((tx) => tx.snoozeMilestone(done, until, "late"))).toEqual({ trips: 1, applied: false });
+  });
+
   /** A whole command as a person sends it, from identifying them (by person id, as the shell does) to the reply. */
   async function commands() {
     const partnershipId = await loadDemo(t.db);
@@ -239,6 +271,7 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(await run("/action status ATT-5 at-risk")).toMatchObject({ trips: 2, heading: "ATT-5 is already at risk" });
     expect(await run("/action status ATT-5 on track cluster chairs agreed the script")).toMatchObject({ trips: 2, heading: "ATT-5 is now on track" });
     expect((await run("/milestone date ATT-5.1 end of March 2012")).trips).toBe(2);
+    expect(await run("/milestone snooze ATT-5.1 2w waiting for the data")).toMatchObject({ trips: 2, heading: "ATT-5.1 snoozed for 14 days" });
     expect(await run("/action show ATT-5")).toEqual({ trips: 1, heading: "ATT-5", replayed: false });
   });
 });

@@ -17,6 +17,8 @@ const milestone = (doneAt: Date | null): MilestoneView => ({
   doneAt,
   doneBy: null,
   evidence: null,
+  snoozedUntil: null,
+  snoozeCount: 0,
 });
 
 describe("commandForButton", () => {

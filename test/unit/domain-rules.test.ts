@@ -8,7 +8,7 @@ import { checkUserText } from "../../src/domain/user-text.ts";
 
 const milestone = (ref: string, dueDate: string | null, doneAt: Date | null = null): MilestoneView => ({
   id: 1, ref, actionId: 1, actionRef: ref.split(".")[0]!, text: ref, kind: "milestone", precision: dueDate ? "month" : "tbc",
-  dueDate, dueStart: null, duePhrase: null, doneAt, doneBy: null, evidence: null,
+  dueDate, dueStart: null, duePhrase: null, doneAt, doneBy: null, evidence: null, snoozedUntil: null, snoozeCount: 0,
 });
 
 describe("refs", () => {

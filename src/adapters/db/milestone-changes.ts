@@ -67,7 +67,7 @@ export class PlannedChanges implements ChangeStore {
     this.answered = true;
   }
 
-  private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown): void {
+  private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown, alongside?: PlannedChange["alongside"]): void {
     let changed = db
       .updateTable("milestone as m")
       .set({ ...set, updated_at: sql<Date>`now()` })
@@ -77,7 +77,7 @@ export class PlannedChanges implements ChangeStore {
     for (const [column, value] of Object.entries(guard) as [keyof typeof guard & string, unknown][]) {
       changed = value === null ? changed.where(`m.${column}`, "is", null) : changed.where(`m.${column}`, "=", value as never);
     }
-    this.planned = { changed: changed.returning("m.id"), audit: changeInContext(this.ctx, event, milestoneSubject(m), before, after) };
+    this.planned = { changed: changed.returning("m.id"), audit: changeInContext(this.ctx, event, milestoneSubject(m), before, after), alongside };
   }
 
   async markMilestoneDone(milestone: MilestoneView, evidence: string | null): Promise<ChangeOutcome<MilestoneView>> {
@@ -184,7 +184,32 @@ export class PlannedChanges implements ChangeStore {
   addActionNote = transactionOnly("an action's note");
   linkIdentity = transactionOnly("a linked identity");
   setPriorityChannel = transactionOnly("a priority's channel");
-  snoozeMilestone = transactionOnly("a snooze");
+  async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
+    this.once();
+    if (milestone.doneAt) {
+      this.unchangedAsRead = rowAsRead(milestone, { done_at: milestone.doneAt });
+      return { applied: false, reason: "already_done" };
+    }
+    const count = milestone.snoozeCount + 1;
+    const { actor, at } = this.ctx;
+    this.plan(
+      milestone,
+      { snoozed_until: until, snooze_count: count },
+      // The count the reply gives and the audit's "before" are the row as read.
+      { done_at: null, snoozed_until: milestone.snoozedUntil, snooze_count: milestone.snoozeCount },
+      "milestone.snoozed",
+      { snoozedUntil: milestone.snoozedUntil?.toISOString() ?? null },
+      { snoozedUntil: until.toISOString(), reason, count },
+      // Each snooze is also a row of its own, with its reason (the lead and sponsors see them).
+      (cte) =>
+        cte
+          .insertInto("snooze")
+          .columns(["milestone_id", "person_id", "until", "reason", "created_at"])
+          .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("milestone_id"), s.val(actor.id).as("person_id"), s.val(until).as("until"), s.val(reason).as("reason"), s.val(at).as("created_at")])),
+    );
+    return { applied: true, value: { count } };
+  }
+
   updateSettings = transactionOnly("a person's settings");
   setPartnershipRegion = transactionOnly("the partnership's region");
   createTeam = transactionOnly("a new team");

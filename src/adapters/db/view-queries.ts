@@ -26,12 +26,14 @@ interface MilestoneRow {
   done_by_id: number | null;
   done_by_name: string | null;
   evidence: string | null;
+  snoozed_until: Date | string | null;
+  snooze_count: number;
 }
 
 // Calendar dates travel as text: node-postgres would turn a DATE into local midnight.
 const MILESTONE_COLUMNS = Prisma.sql`m.id, m.ref, m.action_id, a.ref AS action_ref, m.text, m.kind::text AS kind,
   m.due_precision::text AS due_precision, m.due_date::text AS due_date, m.due_start::text AS due_start, m.due_phrase,
-  m.done_at, m.done_by_id, pe.name AS done_by_name, m.evidence`;
+  m.done_at, m.done_by_id, pe.name AS done_by_name, m.evidence, m.snoozed_until, m.snooze_count`;
 
 const asDate = (value: Date | string | null): string | null =>
   value === null ? null : typeof value === "string" ? value.slice(0, 10) : isoDate(value);
@@ -52,6 +54,8 @@ export function milestoneFromRow(row: MilestoneRow): MilestoneView {
     doneAt: asInstant(row.done_at),
     doneBy: row.done_by_id === null ? null : { id: row.done_by_id, name: row.done_by_name ?? "" },
     evidence: row.evidence,
+    snoozedUntil: asInstant(row.snoozed_until),
+    snoozeCount: row.snooze_count,
   };
 }
 
@@ -156,7 +160,8 @@ export function actionsQuery(where: Prisma.Sql): Prisma.Sql {
        FROM priority_role r JOIN person rpe ON rpe.id = r.person_id WHERE r.priority_id = a.priority_id) AS roles,
       (SELECT coalesce(json_agg(json_build_object('id', m.id, 'ref', m.ref, 'action_id', m.action_id, 'text', m.text, 'kind', m.kind,
           'due_precision', m.due_precision, 'due_date', m.due_date, 'due_start', m.due_start, 'due_phrase', m.due_phrase,
-          'done_at', m.done_at, 'done_by_id', m.done_by_id, 'done_by_name', mpe.name, 'evidence', m.evidence) ORDER BY m.position), '[]')
+          'done_at', m.done_at, 'done_by_id', m.done_by_id, 'done_by_name', mpe.name, 'evidence', m.evidence,
+          'snoozed_until', m.snoozed_until, 'snooze_count', m.snooze_count) ORDER BY m.position), '[]')
        FROM milestone m LEFT JOIN person mpe ON mpe.id = m.done_by_id WHERE m.action_id = a.id) AS milestones
     FROM action a JOIN plan pl ON pl.id = a.plan_id LEFT JOIN priority pr ON pr.id = a.priority_id
       LEFT JOIN plan np ON np.id = pl.refreshed_into_id
