@@ -135,6 +135,16 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect((await d.store.findActionsByRef(d.partnershipId, "ATT-5"))[0]!.state).toBe("at_risk");
   });
 
+  it("adds an action's note in one statement: the note, the action touched while its plan is open, and the audit event naming the note", async () => {
+    const d = await demo();
+    const [action] = await d.store.findActionsByRef(d.partnershipId, "ATT-5");
+    expect(await d.counted(async (tx) => (await tx.addActionNote(action!, "Reviewed at the cluster meeting"), { applied: true }))).toEqual({ trips: 1, applied: true });
+    const notes = await t.db.kysely.selectFrom("action_note").select(["id", "text", "author_id"]).where("action_id", "=", action!.id).execute();
+    expect(notes.map((n) => n.text)).toEqual(["Reviewed at the cluster meeting"]);
+    const events = await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after", "action_id"]).where("partnership_id", "=", d.partnershipId).execute();
+    expect(events).toEqual([{ event: "action.note", before: null, after: { noteId: notes[0]!.id, text: "Reviewed at the cluster meeting" }, action_id: action!.id }]);
+  });
+
   it("dates a milestone in one statement guarded by the date as read, and decides again in a transaction when the date moved on", async () => {
     const d = await demo();
     const read = await d.milestone("ATT-5.1");
@@ -265,13 +275,14 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(milestone.doneAt).toBeNull();
   });
 
-  it("costs 2 round trips for /action status and /milestone date (the person with the action, then the change with its audit and receipt) and 1 for /action show", async () => {
+  it("costs 2 round trips for /action status, /action note, /milestone date and snooze (the person with the action, then the change with its audit and receipt) and 1 for /action show", async () => {
     const run = await commands();
     expect(await run("/action status ATT-5 at-risk")).toEqual({ trips: 2, heading: "ATT-5 is now at risk", replayed: false });
     expect(await run("/action status ATT-5 at-risk")).toMatchObject({ trips: 2, heading: "ATT-5 is already at risk" });
     expect(await run("/action status ATT-5 on track cluster chairs agreed the script")).toMatchObject({ trips: 2, heading: "ATT-5 is now on track" });
     expect((await run("/milestone date ATT-5.1 end of March 2012")).trips).toBe(2);
     expect(await run("/milestone snooze ATT-5.1 2w waiting for the data")).toMatchObject({ trips: 2, heading: "ATT-5.1 snoozed for 14 days" });
+    expect(await run("/action note ATT-5 reviewed at the cluster meeting")).toMatchObject({ trips: 2, heading: "Note added to ATT-5" });
     expect(await run("/action show ATT-5")).toEqual({ trips: 1, heading: "ATT-5", replayed: false });
   });
 });

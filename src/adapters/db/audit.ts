@@ -1,6 +1,6 @@
 // The one audit writer: every audit_event row in Curve is built and inserted here, in the
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
-import type { Compilable, Insertable, InsertResult, QueryCreator, UpdateQueryBuilder } from "kysely";
+import { sql, type Compilable, type Insertable, type InsertResult, type QueryCreator, type UpdateQueryBuilder } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
@@ -144,4 +144,25 @@ export function auditEachChanged(db: WithChanged, change: AuditChange) {
     .columns(columns)
     // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.
     .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => eb.val(row[column]).as(column))));
+}
+
+/** A query creator whose CTE `alongside` returns the ids of the rows inserted with a change. */
+export type WithAlongside = QueryCreator<DB & { changed: { id: number }; alongside: { id: number } }>;
+
+/**
+ * The audit event of one change, inserted once for each row the CTE `alongside` inserted with
+ * it, with that row's id in the event's `after` under `idAs` (an action's note: { noteId, text }).
+ * Pure; runs as part of the change's statement (receipts.ts, `changedWithReceipt`).
+ */
+export function auditEachAlongside(db: WithAlongside, change: AuditChange, idAs: string) {
+  const row = auditRow(change);
+  const columns = Object.keys(row) as (keyof AuditRow & string)[];
+  return db
+    .insertInto("audit_event")
+    .columns(columns)
+    .expression((eb) =>
+      eb
+        .selectFrom("alongside")
+        .select(columns.map((column) => (column === "after" ? sql<unknown>`jsonb_build_object(${idAs}::text, alongside.id) || cast(${row.after ?? "{}"} as jsonb)`.as(column) : eb.val(row[column]).as(column)))),
+    );
 }

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type SelectQueryBuilder, type Updateable } from "kysely";
+import { sql, type ExpressionBuilder, type InsertQueryBuilder, type SelectQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
@@ -20,7 +20,9 @@ export const actionSubject = (a: ActionView): AuditSubject => ({ type: "action",
 export interface PlannedChange {
   changed: ChangedRow;
   audit: AuditChange;
-  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, InsertResult>;
+  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any>;
+  /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
+  auditIdAs?: string;
 }
 
 /** A query that finds a row (its id) only while it is still as an answer read it. */
@@ -181,7 +183,28 @@ export class PlannedChanges implements ChangeStore {
     return { applied: true, value: { ...action, state } };
   }
 
-  addActionNote = transactionOnly("an action's note");
+  async addActionNote(action: ActionView, text: string): Promise<void> {
+    this.once();
+    const { actor, at } = this.ctx;
+    this.planned = {
+      // A note is a change to its action: the action is touched, guarded by its plan being open.
+      changed: db
+        .updateTable("action as a")
+        .set({ updated_at: sql<Date>`now()` })
+        .where("a.id", "=", action.id)
+        .where((eb) => planOpen(eb, "a.id"))
+        .returning("a.id"),
+      audit: changeInContext(this.ctx, "action.note", actionSubject(action), null, { text }),
+      alongside: (cte) =>
+        cte
+          .insertInto("action_note")
+          .columns(["action_id", "author_id", "text", "created_at"])
+          .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(actor.id).as("author_id"), s.val(text).as("text"), s.val(at).as("created_at")]))
+          .returning("id"),
+      auditIdAs: "noteId",
+    };
+  }
+
   linkIdentity = transactionOnly("a linked identity");
   setPriorityChannel = transactionOnly("a priority's channel");
   async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {

@@ -1,7 +1,7 @@
 import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery } from "kysely";
-import { auditEachChanged, type WithChanged } from "./audit.ts";
+import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
 import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
@@ -105,8 +105,8 @@ const KEY_TAKEN = "curve: idempotency key answered already";
  * PostgreSQL applies all of it or none):
  *
  *   WITH changed AS (UPDATE … WHERE <the row as read> AND <key free> RETURNING id),
- *        audited AS (its audit event for each row changed: audit.ts, auditEachChanged),
- *        alongside AS (what goes with it, e.g. an action's note, INSERT … SELECT … FROM changed),
+ *        alongside AS (what goes with it, e.g. an action's note: INSERT … SELECT … FROM changed RETURNING id),
+ *        audited AS (its audit event for each row changed, or inserted alongside: audit.ts),
  *        receipt AS (INSERT INTO command_receipt … SELECT … FROM changed ON CONFLICT … DO UPDATE … WHERE reply = SEEN RETURNING …)
  *   SELECT <how many rows changed>
  *
@@ -123,12 +123,13 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     .where("partnership_id", "=", partnershipId)
     .where("idempotency_key", "=", idempotencyKey)
     .where(sql<boolean>`reply <> ${SEEN}::jsonb`);
-  const audited = compileOnly
-    .with("changed", () => planned.changed.where(sql<boolean>`not exists (${answered})`))
-    .with("audited", (db) => auditEachChanged(db, planned.audit));
+  const changed = compileOnly.with("changed", () => planned.changed.where(sql<boolean>`not exists (${answered})`));
+  const { alongside, auditIdAs } = planned;
   // What goes with the change (an action's note) selects from `changed`: written only when it is.
-  const withAll = planned.alongside ? (audited.with("alongside", (db) => planned.alongside!(db as unknown as WithChanged)) as unknown as typeof audited) : audited;
-  return withAll
+  // Its audit event then comes from it, with its id (the note's), when the plan says so.
+  const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
+  return withAlongside
+    .with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)))
     .with("receipt", (db) =>
       db
         .insertInto("command_receipt")

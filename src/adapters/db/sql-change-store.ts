@@ -8,7 +8,7 @@ import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
 import { lockMilestone, queryActions } from "./view-queries.ts";
-import { milestoneSubject, PlannedChanges, updateMilestone } from "./milestone-changes.ts";
+import { actionSubject, milestoneSubject, PlannedChanges, updateMilestone } from "./milestone-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -117,7 +117,14 @@ export class SqlChangeStore implements ChangeStore {
   async addActionNote(action: ActionView, text: string): Promise<void> {
     await this.refuseClosed(action.id);
     const noteId = await this.insertNote(action, text);
-    await this.audit("action.note", actionSubject(action), null, { noteId, text });
+    // As its one-statement plan does (milestone-changes.ts): a note touches its action.
+    await this.changeAudited(
+      db.updateTable("action").set({ updated_at: sql<Date>`now()` }).where("id", "=", action.id).returning("id"),
+      "action.note",
+      actionSubject(action),
+      null,
+      { noteId, text },
+    );
   }
 
   async linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean> {
@@ -292,4 +299,3 @@ function settingColumns(settings: PersonSettings) {
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Partial<typeof all>;
 }
 
-const actionSubject = (a: ActionView) => ({ type: "action", id: a.id, ref: a.ref, actionId: a.id });
