@@ -236,6 +236,55 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     expect(old.doneAt).toBeNull();
   });
 
+  // A change sent while a refresh runs must wait for it and then be refused, not land on the
+  // closed plan. Holding the refresh open needs a second connection: PostgreSQL only.
+  it.runIf(kind === "postgresql")("refuses changes sent while a refresh runs once it commits, leaving the old plan's rows as they were", async () => {
+    const p = await demoWithProgress();
+    const driver = commandDriver(t.db, p.partnershipId, () => new Date("2011-09-26T08:00:00Z"));
+    const [att4, att5, att6] = await Promise.all(["ATT-4", "ATT-5", "ATT-6"].map(async (ref) => (await queryActions(t.db.sql, Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${p.partnershipId}`))[0]!));
+    const open = (a: typeof att4) => a!.milestones.find((m) => !m.doneAt)!;
+    const lines = [
+      `/action status ATT-5 at risk`,
+      `/action note ATT-5 reviewed at the attendance board`,
+      `/milestone date ${open(att5).ref} end of March 2016`,
+      `/milestone snooze ${open(att6).ref} 2w waiting for the data`,
+      `/milestone done ${open(att4).ref} agreed at the board`,
+    ];
+    const rowsOf = async () => ({
+      actions: await t.db.kysely.selectFrom("action").select(["id", "state"]).where("id", "in", [att4!.id, att5!.id, att6!.id]).orderBy("id").execute(),
+      milestones: await t.db.kysely.selectFrom("milestone").select(["id", "done_at", "due_date", "snooze_count"]).where("action_id", "in", [att4!.id, att5!.id, att6!.id]).orderBy("id").execute(),
+      notes: await t.db.kysely.selectFrom("action_note").select("id").where("action_id", "in", [att4!.id, att5!.id, att6!.id]).execute(),
+    });
+    const before = await rowsOf();
+    const waiting = async () =>
+      (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0]!.n;
+    const until = async (n: number) => {
+      while ((await waiting()) < n) await new Promise((resolve) => setImmediate(resolve));
+    };
+    // The refresh stops on the partnership's indicators, held here, after it has locked the old plan.
+    let release!: () => void;
+    let held!: () => void;
+    const heldNow = new Promise<void>((resolve) => (held = resolve));
+    const holder = t.db.sql.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM indicator WHERE partnership_id = $1 FOR UPDATE`, [p.partnershipId]);
+      held();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await heldNow;
+    const refresh = refreshPlan(t.db.prisma, p.request());
+    await until(1);
+    const replies = lines.map((line) => driver.run("Nigel Richardson", line));
+    await until(1 + lines.length);
+    release();
+    await holder;
+    await refresh;
+    for (const [i, reply] of (await Promise.all(replies)).entries()) {
+      expect(reply.tone, lines[i]).not.toBe("success");
+      expect(reply.rendered, lines[i]).toContain("was refreshed into cypp-2015-19");
+    }
+    expect(await rowsOf()).toEqual(before);
+  }, 60_000);
+
   it("lets only one of two refreshes at the same time through; the other says the plan exists", async () => {
     const p = await demoWithProgress();
     const results = await Promise.allSettled([refreshPlan(t.db.prisma, p.request()), refreshPlan(t.db.prisma, p.request())]);

@@ -28,8 +28,18 @@ export interface PlannedChange {
 /** A query that finds a row (its id) only while it is still as an answer read it. */
 export type RowAsRead = SelectQueryBuilder<DB, any, { id: number }>;
 
-/** No row of `action` (aliased `a` in the caller's query, by the id in `actionId`) whose plan is closed. */
+/**
+ * The action (by the id in `actionId`) is in an open plan, for an update's WHERE: its plan row
+ * is share-locked. A refresh locks the plan first and closes it last, so a change that comes
+ * while one runs waits for it and then reads the plan as committed: closed, so the update
+ * changes nothing and the change is refused in its transaction. (A plain subquery would read
+ * the plan as it was when the statement began and let the change land on the closed plan.)
+ */
 const planOpen = (eb: ExpressionBuilder<any, any>, actionId: string) =>
+  eb.exists(db.selectFrom("action as pa").innerJoin("plan as pl", "pl.id", "pa.plan_id").select("pl.id").whereRef("pa.id", "=", sql.ref(actionId)).where("pl.closed_at", "is", null).forShare("pl"));
+
+/** The same, for a read that only answers (`rowAsRead`): no lock. */
+const planOpenAsRead = (eb: ExpressionBuilder<any, any>, actionId: string) =>
   eb.not(eb.exists(db.selectFrom("action as pa").innerJoin("plan as pl", "pl.id", "pa.plan_id").select("pa.id").whereRef("pa.id", "=", sql.ref(actionId)).where("pl.closed_at", "is not", null)));
 
 /** Thrown by `PlannedChanges` when the work asks for something only a transaction can decide or do. */
@@ -156,7 +166,7 @@ export class PlannedChanges implements ChangeStore {
       .select("a.id")
       .where("a.id", "=", action.id)
       .where("a.state", "=", action.state)
-      .where((eb) => planOpen(eb, "a.id"));
+      .where((eb) => planOpenAsRead(eb, "a.id"));
     if (action.state === state && !note) {
       this.unchangedAsRead = asRead;
       return { applied: false, reason: "unchanged" };
@@ -247,7 +257,7 @@ function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "d
     .selectFrom("milestone as m")
     .select("m.id")
     .where("m.id", "=", m.id)
-    .where((eb) => planOpen(eb, "m.action_id"));
+    .where((eb) => planOpenAsRead(eb, "m.action_id"));
   for (const [column, value] of Object.entries(guard) as [keyof typeof guard & string, unknown][]) {
     query = value === null ? query.where(`m.${column}`, "is", null) : query.where(`m.${column}`, "=", value as never);
   }

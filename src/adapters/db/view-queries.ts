@@ -79,10 +79,14 @@ export async function queryMilestones(
   return { items: rows.map(milestoneFromRow), total: Number(rows[0]?.total ?? 0) };
 }
 
-/** Reads a milestone, and whether its plan is closed (refreshed), locking the milestone's row until the transaction ends. One statement. */
+/**
+ * Reads a milestone, and whether its plan is closed (refreshed), locking the milestone's row
+ * until the transaction ends. One statement. The plan row is share-locked first: a refresh
+ * holds it while it runs, so this waits and then sees the plan as the refresh left it.
+ */
 export async function lockMilestone(db: Queryable, id: number): Promise<{ milestone: MilestoneView; planClosed: boolean } | null> {
   const [row] = await run<MilestoneRow & { plan_closed: boolean }>(db, Prisma.sql`
-    SELECT ${MILESTONE_COLUMNS}, (SELECT pl.closed_at IS NOT NULL FROM plan pl WHERE pl.id = a.plan_id) AS plan_closed
+    SELECT ${MILESTONE_COLUMNS}, (SELECT pl.closed_at IS NOT NULL FROM plan pl WHERE pl.id = a.plan_id FOR SHARE) AS plan_closed
     FROM milestone m JOIN action a ON a.id = m.action_id LEFT JOIN person pe ON pe.id = m.done_by_id
     WHERE m.id = ${id}
     FOR UPDATE OF m`);
