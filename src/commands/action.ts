@@ -80,14 +80,15 @@ async function status(ctx: CommandContext, args: string): Promise<Reply> {
     const outcome = await tx.setActionState(action, state, note || null);
     if (!outcome.applied) return reply("info", `${action.ref} is already ${STATE_LABELS[state]}`, [text("Nothing changed.")]);
     const blocks: Block[] = [text(action.title), fields([
-      { label: "Was", value: STATE_LABELS[action.state] },
+      // The state the change replaced, which someone may have changed since this command read it.
+      { label: "Was", value: STATE_LABELS[outcome.value.was] },
       { label: "Now", value: STATE_LABELS[state] },
     ])];
     if (read.colour) blocks.push(context(`"${read.colour}" is read as ${STATE_LABELS[state]}.`));
     if (note) blocks.push(context(`Note: ${note}`));
-    const rag = actionRag({ state, milestones: outcome.value.milestones }, ctx.today);
+    const rag = actionRag({ state, milestones: outcome.value.action.milestones }, ctx.today);
     if (rag.differs) blocks.push(context(`Its RAG on the board is ${describeActionRag(rag)}.`));
-    const open = outcome.value.milestones.filter((m) => !m.doneAt);
+    const open = outcome.value.action.milestones.filter((m) => !m.doneAt);
     if (state === "done" && open.length) {
       blocks.push(context(`${plural(open.length, "milestone")} still open: ${open.map((m) => m.ref).join(", ")}.`));
     }

@@ -176,7 +176,8 @@ export interface ChangeStore {
   reopenMilestone(milestone: MilestoneView): Promise<ChangeOutcome<MilestoneView>>;
   addMilestoneEvidence(milestone: MilestoneView, evidence: string): Promise<ChangeOutcome<MilestoneView>>;
   setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>>;
-  setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>>;
+  /** The action as changed, and the state it had before: the row's own, which can differ from the action as the command read it. */
+  setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>>;
   addActionNote(action: ActionView, text: string): Promise<void>;
   /** Links a platform user to a person; returns false when that user was already linked to them. */
   linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;

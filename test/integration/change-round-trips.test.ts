@@ -130,7 +130,17 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     const events = await t.db.kysely.selectFrom("audit_event").select(["before", "after"]).where("partnership_id", "=", d.partnershipId).orderBy("id").execute();
     expect(events.map((e) => e.before)).toEqual([{ state: "not_started" }, { state: "at_risk" }]);
     expect(await t.db.kysely.selectFrom("action_note").select("text").where("action_id", "=", read!.id).execute()).toEqual([{ text: "Back on plan" }]);
-    // "Already at risk", decided on a read the row has moved on from, is decided again: it is on track now, so it changes.
+    const [current] = await d.store.findActionsByRef(d.partnershipId, "ATT-5");
+    expect(current!.state).toBe("on_track");
+    // The state a change replaced is the row's own, not the stale read's (the reply's "Was").
+    let was: string | null = null;
+    await d.store.once(d.ctx(), async (tx) => {
+      const outcome = await tx.setActionState(read!, "off_track", null);
+      was = outcome.applied ? outcome.value.was : null;
+      return { tone: "success", blocks: [] } as unknown as Reply;
+    });
+    expect(was).toBe("on_track");
+    // "Already at risk", decided on a read the row has moved on from, is decided again: it is off track now, so it changes.
     expect(await d.counted((tx) => tx.setActionState({ ...read!, state: "at_risk" }, "at_risk", null))).toMatchObject({ applied: true });
     expect((await d.store.findActionsByRef(d.partnershipId, "ATT-5"))[0]!.state).toBe("at_risk");
   });

@@ -159,7 +159,7 @@ export class PlannedChanges implements ChangeStore {
     return { applied: true, value: { ...milestone, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
   }
 
-  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
+  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>> {
     this.once();
     const asRead = db
       .selectFrom("action as a")
@@ -190,7 +190,7 @@ export class PlannedChanges implements ChangeStore {
               .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(actor.id).as("author_id"), s.val(note).as("text"), s.val(at).as("created_at")]))
         : undefined,
     };
-    return { applied: true, value: { ...action, state } };
+    return { applied: true, value: { action: { ...action, state }, was: action.state } };
   }
 
   async addActionNote(action: ActionView, text: string): Promise<void> {

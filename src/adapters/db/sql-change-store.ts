@@ -98,7 +98,7 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: { ...current, precision: due.precision, dueDate: due.due, dueStart: due.start, duePhrase: due.phrase } };
   }
 
-  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<ActionView>> {
+  async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>> {
     const [locked] = await runCompiled(this.tx, db.selectFrom("action").select("state").where("id", "=", action.id).forUpdate());
     await this.refuseClosed(action.id);
     if (locked?.state === state && !note) return { applied: false, reason: "unchanged" };
@@ -111,7 +111,7 @@ export class SqlChangeStore implements ChangeStore {
       { state, note },
     );
     const [updated] = await queryActions(this.tx, Prisma.sql`a.id = ${action.id}`);
-    return { applied: true, value: updated! };
+    return { applied: true, value: { action: updated!, was: locked?.state ?? action.state } };
   }
 
   async addActionNote(action: ActionView, text: string): Promise<void> {
