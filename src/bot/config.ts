@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   DATABASE_URL: optional(
     z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a PostgreSQL URL, e.g. postgresql://curve:secret@db.internal:5432/curve"),
   ),
+  // Connections each process keeps to PostgreSQL at most; with several instances, their sum must stay under max_connections.
+  DATABASE_POOL_SIZE: optional(z.coerce.number().int("must be a whole number of connections, e.g. 10").min(1, "must be at least 1").max(200, "must be at most 200")).transform((v) => v ?? 10),
   // The address curve serve binds to: 0.0.0.0 (every interface) unless set, e.g. 127.0.0.1 behind a local proxy.
   HOST: optional(z.string().regex(/^[\w.:-]{1,253}$/, "must be a host name or IP address, e.g. 127.0.0.1")).transform((v) => v ?? "0.0.0.0"),
   DATA_DIR: optional(z.string()).transform((v) => v ?? "./data"),

@@ -54,6 +54,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
 export function openDatabaseEarly(config: Config, options: Pick<DatabaseOptions, "pglite" | "holder">, log: Logger): Promise<Database> {
   const opening = openDatabase({
     databaseUrl: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
     dataDir: config.DATA_DIR,
     pglite: options.pglite,
     holder: options.holder,

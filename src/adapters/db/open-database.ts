@@ -51,6 +51,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent, embedded PGlite in dataDir. */
   databaseUrl?: string | undefined;
+  /** PostgreSQL only: the most connections this process keeps open (DATABASE_POOL_SIZE; default 10). */
+  poolSize?: number;
   dataDir: string;
   /**
    * Where embedded PGlite runs: "this-thread" (default; one-off CLI commands and tests: fastest
@@ -95,7 +97,7 @@ async function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors 
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const report = options.onDriverError;
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, report);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, report, options.poolSize ?? 10);
   if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
   const dir = path.resolve(options.dataDir);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
@@ -121,10 +123,10 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
-async function openPostgres(connectionString: string, report: DriverErrors | undefined): Promise<Database> {
+async function openPostgres(connectionString: string, report: DriverErrors | undefined, poolSize: number): Promise<Database> {
   const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
 }
