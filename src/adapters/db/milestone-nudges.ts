@@ -3,7 +3,7 @@ import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from 
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { nextTurn } from "../../jobs/turns.ts";
-import { sql, type InferResult } from "kysely";
+import { sql, type CompiledQuery, type InferResult } from "kysely";
 import { compileOnly, recordset, runCompiled } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
@@ -31,25 +31,33 @@ export const SWEEP_LOCK = 7_240_400;
 /**
  * Everyone in the partnership with their quiet rules (time zone, quiet hours, region) and
  * whether they coordinate: what a sweep reads first, to know whether anyone may hear
- * anything now. One statement.
+ * anything now. One statement, through a cursor in the sweep's transaction `tx` (three round
+ * trips, and one more per 2,000 people).
  */
-export async function loadSweepPeople(db: Queryable, partnershipId: number): Promise<SweepPerson[]> {
-  const rows = await runCompiled(
-    db,
-    compileOnly
-      .selectFrom("person as p")
-      .innerJoin("partnership as pa", "pa.id", "p.partnership_id")
-      .select(["p.id", "p.name", "p.time_zone", "p.quiet_start_minute", "p.quiet_end_minute"])
-      .select((eb) => [eb.fn.coalesce("p.region", "pa.region").as("region"), sql<boolean>`'coordinator'::person_role = ANY(${eb.ref("p.roles")})`.as("coordinator")])
-      .where("p.partnership_id", "=", partnershipId),
-  );
-  return rows.map((p) => ({
-    id: p.id,
-    name: p.name,
-    coordinator: p.coordinator,
-    rules: { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined },
-  }));
+export async function loadSweepPeople(tx: SqlTransaction, partnershipId: number, batchSize = PEOPLE_BATCH): Promise<SweepPerson[]> {
+  const query = compileOnly
+    .selectFrom("person as p")
+    .innerJoin("partnership as pa", "pa.id", "p.partnership_id")
+    .select(["p.id", "p.name", "p.time_zone", "p.quiet_start_minute", "p.quiet_end_minute"])
+    .select((eb) => [eb.fn.coalesce("p.region", "pa.region").as("region"), sql<boolean>`'coordinator'::person_role = ANY(${eb.ref("p.roles")})`.as("coordinator")])
+    .where("p.partnership_id", "=", partnershipId)
+    .compile();
+  const people: SweepPerson[] = [];
+  // Through a cursor, a batch at a time: a city's 20,000 people parsed in one go held the thread for 100 ms.
+  await inBatches(tx, "sweep_people", query, batchSize, async (rows) => {
+    for (const p of rows) {
+      people.push({
+        id: p.id,
+        name: p.name,
+        coordinator: p.coordinator,
+        rules: { timeZone: p.time_zone, quietStartMinute: p.quiet_start_minute, quietEndMinute: p.quiet_end_minute, region: asRegion(p.region) ?? undefined },
+      });
+    }
+  });
+  return people;
 }
+
+const PEOPLE_BATCH = 2000;
 
 // Open milestones fetched this many at a time from one cursor: the statement runs once (a
 // keyset-paged read re-ran its joins for every page, four times the cost), and a batch of
@@ -92,43 +100,65 @@ function openMilestonesQuery(partnershipId: number, today: string) {
  * arrays, they cost ten times the rest of the sweep.
  */
 async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number, each: (batch: MilestoneRow[]) => void): Promise<void> {
-  const select = openMilestonesQuery(partnershipId, today).compile();
-  await tx.query(`DECLARE sweep_milestones NO SCROLL CURSOR FOR ${select.sql}`, [...select.parameters]);
-  for (;;) {
-    const batch = await tx.query<MilestoneRow>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM sweep_milestones`);
-    each(batch);
-    if (batch.length < batchSize) break;
-  }
-  await tx.query(`CLOSE sweep_milestones`);
+  await inBatches(tx, "sweep_milestones", openMilestonesQuery(partnershipId, today).compile(), batchSize, async (batch) => each(batch));
 }
+
+/**
+ * Runs `query` once through a cursor named `name` in the caller's transaction `tx`, handing
+ * its rows to `each` `batchSize` at a time, with a turn of the event loop between batches: one
+ * statement to open it, one per batch, one to close it. A large result read in one go is
+ * parsed in one stretch that holds the thread (100,000 owner rows: over 100 ms).
+ */
+async function inBatches<R>(tx: Queryable, name: string, query: CompiledQuery<R>, batchSize: number, each: (batch: R[]) => Promise<void>): Promise<void> {
+  await tx.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${query.sql}`, [...query.parameters]);
+  for (;;) {
+    const batch = await tx.query<R>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM ${name}`);
+    await each(batch);
+    if (batch.length < batchSize) break;
+    await nextTurn();
+  }
+  await tx.query(`CLOSE ${name}`);
+}
+
+// Owner rows turned into lists between two turns of the event loop (a city has 100,000 or more).
+const PARTY_ROWS_PER_TURN = 5_000;
 
 /**
  * Who owns each open action of the partnership's open plans: the people named as owners,
  * and the members of the teams named, by action id, each list in id order without repeats.
- * One statement, one row per owner (per member, for a team).
+ * One statement through a cursor in the caller's transaction, one row per owner (per member,
+ * for a team), read and made into lists a batch at a time with a turn of the event loop
+ * between, so a city's owners never hold the thread: read and built in one go, 100,000
+ * actions held it for 450 ms.
  */
-async function actionParties(tx: Queryable, partnershipId: number): Promise<Map<number, { ownerIds: number[]; teamMemberIds: number[] }>> {
-  const rows = await runCompiled(
-    tx,
-    compileOnly
-      .selectFrom("action_owner as ao")
-      .innerJoin("action as a", "a.id", "ao.action_id")
-      .innerJoin("plan as pl", "pl.id", "a.plan_id")
-      .leftJoin("team_member as tm", "tm.team_id", "ao.team_id")
-      .select(["ao.action_id", "ao.person_id", "tm.person_id as member_id"])
-      .where("pl.partnership_id", "=", partnershipId)
-      .where("pl.closed_at", "is", null)
-      .where(sql<boolean>`a.state NOT IN ('done', 'dropped')`),
-  );
-  const sets = new Map<number, { owners: Set<number>; members: Set<number> }>();
-  for (const r of rows) {
-    let entry = sets.get(r.action_id);
-    if (!entry) sets.set(r.action_id, (entry = { owners: new Set(), members: new Set() }));
-    if (r.person_id !== null) entry.owners.add(r.person_id);
-    if (r.member_id !== null) entry.members.add(r.member_id);
+async function actionParties(tx: Queryable, partnershipId: number, batchSize = PARTY_ROWS_PER_TURN): Promise<Map<number, { ownerIds: number[]; teamMemberIds: number[] }>> {
+  const query = compileOnly
+    .selectFrom("action_owner as ao")
+    .innerJoin("action as a", "a.id", "ao.action_id")
+    .innerJoin("plan as pl", "pl.id", "a.plan_id")
+    .leftJoin("team_member as tm", "tm.team_id", "ao.team_id")
+    .select(["ao.action_id", "ao.person_id", "tm.person_id as member_id"])
+    .where("pl.partnership_id", "=", partnershipId)
+    .where("pl.closed_at", "is", null)
+    .where(sql<boolean>`a.state NOT IN ('done', 'dropped')`)
+    .compile();
+  const parties = new Map<number, { ownerIds: number[]; teamMemberIds: number[] }>();
+  await inBatches(tx, "sweep_parties", query, batchSize, async (rows) => {
+    for (const r of rows) {
+      let entry = parties.get(r.action_id);
+      if (!entry) parties.set(r.action_id, (entry = { ownerIds: [], teamMemberIds: [] }));
+      // An action has a few owners, and a team a few members: a list is cheaper than a set.
+      if (r.person_id !== null && !entry.ownerIds.includes(r.person_id)) entry.ownerIds.push(r.person_id);
+      if (r.member_id !== null && !entry.teamMemberIds.includes(r.member_id)) entry.teamMemberIds.push(r.member_id);
+    }
+  });
+  let sorted = 0;
+  for (const entry of parties.values()) {
+    if (++sorted % PARTY_ROWS_PER_TURN === 0) await nextTurn();
+    if (entry.ownerIds.length > 1) entry.ownerIds.sort((a, b) => a - b);
+    if (entry.teamMemberIds.length > 1) entry.teamMemberIds.sort((a, b) => a - b);
   }
-  const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
-  return new Map([...sets].map(([actionId, e]) => [actionId, { ownerIds: ascending(e.owners), teamMemberIds: ascending(e.members) }]));
+  return parties;
 }
 
 /** Takes the partnership's sweep lock until the transaction `tx` ends. */
@@ -141,19 +171,21 @@ type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
 /**
  * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx` (the
  * open milestones come through a cursor): people and their quiet rules (unless `people`
- * were read already), open milestones in batches of `batchSize`, their actions' owners and
+ * were read already), open milestones, their actions' owners and
  * team members, stages already sent, overdue nudge counts, escalations raised, and priority
  * roles. A fixed number of statements however many people there are, plus one per batch.
+ * People, owner rows and open milestones come through cursors, `batchSize` rows a fetch when
+ * given (each has its own default otherwise).
  */
-export async function loadSweepData(db: SqlTransaction, partnershipId: number, now: Date, people?: SweepPerson[], batchSize = MILESTONE_BATCH): Promise<SweepData> {
-  people ??= await loadSweepPeople(db, partnershipId);
+export async function loadSweepData(db: SqlTransaction, partnershipId: number, now: Date, people?: SweepPerson[], batchSize?: number): Promise<SweepData> {
+  people ??= await loadSweepPeople(db, partnershipId, batchSize);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   // Owners first, so each batch of milestones becomes the sweep's input as it arrives.
-  const parties = await actionParties(db, partnershipId);
+  const parties = await actionParties(db, partnershipId, batchSize);
   const milestones: SweepInput["milestones"] = [];
   const refs = new Map<number, string>();
-  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize, (batch) => {
+  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize ?? MILESTONE_BATCH, (batch) => {
     for (const m of batch) {
       const owners = parties.get(m.action_id);
       milestones.push({
