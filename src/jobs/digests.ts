@@ -7,7 +7,7 @@ import type { Reply } from "../domain/reply.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
 import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
-import { nextTurn } from "./turns.ts";
+import { inTurns, nextTurn } from "./turns.ts";
 
 interface DigestData {
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
@@ -35,13 +35,14 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
     data.priorities.set(p.id, { id: p.id, label, overdue: [], atRisk: [], dueSoon: [], done: [], changes: [], indicators: [] });
   }
   for (const r of roles) data.oversees.set(r.personId, [...(data.oversees.get(r.personId) ?? []), r.priorityId]);
-  for (const m of milestones) {
+  await nextTurn();
+  await inTurns(milestones, (m) => {
     const p = data.priorities.get(m.priorityId);
-    if (!p) continue;
+    if (!p) return;
     if (m.doneAt) p.done.push({ ref: m.ref, text: m.text, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence });
     else if (m.dueDate && m.dueDate < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
     else if (m.dueDate) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
-  }
+  });
   await nextTurn();
   for (const a of atRisk) data.priorities.get(a.priorityId)?.atRisk.push({ ref: a.ref, title: a.title, state: a.state });
   for (const c of changes) {

@@ -2,7 +2,7 @@ import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
-import { nextTurn } from "../../jobs/turns.ts";
+import { inTurns, nextTurn } from "../../jobs/turns.ts";
 import { sql, type CompiledQuery, type InferResult } from "kysely";
 import { compileOnly, recordset, runCompiled } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
@@ -14,16 +14,7 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
   return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
 }
 
-const ROWS_PER_TURN = 4000;
 const RECORDS_PER_STATEMENT = 10_000;
-
-/** Calls `each` on every row, `ROWS_PER_TURN` rows at a time, with a turn of the event loop between. */
-async function inTurns<T>(rows: readonly T[], each: (row: T) => void): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_TURN) {
-    if (start > 0) await nextTurn();
-    for (let i = start; i < Math.min(rows.length, start + ROWS_PER_TURN); i++) each(rows[i]!);
-  }
-}
 
 // Sweeps of one partnership take turns across instances, so a stage is claimed once.
 export const SWEEP_LOCK = 7_240_400;

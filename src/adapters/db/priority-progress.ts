@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { PersonRole } from "../../domain/model.ts";
 import type { DigestRecipient, DigestRows } from "../../jobs/ports.ts";
+import { inTurns } from "../../jobs/turns.ts";
 import { compileOnly, enumArray, runCompiled } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
@@ -115,10 +116,15 @@ export async function loadDigestRows(db: Queryable, partnershipId: number, today
         .limit(200),
     ),
   ]);
+  // A city's milestones are made into rows a slice at a time, so the thread is not held.
+  const milestoneRows: DigestRows["milestones"] = [];
+  await inTurns(milestones, (m) =>
+    milestoneRows.push({ ref: m.ref, text: m.text, dueDate: m.due_date, doneAt: m.done_at ? new Date(m.done_at) : null, doneBy: m.done_by, evidence: m.evidence, priorityId: m.priority_id }),
+  );
   return {
     priorities,
     roles: roles.map((r) => ({ personId: r.person_id, priorityId: r.priority_id })),
-    milestones: milestones.map((m) => ({ ref: m.ref, text: m.text, dueDate: m.due_date, doneAt: m.done_at ? new Date(m.done_at) : null, doneBy: m.done_by, evidence: m.evidence, priorityId: m.priority_id })),
+    milestones: milestoneRows,
     atRisk: atRisk.map((a) => ({ ref: a.ref, title: a.title, state: a.state, priorityId: a.priority_id })),
     changes: changes.map((c) => ({
       event: c.event,
