@@ -182,13 +182,7 @@ export class PlannedChanges implements ChangeStore {
         .where((eb) => planOpen(eb, "a.id"))
         .returning("a.id"),
       audit: changeInContext(this.ctx, "action.status", actionSubject(action), { state: action.state }, { state, note }),
-      alongside: note
-        ? (cte) =>
-            cte
-              .insertInto("action_note")
-              .columns(["action_id", "author_id", "text", "created_at"])
-              .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(actor.id).as("author_id"), s.val(note).as("text"), s.val(at).as("created_at")]))
-        : undefined,
+      alongside: note ? (cte) => noteFromChanged(cte, actor.id, note, at) : undefined,
     };
     return { applied: true, value: { action: { ...action, state }, was: action.state } };
   }
@@ -205,12 +199,7 @@ export class PlannedChanges implements ChangeStore {
         .where((eb) => planOpen(eb, "a.id"))
         .returning("a.id"),
       audit: changeInContext(this.ctx, "action.note", actionSubject(action), null, { text }),
-      alongside: (cte) =>
-        cte
-          .insertInto("action_note")
-          .columns(["action_id", "author_id", "text", "created_at"])
-          .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(actor.id).as("author_id"), s.val(text).as("text"), s.val(at).as("created_at")]))
-          .returning("id"),
+      alongside: (cte) => noteFromChanged(cte, actor.id, text, at).returning("id"),
       auditIdAs: "noteId",
     };
   }
@@ -250,6 +239,13 @@ export class PlannedChanges implements ChangeStore {
   addPerson = transactionOnly("a new person");
   setRole = transactionOnly("a role");
 }
+
+/** An action's note by `authorId`, inserted for the action the statement's `changed` CTE returns (none when it changed nothing). */
+const noteFromChanged = (cte: WithChanged, authorId: number, text: string, at: Date) =>
+  cte
+    .insertInto("action_note")
+    .columns(["action_id", "author_id", "text", "created_at"])
+    .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(authorId).as("author_id"), s.val(text).as("text"), s.val(at).as("created_at")]));
 
 /** The milestone `m`, found only while `guard`'s columns still hold what was read and its plan is open. */
 function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence" | "due_date" | "due_start" | "due_precision" | "due_phrase">): RowAsRead {
