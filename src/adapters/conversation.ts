@@ -70,8 +70,10 @@ export interface ConversationPlatform {
   /** After a person is identified (Teams keeps their conversation for later messages). */
   identified?(person: Person, turn: Turn, partnershipId: number): Promise<void>;
   /**
-   * What follows an answer, run once per request after it is answered: channel
-   * announcements, a channel's card, App Home refreshes. Failures are logged, never answered.
+   * What follows an answer, run once per request after it is answered: a file for the asker
+   * (a board pack). What follows a change (its announcements, a channel's card, App Home) is
+   * not among them: those are outbox rows written with the change, sent by the delivery
+   * worker. Failures are logged, never answered.
    */
   effects?(answered: Answered, turn: Turn): Promise<void>;
 }
@@ -109,6 +111,10 @@ export class Conversation {
       const failure: TurnOutcome = { kind: "refused", reply: replyForError(error, this.log, { ...this.where(turn), step: "answer" }) };
       result = await answer(failure).catch(() => undefined); // nothing more can reach the person; the reference is logged
     }
+    // What follows a change (announcements, a channel's card, App Home) was written to the
+    // outbox with it: the worker sends it now rather than at its next round.
+    const { announcements, card, touched } = outcome.kind === "answered" ? outcome.reply : {};
+    if (outcome.kind === "answered" && outcome.first && (announcements?.length || card || touched?.length)) this.env.outboxWritten?.();
     // A change that was made is followed up even when its answer could not be sent.
     if (outcome.kind === "answered" && outcome.first && this.platform.effects) {
       try {

@@ -1,17 +1,53 @@
 import { hostname } from "node:os";
 import type { ChatAdapter } from "../adapters/chat/chat-adapter.ts";
-import { claimDue, releaseClaims, markCancelled, markFailed, markSent, postpone, previousNudgeRef, type ClaimedDelivery } from "../adapters/db/deliveries.ts";
+import {
+  claimDue,
+  releaseClaims,
+  markCancelled,
+  markFailed,
+  markSent,
+  postpone,
+  previousNudgeRef,
+  type AppHomePayload,
+  type ChannelCardPayload,
+  type ClaimedDelivery,
+} from "../adapters/db/deliveries.ts";
 import { recipient } from "../adapters/db/people.ts";
 import type { SqlRunner } from "../adapters/db/sql-runner.ts";
 import type { CommandDeps } from "../commands/context.ts";
 import { escalationMessage, nudgeMessage, type EscalationPayload, type NudgePayload } from "../commands/nudge-messages.ts";
-import type { Reply } from "../domain/reply.ts";
+import { context, reply, type Reply } from "../domain/reply.ts";
 import { nextSendableInstant } from "../domain/schedule/quiet-time.ts";
 import { withLogContext } from "./logger.ts";
 
 const BATCH = 50;
-// Sends to different people go side by side; the platform adapters space sends per channel.
+// Sends in different lanes go side by side; the platform adapters space sends per channel.
 const CONCURRENCY = 16;
+
+/**
+ * Rows of one lane are sent one after another, in the order they were claimed (due time, then
+ * id): a channel's posts arrive in the order the changes were made, a card is posted once
+ * before it is updated, and a person's messages never overtake each other. Lanes run side by side.
+ */
+function laneOf(row: ClaimedDelivery): string {
+  const payload = (row.payload ?? {}) as { channel?: unknown; key?: unknown };
+  if (row.kind === "channel_card") return `card:${String(payload.key)}`;
+  if (row.kind === "announcement" || row.kind === "channel_report") return `channel:${String(payload.channel)}`;
+  if (row.kind === "app_home") return `app_home:${row.id}`;
+  return `person:${row.personId}`;
+}
+
+/** A batch split into its lanes, each in claim order. */
+function inLanes(batch: readonly ClaimedDelivery[]): ClaimedDelivery[][] {
+  const lanes = new Map<string, ClaimedDelivery[]>();
+  for (const row of batch) {
+    const lane = laneOf(row);
+    const rows = lanes.get(lane);
+    if (rows) rows.push(row);
+    else lanes.set(lane, [row]);
+  }
+  return [...lanes.values()];
+}
 const MAX_ATTEMPTS = 8;
 // 1 min, 2, 4 … capped at an hour: transient failures are retried, never dropped.
 const backoffMs = (attempt: number) => Math.min(60 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
@@ -22,7 +58,10 @@ export interface WorkerOptions {
   adapters: ChatAdapter[];
   clock: () => Date;
   id?: string;
+  /** Only rows of these kinds (the effects of changes, when `curve serve` runs without its schedules); every kind when absent. */
+  kinds?: readonly string[];
 }
+
 
 /**
  * Sends what the sweeps put in the outbox: claims due rows, holds them through quiet time,
@@ -35,6 +74,8 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopping = false;
+  /** A kick arrived while a drain ran: drain once more when it ends, so nothing waits for the next interval. */
+  private kicked = false;
   /** Rows claimed by this worker and not yet settled. */
   private readonly held = new Set<number>();
 
@@ -46,17 +87,21 @@ export class DeliveryWorker {
   async drain(): Promise<number> {
     let settled = 0;
     while (!this.stopping) {
-      const batch = await claimDue(this.options.sql, this.id, this.options.clock(), BATCH);
+      const batch = await claimDue(this.options.sql, this.id, this.options.clock(), BATCH, this.options.kinds);
       if (batch.length === 0) return settled;
       for (const row of batch) this.held.add(row.id);
+      const lanes = inLanes(batch);
       let next = 0;
       await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
+        Array.from({ length: Math.min(CONCURRENCY, lanes.length) }, async () => {
           // Once stopping, no new send starts; the rows not started are given back in stop().
-          for (let i = next++; i < batch.length && !this.stopping; i = next++) {
-            await withLogContext({ delivery: batch[i]!.key }, () => this.deliver(batch[i]!).catch((error: unknown) => this.unexpected(batch[i]!, error)));
-            this.held.delete(batch[i]!.id);
-            settled += 1;
+          for (let i = next++; i < lanes.length && !this.stopping; i = next++) {
+            for (const row of lanes[i]!) {
+              if (this.stopping) break;
+              await withLogContext({ delivery: row.key }, () => this.deliver(row).catch((error: unknown) => this.unexpected(row, error)));
+              this.held.delete(row.id);
+              settled += 1;
+            }
           }
         }),
       );
@@ -64,18 +109,34 @@ export class DeliveryWorker {
     return settled;
   }
 
+  /** Drains every `intervalMs`, and at once on `kick`. */
   start(intervalMs = 5000): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.drain()
-        .catch((error: unknown) => {
-          this.options.deps.log.error("delivery worker failed", { error });
-          return 0;
-        })
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, intervalMs);
-    tick();
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.tick();
+  }
+
+  /**
+   * Something was just put in the outbox (a change's announcement): send it now rather than
+   * at the next interval. Returns at once; a kick during a drain drains again after it.
+   */
+  kick(): void {
+    if (this.stopping || !this.timer) return;
+    if (this.running) this.kicked = true;
+    else this.tick();
+  }
+
+  private tick(): void {
+    if (this.running || this.stopping) return;
+    this.kicked = false;
+    this.running = this.drain()
+      .catch((error: unknown) => {
+        this.options.deps.log.error("delivery worker failed", { error });
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.kicked) this.tick();
+      });
   }
 
   /**
@@ -103,7 +164,9 @@ export class DeliveryWorker {
   private async deliver(row: ClaimedDelivery): Promise<void> {
     const { sql, deps, adapters, clock } = this.options;
     const now = clock();
-    if (row.kind === "channel_report") return this.deliverToChannel(row);
+    if (row.kind === "channel_report" || row.kind === "announcement") return this.deliverToChannel(row);
+    if (row.kind === "channel_card") return this.syncChannelCard(row);
+    if (row.kind === "app_home") return this.refreshHomes(row);
     const who = await recipient(sql, row.personId);
     if (!who) return markFailed(sql, row.id, "the person no longer exists");
     const sendable = nextSendableInstant(now, who);
@@ -138,16 +201,44 @@ export class DeliveryWorker {
     return postpone(sql, row.id, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
   }
 
-  /** A scheduled report, posted into its channel at the time the calendar gave (a working day). */
+  /**
+   * A post for a channel: a scheduled report at the time the calendar gave (a working day), or
+   * a change's announcement in its priority's channel, as soon as the change committed.
+   */
   private async deliverToChannel(row: ClaimedDelivery): Promise<void> {
-    const { sql, adapters, clock } = this.options;
-    const payload = row.payload as { channel?: string; reply?: Reply };
+    const payload = row.payload as { channel?: string; reply?: Reply; text?: string };
     const [platform, tenant, ...rest] = (payload.channel ?? "").split(":");
-    const adapter = adapters.find((a) => a.platform === platform);
-    if (!payload.reply || !adapter?.sendToChannel) return markFailed(sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
+    const adapter = this.options.adapters.find((a) => a.platform === platform);
+    const message = payload.reply ?? (typeof payload.text === "string" ? reply("info", undefined, [context(payload.text)]) : null);
+    if (!message) return markFailed(this.options.sql, row.id, "nothing to post: the row holds no message");
+    if (!adapter?.sendToChannel) return markFailed(this.options.sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
+    return this.settle(row, adapter.platform, () => adapter.sendToChannel!(tenant!, rest.join(":"), message, { personId: row.personId }));
+  }
+
+  /** A channel's card (a pledge's sign-up card) after a change: posted once, then redrawn in place from the data as it is now. */
+  private async syncChannelCard(row: ClaimedDelivery): Promise<void> {
+    const card = row.payload as Partial<ChannelCardPayload>;
+    const platform = (card.channel ?? "").split(":")[0];
+    const adapter = this.options.adapters.find((a) => a.platform === platform);
+    if (!card.key || !card.channel) return markFailed(this.options.sql, row.id, "no card: the row names none");
+    if (!adapter?.syncChannelCard) return markFailed(this.options.sql, row.id, `no adapter running that keeps cards in ${platform || "that"} channels`);
+    return this.settle(row, adapter.platform, () => adapter.syncChannelCard!(row.partnershipId, { key: card.key!, channel: card.channel! }, { personId: row.personId }));
+  }
+
+  /** App Home, redrawn for everyone who has opened it and is concerned with the actions a change touched. */
+  private async refreshHomes(row: ClaimedDelivery): Promise<void> {
+    const actions = (row.payload as Partial<AppHomePayload>).actions ?? [];
+    const adapter = this.options.adapters.find((a) => a.refreshHomes);
+    if (!adapter) return markCancelled(this.options.sql, row.id, "no App Home to redraw: no Slack adapter is running");
+    return this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
+  }
+
+  /** Runs one send and records its outcome: sent, tried again later (a transient failure), or failed for good. */
+  private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<void> {
+    const { sql, clock } = this.options;
     try {
-      const sent = await adapter.sendToChannel(tenant!, rest.join(":"), payload.reply);
-      await markSent(sql, row.id, adapter.platform, sent.messageRef, clock());
+      const sent = await send();
+      await markSent(sql, row.id, platform, sent.messageRef, clock());
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);

@@ -28,14 +28,19 @@ export interface Scheduler {
  * decide, in each person's own zone, what is due; they only enqueue. The worker sends every
  * few seconds. With several instances on one database, each tick's sweep runs on the one
  * instance that claims the tick first (schedule_run); all instances' workers send, each
- * delivery claimed by one (FOR UPDATE SKIP LOCKED).
+ * delivery claimed by one (FOR UPDATE SKIP LOCKED). `worker` is curve serve's own, when it
+ * has one already (it posts changes' announcements as they are made); it is started here.
  */
-export function startScheduler(runtime: Runtime, adapters: ChatAdapter[], clock: () => Date): Scheduler {
+export function startScheduler(
+  runtime: Runtime,
+  adapters: ChatAdapter[],
+  clock: () => Date,
+  worker: DeliveryWorker = new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock }),
+): Scheduler {
   const { db, deps, log } = runtime;
   const expression = runtime.config.CURVE_SWEEP_SCHEDULE ?? DEFAULT_SWEEP_SCHEDULE;
   if (!cron.validate(expression)) throw new ConfigError(`CURVE_SWEEP_SCHEDULE "${expression}" is not a cron expression, e.g. */15 * * * *`);
   const instance = `${hostname()}:${process.pid}`;
-  const worker = new DeliveryWorker({ sql: db.sql, deps, adapters, clock });
   const jobs = jobStoreOf(db);
   const sweep = async () => {
     const now = clock();

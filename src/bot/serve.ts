@@ -9,6 +9,8 @@ import type { Database } from "../adapters/db/open-database.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { insightRoutes } from "../adapters/charts/chart-route.ts";
 import { webRoutes } from "../adapters/web/web-routes.ts";
+import { CHANGE_EFFECT_KINDS } from "../adapters/db/deliveries.ts";
+import { DeliveryWorker } from "./delivery-worker.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { AdapterSupervisor, type AdapterStatus } from "./adapter-supervisor.ts";
 import { jsonErrors, notFound, requestIds } from "./http/error-handler.ts";
@@ -85,7 +87,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }
   });
 
-  const env = { deps: runtime.deps, log, clock };
+  // The outbox's worker: with the schedules on it sends everything; with them off, only what
+  // changes put there (announcements), so a test or the bench that drives sweeps itself sends those.
+  let worker: DeliveryWorker | undefined;
+  const env = { deps: runtime.deps, log, clock, outboxWritten: () => worker?.kick() };
   const adapters: ChatAdapter[] = [];
   if (config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import("../adapters/slack/slack-adapter.ts");
@@ -136,7 +141,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const port = (server.address() as AddressInfo).port;
   await supervisor.start();
   // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
-  const scheduler = options.schedule ? startScheduler(runtime, adapters, clock) : null;
+  worker = new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock, ...(options.schedule ? {} : { kinds: CHANGE_EFFECT_KINDS }) });
+  const scheduler = options.schedule ? startScheduler(runtime, adapters, clock, worker) : null;
+  if (!scheduler) worker.start(5000);
   log.info("curve serve listening", { host: config.HOST, port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
   let closing: Promise<void> | undefined;
   return {
@@ -152,7 +159,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         stopping = true;
         const graceMs = closeOptions.graceMs ?? 10_000;
         const started = Date.now();
-        await scheduler?.stop({ graceMs });
+        // Announcements not yet posted stay in the outbox for the next start, or another instance.
+        await (scheduler ? scheduler.stop({ graceMs }) : worker?.stop({ graceMs }));
         supervisor.stop();
         // Requests already being answered get what is left of the grace period.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

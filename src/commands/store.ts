@@ -91,10 +91,10 @@ export interface Store {
   rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void>;
   conversationOf(personId: number, platform: PlatformName): Promise<{ identity: PlatformIdentity; conversation: unknown } | null>;
   /**
-   * Slack users in a workspace whose App Home shows a change to an action: its owners,
-   * sponsors and leads, and the person who made it, if they have ever opened App Home.
+   * Slack users (workspace and user id) whose App Home shows a change to these actions: their
+   * owners, team members, sponsors and leads, and the person who made it, if they have ever opened App Home.
    */
-  homeViewersConcernedWith(actionId: number, tenant: string, actorUserId: string): Promise<string[]>;
+  homeViewersConcernedWith(partnershipId: number, actionIds: readonly number[], actorPersonId: number): Promise<{ tenant: string; userId: string }[]>;
   markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void>;
   milestonesByIds(ids: number[]): Promise<MilestoneView[]>;
   /** Who each milestone has been raised with: level, date and the people told. */

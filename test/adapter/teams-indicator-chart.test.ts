@@ -47,7 +47,10 @@ describe.each(kindsUnderTest())("indicators and pledges in Teams, on %s", (kind)
     expect(checkCard(root).problems).toEqual([]);
     const id = /P(\d+)/.exec(cardText(root))![1];
     for (const who of ["jancis", "mary", "nigel"] as const) await say(who, `pledge sign P${id} public I will talk about attendance at every meeting`);
-    const updates = t.fake.calls.filter((c) => c.kind === "update" && c.conversationId === created.id);
+    // Each signature's card update is an outbox row the worker sends after the answer: wait for the third.
+    const cardUpdates = () => t.fake.calls.filter((c) => c.kind === "update" && c.conversationId === created.id);
+    await t.fake.next(() => cardUpdates().length >= 3);
+    const updates = cardUpdates();
     expect(updates.length).toBe(3);
     expect(updates.every((u) => u.path.endsWith(`/activities/${created.id!.split(";messageid=")[1]}`))).toBe(true);
     const latest = (updates[2]!.body as { attachments: { content: Record<string, unknown> }[] }).attachments[0]!.content;

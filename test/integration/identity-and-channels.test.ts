@@ -82,4 +82,34 @@ describe.each(kindsUnderTest())("people on platforms, forms and channels, on %s"
     const off = await p.run("Nigel Richardson", "/plan channel ATT-1 off", undefined, { platform: "slack" });
     expect(off.heading).toBe("Progress will no longer be announced");
   });
+
+  it("writes a change's announcement to the outbox with the change: once per request, never for one that changed nothing", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const p = commandDriver(t.db, partnershipId);
+    await t.db.prisma.priority.updateMany({ where: { plan: { partnershipId }, refPrefix: "ATT" }, data: { channel: "slack:T1:C0ATTEND" } });
+    const announcements = () => t.db.prisma.delivery.findMany({ where: { partnershipId, kind: "announcement" }, orderBy: { id: "asc" } });
+    const slack = { platform: "slack" as const };
+
+    // One statement: the change, its audit, its receipt and its announcement.
+    await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", "key-done", slack);
+    // The same request again (a platform's retry), and the same command again under a new key.
+    const retried = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", "key-done", slack);
+    const again = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", "key-again", slack);
+    expect(retried.replayed).toBe(true);
+    expect(again.heading).toBe("ATT-4.1 was already done");
+    // An action's state: a second kind of change that announces.
+    await p.run("Jancis Andrew", "/action status ATT-4 at_risk waiting for cluster data", "key-state", slack);
+    const rows = await announcements();
+    expect(rows.map((r) => [r.key, r.status, r.personId, (r.payload as { channel: string }).channel])).toEqual([
+      [`announcement:${partnershipId}:key-done:0`, "pending", await p.personId("Jancis Andrew"), "slack:T1:C0ATTEND"],
+      [`announcement:${partnershipId}:key-state:0`, "pending", await p.personId("Jancis Andrew"), "slack:T1:C0ATTEND"],
+    ]);
+    const milestone = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", action: { plan: { partnershipId } } } });
+    expect((rows[0]!.payload as { text: string }).text).toBe(`Jancis Andrew marked ATT-4.1 done: ${milestone.text} (evidence: model agreed)`);
+
+    // A change refused (not permitted) and one outside the priority's channel announce nothing.
+    await p.run("Mary Brittle", "/milestone done ATT-4.2 one cluster live", "key-refused", slack);
+    await p.run("Jancis Andrew", "/milestone evidence ATT-4.1 minutes of cluster chairs", "key-evidence", slack);
+    expect(await announcements()).toHaveLength(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHANGE_EFFECT_KINDS } from "../../src/adapters/db/deliveries.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
@@ -52,10 +53,13 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(workshop.howWeAreDoing).toContain("LAC 1,434 (baseline)"); // pre-filled from the report card
     expect((workshop.proposedActions as { ref: string }[]).map((a) => a.ref)).toEqual(["LAC-24", "LAC-25"]);
 
-    const told = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId }, include: { person: true }, orderBy: { id: "asc" } });
+    const told = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: { notIn: [...CHANGE_EFFECT_KINDS] } }, include: { person: true }, orderBy: { id: "asc" } });
     expect(told.map((d) => [d.kind, d.person.name, d.status])).toEqual([["oba.action", "Sue May", "pending"], ["oba.action", "Jancis Andrew", "pending"]]);
     expect(told[0]!.key).toMatch(/^oba-action:\d+:owner:\d+$/);
     expect(JSON.stringify(told[0]!.payload)).toContain("You own a new action: LAC-24");
+    // Their App Home is redrawn through the outbox too: one row for the change, naming both actions.
+    const homes = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "app_home" } });
+    expect(homes.map((h) => (h.payload as { actions: number[] }).actions.toSorted((a, b) => a - b))).toEqual([created.map((a) => a.id).toSorted((a, b) => a - b)]);
 
     const action = await p.run("Sue May", "/action show LAC-24");
     expect(action.rendered).toContain("Owner: Sue May");
@@ -99,15 +103,20 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(proposed.touched).toHaveLength(1);
     const row = await t.db.prisma.obaWorkshop.findUniqueOrThrow({ where: { id } });
     expect([row.storyBehindBaseline, row.partners]).toEqual(["placements rose with court delays", "police and schools"]);
-    // Proposing an action for oneself needs no message.
-    expect(await t.db.prisma.delivery.count({ where: { partnershipId: p.partnershipId } })).toBe(0);
+    // Proposing an action for oneself needs no message (App Home is still redrawn).
+    expect(await t.db.prisma.delivery.count({ where: { partnershipId: p.partnershipId, kind: { notIn: [...CHANGE_EFFECT_KINDS] } } })).toBe(0);
   });
 
   it("announces new actions in the priority's channel", async () => {
     const p = await fresh();
     await t.db.prisma.priority.updateMany({ where: { plan: { partnershipId: p.partnershipId }, refPrefix: "ATT" }, data: { channel: "slack:T1:C0ATTEND" } });
-    const reply = await p.run("Simon Flowers", "/oba log ATT action: Jancis Andrew: first-day calling in two clusters; calling live by half term 2011");
+    const line = "/oba log ATT action: Jancis Andrew: first-day calling in two clusters; calling live by half term 2011";
+    const reply = await p.run("Simon Flowers", line, "key-workshop");
     expect(reply.announcements).toEqual([{ channel: "slack:T1:C0ATTEND", text: expect.stringContaining("new action ATT-8 first-day calling in two clusters (owner Jancis Andrew)") }]);
+    // Written to the outbox in the workshop's transaction, once: a retry of the request adds nothing.
+    expect((await p.run("Simon Flowers", line, "key-workshop")).replayed).toBe(true);
+    const rows = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "announcement" } });
+    expect(rows.map((r) => [r.key, r.status, r.payload])).toEqual([[`announcement:${p.partnershipId}:key-workshop:0`, "pending", reply.announcements![0]]]);
   });
 
   it("refuses people outside the priority and malformed records, changing nothing", async () => {

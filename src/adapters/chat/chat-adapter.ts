@@ -1,6 +1,6 @@
 import type { Express } from "express";
 import type { CommandDeps, Logger } from "../../commands/context.ts";
-import type { Reply } from "../../domain/reply.ts";
+import type { ChannelCard, Reply } from "../../domain/reply.ts";
 
 /** What `curve serve` needs from each chat platform's adapter. */
 export interface ChatAdapter {
@@ -20,8 +20,24 @@ export interface ChatAdapter {
    * than once; it throws an Error whose message is one sentence an operator can act on.
    */
   connect?(): Promise<void>;
-  /** Posts a reply into a channel ("<channel id>" or, on Slack, "#name"): scheduled reports. Failures as for sendToPerson. */
-  sendToChannel?(tenant: string, channel: string, reply: Reply): Promise<{ messageRef: string }>;
+  /**
+   * Posts a reply into a channel ("<channel id>" or, on Slack, "#name"): scheduled reports and
+   * changes' announcements. `personId` is whose row it is (the person who made the change),
+   * for a platform that reaches a channel through someone's conversation (Teams' service URL).
+   * Failures as for sendToPerson.
+   */
+  sendToChannel?(tenant: string, channel: string, reply: Reply, options?: { personId?: number }): Promise<{ messageRef: string }>;
+  /**
+   * Posts a channel's card (a pledge's sign-up card), or updates the message already posted
+   * for its key, drawn from the data as it is now: after a change, from the outbox. Returns
+   * where the card is. Failures as for sendToPerson.
+   */
+  syncChannelCard?(partnershipId: number, card: ChannelCard, options?: { personId?: number }): Promise<{ messageRef: string }>;
+  /**
+   * Redraws App Home for everyone who has opened it and is concerned with these actions
+   * (owners, team members, sponsors, leads) or made the change (`actorPersonId`). Slack only.
+   */
+  refreshHomes?(partnershipId: number, actionIds: readonly number[], actorPersonId: number): Promise<{ messageRef: string }>;
   close(): Promise<void>;
 }
 
@@ -30,4 +46,6 @@ export interface AdapterEnvironment {
   log: Logger;
   /** Injected so tests and benchmarks control time; the server passes the real clock. */
   clock: () => Date;
+  /** Tells the outbox's worker a change has just put something in it to send (its announcements); absent where nothing sends. */
+  outboxWritten?: () => void;
 }

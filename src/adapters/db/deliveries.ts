@@ -1,8 +1,11 @@
-import { sql } from "kysely";
+import { sql, type QueryCreator, type RawBuilder, type SqlBool } from "kysely";
 import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
+import type { ChangeContext } from "../../commands/store.ts";
+import type { Reply } from "../../domain/reply.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
 import { nextTurn } from "../../jobs/turns.ts";
-import { arrayOf, compileOnly, recordset, type KyselyDb } from "./kysely.ts";
+import type { WithChanged } from "./audit.ts";
+import { arrayOf, compileOnly, recordset, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // The outbox (table delivery): its one writer, the worker's claims and outcomes, and its reads.
@@ -63,44 +66,59 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     if (start > 0) await nextTurn();
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const query = compileOnly
-      .insertInto("delivery")
-      .columns(["partnership_id", "person_id", "key", "kind", "payload", "status", "due_at", "last_error"])
-      .expression(
-        compileOnly
-          .selectFrom(
-            recordset(
-              chunk.map((r) => ({
-                partnership_id: r.partnershipId,
-                person_id: r.personId,
-                key: r.key,
-                kind: r.kind,
-                payload: r.payload ?? {},
-                status: r.status ?? "pending",
-                due_at: r.dueAt.toISOString(),
-                last_error: r.lastError ?? null,
-              })),
-              { partnership_id: "int", person_id: "int", key: "text", kind: "text", payload: "jsonb", status: "text", due_at: "timestamptz", last_error: "text" },
-            ),
-          )
-          .select([
-            "r.partnership_id",
-            "r.person_id",
-            "r.key",
-            "r.kind",
-            "r.payload",
-            sql<DeliveryStatus>`r.status::delivery_status`.as("status"),
-            sql<Date>`r.due_at`.as("due_at"),
-            "r.last_error",
-          ]),
-      )
-      .onConflict((oc) => oc.column("key").doNothing())
+    const query = outboxInsert(compileOnly, chunk)
       .returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")])
       .compile();
     const added = await db.query<{ id: number; key: string; person_id: number; status: DeliveryStatus }>(query.sql, [...query.parameters]);
     inserted.push(...added.map((r) => ({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status })));
   }
   return inserted;
+}
+
+/**
+ * The outbox rows of a change, as part of the change's own statement (receipts.ts,
+ * `changedWithReceipt`): inserted only when the CTE `changed` returned a row, so a change
+ * that did not happen (its guard failed, its key was answered) leaves nothing to send.
+ * Keys already there are skipped, as in `insertDeliveries`. Pure; at most 500 rows.
+ */
+export function deliveriesWithChange(db: WithChanged, rows: readonly NewDelivery[]) {
+  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`a change may enqueue at most ${ROWS_PER_STATEMENT} deliveries`);
+  return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed)`);
+}
+
+/** The INSERT … SELECT of `rows` (one JSON parameter), optionally only when `onlyIf` holds; keys already there are skipped. */
+function outboxInsert(db: QueryCreator<DB>, rows: readonly NewDelivery[], onlyIf?: RawBuilder<SqlBool>) {
+  const select = db
+    .selectFrom(
+      recordset(
+        rows.map((r) => ({
+          partnership_id: r.partnershipId,
+          person_id: r.personId,
+          key: r.key,
+          kind: r.kind,
+          payload: r.payload ?? {},
+          status: r.status ?? "pending",
+          due_at: r.dueAt.toISOString(),
+          last_error: r.lastError ?? null,
+        })),
+        { partnership_id: "int", person_id: "int", key: "text", kind: "text", payload: "jsonb", status: "text", due_at: "timestamptz", last_error: "text" },
+      ),
+    )
+    .select([
+      "r.partnership_id",
+      "r.person_id",
+      "r.key",
+      "r.kind",
+      "r.payload",
+      sql<DeliveryStatus>`r.status::delivery_status`.as("status"),
+      sql<Date>`r.due_at`.as("due_at"),
+      "r.last_error",
+    ]);
+  return db
+    .insertInto("delivery")
+    .columns(["partnership_id", "person_id", "key", "kind", "payload", "status", "due_at", "last_error"])
+    .expression(onlyIf ? select.where(onlyIf) : select)
+    .onConflict((oc) => oc.column("key").doNothing());
 }
 
 /**
@@ -133,18 +151,21 @@ export interface ClaimedDelivery {
 export const LEASE_MS = 2 * 60_000;
 
 /**
- * Claims due rows for one worker. SKIP LOCKED lets several workers (on several instances)
- * claim at once without waiting on, or taking, each other's rows.
+ * Claims due rows for one worker, of the given kinds only when `kinds` is given (the effects
+ * worker of a `curve serve` whose schedules are off). SKIP LOCKED lets several workers (on
+ * several instances) claim at once without waiting on, or taking, each other's rows.
  */
-export async function claimDue(db: Queryable, worker: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(db: Queryable, worker: string, now: Date, limit: number, kinds?: readonly string[]): Promise<ClaimedDelivery[]> {
   const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number }>(
     `UPDATE delivery d SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = d.attempts + 1
      FROM (SELECT id FROM delivery
-           WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3)
+           WHERE ((status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3))
+             AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
            ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c
      WHERE d.id = c.id
      RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts`,
-    [worker, now, new Date(now.getTime() - LEASE_MS), limit],
+    // Kinds travel as an array literal (Curve's own constants), the same on PGlite and PostgreSQL.
+    [worker, now, new Date(now.getTime() - LEASE_MS), limit, kinds ? `{${kinds.join(",")}}` : null],
   );
   return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts }));
 }
@@ -192,4 +213,51 @@ export async function previousNudgeRef(db: Queryable, personId: number, platform
     [personId, platform],
   );
   return row?.message_ref ?? null;
+}
+
+/** The outbox kinds a change writes with itself (`effectDeliveries`); the rest come from the schedules. */
+export const CHANGE_EFFECT_KINDS = ["announcement", "channel_card", "app_home"] as const;
+
+/** An "announcement" row: the channel ("<platform>:<tenant>:<channel id>") and the post's text. */
+export interface AnnouncementPayload {
+  channel: string;
+  text: string;
+}
+
+/** A "channel_card" row: which card (Reply.card's key, e.g. "pledge:12") and its channel, redrawn from the data when sent. */
+export interface ChannelCardPayload {
+  key: string;
+  channel: string;
+}
+
+/** An "app_home" row: the actions a change touched, whose people's Slack App Home is redrawn. */
+export interface AppHomePayload {
+  actions: number[];
+}
+
+/**
+ * What follows a change, as outbox rows written in the change's own statement or
+ * transaction (receipts.ts), so a change that commits is followed up even if the process dies
+ * after its answer, and one that does not never is:
+ * - each of Reply.announcements, a post for a priority's channel ("announcement");
+ * - Reply.card, a channel's card to post or update in place ("channel_card");
+ * - Reply.touched, App Home refreshes for the people of those actions ("app_home").
+ * Keyed by the change's idempotency key, so a change is followed up once however often its
+ * request is delivered. The rows are the actor's (person_id) and due at once; none waits for
+ * quiet time, since none is a message to a person.
+ */
+export function effectDeliveries(ctx: ChangeContext, reply: Reply): NewDelivery[] {
+  const row = (kind: (typeof CHANGE_EFFECT_KINDS)[number], suffix: string, payload: AnnouncementPayload | ChannelCardPayload | AppHomePayload): NewDelivery => ({
+    partnershipId: ctx.partnershipId,
+    personId: ctx.actor.id,
+    key: `${kind}:${ctx.partnershipId}:${ctx.idempotencyKey}${suffix}`,
+    kind,
+    payload,
+    dueAt: ctx.at,
+  });
+  return [
+    ...(reply.announcements ?? []).map((a, i) => row("announcement", `:${i}`, { channel: a.channel, text: a.text })),
+    ...(reply.card ? [row("channel_card", "", { key: reply.card.key, channel: reply.card.channel })] : []),
+    ...(reply.touched?.length ? [row("app_home", "", { actions: [...reply.touched] })] : []),
+  ];
 }

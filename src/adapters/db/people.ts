@@ -121,3 +121,38 @@ export async function recipient(db: Queryable, personId: number): Promise<Recipi
       }
     : null;
 }
+
+/** A Slack user whose App Home Curve keeps drawn: the workspace (tenant) and their user id. */
+export interface HomeViewer {
+  tenant: string;
+  userId: string;
+}
+
+/**
+ * The Slack users of a partnership whose App Home shows a change to these actions: their
+ * owners (named, or members of an owning team), their priorities' sponsors and leads, and the
+ * person who made the change, each only if they have opened App Home. One statement.
+ */
+export async function homeViewersConcernedWith(db: KyselyDb, partnershipId: number, actionIds: readonly number[], actorPersonId: number): Promise<HomeViewer[]> {
+  if (actionIds.length === 0 && !actorPersonId) return [];
+  const ids = actionIds.length ? [...actionIds] : [0];
+  const concerned = db
+    .selectFrom("action_owner as ao")
+    .select("ao.person_id as person_id")
+    .where("ao.action_id", "in", ids)
+    .where("ao.person_id", "is not", null)
+    .union(db.selectFrom("action_owner as ao").innerJoin("team_member as tm", "tm.team_id", "ao.team_id").select("tm.person_id as person_id").where("ao.action_id", "in", ids))
+    .union(db.selectFrom("priority_role as r").innerJoin("action as a", "a.priority_id", "r.priority_id").select("r.person_id as person_id").where("a.id", "in", ids))
+    .union(db.selectNoFrom(sql<number>`${actorPersonId}::int`.as("person_id")));
+  const rows = await db
+    .selectFrom("platform_identity as pi")
+    .innerJoin("person as p", "p.id", "pi.person_id")
+    .select(["pi.tenant", "pi.user_id"])
+    .distinct()
+    .where("pi.platform", "=", "slack")
+    .where("pi.home_opened_at", "is not", null)
+    .where("p.partnership_id", "=", partnershipId)
+    .where("pi.person_id", "in", concerned)
+    .execute();
+  return rows.map((r) => ({ tenant: r.tenant, userId: r.user_id }));
+}

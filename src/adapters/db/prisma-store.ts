@@ -12,7 +12,7 @@ import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
-import { peopleNamed, personById, personByIdentity } from "./people.ts";
+import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
 import { actionsByRefWhere, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
@@ -109,16 +109,8 @@ export class PrismaStore implements Store {
     return row && { identity: { platform: row.platform, tenant: row.tenant, userId: row.userId }, conversation: row.conversation };
   }
 
-  async homeViewersConcernedWith(actionId: number, tenant: string, actorUserId: string) {
-    const rows = await this.sql.query<{ user_id: string }>(
-      `SELECT DISTINCT pi.user_id FROM platform_identity pi
-       WHERE pi.platform = 'slack' AND pi.tenant = $2 AND pi.home_opened_at IS NOT NULL AND (pi.user_id = $3 OR pi.person_id IN (
-         SELECT ao.person_id FROM action_owner ao WHERE ao.action_id = $1 AND ao.person_id IS NOT NULL
-         UNION SELECT tm.person_id FROM action_owner ao JOIN team_member tm ON tm.team_id = ao.team_id WHERE ao.action_id = $1
-         UNION SELECT r.person_id FROM priority_role r JOIN action a ON a.priority_id = r.priority_id WHERE a.id = $1))`,
-      [actionId, tenant, actorUserId],
-    );
-    return rows.map((r) => r.user_id);
+  homeViewersConcernedWith(partnershipId: number, actionIds: readonly number[], actorPersonId: number) {
+    return homeViewersConcernedWith(this.db, partnershipId, actionIds, actorPersonId);
   }
 
   async milestonesByIds(ids: number[]) {

@@ -2,6 +2,7 @@ import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
+import { effectDeliveries, deliveriesWithChange, insertDeliveries } from "./deliveries.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
 import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
@@ -76,6 +77,10 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
   try {
     return await sql.transaction(async (tx) => {
       const result = await work(bind(tx));
+      // What follows it (announcements, a channel's card, App Home) goes through the outbox,
+      // committed with the change or not at all.
+      const effects = effectDeliveries(ctx, result);
+      if (effects.length) await insertDeliveries(tx, effects);
       // A key first sighted by `sightOnce` (a Teams message, a Slack event) holds SEEN and takes
       // the reply in place: one receipt per message.
       const stored = await tx.query(
@@ -107,6 +112,7 @@ const KEY_TAKEN = "curve: idempotency key answered already";
  *   WITH changed AS (UPDATE … WHERE <the row as read> AND <key free> RETURNING id),
  *        alongside AS (what goes with it, e.g. an action's note: INSERT … SELECT … FROM changed RETURNING id),
  *        audited AS (its audit event for each row changed, or inserted alongside: audit.ts),
+ *        effects AS (what follows it as outbox rows, when it changed something: deliveries.ts),
  *        receipt AS (INSERT INTO command_receipt … SELECT … FROM changed ON CONFLICT … DO UPDATE … WHERE reply = SEEN RETURNING …)
  *   SELECT <how many rows changed>
  *
@@ -128,8 +134,12 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   // What goes with the change (an action's note) selects from `changed`: written only when it is.
   // Its audit event then comes from it, with its id (the note's), when the plan says so.
   const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
-  return withAlongside
-    .with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)))
+  const audited = withAlongside.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)));
+  // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
+  // same statement, only when it changed something.
+  const effects = effectDeliveries(ctx, reply);
+  const withEffects = (effects.length ? audited.with("effects", (db) => deliveriesWithChange(db as unknown as WithChanged, effects)) : audited) as typeof audited;
+  return withEffects
     .with("receipt", (db) =>
       db
         .insertInto("command_receipt")

@@ -12,13 +12,14 @@ const POSTED = /^slack:([A-Z0-9]+):(\d+\.\d+)$/;
  * Keeps a channel card (a pledge's sign-up card) current: posted once, then updated in
  * place with chat.update, never re-posted. Sends queue "latest wins" per card and are
  * drawn from the database when they run, so after a burst of signatures the card shows
- * the final count, not whichever reply happened to arrive last.
+ * the final count, not whichever reply happened to arrive last. Resolves once this send (or
+ * the newer one it was merged into) has run; a send Slack keeps refusing is logged by the limiter.
  */
-export function syncChannelCard(env: AdapterEnvironment, client: WebClient, limiter: OutboundLimiter, partnershipId: number, teamId: string, card: ChannelCard): void {
-  const [platform, tenant, channel] = card.channel.split(":");
+export async function syncChannelCard(env: AdapterEnvironment, client: WebClient, limiter: OutboundLimiter, partnershipId: number, card: ChannelCard): Promise<{ messageRef: string }> {
+  const [platform, , channel] = card.channel.split(":");
   const store = env.deps.insights?.store;
-  if (platform !== "slack" || tenant !== teamId || !channel || !store) return;
-  void limiter.enqueueLatest(`card:${card.key}`, "channel card", async () => {
+  if (platform !== "slack" || !channel || !store) throw Object.assign(new Error(`${card.channel} is not a Slack channel Curve keeps cards in`), { retryable: false });
+  await limiter.enqueueLatest(`card:${card.key}`, "channel card", async () => {
     const drawn = await renderChannelCard(env.deps, partnershipId, card.key, env.clock());
     if (!drawn) return;
     // The card carries its own query, so a press on Sign redraws it rather than replacing it.
@@ -36,4 +37,5 @@ export function syncChannelCard(env: AdapterEnvironment, client: WebClient, limi
     // Another instance may have posted the same card a moment ago: keep theirs, remove ours.
     if (!(await store.saveChannelCardRef(partnershipId, card.key, where))) await client.chat.delete({ channel: sent.channel ?? channel, ts: sent.ts });
   });
+  return { messageRef: card.key };
 }

@@ -86,6 +86,8 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
     },
     sendToPerson: (personId, reply, options) => workspace.sendToPerson(personId, reply, options),
     sendToChannel: (_tenant, channel, reply) => workspace.sendToChannel(channel, reply),
+    syncChannelCard: (partnershipId, card) => workspace.syncChannelCard(partnershipId, card),
+    refreshHomes: (partnershipId, actionIds, actorPersonId) => workspace.refreshHomes(partnershipId, actionIds, actorPersonId),
     idle: () => limiter.idle(),
   } as ChatAdapter & { idle(): Promise<void> };
 }

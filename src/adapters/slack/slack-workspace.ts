@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { buildHome } from "../../commands/home.ts";
 import { identifyPlatformUser } from "../../commands/identify.ts";
-import { context, reply, text, type Reply, type ReplyFile } from "../../domain/reply.ts";
+import { context, reply, text, type ChannelCard, type Reply, type ReplyFile } from "../../domain/reply.ts";
 import { replyFileBytes } from "../files/board-pack-file.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
@@ -56,7 +56,7 @@ export class SlackWorkspace {
         const partnershipId = await this.partnershipFor(teamId);
         return partnershipId === null ? { ok: false, reply: UNKNOWN_WORKSPACE } : { ok: true, partnershipId };
       },
-      effects: async (answered, turn) => this.followUp(answered.partnershipId, answered.tenant, "userId" in turn.user ? turn.user.userId : "", answered.reply),
+      effects: async (answered, turn) => this.followUp(answered.partnershipId, "userId" in turn.user ? turn.user.userId : "", answered.reply),
     });
   }
 
@@ -124,23 +124,24 @@ export class SlackWorkspace {
     }
   }
 
-  /** After a change: the priority's channel hears of it, and everyone it touches gets a fresh App Home. */
-  private followUp(partnershipId: number, teamId: string, actorUserId: string, result: Reply): void {
+  /** After a request: a file it made for the person who asked (a board pack). What follows a change goes through the outbox. */
+  private followUp(partnershipId: number, actorUserId: string, result: Reply): void {
     if (result.file) this.sendFile(partnershipId, actorUserId, result.file);
-    if (result.card) syncChannelCard(this.env, this.client, this.limiter, partnershipId, teamId, result.card);
-    for (const announcement of result.announcements ?? []) {
-      const [platform, tenant, channel] = announcement.channel.split(":");
-      if (platform !== "slack" || tenant !== teamId || !channel) continue;
-      void this.limiter.enqueue(channel, "announcement", () => this.client.chat.postMessage({ channel, ...renderReply(reply("info", undefined, [context(announcement.text)])) }));
-    }
-    if (!result.touched?.length) return;
-    void (async () => {
-      const users = new Set<string>();
-      for (const actionId of result.touched!) {
-        for (const user of await this.env.deps.store.homeViewersConcernedWith(actionId, teamId, actorUserId)) users.add(user);
-      }
-      for (const user of users) this.refreshHome(partnershipId, teamId, user);
-    })().catch((error: unknown) => this.env.log.error("slack follow-up failed", { error: String(error) }));
+  }
+
+  /** A channel's card after a change, from the outbox: see channel-cards.ts. */
+  syncChannelCard(partnershipId: number, card: ChannelCard): Promise<{ messageRef: string }> {
+    return syncChannelCard(this.env, this.client, this.limiter, partnershipId, card);
+  }
+
+  /**
+   * After a change, from the outbox: a fresh App Home for everyone who has opened it and is
+   * concerned with the actions it touched, and for the person who made it. Resolves when all are published.
+   */
+  async refreshHomes(partnershipId: number, actionIds: readonly number[], actorPersonId: number): Promise<{ messageRef: string }> {
+    const viewers = await this.env.deps.store.homeViewersConcernedWith(partnershipId, actionIds, actorPersonId);
+    await Promise.all(viewers.map((v) => this.refreshHome(partnershipId, v.tenant, v.userId)));
+    return { messageRef: `${viewers.length} App Home views` };
   }
 
   /**
@@ -166,11 +167,12 @@ export class SlackWorkspace {
     const identity = { platform: "slack" as const, tenant: teamId, userId };
     await identifyPlatformUser(this.env.deps.store, partnershipId, identity, () => this.emailOf(userId), this.env.clock());
     await this.env.deps.store.markHomeOpened(identity, this.env.clock());
-    this.refreshHome(partnershipId, teamId, userId);
+    void this.refreshHome(partnershipId, teamId, userId);
   }
 
-  refreshHome(partnershipId: number, teamId: string, userId: string): void {
-    void this.limiter.enqueueLatest(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
+  /** Publishes a person's App Home, "latest wins" per person; resolves once it (or the newer one it merged into) has run. */
+  refreshHome(partnershipId: number, teamId: string, userId: string): Promise<void> {
+    return this.limiter.enqueueLatest(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
   }
 
   private async publishHome(partnershipId: number, teamId: string, userId: string): Promise<void> {
@@ -213,11 +215,11 @@ export class SlackWorkspace {
     }
   }
 
-  /** A scheduled report into its channel (an id, or a #name, which Slack also takes). */
+  /** A scheduled report or a change's announcement, into its channel (an id, or a #name, which Slack also takes). */
   async sendToChannel(channel: string, message: Reply): Promise<{ messageRef: string }> {
     const rendered = renderReply(message) as { text: string; blocks: never[] };
     try {
-      const sent = await this.limiter.schedule(channel, "channel report", () => this.client.chat.postMessage({ channel, ...rendered }));
+      const sent = await this.limiter.schedule(channel, "channel post", () => this.client.chat.postMessage({ channel, ...rendered }));
       return { messageRef: `${sent.channel}/${sent.ts}` };
     } catch (error) {
       throw classify(error);

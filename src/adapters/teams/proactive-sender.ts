@@ -118,31 +118,74 @@ export class ProactiveSender {
    * (from a previous call), so a sign-up card is never re-posted. In Teams a channel thread's
    * conversation id ends ";messageid=<id of its first message>", which is the card to update.
    */
-  async syncChannelCard(from: Activity, tenantId: string, channelId: string, message: Reply, ref: string | null): Promise<string> {
+  async syncChannelCard(tenantId: string, channelId: string, message: Reply, ref: string | null, personId?: number): Promise<string> {
     const existing = ref ? TEAMS_CARD.exec(ref) : null;
     if (existing) {
       const [, serviceUrl, thread] = existing;
       const messageId = thread!.split(";messageid=")[1]!;
-      const reference = { serviceUrl, channelId: from.channelId, conversation: { id: thread!, isGroup: true, tenantId }, bot: from.recipient } as Partial<ConversationReference>;
+      const bot = this.connectors.get(tenantId)?.bot;
+      const reference = { serviceUrl, channelId: "msteams", conversation: { id: thread!, isGroup: true, tenantId }, ...(bot ? { bot } : {}) } as Partial<ConversationReference>;
       await this.adapter.continueConversationAsync(this.adapter.appId, reference, async (context) => {
         await context.updateActivity({ ...cardMessage(message), id: messageId, conversation: reference.conversation } as Partial<Activity>);
       });
       return ref!;
     }
+    const { serviceUrl } = await this.connectorFor(tenantId, personId);
     let thread = "";
     const parameters = { isGroup: true, tenantId, channelData: { channel: { id: channelId }, tenant: { id: tenantId } }, activity: cardMessage(message) };
-    await this.adapter.createConversationAsync(this.adapter.appId, from.channelId, from.serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async (context) => {
+    await this.adapter.createConversationAsync(this.adapter.appId, "msteams", serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async (context) => {
       thread = context.activity.conversation.id;
     });
     if (!thread.includes(";messageid=")) throw new ProactiveSendError("send_failed", "Teams did not say which message started the card's thread.", true);
-    return `teams|${from.serviceUrl}|${thread}`;
+    return `teams|${serviceUrl}|${thread}`;
   }
 
-  /** Starts a thread in a channel of the tenant the activity came from (as botbuilder's sendMessageToTeamsChannel does). */
-  async postToChannel(from: Activity, tenantId: string, channelId: string, message: Reply): Promise<void> {
-    const parameters = { isGroup: true, tenantId, channelData: { channel: { id: channelId }, tenant: { id: tenantId } }, activity: cardMessage(message) };
-    await this.adapter.createConversationAsync(this.adapter.appId, from.channelId, from.serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async () => undefined);
+  /** Where Teams' connector is for each tenant (an activity's serviceUrl) and Curve's account there, learned from turns that passed the tenant gate. */
+  private readonly connectors = new Map<string, { serviceUrl: string; bot: Partial<ConversationReference>["bot"] }>();
+
+  /** Remembers the connector a tenant's activities came from, for posts the worker makes later. */
+  learnConnector(tenantId: string, activity: Pick<Activity, "serviceUrl" | "recipient">): void {
+    if (activity.serviceUrl) this.connectors.set(tenantId, { serviceUrl: activity.serviceUrl, bot: activity.recipient });
   }
+
+  /**
+   * The connector for a tenant's channels: the one its activities came from, or, after a
+   * restart, the one in the stored conversation of `personId` (the person who made the change).
+   * Throws a retryable "no_conversation" when neither is known: it is once someone there messages Curve.
+   */
+  private async connectorFor(tenantId: string, personId: number | undefined): Promise<{ serviceUrl: string; bot: Partial<ConversationReference>["bot"] }> {
+    const learned = this.connectors.get(tenantId);
+    if (learned) return learned;
+    if (personId !== undefined) {
+      const found = await this.store.conversationOf(personId, "teams");
+      const reference = found?.conversation as Partial<ConversationReference> | null | undefined;
+      if (found?.identity.tenant === tenantId && reference?.serviceUrl) return { serviceUrl: reference.serviceUrl, bot: reference.bot };
+    }
+    throw new ProactiveSendError("no_conversation", `Curve does not yet know Teams' address for tenant ${tenantId}; it will once someone there messages Curve.`, true);
+  }
+
+  /**
+   * Posts a message as a new thread in a channel of `tenantId` (a change's announcement, a
+   * scheduled report) and returns the thread's conversation id, through `connectorFor`.
+   * Throws ProactiveSendError: "no_conversation" (retryable) or "send_failed".
+   */
+  async sendToChannel(tenantId: string, channelId: string, message: Reply, personId?: number): Promise<{ messageRef: string }> {
+    const { serviceUrl } = await this.connectorFor(tenantId, personId);
+    const parameters = { isGroup: true, tenantId, channelData: { channel: { id: channelId }, tenant: { id: tenantId } }, activity: cardMessage(message) };
+    let thread = "";
+    try {
+      await this.adapter.createConversationAsync(this.adapter.appId, "msteams", serviceUrl, DEFAULT_AUDIENCE, parameters as ConversationParameters, async (context) => {
+        thread = context.activity.conversation.id;
+      });
+    } catch (error) {
+      const status = statusOf(error);
+      this.log.error("teams channel post failed", { tenantId, status: status ?? null, error: error instanceof Error ? error.message : String(error) });
+      const retryable = status === undefined || status === 429 || status >= 500;
+      throw new ProactiveSendError("send_failed", `Teams did not take the post for channel ${channelId}${status === undefined ? "" : ` (HTTP ${status})`}.`, retryable, { cause: error, retryAfterMs: retryAfterOf(error) });
+    }
+    return { messageRef: thread || channelId };
+  }
+
 }
 
 /** The connector's HTTP status for a failed call, if it answered at all. */

@@ -2,6 +2,8 @@ import { Application, type TurnState } from "@microsoft/teams-ai";
 import { ActivityTypes, type TurnContext } from "botbuilder";
 import type { Express } from "express";
 import { warn } from "../../commands/context.ts";
+import { renderChannelCard } from "../../commands/pledge.ts";
+import type { ChannelCard } from "../../domain/reply.ts";
 import type { AdapterEnvironment, ChatAdapter } from "../chat/chat-adapter.ts";
 import { CurveBotAdapter, type BotCredentials } from "./bot-adapter.ts";
 import { BUTTON_VERBS, CARD_VERBS } from "./card-data.ts";
@@ -44,8 +46,30 @@ export async function createTeamsAdapter(env: AdapterEnvironment, options: Teams
       env.log.info("teams adapter on", { path: TEAMS_MESSAGES_PATH, authenticated: !options.allowUnauthenticated, tenants: gate.policy.kind });
     },
     sendToPerson: (personId, reply) => sender.sendToPerson(personId, reply),
+    sendToChannel: (tenant, channel, reply, options) => sender.sendToChannel(tenant, channel, reply, options?.personId),
+    syncChannelCard: (partnershipId, card, options) => keepChannelCard(env, sender, partnershipId, card, options?.personId),
     async close() {},
   };
+}
+
+/**
+ * A channel's card (a pledge's sign-up card) in a Teams channel, after a change: drawn from the
+ * data as it is now, posted once as a thread, then updated in place (its place is kept with the
+ * pledge). A card another platform keeps, or a channel not in Teams, is refused for good.
+ */
+async function keepChannelCard(env: AdapterEnvironment, sender: ProactiveSender, partnershipId: number, card: ChannelCard, personId?: number): Promise<{ messageRef: string }> {
+  const [platform, tenant, ...rest] = card.channel.split(":");
+  const channel = rest.join(":");
+  const insights = env.deps.insights?.store;
+  const refuse = (why: string) => Object.assign(new Error(why), { retryable: false });
+  if (platform !== "teams" || !tenant || !channel || !insights) throw refuse(`${card.channel} is not a Teams channel Curve keeps cards in`);
+  const drawn = await renderChannelCard(env.deps, partnershipId, card.key, env.clock());
+  if (!drawn) throw refuse(`card ${card.key} no longer exists`);
+  const ref = await insights.channelCardRef(partnershipId, card.key);
+  if (ref && !ref.startsWith("teams|")) throw refuse(`card ${card.key} is kept on another platform`);
+  const posted = await sender.syncChannelCard(tenant, channel, drawn.reply, ref, personId);
+  if (!ref) await insights.saveChannelCardRef(partnershipId, card.key, posted);
+  return { messageRef: posted };
 }
 
 function registerRoutes(app: Application<TurnState>, turns: TeamsTurns): void {

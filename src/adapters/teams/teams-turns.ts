@@ -15,7 +15,6 @@ import { commandForCardData, type CardCommand } from "./card-data.ts";
 import { commandFromMessage, type Mention } from "./message-text.ts";
 import type { ProactiveSender } from "./proactive-sender.ts";
 import type { TenantGate } from "./tenant-gate.ts";
-import { renderChannelCard } from "../../commands/pledge.ts";
 
 /** A 1:1 chat with Curve, the only place private answers are shown. */
 const isPersonalChat = (context: TurnContext): boolean => context.activity.conversation?.conversationType === "personal";
@@ -106,32 +105,12 @@ export class TeamsTurns {
         if (!outcome.ok) this.env.log.info("teams activity refused", { tenant: tenant ?? null, reason: outcome.reason });
         return outcome;
       },
-      identified: (person, turn) => this.remember({ platform: "teams", tenant: turn.tenant!, userId: (turn.user as { userId: string }).userId }, person.id, context),
-      effects: async (answered) => {
-        await this.announce(context, answered.tenant, answered.reply);
-        await this.syncCard(context, answered, answered.reply);
+      identified: (person, turn) => {
+        // Where this tenant's connector is, for the worker's posts into its channels.
+        this.sender.learnConnector(turn.tenant!, context.activity);
+        return this.remember({ platform: "teams", tenant: turn.tenant!, userId: (turn.user as { userId: string }).userId }, person.id, context);
       },
     });
-  }
-
-  /** A pledge's sign-up card in a Teams channel: posted once, then updated in place. */
-  private async syncCard(context: TurnContext, admission: { partnershipId: number; tenant: string }, result: Reply): Promise<void> {
-    const card = result.card;
-    const insights = this.env.deps.insights?.store;
-    if (!card || !insights) return;
-    const [platform, where, ...rest] = card.channel.split(":");
-    const channel = rest.join(":");
-    if (platform !== "teams" || where !== admission.tenant || !channel) return;
-    try {
-      const drawn = await renderChannelCard(this.env.deps, admission.partnershipId, card.key, this.env.clock());
-      if (!drawn) return;
-      const ref = await insights.channelCardRef(admission.partnershipId, card.key);
-      if (ref && !ref.startsWith("teams|")) return; // posted on another platform: that adapter keeps it
-      const posted = await this.sender.syncChannelCard(context.activity, admission.tenant, channel, drawn.reply, ref);
-      if (!ref) await insights.saveChannelCardRef(admission.partnershipId, card.key, posted);
-    } catch (error) {
-      this.env.log.error("teams channel card failed", { tenant: admission.tenant, error: error instanceof Error ? error.message : String(error) });
-    }
   }
 
   /**
@@ -244,20 +223,6 @@ export class TeamsTurns {
     this.stored.delete(key);
     this.stored.set(key, value);
     if (this.stored.size > REMEMBERED_LIMIT) this.stored.delete(this.stored.keys().next().value!);
-  }
-
-  /** The priority's channel hears of a change, when it is a channel in this tenant. */
-  private async announce(context: TurnContext, tenant: string, result: Reply): Promise<void> {
-    for (const announcement of result.announcements ?? []) {
-      const [platform, where, ...rest] = announcement.channel.split(":");
-      const channel = rest.join(":");
-      if (platform !== "teams" || where !== tenant || !channel) continue;
-      try {
-        await this.sender.postToChannel(context.activity, tenant, channel, reply("info", undefined, [text(announcement.text)]));
-      } catch (error) {
-        this.env.log.error("teams announcement failed", { tenant, error: error instanceof Error ? error.message : String(error) });
-      }
-    }
   }
 
   /** Other people @mentioned, by their Azure AD object id, so `/curve link @Sue Sue May` links the right account. */
