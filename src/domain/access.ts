@@ -379,8 +379,21 @@ export interface Hearer {
   because: HearingStanding;
 }
 
-const hearers = (ids: readonly number[], because: HearingStanding, except: ReadonlySet<number> = new Set()): Hearer[] =>
-  [...new Set(ids)].filter((id) => !except.has(id)).map((personId) => ({ personId, because }));
+/**
+ * Each id once, in first-seen order, leaving out `except`. A sweep calls this for every open
+ * milestone, where lists hold one or two ids: looked up in the list, not through a set.
+ */
+function hearers(ids: readonly number[], because: HearingStanding, except?: ReadonlySet<number> | readonly number[]): Hearer[] {
+  const out: Hearer[] = [];
+  const seen = ids.length > 8 ? new Set<number>() : undefined;
+  for (const personId of ids) {
+    if (except && (Array.isArray(except) ? except.includes(personId) : (except as ReadonlySet<number>).has(personId))) continue;
+    if (seen ? seen.has(personId) : out.some((h) => h.personId === personId)) continue;
+    seen?.add(personId);
+    out.push({ personId, because });
+  }
+  return out;
+}
 
 /**
  * Who is nudged about a milestone: its owners and the members of its owning teams; when
@@ -390,7 +403,7 @@ const hearers = (ids: readonly number[], because: HearingStanding, except: Reado
  */
 export function nudgeRecipients(parties: MilestoneParties): Hearer[] {
   const owners = hearers(parties.ownerIds, "owner");
-  const members = hearers(parties.teamMemberIds, "team_member", new Set(parties.ownerIds));
+  const members = hearers(parties.teamMemberIds, "team_member", parties.ownerIds);
   if (owners.length + members.length) return [...owners, ...members];
   const leads = hearers(parties.leadIds, "lead");
   return leads.length ? leads : hearers(parties.coordinatorIds, "coordinator");

@@ -35,21 +35,26 @@ export interface EscalationDecision {
   reason: string;
 }
 
+/** Days from the due date to `today` (ISO dates); 0 with no due date. */
+function daysOverdue(facts: EscalationFacts, today: string): number {
+  return facts.dueDate ? daysBetween(facts.dueDate, today) : 0;
+}
+
 export function escalationDue(facts: EscalationFacts, today: string): EscalationDecision | null {
   if (facts.done) return null;
-  const overdue = facts.dueDate ? daysBetween(facts.dueDate, today) : 0;
-  // Overdue since the later of the due date and the first nudge: what the owner was warned of.
-  const counted = facts.dueDate && facts.firstNudged ? daysBetween(facts.firstNudged > facts.dueDate ? facts.firstNudged : facts.dueDate, today) : 0;
-  const reason =
-    facts.snoozeCount >= ESCALATION_RULES.snoozes
-      ? `snoozed ${facts.snoozeCount} times`
-      : facts.overdueNudges >= ESCALATION_RULES.unansweredOverdueNudges && overdue > 0
-        ? `${facts.overdueNudges} overdue reminders unanswered`
-        : counted >= ESCALATION_RULES.daysOverdue
-          ? counted === overdue
-            ? `${overdue} days overdue`
-            : `${overdue} days overdue, ${counted} days since Curve first reminded the owner`
-          : null;
+  // A sweep asks this of every open milestone and almost all answer no: each count of days is
+  // worked out only when the rule before it has not decided.
+  let reason: string | null = null;
+  if (facts.snoozeCount >= ESCALATION_RULES.snoozes) reason = `snoozed ${facts.snoozeCount} times`;
+  else if (facts.overdueNudges >= ESCALATION_RULES.unansweredOverdueNudges && daysOverdue(facts, today) > 0) reason = `${facts.overdueNudges} overdue reminders unanswered`;
+  else {
+    // Overdue since the later of the due date and the first nudge: what the owner was warned of.
+    const counted = facts.dueDate && facts.firstNudged ? daysBetween(facts.firstNudged > facts.dueDate ? facts.firstNudged : facts.dueDate, today) : 0;
+    if (counted >= ESCALATION_RULES.daysOverdue) {
+      const overdue = daysOverdue(facts, today);
+      reason = counted === overdue ? `${overdue} days overdue` : `${overdue} days overdue, ${counted} days since Curve first reminded the owner`;
+    }
+  }
   if (!reason) return null;
   if (!facts.raised.lead) return { level: "lead", reason };
   if (!facts.raised.sponsor && daysBetween(facts.raised.lead, today) >= ESCALATION_RULES.daysBeforeSponsors) {

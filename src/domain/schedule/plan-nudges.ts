@@ -1,4 +1,4 @@
-import { escalationRecipients, nudgeRecipients, type HearingStanding, type MilestoneParties } from "../access.ts";
+import { escalationRecipients, nudgeRecipients, type Hearer, type HearingStanding, type MilestoneParties } from "../access.ts";
 import { localDate } from "../dates/calendar.ts";
 import { escalationDue, type EscalationLevel } from "./escalation.ts";
 import { latestStage, type NudgeStage } from "./nudge-stages.ts";
@@ -110,19 +110,36 @@ function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: Swe
     }
     return value;
   };
-  // Thousands of milestones share a few hundred due dates: work each stage out once.
-  const stages = new Map<string, ReturnType<typeof latestStage>>();
-  const stageOf = (dueDate: string | null, kind: "milestone" | "target", today: string, region: QuietRules["region"]) => {
-    const key = `${dueDate}|${kind}|${today}|${region ?? ""}`;
-    if (!stages.has(key)) stages.set(key, latestStage({ dueDate, kind, done: false }, today, region));
-    return stages.get(key)!;
-  };
+  // Thousands of milestones share a few hundred due dates, and people a few calendars (their
+  // date today and their region's bank holidays): each stage is worked out once per calendar,
+  // and each person's calendar once.
+  type Stages = Map<string | null, ReturnType<typeof latestStage>>;
+  const calendars = new Map<string, { today: string; region: QuietRules["region"]; milestone: Stages; target: Stages }>();
   const todays = new Map<string, string>();
   const todayIn = (timeZone: string) => {
     let today = todays.get(timeZone);
     if (!today) todays.set(timeZone, (today = localDate(input.now, timeZone)));
     return today;
   };
+  const calendarOf = new Map<number, { today: string; region: QuietRules["region"]; milestone: Stages; target: Stages }>();
+  const stageFor = (personId: number, dueDate: string | null, kind: "milestone" | "target") => {
+    let calendar = calendarOf.get(personId);
+    if (!calendar) {
+      const rules = input.people.get(personId)!;
+      const today = todayIn(rules.timeZone);
+      const key = `${today}|${rules.region ?? ""}`;
+      calendar = calendars.get(key);
+      if (!calendar) calendars.set(key, (calendar = { today, region: rules.region, milestone: new Map(), target: new Map() }));
+      calendarOf.set(personId, calendar);
+    }
+    const stages = calendar[kind];
+    let reached = stages.get(dueDate);
+    if (reached === undefined) stages.set(dueDate, (reached = latestStage({ dueDate, kind, done: false }, calendar.today, calendar.region)));
+    return reached;
+  };
+  // An action's milestones share its owners (the same lists, as loaded) and priority: who is
+  // nudged about them is worked out once per action.
+  const recipientsOf = new WeakMap<readonly number[], { teamMemberIds: readonly number[]; priorityId: number | null; parties: MilestoneParties; nudged: Hearer[] }>();
   const itemsOf = (personId: number) => {
     let items = plan.messages.get(personId);
     if (!items) plan.messages.set(personId, (items = { nudges: [], escalations: [] }));
@@ -131,22 +148,26 @@ function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: Swe
 
   const add = (milestones: SweepInput["milestones"]) => {
     for (const m of milestones) {
-      const roles = m.priorityId === null ? undefined : input.roles.get(m.priorityId);
-      const parties: MilestoneParties = {
-        ownerIds: m.ownerIds,
-        teamMemberIds: m.teamMemberIds,
-        leadIds: roles?.lead ?? [],
-        sponsorIds: roles?.sponsor ?? [],
-        coordinatorIds: input.coordinatorIds,
-      };
-      const nudged = nudgeRecipients(parties);
+      let known = recipientsOf.get(m.ownerIds);
+      if (!known || known.teamMemberIds !== m.teamMemberIds || known.priorityId !== m.priorityId) {
+        const roles = m.priorityId === null ? undefined : input.roles.get(m.priorityId);
+        const parties: MilestoneParties = {
+          ownerIds: m.ownerIds,
+          teamMemberIds: m.teamMemberIds,
+          leadIds: roles?.lead ?? [],
+          sponsorIds: roles?.sponsor ?? [],
+          coordinatorIds: input.coordinatorIds,
+        };
+        known = { teamMemberIds: m.teamMemberIds, priorityId: m.priorityId, parties, nudged: nudgeRecipients(parties) };
+        recipientsOf.set(m.ownerIds, known);
+      }
+      const { parties, nudged } = known;
       // A snooze holds the nudges; it does not hide the milestone from the lead.
       const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
       for (const { personId, because } of snoozed ? [] : nudged) {
         if (isQuiet(personId)) continue;
         try {
-          const rules = input.people.get(personId)!;
-          const reached = stageOf(m.dueDate, m.kind, todayIn(rules.timeZone), rules.region);
+          const reached = stageFor(personId, m.dueDate, m.kind);
           if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
             itemsOf(personId).nudges.push({ milestoneId: m.id, ...reached, because });
           }
