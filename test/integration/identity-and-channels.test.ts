@@ -112,4 +112,22 @@ describe.each(kindsUnderTest())("people on platforms, forms and channels, on %s"
     await p.run("Jancis Andrew", "/milestone evidence ATT-4.1 minutes of cluster chairs", "key-evidence", slack);
     expect(await announcements()).toHaveLength(2);
   });
+
+  it("writes an App Home refresh with a change only while someone in the partnership keeps an App Home", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const p = commandDriver(t.db, partnershipId);
+    const homes = () => t.db.prisma.delivery.findMany({ where: { partnershipId, kind: "app_home" }, orderBy: { id: "asc" } });
+    // One statement (milestone done) and one transaction (a workshop's new action), with nobody keeping App Home.
+    await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed", "home-1", { platform: "slack" });
+    expect(await homes()).toEqual([]);
+    const jancis = await p.personId("Jancis Andrew");
+    await t.db.prisma.platformIdentity.create({ data: { personId: jancis, platform: "slack", tenant: "T1", userId: "U-HOME", homeOpenedAt: new Date() } });
+    await p.run("Jancis Andrew", "/milestone done ATT-4.2 one cluster live", "home-2", { platform: "slack" });
+    await p.run("Simon Flowers", "/oba log ATT action: Jancis Andrew: first-day calling in two clusters; calling live by half term 2011", "home-3");
+    const action = (ref: string) => t.db.prisma.action.findFirstOrThrow({ where: { ref, plan: { partnershipId } } });
+    expect((await homes()).map((h) => [h.key, (h.payload as { actions: number[] }).actions])).toEqual([
+      [`app_home:${partnershipId}:home-2`, [(await action("ATT-4")).id]],
+      [`app_home:${partnershipId}:home-3`, [(await action("ATT-8")).id]],
+    ]);
+  });
 });

@@ -57,9 +57,8 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(told.map((d) => [d.kind, d.person.name, d.status])).toEqual([["oba.action", "Sue May", "pending"], ["oba.action", "Jancis Andrew", "pending"]]);
     expect(told[0]!.key).toMatch(/^oba-action:\d+:owner:\d+$/);
     expect(JSON.stringify(told[0]!.payload)).toContain("You own a new action: LAC-24");
-    // Their App Home is redrawn through the outbox too: one row for the change, naming both actions.
-    const homes = await t.db.prisma.delivery.findMany({ where: { partnershipId: p.partnershipId, kind: "app_home" } });
-    expect(homes.map((h) => (h.payload as { actions: number[] }).actions.toSorted((a, b) => a - b))).toEqual([created.map((a) => a.id).toSorted((a, b) => a - b)]);
+    // Nobody in the partnership keeps a Slack App Home, so there is none to redraw.
+    expect(await t.db.prisma.delivery.count({ where: { partnershipId: p.partnershipId, kind: "app_home" } })).toBe(0);
 
     const action = await p.run("Sue May", "/action show LAC-24");
     expect(action.rendered).toContain("Owner: Sue May");
@@ -103,7 +102,7 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(proposed.touched).toHaveLength(1);
     const row = await t.db.prisma.obaWorkshop.findUniqueOrThrow({ where: { id } });
     expect([row.storyBehindBaseline, row.partners]).toEqual(["placements rose with court delays", "police and schools"]);
-    // Proposing an action for oneself needs no message (App Home is still redrawn).
+    // Proposing an action for oneself needs no message.
     expect(await t.db.prisma.delivery.count({ where: { partnershipId: p.partnershipId, kind: { notIn: [...CHANGE_EFFECT_KINDS] } } })).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import type { Reply } from "../../domain/reply.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
 import { nextTurn } from "../../jobs/turns.ts";
 import type { WithChanged } from "./audit.ts";
-import { arrayOf, compileOnly, recordset, type DB, type KyselyDb } from "./kysely.ts";
+import { arrayOf, compileOnly, recordset, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // The outbox (table delivery): its one writer, the worker's claims and outcomes, and its reads.
@@ -76,14 +76,41 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
 }
 
 /**
- * The outbox rows of a change, as part of the change's own statement (receipts.ts,
- * `changedWithReceipt`): inserted only when the CTE `changed` returned a row, so a change
- * that did not happen (its guard failed, its key was answered) leaves nothing to send.
- * Keys already there are skipped, as in `insertDeliveries`. Pure; at most 500 rows.
+ * The outbox rows of a change (`effectDeliveries`), as part of the change's own statement
+ * (receipts.ts, `changedWithReceipt`): inserted only when the CTE `changed` returned a row, so
+ * a change that did not happen (its guard failed, its key was answered) leaves nothing to send.
+ * Keys already there are skipped, as in `insertDeliveries`; an App Home row only when someone
+ * keeps one (`keptAppHome`). Pure; at most 500 rows.
  */
 export function deliveriesWithChange(db: WithChanged, rows: readonly NewDelivery[]) {
   if (rows.length > ROWS_PER_STATEMENT) throw new Error(`a change may enqueue at most ${ROWS_PER_STATEMENT} deliveries`);
-  return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed)`);
+  return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed) and ${keptAppHome(rows)}`);
+}
+
+/**
+ * The outbox rows of a change made in a transaction (receipts.ts, `changeOnce`): one
+ * statement, through the change's transaction; App Home rows as in `deliveriesWithChange`.
+ */
+export async function insertChangeEffects(tx: Queryable, rows: readonly NewDelivery[]): Promise<void> {
+  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`a change may enqueue at most ${ROWS_PER_STATEMENT} deliveries`);
+  if (rows.length) await runCompiled(tx, outboxInsert(compileOnly, rows, keptAppHome(rows)));
+}
+
+/**
+ * An App Home row is written only while someone in its partnership keeps a Slack App Home
+ * (has opened it): otherwise there is nothing to redraw, and the worker is spared the work.
+ * One index probe (platform_identity.home_opened_at).
+ */
+function keptAppHome(rows: readonly NewDelivery[]): RawBuilder<SqlBool> {
+  const partnershipId = rows[0]?.partnershipId ?? 0;
+  const keeper = compileOnly
+    .selectFrom("platform_identity as pi")
+    .innerJoin("person as p", "p.id", "pi.person_id")
+    .select(sql<number>`1`.as("kept"))
+    .where("pi.home_opened_at", "is not", null)
+    .where("pi.platform", "=", "slack")
+    .where("p.partnership_id", "=", partnershipId);
+  return sql<SqlBool>`(r.kind <> 'app_home' or exists (${keeper}))`;
 }
 
 /** The INSERT … SELECT of `rows` (one JSON parameter), optionally only when `onlyIf` holds; keys already there are skipped. */

@@ -2,7 +2,7 @@ import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
-import { effectDeliveries, deliveriesWithChange, insertDeliveries } from "./deliveries.ts";
+import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
 import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
@@ -80,7 +80,7 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
       // What follows it (announcements, a channel's card, App Home) goes through the outbox,
       // committed with the change or not at all.
       const effects = effectDeliveries(ctx, result);
-      if (effects.length) await insertDeliveries(tx, effects);
+      await insertChangeEffects(tx, effects);
       // A key first sighted by `sightOnce` (a Teams message, a Slack event) holds SEEN and takes
       // the reply in place: one receipt per message.
       const stored = await tx.query(
