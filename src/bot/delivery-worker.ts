@@ -162,7 +162,7 @@ export class DeliveryWorker {
   }
 
   private async deliver(row: ClaimedDelivery): Promise<void> {
-    const { sql, deps, adapters, clock } = this.options;
+    const { sql, adapters, clock } = this.options;
     const now = clock();
     if (row.kind === "channel_report" || row.kind === "announcement") return this.deliverToChannel(row);
     if (row.kind === "channel_card") return this.syncChannelCard(row);
@@ -179,17 +179,11 @@ export class DeliveryWorker {
     }
     const message = await this.draw(row, now);
     if (!message) return markCancelled(sql, row.id, "nothing left to say: everything in it was done");
-    try {
+    return this.settle(row, adapter.platform, async () => {
+      // A nudge replaces the person's previous one, where the platform allows.
       const replace = row.kind === "nudge" ? ((await previousNudgeRef(sql, row.personId, adapter.platform)) ?? undefined) : undefined;
-      const sent = await adapter.sendToPerson(row.personId, message, replace ? { replace } : {});
-      await markSent(sql, row.id, adapter.platform, sent.messageRef, clock());
-    } catch (error) {
-      const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
-      const reason = e?.message ?? String(error);
-      deps.log.error("delivery failed", { attempt: row.attempts, reason });
-      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
-      return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
-    }
+      return adapter.sendToPerson!(row.personId, message, replace ? { replace } : {});
+    });
   }
 
   /** A fault in Curve or its data (not the platform's answer): retried like a transient failure, recorded, never stops the batch. */
@@ -235,13 +229,14 @@ export class DeliveryWorker {
 
   /** Runs one send and records its outcome: sent, tried again later (a transient failure), or failed for good. */
   private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<void> {
-    const { sql, clock } = this.options;
+    const { sql, deps, clock } = this.options;
     try {
       const sent = await send();
       await markSent(sql, row.id, platform, sent.messageRef, clock());
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
+      deps.log.error("delivery failed", { attempt: row.attempts, reason });
       if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
       return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
     }
