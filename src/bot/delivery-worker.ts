@@ -11,6 +11,8 @@ import {
   type AppHomePayload,
   type ChannelCardPayload,
   type ClaimedDelivery,
+  markCovered,
+  pendingCardRows,
 } from "../adapters/db/deliveries.ts";
 import { recipient } from "../adapters/db/people.ts";
 import type { SqlRunner } from "../adapters/db/sql-runner.ts";
@@ -179,7 +181,7 @@ export class DeliveryWorker {
     }
     const message = await this.draw(row, now);
     if (!message) return markCancelled(sql, row.id, "nothing left to say: everything in it was done");
-    return this.settle(row, adapter.platform, async () => {
+    await this.settle(row, adapter.platform, async () => {
       // A nudge replaces the person's previous one, where the platform allows.
       const replace = row.kind === "nudge" ? ((await previousNudgeRef(sql, row.personId, adapter.platform)) ?? undefined) : undefined;
       return adapter.sendToPerson!(row.personId, message, replace ? { replace } : {});
@@ -206,7 +208,7 @@ export class DeliveryWorker {
     const message = payload.reply ?? (typeof payload.text === "string" ? reply("info", undefined, [context(payload.text)]) : null);
     if (!message) return markFailed(this.options.sql, row.id, "nothing to post: the row holds no message");
     if (!adapter?.sendToChannel) return markFailed(this.options.sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
-    return this.settle(row, adapter.platform, () => adapter.sendToChannel!(tenant!, rest.join(":"), message, { personId: row.personId }));
+    await this.settle(row, adapter.platform, () => adapter.sendToChannel!(tenant!, rest.join(":"), message, { personId: row.personId }));
   }
 
   /** A channel's card (a pledge's sign-up card) after a change: posted once, then redrawn in place from the data as it is now. */
@@ -216,7 +218,11 @@ export class DeliveryWorker {
     const adapter = this.options.adapters.find((a) => a.platform === platform);
     if (!card.key || !card.channel) return markFailed(this.options.sql, row.id, "no card: the row names none");
     if (!adapter?.syncChannelCard) return markFailed(this.options.sql, row.id, `no adapter running that keeps cards in ${platform || "that"} channels`);
-    return this.settle(row, adapter.platform, () => adapter.syncChannelCard!(row.partnershipId, { key: card.key!, channel: card.channel! }, { personId: row.personId }));
+    // The card is drawn from the data as it is now, so it also shows the changes of the rows
+    // waiting behind this one: once it lands, they are settled with it rather than redrawn.
+    const covered = await pendingCardRows(this.options.sql, row.partnershipId, card.key);
+    const sent = await this.settle(row, adapter.platform, () => adapter.syncChannelCard!(row.partnershipId, { key: card.key!, channel: card.channel! }, { personId: row.personId }));
+    if (sent) await markCovered(this.options.sql, covered, adapter.platform, sent.messageRef, this.options.clock());
   }
 
   /** App Home, redrawn for everyone who has opened it and is concerned with the actions a change touched. */
@@ -224,21 +230,23 @@ export class DeliveryWorker {
     const actions = (row.payload as Partial<AppHomePayload>).actions ?? [];
     const adapter = this.options.adapters.find((a) => a.refreshHomes);
     if (!adapter) return markCancelled(this.options.sql, row.id, "no App Home to redraw: no Slack adapter is running");
-    return this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
+    await this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
   }
 
-  /** Runs one send and records its outcome: sent, tried again later (a transient failure), or failed for good. */
-  private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<void> {
+  /** Runs one send and records its outcome: sent (returned), tried again later (a transient failure), or failed for good (null for both). */
+  private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<{ messageRef: string } | null> {
     const { sql, deps, clock } = this.options;
     try {
       const sent = await send();
       await markSent(sql, row.id, platform, sent.messageRef, clock());
+      return sent;
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
       deps.log.error("delivery failed", { attempt: row.attempts, reason });
-      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
-      return postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await markFailed(sql, row.id, reason);
+      else await postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+      return null;
     }
   }
 

@@ -90,6 +90,8 @@ export interface Store {
   /** Keeps what a platform needs to message the person later (a Teams conversation reference). */
   rememberConversation(identity: PlatformIdentity, conversation: unknown): Promise<void>;
   conversationOf(personId: number, platform: PlatformName): Promise<{ identity: PlatformIdentity; conversation: unknown } | null>;
+  /** Anyone's latest stored conversation in a tenant: where the platform's connector for that tenant is (Teams' service URL). */
+  conversationInTenant(platform: PlatformName, tenant: string): Promise<{ identity: PlatformIdentity; conversation: unknown } | null>;
   /**
    * Slack users (workspace and user id) whose App Home shows a change to these actions: their
    * owners, team members, sponsors and leads, and the person who made it, if they have ever opened App Home.

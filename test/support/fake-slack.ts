@@ -9,6 +9,8 @@ export interface RecordedCall {
   body: Record<string, unknown>;
   /** Set when the fake refused the call as rate-limited (HTTP 429). */
   rateLimited?: boolean;
+  /** Set when the fake answered it with one of `refusals` (ok: false). */
+  refused?: string;
   /** When the fake received it (Date.now()). */
   at: number;
 }
@@ -23,6 +25,8 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Methods that answer 429 with Retry-After this many more times. */
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  /** Slack's own refusals (HTTP 200, ok: false, e.g. internal_error) for a method's next `times` calls, to one channel when `channel` is set. */
+  readonly refusals = new Map<string, { times: number; error: string; channel?: string }>();
   /** Methods that answer only after this many milliseconds (a slow Slack, sends in flight). */
   readonly delays = new Map<string, number>();
   /** Methods whose answers wait until the test releases them (see hold()). */
@@ -71,6 +75,13 @@ export class FakeSlack {
         limit.times -= 1;
         call.rateLimited = true;
         res.status(429).set("Retry-After", String(limit.retryAfter)).json({ ok: false, error: "ratelimited" });
+        return;
+      }
+      const refusal = this.refusals.get(method);
+      if (refusal && refusal.times > 0 && (!refusal.channel || refusal.channel === body.channel)) {
+        refusal.times -= 1;
+        call.refused = refusal.error;
+        res.json({ ok: false, error: refusal.error });
         return;
       }
       res.json(this.answer(method, body));

@@ -177,17 +177,35 @@ export interface ClaimedDelivery {
 /** A worker that dies mid-send leaves rows "sending"; after this long another worker takes them. */
 export const LEASE_MS = 2 * 60_000;
 
+/** Kinds whose rows must go out one after another per lane (`LANE`). */
+const LANE_KINDS = "'announcement', 'channel_report', 'channel_card'";
+/**
+ * The lane of a row (alias `$row`), as SQL: a channel for its posts, a card for its updates;
+ * null for rows that need no order among themselves.
+ */
+const LANE = `(CASE WHEN $row.kind IN ('announcement', 'channel_report') THEN 'channel:' || ($row.payload->>'channel')
+                    WHEN $row.kind = 'channel_card' THEN 'card:' || ($row.payload->>'key') END)`;
+
 /**
  * Claims due rows for one worker, of the given kinds only when `kinds` is given (the effects
  * worker of a `curve serve` whose schedules are off). SKIP LOCKED lets several workers (on
  * several instances) claim at once without waiting on, or taking, each other's rows.
+ *
+ * A channel's posts keep their order, and a card is never sent by two workers at once: a row
+ * of a lane is not claimed while an older row of the same lane is due, being sent, or waiting
+ * to be tried again (so a post Slack or Teams turned away for now holds back the ones after
+ * it, on every instance). A row scheduled for later (tomorrow's report) holds back nothing.
  */
 export async function claimDue(db: Queryable, worker: string, now: Date, limit: number, kinds?: readonly string[]): Promise<ClaimedDelivery[]> {
   const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number }>(
     `UPDATE delivery d SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = d.attempts + 1
-     FROM (SELECT id FROM delivery
+     FROM (SELECT id FROM delivery w
            WHERE ((status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3))
              AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
+             AND (${LANE.replaceAll("$row", "w")} IS NULL OR NOT EXISTS (
+               SELECT 1 FROM delivery e
+               WHERE e.kind IN (${LANE_KINDS}) AND e.status IN ('pending', 'sending') AND e.id < w.id
+                 AND (e.due_at <= $2 OR e.attempts > 0) AND ${LANE.replaceAll("$row", "e")} = ${LANE.replaceAll("$row", "w")}))
            ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c
      WHERE d.id = c.id
      RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts`,
@@ -215,6 +233,35 @@ export async function releaseClaims(db: Queryable, worker: string, ids: number[]
 /** Sent: records the platform and its message reference (to replace or thread on later). */
 export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
   await db.query(`UPDATE delivery SET status = 'sent', platform = $2::platform, message_ref = $3, sent_at = $4, last_error = NULL WHERE id = $1`, [id, platform, messageRef, at]);
+}
+
+/**
+ * The pending "channel_card" rows of one card (Reply.card's key): read just before the card is
+ * drawn, they are rows whose changes the drawing already shows. One statement.
+ */
+export async function pendingCardRows(db: Queryable, partnershipId: number, cardKey: string): Promise<number[]> {
+  const query = compileOnly
+    .selectFrom("delivery")
+    .select("id")
+    .where("partnership_id", "=", partnershipId)
+    .where("kind", "=", "channel_card")
+    .where("status", "=", "pending")
+    .where(sql<string>`payload->>'key'`, "=", cardKey);
+  return (await runCompiled(db, query)).map((r) => Number(r.id));
+}
+
+/**
+ * Settles rows that a send just made covers (a card drawn after their changes): sent, with the
+ * same place, if they are still pending. One statement; none for no rows.
+ */
+export async function markCovered(db: Queryable, ids: readonly number[], platform: string, messageRef: string, at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  const update = compileOnly
+    .updateTable("delivery")
+    .set({ status: "sent", platform: sql`cast(${platform} as platform)`, message_ref: messageRef, sent_at: at, last_error: null })
+    .where("id", "in", [...ids])
+    .where("status", "=", "pending");
+  await runCompiled(db, update);
 }
 
 /** Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After). */

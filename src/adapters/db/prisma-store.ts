@@ -109,6 +109,14 @@ export class PrismaStore implements Store {
     return row && { identity: { platform: row.platform, tenant: row.tenant, userId: row.userId }, conversation: row.conversation };
   }
 
+  async conversationInTenant(platform: PlatformName, tenant: string) {
+    const row = await this.prisma.platformIdentity.findFirst({
+      where: { platform, tenant, NOT: { conversation: { equals: Prisma.AnyNull } } },
+      orderBy: { createdAt: "desc" },
+    });
+    return row && { identity: { platform: row.platform, tenant: row.tenant, userId: row.userId }, conversation: row.conversation };
+  }
+
   homeViewersConcernedWith(partnershipId: number, actionIds: readonly number[], actorPersonId: number) {
     return homeViewersConcernedWith(this.db, partnershipId, actionIds, actorPersonId);
   }

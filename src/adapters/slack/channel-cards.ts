@@ -13,13 +13,13 @@ const POSTED = /^slack:([A-Z0-9]+):(\d+\.\d+)$/;
  * place with chat.update, never re-posted. Sends queue "latest wins" per card and are
  * drawn from the database when they run, so after a burst of signatures the card shows
  * the final count, not whichever reply happened to arrive last. Resolves once this send (or
- * the newer one it was merged into) has run; a send Slack keeps refusing is logged by the limiter.
+ * the waiting one that covers it) has landed; rejects with Slack's error when it did not.
  */
 export async function syncChannelCard(env: AdapterEnvironment, client: WebClient, limiter: OutboundLimiter, partnershipId: number, card: ChannelCard): Promise<{ messageRef: string }> {
   const [platform, , channel] = card.channel.split(":");
   const store = env.deps.insights?.store;
   if (platform !== "slack" || !channel || !store) throw Object.assign(new Error(`${card.channel} is not a Slack channel Curve keeps cards in`), { retryable: false });
-  await limiter.enqueueLatest(`card:${card.key}`, "channel card", async () => {
+  await limiter.scheduleLatest(`card:${card.key}`, "channel card", async () => {
     const drawn = await renderChannelCard(env.deps, partnershipId, card.key, env.clock());
     if (!drawn) return;
     // The card carries its own query, so a press on Sign redraws it rather than replacing it.

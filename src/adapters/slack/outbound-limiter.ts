@@ -10,8 +10,8 @@ import type { Logger } from "../../commands/context.ts";
 export class OutboundLimiter {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly lastSent = new Map<string, number>();
-  /** Keys with a "latest wins" send waiting; another request for them is already covered. */
-  private readonly waiting = new Set<string>();
+  /** Keys with a "latest wins" send waiting, and its outcome: another request for them is already covered by it. */
+  private readonly waiting = new Map<string, Promise<void>>();
   /** Wakes every send waiting out a Retry-After, so stop() does not wait for Slack's clock. */
   private readonly sleepers = new Set<() => void>();
   private stopping = false;
@@ -62,13 +62,22 @@ export class OutboundLimiter {
 
   /**
    * Queues a send whose content is read when it runs (an App Home view): while one is
-   * already waiting for the key, another request is covered by it and dropped.
+   * already waiting for the key, another request is covered by it and dropped. Failures are logged.
    */
   enqueueLatest(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
-    if (this.waiting.has(key)) return this.queues.get(key) ?? Promise.resolve();
-    this.waiting.add(key);
+    return this.scheduleLatest(key, what, send).catch((error: unknown) => this.log.error("slack send failed", { key, what, error: describe(error) }));
+  }
+
+  /**
+   * Like enqueueLatest, for a caller that needs the outcome (the outbox): resolves once the
+   * send (or the waiting one that covers it) has landed, and rejects with Slack's error when it
+   * failed for a reason other than a rate limit, or was given up because Curve is stopping.
+   */
+  scheduleLatest(key: string, what: string, send: () => Promise<unknown>): Promise<void> {
+    const covering = this.waiting.get(key);
+    if (covering) return covering;
     // The send reads the latest state each time it runs, so each retry carries the newest content.
-    return this.schedule(
+    const outcome = this.schedule(
       key,
       what,
       () => {
@@ -76,10 +85,9 @@ export class OutboundLimiter {
         return send();
       },
       { untilSent: true },
-    ).then(
-      () => undefined,
-      (error: unknown) => this.log.error("slack send failed", { key, what, error: describe(error) }),
-    );
+    ).then(() => undefined);
+    this.waiting.set(key, outcome);
+    return outcome;
   }
 
   /** Resolves when everything queued so far has been sent or given up. */

@@ -63,7 +63,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
         return;
       }
       if (onHome) {
-        if (outcome.kind === "answered") void workspace.refreshHome(outcome.partnershipId, teamId!, userId);
+        if (outcome.kind === "answered") workspace.refreshHome(outcome.partnershipId, teamId!, userId);
         workspace.tellUser(userId, answer);
         return;
       }

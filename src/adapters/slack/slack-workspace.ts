@@ -129,9 +129,13 @@ export class SlackWorkspace {
     if (result.file) this.sendFile(partnershipId, actorUserId, result.file);
   }
 
-  /** A channel's card after a change, from the outbox: see channel-cards.ts. */
-  syncChannelCard(partnershipId: number, card: ChannelCard): Promise<{ messageRef: string }> {
-    return syncChannelCard(this.env, this.client, this.limiter, partnershipId, card);
+  /** A channel's card after a change, from the outbox (see channel-cards.ts); Slack's refusals as the outbox reads them. */
+  async syncChannelCard(partnershipId: number, card: ChannelCard): Promise<{ messageRef: string }> {
+    try {
+      return await syncChannelCard(this.env, this.client, this.limiter, partnershipId, card);
+    } catch (error) {
+      throw classify(error);
+    }
   }
 
   /**
@@ -140,7 +144,10 @@ export class SlackWorkspace {
    */
   async refreshHomes(partnershipId: number, actionIds: readonly number[], actorPersonId: number): Promise<{ messageRef: string }> {
     const viewers = await this.env.deps.store.homeViewersConcernedWith(partnershipId, actionIds, actorPersonId);
-    await Promise.all(viewers.map((v) => this.refreshHome(partnershipId, v.tenant, v.userId)));
+    const published = await Promise.allSettled(viewers.map((v) => this.limiter.scheduleLatest(`home:${v.userId}`, "app home", () => this.publishHome(partnershipId, v.tenant, v.userId))));
+    // One refused: the row is tried again (or failed, for good) and redraws them all, which is harmless.
+    const refused = published.find((p): p is PromiseRejectedResult => p.status === "rejected");
+    if (refused) throw classify(refused.reason);
     return { messageRef: `${viewers.length} App Home views` };
   }
 
@@ -167,12 +174,12 @@ export class SlackWorkspace {
     const identity = { platform: "slack" as const, tenant: teamId, userId };
     await identifyPlatformUser(this.env.deps.store, partnershipId, identity, () => this.emailOf(userId), this.env.clock());
     await this.env.deps.store.markHomeOpened(identity, this.env.clock());
-    void this.refreshHome(partnershipId, teamId, userId);
+    this.refreshHome(partnershipId, teamId, userId);
   }
 
-  /** Publishes a person's App Home, "latest wins" per person; resolves once it (or the newer one it merged into) has run. */
-  refreshHome(partnershipId: number, teamId: string, userId: string): Promise<void> {
-    return this.limiter.enqueueLatest(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
+  /** Publishes a person's App Home, "latest wins" per person; a failure is logged. */
+  refreshHome(partnershipId: number, teamId: string, userId: string): void {
+    void this.limiter.enqueueLatest(`home:${userId}`, "app home", () => this.publishHome(partnershipId, teamId, userId));
   }
 
   private async publishHome(partnershipId: number, teamId: string, userId: string): Promise<void> {

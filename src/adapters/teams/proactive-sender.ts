@@ -150,16 +150,20 @@ export class ProactiveSender {
 
   /**
    * The connector for a tenant's channels: the one its activities came from, or, after a
-   * restart, the one in the stored conversation of `personId` (the person who made the change).
-   * Throws a retryable "no_conversation" when neither is known: it is once someone there messages Curve.
+   * restart, the one in the stored conversation of `personId` (the person who made the change),
+   * or of anyone in the tenant. Throws a retryable "no_conversation" when none is known: it is
+   * once someone there messages Curve.
    */
   private async connectorFor(tenantId: string, personId: number | undefined): Promise<{ serviceUrl: string; bot: Partial<ConversationReference>["bot"] }> {
     const learned = this.connectors.get(tenantId);
     if (learned) return learned;
-    if (personId !== undefined) {
-      const found = await this.store.conversationOf(personId, "teams");
-      const reference = found?.conversation as Partial<ConversationReference> | null | undefined;
-      if (found?.identity.tenant === tenantId && reference?.serviceUrl) return { serviceUrl: reference.serviceUrl, bot: reference.bot };
+    // The person who made the change, else anyone in the tenant who has talked with Curve.
+    const own = personId === undefined ? null : await this.store.conversationOf(personId, "teams");
+    const found = own?.identity.tenant === tenantId ? own : await this.store.conversationInTenant("teams", tenantId);
+    const reference = found?.conversation as Partial<ConversationReference> | null | undefined;
+    if (reference?.serviceUrl) {
+      this.connectors.set(tenantId, { serviceUrl: reference.serviceUrl, bot: reference.bot });
+      return this.connectors.get(tenantId)!;
     }
     throw new ProactiveSendError("no_conversation", `Curve does not yet know Teams' address for tenant ${tenantId}; it will once someone there messages Curve.`, true);
   }
