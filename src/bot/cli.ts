@@ -201,6 +201,9 @@ export async function main(argv: string[]): Promise<number> {
           interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
           clock: clock.now,
           clockNote: describeClock(clock, rt.config.TZ_DEFAULT),
+          // Nothing before the prompt went through Prisma: its query compiler loads now,
+          // while the person types. A failure here is the first command's to report.
+          whenWaiting: () => void rt.db.prisma.$connect().catch((error: unknown) => rt.log.debug?.("database client did not connect ahead of the first command", { error })),
         });
       });
     }

@@ -305,8 +305,9 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   // the runtime contract is the same (see README, "Database").
   const adapter = new PrismaPGlite(client) as unknown as SqlDriverAdapterFactory;
   const prisma = await newPrisma(adapter, report);
-  // Prisma's query compiler (WebAssembly) loads while PGlite opens, not after: cold start.
-  await Promise.all([client.waitReady, prisma.$connect()]);
+  // Prisma connects (loads its query compiler, WebAssembly compiled on this thread) on its
+  // first query, or when the caller asks: curve shell asks after its first prompt.
+  await client.waitReady;
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;

@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder } from "kysely";
 import type { Person, PersonRole } from "../../domain/model.ts";
 import { asRegion, type Region } from "../../domain/schedule/bank-holidays.ts";
-import { enumArray, type DB, type KyselyDb } from "./kysely.ts";
+import { compileOnly, enumArray, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 /**
@@ -52,17 +52,22 @@ export async function personById(db: KyselyDb, partnershipId: number, id: number
 
 /**
  * The people in the partnership whose name or email is `name`, ignoring case (ILIKE, as the
- * caller's text is written), by id, at most 10. One statement.
+ * caller's text is written), by id, at most 10. One statement, sent as SQL through `db`, the
+ * driver's own runner (Database.sql), not through Prisma: curve shell looks its person up
+ * before its first prompt, and Prisma's query compiler (WebAssembly, about 100 ms of CPU the
+ * first time it is used) is left to load after the prompt. Errors are the database's.
  */
-export async function peopleNamed(db: KyselyDb, partnershipId: number, name: string): Promise<Person[]> {
-  const rows = await db
-    .selectFrom("person as p")
-    .select(personColumns)
-    .where("p.partnership_id", "=", partnershipId)
-    .where((eb) => eb.or([eb("p.name", "ilike", name), eb("p.email", "ilike", name)]))
-    .orderBy("p.id")
-    .limit(10)
-    .execute();
+export async function peopleNamed(db: Queryable, partnershipId: number, name: string): Promise<Person[]> {
+  const rows = await runCompiled(
+    db,
+    compileOnly
+      .selectFrom("person as p")
+      .select(personColumns)
+      .where("p.partnership_id", "=", partnershipId)
+      .where((eb) => eb.or([eb("p.name", "ilike", name), eb("p.email", "ilike", name)]))
+      .orderBy("p.id")
+      .limit(10),
+  );
   return rows.map(toPerson);
 }
 

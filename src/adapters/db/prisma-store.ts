@@ -6,7 +6,7 @@ import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type ExpressionBuilder } from "kysely";
-import type { DB, KyselyDb } from "./kysely.ts";
+import { compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -84,8 +84,9 @@ export class PrismaStore implements Store {
     return row?.partnershipId ?? null;
   }
 
+  /** Every partnership, by id. Sent through the driver's runner, as peopleNamed is, for the same reason: curve shell reads them before its first prompt. */
   async partnerships() {
-    return this.db.selectFrom("partnership").select(["id", "slug", "name"]).orderBy("id").execute();
+    return runCompiled(this.sql, compileOnly.selectFrom("partnership").select(["id", "slug", "name"]).orderBy("id"));
   }
 
   async bindTenant(platform: PlatformName, tenant: string, partnershipId: number): Promise<void> {
@@ -170,7 +171,7 @@ export class PrismaStore implements Store {
   }
 
   async findPeopleByName(partnershipId: number, name: string): Promise<Person[]> {
-    return peopleNamed(this.db, partnershipId, name);
+    return peopleNamed(this.sql, partnershipId, name);
   }
 
   async standing(partnershipId: number, personId: number): Promise<PersonStanding> {

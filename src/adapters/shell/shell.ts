@@ -18,6 +18,12 @@ export interface ShellOptions {
   clock?: () => Date;
   /** Shown on the first screen when the clock is not the real one (the demo's, or --now). */
   clockNote?: string | null;
+  /**
+   * Called once, when the shell starts waiting for its first command (just after the first
+   * prompt when interactive): work that makes the first command quicker but need not hold
+   * the prompt up, such as loading the database client's query compiler. It must not throw.
+   */
+  whenWaiting?: () => void;
 }
 
 const PROMPT = "curve> ";
@@ -67,8 +73,13 @@ export async function runShell(options: ShellOptions): Promise<number> {
   if (interactive) say(`Hello ${actor.name}. Type /help to see what you can do, /as <name> to be someone else, /quit or Ctrl-D to leave (Ctrl-C clears the line).`);
   if (interactive && options.clockNote) say(options.clockNote);
 
+  let waiting = false;
   for (;;) {
     if (interactive) rl.prompt();
+    if (!waiting) {
+      waiting = true;
+      options.whenWaiting?.();
+    }
     const line = await next();
     if (line === null) break;
     const input = line.trim();
