@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { pino, type DestinationStream } from "pino";
+import { createRequire } from "node:module";
+import type { DestinationStream, Logger as PinoLogger } from "pino";
 import type { Logger } from "../commands/context.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -24,8 +25,24 @@ export function withLogContext<T>(fields: Record<string, unknown>, work: () => T
  * folded onto the one line.
  */
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const destination: DestinationStream = { write };
-  const base = pino(
+  // pino loads with the first line written, not before: it is some thirty CommonJS files
+  // (about 30 ms of CPU), and curve shell at its usual level writes nothing before its first
+  // prompt, or at all. Lines below the level are dropped here, as pino would drop them.
+  let base: PinoLogger | undefined;
+  const pinoLogger = (): PinoLogger => (base ??= newPino(level, { write }));
+  const at = (method: "debug" | "info" | "warn" | "error") =>
+    LEVELS.indexOf(method) < LEVELS.indexOf(level)
+      ? () => undefined
+      : (message: string, fields?: Record<string, unknown>) => (fields ? pinoLogger()[method](fields, message) : pinoLogger()[method](message));
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+
+/** The pino logger behind createLogger, loaded synchronously (pino is CommonJS) so no line waits or is reordered. */
+function newPino(level: LogLevel, destination: DestinationStream): PinoLogger {
+  const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
+  return pino(
     {
       level,
       base: undefined,
@@ -36,11 +53,6 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     },
     destination,
   );
-  const at =
-    (method: "debug" | "info" | "warn" | "error") =>
-    (message: string, fields?: Record<string, unknown>) =>
-      fields ? base[method](fields, message) : base[method](message);
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|api[-_]?key|evidence|^note$|^text$|commitment|body$/i;
