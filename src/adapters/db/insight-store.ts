@@ -6,7 +6,8 @@ import { displayName, type FollowUpAnswer, type PledgeView, type SignatureView }
 import type { PledgeStats } from "../../domain/pledges/card.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { SqlInsightChanges } from "./insight-changes.ts";
-import { PLEDGE_COLUMNS, SIGNATURE_SELECT, pledgeFromRow, queryIndicators, queryWorkshops, signatureFromRow, type PledgeRow, type SignatureRow } from "./insight-queries.ts";
+import { pledgeColumns, pledgeFromRow, queryIndicators, queryWorkshops, signatureFromRow, signatureQuery } from "./insight-queries.ts";
+import { compileOnly as db, runCompiled } from "./kysely.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { changeOnce } from "./receipts.ts";
 
@@ -19,8 +20,8 @@ const pledgeIdOfCard = (key: string): number | null => {
 };
 
 /**
- * Indicators, OBA workshops and pledges in the database. Reads are raw SQL through the
- * driver; changes run in one transaction with their audit events and the invocation's
+ * Indicators, OBA workshops and pledges in the database. Reads are typed Kysely queries
+ * (insight-queries.ts), compiled and run through the driver, one statement each; changes run in one transaction with their audit events and the invocation's
  * receipt, exactly as PrismaStore.once does, so retries are answered once.
  */
 export class SqlInsightStore implements InsightStore {
@@ -31,49 +32,63 @@ export class SqlInsightStore implements InsightStore {
   ) {}
 
   async findIndicator(partnershipId: number, code: string): Promise<IndicatorView | null> {
-    const [found] = await queryIndicators(this.sql, `i.partnership_id = $1 AND upper(i.code) = upper($2)`, [partnershipId, code]);
+    const [found] = await queryIndicators(this.sql, { partnershipId, code });
     return found ?? null;
   }
 
   async indicatorById(partnershipId: number, id: number): Promise<IndicatorView | null> {
-    const [found] = await queryIndicators(this.sql, `i.partnership_id = $1 AND i.id = $2`, [partnershipId, id]);
+    const [found] = await queryIndicators(this.sql, { partnershipId, id });
     return found ?? null;
   }
 
   listIndicators(partnershipId: number): Promise<IndicatorView[]> {
-    return queryIndicators(this.sql, `i.partnership_id = $1`, [partnershipId]);
+    return queryIndicators(this.sql, { partnershipId });
   }
 
   async findWorkshop(partnershipId: number, id: number): Promise<WorkshopView | null> {
-    const { items } = await queryWorkshops(this.sql, `w.partnership_id = $1 AND w.id = $2`, [partnershipId, id], 1);
+    const { items } = await queryWorkshops(this.sql, { partnershipId, id }, 1);
     return items[0] ?? null;
   }
 
   listWorkshops(partnershipId: number, indicatorId: number | null, limit: number) {
-    return indicatorId === null
-      ? queryWorkshops(this.sql, `w.partnership_id = $1`, [partnershipId], limit)
-      : queryWorkshops(this.sql, `w.partnership_id = $1 AND w.indicator_id = $2`, [partnershipId, indicatorId], limit);
+    return queryWorkshops(this.sql, indicatorId === null ? { partnershipId } : { partnershipId, indicatorId }, limit);
   }
 
   async findPledge(partnershipId: number, id: number): Promise<PledgeView | null> {
-    const [row] = await this.sql.query<PledgeRow>(`SELECT ${PLEDGE_COLUMNS} FROM pledge p WHERE p.partnership_id = $1 AND p.id = $2`, [partnershipId, id]);
+    const [row] = await runCompiled(this.sql, db.selectFrom("pledge").select(pledgeColumns).where("pledge.partnership_id", "=", partnershipId).where("pledge.id", "=", id));
     return row ? pledgeFromRow(row) : null;
   }
 
   async listPledges(partnershipId: number) {
-    const rows = await this.sql.query<PledgeRow & { count: number | string }>(
-      `SELECT ${PLEDGE_COLUMNS}, (SELECT count(*) FROM pledge_signature s WHERE s.pledge_id = p.id AND s.withdrawn_at IS NULL) AS count
-       FROM pledge p WHERE p.partnership_id = $1 ORDER BY p.id DESC LIMIT 100`,
-      [partnershipId],
+    const rows = await runCompiled(
+      this.sql,
+      db
+        .selectFrom("pledge")
+        .select((eb) => [
+          ...pledgeColumns(eb),
+          eb
+            .selectFrom("pledge_signature as s")
+            .select((e) => e.fn.countAll().as("count"))
+            .whereRef("s.pledge_id", "=", "pledge.id")
+            .where("s.withdrawn_at", "is", null)
+            .as("count"),
+        ])
+        .where("pledge.partnership_id", "=", partnershipId)
+        .orderBy("pledge.id", "desc")
+        .limit(100),
     );
     return rows.map((r) => ({ ...pledgeFromRow(r), count: Number(r.count) }));
   }
 
   async pledgeStats(pledgeId: number): Promise<PledgeStats> {
-    const rows = await this.sql.query<SignatureRow & { total: number | string }>(
-      `${SIGNATURE_SELECT.replace("SELECT", "SELECT count(*) OVER () AS total,")} WHERE s.pledge_id = $1 AND s.withdrawn_at IS NULL
-       ORDER BY s.signed_at DESC, s.id DESC`,
-      [pledgeId],
+    const rows = await runCompiled(
+      this.sql,
+      signatureQuery()
+        .select((eb) => eb.fn.countAll().over().as("total"))
+        .where("s.pledge_id", "=", pledgeId)
+        .where("s.withdrawn_at", "is", null)
+        .orderBy("s.signed_at", "desc")
+        .orderBy("s.id", "desc"),
     );
     const latest = rows.slice(0, LATEST_SIGNERS).map(signatureFromRow);
     return {
@@ -84,30 +99,46 @@ export class SqlInsightStore implements InsightStore {
   }
 
   async signatures(pledgeId: number): Promise<SignatureView[]> {
-    const rows = await this.sql.query<SignatureRow>(`${SIGNATURE_SELECT} WHERE s.pledge_id = $1 AND s.withdrawn_at IS NULL ORDER BY s.signed_at, s.id`, [pledgeId]);
+    const rows = await runCompiled(this.sql, signatureQuery().where("s.pledge_id", "=", pledgeId).where("s.withdrawn_at", "is", null).orderBy("s.signed_at").orderBy("s.id"));
     return rows.map(signatureFromRow);
   }
 
   async followUpTally(pledgeId: number): Promise<FollowUpTally[]> {
-    const rows = await this.sql.query<{ stage: number; answer: FollowUpAnswer | null; count: number | string }>(
-      `SELECT f.stage, f.answer, count(*) AS count FROM pledge_follow_up f JOIN pledge_signature s ON s.id = f.signature_id
-       WHERE s.pledge_id = $1 AND f.asked_at IS NOT NULL GROUP BY f.stage, f.answer ORDER BY f.stage, f.answer NULLS LAST`,
-      [pledgeId],
+    const rows = await runCompiled(
+      this.sql,
+      db
+        .selectFrom("pledge_follow_up as f")
+        .innerJoin("pledge_signature as s", "s.id", "f.signature_id")
+        .select((eb) => ["f.stage", "f.answer", eb.fn.countAll().as("count")])
+        .where("s.pledge_id", "=", pledgeId)
+        .where("f.asked_at", "is not", null)
+        .groupBy(["f.stage", "f.answer"])
+        .orderBy("f.stage")
+        .orderBy("f.answer", (ob) => ob.nullsLast()),
     );
-    return rows.map((r) => ({ stage: r.stage, answer: r.answer, count: Number(r.count) }));
+    return rows.map((r) => ({ stage: r.stage, answer: r.answer as FollowUpAnswer | null, count: Number(r.count) }));
   }
 
   async channelCardRef(partnershipId: number, key: string): Promise<string | null> {
     const id = pledgeIdOfCard(key);
     if (id === null) return null;
-    const [row] = await this.sql.query<{ message_ref: string | null }>(`SELECT message_ref FROM pledge WHERE id = $1 AND partnership_id = $2`, [id, partnershipId]);
+    const [row] = await runCompiled(this.sql, db.selectFrom("pledge").select("message_ref").where("id", "=", id).where("partnership_id", "=", partnershipId));
     return row?.message_ref ?? null;
   }
 
   async saveChannelCardRef(partnershipId: number, key: string, ref: string): Promise<boolean> {
     const id = pledgeIdOfCard(key);
     if (id === null) return false;
-    const rows = await this.sql.query(`UPDATE pledge SET message_ref = $3 WHERE id = $1 AND partnership_id = $2 AND message_ref IS NULL RETURNING 1`, [id, partnershipId, ref]);
+    const rows = await runCompiled(
+      this.sql,
+      db
+        .updateTable("pledge")
+        .set({ message_ref: ref })
+        .where("id", "=", id)
+        .where("partnership_id", "=", partnershipId)
+        .where("message_ref", "is", null)
+        .returning((eb) => eb.lit(1).as("saved")),
+    );
     return rows.length === 1;
   }
 

@@ -39,7 +39,7 @@ export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
     digestRows: (partnershipId, today, since) => loadDigestRows(db.sql, partnershipId, today, since),
     signaturesAwaitingFollowUp: (partnershipId, signedBefore) => signaturesAwaitingFollowUp(db.sql, partnershipId, signedBefore),
     askFollowUp: (ask, question) => askFollowUp(db.sql, ask, question),
-    indicatorsExpectingReadings: (partnershipId) => queryIndicators(db.sql, `i.partnership_id = $1 AND i.periodicity IS NOT NULL`, [partnershipId]),
+    indicatorsExpectingReadings: (partnershipId) => queryIndicators(db.sql, { partnershipId, expectingReadings: true }),
     risksDueForReview: (partnershipId, today) => risksDueForReview(db.prisma, partnershipId, today),
     reportSchedules: (partnershipId) => reportSchedules(db.prisma, partnershipId),
     reportRunExists: (scheduleId, periodKey) => reportRunExists(db.prisma, scheduleId, periodKey),
