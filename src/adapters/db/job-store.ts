@@ -1,6 +1,6 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
 import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
-import { queryIndicators } from "./insight-queries.ts";
+import { queryIndicators } from "./indicators.ts";
 import { loadSweepData, loadSweepPeople, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";

@@ -1,17 +1,14 @@
-import { sql, type ExpressionBuilder, type InferResult } from "kysely";
+import { sql, type InferResult } from "kysely";
 import { jsonBuildObject } from "kysely/helpers/postgres";
-import type { RecordedAction, WorkshopView } from "../../commands/insight-store.ts";
+import type { ChangeContext } from "../../commands/store.ts";
 import { PERIODICITIES, type ForecastPoint, type IndicatorView, type Periodicity, type Polarity } from "../../domain/indicators/types.ts";
-import type { NoteSection } from "../../domain/oba/workshop.ts";
-import type { PledgeKind, PledgeView, SignatureView } from "../../domain/pledges/pledge.ts";
-import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
+import { changeInContext, writeAudit } from "./audit.ts";
+import { compileOnly as db, runCompiled } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
-/**
- * The typed queries behind indicator, workshop and pledge views: one statement (one round
- * trip) per view, as in view-queries.ts. Calendar dates travel as text so no time zone can
- * move them. Column names are the generated schema's, so a renamed column fails the type check.
- */
+// Indicators and their readings (tables indicator, indicator_reading, indicator_target): the
+// typed reads behind an indicator's view, one statement each, and the recording of a reading.
+// Calendar dates travel as text so no time zone can move them.
 
 /** An indicator with its owner and priority, and its roles, readings and targets as JSON arrays, in one statement. */
 function indicatorQuery() {
@@ -167,152 +164,72 @@ export async function queryIndicators(queryable: Queryable, filter: IndicatorFil
   return rows.map(indicatorFromRow);
 }
 
-/** The note columns of oba_workshop, one per agenda section. */
-export type NoteColumn = "how_we_are_doing" | "story_behind_baseline" | "partners" | "what_works" | "information_gaps";
-
-/** The note columns, by agenda section. */
-export const NOTE_COLUMNS: Record<NoteSection, NoteColumn & keyof DB["oba_workshop"]> = {
-  how: "how_we_are_doing",
-  story: "story_behind_baseline",
-  partners: "partners",
-  works: "what_works",
-  gaps: "information_gaps",
-};
-
-/**
- * A workshop (aliased `w`) with its indicator's code (`i`) and who logged it (`cb`), unexecuted:
- * add the WHERE (and a lock, `forUpdate("w")`) and run it with `runCompiled`. `held_on` is text.
- */
-export function workshopQuery() {
-  return db
-    .selectFrom("oba_workshop as w")
-    .innerJoin("indicator as i", "i.id", "w.indicator_id")
-    .leftJoin("person as cb", "cb.id", "w.created_by_id")
-    .select((eb) => [
-      "w.id",
-      "w.indicator_id",
-      "i.code",
-      eb.cast<string>("w.held_on", "text").as("held_on"),
-      "w.how_we_are_doing",
-      "w.story_behind_baseline",
-      "w.partners",
-      "w.what_works",
-      "w.information_gaps",
-      "w.proposed_actions",
-      "w.created_by_id",
-      "cb.name as created_by_name",
-    ]);
+/** A reading for one period: its label ("Q3 2011/12"), last day (YYYY-MM-DD), value in the indicator's unit (null: not known) and source. */
+export interface NewReading {
+  period: string;
+  periodEnd: string;
+  value: number | null;
+  source: string | null;
 }
 
-type WorkshopRow = InferResult<ReturnType<typeof workshopQuery>>[number];
-
-/** A row of `workshopQuery` as the commands' WorkshopView; empty notes are left out. */
-export function workshopFromRow(row: WorkshopRow): WorkshopView {
-  const notes: Partial<Record<NoteSection, string>> = {};
-  for (const [section, column] of Object.entries(NOTE_COLUMNS) as [NoteSection, NoteColumn][]) {
-    const value = row[column];
-    if (typeof value === "string" && value) notes[section] = value;
+/**
+ * Records (or corrects) the reading for one period, named by its label, in the caller's
+ * transaction `tx`, with its audit event ("indicator.reading"): readings for different periods
+ * never replace each other, even when they end on the same day. A null value records "not
+ * known" for the period. The indicator's row is locked first, so concurrent readings queue.
+ * Nothing is written (`applied` false) when the period already has this value and the source
+ * is the same or not given. `previous` is the figure replaced (null when none, or not known);
+ * `hadReading` whether the period had a reading. Four statements when applied, two when not.
+ * Errors are the database's.
+ */
+export async function recordReading(
+  tx: Queryable,
+  ctx: ChangeContext,
+  indicator: IndicatorView,
+  reading: NewReading,
+): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }> {
+  await runCompiled(tx, db.selectFrom("indicator").select("id").where("id", "=", indicator.id).forUpdate());
+  const [existing] = await runCompiled(
+    tx,
+    db.selectFrom("indicator_reading").select(["period", "value", "source"]).where("indicator_id", "=", indicator.id).where("period", "=", reading.period),
+  );
+  const previous = existing ? (existing.value === null ? null : Number(existing.value)) : undefined;
+  if (existing && previous === reading.value && (reading.source === null || existing.source === reading.source)) {
+    return { applied: false, previous: previous ?? null, hadReading: true };
   }
-  return {
-    id: row.id,
-    indicatorId: row.indicator_id,
-    indicatorCode: row.code,
-    heldOn: row.held_on.slice(0, 10),
-    notes,
-    actions: Array.isArray(row.proposed_actions) ? (row.proposed_actions as RecordedAction[]) : [],
-    createdBy: row.created_by_id === null ? null : { id: row.created_by_id, name: row.created_by_name ?? "" },
-  };
+  await runCompiled(
+    tx,
+    db
+      .insertInto("indicator_reading")
+      .values({
+        indicator_id: indicator.id,
+        period: reading.period,
+        period_end: reading.periodEnd,
+        value: reading.value,
+        source: reading.source,
+        recorded_by_id: ctx.actor.id,
+        recorded_at: ctx.at,
+      })
+      .onConflict((oc) =>
+        oc.columns(["indicator_id", "period"]).doUpdateSet((eb) => ({
+          period_end: eb.ref("excluded.period_end"),
+          value: eb.ref("excluded.value"),
+          // A correction without a source keeps the source already recorded.
+          source: eb.fn.coalesce("excluded.source", "indicator_reading.source"),
+          recorded_by_id: eb.ref("excluded.recorded_by_id"),
+          recorded_at: eb.ref("excluded.recorded_at"),
+        })),
+      ),
+  );
+  await writeAudit(
+    tx,
+    changeInContext(
+      ctx,
+      "indicator.reading",
+      { type: "indicator", id: indicator.id, ref: indicator.code, actionId: null },
+      existing ? { period: existing.period, value: previous ?? null, source: existing.source } : null,
+      reading,
+    ),
+  );
+  return { applied: true, previous: previous ?? null, hadReading: existing !== undefined };
 }
-
-/** Which workshops of a partnership to list: all, one by `id`, or those on one indicator. */
-export interface WorkshopFilter {
-  partnershipId: number;
-  id?: number;
-  indicatorId?: number;
-}
-
-/**
- * The first `limit` (at least 1) workshops matching `filter`, latest held first, and how many
- * matched in all. One statement. Errors are the database's.
- */
-export async function queryWorkshops(queryable: Queryable, filter: WorkshopFilter, limit: number): Promise<{ items: WorkshopView[]; total: number }> {
-  let query = workshopQuery()
-    .select((eb) => eb.fn.countAll().over().as("total"))
-    .where("w.partnership_id", "=", filter.partnershipId);
-  if (filter.id !== undefined) query = query.where("w.id", "=", filter.id);
-  if (filter.indicatorId !== undefined) query = query.where("w.indicator_id", "=", filter.indicatorId);
-  const rows = await runCompiled(queryable, query.orderBy("w.held_on", "desc").orderBy("w.id", "desc").limit(Math.max(1, Math.floor(limit))));
-  return { items: rows.map(workshopFromRow), total: Number(rows[0]?.total ?? 0) };
-}
-
-/** A pledge's own columns, its kind as text: for a SELECT from `pledge` and an INSERT's RETURNING alike. */
-export function pledgeColumns(eb: ExpressionBuilder<DB, "pledge">) {
-  return [
-    "pledge.id",
-    eb.cast<PledgeKind>("pledge.kind", "text").as("kind"),
-    "pledge.title",
-    "pledge.text",
-    "pledge.opens_at",
-    "pledge.closes_at",
-    "pledge.channel",
-    "pledge.created_by_id",
-  ] as const;
-}
-
-/** A row with `pledgeColumns`; instants may arrive as Date or ISO text, depending on the driver. */
-export interface PledgeRow {
-  id: number;
-  kind: PledgeKind;
-  title: string;
-  text: string;
-  opens_at: Date | string | null;
-  closes_at: Date | string | null;
-  channel: string | null;
-  created_by_id: number | null;
-}
-
-const instant = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
-
-/** A pledge row as the domain's PledgeView. */
-export const pledgeFromRow = (row: PledgeRow): PledgeView => ({
-  id: row.id,
-  kind: row.kind,
-  title: row.title,
-  text: row.text,
-  opensAt: instant(row.opens_at),
-  closesAt: instant(row.closes_at),
-  channel: row.channel,
-  createdById: row.created_by_id,
-});
-
-/** Signatures (aliased `s`) with the signer's name (`pe`), unexecuted: add the WHERE, order and any lock. */
-export function signatureQuery() {
-  return db
-    .selectFrom("pledge_signature as s")
-    .innerJoin("person as pe", "pe.id", "s.person_id")
-    .select(["s.id", "s.person_id", "pe.name as person_name", "s.on_behalf_of", "s.commitment", "s.is_public", "s.signed_at", "s.withdrawn_at"]);
-}
-
-/** A row of `signatureQuery`; instants may arrive as Date or ISO text, depending on the driver. */
-export interface SignatureRow {
-  id: number;
-  person_id: number;
-  person_name: string;
-  on_behalf_of: string;
-  commitment: string;
-  is_public: boolean;
-  signed_at: Date | string;
-  withdrawn_at: Date | string | null;
-}
-
-/** A signature row as the domain's SignatureView. */
-export const signatureFromRow = (row: SignatureRow): SignatureView => ({
-  id: row.id,
-  personId: row.person_id,
-  personName: row.person_name,
-  onBehalfOf: row.on_behalf_of,
-  commitment: row.commitment,
-  isPublic: row.is_public,
-  signedAt: new Date(row.signed_at),
-  withdrawnAt: row.withdrawn_at === null ? null : new Date(row.withdrawn_at),
-});

@@ -1,0 +1,337 @@
+import type { ExpressionBuilder } from "kysely";
+import type { FollowUpTally, NewPledgeRow, SignOutcome } from "../../commands/insight-store.ts";
+import type { ChangeContext } from "../../commands/store.ts";
+import type { PledgeStats } from "../../domain/pledges/card.ts";
+import { displayName, type FollowUpAnswer, type PledgeKind, type PledgeView, type SignatureView, type Signing } from "../../domain/pledges/pledge.ts";
+import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
+import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
+import type { Queryable } from "./sql-runner.ts";
+
+// Pledges, their signatures and the answers to their follow-ups (tables pledge,
+// pledge_signature, pledge_follow_up): typed reads, one statement each, and the changes a
+// person makes, each in the caller's transaction `tx` with its audit event. The follow-ups'
+// questions are asked by pledge-follow-ups.ts.
+
+/** A pledge's own columns, its kind as text: for a SELECT from `pledge` and an INSERT's RETURNING alike. */
+export function pledgeColumns(eb: ExpressionBuilder<DB, "pledge">) {
+  return [
+    "pledge.id",
+    eb.cast<PledgeKind>("pledge.kind", "text").as("kind"),
+    "pledge.title",
+    "pledge.text",
+    "pledge.opens_at",
+    "pledge.closes_at",
+    "pledge.channel",
+    "pledge.created_by_id",
+  ] as const;
+}
+
+/** A row with `pledgeColumns`; instants may arrive as Date or ISO text, depending on the driver. */
+export interface PledgeRow {
+  id: number;
+  kind: PledgeKind;
+  title: string;
+  text: string;
+  opens_at: Date | string | null;
+  closes_at: Date | string | null;
+  channel: string | null;
+  created_by_id: number | null;
+}
+
+const instant = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** A pledge row as the domain's PledgeView. */
+export const pledgeFromRow = (row: PledgeRow): PledgeView => ({
+  id: row.id,
+  kind: row.kind,
+  title: row.title,
+  text: row.text,
+  opensAt: instant(row.opens_at),
+  closesAt: instant(row.closes_at),
+  channel: row.channel,
+  createdById: row.created_by_id,
+});
+
+/** Signatures (aliased `s`) with the signer's name (`pe`), unexecuted: add the WHERE, order and any lock. */
+export function signatureQuery() {
+  return db
+    .selectFrom("pledge_signature as s")
+    .innerJoin("person as pe", "pe.id", "s.person_id")
+    .select(["s.id", "s.person_id", "pe.name as person_name", "s.on_behalf_of", "s.commitment", "s.is_public", "s.signed_at", "s.withdrawn_at"]);
+}
+
+/** A row of `signatureQuery`; instants may arrive as Date or ISO text, depending on the driver. */
+export interface SignatureRow {
+  id: number;
+  person_id: number;
+  person_name: string;
+  on_behalf_of: string;
+  commitment: string;
+  is_public: boolean;
+  signed_at: Date | string;
+  withdrawn_at: Date | string | null;
+}
+
+/** A signature row as the domain's SignatureView. */
+export const signatureFromRow = (row: SignatureRow): SignatureView => ({
+  id: row.id,
+  personId: row.person_id,
+  personName: row.person_name,
+  onBehalfOf: row.on_behalf_of,
+  commitment: row.commitment,
+  isPublic: row.is_public,
+  signedAt: new Date(row.signed_at),
+  withdrawnAt: row.withdrawn_at === null ? null : new Date(row.withdrawn_at),
+});
+
+/** How many of the latest signers a pledge's card names. */
+const LATEST_SIGNERS = 5;
+
+/** The pledge `id` of the partnership, or null. One statement. */
+export async function findPledge(queryable: Queryable, partnershipId: number, id: number): Promise<PledgeView | null> {
+  const [row] = await runCompiled(queryable, db.selectFrom("pledge").select(pledgeColumns).where("pledge.partnership_id", "=", partnershipId).where("pledge.id", "=", id));
+  return row ? pledgeFromRow(row) : null;
+}
+
+/** The partnership's latest 100 pledges, newest first, each with its count of signatures not withdrawn. One statement. */
+export async function listPledges(queryable: Queryable, partnershipId: number): Promise<(PledgeView & { count: number })[]> {
+  const rows = await runCompiled(
+    queryable,
+    db
+      .selectFrom("pledge")
+      .select((eb) => [
+        ...pledgeColumns(eb),
+        eb
+          .selectFrom("pledge_signature as s")
+          .select((e) => e.fn.countAll().as("count"))
+          .whereRef("s.pledge_id", "=", "pledge.id")
+          .where("s.withdrawn_at", "is", null)
+          .as("count"),
+      ])
+      .where("pledge.partnership_id", "=", partnershipId)
+      .orderBy("pledge.id", "desc")
+      .limit(100),
+  );
+  return rows.map((r) => ({ ...pledgeFromRow(r), count: Number(r.count) }));
+}
+
+/**
+ * What a pledge's card shows: how many signatures are not withdrawn, and of the latest five
+ * (by signing time) the names of those who signed in public and how many did not. One statement.
+ */
+export async function pledgeStats(queryable: Queryable, pledgeId: number): Promise<PledgeStats> {
+  const rows = await runCompiled(
+    queryable,
+    signatureQuery()
+      .select((eb) => eb.fn.countAll().over().as("total"))
+      .where("s.pledge_id", "=", pledgeId)
+      .where("s.withdrawn_at", "is", null)
+      .orderBy("s.signed_at", "desc")
+      .orderBy("s.id", "desc"),
+  );
+  const latest = rows.slice(0, LATEST_SIGNERS).map(signatureFromRow);
+  return {
+    count: Number(rows[0]?.total ?? 0),
+    latestNamed: latest.filter((s) => s.isPublic).map(displayName),
+    latestUnnamed: latest.filter((s) => !s.isPublic).length,
+  };
+}
+
+/** A pledge's signatures not withdrawn, oldest first. One statement. */
+export async function signatures(queryable: Queryable, pledgeId: number): Promise<SignatureView[]> {
+  const rows = await runCompiled(queryable, signatureQuery().where("s.pledge_id", "=", pledgeId).where("s.withdrawn_at", "is", null).orderBy("s.signed_at").orderBy("s.id"));
+  return rows.map(signatureFromRow);
+}
+
+/** How the follow-ups asked on a pledge were answered: a count per stage (30, 90 days) and answer (null: not yet answered, last). One statement. */
+export async function followUpTally(queryable: Queryable, pledgeId: number): Promise<FollowUpTally[]> {
+  const rows = await runCompiled(
+    queryable,
+    db
+      .selectFrom("pledge_follow_up as f")
+      .innerJoin("pledge_signature as s", "s.id", "f.signature_id")
+      .select((eb) => ["f.stage", "f.answer", eb.fn.countAll().as("count")])
+      .where("s.pledge_id", "=", pledgeId)
+      .where("f.asked_at", "is not", null)
+      .groupBy(["f.stage", "f.answer"])
+      .orderBy("f.stage")
+      .orderBy("f.answer", (ob) => ob.nullsLast()),
+  );
+  return rows.map((r) => ({ stage: r.stage, answer: r.answer as FollowUpAnswer | null, count: Number(r.count) }));
+}
+
+/** Where the pledge's card was posted ("slack:C123:1700000000.0001"), or null (not posted, or not the partnership's pledge). One statement. */
+export async function pledgeMessageRef(queryable: Queryable, partnershipId: number, pledgeId: number): Promise<string | null> {
+  const [row] = await runCompiled(queryable, db.selectFrom("pledge").select("message_ref").where("id", "=", pledgeId).where("partnership_id", "=", partnershipId));
+  return row?.message_ref ?? null;
+}
+
+/** Remembers where the pledge's card was first posted; false when it already has a place (another post got there first). One statement. */
+export async function savePledgeMessageRef(queryable: Queryable, partnershipId: number, pledgeId: number, ref: string): Promise<boolean> {
+  const rows = await runCompiled(
+    queryable,
+    db
+      .updateTable("pledge")
+      .set({ message_ref: ref })
+      .where("id", "=", pledgeId)
+      .where("partnership_id", "=", partnershipId)
+      .where("message_ref", "is", null)
+      .returning((eb) => eb.lit(1).as("saved")),
+  );
+  return rows.length === 1;
+}
+
+const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id: pledgeId, ref: `P${pledgeId}`, actionId: null });
+
+/** A new pledge of the partnership, by the actor, with its audit event ("pledge.created"). Two statements. Errors are the database's. */
+export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<PledgeView> {
+  const [row] = await runCompiled(
+    tx,
+    db
+      .insertInto("pledge")
+      .values({
+        partnership_id: ctx.partnershipId,
+        kind: pledge.kind,
+        title: pledge.title,
+        text: pledge.text,
+        opens_at: pledge.opensAt,
+        closes_at: pledge.closesAt,
+        channel: pledge.channel,
+        created_by_id: ctx.actor.id,
+        created_at: ctx.at,
+      })
+      .returning(pledgeColumns),
+  );
+  const created = pledgeFromRow(row!);
+  await writeAudit(tx, changeInContext(ctx, "pledge.created", pledgeSubject(created.id), null, pledge));
+  return created;
+}
+
+/** Locks the pledge's row until the transaction ends: its signatures' count is then exact. */
+const lockPledge = (pledgeId: number) => db.selectFrom("pledge").select("id").where("id", "=", pledgeId).forUpdate();
+
+/** The pledge's signatures not withdrawn, as `n` (a bigint: the driver may give text). */
+const signedCount = (pledgeId: number) =>
+  db
+    .selectFrom("pledge_signature")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("pledge_id", "=", pledgeId)
+    .where("withdrawn_at", "is", null);
+
+/**
+ * The actor signs the pledge (for themselves, or on behalf of a school, agency or business):
+ * "signed" the first time; "signed_again" after a withdrawal (its follow-ups start afresh);
+ * "updated" when the commitment or being public changed; "unchanged" otherwise (no write, no
+ * audit event). The pledge's row is locked first, so `count` (signatures not withdrawn) is
+ * exact. Audit events: "pledge.signed", "pledge.signature_changed". Errors are the database's.
+ */
+export async function sign(tx: Queryable, ctx: ChangeContext, pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }> {
+  const { actor, at } = ctx;
+  await runCompiled(tx, lockPledge(pledge.id));
+  const [row] = await runCompiled(
+    tx,
+    signatureQuery().where("s.pledge_id", "=", pledge.id).where("s.person_id", "=", actor.id).where("s.on_behalf_of", "=", signing.onBehalfOf).forUpdate("s"),
+  );
+  const existing = row ? signatureFromRow(row) : null;
+  let outcome: SignOutcome;
+  let id: number;
+  if (!existing) {
+    const [inserted] = await runCompiled(
+      tx,
+      db
+        .insertInto("pledge_signature")
+        .values({ pledge_id: pledge.id, person_id: actor.id, on_behalf_of: signing.onBehalfOf, commitment: signing.commitment, is_public: signing.isPublic ?? false, signed_at: at })
+        .returning("id"),
+    );
+    [outcome, id] = ["signed", inserted!.id];
+  } else {
+    id = existing.id;
+    const isPublic = signing.isPublic ?? existing.isPublic;
+    if (existing.withdrawnAt) {
+      // Signing again starts the 30- and 90-day follow-through afresh.
+      await runCompiled(tx, db.deleteFrom("pledge_follow_up").where("signature_id", "=", id));
+      await runCompiled(tx, db.updateTable("pledge_signature").set({ withdrawn_at: null, commitment: signing.commitment, is_public: isPublic, signed_at: at }).where("id", "=", id));
+      outcome = "signed_again";
+    } else if (existing.commitment === signing.commitment && existing.isPublic === isPublic) {
+      outcome = "unchanged";
+    } else {
+      await runCompiled(tx, db.updateTable("pledge_signature").set({ commitment: signing.commitment, is_public: isPublic }).where("id", "=", id));
+      outcome = "updated";
+    }
+  }
+  const [count] = await runCompiled(tx, signedCount(pledge.id));
+  const [fresh] = await runCompiled(tx, signatureQuery().where("s.id", "=", id));
+  const signature = signatureFromRow(fresh!);
+  if (outcome !== "unchanged") {
+    await writeAudit(
+      tx,
+      changeInContext(
+        ctx,
+        outcome === "updated" ? "pledge.signature_changed" : "pledge.signed",
+        pledgeSubject(pledge.id),
+        existing ? { commitment: existing.commitment, isPublic: existing.isPublic, withdrawnAt: existing.withdrawnAt } : null,
+        { signatureId: id, onBehalfOf: signature.onBehalfOf, commitment: signature.commitment, isPublic: signature.isPublic },
+      ),
+    );
+  }
+  return { outcome, signature, count: Number(count!.n) };
+}
+
+/**
+ * Withdraws the actor's signatures on the pledge and cancels their follow-up questions still
+ * waiting in the outbox (one statement per signature), with an audit event
+ * ("pledge.withdrawn") when there were any. The pledge's row is locked first. Returns how many
+ * were withdrawn, and the count of signatures left. Errors are the database's.
+ */
+export async function withdraw(tx: Queryable, ctx: ChangeContext, pledge: PledgeView): Promise<{ withdrawn: number; count: number }> {
+  await runCompiled(tx, lockPledge(pledge.id));
+  const rows = await runCompiled(
+    tx,
+    db
+      .updateTable("pledge_signature")
+      .set({ withdrawn_at: ctx.at })
+      .where("pledge_id", "=", pledge.id)
+      .where("person_id", "=", ctx.actor.id)
+      .where("withdrawn_at", "is", null)
+      .returning(["id", "on_behalf_of"]),
+  );
+  for (const row of rows) {
+    // Nobody is asked how a withdrawn pledge is going.
+    await runCompiled(
+      tx,
+      db.updateTable("delivery").set({ status: "cancelled", last_error: "pledge withdrawn" }).where("key", "like", `pledge-followup:${row.id}:%`).where("status", "=", "pending"),
+    );
+  }
+  const [count] = await runCompiled(tx, signedCount(pledge.id));
+  if (rows.length) {
+    await writeAudit(tx, changeInContext(ctx, "pledge.withdrawn", pledgeSubject(pledge.id), { signatures: rows.map((r) => r.id) }, { withdrawnAt: ctx.at.toISOString() }));
+  }
+  return { withdrawn: rows.length, count: Number(count!.n) };
+}
+
+/**
+ * The actor answers the follow-up question of stage `stage` (30 or 90 days) on their signature
+ * `signatureId`: "not_asked" when that question was never asked (or is not the partnership's),
+ * "not_yours" when the signature is someone else's, "unchanged" when it already has this answer,
+ * else "answered" (with the audit event "pledge.followup"). The follow-up's row is locked first.
+ */
+export async function answerFollowUp(tx: Queryable, ctx: ChangeContext, signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours"> {
+  const [row] = await runCompiled(
+    tx,
+    db
+      .selectFrom("pledge_follow_up as f")
+      .innerJoin("pledge_signature as s", "s.id", "f.signature_id")
+      .innerJoin("pledge as p", "p.id", "s.pledge_id")
+      .select(["f.id", "f.answer", "f.asked_at", "s.person_id", "s.pledge_id"])
+      .where("f.signature_id", "=", signatureId)
+      .where("f.stage", "=", stage)
+      .where("p.partnership_id", "=", ctx.partnershipId)
+      .forUpdate("f"),
+  );
+  if (!row || row.asked_at === null) return "not_asked";
+  if (row.person_id !== ctx.actor.id) return "not_yours";
+  if (row.answer === answer) return "unchanged";
+  await runCompiled(tx, db.updateTable("pledge_follow_up").set({ answer, answered_at: ctx.at }).where("id", "=", row.id));
+  await writeAudit(tx, changeInContext(ctx, "pledge.followup", pledgeSubject(row.pledge_id), { answer: row.answer }, { stage, answer }));
+  return "answered";
+}
