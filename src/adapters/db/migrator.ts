@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { projectPath } from "../project-files.ts";
-import type { Queryable, SqlRunner } from "./sql-runner.ts";
+import type { SqlRunner } from "./sql-runner.ts";
 
 export const MIGRATIONS_DIR = projectPath("prisma", "migrations");
 
@@ -74,26 +74,15 @@ interface AppliedRow {
   checksum: string;
 }
 
-// PostgreSQL's SQLSTATE for a table that does not exist (undefined_table).
-const UNDEFINED_TABLE = "42P01";
-
-/**
- * The migrations recorded as applied (finished, not rolled back), by name: none on a new
- * database, whose bookkeeping table does not exist yet. One statement, which every start
- * (and each /readyz) sends: a missing table is told by the error it raises, not asked about
- * first. Other errors are the database's. Run it outside a transaction (the failed statement
- * on a new PostgreSQL database would abort one).
- */
-export async function appliedMigrations(sql: Queryable): Promise<AppliedRow[]> {
-  try {
-    return await sql.query<AppliedRow>(
-      `SELECT migration_name, checksum FROM "_prisma_migrations"
-       WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
-    );
-  } catch (error) {
-    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
-    throw error;
-  }
+export async function appliedMigrations(sql: SqlRunner): Promise<AppliedRow[]> {
+  const exists = await sql.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
+  if (!exists[0]?.present) return [];
+  return sql.query<AppliedRow>(
+    `SELECT migration_name, checksum FROM "_prisma_migrations"
+     WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
+  );
 }
 
 /** The names of the applied migrations, after checking each is known and unchanged (throws otherwise). */
