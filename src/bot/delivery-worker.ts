@@ -27,26 +27,15 @@ const BATCH = 50;
 const CONCURRENCY = 16;
 
 /**
- * Rows of one lane are sent one after another, in the order they were claimed (due time, then
- * id): a channel's posts arrive in the order the changes were made, a card is posted once
- * before it is updated, and a person's messages never overtake each other. Lanes run side by side.
+ * A batch split into its lanes (`ClaimedDelivery.lane`, decided by the claim), each in claim
+ * order: a lane's rows are sent one after another, lanes side by side.
  */
-function laneOf(row: ClaimedDelivery): string {
-  const payload = (row.payload ?? {}) as { channel?: unknown; key?: unknown };
-  if (row.kind === "channel_card") return `card:${String(payload.key)}`;
-  if (row.kind === "announcement" || row.kind === "channel_report") return `channel:${String(payload.channel)}`;
-  if (row.kind === "app_home") return `app_home:${row.id}`;
-  return `person:${row.personId}`;
-}
-
-/** A batch split into its lanes, each in claim order. */
 function inLanes(batch: readonly ClaimedDelivery[]): ClaimedDelivery[][] {
   const lanes = new Map<string, ClaimedDelivery[]>();
   for (const row of batch) {
-    const lane = laneOf(row);
-    const rows = lanes.get(lane);
+    const rows = lanes.get(row.lane);
     if (rows) rows.push(row);
-    else lanes.set(lane, [row]);
+    else lanes.set(row.lane, [row]);
   }
   return [...lanes.values()];
 }

@@ -172,6 +172,11 @@ export interface ClaimedDelivery {
   kind: string;
   payload: unknown;
   attempts: number;
+  /**
+   * Its lane: rows of one lane are sent one after another (a channel's posts, a card's
+   * updates, a person's messages); an App Home refresh has a lane of its own.
+   */
+  lane: string;
 }
 
 /** A worker that dies mid-send leaves rows "sending"; after this long another worker takes them. */
@@ -181,7 +186,8 @@ export const LEASE_MS = 2 * 60_000;
 const LANE_KINDS = "'announcement', 'channel_report', 'channel_card'";
 /**
  * The lane of a row (alias `$row`), as SQL: a channel for its posts, a card for its updates;
- * null for rows that need no order among themselves.
+ * null for the rest, whose order the claim does not hold (the worker still sends a person's
+ * messages one after another: see `ClaimedDelivery.lane`).
  */
 const LANE = `(CASE WHEN $row.kind IN ('announcement', 'channel_report') THEN 'channel:' || ($row.payload->>'channel')
                     WHEN $row.kind = 'channel_card' THEN 'card:' || ($row.payload->>'key') END)`;
@@ -197,7 +203,7 @@ const LANE = `(CASE WHEN $row.kind IN ('announcement', 'channel_report') THEN 'c
  * it, on every instance). A row scheduled for later (tomorrow's report) holds back nothing.
  */
 export async function claimDue(db: Queryable, worker: string, now: Date, limit: number, kinds?: readonly string[]): Promise<ClaimedDelivery[]> {
-  const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number }>(
+  const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number; lane: string }>(
     `UPDATE delivery d SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = d.attempts + 1
      FROM (SELECT id FROM delivery w
            WHERE ((status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3))
@@ -208,11 +214,12 @@ export async function claimDue(db: Queryable, worker: string, now: Date, limit: 
                  AND (e.due_at <= $2 OR e.attempts > 0) AND ${LANE.replaceAll("$row", "e")} = ${LANE.replaceAll("$row", "w")}))
            ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c
      WHERE d.id = c.id
-     RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts`,
+     RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts,
+       coalesce(${LANE.replaceAll("$row", "d")}, CASE WHEN d.kind = 'app_home' THEN 'app_home:' || d.id ELSE 'person:' || d.person_id END) AS lane`,
     // Kinds travel as an array literal (Curve's own constants), the same on PGlite and PostgreSQL.
     [worker, now, new Date(now.getTime() - LEASE_MS), limit, kinds ? `{${kinds.join(",")}}` : null],
   );
-  return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts }));
+  return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts, lane: r.lane }));
 }
 
 /**
