@@ -67,7 +67,9 @@ const freePort = () =>
 export async function spawnServer(args: string[], env: Record<string, string>, ready: (port: number) => Promise<boolean>, pollMs = 100) {
   const port = await freePort();
   const { DATABASE_URL: _unused, ...inherited } = process.env;
-  const child: ChildProcess = spawn(process.execPath, args.map((a) => a.replace("$PORT", String(port))), {
+  // BENCH_PROFILE=<dir>: each server writes a CPU profile of its threads there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...args].map((a) => a.replace("$PORT", String(port))), {
     cwd: ROOT,
     // Benchmarks time requests, not sweeps: the schedules stay off (README, "Configuration").
     env: { ...inherited, CURVE_SCHEDULES: "off", ...env, PORT: String(port) },

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Pool, PoolClient, PoolConfig } from "pg";
+import { preparingClient } from "./prepared-statements.ts";
 // Types only: the client and the query builder load when a database opens, so that a process
 // can start opening its database (claim the directory, start the worker) before loading them.
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
@@ -126,7 +127,7 @@ export function splitSchema(connectionString: string): { url: string; schema: st
 async function openPostgres(connectionString: string, report: DriverErrors | undefined, poolSize: number): Promise<Database> {
   const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: preparingClient(pg.Client), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
 }
@@ -241,7 +242,10 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
   let db: Database;
   try {
     const { default: pg } = await import("pg");
-    const pool = poolWaitingFor(ready, pg.Pool, { host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
+    const pool = poolWaitingFor(ready, pg.Pool, { host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0, Client: preparingClient(pg.Client) });
+    // pglite-socket keeps one session for every connection: a connection opened after a lost
+    // one starts by forgetting the statements its predecessor prepared, or its own would clash.
+    pool.on("connect", (client) => void client.query("DEALLOCATE ALL").catch(() => undefined));
     db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
     // Prisma's query compiler (WebAssembly) loads now, while the worker opens the database.
     await db.prisma.$connect();
