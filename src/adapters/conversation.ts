@@ -133,18 +133,23 @@ export class Conversation {
     if (!tenancy.ok) return { kind: "refused", reply: tenancy.reply };
     const { partnershipId } = tenancy;
     const tenant = turn.tenant!;
-    // The sender is read with what their command will read (its action, a stored reply): one statement.
+    // The sender is read with what their command will read (its action, a stored reply) and,
+    // for a delivery deduped on sight, with its sighting: one statement.
     const reads = readsOf(turn.command, turn.text);
+    const sight = turn.dedupe === "delivery" ? turn.key : undefined;
     let ahead: ReadAhead | undefined;
+    let sighted: boolean | undefined;
     const readWith = async (who: { personId: number } | { platform: PlatformName; tenant: string; userId: string }): Promise<Person | null> => {
-      if (!reads) return "personId" in who ? deps.store.findPersonById(partnershipId, who.personId) : deps.store.findPersonByIdentity(partnershipId, who);
-      const found = await deps.store.readInvocation(partnershipId, who, reads.read, reads.changes ? turn.key : null);
-      ahead = { read: reads.read, found };
+      if (!reads && sight === undefined) return "personId" in who ? deps.store.findPersonById(partnershipId, who.personId) : deps.store.findPersonByIdentity(partnershipId, who);
+      const found = await deps.store.readInvocation(partnershipId, who, reads?.read ?? null, reads?.changes ? turn.key : null, sight);
+      if (reads) ahead = { read: reads.read, found };
+      sighted = found.sighted;
       return found.person;
     };
     const person = await this.identify(turn, partnershipId, tenant, readWith);
     if (!("id" in person)) return { kind: "refused", reply: person.reply };
-    if (turn.dedupe === "delivery" && !(await deps.store.firstSighting(partnershipId, turn.key))) {
+    // A sender found only now (by their profile's email) was not sighted with the read.
+    if (sight !== undefined && !(sighted ?? (await deps.store.firstSighting(partnershipId, sight)))) {
       this.log.info("duplicate delivery ignored", { platform: this.platform.platform, key: turn.key });
       return { kind: "duplicate", partnershipId };
     }

@@ -115,8 +115,10 @@ export interface Store {
    * id, or by a linked platform identity; null when neither finds them), the actions its
    * command will read by ref (as `findActionsByRef` returns them; null when `read` is null),
    * and the reply stored for its idempotency key (null when none, or `key` is null).
+   * With `sight`, a delivery's key is also recorded as sighted, as `firstSighting` records it,
+   * if the person is found: `sighted` then says whether this was its first sighting.
    */
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null): Promise<InvocationReads>;
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -153,6 +155,8 @@ export interface InvocationReads {
   person: Person | null;
   actions: ActionView[] | null;
   stored: Reply | null;
+  /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
+  sighted?: boolean;
 }
 
 export interface PlatformIdentity {

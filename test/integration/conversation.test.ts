@@ -88,6 +88,44 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     expect(await p.audit()).toBe(1);
   });
 
+  it("sights a delivery with the read of its sender: a change costs 3 round trips with the tenant, a repeat 2, with one receipt", async () => {
+    const p = await setUp();
+    const cost = async (one: Turn) => {
+      const before = t.db.roundTrips.count;
+      await p.handle(one);
+      return t.db.roundTrips.count - before;
+    };
+    const done = p.turn("milestone done ATT-4.1 agreed", "k-sight", { dedupe: "delivery" });
+    expect(await cost(done)).toBe(3);
+    expect(await cost(done)).toBe(2);
+    // A reading command is sighted with its sender too: the tenant, then one statement.
+    const list = p.turn("milestone list mine", "k-sight-list", { dedupe: "delivery" });
+    expect(await cost(list)).toBe(3);
+    expect(await cost(list)).toBe(2);
+    expect(p.answers.map((a) => a.kind)).toEqual(["answered", "duplicate", "answered", "duplicate"]);
+    const receipts = await t.db.prisma.commandReceipt.findMany({ where: { partnershipId: p.partnershipId, idempotencyKey: { startsWith: "k-sight" } }, select: { idempotencyKey: true, reply: true } });
+    expect(receipts.map((r) => r.idempotencyKey).sort()).toEqual(["k-sight", "k-sight-list"]);
+    expect(receipts.find((r) => r.idempotencyKey === "k-sight")!.reply).toMatchObject({ heading: "ATT-4.1 done" });
+  });
+
+  it("sights a delivery from someone found only by their profile's email once, after linking them", async () => {
+    const p = await setUp();
+    const email = (await t.db.prisma.person.findFirst({ where: { partnershipId: p.partnershipId, email: { not: null }, identities: { none: {} } }, select: { email: true } }))!.email!;
+    const fromEmail = p.turn("milestone list mine", "k-email", { dedupe: "delivery", user: { userId: "U-EMAIL", email: async () => email } });
+    await p.handle(fromEmail);
+    await p.handle(fromEmail);
+    expect(p.answers.map((a) => a.kind)).toEqual(["answered", "duplicate"]);
+  });
+
+  it("does not sight a delivery from someone it cannot identify", async () => {
+    const p = await setUp();
+    const stranger = p.turn("milestone list mine", "k-stranger", { dedupe: "delivery", user: { userId: "U-NOBODY", email: async () => null } });
+    await p.handle(stranger);
+    await p.handle(stranger);
+    expect(p.answers.map((a) => replyOf(a).code)).toEqual(["not_linked", "not_linked"]);
+    expect(await t.db.prisma.commandReceipt.count({ where: { partnershipId: p.partnershipId, idempotencyKey: "k-stranger" } })).toBe(0);
+  });
+
   it("refuses a tenant that belongs to no partnership, and a person it cannot identify, before anything runs", async () => {
     const p = await setUp();
     await p.handle(p.turn("milestone done ATT-4.1 x", "k-1", { tenant: "T-NOWHERE" }));

@@ -1,10 +1,10 @@
-import type { CompiledQuery } from "kysely";
+import { sql, type CompiledQuery } from "kysely";
 import { Prisma } from "../../../generated/prisma/client.ts";
 import type { ActionRead, InvocationReads, PlatformIdentity } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { compileOnly } from "./kysely.ts";
 import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
-import { storedReply } from "./receipts.ts";
+import { sighting, storedReply } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { actionFromRow, actionsByRefWhere, actionsQuery, type ActionRow } from "./view-queries.ts";
 
@@ -31,19 +31,23 @@ export async function readInvocation(
   who: { personId: number } | PlatformIdentity,
   read: ActionRead | null,
   key: string | null,
+  sight?: string,
 ): Promise<InvocationReads> {
   const person = "personId" in who ? personByIdQuery(compileOnly, partnershipId, who.personId) : personByIdentityQuery(compileOnly, partnershipId, who);
   const stored = key === null ? Prisma.sql`NULL::jsonb` : Prisma.sql`(${asPart(storedReply(partnershipId, key))})`;
   const actions = read === null ? Prisma.empty : Prisma.sql`LEFT JOIN LATERAL (${actionsQuery(actionsByRefWhere(partnershipId, read.ref, read.planKey))}) AS found ON true`;
+  // A delivery's key is sighted in the same statement, once the sender is known to be someone.
+  const sighted = sight === undefined ? null : sighting(partnershipId, sight, sql<boolean>`EXISTS (SELECT 1 FROM me)`);
   const query = Prisma.sql`
-    WITH me AS (${asPart(person.compile())})
-    SELECT (SELECT row_to_json(me) FROM me LIMIT 1) AS me, ${stored} AS stored ${read === null ? Prisma.empty : Prisma.sql`, found.*`}
+    WITH me AS (${asPart(person.compile())}) ${sighted ? Prisma.sql`, sighted AS (${asPart(sighted)})` : Prisma.empty}
+    SELECT (SELECT row_to_json(me) FROM me LIMIT 1) AS me, ${stored} AS stored ${sighted ? Prisma.sql`, EXISTS (SELECT 1 FROM sighted) AS sighted` : Prisma.empty} ${read === null ? Prisma.empty : Prisma.sql`, found.*`}
     FROM (SELECT 1) AS one ${actions}`;
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
     actions: read === null ? null : rows.filter((row) => row.id != null).map((row) => actionFromRow(row as ActionRow)),
     stored: first?.stored ?? null,
+    ...(sighted && first?.me ? { sighted: first.sighted === true } : {}),
   };
 }

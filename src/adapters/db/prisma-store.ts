@@ -191,8 +191,8 @@ export class PrismaStore implements Store {
     return queryActions(this.sql, actionsByRefWhere(partnershipId, ref, planKey));
   }
 
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null) {
-    return readInvocation(this.sql, partnershipId, who, read, key);
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string) {
+    return readInvocation(this.sql, partnershipId, who, read, key, sight);
   }
 
   async allActionRefs(partnershipId: number): Promise<string[]> {

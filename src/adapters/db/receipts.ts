@@ -1,6 +1,6 @@
 import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
-import { sql, type CompiledQuery } from "kysely";
+import { sql, type CompiledQuery, type RawBuilder } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
@@ -42,15 +42,26 @@ export function storedReply(partnershipId: number, key: string): CompiledQuery<{
 }
 
 /**
- * Records the first sighting of an inbound delivery's key (a Teams activity, a Slack event):
- * true the first time, on any instance; false for a retry or a twin. A change that the
- * delivery then makes stores its reply in this same receipt. One statement.
+ * The insert that records the first sighting of an inbound delivery's key (a Teams activity,
+ * a Slack event): a row `{ sighted: 1 }` the first time, on any instance; none for a retry or
+ * a twin. A change that the delivery then makes stores its reply in this same receipt. With
+ * `onlyIf`, the key is sighted only when that condition holds (the sender was found).
  */
+export function sighting(partnershipId: number, key: string, onlyIf?: RawBuilder<boolean>): CompiledQuery<{ sighted: number }> {
+  const row = compileOnly.selectNoFrom([sql<number>`${partnershipId}::int`.as("partnership_id"), sql<string>`${key}::text`.as("idempotency_key"), sql<unknown>`${SEEN}::jsonb`.as("reply")]);
+  return compileOnly
+    .insertInto("command_receipt")
+    .columns(["partnership_id", "idempotency_key", "reply"])
+    .expression(onlyIf ? row.where(onlyIf) : row)
+    .onConflict((oc) => oc.doNothing())
+    .returning(sql<number>`1`.as("sighted"))
+    .compile();
+}
+
+/** `sighting`, run: true the first time a delivery's key is seen, on any instance; false for a retry or a twin. One statement. */
 export async function sightOnce(sql: SqlRunner, partnershipId: number, key: string): Promise<boolean> {
-  const rows = await sql.query(
-    `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING RETURNING 1`,
-    [partnershipId, key, SEEN],
-  );
+  const insert = sighting(partnershipId, key);
+  const rows = await sql.query(insert.sql, [...insert.parameters]);
   return rows.length === 1;
 }
 
