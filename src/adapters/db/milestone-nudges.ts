@@ -3,8 +3,8 @@ import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from 
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { inTurns, nextTurn } from "../../jobs/turns.ts";
-import { sql, type CompiledQuery, type InferResult } from "kysely";
-import { compileOnly, recordset, runCompiled } from "./kysely.ts";
+import { sql, type CompiledQuery, type ExpressionBuilder, type InferResult } from "kysely";
+import { compileOnly, recordset, runCompiled, type DB } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
 /** Runs queries one after another, keeping each one's own result type. */
@@ -61,6 +61,7 @@ function openMilestonesQuery(partnershipId: number, today: string) {
     .selectFrom("milestone as m")
     .innerJoin("action as a", "a.id", "m.action_id")
     .innerJoin("plan as pl", "pl.id", "a.plan_id")
+    .leftJoin("milestone_nudge_tally as t", "t.milestone_id", "m.id")
     .select([
       "m.id",
       "m.ref",
@@ -70,6 +71,9 @@ function openMilestonesQuery(partnershipId: number, today: string) {
       "m.snooze_count",
       "a.priority_id",
       "m.action_id",
+      // What its nudges add up to so far (kept by recordNudges), for the escalation rules.
+      "t.overdue_nudges",
+      sql<string | null>`t.first_nudged_on::text`.as("first_nudged_on"),
     ])
     // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
     .where("pl.partnership_id", "=", partnershipId)
@@ -163,8 +167,9 @@ type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
  * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx` (the
  * open milestones come through a cursor): people and their quiet rules (unless `people`
  * were read already), open milestones, their actions' owners and
- * team members, stages already sent, overdue nudge counts, escalations raised, and priority
- * roles. A fixed number of statements however many people there are, plus one per batch.
+ * team members, stages already sent, overdue nudge counts and first nudges (milestone_nudge_tally,
+ * read with the milestones), escalations raised, and priority roles. A fixed number of
+ * statements however many people there are, plus one per batch.
  * People, owner rows and open milestones come through cursors, `batchSize` rows a fetch when
  * given (each has its own default otherwise).
  */
@@ -176,6 +181,8 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   const parties = await actionParties(db, partnershipId, batchSize);
   const milestones: SweepInput["milestones"] = [];
   const refs = new Map<number, string>();
+  const overdueNudges = new Map<number, number>();
+  const firstNudged = new Map<number, string>();
   await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize ?? MILESTONE_BATCH, (batch) => {
     for (const m of batch) {
       const owners = parties.get(m.action_id);
@@ -190,9 +197,11 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
         teamMemberIds: owners?.teamMemberIds ?? [],
       });
       refs.set(m.id, m.ref);
+      if (m.overdue_nudges !== null) overdueNudges.set(m.id, m.overdue_nudges);
+      if (m.first_nudged_on !== null) firstNudged.set(m.id, m.first_nudged_on);
     }
   });
-  const [sent, overdue, raised, roles] = await inSequence([    // Only the latest stage can be sent, and its date is never more than a week old.
+  const [sent, raised, roles] = await inSequence([    // Only the latest stage can be sent, and its date is never more than a week old.
     () =>
       runCompiled(
         db,
@@ -202,21 +211,6 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
           .select(["mn.milestone_id", "mn.person_id", "mn.stage", sql<string>`mn.stage_date::text`.as("stage_date")])
           .where("p.partnership_id", "=", partnershipId)
           .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`),
-      ),
-    // Per milestone: overdue nudges so far, and the day its owners were first nudged (the sweep's time, London).
-    () =>
-      runCompiled(
-        db,
-        compileOnly
-          .selectFrom("milestone_nudge as mn")
-          .innerJoin("person as p", "p.id", "mn.person_id")
-          .select((eb) => [
-            "mn.milestone_id",
-            sql<number | string>`count(DISTINCT ${eb.ref("mn.stage_date")}) FILTER (WHERE ${eb.ref("mn.stage")} = 'overdue')`.as("n"),
-            sql<string>`(min(${eb.ref("mn.created_at")}) AT TIME ZONE 'Europe/London')::date::text`.as("first_nudged"),
-          ])
-          .where("p.partnership_id", "=", partnershipId)
-          .groupBy("mn.milestone_id"),
       ),
     () =>
       runCompiled(
@@ -244,8 +238,8 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
     people: new Map(people.map((p) => [p.id, p.rules])),
     milestones,
     sent: new Set(),
-    overdueNudges: new Map(),
-    firstNudged: new Map(),
+    overdueNudges,
+    firstNudged,
     raised: new Map(),
     roles: new Map(),
     coordinatorIds: people.filter((p) => p.coordinator).map((p) => p.id),
@@ -253,10 +247,6 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   // Tens of thousands of rows become the planner's maps a few thousand at a time, with a turn
   // of the event loop between, so requests are answered while a city's sweep is read.
   await inTurns(sent, (s) => input.sent.add(sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date)));
-  await inTurns(overdue, (o) => {
-    input.overdueNudges.set(o.milestone_id, Number(o.n));
-    input.firstNudged.set(o.milestone_id, o.first_nudged);
-  });
   for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
     const entry = input.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
@@ -268,20 +258,22 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
 
 /**
  * Records which stage reached whom in which delivery; a stage already recorded is kept.
- * One statement per 10,000 records (a first sweep of a city makes hundreds of thousands),
- * with a turn of the event loop between.
+ * In the same statement, each milestone's tally (milestone_nudge_tally) takes in the stages
+ * recorded: one more overdue nudge for each overdue week no one had been nudged in before,
+ * and the day (Europe/London) of its first nudge. The escalation rules read the tally, not
+ * a count over every nudge ever recorded. One statement per 10,000 records (a first sweep
+ * of a city makes hundreds of thousands), with a turn of the event loop between.
  */
 export async function recordNudges(tx: Queryable, all: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void> {
   for (let start = 0; start < all.length; start += RECORDS_PER_STATEMENT) {
     if (start > 0) await nextTurn();
     const rows = all.slice(start, start + RECORDS_PER_STATEMENT);
-    await runCompiled(
-      tx,
-      compileOnly
+    const withRecorded = compileOnly.with("recorded", (db) =>
+      db
         .insertInto("milestone_nudge")
         .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
         .expression(
-          compileOnly
+          db
             .selectFrom(
               recordset(
                 rows.map((r) => ({ milestone_id: r.milestoneId, person_id: r.personId, stage: r.stage, stage_date: r.stageDate, delivery_id: r.deliveryId })),
@@ -290,9 +282,52 @@ export async function recordNudges(tx: Queryable, all: (NudgeItem & { personId: 
             )
             .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
         )
-        .onConflict((oc) => oc.doNothing()),
+        .onConflict((oc) => oc.doNothing())
+        .returning(["milestone_id", "stage", "stage_date"]),
+    );
+    await runCompiled(
+      tx,
+      withRecorded
+        .insertInto("milestone_nudge_tally")
+        .columns(["milestone_id", "overdue_nudges", "first_nudged_on"])
+        .expression((eb) => tallied(eb, now))
+        .onConflict((oc) =>
+          oc.column("milestone_id").doUpdateSet((eb) => ({
+            overdue_nudges: eb("milestone_nudge_tally.overdue_nudges", "+", eb.ref("excluded.overdue_nudges")),
+            first_nudged_on: sql<Date>`least(${eb.ref("milestone_nudge_tally.first_nudged_on")}, ${eb.ref("excluded.first_nudged_on")})`,
+          })),
+        ),
     );
   }
+}
+
+/**
+ * Per milestone, what the stages just recorded (`recorded`) add to its tally, for the
+ * milestones whose tally they change (most of a day's nudges change nothing: the milestone was
+ * nudged before, and no new overdue week began). An overdue week counts once, however many
+ * people were nudged in it: the lookup into milestone_nudge sees the rows as they were before
+ * this statement, so a week is new only if nobody had heard of it yet.
+ */
+function tallied(db: ExpressionBuilder<DB & { recorded: { milestone_id: number; stage: string; stage_date: Date } }, "milestone_nudge_tally">, now: Date) {
+  const today = sql<Date>`(cast(${now.toISOString()} as timestamptz) AT TIME ZONE 'Europe/London')::date`;
+  const added = db
+    .selectFrom("recorded as n")
+    .select((eb) => {
+      const earlier = eb
+        .selectFrom("milestone_nudge as o")
+        .select(sql<number>`1`.as("one"))
+        .whereRef("o.milestone_id", "=", "n.milestone_id")
+        .whereRef("o.stage_date", "=", "n.stage_date")
+        .where("o.stage", "=", "overdue");
+      return ["n.milestone_id", sql<number>`count(DISTINCT ${eb.ref("n.stage_date")}) FILTER (WHERE ${eb.ref("n.stage")} = 'overdue' AND NOT ${eb.exists(earlier)})`.as("overdue_nudges")];
+    })
+    .groupBy("n.milestone_id")
+    .as("a");
+  return db
+    .selectFrom(added)
+    .leftJoin("milestone_nudge_tally as t", "t.milestone_id", "a.milestone_id")
+    .select(["a.milestone_id", "a.overdue_nudges", today.as("first_nudged_on")])
+    .where((eb) => eb.or([eb("t.milestone_id", "is", null), eb("a.overdue_nudges", ">", 0), eb("t.first_nudged_on", ">", today)]));
 }
 
 /** Records escalations raised at `now`; one already raised is kept. */

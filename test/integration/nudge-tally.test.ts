@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
+import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+
+// What the escalation rules count, worked out from every nudge recorded: as the sweep read it
+// before milestone_nudge_tally kept it.
+const COUNTED = `
+  SELECT mn.milestone_id,
+         count(DISTINCT mn.stage_date) FILTER (WHERE mn.stage = 'overdue')::int AS overdue_nudges,
+         ((min(mn.created_at) AT TIME ZONE 'Europe/London')::date)::text AS first_nudged_on
+  FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
+  WHERE p.partnership_id = $1 GROUP BY mn.milestone_id ORDER BY mn.milestone_id`;
+const KEPT = `
+  SELECT t.milestone_id, t.overdue_nudges, t.first_nudged_on::text AS first_nudged_on
+  FROM milestone_nudge_tally t JOIN milestone m ON m.id = t.milestone_id JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+  WHERE pl.partnership_id = $1 ORDER BY t.milestone_id`;
+
+/** Working days' 09:00 and 15:00 (UTC) from `from`, for `days` days. */
+function sweepTimes(from: string, days: number): Date[] {
+  const times: Date[] = [];
+  for (let d = 0; d < days; d++) {
+    const day = new Date(Date.parse(`${from}T00:00:00Z`) + d * 86_400_000);
+    if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue;
+    for (const hour of [9, 15]) times.push(new Date(day.getTime() + hour * 3_600_000));
+  }
+  return times;
+}
+
+describe.each(kindsUnderTest())("each milestone's nudge tally on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  it("agrees with the nudges recorded after weeks of sweeps, and the migration's back-fill agrees too", async () => {
+    const partnershipId = await loadDemo(t.db);
+    // A team's members are nudged about its work in different sweeps when one of them is out of
+    // hours: the week counts once.
+    await t.db.sql.query(`UPDATE person SET time_zone = 'America/New_York' WHERE partnership_id = $1 AND id % 3 = 0`, [partnershipId]);
+    const times = sweepTimes("2011-09-19", 26);
+    for (const [i, at] of times.entries()) {
+      await runNudgeSweep(jobStoreOf(t.db), partnershipId, at);
+      // Now and then the same sweep twice: it records nothing more.
+      if (i % 7 === 0) await runNudgeSweep(jobStoreOf(t.db), partnershipId, at);
+      if (i % 10 === 9) expect(await t.db.sql.query(KEPT, [partnershipId])).toEqual(await t.db.sql.query(COUNTED, [partnershipId]));
+    }
+    const kept = await t.db.sql.query<{ milestone_id: number; overdue_nudges: number; first_nudged_on: string }>(KEPT, [partnershipId]);
+    expect(kept).toEqual(await t.db.sql.query(COUNTED, [partnershipId]));
+    // The sweeps reached what the tally is for: repeated overdue weeks, and first nudges on several days.
+    expect(Math.max(...kept.map((k) => k.overdue_nudges))).toBeGreaterThanOrEqual(3);
+    expect(new Set(kept.map((k) => k.first_nudged_on)).size).toBeGreaterThan(1);
+    const [shared] = await t.db.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM milestone_nudge mn JOIN person p ON p.id = mn.person_id
+         WHERE p.partnership_id = $1 AND mn.stage = 'overdue' GROUP BY mn.milestone_id, mn.stage_date HAVING count(*) > 1) weeks`,
+      [partnershipId],
+    );
+    expect(shared!.n).toBeGreaterThan(0);
+
+    // The migration's back-fill, run over the same nudges, makes the same tally.
+    const migration = readFileSync(new URL("../../prisma/migrations/20261201110000_milestone_nudge_tally/migration.sql", import.meta.url), "utf8");
+    const backFill = migration.slice(migration.indexOf("INSERT INTO"));
+    const ids = kept.map((k) => k.milestone_id);
+    await t.db.sql.transaction(async (tx) => {
+      await tx.query(`DELETE FROM milestone_nudge_tally WHERE milestone_id = ANY($1::int[])`, [`{${ids.join(",")}}`]);
+      // Only this partnership's milestones (other tests share the database).
+      await tx.query(backFill.replace(`FROM "milestone_nudge"`, `FROM "milestone_nudge" WHERE "milestone_id" = ANY('{${ids.join(",")}}'::int[])`));
+    });
+    expect(await t.db.sql.query(KEPT, [partnershipId])).toEqual(kept);
+  }, 240_000);
+});
