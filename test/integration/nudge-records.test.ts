@@ -28,7 +28,7 @@ function sweepTimes(from: string, days: number): Date[] {
   return times;
 }
 
-describe.each(kindsUnderTest())("each milestone's nudge tally on %s", (kind) => {
+describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (kind) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await openTestDatabase(kind);
@@ -70,4 +70,14 @@ describe.each(kindsUnderTest())("each milestone's nudge tally on %s", (kind) => 
     });
     expect(await t.db.sql.query(KEPT, [partnershipId])).toEqual(kept);
   }, 240_000);
+
+  it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-09-26T09:00:00+01:00"));
+    const personId = sweep.deliveries[0]!.personId;
+    const nudgesOf = async () => (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM milestone_nudge WHERE person_id = $1`, [personId]))[0]!.n;
+    expect(await nudgesOf()).toBeGreaterThan(0);
+    await t.db.sql.query(`DELETE FROM person WHERE id = $1`, [personId]);
+    expect(await nudgesOf()).toBe(0);
+  });
 });
