@@ -67,7 +67,8 @@ export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: n
 
 /**
  * Enqueues the sweep's deliveries, and records which stage reached whom in which delivery,
- * in one transaction. A second run for the same time, or on another instance, adds nothing.
+ * in one transaction (each message and its stages in one statement). A second run for the
+ * same time, or on another instance, adds nothing.
  */
 export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   return store.inNudgeSweep(partnershipId, async (tx) => {
@@ -96,23 +97,17 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
       );
     }
     if (planned.length === 0) return { deliveries: [] };
-    const inserted = await tx.enqueue(
+    // Each message and the stages it carries reach the database together.
+    const inserted = await tx.enqueueNudges(
       planned.map((d) => {
         const { nudges, escalations } = plan.messages.get(d.personId)!;
         // As commands/nudge-messages.ts reads it (NudgePayload).
-        return { partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now };
+        return { partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now, nudges };
       }),
+      now,
     );
-    const deliveryId = new Map(inserted.map((r) => [r.key, r.id]));
-    const nudgeRows: Parameters<typeof tx.recordNudges>[0] = [];
-    for (const [i, d] of planned.entries()) {
-      // A first sweep of a city records hundreds of thousands of stages: a turn between slices.
-      if (i > 0 && i % SLICE === 0) await nextTurn();
-      const id = deliveryId.get(d.key);
-      if (id !== undefined) for (const item of plan.messages.get(d.personId)!.nudges) nudgeRows.push({ ...item, personId: d.personId, deliveryId: id });
-    }
-    if (nudgeRows.length) await tx.recordNudges(nudgeRows, now);
+    const added = new Set(inserted.map((r) => r.key));
     if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) await tx.recordEscalations(plan.raised, now);
-    return { deliveries: planned.filter((d) => deliveryId.has(d.key)) };
+    return { deliveries: planned.filter((d) => added.has(d.key)) };
   });
 }

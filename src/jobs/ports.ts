@@ -23,6 +23,11 @@ export interface OutboxRow {
   lastError?: string | null;
 }
 
+/** A person's nudge message for the outbox, with the stages it tells them of. */
+export interface NudgeMessage extends OutboxRow {
+  nudges: NudgeItem[];
+}
+
 /** An outbox row that an enqueue added. */
 export interface EnqueuedRow {
   id: number;
@@ -59,8 +64,11 @@ export interface NudgeSweepTx extends Outbox {
   sweepPeople(partnershipId: number): Promise<SweepPerson[]>;
   /** The rest of the sweep's input, for these people (read by sweepPeople). */
   sweepData(partnershipId: number, now: Date, people: SweepPerson[]): Promise<SweepData>;
-  /** Which stage reached whom in which delivery (milestone_nudge), at `now`. */
-  recordNudges(rows: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void>;
+  /**
+   * Adds the messages whose keys are new, and records which stages reached whom in them
+   * (milestone_nudge), at `now`, together; returns the rows added.
+   */
+  enqueueNudges(messages: readonly NudgeMessage[], now: Date): Promise<EnqueuedRow[]>;
   /** Escalations raised by the sweep, at `now`; one already raised is kept as it was. */
   recordEscalations(rows: RaisedEscalation[], now: Date): Promise<void>;
 }

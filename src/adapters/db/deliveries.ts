@@ -65,15 +65,26 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
   const inserted: InsertedDelivery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     if (start > 0) await nextTurn();
-    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const query = outboxInsert(compileOnly, chunk)
-      .returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")])
-      .compile();
+    const query = outboxRowsAdded(compileOnly, rows.slice(start, start + ROWS_PER_STATEMENT)).compile();
     const added = await db.query<{ id: number; key: string; person_id: number; status: DeliveryStatus }>(query.sql, [...query.parameters]);
     inserted.push(...added.map((r) => ({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status })));
   }
   return inserted;
 }
+
+/**
+ * The outbox insert of `rows` returning the rows it added (id, key, person_id, status), for
+ * `insertDeliveries` and for a statement that writes more beside them (a nudge sweep records
+ * its stages in the same statement: milestone-nudges.ts, `enqueueNudges`). Keys already there
+ * are skipped. Pure; at most 500 rows.
+ */
+export function outboxRowsAdded(db: QueryCreator<DB>, rows: readonly NewDelivery[]) {
+  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`one statement enqueues at most ${ROWS_PER_STATEMENT} deliveries`);
+  return outboxInsert(db, rows).returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")]);
+}
+
+/** Deliveries `outboxRowsAdded` writes in one statement, at most. */
+export const DELIVERIES_PER_STATEMENT = ROWS_PER_STATEMENT;
 
 /**
  * The outbox rows of a change (`effectDeliveries`), as part of the change's own statement

@@ -1,7 +1,7 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
 import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
 import { queryIndicators } from "./indicators.ts";
-import { loadSweepData, loadSweepPeople, lockSweep, recordEscalations, recordNudges } from "./milestone-nudges.ts";
+import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
 import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
@@ -15,7 +15,7 @@ function sweepTx(tx: SqlTransaction): NudgeSweepTx {
     sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
     sweepData: (partnershipId, now, people) => loadSweepData(tx, partnershipId, now, people),
     enqueue: (rows) => insertDeliveries(tx, rows),
-    recordNudges: (rows, now) => recordNudges(tx, rows, now),
+    enqueueNudges: (messages, now) => enqueueNudges(tx, messages, now),
     recordEscalations: (rows, now) => recordEscalations(tx, rows, now),
   };
 }

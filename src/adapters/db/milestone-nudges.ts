@@ -1,9 +1,10 @@
 import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
-import { sentKey, type NudgeItem, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
+import { sentKey, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
-import type { SweepData, SweepPerson } from "../../jobs/ports.ts";
+import type { NudgeMessage, SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { inTurns, nextTurn } from "../../jobs/turns.ts";
 import { sql, type CompiledQuery, type ExpressionBuilder, type InferResult } from "kysely";
+import { DELIVERIES_PER_STATEMENT, outboxRowsAdded, type InsertedDelivery } from "./deliveries.ts";
 import { compileOnly, recordset, runCompiled, type DB } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
@@ -13,8 +14,6 @@ async function inSequence<T extends readonly (() => Promise<unknown>)[]>(work: T
   for (const query of work) results.push(await query());
   return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
 }
-
-const RECORDS_PER_STATEMENT = 10_000;
 
 // Sweeps of one partnership take turns across instances, so a stage is claimed once.
 export const SWEEP_LOCK = 7_240_400;
@@ -257,77 +256,91 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
 }
 
 /**
- * Records which stage reached whom in which delivery; a stage already recorded is kept.
- * In the same statement, each milestone's tally (milestone_nudge_tally) takes in the stages
- * recorded: one more overdue nudge for each overdue week no one had been nudged in before,
- * and the day (Europe/London) of its first nudge. The escalation rules read the tally, not
- * a count over every nudge ever recorded. One statement per 10,000 records (a first sweep
- * of a city makes hundreds of thousands), with a turn of the event loop between.
+ * Enqueues a sweep's messages and records which stage reached whom in which delivery, in one
+ * statement per 500 messages (a data-modifying WITH), with a turn of the event loop between:
+ * the outbox rows whose keys are new (`outboxRowsAdded`), the stages of those rows only (a
+ * message already enqueued records nothing again; a stage already recorded is kept), and
+ * each milestone's tally (milestone_nudge_tally): one more overdue nudge for each overdue
+ * week no one had been nudged in before, and the day (Europe/London) of its first nudge. The
+ * escalation rules read the tally, not a count over every nudge ever recorded. Returns the
+ * outbox rows added.
  */
-export async function recordNudges(tx: Queryable, all: (NudgeItem & { personId: number; deliveryId: number })[], now: Date): Promise<void> {
-  for (let start = 0; start < all.length; start += RECORDS_PER_STATEMENT) {
+export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessage[], now: Date): Promise<InsertedDelivery[]> {
+  const added: InsertedDelivery[] = [];
+  for (let start = 0; start < messages.length; start += DELIVERIES_PER_STATEMENT) {
     if (start > 0) await nextTurn();
-    const rows = all.slice(start, start + RECORDS_PER_STATEMENT);
-    const withRecorded = compileOnly.with("recorded", (db) =>
-      db
-        .insertInto("milestone_nudge")
-        .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
-        .expression(
-          db
-            .selectFrom(
-              recordset(
-                rows.map((r) => ({ milestone_id: r.milestoneId, person_id: r.personId, stage: r.stage, stage_date: r.stageDate, delivery_id: r.deliveryId })),
-                { milestone_id: "int", person_id: "int", stage: "text", stage_date: "date", delivery_id: "int" },
-              ),
-            )
-            .select(["r.milestone_id", "r.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "r.delivery_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
-        )
-        .onConflict((oc) => oc.doNothing())
-        .returning(["milestone_id", "stage", "stage_date"]),
-    );
-    await runCompiled(
+    const chunk = messages.slice(start, start + DELIVERIES_PER_STATEMENT);
+    const stages = chunk.flatMap((m) => m.nudges.map((n) => ({ key: m.key, milestone_id: n.milestoneId, stage: n.stage, stage_date: n.stageDate })));
+    const rows = await runCompiled(
       tx,
-      withRecorded
-        .insertInto("milestone_nudge_tally")
-        .columns(["milestone_id", "overdue_nudges", "first_nudged_on"])
-        .expression((eb) => tallied(eb, now))
-        .onConflict((oc) =>
-          oc.column("milestone_id").doUpdateSet((eb) => ({
-            overdue_nudges: eb("milestone_nudge_tally.overdue_nudges", "+", eb.ref("excluded.overdue_nudges")),
-            first_nudged_on: sql<Date>`least(${eb.ref("milestone_nudge_tally.first_nudged_on")}, ${eb.ref("excluded.first_nudged_on")})`,
-          })),
-        ),
+      compileOnly
+        .with("added", (db) => outboxRowsAdded(db, chunk))
+        .with("recorded", (db) =>
+          db
+            .insertInto("milestone_nudge")
+            .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
+            .expression(
+              db
+                .selectFrom(recordset(stages, { key: "text", milestone_id: "int", stage: "text", stage_date: "date" }))
+                .innerJoin("added as d", "d.key", "r.key")
+                .select(["r.milestone_id", "d.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "d.id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .returning(["milestone_id", "stage", "stage_date"]),
+        )
+        .with("tallied", (db) =>
+          db
+            .insertInto("milestone_nudge_tally")
+            .columns(["milestone_id", "overdue_nudges", "first_nudged_on"])
+            .expression((eb) => tallied(eb, now))
+            .onConflict((oc) =>
+              oc
+                .column("milestone_id")
+                .doUpdateSet((eb) => ({
+                  overdue_nudges: eb("milestone_nudge_tally.overdue_nudges", "+", eb.ref("excluded.overdue_nudges")),
+                  first_nudged_on: sql<Date>`least(${eb.ref("milestone_nudge_tally.first_nudged_on")}, ${eb.ref("excluded.first_nudged_on")})`,
+                }))
+                // Most of a day's nudges change nothing: the milestone was nudged before, and no new overdue week began.
+                .where((eb) => eb.or([eb("excluded.overdue_nudges", ">", 0), eb("excluded.first_nudged_on", "<", eb.ref("milestone_nudge_tally.first_nudged_on"))])),
+            )
+            .returning("milestone_id"),
+        )
+        .selectFrom("added")
+        .select(["id", "key", "person_id", "status"]),
     );
+    for (const r of rows) added.push({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status });
   }
+  return added;
 }
 
 /**
- * Per milestone, what the stages just recorded (`recorded`) add to its tally, for the
- * milestones whose tally they change (most of a day's nudges change nothing: the milestone was
- * nudged before, and no new overdue week began). An overdue week counts once, however many
- * people were nudged in it: the lookup into milestone_nudge sees the rows as they were before
- * this statement, so a week is new only if nobody had heard of it yet.
+ * Per milestone, what the stages just recorded (`recorded`) add to its tally. An overdue week
+ * counts once, however many people were nudged in it: the lookup into milestone_nudge sees the
+ * rows as they were before this statement, so a week is new only if nobody had heard of it yet.
+ * The lookup is one index probe per stage recorded (a lateral join with a limit): as a subquery,
+ * the planner may hash every overdue nudge ever recorded, once per statement.
  */
 function tallied(db: ExpressionBuilder<DB & { recorded: { milestone_id: number; stage: string; stage_date: Date } }, "milestone_nudge_tally">, now: Date) {
-  const today = sql<Date>`(cast(${now.toISOString()} as timestamptz) AT TIME ZONE 'Europe/London')::date`;
-  const added = db
-    .selectFrom("recorded as n")
-    .select((eb) => {
-      const earlier = eb
-        .selectFrom("milestone_nudge as o")
-        .select(sql<number>`1`.as("one"))
-        .whereRef("o.milestone_id", "=", "n.milestone_id")
-        .whereRef("o.stage_date", "=", "n.stage_date")
-        .where("o.stage", "=", "overdue");
-      return ["n.milestone_id", sql<number>`count(DISTINCT ${eb.ref("n.stage_date")}) FILTER (WHERE ${eb.ref("n.stage")} = 'overdue' AND NOT ${eb.exists(earlier)})`.as("overdue_nudges")];
-    })
-    .groupBy("n.milestone_id")
-    .as("a");
   return db
-    .selectFrom(added)
-    .leftJoin("milestone_nudge_tally as t", "t.milestone_id", "a.milestone_id")
-    .select(["a.milestone_id", "a.overdue_nudges", today.as("first_nudged_on")])
-    .where((eb) => eb.or([eb("t.milestone_id", "is", null), eb("a.overdue_nudges", ">", 0), eb("t.first_nudged_on", ">", today)]));
+    .selectFrom("recorded as n")
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("milestone_nudge as o")
+          .select(sql<boolean>`true`.as("known"))
+          .whereRef("o.milestone_id", "=", "n.milestone_id")
+          .where("o.stage", "=", "overdue")
+          .whereRef("o.stage_date", "=", "n.stage_date")
+          .limit(1)
+          .as("earlier"),
+      (join) => join.onTrue(),
+    )
+    .select((eb) => [
+      "n.milestone_id",
+      sql<number>`count(DISTINCT ${eb.ref("n.stage_date")}) FILTER (WHERE ${eb.ref("n.stage")} = 'overdue' AND ${eb.ref("earlier.known")} IS NULL)`.as("overdue_nudges"),
+      sql<Date>`(cast(${now.toISOString()} as timestamptz) AT TIME ZONE 'Europe/London')::date`.as("first_nudged_on"),
+    ])
+    .groupBy("n.milestone_id");
 }
 
 /** Records escalations raised at `now`; one already raised is kept. */
