@@ -1,5 +1,5 @@
 import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
-import { sentKey, type RaisedEscalation, type SweepInput } from "../../domain/schedule/plan-nudges.ts";
+import type { RaisedEscalation, SweepInput } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { NudgeMessage, SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { inTurns, nextTurn } from "../../jobs/turns.ts";
@@ -207,7 +207,9 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
         compileOnly
           .selectFrom("milestone_nudge as mn")
           .innerJoin("person as p", "p.id", "mn.person_id")
-          .select(["mn.milestone_id", "mn.person_id", "mn.stage", sql<string>`mn.stage_date::text`.as("stage_date")])
+          // Each as sentKey writes it, one text a row: 20,000 rows of four columns took longer to
+          // parse and join than the query took to run.
+          .select((eb) => sql<string>`${eb.ref("mn.milestone_id")} || ':' || ${eb.ref("mn.person_id")} || ':' || ${eb.ref("mn.stage")} || ':' || ${eb.ref("mn.stage_date")}::text`.as("key"))
           .where("p.partnership_id", "=", partnershipId)
           .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`),
       ),
@@ -245,7 +247,7 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
   };
   // Tens of thousands of rows become the planner's maps a few thousand at a time, with a turn
   // of the event loop between, so requests are answered while a city's sweep is read.
-  await inTurns(sent, (s) => input.sent.add(sentKey(s.milestone_id, s.person_id, s.stage, s.stage_date)));
+  await inTurns(sent, (s) => input.sent.add(s.key));
   for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
     const entry = input.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };

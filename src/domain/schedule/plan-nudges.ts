@@ -69,6 +69,7 @@ export interface SweepPlan {
   failures: Map<number, string>;
 }
 
+/** A stage sent, as `SweepInput.sent` holds it (adapters/db/milestone-nudges.ts writes the same text in SQL). */
 export const sentKey = (milestoneId: number, personId: number, stage: string, stageDate: string) => `${milestoneId}:${personId}:${stage}:${stageDate}`;
 
 /**
