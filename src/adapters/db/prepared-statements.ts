@@ -40,13 +40,27 @@ export function preparingClient(Client: typeof pg.Client): typeof pg.Client {
   };
 }
 
+// Names already worked out, by text: a Map lookup costs far less than hashing the text again.
+const NAMES_KEPT = 1024;
+const names = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `curve_${createHash("sha1").update(text).digest("base64url")}`;
+    if (names.size >= NAMES_KEPT) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 function nameFor(config: QueryConfig | string, values: unknown, prepared: Set<string>): QueryConfig | null {
   const asObject = typeof config === "string" ? { text: config } : config;
   if (!asObject || typeof asObject !== "object" || typeof asObject.text !== "string") return null;
   if (asObject.name !== undefined || typeof asObject.submit === "function") return null;
   const parameters = Array.isArray(values) ? values : asObject.values;
   if (!Array.isArray(parameters) || parameters.length === 0) return null;
-  const name = `curve_${createHash("sha1").update(asObject.text).digest("base64url")}`;
+  const name = statementName(asObject.text);
   if (!prepared.has(name)) {
     if (prepared.size >= PREPARED_PER_CONNECTION) return null;
     prepared.add(name);
