@@ -6,6 +6,7 @@ import { compileOnly } from "./kysely.ts";
 import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
 import { sighting, storedReply } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
+import { StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRefWhere, actionsQuery, type ActionRow } from "./view-queries.ts";
 
 /**
@@ -18,6 +19,25 @@ function asPart(query: CompiledQuery): Prisma.Sql {
   if (numbers.length !== query.parameters.length || numbers.some((n, i) => n !== i + 1)) throw new Error("a compiled query's parameters are not in order");
   return new Prisma.Sql(query.sql.split(/\$\d+/), query.parameters as unknown[]);
 }
+
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string };
+
+/** The statement behind `readInvocation`, built once for each of its shapes. */
+const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
+  const person = shape.byId
+    ? personByIdQuery(compileOnly, v.partnershipId, v.personId!)
+    : personByIdentityQuery(compileOnly, v.partnershipId, { platform: v.platform!, tenant: v.tenant!, userId: v.userId! });
+  const stored = shape.key ? Prisma.sql`(${asPart(storedReply(v.partnershipId, v.key!))})` : Prisma.sql`NULL::jsonb`;
+  const actions = shape.read ? Prisma.sql`LEFT JOIN LATERAL (${actionsQuery(actionsByRefWhere(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined))}) AS found ON true` : Prisma.empty;
+  // A delivery's key is sighted in the same statement, once the sender is known to be someone.
+  const sighted = shape.sight ? sighting(v.partnershipId, v.sight!, sql<boolean>`EXISTS (SELECT 1 FROM me)`) : null;
+  const query = Prisma.sql`
+    WITH me AS (${asPart(person.compile())}) ${sighted ? Prisma.sql`, sighted AS (${asPart(sighted)})` : Prisma.empty}
+    SELECT (SELECT row_to_json(me) FROM me LIMIT 1) AS me, ${stored} AS stored ${sighted ? Prisma.sql`, EXISTS (SELECT 1 FROM sighted) AS sighted` : Prisma.empty} ${shape.read ? Prisma.sql`, found.*` : Prisma.empty}
+    FROM (SELECT 1) AS one ${actions}`;
+  return { text: query.text, values: query.values };
+});
 
 /**
  * What an invocation needs before its command runs, in ONE statement: who is asking (by person
@@ -33,21 +53,21 @@ export async function readInvocation(
   key: string | null,
   sight?: string,
 ): Promise<InvocationReads> {
-  const person = "personId" in who ? personByIdQuery(compileOnly, partnershipId, who.personId) : personByIdentityQuery(compileOnly, partnershipId, who);
-  const stored = key === null ? Prisma.sql`NULL::jsonb` : Prisma.sql`(${asPart(storedReply(partnershipId, key))})`;
-  const actions = read === null ? Prisma.empty : Prisma.sql`LEFT JOIN LATERAL (${actionsQuery(actionsByRefWhere(partnershipId, read.ref, read.planKey))}) AS found ON true`;
-  // A delivery's key is sighted in the same statement, once the sender is known to be someone.
-  const sighted = sight === undefined ? null : sighting(partnershipId, sight, sql<boolean>`EXISTS (SELECT 1 FROM me)`);
-  const query = Prisma.sql`
-    WITH me AS (${asPart(person.compile())}) ${sighted ? Prisma.sql`, sighted AS (${asPart(sighted)})` : Prisma.empty}
-    SELECT (SELECT row_to_json(me) FROM me LIMIT 1) AS me, ${stored} AS stored ${sighted ? Prisma.sql`, EXISTS (SELECT 1 FROM sighted) AS sighted` : Prisma.empty} ${read === null ? Prisma.empty : Prisma.sql`, found.*`}
-    FROM (SELECT 1) AS one ${actions}`;
+  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined };
+  const values: ReadValues = {
+    partnershipId,
+    ...("personId" in who ? { personId: who.personId } : { platform: who.platform, tenant: who.tenant, userId: who.userId }),
+    ...(read ? { ref: read.ref, ...(read.planKey ? { planKey: read.planKey } : {}) } : {}),
+    ...(key !== null ? { key } : {}),
+    ...(sight !== undefined ? { sight } : {}),
+  };
+  const query = readStatements.bind(shape, values);
   const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
     actions: read === null ? null : rows.filter((row) => row.id != null).map((row) => actionFromRow(row as ActionRow)),
     stored: first?.stored ?? null,
-    ...(sighted && first?.me ? { sighted: first.sighted === true } : {}),
+    ...(shape.sight && first?.me ? { sighted: first.sighted === true } : {}),
   };
 }
