@@ -45,17 +45,19 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     };
     const answers: TurnOutcome[] = [];
     const handle = (one: Turn) => conversation.handle(one, async (outcome) => void answers.push(outcome));
+    /** Round trips one turn costs, counted at the driver. */
+    const cost = async (one: Turn) => {
+      const before = t.db.roundTrips.count;
+      await handle(one);
+      return t.db.roundTrips.count - before;
+    };
     const audit = () => t.db.prisma.auditEvent.count({ where: { partnershipId, event: { startsWith: "milestone." } } });
-    return { partnershipId, tenant, conversation, effects, answers, handle, turn, audit, errors: driver.recorded.errors };
+    return { partnershipId, tenant, conversation, effects, answers, handle, cost, turn, audit, errors: driver.recorded.errors };
   }
 
   it("costs a change 3 round trips through the pipeline: the tenant, the sender read with the action and any stored reply, the change with its audit and receipt; a redelivery 2", async () => {
     const p = await setUp();
-    const cost = async (one: Turn) => {
-      const before = t.db.roundTrips.count;
-      await p.handle(one);
-      return t.db.roundTrips.count - before;
-    };
+    const { cost } = p;
     const done = p.turn("milestone done ATT-4.1 agreed", "k-trips");
     expect(await cost(done)).toBe(3);
     expect(await cost(done)).toBe(2);
@@ -90,11 +92,7 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
 
   it("sights a delivery with the read of its sender: a change costs 3 round trips with the tenant, a repeat 2, with one receipt", async () => {
     const p = await setUp();
-    const cost = async (one: Turn) => {
-      const before = t.db.roundTrips.count;
-      await p.handle(one);
-      return t.db.roundTrips.count - before;
-    };
+    const { cost } = p;
     const done = p.turn("milestone done ATT-4.1 agreed", "k-sight", { dedupe: "delivery" });
     expect(await cost(done)).toBe(3);
     expect(await cost(done)).toBe(2);
