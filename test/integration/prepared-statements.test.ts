@@ -47,6 +47,16 @@ function preparedStatementsOn(name: string, open: () => Promise<{ db: Database; 
       expect(held.some((p) => p.statement.includes("scratch"))).toBe(false);
     });
 
+    it("plans a statement over a list each time, so its plan fits the list's length", async () => {
+      const text = "SELECT count(*)::int AS n FROM generate_series(1, 10) AS g WHERE g = ANY($1::int[])";
+      const held = await db.sql.transaction(async (tx) => {
+        expect(await tx.query<{ n: number }>(text, [[1, 2, 3]])).toEqual([{ n: 3 }]);
+        expect(await tx.query<{ n: number }>(text, [[4]])).toEqual([{ n: 1 }]);
+        return tx.query<{ statement: string }>(PREPARED);
+      });
+      expect(held.some((p) => p.statement === text)).toBe(false);
+    });
+
     it("keeps at most PREPARED_PER_CONNECTION statements on a connection, and still runs the rest", async () => {
       const held = await db.sql.transaction(async (tx) => {
         for (let i = 0; i < PREPARED_PER_CONNECTION + 20; i++) {

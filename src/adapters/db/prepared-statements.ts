@@ -60,6 +60,9 @@ function nameFor(config: QueryConfig | string, values: unknown, prepared: Set<st
   if (asObject.name !== undefined || typeof asObject.submit === "function") return null;
   const parameters = Array.isArray(values) ? values : asObject.values;
   if (!Array.isArray(parameters) || parameters.length === 0) return null;
+  // A statement over a list (a batch's ids, = ANY($1)) is planned for each list: a cached
+  // generic plan cannot see how long it is, and chose worse plans for the sweeps' batches.
+  if (parameters.some(Array.isArray)) return null;
   const name = statementName(asObject.text);
   if (!prepared.has(name)) {
     if (prepared.size >= PREPARED_PER_CONNECTION) return null;
