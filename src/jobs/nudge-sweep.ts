@@ -1,5 +1,5 @@
 import type { HearingStanding } from "../domain/access.ts";
-import { planSweepInSlices, someoneMayHear, type SweepPlan } from "../domain/schedule/plan-nudges.ts";
+import { planSweepInSlices, someoneMayHear, sweepPlanner, type SweepPlan, type SweepPlanner } from "../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import type { NudgeSweepStore } from "./ports.ts";
@@ -76,8 +76,15 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     // may, and nothing more is read.
     const people = await tx.sweepPeople(partnershipId);
     if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [] };
-    const { input, refs, names } = await tx.sweepData(partnershipId, now, people);
-    const plan = await planSweepInSlices(input, SLICE, nextTurn);
+    // Each batch of milestones is planned as it is read, and let go.
+    let planner: SweepPlanner | undefined;
+    const { refs, names } = await tx.sweepData(partnershipId, now, people, (facts) => {
+      const started = sweepPlanner(facts);
+      planner = started;
+      return (batch) => started.add(batch);
+    });
+    if (!planner) throw new Error("the sweep's data was read without its facts");
+    const plan = planner.plan;
     const slot = sweepSlot(now);
     const planned = await describe(plan, slot, refs, names);
     if (plan.failures.size) {

@@ -1,7 +1,7 @@
 import type { RiskView } from "../commands/report-deps.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import type { PersonRole } from "../domain/model.ts";
-import type { NudgeItem, RaisedEscalation, SweepInput } from "../domain/schedule/plan-nudges.ts";
+import type { NudgeItem, RaisedEscalation, SweepFacts, SweepInput, SweepMilestone } from "../domain/schedule/plan-nudges.ts";
 import type { QuietRules } from "../domain/schedule/quiet-time.ts";
 
 /**
@@ -62,8 +62,13 @@ export interface SweepPerson {
 export interface NudgeSweepTx extends Outbox {
   /** Everyone in the partnership, with their quiet rules. One query. */
   sweepPeople(partnershipId: number): Promise<SweepPerson[]>;
-  /** The rest of the sweep's input, for these people (read by sweepPeople). */
-  sweepData(partnershipId: number, now: Date, people: SweepPerson[]): Promise<SweepData>;
+  /**
+   * The rest of the sweep's input, for these people (read by sweepPeople): what is known
+   * before any milestone is handed to `start`, and the function `start` returns is then
+   * handed each batch of open milestones as it is read, so a city's milestones are never all
+   * held at once. Returns each milestone's ref and each person's name.
+   */
+  sweepData(partnershipId: number, now: Date, people: SweepPerson[], start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void): Promise<Pick<SweepData, "refs" | "names">>;
   /**
    * Adds the messages whose keys are new, and records which stages reached whom in them
    * (milestone_nudge), at `now`, together; returns the rows added.

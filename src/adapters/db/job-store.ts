@@ -1,7 +1,7 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
 import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
 import { queryIndicators } from "./indicators.ts";
-import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations } from "./milestone-nudges.ts";
+import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations, streamSweepData } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
 import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
@@ -13,7 +13,7 @@ import type { SqlTransaction } from "./sql-runner.ts";
 function sweepTx(tx: SqlTransaction): NudgeSweepTx {
   return {
     sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
-    sweepData: (partnershipId, now, people) => loadSweepData(tx, partnershipId, now, people),
+    sweepData: (partnershipId, now, people, start) => streamSweepData(tx, partnershipId, now, people, start),
     enqueue: (rows) => insertDeliveries(tx, rows),
     enqueueNudges: (messages, now) => enqueueNudges(tx, messages, now),
     recordEscalations: (rows, now) => recordEscalations(tx, rows, now),

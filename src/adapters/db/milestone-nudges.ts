@@ -1,5 +1,5 @@
 import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
-import type { RaisedEscalation, SweepInput } from "../../domain/schedule/plan-nudges.ts";
+import type { RaisedEscalation, SweepFacts, SweepMilestone } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { NudgeMessage, SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { inTurns, nextTurn } from "../../jobs/turns.ts";
@@ -163,44 +163,42 @@ export async function lockSweep(tx: Queryable, partnershipId: number): Promise<v
 type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
 
 /**
- * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx` (the
- * open milestones come through a cursor): people and their quiet rules (unless `people`
- * were read already), open milestones, their actions' owners and
- * team members, stages already sent, overdue nudge counts and first nudges (milestone_nudge_tally,
- * read with the milestones), escalations raised, and priority roles. A fixed number of
- * statements however many people there are, plus one per batch.
- * People, owner rows and open milestones come through cursors, `batchSize` rows a fetch when
- * given (each has its own default otherwise).
+ * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx`,
+ * with every milestone held: streamSweepData, collected. For a preview and for tests; a
+ * sweep plans each batch as it is read.
  */
 export async function loadSweepData(db: SqlTransaction, partnershipId: number, now: Date, people?: SweepPerson[], batchSize?: number): Promise<SweepData> {
+  const milestones: SweepMilestone[] = [];
+  const { facts, refs, names } = await streamSweepData(db, partnershipId, now, people, () => (batch) => void milestones.push(...batch), batchSize);
+  return { input: { ...facts, milestones }, refs, names };
+}
+
+/**
+ * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx`:
+ * first what is known before any milestone (people and their quiet rules, unless `people`
+ * were read already; stages already sent; escalations raised; priority roles; each open
+ * action's owners and team members), handed to `start`; then the open milestones, through a
+ * cursor, each batch handed to the function `start` returned as it arrives, so a city's
+ * milestones are never all held. Each milestone's overdue-nudge count and first nudge
+ * (milestone_nudge_tally) come with it, and are in the facts' maps before its batch is
+ * handed on. A fixed number of statements however many people there are, plus one per batch;
+ * people, owner rows and milestones are fetched `batchSize` rows at a time when given (each
+ * has its own default otherwise). Returns the facts, and each milestone's ref and each
+ * person's name to show them.
+ */
+export async function streamSweepData(
+  db: SqlTransaction,
+  partnershipId: number,
+  now: Date,
+  people: SweepPerson[] | undefined,
+  start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void,
+  batchSize?: number,
+): Promise<{ facts: SweepFacts; refs: Map<number, string>; names: Map<number, string> }> {
   people ??= await loadSweepPeople(db, partnershipId, batchSize);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
-  // Owners first, so each batch of milestones becomes the sweep's input as it arrives.
-  const parties = await actionParties(db, partnershipId, batchSize);
-  const milestones: SweepInput["milestones"] = [];
-  const refs = new Map<number, string>();
-  const overdueNudges = new Map<number, number>();
-  const firstNudged = new Map<number, string>();
-  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize ?? MILESTONE_BATCH, (batch) => {
-    for (const m of batch) {
-      const owners = parties.get(m.action_id);
-      milestones.push({
-        id: m.id,
-        dueDate: m.due_date,
-        kind: m.kind,
-        snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
-        snoozeCount: m.snooze_count,
-        priorityId: m.priority_id,
-        ownerIds: owners?.ownerIds ?? [],
-        teamMemberIds: owners?.teamMemberIds ?? [],
-      });
-      refs.set(m.id, m.ref);
-      if (m.overdue_nudges !== null) overdueNudges.set(m.id, m.overdue_nudges);
-      if (m.first_nudged_on !== null) firstNudged.set(m.id, m.first_nudged_on);
-    }
-  });
-  const [sent, raised, roles] = await inSequence([    // Only the latest stage can be sent, and its date is never more than a week old.
+  const [sent, raised, roles] = await inSequence([
+    // Only the latest stage can be sent, and its date is never more than a week old.
     () =>
       runCompiled(
         db,
@@ -234,27 +232,49 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
           .where("p.partnership_id", "=", partnershipId),
       ),
   ] as const);
-  const input: SweepInput = {
+  const facts: SweepFacts = {
     now,
     people: new Map(people.map((p) => [p.id, p.rules])),
-    milestones,
     sent: new Set(),
-    overdueNudges,
-    firstNudged,
+    overdueNudges: new Map(),
+    firstNudged: new Map(),
     raised: new Map(),
     roles: new Map(),
     coordinatorIds: people.filter((p) => p.coordinator).map((p) => p.id),
   };
   // Tens of thousands of rows become the planner's maps a few thousand at a time, with a turn
   // of the event loop between, so requests are answered while a city's sweep is read.
-  await inTurns(sent, (s) => input.sent.add(s.key));
-  for (const r of raised) input.raised.set(r.milestone_id, { ...input.raised.get(r.milestone_id), [r.level]: r.at });
+  await inTurns(sent, (s) => facts.sent.add(s.key));
+  for (const r of raised) facts.raised.set(r.milestone_id, { ...facts.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
-    const entry = input.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
+    const entry = facts.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
     entry[r.role].push(r.person_id);
-    input.roles.set(r.priority_id, entry);
+    facts.roles.set(r.priority_id, entry);
   }
-  return { input, refs, names: new Map(people.map((p) => [p.id, p.name])) };
+  const parties = await actionParties(db, partnershipId, batchSize);
+  const plan = start(facts);
+  const refs = new Map<number, string>();
+  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize ?? MILESTONE_BATCH, (rows) => {
+    const batch: SweepMilestone[] = [];
+    for (const m of rows) {
+      const owners = parties.get(m.action_id);
+      batch.push({
+        id: m.id,
+        dueDate: m.due_date,
+        kind: m.kind,
+        snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
+        snoozeCount: m.snooze_count,
+        priorityId: m.priority_id,
+        ownerIds: owners?.ownerIds ?? [],
+        teamMemberIds: owners?.teamMemberIds ?? [],
+      });
+      refs.set(m.id, m.ref);
+      if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
+      if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
+    }
+    plan(batch);
+  });
+  return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])) };
 }
 
 /**

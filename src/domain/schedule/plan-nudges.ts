@@ -82,12 +82,31 @@ export function planSweep(input: SweepInput): SweepPlan {
   return planner.plan;
 }
 
+/** One open milestone as a sweep reads it. */
+export type SweepMilestone = SweepInput["milestones"][number];
+
 /**
- * The work of planSweep, milestone by milestone: `add` plans some of the input's milestones
- * into `plan`, keeping what it has worked out (who is quiet, each due date's stage, each time
- * zone's date) for the next call.
+ * A sweep's input but its milestones: what must be known before any milestone is planned.
+ * `overdueNudges` and `firstNudged` need only hold each milestone's entry by the time the
+ * milestone is planned (a sweep reading milestones in batches fills them batch by batch).
  */
-function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: SweepInput["milestones"]): void } {
+export type SweepFacts = Omit<SweepInput, "milestones">;
+
+/** A sweep planned a batch of milestones at a time (see sweepPlanner). */
+export interface SweepPlanner {
+  /** The plan so far: after the last batch, planSweep's plan over every batch in order. */
+  plan: SweepPlan;
+  /** Plans these milestones into `plan`. */
+  add(milestones: readonly SweepMilestone[]): void;
+}
+
+/**
+ * The work of planSweep, milestone by milestone: `add` plans some milestones into `plan`,
+ * keeping what it has worked out (who is quiet, each due date's stage, each time zone's
+ * date) for the next call. A sweep hands it each batch of milestones as the batch is read,
+ * so a city's milestones are never all held at once.
+ */
+export function sweepPlanner(input: SweepFacts): SweepPlanner {
   const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
   const failed = (personId: number, error: unknown) => {
     if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
@@ -147,7 +166,7 @@ function sweepPlanner(input: SweepInput): { plan: SweepPlan; add(milestones: Swe
     return items;
   };
 
-  const add = (milestones: SweepInput["milestones"]) => {
+  const add = (milestones: readonly SweepMilestone[]) => {
     for (const m of milestones) {
       let known = recipientsOf.get(m.ownerIds);
       if (!known || known.teamMemberIds !== m.teamMemberIds || known.priorityId !== m.priorityId) {
