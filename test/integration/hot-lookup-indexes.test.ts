@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../../generated/prisma/client.ts";
+import { sentStagesQuery } from "../../src/adapters/db/milestone-nudges.ts";
 import { personByIdentityQuery } from "../../src/adapters/db/people.ts";
 import { ownedActionIds } from "../../src/adapters/db/view-queries.ts";
 import { generatePartnership, type GeneratedPartnership } from "../../bench/generate.ts";
@@ -62,6 +63,22 @@ describe.each(kindsUnderTest())("hot lookups on %s use their indexes at 10,000 a
        WHERE a.id = m.action_id AND pl.partnership_id = $1 AND m.due_date < date '2026-11-01' AND m.id % 10 <> 0`,
       [p],
     );
+    // A year of weekly overdue nudges: the 10,000 milestones due before the sweep's day, each to
+    // one person a week, all but the last week's long past the nine days a sweep reads.
+    await t.db.sql.query(
+      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at)
+       SELECT $1, id, 'bench-nudge:' || id, 'nudge', '{}'::jsonb, 'sent', now() FROM person WHERE partnership_id = $1`,
+      [p],
+    );
+    await t.db.sql.query(
+      `INSERT INTO milestone_nudge (milestone_id, person_id, stage, stage_date, delivery_id)
+       SELECT m.id, d.person_id, 'overdue', date '2026-11-30' - 7 * w, d.id
+       FROM (SELECT m.id, row_number() OVER (ORDER BY m.id) AS rn FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+             WHERE pl.partnership_id = $1 AND m.due_date < date '2026-11-01' LIMIT 10000) m
+       JOIN (SELECT id, person_id, row_number() OVER (ORDER BY id) - 1 AS rn FROM delivery WHERE partnership_id = $1) d ON d.rn = m.rn % 2000
+       CROSS JOIN generate_series(0, 51) w`,
+      [p],
+    );
     const [person] = await t.db.sql.query<{ id: number }>(`SELECT id FROM person WHERE partnership_id = $1 ORDER BY id OFFSET 700 LIMIT 1`, [p]);
     somePerson = person!.id;
     await t.db.sql.query(`ANALYZE`);
@@ -90,6 +107,14 @@ describe.each(kindsUnderTest())("hot lookups on %s use their indexes at 10,000 a
     const [team] = await t.db.sql.query<{ id: number }>(`SELECT id FROM team WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [city.partnershipId]);
     const all = await plan(`SELECT ao.action_id FROM action_owner ao WHERE ao.team_id = $1`, [team!.id]);
     expect(scans(all, "action_owner").map((n) => n["Index Name"])).toEqual(["action_owner_team_id_idx"]);
+  });
+
+  it("reads the stages sent in a sweep's last nine days on milestone_nudge's stage-date index, not every nudge ever sent", async () => {
+    const compiled = sentStagesQuery(city.partnershipId, "2026-11-21").compile();
+    const all = await plan(compiled.sql, compiled.parameters);
+    expect(scans(all, "milestone_nudge").map((n) => n["Index Name"])).toEqual(["milestone_nudge_stage_date_idx"]);
+    const [sent] = await t.db.sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM (${compiled.sql}) s`, [...compiled.parameters]);
+    expect(Number(sent!.n)).toBe(20_000);
   });
 
   it("finds the open milestones due by a date on the open-milestones index", async () => {

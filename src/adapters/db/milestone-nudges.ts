@@ -163,6 +163,22 @@ export async function lockSweep(tx: Queryable, partnershipId: number): Promise<v
 type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
 
 /**
+ * The stages sent to the partnership's people that belong to `since` (ISO date) or later,
+ * each as sentKey writes it (plan-nudges.ts): one text a row, as 20,000 rows of four columns
+ * took longer to parse and join than the query took to run. A sweep reads the last nine
+ * days': only the latest stage can be sent, and its date is never more than a week old. On
+ * milestone_nudge's stage-date index, so it reads what is recent, not every nudge ever sent.
+ */
+export function sentStagesQuery(partnershipId: number, since: string) {
+  return compileOnly
+    .selectFrom("milestone_nudge as mn")
+    .innerJoin("person as p", "p.id", "mn.person_id")
+    .select((eb) => sql<string>`${eb.ref("mn.milestone_id")} || ':' || ${eb.ref("mn.person_id")} || ':' || ${eb.ref("mn.stage")} || ':' || ${eb.ref("mn.stage_date")}::text`.as("key"))
+    .where("p.partnership_id", "=", partnershipId)
+    .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`);
+}
+
+/**
  * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx`,
  * with every milestone held: streamSweepData, collected. For a preview and for tests; a
  * sweep plans each batch as it is read.
@@ -198,19 +214,7 @@ export async function streamSweepData(
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
   const [sent, raised, roles] = await inSequence([
-    // Only the latest stage can be sent, and its date is never more than a week old.
-    () =>
-      runCompiled(
-        db,
-        compileOnly
-          .selectFrom("milestone_nudge as mn")
-          .innerJoin("person as p", "p.id", "mn.person_id")
-          // Each as sentKey writes it, one text a row: 20,000 rows of four columns took longer to
-          // parse and join than the query took to run.
-          .select((eb) => sql<string>`${eb.ref("mn.milestone_id")} || ':' || ${eb.ref("mn.person_id")} || ':' || ${eb.ref("mn.stage")} || ':' || ${eb.ref("mn.stage_date")}::text`.as("key"))
-          .where("p.partnership_id", "=", partnershipId)
-          .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`),
-      ),
+    () => runCompiled(db, sentStagesQuery(partnershipId, since)),
     () =>
       runCompiled(
         db,
