@@ -117,6 +117,14 @@ describe.each(kindsUnderTest())("hot lookups on %s use their indexes at 10,000 a
     expect(Number(sent!.n)).toBe(20_000);
   });
 
+  it("finds a delivery's nudge records on milestone_nudge's delivery index, as deleting the delivery does", async () => {
+    const [delivery] = await t.db.sql.query<{ id: number }>(`SELECT id FROM delivery WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [city.partnershipId]);
+    const all = await plan(`SELECT 1 FROM milestone_nudge WHERE delivery_id = $1`, [delivery!.id]);
+    // A plain index scan, or a bitmap scan whose index part names the index.
+    expect(all.filter((n) => n["Node Type"] === "Seq Scan")).toEqual([]);
+    expect(all.map((n) => n["Index Name"]).filter(Boolean)).toEqual(["milestone_nudge_delivery_id_idx"]);
+  });
+
   it("finds the open milestones due by a date on the open-milestones index", async () => {
     const all = await plan(`SELECT m.id, m.action_id FROM milestone m WHERE m.done_at IS NULL AND m.due_date <= $1::date`, ["2026-11-30"]);
     // A plain index scan, or a bitmap scan whose index part names the index.
