@@ -16,6 +16,9 @@ const timeZone = z.string().refine(
   { message: "must be an IANA time zone, e.g. Europe/London" },
 );
 
+/** Settled deliveries are kept this many days unless CURVE_DELIVERY_RETENTION_DAYS says otherwise: a year of messages, and a month more. */
+export const DEFAULT_DELIVERY_RETENTION_DAYS = 400;
+
 const EnvSchema = z.object({
   // 0 asks the system for any free port (tests, benchmarks).
   PORT: optional(z.coerce.number().int().min(0).max(65535)).transform((v) => v ?? 3000),
@@ -49,6 +52,14 @@ const EnvSchema = z.object({
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
   // When curve serve sweeps (cron, UTC, seconds optional); checked when the schedules start.
   CURVE_SWEEP_SCHEDULE: optional(z.string().min(1)),
+  // How long a settled message (sent, cancelled, failed) is kept in the outbox, in days, or "forever".
+  CURVE_DELIVERY_RETENTION_DAYS: optional(
+    z
+      .string()
+      // The sweeps read back the last nine days' nudges: a month is the least that is kept.
+      .refine((v) => v === "forever" || (/^[0-9]+$/.test(v) && Number(v) >= 30), "must be a number of days, at least 30 (e.g. 400), or forever")
+      .transform((v) => (v === "forever" ? null : Number(v))),
+  ).transform((v) => (v === undefined ? DEFAULT_DELIVERY_RETENTION_DAYS : v)),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], "must be debug, info, warn, error or silent")).transform(
     (v) => v ?? "info",

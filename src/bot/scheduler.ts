@@ -7,6 +7,7 @@ import { enqueueBoardDeliveries } from "../jobs/board-deliveries.ts";
 import { runDigestSweep } from "../jobs/digests.ts";
 import { enqueueInsightDeliveries } from "../jobs/insight-deliveries.ts";
 import { runNudgeSweep } from "../jobs/nudge-sweep.ts";
+import { pruneOutbox } from "../jobs/outbox-retention.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
@@ -69,6 +70,12 @@ export function startScheduler(
       } catch (error) {
         log.error("sweep failed", { partnership: partnership.slug, error });
       }
+    }
+    try {
+      const pruned = await pruneOutbox(jobs, now, runtime.config.CURVE_DELIVERY_RETENTION_DAYS);
+      if (pruned) log.info("outbox pruned", { deliveries: pruned, retentionDays: runtime.config.CURVE_DELIVERY_RETENTION_DAYS });
+    } catch (error) {
+      log.error("outbox pruning failed", { error });
     }
   };
   let sweeping: Promise<void> | undefined;

@@ -178,4 +178,14 @@ export interface ReportCalendarStore extends Outbox {
 }
 
 /** Everything the scheduled jobs need: one implementation per database. */
-export type JobStore = NudgeSweepStore & DigestStore & InsightReminderStore & RiskReviewStore & ReportCalendarStore;
+/** The outbox's retention: what has been settled long enough is deleted. */
+export interface OutboxRetentionStore {
+  /**
+   * Deletes up to `limit` settled deliveries (sent, cancelled or failed) due before `before`,
+   * oldest first, with their nudge records; never a pending or sending one. Returns how many.
+   * One statement.
+   */
+  pruneSettledDeliveries(before: Date, limit: number): Promise<number>;
+}
+
+export type JobStore = NudgeSweepStore & DigestStore & InsightReminderStore & RiskReviewStore & ReportCalendarStore & OutboxRetentionStore;

@@ -36,6 +36,13 @@ describe.each(kindsUnderTest())("curve serve's schedules and delivery worker, ru
       const partnershipId = await loadDemo(db, "leeds");
       // Everyone has a Slack account, as after their first command.
       await db.sql.query(`INSERT INTO platform_identity (person_id, platform, tenant, user_id) SELECT id, 'slack', 'T1', 'U' || id FROM person WHERE partnership_id = $1`, [partnershipId]);
+      // Two messages settled (cancelled) long ago: one past the default retention (400 days), one within it.
+      await db.sql.query(
+        `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at)
+         SELECT $1, min(id), k.key, 'digest', '{}'::jsonb, 'cancelled', k.due::timestamptz FROM person, (VALUES ('retention:past', '2010-06-01'), ('retention:within', '2011-06-01')) AS k(key, due)
+         WHERE partnership_id = $1 GROUP BY k.key, k.due`,
+        [partnershipId],
+      );
     };
     if (kind === "pglite") {
       const dataDir = mkdtempSync(path.join(tmpdir(), "curve-schedules-"));
@@ -85,5 +92,12 @@ describe.each(kindsUnderTest())("curve serve's schedules and delivery worker, ru
     const toPeople = (method: string) => fake.callsTo(method).filter((c) => /^U\d+$/.test(String(c.body.channel)) && !c.rateLimited);
     // Each sent delivery is exactly one call Slack took: a new message, or a nudge replaced in place.
     expect(toPeople("chat.postMessage").length + toPeople("chat.update").length).toBe(settled.length);
+  }, 120_000);
+
+  it("deletes, on its sweep, a message settled longer ago than the outbox's retention, and keeps a newer one", async () => {
+    const { db } = server.runtime;
+    await until(async () => (await db.prisma.scheduleRun.count({ where: { job: "sweep", finishedAt: { not: null } } })) > 0, "a finished sweep");
+    const kept = await db.prisma.delivery.findMany({ where: { key: { startsWith: "retention:" } }, select: { key: true } });
+    expect(kept.map((d) => d.key)).toEqual(["retention:within"]);
   }, 120_000);
 });

@@ -86,11 +86,18 @@ describe.each(kindsUnderTest())("curve on %s, end to end", (kind) => {
 
 describe("curve's command line", () => {
   it("rejects bad configuration with a sentence naming the variable, not a stack trace", async () => {
-    const run = await curve(["status"], { DATA_DIR: mkdtempSync(path.join(tmpdir(), "curve-e2e-")), PORT: "eighty", TZ_DEFAULT: "Mars/Olympus", DATABASE_POOL_SIZE: "0" });
+    const run = await curve(["status"], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), "curve-e2e-")),
+      PORT: "eighty",
+      TZ_DEFAULT: "Mars/Olympus",
+      DATABASE_POOL_SIZE: "0",
+      CURVE_DELIVERY_RETENTION_DAYS: "7",
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("PORT");
     expect(run.stderr).toContain("TZ_DEFAULT must be an IANA time zone");
     expect(run.stderr).toContain("DATABASE_POOL_SIZE must be at least 1");
+    expect(run.stderr).toContain("CURVE_DELIVERY_RETENTION_DAYS must be a number of days, at least 30 (e.g. 400), or forever");
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -353,3 +353,32 @@ export function effectDeliveries(ctx: ChangeContext, reply: Reply): NewDelivery[
     ...(reply.touched?.length ? [row("app_home", "", { actions: [...reply.touched] })] : []),
   ];
 }
+
+/** A delivery's outcome once it is settled; only these are ever pruned. */
+const SETTLED: DeliveryStatus[] = ["sent", "cancelled", "failed"];
+
+/**
+ * Deletes up to `limit` settled deliveries (sent, cancelled or failed) that were due before
+ * `before`, oldest first, and with them their nudge records (milestone_nudge, by its foreign
+ * key's cascade). A pending or sending row is never deleted, however old: it has not been
+ * sent yet. Each nudge's count stays in milestone_nudge_tally, which the escalation rules
+ * read. Returns how many deliveries it deleted. One statement, on the (status, due_at) index.
+ */
+export async function pruneSettled(db: Queryable, before: Date, limit: number): Promise<number> {
+  const deleted = await runCompiled(
+    db,
+    compileOnly
+      .deleteFrom("delivery")
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("delivery")
+          .select("id")
+          .where("status", "in", SETTLED)
+          .where("due_at", "<", before)
+          .orderBy("due_at")
+          .limit(Math.max(1, Math.floor(limit))),
+      )
+      .returning("id"),
+  );
+  return deleted.length;
+}

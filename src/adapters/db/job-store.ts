@@ -1,5 +1,5 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
-import { existingDeliveryKeys, insertDeliveries } from "./deliveries.ts";
+import { existingDeliveryKeys, insertDeliveries, pruneSettled } from "./deliveries.ts";
 import { queryIndicators } from "./indicators.ts";
 import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations, streamSweepData } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
@@ -44,5 +44,6 @@ export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
     reportSchedules: (partnershipId) => reportSchedules(db.prisma, partnershipId),
     reportRunExists: (scheduleId, periodKey) => reportRunExists(db.prisma, scheduleId, periodKey),
     claimReportRun: (run, delivery) => claimReportRun(db.prisma, run, delivery),
+    pruneSettledDeliveries: (before, limit) => pruneSettled(db.sql, before, limit),
   };
 }
