@@ -52,7 +52,7 @@ const EnvSchema = z.object({
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
   // When curve serve sweeps (cron, UTC, seconds optional); checked when the schedules start.
   CURVE_SWEEP_SCHEDULE: optional(z.string().min(1)),
-  // How long a settled message (sent, cancelled, failed) is kept in the outbox, in days, or "forever".
+  // How long after it was due a settled message (sent, cancelled, failed) is kept in the outbox, in days, or "forever".
   CURVE_DELIVERY_RETENTION_DAYS: optional(
     z
       .string()
