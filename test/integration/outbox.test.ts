@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/jobs/digests.ts";
-import { claimDue, LEASE_MS, releaseClaims } from "../../src/adapters/db/deliveries.ts";
+import { claimDue, insertDeliveries, LEASE_MS, markSent, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
@@ -260,6 +260,86 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       await first.close();
       await second.close();
     }
+  });
+
+  // Rows due in 2000, long before any other test's clock (2011), so these claims see only them;
+  // whatever is left unsent is cancelled, so no later drain sends it.
+  const Y2K = new Date("2000-01-03T09:00:00Z");
+  async function outboxRows<const R extends readonly { key: string; personId: number; kind: string; payload?: object; dueAt?: Date }[]>(partnershipId: number, rows: R) {
+    const ids: number[] = [];
+    // One insert per row, so ids follow the order given (a lane's order is its ids').
+    for (const r of rows) ids.push(...(await insertDeliveries(t.db.sql, [{ partnershipId, dueAt: Y2K, payload: {}, ...r }])).map((d) => d.id));
+    return ids as { [K in keyof R]: number };
+  }
+  const outboxState = async (ids: number[]) =>
+    t.db.sql.query<{ id: number; status: string; claimed_by: string | null; attempts: number; due_at: Date }>(
+      `SELECT id, status::text AS status, claimed_by, attempts, due_at FROM delivery WHERE id = ANY($1::int[]) ORDER BY id`,
+      [ids],
+    );
+
+  it("claims only the kinds asked for, holds a lane's later rows behind its earlier one, and releases only this worker's claims, as they were", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const jancis = (await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).id;
+    const channel = (c: string) => ({ channel: `slack:T1:${c}`, text: c });
+    const [nudge, first, second, later, third, home] = await outboxRows(partnershipId, [
+      { key: `y2k:${partnershipId}:nudge`, personId: jancis, kind: "nudge" },
+      { key: `y2k:${partnershipId}:first`, personId: jancis, kind: "announcement", payload: channel("C1") },
+      { key: `y2k:${partnershipId}:second`, personId: jancis, kind: "announcement", payload: channel("C1") },
+      // Scheduled for later: it holds back nothing, though it is older than `third`.
+      { key: `y2k:${partnershipId}:later`, personId: jancis, kind: "announcement", payload: channel("C2"), dueAt: new Date("2000-06-01T09:00:00Z") },
+      { key: `y2k:${partnershipId}:third`, personId: jancis, kind: "announcement", payload: channel("C2") },
+      { key: `y2k:${partnershipId}:home`, personId: jancis, kind: "app_home", payload: { actions: [1] } },
+    ]);
+    const now = new Date(Y2K.getTime() + 60_000);
+    try {
+      expect(await claimDue(t.db.sql, "nobody", now, 10, [])).toEqual([]);
+      const effects = await claimDue(t.db.sql, "effects", now, 10, ["announcement", "app_home"]);
+      expect(effects.map((r) => ({ id: r.id, lane: r.lane, attempts: r.attempts })).sort((a, b) => a.id - b.id)).toEqual([
+        { id: first, lane: "channel:slack:T1:C1", attempts: 1 },
+        { id: third, lane: "channel:slack:T1:C2", attempts: 1 },
+        { id: home, lane: `app_home:${home}`, attempts: 1 },
+      ]);
+      // All kinds: the nudge; `second` waits while `first` is being sent.
+      const other = await claimDue(t.db.sql, "other", now, 10);
+      expect(other.map((r) => ({ id: r.id, lane: r.lane, kind: r.kind, personId: r.personId, partnershipId: r.partnershipId }))).toEqual([
+        { id: nudge, lane: `person:${jancis}`, kind: "nudge", personId: jancis, partnershipId },
+      ]);
+
+      expect(await releaseClaims(t.db.sql, "effects", [first, third, home, nudge, second])).toBe(3);
+      const state = await outboxState([nudge, first, second, later, third, home]);
+      expect(state.map((r) => [r.id, r.status, r.claimed_by, r.attempts])).toEqual([
+        [nudge, "sending", "other", 1],
+        [first, "pending", null, 0],
+        [second, "pending", null, 0],
+        [later, "pending", null, 0],
+        [third, "pending", null, 0],
+        [home, "pending", null, 0],
+      ]);
+      expect(state.filter((r) => r.id !== later).every((r) => new Date(r.due_at).getTime() === Y2K.getTime())).toBe(true);
+      // Released, they are claimed again in the lanes' order.
+      expect((await claimDue(t.db.sql, "again", now, 10)).map((r) => r.id).sort((a, b) => a - b)).toEqual([first, third, home]);
+    } finally {
+      await t.db.sql.query(`UPDATE delivery SET status = 'cancelled' WHERE partnership_id = $1 AND status IN ('pending', 'sending')`, [partnershipId]);
+    }
+  });
+
+  it("replaces the person's most recently sent nudge on that platform, whatever order the rows were written in", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const jancis = (await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).id;
+    expect(await previousNudgeRef(t.db.sql, jancis, "slack")).toBeNull();
+    const [sentLast, sentFirst, onTeams, digest] = await outboxRows(partnershipId, [
+      { key: `ref:${partnershipId}:last`, personId: jancis, kind: "nudge" },
+      { key: `ref:${partnershipId}:first`, personId: jancis, kind: "nudge" },
+      { key: `ref:${partnershipId}:teams`, personId: jancis, kind: "nudge" },
+      { key: `ref:${partnershipId}:digest`, personId: jancis, kind: "digest" },
+    ]);
+    const at = (minutes: number) => new Date(Y2K.getTime() + minutes * 60_000);
+    await markSent(t.db.sql, sentLast, "slack", "C1/last", at(20));
+    await markSent(t.db.sql, sentFirst, "slack", "C1/first", at(10));
+    await markSent(t.db.sql, onTeams, "teams", "teams/latest", at(30));
+    await markSent(t.db.sql, digest, "slack", "C1/digest", at(40));
+    expect(await previousNudgeRef(t.db.sql, jancis, "slack")).toBe("C1/last");
+    expect(await previousNudgeRef(t.db.sql, jancis, "teams")).toBe("teams/latest");
   });
 
   it("enqueues a sponsor's weekly digest at their local time, once, and never an empty one", async () => {

@@ -1,5 +1,5 @@
 import { sql, type QueryCreator, type RawBuilder, type SqlBool } from "kysely";
-import type { DeliveryStatus } from "../../../generated/kysely/enums.ts";
+import type { DeliveryStatus, Platform } from "../../../generated/kysely/enums.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import type { OutboxRow } from "../../jobs/ports.ts";
@@ -193,64 +193,136 @@ export interface ClaimedDelivery {
 /** A worker that dies mid-send leaves rows "sending"; after this long another worker takes them. */
 export const LEASE_MS = 2 * 60_000;
 
-/** Kinds whose rows must go out one after another per lane (`LANE`). */
-const LANE_KINDS = "'announcement', 'channel_report', 'channel_card'";
+/** Kinds whose rows must go out one after another per lane (`lane`). */
+const LANE_KINDS = ["announcement", "channel_report", "channel_card"] as const;
+
+/** A delivery status written into the statement as a literal (see `claimDue`). */
+const state = (status: DeliveryStatus): RawBuilder<DeliveryStatus> => sql.lit(status);
+
+/** The outbox's own names for its rows in the claim: the row claimed (`d`), a candidate (`w`), an earlier row of its lane (`e`). */
+type ClaimAlias = "d" | "w" | "e";
+
 /**
- * The lane of a row (alias `$row`), as SQL: a channel for its posts, a card for its updates;
- * null for the rest, whose order the claim does not hold (the worker still sends a person's
- * messages one after another: see `ClaimedDelivery.lane`).
+ * The lane of a row (the delivery row aliased `row`), as SQL: a channel for its posts, a card
+ * for its updates; null for the rest, whose order the claim does not hold (the worker still
+ * sends a person's messages one after another: see `ClaimedDelivery.lane`). Its columns are
+ * checked against the delivery table's type, so a renamed column fails the type check.
  */
-const LANE = `(CASE WHEN $row.kind IN ('announcement', 'channel_report') THEN 'channel:' || ($row.payload->>'channel')
-                    WHEN $row.kind = 'channel_card' THEN 'card:' || ($row.payload->>'key') END)`;
+function lane(row: ClaimAlias): RawBuilder<string | null> {
+  const column = deliveryColumn(row);
+  const [announcement, report, card] = LANE_KINDS.map((k) => sql.lit(k));
+  return sql<string | null>`(CASE WHEN ${column("kind")} IN (${announcement}, ${report}) THEN 'channel:' || (${column("payload")}->>'channel') WHEN ${column("kind")} = ${card} THEN 'card:' || (${column("payload")}->>'key') END)`;
+}
+
+/** A column of the delivery row aliased `row`, checked against the table's type. */
+const deliveryColumn = (row: ClaimAlias) => (name: keyof DB["delivery"] & string) => sql.ref(`${row}.${name}`);
 
 /**
  * Claims due rows for one worker, of the given kinds only when `kinds` is given (the effects
- * worker of a `curve serve` whose schedules are off). SKIP LOCKED lets several workers (on
- * several instances) claim at once without waiting on, or taking, each other's rows.
+ * worker of a `curve serve` whose schedules are off; none given: all kinds). SKIP LOCKED lets
+ * several workers (on several instances) claim at once without waiting on, or taking, each
+ * other's rows. Due: pending with `due_at` at or before `now`, or "sending" but claimed more
+ * than `LEASE_MS` before `now` (its worker died). At most `limit` rows, oldest due first;
+ * each claimed row is "sending", claimed by `worker` at `now`, its attempts counted.
  *
  * A channel's posts keep their order, and a card is never sent by two workers at once: a row
  * of a lane is not claimed while an older row of the same lane is due, being sent, or waiting
  * to be tried again (so a post Slack or Teams turned away for now holds back the ones after
  * it, on every instance). A row scheduled for later (tomorrow's report) holds back nothing.
+ *
+ * One statement (UPDATE … FROM a SELECT … FOR UPDATE SKIP LOCKED … RETURNING). Returns the
+ * claimed rows, in no particular order. Errors are the database's.
  */
 export async function claimDue(db: Queryable, worker: string, now: Date, limit: number, kinds?: readonly string[]): Promise<ClaimedDelivery[]> {
-  const rows = await db.query<{ id: number; partnership_id: number; person_id: number; key: string; kind: string; payload: unknown; attempts: number; lane: string }>(
-    `UPDATE delivery d SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = d.attempts + 1
-     FROM (SELECT id FROM delivery w
-           WHERE ((status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3))
-             AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
-             AND (${LANE.replaceAll("$row", "w")} IS NULL OR NOT EXISTS (
-               SELECT 1 FROM delivery e
-               WHERE e.kind IN (${LANE_KINDS}) AND e.status IN ('pending', 'sending') AND e.id < w.id
-                 AND (e.due_at <= $2 OR e.attempts > 0) AND ${LANE.replaceAll("$row", "e")} = ${LANE.replaceAll("$row", "w")}))
-           ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c
-     WHERE d.id = c.id
-     RETURNING d.id, d.partnership_id, d.person_id, d.key, d.kind, d.payload, d.attempts,
-       coalesce(${LANE.replaceAll("$row", "d")}, CASE WHEN d.kind = 'app_home' THEN 'app_home:' || d.id ELSE 'person:' || d.person_id END) AS lane`,
-    // Kinds travel as an array literal (Curve's own constants), the same on PGlite and PostgreSQL.
-    [worker, now, new Date(now.getTime() - LEASE_MS), limit, kinds ? `{${kinds.join(",")}}` : null],
-  );
+  const leaseStart = new Date(now.getTime() - LEASE_MS);
+  // The outbox's states and kinds stay literals in the statement, as the planner sees them
+  // (the status index, and how few rows are pending), however often the statement is prepared.
+  const due = compileOnly
+    .selectFrom("delivery as w")
+    .select("w.id")
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("w.status", "=", state("pending")), eb("w.due_at", "<=", now)]),
+        eb.and([eb("w.status", "=", state("sending")), eb("w.claimed_at", "<", leaseStart)]),
+      ]),
+    )
+    // Kinds travel as one array parameter (Curve's own constants), the same on PGlite and PostgreSQL.
+    .$if(kinds !== undefined, (q) => q.where("w.kind", "=", sql<string>`any(${arrayOf([...kinds!], "text")})`))
+    .where((eb) =>
+      eb.or([
+        eb(lane("w"), "is", null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("delivery as e")
+              .select(sql<number>`1`.as("held"))
+              .where("e.kind", "in", LANE_KINDS.map((k) => sql.lit(k)))
+              .where("e.status", "in", [state("pending"), state("sending")])
+              .whereRef("e.id", "<", "w.id")
+              .where((e) => e.or([e("e.due_at", "<=", now), e("e.attempts", ">", e.lit(0))]))
+              .where(lane("e"), "=", lane("w")),
+          ),
+        ),
+      ]),
+    )
+    .orderBy("w.due_at")
+    .orderBy("w.id")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  const d = deliveryColumn("d");
+  const claim = compileOnly
+    .updateTable("delivery as d")
+    .from(due.as("c"))
+    .set((eb) => ({ status: state("sending"), claimed_by: worker, claimed_at: now, attempts: eb("d.attempts", "+", eb.lit(1)) }))
+    .whereRef("d.id", "=", "c.id")
+    .returning([
+      "d.id",
+      "d.partnership_id",
+      "d.person_id",
+      "d.key",
+      "d.kind",
+      "d.payload",
+      "d.attempts",
+      // Rows of no lane of their own: an App Home refresh alone, the rest a person's.
+      sql<string>`coalesce(${lane("d")}, CASE WHEN ${d("kind")} = 'app_home' THEN 'app_home:' || ${d("id")} ELSE 'person:' || ${d("person_id")} END)`.as("lane"),
+    ]);
+  const rows = await runCompiled(db, claim);
   return rows.map((r) => ({ id: r.id, partnershipId: r.partnership_id, personId: r.person_id, key: r.key, kind: r.kind, payload: r.payload, attempts: r.attempts, lane: r.lane }));
 }
 
 /**
  * Gives rows this worker claimed but has not finished back to the outbox, as they were
  * (pending, same due time, the attempt not counted), so another worker or instance sends
- * them. Used when curve serve stops. Returns how many it released.
+ * them. Used when curve serve stops. Only rows of `ids` still "sending" and claimed by
+ * `worker` are released. One statement, the ids as one array parameter; none for no ids.
+ * Returns how many it released.
  */
 export async function releaseClaims(db: Queryable, worker: string, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const rows = await db.query<{ id: number }>(
-    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
-     WHERE id = ANY($1::int[]) AND status = 'sending' AND claimed_by = $2 RETURNING id`,
-    [ids, worker],
-  );
-  return rows.length;
+  const release = compileOnly
+    .updateTable("delivery")
+    .set((eb) => ({ status: "pending", claimed_by: null, claimed_at: null, attempts: eb.fn("greatest", [eb("attempts", "-", eb.lit(1)), eb.lit(0)]) }))
+    .where("id", "=", sql<number>`any(${arrayOf(ids, "int4")})`)
+    .where("status", "=", "sending")
+    .where("claimed_by", "=", worker)
+    .returning("id");
+  return (await runCompiled(db, release)).length;
 }
 
-/** Sent: records the platform and its message reference (to replace or thread on later). */
+/**
+ * Sent: records the platform ("slack" or "teams") and its message reference (to replace or
+ * thread on later), sent at `at`, and clears the last error. One statement; an unknown
+ * platform is the database's error.
+ */
 export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
-  await db.query(`UPDATE delivery SET status = 'sent', platform = $2::platform, message_ref = $3, sent_at = $4, last_error = NULL WHERE id = $1`, [id, platform, messageRef, at]);
+  await runCompiled(
+    db,
+    compileOnly
+      .updateTable("delivery")
+      .set({ status: "sent", platform: sql`cast(${platform} as platform)`, message_ref: messageRef, sent_at: at, last_error: null })
+      .where("id", "=", id),
+  );
 }
 
 /**
@@ -282,28 +354,41 @@ export async function markCovered(db: Queryable, ids: readonly number[], platfor
   await runCompiled(db, update);
 }
 
-/** Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After). */
+/**
+ * Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After),
+ * unclaimed, with `reason` (or none) as its last error. One statement.
+ */
 export async function postpone(db: Queryable, id: number, dueAt: Date, reason: string | null): Promise<void> {
-  await db.query(`UPDATE delivery SET status = 'pending', due_at = $2, last_error = $3, claimed_by = NULL, claimed_at = NULL WHERE id = $1`, [id, dueAt, reason]);
+  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "pending", due_at: dueAt, last_error: reason, claimed_by: null, claimed_at: null }).where("id", "=", id));
 }
 
-/** Given up: `reason` is shown in /curve deliveries failed and coordinators' digests. */
+/** Given up: `reason` is shown in /curve deliveries failed and coordinators' digests. One statement. */
 export async function markFailed(db: Queryable, id: number, reason: string): Promise<void> {
-  await db.query(`UPDATE delivery SET status = 'failed', last_error = $2 WHERE id = $1`, [id, reason]);
+  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "failed", last_error: reason }).where("id", "=", id));
 }
 
-/** Not to be sent after all (e.g. everything in it was done meanwhile): `reason` says why. */
+/** Not to be sent after all (e.g. everything in it was done meanwhile): `reason` says why. One statement. */
 export async function markCancelled(db: Queryable, id: number, reason: string): Promise<void> {
-  await db.query(`UPDATE delivery SET status = 'cancelled', last_error = $2 WHERE id = $1`, [id, reason]);
+  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "cancelled", last_error: reason }).where("id", "=", id));
 }
 
-/** The person's last nudge on a platform, which a new nudge replaces in place. */
+/**
+ * The person's last nudge on a platform ("slack" or "teams"), which a new nudge replaces in
+ * place: the message reference of their most recently sent nudge there, or null if none was.
+ * One statement (the person, kind and sent_at index).
+ */
 export async function previousNudgeRef(db: Queryable, personId: number, platform: string): Promise<string | null> {
-  const [row] = await db.query<{ message_ref: string }>(
-    `SELECT message_ref FROM delivery WHERE person_id = $1 AND kind = 'nudge' AND status = 'sent' AND platform = $2::platform AND message_ref IS NOT NULL
-     ORDER BY sent_at DESC LIMIT 1`,
-    [personId, platform],
-  );
+  const query = compileOnly
+    .selectFrom("delivery")
+    .select("message_ref")
+    .where("person_id", "=", personId)
+    .where("kind", "=", "nudge")
+    .where("status", "=", "sent")
+    .where("platform", "=", sql<Platform>`cast(${platform} as platform)`)
+    .where("message_ref", "is not", null)
+    .orderBy("sent_at", "desc")
+    .limit(1);
+  const [row] = await runCompiled(db, query);
   return row?.message_ref ?? null;
 }
 
