@@ -5,6 +5,7 @@ import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/jobs/digests.ts";
 import { claimDue, insertDeliveries, LEASE_MS, markSent, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
+import { recipient } from "../../src/adapters/db/people.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import type { Reply } from "../../src/domain/reply.ts";
@@ -340,6 +341,35 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     await markSent(t.db.sql, digest, "slack", "C1/digest", at(40));
     expect(await previousNudgeRef(t.db.sql, jancis, "slack")).toBe("C1/last");
     expect(await previousNudgeRef(t.db.sql, jancis, "teams")).toBe("teams/latest");
+  });
+
+  it("knows where and when a delivery may reach a person: their zone, quiet hours, platforms once each, and their region or else their partnership's", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const person = async (name: string) => (await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name } })).id;
+    const [jancis, simon] = [await person("Jancis Andrew"), await person("Simon Whitehead")];
+    await t.db.prisma.person.update({
+      where: { id: jancis },
+      data: { timeZone: "Europe/Dublin", quietStartMinute: 1200, quietEndMinute: 420, preferredPlatform: "teams", region: "scotland" },
+    });
+    await t.db.prisma.platformIdentity.createMany({
+      data: [
+        { personId: jancis, platform: "slack", tenant: `T${partnershipId}a`, userId: "U1" },
+        { personId: jancis, platform: "slack", tenant: `T${partnershipId}b`, userId: "U1" },
+        { personId: jancis, platform: "teams", tenant: `T${partnershipId}`, userId: "29:1" },
+      ],
+    });
+    const { region } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { id: partnershipId } });
+    const her = await recipient(t.db.sql, jancis);
+    expect({ ...her, platforms: [...her!.platforms].sort() }).toEqual({
+      timeZone: "Europe/Dublin",
+      quietStartMinute: 1200,
+      quietEndMinute: 420,
+      preferredPlatform: "teams",
+      platforms: ["slack", "teams"],
+      region: "scotland",
+    });
+    expect(await recipient(t.db.sql, simon)).toEqual(expect.objectContaining({ preferredPlatform: null, platforms: [], region }));
+    expect(await recipient(t.db.sql, -1)).toBeNull();
   });
 
   it("enqueues a sponsor's weekly digest at their local time, once, and never an empty one", async () => {

@@ -107,14 +107,32 @@ export interface Recipient {
   region?: Region;
 }
 
+/**
+ * Where and when a delivery may reach the person `personId` (see `Recipient`): their platforms
+ * are those they have an account on, each once, in no particular order ([] for none). Null
+ * when there is no such person. One statement.
+ */
 export async function recipient(db: Queryable, personId: number): Promise<Recipient | null> {
-  const [row] = await db.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; preferred_platform: string | null; platforms: string[]; region: string | null }>(
-    `SELECT p.time_zone, p.quiet_start_minute, p.quiet_end_minute, p.preferred_platform::text AS preferred_platform,
-       coalesce(p.region, (SELECT pa.region FROM partnership pa WHERE pa.id = p.partnership_id)) AS region,
-       coalesce((SELECT array_agg(DISTINCT pi.platform::text) FROM platform_identity pi WHERE pi.person_id = p.id), '{}') AS platforms
-     FROM person p WHERE p.id = $1`,
-    [personId],
-  );
+  const query = compileOnly
+    .selectFrom("person as p")
+    .select((eb) => [
+      "p.time_zone",
+      "p.quiet_start_minute",
+      "p.quiet_end_minute",
+      sql<string | null>`${eb.ref("p.preferred_platform")}::text`.as("preferred_platform"),
+      eb.fn.coalesce("p.region", eb.selectFrom("partnership as pa").select("pa.region").whereRef("pa.id", "=", "p.partnership_id")).as("region"),
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("platform_identity as pi")
+            .select((pi) => sql<string[]>`array_agg(DISTINCT ${pi.ref("pi.platform")}::text)`.as("platforms"))
+            .whereRef("pi.person_id", "=", "p.id"),
+          sql<string[]>`'{}'`,
+        )
+        .as("platforms"),
+    ])
+    .where("p.id", "=", personId);
+  const [row] = await runCompiled(db, query);
   return row
     ? {
         timeZone: row.time_zone,
