@@ -66,5 +66,15 @@ describe.each(kindsUnderTest())("loading the demo on %s", (kind) => {
     expect(status.counts.indicators).toBeGreaterThanOrEqual(15);
     const cypp = status.plans.find((p) => p.key === "cypp-2011-15")!;
     expect(cypp.actions).toBe(42);
+    // Each plan's counts are its own, as numbers; a partnership's plans in period order, then by key.
+    for (const plan of status.plans) {
+      const where = { key: plan.key, partnership: { slug: plan.partnership } };
+      expect(plan.actions).toBe(await t.db.prisma.action.count({ where: { plan: where } }));
+      expect(plan.milestones).toBe(await t.db.prisma.milestone.count({ where: { action: { plan: where } } }));
+    }
+    expect(cypp.milestones).toBeGreaterThan(0);
+    const slug = cypp.partnership;
+    const inOrder = await t.db.prisma.plan.findMany({ where: { partnership: { slug } }, orderBy: [{ periodStart: { sort: "asc", nulls: "last" } }, { key: "asc" }], select: { key: true } });
+    expect(status.plans.filter((p) => p.partnership === slug).map((p) => p.key)).toEqual(inOrder.map((p) => p.key));
   });
 });
