@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/jobs/digests.ts";
-import { claimDue, insertDeliveries, LEASE_MS, markSent, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
+import { claimDue, insertDeliveries, LEASE_MS, markSent, postpone, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { recipient } from "../../src/adapters/db/people.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
@@ -319,6 +319,9 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       expect(state.filter((r) => r.id !== later).every((r) => new Date(r.due_at).getTime() === Y2K.getTime())).toBe(true);
       // Released, they are claimed again in the lanes' order.
       expect((await claimDue(t.db.sql, "again", now, 10)).map((r) => r.id).sort((a, b) => a - b)).toEqual([first, third, home]);
+      // Turned away for now and due again later, `first` still holds `second` back.
+      await postpone(t.db.sql, first, new Date("2000-02-01T09:00:00Z"), "try again later");
+      expect(await claimDue(t.db.sql, "retry", now, 10)).toEqual([]);
     } finally {
       await t.db.sql.query(`UPDATE delivery SET status = 'cancelled' WHERE partnership_id = $1 AND status IN ('pending', 'sending')`, [partnershipId]);
     }
