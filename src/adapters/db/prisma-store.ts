@@ -6,7 +6,7 @@ import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql, type ExpressionBuilder } from "kysely";
-import { compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
+import { arrayOf, compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -128,22 +128,43 @@ export class PrismaStore implements Store {
   }
 
   async escalationsOf(milestoneIds: number[]) {
-    const rows = await this.sql.query<{ milestone_id: number; level: string; at: Date; names: string[] }>(
-      `SELECT e.milestone_id, e.level, e.created_at AS at,
-         coalesce((SELECT array_agg(pe.name ORDER BY r.position) FROM priority_role r JOIN person pe ON pe.id = r.person_id
-                   WHERE r.priority_id = a.priority_id AND r.role::text = e.level), '{}') AS names
-       FROM escalation e JOIN milestone m ON m.id = e.milestone_id JOIN action a ON a.id = m.action_id
-       WHERE e.milestone_id = ANY($1::int[]) ORDER BY e.created_at`,
-      [milestoneIds],
+    const rows = await runCompiled(
+      this.sql,
+      compileOnly
+        .selectFrom("escalation as e")
+        .innerJoin("milestone as m", "m.id", "e.milestone_id")
+        .innerJoin("action as a", "a.id", "m.action_id")
+        .select((eb) => [
+          "e.milestone_id",
+          "e.level",
+          "e.created_at as at",
+          eb.fn
+            .coalesce(
+              eb
+                .selectFrom("priority_role as r")
+                .innerJoin("person as pe", "pe.id", "r.person_id")
+                .select((e) => e.fn.agg<string[]>("array_agg", ["pe.name"]).orderBy("r.position").as("names"))
+                .whereRef("r.priority_id", "=", "a.priority_id")
+                .where((e) => e(e.cast<string>("r.role", "text"), "=", e.ref("e.level")))
+                .$asScalar(),
+              sql<string[]>`'{}'`,
+            )
+            .as("names"),
+        ])
+        .where("e.milestone_id", "=", sql<number>`any(${arrayOf(milestoneIds, "int4")})`)
+        .orderBy("e.created_at"),
     );
     return rows.map((r) => ({ milestoneId: r.milestone_id, level: r.level, at: new Date(r.at), names: r.names }));
   }
 
   async settingsOf(personId: number) {
-    const [row] = await this.sql.query<{ time_zone: string; quiet_start_minute: number; quiet_end_minute: number; digest_weekday: number; digest_minute: number; region: string | null; partnership_region: string }>(
-      `SELECT p.time_zone, p.quiet_start_minute, p.quiet_end_minute, p.digest_weekday, p.digest_minute, p.region, pa.region AS partnership_region
-       FROM person p JOIN partnership pa ON pa.id = p.partnership_id WHERE p.id = $1`,
-      [personId],
+    const [row] = await runCompiled(
+      this.sql,
+      compileOnly
+        .selectFrom("person as p")
+        .innerJoin("partnership as pa", "pa.id", "p.partnership_id")
+        .select(["p.time_zone", "p.quiet_start_minute", "p.quiet_end_minute", "p.digest_weekday", "p.digest_minute", "p.region", "pa.region as partnership_region"])
+        .where("p.id", "=", personId),
     );
     return {
       timeZone: row!.time_zone,
@@ -157,16 +178,26 @@ export class PrismaStore implements Store {
   }
 
   async identitiesOf(personId: number): Promise<PlatformIdentity[]> {
-    return this.sql.query<PlatformIdentity>(
-      `SELECT platform::text AS platform, tenant, user_id AS "userId" FROM platform_identity WHERE person_id = $1 ORDER BY created_at DESC`,
-      [personId],
+    return runCompiled(
+      this.sql,
+      compileOnly
+        .selectFrom("platform_identity")
+        .select((eb) => [eb.cast<PlatformName>("platform", "text").as("platform"), "tenant", "user_id as userId"])
+        .where("person_id", "=", personId)
+        .orderBy("created_at", "desc"),
     );
   }
 
   async markHomeOpened(identity: PlatformIdentity, at: Date): Promise<void> {
-    await this.sql.query(
-      `UPDATE platform_identity SET home_opened_at = $4 WHERE platform = $1::platform AND tenant = $2 AND user_id = $3 AND home_opened_at IS NULL`,
-      [identity.platform, identity.tenant, identity.userId, at],
+    await runCompiled(
+      this.sql,
+      compileOnly
+        .updateTable("platform_identity")
+        .set({ home_opened_at: at })
+        .where("platform", "=", identity.platform)
+        .where("tenant", "=", identity.tenant)
+        .where("user_id", "=", identity.userId)
+        .where("home_opened_at", "is", null),
     );
   }
 
@@ -224,12 +255,16 @@ export class PrismaStore implements Store {
   }
 
   async actionStatesOverseenBy(partnershipId: number, personId: number) {
-    const rows = await this.sql.query<{ state: ActionState; refs: string[] }>(
-      `SELECT a.state::text AS state, array_agg(a.ref ORDER BY a.id) AS refs
-       FROM action a JOIN plan pl ON pl.id = a.plan_id
-       WHERE pl.partnership_id = $1 AND pl.closed_at IS NULL AND a.priority_id IN (SELECT priority_id FROM priority_role WHERE person_id = $2)
-       GROUP BY a.state`,
-      [partnershipId, personId],
+    const rows = await runCompiled(
+      this.sql,
+      compileOnly
+        .selectFrom("action as a")
+        .innerJoin("plan as pl", "pl.id", "a.plan_id")
+        .select((eb) => [eb.cast<ActionState>("a.state", "text").as("state"), eb.fn.agg<string[]>("array_agg", ["a.ref"]).orderBy("a.id").as("refs")])
+        .where("pl.partnership_id", "=", partnershipId)
+        .where("pl.closed_at", "is", null)
+        .where("a.priority_id", "in", (eb) => eb.selectFrom("priority_role").select("priority_id").where("person_id", "=", personId))
+        .groupBy("a.state"),
     );
     return rows.map((r) => ({ state: r.state, refs: [...r.refs].sort(compareRefs) }));
   }
