@@ -30,15 +30,19 @@ export function claimReceipt(partnershipId: number, key: string): CompiledQuery<
     .compile();
 }
 
-/** The reply stored for an idempotency key: none while the key holds only its first sighting. One statement. */
-export function storedReply(partnershipId: number, key: string): CompiledQuery<{ reply: Reply }> {
+/** The query behind `storedReply`, uncompiled, for a statement that reads more beside it (one row `{ reply }`, or none). */
+export function storedReplyQuery(partnershipId: number, key: string) {
   return compileOnly
     .selectFrom("command_receipt")
     .select(sql<Reply>`reply`.as("reply"))
     .where("partnership_id", "=", partnershipId)
     .where("idempotency_key", "=", key)
-    .where(sql<boolean>`reply <> ${SEEN}::jsonb`)
-    .compile();
+    .where(sql<boolean>`reply <> ${SEEN}::jsonb`);
+}
+
+/** The reply stored for an idempotency key: none while the key holds only its first sighting. One statement. */
+export function storedReply(partnershipId: number, key: string): CompiledQuery<{ reply: Reply }> {
+  return storedReplyQuery(partnershipId, key).compile();
 }
 
 /**
@@ -48,14 +52,18 @@ export function storedReply(partnershipId: number, key: string): CompiledQuery<{
  * `onlyIf`, the key is sighted only when that condition holds (the sender was found).
  */
 export function sighting(partnershipId: number, key: string, onlyIf?: RawBuilder<boolean>): CompiledQuery<{ sighted: number }> {
+  return sightingQuery(partnershipId, key, onlyIf).compile();
+}
+
+/** The insert behind `sighting`, uncompiled, for a statement that does more beside it (a data-modifying CTE). */
+export function sightingQuery(partnershipId: number, key: string, onlyIf?: RawBuilder<boolean>) {
   const row = compileOnly.selectNoFrom([sql<number>`${partnershipId}::int`.as("partnership_id"), sql<string>`${key}::text`.as("idempotency_key"), sql<unknown>`${SEEN}::jsonb`.as("reply")]);
   return compileOnly
     .insertInto("command_receipt")
     .columns(["partnership_id", "idempotency_key", "reply"])
     .expression(onlyIf ? row.where(onlyIf) : row)
     .onConflict((oc) => oc.doNothing())
-    .returning(sql<number>`1`.as("sighted"))
-    .compile();
+    .returning(sql<number>`1`.as("sighted"));
 }
 
 /** `sighting`, run: true the first time a delivery's key is seen, on any instance; false for a retry or a twin. One statement. */

@@ -1,3 +1,5 @@
+import type { Compilable } from "kysely";
+
 /** A value a statement binds as a parameter. */
 export type Bindable = string | number | boolean | Date;
 
@@ -5,6 +7,12 @@ export type Bindable = string | number | boolean | Date;
 export interface BoundStatement {
   text: string;
   values: unknown[];
+}
+
+/** A typed query (built on `compileOnly`), compiled, as a statement for `StatementShapes` or the driver. */
+export function boundStatement(query: Compilable<unknown>): BoundStatement {
+  const compiled = query.compile();
+  return { text: compiled.sql, values: [...compiled.parameters] };
 }
 
 class StandIn {
@@ -15,7 +23,7 @@ type Slot = { value: string } | { fixed: unknown };
 
 /**
  * Statements built once per shape, then bound to each call's values: the query builder's
- * work (Kysely's compile, Prisma.sql's joins) is done the first time a shape is seen, not on
+ * work (Kysely's building and compiling) is done the first time a shape is seen, not on
  * every request. On `/milestone done` it was about a quarter of the CPU Curve spends on a
  * request outside the database (CPU profile of `curve serve`, `npm run bench` Slack section).
  *
