@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Prisma } from "../../generated/prisma/client.ts";
+import { compileOnly } from "../../src/adapters/db/kysely.ts";
 import { sentStagesQuery } from "../../src/adapters/db/milestone-nudges.ts";
 import { personByIdentityQuery } from "../../src/adapters/db/people.ts";
 import { ownedActionIds } from "../../src/adapters/db/view-queries.ts";
@@ -96,8 +96,8 @@ describe.each(kindsUnderTest())("hot lookups on %s use their indexes at 10,000 a
   });
 
   it("finds the actions a person owns, directly and through their teams, on action_owner's and team_member's indexes", async () => {
-    const query = Prisma.sql`SELECT o.action_id FROM ${ownedActionIds(somePerson)} o`;
-    const all = await plan(query.text, query.values);
+    const query = compileOnly.selectFrom(ownedActionIds(somePerson).as("o")).select("o.action_id").compile();
+    const all = await plan(query.sql, query.parameters);
     const indexes = all.map((n) => n["Index Name"]).filter(Boolean);
     expect(indexes).toEqual(expect.arrayContaining(["action_owner_person_id_idx", "action_owner_team_id_idx", "team_member_person_id_idx"]));
     expect(all.filter((n) => n["Node Type"] === "Seq Scan")).toEqual([]);

@@ -6,8 +6,7 @@ import { previewDigest } from "../../src/jobs/digests.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
 import { loadReportFacts } from "../../src/adapters/db/reports.ts";
 import { SqlChangeStore } from "../../src/adapters/db/sql-change-store.ts";
-import { queryActions } from "../../src/adapters/db/view-queries.ts";
-import { Prisma } from "../../generated/prisma/client.ts";
+import { actionsByRef, queryActions } from "../../src/adapters/db/view-queries.ts";
 import { CurveError } from "../../src/domain/errors.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -218,7 +217,7 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
 
   it("refuses, inside its transaction, a change that read the old plan before a refresh committed", async () => {
     const p = await demoWithProgress();
-    const [stale] = await queryActions(t.db.sql, Prisma.sql`a.ref = 'ATT-4' AND pl.partnership_id = ${p.partnershipId}`);
+    const [stale] = await queryActions(t.db.sql, actionsByRef(p.partnershipId, "ATT-4"));
     expect(stale!.closedPlan).toBeNull();
     await refreshPlan(t.db.prisma, p.request());
     const nigel = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Nigel Richardson" } });
@@ -241,7 +240,7 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
   it.runIf(kind === "postgresql")("refuses changes sent while a refresh runs once it commits, leaving the old plan's rows as they were", async () => {
     const p = await demoWithProgress();
     const driver = commandDriver(t.db, p.partnershipId, () => new Date("2011-09-26T08:00:00Z"));
-    const [att4, att5, att6] = await Promise.all(["ATT-4", "ATT-5", "ATT-6"].map(async (ref) => (await queryActions(t.db.sql, Prisma.sql`a.ref = ${ref} AND pl.partnership_id = ${p.partnershipId}`))[0]!));
+    const [att4, att5, att6] = await Promise.all(["ATT-4", "ATT-5", "ATT-6"].map(async (ref) => (await queryActions(t.db.sql, actionsByRef(p.partnershipId, ref)))[0]!));
     const open = (a: typeof att4) => a!.milestones.find((m) => !m.doneAt)!;
     const lines = [
       `/action status ATT-5 at risk`,

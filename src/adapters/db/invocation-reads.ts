@@ -1,42 +1,45 @@
-import { sql, type CompiledQuery } from "kysely";
-import { Prisma } from "../../../generated/prisma/client.ts";
+import { sql } from "kysely";
 import type { ActionRead, InvocationReads, PlatformIdentity } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { compileOnly } from "./kysely.ts";
 import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
-import { sighting, storedReply } from "./receipts.ts";
+import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
-import { StatementShapes } from "./statement-shapes.ts";
-import { actionFromRow, actionsByRefWhere, actionsQuery, type ActionRow } from "./view-queries.ts";
-
-/**
- * A typed query, compiled, as a part of a hand-written statement (view-queries.ts composes
- * with Prisma.sql). Kysely numbers its parameters $1, $2 … in the order they appear; anything
- * else is refused rather than mis-bound.
- */
-function asPart(query: CompiledQuery): Prisma.Sql {
-  const numbers = [...query.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
-  if (numbers.length !== query.parameters.length || numbers.some((n, i) => n !== i + 1)) throw new Error("a compiled query's parameters are not in order");
-  return new Prisma.Sql(query.sql.split(/\$\d+/), query.parameters as unknown[]);
-}
+import { boundStatement, StatementShapes } from "./statement-shapes.ts";
+import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 
 type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean };
 type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string };
 
-/** The statement behind `readInvocation`, built once for each of its shapes. */
+/**
+ * The statement behind `readInvocation`, built once for each of its shapes:
+ *
+ *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
+ *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted] [, found.*]
+ *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
+ */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
   const person = shape.byId
     ? personByIdQuery(compileOnly, v.partnershipId, v.personId!)
     : personByIdentityQuery(compileOnly, v.partnershipId, { platform: v.platform!, tenant: v.tenant!, userId: v.userId! });
-  const stored = shape.key ? Prisma.sql`(${asPart(storedReply(v.partnershipId, v.key!))})` : Prisma.sql`NULL::jsonb`;
-  const actions = shape.read ? Prisma.sql`LEFT JOIN LATERAL (${actionsQuery(actionsByRefWhere(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined))}) AS found ON true` : Prisma.empty;
+  const withMe = compileOnly.with("me", () => person);
   // A delivery's key is sighted in the same statement, once the sender is known to be someone.
-  const sighted = shape.sight ? sighting(v.partnershipId, v.sight!, sql<boolean>`EXISTS (SELECT 1 FROM me)`) : null;
-  const query = Prisma.sql`
-    WITH me AS (${asPart(person.compile())}) ${sighted ? Prisma.sql`, sighted AS (${asPart(sighted)})` : Prisma.empty}
-    SELECT (SELECT row_to_json(me) FROM me LIMIT 1) AS me, ${stored} AS stored ${sighted ? Prisma.sql`, EXISTS (SELECT 1 FROM sighted) AS sighted` : Prisma.empty} ${shape.read ? Prisma.sql`, found.*` : Prisma.empty}
-    FROM (SELECT 1) AS one ${actions}`;
-  return { text: query.text, values: query.values };
+  const withSighted = withMe.with("sighted", () => sightingQuery(v.partnershipId, v.sight!, sql<boolean>`EXISTS (SELECT 1 FROM me)`));
+  // Without a sighting there is no "sighted" to read, and nothing below reads it.
+  const creator = shape.sight ? withSighted : (withMe as unknown as typeof withSighted);
+  const query = creator
+    .selectFrom(compileOnly.selectNoFrom(sql<number>`1`.as("one")).as("one"))
+    .select((eb) => [
+      eb.selectFrom("me").select(sql<PersonRow>`row_to_json(me)`.as("me")).limit(sql.lit(1)).as("me"),
+      shape.key ? storedReplyQuery(v.partnershipId, v.key!).as("stored") : sql<Reply | null>`NULL::jsonb`.as("stored"),
+    ])
+    .$if(shape.sight, (q) => q.select((eb) => eb.exists(eb.selectFrom("sighted").select(sql<number>`1`.as("one"))).as("sighted")))
+    .$if(shape.read, (q) =>
+      q
+        .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
+        .selectAll("found"),
+    );
+  return boundStatement(query);
 });
 
 /**

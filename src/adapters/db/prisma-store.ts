@@ -15,10 +15,51 @@ import type { Database } from "./open-database.ts";
 import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
-import { actionsByRefWhere, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
+import { boundStatement, StatementShapes } from "./statement-shapes.ts";
+import { actionsByRef, actionsQuery, milestonesQuery, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
+
+type MilestoneListShape = { owner: boolean; action: boolean; open: boolean; dueBy: boolean; dueFrom: boolean };
+type MilestoneListValues = { partnershipId: number; ownerId?: number; actionId?: number; dueBy?: Date; dueFrom?: Date; limit: number };
+
+/** The statement behind `listMilestones`, built once for each combination of its filters. */
+const milestoneLists = new StatementShapes<MilestoneListShape, MilestoneListValues>((shape, v) =>
+  boundStatement(
+    milestonesQuery(
+      (q) =>
+        q
+          .where("pl.partnership_id", "=", v.partnershipId)
+          .$if(shape.owner, (q) => q.where("m.action_id", "in", ownedActionIds(v.ownerId!)))
+          // A refreshed plan's open milestones moved with their actions: list them once, from the live plan.
+          .$if(shape.action, (q) => q.where("m.action_id", "=", v.actionId!))
+          .$if(!shape.action, (q) => q.where("pl.closed_at", "is", null))
+          .$if(shape.open, (q) => q.where("m.done_at", "is", null))
+          .$if(shape.dueBy, (q) => q.where("m.done_at", "is", null).where("m.due_date", "<=", v.dueBy!))
+          .$if(shape.dueFrom, (q) => q.where("m.done_at", "is", null).where("m.due_date", ">=", v.dueFrom!))
+          // Most urgent first (the oldest due date), then dateless; an action's own list in step order.
+          .$if(!shape.action, (q) => q.orderBy("m.due_date", (ob) => ob.asc().nullsLast()).orderBy("a.ref").orderBy("m.position"))
+          .$if(shape.action, (q) => q.orderBy("m.position")),
+      v.limit,
+    ),
+  ),
+);
+
+/** The statement behind `actionsOwnedBy`, built once. */
+const ownedActions = new StatementShapes<Record<string, never>, { partnershipId: number; personId: number }>((_shape, v) =>
+  boundStatement(
+    actionsQuery()
+      .where("pl.partnership_id", "=", v.partnershipId)
+      .where("pl.closed_at", "is", null)
+      .where("a.id", "in", ownedActionIds(v.personId)),
+  ),
+);
+
+/** The statement behind `findActionsByRef`, built once with a plan's key and once without. */
+const actionsByRefStatements = new StatementShapes<{ planKey: boolean }, { partnershipId: number; ref: string; planKey?: string }>((shape, v) =>
+  boundStatement(actionsByRef(v.partnershipId, v.ref, shape.planKey ? v.planKey : undefined)),
+);
 
 export class PrismaStore implements Store {
   private readonly prisma: PrismaClient;
@@ -123,7 +164,15 @@ export class PrismaStore implements Store {
   }
 
   async milestonesByIds(ids: number[]) {
-    const { items } = await queryMilestones(this.sql, Prisma.sql`m.id = ANY(${ids}::int[])`, Prisma.sql`m.due_date NULLS LAST, m.id`, Math.max(ids.length, 1));
+    const query = milestonesQuery(
+      (q) =>
+        q
+          .where("m.id", "=", sql<number>`any(${arrayOf(ids, "int4")})`)
+          .orderBy("m.due_date", (ob) => ob.asc().nullsLast())
+          .orderBy("m.id"),
+      Math.max(ids.length, 1),
+    );
+    const { items } = await queryMilestones(this.sql, boundStatement(query));
     return items;
   }
 
@@ -219,7 +268,8 @@ export class PrismaStore implements Store {
   }
 
   async findActionsByRef(partnershipId: number, ref: string, planKey?: string) {
-    return queryActions(this.sql, actionsByRefWhere(partnershipId, ref, planKey));
+    const shape = { planKey: Boolean(planKey) };
+    return queryActions(this.sql, actionsByRefStatements.bind(shape, { partnershipId, ref, ...(shape.planKey ? { planKey } : {}) }));
   }
 
   readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string) {
@@ -232,25 +282,27 @@ export class PrismaStore implements Store {
   }
 
   async listMilestones(partnershipId: number, filter: MilestoneFilter) {
-    const conditions = [Prisma.sql`pl.partnership_id = ${partnershipId}`];
-    if (filter.ownerId !== undefined) conditions.push(Prisma.sql`m.action_id IN ${ownedActionIds(filter.ownerId)}`);
-    if (filter.actionId !== undefined) conditions.push(Prisma.sql`m.action_id = ${filter.actionId}`);
-    // A refreshed plan's open milestones moved with their actions: list them once, from the live plan.
-    else conditions.push(Prisma.sql`pl.closed_at IS NULL`);
-    if (filter.open) conditions.push(Prisma.sql`m.done_at IS NULL`);
-    if (filter.dueOnOrBefore) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date <= ${dateFromIso(filter.dueOnOrBefore)}`);
-    if (filter.dueOnOrAfter) conditions.push(Prisma.sql`m.done_at IS NULL AND m.due_date >= ${dateFromIso(filter.dueOnOrAfter)}`);
-    // Most urgent first (the oldest due date), then dateless; an action's own list in step order.
-    const order = filter.actionId === undefined ? Prisma.sql`m.due_date ASC NULLS LAST, a.ref, m.position` : Prisma.sql`m.position`;
-    const { items, total } = await queryMilestones(this.sql, Prisma.join(conditions, " AND "), order, Math.min(filter.limit, MAX_LISTED));
+    const shape: MilestoneListShape = {
+      owner: filter.ownerId !== undefined,
+      action: filter.actionId !== undefined,
+      open: Boolean(filter.open),
+      dueBy: Boolean(filter.dueOnOrBefore),
+      dueFrom: Boolean(filter.dueOnOrAfter),
+    };
+    const values: MilestoneListValues = {
+      partnershipId,
+      ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}),
+      ...(filter.actionId !== undefined ? { actionId: filter.actionId } : {}),
+      ...(filter.dueOnOrBefore ? { dueBy: dateFromIso(filter.dueOnOrBefore)! } : {}),
+      ...(filter.dueOnOrAfter ? { dueFrom: dateFromIso(filter.dueOnOrAfter)! } : {}),
+      limit: Math.min(filter.limit, MAX_LISTED),
+    };
+    const { items, total } = await queryMilestones(this.sql, milestoneLists.bind(shape, values));
     return { items: filter.actionId === undefined ? items.sort(compareForAttention) : items, total };
   }
 
   async actionsOwnedBy(partnershipId: number, personId: number) {
-    const actions = await queryActions(
-      this.sql,
-      Prisma.sql`pl.partnership_id = ${partnershipId} AND pl.closed_at IS NULL AND a.id IN ${ownedActionIds(personId)}`,
-    );
+    const actions = await queryActions(this.sql, ownedActions.bind({}, { partnershipId, personId }));
     return actions.sort((a, b) => compareRefs(a.ref, b.ref)).slice(0, MAX_LISTED);
   }
 

@@ -1,5 +1,4 @@
 import type { Region } from "../../domain/schedule/bank-holidays.ts";
-import { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
@@ -7,7 +6,7 @@ import { sql, type Updateable } from "kysely";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
-import { lockMilestone, queryActions } from "./view-queries.ts";
+import { actionById, lockMilestone } from "./view-queries.ts";
 import { actionSubject, milestoneSubject, PlannedChanges, updateMilestone } from "./milestone-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
@@ -57,7 +56,7 @@ export class SqlChangeStore implements ChangeStore {
 
   /** Throws the refusal that names the plan this action's plan was refreshed into. */
   private async refuse(actionId: number): Promise<never> {
-    const [view] = await queryActions(this.tx, Prisma.sql`a.id = ${actionId}`);
+    const view = await actionById(this.tx, actionId);
     throw new CurveError("not_permitted", closedPlanRefusal(view!) ?? "This plan is closed to changes.");
   }
 
@@ -110,7 +109,7 @@ export class SqlChangeStore implements ChangeStore {
       { state: locked?.state },
       { state, note },
     );
-    const [updated] = await queryActions(this.tx, Prisma.sql`a.id = ${action.id}`);
+    const updated = await actionById(this.tx, action.id);
     return { applied: true, value: { action: updated!, was: locked?.state ?? action.state } };
   }
 
