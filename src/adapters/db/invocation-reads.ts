@@ -24,9 +24,9 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     : personByIdentityQuery(compileOnly, v.partnershipId, { platform: v.platform!, tenant: v.tenant!, userId: v.userId! });
   const withMe = compileOnly.with("me", () => person);
   // A delivery's key is sighted in the same statement, once the sender is known to be someone.
-  const withSighted = withMe.with("sighted", () => sightingQuery(v.partnershipId, v.sight!, sql<boolean>`EXISTS (SELECT 1 FROM me)`));
+  const sighting = (creator: typeof withMe) => creator.with("sighted", () => sightingQuery(v.partnershipId, v.sight!, sql<boolean>`EXISTS (SELECT 1 FROM me)`));
   // Without a sighting there is no "sighted" to read, and nothing below reads it.
-  const creator = shape.sight ? withSighted : (withMe as unknown as typeof withSighted);
+  const creator = shape.sight ? sighting(withMe) : (withMe as unknown as ReturnType<typeof sighting>);
   const query = creator
     .selectFrom(compileOnly.selectNoFrom(sql<number>`1`.as("one")).as("one"))
     .select((eb) => [
