@@ -57,7 +57,7 @@ const EnvSchema = z.object({
     z
       .string()
       // The sweeps read back the last nine days' nudges: a month is the least that is kept.
-      .refine((v) => v === "forever" || (/^[0-9]+$/.test(v) && Number(v) >= 30), "must be a number of days, at least 30 (e.g. 400), or forever")
+      .refine((v) => v === "forever" || (/^[0-9]+$/.test(v) && Number(v) >= 30 && Number(v) <= 36_500), "must be a number of days from 30 to 36500 (e.g. 400), or forever")
       .transform((v) => (v === "forever" ? null : Number(v))),
   ).transform((v) => (v === undefined ? DEFAULT_DELIVERY_RETENTION_DAYS : v)),
   TZ_DEFAULT: optional(timeZone).transform((v) => v ?? "Europe/London"),

@@ -1,7 +1,7 @@
 import type { OutboxRetentionStore } from "./ports.ts";
 import { nextTurn } from "./turns.ts";
 
-/** Deliveries deleted per statement: a few milliseconds of the database's time each. */
+/** Deliveries deleted per statement. */
 const PER_STATEMENT = 2_000;
 
 /**
@@ -14,7 +14,8 @@ const STATEMENTS_PER_SWEEP = 10;
  * The outbox's retention: deletes the deliveries settled (sent, cancelled or failed) that were
  * due more than `days` days before `now`, and with them their nudge records, a bounded number
  * per run (see STATEMENTS_PER_SWEEP); what is left goes on the next run. Pending and sending
- * deliveries are never deleted. `days` null keeps everything. Returns how many it deleted.
+ * deliveries are never deleted, nor those whose row is what stops them being sent again
+ * (risk-review and reading reminders: see the store's pruneSettledDeliveries). `days` null keeps everything. Returns how many it deleted.
  * The sweep runs it once per tick, on the one instance that claims the tick. `perStatement`
  * and `statements` bound one run (defaults: PER_STATEMENT, STATEMENTS_PER_SWEEP).
  */

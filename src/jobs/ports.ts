@@ -182,8 +182,8 @@ export interface ReportCalendarStore extends Outbox {
 export interface OutboxRetentionStore {
   /**
    * Deletes up to `limit` settled deliveries (sent, cancelled or failed) due before `before`,
-   * oldest first, with their nudge records; never a pending or sending one. Returns how many.
-   * One statement.
+   * with their nudge records: only of the kinds whose deletion can never let a message be sent
+   * twice; never a pending or sending one. Returns how many. One statement.
    */
   pruneSettledDeliveries(before: Date, limit: number): Promise<number>;
 }

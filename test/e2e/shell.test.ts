@@ -97,7 +97,7 @@ describe("curve's command line", () => {
     expect(run.stderr).toContain("PORT");
     expect(run.stderr).toContain("TZ_DEFAULT must be an IANA time zone");
     expect(run.stderr).toContain("DATABASE_POOL_SIZE must be at least 1");
-    expect(run.stderr).toContain("CURVE_DELIVERY_RETENTION_DAYS must be a number of days, at least 30 (e.g. 400), or forever");
+    expect(run.stderr).toContain("CURVE_DELIVERY_RETENTION_DAYS must be a number of days from 30 to 36500 (e.g. 400), or forever");
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
