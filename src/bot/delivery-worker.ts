@@ -10,13 +10,14 @@ import {
   previousNudgeRef,
   type AppHomePayload,
   type ChannelCardPayload,
+  type Claim,
   type ClaimedDelivery,
   markCovered,
   pendingCardRows,
 } from "../adapters/db/deliveries.ts";
 import { recipient } from "../adapters/db/people.ts";
 import type { SqlRunner } from "../adapters/db/sql-runner.ts";
-import type { CommandDeps } from "../commands/context.ts";
+import { warn, type CommandDeps } from "../commands/context.ts";
 import { escalationMessage, nudgeMessage, type EscalationPayload, type NudgePayload } from "../commands/nudge-messages.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { nextSendableInstant } from "../domain/schedule/quiet-time.ts";
@@ -152,6 +153,20 @@ export class DeliveryWorker {
     return { released };
   }
 
+  /** This worker's claim on a row: its outcome is recorded only while the row is still this worker's. */
+  private claim(row: ClaimedDelivery): Claim {
+    return { id: row.id, worker: this.id };
+  }
+
+  /**
+   * Waits for an outcome to be recorded. One that found its row no longer this worker's (it
+   * stalled past its lease, and another worker claimed the row) changed nothing: the other
+   * worker's outcome stands, and the row is not put back to be sent again.
+   */
+  private async record(row: ClaimedDelivery, recorded: Promise<boolean>): Promise<void> {
+    if (!(await recorded)) warn(this.options.deps.log, "delivery outcome not recorded: another worker claimed the row after this one's lease ran out", { attempt: row.attempts });
+  }
+
   private async deliver(row: ClaimedDelivery): Promise<void> {
     const { sql, adapters, clock } = this.options;
     const now = clock();
@@ -159,17 +174,17 @@ export class DeliveryWorker {
     if (row.kind === "channel_card") return this.syncChannelCard(row);
     if (row.kind === "app_home") return this.refreshHomes(row);
     const who = await recipient(sql, row.personId);
-    if (!who) return markFailed(sql, row.id, "the person no longer exists");
+    if (!who) return this.record(row, markFailed(sql, this.claim(row), "the person no longer exists"));
     const sendable = nextSendableInstant(now, who);
-    if (sendable > now) return postpone(sql, row.id, sendable, null);
+    if (sendable > now) return this.record(row, postpone(sql, this.claim(row), sendable, null));
 
     const platform = [who.preferredPlatform, "slack", "teams"].find((p) => p && who.platforms.includes(p) && adapters.some((a) => a.platform === p));
     const adapter = adapters.find((a) => a.platform === platform);
     if (!adapter?.sendToPerson) {
-      return markFailed(sql, row.id, who.platforms.length ? `no adapter running for ${who.platforms.join(" or ")}` : "no Slack or Teams account linked");
+      return this.record(row, markFailed(sql, this.claim(row), who.platforms.length ? `no adapter running for ${who.platforms.join(" or ")}` : "no Slack or Teams account linked"));
     }
     const message = await this.draw(row, now);
-    if (!message) return markCancelled(sql, row.id, "nothing left to say: everything in it was done");
+    if (!message) return this.record(row, markCancelled(sql, this.claim(row), "nothing left to say: everything in it was done"));
     await this.settle(row, adapter.platform, async () => {
       // A nudge replaces the person's previous one, where the platform allows.
       const replace = row.kind === "nudge" ? ((await previousNudgeRef(sql, row.personId, adapter.platform)) ?? undefined) : undefined;
@@ -182,8 +197,8 @@ export class DeliveryWorker {
     const { sql, deps, clock } = this.options;
     const reason = `Curve could not prepare this message: ${error instanceof Error ? error.message : String(error)}`;
     deps.log.error("delivery failed", { attempt: row.attempts, error });
-    if (row.attempts >= MAX_ATTEMPTS) return markFailed(sql, row.id, reason);
-    return postpone(sql, row.id, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
+    if (row.attempts >= MAX_ATTEMPTS) return this.record(row, markFailed(sql, this.claim(row), reason));
+    return this.record(row, postpone(sql, this.claim(row), new Date(clock().getTime() + backoffMs(row.attempts)), reason));
   }
 
   /**
@@ -195,8 +210,8 @@ export class DeliveryWorker {
     const [platform, tenant, ...rest] = (payload.channel ?? "").split(":");
     const adapter = this.options.adapters.find((a) => a.platform === platform);
     const message = payload.reply ?? (typeof payload.text === "string" ? reply("info", undefined, [context(payload.text)]) : null);
-    if (!message) return markFailed(this.options.sql, row.id, "nothing to post: the row holds no message");
-    if (!adapter?.sendToChannel) return markFailed(this.options.sql, row.id, `no adapter running that posts to ${platform || "that"} channels`);
+    if (!message) return this.record(row, markFailed(this.options.sql, this.claim(row), "nothing to post: the row holds no message"));
+    if (!adapter?.sendToChannel) return this.record(row, markFailed(this.options.sql, this.claim(row), `no adapter running that posts to ${platform || "that"} channels`));
     await this.settle(row, adapter.platform, () => adapter.sendToChannel!(tenant!, rest.join(":"), message, { personId: row.personId }));
   }
 
@@ -205,8 +220,8 @@ export class DeliveryWorker {
     const card = row.payload as Partial<ChannelCardPayload>;
     const platform = (card.channel ?? "").split(":")[0];
     const adapter = this.options.adapters.find((a) => a.platform === platform);
-    if (!card.key || !card.channel) return markFailed(this.options.sql, row.id, "no card: the row names none");
-    if (!adapter?.syncChannelCard) return markFailed(this.options.sql, row.id, `no adapter running that keeps cards in ${platform || "that"} channels`);
+    if (!card.key || !card.channel) return this.record(row, markFailed(this.options.sql, this.claim(row), "no card: the row names none"));
+    if (!adapter?.syncChannelCard) return this.record(row, markFailed(this.options.sql, this.claim(row), `no adapter running that keeps cards in ${platform || "that"} channels`));
     // The card is drawn from the data as it is now, so it also shows the changes of the rows
     // waiting behind this one: once it lands, they are settled with it rather than redrawn.
     const covered = await pendingCardRows(this.options.sql, row.partnershipId, card.key);
@@ -218,7 +233,7 @@ export class DeliveryWorker {
   private async refreshHomes(row: ClaimedDelivery): Promise<void> {
     const actions = (row.payload as Partial<AppHomePayload>).actions ?? [];
     const adapter = this.options.adapters.find((a) => a.refreshHomes);
-    if (!adapter) return markCancelled(this.options.sql, row.id, "no App Home to redraw: no Slack adapter is running");
+    if (!adapter) return this.record(row, markCancelled(this.options.sql, this.claim(row), "no App Home to redraw: no Slack adapter is running"));
     await this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
   }
 
@@ -227,14 +242,14 @@ export class DeliveryWorker {
     const { sql, deps, clock } = this.options;
     try {
       const sent = await send();
-      await markSent(sql, row.id, platform, sent.messageRef, clock());
+      await this.record(row, markSent(sql, this.claim(row), platform, sent.messageRef, clock()));
       return sent;
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
       deps.log.error("delivery failed", { attempt: row.attempts, reason });
-      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await markFailed(sql, row.id, reason);
-      else await postpone(sql, row.id, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await this.record(row, markFailed(sql, this.claim(row), reason));
+      else await this.record(row, postpone(sql, this.claim(row), new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason));
       return null;
     }
   }

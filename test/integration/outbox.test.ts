@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { runDigestSweep } from "../../src/jobs/digests.ts";
-import { claimDue, insertDeliveries, LEASE_MS, markSent, postpone, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
+import { claimDue, insertDeliveries, LEASE_MS, markCancelled, markFailed, markSent, postpone, previousNudgeRef, releaseClaims } from "../../src/adapters/db/deliveries.ts";
 import { previewNudgeSweep, runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { recipient } from "../../src/adapters/db/people.ts";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
@@ -320,8 +320,41 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       // Released, they are claimed again in the lanes' order.
       expect((await claimDue(t.db.sql, "again", now, 10)).map((r) => r.id).sort((a, b) => a - b)).toEqual([first, third, home]);
       // Turned away for now and due again later, `first` still holds `second` back.
-      await postpone(t.db.sql, first, new Date("2000-02-01T09:00:00Z"), "try again later");
+      expect(await postpone(t.db.sql, { id: first, worker: "again" }, new Date("2000-02-01T09:00:00Z"), "try again later")).toBe(true);
       expect(await claimDue(t.db.sql, "retry", now, 10)).toEqual([]);
+    } finally {
+      await t.db.sql.query(`UPDATE delivery SET status = 'cancelled' WHERE partnership_id = $1 AND status IN ('pending', 'sending')`, [partnershipId]);
+    }
+  });
+
+  it("records an outcome only while the row is still the worker's: a worker that stalled past its lease cannot put back a row another has taken over", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const jancis = (await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).id;
+    try {
+      const [row, given] = await outboxRows(partnershipId, [
+        { key: `stall:${partnershipId}:row`, personId: jancis, kind: "digest" },
+        { key: `stall:${partnershipId}:given`, personId: jancis, kind: "digest" },
+      ]);
+      const now = new Date(Y2K.getTime() + 60_000);
+      expect((await claimDue(t.db.sql, "stalled", now, 10)).map((r) => r.id).sort((a, b) => a - b)).toEqual([row, given]);
+      // The lease runs out; another worker takes `row` over and is sending it.
+      const later = new Date(now.getTime() + LEASE_MS + 1000);
+      expect((await claimDue(t.db.sql, "fresh", later, 10)).map((r) => r.id).sort((a, b) => a - b)).toEqual([row, given]);
+      expect(await postpone(t.db.sql, { id: row, worker: "stalled" }, later, "Slack said try again")).toBe(false);
+      expect(await markFailed(t.db.sql, { id: row, worker: "stalled" }, "gave up")).toBe(false);
+      expect(await markCancelled(t.db.sql, { id: row, worker: "stalled" }, "nothing to say")).toBe(false);
+      expect(await markSent(t.db.sql, { id: row, worker: "stalled" }, "slack", "C1/stalled", later)).toBe(false);
+      expect((await outboxState([row]))[0]).toMatchObject({ status: "sending", claimed_by: "fresh" });
+      expect(await markSent(t.db.sql, { id: row, worker: "fresh" }, "slack", "C1/fresh", later)).toBe(true);
+      // Sent is sent: a late "try again" from either worker changes nothing.
+      expect(await postpone(t.db.sql, { id: row, worker: "fresh" }, later, "late")).toBe(false);
+      expect(await postpone(t.db.sql, { id: row, worker: "stalled" }, later, "late")).toBe(false);
+      const [sent] = await t.db.sql.query<{ status: string; message_ref: string }>(`SELECT status::text AS status, message_ref FROM delivery WHERE id = $1`, [row]);
+      expect(sent).toEqual({ status: "sent", message_ref: "C1/fresh" });
+      // A row given back while its send was under way (a stop) is recorded as sent when the send lands.
+      expect(await releaseClaims(t.db.sql, "fresh", [given])).toBe(1);
+      expect(await markSent(t.db.sql, { id: given, worker: "fresh" }, "slack", "C1/given", later)).toBe(true);
+      expect((await outboxState([given]))[0]).toMatchObject({ status: "sent" });
     } finally {
       await t.db.sql.query(`UPDATE delivery SET status = 'cancelled' WHERE partnership_id = $1 AND status IN ('pending', 'sending')`, [partnershipId]);
     }
@@ -338,10 +371,10 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
       { key: `ref:${partnershipId}:digest`, personId: jancis, kind: "digest" },
     ]);
     const at = (minutes: number) => new Date(Y2K.getTime() + minutes * 60_000);
-    await markSent(t.db.sql, sentLast, "slack", "C1/last", at(20));
-    await markSent(t.db.sql, sentFirst, "slack", "C1/first", at(10));
-    await markSent(t.db.sql, onTeams, "teams", "teams/latest", at(30));
-    await markSent(t.db.sql, digest, "slack", "C1/digest", at(40));
+    await markSent(t.db.sql, { id: sentLast, worker: "test" }, "slack", "C1/last", at(20));
+    await markSent(t.db.sql, { id: sentFirst, worker: "test" }, "slack", "C1/first", at(10));
+    await markSent(t.db.sql, { id: onTeams, worker: "test" }, "teams", "teams/latest", at(30));
+    await markSent(t.db.sql, { id: digest, worker: "test" }, "slack", "C1/digest", at(40));
     expect(await previousNudgeRef(t.db.sql, jancis, "slack")).toBe("C1/last");
     expect(await previousNudgeRef(t.db.sql, jancis, "teams")).toBe("teams/latest");
   });

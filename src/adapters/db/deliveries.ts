@@ -1,4 +1,4 @@
-import { sql, type QueryCreator, type RawBuilder, type SqlBool } from "kysely";
+import { sql, type QueryCreator, type RawBuilder, type SqlBool, type UpdateQueryBuilder, type UpdateResult } from "kysely";
 import type { DeliveryStatus, Platform } from "../../../generated/kysely/enums.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
@@ -312,17 +312,24 @@ export async function releaseClaims(db: Queryable, worker: string, ids: number[]
 
 /**
  * Sent: records the platform ("slack" or "teams") and its message reference (to replace or
- * thread on later), sent at `at`, and clears the last error. One statement; an unknown
+ * thread on later), sent at `at`, and clears the last error, if the row is still this
+ * worker's claim (see Claim) or waiting to be sent again; not if another worker
+ * is sending it or has settled it. Returns whether it recorded it. One statement; an unknown
  * platform is the database's error.
  */
-export async function markSent(db: Queryable, id: number, platform: string, messageRef: string, at: Date): Promise<void> {
-  await runCompiled(
+export async function markSent(db: Queryable, claim: Claim, platform: string, messageRef: string, at: Date): Promise<boolean> {
+  const rows = await runCompiled(
     db,
     compileOnly
       .updateTable("delivery")
       .set({ status: "sent", platform: sql`cast(${platform} as platform)`, message_ref: messageRef, sent_at: at, last_error: null })
-      .where("id", "=", id),
+      .where("id", "=", claim.id)
+      // Still this worker's; or given back while the send was under way (a stop), or put off by
+      // a worker that took it over: it was sent all the same, and must not go again.
+      .where((eb) => eb.or([eb.and([eb("status", "=", "sending"), eb("claimed_by", "=", claim.worker)]), eb("status", "=", "pending")]))
+      .returning("id"),
   );
+  return rows.length > 0;
 }
 
 /**
@@ -355,21 +362,43 @@ export async function markCovered(db: Queryable, ids: readonly number[], platfor
 }
 
 /**
- * Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After),
- * unclaimed, with `reason` (or none) as its last error. One statement.
+ * A row as one worker claimed it: its outcome is recorded only while the row is still that
+ * worker's, being sent. A worker that stalled past its lease (LEASE_MS) finds its row claimed
+ * again by another, and what it then records changes nothing: its late "try again" cannot
+ * put back a row the other worker has sent, and send it a second time.
  */
-export async function postpone(db: Queryable, id: number, dueAt: Date, reason: string | null): Promise<void> {
-  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "pending", due_at: dueAt, last_error: reason, claimed_by: null, claimed_at: null }).where("id", "=", id));
+export interface Claim {
+  id: number;
+  /** The worker that claimed it (claimDue's `worker`). */
+  worker: string;
 }
 
-/** Given up: `reason` is shown in /curve deliveries failed and coordinators' digests. One statement. */
-export async function markFailed(db: Queryable, id: number, reason: string): Promise<void> {
-  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "failed", last_error: reason }).where("id", "=", id));
+/**
+ * Records an outcome (`update`, a SET on delivery) on the row of `claim` if it is still that
+ * worker's and being sent; returns whether it was. One statement.
+ */
+async function settleClaim(db: Queryable, claim: Claim, update: UpdateQueryBuilder<DB, "delivery", "delivery", UpdateResult>): Promise<boolean> {
+  const rows = await runCompiled(db, update.where("id", "=", claim.id).where("status", "=", "sending").where("claimed_by", "=", claim.worker).returning("id"));
+  return rows.length > 0;
 }
 
-/** Not to be sent after all (e.g. everything in it was done meanwhile): `reason` says why. One statement. */
-export async function markCancelled(db: Queryable, id: number, reason: string): Promise<void> {
-  await runCompiled(db, compileOnly.updateTable("delivery").set({ status: "cancelled", last_error: reason }).where("id", "=", id));
+/**
+ * Back to pending, to be tried again at `dueAt` (quiet time, a transient failure, Retry-After),
+ * unclaimed, with `reason` (or none) as its last error, if the row is still this worker's
+ * claim; returns whether it was. One statement.
+ */
+export async function postpone(db: Queryable, claim: Claim, dueAt: Date, reason: string | null): Promise<boolean> {
+  return settleClaim(db, claim, compileOnly.updateTable("delivery").set({ status: "pending", due_at: dueAt, last_error: reason, claimed_by: null, claimed_at: null }));
+}
+
+/** Given up, if the row is still this worker's claim: `reason` is shown in /curve deliveries failed and coordinators' digests. Returns whether it was. One statement. */
+export async function markFailed(db: Queryable, claim: Claim, reason: string): Promise<boolean> {
+  return settleClaim(db, claim, compileOnly.updateTable("delivery").set({ status: "failed", last_error: reason }));
+}
+
+/** Not to be sent after all (e.g. everything in it was done meanwhile), if the row is still this worker's claim: `reason` says why. Returns whether it was. One statement. */
+export async function markCancelled(db: Queryable, claim: Claim, reason: string): Promise<boolean> {
+  return settleClaim(db, claim, compileOnly.updateTable("delivery").set({ status: "cancelled", last_error: reason }));
 }
 
 /**
