@@ -51,7 +51,8 @@ export interface InsertedDelivery {
 // Bounded statements: the rows travel as one JSON parameter, not eight parameters a row, and
 // 500 of them (a digest or a first sweep's message can carry dozens of items) are built in a
 // few milliseconds.
-const ROWS_PER_STATEMENT = 500;
+/** Deliveries one outbox insert writes, at most (`outboxRowsAdded`). */
+export const DELIVERIES_PER_STATEMENT = 500;
 
 /**
  * The one writer of the outbox: inserts delivery rows through `db` (pass the caller's
@@ -63,11 +64,10 @@ const ROWS_PER_STATEMENT = 500;
  */
 export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery[]): Promise<InsertedDelivery[]> {
   const inserted: InsertedDelivery[] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+  for (let start = 0; start < rows.length; start += DELIVERIES_PER_STATEMENT) {
     if (start > 0) await nextTurn();
-    const query = outboxRowsAdded(compileOnly, rows.slice(start, start + ROWS_PER_STATEMENT)).compile();
-    const added = await db.query<{ id: number; key: string; person_id: number; status: DeliveryStatus }>(query.sql, [...query.parameters]);
-    inserted.push(...added.map((r) => ({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status })));
+    const added = await runCompiled(db, outboxRowsAdded(compileOnly, rows.slice(start, start + DELIVERIES_PER_STATEMENT)));
+    inserted.push(...added.map(insertedDelivery));
   }
   return inserted;
 }
@@ -79,12 +79,17 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
  * are skipped. Pure; at most 500 rows.
  */
 export function outboxRowsAdded(db: QueryCreator<DB>, rows: readonly NewDelivery[]) {
-  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`one statement enqueues at most ${ROWS_PER_STATEMENT} deliveries`);
+  if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`one statement enqueues at most ${DELIVERIES_PER_STATEMENT} deliveries`);
   return outboxInsert(db, rows).returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")]);
 }
 
-/** Deliveries `outboxRowsAdded` writes in one statement, at most. */
-export const DELIVERIES_PER_STATEMENT = ROWS_PER_STATEMENT;
+/** A row `outboxRowsAdded` returns, as the writers report it. */
+export const insertedDelivery = (r: { id: number | string; key: string; person_id: number | string; status: DeliveryStatus }): InsertedDelivery => ({
+  id: Number(r.id),
+  key: r.key,
+  personId: Number(r.person_id),
+  status: r.status,
+});
 
 /**
  * The outbox rows of a change (`effectDeliveries`), as part of the change's own statement
@@ -94,7 +99,7 @@ export const DELIVERIES_PER_STATEMENT = ROWS_PER_STATEMENT;
  * keeps one (`keptAppHome`). Pure; at most 500 rows.
  */
 export function deliveriesWithChange(db: WithChanged, rows: readonly NewDelivery[]) {
-  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`a change may enqueue at most ${ROWS_PER_STATEMENT} deliveries`);
+  if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`a change may enqueue at most ${DELIVERIES_PER_STATEMENT} deliveries`);
   return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed) and ${keptAppHome(rows)}`);
 }
 
@@ -103,7 +108,7 @@ export function deliveriesWithChange(db: WithChanged, rows: readonly NewDelivery
  * statement, through the change's transaction; App Home rows as in `deliveriesWithChange`.
  */
 export async function insertChangeEffects(tx: Queryable, rows: readonly NewDelivery[]): Promise<void> {
-  if (rows.length > ROWS_PER_STATEMENT) throw new Error(`a change may enqueue at most ${ROWS_PER_STATEMENT} deliveries`);
+  if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`a change may enqueue at most ${DELIVERIES_PER_STATEMENT} deliveries`);
   if (rows.length) await runCompiled(tx, outboxInsert(compileOnly, rows, keptAppHome(rows)));
 }
 
@@ -318,18 +323,10 @@ export async function releaseClaims(db: Queryable, worker: string, ids: number[]
  * platform is the database's error.
  */
 export async function markSent(db: Queryable, claim: Claim, platform: string, messageRef: string, at: Date): Promise<boolean> {
-  const rows = await runCompiled(
-    db,
-    compileOnly
-      .updateTable("delivery")
-      .set({ status: "sent", platform: sql`cast(${platform} as platform)`, message_ref: messageRef, sent_at: at, last_error: null })
-      .where("id", "=", claim.id)
-      // Still this worker's; or given back while the send was under way (a stop), or put off by
-      // a worker that took it over: it was sent all the same, and must not go again.
-      .where((eb) => eb.or([eb.and([eb("status", "=", "sending"), eb("claimed_by", "=", claim.worker)]), eb("status", "=", "pending")]))
-      .returning("id"),
-  );
-  return rows.length > 0;
+  // Also when given back while the send was under way (a stop), or put off by a worker that
+  // took it over: it was sent all the same, and must not go again.
+  const update = compileOnly.updateTable("delivery").set({ status: "sent", platform: sql`cast(${platform} as platform)`, message_ref: messageRef, sent_at: at, last_error: null });
+  return settleClaim(db, claim, update, { orWaiting: true });
 }
 
 /**
@@ -375,11 +372,17 @@ export interface Claim {
 
 /**
  * Records an outcome (`update`, a SET on delivery) on the row of `claim` if it is still that
- * worker's and being sent; returns whether it was. One statement.
+ * worker's and being sent, or (`orWaiting`) pending; returns whether it was. One statement.
  */
-async function settleClaim(db: Queryable, claim: Claim, update: UpdateQueryBuilder<DB, "delivery", "delivery", UpdateResult>): Promise<boolean> {
-  const rows = await runCompiled(db, update.where("id", "=", claim.id).where("status", "=", "sending").where("claimed_by", "=", claim.worker).returning("id"));
-  return rows.length > 0;
+async function settleClaim(db: Queryable, claim: Claim, update: UpdateQueryBuilder<DB, "delivery", "delivery", UpdateResult>, { orWaiting = false } = {}): Promise<boolean> {
+  const settled = update
+    .where("id", "=", claim.id)
+    .where((eb) => {
+      const ours = eb.and([eb("status", "=", "sending"), eb("claimed_by", "=", claim.worker)]);
+      return orWaiting ? eb.or([ours, eb("status", "=", "pending")]) : ours;
+    })
+    .returning("id");
+  return (await runCompiled(db, settled)).length > 0;
 }
 
 /**

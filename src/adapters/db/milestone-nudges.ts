@@ -4,7 +4,7 @@ import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { NudgeMessage, SweepData, SweepPerson } from "../../jobs/ports.ts";
 import { inTurns, nextTurn } from "../../jobs/turns.ts";
 import { sql, type CompiledQuery, type ExpressionBuilder, type InferResult } from "kysely";
-import { DELIVERIES_PER_STATEMENT, outboxRowsAdded, type InsertedDelivery } from "./deliveries.ts";
+import { DELIVERIES_PER_STATEMENT, insertedDelivery, outboxRowsAdded, type InsertedDelivery } from "./deliveries.ts";
 import { compileOnly, recordset, runCompiled, type DB } from "./kysely.ts";
 import type { Queryable, SqlTransaction } from "./sql-runner.ts";
 
@@ -334,7 +334,7 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
         .selectFrom("added")
         .select(["id", "key", "person_id", "status"]),
     );
-    for (const r of rows) added.push({ id: Number(r.id), key: r.key, personId: Number(r.person_id), status: r.status });
+    added.push(...rows.map(insertedDelivery));
   }
   return added;
 }
