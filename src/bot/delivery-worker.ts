@@ -153,18 +153,32 @@ export class DeliveryWorker {
     return { released };
   }
 
-  /** This worker's claim on a row: its outcome is recorded only while the row is still this worker's. */
-  private claim(row: ClaimedDelivery): Claim {
-    return { id: row.id, worker: this.id };
+  // A row's outcomes, recorded only while the row is still this worker's claim (see Claim).
+  private failed(row: ClaimedDelivery, reason: string): Promise<void> {
+    return this.record(row, (claim) => markFailed(this.options.sql, claim, reason));
+  }
+
+  private cancelled(row: ClaimedDelivery, reason: string): Promise<void> {
+    return this.record(row, (claim) => markCancelled(this.options.sql, claim, reason));
+  }
+
+  private postponed(row: ClaimedDelivery, until: Date, reason: string | null): Promise<void> {
+    return this.record(row, (claim) => postpone(this.options.sql, claim, until, reason));
+  }
+
+  private sent(row: ClaimedDelivery, platform: string, messageRef: string, at: Date): Promise<void> {
+    return this.record(row, (claim) => markSent(this.options.sql, claim, platform, messageRef, at));
   }
 
   /**
-   * Waits for an outcome to be recorded. One that found its row no longer this worker's (it
-   * stalled past its lease, and another worker claimed the row) changed nothing: the other
-   * worker's outcome stands, and the row is not put back to be sent again.
+   * Records an outcome on this worker's claim of `row`. One that found the row no longer this
+   * worker's (it stalled past its lease, and another worker claimed the row) changed nothing:
+   * the other worker's outcome stands, and the row is not put back to be sent again.
    */
-  private async record(row: ClaimedDelivery, recorded: Promise<boolean>): Promise<void> {
-    if (!(await recorded)) warn(this.options.deps.log, "delivery outcome not recorded: another worker claimed the row after this one's lease ran out", { attempt: row.attempts });
+  private async record(row: ClaimedDelivery, outcome: (claim: Claim) => Promise<boolean>): Promise<void> {
+    if (!(await outcome({ id: row.id, worker: this.id }))) {
+      warn(this.options.deps.log, "delivery outcome not recorded: another worker claimed the row after this one's lease ran out", { attempt: row.attempts });
+    }
   }
 
   private async deliver(row: ClaimedDelivery): Promise<void> {
@@ -174,17 +188,17 @@ export class DeliveryWorker {
     if (row.kind === "channel_card") return this.syncChannelCard(row);
     if (row.kind === "app_home") return this.refreshHomes(row);
     const who = await recipient(sql, row.personId);
-    if (!who) return this.record(row, markFailed(sql, this.claim(row), "the person no longer exists"));
+    if (!who) return this.failed(row, "the person no longer exists");
     const sendable = nextSendableInstant(now, who);
-    if (sendable > now) return this.record(row, postpone(sql, this.claim(row), sendable, null));
+    if (sendable > now) return this.postponed(row, sendable, null);
 
     const platform = [who.preferredPlatform, "slack", "teams"].find((p) => p && who.platforms.includes(p) && adapters.some((a) => a.platform === p));
     const adapter = adapters.find((a) => a.platform === platform);
     if (!adapter?.sendToPerson) {
-      return this.record(row, markFailed(sql, this.claim(row), who.platforms.length ? `no adapter running for ${who.platforms.join(" or ")}` : "no Slack or Teams account linked"));
+      return this.failed(row, who.platforms.length ? `no adapter running for ${who.platforms.join(" or ")}` : "no Slack or Teams account linked");
     }
     const message = await this.draw(row, now);
-    if (!message) return this.record(row, markCancelled(sql, this.claim(row), "nothing left to say: everything in it was done"));
+    if (!message) return this.cancelled(row, "nothing left to say: everything in it was done");
     await this.settle(row, adapter.platform, async () => {
       // A nudge replaces the person's previous one, where the platform allows.
       const replace = row.kind === "nudge" ? ((await previousNudgeRef(sql, row.personId, adapter.platform)) ?? undefined) : undefined;
@@ -194,11 +208,11 @@ export class DeliveryWorker {
 
   /** A fault in Curve or its data (not the platform's answer): retried like a transient failure, recorded, never stops the batch. */
   private async unexpected(row: ClaimedDelivery, error: unknown): Promise<void> {
-    const { sql, deps, clock } = this.options;
+    const { deps, clock } = this.options;
     const reason = `Curve could not prepare this message: ${error instanceof Error ? error.message : String(error)}`;
     deps.log.error("delivery failed", { attempt: row.attempts, error });
-    if (row.attempts >= MAX_ATTEMPTS) return this.record(row, markFailed(sql, this.claim(row), reason));
-    return this.record(row, postpone(sql, this.claim(row), new Date(clock().getTime() + backoffMs(row.attempts)), reason));
+    if (row.attempts >= MAX_ATTEMPTS) return this.failed(row, reason);
+    return this.postponed(row, new Date(clock().getTime() + backoffMs(row.attempts)), reason);
   }
 
   /**
@@ -210,8 +224,8 @@ export class DeliveryWorker {
     const [platform, tenant, ...rest] = (payload.channel ?? "").split(":");
     const adapter = this.options.adapters.find((a) => a.platform === platform);
     const message = payload.reply ?? (typeof payload.text === "string" ? reply("info", undefined, [context(payload.text)]) : null);
-    if (!message) return this.record(row, markFailed(this.options.sql, this.claim(row), "nothing to post: the row holds no message"));
-    if (!adapter?.sendToChannel) return this.record(row, markFailed(this.options.sql, this.claim(row), `no adapter running that posts to ${platform || "that"} channels`));
+    if (!message) return this.failed(row, "nothing to post: the row holds no message");
+    if (!adapter?.sendToChannel) return this.failed(row, `no adapter running that posts to ${platform || "that"} channels`);
     await this.settle(row, adapter.platform, () => adapter.sendToChannel!(tenant!, rest.join(":"), message, { personId: row.personId }));
   }
 
@@ -220,8 +234,8 @@ export class DeliveryWorker {
     const card = row.payload as Partial<ChannelCardPayload>;
     const platform = (card.channel ?? "").split(":")[0];
     const adapter = this.options.adapters.find((a) => a.platform === platform);
-    if (!card.key || !card.channel) return this.record(row, markFailed(this.options.sql, this.claim(row), "no card: the row names none"));
-    if (!adapter?.syncChannelCard) return this.record(row, markFailed(this.options.sql, this.claim(row), `no adapter running that keeps cards in ${platform || "that"} channels`));
+    if (!card.key || !card.channel) return this.failed(row, "no card: the row names none");
+    if (!adapter?.syncChannelCard) return this.failed(row, `no adapter running that keeps cards in ${platform || "that"} channels`);
     // The card is drawn from the data as it is now, so it also shows the changes of the rows
     // waiting behind this one: once it lands, they are settled with it rather than redrawn.
     const covered = await pendingCardRows(this.options.sql, row.partnershipId, card.key);
@@ -233,23 +247,23 @@ export class DeliveryWorker {
   private async refreshHomes(row: ClaimedDelivery): Promise<void> {
     const actions = (row.payload as Partial<AppHomePayload>).actions ?? [];
     const adapter = this.options.adapters.find((a) => a.refreshHomes);
-    if (!adapter) return this.record(row, markCancelled(this.options.sql, this.claim(row), "no App Home to redraw: no Slack adapter is running"));
+    if (!adapter) return this.cancelled(row, "no App Home to redraw: no Slack adapter is running");
     await this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
   }
 
   /** Runs one send and records its outcome: sent (returned), tried again later (a transient failure), or failed for good (null for both). */
   private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<{ messageRef: string } | null> {
-    const { sql, deps, clock } = this.options;
+    const { deps, clock } = this.options;
     try {
       const sent = await send();
-      await this.record(row, markSent(sql, this.claim(row), platform, sent.messageRef, clock()));
+      await this.sent(row, platform, sent.messageRef, clock());
       return sent;
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
       deps.log.error("delivery failed", { attempt: row.attempts, reason });
-      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await this.record(row, markFailed(sql, this.claim(row), reason));
-      else await this.record(row, postpone(sql, this.claim(row), new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason));
+      if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await this.failed(row, reason);
+      else await this.postponed(row, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
       return null;
     }
   }
