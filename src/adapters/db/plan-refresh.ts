@@ -1,22 +1,12 @@
-import type { Compilable } from "kysely";
 import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { readPlanPeriod, refreshedTitle, type PlanPeriod } from "../../domain/plan-refresh.ts";
 import { dateFromIso } from "./views.ts";
 import { writeAudit, type AuditSubject } from "./audit.ts";
-import { compileOnly } from "./kysely.ts";
+import { compileOnly, runCompiled } from "./kysely.ts";
+import { prismaQueryable } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
-
-/**
- * Takes the row locks of a typed `SELECT … FOR UPDATE` (built on `compileOnly`) in the Prisma
- * transaction `tx`, waiting for any other transaction that holds them; held until `tx` ends.
- * One statement; its rows are not needed. Errors are the database's.
- */
-async function lockRows(tx: Tx, query: Compilable<unknown>): Promise<void> {
-  const compiled = query.compile();
-  await tx.$queryRawUnsafe(compiled.sql, ...compiled.parameters);
-}
 
 /** What `curve plan refresh` asks for. `now` is when the old plan closes. */
 export interface RefreshRequest {
@@ -80,7 +70,7 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
     throw new CurveError("usage", `"${request.to.slice(0, 40)}" cannot be a plan key: use letters, digits and hyphens, e.g. --to cypp-2015-19.`);
   }
   // Lock the old plan first, so that a second refresh at the same time waits, then sees the first one's plan.
-  await lockRows(tx, compileOnly.selectFrom("plan").select("id").where("partnership_id", "=", partnershipId).where("key", "=", fromKey).forUpdate());
+  await runCompiled(prismaQueryable(tx), compileOnly.selectFrom("plan").select("id").where("partnership_id", "=", partnershipId).where("key", "=", fromKey).forUpdate());
   const plans = await tx.plan.findMany({ where: { partnershipId }, orderBy: { key: "asc" } });
   const old = plans.find((p) => p.key === fromKey);
   if (!old) throw new CurveError("unknown_ref", `There is no plan "${request.from.slice(0, 40)}"; the plans are ${plans.map((p) => p.key).join(", ") || "none yet"}.`);
@@ -137,8 +127,8 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
 
   // Wait for changes under way on the old plan's actions and milestones, and hold later ones
   // until the plan is closed (the change store then refuses them): nothing done meanwhile is lost.
-  await lockRows(tx, compileOnly.selectFrom("action as a").select("a.id").where("a.plan_id", "=", old.id).forUpdate());
-  await lockRows(tx, compileOnly.selectFrom("milestone as m").innerJoin("action as a", "a.id", "m.action_id").select("m.id").where("a.plan_id", "=", old.id).forUpdate("m"));
+  await runCompiled(prismaQueryable(tx), compileOnly.selectFrom("action as a").select("a.id").where("a.plan_id", "=", old.id).forUpdate());
+  await runCompiled(prismaQueryable(tx), compileOnly.selectFrom("milestone as m").innerJoin("action as a", "a.id", "m.action_id").select("m.id").where("a.plan_id", "=", old.id).forUpdate("m"));
   const actions = await tx.action.findMany({
     where: { planId: old.id },
     orderBy: { id: "asc" },
