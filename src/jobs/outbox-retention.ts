@@ -15,9 +15,10 @@ const STATEMENTS_PER_SWEEP = 10;
  * due more than `days` days before `now`, and with them their nudge records, a bounded number
  * per run (see STATEMENTS_PER_SWEEP); what is left goes on the next run. Pending and sending
  * deliveries are never deleted, nor those whose row is what stops them being sent again
- * (risk-review and reading reminders: see the store's pruneSettledDeliveries). `days` null keeps everything. Returns how many it deleted.
- * The sweep runs it once per tick, on the one instance that claims the tick. `perStatement`
- * and `statements` bound one run (defaults: PER_STATEMENT, STATEMENTS_PER_SWEEP).
+ * (risk-review and reading reminders: see the store's pruneSettledDeliveries). `days` null
+ * keeps everything. Returns how many it deleted. The sweep runs it once per tick, on the one
+ * instance that claims the tick. `perStatement` and `statements` bound one run (defaults:
+ * PER_STATEMENT, STATEMENTS_PER_SWEEP).
  */
 export async function pruneOutbox(
   store: OutboxRetentionStore,

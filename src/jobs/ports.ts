@@ -177,7 +177,6 @@ export interface ReportCalendarStore extends Outbox {
   claimReportRun(run: { scheduleId: number; periodKey: string; sentOn: Date; empty: boolean }, delivery: OutboxRow | null): Promise<boolean>;
 }
 
-/** Everything the scheduled jobs need: one implementation per database. */
 /** The outbox's retention: what has been settled long enough is deleted. */
 export interface OutboxRetentionStore {
   /**
@@ -188,4 +187,5 @@ export interface OutboxRetentionStore {
   pruneSettledDeliveries(before: Date, limit: number): Promise<number>;
 }
 
+/** Everything the scheduled jobs need: one implementation per database. */
 export type JobStore = NudgeSweepStore & DigestStore & InsightReminderStore & RiskReviewStore & ReportCalendarStore & OutboxRetentionStore;
