@@ -2,7 +2,8 @@ import type { HearingStanding } from "../domain/access.ts";
 import { planSweepInSlices, someoneMayHear, sweepPlanner, type SweepPlan, type SweepPlanner } from "../domain/schedule/plan-nudges.ts";
 import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
-import type { NudgeSweepStore } from "./ports.ts";
+import { currentCalendar } from "../domain/schedule/bank-holidays.ts";
+import type { NudgeSweepStore, RestBasis } from "./ports.ts";
 import { nextTurn } from "./turns.ts";
 
 /** One item of a person's message, and why it reaches them. */
@@ -72,13 +73,15 @@ export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: n
  */
 export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   return store.inNudgeSweep(partnershipId, async (tx) => {
+    // What rests are worked out from besides the milestones themselves.
+    const basis: RestBasis = { hearersVersion: tx.hearersVersion, calendar: currentCalendar().fingerprint };
     // Who may hear anything is decided first: at night, at weekends and on bank holidays nobody
     // may, and nothing more is read.
     const people = await tx.sweepPeople(partnershipId);
     if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [] };
-    // Each batch of milestones is planned as it is read, and let go.
+    // Each batch of milestones is planned as it is read, and let go; milestones at rest are not read.
     let planner: SweepPlanner | undefined;
-    const { refs, names } = await tx.sweepData(partnershipId, now, people, (facts) => {
+    const { refs, names } = await tx.sweepData(partnershipId, now, people, basis, (facts) => {
       const started = sweepPlanner(facts);
       planner = started;
       return (batch) => started.add(batch);
@@ -87,6 +90,8 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     const plan = planner.plan;
     const slot = sweepSlot(now);
     const planned = await describe(plan, slot, refs, names);
+    // Nothing is owed about these until their rest ends: later sweeps need not read them till then.
+    await tx.recordRests(plan.rests, basis, now);
     if (plan.failures.size) {
       // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
       const failures = [...plan.failures].filter(([personId]) => names.has(personId));

@@ -1,7 +1,7 @@
 import type { RiskView } from "../commands/report-deps.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import type { PersonRole } from "../domain/model.ts";
-import type { NudgeItem, RaisedEscalation, SweepFacts, SweepInput, SweepMilestone } from "../domain/schedule/plan-nudges.ts";
+import type { MilestoneRest, NudgeItem, RaisedEscalation, SweepFacts, SweepInput, SweepMilestone } from "../domain/schedule/plan-nudges.ts";
 import type { QuietRules } from "../domain/schedule/quiet-time.ts";
 
 /**
@@ -58,17 +58,39 @@ export interface SweepPerson {
   rules: QuietRules;
 }
 
+/**
+ * What a sweep's rests (domain/schedule/plan-nudges.ts, MilestoneRest) are worked out from
+ * besides each milestone itself: the count of changes to who would hear of the partnership's
+ * milestones (as text, a bigint), and the bank holidays in use (BankHolidayCalendar.fingerprint).
+ * A rest recorded under another basis is not trusted.
+ */
+export interface RestBasis {
+  hearersVersion: string;
+  calendar: string;
+}
+
 /** Inside one nudge sweep's transaction, which holds the partnership's sweep lock. */
 export interface NudgeSweepTx extends Outbox {
+  /** The count of changes to who would hear of the partnership's milestones (RestBasis.hearersVersion), read as the sweep's lock was taken, before anything else. */
+  readonly hearersVersion: string;
   /** Everyone in the partnership, with their quiet rules. One query. */
   sweepPeople(partnershipId: number): Promise<SweepPerson[]>;
   /**
    * The rest of the sweep's input, for these people (read by sweepPeople): what is known
    * before any milestone is handed to `start`, and the function `start` returns is then
    * handed each batch of open milestones as it is read, so a city's milestones are never all
-   * held at once. Returns each milestone's ref and each person's name.
+   * held at once. Milestones at rest under `basis` at `now` are not read. Returns each
+   * milestone's ref and each person's name.
    */
-  sweepData(partnershipId: number, now: Date, people: SweepPerson[], start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void): Promise<Pick<SweepData, "refs" | "names">>;
+  sweepData(
+    partnershipId: number,
+    now: Date,
+    people: SweepPerson[],
+    basis: RestBasis,
+    start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void,
+  ): Promise<Pick<SweepData, "refs" | "names">>;
+  /** Records the rests of the sweep at `now` under `basis`, replacing those recorded before. */
+  recordRests(rests: readonly MilestoneRest[], basis: RestBasis, now: Date): Promise<void>;
   /**
    * Adds the messages whose keys are new, and records which stages reached whom in them
    * (milestone_nudge), at `now`, together; returns the rows added.

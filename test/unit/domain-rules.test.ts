@@ -76,4 +76,21 @@ describe("milestone timing", () => {
     expect(addDays("2012-02-28", 1)).toBe("2012-02-29");
     expect(daysBetween("2011-03-26", "2011-03-28")).toBe(2);
   });
+
+  it("adds and counts days exactly as Date does, every day from 1899 to 2101, across leap years and centuries", () => {
+    const byDate = (iso: string, n: number) => {
+      const [y, m, d] = iso.split("-").map(Number) as [number, number, number];
+      return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+    };
+    let day = "1899-12-25";
+    for (let i = 0; i < 73_100; i++) {
+      for (const n of [-400, -29, -1, 0, 1, 7, 366]) expect(addDays(day, n)).toBe(byDate(day, n));
+      expect(daysBetween("1970-01-01", day)).toBe(Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000));
+      day = byDate(day, 1);
+    }
+    // A day past the month's end runs on, as Date.UTC does; text that is not a date is refused.
+    expect(addDays("2011-02-30", 0)).toBe("2011-03-02");
+    expect(() => addDays("30/09/2011", 1)).toThrow(RangeError);
+    expect(daysBetween("soon", "2011-09-30")).toBeNaN();
+  });
 });

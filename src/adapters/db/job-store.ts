@@ -1,7 +1,7 @@
 import type { JobStore, NudgeSweepTx } from "../../jobs/ports.ts";
 import { existingDeliveryKeys, insertDeliveries, pruneSettled } from "./deliveries.ts";
 import { queryIndicators } from "./indicators.ts";
-import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations, streamSweepData } from "./milestone-nudges.ts";
+import { enqueueNudges, loadSweepData, loadSweepPeople, lockSweep, recordEscalations, recordRests, streamSweepData } from "./milestone-nudges.ts";
 import type { Database } from "./open-database.ts";
 import { askFollowUp, signaturesAwaitingFollowUp } from "./pledge-follow-ups.ts";
 import { digestRecipients, loadDigestRows } from "./priority-progress.ts";
@@ -10,10 +10,12 @@ import { risksDueForReview } from "./risks.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 
 /** A nudge sweep's reads and writes on one transaction's handle. */
-function sweepTx(tx: SqlTransaction): NudgeSweepTx {
+function sweepTx(tx: SqlTransaction, hearersVersion: string): NudgeSweepTx {
   return {
+    hearersVersion,
     sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
-    sweepData: (partnershipId, now, people, start) => streamSweepData(tx, partnershipId, now, people, start),
+    sweepData: (partnershipId, now, people, basis, start) => streamSweepData(tx, partnershipId, now, people, start, { rested: basis }),
+    recordRests: (rests, basis, now) => recordRests(tx, rests, basis, now),
     enqueue: (rows) => insertDeliveries(tx, rows),
     enqueueNudges: (messages, now) => enqueueNudges(tx, messages, now),
     recordEscalations: (rows, now) => recordEscalations(tx, rows, now),
@@ -30,8 +32,7 @@ export function jobStoreOf(db: Pick<Database, "sql" | "prisma">): JobStore {
     sweepData: (partnershipId, now) => db.sql.transaction((tx) => loadSweepData(tx, partnershipId, now)),
     inNudgeSweep: (partnershipId, work) =>
       db.sql.transaction(async (tx) => {
-        await lockSweep(tx, partnershipId);
-        return work(sweepTx(tx));
+        return work(sweepTx(tx, await lockSweep(tx, partnershipId)));
       }),
     enqueue: (rows) => insertDeliveries(db.sql, rows),
     digestRecipients: (partnershipId) => digestRecipients(db.sql, partnershipId),

@@ -1,8 +1,8 @@
 import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
-import type { RaisedEscalation, SweepFacts, SweepMilestone } from "../../domain/schedule/plan-nudges.ts";
+import type { MilestoneRest, RaisedEscalation, SweepFacts, SweepMilestone } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
-import type { NudgeMessage, SweepData, SweepPerson } from "../../jobs/ports.ts";
-import { inTurns, nextTurn } from "../../jobs/turns.ts";
+import type { NudgeMessage, RestBasis, SweepData, SweepPerson } from "../../jobs/ports.ts";
+import { nextTurn } from "../../jobs/turns.ts";
 import { sql, type CompiledQuery, type ExpressionBuilder, type InferResult } from "kysely";
 import { DELIVERIES_PER_STATEMENT, insertedDelivery, outboxRowsAdded, type InsertedDelivery } from "./deliveries.ts";
 import { compileOnly, recordset, runCompiled, type DB } from "./kysely.ts";
@@ -54,13 +54,17 @@ const PEOPLE_BATCH = 2000;
 // 2,000 rows takes a few milliseconds to parse, however large the city.
 const MILESTONE_BATCH = 2000;
 
+// Milestones planned between two turns of the event loop.
+const PLAN_SLICE = 500;
+
 /** The statement behind the open-milestones cursor (see openMilestones). */
-function openMilestonesQuery(partnershipId: number, today: string) {
+function openMilestonesQuery(partnershipId: number, today: string, rested: { now: Date; basis: RestBasis } | undefined) {
   return compileOnly
     .selectFrom("milestone as m")
     .innerJoin("action as a", "a.id", "m.action_id")
     .innerJoin("plan as pl", "pl.id", "a.plan_id")
     .leftJoin("milestone_nudge_tally as t", "t.milestone_id", "m.id")
+    .leftJoin("milestone_nudge_rest as r", "r.milestone_id", "m.id")
     .select([
       "m.id",
       "m.ref",
@@ -82,6 +86,22 @@ function openMilestonesQuery(partnershipId: number, today: string) {
     .where("pl.closed_at", "is", null)
     // Nothing due more than a week ahead can have reached a stage yet (plus a day: a local date can be ahead of UTC's).
     .where((eb) => eb.or([eb("m.due_date", "is", null), eb("m.due_date", "<=", sql<Date>`cast(${today} as date) + 9`)]))
+    // Not one at rest: one about which nothing can be owed yet, as far as anything it was worked out from has stayed the same.
+    .$if(rested !== undefined, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb("r.milestone_id", "is", null),
+          eb("r.until", "<=", rested!.now),
+          eb("r.since", ">", rested!.now),
+          eb("r.hearers_version", "<>", rested!.basis.hearersVersion),
+          eb("r.calendar", "<>", rested!.basis.calendar),
+          eb("r.kind", "<>", eb.ref("m.kind")),
+          eb("r.snooze_count", "<>", eb.ref("m.snooze_count")),
+          eb("r.due_date", "is distinct from", eb.ref("m.due_date")),
+          eb("r.snoozed_until", "is distinct from", eb.ref("m.snoozed_until")),
+        ]),
+      ),
+    )
     .orderBy("m.id");
 }
 
@@ -90,11 +110,19 @@ function openMilestonesQuery(partnershipId: number, today: string) {
  * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
  * the caller's transaction `tx` (one statement to open it, one per batch, one to close it),
  * each batch handed to `each` as it arrives, so the rows of a city are never all held as read.
+ * With `rested`, those at rest at `now` under `basis` are left out (see recordRests).
  * Owners and team members are read apart, flat (see `actionParties`): read per row, as
  * arrays, they cost ten times the rest of the sweep.
  */
-async function openMilestones(tx: Queryable, partnershipId: number, today: string, batchSize: number, each: (batch: MilestoneRow[]) => void): Promise<void> {
-  await inBatches(tx, "sweep_milestones", openMilestonesQuery(partnershipId, today).compile(), batchSize, async (batch) => each(batch));
+async function openMilestones(
+  tx: Queryable,
+  partnershipId: number,
+  today: string,
+  rested: { now: Date; basis: RestBasis } | undefined,
+  batchSize: number,
+  each: (batch: MilestoneRow[]) => Promise<void>,
+): Promise<void> {
+  await inBatches(tx, "sweep_milestones", openMilestonesQuery(partnershipId, today, rested).compile(), batchSize, each);
 }
 
 /**
@@ -114,68 +142,131 @@ async function inBatches<R>(tx: Queryable, name: string, query: CompiledQuery<R>
   await tx.query(`CLOSE ${name}`);
 }
 
-// Owner rows turned into lists between two turns of the event loop (a city has 100,000 or more).
-const PARTY_ROWS_PER_TURN = 5_000;
-
 /**
- * Who owns each open action of the partnership's open plans: the people named as owners,
- * and the members of the teams named, by action id, each list in id order without repeats.
- * One statement through a cursor in the caller's transaction, one row per owner (per member,
- * for a team), read and made into lists a batch at a time with a turn of the event loop
- * between, so a city's owners never hold the thread: read and built in one go, 100,000
- * actions held it for 450 ms.
+ * Who owns each of these actions (ids): the people named as owners, and the members of the
+ * teams named, by action id, each list in id order without repeats. One statement, one row
+ * per owner (per member, for a team), on action_owner's action index: a sweep asks for one
+ * batch of milestones' actions at a time, so a city's owners are never all read at once.
  */
-async function actionParties(tx: Queryable, partnershipId: number, batchSize = PARTY_ROWS_PER_TURN): Promise<Map<number, { ownerIds: number[]; teamMemberIds: number[] }>> {
-  const query = compileOnly
-    .selectFrom("action_owner as ao")
-    .innerJoin("action as a", "a.id", "ao.action_id")
-    .innerJoin("plan as pl", "pl.id", "a.plan_id")
-    .leftJoin("team_member as tm", "tm.team_id", "ao.team_id")
-    .select(["ao.action_id", "ao.person_id", "tm.person_id as member_id"])
-    .where("pl.partnership_id", "=", partnershipId)
-    .where("pl.closed_at", "is", null)
-    .where(sql<boolean>`a.state NOT IN ('done', 'dropped')`)
-    .compile();
+async function actionParties(tx: Queryable, actionIds: readonly number[]): Promise<Map<number, { ownerIds: number[]; teamMemberIds: number[] }>> {
   const parties = new Map<number, { ownerIds: number[]; teamMemberIds: number[] }>();
-  await inBatches(tx, "sweep_parties", query, batchSize, async (rows) => {
-    for (const r of rows) {
-      let entry = parties.get(r.action_id);
-      if (!entry) parties.set(r.action_id, (entry = { ownerIds: [], teamMemberIds: [] }));
-      // An action has a few owners, and a team a few members: a list is cheaper than a set.
-      if (r.person_id !== null && !entry.ownerIds.includes(r.person_id)) entry.ownerIds.push(r.person_id);
-      if (r.member_id !== null && !entry.teamMemberIds.includes(r.member_id)) entry.teamMemberIds.push(r.member_id);
-    }
-  });
-  let sorted = 0;
+  if (actionIds.length === 0) return parties;
+  const rows = await runCompiled(
+    tx,
+    compileOnly
+      .selectFrom("action_owner as ao")
+      .leftJoin("team_member as tm", "tm.team_id", "ao.team_id")
+      .select(["ao.action_id", "ao.person_id", "tm.person_id as member_id"])
+      .where((eb) => eb("ao.action_id", "=", eb.fn.any(eb.val([...actionIds])))),
+  );
+  for (const r of rows) {
+    let entry = parties.get(r.action_id);
+    if (!entry) parties.set(r.action_id, (entry = { ownerIds: [], teamMemberIds: [] }));
+    // An action has a few owners, and a team a few members: a list is cheaper than a set.
+    if (r.person_id !== null && !entry.ownerIds.includes(r.person_id)) entry.ownerIds.push(r.person_id);
+    if (r.member_id !== null && !entry.teamMemberIds.includes(r.member_id)) entry.teamMemberIds.push(r.member_id);
+  }
   for (const entry of parties.values()) {
-    if (++sorted % PARTY_ROWS_PER_TURN === 0) await nextTurn();
     if (entry.ownerIds.length > 1) entry.ownerIds.sort((a, b) => a - b);
     if (entry.teamMemberIds.length > 1) entry.teamMemberIds.sort((a, b) => a - b);
   }
   return parties;
 }
 
-/** Takes the partnership's sweep lock until the transaction `tx` ends. */
-export async function lockSweep(tx: Queryable, partnershipId: number): Promise<void> {
-  await runCompiled(tx, compileOnly.selectNoFrom(sql<null>`pg_advisory_xact_lock(${SWEEP_LOCK}, ${partnershipId})`.as("locked")));
+/**
+ * Takes the partnership's sweep lock until the transaction `tx` ends, and returns the count
+ * of changes to who would hear of its milestones (nudge_hearers_version, kept by triggers), as
+ * text, 0 before the first: read in the same statement, before anything a sweep plans from,
+ * so a change made while the sweep runs is seen by the next one.
+ */
+export async function lockSweep(tx: Queryable, partnershipId: number): Promise<string> {
+  const [row] = await runCompiled(
+    tx,
+    compileOnly.selectNoFrom((eb) => [
+      sql<null>`pg_advisory_xact_lock(${SWEEP_LOCK}, ${partnershipId})`.as("locked"),
+      eb.fn.coalesce(eb.selectFrom("nudge_hearers_version").select(sql<string>`version::text`.as("version")).where("partnership_id", "=", partnershipId), sql<string>`'0'`).as("version"),
+    ]),
+  );
+  return row!.version;
 }
 
 type MilestoneRow = InferResult<ReturnType<typeof openMilestonesQuery>>[number];
 
 /**
- * The stages sent to the partnership's people that belong to `since` (ISO date) or later,
- * each as sentKey writes it (plan-nudges.ts): one text a row, as 20,000 rows of four columns
- * took longer to parse and join than the query took to run. A sweep reads the last nine
- * days': only the latest stage can be sent, and its date is never more than a week old. On
- * milestone_nudge's stage-date index, so it reads what is recent, not every nudge ever sent.
+ * The stages sent about these milestones (ids) that belong to `since` (ISO date) or later,
+ * each as sentKey writes it (plan-nudges.ts): one text a row, as rows of four columns took
+ * longer to parse than the query took to run. A sweep reads the last nine days' for each
+ * batch of milestones it reads: only the latest stage can be sent, and its date is never more
+ * than a week old. On milestone_nudge's key, which starts with the milestone.
  */
-export function sentStagesQuery(partnershipId: number, since: string) {
-  return compileOnly
-    .selectFrom("milestone_nudge as mn")
-    .innerJoin("person as p", "p.id", "mn.person_id")
-    .select((eb) => sql<string>`${eb.ref("mn.milestone_id")} || ':' || ${eb.ref("mn.person_id")} || ':' || ${eb.ref("mn.stage")} || ':' || ${eb.ref("mn.stage_date")}::text`.as("key"))
-    .where("p.partnership_id", "=", partnershipId)
-    .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`);
+export function sentStagesQuery(milestoneIds: readonly number[], since: string) {
+  return (
+    compileOnly
+      .selectFrom(sql<{ id: number }>`unnest(cast(${[...milestoneIds]} as int[]))`.as<"b">(sql`b(id)`))
+      // One index probe per milestone, by milestone and stage date: as `= ANY(ids)` PostgreSQL
+      // chose to scan every nudge ever sent (60 ms at a year of weekly nudges, against 12). The
+      // OFFSET 0 keeps the subquery a subquery, so the probes stay one per milestone.
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom("milestone_nudge as mn")
+            .select((eb) => sql<string>`${eb.ref("mn.milestone_id")} || ':' || ${eb.ref("mn.person_id")} || ':' || ${eb.ref("mn.stage")} || ':' || ${eb.ref("mn.stage_date")}::text`.as("key"))
+            .whereRef("mn.milestone_id", "=", "b.id")
+            .where("mn.stage_date", ">=", sql<Date>`cast(${since} as date)`)
+            .offset(0)
+            .as("s"),
+        (join) => join.onTrue(),
+      )
+      .select("s.key")
+  );
+}
+
+// Rests written this many to a statement.
+const RESTS_PER_STATEMENT = 2000;
+
+/**
+ * Records the milestones a sweep at `now` found nothing owed about (plan-nudges.ts,
+ * MilestoneRest), each with its due date, kind and snoozes as the sweep read them, the
+ * sweep's `basis`, and `now` (a sweep for an earlier time reads the milestone after all),
+ * replacing any rest recorded before: one statement per 2,000, with a turn of the event loop
+ * between. A later sweep reads the milestone again at `until`, or as soon as any of those
+ * differs from what it reads (openMilestonesQuery).
+ */
+export async function recordRests(tx: Queryable, rests: readonly MilestoneRest[], basis: RestBasis, now: Date): Promise<void> {
+  for (let start = 0; start < rests.length; start += RESTS_PER_STATEMENT) {
+    if (start > 0) await nextTurn();
+    const rows = rests.slice(start, start + RESTS_PER_STATEMENT).map(({ milestone: m, until }) => ({
+      milestone_id: m.id,
+      until: until.toISOString(),
+      due_date: m.dueDate,
+      kind: m.kind,
+      snoozed_until: m.snoozedUntil?.toISOString() ?? null,
+      snooze_count: m.snoozeCount,
+    }));
+    await runCompiled(
+      tx,
+      compileOnly
+        .insertInto("milestone_nudge_rest")
+        .columns(["milestone_id", "since", "until", "due_date", "kind", "snoozed_until", "snooze_count", "hearers_version", "calendar"])
+        .expression(
+          compileOnly
+            .selectFrom(recordset(rows, { milestone_id: "int", until: "timestamptz", due_date: "date", kind: "milestone_kind", snoozed_until: "timestamptz", snooze_count: "int" }))
+            .select(["r.milestone_id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("since"), "r.until", "r.due_date", "r.kind", "r.snoozed_until", "r.snooze_count", sql<string>`cast(${basis.hearersVersion} as bigint)`.as("hearers_version"), sql<string>`${basis.calendar}`.as("calendar")]),
+        )
+        .onConflict((oc) =>
+          oc.column("milestone_id").doUpdateSet((eb) => ({
+            since: eb.ref("excluded.since"),
+            until: eb.ref("excluded.until"),
+            due_date: eb.ref("excluded.due_date"),
+            kind: eb.ref("excluded.kind"),
+            snoozed_until: eb.ref("excluded.snoozed_until"),
+            snooze_count: eb.ref("excluded.snooze_count"),
+            hearers_version: eb.ref("excluded.hearers_version"),
+            calendar: eb.ref("excluded.calendar"),
+          })),
+        ),
+    );
+  }
 }
 
 /**
@@ -185,20 +276,33 @@ export function sentStagesQuery(partnershipId: number, since: string) {
  */
 export async function loadSweepData(db: SqlTransaction, partnershipId: number, now: Date, people?: SweepPerson[], batchSize?: number): Promise<SweepData> {
   const milestones: SweepMilestone[] = [];
-  const { facts, refs, names } = await streamSweepData(db, partnershipId, now, people, () => (batch) => void milestones.push(...batch), batchSize);
-  return { input: { ...facts, milestones }, refs, names };
+  const sent = new Set<string>();
+  const { facts, refs, names } = await streamSweepData(
+    db,
+    partnershipId,
+    now,
+    people,
+    (facts) => (batch) => {
+      milestones.push(...batch);
+      for (const key of facts.sent) sent.add(key);
+    },
+    { batchSize },
+  );
+  return { input: { ...facts, sent, milestones }, refs, names };
 }
 
 /**
  * A nudge sweep's input for one partnership at `now`, read inside the transaction `tx`:
  * first what is known before any milestone (people and their quiet rules, unless `people`
- * were read already; stages already sent; escalations raised; priority roles; each open
- * action's owners and team members), handed to `start`; then the open milestones, through a
- * cursor, each batch handed to the function `start` returned as it arrives, so a city's
- * milestones are never all held. Each milestone's overdue-nudge count and first nudge
- * (milestone_nudge_tally) come with it, and are in the facts' maps before its batch is
- * handed on. A fixed number of statements however many people there are, plus one per batch;
- * people, owner rows and milestones are fetched `batchSize` rows at a time when given (each
+ * were read already; escalations raised; priority roles), handed to `start`; then the open
+ * milestones, through a cursor, each batch handed to the function `start` returned as it
+ * arrives, so a city's milestones are never all held. Each milestone's overdue-nudge count
+ * and first nudge (milestone_nudge_tally) come with it, and its actions' owners and team
+ * members and the stages sent about it in the last nine days are read with its batch: all
+ * are in the facts before the batch is handed on (`facts.sent` holds the batch's stages
+ * only). With `rested` (the sweep's RestBasis), milestones at rest are not read at all
+ * (recordRests). A fixed number of statements however many people there are, plus three
+ * per batch; people and milestones are fetched `batchSize` rows at a time when given (each
  * has its own default otherwise). Returns the facts, and each milestone's ref and each
  * person's name to show them.
  */
@@ -208,13 +312,13 @@ export async function streamSweepData(
   now: Date,
   people: SweepPerson[] | undefined,
   start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void,
-  batchSize?: number,
+  options: { batchSize?: number; rested?: RestBasis } = {},
 ): Promise<{ facts: SweepFacts; refs: Map<number, string>; names: Map<number, string> }> {
+  const { batchSize, rested } = options;
   people ??= await loadSweepPeople(db, partnershipId, batchSize);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
   // One after another: inside the sweep's transaction they share one connection.
-  const [sent, raised, roles] = await inSequence([
-    () => runCompiled(db, sentStagesQuery(partnershipId, since)),
+  const [raised, roles] = await inSequence([
     () =>
       runCompiled(
         db,
@@ -246,19 +350,20 @@ export async function streamSweepData(
     roles: new Map(),
     coordinatorIds: people.filter((p) => p.coordinator).map((p) => p.id),
   };
-  // Tens of thousands of rows become the planner's maps a few thousand at a time, with a turn
-  // of the event loop between, so requests are answered while a city's sweep is read.
-  await inTurns(sent, (s) => facts.sent.add(s.key));
   for (const r of raised) facts.raised.set(r.milestone_id, { ...facts.raised.get(r.milestone_id), [r.level]: r.at });
   for (const r of roles) {
     const entry = facts.roles.get(r.priority_id) ?? { lead: [], sponsor: [] };
     entry[r.role].push(r.person_id);
     facts.roles.set(r.priority_id, entry);
   }
-  const parties = await actionParties(db, partnershipId, batchSize);
   const plan = start(facts);
   const refs = new Map<number, string>();
-  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), batchSize ?? MILESTONE_BATCH, (rows) => {
+  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), rested && { now, basis: rested }, batchSize ?? MILESTONE_BATCH, async (rows) => {
+    if (rows.length === 0) return;
+    const parties = await actionParties(db, [...new Set(rows.map((m) => m.action_id))]);
+    const sent = await runCompiled(db, sentStagesQuery(rows.map((m) => m.id), since));
+    facts.sent.clear();
+    for (const s of sent) facts.sent.add(s.key);
     const batch: SweepMilestone[] = [];
     for (const m of rows) {
       const owners = parties.get(m.action_id);
@@ -276,7 +381,12 @@ export async function streamSweepData(
       if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
       if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
     }
-    plan(batch);
+    // Planned a slice at a time, with a turn of the event loop between: a batch planned in one
+    // go, with each milestone's rest worked out, held the thread for 60 ms.
+    for (let start = 0; start < batch.length; start += PLAN_SLICE) {
+      if (start > 0) await nextTurn();
+      plan(start === 0 && batch.length <= PLAN_SLICE ? batch : batch.slice(start, start + PLAN_SLICE));
+    }
   });
   return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])) };
 }

@@ -111,7 +111,20 @@ export function standingHolidays(year: number, region: Region): string[] {
 export class BankHolidayCalendar {
   private readonly years = new Map<string, Set<string>>();
 
-  constructor(readonly changes: readonly OneOffChange[] = BUILT_IN_CHANGES) {}
+  /**
+   * Names these one-off changes, in any order, as a short text: two calendars with the same
+   * fingerprint have the same bank holidays. What a nudge sweep stores with each milestone it
+   * found nothing owed about, so a new calendar (the operator's file changed) looks again.
+   */
+  readonly fingerprint: string;
+
+  constructor(readonly changes: readonly OneOffChange[] = BUILT_IN_CHANGES) {
+    const text = changes.map((c) => `${c.region}:${c.date}:${c.change}`).sort().join(",");
+    // FNV-1a, 32 bits: a name for the list, not a secret.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    this.fingerprint = `${changes.length}:${hash.toString(16).padStart(8, "0")}`;
+  }
 
   holidaysIn(year: number, region: Region = DEFAULT_REGION): string[] {
     return [...this.year(year, region)].sort();

@@ -1,4 +1,4 @@
-import { daysBetween } from "../dates/calendar.ts";
+import { addDays, daysBetween } from "../dates/calendar.ts";
 
 /**
  * When an overdue milestone is raised with the people above its owner: the priority's lead
@@ -61,4 +61,28 @@ export function escalationDue(facts: EscalationFacts, today: string): Escalation
     return { level: "sponsor", reason: `${reason}, and still open a week after the lead was told` };
   }
   return null;
+}
+
+/**
+ * The first date after `today` (ISO dates) on which escalationDue answers for these facts as
+ * they stand, or null if it never will (done, every level raised, or no rule can ever hold). Each rule's
+ * reason, once it holds, holds on every later day, so this is the later of the day a reason
+ * first holds and the day the next level may be raised: worked out, not tried day by day (a
+ * sweep asks it of every milestone it finds nothing owed about). Agrees with escalationDue
+ * (test/unit/schedule-rules.test.ts tries it against every day of two months).
+ */
+export function nextEscalationDate(facts: EscalationFacts, today: string): string | null {
+  if (facts.done || (facts.raised.lead && facts.raised.sponsor)) return null;
+  const tomorrow = addDays(today, 1);
+  const starts: string[] = [];
+  if (facts.snoozeCount >= ESCALATION_RULES.snoozes) starts.push(tomorrow);
+  if (facts.dueDate && facts.overdueNudges >= ESCALATION_RULES.unansweredOverdueNudges) starts.push(addDays(facts.dueDate, 1));
+  if (facts.dueDate && facts.firstNudged) starts.push(addDays(facts.firstNudged > facts.dueDate ? facts.firstNudged : facts.dueDate, ESCALATION_RULES.daysOverdue));
+  if (starts.length === 0) return null;
+  let first = starts.reduce((a, b) => (a < b ? a : b));
+  if (facts.raised.lead) {
+    const sponsorsFrom = addDays(facts.raised.lead, ESCALATION_RULES.daysBeforeSponsors);
+    if (sponsorsFrom > first) first = sponsorsFrom;
+  }
+  return first > today ? first : tomorrow;
 }

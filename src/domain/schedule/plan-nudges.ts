@@ -1,8 +1,9 @@
 import { escalationRecipients, nudgeRecipients, type Hearer, type HearingStanding, type MilestoneParties } from "../access.ts";
-import { localDate } from "../dates/calendar.ts";
-import { escalationDue, type EscalationLevel } from "./escalation.ts";
-import { latestStage, type NudgeStage } from "./nudge-stages.ts";
+import { addDays, localDate } from "../dates/calendar.ts";
+import { escalationDue, nextEscalationDate, type EscalationFacts, type EscalationLevel } from "./escalation.ts";
+import { latestStage, type NudgeStage, type NudgeableMilestone } from "./nudge-stages.ts";
 import { isQuietTime, type QuietRules } from "./quiet-time.ts";
+import { instantAt } from "./zoned-time.ts";
 
 /** What a sweep knows, loaded in a fixed number of queries however many people there are. */
 export interface SweepInput {
@@ -57,9 +58,26 @@ export interface PersonItems {
   escalations: EscalationItem[];
 }
 
+/**
+ * A milestone a sweep found nothing owed about, and the instant before which nothing can
+ * be, as things stand: no nudge stage and no escalation level is reached sooner, for any of
+ * the people who would hear of it. Later sweeps need not read it before `until`, unless what
+ * the rest was worked out from changes (its due date, kind or snoozes; who would hear of it;
+ * the bank holidays).
+ */
+export interface MilestoneRest {
+  milestone: SweepMilestone;
+  until: Date;
+}
+
+/** How far ahead a rest looks: a rest ends this many days on at the latest, and is worked out again. */
+export const REST_HORIZON_DAYS = 8;
+
 export interface SweepPlan {
   /** One message per person: their nudges, their teams' items and their escalations together. */
   messages: Map<number, PersonItems>;
+  /** The milestones with nothing owed, in milestone order, and until when (see MilestoneRest). */
+  rests: MilestoneRest[];
   /** New escalation levels reached, each recorded once per milestone. */
   raised: RaisedEscalation[];
   /**
@@ -107,7 +125,7 @@ export interface SweepPlanner {
  * so a city's milestones are never all held at once.
  */
 export function sweepPlanner(input: SweepFacts): SweepPlanner {
-  const plan: SweepPlan = { messages: new Map(), raised: [], failures: new Map() };
+  const plan: SweepPlan = { messages: new Map(), rests: [], raised: [], failures: new Map() };
   const failed = (personId: number, error: unknown) => {
     if (!plan.failures.has(personId)) plan.failures.set(personId, error instanceof Error ? error.message : String(error));
   };
@@ -134,28 +152,58 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
   // date today and their region's bank holidays): each stage is worked out once per calendar,
   // and each person's calendar once.
   type Stages = Map<string | null, ReturnType<typeof latestStage>>;
-  const calendars = new Map<string, { today: string; region: QuietRules["region"]; milestone: Stages; target: Stages }>();
+  type Changes = Map<string | null, string>;
+  type Calendar = { today: string; region: QuietRules["region"]; milestone: Stages; target: Stages; changes: { milestone: Changes; target: Changes } };
+  const calendars = new Map<string, Calendar>();
   const todays = new Map<string, string>();
   const todayIn = (timeZone: string) => {
     let today = todays.get(timeZone);
     if (!today) todays.set(timeZone, (today = localDate(input.now, timeZone)));
     return today;
   };
-  const calendarOf = new Map<number, { today: string; region: QuietRules["region"]; milestone: Stages; target: Stages }>();
-  const stageFor = (personId: number, dueDate: string | null, kind: "milestone" | "target") => {
+  const calendarOf = new Map<number, Calendar>();
+  const calendarFor = (personId: number) => {
     let calendar = calendarOf.get(personId);
     if (!calendar) {
       const rules = input.people.get(personId)!;
       const today = todayIn(rules.timeZone);
       const key = `${today}|${rules.region ?? ""}`;
       calendar = calendars.get(key);
-      if (!calendar) calendars.set(key, (calendar = { today, region: rules.region, milestone: new Map(), target: new Map() }));
+      if (!calendar) calendars.set(key, (calendar = { today, region: rules.region, milestone: new Map(), target: new Map(), changes: { milestone: new Map(), target: new Map() } }));
       calendarOf.set(personId, calendar);
     }
+    return calendar;
+  };
+  const stageFor = (personId: number, dueDate: string | null, kind: "milestone" | "target") => {
+    const calendar = calendarFor(personId);
     const stages = calendar[kind];
     let reached = stages.get(dueDate);
     if (reached === undefined) stages.set(dueDate, (reached = latestStage({ dueDate, kind, done: false }, calendar.today, calendar.region)));
     return reached;
+  };
+  // The first date after today on which a person's latest stage of a milestone changes, once per calendar, kind and due date.
+  const stageChangeFor = (personId: number, dueDate: string | null, kind: "milestone" | "target") => {
+    const calendar = calendarFor(personId);
+    const changes = calendar.changes[kind];
+    let on = changes.get(dueDate);
+    if (on === undefined) changes.set(dueDate, (on = nextStageChange({ dueDate, kind, done: false }, calendar.today, calendar.region)));
+    return on;
+  };
+  // How far a rest may reach from a date, once per date.
+  const horizons = new Map<string, string>();
+  const horizonOf = (today: string) => {
+    let horizon = horizons.get(today);
+    if (horizon === undefined) horizons.set(today, (horizon = addDays(today, REST_HORIZON_DAYS)));
+    return horizon;
+  };
+  // The first instant of a local date in a zone, once per date and zone.
+  const midnights = new Map<string, Map<string, number>>();
+  const midnightOf = (date: string, timeZone: string) => {
+    let zone = midnights.get(timeZone);
+    if (!zone) midnights.set(timeZone, (zone = new Map()));
+    let at = zone.get(date);
+    if (at === undefined) zone.set(date, (at = instantAt(date, 0, timeZone).getTime()));
+    return at;
   };
   // An action's milestones share its owners (the same lists, as loaded) and priority: who is
   // nudged about them is worked out once per action.
@@ -182,21 +230,31 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
         recipientsOf.set(m.ownerIds, known);
       }
       const { parties, nudged } = known;
-      // A snooze holds the nudges; it does not hide the milestone from the lead.
+      // A snooze holds the nudges; it does not hide the milestone from the lead. Something is
+      // owed while it is snoozed, or while anyone who would hear of it is quiet, cannot be
+      // worked out, or has not yet heard of its latest stage.
       const snoozed = m.snoozedUntil !== null && m.snoozedUntil > input.now;
+      let owed = snoozed;
+      let until = Number.POSITIVE_INFINITY;
       for (const { personId, because } of snoozed ? [] : nudged) {
-        if (isQuiet(personId)) continue;
+        if (isQuiet(personId)) {
+          owed = true;
+          continue;
+        }
         try {
           const reached = stageFor(personId, m.dueDate, m.kind);
           if (reached && !input.sent.has(sentKey(m.id, personId, reached.stage, reached.stageDate))) {
             itemsOf(personId).nudges.push({ milestoneId: m.id, ...reached, because });
+            owed = true;
+          } else if (!owed) {
+            until = Math.min(until, midnightOf(stageChangeFor(personId, m.dueDate, m.kind), input.people.get(personId)!.timeZone));
           }
         } catch (error) {
           // One person's unreadable data never stops the sweep for the others.
           failed(personId, error);
+          owed = true;
         }
       }
-      if (!m.dueDate) continue;
       // The partnership's calendar date decides escalation; London unless the first person nudged says otherwise.
       const first = nudged[0]?.personId ?? -1;
       const zone = input.people.get(first)?.timeZone ?? "Europe/London";
@@ -207,25 +265,48 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
         failed(first, error);
         continue;
       }
-      const decision = escalationDue(
-        {
-          dueDate: m.dueDate,
-          done: false,
-          snoozeCount: m.snoozeCount,
-          overdueNudges: input.overdueNudges.get(m.id) ?? 0,
-          raised: input.raised.get(m.id) ?? {},
-          firstNudged: input.firstNudged.get(m.id) ?? null,
-        },
-        today,
-      );
-      const recipients = decision ? escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId)) : [];
-      if (!decision || recipients.length === 0) continue;
+      const facts: EscalationFacts | null = m.dueDate
+        ? {
+            dueDate: m.dueDate,
+            done: false,
+            snoozeCount: m.snoozeCount,
+            overdueNudges: input.overdueNudges.get(m.id) ?? 0,
+            raised: input.raised.get(m.id) ?? {},
+            firstNudged: input.firstNudged.get(m.id) ?? null,
+          }
+        : null;
+      const decision = facts ? escalationDue(facts, today) : null;
+      if (!decision) {
+        if (!owed) {
+          const horizon = horizonOf(today);
+          const escalates = facts && nextEscalationDate(facts, today);
+          plan.rests.push({ milestone: m, until: new Date(Math.min(until, midnightOf(escalates && escalates < horizon ? escalates : horizon, zone))) });
+        }
+        continue;
+      }
+      const recipients = escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId));
+      if (recipients.length === 0) continue;
       const raised = { milestoneId: m.id, level: decision.level, reason: decision.reason };
       plan.raised.push(raised);
       for (const { personId, because } of recipients) itemsOf(personId).escalations.push({ ...raised, because });
     }
   };
   return { plan, add };
+}
+
+/**
+ * The first date after `today` (ISO dates, the person's local calendar) on which the latest
+ * stage of `milestone` (latestStage) is another, or `today` + REST_HORIZON_DAYS if none is
+ * sooner.
+ */
+export function nextStageChange(milestone: NudgeableMilestone, today: string, region?: QuietRules["region"]): string {
+  const now = latestStage(milestone, today, region);
+  for (let days = 1; days < REST_HORIZON_DAYS; days++) {
+    const date = addDays(today, days);
+    const then = latestStage(milestone, date, region);
+    if (then?.stage !== now?.stage || then?.stageDate !== now?.stageDate) return date;
+  }
+  return addDays(today, REST_HORIZON_DAYS);
 }
 
 /**
