@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/adapters/db/open-database.ts";
+import { defaultPoolSize, readConfig } from "../../src/bot/config.ts";
 import { kindsUnderTest, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 
 // DATABASE_POOL_SIZE caps the connections one process keeps to PostgreSQL (README, "Connections").
@@ -37,5 +38,13 @@ describe.runIf(kindsUnderTest().includes("postgresql"))("the PostgreSQL connecti
     release();
     await holder;
     expect((await Promise.all(queries)).map(([row]) => row!.i)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe("the default pool size", () => {
+  it("is one more than the cores the process may use, from 3 to 10, unless DATABASE_POOL_SIZE says otherwise", () => {
+    expect([1, 2, 3, 4, 9, 16, 64].map((cores) => defaultPoolSize(cores))).toEqual([3, 3, 4, 5, 10, 10, 10]);
+    expect(readConfig({}).DATABASE_POOL_SIZE).toBe(defaultPoolSize());
+    expect(readConfig({ DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
   });
 });

@@ -52,7 +52,7 @@ export interface Database {
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent, embedded PGlite in dataDir. */
   databaseUrl?: string | undefined;
-  /** PostgreSQL only: the most connections this process keeps open (DATABASE_POOL_SIZE; default 10). */
+  /** PostgreSQL only: the most connections this process keeps open (DATABASE_POOL_SIZE; default 10 here, config.ts's defaultPoolSize from the environment). */
   poolSize?: number;
   dataDir: string;
   /**
