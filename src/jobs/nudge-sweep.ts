@@ -81,7 +81,7 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     if (!someoneMayHear(people.map((p) => p.rules), now)) return { deliveries: [] };
     // Each batch of milestones is planned as it is read, and let go; milestones at rest are not read.
     let planner: SweepPlanner | undefined;
-    const { refs, names } = await tx.sweepData(partnershipId, now, people, basis, (facts) => {
+    const { refs, names, outOfDate } = await tx.sweepData(partnershipId, now, people, basis, (facts) => {
       const started = sweepPlanner(facts);
       planner = started;
       return (batch) => started.add(batch);
@@ -91,7 +91,8 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     const slot = sweepSlot(now);
     const planned = await describe(plan, slot, refs, names);
     // Nothing is owed about these until their rest ends: later sweeps need not read them till then.
-    await tx.recordRests(plan.rests, basis, now);
+    // Out-of-date rests not renewed go.
+    await tx.recordRests(plan.rests, basis, now, outOfDate);
     if (plan.failures.size) {
       // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
       const failures = [...plan.failures].filter(([personId]) => names.has(personId));

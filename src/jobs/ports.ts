@@ -80,7 +80,7 @@ export interface NudgeSweepTx extends Outbox {
    * before any milestone is handed to `start`, and the function `start` returns is then
    * handed each batch of open milestones as it is read, so a city's milestones are never all
    * held at once. Milestones at rest under `basis` at `now` are not read. Returns each
-   * milestone's ref and each person's name.
+   * milestone's ref and each person's name, and the milestones read whose rest no longer held.
    */
   sweepData(
     partnershipId: number,
@@ -88,9 +88,13 @@ export interface NudgeSweepTx extends Outbox {
     people: SweepPerson[],
     basis: RestBasis,
     start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void,
-  ): Promise<Pick<SweepData, "refs" | "names">>;
-  /** Records the rests of the sweep at `now` under `basis`, replacing those recorded before. */
-  recordRests(rests: readonly MilestoneRest[], basis: RestBasis, now: Date): Promise<void>;
+  ): Promise<Pick<SweepData, "refs" | "names"> & { outOfDate: number[] }>;
+  /**
+   * Records the rests of the sweep at `now` under `basis`, replacing those recorded before,
+   * and deletes those of `outOfDate` (milestones read because their rest no longer held, as
+   * sweepData returned them) that are not renewed.
+   */
+  recordRests(rests: readonly MilestoneRest[], basis: RestBasis, now: Date, outOfDate: readonly number[]): Promise<void>;
   /**
    * Adds the messages whose keys are new, and records which stages reached whom in them
    * (milestone_nudge), at `now`, together; returns the rows added.

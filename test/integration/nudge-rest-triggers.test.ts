@@ -60,6 +60,7 @@ describe.each(kindsUnderTest())("the hearers-version triggers on %s", (kind) => 
     ["an action moved to another priority", `UPDATE action SET priority_id = (SELECT pr.id FROM priority pr JOIN plan pl ON pl.id = pr.plan_id WHERE pl.partnership_id = $1 ORDER BY pr.id DESC LIMIT 1) WHERE id = ${ACTION}`],
     ["the partnership's region changed", `UPDATE partnership SET region = 'northern-ireland' WHERE id = $1`],
     ["a person deleted, with their ownerships and roles", `DELETE FROM person WHERE id = (SELECT person_id FROM action_owner ao JOIN action a ON a.id = ao.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND ao.person_id IS NOT NULL ORDER BY ao.id LIMIT 1)`],
+    ["a coordinator who owns nothing deleted", `DELETE FROM person WHERE partnership_id = $1 AND name = 'New Coordinator'`],
     // Nobody's hearing changes: nothing counted.
     ["someone added who coordinates nothing", `INSERT INTO person (partnership_id, name) VALUES ($1, 'Someone New')`, 0],
     ["a person's name and quiet hours changed", `UPDATE person SET name = name || ' (Leeds)', quiet_start_minute = 1140 WHERE id = ${PERSON(11)}`, 0],
@@ -71,6 +72,13 @@ describe.each(kindsUnderTest())("the hearers-version triggers on %s", (kind) => 
     expect(moved.other).toBe(0);
     if (expected === 0) expect(moved.leeds).toBe(0);
     else expect(moved.leeds).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts a person moved to another partnership in both", async () => {
+    const before = { leeds: await version(leeds), other: await version(other) };
+    await t.db.sql.query(`UPDATE person SET partnership_id = $2, email = NULL WHERE id = ${PERSON(13)}`, [leeds, other]);
+    expect(await version(leeds)).toBeGreaterThan(before.leeds);
+    expect(await version(other)).toBeGreaterThan(before.other);
   });
 
   it("counts a statement that adds many owners once, not once a row", async () => {

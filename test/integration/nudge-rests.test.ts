@@ -166,6 +166,7 @@ describe.each(kindsUnderTest())("nudge sweeps with milestones at rest on %s", (k
         sweeps++;
       }
     }
+    useOneOffChanges(BUILT_IN_CHANGES);
     return { sent, sweeps, keptRead: keptReads.rows(), controlRead: controlReads.rows() };
   }
 
@@ -198,6 +199,44 @@ describe.each(kindsUnderTest())("nudge sweeps with milestones at rest on %s", (k
     await t.db.sql.query(`DELETE FROM milestone_nudge_rest`);
     expect(earlier).toBeGreaterThan(0);
     expect(earlier).toBe(await reads("2011-09-26T09:00:00+01:00"));
+  });
+
+  it("drops a rest that no longer held once the sweep that read the milestone found something owed, so it is not trusted again when the change is undone", async () => {
+    useOneOffChanges(BUILT_IN_CHANGES);
+    const kept = await loadDemo(t.db);
+    const control = await loadDemo(t.db);
+    const both = onBoth([kept, control]);
+    const sweep = async (at: string) => {
+      const withRests = await runNudgeSweep(jobStoreOf(t.db), kept, new Date(at));
+      await t.db.sql.query(
+        `DELETE FROM milestone_nudge_rest WHERE milestone_id IN (SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1)`,
+        [control],
+      );
+      const readingAll = await runNudgeSweep(jobStoreOf(t.db), control, new Date(at));
+      expect(messages(withRests), at).toEqual(messages(readingAll));
+      return messages(readingAll);
+    };
+    await sweep("2011-10-03T09:00:00+01:00");
+    await sweep("2011-10-03T09:15:00+01:00");
+    // Overdue milestones at rest, reminded of one overdue week, not escalated.
+    const refs = (
+      await t.db.sql.query<{ ref: string }>(
+        `SELECT m.ref FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id
+           JOIN milestone_nudge_rest r ON r.milestone_id = m.id JOIN milestone_nudge_tally t ON t.milestone_id = m.id
+         WHERE pl.partnership_id = $1 AND m.due_date < date '2011-09-30' AND t.overdue_nudges = 1 AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.milestone_id = m.id)
+         ORDER BY m.ref LIMIT 5`,
+        [kept],
+      )
+    ).map((r) => r.ref);
+    expect(refs.length).toBeGreaterThan(0);
+    const THEM = `(SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND m.ref = ANY($2::text[]))`;
+    // Their due dates moved three days earlier by mistake: a new overdue week is sent, the second for each...
+    await both(`UPDATE milestone SET due_date = due_date - 3 WHERE id IN ${THEM}`, [refs]);
+    await sweep("2011-10-03T10:15:00+01:00");
+    // ... and put back: nothing new to nudge, but two overdue weeks unanswered tell the lead.
+    await both(`UPDATE milestone SET due_date = due_date + 3 WHERE id IN ${THEM}`, [refs]);
+    const told = await sweep("2011-10-03T10:30:00+01:00");
+    expect(told.flatMap((m) => m.items).filter((i) => i.includes("escalation:lead")).length).toBeGreaterThan(0);
   });
 
   it("sends from a generated city exactly what reading every milestone would, over three weeks of changes", async () => {

@@ -146,12 +146,17 @@ describe("a sweep's rests", () => {
 });
 
 describe("a bank holiday calendar's fingerprint", () => {
-  it("names the same changes alike in any order, and other changes otherwise", () => {
+  it("names the same changes alike, and other changes, or the same in another order, otherwise", () => {
     const extra = { region: "scotland" as const, date: "2027-11-30", change: "added" as const, title: "St Andrew's Day, proclaimed" };
     const a = new BankHolidayCalendar([...BUILT_IN_CHANGES, extra]);
-    const b = new BankHolidayCalendar([extra, ...[...BUILT_IN_CHANGES].reverse()]);
-    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(a.fingerprint).toBe(new BankHolidayCalendar([...BUILT_IN_CHANGES, { ...extra, title: "Renamed" }]).fingerprint);
     expect(a.fingerprint).not.toBe(new BankHolidayCalendar().fingerprint);
-    expect(new BankHolidayCalendar([{ ...extra, change: "removed" }]).fingerprint).not.toBe(new BankHolidayCalendar([extra]).fingerprint);
+    const removed = { ...extra, change: "removed" as const };
+    expect(new BankHolidayCalendar([removed]).fingerprint).not.toBe(new BankHolidayCalendar([extra]).fingerprint);
+    // Added then removed is no holiday; removed then added is one.
+    const addedThenRemoved = new BankHolidayCalendar([extra, removed]);
+    const removedThenAdded = new BankHolidayCalendar([removed, extra]);
+    expect(addedThenRemoved.isBankHoliday("2027-11-30", "scotland")).not.toBe(removedThenAdded.isBankHoliday("2027-11-30", "scotland"));
+    expect(addedThenRemoved.fingerprint).not.toBe(removedThenAdded.fingerprint);
   });
 });

@@ -89,13 +89,22 @@ BEGIN
 END $$;
 CREATE TRIGGER "person_added" AFTER INSERT ON "person" REFERENCING NEW TABLE AS "changed" FOR EACH STATEMENT EXECUTE FUNCTION "person_added_hearers_changed"();
 
+-- Someone gone: whoever was first to hear of a milestone may be someone else now, in another zone.
+CREATE FUNCTION "person_removed_hearers_changed"() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  PERFORM "nudge_hearers_changed"(ARRAY(SELECT DISTINCT c."partnership_id" FROM "changed" c));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER "person_removed" AFTER DELETE ON "person" REFERENCING OLD TABLE AS "changed" FOR EACH STATEMENT EXECUTE FUNCTION "person_removed_hearers_changed"();
+
 CREATE FUNCTION "row_hearers_changed"() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_TABLE_NAME = 'partnership' THEN
     PERFORM "nudge_hearers_changed"(ARRAY[NEW."id"]);
   ELSIF TG_TABLE_NAME = 'person' THEN
-    PERFORM "nudge_hearers_changed"(ARRAY[NEW."partnership_id"]);
+    PERFORM "nudge_hearers_changed"(ARRAY[OLD."partnership_id", NEW."partnership_id"]);
   ELSE
     PERFORM "nudge_hearers_changed"(ARRAY(SELECT pl."partnership_id" FROM "plan" pl WHERE pl."id" IN (OLD."plan_id", NEW."plan_id")));
   END IF;

@@ -15,7 +15,7 @@ function sweepTx(tx: SqlTransaction, hearersVersion: string): NudgeSweepTx {
     hearersVersion,
     sweepPeople: (partnershipId) => loadSweepPeople(tx, partnershipId),
     sweepData: (partnershipId, now, people, basis, start) => streamSweepData(tx, partnershipId, now, people, start, { rested: basis }),
-    recordRests: (rests, basis, now) => recordRests(tx, rests, basis, now),
+    recordRests: (rests, basis, now, outOfDate) => recordRests(tx, rests, basis, now, outOfDate),
     enqueue: (rows) => insertDeliveries(tx, rows),
     enqueueNudges: (messages, now) => enqueueNudges(tx, messages, now),
     recordEscalations: (rows, now) => recordEscalations(tx, rows, now),

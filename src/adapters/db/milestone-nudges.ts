@@ -77,6 +77,8 @@ function openMilestonesQuery(partnershipId: number, today: string, rested: { now
       // What its nudges add up to so far (kept by recordNudges), for the escalation rules.
       "t.overdue_nudges",
       sql<string | null>`t.first_nudged_on::text`.as("first_nudged_on"),
+      // Whether a rest was recorded for it: one read is out of date, and goes unless renewed (recordRests).
+      sql<boolean>`r.milestone_id IS NOT NULL`.as("had_rest"),
     ])
     // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
     .where("pl.partnership_id", "=", partnershipId)
@@ -228,11 +230,23 @@ const RESTS_PER_STATEMENT = 2000;
  * Records the milestones a sweep at `now` found nothing owed about (plan-nudges.ts,
  * MilestoneRest), each with its due date, kind and snoozes as the sweep read them, the
  * sweep's `basis`, and `now` (a sweep for an earlier time reads the milestone after all),
+ * and deletes the rests of the milestones in `outOfDate` (read because their rest no longer
+ * held: streamSweepData's `outOfDate`) that are not renewed,
  * replacing any rest recorded before: one statement per 2,000, with a turn of the event loop
  * between. A later sweep reads the milestone again at `until`, or as soon as any of those
  * differs from what it reads (openMilestonesQuery).
  */
-export async function recordRests(tx: Queryable, rests: readonly MilestoneRest[], basis: RestBasis, now: Date): Promise<void> {
+export async function recordRests(tx: Queryable, rests: readonly MilestoneRest[], basis: RestBasis, now: Date, outOfDate: readonly number[] = []): Promise<void> {
+  // A rest read and not renewed goes: left, it would be trusted again if what made it out of
+  // date changed back (a due date moved and moved back), though the sweep in between may have
+  // sent a nudge that brings an escalation nearer.
+  const renewed = new Set(rests.map((r) => r.milestone.id));
+  const gone = outOfDate.filter((id) => !renewed.has(id));
+  for (let start = 0; start < gone.length; start += RESTS_PER_STATEMENT) {
+    if (start > 0) await nextTurn();
+    const ids = gone.slice(start, start + RESTS_PER_STATEMENT);
+    await runCompiled(tx, compileOnly.deleteFrom("milestone_nudge_rest").where((eb) => eb("milestone_id", "=", eb.fn.any(eb.val(ids)))));
+  }
   for (let start = 0; start < rests.length; start += RESTS_PER_STATEMENT) {
     if (start > 0) await nextTurn();
     const rows = rests.slice(start, start + RESTS_PER_STATEMENT).map(({ milestone: m, until }) => ({
@@ -301,7 +315,8 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
  * members and the stages sent about it in the last nine days are read with its batch: all
  * are in the facts before the batch is handed on (`facts.sent` holds the batch's stages
  * only). With `rested` (the sweep's RestBasis), milestones at rest are not read at all
- * (recordRests). A fixed number of statements however many people there are, plus three
+ * (recordRests), and the ids of those read with a rest that no longer held are returned
+ * (`outOfDate`). A fixed number of statements however many people there are, plus three
  * per batch; people and milestones are fetched `batchSize` rows at a time when given (each
  * has its own default otherwise). Returns the facts, and each milestone's ref and each
  * person's name to show them.
@@ -313,7 +328,7 @@ export async function streamSweepData(
   people: SweepPerson[] | undefined,
   start: (facts: SweepFacts) => (batch: SweepMilestone[]) => void,
   options: { batchSize?: number; rested?: RestBasis } = {},
-): Promise<{ facts: SweepFacts; refs: Map<number, string>; names: Map<number, string> }> {
+): Promise<{ facts: SweepFacts; refs: Map<number, string>; names: Map<number, string>; outOfDate: number[] }> {
   const { batchSize, rested } = options;
   people ??= await loadSweepPeople(db, partnershipId, batchSize);
   const since = new Date(now.getTime() - 9 * 86_400_000).toISOString().slice(0, 10);
@@ -358,6 +373,7 @@ export async function streamSweepData(
   }
   const plan = start(facts);
   const refs = new Map<number, string>();
+  const outOfDate: number[] = [];
   await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), rested && { now, basis: rested }, batchSize ?? MILESTONE_BATCH, async (rows) => {
     if (rows.length === 0) return;
     const parties = await actionParties(db, [...new Set(rows.map((m) => m.action_id))]);
@@ -378,6 +394,7 @@ export async function streamSweepData(
         teamMemberIds: owners?.teamMemberIds ?? [],
       });
       refs.set(m.id, m.ref);
+      if (m.had_rest) outOfDate.push(m.id);
       if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
       if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
     }
@@ -388,7 +405,7 @@ export async function streamSweepData(
       plan(start === 0 && batch.length <= PLAN_SLICE ? batch : batch.slice(start, start + PLAN_SLICE));
     }
   });
-  return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])) };
+  return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])), outOfDate };
 }
 
 /**

@@ -112,14 +112,15 @@ export class BankHolidayCalendar {
   private readonly years = new Map<string, Set<string>>();
 
   /**
-   * Names these one-off changes, in any order, as a short text: two calendars with the same
-   * fingerprint have the same bank holidays. What a nudge sweep stores with each milestone it
-   * found nothing owed about, so a new calendar (the operator's file changed) looks again.
+   * Names these one-off changes, in their order (a date added then removed is not one removed
+   * then added), as a short text: two calendars with the same fingerprint have the same bank
+   * holidays. What a nudge sweep stores with each milestone it found nothing owed about, so a
+   * new calendar (the operator's file changed) looks again.
    */
   readonly fingerprint: string;
 
   constructor(readonly changes: readonly OneOffChange[] = BUILT_IN_CHANGES) {
-    const text = changes.map((c) => `${c.region}:${c.date}:${c.change}`).sort().join(",");
+    const text = changes.map((c) => `${c.region}:${c.date}:${c.change}`).join(",");
     // FNV-1a, 32 bits: a name for the list, not a secret.
     let hash = 0x811c9dc5;
     for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
