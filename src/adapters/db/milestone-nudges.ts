@@ -230,13 +230,13 @@ const RESTS_PER_STATEMENT = 2000;
  * Records the milestones a sweep at `now` found nothing owed about (plan-nudges.ts,
  * MilestoneRest), each with its due date, kind and snoozes as the sweep read them, the
  * sweep's `basis`, and `now` (a sweep for an earlier time reads the milestone after all),
- * and deletes the rests of the milestones in `outOfDate` (read because their rest no longer
- * held: streamSweepData's `outOfDate`) that are not renewed,
- * replacing any rest recorded before: one statement per 2,000, with a turn of the event loop
- * between. A later sweep reads the milestone again at `until`, or as soon as any of those
- * differs from what it reads (openMilestonesQuery).
+ * replacing any rest recorded before; and deletes the rests of the milestones in `outOfDate`
+ * (read because their rest no longer held: streamSweepData's `outOfDate`) that are not
+ * renewed. One statement per 2,000 of each, with a turn of the event loop between. A later
+ * sweep reads the milestone again at `until`, or as soon as any of those differs from what
+ * it reads (openMilestonesQuery).
  */
-export async function recordRests(tx: Queryable, rests: readonly MilestoneRest[], basis: RestBasis, now: Date, outOfDate: readonly number[] = []): Promise<void> {
+export async function recordRests(tx: Queryable, rests: readonly MilestoneRest[], basis: RestBasis, now: Date, outOfDate: readonly number[]): Promise<void> {
   // A rest read and not renewed goes: left, it would be trusted again if what made it out of
   // date changed back (a due date moved and moved back), though the sweep in between may have
   // sent a nudge that brings an escalation nearer.

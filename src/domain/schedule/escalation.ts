@@ -65,11 +65,11 @@ export function escalationDue(facts: EscalationFacts, today: string): Escalation
 
 /**
  * The first date after `today` (ISO dates) on which escalationDue answers for these facts as
- * they stand, or null if it never will (done, every level raised, or no rule can ever hold). Each rule's
- * reason, once it holds, holds on every later day, so this is the later of the day a reason
- * first holds and the day the next level may be raised: worked out, not tried day by day (a
- * sweep asks it of every milestone it finds nothing owed about). Agrees with escalationDue
- * (test/unit/schedule-rules.test.ts tries it against every day of two months).
+ * they stand, or null if it never will (done, every level raised, or no rule can ever hold).
+ * Each rule's reason, once it holds, holds on every later day, so this is the later of the
+ * day a reason first holds and the day the next level may be raised: worked out, not tried
+ * day by day (a sweep asks it of every milestone it finds nothing owed about). Agrees with
+ * escalationDue (test/unit/nudge-rests.test.ts tries it against every day of two months).
  */
 export function nextEscalationDate(facts: EscalationFacts, today: string): string | null {
   if (facts.done || (facts.raised.lead && facts.raised.sponsor)) return null;
