@@ -66,7 +66,7 @@ export async function benchInsights(): Promise<object> {
     const deps: CommandDeps = {
       store: new PrismaStore(db),
       log: { info: () => undefined, error: (message, fields) => process.stderr.write(`bench: ${message} ${JSON.stringify(fields)}\n`) },
-      insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
+      insights: { store: new SqlInsightStore(db), links: null },
     };
     const people = await db.prisma.person.findMany({ where: { partnershipId }, orderBy: { id: "asc" }, select: { id: true, name: true } });
     const nigel = people.find((p) => p.name === "Nigel Richardson")!.id;

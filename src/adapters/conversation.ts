@@ -111,10 +111,6 @@ export class Conversation {
       const failure: TurnOutcome = { kind: "refused", reply: replyForError(error, this.log, { ...this.where(turn), step: "answer" }) };
       result = await answer(failure).catch(() => undefined); // nothing more can reach the person; the reference is logged
     }
-    // What follows a change (announcements, a channel's card, App Home) was written to the
-    // outbox with it: the worker sends it now rather than at its next round.
-    const { announcements, card, touched } = outcome.kind === "answered" ? outcome.reply : {};
-    if (outcome.kind === "answered" && outcome.first && (announcements?.length || card || touched?.length)) this.env.outboxWritten?.();
     // A change that was made is followed up even when its answer could not be sent.
     if (outcome.kind === "answered" && outcome.first && this.platform.effects) {
       try {

@@ -90,7 +90,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   // The outbox's worker: with the schedules on it sends everything; with them off, only what
   // changes put there (announcements), so a test or the bench that drives sweeps itself sends those.
   let worker: DeliveryWorker | undefined;
-  const env = { deps: runtime.deps, log, clock, outboxWritten: () => worker?.kick() };
+  const env = { deps: runtime.deps, log, clock };
+  // What a change puts in the outbox (announcements, a channel's card, App Home) is sent now,
+  // not at the worker's next round; a change that put nothing there wakes nobody.
+  runtime.db.outbox.onWritten(() => worker?.kick());
   const adapters: ChatAdapter[] = [];
   if (config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import("../adapters/slack/slack-adapter.ts");

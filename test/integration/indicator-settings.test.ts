@@ -18,7 +18,7 @@ describe.each(kindsUnderTest())("an indicator's target, forecast, periodicity an
   async function fresh() {
     const partnershipId = await loadDemo(t.db);
     const driver = commandDriver(t.db, partnershipId, () => NOW);
-    const store = new SqlInsightStore(t.db.prisma, t.db.sql);
+    const store = new SqlInsightStore(t.db);
     const indicator = async (code: string) => (await store.findIndicator(partnershipId, code))!;
     const audit = (event: string) => t.db.prisma.auditEvent.findMany({ where: { partnershipId, event }, orderBy: { id: "asc" } });
     return { partnershipId, ...driver, indicator, audit };

@@ -19,7 +19,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   const recorded: Recorded = { errors: [] };
   const deps: CommandDeps = {
     store: new PrismaStore(db),
-    insights: { store: new SqlInsightStore(db.prisma, db.sql), links: null },
+    insights: { store: new SqlInsightStore(db), links: null },
     reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) },
     heldTexts: new PrismaHeldTextStore(db.prisma),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },

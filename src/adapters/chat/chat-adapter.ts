@@ -46,6 +46,4 @@ export interface AdapterEnvironment {
   log: Logger;
   /** Injected so tests and benchmarks control time; the server passes the real clock. */
   clock: () => Date;
-  /** Tells the outbox's worker a change has just put something in it to send (its announcements); absent where nothing sends. */
-  outboxWritten?: () => void;
 }

@@ -96,20 +96,22 @@ export const insertedDelivery = (r: { id: number | string; key: string; person_i
  * (receipts.ts, `changedWithReceipt`): inserted only when the CTE `changed` returned a row, so
  * a change that did not happen (its guard failed, its key was answered) leaves nothing to send.
  * Keys already there are skipped, as in `insertDeliveries`; an App Home row only when someone
- * keeps one (`keptAppHome`). Pure; at most 500 rows.
+ * keeps one (`keptAppHome`). Returns one row (`added`) for each row it added. Pure; at most 500 rows.
  */
 export function deliveriesWithChange(db: WithChanged, rows: readonly NewDelivery[]) {
   if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`a change may enqueue at most ${DELIVERIES_PER_STATEMENT} deliveries`);
-  return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed) and ${keptAppHome(rows)}`);
+  return outboxInsert(db as unknown as QueryCreator<DB>, rows, sql<SqlBool>`exists (select 1 from changed) and ${keptAppHome(rows)}`).returning(sql<number>`1`.as("added"));
 }
 
 /**
  * The outbox rows of a change made in a transaction (receipts.ts, `changeOnce`): one
  * statement, through the change's transaction; App Home rows as in `deliveriesWithChange`.
+ * Returns how many rows it added (none for no rows: no statement).
  */
-export async function insertChangeEffects(tx: Queryable, rows: readonly NewDelivery[]): Promise<void> {
+export async function insertChangeEffects(tx: Queryable, rows: readonly NewDelivery[]): Promise<number> {
   if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`a change may enqueue at most ${DELIVERIES_PER_STATEMENT} deliveries`);
-  if (rows.length) await runCompiled(tx, outboxInsert(compileOnly, rows, keptAppHome(rows)));
+  if (rows.length === 0) return 0;
+  return (await runCompiled(tx, outboxInsert(compileOnly, rows, keptAppHome(rows)).returning(sql<number>`1`.as("added")))).length;
 }
 
 /**

@@ -17,9 +17,11 @@ import { addWorkshopNotes, createAction, createWorkshop, readWorkshop, type Work
  * whose refs are numbered, the pledge whose count is reported), so concurrent changes queue.
  */
 export class SqlInsightChanges implements InsightChanges {
+  /** `enqueued` hears how many outbox rows each change here added (receipts.ts, `changeOnce`). */
   constructor(
     private readonly tx: SqlTransaction,
     private readonly ctx: ChangeContext,
+    private readonly enqueued: (rows: number) => void = () => undefined,
   ) {}
 
   recordReading(indicator: IndicatorView, reading: NewReading) {
@@ -60,6 +62,8 @@ export class SqlInsightChanges implements InsightChanges {
   }
 
   async enqueueDelivery(delivery: { personId: number; key: string; kind: string; payload: Reply; dueAt: Date }): Promise<boolean> {
-    return (await insertDeliveries(this.tx, [{ partnershipId: this.ctx.partnershipId, ...delivery }])).length === 1;
+    const added = (await insertDeliveries(this.tx, [{ partnershipId: this.ctx.partnershipId, ...delivery }])).length;
+    this.enqueued(added);
+    return added === 1;
   }
 }

@@ -1,4 +1,3 @@
-import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { FollowUpTally, InsightChanges, InsightStore, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
@@ -9,6 +8,8 @@ import { SqlInsightChanges } from "./insight-changes.ts";
 import { queryIndicators } from "./indicators.ts";
 import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures } from "./pledges.ts";
 import { changeOnce } from "./receipts.ts";
+import type { Database } from "./open-database.ts";
+import type { OutboxSignal } from "./outbox-signal.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
 
@@ -25,11 +26,14 @@ const pledgeIdOfCard = (key: string): number | null => {
  * receipt, exactly as PrismaStore.once does, so retries are answered once.
  */
 export class SqlInsightStore implements InsightStore {
-  constructor(
-    // Kept for parity with PrismaStore; every query here goes through the driver.
-    readonly prisma: PrismaClient,
-    private readonly sql: SqlRunner,
-  ) {}
+  private readonly sql: SqlRunner;
+  private readonly outbox: OutboxSignal | undefined;
+
+  /** `database.outbox`, when given, hears of each change that put rows in the outbox (a workshop's new owners told). */
+  constructor(database: Pick<Database, "sql"> & Partial<Pick<Database, "outbox">>) {
+    this.sql = database.sql;
+    this.outbox = database.outbox;
+  }
 
   async findIndicator(partnershipId: number, code: string): Promise<IndicatorView | null> {
     const [found] = await queryIndicators(this.sql, { partnershipId, code });
@@ -85,6 +89,6 @@ export class SqlInsightStore implements InsightStore {
   }
 
   once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
-    return changeOnce(this.sql, ctx, (tx) => new SqlInsightChanges(tx, ctx), work);
+    return changeOnce(this.sql, ctx, (tx, enqueued) => new SqlInsightChanges(tx, ctx, enqueued), work, this.outbox);
   }
 }

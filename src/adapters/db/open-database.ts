@@ -12,6 +12,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type { SqlRunner } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
+import { OutboxSignal } from "./outbox-signal.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -34,6 +35,8 @@ export interface Database {
   transaction<T>(work: (tx: KyselyDb) => Promise<T>): Promise<T>;
   /** Statements sent to the database driver since it opened (each BEGIN and COMMIT included). */
   roundTrips: RoundTrips;
+  /** Fires after a change commits rows to the outbox (deliveries.ts): the delivery worker listens, to send them now. */
+  outbox: OutboxSignal;
   /** Raw SQL for the migrator: several statements per call, real transactions. */
   sql: SqlRunner;
   close(): Promise<void>;
@@ -181,6 +184,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
     prisma,
     ...(await typedAccess(prisma)),
     roundTrips,
+    outbox: new OutboxSignal(),
     sql,
     async close() {
       await prisma.$disconnect();
@@ -331,6 +335,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
     prisma,
     ...(await typedAccess(prisma)),
     roundTrips,
+    outbox: new OutboxSignal(),
     sql,
     async close() {
       await prisma.$disconnect();

@@ -12,6 +12,7 @@ import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
+import type { OutboxSignal } from "./outbox-signal.ts";
 import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
@@ -65,11 +66,14 @@ export class PrismaStore implements Store {
   private readonly prisma: PrismaClient;
   private readonly sql: SqlRunner;
   private readonly db: KyselyDb;
+  private readonly outbox: OutboxSignal | undefined;
 
-  constructor(database: Pick<Database, "prisma" | "sql" | "kysely">) {
+  /** `database.outbox`, when given, hears of each change that put rows in the outbox (its announcements, a channel's card, App Home). */
+  constructor(database: Pick<Database, "prisma" | "sql" | "kysely"> & Partial<Pick<Database, "outbox">>) {
     this.prisma = database.prisma;
     this.sql = database.sql;
     this.db = database.kysely;
+    this.outbox = database.outbox;
   }
 
   failedDeliveries(partnershipId: number) {
@@ -424,6 +428,6 @@ export class PrismaStore implements Store {
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return changedOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change);
+    return changedOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change, this.outbox);
   }
 }

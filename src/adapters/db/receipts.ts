@@ -3,6 +3,7 @@ import type { Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery, type RawBuilder } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
+import type { OutboxSignal } from "./outbox-signal.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
 import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
@@ -88,18 +89,29 @@ class AlreadyAnswered extends Error {}
  * returns the stored reply. A retry later does the same. Both come back marked `replayed`,
  * so the conversation pipeline does not repeat the first delivery's effects.
  *
+ * `bind` is given the transaction and a function to call with how many outbox rows the change
+ * itself added (a workshop telling each new action's owner); with the change's follow-ups
+ * (effectDeliveries), they make `outbox` fire once after the commit, if there were any.
+ *
  * Errors: whatever `work` throws, after the rollback; but when the key is now answered (the
  * throw was a twin's conflict), the stored reply instead.
  */
-export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => C, work: (changes: C) => Promise<Reply>): Promise<Reply> {
+export async function changeOnce<C>(
+  sql: SqlRunner,
+  ctx: ChangeContext,
+  bind: (tx: SqlTransaction, enqueued: (rows: number) => void) => C,
+  work: (changes: C) => Promise<Reply>,
+  outbox?: OutboxSignal,
+): Promise<Reply> {
   const key = [ctx.partnershipId, ctx.idempotencyKey];
+  let added = 0;
   try {
-    return await sql.transaction(async (tx) => {
-      const result = await work(bind(tx));
+    const reply = await sql.transaction(async (tx) => {
+      added = 0;
+      const result = await work(bind(tx, (rows) => (added += rows)));
       // What follows it (announcements, a channel's card, App Home) goes through the outbox,
       // committed with the change or not at all.
-      const effects = effectDeliveries(ctx, result);
-      await insertChangeEffects(tx, effects);
+      added += await insertChangeEffects(tx, effectDeliveries(ctx, result));
       // A key first sighted by `sightOnce` (a Teams message, a Slack event) holds SEEN and takes
       // the reply in place: one receipt per message.
       const stored = await tx.query(
@@ -111,6 +123,8 @@ export async function changeOnce<C>(sql: SqlRunner, ctx: ChangeContext, bind: (t
       if (stored.length === 0) throw new AlreadyAnswered();
       return result;
     });
+    if (added > 0) outbox?.written();
+    return reply;
   } catch (error) {
     // A twin or an earlier delivery answered this key: its reply. Anything else (a refusal,
     // a failure, a key only sighted so far) is the caller's to answer.
@@ -133,12 +147,13 @@ const KEY_TAKEN = "curve: idempotency key answered already";
  *        audited AS (its audit event for each row changed, or inserted alongside: audit.ts),
  *        effects AS (what follows it as outbox rows, when it changed something: deliveries.ts),
  *        receipt AS (INSERT INTO command_receipt … SELECT … FROM changed ON CONFLICT … DO UPDATE … WHERE reply = SEEN RETURNING …)
- *   SELECT <how many rows changed>
+ *   SELECT <how many rows changed>, <how many outbox rows effects added>
  *
  * One row: `changed` is 1 when the change was made and its reply stored, 0 when the guard
- * failed or the key was answered already (nothing written). A key answered by a reply that
- * committed after the statement began cannot be stored over, and then the statement raises an
- * error carrying KEY_TAKEN, which undoes the change and its audit.
+ * failed or the key was answered already (nothing written); `enqueued` is how many outbox rows
+ * its effects added. A key answered by a reply that committed after the statement began cannot
+ * be stored over, and then the statement raises an error carrying KEY_TAKEN, which undoes the
+ * change and its audit.
  */
 export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, reply: Reply) {
   const { partnershipId, idempotencyKey } = ctx;
@@ -176,11 +191,12 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
         .returning("idempotency_key"),
     )
     // The cast fails on purpose, and only when a changed row has no receipt: text that is not a number.
-    .selectNoFrom(
+    .selectNoFrom([
       sql<number>`case when (select count(*) from receipt) < (select count(*) from changed)
         then (select cast(cast(${KEY_TAKEN} as text) || ' (' || id || ')' as int) from changed limit 1)
         else (select count(*) from changed)::int end`.as("changed"),
-    );
+      (effects.length ? sql<number>`(select count(*) from effects)::int` : sql<number>`0`).as("enqueued"),
+    ]);
 }
 
 type AsRead = NonNullable<PlannedChanges["unchangedAsRead"]>;
@@ -223,19 +239,35 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
  * runs again as `changeOnce` does, in a transaction that locks the row. So does any `work`
  * the planner cannot take (every other kind of change, a second change), and any that throws.
  *
+ * When the change added outbox rows, `outbox` fires once, after the statement (or transaction)
+ * committed them.
+ *
  * Round trips: 1 for a planned change or answer; 2 for a retry or a twin (the stored reply);
  * 2 more than `changeOnce`'s own when the row moved on, none more for what the planner cannot take.
  * Errors: as `changeOnce`.
  */
-export async function changedOnce(sql: SqlRunner, ctx: ChangeContext, bind: (tx: SqlTransaction) => ChangeStore, work: (changes: ChangeStore) => Promise<Reply>): Promise<Reply> {
+export async function changedOnce(
+  sql: SqlRunner,
+  ctx: ChangeContext,
+  bind: (tx: SqlTransaction) => ChangeStore,
+  work: (changes: ChangeStore) => Promise<Reply>,
+  outbox?: OutboxSignal,
+): Promise<Reply> {
   const planner = new PlannedChanges(ctx);
   const result = await work(planner).catch(() => null);
-  if (!result) return changeOnce(sql, ctx, bind, work);
+  if (!result) return changeOnce(sql, ctx, bind, work, outbox);
   let failure: unknown = null;
   try {
-    const statement = planner.planned ? changedWithReceipt(planner.planned, ctx, result) : receiptOf(ctx, result, planner.unchangedAsRead);
-    const [row] = await runCompiled(sql, statement);
-    if (row?.changed === 1) return result;
+    if (planner.planned) {
+      const [row] = await runCompiled(sql, changedWithReceipt(planner.planned, ctx, result));
+      if (row?.changed === 1) {
+        if (row.enqueued > 0) outbox?.written();
+        return result;
+      }
+    } else {
+      const [row] = await runCompiled(sql, receiptOf(ctx, result, planner.unchangedAsRead));
+      if (row?.changed === 1) return result;
+    }
   } catch (error) {
     failure = error;
   }
@@ -243,5 +275,5 @@ export async function changedOnce(sql: SqlRunner, ctx: ChangeContext, bind: (tx:
   const [seen] = await sql.query<{ reply: Reply }>(stored.sql, [...stored.parameters]);
   if (seen) return { ...seen.reply, replayed: true };
   if (failure && !String((failure as Error).message).includes(KEY_TAKEN)) throw failure;
-  return changeOnce(sql, ctx, bind, work);
+  return changeOnce(sql, ctx, bind, work, outbox);
 }
