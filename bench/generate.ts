@@ -1,3 +1,4 @@
+import { refreshPlannerStatistics } from "../src/adapters/db/maintenance.ts";
 import type { SqlRunner } from "../src/adapters/db/sql-runner.ts";
 
 export interface GeneratedPartnership {
@@ -10,7 +11,8 @@ export interface GeneratedPartnership {
 
 /**
  * A partnership at city scale: 2,000 people, 10,000 actions each with an owner and
- * 4 milestones (40,000), due dates spread over two years around the benchmark's "now".
+ * 4 milestones (40,000), due dates spread over two years around the benchmark's "now";
+ * then its planner statistics are refreshed, as `curve import` does after loading a plan.
  */
 export async function generatePartnership(sql: SqlRunner, slug: string, size = { people: 2000, actions: 10_000, perAction: 4 }): Promise<GeneratedPartnership> {
   const [partnership] = await sql.query<{ id: number }>(`INSERT INTO partnership (slug, name) VALUES ($1, $2) RETURNING id`, [slug, `Generated ${slug}`]);
@@ -54,5 +56,7 @@ export async function generatePartnership(sql: SqlRunner, slug: string, size = {
      FROM action a, generate_series(1, $2::int) s WHERE a.plan_id = $1`,
     [planId, size.perAction],
   );
+  // As `curve import` leaves a plan it loaded: with the planner's statistics up to date.
+  await refreshPlannerStatistics(sql);
   return { partnershipId: p, slug, people: size.people, actions: size.actions, milestones: size.actions * size.perAction };
 }

@@ -104,6 +104,13 @@ export async function importCommand(args: string[], config: Config, now: Date = 
       process.stderr.write(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} in ${fileName}: nothing was imported. Fix ${report.problems.length === 1 ? "it" : "them"} and import again.\n`);
       return 1;
     }
+    // The plan just loaded can take the tables from a few rows to tens of thousands: the
+    // planner's statistics are brought up to date now, not when autovacuum (or, on the
+    // embedded database, the nightly upkeep) next comes round.
+    if (!values["dry-run"]) {
+      const { refreshPlannerStatistics } = await import("../adapters/db/maintenance.ts");
+      await refreshPlannerStatistics(runtime.db.sql);
+    }
     return 0;
   } finally {
     progress.done();

@@ -8,6 +8,7 @@ import { runDigestSweep } from "../jobs/digests.ts";
 import { enqueueInsightDeliveries } from "../jobs/insight-deliveries.ts";
 import { runNudgeSweep } from "../jobs/nudge-sweep.ts";
 import { pruneOutbox } from "../jobs/outbox-retention.ts";
+import { upkeepEmbedded } from "../adapters/db/maintenance.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
@@ -29,7 +30,8 @@ export interface Scheduler {
  * decide, in each person's own zone, what is due; they only enqueue. The worker sends every
  * few seconds. With several instances on one database, each tick's sweep runs on the one
  * instance that claims the tick first (schedule_run); all instances' workers send, each
- * delivery claimed by one (FOR UPDATE SKIP LOCKED). `worker` is curve serve's own, when it
+ * delivery claimed by one (FOR UPDATE SKIP LOCKED). On the embedded database, the first sweep
+ * of each day from 02:00 UTC also vacuums and analyses it. `worker` is curve serve's own, when it
  * has one already (it posts changes' announcements as they are made); it is started here.
  */
 export function startScheduler(
@@ -76,6 +78,23 @@ export function startScheduler(
       if (pruned) log.info("outbox pruned", { deliveries: pruned, retentionDays: runtime.config.CURVE_DELIVERY_RETENTION_DAYS });
     } catch (error) {
       log.error("outbox pruning failed", { error });
+    }
+    await upkeepOnceADay(now);
+  };
+  // The embedded database runs no autovacuum: the first sweep of each day from 02:00 UTC does
+  // its upkeep (maintenance.ts), after that night's pruning. A day's upkeep is claimed like a
+  // tick, so a restart does not repeat it. On PostgreSQL, autovacuum does this.
+  const upkeepOnceADay = async (now: Date) => {
+    if (db.kind !== "pglite" || now.getUTCHours() < 2) return;
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    try {
+      if (!(await claimScheduleTick(db.prisma, "upkeep", day, instance))) return;
+      const started = performance.now();
+      await upkeepEmbedded(db.sql, db.kind);
+      await finishScheduleTick(db.prisma, "upkeep", day);
+      log.info("embedded database upkeep", { ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      log.error("embedded database upkeep failed", { error });
     }
   };
   let sweeping: Promise<void> | undefined;

@@ -94,6 +94,21 @@ describe.each(kindsUnderTest())("curve serve's schedules and delivery worker, ru
     expect(toPeople("chat.postMessage").length + toPeople("chat.update").length).toBe(settled.length);
   }, 120_000);
 
+  it("does the embedded database's upkeep once a day, at its first sweep from 02:00 UTC, and leaves PostgreSQL's to autovacuum", async () => {
+    const { db } = server.runtime;
+    await until(async () => (await db.prisma.scheduleRun.count({ where: { job: "sweep", finishedAt: { not: null } } })) >= 2, "two finished sweeps");
+    const upkeep = await db.prisma.scheduleRun.findMany({ where: { job: "upkeep" } });
+    if (kind === "pglite") {
+      expect(upkeep.map((u) => [u.tick.toISOString(), u.finishedAt !== null])).toEqual([["2011-09-26T00:00:00.000Z", true]]);
+      const [outbox] = await db.sql.query<{ vacuumed: boolean; analysed: boolean }>(
+        `SELECT last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analysed FROM pg_stat_user_tables WHERE relname = 'delivery' AND schemaname = current_schema()`,
+      );
+      expect(outbox).toEqual({ vacuumed: true, analysed: true });
+    } else {
+      expect(upkeep).toEqual([]);
+    }
+  }, 120_000);
+
   it("deletes, on its sweep, a message settled longer ago than the outbox's retention, and keeps a newer one", async () => {
     const { db } = server.runtime;
     await until(async () => (await db.prisma.scheduleRun.count({ where: { job: "sweep", finishedAt: { not: null } } })) > 0, "a finished sweep");

@@ -106,7 +106,9 @@ describe.each(kindsUnderTest())("hot lookups on %s use their indexes at 10,000 a
   it("lists a team's actions on action_owner's team index", async () => {
     const [team] = await t.db.sql.query<{ id: number }>(`SELECT id FROM team WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [city.partnershipId]);
     const all = await plan(`SELECT ao.action_id FROM action_owner ao WHERE ao.team_id = $1`, [team!.id]);
-    expect(scans(all, "action_owner").map((n) => n["Index Name"])).toEqual(["action_owner_team_id_idx"]);
+    // A plain index scan, or a bitmap scan whose index part names the index.
+    expect(scans(all, "action_owner").filter((n) => n["Node Type"] === "Seq Scan")).toEqual([]);
+    expect(all.map((n) => n["Index Name"]).filter(Boolean)).toEqual(["action_owner_team_id_idx"]);
   });
 
   it("reads the stages sent about a sweep's batch of milestones in the last nine days on milestone_nudge's milestone and stage-date index, not every nudge ever sent", async () => {

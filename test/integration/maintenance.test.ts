@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refreshPlannerStatistics, upkeepEmbedded } from "../../src/adapters/db/maintenance.ts";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+
+// PostgreSQL's autovacuum keeps a server's tables vacuumed and their statistics current; the
+// embedded database runs no background workers, so Curve does that work (maintenance.ts).
+describe.each(kindsUnderTest())("the database's upkeep on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  const statistics = async (table: string, schema = "current_schema()") =>
+    (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stats WHERE tablename = $1 AND schemaname = ${schema}`, [table]))[0]!.n;
+  const activity = async (table: string) =>
+    (
+      await t.db.sql.query<{ vacuumed: boolean; analysed: boolean; dead: number }>(
+        `SELECT last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analysed, n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = $1 AND schemaname = current_schema()`,
+        [table],
+      )
+    )[0]!;
+
+  it("refreshes the planner's statistics on Curve's own tables after a plan is loaded, and on no other schema's", async () => {
+    await loadDemo(t.db);
+    // Another schema in the same database (another instance's, say) is left alone.
+    const other = `upkeep_other_${Date.now().toString(36)}`;
+    await t.db.sql.query(`CREATE SCHEMA ${other}`);
+    await t.db.sql.query(`CREATE TABLE ${other}.readings AS SELECT g AS n FROM generate_series(1, 500) g`);
+    try {
+      if (kind === "pglite") expect(await statistics("milestone")).toBe(0); // PGlite never gathers them itself
+      await refreshPlannerStatistics(t.db.sql);
+      expect(await statistics("milestone")).toBeGreaterThan(5);
+      expect(await statistics("action")).toBeGreaterThan(5);
+      expect(await statistics("readings", `'${other}'`)).toBe(0);
+    } finally {
+      await t.db.sql.query(`DROP SCHEMA ${other} CASCADE`);
+    }
+  });
+
+  it("vacuums the embedded database's tables, reclaiming deleted rows, and leaves PostgreSQL's to autovacuum", async () => {
+    const partnershipId = await loadDemo(t.db);
+    await t.db.sql.query(
+      `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at)
+       SELECT $1, (SELECT min(id) FROM person WHERE partnership_id = $1), 'upkeep:' || g, 'digest', '{}'::jsonb, 'sent', now() FROM generate_series(1, 200) g`,
+      [partnershipId],
+    );
+    await t.db.sql.query(`DELETE FROM delivery WHERE key LIKE 'upkeep:%'`);
+    const before = await activity("delivery");
+    expect(await upkeepEmbedded(t.db.sql, t.db.kind)).toBe(kind === "pglite");
+    const after = await activity("delivery");
+    if (kind === "pglite") {
+      expect(before.vacuumed).toBe(false);
+      expect(after).toEqual({ vacuumed: true, analysed: true, dead: 0 });
+    } else {
+      expect(after.vacuumed).toBe(before.vacuumed);
+    }
+  });
+});
