@@ -36,6 +36,8 @@ describe.each(kindsUnderTest())("the outbox signal on %s", (kind) => {
           .execute()
           .then((rows) => rows.map((r) => r.kind)),
       );
+    }, (error) => {
+      throw error;
     });
     const outbox = async () => (await t.db.kysely.selectFrom("delivery").select("kind").where("partnership_id", "=", partnershipId).orderBy("id").execute()).map((r) => r.kind);
     return { partnershipId, ...commandDriver(t.db, partnershipId), signals: () => Promise.all(seen), outbox };
@@ -98,6 +100,21 @@ describe.each(kindsUnderTest())("the outbox signal on %s", (kind) => {
     ).rejects.toThrow("refused after the changes");
     expect(await p.signals()).toHaveLength(1);
     expect(await p.outbox()).toEqual(["announcement", "announcement"]);
+  });
+
+  it("keeps a listener's failure from the change, which is committed and answered as made", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const p = commandDriver(t.db, partnershipId);
+    await t.db.prisma.priority.updateMany({ where: { plan: { partnershipId }, refPrefix: "ATT" }, data: { channel: "slack:T1:C0ATTEND" } });
+    const failures: unknown[] = [];
+    stop = t.db.outbox.onWritten(() => {
+      throw new Error("the worker is gone");
+    }, (error) => failures.push(error));
+    const reply = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed");
+    expect(reply.heading).toBe("ATT-4.1 done");
+    expect(reply.replayed).toBeUndefined();
+    expect(failures.map((e) => (e as Error).message)).toEqual(["the worker is gone"]);
+    expect(p.recorded.errors).toEqual([]);
   });
 
   it("fires once after a workshop tells the owners of the actions it made", async () => {

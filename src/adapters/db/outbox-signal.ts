@@ -6,16 +6,25 @@
  * the worker does not read an empty outbox after every change. One per open database.
  */
 export class OutboxSignal {
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Map<() => void, (error: unknown) => void>();
 
-  /** Calls `listener` (which must not throw) after each commit that added outbox rows; returns the function that stops it. */
-  onWritten(listener: () => void): () => void {
-    this.#listeners.add(listener);
+  /**
+   * Calls `listener` after each commit that added outbox rows; returns the function that stops
+   * it. What it throws goes to `failed`: never to the change, which is committed and answered.
+   */
+  onWritten(listener: () => void, failed: (error: unknown) => void): () => void {
+    this.#listeners.set(listener, failed);
     return () => void this.#listeners.delete(listener);
   }
 
-  /** Outbox rows were committed just now. */
+  /** Outbox rows were committed just now. Never throws. */
   written(): void {
-    for (const listener of this.#listeners) listener();
+    for (const [listener, failed] of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        failed(error);
+      }
+    }
   }
 }

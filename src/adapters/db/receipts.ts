@@ -123,6 +123,7 @@ export async function changeOnce<C>(
       if (stored.length === 0) throw new AlreadyAnswered();
       return result;
     });
+    // Outside the transaction: the change is committed. `written` never throws.
     if (added > 0) outbox?.written();
     return reply;
   } catch (error) {
