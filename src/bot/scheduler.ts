@@ -31,7 +31,8 @@ export interface Scheduler {
  * few seconds. With several instances on one database, each tick's sweep runs on the one
  * instance that claims the tick first (schedule_run); all instances' workers send, each
  * delivery claimed by one (FOR UPDATE SKIP LOCKED). On the embedded database, the first sweep
- * of each day from 02:00 UTC also vacuums and analyses it. `worker` is curve serve's own, when it
+ * of each day from 02:00 UTC (by `wallClock`, the real time) also vacuums and analyses it.
+ * `worker` is curve serve's own, when it
  * has one already (it posts changes' announcements as they are made); it is started here.
  */
 export function startScheduler(
@@ -39,6 +40,7 @@ export function startScheduler(
   adapters: ChatAdapter[],
   clock: () => Date,
   worker: DeliveryWorker = new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock }),
+  wallClock: () => Date = () => new Date(),
 ): Scheduler {
   const { db, deps, log } = runtime;
   const expression = runtime.config.CURVE_SWEEP_SCHEDULE ?? DEFAULT_SWEEP_SCHEDULE;
@@ -79,11 +81,13 @@ export function startScheduler(
     } catch (error) {
       log.error("outbox pruning failed", { error });
     }
-    await upkeepOnceADay(now);
+    await upkeepOnceADay(wallClock());
   };
   // The embedded database runs no autovacuum: the first sweep of each day from 02:00 UTC does
   // its upkeep (maintenance.ts), after that night's pruning. A day's upkeep is claimed like a
-  // tick, so a restart does not repeat it. On PostgreSQL, autovacuum does this.
+  // tick, so a restart does not repeat it. The day is the machine's (`wallClock`), not the
+  // plan's: a demo's clock starts at the same moment on every start. On PostgreSQL,
+  // autovacuum does this.
   const upkeepOnceADay = async (now: Date) => {
     if (db.kind !== "pglite" || now.getUTCHours() < 2) return;
     const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));

@@ -41,6 +41,11 @@ export interface RunningServer {
 
 export interface ServeOptions {
   clock?: () => Date;
+  /**
+   * The real time, for the database's own upkeep (scheduler.ts), which follows the machine's
+   * nights, not a demo plan's clock. Injected by tests; the system clock when absent.
+   */
+  wallClock?: () => Date;
   schedule?: boolean;
   /** How soon an adapter that could not connect is tried again (doubling, capped). */
   adapterRetry?: { firstRetryMs: number; maxRetryMs: number };
@@ -93,7 +98,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const env = { deps: runtime.deps, log, clock };
   // What a change puts in the outbox (announcements, a channel's card, App Home) is sent now,
   // not at the worker's next round; a change that put nothing there wakes nobody.
-  runtime.db.outbox.onWritten(() => worker?.kick());
+  runtime.db.outbox.onWritten(
+    () => worker?.kick(),
+    (error) => log.error("delivery worker could not be woken; it sends at its next round", { error }),
+  );
   const adapters: ChatAdapter[] = [];
   if (config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import("../adapters/slack/slack-adapter.ts");
@@ -145,7 +153,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   await supervisor.start();
   // `curve serve` runs the sweeps and the worker on schedule; tests drive them themselves.
   worker = new DeliveryWorker({ sql: runtime.db.sql, deps: runtime.deps, adapters, clock, ...(options.schedule ? {} : { kinds: CHANGE_EFFECT_KINDS }) });
-  const scheduler = options.schedule ? startScheduler(runtime, adapters, clock, worker) : null;
+  const scheduler = options.schedule ? startScheduler(runtime, adapters, clock, worker, options.wallClock) : null;
   if (!scheduler) worker.start(5000);
   log.info("curve serve listening", { host: config.HOST, port, database: runtime.db.kind, adapters: adapters.map((a) => a.platform), schedules: scheduler ? "on" : "off" });
   let closing: Promise<void> | undefined;

@@ -15,7 +15,7 @@ describe("the Teams adapter's Bot Connector clients", () => {
 
   /** A turn from the emulator (no credentials) through `serviceUrl`: the client it was given, once its reply reached the connector. */
   async function turn(adapter: CurveBotAdapter, fake: FakeConnector, id: string): Promise<unknown> {
-    const activity = { ...fixture<Activity>("message.personal"), id, text: "hello", serviceUrl: fake.url } as Activity;
+    const activity = { ...fixture("message.personal"), id, text: "hello", serviceUrl: fake.url } as Activity;
     let client: unknown;
     const arrived = fake.next((c) => c.replyToId === id, 10_000);
     const outcome = await adapter.processAuthenticated(activity, "", () => null, async (context: TurnContext) => {
