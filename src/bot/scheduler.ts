@@ -32,8 +32,8 @@ export interface Scheduler {
  * instance that claims the tick first (schedule_run); all instances' workers send, each
  * delivery claimed by one (FOR UPDATE SKIP LOCKED). On the embedded database, the first sweep
  * of each day from 02:00 UTC (by `wallClock`, the real time) also vacuums and analyses it.
- * `worker` is curve serve's own, when it
- * has one already (it posts changes' announcements as they are made); it is started here.
+ * `worker` is curve serve's own, when it has one already (it posts changes' announcements as
+ * they are made); it is started here.
  */
 export function startScheduler(
   runtime: Runtime,
