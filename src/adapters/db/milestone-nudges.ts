@@ -402,7 +402,7 @@ export async function streamSweepData(
     // go, with each milestone's rest worked out, held the thread for 60 ms.
     for (let start = 0; start < batch.length; start += PLAN_SLICE) {
       if (start > 0) await nextTurn();
-      plan(start === 0 && batch.length <= PLAN_SLICE ? batch : batch.slice(start, start + PLAN_SLICE));
+      plan(batch.slice(start, start + PLAN_SLICE));
     }
   });
   return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])), outOfDate };

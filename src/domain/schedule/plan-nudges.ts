@@ -189,13 +189,6 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
     if (on === undefined) changes.set(dueDate, (on = nextStageChange({ dueDate, kind, done: false }, calendar.today, calendar.region)));
     return on;
   };
-  // How far a rest may reach from a date, once per date.
-  const horizons = new Map<string, string>();
-  const horizonOf = (today: string) => {
-    let horizon = horizons.get(today);
-    if (horizon === undefined) horizons.set(today, (horizon = addDays(today, REST_HORIZON_DAYS)));
-    return horizon;
-  };
   // The first instant of a local date in a zone, once per date and zone.
   const midnights = new Map<string, Map<string, number>>();
   const midnightOf = (date: string, timeZone: string) => {
@@ -278,7 +271,7 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
       const decision = facts ? escalationDue(facts, today) : null;
       if (!decision) {
         if (!owed) {
-          const horizon = horizonOf(today);
+          const horizon = addDays(today, REST_HORIZON_DAYS);
           const escalates = facts && nextEscalationDate(facts, today);
           plan.rests.push({ milestone: m, until: new Date(Math.min(until, midnightOf(escalates && escalates < horizon ? escalates : horizon, zone))) });
         }
