@@ -128,6 +128,48 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     }
   });
 
+  it("reads the next batch while planning this one, and lets that read finish before a planning failure rolls the sweep back", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const { streamSweepData } = await import("../../src/adapters/db/milestone-nudges.ts");
+    const events: string[] = [];
+    let running = 0;
+    const failure = t.db.sql.transaction(async (tx) => {
+      const watched = {
+        exec: (text: string) => tx.exec(text),
+        query: async <R>(text: string, params?: unknown[]) => {
+          const name = text.split(" ")[0]!;
+          running++;
+          events.push(`start ${name}`);
+          try {
+            return await tx.query<R>(text, params);
+          } finally {
+            running--;
+            events.push(`end ${name}`);
+          }
+        },
+      };
+      let batches = 0;
+      await streamSweepData(watched, partnershipId, MONDAY_NINE, undefined, () => () => {
+        batches++;
+        // The second batch is being read while the first is planned.
+        if (batches === 1) expect(running).toBe(1);
+        if (batches === 2) throw new Error("planning failed");
+      }, { batchSize: 3 });
+      return "finished";
+    });
+    await expect(failure).rejects.toThrow("planning failed");
+    // Every statement had ended before the failure left the sweep, and the read ahead was one batch: never two statements at once.
+    expect(running).toBe(0);
+    let open = 0;
+    for (const e of events) {
+      open += e.startsWith("start") ? 1 : -1;
+      expect(open).toBeLessThanOrEqual(1);
+    }
+    expect(events.filter((e) => e === "start FETCH").length).toBeGreaterThanOrEqual(3);
+    // The connection went back to the pool in order: the next transaction works.
+    expect(await t.db.sql.transaction((tx) => tx.query<{ one: number }>(`SELECT 1 AS one`))).toEqual([{ one: 1 }]);
+  });
+
   it("sends nothing on a bank holiday, and the held stages go on the next working morning", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     expect((await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2011-08-29T09:00:00+01:00"))).deliveries).toEqual([]);

@@ -34,7 +34,7 @@ export async function loadSweepPeople(tx: SqlTransaction, partnershipId: number,
     .compile();
   const people: SweepPerson[] = [];
   // Through a cursor, a batch at a time: a city's 20,000 people parsed in one go held the thread for 100 ms.
-  await inBatches(tx, "sweep_people", query, batchSize, async (rows) => {
+  await inBatches(tx, "sweep_people", query, batchSize, async () => undefined, (rows) => {
     for (const p of rows) {
       people.push({
         id: p.id,
@@ -111,34 +111,62 @@ function openMilestonesQuery(partnershipId: number, today: string, rested: { now
  * Every open milestone of the partnership's open plans that can have reached a stage by
  * `today` (ISO date), in id order, fetched `batchSize` rows at a time through a cursor in
  * the caller's transaction `tx` (one statement to open it, one per batch, one to close it),
- * each batch handed to `each` as it arrives, so the rows of a city are never all held as read.
+ * each batch handed to `read` and then `use` as inBatches does (the next batch is read while
+ * this one is used), so the rows of a city are never all held as read.
  * With `rested`, those at rest at `now` under `basis` are left out (see recordRests).
  * Owners and team members are read apart, flat (see `actionParties`): read per row, as
  * arrays, they cost ten times the rest of the sweep.
  */
-async function openMilestones(
+async function openMilestones<X>(
   tx: Queryable,
   partnershipId: number,
   today: string,
   rested: { now: Date; basis: RestBasis } | undefined,
   batchSize: number,
-  each: (batch: MilestoneRow[]) => Promise<void>,
+  read: (batch: MilestoneRow[]) => Promise<X>,
+  use: (batch: MilestoneRow[], extra: X) => Promise<void>,
 ): Promise<void> {
-  await inBatches(tx, "sweep_milestones", openMilestonesQuery(partnershipId, today, rested).compile(), batchSize, each);
+  await inBatches(tx, "sweep_milestones", openMilestonesQuery(partnershipId, today, rested).compile(), batchSize, read, use);
 }
 
 /**
  * Runs `query` once through a cursor named `name` in the caller's transaction `tx`, handing
- * its rows to `each` `batchSize` at a time, with a turn of the event loop between batches: one
- * statement to open it, one per batch, one to close it. A large result read in one go is
- * parsed in one stretch that holds the thread (100,000 owner rows: over 100 ms).
+ * its rows `batchSize` at a time first to `read`, which may run statements of its own in `tx`
+ * (what the batch needs besides its rows), then to `use`, with what `read` returned, which
+ * runs none. The next batch is fetched and read while `use` works on this one: the database
+ * works while Curve plans, never two statements at once. One statement to open the cursor,
+ * one per batch, one to close it; a turn of the event loop after each batch. A large result
+ * read in one go is parsed in one stretch that holds the thread (100,000 owner rows: over
+ * 100 ms). If `use` throws, the batch being read ahead is let finish first, so the
+ * transaction is never rolled back under a running statement.
  */
-async function inBatches<R>(tx: Queryable, name: string, query: CompiledQuery<R>, batchSize: number, each: (batch: R[]) => Promise<void>): Promise<void> {
+async function inBatches<R, X>(
+  tx: Queryable,
+  name: string,
+  query: CompiledQuery<R>,
+  batchSize: number,
+  read: (batch: R[]) => Promise<X>,
+  use: (batch: R[], extra: X) => void | Promise<void>,
+): Promise<void> {
+  const size = Math.max(1, Math.floor(batchSize));
+  type Read = { rows: R[]; extra: X };
+  const fetchAndRead = async (): Promise<Read> => {
+    const rows = await tx.query<R>(`FETCH ${size} FROM ${name}`);
+    return { rows, extra: await read(rows) };
+  };
+  // Read ahead: a failure is handled where the batch is awaited, not reported as unhandled meanwhile.
+  const started = (promise: Promise<Read>) => (promise.catch(() => undefined), promise);
   await tx.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${query.sql}`, [...query.parameters]);
-  for (;;) {
-    const batch = await tx.query<R>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM ${name}`);
-    await each(batch);
-    if (batch.length < batchSize) break;
+  let next: Promise<Read> | undefined = started(fetchAndRead());
+  while (next) {
+    const { rows, extra }: Read = await next;
+    next = rows.length < size ? undefined : started(fetchAndRead());
+    try {
+      await use(rows, extra);
+    } catch (error) {
+      await next?.catch(() => undefined);
+      throw error;
+    }
     await nextTurn();
   }
   await tx.query(`CLOSE ${name}`);
@@ -378,37 +406,48 @@ export async function streamSweepData(
   const plan = start(facts);
   const refs = new Map<number, string>();
   const outOfDate: number[] = [];
-  await openMilestones(db, partnershipId, now.toISOString().slice(0, 10), rested && { now, basis: rested }, batchSize ?? MILESTONE_BATCH, async (rows) => {
-    if (rows.length === 0) return;
-    const parties = await actionParties(db, [...new Set(rows.map((m) => m.action_id))]);
-    const sent = await runCompiled(db, sentStagesQuery(rows.map((m) => m.id), since));
-    facts.sent.clear();
-    for (const s of sent) facts.sent.add(s.key);
-    const batch: SweepMilestone[] = [];
-    for (const m of rows) {
-      const owners = parties.get(m.action_id);
-      batch.push({
-        id: m.id,
-        dueDate: m.due_date,
-        kind: m.kind,
-        snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
-        snoozeCount: m.snooze_count,
-        priorityId: m.priority_id,
-        ownerIds: owners?.ownerIds ?? [],
-        teamMemberIds: owners?.teamMemberIds ?? [],
-      });
-      refs.set(m.id, m.ref);
-      if (m.had_rest) outOfDate.push(m.id);
-      if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
-      if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
-    }
-    // Planned a slice at a time, with a turn of the event loop between: a batch planned in one
-    // go, with each milestone's rest worked out, held the thread for 60 ms.
-    for (let start = 0; start < batch.length; start += PLAN_SLICE) {
-      if (start > 0) await nextTurn();
-      plan(batch.slice(start, start + PLAN_SLICE));
-    }
-  });
+  await openMilestones(
+    db,
+    partnershipId,
+    now.toISOString().slice(0, 10),
+    rested && { now, basis: rested },
+    batchSize ?? MILESTONE_BATCH,
+    // What a batch needs besides its rows: read while the batch before it is planned.
+    async (rows) => {
+      if (rows.length === 0) return { parties: new Map(), sent: [] };
+      const parties = await actionParties(db, [...new Set(rows.map((m) => m.action_id))]);
+      const sent = await runCompiled(db, sentStagesQuery(rows.map((m) => m.id), since));
+      return { parties, sent };
+    },
+    async (rows, { parties, sent }) => {
+      facts.sent.clear();
+      for (const s of sent) facts.sent.add(s.key);
+      const batch: SweepMilestone[] = [];
+      for (const m of rows) {
+        const owners = parties.get(m.action_id);
+        batch.push({
+          id: m.id,
+          dueDate: m.due_date,
+          kind: m.kind,
+          snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
+          snoozeCount: m.snooze_count,
+          priorityId: m.priority_id,
+          ownerIds: owners?.ownerIds ?? [],
+          teamMemberIds: owners?.teamMemberIds ?? [],
+        });
+        refs.set(m.id, m.ref);
+        if (m.had_rest) outOfDate.push(m.id);
+        if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
+        if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
+      }
+      // Planned a slice at a time, with a turn of the event loop between: a batch planned in one
+      // go, with each milestone's rest worked out, held the thread for 60 ms.
+      for (let start = 0; start < batch.length; start += PLAN_SLICE) {
+        if (start > 0) await nextTurn();
+        plan(batch.slice(start, start + PLAN_SLICE));
+      }
+    },
+  );
   return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])), outOfDate };
 }
 
