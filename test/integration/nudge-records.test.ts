@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
+import { DELIVERIES_PER_STATEMENT } from "../../src/adapters/db/deliveries.ts";
+import { enqueueNudges } from "../../src/adapters/db/milestone-nudges.ts";
+import type { NudgeMessage } from "../../src/jobs/ports.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 
@@ -70,6 +73,42 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     });
     expect(await t.db.sql.query(KEPT, [partnershipId])).toEqual(kept);
   }, 240_000);
+
+  it("enqueues more messages than one statement takes: each once, with its own stages, and nothing again the second time", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const people = await t.db.sql.query<{ id: number }>(`SELECT id FROM person WHERE partnership_id = $1 ORDER BY id`, [partnershipId]);
+    const milestones = await t.db.sql.query<{ id: number }>(
+      `SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 ORDER BY m.id`,
+      [partnershipId],
+    );
+    const now = new Date("2011-10-03T08:00:00Z");
+    const count = 2 * DELIVERIES_PER_STATEMENT + 201;
+    // Overdue weeks counted back from the sweep, one per message, so every stage is new.
+    const weekOf = (i: number) => new Date(Date.UTC(2011, 8, 26) - 7 * 86_400_000 * i).toISOString().slice(0, 10);
+    const messages: NudgeMessage[] = Array.from({ length: count }, (_, i) => {
+      const personId = people[i % people.length]!.id;
+      const nudges = [0, 1].map((n) => ({ milestoneId: milestones[(i + n) % milestones.length]!.id, stage: "overdue" as const, stageDate: weekOf(i), because: "owner" as const }));
+      return { partnershipId, personId, key: `enqueue-test:${partnershipId}:${i}`, kind: "nudge", payload: { items: nudges }, dueAt: now, nudges };
+    });
+    const added = await t.db.sql.transaction((tx) => enqueueNudges(tx, messages, now));
+    expect(added.map((r) => r.key).sort()).toEqual(messages.map((m) => m.key).sort());
+    const recorded = async () =>
+      (
+        await t.db.sql.query<{ key: string; stage: string }>(
+          `SELECT d.key, mn.milestone_id || ':' || mn.person_id || ':' || mn.stage || ':' || mn.stage_date::text AS stage
+           FROM milestone_nudge mn JOIN delivery d ON d.id = mn.delivery_id AND d.person_id = mn.person_id WHERE d.key LIKE $1`,
+          [`enqueue-test:${partnershipId}:%`],
+        )
+      )
+        .map((r) => `${r.key} ${r.stage}`)
+        .sort();
+    const expected = messages.flatMap((m) => m.nudges.map((n) => `${m.key} ${n.milestoneId}:${m.personId}:overdue:${n.stageDate}`)).sort();
+    expect(await recorded()).toEqual(expected);
+    expect(await t.db.sql.query(KEPT, [partnershipId])).toEqual(await t.db.sql.query(COUNTED, [partnershipId]));
+    // The same messages again: every key is there, so nothing is added or recorded twice.
+    expect(await t.db.sql.transaction((tx) => enqueueNudges(tx, messages, now))).toEqual([]);
+    expect(await recorded()).toEqual(expected);
+  });
 
   it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {
     const partnershipId = await loadDemo(t.db);

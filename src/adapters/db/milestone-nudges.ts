@@ -453,7 +453,7 @@ export async function streamSweepData(
 
 /**
  * Enqueues a sweep's messages and records which stage reached whom in which delivery, in one
- * statement per 500 messages (a data-modifying WITH), with a turn of the event loop between:
+ * statement per 500 messages (a data-modifying WITH), each built while the one before runs:
  * the outbox rows whose keys are new (`outboxRowsAdded`), the stages of those rows only (a
  * message already enqueued records nothing again; a stage already recorded is kept), and
  * each milestone's tally (milestone_nudge_tally): one more overdue nudge for each overdue
@@ -463,52 +463,54 @@ export async function streamSweepData(
  */
 export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessage[], now: Date): Promise<InsertedDelivery[]> {
   const added: InsertedDelivery[] = [];
-  for (let start = 0; start < messages.length; start += DELIVERIES_PER_STATEMENT) {
-    if (start > 0) await nextTurn();
+  const statementFor = (start: number) => {
+    if (start >= messages.length) return undefined;
     const chunk = messages.slice(start, start + DELIVERIES_PER_STATEMENT);
     const stages = chunk.flatMap((m) => m.nudges.map((n) => ({ key: m.key, milestone_id: n.milestoneId, stage: n.stage, stage_date: n.stageDate })));
-    const rows = await runCompiled(
-      tx,
-      compileOnly
-        .with("added", (db) => outboxRowsAdded(db, chunk))
-        .with("recorded", (db) =>
-          db
-            .insertInto("milestone_nudge")
-            .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
-            .expression(
-              db
-                .selectFrom(recordset(stages, { key: "text", milestone_id: "int", stage: "text", stage_date: "date" }))
-                .innerJoin("added as d", "d.key", "r.key")
-                .select(["r.milestone_id", "d.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "d.id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
-            )
-            .onConflict((oc) => oc.doNothing())
-            .returning(["milestone_id", "stage", "stage_date"]),
-        )
-        .with("tallied", (db) =>
-          db
-            .insertInto("milestone_nudge_tally")
-            .columns(["milestone_id", "overdue_nudges", "first_nudged_on"])
-            .expression((eb) => tallied(eb, now))
-            .onConflict((oc) =>
-              oc
-                .column("milestone_id")
-                .doUpdateSet((eb) => ({
-                  overdue_nudges: eb("milestone_nudge_tally.overdue_nudges", "+", eb.ref("excluded.overdue_nudges")),
-                  first_nudged_on: sql<Date>`least(${eb.ref("milestone_nudge_tally.first_nudged_on")}, ${eb.ref("excluded.first_nudged_on")})`,
-                }))
-                // Most of a day's nudges change nothing: the milestone was nudged before, and no new overdue week began.
-                .where((eb) => eb.or([eb("excluded.overdue_nudges", ">", 0), eb("excluded.first_nudged_on", "<", eb.ref("milestone_nudge_tally.first_nudged_on"))])),
-            )
-            .returning("milestone_id"),
-        )
-        .selectFrom("added")
-        .select(["id", "key", "person_id", "status"]),
-    );
-    added.push(...rows.map(insertedDelivery));
+    return compileOnly
+      .with("added", (db) => outboxRowsAdded(db, chunk))
+      .with("recorded", (db) =>
+        db
+          .insertInto("milestone_nudge")
+          .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
+          .expression(
+            db
+              .selectFrom(recordset(stages, { key: "text", milestone_id: "int", stage: "text", stage_date: "date" }))
+              .innerJoin("added as d", "d.key", "r.key")
+              .select(["r.milestone_id", "d.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "d.id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .returning(["milestone_id", "stage", "stage_date"]),
+      )
+      .with("tallied", (db) =>
+        db
+          .insertInto("milestone_nudge_tally")
+          .columns(["milestone_id", "overdue_nudges", "first_nudged_on"])
+          .expression((eb) => tallied(eb, now))
+          .onConflict((oc) =>
+            oc
+              .column("milestone_id")
+              .doUpdateSet((eb) => ({
+                overdue_nudges: eb("milestone_nudge_tally.overdue_nudges", "+", eb.ref("excluded.overdue_nudges")),
+                first_nudged_on: sql<Date>`least(${eb.ref("milestone_nudge_tally.first_nudged_on")}, ${eb.ref("excluded.first_nudged_on")})`,
+              }))
+              // Most of a day's nudges change nothing: the milestone was nudged before, and no new overdue week began.
+              .where((eb) => eb.or([eb("excluded.overdue_nudges", ">", 0), eb("excluded.first_nudged_on", "<", eb.ref("milestone_nudge_tally.first_nudged_on"))])),
+          )
+          .returning("milestone_id"),
+      )
+      .selectFrom("added")
+      .select(["id", "key", "person_id", "status"]);
+  };
+  let statement = statementFor(0);
+  for (let start = 0; statement; start += DELIVERIES_PER_STATEMENT) {
+    const running = runCompiled(tx, statement);
+    // The next statement (its JSON, a few milliseconds of this thread) is built while this one runs.
+    statement = statementFor(start + DELIVERIES_PER_STATEMENT);
+    added.push(...(await running).map(insertedDelivery));
   }
   return added;
 }
-
 /**
  * Per milestone, what the stages just recorded (`recorded`) add to its tally. An overdue week
  * counts once, however many people were nudged in it: the lookup into milestone_nudge sees the
