@@ -108,6 +108,12 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     // The same messages again: every key is there, so nothing is added or recorded twice.
     expect(await t.db.sql.transaction((tx) => enqueueNudges(tx, messages, now))).toEqual([]);
     expect(await recorded()).toEqual(expected);
+
+    // A statement that fails after others succeeded fails the enqueue, and its transaction keeps nothing.
+    const broken = messages.map((m, i) => ({ ...m, key: `${m.key}:again`, personId: i === count - 1 ? -1 : m.personId }));
+    await expect(t.db.sql.transaction((tx) => enqueueNudges(tx, broken, now))).rejects.toThrow(/foreign key/);
+    const [kept] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery WHERE key LIKE $1`, [`enqueue-test:${partnershipId}:%:again`]);
+    expect(kept!.n).toBe(0);
   });
 
   it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {

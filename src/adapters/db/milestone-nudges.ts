@@ -2,7 +2,7 @@ import type { EscalationLevel } from "../../domain/schedule/escalation.ts";
 import type { MilestoneRest, RaisedEscalation, SweepFacts, SweepMilestone } from "../../domain/schedule/plan-nudges.ts";
 import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { NudgeMessage, RestBasis, SweepData, SweepPerson } from "../../jobs/ports.ts";
-import { nextTurn } from "../../jobs/turns.ts";
+import { inTimedSlices, nextTurn } from "../../jobs/turns.ts";
 import { sql, type CompiledQuery, type ExpressionBuilder, type InferResult } from "kysely";
 import { DELIVERIES_PER_STATEMENT, insertedDelivery, outboxRowsAdded, type InsertedDelivery } from "./deliveries.ts";
 import { compileOnly, recordset, runCompiled, type DB } from "./kysely.ts";
@@ -53,9 +53,6 @@ const PEOPLE_BATCH = 2000;
 // keyset-paged read re-ran its joins for every page, four times the cost), and a batch of
 // 2,000 rows takes a few milliseconds to parse, however large the city.
 const MILESTONE_BATCH = 2000;
-
-// Milestones planned between two turns of the event loop.
-const PLAN_SLICE = 500;
 
 /** The statement behind the open-milestones cursor (see openMilestones). */
 function openMilestonesQuery(partnershipId: number, today: string, rested: { now: Date; basis: RestBasis } | undefined) {
@@ -422,30 +419,30 @@ export async function streamSweepData(
     async (rows, { parties, sent }) => {
       facts.sent.clear();
       for (const s of sent) facts.sent.add(s.key);
-      const batch: SweepMilestone[] = [];
-      for (const m of rows) {
-        const owners = parties.get(m.action_id);
-        batch.push({
-          id: m.id,
-          dueDate: m.due_date,
-          kind: m.kind,
-          snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
-          snoozeCount: m.snooze_count,
-          priorityId: m.priority_id,
-          ownerIds: owners?.ownerIds ?? [],
-          teamMemberIds: owners?.teamMemberIds ?? [],
-        });
-        refs.set(m.id, m.ref);
-        if (m.had_rest) outOfDate.push(m.id);
-        if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
-        if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
-      }
-      // Planned a slice at a time, with a turn of the event loop between: a batch planned in one
-      // go, with each milestone's rest worked out, held the thread for 60 ms.
-      for (let start = 0; start < batch.length; start += PLAN_SLICE) {
-        if (start > 0) await nextTurn();
-        plan(batch.slice(start, start + PLAN_SLICE));
-      }
+      // Taken in and planned a slice at a time, with a turn of the event loop every few
+      // milliseconds: a batch planned in one go, with each milestone's rest worked out, held
+      // the thread for 60 ms.
+      await inTimedSlices(rows, (slice) =>
+        plan(
+          slice.map((m): SweepMilestone => {
+            refs.set(m.id, m.ref);
+            if (m.had_rest) outOfDate.push(m.id);
+            if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
+            if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
+            const owners = parties.get(m.action_id);
+            return {
+              id: m.id,
+              dueDate: m.due_date,
+              kind: m.kind,
+              snoozedUntil: m.snoozed_until ? new Date(m.snoozed_until) : null,
+              snoozeCount: m.snooze_count,
+              priorityId: m.priority_id,
+              ownerIds: owners?.ownerIds ?? [],
+              teamMemberIds: owners?.teamMemberIds ?? [],
+            };
+          }),
+        ),
+      );
     },
   );
   return { facts, refs, names: new Map(people.map((p) => [p.id, p.name])), outOfDate };
@@ -505,7 +502,11 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
   let statement = statementFor(0);
   for (let start = 0; statement; start += DELIVERIES_PER_STATEMENT) {
     const running = runCompiled(tx, statement);
-    // The next statement (its JSON, a few milliseconds of this thread) is built while this one runs.
+    // Its failure is handled where it is awaited, below, not reported as unhandled meanwhile.
+    running.catch(() => undefined);
+    // The next statement is built while this one runs, after a turn of the event loop: sending
+    // one and building the next (its JSON: 500 of a first sweep's long messages) held the thread for 50 ms.
+    await nextTurn();
     statement = statementFor(start + DELIVERIES_PER_STATEMENT);
     added.push(...(await running).map(insertedDelivery));
   }
