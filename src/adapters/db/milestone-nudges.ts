@@ -325,9 +325,15 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
     partnershipId,
     now,
     people,
-    (facts) => (batch) => {
-      milestones.push(...batch);
-      for (const key of facts.sent) sent.add(key);
+    (facts) => {
+      // facts.sent is a new set for each batch of the cursor, and the batch comes a slice at a time: each set is taken in once.
+      let taken: Set<string> | undefined;
+      return (slice) => {
+        milestones.push(...slice);
+        if (facts.sent === taken) return;
+        taken = facts.sent;
+        for (const key of facts.sent) sent.add(key);
+      };
     },
     { batchSize },
   );
@@ -339,11 +345,11 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
  * first what is known before any milestone (people and their quiet rules, unless `people`
  * were read already; escalations raised; priority roles), handed to `start`; then the open
  * milestones, through a cursor, each batch handed to the function `start` returned as it
- * arrives, so a city's milestones are never all held. Each milestone's overdue-nudge count
- * and first nudge (milestone_nudge_tally) come with it, and its actions' owners and team
- * members and the stages sent about it in the last nine days are read with its batch: all
- * are in the facts before the batch is handed on (`facts.sent` holds the batch's stages
- * only). With `rested` (the sweep's RestBasis), milestones at rest are not read at all
+ * arrives, a slice at a time, so a city's milestones are never all held. Each milestone's
+ * overdue-nudge count and first nudge (milestone_nudge_tally) come with it, and its actions'
+ * owners and team members and the stages sent about it in the last nine days are read with
+ * its batch: all are in the facts before a slice is handed on (`facts.sent` is a new set for
+ * each batch, holding that batch's stages only). With `rested` (the sweep's RestBasis), milestones at rest are not read at all
  * (recordRests), and the ids of those read with a rest that no longer held are returned
  * (`outOfDate`). A fixed number of statements however many people there are, plus three
  * per batch; people and milestones are fetched `batchSize` rows at a time when given (each
@@ -417,8 +423,7 @@ export async function streamSweepData(
       return { parties, sent };
     },
     async (rows, { parties, sent }) => {
-      facts.sent.clear();
-      for (const s of sent) facts.sent.add(s.key);
+      facts.sent = new Set(sent.map((s) => s.key));
       // Taken in and planned a slice at a time, with a turn of the event loop every few
       // milliseconds: a batch planned in one go, with each milestone's rest worked out, held
       // the thread for 60 ms.
@@ -512,6 +517,7 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
   }
   return added;
 }
+
 /**
  * Per milestone, what the stages just recorded (`recorded`) add to its tally. An overdue week
  * counts once, however many people were nudged in it: the lookup into milestone_nudge sees the
