@@ -114,6 +114,31 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     await expect(t.db.sql.transaction((tx) => enqueueNudges(tx, broken, now))).rejects.toThrow(/foreign key/);
     const [kept] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery WHERE key LIKE $1`, [`enqueue-test:${partnershipId}:%:again`]);
     expect(kept!.n).toBe(0);
+
+    // A message that cannot be written (its due time is not a time) fails the enqueue, but only once the statement before it has ended.
+    const events: string[] = [];
+    const unwritable = messages.map((m, i) => ({ ...m, key: `${m.key}:unwritable`, dueAt: i === DELIVERIES_PER_STATEMENT ? new Date(Number.NaN) : m.dueAt }));
+    const failing = t.db.sql.transaction(async (tx) => {
+      const watched = {
+        exec: (text: string) => tx.exec(text),
+        query: async <R>(text: string, params?: unknown[]) => {
+          events.push("start");
+          try {
+            return await tx.query<R>(text, params);
+          } finally {
+            events.push("end");
+          }
+        },
+      };
+      try {
+        return await enqueueNudges(watched, unwritable, now);
+      } catch (error) {
+        events.push("thrown");
+        throw error;
+      }
+    });
+    await expect(failing).rejects.toThrow(RangeError);
+    expect(events).toEqual(["start", "end", "thrown"]);
   });
 
   it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {

@@ -511,9 +511,17 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
     running.catch(() => undefined);
     // The next statement is built while this one runs, after a turn of the event loop: sending
     // one and building the next (its JSON: 500 of a first sweep's long messages) held the thread for 50 ms.
-    await nextTurn();
-    statement = statementFor(start + DELIVERIES_PER_STATEMENT);
+    let following: ReturnType<typeof statementFor>;
+    try {
+      await nextTurn();
+      following = statementFor(start + DELIVERIES_PER_STATEMENT);
+    } catch (error) {
+      // Not while this one runs: its transaction would be rolled back under it. Its own failure, if any, comes first.
+      await running;
+      throw error;
+    }
     added.push(...(await running).map(insertedDelivery));
+    statement = following;
   }
   return added;
 }
