@@ -6,6 +6,7 @@ import { enqueueNudges } from "../../src/adapters/db/milestone-nudges.ts";
 import type { NudgeMessage } from "../../src/jobs/ports.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { watchStatements, type StatementWatch } from "../support/watched-transaction.ts";
 
 // What the escalation rules count, worked out from every nudge recorded: as the sweep read it
 // before milestone_nudge_tally kept it.
@@ -116,29 +117,20 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     expect(kept!.n).toBe(0);
 
     // A message that cannot be written (its due time is not a time) fails the enqueue, but only once the statement before it has ended.
-    const events: string[] = [];
+    let w: StatementWatch | undefined;
     const unwritable = messages.map((m, i) => ({ ...m, key: `${m.key}:unwritable`, dueAt: i === DELIVERIES_PER_STATEMENT ? new Date(Number.NaN) : m.dueAt }));
     const failing = t.db.sql.transaction(async (tx) => {
-      const watched = {
-        exec: (text: string) => tx.exec(text),
-        query: async <R>(text: string, params?: unknown[]) => {
-          events.push("start");
-          try {
-            return await tx.query<R>(text, params);
-          } finally {
-            events.push("end");
-          }
-        },
-      };
+      const watch = watchStatements(tx);
+      w = watch.w;
       try {
-        return await enqueueNudges(watched, unwritable, now);
+        return await enqueueNudges(watch.watched, unwritable, now);
       } catch (error) {
-        events.push("thrown");
+        watch.w.events.push("thrown");
         throw error;
       }
     });
     await expect(failing).rejects.toThrow(RangeError);
-    expect(events).toEqual(["start", "end", "thrown"]);
+    expect(w!.events).toEqual(["start with", "end with", "thrown"]);
   });
 
   it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {

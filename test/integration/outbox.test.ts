@@ -11,6 +11,7 @@ import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
+import { watchStatements, type StatementWatch } from "../support/watched-transaction.ts";
 
 const MONDAY_NINE = new Date("2011-09-26T09:00:00+01:00");
 
@@ -131,41 +132,24 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
   it("reads the next batch while planning this one, and lets that read finish before a planning failure rolls the sweep back", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     const { streamSweepData } = await import("../../src/adapters/db/milestone-nudges.ts");
-    const events: string[] = [];
-    let running = 0;
+    let w: StatementWatch | undefined;
     const failure = t.db.sql.transaction(async (tx) => {
-      const watched = {
-        exec: (text: string) => tx.exec(text),
-        query: async <R>(text: string, params?: unknown[]) => {
-          const name = text.split(" ")[0]!;
-          running++;
-          events.push(`start ${name}`);
-          try {
-            return await tx.query<R>(text, params);
-          } finally {
-            running--;
-            events.push(`end ${name}`);
-          }
-        },
-      };
+      const watch = watchStatements(tx);
+      w = watch.w;
       let batches = 0;
-      await streamSweepData(watched, partnershipId, MONDAY_NINE, undefined, () => () => {
+      await streamSweepData(watch.watched, partnershipId, MONDAY_NINE, undefined, () => () => {
         batches++;
         // The second batch is being read while the first is planned.
-        if (batches === 1) expect(running).toBe(1);
+        if (batches === 1) expect(watch.w.running).toBe(1);
         if (batches === 2) throw new Error("planning failed");
       }, { batchSize: 3 });
       return "finished";
     });
     await expect(failure).rejects.toThrow("planning failed");
     // Every statement had ended before the failure left the sweep, and the read ahead was one batch: never two statements at once.
-    expect(running).toBe(0);
-    let open = 0;
-    for (const e of events) {
-      open += e.startsWith("start") ? 1 : -1;
-      expect(open).toBeLessThanOrEqual(1);
-    }
-    expect(events.filter((e) => e === "start FETCH").length).toBeGreaterThanOrEqual(3);
+    expect(w!.running).toBe(0);
+    expect(w!.most).toBe(1);
+    expect(w!.events.filter((e) => e === "start FETCH").length).toBeGreaterThanOrEqual(3);
     // The connection went back to the pool in order: the next transaction works.
     expect(await t.db.sql.transaction((tx) => tx.query<{ one: number }>(`SELECT 1 AS one`))).toEqual([{ one: 1 }]);
   });

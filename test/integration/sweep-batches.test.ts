@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { lockSweep, streamSweepData } from "../../src/adapters/db/milestone-nudges.ts";
-import type { SqlTransaction } from "../../src/adapters/db/sql-runner.ts";
 import { currentCalendar } from "../../src/domain/schedule/bank-holidays.ts";
 import { sweepPlanner, type SweepPlanner } from "../../src/domain/schedule/plan-nudges.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { generatePartnership } from "../../bench/generate.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
+import { watchStatements } from "../support/watched-transaction.ts";
 
 /**
  * A sweep reads its milestones through a cursor a batch at a time, reading the next batch
@@ -14,29 +14,6 @@ import { kindsUnderTest, loadDemo, openTestDatabase, uniqueName, type TestDataba
  * the same, and never has two statements running at once on its transaction, even when a
  * statement or the planning fails.
  */
-
-/** tx, with every statement's start and end recorded, and the most ever running at once. */
-function watch(tx: SqlTransaction, fail?: (text: string, n: number) => boolean) {
-  const w = { running: 0, most: 0, events: [] as string[], n: 0 };
-  const watched: SqlTransaction = {
-    exec: (text) => tx.exec(text),
-    query: async <R>(text: string, params?: unknown[]) => {
-      const name = text.trim().split(/\s+/)[0]!;
-      w.n++;
-      w.running++;
-      w.most = Math.max(w.most, w.running);
-      w.events.push(`start ${name}`);
-      try {
-        if (fail?.(text, w.n)) throw new Error(`injected failure in ${name}`);
-        return await tx.query<R>(text, params);
-      } finally {
-        w.running--;
-        w.events.push(`end ${name}`);
-      }
-    },
-  };
-  return { w, watched };
-}
 
 describe.each(kindsUnderTest())("a nudge sweep read in batches on %s", (kind) => {
   let t: TestDatabase;
@@ -49,7 +26,7 @@ describe.each(kindsUnderTest())("a nudge sweep read in batches on %s", (kind) =>
     return t.db.sql.transaction(async (tx) => {
       const version = await lockSweep(tx, partnershipId);
       const basis = { hearersVersion: version, calendar: currentCalendar().fingerprint };
-      const { w, watched } = watch(tx);
+      const { w, watched } = watchStatements(tx);
       let planner: SweepPlanner | undefined;
       const { refs, names, outOfDate } = await streamSweepData(
         watched,
@@ -95,39 +72,40 @@ describe.each(kindsUnderTest())("a nudge sweep read in batches on %s", (kind) =>
     const partnershipId = await loadDemo(t.db);
     const now = new Date("2011-09-26T09:00:00+01:00");
     const seen: string[] = [];
+    /** One sweep's read that fails somewhere; what it failed with, and what was left running and ran at most at once. */
+    const failing = async (batchSize: number, fail: ((text: string, n: number) => boolean) | undefined, people: [] | undefined, slice: () => void) => {
+      let left = -1;
+      let most = -1;
+      const outcome = await t.db.sql
+        .transaction(async (tx) => {
+          const { w, watched } = watchStatements(tx, fail);
+          try {
+            await streamSweepData(watched, partnershipId, now, people, () => slice, { batchSize });
+          } finally {
+            left = w.running;
+            most = w.most;
+          }
+        })
+        .then(
+          () => "ok",
+          (e: Error) => e.message,
+        );
+      seen.push(outcome);
+      return { left, most };
+    };
     for (const size of [1, 3, 1000]) {
       for (let at = 1; at <= 12; at++) {
         // The at-th statement of the milestone reads fails.
-        let left = -1;
-        let most = -1;
-        const failing = t.db.sql.transaction(async (tx) => {
-          const { w, watched } = watch(tx, (_text, n) => n === at);
-          try {
-            await streamSweepData(watched, partnershipId, now, [], () => () => undefined, { batchSize: size });
-          } finally {
-            left = w.running;
-            most = w.most;
-          }
-        });
-        seen.push(await failing.then(() => "ok", (e: Error) => e.message));
-        expect(left, `size ${size}, statement ${at}`).toBe(0);
-        expect(most).toBe(1);
+        const read = await failing(size, (_text, n) => n === at, [], () => undefined);
+        expect(read.left, `size ${size}, statement ${at}`).toBe(0);
+        expect(read.most).toBe(1);
         // Planning fails at the at-th slice.
         let slices = 0;
-        const planning = t.db.sql.transaction(async (tx) => {
-          const { w, watched } = watch(tx);
-          try {
-            await streamSweepData(watched, partnershipId, now, undefined, () => () => {
-              if (++slices === at) throw new Error("planning failed");
-            }, { batchSize: size });
-          } finally {
-            left = w.running;
-            most = w.most;
-          }
+        const planning = await failing(size, undefined, undefined, () => {
+          if (++slices === at) throw new Error("planning failed");
         });
-        seen.push(await planning.then(() => "ok", (e: Error) => e.message));
-        expect(left, `size ${size}, slice ${at}`).toBe(0);
-        expect(most).toBe(1);
+        expect(planning.left, `size ${size}, slice ${at}`).toBe(0);
+        expect(planning.most).toBe(1);
       }
     }
     expect(seen).toContain("planning failed");
@@ -135,5 +113,4 @@ describe.each(kindsUnderTest())("a nudge sweep read in batches on %s", (kind) =>
     expect(seen.some((s) => s.startsWith("injected failure in select"))).toBe(true);
     expect(await t.db.sql.transaction((tx) => tx.query<{ one: number }>(`SELECT 1 AS one`))).toEqual([{ one: 1 }]);
   }, 240_000);
-
 });
