@@ -37,3 +37,43 @@ export async function inTurns<T>(rows: readonly T[], each: (row: T) => void, per
     for (let i = start; i < Math.min(rows.length, start + perTurn); i++) each(rows[i]!);
   }
 }
+
+/** Items sorted in one go by sortInTurns before it merges, and merged between looks at the clock. */
+const SORTED_RUN = 256;
+
+/**
+ * `items` sorted by `compare`, as Array.prototype.sort would (stable), in a new array, with a
+ * turn of the event loop whenever TURN_MS has passed: runs of 256 are sorted, then merged in
+ * pairs. A 20,000-person sweep's messages sorted by name in one go (Intl.Collator) held the
+ * thread for 28–46 ms (first sweep at 100,000 actions).
+ */
+export async function sortInTurns<T>(items: readonly T[], compare: (a: T, b: T) => number): Promise<T[]> {
+  let since = performance.now();
+  let from: T[] = [];
+  for (let start = 0; start < items.length; start += SORTED_RUN) {
+    if (start > 0 && performance.now() - since >= TURN_MS) {
+      await nextTurn();
+      since = performance.now();
+    }
+    from.push(...items.slice(start, start + SORTED_RUN).sort(compare));
+  }
+  let to: T[] = new Array<T>(items.length);
+  for (let width = SORTED_RUN; width < items.length; width *= 2) {
+    for (let low = 0; low < items.length; low += 2 * width) {
+      const middle = Math.min(low + width, items.length);
+      const high = Math.min(low + 2 * width, items.length);
+      let left = low;
+      let right = middle;
+      for (let k = low; k < high; k++) {
+        if ((k & (SORTED_RUN - 1)) === 0 && performance.now() - since >= TURN_MS) {
+          await nextTurn();
+          since = performance.now();
+        }
+        // Left first on a tie: equal items keep their order.
+        to[k] = left < middle && (right >= high || compare(from[left]!, from[right]!) <= 0) ? from[left++]! : from[right++]!;
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inTimedSlices, TURN_MS } from "../../src/jobs/turns.ts";
+import { inTimedSlices, sortInTurns, TURN_MS } from "../../src/jobs/turns.ts";
 
 describe("inTimedSlices", () => {
   it("hands every item over once, in order, in slices of the size asked", async () => {
@@ -35,5 +35,41 @@ describe("inTimedSlices", () => {
       queueTurn();
     }, 1);
     expect(turns.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("sortInTurns", () => {
+  /** Deterministic pseudo-random keys with many ties, each item knowing where it started. */
+  const items = (n: number) => Array.from({ length: n }, (_, at) => ({ key: (at * 7_919 + 13) % 37, at }));
+  const byKey = (a: { key: number }, b: { key: number }) => a.key - b.key;
+
+  it("sorts as Array.prototype.sort does, ties in their first order, at every size around its runs", async () => {
+    for (const n of [0, 1, 2, 255, 256, 257, 511, 512, 513, 1_000, 5_003]) {
+      const given = items(n);
+      const sorted = await sortInTurns(given, byKey);
+      expect(sorted, `${n} items`).toEqual([...given].sort(byKey));
+      expect(sorted).not.toBe(given);
+      expect(given.map((i) => i.at)).toEqual(given.map((_, at) => at));
+    }
+  });
+
+  it("lets the event loop turn while it merges", async () => {
+    // Comparing items from different runs of 256 (which only merging does) is slow: turns must come between.
+    let turns = 0;
+    let sorting = true;
+    const tick = () => setImmediate(() => (sorting ? (turns++, tick()) : undefined));
+    tick();
+    const slowAcrossRuns = (a: { key: number; at: number }, b: { key: number; at: number }) => {
+      if (Math.floor(a.at / 256) !== Math.floor(b.at / 256)) {
+        const until = performance.now() + TURN_MS / 50;
+        while (performance.now() < until);
+      }
+      return byKey(a, b);
+    };
+    const before = turns;
+    const sorted = await sortInTurns(items(1_024), slowAcrossRuns);
+    sorting = false;
+    expect(sorted.map((i) => i.key)).toEqual(items(1_024).map((i) => i.key).sort((a, b) => a - b));
+    expect(turns - before).toBeGreaterThan(5);
   });
 });
