@@ -3,8 +3,8 @@ import { planSweepInSlices, someoneMayHear, sweepPlanner, type SweepPlan, type S
 import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import { currentCalendar } from "../domain/schedule/bank-holidays.ts";
-import type { NudgeSweepStore, RestBasis } from "./ports.ts";
-import { nextTurn } from "./turns.ts";
+import type { NudgeMessage, NudgeSweepStore, RestBasis } from "./ports.ts";
+import { inTimedSlices, nextTurn, sortInTurns } from "./turns.ts";
 
 /** One item of a person's message, and why it reaches them. */
 export type PlannedItem =
@@ -38,7 +38,7 @@ export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime(
 // Names sorted as people read them; one collator, as comparing with localeCompare builds one each time.
 const byName = new Intl.Collator("en-GB");
 
-/** Each person's message from a plan, in name order; a turn of the event loop every SLICE people. */
+/** Each person's message from a plan, in name order; a turn of the event loop every SLICE people, and while sorting (sortInTurns). */
 async function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): Promise<PlannedDelivery[]> {
   const out: PlannedDelivery[] = [];
   for (const [personId, { nudges, escalations }] of plan.messages) {
@@ -50,7 +50,7 @@ async function describe(plan: SweepPlan, slot: string, refs: Map<number, string>
     out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
   }
   await nextTurn();
-  return out.sort((a, b) => byName.compare(a.person, b.person) || a.personId - b.personId);
+  return sortInTurns(out, (a, b) => byName.compare(a.person, b.person) || a.personId - b.personId);
 }
 
 /**
@@ -110,15 +110,22 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
       );
     }
     if (planned.length === 0) return { deliveries: [] };
-    // Each message and the stages it carries reach the database together.
-    const inserted = await tx.enqueueNudges(
-      planned.map((d) => {
-        const { nudges, escalations } = plan.messages.get(d.personId)!;
-        // As commands/nudge-messages.ts reads it (NudgePayload).
-        return { partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now, nudges };
-      }),
-      now,
+    // Each message and the stages it carries reach the database together. Made a slice at a
+    // time: 20,000 people's in one go, with the first statement built after, held the thread for 50 ms.
+    const messages: NudgeMessage[] = [];
+    await inTimedSlices(
+      planned,
+      (slice) => {
+        for (const d of slice) {
+          const { nudges, escalations } = plan.messages.get(d.personId)!;
+          // As commands/nudge-messages.ts reads it (NudgePayload).
+          messages.push({ partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now, nudges });
+        }
+      },
+      200,
     );
+    await nextTurn();
+    const inserted = await tx.enqueueNudges(messages, now);
     const added = new Set(inserted.map((r) => r.key));
     if (plan.raised.length && inserted.some((r) => plan.messages.get(r.personId)?.escalations.length)) await tx.recordEscalations(plan.raised, now);
     return { deliveries: planned.filter((d) => added.has(d.key)) };
