@@ -10,7 +10,7 @@ import { watchStatements } from "../support/watched-transaction.ts";
 
 /**
  * A sweep reads its milestones through a cursor a batch at a time, reading the next batch
- * while it plans this one (milestone-nudges.ts, inBatches). Whatever the batch size, it plans
+ * while it plans this one (cursor.ts, inBatches). Whatever the batch size, it plans
  * the same, and never has two statements running at once on its transaction, even when a
  * statement or the planning fails.
  */
