@@ -129,6 +129,20 @@ describe.each(kindsUnderTest())("the outbox on %s", (kind) => {
     }
   });
 
+  it("reads the milestones digests report on in batches without losing or repeating one at a batch's edge", async () => {
+    const { partnershipId } = await partnershipWithSlackPeople();
+    const { loadDigestRows } = await import("../../src/adapters/db/priority-progress.ts");
+    const read = (batchSize?: number) => loadDigestRows(t.db.sql, partnershipId, "2011-09-26", new Date("2011-08-22T00:00:00Z"), { batchSize });
+    const whole = await read();
+    const n = whole.milestones.length;
+    expect(n).toBeGreaterThan(20);
+    expect(new Set(whole.milestones.map((m) => m.ref)).size).toBe(n);
+    // In due-date order, undated last.
+    const dated = whole.milestones.filter((m) => m.dueDate !== null).map((m) => m.dueDate!);
+    expect(dated).toEqual([...dated].sort());
+    for (const size of [1, 7, n - 1, n, n + 1]) expect(await read(size), `batches of ${size}`).toEqual(whole);
+  });
+
   it("reads the next batch while planning this one, and lets that read finish before a planning failure rolls the sweep back", async () => {
     const { partnershipId } = await partnershipWithSlackPeople();
     const { streamSweepData } = await import("../../src/adapters/db/milestone-nudges.ts");
