@@ -51,6 +51,10 @@ describe("sortInTurns", () => {
       expect(sorted).not.toBe(given);
       expect(given.map((i) => i.at)).toEqual(given.map((_, at) => at));
     }
+    // A comparison that is NaN counts as a tie, as it does for Array.prototype.sort.
+    const nanForTies = (a: { key: number }, b: { key: number }) => (a.key === b.key ? Number.NaN : a.key - b.key);
+    for (const n of [300, 700]) expect(await sortInTurns(items(n), nanForTies), `${n} items, NaN for ties`).toEqual(items(n).sort(byKey));
+    expect(await sortInTurns(items(600), () => Number.NaN)).toEqual(items(600));
   });
 
   it("lets the event loop turn while it merges", async () => {
