@@ -60,6 +60,27 @@ async function describe(plan: SweepPlan, slot: string, refs: Map<number, string>
  */
 const rowKind = (d: PlannedDelivery): "nudge" | "escalation" => (d.items.some((i) => i.kind === "escalation") ? "escalation" : "nudge");
 
+/**
+ * Each planned message as its outbox row, with the stages it carries (enqueueNudges), made a
+ * slice at a time: 20,000 people's in one go, with the first statement built after, held the
+ * thread for 50 ms.
+ */
+async function messagesOf(plan: SweepPlan, planned: readonly PlannedDelivery[], partnershipId: number, now: Date): Promise<NudgeMessage[]> {
+  const messages: NudgeMessage[] = [];
+  await inTimedSlices(
+    planned,
+    (slice) => {
+      for (const d of slice) {
+        const { nudges, escalations } = plan.messages.get(d.personId)!;
+        // As commands/nudge-messages.ts reads it (NudgePayload).
+        messages.push({ partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now, nudges });
+      }
+    },
+    200,
+  );
+  return messages;
+}
+
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   const { input, refs, names } = await store.sweepData(partnershipId, now);
@@ -89,10 +110,22 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     if (!planner) throw new Error("the sweep's data was read without its facts");
     const plan = planner.plan;
     const slot = sweepSlot(now);
-    const planned = await describe(plan, slot, refs, names);
     // Nothing is owed about these until their rest ends: later sweeps need not read them till then.
-    // Out-of-date rests not renewed go.
-    await tx.recordRests(plan.rests, basis, now, outOfDate);
+    // Out-of-date rests not renewed go. Written while the messages are made, which runs no statement.
+    const resting = tx.recordRests(plan.rests, basis, now, outOfDate);
+    // Its failure is handled where it is awaited, below, not reported as unhandled meanwhile.
+    resting.catch(() => undefined);
+    let planned: PlannedDelivery[];
+    let messages: NudgeMessage[];
+    try {
+      planned = await describe(plan, slot, refs, names);
+      messages = await messagesOf(plan, planned, partnershipId, now);
+    } catch (error) {
+      // Not while the rests are written: the transaction would be rolled back under them. Their own failure comes first.
+      await resting;
+      throw error;
+    }
+    await resting;
     if (plan.failures.size) {
       // Recorded where coordinators look (/curve deliveries failed), once per person per slot.
       const failures = [...plan.failures].filter(([personId]) => names.has(personId));
@@ -110,20 +143,7 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
       );
     }
     if (planned.length === 0) return { deliveries: [] };
-    // Each message and the stages it carries reach the database together. Made a slice at a
-    // time: 20,000 people's in one go, with the first statement built after, held the thread for 50 ms.
-    const messages: NudgeMessage[] = [];
-    await inTimedSlices(
-      planned,
-      (slice) => {
-        for (const d of slice) {
-          const { nudges, escalations } = plan.messages.get(d.personId)!;
-          // As commands/nudge-messages.ts reads it (NudgePayload).
-          messages.push({ partnershipId, personId: d.personId, key: d.key, kind: rowKind(d), payload: { items: nudges, escalations }, dueAt: now, nudges });
-        }
-      },
-      200,
-    );
+    // Each message and the stages it carries reach the database together.
     await nextTurn();
     const inserted = await tx.enqueueNudges(messages, now);
     const added = new Set(inserted.map((r) => r.key));

@@ -5,6 +5,7 @@ import { DELIVERIES_PER_STATEMENT } from "../../src/adapters/db/deliveries.ts";
 import { enqueueNudges } from "../../src/adapters/db/milestone-nudges.ts";
 import type { NudgeMessage } from "../../src/jobs/ports.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
+import type { SqlTransaction } from "../../src/adapters/db/sql-runner.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { watchStatements, type StatementWatch } from "../support/watched-transaction.ts";
 
@@ -131,6 +132,62 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     });
     await expect(failing).rejects.toThrow(RangeError);
     expect(w!.events).toEqual(["start with", "end with", "thrown"]);
+  });
+
+  it("runs a whole sweep one statement at a time, and a failure at any statement leaves none running and nothing written", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const at = new Date("2011-09-26T09:00:00+01:00");
+    const written = async () =>
+      (await t.db.sql.query<{ n: number }>(
+        `SELECT ((SELECT count(*) FROM delivery WHERE partnership_id = $1) + (SELECT count(*) FROM milestone_nudge_rest r JOIN milestone m ON m.id = r.milestone_id JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1))::int AS n`,
+        [partnershipId],
+      ))[0]!.n;
+    /** One sweep at `at` whose transaction is watched, the statement numbered `failAt` failing; rolled back at its end with `rollBack`. */
+    const sweep = async (failAt?: number, rollBack = false) => {
+      let w: StatementWatch | undefined;
+      let runningWhenThrown: number | undefined;
+      const watchedSql = {
+        query: t.db.sql.query.bind(t.db.sql),
+        withLock: t.db.sql.withLock.bind(t.db.sql),
+        transaction: <T>(work: (tx: SqlTransaction) => Promise<T>) =>
+          t.db.sql.transaction(async (tx) => {
+            const watch = watchStatements(tx, (_text, n) => n === failAt);
+            w = watch.w;
+            try {
+              const result = await work(watch.watched);
+              if (rollBack) throw new Error("rolled back as asked");
+              return result;
+            } catch (error) {
+              runningWhenThrown = watch.w.running;
+              throw error;
+            }
+          }),
+      } as typeof t.db.sql;
+      const outcome = await runNudgeSweep(jobStoreOf({ ...t.db, sql: watchedSql }), partnershipId, at).then(
+        (report) => ({ report }),
+        (error: Error) => ({ error }),
+      );
+      return { outcome, w: w!, runningWhenThrown };
+    };
+    const before = await written();
+    // How many statements a sweep runs, counted in a sweep rolled back; then each fails in
+    // turn, the last (the enqueue's) included: nothing is ever left running or written.
+    const whole = await sweep(undefined, true);
+    expect(whole.outcome).toEqual({ error: new Error("rolled back as asked") });
+    expect(await written()).toBe(before);
+    expect(whole.w.started).toBeGreaterThan(8);
+    for (let n = 1; n <= whole.w.started; n++) {
+      const failed = await sweep(n);
+      expect("error" in failed.outcome, `statement ${n} of ${whole.w.started} fails`).toBe(true);
+      expect(failed.runningWhenThrown, `statements running when statement ${n} failed`).toBe(0);
+      expect(failed.w.most, `statements at once, statement ${n} failing`).toBe(1);
+      expect(await written()).toBe(before);
+    }
+    // Then it runs whole, never two statements at once, and writes its rests and its messages.
+    const done = await sweep();
+    expect("report" in done.outcome && done.outcome.report.deliveries.length).toBeGreaterThan(0);
+    expect(done.w.most).toBe(1);
+    expect(await written()).toBeGreaterThan(before);
   });
 
   it("keeps no nudge of a person who is deleted: their deliveries go, and their nudges with them", async () => {
