@@ -4,8 +4,20 @@
  */
 export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The longest, in ms, that inTimedSlices works between two turns of the event loop. */
+/** The longest, in ms, that inTimedSlices and sortInTurns work between two turns of the event loop. */
 export const TURN_MS = 10;
+
+/** A stretch of work's clock: `due` once TURN_MS has passed since it started or last took a turn. */
+function turnClock() {
+  let since = performance.now();
+  return {
+    due: () => performance.now() - since >= TURN_MS,
+    async take(): Promise<void> {
+      await nextTurn();
+      since = performance.now();
+    },
+  };
+}
 
 /**
  * Calls `work` on `items` a slice at a time (`slice` items, 20 by default), and takes a turn
@@ -14,12 +26,9 @@ export const TURN_MS = 10;
  * 53 ms on its first 500 milestones and 2 ms on the next 500.
  */
 export async function inTimedSlices<T>(items: readonly T[], work: (slice: T[]) => void, slice = 20): Promise<void> {
-  let since = performance.now();
+  const clock = turnClock();
   for (let start = 0; start < items.length; start += slice) {
-    if (start > 0 && performance.now() - since >= TURN_MS) {
-      await nextTurn();
-      since = performance.now();
-    }
+    if (start > 0 && clock.due()) await clock.take();
     work(items.slice(start, start + slice));
   }
 }
@@ -49,13 +58,10 @@ const SORTED_RUN = 256;
  * thread for 28–46 ms (first sweep at 100,000 actions).
  */
 export async function sortInTurns<T>(items: readonly T[], compare: (a: T, b: T) => number): Promise<T[]> {
-  let since = performance.now();
+  const clock = turnClock();
   let from: T[] = [];
   for (let start = 0; start < items.length; start += SORTED_RUN) {
-    if (start > 0 && performance.now() - since >= TURN_MS) {
-      await nextTurn();
-      since = performance.now();
-    }
+    if (start > 0 && clock.due()) await clock.take();
     from.push(...items.slice(start, start + SORTED_RUN).sort(compare));
   }
   let to: T[] = new Array<T>(items.length);
@@ -66,10 +72,7 @@ export async function sortInTurns<T>(items: readonly T[], compare: (a: T, b: T) 
       let left = low;
       let right = middle;
       for (let k = low; k < high; k++) {
-        if ((k & (SORTED_RUN - 1)) === 0 && performance.now() - since >= TURN_MS) {
-          await nextTurn();
-          since = performance.now();
-        }
+        if ((k & (SORTED_RUN - 1)) === 0 && clock.due()) await clock.take();
         // Left first unless the right comes before it: equal items keep their order, and a
         // comparison that is NaN counts as equal, as Array.prototype.sort counts it.
         to[k] = left < middle && (right >= high || !(compare(from[left]!, from[right]!) > 0)) ? from[left++]! : from[right++]!;
