@@ -14,6 +14,7 @@ import { readConfig } from "../src/bot/config.ts";
 import { DeliveryWorker } from "../src/bot/delivery-worker.ts";
 import { startServer } from "../src/bot/serve.ts";
 import { FakeSlack } from "../test/support/fake-slack.ts";
+import { throughEachTransaction } from "../test/support/watched-transaction.ts";
 import { watchEventLoop } from "./event-loop.ts";
 import { generatePartnership } from "./generate.ts";
 
@@ -23,9 +24,8 @@ const FANOUT = Number(process.env.BENCH_FANOUT ?? 10_000);
 function counting(sql: SqlRunner) {
   let queries = 0;
   const wrapped: SqlRunner = {
+    ...throughEachTransaction(sql, (tx, work) => work({ exec: (t) => (queries++, tx.exec(t)), query: (t, p) => (queries++, tx.query(t, p)) })),
     query: (text, params) => (queries++, sql.query(text, params)),
-    transaction: (work) => sql.transaction((tx) => work({ exec: (t) => (queries++, tx.exec(t)), query: (t, p) => (queries++, tx.query(t, p)) })),
-    withLock: (id, work) => sql.withLock(id, work),
   };
   return { sql: wrapped, count: () => queries };
 }

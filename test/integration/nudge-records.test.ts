@@ -5,9 +5,8 @@ import { DELIVERIES_PER_STATEMENT } from "../../src/adapters/db/deliveries.ts";
 import { enqueueNudges } from "../../src/adapters/db/milestone-nudges.ts";
 import type { NudgeMessage } from "../../src/jobs/ports.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
-import type { SqlTransaction } from "../../src/adapters/db/sql-runner.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
-import { watchStatements, type StatementWatch } from "../support/watched-transaction.ts";
+import { throughEachTransaction, watchStatements, type StatementWatch } from "../support/watched-transaction.ts";
 
 // What the escalation rules count, worked out from every nudge recorded: as the sweep read it
 // before milestone_nudge_tally kept it.
@@ -146,23 +145,18 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     const sweep = async (failAt?: number, rollBack = false) => {
       let w: StatementWatch | undefined;
       let runningWhenThrown: number | undefined;
-      const watchedSql = {
-        query: t.db.sql.query.bind(t.db.sql),
-        withLock: t.db.sql.withLock.bind(t.db.sql),
-        transaction: <T>(work: (tx: SqlTransaction) => Promise<T>) =>
-          t.db.sql.transaction(async (tx) => {
-            const watch = watchStatements(tx, (_text, n) => n === failAt);
-            w = watch.w;
-            try {
-              const result = await work(watch.watched);
-              if (rollBack) throw new Error("rolled back as asked");
-              return result;
-            } catch (error) {
-              runningWhenThrown = watch.w.running;
-              throw error;
-            }
-          }),
-      } as typeof t.db.sql;
+      const watchedSql = throughEachTransaction(t.db.sql, async (tx, work) => {
+        const watch = watchStatements(tx, (_text, n) => n === failAt);
+        w = watch.w;
+        try {
+          const result = await work(watch.watched);
+          if (rollBack) throw new Error("rolled back as asked");
+          return result;
+        } catch (error) {
+          runningWhenThrown = watch.w.running;
+          throw error;
+        }
+      });
       const outcome = await runNudgeSweep(jobStoreOf({ ...t.db, sql: watchedSql }), partnershipId, at).then(
         (report) => ({ report }),
         (error: Error) => ({ error }),

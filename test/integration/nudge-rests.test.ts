@@ -5,6 +5,7 @@ import { BUILT_IN_CHANGES, useOneOffChanges } from "../../src/domain/schedule/ba
 import { runNudgeSweep, type SweepReport } from "../../src/jobs/nudge-sweep.ts";
 import { generatePartnership } from "../../bench/generate.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
+import { throughEachTransaction } from "../support/watched-transaction.ts";
 
 /**
  * A sweep skips the milestones at rest (nothing owed about them until a known date), and sends
@@ -18,21 +19,16 @@ import { kindsUnderTest, loadDemo, openTestDatabase, uniqueName, type TestDataba
 /** Counts the open-milestone rows a sweep reads, by wrapping the runner it is given. */
 function readCounter(sql: SqlRunner) {
   let rows = 0;
-  const counted: SqlRunner = {
-    query: (text, params) => sql.query(text, params),
-    transaction: (work) =>
-      sql.transaction((tx) =>
-        work({
-          exec: (text) => tx.exec(text),
-          query: async (text, params) => {
-            const result = await tx.query(text, params);
-            if (/^FETCH \d+ FROM sweep_milestones/.test(text)) rows += result.length;
-            return result as never;
-          },
-        }),
-      ),
-    withLock: (id, work) => sql.withLock(id, work),
-  };
+  const counted = throughEachTransaction(sql, (tx, work) =>
+    work({
+      exec: (text) => tx.exec(text),
+      query: async (text, params) => {
+        const result = await tx.query(text, params);
+        if (/^FETCH \d+ FROM sweep_milestones/.test(text)) rows += result.length;
+        return result as never;
+      },
+    }),
+  );
   return { sql: counted, rows: () => rows };
 }
 

@@ -1,4 +1,4 @@
-import type { SqlTransaction } from "../../src/adapters/db/sql-runner.ts";
+import type { SqlRunner, SqlTransaction } from "../../src/adapters/db/sql-runner.ts";
 
 /** What a watched transaction saw: statements running now, the most ever at once, each start and end (`start FETCH`, `end FETCH`), and how many began. */
 export interface StatementWatch {
@@ -34,4 +34,17 @@ export function watchStatements(tx: SqlTransaction, fail?: (text: string, n: num
     },
   };
   return { w, watched };
+}
+
+/**
+ * `sql`, with each of its transactions run through `through`: given the transaction and the
+ * work, it hands the work a wrapped transaction (to count, watch or fail its statements) and
+ * may act on the outcome. Queries outside a transaction and locks go to `sql` unchanged.
+ */
+export function throughEachTransaction(sql: SqlRunner, through: <T>(tx: SqlTransaction, work: (tx: SqlTransaction) => Promise<T>) => Promise<T>): SqlRunner {
+  return {
+    query: (text, params) => sql.query(text, params),
+    transaction: (work) => sql.transaction((tx) => through(tx, work)),
+    withLock: (id, work) => sql.withLock(id, work),
+  };
 }
