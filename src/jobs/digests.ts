@@ -7,7 +7,7 @@ import type { Reply } from "../domain/reply.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
 import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
-import { inTimedSlices, inTurns, nextTurn } from "./turns.ts";
+import { inTimedSlices, nextTurn } from "./turns.ts";
 
 interface DigestData {
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
@@ -36,13 +36,20 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
   }
   for (const r of roles) data.oversees.set(r.personId, [...(data.oversees.get(r.personId) ?? []), r.priorityId]);
   await nextTurn();
-  await inTurns(milestones, (m) => {
-    const p = data.priorities.get(m.priorityId);
-    if (!p) return;
-    if (m.doneAt) p.done.push({ ref: m.ref, text: m.text, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence });
-    else if (m.dueDate && m.dueDate < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
-    else if (m.dueDate) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
-  });
+  // Sorted into their priorities a slice at a time, paced by time as the sweeps are (turns.ts).
+  await inTimedSlices(
+    milestones,
+    (slice) => {
+      for (const m of slice) {
+        const p = data.priorities.get(m.priorityId);
+        if (!p) continue;
+        if (m.doneAt) p.done.push({ ref: m.ref, text: m.text, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence });
+        else if (m.dueDate && m.dueDate < today) p.overdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
+        else if (m.dueDate) p.dueSoon.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });
+      }
+    },
+    500,
+  );
   await nextTurn();
   for (const a of atRisk) data.priorities.get(a.priorityId)?.atRisk.push({ ref: a.ref, title: a.title, state: a.state });
   for (const c of changes) {

@@ -4,7 +4,7 @@ import type { EscalationLevel } from "../domain/schedule/escalation.ts";
 import type { NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import { currentCalendar } from "../domain/schedule/bank-holidays.ts";
 import type { NudgeMessage, NudgeSweepStore, RestBasis } from "./ports.ts";
-import { inTimedSlices, nextTurn, sortInTurns } from "./turns.ts";
+import { inTimedSlices, nextTurn, pacer, sortInTurns } from "./turns.ts";
 
 /** One item of a person's message, and why it reaches them. */
 export type PlannedItem =
@@ -29,8 +29,8 @@ export interface SweepReport {
   deliveries: PlannedDelivery[];
 }
 
-/** Milestones planned between two turns of the event loop, so a city-sized sweep never holds the thread that answers requests for long. */
-const SLICE = 500;
+/** Milestones planned between two looks at the clock by a preview (see pacer). */
+const PREVIEW_SLICE = 20;
 
 /** A sweep's deliveries are keyed to its 15-minute slot: running it twice adds nothing. */
 export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime() / 900_000) * 900_000).toISOString();
@@ -38,17 +38,22 @@ export const sweepSlot = (now: Date): string => new Date(Math.floor(now.getTime(
 // Names sorted as people read them; one collator, as comparing with localeCompare builds one each time.
 const byName = new Intl.Collator("en-GB");
 
-/** Each person's message from a plan, in name order; a turn of the event loop every SLICE people, and while sorting (sortInTurns). */
+/** Each person's message from a plan, in name order, made and sorted with turns of the event loop as time passes (inTimedSlices, sortInTurns). */
 async function describe(plan: SweepPlan, slot: string, refs: Map<number, string>, names: Map<number, string>): Promise<PlannedDelivery[]> {
   const out: PlannedDelivery[] = [];
-  for (const [personId, { nudges, escalations }] of plan.messages) {
-    if (out.length > 0 && out.length % SLICE === 0) await nextTurn();
-    const items: PlannedItem[] = [
-      ...nudges.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "nudge" as const, stage: i.stage, because: i.because })),
-      ...escalations.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "escalation" as const, level: i.level, reason: i.reason, because: i.because })),
-    ];
-    out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
-  }
+  await inTimedSlices(
+    [...plan.messages],
+    (slice) => {
+      for (const [personId, { nudges, escalations }] of slice) {
+        const items: PlannedItem[] = [
+          ...nudges.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "nudge" as const, stage: i.stage, because: i.because })),
+          ...escalations.map((i) => ({ ref: refs.get(i.milestoneId) ?? "", kind: "escalation" as const, level: i.level, reason: i.reason, because: i.because })),
+        ];
+        out.push({ key: `nudge:person:${personId}:${slot}`, personId, person: names.get(personId) ?? "", kind: "nudge", refs: [...new Set(items.map((i) => i.ref))], items });
+      }
+    },
+    100,
+  );
   await nextTurn();
   return sortInTurns(out, (a, b) => byName.compare(a.person, b.person) || a.personId - b.personId);
 }
@@ -84,7 +89,7 @@ async function messagesOf(plan: SweepPlan, planned: readonly PlannedDelivery[], 
 /** What a sweep at `now` would send, without writing anything. */
 export async function previewNudgeSweep(store: NudgeSweepStore, partnershipId: number, now: Date): Promise<SweepReport> {
   const { input, refs, names } = await store.sweepData(partnershipId, now);
-  return { deliveries: await describe(await planSweepInSlices(input, SLICE, nextTurn), sweepSlot(now), refs, names) };
+  return { deliveries: await describe(await planSweepInSlices(input, PREVIEW_SLICE, pacer()), sweepSlot(now), refs, names) };
 }
 
 /**

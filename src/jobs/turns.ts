@@ -20,30 +20,28 @@ function turnClock() {
 }
 
 /**
+ * A pause for work done in slices: it takes a turn of the event loop when TURN_MS has passed
+ * since the pacer was made or last took one, and otherwise resolves at once. For a loop of
+ * its own (planSweepInSlices' `pause`); inTimedSlices is the same pacing over an array.
+ */
+export function pacer(): () => Promise<void> {
+  const clock = turnClock();
+  return async () => {
+    if (clock.due()) await clock.take();
+  };
+}
+
+/**
  * Calls `work` on `items` a slice at a time (`slice` items, 20 by default), and takes a turn
  * of the event loop whenever TURN_MS has passed since the last: the pace follows what the
  * work costs, not how many items there are. A nudge sweep's planner, its caches cold, spent
  * 53 ms on its first 500 milestones and 2 ms on the next 500.
  */
 export async function inTimedSlices<T>(items: readonly T[], work: (slice: T[]) => void, slice = 20): Promise<void> {
-  const clock = turnClock();
+  const pause = pacer();
   for (let start = 0; start < items.length; start += slice) {
-    if (start > 0 && clock.due()) await clock.take();
+    if (start > 0) await pause();
     work(items.slice(start, start + slice));
-  }
-}
-
-const ROWS_PER_TURN = 4000;
-
-/**
- * Calls `each` on every row, `perTurn` rows at a time (4,000 by default), with a turn of the
- * event loop between: a job walking a city's rows (40,000 milestones) in one go holds the
- * thread for tens of milliseconds.
- */
-export async function inTurns<T>(rows: readonly T[], each: (row: T) => void, perTurn = ROWS_PER_TURN): Promise<void> {
-  for (let start = 0; start < rows.length; start += perTurn) {
-    if (start > 0) await nextTurn();
-    for (let i = start; i < Math.min(rows.length, start + perTurn); i++) each(rows[i]!);
   }
 }
 

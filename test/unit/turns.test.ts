@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inTimedSlices, sortInTurns, TURN_MS } from "../../src/jobs/turns.ts";
+import { inTimedSlices, pacer, sortInTurns, TURN_MS } from "../../src/jobs/turns.ts";
 
 describe("inTimedSlices", () => {
   it("hands every item over once, in order, in slices of the size asked", async () => {
@@ -35,6 +35,40 @@ describe("inTimedSlices", () => {
       queueTurn();
     }, 1);
     expect(turns.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("pacer", () => {
+  it("takes a turn of the event loop once TURN_MS has passed since it was made or last took one", async () => {
+    const pause = pacer();
+    let turned = false;
+    const busy = () => {
+      const until = performance.now() + TURN_MS;
+      while (performance.now() < until);
+    };
+    for (let round = 0; round < 3; round++) {
+      turned = false;
+      setImmediate(() => (turned = true));
+      busy();
+      await pause();
+      expect(turned, `round ${round + 1}`).toBe(true);
+    }
+  });
+
+  it("resolves without a turn while TURN_MS has not passed", async () => {
+    // A clock that stands still: however slow the machine, no time has passed for the pacer.
+    const now = performance.now();
+    const real = performance.now.bind(performance);
+    performance.now = () => now;
+    try {
+      const pause = pacer();
+      let turned = false;
+      setImmediate(() => (turned = true));
+      for (let i = 0; i < 100; i++) await pause();
+      expect(turned).toBe(false);
+    } finally {
+      performance.now = real;
+    }
   });
 });
 
