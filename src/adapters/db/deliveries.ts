@@ -172,12 +172,13 @@ function outboxInsert(db: QueryCreator<DB>, rows: readonly NewDelivery[], onlyIf
  */
 export async function existingDeliveryKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const query = compileOnly
-    .selectFrom("delivery")
-    .select("key")
-    .where("key", "=", sql<string>`any(${arrayOf([...keys], "text")})`)
-    .compile();
-  const rows = await db.query<{ key: string }>(query.sql, [...query.parameters]);
+  const rows = await runCompiled(
+    db,
+    compileOnly
+      .selectFrom("delivery")
+      .select("key")
+      .where("key", "=", sql<string>`any(${arrayOf([...keys], "text")})`),
+  );
   return new Set(rows.map((r) => r.key));
 }
 

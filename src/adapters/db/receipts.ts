@@ -18,6 +18,11 @@ const SEEN = JSON.stringify({ seen: true });
  * (PostgreSQL holds this insert until that twin commits).
  */
 export function claimReceipt(partnershipId: number, key: string): CompiledQuery<{ claimed: number }> {
+  return claimReceiptQuery(partnershipId, key).compile();
+}
+
+/** The insert behind `claimReceipt`, uncompiled, for runCompiled on a raw transaction. */
+export function claimReceiptQuery(partnershipId: number, key: string) {
   return compileOnly
     .insertInto("command_receipt")
     .values({ partnership_id: partnershipId, idempotency_key: key, reply: sql`'{}'::jsonb` })
@@ -27,8 +32,7 @@ export function claimReceipt(partnershipId: number, key: string): CompiledQuery<
         .doUpdateSet({ reply: sql`'{}'::jsonb` })
         .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
     )
-    .returning(sql<number>`1`.as("claimed"))
-    .compile();
+    .returning(sql<number>`1`.as("claimed"));
 }
 
 /** The query behind `storedReply`, uncompiled, for a statement that reads more beside it (one row `{ reply }`, or none). */
@@ -129,8 +133,7 @@ export async function changeOnce<C>(
   } catch (error) {
     // A twin or an earlier delivery answered this key: its reply. Anything else (a refusal,
     // a failure, a key only sighted so far) is the caller's to answer.
-    const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
-    const [seen] = await sql.query<{ reply: Reply }>(stored.sql, [...stored.parameters]).catch(() => []);
+    const [seen] = await runCompiled(sql, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey)).catch(() => []);
     if (seen) return { ...seen.reply, replayed: true };
     throw error;
   }
@@ -272,8 +275,7 @@ export async function changedOnce(
   } catch (error) {
     failure = error;
   }
-  const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
-  const [seen] = await sql.query<{ reply: Reply }>(stored.sql, [...stored.parameters]);
+  const [seen] = await runCompiled(sql, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey));
   if (seen) return { ...seen.reply, replayed: true };
   if (failure && !String((failure as Error).message).includes(KEY_TAKEN)) throw failure;
   return changeOnce(sql, ctx, bind, work, outbox);

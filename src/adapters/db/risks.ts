@@ -3,7 +3,9 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
-import { claimReceipt, storedReply } from "./receipts.ts";
+import { runCompiled } from "./kysely.ts";
+import { claimReceiptQuery, storedReplyQuery } from "./receipts.ts";
+import { prismaQueryable } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -128,11 +130,10 @@ export function createBoardStore(prisma: PrismaClient): BoardStore {
  */
 async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply> {
   return prisma.$transaction(async (tx) => {
-    const claim = claimReceipt(ctx.partnershipId, ctx.idempotencyKey);
-    const claimed = await tx.$queryRawUnsafe<unknown[]>(claim.sql, ...claim.parameters);
+    const raw = prismaQueryable(tx);
+    const claimed = await runCompiled(raw, claimReceiptQuery(ctx.partnershipId, ctx.idempotencyKey));
     if (claimed.length === 0) {
-      const stored = storedReply(ctx.partnershipId, ctx.idempotencyKey);
-      const [seen] = await tx.$queryRawUnsafe<{ reply: Reply }[]>(stored.sql, ...stored.parameters);
+      const [seen] = await runCompiled(raw, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey));
       // Marked, so the conversation pipeline does not repeat the first delivery's effects.
       return { ...seen!.reply, replayed: true };
     }
