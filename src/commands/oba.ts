@@ -1,5 +1,5 @@
 import { shortDate } from "../domain/dates/calendar.ts";
-import { findDue } from "../domain/dates/due-phrase.ts";
+import { readDueIn, type Due } from "../domain/dates/due-phrase.ts";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import { buildReportCard, describeVerdict, reportCardLine } from "../domain/indicators/report-card.ts";
@@ -95,10 +95,10 @@ const howWeAreDoing = (ctx: CommandContext, indicator: IndicatorView) => {
 };
 
 /** Creates each proposed action in the indicator's priority and tells its owner through the outbox. */
-async function createActions(ctx: CommandContext, tx: InsightChanges, workshopId: number, indicator: IndicatorView, proposals: { owner: PersonSummary; title: string; firstMilestone: string }[]) {
+async function createActions(ctx: CommandContext, tx: InsightChanges, workshopId: number, indicator: IndicatorView, proposals: { owner: PersonSummary; title: string; firstMilestone: string; due: Due }[]) {
   const created: RecordedAction[] = [];
   for (const p of proposals) {
-    const due = findDue(p.firstMilestone, { today: ctx.today });
+    const { due } = p;
     const action = await tx.createAction(workshopId, {
       priority: indicator.priority!,
       indicatorCode: indicator.code,
@@ -155,8 +155,14 @@ function workshopReply(w: WorkshopView, heading: string, tone: "success" | "info
 /** Applies notes and proposals to a new or existing workshop, in one change. */
 async function applyNotes(ctx: CommandContext, indicator: IndicatorView, existing: WorkshopView | null, notes: WorkshopNotes): Promise<Reply> {
   if (notes.actions.length && !indicator.priority) throw new CurveError("unknown_ref", `${indicator.code} is not under a priority, so its actions have nowhere to go.`);
+  // A first milestone's date as /milestone date would read it: one Curve cannot read is refused, never read as a part of it.
+  const dues = notes.actions.map((a) => {
+    const due = readDueIn(a.firstMilestone, { today: ctx.today });
+    if (!due.ok) throw new CurveError("bad_date", `${a.owner}'s first milestone: ${due.error.message}`, { hint: `A proposed action: ${ACTION_EXAMPLE}` });
+    return due.value;
+  });
   const owners = await Promise.all(notes.actions.map((a) => resolveOwner(ctx, a.owner)));
-  const proposals = notes.actions.map((a, i) => ({ owner: owners[i]!, title: a.title, firstMilestone: a.firstMilestone }));
+  const proposals = notes.actions.map((a, i) => ({ owner: owners[i]!, title: a.title, firstMilestone: a.firstMilestone, due: dues[i]! }));
   const { actions: _, ...sections } = notes;
   for (const note of [...Object.values(sections), ...proposals.flatMap((p) => [p.title, p.firstMilestone])]) if (typeof note === "string" && note) await ctx.guardText(note);
   const insights = insightsOf(ctx);

@@ -131,6 +131,10 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
       ["Jackie Wilson", "/oba log XYZ story: x", "unknown_ref"],
       ["Jackie Wilson", "/oba add W999999 story: x", "unknown_ref"],
       ["Jackie Wilson", "/oba show yesterday", "usage"],
+      // A first milestone's date that cannot be read is refused, never read as a part of it.
+      ["Jackie Wilson", "/oba log LAC action: Sue May: panel; panel meets 31 February 2012", "bad_date"],
+      ["Jackie Wilson", "/oba log LAC story: x | action: Sue May: panel; review Q5 2011/12", "bad_date"],
+      ["Jackie Wilson", "/oba log LAC action: Sue May: panel; meets Tuesday 30 April 2012", "bad_date"],
     ];
     for (const [who, line, code] of cases) {
       const reply = await p.run(who, line);

@@ -124,6 +124,34 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(await t.db.prisma.person.count({ where: { email: "jancis@example.org", partnership: { slug } } })).toBe(0);
   });
 
+  it("refuses a ref given twice and a milestone date that does not exist, in one line each, on a new partnership and on one with the plan already in", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const good = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams)];
+    // First on a new partnership, then again once the plan is in: the second pass updates, and must fail the same way.
+    for (const round of ["new", "existing"]) {
+      const bad = actions("Model agreed by 31 February 2012\nEvaluation Q5 2011/12");
+      bad.push(["ATT-1", "3", "The same ref again", "Jancis Andrew", "", "Report by May 2011"]);
+      const report = await importFiles([...good, write("actions.csv", bad)], slug);
+      expect(report.applied, round).toBe(false);
+      expect(report.problems.map((p) => [p.row, p.column, p.message.split(";")[0]]), round).toEqual([
+        [4, "Ref", "action ATT-1 is also on actions row 2"],
+        [3, "Milestone", 'Curve could not read "by 31 February 2012" as a date (February 2012 has no day 31)'],
+        [3, "Milestone", 'Curve could not read "Q5 2011/12" as a date (there is no quarter 5: a year has Q1 to Q4)'],
+      ]);
+      if (round === "new") {
+        expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+        const fixed = await importFiles([...good, write("actions.csv", actions("Model agreed by end of March 2012"))], slug);
+        expect(fixed.problems).toEqual([]);
+        expect(fixed.applied).toBe(true);
+      }
+    }
+    const refs = await t.db.prisma.action.findMany({ where: { plan: { partnership: { slug } } }, select: { ref: true, title: true, milestones: { select: { text: true } } }, orderBy: { ref: "asc" } });
+    expect(refs.map((a) => [a.ref, a.title, a.milestones.map((m) => m.text)])).toEqual([
+      ["ATT-1", "Target children with a 60-70% absence rate", ["Project Brief March 2011", "Delivery Summer term 2011"]],
+      ["ATT-2", "Evaluate the service redesign implications", ["Model agreed by end of March 2012"]],
+    ]);
+  });
+
   it("reads each indicator's RAG tolerance from a Tolerance column, refuses one that is not a number, and leaves a chat-set tolerance alone when the column is absent", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const indicators = (tolerances: string[] | null) => [

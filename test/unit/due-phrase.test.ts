@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { describeDue, findDue, parseDue, type Due, type DuePrecision } from "../../src/domain/dates/due-phrase.ts";
+import { describeDue, findDue, parseDue, readDueIn, type Due, type DuePrecision } from "../../src/domain/dates/due-phrase.ts";
+import { readDemo } from "../../src/bot/demo.ts";
 
 type Row = [text: string, precision: DuePrecision, due: string | null];
 
@@ -273,6 +274,89 @@ describe("parseDue", () => {
   it("says why an impossible date is refused", () => {
     const result = parseDue("31 February 2026");
     expect(result.ok ? "" : result.error.message).toContain("February 2026 has no day 31");
+  });
+});
+
+describe("a day written with its weekday", () => {
+  it("is read when the two agree, in every form that takes a weekday", () => {
+    for (const input of ["Friday 30 April 2027", "Fri 30th April 2027", "Friday, April 30th 2027", "w/c Monday 4 January 2027"]) {
+      expect(parseDue(input).ok, input).toBe(true);
+    }
+  });
+
+  it("is refused when they disagree, naming the day the date really falls on", () => {
+    const cases: [string, string][] = [
+      ["Tuesday 30 April 2027", "30 April 2027 is a Friday, not a Tuesday"],
+      ["Tue, April 30th 2027", "30 April 2027 is a Friday, not a Tuesday"],
+      ["by Monday 29 February 2028", "29 February 2028 is a Tuesday, not a Monday"],
+      ["w/c Tuesday 4 January 2027", "4 January 2027 is a Monday, not a Tuesday"],
+    ];
+    for (const [input, why] of cases) {
+      const result = parseDue(input);
+      expect(result.ok ? "" : result.error.message, input).toContain(why);
+      // In free text as well: never the date alone, with the weekday dropped.
+      const found = readDueIn(`Panel meets ${input}`);
+      expect(found.ok ? "" : found.error.message, input).toContain(why);
+    }
+  });
+});
+
+describe("readDueIn: milestone text a person has just written", () => {
+  it("reads what findDue reads when every date phrase in it can be read", () => {
+    for (const text of ["Model agreed by end of March 2012", "Report 2 March 2027", "Panel set up Q4 2026/27", "Review in the summer term 2027", "Agree the brief (date to be agreed)", "XXX", ""]) {
+      const read = readDueIn(text, { today: "2026-12-01" });
+      expect(read, text).toEqual({ ok: true, value: findDue(text, { today: "2026-12-01" }) });
+    }
+  });
+
+  it("refuses a date that does not exist, rather than the part of it that does", () => {
+    const cases: [string, string, string][] = [
+      // [text, the phrase named, why], with what findDue would have read instead in the comment.
+      ["Project brief 31 February 2027", "31 February 2027", "February 2027 has no day 31"], // February 2027
+      ["Launch 31 April 2027", "31 April 2027", "April 2027 has no day 31"], // April 2027
+      ["Deliver by 29 February 2027", "by 29 February 2027", "February 2027 has no day 29"], // February 2027
+      ["Review by the 31st of February 2027", "31st of February 2027", "February 2027 has no day 31"],
+      ["Deliver 31/02/2027", "31/02/2027", "February 2027 has no day 31"],
+      ["Evaluate Q5 2026/27", "Q5 2026/27", "there is no quarter 5"], // the whole financial year
+      ["Evaluate in quarter 0 of 2026/27", "in quarter 0 of 2026/27", "there is no quarter 0"],
+      ["Evaluate 2026/27 Q5", "2026/27 Q5", "there is no quarter 5"],
+      ["Sign off by 30 February", "by 30 February", "February has no day 30"], // TBC
+    ];
+    for (const [text, phrase, why] of cases) {
+      const read = readDueIn(text, { today: "2026-12-01" });
+      expect(read.ok, text).toBe(false);
+      if (!read.ok) {
+        expect(read.error.code).toBe("bad_date");
+        expect(read.error.message, text).toContain(`"${phrase}"`);
+        expect(read.error.message, text).toContain(why);
+      }
+    }
+  });
+
+  it("leaves numbers in prose alone: counts and a plan's years are not dates", () => {
+    for (const [text, due] of [
+      ["Reduce the 1358 looked after children by March 2012", "2012-03-31"],
+      ["Update the CYPP 2011-15 by March 2012", "2012-03-31"],
+      ["3000 secondary pupils persistently absent", null],
+    ] as const) {
+      const read = readDueIn(text);
+      expect(read.ok ? read.value.due : "refused", text).toBe(due);
+    }
+  });
+
+  it("reads every milestone of the demo plans as findDue does", () => {
+    const texts: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        const o = node as Record<string, unknown>;
+        if (typeof o.text === "string" && "kind" in o) texts.push(o.text);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(readDemo().plans);
+    expect(texts.length).toBeGreaterThan(100);
+    for (const text of texts) expect(readDueIn(text), text).toEqual({ ok: true, value: findDue(text) });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Prisma } from "../../../generated/prisma/client.ts";
-import { findDue, parseDue, type Due } from "../../domain/dates/due-phrase.ts";
+import { findDue, parseDue, readDueIn, type Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionData, MilestoneData, PartyName } from "../../domain/workbook/partnership-data.ts";
 import { dateFromIso, isoDate } from "./views.ts";
 import { lookupName, type Names } from "./workbook-import-people.ts";
@@ -181,6 +181,10 @@ function dueOf(m: MilestoneData, periodStart: string | null, log: ImportLog | nu
     if (parsed.ok) return parsed.value;
     log?.problem(m.at, "Due", parsed.error.message);
   }
+  // A date in the milestone's words that cannot be read is a problem, never a part of it read instead.
+  const found = readDueIn(m.text, context);
+  if (found.ok) return found.value;
+  log?.problem(m.at, "Milestone", found.error.message);
   return findDue(m.text, context);
 }
 

@@ -87,14 +87,19 @@ interface Found {
   due: Due;
 }
 
-/**
- * Finds the due date inside free milestone text. Never fails: no phrase, or "XXX" / "to be agreed" => tbc.
- * Several phrases: the deadlines ("by ...") win, and among those the latest date, since the text is done
- * only when its last deadline is met; with no deadline, the last phrase written.
- */
-export function findDue(text: string, context?: DueContext): Due {
+/** A count or a plan's years ("1358", "2011-15"): not a date phrase when nothing else is read in it. */
+const NUMBERS_ONLY = /^\d+(?:\s*[/–—-]\s*\d+)?$/;
+
+/** What scanning free text found: the due date it gives, and the first date phrase it could not read, if any. */
+interface Scan {
+  due: Due;
+  unread?: { phrase: string; why: string };
+}
+
+function scan(text: string, context?: DueContext): Scan {
   const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
   const found: Found[] = [];
+  const unread: { index: number; end: number; phrase: string; why: string }[] = [];
   FORMS.forEach((form, order) => {
     const scanner = SCANNERS[order]!;
     scanner.lastIndex = 0;
@@ -103,8 +108,12 @@ export function findDue(text: string, context?: DueContext): Due {
       scanner.lastIndex = m.index + 1; // overlapping matches are wanted: the longest wins below
       if (form.findable && !form.findable(g)) continue;
       const outcome = form.build(g, env);
+      if (outcome.kind === "invalid") {
+        unread.push({ index: m.index, end: m.index + m[0].length, phrase: tidy(m[0]), why: outcome.why });
+        continue;
+      }
       // Without today a year-less phrase is still a phrase (tbc); a relative one is not matched at all.
-      if (outcome.kind === "invalid" || (outcome.kind === "needs_today" && outcome.relative)) continue;
+      if (outcome.kind === "needs_today" && outcome.relative) continue;
       const lead = tidy(g.lead ?? "").toLowerCase();
       const phrase = tidy(m[0]);
       const resolved = resolve(outcome, lead, phrase);
@@ -125,7 +134,36 @@ export function findDue(text: string, context?: DueContext): Due {
   const pick = dated.length > 0
     ? dated.reduce((latest, f) => ((f.due.due ?? "") >= (latest.due.due ?? "") ? f : latest))
     : (deadlines.at(-1) ?? kept.at(-1));
-  return pick?.due ?? TBC;
+  // A phrase that could not be read and that no phrase read contains: "31 February 2027", of
+  // which only "February 2027" was read; "Q5 2026/27", of which only "2026/27"; "by 30 February".
+  // A number alone ("1358 children", "the CYPP 2011-15") is prose, unless a phrase read is part of it.
+  const missed = unread
+    .filter((u) => !kept.some((k) => k.index <= u.index && u.end <= k.end))
+    .filter((u) => !NUMBERS_ONLY.test(u.phrase.replace(/^[a-z\s]+/i, "")) || kept.some((k) => k.index < u.end && u.index < k.end))
+    .sort((a, b) => a.index - b.index || b.end - a.end)[0];
+  return { due: pick?.due ?? TBC, ...(missed ? { unread: { phrase: missed.phrase, why: missed.why } } : {}) };
+}
+
+/**
+ * Finds the due date inside free milestone text. Never fails: no phrase, or "XXX" / "to be agreed" => tbc.
+ * Several phrases: the deadlines ("by ...") win, and among those the latest date, since the text is done
+ * only when its last deadline is met; with no deadline, the last phrase written. A phrase it
+ * cannot read is passed over (see readDueIn for text a person has just written).
+ */
+export function findDue(text: string, context?: DueContext): Due {
+  return scan(text, context).due;
+}
+
+/**
+ * findDue for milestone text a person has just written (a workshop's proposed action, a row of
+ * an imported plan): the same reading, but a date phrase in it that Curve cannot read is a
+ * `bad_date` error naming the phrase and why ("31 February 2027": February 2027 has no day 31),
+ * never a shorter phrase inside it read instead ("February 2027"). Text with no date phrase
+ * at all is still tbc, as in the plans.
+ */
+export function readDueIn(text: string, context?: DueContext): Result<Due, DateError> {
+  const { due, unread } = scan(text, context);
+  return unread ? err(badDate(unread.phrase, unread.why)) : ok(due);
 }
 
 function badDate(input: string, why: string): DateError {

@@ -94,6 +94,19 @@ function onDay(g: Groups, month: number, note?: string): Outcome {
   });
 }
 
+/**
+ * A day written with its weekday ("Tuesday 30 April 2027") must fall on it: when the two
+ * disagree, either may be the mistake, so the phrase is not read ("30 April 2027 is a Friday, not a Tuesday").
+ */
+function onTheWeekdayGiven(g: Groups, day: Outcome): Outcome {
+  if (g.dow === undefined || day.kind !== "dated") return day;
+  const given = weekdayNumber(g.dow);
+  const actual = dayOfWeek(day.value.period.start);
+  if (given === actual) return day;
+  const iso = day.value.period.start;
+  return invalid(`${Number(iso.slice(8, 10))} ${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)} is a ${WEEKDAY_NAMES[actual]}, not a ${WEEKDAY_NAMES[given]}`);
+}
+
 /** A term, half term or season written with "2011" (that calendar year) or "2011/12" (the academic or winter span). */
 function inSpan(g: Groups, name: TermName | SeasonName, periodIn: (y: number) => Period, precision: Dated["precision"]): Outcome {
   if (g.y2 === undefined) return g.y?.length === 2 ? invalid(`${g.y} is not a year`) : withYear(g.y, (year) => dated(precision, periodIn(year)));
@@ -163,6 +176,7 @@ const spanWords = (reading: SpanReading, firstYear: number): string => {
 const dayLong = (iso: string) => `${Number(iso.slice(8, 10))} ${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
 
 function quarterOf(q: number, g: Groups): Outcome {
+  if (q < 1 || q > 4) return invalid(`there is no quarter ${q}: a year has Q1 to Q4`);
   const quarter = q as 1 | 2 | 3 | 4;
   if (g.y2 !== undefined) return withSpan(g, (first) => dated("quarter", financialQuarterPeriod(quarter, first)));
   if (g.y?.length !== 4) return invalid(`${g.y} is not a year`);
@@ -207,10 +221,10 @@ export const FORMS: Form[] = [
   },
   // "w/c 5 September 2011" (seed 004 writes "w/c 23rd September"): due on the Friday of that week.
   {
-    core: String.raw`(?:w\s*/\s*[cb]|w\.[cb]\.|wc|wb|week\s+(?:commencing|beginning|starting))\s+(?:(?:${WEEKDAY}),?\s+)?(?:the\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH}(?:,?\s+${YEAR})?`,
+    core: String.raw`(?:w\s*/\s*[cb]|w\.[cb]\.|wc|wb|week\s+(?:commencing|beginning|starting))\s+(?:(?<dow>${WEEKDAY}),?\s+)?(?:the\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH}(?:,?\s+${YEAR})?`,
     build: (g, env) => {
       const month = monthNumber(g.mon ?? "");
-      const day = g.y === undefined ? dayWithoutYear(env, month, Number(g.d), 6) : onDay(g, month);
+      const day = onTheWeekdayGiven(g, g.y === undefined ? dayWithoutYear(env, month, Number(g.d), 6) : onDay(g, month));
       if (day.kind !== "dated") return day;
       const week = workingWeek(day.value.period.start);
       return dated("week", week, `Read as the week of ${dayWithWeekday(week.start)}, due ${dayWithWeekday(week.due)}.`);
@@ -226,12 +240,12 @@ export const FORMS: Form[] = [
     },
   },
   {
-    core: String.raw`(?:(?:${WEEKDAY}),?\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH},?\s+${YEAR}`,
-    build: (g) => onDay(g, monthNumber(g.mon ?? "")),
+    core: String.raw`(?:(?<dow>${WEEKDAY}),?\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH},?\s+${YEAR}`,
+    build: (g) => onTheWeekdayGiven(g, onDay(g, monthNumber(g.mon ?? ""))),
   },
   {
-    core: String.raw`(?:(?:${WEEKDAY}),?\s+)?${MONTH}\s+(?<d>\d{1,2})${ORDINAL},?\s+${YEAR}`,
-    build: (g) => onDay(g, monthNumber(g.mon ?? "")),
+    core: String.raw`(?:(?<dow>${WEEKDAY}),?\s+)?${MONTH}\s+(?<d>\d{1,2})${ORDINAL},?\s+${YEAR}`,
+    build: (g) => onTheWeekdayGiven(g, onDay(g, monthNumber(g.mon ?? ""))),
   },
   // Ranges: due at the end. "April-June 2012", "Sept 2011 to March 2012", "1-5 April 2012".
   {
@@ -315,8 +329,8 @@ export const FORMS: Form[] = [
     },
   },
   // Quarters are financial (Q1 April-June) when written with a span: "Q3 2016/17", "Q3 2016-17", "2016/17 Q3".
-  { core: String.raw`(?:q|quarter\s*)(?<q>[1-4])\s*(?:of\s+)?(?:(?:fy|financial\s+year)\s*)?${SPAN_OR_YEAR}`, build: (g) => quarterOf(Number(g.q), g) },
-  { core: String.raw`${SPAN_REQUIRED},?\s*(?:q|quarter\s*)(?<q>[1-4])`, build: (g) => quarterOf(Number(g.q), g) },
+  { core: String.raw`(?:q|quarter\s*)(?<q>\d)\s*(?:of\s+)?(?:(?:fy|financial\s+year)\s*)?${SPAN_OR_YEAR}`, build: (g) => quarterOf(Number(g.q), g) },
+  { core: String.raw`${SPAN_REQUIRED},?\s*(?:q|quarter\s*)(?<q>\d)`, build: (g) => quarterOf(Number(g.q), g) },
   { core: String.raw`(?:fy|financial\s+year)\s*${SPAN_REQUIRED}`, build: (g) => withSpan(g, (y) => dated("year", financialYearPeriod(y))) },
   { core: String.raw`${SPAN_REQUIRED}\s+financial\s+year`, build: (g) => withSpan(g, (y) => dated("year", financialYearPeriod(y))) },
   { core: String.raw`(?:(?:academic|school)\s+year|ay)\s*${SPAN_REQUIRED}`, build: (g) => withSpan(g, (y) => dated("year", academicYearPeriod(y))) },

@@ -199,21 +199,36 @@ function applyMilestoneRows(data: PartnershipData, rows: MilestoneRow[], problem
   }
 }
 
+/**
+ * Reports each item given twice (an action's ref in its plan, a person's email, …) as a
+ * problem at the later row, and leaves that row out of `data`: the import is refused for the
+ * problem, and the rest of the file is still checked as it would be imported.
+ */
 function checkDuplicates(data: PartnershipData, problems: ImportProblem[]): void {
-  const once = <T extends { at: { sheet: string; row: number } | null }>(items: T[], keyOf: (t: T) => string | null, what: (t: T) => string, column: string) => {
+  const once = <T extends { at: { sheet: string; row: number } | null }>(items: T[], keyOf: (t: T) => string | null, what: (t: T) => string, column: string): T[] => {
     const seen = new Map<string, T>();
-    for (const item of items) {
+    return items.filter((item) => {
       const key = keyOf(item);
-      if (key === null) continue;
+      if (key === null) return true;
       const first = seen.get(key);
-      if (first && item.at) problems.push({ sheet: item.at.sheet, row: item.at.row, column, message: `${what(item)} is also on ${first.at ? `${first.at.sheet} row ${first.at.row}` : "another row"}` });
-      else seen.set(key, item);
-    }
+      if (!first) {
+        seen.set(key, item);
+        return true;
+      }
+      const at = item.at ?? first.at;
+      problems.push({
+        sheet: at?.sheet ?? "file",
+        row: at?.row ?? null,
+        column,
+        message: `${what(item)} is also on ${first.at && item.at ? `${first.at.sheet} row ${first.at.row}` : "another row"}`,
+      });
+      return false;
+    });
   };
-  once(data.plans, (p) => p.key, (p) => `plan ${p.key}`, "Plan");
-  once(data.actions, (a) => `${a.plan}:${a.ref}`, (a) => `action ${a.ref}`, "Ref");
-  once(data.people, (p) => p.email, (p) => `${p.email}`, "Email");
-  once(data.teams, (t) => t.name, (t) => `team ${t.name}`, "Team");
-  once(data.indicators, (i) => i.code, (i) => `indicator ${i.code}`, "Code");
-  once(data.priorities, (p) => `${p.plan}:${p.kind}:${p.title.toLowerCase()}`, (p) => `priority "${p.title}"`, "Priority");
+  data.plans = once(data.plans, (p) => p.key, (p) => `plan ${p.key}`, "Plan");
+  data.actions = once(data.actions, (a) => `${a.plan}:${a.ref}`, (a) => `action ${a.ref}`, "Ref");
+  data.people = once(data.people, (p) => p.email, (p) => `${p.email}`, "Email");
+  data.teams = once(data.teams, (t) => t.name, (t) => `team ${t.name}`, "Team");
+  data.indicators = once(data.indicators, (i) => i.code, (i) => `indicator ${i.code}`, "Code");
+  data.priorities = once(data.priorities, (p) => `${p.plan}:${p.kind}:${p.title.toLowerCase()}`, (p) => `priority "${p.title}"`, "Priority");
 }
