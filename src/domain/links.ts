@@ -8,7 +8,38 @@ export type Segment = { text: string; url?: undefined } | { text: string; url: s
 
 const LINK = /\[([^\]\n]{1,300})\]\(((?:https?:\/\/|mailto:)[^\s()]{1,2000})\)|((?:https?:\/\/)[^\s<>"|]{1,2000})/g;
 
-/** Splits text into plain runs and links (label and URL). Trailing punctuation stays outside a bare URL. */
+// A web or mail address inside a label: "https://leeds.gov.uk/report", "www.leeds.gov.uk", "leeds.gov.uk", "a@leeds.gov.uk".
+const ADDRESS_IN_LABEL = /(?:[a-z0-9-]+\.)+[a-z]{2,}(?![a-z0-9-])/gi;
+
+/** The host a link goes to ("leeds.gov.uk"; a mailto's domain), without "www.", lower case; null when it has none. */
+function hostOf(url: string): string | null {
+  const mail = /^mailto:[^@]*@([^?]+)/i.exec(url);
+  try {
+    return (mail ? mail[1]! : new URL(url).hostname).toLowerCase().replace(/^www\./, "");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a link's label names an address that the link does not go to: the label
+ * "https://leeds.gov.uk/report" on a link to evil.example. Shown as a link, it would pass for
+ * the place it names, so renderers show it as text with the real address after it.
+ */
+export function isDisguisedLink(label: string, url: string): boolean {
+  const host = hostOf(url);
+  for (const [named] of label.matchAll(ADDRESS_IN_LABEL)) {
+    const shown = named.toLowerCase().replace(/^www\./, "");
+    if (host === null || (host !== shown && !host.endsWith(`.${shown}`))) return true;
+  }
+  return false;
+}
+
+/**
+ * Splits text into plain runs and links (label and URL). Trailing punctuation stays outside a
+ * bare URL. A disguised link (isDisguisedLink) comes back as its label in plain text, then the
+ * real address as the link: "https://leeds.gov.uk/report (http://evil.example/phish)".
+ */
 export function linkSegments(text: string): Segment[] {
   const out: Segment[] = [];
   let last = 0;
@@ -23,7 +54,8 @@ export function linkSegments(text: string): Segment[] {
       whole = url;
     }
     if (m.index > last) out.push({ text: text.slice(last, m.index) });
-    out.push({ text: label, url });
+    if (label !== url && isDisguisedLink(label, url)) out.push({ text: `${label} (` }, { text: url.replace(/^mailto:/i, ""), url }, { text: ")" });
+    else out.push({ text: label, url });
     last = m.index + whole.length;
   }
   if (last < text.length) out.push({ text: text.slice(last) });
@@ -39,5 +71,5 @@ export function storedLink(url: string, label?: string): string {
 
 /** Text with links written "label (url)": for the shell, plain-text exports and notifications. */
 export function plainWithLinks(text: string): string {
-  return linkSegments(text).map((s) => (s.url === undefined || s.text === s.url ? s.text : `${s.text} (${s.url.replace(/^mailto:/, "")})`)).join("");
+  return linkSegments(text).map((s) => (s.url === undefined || s.text === s.url || s.text === s.url.replace(/^mailto:/i, "") ? s.text : `${s.text} (${s.url.replace(/^mailto:/, "")})`)).join("");
 }

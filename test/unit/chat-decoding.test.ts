@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeSlackText } from "../../src/adapters/slack/decode-text.ts";
 import { decodeTeamsText } from "../../src/adapters/teams/decode-text.ts";
 import { escapeMrkdwn } from "../../src/adapters/slack/block-kit.ts";
+import { isDisguisedLink } from "../../src/domain/links.ts";
 import { renderCard } from "../../src/adapters/teams/adaptive-card.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
 import { reply, text } from "../../src/domain/reply.ts";
@@ -66,5 +67,47 @@ describe("stored links render as links everywhere", () => {
   });
   it("in the shell as label (url)", () => {
     expect(renderText(reply("info", "Evidence", [text(stored)]))).toContain("Minutes: the report (https://example.org/r?a=1&b=2) and https://example.org/x.");
+  });
+});
+
+describe("a link whose words name another address is never shown as that address", () => {
+  // As Slack's decoder stores "<http://evil.example/phish|https://leeds.gov.uk/report>", typed in a note.
+  const disguised = [
+    { typed: "<http://evil.example/phish|https://leeds.gov.uk/report>", label: "https://leeds.gov.uk/report", url: "http://evil.example/phish" },
+    { typed: "<https://evil.example/x|www.leeds.gov.uk>", label: "www.leeds.gov.uk", url: "https://evil.example/x" },
+    { typed: "<https://leeds.gov.uk.evil.example/|leeds.gov.uk>", label: "leeds.gov.uk", url: "https://leeds.gov.uk.evil.example/" },
+    { typed: "<mailto:x@evil.example|sue@leeds.gov.uk>", label: "sue@leeds.gov.uk", url: "mailto:x@evil.example" },
+  ];
+  it.each(disguised)("$typed: the words as text, the real address as the link, on Slack, Teams and the shell", ({ typed, label, url }) => {
+    const stored = `Report at ${decodeSlackText(typed).text}`;
+    expect(isDisguisedLink(label, url)).toBe(true);
+    const shown = url.replace(/^mailto:/, "");
+    expect(escapeMrkdwn(stored)).toBe(`Report at ${label} (<${url}|${shown}>)`);
+    const card = JSON.parse(JSON.stringify(renderCard(reply("info", "Note", [text(stored)])))) as unknown;
+    const opened: { text: string; url: string }[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        const o = node as { selectAction?: { url?: string }; text?: string };
+        if (o.selectAction?.url && typeof o.text === "string") opened.push({ text: o.text, url: o.selectAction.url });
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(card);
+    expect(opened).toEqual([{ text: shown, url }]);
+    expect(renderText(reply("info", "Note", [text(stored)]))).toContain(`Report at ${label} (${shown})`);
+  });
+
+  it("keeps a label that names where the link goes, or names no address, as the link", () => {
+    for (const [label, url] of [
+      ["the minutes", "https://leeds.gov.uk/minutes"],
+      ["leeds.gov.uk minutes", "https://www.leeds.gov.uk/minutes"],
+      ["www.leeds.gov.uk", "https://news.leeds.gov.uk/"],
+      ["sue@leeds.gov.uk", "mailto:sue@leeds.gov.uk"],
+      ["e.g. version 1.2", "https://example.org/"],
+    ]) {
+      expect(isDisguisedLink(label!, url!), label).toBe(false);
+      expect(escapeMrkdwn(`[${label}](${url})`), label).toBe(`<${url}|${label}>`);
+    }
   });
 });
