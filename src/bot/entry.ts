@@ -6,6 +6,13 @@ import { main } from "./cli.ts";
 
 /** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
 export async function run(argv: string[]): Promise<void> {
+  // Output piped into something that stops reading (`curve shell … | head`): stop quietly, as other commands do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   try {
     if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
       process.stdout.write(`curve ${packageVersion()}\n`);
@@ -22,9 +29,44 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     const known = explainsItself(error);
-    process.stderr.write(`curve: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`curve: ${systemErrorSentence(error) ?? (error instanceof Error ? error.message : String(error))}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
+  }
+}
+
+/**
+ * One sentence for an operating system's error that reached the edge (a file Curve was asked
+ * to write or read, a database that does not answer), in place of Node's "ENOENT: no such
+ * file or directory, open '…'"; null for any other error.
+ */
+export function systemErrorSentence(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!(error instanceof Error) || typeof e.code !== "string") return null;
+  const file = e.path ? `${e.path}` : "the file";
+  switch (e.code) {
+    case "ENOENT":
+      return e.syscall === "open" || e.syscall === "mkdir" || e.syscall === "scandir" || e.syscall === "stat"
+        ? `cannot open ${file}: it, or the folder it is in, does not exist.`
+        : null;
+    case "EACCES":
+    case "EPERM":
+      return `cannot open ${file}: permission denied.`;
+    case "EISDIR":
+      return `${file} is a folder; give a file name.`;
+    case "ENOSPC":
+      return `cannot write ${file}: the disk is full.`;
+    case "ECONNREFUSED":
+    case "EHOSTUNREACH":
+    case "ENOTFOUND":
+    case "ETIMEDOUT": {
+      const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ""}` : (e as { hostname?: string }).hostname ?? "the database";
+      const why = { ECONNREFUSED: "nothing is listening there", EHOSTUNREACH: "the host cannot be reached", ENOTFOUND: "no such host", ETIMEDOUT: "it did not answer in time" }[e.code];
+      const database = process.env.DATABASE_URL ? " Check DATABASE_URL and that PostgreSQL is running there." : "";
+      return `cannot connect to ${where}: ${why}.${database}`;
+    }
+    default:
+      return null;
   }
 }
 

@@ -94,11 +94,44 @@ describe("curve's command line", () => {
       CURVE_DELIVERY_RETENTION_DAYS: "7",
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("PORT");
+    expect(run.stderr).toContain("PORT must be a port number from 0 to 65535, e.g. 3000");
     expect(run.stderr).toContain("TZ_DEFAULT must be an IANA time zone");
     expect(run.stderr).toContain("DATABASE_POOL_SIZE must be at least 1");
     expect(run.stderr).toContain("CURVE_DELIVERY_RETENTION_DAYS must be a number of days from 30 to 36500 (e.g. 400), or forever");
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("says in one sentence when a file cannot be written or the database cannot be reached", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "curve-e2e-"));
+    const missing = path.join(dir, "no-such-folder", "plan.xlsx");
+    expect((await curve(["seed", "--demo"], { DATA_DIR: path.join(dir, "data") })).code).toBe(0);
+    const written = await curve(["export", "--xlsx", missing], { DATA_DIR: path.join(dir, "data") });
+    expect(written.code).toBe(1);
+    expect(written.stderr).toBe(`curve: cannot open ${missing}: it, or the folder it is in, does not exist.\n`);
+    // Port 1: nothing listens there.
+    const unreachable = await curve(["status"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe("curve: cannot connect to 127.0.0.1:1: nothing is listening there. Check DATABASE_URL and that PostgreSQL is running there.\n");
+  });
+
+  it("stops quietly when what reads its output stops reading", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "curve-e2e-"));
+    // Far more than a pipe holds, so the shell is still writing when the reader goes.
+    const commands = "/action show ATT-1\n".repeat(400);
+    const { spawn } = await import("node:child_process");
+    const bin = new URL("../../bin/curve.js", import.meta.url).pathname;
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    const child = spawn(process.execPath, [bin, "start", "--as", "Simon Flowers"], { env: { ...inherited, LOG_LEVEL: "error", DATA_DIR: dir }, stdio: "pipe" });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.stdin.end(commands);
+    // The reader takes the first answer, then goes, as `| head` does.
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    // Only what a first run says on stderr (the demo loading), never an EPIPE or a stack.
+    expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    expect(code).toBe(0);
   });
 
   it("answers an unknown subcommand with usage and exit code 2", async () => {
