@@ -32,6 +32,20 @@ export function readPlanPeriod(text: string, oldStart: string | null): PlanPerio
   return { label, start, end: dayBefore.toISOString().slice(0, 10) };
 }
 
+/**
+ * Why `period` cannot follow a plan that ran `old` (ISO dates; either end may be unknown):
+ * a successor carries the plan's open work forward, so it must end after the old plan ends
+ * and not start before the old plan started (seed 003: CYPP 2011-15, then 2015-19). Null when it can.
+ */
+export function successorPeriodProblem(old: { title: string; start: string | null; end: string | null }, period: PlanPeriod): string | null {
+  const day = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  if (old.end && period.end <= old.end) {
+    return `${period.label} ends on ${day(period.end)}, no later than ${old.title} (${day(old.end)}): the plan that replaces it must run on after it, e.g. --period ${Number(old.end.slice(0, 4))}-${String(Number(old.end.slice(0, 4)) + 4).slice(2)}.`;
+  }
+  if (old.start && period.start < old.start) return `${period.label} starts on ${day(period.start)}, before ${old.title} began (${day(old.start)}): give the years the new plan runs.`;
+  return null;
+}
+
 /** "Children and Young People's Plan 2011-15" → "… 2015-19": the old period swapped, or the new one added. */
 export function refreshedTitle(oldTitle: string, period: PlanPeriod): string {
   const swapped = oldTitle.replace(/\b\d{4}\s*[-–/]\s*(\d{2}|\d{4})\b/, period.label);

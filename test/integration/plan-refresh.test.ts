@@ -313,6 +313,14 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     expect((await refusal({ from: "cypp-2099" })).userMessage).toBe('There is no plan "cypp-2099"; the plans are cypp-2011-15, piap-2015.');
     expect((await refusal({ period: "2015" })).userMessage).toBe('"2015" is not a plan period; give its years, e.g. --period 2015-19.');
     expect((await refusal({ period: "2019-15" })).code).toBe("bad_date");
+    // A successor must run on after the plan it replaces (CYPP 2011-15 ends 31 March 2015).
+    expect((await refusal({ period: "2010-14" })).userMessage).toBe(
+      "2010-14 ends on 31 March 2014, no later than Children and Young People's Plan 2011-15 (31 March 2015): the plan that replaces it must run on after it, e.g. --period 2015-19.",
+    );
+    expect((await refusal({ period: "2011-15" })).code).toBe("bad_date");
+    expect((await refusal({ period: "2009-16" })).userMessage).toBe(
+      "2009-16 starts on 1 April 2009, before Children and Young People's Plan 2011-15 began (1 April 2011): give the years the new plan runs.",
+    );
     expect((await refusal({ to: "piap-2015" })).userMessage).toBe("There is already a plan piap-2015; choose another key with --to.");
     expect((await refusal({ to: "new plan!" })).code).toBe("usage");
     expect(await p.counts()).toEqual(start);

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { closedPlanRefusal, readPlanPeriod, refreshedTitle } from "../../src/domain/plan-refresh.ts";
+import { closedPlanRefusal, readPlanPeriod, refreshedTitle, successorPeriodProblem } from "../../src/domain/plan-refresh.ts";
+
+describe("a successor's period", () => {
+  const cypp = { title: "CYPP 2011-15", start: "2011-04-01", end: "2015-03-31" };
+  it("must end after the old plan ends and start no earlier than it started", () => {
+    for (const [label, ok] of [["2015-19", true], ["2013-17", true], ["2011-16", true], ["2014-15", false], ["2011-15", false], ["2010-14", false], ["2009-16", false]] as const) {
+      expect(successorPeriodProblem(cypp, readPlanPeriod(label, cypp.start)!) === null, label).toBe(ok);
+    }
+  });
+  it("is checked only against the ends the old plan has", () => {
+    expect(successorPeriodProblem({ title: "Plan", start: null, end: null }, readPlanPeriod("2001-02", null)!)).toBeNull();
+    expect(successorPeriodProblem({ title: "Plan", start: null, end: "2015-03-31" }, readPlanPeriod("2006-15", null)!)).toContain("no later than Plan");
+  });
+});
 
 describe("a refreshed plan's period and title", () => {
   it("reads 2015-19 as financial years when the old plan started on 1 April (the CYPP's convention)", () => {

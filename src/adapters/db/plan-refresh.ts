@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from "../../../generated/prisma/client.ts";
 import { CurveError } from "../../domain/errors.ts";
-import { readPlanPeriod, refreshedTitle, type PlanPeriod } from "../../domain/plan-refresh.ts";
+import { readPlanPeriod, refreshedTitle, successorPeriodProblem, type PlanPeriod } from "../../domain/plan-refresh.ts";
 import { dateFromIso } from "./views.ts";
 import { writeAudit, type AuditSubject } from "./audit.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
@@ -89,6 +89,9 @@ async function refreshIn(tx: Tx, request: RefreshRequest): Promise<RefreshReport
   }
   const period = readPlanPeriod(request.period, old.periodStart ? old.periodStart.toISOString().slice(0, 10) : null);
   if (!period) throw new CurveError("bad_date", `"${request.period.slice(0, 20)}" is not a plan period; give its years, e.g. --period 2015-19.`);
+  const iso = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+  const problem = successorPeriodProblem({ title: old.title, start: iso(old.periodStart), end: iso(old.periodEnd) }, period);
+  if (problem) throw new CurveError("bad_date", problem);
   const title = request.title?.trim() || refreshedTitle(old.title, period);
 
   const plan = await tx.plan.create({
