@@ -46,7 +46,7 @@ async function done(ctx: CommandContext, args: string): Promise<Reply> {
   if (evidence) await ctx.guardText(evidence);
   return ctx.change(async (tx) => {
     const outcome = await tx.markMilestoneDone(milestone, evidence || null);
-    if (!outcome.applied) return alreadyDone(ctx, milestone);
+    if (!outcome.applied) return alreadyDone(ctx, milestone, evidence);
     const stillOpen = action.milestones.filter((m) => !m.doneAt && m.id !== milestone.id);
     const result = reply("success", `${milestone.ref} done`, [
       text(milestone.text),
@@ -97,11 +97,15 @@ export function announce(result: Reply, action: ActionView, message: string): Re
   return channel ? { ...result, announcements: [...(result.announcements ?? []), { channel, text: message }] } : result;
 }
 
-function alreadyDone(ctx: CommandContext, m: MilestoneView): Reply {
+/**
+ * The answer to marking a done milestone done. Evidence given with it that the milestone does
+ * not already hold was not saved (the command changes nothing): the reply says so, and how to add it.
+ */
+function alreadyDone(ctx: CommandContext, m: MilestoneView, evidence?: string): Reply {
   const when = m.doneAt ? shortDateTime(m.doneAt, ctx.actor.timeZone) : "earlier";
-  return reply("info", `${m.ref} was already done`, [
-    text(`Marked done ${when}${m.doneBy ? ` by ${m.doneBy.name}` : ""}. Nothing changed.`),
-  ]);
+  const blocks = [text(`Marked done ${when}${m.doneBy ? ` by ${m.doneBy.name}` : ""}. Nothing changed.`)];
+  if (evidence && !(m.evidence ?? "").includes(evidence)) blocks.push(context(`The evidence you gave was not saved. To add it: /milestone evidence ${m.ref} ${evidence}`));
+  return reply("info", `${m.ref} was already done`, blocks);
 }
 
 async function undo(ctx: CommandContext, args: string): Promise<Reply> {

@@ -81,7 +81,15 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     const later = await p.run("Jancis Andrew", "/milestone done ATT-4.1 model agreed");
     expect(later.tone).toBe("info");
     expect(later.rendered).toContain("Nothing changed");
+    expect(later.rendered).not.toContain("not saved");
     expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
+
+    // Other words with it are not lost without a word: the reply says they were not saved, and how to add them.
+    const more = await p.run("Jancis Andrew", "/milestone done ATT-4.1 minutes at https://example.org/m");
+    expect(more.rendered).toContain("Nothing changed");
+    expect(more.rendered).toContain("The evidence you gave was not saved. To add it: /milestone evidence ATT-4.1 minutes at https://example.org/m");
+    const milestone = await t.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", action: { plan: { partnershipId: p.partnershipId } } } });
+    expect(milestone.evidence).toBe("model agreed");
   });
 
   it("answers a retry's key from the stored reply only after the same checks as the first: someone who may not make the change is refused", async () => {
