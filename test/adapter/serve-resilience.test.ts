@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../src/bot/config.ts";
 import { startServer, type RunningServer } from "../../src/bot/serve.ts";
-import { FakeSlack } from "../support/fake-slack.ts";
+import { NOT_CONNECTED } from "../../src/adapters/slack/broken-text-guard.ts";
+import { FakeSlack, commandBody, eventBody, postToSlackEndpoint } from "../support/fake-slack.ts";
 import { eventually } from "../support/slack-server.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -106,6 +107,30 @@ describe("curve serve when Slack cannot be reached", () => {
       expect(log.lines.filter((l) => "notJson" in l)).toEqual([]);
     } finally {
       log.restore();
+      await server.close();
+    }
+  });
+});
+
+describe("Slack requests while Slack cannot be reached", () => {
+  it("answers a signed command in one sentence, asks Slack to send an event again, and still refuses what Slack did not sign", async () => {
+    const port = await closedPort();
+    const server = await startServer(
+      readConfig({ DATA_DIR: "memory://", PORT: "0", LOG_LEVEL: "silent", SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-unreachable", SLACK_API_URL: `http://127.0.0.1:${port}/api/` }),
+      { adapterRetry: { firstRetryMs: 60_000, maxRetryMs: 60_000 } },
+    );
+    try {
+      await until(async () => (await readyz(server)).body.adapters.some((a) => a.state === "retrying"));
+      const command = commandBody({ command: "/milestone", text: "done ATT-4.1 model agreed", team_id: "T1", user_id: "U1", channel_id: "C1", trigger_id: "1.2.3", response_url: "https://hooks.slack.com/x" });
+      const answered = await postToSlackEndpoint(server.url, command, { secret: SECRET });
+      expect(answered.status).toBe(200);
+      expect(answered.json()).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining(NOT_CONNECTED) });
+      const event = await postToSlackEndpoint(server.url, eventBody({ type: "event_callback", team_id: "T1", event: { type: "app_home_opened", user: "U1" } }), { secret: SECRET, contentType: "application/json" });
+      expect(event.status).toBe(503);
+      expect(event.body).not.toMatch(/\n\s+at /);
+      const forged = await postToSlackEndpoint(server.url, command, { secret: "not-the-secret-at-all" });
+      expect(forged.status).toBe(401);
+    } finally {
       await server.close();
     }
   });

@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { errorReply } from "../../commands/error-reply.ts";
 import type { Logger } from "../../commands/context.ts";
 import { brokenTextError } from "../../domain/user-text.ts";
+import { reply } from "../../domain/reply.ts";
 import { formBodyIsUtf8, hasIllFormedText, bodyIsUtf8 } from "../chat/broken-text.ts";
 import { renderReply } from "./block-kit.ts";
 import { MAX_SKEW_SECONDS } from "./request-guard.ts";
@@ -47,6 +48,29 @@ export function readRawBody(signingSecret: string, log: Logger) {
       request[BROKEN_TEXT_PROPERTY] = form && !formBodyIsUtf8(bytes);
       next();
     });
+  };
+}
+
+/** What a person is told when Curve cannot take Slack requests yet (see untilStarted). */
+export const NOT_CONNECTED = "Curve cannot reach Slack just now, so it cannot act on this; nothing was changed. Try again in a few minutes.";
+
+/**
+ * While the Slack adapter has not started (Slack's Web API unreachable, or the token refused:
+ * curve serve keeps retrying), Bolt cannot take a request. A request signed by Slack is answered
+ * here: a slash command with the one sentence NOT_CONNECTED, anything else 503 with Retry-After,
+ * so Slack sends its events again. Unsigned requests and Slack's URL check go on to Bolt as ever.
+ * Runs after readRawBody (it reads `req.rawBody`).
+ */
+export function untilStarted(signingSecret: string, started: () => boolean, log: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const bytes = (req as RawRequest).rawBody;
+    if (started() || !bytes || !signedBySlack(signingSecret, req, bytes)) return next();
+    const form = (req.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded");
+    const body = bytes.toString("utf8");
+    if (!form && /"type"\s*:\s*"url_verification"/.test(body)) return next();
+    log.info("slack request refused", { cause: "the Slack adapter has not started" });
+    if (form && /(?:^|&)command=/.test(body)) return void res.json({ response_type: "ephemeral", ...renderReply(reply("error", NOT_CONNECTED)) });
+    res.status(503).set("Retry-After", "60").json({ error: NOT_CONNECTED });
   };
 }
 

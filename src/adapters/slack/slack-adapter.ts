@@ -2,7 +2,7 @@ import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from "@slac
 import express, { type Express } from "express";
 import { warn, type Logger } from "../../commands/context.ts";
 import type { AdapterEnvironment, ChatAdapter } from "../chat/chat-adapter.ts";
-import { brokenTextProperty, readRawBody, refuseBrokenText } from "./broken-text-guard.ts";
+import { brokenTextProperty, readRawBody, refuseBrokenText, untilStarted } from "./broken-text-guard.ts";
 import { OutboundLimiter } from "./outbound-limiter.ts";
 import { futureTimestampGuard } from "./request-guard.ts";
 import { registerSlackHandlers } from "./slack-handlers.ts";
@@ -62,6 +62,8 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
       server.use(SLACK_EVENTS_PATH, futureTimestampGuard(() => new Date()));
       // The bytes as sent, before Bolt decodes them: invalid UTF-8 can only be seen here.
       server.use(SLACK_EVENTS_PATH, readRawBody(options.signingSecret, env.log));
+      // Until Bolt has started it cannot take a request: a signed one is answered in one sentence.
+      server.use(SLACK_EVENTS_PATH, untilStarted(options.signingSecret, () => initialized, env.log));
       server.use(router);
     },
     // A refused or unreachable Slack must not stop curve serve: it calls this again later.
