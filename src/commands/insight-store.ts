@@ -92,7 +92,8 @@ export interface InsightChanges {
   /** Signs (or re-signs, or changes a commitment); the pledge row is locked so counts are exact. */
   sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }>;
   /** Withdraws the actor's signatures on a pledge; returns how many, and the count left. */
-  withdraw(pledge: PledgeView): Promise<{ withdrawn: number; count: number }>;
+  /** Withdraws the actor's signature given for `onBehalfOf` ("" for their own name). */
+  withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }>;
   answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours">;
 
   /** An outbox row, at most once per key. */

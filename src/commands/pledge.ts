@@ -7,7 +7,7 @@ import { pledgeCard } from "../domain/pledges/card.ts";
 import { signaturesCsv } from "../domain/pledges/csv.ts";
 import { readFollowUpRef } from "../domain/pledges/follow-up.ts";
 import {
-  ANSWER_LABELS, KIND_LABELS, NEW_USAGE, SIGN_USAGE, displayName, parseNewPledge, parseSigning, pledgeName, readPledgeId, signingState,
+  ANSWER_LABELS, KIND_LABELS, NEW_USAGE, SIGN_USAGE, chooseWithdrawal, displayName, parseNewPledge, parseSigning, pledgeName, readPledgeId, signingState,
   type FollowUpAnswer, type PledgeView,
 } from "../domain/pledges/pledge.ts";
 import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
@@ -20,7 +20,7 @@ const USAGE = {
   new: NEW_USAGE,
   sign: SIGN_USAGE,
   register: "/pledge register <pledge>   e.g. /pledge register P3",
-  withdraw: "/pledge withdraw <pledge>",
+  withdraw: "/pledge withdraw <pledge> [mine | for <organisation>]",
   export: "/pledge export <pledge>",
   show: "/pledge show <pledge>",
   list: "/pledge list",
@@ -167,11 +167,20 @@ async function register(ctx: CommandContext, args: string): Promise<Reply> {
 }
 
 async function withdraw(ctx: CommandContext, args: string): Promise<Reply> {
-  const pledge = await resolvePledge(ctx, firstWord(args)[0], USAGE.withdraw);
-  return insightsOf(ctx).change(async (tx) => {
-    const { withdrawn, count } = await tx.withdraw(pledge);
-    if (!withdrawn) return reply("info", `You have not signed ${pledgeName(pledge)}`, [text("Nothing changed.")]);
-    return withCard(reply("success", `Your signature on ${pledgeName(pledge)} is withdrawn`, [text(`${plural(count, "signature")} remain. You will not be asked how it is going.`)]), pledge);
+  const [ref, words] = firstWord(args);
+  const pledge = await resolvePledge(ctx, ref, USAGE.withdraw);
+  const insights = insightsOf(ctx);
+  const signed = (await insights.store.signatures(pledge.id)).filter((s) => s.personId === ctx.actor.id);
+  if (signed.length === 0) return reply("info", `You have not signed ${pledgeName(pledge)}`, [text("Nothing changed.")]);
+  // One signature at a time: someone who signed in their own name and for an organisation says which.
+  const chosen = chooseWithdrawal(signed, words, `P${pledge.id}`);
+  if (!chosen.ok) throw new CurveError("usage", chosen.error.message, { hint: USAGE.withdraw });
+  const signature = chosen.value;
+  return insights.change(async (tx) => {
+    const { withdrawn, count } = await tx.withdraw(pledge, signature.onBehalfOf);
+    if (!withdrawn) return reply("info", `You have not signed ${pledgeName(pledge)}${signature.onBehalfOf ? ` for ${signature.onBehalfOf}` : ""}`, [text("Nothing changed.")]);
+    const whose = signature.onBehalfOf ? `Your signature for ${signature.onBehalfOf}` : "Your signature";
+    return withCard(reply("success", `${whose} on ${pledgeName(pledge)} is withdrawn`, [text(`${plural(count, "signature")} ${count === 1 ? "remains" : "remain"}. You will not be asked how it is going.`)]), pledge);
   });
 }
 

@@ -93,6 +93,34 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     expect(closed.heading).toContain("closed on 31 Mar 2012");
   });
 
+  it("withdraws one signature at a time from someone who signed in their own name and for an organisation", async () => {
+    const p = await fresh();
+    const { id } = await p.create();
+    await p.run("Jancis Andrew", `/pledge sign P${id} I will ring home`);
+    await p.run("Jancis Andrew", `/pledge sign P${id} private for Leeds City College: host a careers day`);
+    const live = () => t.db.prisma.pledgeSignature.findMany({ where: { pledgeId: id, withdrawnAt: null }, select: { onBehalfOf: true }, orderBy: { id: "asc" } });
+    expect(await live()).toEqual([{ onBehalfOf: "" }, { onBehalfOf: "Leeds City College" }]);
+
+    // Which one is asked, and nothing changes until it is said.
+    for (const words of ["", " for Leeds College", " for", " yes please"]) {
+      const asked = await p.run("Jancis Andrew", `/pledge withdraw P${id}${words}`);
+      expect(asked.code, words).toBe("usage");
+      expect(asked.heading!.split("\n"), words).toHaveLength(1);
+    }
+    expect((await p.run("Jancis Andrew", `/pledge withdraw P${id}`)).heading).toBe(
+      `You signed P${id} 2 times (in your own name and for Leeds City College); say which: /pledge withdraw P${id} mine, or /pledge withdraw P${id} for Leeds City College.`,
+    );
+    expect(await live()).toHaveLength(2);
+
+    const college = await p.run("Jancis Andrew", `/pledge withdraw P${id} for leeds  city college`);
+    expect(college.heading).toBe(`Your signature for Leeds City College on P${id} · Every day counts is withdrawn`);
+    expect(college.rendered).toContain("1 signature remains.");
+    expect(await live()).toEqual([{ onBehalfOf: "" }]);
+    // One signature left: it is the one meant.
+    expect((await p.run("Jancis Andrew", `/pledge withdraw P${id}`)).rendered).toContain("0 signatures remain");
+    expect(await live()).toEqual([]);
+  });
+
   it("lets coordinators and Child Friendly City ambassadors create pledges, and no one else", async () => {
     const p = await fresh();
     const refused = await p.run("Sue May", "/pledge new cfc Child friendly Leeds", undefined, SLACK);

@@ -53,8 +53,8 @@ export class SqlInsightChanges implements InsightChanges {
     return sign(this.tx, this.ctx, pledge, signing);
   }
 
-  withdraw(pledge: PledgeView) {
-    return withdraw(this.tx, this.ctx, pledge);
+  withdraw(pledge: PledgeView, onBehalfOf: string) {
+    return withdraw(this.tx, this.ctx, pledge, onBehalfOf);
   }
 
   answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer) {

@@ -278,12 +278,12 @@ export async function sign(tx: Queryable, ctx: ChangeContext, pledge: PledgeView
 }
 
 /**
- * Withdraws the actor's signatures on the pledge and cancels their follow-up questions still
- * waiting in the outbox (one statement per signature), with an audit event
- * ("pledge.withdrawn") when there were any. The pledge's row is locked first. Returns how many
- * were withdrawn, and the count of signatures left. Errors are the database's.
+ * Withdraws the actor's signature on the pledge given for `onBehalfOf` ("" for their own name)
+ * and cancels its follow-up questions still waiting in the outbox, with an audit event
+ * ("pledge.withdrawn") when there was one. The pledge's row is locked first. Returns how many
+ * were withdrawn (0 or 1), and the count of signatures left. Errors are the database's.
  */
-export async function withdraw(tx: Queryable, ctx: ChangeContext, pledge: PledgeView): Promise<{ withdrawn: number; count: number }> {
+export async function withdraw(tx: Queryable, ctx: ChangeContext, pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }> {
   await runCompiled(tx, lockPledge(pledge.id));
   const rows = await runCompiled(
     tx,
@@ -292,6 +292,7 @@ export async function withdraw(tx: Queryable, ctx: ChangeContext, pledge: Pledge
       .set({ withdrawn_at: ctx.at })
       .where("pledge_id", "=", pledge.id)
       .where("person_id", "=", ctx.actor.id)
+      .where("on_behalf_of", "=", onBehalfOf)
       .where("withdrawn_at", "is", null)
       .returning(["id", "on_behalf_of"]),
   );

@@ -122,6 +122,31 @@ export function parseSigning(text: string): Result<Signing, { message: string }>
   return ok({ onBehalfOf, commitment: rest, isPublic });
 }
 
+/**
+ * Which of a person's signatures on a pledge `/pledge withdraw P1 …` means, from what follows
+ * the pledge: nothing (their only signature), "mine" / "myself" / "me" (the one in their own
+ * name), or "for <organisation>" (the one they gave for it; case and spaces aside). Returns the
+ * signature, or a sentence asking which when the words fit none or several.
+ */
+export function chooseWithdrawal<S extends Pick<SignatureView, "onBehalfOf">>(signed: readonly S[], words: string, pledge: string): Result<S, { message: string }> {
+  const said = words.trim();
+  const named = (s: S) => (s.onBehalfOf ? `for ${s.onBehalfOf}` : "in your own name");
+  const choices = () => signed.map((s) => (s.onBehalfOf ? `/pledge withdraw ${pledge} for ${s.onBehalfOf}` : `/pledge withdraw ${pledge} mine`)).join(", or ");
+  const same = (a: string, b: string) => a.replace(/\s+/g, " ").trim().toLowerCase() === b.replace(/\s+/g, " ").trim().toLowerCase();
+  if (said === "") {
+    if (signed.length === 1) return ok(signed[0]!);
+    return err({ message: `You signed ${pledge} ${signed.length} times (${signed.map(named).join(" and ")}); say which: ${choices()}.` });
+  }
+  if (/^(?:mine|myself|me)$/i.test(said)) {
+    const own = signed.find((s) => !s.onBehalfOf);
+    return own ? ok(own) : err({ message: `You have not signed ${pledge} in your own name; you signed it ${signed.map(named).join(" and ")}.` });
+  }
+  const behalf = /^(?:for|on behalf of)\s+(.+)$/i.exec(said);
+  if (!behalf) return err({ message: `Say which signature: ${choices() || `/pledge withdraw ${pledge}`}.` });
+  const match = signed.find((s) => s.onBehalfOf && same(s.onBehalfOf, behalf[1]!));
+  return match ? ok(match) : err({ message: `You have not signed ${pledge} for ${behalf[1]!.trim().slice(0, 120)}; you signed it ${signed.map(named).join(" and ")}.` });
+}
+
 /** Who a signature shows as, honouring the signer's choice. */
 export function displayName(s: Pick<SignatureView, "personName" | "onBehalfOf" | "isPublic">): string {
   if (!s.isPublic) return s.onBehalfOf ? "An organisation (name withheld)" : "A partner (name withheld)";
