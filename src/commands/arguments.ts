@@ -13,5 +13,7 @@ export function parseArgs<T>(schema: z.ZodType<T>, input: unknown, usage: string
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new CurveError("usage", issue?.message ?? "Those arguments don't fit this command.", { hint: usage });
+  // A union's own message ("Invalid input") says nothing a person can act on.
+  const message = issue && issue.code !== "invalid_union" ? issue.message : "Those arguments don't fit this command.";
+  throw new CurveError("usage", message, { hint: usage });
 }

@@ -77,6 +77,8 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
   } else if (what === "quiet") {
     const range = readClockRange(rest);
     if (!range) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00 or quiet 6pm to 8am.", { hint: usage });
+    // 18:00-18:00 could mean no quiet time or all day quiet: ask for what is meant.
+    if (range.from === range.to) throw new CurveError("usage", `Quiet hours from ${hhmm(range.from)} to ${hhmm(range.to)} start and end together; give a start and an end, like quiet 18:00-08:00.`, { hint: usage });
     change = { quietStartMinute: range.from, quietEndMinute: range.to };
   } else if (what === "timezone" || what === "tz" || what === "time-zone") {
     const zone = readTimeZone(firstWord(args)[1]);

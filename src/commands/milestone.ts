@@ -190,6 +190,7 @@ function parseListArgs(args: string) {
   if (word === "due") {
     const days = /^(\d+)\s*d(ays?)?$/.exec(rest);
     if (!days) throw new CurveError("usage", `Say how many days ahead, like "due 14d".`, { hint: USAGE.list });
+    if (days[1]!.length > 4 || Number(days[1]) > 3660) throw new CurveError("usage", `Curve looks at most 3660 days (ten years) ahead; try "due 90d".`, { hint: USAGE.list });
     return parseArgs(ListArgs, { kind: "due", days: days[1] }, USAGE.list);
   }
   if (word === "action") return parseArgs(ListArgs, { kind: "action", ref: firstWord(args)[1] }, USAGE.list);
