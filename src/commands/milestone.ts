@@ -119,6 +119,8 @@ async function undo(ctx: CommandContext, args: string): Promise<Reply> {
     return reply("success", `${milestone.ref} reopened`, [
       text(milestone.text),
       context(`It is ${dueLabel(outcome.value) === "date to be agreed" ? "open, date to be agreed" : `due ${dueLabel(outcome.value)}`} again.`),
+      // Evidence is of the work being done, so it goes with the done mark; the history keeps it.
+      ...(milestone.evidence ? [context(`Its evidence was cleared with it: "${milestone.evidence}". /action history ${action.ref} keeps it; add it again with /milestone evidence when it is done.`)] : []),
       { type: "buttons", buttons: milestoneButtons(outcome.value) },
     ]);
   }, action);
@@ -321,8 +323,8 @@ export const milestoneCommands: CommandFamily = {
   defaultSubcommand: "list",
   subcommands: [
     { name: "done", usage: USAGE.done, changes: true, reads: actionNamedBy, summary: "Mark a milestone done, with evidence.", run: done },
-    { name: "undo", usage: USAGE.undo, changes: true, reads: actionNamedBy, summary: "Reopen a milestone marked done by mistake.", run: undo },
-    { name: "evidence", usage: USAGE.evidence, changes: true, reads: actionNamedBy, summary: "Add evidence to a milestone.", run: evidence },
+    { name: "undo", usage: USAGE.undo, changes: true, reads: actionNamedBy, summary: "Reopen a milestone marked done by mistake (its evidence is cleared; the history keeps it).", run: undo },
+    { name: "evidence", usage: USAGE.evidence, changes: true, reads: actionNamedBy, summary: "Add evidence to a done milestone; on an open one, mark it done with it.", run: evidence },
     { name: "date", usage: USAGE.date, changes: true, reads: actionNamedBy, summary: "Set or change a milestone's date.", run: date },
     { name: "snooze", usage: USAGE.snooze, changes: true, reads: actionNamedBy, summary: "Hold a milestone's reminders for a while, with a reason.", run: snooze },
     { name: "list", usage: USAGE.list, summary: "List milestones: yours, overdue, due soon, or an action's.", run: listMilestones },

@@ -205,6 +205,8 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     await p.run("Jancis Andrew", "/milestone done ATT-5.1 script agreed");
     const undo = await p.run("Jancis Andrew", "/milestone undo ATT-5.1");
     expect(undo.heading).toBe("ATT-5.1 reopened");
+    // The evidence goes with the done mark, and the reply says so.
+    expect(undo.rendered).toContain('Its evidence was cleared with it: "script agreed". /action history ATT-5 keeps it');
     const row = await p.milestone("ATT-5.1");
     expect(row.doneAt).toBeNull();
     expect(row.evidence).toBeNull();
