@@ -88,7 +88,11 @@ export interface InsightChanges {
   /** A real action in the priority's plan, with its owner and first milestone, recorded on the workshop. */
   createAction(workshopId: number, action: NewAction): Promise<RecordedAction>;
 
-  createPledge(pledge: NewPledgeRow): Promise<PledgeView>;
+  /**
+   * A new pledge, or the partnership's pledge still open for signing with the same title
+   * (case and spacing aside), which is then left as it is: the same /pledge new sent twice posts one card.
+   */
+  createPledge(pledge: NewPledgeRow): Promise<{ created: true; pledge: PledgeView } | { created: false; pledge: PledgeView }>;
   /** Signs (or re-signs, or changes a commitment); the pledge row is locked so counts are exact. */
   sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }>;
   /** Withdraws the actor's signatures on a pledge; returns how many, and the count left. */

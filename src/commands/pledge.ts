@@ -81,7 +81,14 @@ async function create(ctx: CommandContext, args: string): Promise<Reply> {
   await ctx.guardText(p.title);
   await ctx.guardText(p.text);
   return insightsOf(ctx).change(async (tx) => {
-    const pledge = await tx.createPledge({ kind: p.kind, title: p.title, text: p.text, opensAt, closesAt, channel });
+    const made = await tx.createPledge({ kind: p.kind, title: p.title, text: p.text, opensAt, closesAt, channel });
+    const pledge = made.pledge;
+    if (!made.created) {
+      return reply("info", `${pledgeName(pledge)} is already open for signing`, [
+        text(`${KIND_LABELS[pledge.kind]}: ${pledge.title}`),
+        context(`Nothing was created. /pledge show P${pledge.id} shows it; give a new pledge a title of its own.`),
+      ]);
+    }
     const card = pledgeCard(pledge, { count: 0, latestNamed: [], latestUnnamed: 0 }, ctx.now);
     return withCard(
       reply("success", `Pledge P${pledge.id} created`, [

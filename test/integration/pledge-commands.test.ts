@@ -93,6 +93,24 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     expect(closed.heading).toContain("closed on 31 Mar 2012");
   });
 
+  it("makes one pledge of the same /pledge new sent twice, or twice at once, and a new one once the first has closed", async () => {
+    const p = await fresh();
+    const { id } = await p.create();
+    const count = () => t.db.prisma.pledge.count({ where: { partnershipId: p.partnershipId } });
+    const again = await p.run("Nigel Richardson", "/pledge new attendance every  DAY counts | We will help | closes end of March 2012", undefined, SLACK);
+    expect(again.tone).toBe("info");
+    expect(again.heading).toBe(`P${id} · Every day counts is already open for signing`);
+    expect(await count()).toBe(1);
+    // Twins at once: the partnership's row is locked, so one of them makes it.
+    const twins = await Promise.all([1, 2].map(() => p.run("Nigel Richardson", "/pledge new custom Read every day | We will read with a child every day", undefined, SLACK)));
+    expect(twins.map((r) => r.tone).sort()).toEqual(["info", "success"]);
+    expect(await count()).toBe(2);
+    // Once the first has closed, the same title is a new pledge.
+    p.clock.now = new Date("2012-04-02T10:00:00Z");
+    expect((await p.run("Nigel Richardson", "/pledge new attendance Every day counts | We will help again | closes end of March 2013", undefined, SLACK)).tone).toBe("success");
+    expect(await count()).toBe(3);
+  });
+
   it("withdraws one signature at a time from someone who signed in their own name and for an organisation", async () => {
     const p = await fresh();
     const { id } = await p.create();

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from "kysely";
+import { sql, type ExpressionBuilder } from "kysely";
 import type { FollowUpTally, NewPledgeRow, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PledgeStats } from "../../domain/pledges/card.ts";
@@ -183,8 +183,26 @@ export async function savePledgeMessageRef(queryable: Queryable, partnershipId: 
 
 const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id: pledgeId, ref: `P${pledgeId}`, actionId: null });
 
-/** A new pledge of the partnership, by the actor, with its audit event ("pledge.created"). Two statements. Errors are the database's. */
-export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<PledgeView> {
+/**
+ * A new pledge of the partnership, by the actor, with its audit event ("pledge.created"); or,
+ * when a pledge of the partnership with the same title (case and spacing aside) is still open
+ * for signing at ctx.at, that one, unchanged. The partnership's row is locked first, so two
+ * of the same command at once make one pledge. Three or four statements. Errors are the database's.
+ */
+export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<{ created: true; pledge: PledgeView } | { created: false; pledge: PledgeView }> {
+  await runCompiled(tx, db.selectFrom("partnership").select("id").where("id", "=", ctx.partnershipId).forUpdate());
+  const [same] = await runCompiled(
+    tx,
+    db
+      .selectFrom("pledge")
+      .select(pledgeColumns)
+      .where("pledge.partnership_id", "=", ctx.partnershipId)
+      .where(sql<boolean>`lower(regexp_replace(btrim(pledge.title), '[[:space:]]+', ' ', 'g')) = lower(regexp_replace(btrim(${pledge.title}), '[[:space:]]+', ' ', 'g'))`)
+      .where((eb) => eb.or([eb("pledge.closes_at", "is", null), eb("pledge.closes_at", ">", ctx.at)]))
+      .orderBy("pledge.id")
+      .limit(1),
+  );
+  if (same) return { created: false, pledge: pledgeFromRow(same) };
   const [row] = await runCompiled(
     tx,
     db
@@ -204,7 +222,7 @@ export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: Ne
   );
   const created = pledgeFromRow(row!);
   await writeAudit(tx, changeInContext(ctx, "pledge.created", pledgeSubject(created.id), null, pledge));
-  return created;
+  return { created: true, pledge: created };
 }
 
 /** Locks the pledge's row until the transaction ends: its signatures' count is then exact. */
