@@ -24,7 +24,7 @@ const curveFamily: CommandFamily = {
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
     { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
-    { name: "settings", changes: true, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
+    { name: "settings", changes: true, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | quiet off | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
     { name: "deliveries", usage: "/curve deliveries [failed] [page N]", summary: "Messages Curve could not deliver, with why (coordinators).", run: deliveries },
     { name: "link", changes: true, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
     { name: "publish", changes: true, usage: "/curve publish [indicators|plans|pledges on|off]", summary: "What the web pages show to anyone (coordinators choose).", run: publish },

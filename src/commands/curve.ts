@@ -65,7 +65,7 @@ const minuteOf = (text: string): number | null => readClockTime(text);
 
 /** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | timezone Europe/London | region scotland]";
+  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | quiet off | timezone Europe/London | region scotland]";
   const [what, rest] = firstWord(args.toLowerCase());
   let change: PersonSettings | null = null;
   if (what === "digest") {
@@ -74,11 +74,16 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
     const minute = minuteOf(time);
     if (!weekday || minute === null) throw new CurveError("usage", "Give a weekday and a time, like: digest monday 08:30.", { hint: usage });
     change = { digestWeekday: weekday, digestMinute: minute };
+  } else if (what === "quiet" && /^(?:off|none|no)$/.test(rest.trim())) {
+    // No quiet hours on working days (quiet-time.ts: equal start and end); weekends and bank holidays stay quiet.
+    change = { quietStartMinute: 0, quietEndMinute: 0 };
   } else if (what === "quiet") {
     const range = readClockRange(rest);
-    if (!range) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00 or quiet 6pm to 8am.", { hint: usage });
-    // 18:00-18:00 could mean no quiet time or all day quiet: ask for what is meant.
-    if (range.from === range.to) throw new CurveError("usage", `Quiet hours from ${hhmm(range.from)} to ${hhmm(range.to)} start and end together; give a start and an end, like quiet 18:00-08:00.`, { hint: usage });
+    if (!range) throw new CurveError("usage", "Give quiet hours like: quiet 18:00-08:00 or quiet 6pm to 8am, or quiet off for none.", { hint: usage });
+    // 18:00-18:00 could mean no quiet time or quiet all day: ask for what is meant.
+    if (range.from === range.to) {
+      throw new CurveError("usage", `Quiet hours from ${hhmm(range.from)} to ${hhmm(range.to)} start and end together: give a start and an end, like quiet 18:00-08:00, or say quiet off for no quiet hours on working days.`, { hint: usage });
+    }
     change = { quietStartMinute: range.from, quietEndMinute: range.to };
   } else if (what === "timezone" || what === "tz" || what === "time-zone") {
     const zone = readTimeZone(firstWord(args)[1]);
@@ -105,7 +110,10 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
   return privately(reply(change ? "success" : "info", change ? "Settings saved" : "Your settings", [
     fields([
       { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
-      { label: "Quiet hours", value: `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays` },
+      {
+        label: "Quiet hours",
+        value: current.quietStartMinute === current.quietEndMinute ? "weekends and bank holidays only" : `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays`,
+      },
       { label: "Time zone", value: current.timeZone },
       {
         label: "Bank holidays",

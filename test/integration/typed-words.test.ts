@@ -88,6 +88,7 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/curve settings quiet 7 p.m. - 7:30 a.m.", "quiet", [1140, 450]],
     ["/curve settings quiet 19.00–07.30", "quiet", [1140, 450]],
     ["/curve settings quiet 12am–6am", "quiet", [0, 360]],
+    ["/curve settings quiet off", "quiet", [0, 0]],
     ["/curve settings digest monday 8.30am", "digest", [1, 510]],
     ["/curve settings digest fri 2pm", "digest", [5, 840]],
   ];
