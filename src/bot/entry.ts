@@ -6,10 +6,12 @@ import { main } from "./cli.ts";
 
 /** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
 export async function run(argv: string[]): Promise<void> {
-  // Output piped into something that stops reading (`curve shell … | head`): stop quietly, as other commands do.
+  // Output piped into something that stops reading (`curve shell … | head`): what is left to
+  // write goes nowhere, quietly, and the command still finishes and exits with its own code
+  // (an import's problems still exit 1), rather than Node printing an EPIPE stack.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
       throw error;
     });
   }
