@@ -87,9 +87,6 @@ interface Found {
   due: Due;
 }
 
-/** A count or a plan's years ("1358", "2011-15"): not a date phrase when nothing else is read in it. */
-const NUMBERS_ONLY = /^\d+(?:\s*[/–—-]\s*\d+)?$/;
-
 /** What scanning free text found: the due date it gives, and the first date phrase it could not read, if any. */
 interface Scan {
   due: Due;
@@ -109,7 +106,7 @@ function scan(text: string, context?: DueContext): Scan {
       if (form.findable && !form.findable(g)) continue;
       const outcome = form.build(g, env);
       if (outcome.kind === "invalid") {
-        unread.push({ index: m.index, end: m.index + m[0].length, phrase: tidy(m[0]), why: outcome.why });
+        if (outcome.misread) unread.push({ index: m.index, end: m.index + m[0].length, phrase: tidy(m[0]), why: outcome.why });
         continue;
       }
       // Without today a year-less phrase is still a phrase (tbc); a relative one is not matched at all.
@@ -134,12 +131,10 @@ function scan(text: string, context?: DueContext): Scan {
   const pick = dated.length > 0
     ? dated.reduce((latest, f) => ((f.due.due ?? "") >= (latest.due.due ?? "") ? f : latest))
     : (deadlines.at(-1) ?? kept.at(-1));
-  // A phrase that could not be read and that no phrase read contains: "31 February 2027", of
-  // which only "February 2027" was read; "Q5 2026/27", of which only "2026/27"; "by 30 February".
-  // A number alone ("1358 children", "the CYPP 2011-15") is prose, unless a phrase read is part of it.
+  // A date phrase wrongly written (forms.ts, `misread`) that no phrase read contains: "31 February
+  // 2027", of which only "February 2027" was read; "Q5 2026/27", of which only "2026/27"; "by 30 February".
   const missed = unread
     .filter((u) => !kept.some((k) => k.index <= u.index && u.end <= k.end))
-    .filter((u) => !NUMBERS_ONLY.test(u.phrase.replace(/^[a-z\s]+/i, "")) || kept.some((k) => k.index < u.end && u.index < k.end))
     .sort((a, b) => a.index - b.index || b.end - a.end)[0];
   return { due: pick?.due ?? TBC, ...(missed ? { unread: { phrase: missed.phrase, why: missed.why } } : {}) };
 }

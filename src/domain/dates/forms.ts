@@ -25,7 +25,10 @@ export type Dated = { precision: Exclude<DuePrecision, "tbc">; period: Period; n
 export type Outcome =
   | { kind: "dated"; value: Dated }
   | { kind: "tbc"; note?: string }
-  | { kind: "invalid"; why: string }
+  // `misread`: a date phrase for certain, wrongly written ("31 February 2027", "Q5 2026/27", a weekday
+  // its date does not fall on), which text a person has just written must not be read past (readDueIn);
+  // without it, something that only looks like a phrase ("1358 to 1200", "para 3.14.12").
+  | { kind: "invalid"; why: string; misread?: true }
   // Needs today: a year-less phrase ("end of summer term") or a relative one ("tomorrow").
   | { kind: "needs_today"; relative: boolean };
 
@@ -55,6 +58,12 @@ export const dated = (precision: Dated["precision"], period: Period, note?: stri
 });
 const relativeDated = (precision: Dated["precision"], period: Period): Outcome => ({ kind: "dated", value: { precision, period, relative: true } });
 export const invalid = (why: string): Outcome => ({ kind: "invalid", why });
+/** An impossible date that is a date phrase for certain (see Outcome's `misread`). */
+const misread = (why: string): Outcome => ({ kind: "invalid", why, misread: true });
+/** A day past its month's end that months elsewhere have (29 to 31): a slip, not a number that only looks like a day. */
+const slippedDay = (day: number): boolean => day >= 29 && day <= 31;
+// Weekday abbreviations that are also words ("tests sat 14 May", "sun"): never held against the date that follows.
+const WEEKDAY_WORDS = new Set(["mon", "wed", "sat", "sun"]);
 export const introduced = (g: Groups): boolean => g.lead !== undefined || g.endof !== undefined;
 export const monthNumber = (name: string): number => "janfebmaraprmayjunjulaugsepoctnovdec".indexOf(name.slice(0, 3).toLowerCase()) / 3 + 1;
 const weekdayNumber = (name: string): number => ["su", "mo", "tu", "we", "th", "fr", "sa"].indexOf(name.slice(0, 2).toLowerCase());
@@ -89,7 +98,7 @@ function onDay(g: Groups, month: number, note?: string): Outcome {
   return withYear(g.y, (year) => {
     const day = Number(g.d);
     if (month < 1 || month > 12) return invalid(`there is no month ${g.m ?? month}`);
-    if (!isRealDate(year, month, day)) return invalid(`${MONTH_NAMES[month - 1]} ${year} has no day ${day}`);
+    if (!isRealDate(year, month, day)) return (slippedDay(day) ? misread : invalid)(`${MONTH_NAMES[month - 1]} ${year} has no day ${day}`);
     return dated("day", dayPeriod(isoDate(year, month, day)), note);
   });
 }
@@ -99,12 +108,12 @@ function onDay(g: Groups, month: number, note?: string): Outcome {
  * disagree, either may be the mistake, so the phrase is not read ("30 April 2027 is a Friday, not a Tuesday").
  */
 function onTheWeekdayGiven(g: Groups, day: Outcome): Outcome {
-  if (g.dow === undefined || day.kind !== "dated") return day;
+  if (g.dow === undefined || day.kind !== "dated" || WEEKDAY_WORDS.has(g.dow.toLowerCase())) return day;
   const given = weekdayNumber(g.dow);
   const actual = dayOfWeek(day.value.period.start);
   if (given === actual) return day;
   const iso = day.value.period.start;
-  return invalid(`${Number(iso.slice(8, 10))} ${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)} is a ${WEEKDAY_NAMES[actual]}, not a ${WEEKDAY_NAMES[given]}`);
+  return misread(`${Number(iso.slice(8, 10))} ${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)} is a ${WEEKDAY_NAMES[actual]}, not a ${WEEKDAY_NAMES[given]}`);
 }
 
 /** A term, half term or season written with "2011" (that calendar year) or "2011/12" (the academic or winter span). */
@@ -164,7 +173,7 @@ function dayWithoutYear(env: FormEnv, month: number, day: number, graceDays = 0)
     const iso = isoDate(y, month, day);
     if (addDays(iso, graceDays) >= today) return relativeDated("day", dayPeriod(iso));
   }
-  return invalid(`${MONTH_NAMES[month - 1]} has no day ${day}`);
+  return (slippedDay(day) ? misread : invalid)(`${MONTH_NAMES[month - 1]} has no day ${day}`);
 }
 
 const spanPeriod = (reading: SpanReading, firstYear: number): Period =>
@@ -176,7 +185,7 @@ const spanWords = (reading: SpanReading, firstYear: number): string => {
 const dayLong = (iso: string) => `${Number(iso.slice(8, 10))} ${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
 
 function quarterOf(q: number, g: Groups): Outcome {
-  if (q < 1 || q > 4) return invalid(`there is no quarter ${q}: a year has Q1 to Q4`);
+  if (q < 1 || q > 4) return misread(`there is no quarter ${q}: a year has Q1 to Q4`);
   const quarter = q as 1 | 2 | 3 | 4;
   if (g.y2 !== undefined) return withSpan(g, (first) => dated("quarter", financialQuarterPeriod(quarter, first)));
   if (g.y?.length !== 4) return invalid(`${g.y} is not a year`);
@@ -448,8 +457,8 @@ export const FORMS: Form[] = [
   },
   // A day without a year ("23rd September", "September 23"): the next one that has not passed.
   {
-    core: String.raw`(?:(?:${WEEKDAY}),?\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH}`,
-    build: (g, env) => dayWithoutYear(env, monthNumber(g.mon ?? ""), Number(g.d)),
+    core: String.raw`(?:(?<dow>${WEEKDAY}),?\s+)?(?<d>\d{1,2})${ORDINAL}\s+(?:of\s+)?${MONTH}`,
+    build: (g, env) => onTheWeekdayGiven(g, dayWithoutYear(env, monthNumber(g.mon ?? ""), Number(g.d))),
     findable: introduced,
   },
   {
