@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 /**
  * Links inside stored text (evidence, notes). Platform decoders store a link as `[label](url)`
  * when it has a label and as the bare URL when not; every renderer (Slack, Teams, shell,
@@ -8,29 +9,45 @@ export type Segment = { text: string; url?: undefined } | { text: string; url: s
 
 const LINK = /\[([^\]\n]{1,300})\]\(((?:https?:\/\/|mailto:)[^\s()]{1,2000})\)|((?:https?:\/\/)[^\s<>"|]{1,2000})/g;
 
-// A web or mail address inside a label: "https://leeds.gov.uk/report", "www.leeds.gov.uk", "leeds.gov.uk", "a@leeds.gov.uk".
-const ADDRESS_IN_LABEL = /(?:[a-z0-9-]+\.)+[a-z]{2,}(?![a-z0-9-])/gi;
+// A web or mail address inside a label: "https://leeds.gov.uk/report", "www.leeds.gov.uk",
+// "leeds.gov.uk", "a@leeds.gov.uk", "10.1.2.3". Letters of any script: "bücher.de".
+const ADDRESS_IN_LABEL = /(?:[\p{L}\p{N}-]+\.)+\p{L}{2,}(?![\p{L}\p{N}-])|\b\d{1,3}(?:\.\d{1,3}){3}\b/gu;
+// Dots that pass for a full stop ("leeds․gov․uk"), and characters that show as nothing.
+const LOOKALIKE_DOTS = /[\u2024\u3002\uFE52\uFF0E\uFF61]/g;
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g;
+// What follows the last dot of a file's name, not of a web address: "report.pdf", "plan v2.xlsx".
+const FILE_ENDINGS = new Set(["pdf", "doc", "docx", "xls", "xlsx", "xlsm", "csv", "ppt", "pptx", "odt", "ods", "odp", "txt", "rtf", "png", "jpg", "jpeg", "gif", "zip", "msg", "eml", "htm", "html"]);
 
-/** The host a link goes to ("leeds.gov.uk"; a mailto's domain), without "www.", lower case; null when it has none. */
+/** A host as people compare them: lower case, in ASCII (punycode), without "www." or a final dot. */
+function comparableHost(host: string): string {
+  const bare = host.toLowerCase().replace(/\.$/, "").replace(/^www\./, "");
+  return domainToASCII(bare) || bare;
+}
+
+/** The host a link goes to ("leeds.gov.uk"; a mailto's domain), comparable; null when it has none. */
 function hostOf(url: string): string | null {
   const mail = /^mailto:[^@]*@([^?]+)/i.exec(url);
   try {
-    return (mail ? mail[1]! : new URL(url).hostname).toLowerCase().replace(/^www\./, "");
+    return comparableHost(mail ? mail[1]! : new URL(url).hostname);
   } catch {
     return null;
   }
 }
 
 /**
- * Whether a link's label names an address that the link does not go to: the label
- * "https://leeds.gov.uk/report" on a link to evil.example. Shown as a link, it would pass for
- * the place it names, so renderers show it as text with the real address after it.
+ * Whether a link's label names an address that the link does not go to exactly: the label
+ * "https://leeds.gov.uk/report" on a link to evil.example, or to evil.leeds.gov.uk (a site
+ * under another's name is not that site). Look-alike dots and invisible characters in the
+ * label count as what they pass for; a file's name ("report.pdf") names no address. Shown as
+ * a link, a disguised one would pass for the place it names, so renderers show it as text
+ * with the real address after it (linkSegments).
  */
 export function isDisguisedLink(label: string, url: string): boolean {
   const host = hostOf(url);
-  for (const [named] of label.matchAll(ADDRESS_IN_LABEL)) {
-    const shown = named.toLowerCase().replace(/^www\./, "");
-    if (host === null || (host !== shown && !host.endsWith(`.${shown}`))) return true;
+  const read = label.normalize("NFKC").replace(INVISIBLE, "").replace(LOOKALIKE_DOTS, ".");
+  for (const [named] of read.matchAll(ADDRESS_IN_LABEL)) {
+    if (FILE_ENDINGS.has(named.slice(named.lastIndexOf(".") + 1).toLowerCase())) continue;
+    if (host === null || comparableHost(named) !== host) return true;
   }
   return false;
 }

@@ -77,6 +77,11 @@ describe("a link whose words name another address is never shown as that address
     { typed: "<https://evil.example/x|www.leeds.gov.uk>", label: "www.leeds.gov.uk", url: "https://evil.example/x" },
     { typed: "<https://leeds.gov.uk.evil.example/|leeds.gov.uk>", label: "leeds.gov.uk", url: "https://leeds.gov.uk.evil.example/" },
     { typed: "<mailto:x@evil.example|sue@leeds.gov.uk>", label: "sue@leeds.gov.uk", url: "mailto:x@evil.example" },
+    // Dots that pass for full stops, characters that show as nothing, an address by number, a site under another's name.
+    { typed: "<https://evil.example/|leeds\u2024gov\u2024uk/report>", label: "leeds\u2024gov\u2024uk/report", url: "https://evil.example/" },
+    { typed: "<https://evil.example/|leeds\uFF0Egov\uFF0Euk>", label: "leeds\uFF0Egov\uFF0Euk", url: "https://evil.example/" },
+    { typed: "<https://evil.example/|https://10.1.2.3/report>", label: "https://10.1.2.3/report", url: "https://evil.example/" },
+    { typed: "<https://evil.sharepoint.com/|leeds.sharepoint.com/minutes>", label: "leeds.sharepoint.com/minutes", url: "https://evil.sharepoint.com/" },
   ];
   it.each(disguised)("$typed: the words as text, the real address as the link, on Slack, Teams and the shell", ({ typed, label, url }) => {
     const stored = `Report at ${decodeSlackText(typed).text}`;
@@ -102,9 +107,13 @@ describe("a link whose words name another address is never shown as that address
     for (const [label, url] of [
       ["the minutes", "https://leeds.gov.uk/minutes"],
       ["leeds.gov.uk minutes", "https://www.leeds.gov.uk/minutes"],
-      ["www.leeds.gov.uk", "https://news.leeds.gov.uk/"],
+      ["www.leeds.gov.uk", "https://leeds.gov.uk/"],
+      ["leeds.gov.uk", "https://leeds.gov.uk./"],
+      ["bücher.de", "https://xn--bcher-kva.de/"],
       ["sue@leeds.gov.uk", "mailto:sue@leeds.gov.uk"],
       ["e.g. version 1.2", "https://example.org/"],
+      ["Ofsted report.pdf", "https://leeds.gov.uk/ofsted.pdf"],
+      ["Action plan v2.xlsx", "https://leeds.gov.uk/plan.xlsx"],
     ]) {
       expect(isDisguisedLink(label!, url!), label).toBe(false);
       expect(escapeMrkdwn(`[${label}](${url})`), label).toBe(`<${url}|${label}>`);
