@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pledgeCard } from "../../src/domain/pledges/card.ts";
 import { csvCell, signaturesCsv, toCsv } from "../../src/domain/pledges/csv.ts";
 import { followUpsDue, readFollowUpRef } from "../../src/domain/pledges/follow-up.ts";
-import { displayName, parseNewPledge, parseSigning, readPledgeId, signingState, type PledgeView } from "../../src/domain/pledges/pledge.ts";
+import { chooseWithdrawal, displayName, parseNewPledge, parseSigning, readPledgeId, signingState, type PledgeView } from "../../src/domain/pledges/pledge.ts";
 
 const DAY = 86_400_000;
 
@@ -100,5 +100,34 @@ describe("follow-through", () => {
   it("asks only the latest stage after a long gap, and never a withdrawn signer", () => {
     expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: null, stages: [] }], at(100))).toEqual([{ signatureId: 1, stage: 90, dueAt: at(90), skipped: [30] }]);
     expect(followUpsDue([{ id: 1, signedAt, withdrawnAt: at(10), stages: [] }], at(100))).toEqual([]);
+  });
+});
+
+describe("which signature /pledge withdraw means", () => {
+  const own = { onBehalfOf: "" };
+  const college = { onBehalfOf: "Leeds College" };
+  const lower = { onBehalfOf: "leeds college" };
+  const choose = (signed: { onBehalfOf: string }[], words: string) => chooseWithdrawal(signed, words, "P1");
+
+  it("takes the only signature, 'mine' for the one in the person's own name, and 'for' an organisation as written first", () => {
+    expect(choose([college], "")).toEqual({ ok: true, value: college });
+    expect(choose([own, college], "mine")).toEqual({ ok: true, value: own });
+    expect(choose([own, college], "for  LEEDS college ")).toEqual({ ok: true, value: college });
+    expect(choose([college, lower], "for leeds college")).toEqual({ ok: true, value: lower });
+    expect(choose([college, lower], "for Leeds College")).toEqual({ ok: true, value: college });
+  });
+
+  it("asks which when the words fit none or several", () => {
+    for (const [signed, words] of [
+      [[own, college], ""],
+      [[college], "mine"],
+      [[own, college], "for Leeds City College"],
+      [[college, lower], "for LEEDS COLLEGE"],
+      [[own], "please"],
+    ] as const) {
+      const chosen = choose([...signed], words);
+      expect(chosen.ok, words).toBe(false);
+      if (!chosen.ok) expect(chosen.error.message.split("\n"), words).toHaveLength(1);
+    }
   });
 });

@@ -143,8 +143,13 @@ export function chooseWithdrawal<S extends Pick<SignatureView, "onBehalfOf">>(si
   }
   const behalf = /^(?:for|on behalf of)\s+(.+)$/i.exec(said);
   if (!behalf) return err({ message: `Say which signature: ${choices() || `/pledge withdraw ${pledge}`}.` });
-  const match = signed.find((s) => s.onBehalfOf && same(s.onBehalfOf, behalf[1]!));
-  return match ? ok(match) : err({ message: `You have not signed ${pledge} for ${behalf[1]!.trim().slice(0, 120)}; you signed it ${signed.map(named).join(" and ")}.` });
+  // The name as written first; otherwise case and spacing aside, when that fits one signature only.
+  const exact = signed.find((s) => s.onBehalfOf && s.onBehalfOf === behalf[1]!.trim());
+  if (exact) return ok(exact);
+  const near = signed.filter((s) => s.onBehalfOf && same(s.onBehalfOf, behalf[1]!));
+  if (near.length === 1) return ok(near[0]!);
+  if (near.length > 1) return err({ message: `You signed ${pledge} for ${near.map((s) => s.onBehalfOf).join(" and ")}; say which as it is written: ${near.map((s) => `/pledge withdraw ${pledge} for ${s.onBehalfOf}`).join(", or ")}.` });
+  return err({ message: `You have not signed ${pledge} for ${behalf[1]!.trim().slice(0, 120)}; you signed it ${signed.map(named).join(" and ")}.` });
 }
 
 /** Who a signature shows as, honouring the signer's choice. */
