@@ -9,7 +9,7 @@ import { collectStatus, redactUrl } from "./status.ts";
 const USAGE = `Usage: curve <command>
 
   start                 first run: migrate, load the demo if the database is empty, open the local chat
-  shell [--as NAME] [--now TIME]
+  shell [--as NAME] [--now TIME] [--partnership SLUG]
                         chat with Curve in this terminal (pipe commands in to script it);
                         --now sets the clock (it ticks on from there)
   migrate               apply pending database migrations
@@ -27,10 +27,10 @@ const USAGE = `Usage: curve <command>
                         refresh a plan into its successor: copies outcomes and priorities,
                         carries open actions and indicators over, closes the old plan
   serve                 the HTTP server for Slack and Teams, with /healthz and /readyz
-  nudge --now TIME [--dry-run] [--json]
+  nudge --now TIME [--dry-run] [--json] [--partnership SLUG]
                         the nudge sweep at TIME (ISO 8601): what goes to whom; without
                         --dry-run it enqueues them (once per time, however often it runs)
-  digest --dry-run --as NAME --now TIME
+  digest --dry-run --as NAME --now TIME [--partnership SLUG]
                         the weekly digest that person would get at TIME
   manifest slack --url https://your.host
                         print the Slack app manifest with your address filled in
