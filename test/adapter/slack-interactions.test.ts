@@ -75,6 +75,25 @@ describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel pos
     expect(fake.callsTo("views.open").find((c) => c.body.trigger_id === "2002.3.press")).toBeUndefined();
   });
 
+  it("answers a button it never drew in one sentence, and leaves a message whose button was refused where it was", async () => {
+    const press = fixture<Json>("block_actions.mark_done");
+    const unknown = { ...press, trigger_id: "2004.1.unknown", response_url: `${fake.url}/response/unknown`, actions: [{ ...press.actions[0], action_id: "milestone.explode", value: "ATT-4.1" }] };
+    expect((await post(interactionBody(unknown))).status).toBe(200);
+    const told = await eventually(() => fake.responses.find((r) => r.id === "unknown"));
+    expect(told.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(JSON.stringify(told.body)).toContain("Curve does not know that button, so it did nothing.");
+    expect((await milestone("ATT-4.1")).doneAt).toBeNull();
+
+    // Someone who may not change ATT-4 presses its Mark done: the refusal goes beside the message, not over it.
+    fake.emails.set("U9", "mary.brittle@example.org");
+    const refused = { ...press, user: { ...press.user, id: "U9" }, trigger_id: "2004.2.refused", response_url: `${fake.url}/response/refused` };
+    await post(interactionBody(refused));
+    const answer = await eventually(() => fake.responses.find((r) => r.id === "refused"));
+    expect(answer.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(JSON.stringify(answer.body)).toContain("You can't change ATT-4");
+    expect((await milestone("ATT-4.1")).doneAt).toBeNull();
+  });
+
   it("ignores a button whose block id claims a change should be re-run", async () => {
     const forged = Buffer.from(JSON.stringify({ command: "milestone", text: "undo ATT-7.1", page: 1 })).toString("base64url");
     const press = fixture<Json>("block_actions.mark_done");

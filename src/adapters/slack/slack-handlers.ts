@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
-import type { Reply } from "../../domain/reply.ts";
+import { reply, type Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
@@ -53,7 +53,12 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       return;
     }
     const line = commandForButton(action.action_id, action.value ?? "");
-    if (!line) return;
+    if (!line) {
+      // A button Curve never drew (a forged payload, or one from a message older than its buttons): said, and logged.
+      env.log.info("slack button not known", { actionId: String(action.action_id).slice(0, 60) });
+      await tellPresser(reply("error", "Curve does not know that button, so it did nothing. Type the command instead, or use the buttons on a newer message."));
+      return;
+    }
     const request = { teamId, userId, channelId, command: line.command, text: line.text, key: body.trigger_id };
     await workspace.handle(request, async (outcome) => {
       const answer = replyOf(outcome);
@@ -126,7 +131,9 @@ async function answerAndRefresh(
   request: { teamId: string | undefined; userId: string; channelId: string | null; key: string },
 ): Promise<void> {
   if (!origin) {
-    await respond({ response_type: "ephemeral", replace_original: true, ...renderReply(answer) });
+    // Done: the message with the button becomes the answer. A refusal or "nothing changed" leaves
+    // the message, and its buttons, where they were, and goes to the presser beside it.
+    await respond({ response_type: "ephemeral", replace_original: answer.tone === "success", ...renderReply(answer) });
     return;
   }
   const fresh = await workspace.query({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
