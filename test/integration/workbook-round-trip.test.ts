@@ -103,6 +103,13 @@ describe.each(kindsUnderTest())("exporting the Leeds demo and importing it into 
     expect(await target.db.prisma.auditEvent.count({ where: { partnershipId: targetId } })).toBe(audits);
   });
 
+  it("changes nothing when imported back into the database it came from", async () => {
+    // An action with no section after one with a section, in another priority, stays without one.
+    const report = await importFile(source, file, { dryRun: true, partnership: slug });
+    expect(report.problems).toEqual([]);
+    expect(report.changes.filter((c) => c.kind !== "keep")).toEqual([]);
+  });
+
   it("audits the first import as coming from the file", async () => {
     const targetId = (await target.db.prisma.partnership.findUniqueOrThrow({ where: { slug } })).id;
     const event = await target.db.prisma.auditEvent.findFirstOrThrow({ where: { partnershipId: targetId, subjectRef: "ATT-5", event: "action.imported" } });

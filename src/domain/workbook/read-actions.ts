@@ -44,6 +44,8 @@ export function readActionRows(reader: CellReader<ActionColumn>, rows: readonly 
   const drafts: Draft[] = [];
   let section: string | null = null;
   let current: Draft | null = null;
+  // The plan and priority the actions so far named: a section runs on only within them.
+  const named: { plan: string | null; priority: string | null } = { plan: null, priority: null };
   const dataRows = rows.filter((r) => r.number > reader.header.row && r.cells.some((c) => c.trim() !== ""));
 
   dataRows.forEach((row, i) => {
@@ -75,6 +77,15 @@ export function readActionRows(reader: CellReader<ActionColumn>, rows: readonly 
       if (isMerged("owner") || isMerged("contributors") || isMerged("targeting")) {
         // A cell merged down over several actions applies to each of them.
         for (const key of ["owner", "contributors", "targeting"] as const) if (isMerged(key)) cells.set(key, cellOf(reader.header, row, key));
+      }
+      // A section heading (or a Section cell) covers the actions under it in the same priority:
+      // an action of another plan or priority with no section of its own has none.
+      // A cell left empty (or merged down) names the same plan or priority as before.
+      for (const key of ["plan", "priority"] as const) {
+        const value = isMerged(key) ? "" : cellOf(reader.header, row, key);
+        if (value === "") continue;
+        if (named[key] !== null && named[key] !== value) section = null;
+        named[key] = value;
       }
       const explicitSection = cellOf(reader.header, row, "section");
       if (explicitSection) section = explicitSection;
