@@ -2,7 +2,7 @@ import { shortDate } from "../domain/dates/calendar.ts";
 import { parseDue } from "../domain/dates/due-phrase.ts";
 import { CurveError } from "../domain/errors.ts";
 import { parsePeriod } from "../domain/indicators/periods.ts";
-import { formatValue } from "../domain/indicators/report-card.ts";
+import { figureProblem, formatValue } from "../domain/indicators/report-card.ts";
 import { PERIODICITIES, type IndicatorView, type Periodicity } from "../domain/indicators/types.ts";
 import { readFigure } from "../domain/numbers.ts";
 import { requirePermission } from "../domain/access.ts";
@@ -39,6 +39,8 @@ function valueOf(indicator: IndicatorView, typed: string, usage: string): { valu
   const figure = readFigure(typed);
   if (!figure.ok) throw new CurveError("usage", figure.error.message, { hint: usage });
   if (figure.value.value === null) throw new CurveError("usage", `Give ${indicator.code}'s value as a number in its unit (${indicator.unit}).`, { hint: usage });
+  const problem = figureProblem(figure.value.value, indicator.unit, indicator.code);
+  if (problem) throw new CurveError("usage", problem, { hint: usage });
   return { value: figure.value.value, words: figure.value.words };
 }
 

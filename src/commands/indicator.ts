@@ -3,7 +3,7 @@ import { CurveError } from "../domain/errors.ts";
 import { chartModel } from "../domain/indicators/chart-model.ts";
 import { parsePeriod, type IndicatorPeriod } from "../domain/indicators/periods.ts";
 import {
-  POLARITY_WORDS, buildReportCard, describeBaseline, describeLatest, describeTarget, describeTrend, describeVerdict, formatValue, reportCardLine, type ReportCard,
+  POLARITY_WORDS, buildReportCard, describeBaseline, describeLatest, describeTarget, describeTrend, describeVerdict, figureProblem, formatValue, reportCardLine, type ReportCard,
 } from "../domain/indicators/report-card.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import { requirePermission } from "../domain/access.ts";
@@ -114,9 +114,8 @@ async function record(ctx: CommandContext, args: string): Promise<Reply> {
   const { value } = figure.value;
   const rest = afterCode.split(/\s+/).slice(figure.value.words).join(" ");
   if (!rest) throw new CurveError("usage", "Say which period the figure is for, like Q3 2011/12 or Dec 2011.", { hint: USAGE.record });
-  if (value !== null && (value < 0 || (indicator.unit === "percent" && value > 100))) {
-    throw new CurveError("usage", `${formatValue(value, indicator.unit)} can't be a reading of ${indicator.code}.`, { hint: USAGE.record });
-  }
+  const problem = value === null ? null : figureProblem(value, indicator.unit, indicator.code);
+  if (problem) throw new CurveError("usage", problem, { hint: USAGE.record });
   const split = splitPeriod(rest, indicator, ctx.today);
   if (!split) {
     const attempt = parsePeriod(rest.split("|")[0]!.trim(), { periodicity: indicator.periodicity, today: ctx.today });

@@ -94,6 +94,8 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
       ["/indicator record LAC 1420 2014-01", "bad_date"],
       ["/indicator record ATT 101 2011/12", "usage"],
       ["/indicator record LAC -5 2011-03", "usage"],
+      // A count of children is whole: 1400.5 would be kept as typed and shown as 1,401.
+      ["/indicator record LAC 1400.5 2011-03", "usage"],
       ["/indicator show LAX", "unknown_ref"],
       ["/indicator show", "usage"],
       ["/indicator chart LAC", "unknown_subcommand"],

@@ -59,6 +59,8 @@ describe.each(kindsUnderTest())("an indicator's target, forecast, periodicity an
       ["Nigel Richardson", "/indicator target LAC 1300", /By when/],
       ["Nigel Richardson", "/indicator target LAC 1300 from April 2012", /.+/],
       ["Nigel Richardson", "/indicator target LAC lots by March 2013", /.+/],
+      ["Nigel Richardson", "/indicator target LAC 1299.5 by March 2013", /LAC counts whole numbers, so 1,299.5 can't be one of its figures/],
+      ["Nigel Richardson", "/indicator target NEET 101 by March 2013", /101% can't be a figure of NEET/],
       ["Nigel Richardson", "/indicator target XYZ 1300 by March 2013", /XYZ|indicator/],
       ["Nigel Richardson", "/indicator periodicity LAC fortnightly", /fortnightly/],
       ["Nigel Richardson", "/indicator owner LAC Nobody Atall", /No one called "Nobody Atall"/],

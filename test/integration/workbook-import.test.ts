@@ -152,6 +152,23 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     ]);
   });
 
+  it("refuses a baseline or target the indicator's unit cannot hold: a count of 1450.5, a percentage over 100", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const base = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))];
+    const indicators = [
+      ["Code", "Indicator", "Priority", "Unit", "Polarity", "Baseline", "Baseline date", "Targets"],
+      ["NEET", "16-18 NEET", "3", "percent", "lower", "8.1", "2011-03-31", "107.5 by June 2012"],
+      ["LAC", "Looked after children", "3", "count", "lower", "1450.5", "2011-03-31", "1300 by March 2013"],
+    ];
+    const report = await importFiles([...base, write("indicators.csv", indicators)], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.row, p.column, p.message])).toEqual([
+      [2, "Targets", "107.5% can't be a figure of NEET."],
+      [3, "Baseline", "LAC counts whole numbers, so 1,450.5 can't be one of its figures."],
+    ]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+  });
+
   it("reads each indicator's RAG tolerance from a Tolerance column, refuses one that is not a number, and leaves a chat-set tolerance alone when the column is absent", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const indicators = (tolerances: string[] | null) => [

@@ -54,6 +54,17 @@ export function formatValue(value: number, unit: string): string {
   return `${number(value, 2)}${unit ? ` ${unit}` : ""}`;
 }
 
+/**
+ * Why `value` cannot be a figure (a reading, baseline or target) of indicator `code` in
+ * `unit`, in one sentence; null when it can. A count is of whole things ("LAC 1400.5" would
+ * be stored as typed and shown as 1,401), and nothing is below zero or above 100%.
+ */
+export function figureProblem(value: number, unit: string, code: string): string | null {
+  if (value < 0 || (unit === "percent" && value > 100)) return `${formatValue(value, unit)} can't be a figure of ${code}.`;
+  if (unit === "count" && !Number.isInteger(value)) return `${code} counts whole numbers, so ${value.toLocaleString("en-GB", { maximumFractionDigits: 6 })} can't be one of its figures.`;
+  return null;
+}
+
 /** A gap between two figures: "76", "1.2 percentage points". */
 export function formatGap(gap: number, unit: string): string {
   const size = Math.abs(gap);

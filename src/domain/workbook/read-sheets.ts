@@ -1,4 +1,5 @@
 import { parseDue, type Due } from "../dates/due-phrase.ts";
+import { figureProblem } from "../indicators/report-card.ts";
 import type { PersonRole } from "../model.ts";
 import { parseRef } from "../refs.ts";
 import { parseTolerance } from "../rag.ts";
@@ -137,6 +138,13 @@ export function readIndicators(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>
     }
     const unitRaw = cellOf(reader.header, row, "unit");
     const unit = unitRaw === "" ? "count" : reader.choice(row, "unit", ["count", "percent", "per_1000"] as const, { "%": "percent", percentage: "percent", number: "count", rate_per_1000: "per_1000", per_1_000: "per_1000" });
+    // Figures the indicator's unit cannot hold (a count of 1400.5, a rate below zero) are problems, as in chat.
+    const baselineValue = reader.number(row, "baselineValue");
+    const targets = readTargets(reader, row);
+    const baselineProblem = baselineValue === null ? null : figureProblem(baselineValue, unit ?? "count", code);
+    if (baselineProblem) reader.problem(row, "baselineValue", baselineProblem);
+    const targetProblem = targets.map((t) => figureProblem(t.value, unit ?? "count", code)).find((p) => p !== null);
+    if (targetProblem) reader.problem(row, "targets", targetProblem);
     return [{
       code,
       name,
@@ -146,10 +154,10 @@ export function readIndicators(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>
       unit: unit ?? "count",
       polarity: reader.choice(row, "polarity", ["lower_is_better", "higher_is_better", "unknown"] as const, { lower: "lower_is_better", higher: "higher_is_better", down: "lower_is_better", up: "higher_is_better" }) ?? "unknown",
       obsession: reader.flag(row, "obsession"),
-      baselineValue: reader.number(row, "baselineValue"),
+      baselineValue,
       baselineDate: reader.isoDate(row, "baselineDate"),
       baselineText: reader.line(row, "baselineText"),
-      targets: readTargets(reader, row),
+      targets,
       periodicity: reader.choice(row, "periodicity", ["monthly", "quarterly", "termly", "annual", "academic_year"] as const, { yearly: "annual", annually: "annual", termly: "termly", academic: "academic_year" }),
       owner: reader.line(row, "owner"),
       forecast: readForecast(reader, row),
