@@ -138,17 +138,16 @@ export async function main(argv: string[]): Promise<number> {
       return withRuntime(config, { migrate: true }, async (rt) => {
         const partnership = await choosePartnership(rt, values.partnership);
         if (!partnership) return 2;
-        const people = await rt.deps.store.findPeopleByName(partnership.id, values.as!);
-        if (people.length !== 1) {
-          process.stderr.write(`No one called "${values.as}" is in ${partnership.name}.\n`);
-          return 2;
-        }
+        // Found as the shell finds who you are: "Simon" that could be two people says which two.
+        const { findPerson } = await import("../adapters/shell/shell.ts");
+        const person = await findPerson(rt.deps, partnership.id, values.as!.trim(), (line) => process.stderr.write(`${line}\n`));
+        if (!person) return 1;
         const { previewDigest } = await import("../jobs/digests.ts");
         const { jobStoreOf } = await import("../adapters/db/job-store.ts");
         const { renderText } = await import("../adapters/shell/render-text.ts");
         const scorecard = await rt.deps.web?.linkTo(partnership.id, { page: "scorecard" }, now);
-        const digest = await previewDigest(jobStoreOf(rt.db), partnership.id, people[0]!.id, now, scorecard?.url ?? null);
-        process.stdout.write(digest ? `${renderText(digest)}\n` : `Nothing to report for ${people[0]!.name}: no digest would be sent.\n`);
+        const digest = await previewDigest(jobStoreOf(rt.db), partnership.id, person.id, now, scorecard?.url ?? null);
+        process.stdout.write(digest ? `${renderText(digest)}\n` : `Nothing to report for ${person.name}: no digest would be sent.\n`);
         return 0;
       });
     }

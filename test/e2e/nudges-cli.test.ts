@@ -60,7 +60,11 @@ describe("curve nudge and curve digest on the Leeds demo", () => {
   it("refuses a time without an offset, and a person it does not know", async () => {
     expect((await curve(["nudge", "--dry-run", "--now", "2011-09-26 09:00"], env)).code).toBe(2);
     const unknown = await curve(["digest", "--dry-run", "--as", "Nobody", "--now", "2011-09-26T08:30:00+01:00"], env);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No one called "Nobody"');
+    // A name two people share is named as such, as the shell does.
+    const two = await curve(["digest", "--dry-run", "--as", "Simon", "--now", "2011-09-26T08:30:00+01:00"], env);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toBe('"Simon" could be Simon Flowers, Simon Whitehead. Type more of the name.\n');
   });
 });

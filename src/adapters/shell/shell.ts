@@ -152,8 +152,8 @@ function close(rl: Interface, code: number): number {
   return code;
 }
 
-/** Exact name or email first, then a unique partial name; otherwise say who matched. */
-async function findPerson(deps: CommandDeps, partnershipId: number, query: string, say: (t: string) => void): Promise<Person | null> {
+/** Exact name or email first, then a unique partial name; otherwise say who matched (the shell, and `curve digest --as`). */
+export async function findPerson(deps: CommandDeps, partnershipId: number, query: string, say: (t: string) => void): Promise<Person | null> {
   if (!query) {
     say("Say whose name: /as Jancis Andrew");
     return null;
