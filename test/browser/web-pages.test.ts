@@ -172,6 +172,18 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     await page.close();
   });
 
+  it("takes a pledge's page by the name chat gives it, P3, to its one address", async () => {
+    for (const [asked, to] of [
+      [`/pledges/P${pledgeId}`, `/pledges/${pledgeId}`],
+      [`/pledges/p${pledgeId}?page=1`, `/pledges/${pledgeId}?page=1`],
+    ]) {
+      const response = await fetch(`${server.url}${asked}`, { redirect: "manual" });
+      expect(response.status, asked).toBe(301);
+      expect(response.headers.get("location"), asked).toBe(to);
+    }
+    expect((await get("/pledges/Pabc")).status).toBe(404);
+  });
+
   it("keeps the pledge count current on every load", async () => {
     const count = async () => /(\d+) signatures? in all/.exec(await (await get(`/pledges/${pledgeId}`)).text())![1];
     expect(await count()).toBe("3");

@@ -175,6 +175,11 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async pledge(req: Request, res: Response, viewer: Viewer) {
       if (!viewer.show.pledges || !insights) throw new NotFound();
       const id = String(req.params.id);
+      // Chat calls a pledge "P3": /pledges/P3 is its page, at its one address.
+      if (/^p\d{1,9}$/i.test(id)) {
+        const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "";
+        return void res.redirect(301, `${viewer.root}pledges/${id.slice(1)}${query}`);
+      }
       if (!/^\d{1,9}$/.test(id)) throw new NotFound();
       const n = pageNumber(req);
       const pledge = await insights.findPledge(viewer.partnershipId, Number(id));
