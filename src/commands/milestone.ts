@@ -174,7 +174,8 @@ async function date(ctx: CommandContext, args: string): Promise<Reply> {
     ];
     // Say how an ambiguous or relative phrase was read ("Read as the financial year 2016/17 ...").
     if (due.value.note) blocks.push(context(due.value.note));
-    if (outcome.value.dueDate && outcome.value.dueDate < ctx.today) blocks.push(context("That date has already passed, so it shows as overdue."));
+    if (milestone.doneAt) blocks.push(context(`${milestone.ref} is done, so the date is kept for the record and nobody is nudged about it. /milestone undo ${milestone.ref} reopens it.`));
+    else if (outcome.value.dueDate && outcome.value.dueDate < ctx.today) blocks.push(context("That date has already passed, so it shows as overdue."));
     return reply("success", `${milestone.ref} rescheduled`, blocks);
   }, action);
 }

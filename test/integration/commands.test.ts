@@ -205,6 +205,10 @@ describe.each(kindsUnderTest())("commands on %s", (kind) => {
     await p.run("Jancis Andrew", "/milestone done ATT-5.1 script agreed");
     const undo = await p.run("Jancis Andrew", "/milestone undo ATT-5.1");
     expect(undo.heading).toBe("ATT-5.1 reopened");
+    // Re-dating a done milestone says what a date on it means.
+    await p.run("Jancis Andrew", "/milestone done ATT-4.1");
+    const redated = await p.run("Jancis Andrew", "/milestone date ATT-4.1 end of March 2012");
+    expect(redated.rendered).toContain("ATT-4.1 is done, so the date is kept for the record and nobody is nudged about it.");
     // The evidence goes with the done mark, and the reply says so.
     expect(undo.rendered).toContain('Its evidence was cleared with it: "script agreed". /action history ATT-5 keeps it');
     const row = await p.milestone("ATT-5.1");
