@@ -21,6 +21,12 @@ import type { AdapterEnvironment } from "./chat/chat-adapter.ts";
  */
 
 /** One request, decoded by its adapter. */
+/** The answer to a button Curve never drew (a forged payload, or a message from an older version), on every platform. */
+export const UNKNOWN_BUTTON: Reply = {
+  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
+  code: "unknown_command",
+};
+
 export interface Turn {
   /** The platform's tenant: a Slack team id, a Microsoft 365 tenant id, the shell's partnership slug. */
   tenant: string | undefined;

@@ -81,7 +81,7 @@ describe.each(kindsUnderTest())("Slack buttons, modals, App Home and channel pos
     expect((await post(interactionBody(unknown))).status).toBe(200);
     const told = await eventually(() => fake.responses.find((r) => r.id === "unknown"));
     expect(told.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
-    expect(JSON.stringify(told.body)).toContain("Curve does not know that button, so it did nothing.");
+    expect(JSON.stringify(told.body)).toContain("That button isn't one Curve knows");
     expect((await milestone("ATT-4.1")).doneAt).toBeNull();
 
     // Someone who may not change ATT-4 presses its Mark done: the refusal goes beside the message, not over it.

@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
-import { reply, type Reply } from "../../domain/reply.ts";
+import type { Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
-import { replyOf } from "../conversation.ts";
+import { UNKNOWN_BUTTON, replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
 import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
@@ -56,7 +56,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     if (!line) {
       // A button Curve never drew (a forged payload, or one from a message older than its buttons): said, and logged.
       env.log.info("slack button not known", { actionId: String(action.action_id).slice(0, 60) });
-      await tellPresser(reply("error", "Curve does not know that button, so it did nothing. Type the command instead, or use the buttons on a newer message."));
+      await tellPresser(UNKNOWN_BUTTON);
       return;
     }
     const request = { teamId, userId, channelId, command: line.command, text: line.text, key: body.trigger_id };

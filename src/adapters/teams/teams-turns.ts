@@ -8,7 +8,7 @@ import { context, reply, text, type Reply } from "../../domain/reply.ts";
 import { shortDateTime } from "../../domain/dates/calendar.ts";
 import { brokenTextError } from "../../domain/user-text.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
-import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
+import { Conversation, UNKNOWN_BUTTON, replyOf, type Turn, type TurnOutcome } from "../conversation.ts";
 import { activityKey, channelOf, identityOf, mentionedUsers, referenceOf, tenantOf } from "./activity-facts.ts";
 import { cardMessage, renderCard, type AdaptiveCard, type CardOrigin } from "./adaptive-card.ts";
 import { commandForCardData, type CardCommand } from "./card-data.ts";
@@ -18,11 +18,6 @@ import type { TenantGate } from "./tenant-gate.ts";
 
 /** A 1:1 chat with Curve, the only place private answers are shown. */
 const isPersonalChat = (context: TurnContext): boolean => context.activity.conversation?.conversationType === "personal";
-
-export const UNKNOWN_BUTTON: Reply = {
-  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
-  code: "unknown_command",
-};
 
 type Admission = { ok: true; partnershipId: number; tenant: string; key: string } | { ok: false; reply: Reply };
 
