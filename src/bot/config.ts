@@ -31,6 +31,7 @@ export const defaultPoolSize = (cores = availableParallelism()): number => Math.
 export const DEFAULT_DELIVERY_RETENTION_DAYS = 400;
 
 const PORT_HINT = "must be a port number from 0 to 65535, e.g. 3000";
+const POOL_SIZE_HINT = "must be a whole number of connections, e.g. 10";
 
 const EnvSchema = z.object({
   // 0 asks the system for any free port (tests, benchmarks).
@@ -39,7 +40,7 @@ const EnvSchema = z.object({
     z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a PostgreSQL URL, e.g. postgresql://curve:secret@db.internal:5432/curve"),
   ),
   // Connections each process keeps to PostgreSQL at most; with several instances, their sum must stay under max_connections.
-  DATABASE_POOL_SIZE: optional(z.coerce.number("must be a whole number of connections, e.g. 10").int("must be a whole number of connections, e.g. 10").min(1, "must be at least 1").max(200, "must be at most 200")).transform((v) => v ?? defaultPoolSize()),
+  DATABASE_POOL_SIZE: optional(z.coerce.number(POOL_SIZE_HINT).int(POOL_SIZE_HINT).min(1, "must be at least 1").max(200, "must be at most 200")).transform((v) => v ?? defaultPoolSize()),
   // The address curve serve binds to: 0.0.0.0 (every interface) unless set, e.g. 127.0.0.1 behind a local proxy.
   HOST: optional(z.string().regex(/^[\w.:-]{1,253}$/, "must be a host name or IP address, e.g. 127.0.0.1")).transform((v) => v ?? "0.0.0.0"),
   DATA_DIR: optional(z.string()).transform((v) => v ?? "./data"),

@@ -92,11 +92,10 @@ export interface InsightChanges {
    * A new pledge, or the partnership's pledge still open for signing with the same title
    * (case and spacing aside), which is then left as it is: the same /pledge new sent twice posts one card.
    */
-  createPledge(pledge: NewPledgeRow): Promise<{ created: true; pledge: PledgeView } | { created: false; pledge: PledgeView }>;
+  createPledge(pledge: NewPledgeRow): Promise<{ created: boolean; pledge: PledgeView }>;
   /** Signs (or re-signs, or changes a commitment); the pledge row is locked so counts are exact. */
   sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }>;
-  /** Withdraws the actor's signatures on a pledge; returns how many, and the count left. */
-  /** Withdraws the actor's signature given for `onBehalfOf` ("" for their own name). */
+  /** Withdraws the actor's signature given for `onBehalfOf` ("" for their own name); returns how many (0 or 1), and the count left. */
   withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }>;
   answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours">;
 

@@ -45,7 +45,7 @@ export class SqlInsightChanges implements InsightChanges {
     return createAction(this.tx, this.ctx, workshopId, action);
   }
 
-  createPledge(pledge: NewPledgeRow): Promise<{ created: true; pledge: PledgeView } | { created: false; pledge: PledgeView }> {
+  createPledge(pledge: NewPledgeRow): Promise<{ created: boolean; pledge: PledgeView }> {
     return createPledge(this.tx, this.ctx, pledge);
   }
 

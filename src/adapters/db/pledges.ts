@@ -189,7 +189,7 @@ const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id:
  * for signing at ctx.at, that one, unchanged. The partnership's row is locked first, so two
  * of the same command at once make one pledge. Three or four statements. Errors are the database's.
  */
-export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<{ created: true; pledge: PledgeView } | { created: false; pledge: PledgeView }> {
+export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<{ created: boolean; pledge: PledgeView }> {
   await runCompiled(tx, db.selectFrom("partnership").select("id").where("id", "=", ctx.partnershipId).forUpdate());
   const [same] = await runCompiled(
     tx,
