@@ -125,6 +125,8 @@ async function record(ctx: CommandContext, args: string): Promise<Reply> {
   if (period.start > ctx.today) throw new CurveError("bad_date", `${period.label} hasn't started yet, so it can't have a reading.`, { hint: USAGE.record });
   if (source.length > 300) throw new CurveError("too_long", "Keep the source under 300 characters; link to the document instead.");
   requireRecorder(ctx, indicator);
+  // A source is shown on the public indicator page: checked as every other free text is.
+  if (source) await ctx.guardText(source);
   const shown = (v: number | null) => (v === null ? "not known" : formatValue(v, indicator.unit));
   return insightsOf(ctx).change(async (tx) => {
     const outcome = await tx.recordReading(indicator, { period: period.label, periodEnd: period.end, value, source: source || null });

@@ -55,6 +55,19 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
     expect(history.rendered).toMatch(/Jun 2013 · 1,358 \(−62\)[\s\S]*recorded by Jackie Wilson[\s\S]*Mar 2011 · 1,420/);
   });
 
+  it("holds a reading whose source names a child's NHS number or an outsider's email, and records nothing", async () => {
+    const p = await fresh();
+    for (const source of ["emailed by jane.doe@gmail.com", "re child Tom Smith NHS 943 476 5919"]) {
+      const held = await p.run("Jackie Wilson", `/indicator record LAC 1,420 2011-03 ${source}`);
+      expect(held.heading).toBe("Held: this may be personal data");
+      expect(held.rendered).not.toContain(source);
+    }
+    expect(await p.readings()).toEqual([]);
+    expect(await t.db.prisma.heldText.count({ where: { partnershipId: p.partnershipId } })).toBe(2);
+    // A source that names no one is recorded as typed.
+    expect((await p.run("Jackie Wilson", "/indicator record LAC 1,420 2011-03 children's social care return")).tone).toBe("success");
+  });
+
   it("corrects a period's reading, says what it replaced, and changes nothing when it is the same", async () => {
     const p = await fresh();
     await p.run("Nigel Richardson", "/indicator record NEET 8.1 Q3 2011/12");
