@@ -44,7 +44,7 @@ function lacWithMonthlyReadings(shift: number): IndicatorFacts {
   return {
     id: 1, code: "LAC", name: "Number of looked after children", unit: "count", polarity: "lower_is_better",
     baseline: { value: 1434, date: "2011-01-31", text: "1,434 January 2011" }, periodicity: "monthly",
-    forecast: [], targets: [{ value: 1300, dueDate: "2015-03-31", text: null }], note: null, readings,
+    forecast: [], targets: [{ value: 1300, dueDate: "2015-03-31", text: null }], tolerance: null, note: null, readings,
   };
 }
 

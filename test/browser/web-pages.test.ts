@@ -16,6 +16,7 @@ const PRIVATE_SIGNER = "Priya Quinlan";
 const PRIVATE_COMMITMENT = "we will reward full attendance every half term";
 const EVIDENCE = "Minutes of cluster chairs, confidential item 4";
 const NOTE = "Budget pressure discussed in closed session";
+const OWNER_WITH_CONTACTS = "Fred Bloggs (fred.bloggs@gmail.com, 07700 900123)";
 
 describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) => {
   let server: RunningServer;
@@ -62,6 +63,8 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     const done = await run("Jancis Andrew", `/milestone done ATT-1.1 ${EVIDENCE}`);
     expect(done.tone).toBe("success");
     await run("Jancis Andrew", `/action note ATT-1 ${NOTE}`);
+    // An owner cell as spreadsheets carry them, with contact details beside the name.
+    await db.prisma.action.updateMany({ where: { ref: "ATT-6", plan: { partnershipId } }, data: { ownerText: OWNER_WITH_CONTACTS } });
     browser = await launchChromium();
   }, 300_000);
 
@@ -172,6 +175,21 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     await page.close();
   });
 
+  it("counts each plan's actions and milestones, and the milestones done, on the scorecard", async () => {
+    const db = server.runtime.db.prisma;
+    const plans = await db.plan.findMany({ where: { partnershipId }, select: { key: true, id: true } });
+    const body = await (await get("/")).text();
+    for (const plan of plans) {
+      const actions = await db.action.count({ where: { planId: plan.id } });
+      const milestones = await db.milestone.count({ where: { action: { planId: plan.id } } });
+      const done = await db.milestone.count({ where: { action: { planId: plan.id }, doneAt: { not: null } } });
+      expect(milestones, plan.key).toBeGreaterThan(0);
+      expect(body, plan.key).toContain(`${actions.toLocaleString("en-GB")} actions; ${done.toLocaleString("en-GB")} of ${milestones.toLocaleString("en-GB")} milestones done.`);
+    }
+    // ATT-1.1 was marked done above.
+    expect(await db.milestone.count({ where: { doneAt: { not: null }, action: { plan: { partnershipId, key: "cypp-2011-15" } } } })).toBeGreaterThan(0);
+  });
+
   it("takes a pledge's page by the name chat gives it, P3, to its one address", async () => {
     for (const [asked, to] of [
       [`/pledges/P${pledgeId}`, `/pledges/${pledgeId}`],
@@ -195,7 +213,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
 
   it("never shows a private signer, evidence, a note or anyone's email on any page", async () => {
     const people = await server.runtime.db.prisma.person.findMany({ where: { partnershipId, email: { not: null } }, select: { email: true } });
-    const forbidden = [PRIVATE_SIGNER, PRIVATE_COMMITMENT, "Parklands Primary", "NEET review", EVIDENCE, NOTE, ...people.map((p) => p.email!)];
+    const forbidden = [PRIVATE_SIGNER, PRIVATE_COMMITMENT, "Parklands Primary", "NEET review", EVIDENCE, NOTE, "fred.bloggs@gmail.com", "07700 900123", ...people.map((p) => p.email!)];
     // Every page reachable from the scorecard, and the next page of each list.
     const seen = new Set<string>();
     const queue = ["/"];
@@ -213,6 +231,8 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       for (const [, src] of body.matchAll(/src="(\/[^"]*)"/g)) queue.push(src!);
     }
     expect(seen.size).toBeGreaterThan(15);
+    // The owner is still named, without the contact details.
+    expect(await (await get("/plans/cypp-2011-15")).text()).toMatch(/<td>Fred Bloggs<\/td>/);
     expect([...seen]).toContain(`/pledges/${pledgeId}`);
   });
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignedLinks } from "../../src/adapters/charts/chart-links.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
+import { queryIndicators } from "../../src/adapters/db/indicators.ts";
+import { indicatorCard } from "../../src/adapters/web/page-models.ts";
 
 const OCTOBER_2013 = () => new Date("2013-10-15T09:00:00Z");
 
@@ -66,6 +68,27 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
     expect(await t.db.prisma.heldText.count({ where: { partnershipId: p.partnershipId } })).toBe(2);
     // A source that names no one is recorded as typed.
     expect((await p.run("Jackie Wilson", "/indicator record LAC 1,420 2011-03 children's social care return")).tone).toBe("success");
+  });
+
+  it("rates an indicator on the web as the board's report does, with the tolerance set for it", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", "/indicator record NEET 8.1 2011-06");
+    await p.run("Nigel Richardson", "/indicator target NEET 6.2 by March 2013");
+    const rated = async () => {
+      const [neet] = await queryIndicators(t.db.sql, { partnershipId: p.partnershipId, code: "NEET" });
+      const report = await p.run("Nigel Richardson", "/report indicators cypp-2011-15");
+      // "- ↓ NEET · 16-18 NEET: 8.1% (Jun 2011)", then its rating on the next line.
+      const lines = report.rendered.split("\n");
+      const rating = lines[lines.findIndex((l) => l.includes("NEET · ")) + 1]!;
+      return { web: indicatorCard(neet!, "2013-10-15", "/").status.label, report: /^\s*(Red|Amber|Green):/.exec(rating)?.[1] };
+    };
+    // The default tolerance (5% of the expected value) and a tolerance of 0.1 points give different ratings.
+    const before = await rated();
+    expect((await p.run("Nigel Richardson", "/indicator tolerance NEET 0.1")).tone).toBe("success");
+    const after = await rated();
+    expect(before.web).toBe(before.report);
+    expect(after.web).toBe(after.report);
+    expect(after.web).not.toBe(before.web);
   });
 
   it("corrects a period's reading, says what it replaced, and changes nothing when it is the same", async () => {

@@ -7,7 +7,7 @@ import type { IndicatorFacts } from "../../src/domain/indicators/types.ts";
 const lac: IndicatorFacts = {
   id: 1, code: "LAC", name: "Number of looked after children", unit: "count", polarity: "lower_is_better",
   baseline: { value: 1434, date: "2011-01-31", text: "1,434 January 2011" }, periodicity: null, forecast: [],
-  targets: [{ value: 1300, dueDate: "2014-03-31", text: null }], note: null,
+  targets: [{ value: 1300, dueDate: "2014-03-31", text: null }], tolerance: null, note: null,
   readings: [
     { period: "Q4 2010/11", periodEnd: "2011-03-31", value: 1420, source: "children's social care return", recordedBy: null },
     { period: "2011/12", periodEnd: "2012-03-31", value: 1390, source: null, recordedBy: null },

@@ -19,6 +19,7 @@ const LAC: IndicatorFacts = {
   periodicity: null,
   forecast: [],
   targets: [{ value: 1300, dueDate: "2014-03-31", text: null }],
+  tolerance: null,
   note: null,
   readings: [reading("2010-10-31", 1400), reading("2011-03-31", 1420), reading("2013-06-30", 1358)],
 };

@@ -15,6 +15,7 @@ const facts = (over: Partial<IndicatorFacts> = {}): IndicatorFacts => ({
   periodicity: null,
   forecast: [],
   targets: [],
+  tolerance: null,
   note: null,
   readings: [],
   ...over,

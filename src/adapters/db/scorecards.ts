@@ -26,23 +26,43 @@ export interface PlanPage {
   total: number;
 }
 
-/** The partnership's plans in date order, each with its number of actions (milestones are counted on the plan's own page). */
+/**
+ * The partnership's plans in date order, each with its number of actions, and of their
+ * milestones how many there are and how many are done: one statement, the milestones of each
+ * plan counted once (through the action and milestone indexes).
+ */
 export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promise<PlanSummary[]> {
   const rows = await db
     .selectFrom("plan as p")
-    .select((eb) => [
-      "p.key",
-      "p.title",
-      "p.kind",
-      "p.period_start",
-      "p.period_end",
-      eb.selectFrom("action as a").select((e) => e.fn.countAll<string>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
-    ])
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("action as a")
+          .leftJoin("milestone as m", "m.action_id", "a.id")
+          .select((e) => [
+            sql<string>`count(DISTINCT ${e.ref("a.id")})`.as("actions"),
+            e.fn.count<string>("m.id").as("milestones"),
+            e.fn.count<string>("m.done_at").as("milestones_done"),
+          ])
+          .whereRef("a.plan_id", "=", "p.id")
+          .as("c"),
+      (join) => join.onTrue(),
+    )
+    .select(["p.key", "p.title", "p.kind", "p.period_start", "p.period_end", "c.actions", "c.milestones", "c.milestones_done"])
     .where("p.partnership_id", "=", partnershipId)
     .orderBy(sql`p.period_start nulls last`)
     .orderBy("p.key")
     .execute();
-  return rows.map((r) => ({ key: r.key, title: r.title, kind: r.kind, periodStart: isoDate(r.period_start), periodEnd: isoDate(r.period_end), actions: Number(r.actions), milestones: 0, milestonesDone: 0 }));
+  return rows.map((r) => ({
+    key: r.key,
+    title: r.title,
+    kind: r.kind,
+    periodStart: isoDate(r.period_start),
+    periodEnd: isoDate(r.period_end),
+    actions: Number(r.actions ?? 0),
+    milestones: Number(r.milestones ?? 0),
+    milestonesDone: Number(r.milestones_done ?? 0),
+  }));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { IndicatorView } from "../../domain/indicators/types.ts";
 import { RAG_WORDS, actionRag, describeActionRag, indicatorRag, type Rag } from "../../domain/rag.ts";
 import { ACTION_STATES, type ActionState } from "../../domain/model.ts";
 import { KIND_LABELS, signingState, type PledgeView } from "../../domain/pledges/pledge.ts";
-import type { Publication } from "../../domain/web/publishing.ts";
+import { publicOwnerText, type Publication } from "../../domain/web/publishing.ts";
 import type { PlanPage, PublicRegister } from "../db/scorecards.ts";
 
 /**
@@ -80,7 +80,7 @@ export function indicatorCard(indicator: IndicatorView, today: string, root: str
   const card = buildReportCard(indicator, today);
   const href = `${root}indicators/${encodeURIComponent(indicator.code)}`;
   const latest = card.latest && !card.latest.isBaseline ? { date: card.latest.date, value: card.latest.value } : null;
-  const rag = indicatorRag({ unit: indicator.unit, polarity: indicator.polarity, baseline: indicator.baseline, targets: indicator.targets, tolerance: null }, latest, card.verdict.kind);
+  const rag = indicatorRag({ unit: indicator.unit, polarity: indicator.polarity, baseline: indicator.baseline, targets: indicator.targets, tolerance: indicator.tolerance }, latest, card.verdict.kind);
   return {
     code: indicator.code,
     anchor: `indicator-${indicator.id}`,
@@ -211,7 +211,7 @@ export function planModel(data: PlanPage, priorities: PrioritySummary[], page: n
         ref: a.ref,
         title: a.title,
         priority: a.priority ? priorityHeading(a.priority) : "",
-        owner: a.ownerText ?? "",
+        owner: publicOwnerText(a.ownerText) ?? "",
         status: actionStatus(a.state),
         rag: { ...ragStatus(rag.rag), reason: describeActionRag(rag).replace(/^\w+( \w+)?: /, "") },
         milestones: a.milestones.length ? `${a.milestones.length - open.length} of ${a.milestones.length}` : "none",

@@ -43,6 +43,8 @@ export interface IndicatorFacts {
   periodicity: Periodicity | null;
   forecast: ForecastPoint[];
   targets: Target[];
+  /** How far short of the expected value is still amber, in the indicator's unit; null for the default (rag.ts). */
+  tolerance: number | null;
   note: string | null;
   /** Oldest first. */
   readings: Reading[];

@@ -1,3 +1,4 @@
+import { detectPersonalData, type DetectorKind } from "../privacy/detectors.ts";
 import { err, ok, type Result } from "../result.ts";
 
 /**
@@ -44,4 +45,39 @@ export function parseLinkDays(text: string): Result<number, { message: string }>
   const days = Number(word);
   if (days < 1 || days > MAX_LINK_DAYS) return err({ message: `A link can work for 1 to ${MAX_LINK_DAYS} days.` });
   return ok(days);
+}
+
+// What a contact detail looks like to the personal-data detectors. A name is not one: an owner
+// cell names people and teams, and the page is there to say who owns the action.
+const CONTACT_DETAILS: ReadonlySet<DetectorKind> = new Set(["email", "phone", "postcode", "nhs_number", "ni_number", "date_of_birth"]);
+const NO_ONE_KNOWN = { emails: new Set<string>(), names: [] };
+
+/**
+ * An action's owner as a public page shows it: the plan's own words ("Jancis Andrew & Ken
+ * Morton through Multi agency implementation group", "to be agreed"), with every contact
+ * detail a spreadsheet cell may carry taken out (emails, phone numbers, postcodes, NHS and
+ * National Insurance numbers, dates of birth: the personal-data detectors, any email counted,
+ * the partnership's own too), and the brackets and separators left empty by that tidied away.
+ * "Fred Bloggs (fred.bloggs@gmail.com, 07700 900123)" → "Fred Bloggs". Null stays null.
+ */
+export function publicOwnerText(text: string | null): string | null {
+  if (text === null) return null;
+  const found = detectPersonalData(text, NO_ONE_KNOWN, CONTACT_DETAILS);
+  if (found.length === 0) return text;
+  let kept = text;
+  for (const d of [...found].sort((a, b) => b.start - a.start)) kept = `${kept.slice(0, d.start)}${kept.slice(d.end)}`;
+  let previous: string;
+  do {
+    previous = kept;
+    kept = kept
+      // Labels left with nothing after them ("tel:", "email -").
+      .replace(/\b(e-?mail|tel(?:ephone)?|phone|mob(?:ile)?|contact|dob|nhs(?: no\.?| number)?|ni(?: no\.?| number)?)\s*[:\-–]?\s*(?=[,;/)\]]|$)/gi, "")
+      // Separators with nothing on one side, and brackets with nothing inside.
+      .replace(/\(\s*[,;/&|]*\s*\)|\[\s*[,;/&|]*\s*\]/g, "")
+      .replace(/\s*[,;/|]\s*(?=[,;/|)\]]|$)/g, "")
+      .replace(/([(\[])\s*[,;/|]\s*/g, "$1")
+      .replace(/\s{2,}/g, " ")
+      .trim();
+  } while (kept !== previous);
+  return kept.replace(/^[,;/|&\-–\s]+|[,;/|&\-–\s]+$/g, "") || null;
 }
