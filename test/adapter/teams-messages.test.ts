@@ -159,6 +159,20 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect(await auditCount()).toBe(before);
   });
 
+  it("says in one line that an edited command is not acted on, and changes nothing; an edit in a channel not meant for Curve gets no answer", async () => {
+    const before = { milestone: await milestone("ATT-4.1"), audit: await auditCount() };
+    const inChannel = activity("messageUpdate.edit-channel", t.fake, { as: "jancis" });
+    expect((await t.post(inChannel)).status).toBe(200);
+    // The turn's replies are sent before Teams is answered: none was.
+    expect(t.fake.calls.some((c) => c.replyToId === inChannel.id)).toBe(false);
+
+    const { card } = await say("messageUpdate.edit-personal", { as: "jancis" });
+    expect(cardText(card)).toContain("Curve doesn't act on edits");
+    expect(cardText(card)).toContain("send the corrected command as a new message");
+    expect(await milestone("ATT-4.1")).toEqual(before.milestone);
+    expect(await auditCount()).toBe(before.audit);
+  });
+
   it("tells someone the partnership doesn't know how to get linked", async () => {
     const { card } = await say("message.personal", { as: "stranger", text: "milestone list mine" });
     expect(cardText(card)).toContain("Curve doesn't know who you are yet");

@@ -81,6 +81,7 @@ function registerRoutes(app: Application<TurnState>, turns: TeamsTurns): void {
   app.adaptiveCards.actionExecute(async (context) => isActionExecute(context), onCard);
   // Typed text, and Action.Submit from a client without universal actions (its data names the verb).
   app.activity(ActivityTypes.Message, (context) => turns.message(context));
+  app.messageEventUpdate("editMessage", (context) => turns.edited(context));
   app.conversationUpdate("membersAdded", (context) => turns.installed(context));
   app.activity(ActivityTypes.InstallationUpdate, (context) => turns.installed(context));
 }

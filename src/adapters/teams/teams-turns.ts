@@ -17,6 +17,8 @@ import type { ProactiveSender } from "./proactive-sender.ts";
 import type { TenantGate } from "./tenant-gate.ts";
 
 /** A 1:1 chat with Curve, the only place private answers are shown. */
+const EDITED = reply("info", "Curve doesn't act on edits", [text("It acted on the message as you first sent it. To change something, send the corrected command as a new message.")]);
+
 const isPersonalChat = (context: TurnContext): boolean => context.activity.conversation?.conversationType === "personal";
 
 type Admission = { ok: true; partnershipId: number; tenant: string; key: string } | { ok: false; reply: Reply };
@@ -170,6 +172,24 @@ export class TeamsTurns {
         text("That answer holds private data, so Curve won't post it in a channel or group chat, and it could not reach your 1:1 chat with Curve. Open a chat with Curve and ask there."),
       ]);
     }
+  }
+
+  /**
+   * An edited message (Teams' messageUpdate, editMessage). Curve acts on a command once, as
+   * sent: an edit changes nothing, and would otherwise go unanswered, so someone who corrects a
+   * command by editing it is told, in one line, to send it again. Only where Curve is spoken
+   * to (a 1:1 chat, or a message that @mentions it) and for a tenant Curve serves; nothing is
+   * looked up or stored.
+   */
+  async edited(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const mentionsCurve = (activity.entities ?? []).some((e) => e.type === "mention" && (e as { mentioned?: { id?: string } }).mentioned?.id === activity.recipient?.id);
+    if (!isPersonalChat(context) && !mentionsCurve) return;
+    await this.guarded(context, async () => {
+      const admission = await this.admit(context);
+      if (!admission.ok) return;
+      await context.sendActivity(cardMessage(EDITED));
+    }, async () => undefined);
   }
 
   /** Curve added to a chat or team: find the person who added it, and keep how to reach them. */
