@@ -6,7 +6,7 @@ const USAGE = "Usage: curve export [PLAN] --xlsx FILE [--partnership SLUG]";
 
 /**
  * `curve export [plan] --xlsx FILE`: the plans in the columns `curve import` reads. With no plan,
- * every plan with people, teams and indicators. Exit 0 written, 1 unknown plan or partnership, 2 usage.
+ * every plan with people, teams, indicators and their readings. Exit 0 written, 1 unknown plan or partnership, 2 usage.
  */
 export async function exportCommand(args: string[], config: Config): Promise<number> {
   let parsed;
@@ -51,7 +51,7 @@ export async function exportCommand(args: string[], config: Config): Promise<num
     };
     process.stdout.write(
       `Wrote ${values.xlsx}: ${count("plans")} plan(s), ${count("actions")} actions, ${count("milestones")} milestones` +
-        (planKey ? "" : `, ${count("people")} people, ${count("teams")} teams, ${count("indicators")} indicators`) +
+        (planKey ? "" : `, ${count("people")} people, ${count("teams")} teams, ${count("indicators")} indicators, ${count("readings")} readings`) +
         ".\n",
     );
     return 0;

@@ -182,6 +182,6 @@ export function describeReport(report: WorkbookImportReport, sheets: { name: str
   if (report.confirmed.length) {
     out.push("", `Confirmed as holding no child's personal data (${report.applied ? "recorded" : "would be recorded"} in the audit, without the values): ${report.confirmed.map((c) => c.ref).join(", ")}.`);
   }
-  if (report.newPeople.length) out.push("", `New people, named as sponsors, leads, members or owners (no email yet): ${report.newPeople.join(", ")}.`);
+  if (report.newPeople.length) out.push("", `New people, named as sponsors, leads, members, owners or recorders of readings (no email yet): ${report.newPeople.join(", ")}.`);
   return `${out.join("\n")}\n`;
 }

@@ -19,7 +19,7 @@ describe("the templates a council starts from", () => {
 
   it("plan.xlsx has every sheet, headed with the columns curve import reads", async () => {
     const sheets = await readWorkbookFile(path.join(TEMPLATES, "plan.xlsx"));
-    expect(sheets.map((s) => s.name)).toEqual(["Partnership", "Plans", "Outcomes", "Priorities", "Actions", "People", "Teams", "Indicators"]);
+    expect(sheets.map((s) => s.name)).toEqual(["Partnership", "Plans", "Outcomes", "Priorities", "Actions", "People", "Teams", "Indicators", "Readings"]);
     for (const sheet of sheets) {
       const spec = Object.values(SHEETS).find((s) => s.name === sheet.name)!;
       expect(sheet.rows[0]!.cells, sheet.name).toEqual(spec.columns.map((c) => c.heading));
@@ -45,7 +45,7 @@ describe("the templates a council starts from", () => {
       ["ATT-2.1", "month", "2012-03-31"],
     ]);
     expect(report.changes.filter((c) => c.kind === "create").map((c) => c.subject).sort()).toEqual(
-      ["action", "action", "indicator", "outcome", "person", "person", "person", "person", "plan", "priority", "team", "team", "team", "team"].sort(),
+      ["action", "action", "indicator", "outcome", "person", "person", "person", "person", "plan", "priority", "reading", "team", "team", "team", "team"].sort(),
     );
   });
 });

@@ -5,6 +5,7 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importWorkbook } from "../../src/adapters/db/workbook-import.ts";
 import { readWorkbookFile } from "../../src/adapters/files/read-workbook.ts";
+import { describeReport } from "../../src/bot/import-command.ts";
 import { readPartnershipWorkbook } from "../../src/domain/workbook/read-partnership.ts";
 import { kindsUnderTest, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -197,6 +198,128 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect((await commandDriver(t.db, id, () => NOW).run("Simon Flowers", "/indicator tolerance LAC 25")).tone).toBe("success");
     expect((await importFiles([...base, write("indicators.csv", indicators(null))], slug)).applied).toBe(true);
     expect(await tolerance("LAC")).toBe(25);
+  });
+
+  const readingIndicators = [
+    ["Code", "Indicator", "Priority", "Unit", "Polarity", "Baseline", "Baseline date", "Periodicity"],
+    ["NEET", "16-18 NEET", "3", "percent", "lower", "8.3", "2011-01-31", "monthly"],
+    ["LAC", "Looked after children", "3", "count", "lower", "1450", "2011-03-31", "quarterly"],
+  ];
+  const readingRows = [
+    ["Indicator", "Period", "Value", "Source", "Recorded by", "Recorded"],
+    ["NEET", "August 2011", "8.1", "Connexions monthly return", "Simon Flowers", "2011-09-14"],
+    ["NEET", "2011-07", "not known", "", "", ""],
+    ["LAC", "Q1 2011/12", "1,420", "", "Ken Morton", ""],
+  ];
+  const storedReadings = async (slug: string) =>
+    (
+      await t.db.prisma.indicatorReading.findMany({
+        where: { indicator: { partnership: { slug } } },
+        include: { indicator: { select: { code: true } }, recordedBy: { select: { name: true } } },
+        orderBy: [{ indicatorId: "asc" }, { periodEnd: "asc" }],
+      })
+    ).map((r) => [r.indicator.code, r.period, r.periodEnd.toISOString().slice(0, 10), r.value, r.source, r.recordedBy?.name ?? null, r.recordedAt.toISOString()]);
+
+  it("imports a Readings sheet for indicators the file defines, audits each reading as coming from the file, and changes nothing when imported again", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("actions.csv", actions("Model agreed by end of March 2012")), write("indicators.csv", readingIndicators), write("readings.csv", readingRows)];
+    const dry = await importFiles(files, slug, true);
+    expect(dry.problems).toEqual([]);
+    expect(dry.changes.filter((c) => c.subject === "reading").map((c) => `${c.kind} ${c.ref}: ${c.detail}`)).toEqual([
+      "create NEET Aug 2011: 8.1",
+      "create NEET Jul 2011: not known",
+      "create LAC Q1 2011/12: 1420",
+    ]);
+    // A name only in Recorded by becomes a person, as an indicator owner's does, and the dry run says so.
+    expect(dry.newPeople).toEqual(["Simon Whitehead", "Tony Adlard", "Ken Morton"]);
+    expect(describeReport(dry, [], [])).toContain("3 readings");
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+
+    const report = await importFiles(files, slug);
+    expect(report.applied).toBe(true);
+    expect(await storedReadings(slug)).toEqual([
+      ["NEET", "Jul 2011", "2011-07-31", null, null, null, NOW.toISOString()],
+      ["NEET", "Aug 2011", "2011-08-31", 8.1, "Connexions monthly return", "Simon Flowers", "2011-09-14T12:00:00.000Z"],
+      ["LAC", "Q1 2011/12", "2011-06-30", 1420, null, "Ken Morton", NOW.toISOString()],
+    ]);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    const events = await t.db.prisma.auditEvent.findMany({ where: { partnershipId: id, event: "reading.imported" }, orderBy: { id: "asc" } });
+    expect(events.map((e) => [e.subjectRef, e.origin])).toEqual([
+      ["NEET Aug 2011", { platform: "import", file: "people.csv, priorities.csv, actions.csv, indicators.csv, readings.csv" }],
+      ["NEET Jul 2011", { platform: "import", file: "people.csv, priorities.csv, actions.csv, indicators.csv, readings.csv" }],
+      ["LAC Q1 2011/12", { platform: "import", file: "people.csv, priorities.csv, actions.csv, indicators.csv, readings.csv" }],
+    ]);
+    // Chat sees them as it sees readings recorded there: the not known counts as reported, with no figure.
+    const history = (await commandDriver(t.db, id, () => NOW).run("Simon Flowers", "/indicator history NEET")).rendered;
+    expect(history).toContain("Aug 2011 · 8.1%");
+    expect(history).toContain("source: Connexions monthly return");
+    expect(history).toContain("Jul 2011 · not known");
+
+    const audits = await t.db.prisma.auditEvent.count({ where: { partnershipId: id } });
+    const again = await importFiles(files, slug);
+    expect(again.problems).toEqual([]);
+    expect(again.changes.filter((c) => c.kind !== "keep")).toEqual([]);
+    expect(await t.db.prisma.auditEvent.count({ where: { partnershipId: id } })).toBe(audits);
+  });
+
+  it("updates a reading whose value or source changed, for an indicator already in Curve, keeps a recorded source when the file gives none, and leaves readings the file does not list alone", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    expect((await importFiles([write("people.csv", people), write("priorities.csv", priorities), write("actions.csv", actions("Model agreed by end of March 2012")), write("indicators.csv", readingIndicators), write("readings.csv", readingRows)], slug)).applied).toBe(true);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    expect((await commandDriver(t.db, id, () => NOW).run("Simon Flowers", "/indicator record NEET 8.4 Jun 2011 Connexions")).tone).toBe("success");
+    const audits = await t.db.prisma.auditEvent.count({ where: { partnershipId: id } });
+
+    // Only a Readings sheet this time: the indicators are in Curve already.
+    const edited = [
+      ["Code", "Period", "Value", "Source"],
+      ["NEET", "Aug 2011", "8.0", ""],
+      ["NEET", "Jul 2011", "n/a", ""],
+      ["LAC", "Q1 2011/12", "1420", "SSDA903 return"],
+    ];
+    const report = await importFiles([write("readings-edited.csv", edited)], slug);
+    expect(report.problems).toEqual([]);
+    expect(report.changes.filter((c) => c.kind !== "keep").map((c) => `${c.kind} ${c.subject} ${c.ref}: ${c.detail}`)).toEqual([
+      "update reading NEET Aug 2011: value 8.1 → 8",
+      'update reading LAC Q1 2011/12: source none → "SSDA903 return"',
+    ]);
+    expect(await storedReadings(slug)).toEqual([
+      ["NEET", "Jun 2011", "2011-06-30", 8.4, "Connexions", "Simon Flowers", NOW.toISOString()],
+      ["NEET", "Jul 2011", "2011-07-31", null, null, null, NOW.toISOString()],
+      ["NEET", "Aug 2011", "2011-08-31", 8, "Connexions monthly return", null, NOW.toISOString()],
+      ["LAC", "Q1 2011/12", "2011-06-30", 1420, "SSDA903 return", null, NOW.toISOString()],
+    ]);
+    const events = await t.db.prisma.auditEvent.findMany({ where: { partnershipId: id, id: { gt: 0 } }, orderBy: { id: "asc" }, skip: audits });
+    expect(events.map((e) => [e.event, e.subjectRef, e.before, e.after, e.origin])).toEqual([
+      ["reading.import_updated", "NEET Aug 2011", { period: "Aug 2011", value: 8.1, source: "Connexions monthly return" }, { period: "Aug 2011", value: 8, source: "Connexions monthly return" }, { platform: "import", file: "readings-edited.csv" }],
+      ["reading.import_updated", "LAC Q1 2011/12", { period: "Q1 2011/12", value: 1420, source: null }, { period: "Q1 2011/12", value: 1420, source: "SSDA903 return" }, { platform: "import", file: "readings-edited.csv" }],
+    ]);
+  });
+
+  it("changes nothing when any reading has a problem, naming each with its sheet, row and column", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const base = [write("people.csv", people), write("priorities.csv", priorities), write("actions.csv", actions("Model agreed by end of March 2012")), write("indicators.csv", readingIndicators)];
+    expect((await importFiles([...base, write("readings.csv", readingRows)], slug)).applied).toBe(true);
+    const before = await storedReadings(slug);
+    const bad = [
+      ["Indicator", "Period", "Value"],
+      ["NEET", "Sep 2011", "7.9"],
+      ["NEAT", "Sep 2011", "7.9"],
+      ["LAC", "Q2 2011/12", "1420.5"],
+      ["NEET", "Dec 2011", "7.5"],
+      ["NEET", "September 2011", "7.8"],
+      ["NEET", "Septober 2011", "7.8"],
+    ];
+    const report = await importFiles([...base, write("readings-bad.csv", bad)], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      ["readings-bad", 3, "Indicator", "there is no indicator NEAT; did you mean NEET? (add it to the Indicators sheet, or use one of NEET, LAC)"],
+      ["readings-bad", 4, "Value", "LAC counts whole numbers, so 1,420.5 can't be one of its figures."],
+      ["readings-bad", 5, "Period", "Dec 2011 hasn't started yet, so it can't have a reading."],
+      ["readings-bad", 6, "Period", "NEET Sep 2011 is also on readings-bad row 2"],
+      ["readings-bad", 7, "Period", '"Septober 2011" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.'],
+    ]);
+    // Not even the good row: a file with a problem changes nothing.
+    expect(await storedReadings(slug)).toEqual(before);
   });
 
   it("reads an .xlsx whose cells are merged down over several actions", async () => {

@@ -25,7 +25,19 @@ async function counts(prisma: PrismaClient, partnershipId: number) {
     memberships: await prisma.teamMember.count({ where: { team: { partnershipId } } }),
     indicators: await prisma.indicator.count({ where: { partnershipId } }),
     priorityRoles: await prisma.priorityRole.count({ where: { person: { partnershipId } } }),
+    readings: await prisma.indicatorReading.count({ where: { indicator: { partnershipId } } }),
   };
+}
+
+/** Every reading of the partnership, as /indicator history would show it, by indicator and period. */
+async function readingsOf(prisma: PrismaClient, partnershipId: number) {
+  const rows = await prisma.indicatorReading.findMany({
+    where: { indicator: { partnershipId } },
+    include: { indicator: { select: { code: true } }, recordedBy: { select: { name: true } } },
+  });
+  return rows
+    .map((r) => ({ code: r.indicator.code, period: r.period, periodEnd: r.periodEnd.toISOString().slice(0, 10), value: r.value, source: r.source, recordedBy: r.recordedBy?.name ?? null, recordedAt: r.recordedAt.toISOString() }))
+    .sort((a, b) => `${a.code} ${a.periodEnd} ${a.period}`.localeCompare(`${b.code} ${b.periodEnd} ${b.period}`));
 }
 
 async function importFile(t: TestDatabase, file: string, options: { dryRun?: boolean; partnership?: string } = {}): Promise<WorkbookImportReport> {
@@ -50,6 +62,11 @@ describe.each(kindsUnderTest())("exporting the Leeds demo and importing it into 
     expect((await chat.run("Jancis Andrew", "/milestone done ATT-5.1 script agreed at cluster chairs")).tone).toBe("success");
     expect((await chat.run("Nigel Richardson", "/milestone date NEET-1.1 end of March 2012")).tone).toBe("success");
     expect((await chat.run("Nigel Richardson", "/action status LAC-14 at-risk recruitment slower than planned")).tone).toBe("success");
+    // Readings recorded in chat, beside the demo's own: a figure with its source, a not known, and a
+    // financial year on an academic-year indicator (where a bare "2010/11" would read as the school year).
+    expect((await chat.run("Nigel Richardson", "/indicator record NEET 8.1 Aug 2011 Connexions monthly return")).tone).toBe("success");
+    expect((await chat.run("Nigel Richardson", "/indicator record NEET not known Jul 2011")).tone).toBe("success");
+    expect((await chat.run("Nigel Richardson", "/indicator record ATT-PRI 94.6 financial year 2010/11 DfE")).tone).toBe("success");
     file = path.join(dir, "leeds.xlsx");
     await writeWorkbook(file, await exportSheets(source.db.prisma, sourceId, null));
   }, 120_000);
@@ -61,7 +78,7 @@ describe.each(kindsUnderTest())("exporting the Leeds demo and importing it into 
   it("passes the personal-data guard untouched: every free-text cell of the demo, even with no one exempt", async () => {
     const reading = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: path.basename(file) });
     expect(reading.freeText.length).toBeGreaterThan(300);
-    expect(new Set(reading.freeText.map((c) => c.sheet))).toEqual(new Set(["Plans", "Outcomes", "Priorities", "Actions", "Milestones", "Indicators"]));
+    expect(new Set(reading.freeText.map((c) => c.sheet))).toEqual(new Set(["Plans", "Outcomes", "Priorities", "Actions", "Milestones", "Indicators", "Readings"]));
     expect(findHeldCells(reading.freeText, { names: [], emails: new Set() }, DEFAULT_GUARD_POLICY)).toEqual([]);
   });
 
@@ -90,6 +107,26 @@ describe.each(kindsUnderTest())("exporting the Leeds demo and importing it into 
       expect(now.rendered, a.ref).toBe(was.rendered);
     }
     expect((await after.run("Nigel Richardson", "/action show ATT-5")).rendered).toContain("evidence: script agreed at cluster chairs");
+  });
+
+  it("reproduces every indicator's readings: periods, values, not knowns, sources, who recorded them and when", async () => {
+    const targetId = (await target.db.prisma.partnership.findUniqueOrThrow({ where: { slug } })).id;
+    const readings = await readingsOf(source.db.prisma, sourceId);
+    expect(readings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "ATT-PRI", period: "half terms 1-5 2009/10", value: 94.4 }),
+        expect.objectContaining({ code: "ATT-PRI", period: "2010/11", periodEnd: "2011-03-31", value: 94.6, source: "DfE", recordedBy: "Nigel Richardson" }),
+        expect.objectContaining({ code: "NEET", period: "Aug 2011", value: 8.1, source: "Connexions monthly return" }),
+        expect.objectContaining({ code: "NEET", period: "Jul 2011", value: null }),
+      ]),
+    );
+    expect(await readingsOf(target.db.prisma, targetId)).toEqual(readings);
+    const before = commandDriver(source.db, sourceId, () => NOW);
+    const after = commandDriver(target.db, targetId, () => NOW);
+    for (const code of ["NEET", "ATT-PRI"]) {
+      const line = `/indicator history ${code}`;
+      expect((await after.run("Nigel Richardson", line)).rendered, code).toBe((await before.run("Nigel Richardson", line)).rendered);
+    }
   });
 
   it("changes nothing, and records nothing, when the same file is imported again", async () => {

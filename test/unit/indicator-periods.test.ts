@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dataDue, periodsEndingBetween } from "../../src/domain/indicators/cadence.ts";
-import { parsePeriod } from "../../src/domain/indicators/periods.ts";
+import { parsePeriod, periodAsWritten } from "../../src/domain/indicators/periods.ts";
 import type { Periodicity } from "../../src/domain/indicators/types.ts";
 
 const read = (text: string, periodicity: Periodicity | null = null) => {
@@ -80,5 +80,19 @@ describe("when readings are due", () => {
     expect(dataDue(null, [], "2011-01-31", "2013-01-01")).toBeNull();
     expect(dataDue("annual", [], "2011-01-31", "2011-06-01")).toBeNull();
     expect(dataDue("annual", [], "2011-01-31", "2011-06-29")?.period.label).toBe("2010/11");
+  });
+});
+
+describe("writing a stored period so that it reads back the same (the Readings sheet of an export)", () => {
+  it("writes most labels as they are, and says financial year where a bare 2016/17 would read as a school year", () => {
+    expect(periodAsWritten("Sep 2011", "monthly")).toBe("Sep 2011");
+    expect(periodAsWritten("Q2 2011/12", "quarterly")).toBe("Q2 2011/12");
+    expect(periodAsWritten("academic year 2016/17", "termly")).toBe("academic year 2016/17");
+    expect(periodAsWritten("half terms 1-5 2009/10", "academic_year")).toBe("half terms 1-5 2009/10");
+    expect(periodAsWritten("2016/17", "annual")).toBe("2016/17");
+    expect(periodAsWritten("2016/17", null)).toBe("2016/17");
+    expect(periodAsWritten("2016/17", "termly")).toBe("financial year 2016/17");
+    const back = parsePeriod(periodAsWritten("2016/17", "academic_year"), { periodicity: "academic_year" });
+    expect(back.ok && back.value.label).toBe("2016/17");
   });
 });

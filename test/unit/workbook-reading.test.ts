@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readPartnershipWorkbook } from "../../src/domain/workbook/read-partnership.ts";
+import { checkReadings } from "../../src/domain/workbook/readings.ts";
 import { resolveActionParties } from "../../src/domain/workbook/resolve-names.ts";
 import { describeProblem, type RawSheet } from "../../src/domain/workbook/sheet.ts";
 
@@ -136,5 +137,98 @@ describe("linking owner cells to people and teams", () => {
       { name: "multi agency", where: ["Actions row 2, Contributing Officers/Teams (LAC-6)"], closest: ["Multi agency implementation group"] },
       { name: "Sarah Sinclaire", where: ["Actions row 3, Action Owner (LAC-7)"], closest: ["Sarah Sinclair"] },
     ]);
+  });
+});
+
+describe("reading a Readings sheet and checking it as /indicator record checks a reading", () => {
+  const indicators = [
+    { code: "NEET", unit: "percent", periodicity: "monthly" as const },
+    { code: "LAC", unit: "count", periodicity: "quarterly" as const },
+    { code: "ATT-PRI", unit: "percent", periodicity: "termly" as const },
+  ];
+
+  it("finds the sheet by its headings under any name, in partners' variants, and reads figures and not knowns as chat does", () => {
+    const readings = sheet(
+      "Scorecard 2011",
+      [
+        "Indicator code\tReporting period\tFigure\tData source\tEntered by\tDate recorded",
+        "neet\tSeptember 2011\t7.9%\tConnexions monthly return\tSue May\t14/10/2011",
+        "LAC\tQ1 2011/12\t1,420\t\t\t",
+        "ATT-PRI\t2010/11\tnot known\tDfE\t\t",
+        "ATT-PRI\tautumn term 2010\t\t\t\t2011-01-20T09:30:00.000Z",
+      ].join("\n"),
+    );
+    const { data, problems, sheets, freeText } = readPartnershipWorkbook([readings], { fileName: "scorecard.xlsx" });
+    expect(problems).toEqual([]);
+    expect(sheets).toEqual([{ name: "Scorecard 2011", kind: "readings", headingRow: 1 }]);
+    expect(data.readings.map((r) => [r.code, r.period, r.value, r.source, r.recordedBy, r.recordedAt?.toISOString() ?? null])).toEqual([
+      ["NEET", "September 2011", 7.9, "Connexions monthly return", "Sue May", "2011-10-14T12:00:00.000Z"],
+      ["LAC", "Q1 2011/12", 1420, null, null, null],
+      ["ATT-PRI", "2010/11", null, "DfE", null, null],
+      ["ATT-PRI", "autumn term 2010", null, null, null, "2011-01-20T09:30:00.000Z"],
+    ]);
+    // The source is free text: the personal-data guard reads it.
+    expect(freeText.map((c) => [c.sheet, c.row, c.column, c.heading])).toEqual([
+      ["Scorecard 2011", 2, "D", "Data source"],
+      ["Scorecard 2011", 4, "D", "Data source"],
+    ]);
+
+    const { readings: checked, problems: found } = checkReadings(data.readings, indicators, "2011-10-20");
+    expect(found).toEqual([]);
+    // Labelled as chat labels them: a termly indicator's "2010/11" is the academic year.
+    expect(checked.map((r) => [r.code, r.label, r.periodEnd, r.value])).toEqual([
+      ["NEET", "Sep 2011", "2011-09-30", 7.9],
+      ["LAC", "Q1 2011/12", "2011-06-30", 1420],
+      ["ATT-PRI", "academic year 2010/11", "2011-07-31", null],
+      ["ATT-PRI", "autumn term 2010", "2010-12-31", null],
+    ]);
+  });
+
+  it("refuses a figure chat would refuse, never guessing: a decimal comma, a stray word, a missing period or code", () => {
+    const readings = sheet(
+      "Readings",
+      ["Indicator\tPeriod\tValue", "NEET\tSep 2011\t7,5", "NEET\tOct 2011\t8.1 approx", "NEET\t\t8.0", "\tNov 2011\t8.2", "NEET\tDec 2011\t1 420"].join("\n"),
+    );
+    const { data, problems } = readPartnershipWorkbook([readings], { fileName: "r.xlsx" });
+    expect(problems.map(describeProblem)).toEqual([
+      'Readings row 2, column Value: "7,5" has a decimal comma; Curve does not guess: write 7.5 (with a point) or, if you meant a whole number, 7500.',
+      'Readings row 3, column Value: "8.1 approx" is not a figure; write a number like 1,420 or 91.6, or "not known"',
+      "Readings row 4, column Period: the reading of NEET has no period; write it as for /indicator record, like Sep 2011 or Q2 2011/12",
+      'Readings row 5, column Indicator: "" is not an indicator code; use the code on the Indicators sheet, like NEET or ATT-PRI',
+      'Readings row 6, column Value: "1 420" has a space inside the number; write 1420 without it, or 1,420.',
+    ]);
+    expect(data.readings).toEqual([]);
+  });
+
+  it("names each reading that cannot be saved as meant: unknown code, unreadable or future period, a figure the unit cannot hold, a period given twice", () => {
+    const readings = sheet(
+      "Readings",
+      [
+        "Code\tPeriod\tValue",
+        "NEAT\tSep 2011\t7.9",
+        "NEET\tSeptember 2011\t7.9",
+        "NEET\t2011-09\t8.0",
+        "NEET\tlast month\t8.0",
+        "NEET\tQ5 2011/12\t8.0",
+        "NEET\tNov 2011\t8.0",
+        "NEET\tAug 2011\t107.5",
+        "LAC\tQ1 2011/12\t1420.5",
+        "LAC\tQ4 2010/11\t-3",
+      ].join("\n"),
+    );
+    const { data, problems } = readPartnershipWorkbook([readings], { fileName: "r.xlsx" });
+    expect(problems).toEqual([]);
+    const { readings: checked, problems: found } = checkReadings(data.readings, indicators, "2011-10-20");
+    expect(found.map(describeProblem)).toEqual([
+      "Readings row 2, column Code: there is no indicator NEAT; did you mean NEET? (add it to the Indicators sheet, or use one of NEET, LAC, ATT-PRI)",
+      "Readings row 4, column Period: NEET Sep 2011 is also on Readings row 3",
+      'Readings row 5, column Period: "last month" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.',
+      'Readings row 6, column Period: "Q5 2011/12" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.',
+      "Readings row 7, column Period: Nov 2011 hasn't started yet, so it can't have a reading.",
+      "Readings row 8, column Value: 107.5% can't be a figure of NEET.",
+      "Readings row 9, column Value: LAC counts whole numbers, so 1,420.5 can't be one of its figures.",
+      "Readings row 10, column Value: -3 can't be a figure of LAC.",
+    ]);
+    expect(checked.map((r) => [r.code, r.label, r.value])).toEqual([["NEET", "Sep 2011", 7.9]]);
   });
 });

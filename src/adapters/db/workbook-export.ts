@@ -1,4 +1,6 @@
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { periodAsWritten } from "../../domain/indicators/periods.ts";
+import { PERIODICITIES, type Periodicity } from "../../domain/indicators/types.ts";
 import { PLAN_KINDS } from "../../domain/plan-document.ts";
 import type { SheetRows } from "../files/write-workbook.ts";
 import { isoDate } from "./views.ts";
@@ -9,9 +11,11 @@ const list = (names: (string | null | undefined)[]) => names.filter((n): n is st
 
 /**
  * A partnership's plans as the sheets `curve import` reads, in the same columns: every plan
- * with people, teams and indicators, or one plan (its outcomes, priorities, actions and
- * milestones). Milestones carry their exact dates and done state, so an export imported into
- * an empty database shows every action the same. Pledges are not part of it.
+ * with people, teams, indicators and their readings, or one plan (its outcomes, priorities,
+ * actions and milestones). Milestones carry their exact dates and done state, and readings
+ * their periods (written so they read back as the same period), values ("not known" for
+ * none), sources, who recorded them and when, so an export imported into an empty database
+ * shows every action and every indicator's history the same. Pledges are not part of it.
  * Throws when the partnership or plan does not exist (the CLI checks first).
  */
 export async function exportSheets(prisma: PrismaClient, partnershipId: number, planKey: string | null): Promise<SheetRows[]> {
@@ -146,6 +150,30 @@ export async function exportSheets(prisma: PrismaClient, partnershipId: number, 
       forecast: Array.isArray(i.forecast) ? (i.forecast as { periodEnd: string; value: number }[]).map((f) => `${f.periodEnd} ${f.value}`).join("; ") : null,
       note: i.note,
     })),
+  });
+  const readings = await prisma.indicatorReading.findMany({
+    where: { indicator: { partnershipId } },
+    include: { recordedBy: { select: { name: true } } },
+    orderBy: [{ periodEnd: "asc" }, { id: "asc" }],
+  });
+  const order = new Map(indicators.map((i, n) => [i.id, n]));
+  const indicatorOf = new Map(indicators.map((i) => [i.id, i]));
+  sheets.push({
+    kind: "readings",
+    rows: readings
+      .sort((a, b) => order.get(a.indicatorId)! - order.get(b.indicatorId)!)
+      .map((r): Row => {
+        const indicator = indicatorOf.get(r.indicatorId)!;
+        const periodicity = PERIODICITIES.includes(indicator.periodicity as Periodicity) ? (indicator.periodicity as Periodicity) : null;
+        return {
+          indicator: indicator.code,
+          period: periodAsWritten(r.period, periodicity),
+          value: r.value ?? "not known",
+          source: r.source,
+          recordedBy: r.recordedBy?.name ?? null,
+          recordedAt: r.recordedAt.toISOString(),
+        };
+      }),
   });
   return sheets;
 }

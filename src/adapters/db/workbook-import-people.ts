@@ -13,8 +13,8 @@ export interface Names {
 }
 
 /**
- * People (matched by email, else by name), then people named only as sponsors, leads, members
- * or indicator owners (created with their name), then teams and organisations with their
+ * People (matched by email, else by name), then people named only as sponsors, leads, members,
+ * indicator owners or recorders of readings (created with their name), then teams and organisations with their
  * members. A column the file does not have leaves that field as it is.
  */
 export async function importPeopleAndTeams(tx: Tx, partnershipId: number, data: PartnershipData, log: ImportLog, timeZone: string): Promise<Names> {

@@ -1,4 +1,5 @@
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { localDate } from "../../domain/dates/calendar.ts";
 import { guardPolicyFrom, type KnownToPartnership } from "../../domain/privacy/guard.ts";
 import { findHeldCells, settleHeldCells, type ConfirmedCell, type HeldCell } from "../../domain/workbook/held-cells.ts";
 import type { WorkbookReading } from "../../domain/workbook/read-partnership.ts";
@@ -9,6 +10,7 @@ import { importActions, type MilestoneReading } from "./workbook-import-actions.
 import { ImportLog, type ImportChange } from "./workbook-import-log.ts";
 import { importPeopleAndTeams } from "./workbook-import-people.ts";
 import { importIndicators, importPlans } from "./workbook-import-plans.ts";
+import { importReadings } from "./workbook-import-readings.ts";
 
 export interface WorkbookImportOptions {
   /** The file's name as the person gave it: recorded as the origin of every change. */
@@ -16,7 +18,9 @@ export interface WorkbookImportOptions {
   dryRun: boolean;
   /** The partnership to import into (curve import --partnership); else the workbook's, else the only one. */
   partnership?: string | null;
+  /** When the import runs: the time of every change, and of a reading the file gives no Recorded time for. */
   now: Date;
+  /** For new people, and for "today" (a reading's period must have started by then). */
   timeZone: string;
   onProgress?: (stage: string, done: number, total: number) => void;
   /**
@@ -102,6 +106,8 @@ export async function importWorkbook(prisma: PrismaClient, reading: WorkbookRead
         progress("plans", 0, reading.data.plans.length);
         const ids = await importPlans(tx, partnership.id, reading.data, names, log);
         await importIndicators(tx, partnership.id, reading.data, names, ids, log);
+        progress("readings", 0, reading.data.readings.length);
+        await importReadings(tx, partnership.id, reading.data.readings, names, log, localDate(options.now, options.timeZone), options.now);
         const milestones = await importActions(tx, reading.data, names, ids, log, (done, total) => progress("actions", done, total));
         if (guard.released.length > 0) log.personalDataConfirmed(guard.released);
         await log.flush(tx);

@@ -55,4 +55,8 @@ export const PLAN_TEMPLATE: SheetRows[] = [
       periodicity: "termly", owner: "Simon Flowers", forecast: "", note: "",
     }],
   },
+  {
+    kind: "readings",
+    rows: [{ indicator: "ATT-PRI", period: "half terms 1-5 2009/10", value: 94.4, source: "CYPP 2011-15", recordedBy: "Simon Flowers", recordedAt: "" }],
+  },
 ];

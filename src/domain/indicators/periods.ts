@@ -92,3 +92,17 @@ export function parsePeriod(input: string, options: PeriodOptions = {}): Result<
     message: `"${input.trim().slice(0, 40)}" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.`,
   });
 }
+
+/**
+ * How to write a stored period `label` so that parsePeriod reads it back as the same label
+ * for an indicator of this periodicity: the label itself, or, for a financial year stored on
+ * a termly or academic-year indicator (where a bare "2016/17" reads as the school year),
+ * "financial year 2016/17". A label nothing reads back (none should exist) is returned as it is.
+ */
+export function periodAsWritten(label: string, periodicity: Periodicity | null): string {
+  for (const text of [label, `financial year ${label}`]) {
+    const read = parsePeriod(text, { periodicity });
+    if (read.ok && read.value.label === label) return text;
+  }
+  return label;
+}

@@ -139,10 +139,24 @@ export const INDICATOR_COLUMNS = [
   col("note", "Note", "Notes"),
 ] as const;
 
+/**
+ * An indicator's readings, one a row: the indicator's code, the period as `/indicator record`
+ * takes it ("Sep 2011", "Q2 2011/12", "2016/17"), the value in the indicator's unit (blank or
+ * "not known" records the period as not known), and where the figure came from.
+ */
+export const READING_COLUMNS = [
+  col("indicator", "Indicator", "Code", "Indicator code", "Indicator ref"),
+  col("period", "Period", "Reporting period", "Period covered"),
+  col("value", "Value", "Reading", "Figure", "Actual"),
+  col("source", "Source", "Data source"),
+  col("recordedBy", "Recorded by", "Entered by"),
+  col("recordedAt", "Recorded", "Recorded on", "Recorded at", "Date recorded"),
+] as const;
+
 type Keys<T extends readonly ColumnSpec[]> = T[number]["key"];
 export type ActionColumn = Keys<typeof ACTION_COLUMNS>;
 
-export type SheetKind = "partnership" | "plans" | "outcomes" | "priorities" | "actions" | "milestones" | "people" | "teams" | "indicators";
+export type SheetKind = "partnership" | "plans" | "outcomes" | "priorities" | "actions" | "milestones" | "people" | "teams" | "indicators" | "readings";
 
 /** Each sheet: its name in templates and exports, other names it goes by, its columns, and the headings that identify it. */
 export const SHEETS: Record<SheetKind, { name: string; names: readonly string[]; columns: readonly ColumnSpec[]; required: readonly string[] }> = {
@@ -155,7 +169,8 @@ export const SHEETS: Record<SheetKind, { name: string; names: readonly string[];
   people: { name: "People", names: ["people", "contacts", "staff"], columns: PEOPLE_COLUMNS, required: ["name"] },
   teams: { name: "Teams", names: ["teams", "teams and organisations", "organisations", "groups"], columns: TEAM_COLUMNS, required: ["name"] },
   indicators: { name: "Indicators", names: ["indicators", "key indicators", "measures"], columns: INDICATOR_COLUMNS, required: ["code", "name"] },
+  readings: { name: "Readings", names: ["readings", "indicator readings", "scorecard readings"], columns: READING_COLUMNS, required: ["indicator", "period", "value"] },
 };
 
 /** The order sheets are read in, so that names and refs exist before what points at them. */
-export const SHEET_ORDER: readonly SheetKind[] = ["partnership", "plans", "outcomes", "priorities", "people", "teams", "indicators", "actions", "milestones"];
+export const SHEET_ORDER: readonly SheetKind[] = ["partnership", "plans", "outcomes", "priorities", "people", "teams", "indicators", "actions", "milestones", "readings"];

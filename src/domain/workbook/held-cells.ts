@@ -5,8 +5,9 @@ import type { SheetKind } from "./columns.ts";
 
 /**
  * The columns of each sheet that hold free text a person wrote (titles, descriptions, milestones,
- * evidence, notes). Structured columns are not checked: refs, plan keys, numbers, dates, states,
- * people's names, emails and roles, team members, indicator targets and forecasts.
+ * evidence, notes, where a reading's figure came from). Structured columns are not checked: refs,
+ * plan keys, numbers, dates, states, people's names, emails and roles, team members, indicator
+ * targets and forecasts, readings' codes, periods and values.
  */
 export const FREE_TEXT_COLUMNS: Readonly<Record<SheetKind, readonly string[]>> = {
   partnership: [],
@@ -18,6 +19,7 @@ export const FREE_TEXT_COLUMNS: Readonly<Record<SheetKind, readonly string[]>> =
   people: [],
   teams: [],
   indicators: ["name", "baselineText", "note"],
+  readings: ["source"],
 };
 
 /** One free-text cell of a workbook, where a spreadsheet program shows it. */

@@ -147,6 +147,29 @@ export interface IndicatorData {
   at: SourceRow;
 }
 
+/**
+ * One row of the Readings sheet: an indicator's figure for one period, as the file gives it.
+ * The period is kept as written, because how it reads ("2016/17" a financial or an academic
+ * year) depends on the indicator's periodicity, which the import knows once the Indicators
+ * sheet and the database are both in (workbook/readings.ts reads it then).
+ */
+export interface ReadingData {
+  /** The indicator's code, in capitals ("NEET"). */
+  code: string;
+  /** The period as written: "September 2011", "2011-09", "Q2 2011/12", "2016/17". */
+  period: string;
+  /** The figure in the indicator's unit (a count, a percentage, a rate per 1,000); null records "not known". */
+  value: number | null;
+  source: string | null;
+  /** A person's name, resolved like an indicator's owner. */
+  recordedBy: string | null;
+  /** When the figure was recorded: the instant the file gives, a day at noon UTC, or null (the import's time). */
+  recordedAt: Date | null;
+  /** The headings of the Indicator, Period and Value columns as the file writes them, for problems found at import. */
+  headings: { indicator: string; period: string; value: string };
+  at: SourceRow;
+}
+
 export interface PartnershipData {
   partnership: { slug: string | null; name: string | null };
   plans: PlanData[];
@@ -156,6 +179,8 @@ export interface PartnershipData {
   people: PersonData[];
   teams: TeamData[];
   indicators: IndicatorData[];
+  /** The Readings sheet's rows, in file order; none when the workbook has no Readings sheet. */
+  readings: ReadingData[];
 }
 
 export const emptyPartnershipData = (): PartnershipData => ({
@@ -167,4 +192,5 @@ export const emptyPartnershipData = (): PartnershipData => ({
   people: [],
   teams: [],
   indicators: [],
+  readings: [],
 });

@@ -4,7 +4,7 @@ import { emptyPartnershipData, type PartnershipData, type PlanData } from "./par
 import { importedText } from "./free-text.ts";
 import { FREE_TEXT_COLUMNS, type FreeTextCell } from "./held-cells.ts";
 import { readActionRows } from "./read-actions.ts";
-import { readIndicators, readMilestoneRows, readOutcomes, readPeople, readPlans, readPriorities, readTeams, slugOf, type MilestoneRow } from "./read-sheets.ts";
+import { readIndicators, readMilestoneRows, readOutcomes, readPeople, readPlans, readPriorities, readReadingRows, readTeams, slugOf, type MilestoneRow } from "./read-sheets.ts";
 import { columnLetter, matchHeaders, normaliseHeader, type HeaderMatch, type ImportProblem, type RawSheet } from "./sheet.ts";
 
 export interface ReadOptions {
@@ -32,12 +32,13 @@ const SIGNS: Record<SheetKind, readonly string[][]> = {
   people: [["name", "email"], ["name", "organisation"], ["name", "roles"]],
   teams: [["name", "members"]],
   indicators: [["code", "name", "unit"], ["code", "name", "baselineValue"], ["code", "name", "polarity"], ["code", "name", "targets"]],
+  readings: [["indicator", "period", "value"]],
   priorities: [["title", "sponsors"], ["title", "leads"]],
   plans: [["key", "title", "kind"], ["key", "title", "periodStart"]],
   outcomes: [["title", "key"]],
   partnership: [["slug", "name"]],
 };
-const DETECT_ORDER: readonly SheetKind[] = ["milestones", "actions", "people", "teams", "indicators", "priorities", "plans", "outcomes", "partnership"];
+const DETECT_ORDER: readonly SheetKind[] = ["milestones", "actions", "people", "teams", "readings", "indicators", "priorities", "plans", "outcomes", "partnership"];
 const GENERIC_SHEET_NAMES = /^(sheet\s*\d*|actions?|action plans?|plan|data|export|table\s*\d*)$/i;
 
 function classify(sheet: RawSheet): { kind: SheetKind; header: HeaderMatch<string> } | { kind: SheetKind; header: null } | null {
@@ -129,6 +130,7 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
   }
   const milestoneRows = ofKind("milestones").flatMap((c) => readMilestoneRows(reader(c), c.sheet.rows));
   applyMilestoneRows(data, milestoneRows, problems);
+  for (const c of ofKind("readings")) data.readings.push(...readReadingRows(reader(c), c.sheet.rows));
   checkDuplicates(data, problems);
   return {
     data,

@@ -1,12 +1,13 @@
 import { parseDue, type Due } from "../dates/due-phrase.ts";
 import { figureProblem } from "../indicators/report-card.ts";
 import type { PersonRole } from "../model.ts";
+import { readFigure } from "../numbers.ts";
 import { parseRef } from "../refs.ts";
 import { parseTolerance } from "../rag.ts";
 import { CellReader, readDay, splitNames } from "./cells.ts";
-import type { INDICATOR_COLUMNS, MILESTONE_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, PLAN_COLUMNS, PRIORITY_COLUMNS, TEAM_COLUMNS } from "./columns.ts";
+import type { INDICATOR_COLUMNS, MILESTONE_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, PLAN_COLUMNS, PRIORITY_COLUMNS, READING_COLUMNS, TEAM_COLUMNS } from "./columns.ts";
 import type {
-  IndicatorData, IndicatorTargetData, OutcomeData, PersonData, PlanData, PlanKindName, PriorityData, TeamData,
+  IndicatorData, IndicatorTargetData, OutcomeData, PersonData, PlanData, PlanKindName, PriorityData, ReadingData, TeamData,
 } from "./partnership-data.ts";
 import { cellOf, type RawRow } from "./sheet.ts";
 
@@ -258,14 +259,7 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
       else due = { precision: "tbc", start: null, due: null, phrase: duePhrase };
     }
     if (due && due.precision !== "tbc" && (!due.start || !due.due)) reader.problem(row, "dueBy", `milestone ${ref.action}.${ref.step} has precision ${due.precision} but no dates`);
-    const doneRaw = cellOf(reader.header, row, "doneAt");
-    let doneAt: Date | null = null;
-    if (doneRaw !== "") {
-      const instant = /^\d{4}-\d{2}-\d{2}T/.test(doneRaw) ? new Date(doneRaw) : null;
-      const day = instant ? null : readDay(doneRaw);
-      doneAt = instant && !Number.isNaN(instant.getTime()) ? instant : day ? new Date(`${day}T12:00:00Z`) : null;
-      if (!doneAt) reader.problem(row, "doneAt", `"${doneRaw.slice(0, 40)}" is not a date and time`);
-    }
+    const doneAt = readInstant(reader, row, "doneAt");
     return [{
       plan: reader.line(row, "plan")?.toLowerCase() ?? ref.plan ?? null,
       actionRef: ref.action,
@@ -277,6 +271,66 @@ export function readMilestoneRows(reader: CellReader<Keys<typeof MILESTONE_COLUM
       doneAt,
       doneBy: reader.line(row, "doneBy"),
       evidence: reader.text(row, "evidence"),
+      at: { sheet: reader.sheet, row: row.number },
+    }];
+  });
+}
+
+/** A moment from a cell: an ISO instant as exports write it, or a day (taken at noon UTC); null when blank or unreadable (a problem). */
+function readInstant<K extends string>(reader: CellReader<K>, row: RawRow, key: K): Date | null {
+  const raw = cellOf(reader.header, row, key);
+  if (raw === "") return null;
+  const instant = /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
+  const day = instant ? null : readDay(raw);
+  const at = instant && !Number.isNaN(instant.getTime()) ? instant : day ? new Date(`${day}T12:00:00Z`) : null;
+  if (!at) reader.problem(row, key, `"${raw.slice(0, 40)}" is not a date and time`);
+  return at;
+}
+
+/** The longest source `/indicator record` keeps; a longer one belongs in a linked document. */
+const SOURCE_LIMIT = 300;
+
+/**
+ * The Readings sheet: one indicator's figure for one period a row. The value is read as
+ * `/indicator record` reads a figure (readFigure: "1,420", "91.6%", "8.1"; a decimal comma
+ * or a stray word is a problem, never guessed), and a blank value or "not known" / "n/a"
+ * records the period as not known. The period is kept as written: which period it names, and
+ * whether the figure fits the indicator's unit, are checked at import (workbook/readings.ts),
+ * once the indicator's periodicity and unit are known from the file or the database.
+ */
+export function readReadingRows(reader: CellReader<Keys<typeof READING_COLUMNS>>, rows: readonly RawRow[]): ReadingData[] {
+  return dataRows(reader, rows).flatMap((row) => {
+    const code = reader.line(row, "indicator")?.toUpperCase() ?? null;
+    if (!code || !/^[A-Z0-9][A-Z0-9-]*$/.test(code)) {
+      reader.problem(row, "indicator", `"${code ?? ""}" is not an indicator code; use the code on the Indicators sheet, like NEET or ATT-PRI`);
+      return [];
+    }
+    const period = reader.line(row, "period");
+    if (!period) {
+      reader.problem(row, "period", `the reading of ${code} has no period; write it as for /indicator record, like Sep 2011 or Q2 2011/12`);
+      return [];
+    }
+    const raw = cellOf(reader.header, row, "value");
+    let value: number | null = null;
+    if (raw !== "") {
+      const figure = readFigure(raw);
+      const words = raw.split(/\s+/).length;
+      if (!figure.ok || figure.value.words < words) {
+        reader.problem(row, "value", figure.ok ? `"${raw.slice(0, 40)}" is not a figure; write a number like 1,420 or 91.6, or "not known"` : figure.error.message);
+        return [];
+      }
+      value = figure.value.value;
+    }
+    const source = reader.line(row, "source");
+    if (source && source.length > SOURCE_LIMIT) reader.problem(row, "source", `keep the source under ${SOURCE_LIMIT} characters; link to the document instead`);
+    return [{
+      code,
+      period,
+      value,
+      source,
+      recordedBy: reader.line(row, "recordedBy"),
+      recordedAt: readInstant(reader, row, "recordedAt"),
+      headings: { indicator: reader.heading("indicator"), period: reader.heading("period"), value: reader.heading("value") },
       at: { sheet: reader.sheet, row: row.number },
     }];
   });

@@ -101,8 +101,8 @@ export function resolveActionParties(data: PartnershipData, directory: Directory
 }
 
 /**
- * Names in columns that can only hold people (sponsors, leads, team members, indicator owners)
- * that match no one: they become new people (with no email) when imported. Returned for the
+ * Names in columns that can only hold people (sponsors, leads, team members, indicator owners,
+ * who recorded a reading) that match no one: they become new people (with no email) when imported. Returned for the
  * dry run with where each was written.
  */
 export function newPeopleNamed(data: PartnershipData, directory: Directory): { name: string; where: SourceRow }[] {
@@ -114,6 +114,7 @@ export function newPeopleNamed(data: PartnershipData, directory: Directory): { n
   for (const p of data.priorities) for (const n of [...p.sponsors, ...p.leads]) add(n, p.at);
   for (const t of data.teams) for (const n of t.members ?? []) add(n, t.at);
   for (const i of data.indicators) if (i.owner) add(i.owner, i.at);
+  for (const r of data.readings) if (r.recordedBy) add(r.recordedBy, r.at);
   return [...out.values()];
 }
 
