@@ -7,6 +7,7 @@ import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { readConfig } from "../../src/bot/config.ts";
 import { startServer, type RunningServer } from "../../src/bot/serve.ts";
+import { createLogger } from "../../src/bot/logger.ts";
 import { axeViolations, launchChromium, screenshot, withoutJavaScript } from "../support/browser.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -28,6 +29,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
   let seq = 0;
   const run = (as: string, line: string) => driver.run(as, line, `web-${++seq}`);
   const get = (pathname: string) => fetch(`${server.url}${pathname}`);
+  const logged: string[] = [];
 
   beforeAll(async () => {
     let env: Record<string, string>;
@@ -43,7 +45,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       await loadDemo(t.db, "leeds");
       env = { DATABASE_URL: t.url! };
     }
-    server = await startServer(readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", CURVE_PUBLIC_URL: PUBLIC_URL }), { clock: () => now });
+    server = await startServer(readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", CURVE_PUBLIC_URL: PUBLIC_URL }), { clock: () => now, log: createLogger("info", (line) => void logged.push(line)) });
     const db = server.runtime.db;
     partnershipId = (await db.prisma.partnership.findFirstOrThrow({ where: { slug: "leeds" } })).id;
     driver = commandDriver(db, partnershipId, () => now);
@@ -250,6 +252,40 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       now = before;
     }
     await run("Nigel Richardson", "/curve publish indicators on");
+  });
+
+  it("answers every address with no page, malformed or not, with the site's HTML 404, publicly and under a board link", async () => {
+    const reply = await run("Jane Held", "/report link 7");
+    const root = new URL(/https:\/\/\S+/.exec(reply.rendered)![0]).pathname;
+    const token = root.split("/")[2]!;
+    const pagePaths = ["plans/cypp-2011-15", "indicators/LAC", "indicators/LAC/chart.svg", `pledges/${pledgeId}`];
+    const malformed = [
+      "plans/%00", "plans/cypp%00", "plans/cypp-2011-15%00", "indicators/%00", "indicators/LAC%00", "indicators/%00/chart.svg", "pledges/%00", "pledges/P%00",
+      "plans/%01", "indicators/%7F", "plans/%E0%A4%A", "plans/%FF", "plans/%ED%A0%80", "indicators/%ED%B0%80/chart.svg", "pledges/%E0%A4%A", "plans/%",
+      `plans/${"x".repeat(5000)}`, `indicators/${"L".repeat(300)}/chart.svg`, `pledges/${"9".repeat(300)}`,
+      "plans/", "plans", "indicators/", "indicators", "pledges/", "pledges", "indicators/LAC/nothing", "plans/cypp-2011-15/x",
+    ];
+    for (const base of ["/", root]) {
+      for (const p of pagePaths) expect((await get(`${base}${p}`)).status, `${base}${p}`).toBe(200);
+      for (const p of base === root ? [...malformed, "files/%00?key=x", "files/%E0%A4%A?key=x", "nothing/here"] : malformed) {
+        const response = await get(`${base}${p}`);
+        const body = await response.text();
+        expect(response.status, `${base}${p}`).toBe(404);
+        expect(response.headers.get("content-type"), `${base}${p}`).toMatch(/^text\/html/);
+        expect(body, `${base}${p}`).toContain("<h1>Page not found</h1>");
+        expect(body, `${base}${p}`).not.toMatch(/URIError|at \w+ \(|node_modules|\.ts:\d+/);
+      }
+    }
+    // Only the pages answer in HTML: the API's addresses keep their JSON answers.
+    for (const p of ["/charts/%E0%A4%A.png", "/no/such/page", "/%00"]) expect(((await get(p)).headers.get("content-type")), p).toMatch(/^application\/json/);
+    // A board link's token is never written to the log, whatever the address or the answer.
+    const refused = await fetch(`${server.url}${root}plans/%E0%A4%A`, { method: "POST" });
+    expect(refused.status).toBe(400);
+    await fetch(`${server.url}/board/${token}%E0/plans/x`, { method: "POST" });
+    const log = logged.join("");
+    expect(log).toContain('"path":"/board/…/plans/%E0%A4%A"');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split(".")[2]!);
   });
 
   it("links report cards to their page: the public page when published, otherwise a signed link sent privately", async () => {
