@@ -216,7 +216,8 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     const filename = String(req.params.filename);
     if (typeof key !== "string" || key.length > 300 || !/^[\w.-]{1,120}$/.test(filename)) throw new NotFound();
     const pack = readBoardPackKey(key);
-    if (!pack || !filename.endsWith(`.${pack.format}`)) throw new NotFound();
+    // A key is written when the pack is asked for: one for a time still to come was never given out.
+    if (!pack || !filename.endsWith(`.${pack.format}`) || pack.at > options.clock()) throw new NotFound();
     let bytes: Buffer;
     try {
       bytes = await replyFileBytes(deps, viewer.partnershipId, { key, filename, title: filename });
