@@ -186,6 +186,33 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     expect((await get("/pledges/Pabc")).status).toBe(404);
   });
 
+  it("tells people how to sign a pledge only while chat would take the signature, and before it opens says when", async () => {
+    const closing = await run("Nigel Richardson", "/pledge new custom Half term push | We will call every family this half term | closes 20 September 2011");
+    const opening = await run("Nigel Richardson", "/pledge new custom Spring push | We will call every family in spring | opens 1 October 2011");
+    const [closingId, openingId] = [closing, opening].map((r) => Number(/P(\d+)/.exec(r.rendered)![1])) as [number, number];
+    const instruction = async (id: number) => {
+      const page = await openChecked(`/pledges/${id}`, 360, `pledge-${id}`);
+      const main = await page.locator("main").innerText();
+      await page.close();
+      return main;
+    };
+    expect(await instruction(closingId)).toContain(`Partners sign in Slack, Teams or Curve's chat: /pledge sign P${closingId} public`);
+    const notYet = await instruction(openingId);
+    expect(notYet).toMatch(/Signing opens on 1 Oct 2011[^.]*\. From then, partners sign in Slack, Teams or Curve's chat: \/pledge sign P\d+ public/);
+    expect((await run("Jancis Andrew", `/pledge sign P${openingId} public I will call`)).code).toBe("not_permitted");
+    const before = now;
+    now = new Date("2011-09-25T10:00:00Z");
+    try {
+      const closed = await instruction(closingId);
+      expect(closed).toContain("Closed to new signatures on 20 Sep 2011");
+      expect(closed).not.toContain("/pledge sign");
+      expect(closed).not.toMatch(/sign in Slack/);
+      expect((await run("Jancis Andrew", `/pledge sign P${closingId} public I will call`)).code).toBe("not_permitted");
+    } finally {
+      now = before;
+    }
+  });
+
   it("keeps the pledge count current on every load", async () => {
     const count = async () => /(\d+) signatures? in all/.exec(await (await get(`/pledges/${pledgeId}`)).text())![1];
     expect(await count()).toBe("3");
