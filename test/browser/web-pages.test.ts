@@ -151,6 +151,49 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     await piap.close();
   });
 
+  it("wraps long unbroken words people type, so no page scrolls sideways at 360 px and ordinary words stay whole", async () => {
+    // What people type may be one long run of letters or an address: in a heading, a table cell, a card, the register.
+    const LONG = "Wellbeing".repeat(16);
+    const URL_TEXT = `https://www.leeds.gov.uk/childrens-services/${"attendance".repeat(12)}`;
+    const db = server.runtime.db;
+    const created = await run("Nigel Richardson", `/pledge new custom ${LONG.slice(0, 140)} | We will ${LONG} and read ${URL_TEXT}`);
+    expect(created.tone, created.rendered).toBe("success");
+    const longPledge = Number(/P(\d+)/.exec(created.rendered)![1]);
+    expect((await run("Jancis Andrew", `/pledge sign P${longPledge} public for ${LONG.slice(0, 90)}: I will ${URL_TEXT}`)).tone).toBe("success");
+    expect((await run("Nigel Richardson", `/indicator record NEET 7.1 2011-08 ${URL_TEXT}`)).tone).toBe("success");
+    const plan = await db.prisma.plan.findFirstOrThrow({ where: { partnershipId, key: "piap-2015" } });
+    const action = await db.prisma.action.findFirstOrThrow({ where: { planId: plan.id }, orderBy: { id: "asc" }, include: { milestones: true } });
+    await db.prisma.action.update({ where: { id: action.id }, data: { title: `Publish ${URL_TEXT}`, ownerText: LONG } });
+    await db.prisma.milestone.updateMany({ where: { actionId: action.id, doneAt: null }, data: { text: LONG } });
+    await db.prisma.priority.update({ where: { id: action.priorityId! }, data: { title: `Keep ${LONG} safe` } });
+    const pages = [`/pledges/${longPledge}`, "/plans/piap-2015", "/indicators/NEET", "/"];
+    for (const width of [360, 1280]) {
+      for (const pathname of pages) {
+        const page = await openChecked(pathname, width, `long-words-${pathname.replace(/\W+/g, "-")}`);
+        const { long, broken } = await page.evaluate(() => {
+          const walker = document.createTreeWalker(document.querySelector("main")!, NodeFilter.SHOW_TEXT);
+          let long = 0;
+          const broken: string[] = [];
+          const lines = (range: Range) => new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const match of node.textContent!.matchAll(/\S+/g)) {
+              const range = document.createRange();
+              range.setStart(node, match.index!);
+              range.setEnd(node, match.index! + match[0].length);
+              if (match[0].length > 60) long += 1;
+              // An ordinary word (a name, a state, a figure) is never cut in two; one with a dash or a slash may break after it.
+              else if (!/[-/–]/.test(match[0]) && lines(range) > 1) broken.push(match[0]);
+            }
+          }
+          return { long, broken };
+        });
+        expect(long, `${pathname} at ${width}px shows the long words`).toBeGreaterThan(0);
+        expect(broken, `${pathname} at ${width}px`).toEqual([]);
+        await page.close();
+      }
+    }
+  });
+
   it("can be used with the keyboard alone: skip link first, then every link in order, each visibly focused", async () => {
     const page = await browser.context.newPage();
     await withoutJavaScript(page);
