@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type { DestinationStream, Logger as PinoLogger } from "pino";
 import type { Logger } from "../commands/context.ts";
+import { redactBoardTokens } from "../adapters/http/log-path.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -20,8 +21,8 @@ export function withLogContext<T>(fields: Record<string, unknown>, work: () => T
  * Pino JSON lines on stderr (stdout stays for replies and --json output): one object per
  * line, `{ time, level: "info", message, request?, delivery?, ...fields }`. Values are
  * scrubbed on the way out: keys that name a secret or free text (tokens, passwords,
- * evidence, notes, commitments) are replaced, token-shaped strings are masked wherever they
- * appear, terminal colours are removed and multi-line text (a database driver's error) is
+ * evidence, notes, commitments) are replaced, token-shaped strings and board links' tokens
+ * are masked wherever they appear, terminal colours are removed and multi-line text (a database driver's error) is
  * folded onto the one line.
  */
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
@@ -79,7 +80,7 @@ export function scrub(value: unknown, depth = 0): unknown {
 }
 
 function oneLine(text: string): string {
-  return text.replace(ANSI, "").replace(SECRET_VALUE, maskSecret).replace(/\s*\n\s*/g, " ⏎ ").slice(0, 2000);
+  return redactBoardTokens(text.replace(ANSI, "").replace(SECRET_VALUE, maskSecret)).replace(/\s*\n\s*/g, " ⏎ ").slice(0, 2000);
 }
 
 function maskSecret(match: string): string {

@@ -79,10 +79,28 @@ export function boardPackKey(pack: { planKey: string | null; period: string | nu
   return ["board-pack", pack.planKey ?? "", pack.period ?? "", pack.format, pack.at.toISOString()].join("|");
 }
 
+// A key holds only what boardPackKey writes: a plan key, a period as typed, a format and an instant.
+const KEY_PLAN = /^[a-z0-9][a-z0-9-]{0,79}$/;
+const KEY_PERIOD = /^[^\p{Cc}\p{Cs}]{1,60}$/u;
+const KEY_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * What a board pack key says, or null when any part of it is not what boardPackKey writes
+ * (a key arrives in an address, so anything may be in it): five parts, a plan key or
+ * nothing, a period of at most 60 characters or nothing, xlsx or pdf, and an instant written
+ * as toISOString writes one, from 1970 to 9999.
+ */
 export function readBoardPackKey(key: string): { planKey: string | null; period: string | null; format: "xlsx" | "pdf"; at: Date } | null {
-  const [kind, planKey, period, format, at] = key.split("|");
-  if (kind !== "board-pack" || (format !== "xlsx" && format !== "pdf") || !at || Number.isNaN(Date.parse(at))) return null;
-  return { planKey: planKey || null, period: period || null, format, at: new Date(at) };
+  const parts = key.split("|");
+  if (parts.length !== 5) return null;
+  const [kind, planKey, period, format, at] = parts as [string, string, string, string, string];
+  if (kind !== "board-pack" || (format !== "xlsx" && format !== "pdf")) return null;
+  if ((planKey && !KEY_PLAN.test(planKey)) || (period && !KEY_PERIOD.test(period))) return null;
+  if (!KEY_INSTANT.test(at)) return null;
+  const instant = new Date(at);
+  // 2011-02-30T… parses as 2 March: only an instant that reads back the same is one.
+  if (Number.isNaN(instant.getTime()) || instant.toISOString() !== at || instant.getUTCFullYear() < 1970) return null;
+  return { planKey: planKey || null, period: period || null, format, at: instant };
 }
 
 export const reportCommands: CommandFamily = {

@@ -74,6 +74,20 @@ describe.each(kindsUnderTest())("the board pack in Teams, on %s", (kind) => {
     expect((await fetch(tampered)).status).toBe(404);
     expect((await fetch(url.href.replace(".pdf?", ".xlsx?"))).status).toBe(404);
     expect((await fetch(url.href.replace(/key=[^&]+/, "key=board-pack%7Cnope"))).status).toBe(404);
+    // Every part of the key is checked: a key that boardPackKey could not have written is a file that does not exist.
+    const asked = decodeURIComponent(url.searchParams.get("key")!).split("|");
+    const withPart = (i: number, value: string) => asked.map((part, j) => (j === i ? value : part)).join("|");
+    const badKeys = [
+      withPart(4, "+275760-09-13T00:00:00Z"), withPart(4, "+275760-09-13T00:00:00.000Z"), withPart(4, "9999-12-31T23:59:59.999Z"), withPart(4, "2011-02-30T00:00:00.000Z"),
+      withPart(4, "1969-12-31T00:00:00.000Z"), withPart(4, "2011-09-30"), withPart(4, "Sat, 01 Oct 2011 00:00:00 GMT"), withPart(4, "2011-09-30T24:00:00.000Z"),
+      withPart(1, "cypp\u00002011"), withPart(1, "CYPP-2011-15"), withPart(1, "x".repeat(200)), withPart(2, "September\u00002011"), withPart(2, "y".repeat(200)),
+      withPart(3, "PDF"), `${asked.join("|")}|extra`, asked.slice(0, 4).join("|"), withPart(0, "board-pack "),
+    ];
+    for (const bad of badKeys) {
+      const answer = await fetch(url.href.replace(/key=[^&]+/, `key=${encodeURIComponent(bad)}`));
+      expect(answer.status, bad).toBe(404);
+      expect(await answer.text(), bad).toContain("Page not found");
+    }
 
     const { linkKey } = await readPublication(t.server.runtime.db.kysely, t.partnershipId);
     const key = decodeURIComponent(url.searchParams.get("key")!);

@@ -7,6 +7,7 @@ import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { readConfig } from "../../src/bot/config.ts";
 import { startServer, type RunningServer } from "../../src/bot/serve.ts";
+import { createLogger } from "../../src/bot/logger.ts";
 import { axeViolations, launchChromium, screenshot, withoutJavaScript } from "../support/browser.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
@@ -29,6 +30,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
   let seq = 0;
   const run = (as: string, line: string) => driver.run(as, line, `web-${++seq}`);
   const get = (pathname: string) => fetch(`${server.url}${pathname}`);
+  const logged: string[] = [];
 
   beforeAll(async () => {
     let env: Record<string, string>;
@@ -44,7 +46,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       await loadDemo(t.db, "leeds");
       env = { DATABASE_URL: t.url! };
     }
-    server = await startServer(readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", CURVE_PUBLIC_URL: PUBLIC_URL }), { clock: () => now });
+    server = await startServer(readConfig({ ...env, PORT: "0", LOG_LEVEL: "silent", CURVE_PUBLIC_URL: PUBLIC_URL }), { clock: () => now, log: createLogger("info", (line) => void logged.push(line)) });
     const db = server.runtime.db;
     partnershipId = (await db.prisma.partnership.findFirstOrThrow({ where: { slug: "leeds" } })).id;
     driver = commandDriver(db, partnershipId, () => now);
@@ -152,6 +154,49 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     await piap.close();
   });
 
+  it("wraps long unbroken words people type, so no page scrolls sideways at 360 px and ordinary words stay whole", async () => {
+    // What people type may be one long run of letters or an address: in a heading, a table cell, a card, the register.
+    const LONG = "Wellbeing".repeat(16);
+    const URL_TEXT = `https://www.leeds.gov.uk/childrens-services/${"attendance".repeat(12)}`;
+    const db = server.runtime.db;
+    const created = await run("Nigel Richardson", `/pledge new custom ${LONG.slice(0, 140)} | We will ${LONG} and read ${URL_TEXT}`);
+    expect(created.tone, created.rendered).toBe("success");
+    const longPledge = Number(/P(\d+)/.exec(created.rendered)![1]);
+    expect((await run("Jancis Andrew", `/pledge sign P${longPledge} public for ${LONG.slice(0, 90)}: I will ${URL_TEXT}`)).tone).toBe("success");
+    expect((await run("Nigel Richardson", `/indicator record NEET 7.1 2011-08 ${URL_TEXT}`)).tone).toBe("success");
+    const plan = await db.prisma.plan.findFirstOrThrow({ where: { partnershipId, key: "piap-2015" } });
+    const action = await db.prisma.action.findFirstOrThrow({ where: { planId: plan.id }, orderBy: { id: "asc" }, include: { milestones: true } });
+    await db.prisma.action.update({ where: { id: action.id }, data: { title: `Publish ${URL_TEXT}`, ownerText: LONG } });
+    await db.prisma.milestone.updateMany({ where: { actionId: action.id, doneAt: null }, data: { text: LONG } });
+    await db.prisma.priority.update({ where: { id: action.priorityId! }, data: { title: `Keep ${LONG} safe` } });
+    const pages = [`/pledges/${longPledge}`, "/plans/piap-2015", "/indicators/NEET", "/"];
+    for (const width of [360, 1280]) {
+      for (const pathname of pages) {
+        const page = await openChecked(pathname, width, `long-words-${pathname.replace(/\W+/g, "-")}`);
+        const { long, broken } = await page.evaluate(() => {
+          const walker = document.createTreeWalker(document.querySelector("main")!, NodeFilter.SHOW_TEXT);
+          let long = 0;
+          const broken: string[] = [];
+          const lines = (range: Range) => new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const match of node.textContent!.matchAll(/\S+/g)) {
+              const range = document.createRange();
+              range.setStart(node, match.index!);
+              range.setEnd(node, match.index! + match[0].length);
+              if (match[0].length > 60) long += 1;
+              // An ordinary word (a name, a state, a figure) is never cut in two; one with a dash or a slash may break after it.
+              else if (!/[-/–]/.test(match[0]) && lines(range) > 1) broken.push(match[0]);
+            }
+          }
+          return { long, broken };
+        });
+        expect(long, `${pathname} at ${width}px shows the long words`).toBeGreaterThan(0);
+        expect(broken, `${pathname} at ${width}px`).toEqual([]);
+        await page.close();
+      }
+    }
+  });
+
   it("can be used with the keyboard alone: skip link first, then every link in order, each visibly focused", async () => {
     const page = await browser.context.newPage();
     await withoutJavaScript(page);
@@ -200,6 +245,33 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       expect(response.headers.get("location"), asked).toBe(to);
     }
     expect((await get("/pledges/Pabc")).status).toBe(404);
+  });
+
+  it("tells people how to sign a pledge only while chat would take the signature, and before it opens says when", async () => {
+    const closing = await run("Nigel Richardson", "/pledge new custom Half term push | We will call every family this half term | closes 20 September 2011");
+    const opening = await run("Nigel Richardson", "/pledge new custom Spring push | We will call every family in spring | opens 1 October 2011");
+    const [closingId, openingId] = [closing, opening].map((r) => Number(/P(\d+)/.exec(r.rendered)![1])) as [number, number];
+    const instruction = async (id: number) => {
+      const page = await openChecked(`/pledges/${id}`, 360, `pledge-${id}`);
+      const main = await page.locator("main").innerText();
+      await page.close();
+      return main;
+    };
+    expect(await instruction(closingId)).toContain(`Partners sign in Slack, Teams or Curve's chat: /pledge sign P${closingId} public`);
+    const notYet = await instruction(openingId);
+    expect(notYet).toMatch(/Signing opens on 1 Oct 2011[^.]*\. From then, partners sign in Slack, Teams or Curve's chat: \/pledge sign P\d+ public/);
+    expect((await run("Jancis Andrew", `/pledge sign P${openingId} public I will call`)).code).toBe("not_permitted");
+    const before = now;
+    now = new Date("2011-09-25T10:00:00Z");
+    try {
+      const closed = await instruction(closingId);
+      expect(closed).toContain("Closed to new signatures on 20 Sep 2011");
+      expect(closed).not.toContain("/pledge sign");
+      expect(closed).not.toMatch(/sign in Slack/);
+      expect((await run("Jancis Andrew", `/pledge sign P${closingId} public I will call`)).code).toBe("not_permitted");
+    } finally {
+      now = before;
+    }
   });
 
   it("keeps the pledge count current on every load", async () => {
@@ -270,6 +342,40 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
       now = before;
     }
     await run("Nigel Richardson", "/curve publish indicators on");
+  });
+
+  it("answers every address with no page, malformed or not, with the site's HTML 404, publicly and under a board link", async () => {
+    const reply = await run("Jane Held", "/report link 7");
+    const root = new URL(/https:\/\/\S+/.exec(reply.rendered)![0]).pathname;
+    const token = root.split("/")[2]!;
+    const pagePaths = ["plans/cypp-2011-15", "indicators/LAC", "indicators/LAC/chart.svg", `pledges/${pledgeId}`];
+    const malformed = [
+      "plans/%00", "plans/cypp%00", "plans/cypp-2011-15%00", "indicators/%00", "indicators/LAC%00", "indicators/%00/chart.svg", "pledges/%00", "pledges/P%00",
+      "plans/%01", "indicators/%7F", "plans/%E0%A4%A", "plans/%FF", "plans/%ED%A0%80", "indicators/%ED%B0%80/chart.svg", "pledges/%E0%A4%A", "plans/%",
+      `plans/${"x".repeat(5000)}`, `indicators/${"L".repeat(300)}/chart.svg`, `pledges/${"9".repeat(300)}`,
+      "plans/", "plans", "indicators/", "indicators", "pledges/", "pledges", "indicators/LAC/nothing", "plans/cypp-2011-15/x",
+    ];
+    for (const base of ["/", root]) {
+      for (const p of pagePaths) expect((await get(`${base}${p}`)).status, `${base}${p}`).toBe(200);
+      for (const p of base === root ? [...malformed, "files/%00?key=x", "files/%E0%A4%A?key=x", "nothing/here"] : malformed) {
+        const response = await get(`${base}${p}`);
+        const body = await response.text();
+        expect(response.status, `${base}${p}`).toBe(404);
+        expect(response.headers.get("content-type"), `${base}${p}`).toMatch(/^text\/html/);
+        expect(body, `${base}${p}`).toContain("<h1>Page not found</h1>");
+        expect(body, `${base}${p}`).not.toMatch(/URIError|at \w+ \(|node_modules|\.ts:\d+/);
+      }
+    }
+    // Only the pages answer in HTML: the API's addresses keep their JSON answers.
+    for (const p of ["/charts/%E0%A4%A.png", "/no/such/page", "/%00"]) expect(((await get(p)).headers.get("content-type")), p).toMatch(/^application\/json/);
+    // A board link's token is never written to the log, whatever the address or the answer.
+    const refused = await fetch(`${server.url}${root}plans/%E0%A4%A`, { method: "POST" });
+    expect(refused.status).toBe(400);
+    await fetch(`${server.url}/board/${token}%E0/plans/x`, { method: "POST" });
+    const log = logged.join("");
+    expect(log).toContain('"path":"/board/…/plans/%E0%A4%A"');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split(".")[2]!);
   });
 
   it("links report cards to their page: the public page when published, otherwise a signed link sent privately", async () => {

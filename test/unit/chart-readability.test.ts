@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import PDFDocument from "pdfkit";
 import { describe, expect, it } from "vitest";
 import { renderChartSvg } from "../../src/adapters/charts/render-chart.ts";
 import { chartModel } from "../../src/domain/indicators/chart-model.ts";
@@ -49,5 +51,51 @@ describe("the turn-the-curve chart, as people see it", async () => {
     expect(svg).toContain('fill="#ffffff"');
     const fills = texts.map((t) => /fill="(#[0-9a-fA-F]{6})"/.exec(t)?.[1] ?? "#000000");
     for (const fill of fills) expect(contrastOnWhite(fill), fill).toBeGreaterThanOrEqual(4.5);
+  });
+});
+
+describe("the chart's x axis labels", () => {
+  // Measured with DejaVu Sans itself, the font the chart names and the PNG is drawn in.
+  const doc = new PDFDocument({ autoFirstPage: false });
+  doc.font(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf"));
+  const widthOf = (label: string, px: number) => doc.fontSize(px).widthOfString(label);
+
+  /** Each label Vega shows under the x axis, with the box its text takes, in px. */
+  function xLabels(svg: string): { text: string; left: number; right: number }[] {
+    const axis = svg.slice(svg.indexOf('aria-label="X-axis'));
+    const group = /<g class="mark-text role-axis-label"[^>]*>([\s\S]*?)<\/g>/.exec(axis)![1]!;
+    return [...group.matchAll(/<text text-anchor="(\w+)" transform="translate\(([-\d.]+),[-\d.]+\)"[^>]*font-size="([\d.]+)px"[^>]*opacity="([\d.]+)"[^>]*>([^<]*)<\/text>/g)]
+      .filter((m) => Number(m[4]) > 0)
+      .map(([, anchor, x, size, , text]) => {
+        const width = widthOf(text!, Number(size));
+        const left = anchor === "start" ? Number(x) : anchor === "end" ? Number(x) - width : Number(x) - width / 2;
+        return { text: text!, left, right: left + width };
+      });
+  }
+
+  const reading = (periodEnd: string, value: number, period = periodEnd) => ({ period, periodEnd, value, source: null, recordedBy: null });
+  const cases: [string, IndicatorFacts, string, string][] = [
+    ["two readings two months apart, a target years away (the tester's LAC)", { ...lac, readings: [reading("2011-06-30", 1450, "30 Jun 2011"), reading("2011-08-31", 1480, "31 Aug 2011")] }, "2011-09-12", "31 Aug 2011"],
+    ["readings a day apart", { ...lac, readings: [reading("2011-08-30", 1450, "30 Aug 2011"), reading("2011-08-31", 1480, "31 Aug 2011")] }, "2011-09-12", "31 Aug 2011"],
+    ["a reading the day after the baseline", { ...lac, readings: [reading("2011-02-01", 1440, "1 Feb 2011")] }, "2011-09-12", "1 Feb 2011"],
+    ["three years of monthly readings", { ...lac, readings: Array.from({ length: 36 }, (_, i) => reading(new Date(Date.UTC(2011, 2 + i, 0)).toISOString().slice(0, 10), 1400 - i, `Month ${i + 1} 2011/14`)) }, "2014-02-15", "Month 36 2011…"],
+    ["no target: the newest reading ends the axis", { ...lac, targets: [], readings: [reading("2011-06-30", 1450, "Q1 2011/12"), reading("2011-08-31", 1480, "Aug 2011")] }, "2011-09-12", "Aug 2011"],
+    ["a percentage with long period names", { ...lac, unit: "percent", polarity: "higher_is_better", baseline: { value: 94.4, date: "2010-03-31", text: "94.4%" }, targets: [{ value: 95.5, dueDate: "2015-07-31", text: null }], readings: [reading("2010-07-31", 94.6, "Summer term 2009/10"), reading("2010-10-22", 94.9, "Autumn half term 1 2010/11")] }, "2011-09-12", "Autumn half t…"],
+  ];
+
+  it.each(cases)("never overlap, and show the newest reading's: %s", async (_what, facts, today, newest) => {
+    const svg = await renderChartSvg(chartModel(facts, buildReportCard(facts, today)));
+    const labels = xLabels(svg);
+    expect(labels.map((l) => l.text)).toContain(newest);
+    // Within the plot's width (its x axis line), so none runs into the y axis or off the image.
+    const plotWidth = Number(/role-axis-domain"[^>]*><line [^>]*x2="([\d.]+)"/.exec(svg.slice(svg.indexOf('aria-label="X-axis')))![1]);
+    for (const label of labels) {
+      expect(label.left, label.text).toBeGreaterThanOrEqual(-0.5);
+      expect(label.right, label.text).toBeLessThanOrEqual(plotWidth + 0.5);
+    }
+    const sorted = [...labels].sort((a, b) => a.left - b.left);
+    for (let i = 1; i < sorted.length; i++) {
+      expect(sorted[i]!.left - sorted[i - 1]!.right, `"${sorted[i - 1]!.text}" and "${sorted[i]!.text}"`).toBeGreaterThanOrEqual(4);
+    }
   });
 });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO_DIR, readDemo } from "../../src/bot/demo.ts";
 import { findDue } from "../../src/domain/dates/due-phrase.ts";
+import { parsePeriod } from "../../src/domain/indicators/periods.ts";
 import { parseRef } from "../../src/domain/refs.ts";
 
 const { partnership, plans } = readDemo();
@@ -47,12 +48,34 @@ describe("the Leeds demo plans", () => {
     expect(byCode.get("LAC")!.baseline).toMatchObject({ value: 1434, date: "2011-01-31" });
     expect(byCode.get("ATT")!.baseline!.value).toBe(91.6);
     // Primary attendance keeps both of the plan's figures, each with its period.
-    expect(byCode.get("ATT-PRI")!.baseline).toMatchObject({ value: 94.3, date: "2010-02-12" });
+    expect(byCode.get("ATT-PRI")!.baseline).toMatchObject({ value: 94.3, date: "2010-03-31" });
     expect(byCode.get("ATT-PRI")!.readings).toEqual([expect.objectContaining({ period: "half terms 1-5 2009/10", value: 94.4 })]);
     expect(byCode.get("NEET")!.baseline!.value).toBe(8.3);
     expect(byCode.get("LAC")!.polarity).toBe("lower_is_better");
     expect(byCode.get("ATT")!.polarity).toBe("higher_is_better");
     expect(byCode.get("SHORT-BREAKS")!.baseline).toBeNull();
+  });
+
+  // Each baseline is dated where its words put it, by the rules Curve reads those words with
+  // ("as at end of half term 4 2009/10" is 31 March 2010, not a day in February).
+  const BASELINE_WORDING: [code: string, phrase: string, inText: string][] = [
+    ["LAC", "January 2011", "January 2011"],
+    ["CPP", "January 2011", "January 2011"],
+    // Its figures cover half terms 1-5; its note says it is dated at the end of the academic year on purpose.
+    ["ATT", "academic year 2009/10", "09/10 academic year"],
+    ["ATT-PRI", "half term 4 2009/10", "end of half term 4 2009/10"],
+    ["NEET", "January 2011", "November-January 2010/11"],
+    ...(["EYFS", "KS2", "GCSE", "L3-19", "PE-SPORT"].map((code) => [code, "academic year 2009/10", "09/10 academic year"]) as [string, string, string][]),
+    ["APPR", "academic year 2009/10", "in 09/10"],
+    ["OBESITY-Y6", "academic year 2009/10", "09/10"],
+    ["TEEN-PREG", "June 2009", "June 2009"],
+    ["YOUTH-OFFENDING", "financial year 2009/10", "in 09/10"],
+  ];
+  it.each(BASELINE_WORDING)("dates %s's baseline at the end of %s, as its words say", (code, phrase, inText) => {
+    const baseline = cypp.indicators.find((i) => i.code === code)!.baseline!;
+    expect(baseline.text).toContain(inText);
+    const period = parsePeriod(phrase);
+    expect(period.ok && period.value.end, phrase).toBe(baseline.date);
   });
 
   it("has every row of the three obsession action plans, refs numbered as in the document", () => {

@@ -46,6 +46,14 @@ describe("the structured log", () => {
     expect(text).toContain("[redacted]");
   });
 
+  it("never writes a board link's token, in an address or a sentence", () => {
+    const { log, raw, lines } = capture();
+    const token = "12.1767225600.AbCdEfGhIjKlMnOpQrStUv";
+    log.info("request refused", { path: `/board/${token}/plans/%E0%A4%A`, error: new Error(`could not read https://x.test/board/${token}/files/p.pdf?key=k`) });
+    expect(raw.join("")).not.toContain("AbCdEfGhIjKlMnOpQrStUv");
+    expect(lines()[0]!.path).toBe("/board/…/plans/%E0%A4%A");
+  });
+
   it("keeps warnings visible at LOG_LEVEL=warn and hides info", () => {
     const { log, lines } = capture("warn");
     log.info("routine");

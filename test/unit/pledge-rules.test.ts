@@ -83,6 +83,17 @@ describe("pledge commands' words", () => {
     expect(JSON.stringify(card.blocks)).toContain("Latest: Sue May and 2 partners who chose not to be named.");
     expect(card.blocks.some((b) => b.type === "buttons" && b.buttons.some((x) => x.actionId === "pledge.sign" && x.value === "P4"))).toBe(true);
   });
+
+  it("tells people how to sign only while signing is open, and before it opens says from when", () => {
+    const pledge: PledgeView = { id: 4, kind: "attendance", title: "Every day counts", text: "We pledge…", opensAt: new Date("2011-10-01T00:00:00Z"), closesAt: new Date("2012-03-31T22:59:00Z"), channel: "slack:T1:C1", createdById: 1 };
+    const stats = { count: 0, latestNamed: [], latestUnnamed: 0 };
+    const shown = (at: string) => JSON.stringify(pledgeCard(pledge, stats, new Date(at)).blocks);
+    expect(shown("2011-11-01T10:00:00Z")).toContain("type /pledge sign P4");
+    expect(shown("2011-09-12T10:00:00Z")).toContain("from 1 Oct 2011, type /pledge sign P4");
+    const closed = shown("2012-04-02T10:00:00Z");
+    expect(closed).toContain("Signing has closed.");
+    expect(closed).not.toContain("/pledge sign");
+  });
 });
 
 describe("follow-through", () => {

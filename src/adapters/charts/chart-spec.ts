@@ -49,11 +49,55 @@ function wrap(textIn: string, width = 95): string[] {
 export const CHART_WIDTH = 360;
 export const MIN_FONT_PX = 12;
 
-/** At most `most` of the dates, evenly spread, always with the first and last. */
-function spread(dates: string[], most: number): string[] {
-  if (dates.length <= most) return dates;
-  const step = (dates.length - 1) / (most - 1);
-  return [...new Set(Array.from({ length: most }, (_, i) => dates[Math.round(i * step)]!))];
+// DejaVu Sans is wide (its digits are 0.64 em): 0.7 em a character over-counts every label
+// in it, and in the narrower fonts a browser may use for the SVG instead.
+const LABEL_EM = 0.7;
+const LABEL_GAP_PX = 8;
+
+/** A date labelled under the x axis, and which way its label runs from the date. */
+export interface XTick {
+  date: string;
+  align: "left" | "center" | "right";
+}
+
+/**
+ * The x axis's labelled dates: the newest reading first, then the baseline, the far end of the
+ * axis and the readings between, each only where its label clears every label already chosen,
+ * at most three. A label centred on its date unless that would take it past an end of the axis,
+ * then running inwards from it. Chosen here by measure because Vega's labelOverlap stops
+ * thinning at two labels, however they overlap ("Basel31ne Aug 2011" when two readings are
+ * close). `plotWidth` may be less than the plot's real width, never more: drawn wider, dates
+ * move apart and labels keep their size, so labels apart here stay apart.
+ */
+export function xAxisTicks(recorded: { date: string; label: string }[], domain: [string, string], plotWidth: number, most = 3): XTick[] {
+  if (!recorded.length) return [];
+  const [lo, hi] = domain.map((d) => Date.parse(`${d}T00:00:00Z`)) as [number, number];
+  const at = (date: string) => (hi > lo ? ((Date.parse(`${date}T00:00:00Z`) - lo) / (hi - lo)) * plotWidth : 0);
+  const byDate = new Map(recorded.map((p) => [p.date, p.label]));
+  const newest = recorded[recorded.length - 1]!.date;
+  const middle = recorded.slice(1, -1).reverse().map((p) => p.date);
+  const candidates = [...new Set([newest, recorded[0]!.date, domain[1], ...middle])];
+  const chosen: (XTick & { box: [number, number] })[] = [];
+  for (const date of candidates) {
+    if (chosen.length >= most) break;
+    const x = at(date);
+    const width = (byDate.get(date) ?? "Mmm 0000").length * MIN_FONT_PX * LABEL_EM;
+    if (width > plotWidth) continue;
+    const align = x - width / 2 < 0 ? "left" : x + width / 2 > plotWidth ? "right" : "center";
+    const box: [number, number] = align === "left" ? [x, x + width] : align === "right" ? [x - width, x] : [x - width / 2, x + width / 2];
+    if (chosen.every((other) => box[1] + LABEL_GAP_PX <= other.box[0] || other.box[1] + LABEL_GAP_PX <= box[0])) chosen.push({ date, align, box });
+  }
+  return chosen.map(({ date, align }) => ({ date, align })).sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/**
+ * The plot's width, under-estimated: the image less its padding and the y axis (its title,
+ * ticks and the widest label it could have), so labels chosen for it never meet when drawn.
+ */
+function plotWidthAtMost(values: number[], unit: string): number {
+  const widest = Math.max(0, ...values.map((v) => Math.abs(v))) * 1.25;
+  const chars = Math.round(widest).toLocaleString("en-GB").length + (unit === "count" ? 0 : 2);
+  return CHART_WIDTH - 70 - chars * MIN_FONT_PX * LABEL_EM;
 }
 
 export function chartSpec(model: ChartModel): Record<string, unknown> {
@@ -81,20 +125,32 @@ export function chartSpec(model: ChartModel): Record<string, unknown> {
   };
   // X labels are the periods as recorded ("Q3 2011/12", "Jun 2013"), at the dates they end on.
   const recorded = [...history, ...actualPoints];
-  const labelOf = Object.fromEntries(recorded.filter((p) => p.period).map((p) => [p.date, p.period.length > 14 ? `${p.period.slice(0, 13)}…` : p.period]));
-  const tickDates = spread(recorded.map((p) => p.date), 3);
+  const labelOf: Record<string, string> = Object.fromEntries(recorded.filter((p) => p.period).map((p) => [p.date, p.period.length > 14 ? `${p.period.slice(0, 13)}…` : p.period]));
+  const everything = [...forecast, ...history, ...actualPoints, ...targets];
+  const dates = everything.map((p) => p.date).sort();
+  const ticks = xAxisTicks(
+    recorded.map((p) => ({ date: p.date, label: labelOf[p.date] ?? "Mmm 0000" })),
+    [dates[0] ?? "", dates[dates.length - 1] ?? ""],
+    plotWidthAtMost(everything.map((p) => p.value), model.unit),
+  );
   const x = {
     field: "date",
     type: "temporal",
     scale: { type: "utc" },
     axis: {
       title: null,
-      values: tickDates.map((d) => Date.parse(`${d}T00:00:00Z`)),
+      values: ticks.map((t) => Date.parse(`${t.date}T00:00:00Z`)),
+      labelFlush: false,
+      labelAlign: {
+        condition: (["left", "right"] as const).map((align) => ({ test: `indexof(${JSON.stringify(ticks.filter((t) => t.align === align).map((t) => t.date))}, utcFormat(datum.value, '%Y-%m-%d')) >= 0`, value: align })),
+        value: "center",
+      },
       labelExpr: `${JSON.stringify(labelOf)}[utcFormat(datum.value, '%Y-%m-%d')] || utcFormat(datum.value, '%b %Y')`,
       labelAngle: 0,
       labelFontSize: MIN_FONT_PX,
       labelColor: "#1a1a1a",
-      labelOverlap: true,
+      // The ticks are chosen apart (xAxisTicks); Vega's own thinning could drop the newest reading's label.
+      labelOverlap: false,
     },
   };
   // The y axis starts at zero, so a small change is never drawn as a cliff.

@@ -51,7 +51,7 @@ export const PLAN_TEMPLATE: SheetRows[] = [
     kind: "indicators",
     rows: [{
       code: "ATT-PRI", name: "The level of attendance at primary school", plan: "cypp-2011-15", priority: "3", number: 5, unit: "percent", polarity: "higher_is_better",
-      obsession: "yes", baselineValue: 94.3, baselineDate: "2010-02-12", baselineText: "94.3% as at end of half term 4 2009/10", targets: "95 by July 2013",
+      obsession: "yes", baselineValue: 94.3, baselineDate: "2010-03-31", baselineText: "94.3% as at end of half term 4 2009/10", targets: "95 by July 2013",
       periodicity: "termly", owner: "Simon Flowers", forecast: "", note: "",
     }],
   },

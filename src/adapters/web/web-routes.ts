@@ -15,11 +15,27 @@ import { CurveError } from "../../domain/errors.ts";
 import { replyFileBytes } from "../files/board-pack-file.ts";
 import { PAGE_ZONE, indicatorModel, planModel, pledgeModel, scorecardModel, updatedAt } from "./page-models.ts";
 import { chartSvg } from "./chart-cache.ts";
+import { logPath } from "../http/log-path.ts";
 
 const VIEWS = projectPath("src", "adapters", "web", "views");
 export const ACTIONS_PER_PAGE = 50;
 export const SIGNERS_PER_PAGE = 100;
 const MAX_PAGE = 100_000;
+const MAX_CODE = 40;
+// Far longer than any plan key, indicator code, pledge id, file name or board token.
+const MAX_SEGMENT = 200;
+
+/**
+ * Whether a decoded address segment is fit to look up: at most 200 characters, with no
+ * control character (PostgreSQL refuses NUL in text: `/plans/%00` would be a 500) and no
+ * lone surrogate half. Anything else is an address with no page.
+ */
+export function isLookupText(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_SEGMENT && !/[\p{Cc}\p{Cs}]/u.test(value);
+}
+
+/** The token segment of `/board/<token>/…`, as sent (a real token has nothing to decode). */
+const boardSegment = (path: string): string => /^\/board\/([^/]*)/i.exec(path)?.[1] ?? "";
 
 /** Who is looking: the public (published sections only) or a signed board link (everything). */
 interface Viewer {
@@ -148,7 +164,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async indicator(req: Request, res: Response, viewer: Viewer) {
       if (!viewer.show.indicators || !insights) throw new NotFound();
       const code = String(req.params.code);
-      const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
+      const indicator = code.length <= MAX_CODE ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
       const model = indicatorModel(indicator, today(), viewer.root);
       const changed = await indicatorLastChanged(db.kysely, indicator.id);
@@ -158,7 +174,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async chart(req: Request, res: Response, viewer: Viewer) {
       if (!viewer.show.indicators || !insights) throw new NotFound();
       const code = String(req.params.code);
-      const indicator = code.length <= 40 ? await insights.findIndicator(viewer.partnershipId, code) : null;
+      const indicator = code.length <= MAX_CODE ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
       const { chart } = indicatorModel(indicator, today(), viewer.root);
       if (chart.history.length + chart.actuals.length < 2) throw new NotFound();
@@ -200,7 +216,8 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     const filename = String(req.params.filename);
     if (typeof key !== "string" || key.length > 300 || !/^[\w.-]{1,120}$/.test(filename)) throw new NotFound();
     const pack = readBoardPackKey(key);
-    if (!pack || !filename.endsWith(`.${pack.format}`)) throw new NotFound();
+    // A key is written when the pack is asked for: one for a time still to come was never given out.
+    if (!pack || !filename.endsWith(`.${pack.format}`) || pack.at > options.clock()) throw new NotFound();
     let bytes: Buffer;
     try {
       bytes = await replyFileBytes(deps, viewer.partnershipId, { key, filename, title: filename });
@@ -222,19 +239,26 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
   }
 
   type Handler = (req: Request, res: Response, viewer: Viewer) => Promise<void>;
-  const serve = (handler: Handler, board: boolean) => async (req: Request, res: Response, next: NextFunction) => {
+  const serve = (handler: Handler, board: boolean) => (req: Request, res: Response, next: NextFunction) => answer(req, res, next, board ? String(req.params.token) : null, handler);
+  const noPage: Handler = async () => {
+    throw new NotFound();
+  };
+
+  /** Answers as the public (token null) or a board link: the page, the site's 404, or a 500 with a reference and no detail. */
+  async function answer(req: Request, res: Response, next: NextFunction, token: string | null, handler: Handler) {
     let viewer: Viewer | null = null;
     try {
-      viewer = board ? await boardViewer(String(req.params.token)) : await publicViewer();
+      viewer = token === null ? await publicViewer() : await boardViewer(token);
+      if (!Object.values(req.params ?? {}).every(isLookupText)) throw new NotFound();
       await handler(req, res, viewer);
     } catch (error) {
       if (error instanceof NotFound) return notFound(res, viewer);
       const reference = randomBytes(4).toString("hex");
-      options.log.error("web page failed", { reference, path: board ? "/board/…" : req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      options.log.error("web page failed", { reference, path: logPath(req.originalUrl), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (res.headersSent) return next(error);
       res.status(500).set({ ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).send(`Something went wrong on Curve's side (reference ${reference}).`);
     }
-  };
+  }
 
   function notFound(res: Response, viewer: Viewer | null) {
     // A page that is not public looks exactly like one that does not exist.
@@ -266,5 +290,16 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     router.get(`/board/:token${path}`, serve(handler, true));
   }
   router.get("/board/:token/files/:filename", serve(file, true));
+  // Every other address under the pages' own paths (`/plans/`, `/indicators/LAC/x`, `/board/<token>/y`)
+  // is the site's 404 too, not the API's JSON one.
+  router.get(/^\/(?:plans|indicators|pledges)(?:\/.*)?$/i, serve(noPage, false));
+  router.get(/^\/board(?:\/.*)?$/i, (req, res, next) => answer(req, res, next, boardSegment(req.path), noPage));
+  // An address whose escapes do not decode (`/plans/%E0%A4%A`) is one more address with no page:
+  // Express fails it while matching, before any route runs.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== "GET" && req.method !== "HEAD") || !(error instanceof URIError)) return next(error);
+    req.params = {};
+    void answer(req, res, next, /^\/board(\/|$)/i.test(req.path) ? boardSegment(req.path) : null, noPage);
+  });
   return router;
 }

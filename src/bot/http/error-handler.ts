@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "../../commands/context.ts";
 import { withLogContext } from "../logger.ts";
+import { logPath } from "../../adapters/http/log-path.ts";
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -38,7 +39,10 @@ export function jsonErrors(log: Logger): ErrorRequestHandler {
     const raw = (error as { status?: unknown; statusCode?: unknown }) ?? {};
     const stated = typeof raw.status === "number" ? raw.status : typeof raw.statusCode === "number" ? raw.statusCode : undefined;
     const status = error instanceof URIError ? 400 : stated && stated >= 400 && stated < 600 ? stated : 500;
-    const fields = { reference, method: req.method, path: safePath(req.originalUrl), status, error };
+    // A client's fault is logged by kind only: its message can echo what was sent (an address's
+    // undecodable segment, a body that is not JSON), and that may be a token or free text.
+    const logged = status >= 500 ? error : { type: error instanceof Error ? error.name : typeof error, ...(typeof (error as { type?: unknown })?.type === "string" ? { kind: (error as { type: string }).type } : {}) };
+    const fields = { reference, method: req.method, path: logPath(req.originalUrl), status, error: logged };
     if (status >= 500) log.error("request failed", fields);
     else log.info("request refused", fields);
     res
@@ -46,6 +50,3 @@ export function jsonErrors(log: Logger): ErrorRequestHandler {
       .json({ error: status >= 500 ? "Curve could not handle this request." : status === 404 ? "not found" : status === 413 ? "The request is too large." : "The request is malformed.", reference });
   };
 }
-
-// The path only, never its query string (which may carry a signed token).
-const safePath = (url: string): string => url.split("?")[0]!.slice(0, 200);

@@ -45,7 +45,9 @@ export function pledgeCard(pledge: PledgeView, stats: PledgeStats, now: Date): R
     blocks.push(context(state === "closed" ? "Signing has closed. Thank you to everyone who pledged." : "Signing has not opened yet."));
     blocks.push({ type: "buttons", buttons: [{ actionId: "pledge.register", label: "Who has pledged", value: `P${pledge.id}` }] });
   }
-  blocks.push(context(`P${pledge.id} · type /pledge sign P${pledge.id} <what you will do> to sign from anywhere.`));
+  // How to sign, only while /pledge sign would take it: never on a closed pledge.
+  const signLine = `type /pledge sign P${pledge.id} <what you will do> to sign from anywhere`;
+  blocks.push(context(state === "open" ? `P${pledge.id} · ${signLine}.` : state === "not_yet_open" ? `P${pledge.id} · from ${shortDate(isoDay(pledge.opensAt!))}, ${signLine}.` : `P${pledge.id}`));
   return { ...reply("info", `${KIND_LABELS[pledge.kind]}: ${pledge.title}`, blocks), visibility: "in_channel" };
 }
 
