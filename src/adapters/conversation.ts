@@ -23,7 +23,7 @@ import type { AdapterEnvironment } from "./chat/chat-adapter.ts";
 /** One request, decoded by its adapter. */
 /** The answer to a button Curve never drew (a forged payload, or a message from an older version), on every platform. */
 export const UNKNOWN_BUTTON: Reply = {
-  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
+  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /curve help lists them.")]),
   code: "unknown_command",
 };
 

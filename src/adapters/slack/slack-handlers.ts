@@ -8,29 +8,33 @@ import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
 import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
 
-/** The slash commands in manifests/slack.yaml; each is a family of the shared command table. */
-export const SLASH_COMMANDS = ["/milestone", "/action", "/plan", "/indicator", "/oba", "/pledge", "/report", "/risk", "/curve"] as const;
-
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
 
+/**
+ * Every slash command Slack sends goes to the command table under its own name. The app
+ * manifest (manifests/slack.yaml, printed by `curve manifest slack`) is the one list of
+ * Slack's slash commands, so Curve keeps no list of its own to fall out of step with it: a
+ * command the manifest names is answered, as a family or as "there is no such command".
+ */
+const ANY_SLASH_COMMAND = /^\//;
+
 export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspace: SlackWorkspace): void {
-  for (const name of SLASH_COMMANDS) {
-    app.command(name, async ({ command, ack, client }) => {
-      const queried = isQuery(name, command.text);
-      const origin: MessageOrigin | undefined = queried ? { command: name.slice(1), text: command.text, page: 1 } : undefined;
-      const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name.slice(1), text: command.text, key: command.trigger_id, markup: true };
-      await workspace.handle(request, async (outcome) => {
-        const answer = replyOf(outcome);
-        if (outcome.kind === "answered" && answer.form) {
-          await ack();
-          const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
-          await client.views.open({ trigger_id: command.trigger_id, view: view as never });
-          return;
-        }
-        await ack(ephemeral(answer, origin));
-      });
+  app.command(ANY_SLASH_COMMAND, async ({ command, ack, client }) => {
+    const name = command.command.slice(1).toLowerCase();
+    const queried = isQuery(name, command.text);
+    const origin: MessageOrigin | undefined = queried ? { command: name, text: command.text, page: 1 } : undefined;
+    const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name, text: command.text, key: command.trigger_id, markup: true };
+    await workspace.handle(request, async (outcome) => {
+      const answer = replyOf(outcome);
+      if (outcome.kind === "answered" && answer.form) {
+        await ack();
+        const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
+        await client.views.open({ trigger_id: command.trigger_id, view: view as never });
+        return;
+      }
+      await ack(ephemeral(answer, origin));
     });
-  }
+  });
 
   // Every button: Curve's own action ids ("milestone.done", "action.show", "page.more", …).
   app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, respond, client }) => {
