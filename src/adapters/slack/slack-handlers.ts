@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
 import type { Reply } from "../../domain/reply.ts";
@@ -6,6 +6,7 @@ import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { UNKNOWN_BUTTON, replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
 import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
+import type { ResponseMessage } from "./private-answer.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
 
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
@@ -37,7 +38,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
   });
 
   // Every button: Curve's own action ids ("milestone.done", "action.show", "page.more", …).
-  app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, respond, client }) => {
+  app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, client }) => {
     await ack();
     const teamId = body.team?.id;
     const userId = body.user.id;
@@ -46,6 +47,8 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     // Only a query is ever run again; a forged block id naming a change is ignored.
     const origin = carried && isQuery(carried.command, carried.text) ? carried : null;
     const onHome = body.view?.type === "home";
+    // Through the press's response_url, or, once Slack no longer takes it, in the channel or a direct message.
+    const respond: Respond = (message, options) => workspace.answerPrivately({ responseUrl: body.response_url, channelId, userId }, message, options);
     const tellPresser = (answer: Reply) => respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
     if (action.action_id === "page.more") {
       const next = decodeOrigin(action.value);
@@ -81,7 +84,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     });
   });
 
-  app.view(FORM_CALLBACK_ID, async ({ ack, body, view, client }) => {
+  app.view(FORM_CALLBACK_ID, async ({ ack, body, view }) => {
     const meta = readMetadata(view.private_metadata);
     if (!meta) {
       await ack({ response_action: "errors", errors: { [fieldBlockId("evidence")]: "This form has expired. Close it and start again." } });
@@ -96,17 +99,13 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
         return;
       }
       await ack();
-      if (meta.responseUrl) {
-        const respond = (message: object) => fetch(meta.responseUrl!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message) });
-        await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
-        if (meta.origin && outcome.kind === "answered" && isQuery(meta.origin.command, meta.origin.text)) {
-          const fresh = await workspace.query({ ...request, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
-          await respond({ replace_original: true, ...renderReply(fresh, meta.origin) });
-        }
-      } else if (meta.channel) {
-        await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, ...(renderReply(answer) as { text: string; blocks: never[] }) });
-      } else {
-        workspace.tellUser(body.user.id, answer);
+      // The form's answer (a confirmation, a personal-data hold) is the only trace of it the person gets, so it must arrive:
+      // through the response_url of the command or button that opened the form, else in its channel, else a direct message.
+      const to = { responseUrl: meta.responseUrl, channelId: meta.channel, userId: body.user.id };
+      await workspace.answerPrivately(to, { response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
+      if (meta.responseUrl && meta.origin && outcome.kind === "answered" && isQuery(meta.origin.command, meta.origin.text)) {
+        const fresh = await workspace.query({ ...request, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
+        await workspace.answerPrivately(to, { replace_original: true, ...renderReply(fresh, meta.origin) }, { redraw: true });
       }
     });
   });
@@ -123,13 +122,15 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
   });
 }
 
+type Respond = (message: ResponseMessage, options?: { redraw?: boolean }) => Promise<void>;
+
 /**
  * A button's answer goes to the person who pressed it; the message it was on is then
  * redrawn from today's data, so an old message never shows a stale state.
  */
 async function answerAndRefresh(
   workspace: SlackWorkspace,
-  respond: RespondFn,
+  respond: Respond,
   answer: Reply,
   origin: MessageOrigin | null,
   request: { teamId: string | undefined; userId: string; channelId: string | null; key: string },
@@ -141,6 +142,6 @@ async function answerAndRefresh(
     return;
   }
   const fresh = await workspace.query({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
-  await respond({ replace_original: true, ...renderReply(fresh, origin) });
+  await respond({ replace_original: true, ...renderReply(fresh, origin) }, { redraw: true });
   await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
 }
