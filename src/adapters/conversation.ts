@@ -115,7 +115,11 @@ export class Conversation {
     } catch (error) {
       // Rendering or sending failed: answer the coded failure instead, once, if the platform still lets us.
       const failure: TurnOutcome = { kind: "refused", reply: replyForError(error, this.log, { ...this.where(turn), step: "answer" }) };
-      result = await answer(failure).catch(() => undefined); // nothing more can reach the person; the reference is logged
+      result = await answer(failure).catch((again: unknown) => {
+        // Nothing more can reach the person: said in the log, beside the first failure's reference.
+        this.log.error("answer not delivered", { ...this.where(turn), step: "answer", error: again instanceof Error ? again.message : String(again) });
+        return undefined;
+      });
     }
     // A change that was made is followed up even when its answer could not be sent.
     if (outcome.kind === "answered" && outcome.first && this.platform.effects) {

@@ -115,4 +115,53 @@ describe.each(kindsUnderTest())("Slack answers that cannot go the usual way, on 
     expect(JSON.stringify(shown.body.blocks)).toContain("ATT-7");
     expect(fake.refusedResponses.filter((r) => r.id === "expired-press")).toHaveLength(1);
   });
+
+  it("tells someone what to type when Slack will not open the form a slash command asked for", async () => {
+    fake.refusals.set("views.open", { times: 1, error: "expired_trigger_id" });
+    const ack = await post(command("no-form", { text: "done ATT-7.1", trigger_id: "5005.1.noform" }));
+    expect(ack.status).toBe(200);
+    const told = await eventually(() => fake.responses.find((r) => r.id === "no-form"));
+    expect(told.body).toMatchObject({ response_type: "ephemeral" });
+    expect(JSON.stringify(told.body.blocks)).toContain("Curve couldn't open the form; type /milestone done ATT-7.1 <evidence>");
+    expect(fake.callsTo("views.open").find((c) => c.body.trigger_id === "5005.1.noform")?.refused).toBe("expired_trigger_id");
+    expect(log.lines).toContainEqual(expect.objectContaining({ level: "warn", message: "slack form could not be opened", form: "milestone.done", error: "expired_trigger_id" }));
+    expect((await milestone("ATT-7.1")).doneAt).toBeNull();
+  });
+
+  it("tells them in the channel when the form would not open and the response_url has expired too", async () => {
+    fake.refusals.set("views.open", { times: 1, error: "expired_trigger_id" });
+    fake.expiredResponseUrls.add("no-form-expired");
+    expect((await post(command("no-form-expired", { text: "done ATT-7.1", trigger_id: "5006.1.noform" }))).status).toBe(200);
+    const told = await eventually(() => ephemeralTo("U1", "Curve couldn't open the form"));
+    expect(told.body.channel).toBe("C0ATTEND");
+  });
+
+  it("tells someone what to type when Slack will not open the form a button asked for", async () => {
+    fake.refusals.set("views.open", { times: 1, error: "expired_trigger_id" });
+    const press = fixture<Json>("block_actions.mark_done");
+    const payload = { ...press, trigger_id: "5007.1.button", response_url: `${fake.url}/response/no-form-button`, actions: [{ ...press.actions[0], value: "ATT-4.1" }] };
+    expect((await post(interactionBody(payload))).status).toBe(200);
+    const told = await eventually(() => fake.responses.find((r) => r.id === "no-form-button"));
+    expect(JSON.stringify(told.body.blocks)).toContain("Curve couldn't open the form; type /milestone done ATT-4.1 <evidence>");
+  });
+
+  it("logs an answer that nothing could deliver, the second try included", async () => {
+    const view = await openExpiredForm("ATT-4.2", "expired-nowhere", "5008.1.nowhere");
+    // The channel and the direct message refuse it too, for the answer and for its coded failure.
+    fake.refusals.set("chat.postEphemeral", { times: 2, error: "channel_not_found", channel: "C0ATTEND" });
+    fake.refusals.set("chat.postMessage", { times: 2, error: "cannot_dm_bot", channel: "U1" });
+    try {
+      expect((await post(submission({ id: "V-NOWHERE", private_metadata: view.private_metadata }, "attendance panel met"))).status).toBe(200);
+      const undelivered = await eventually(() => log.lines.find((l) => l.message === "answer not delivered"));
+      expect(undelivered).toMatchObject({ level: "error", platform: "slack", step: "answer", error: expect.stringContaining("cannot_dm_bot") });
+      expect(log.lines).toContainEqual(expect.objectContaining({ message: "request failed", step: "answer", reference: expect.stringMatching(/^[0-9a-f]{8}$/) }));
+      expect(fake.refusedResponses.filter((r) => r.id === "expired-nowhere")).toHaveLength(2);
+    } finally {
+      fake.refusals.delete("chat.postEphemeral");
+      fake.refusals.delete("chat.postMessage");
+    }
+    // The change was made, though its answer never arrived.
+    expect((await milestone("ATT-4.2")).evidence).toBe("attendance panel met");
+    expect(secretsIn(log.raw.join(""))).toEqual([]);
+  });
 });

@@ -1,12 +1,14 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
-import type { Reply } from "../../domain/reply.ts";
+import type { WebClient } from "@slack/web-api";
+import { warn } from "../../commands/context.ts";
+import type { FormRequest, Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { UNKNOWN_BUTTON, replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
-import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
-import type { ResponseMessage } from "./private-answer.ts";
+import { FORM_CALLBACK_ID, fieldBlockId, formNotOpened, modalView, readMetadata, submittedText } from "./modal.ts";
+import type { AnswerTarget, ResponseMessage } from "./private-answer.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
 
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
@@ -25,15 +27,25 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     const queried = isQuery(name, command.text);
     const origin: MessageOrigin | undefined = queried ? { command: name, text: command.text, page: 1 } : undefined;
     const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name, text: command.text, key: command.trigger_id, markup: true };
+    const to = { responseUrl: command.response_url, channelId: command.channel_id, userId: command.user_id };
+    // While Slack waits, the answer is the ack. Slack takes one ack, so an answer after it (a form
+    // that would not open, a second try after a failure) goes through the response_url.
+    let acked = false;
+    const ackOnce = async (message?: ResponseMessage): Promise<boolean> => {
+      if (acked) return false;
+      acked = true;
+      await ack(message as never);
+      return true;
+    };
     await workspace.handle(request, async (outcome) => {
       const answer = replyOf(outcome);
       if (outcome.kind === "answered" && answer.form) {
-        await ack();
+        await ackOnce();
         const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
-        await client.views.open({ trigger_id: command.trigger_id, view: view as never });
+        await openForm(env, client, workspace, command.trigger_id, answer.form, view, to);
         return;
       }
-      await ack(ephemeral(answer, origin));
+      if (!(await ackOnce(ephemeral(answer, origin)))) await workspace.answerPrivately(to, ephemeral(answer, origin));
     });
   });
 
@@ -71,7 +83,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       const answer = replyOf(outcome);
       if (outcome.kind === "answered" && answer.form) {
         const view = modalView(answer.form, { channel: channelId, responseUrl: onHome ? null : body.response_url, origin });
-        await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+        await openForm(env, client, workspace, body.trigger_id, answer.form, view, { responseUrl: onHome ? null : body.response_url, channelId, userId });
         return;
       }
       if (onHome) {
@@ -91,14 +103,18 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       return;
     }
     const request = { teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.command, text: submittedText(meta, view.state.values as never), key: `view:${view.id}` };
+    // Slack takes one ack: a second try after a failure goes to the person like any other answer.
+    let acked = false;
     await workspace.handle(request, async (outcome) => {
       const answer = replyOf(outcome);
-      if (answer.tone === "error" && meta.fieldIds[0]) {
+      const firstAck = !acked;
+      acked = true;
+      if (firstAck && answer.tone === "error" && meta.fieldIds[0]) {
         // Shown under the field, in the modal, which stays open for a correction.
         await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0])]: answer.heading ?? "That didn't work." } });
         return;
       }
-      await ack();
+      if (firstAck) await ack();
       // The form's answer (a confirmation, a personal-data hold) is the only trace of it the person gets, so it must arrive:
       // through the response_url of the command or button that opened the form, else in its channel, else a direct message.
       const to = { responseUrl: meta.responseUrl, channelId: meta.channel, userId: body.user.id };
@@ -120,6 +136,19 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     if (eventId && !(await env.deps.store.firstSighting(partnershipId, `slack:${teamId}:${eventId}`))) return;
     await workspace.homeOpened(partnershipId, teamId!, event.user);
   });
+}
+
+/**
+ * Opens a form. When Slack will not (an expired trigger id: Curve took more than 3 s), the
+ * person is told what to type instead, and the refusal is logged.
+ */
+async function openForm(env: AdapterEnvironment, client: WebClient, workspace: SlackWorkspace, triggerId: string, form: FormRequest, view: ReturnType<typeof modalView>, to: AnswerTarget): Promise<void> {
+  try {
+    await client.views.open({ trigger_id: triggerId, view: view as never });
+  } catch (error) {
+    warn(env.log, "slack form could not be opened", { form: form.id, error: (error as { data?: { error?: string } })?.data?.error ?? (error instanceof Error ? error.message : String(error)) });
+    await workspace.answerPrivately(to, ephemeral(formNotOpened(form)));
+  }
 }
 
 type Respond = (message: ResponseMessage, options?: { redraw?: boolean }) => Promise<void>;
