@@ -161,4 +161,14 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     expect(replyOf(p.answers[0]!).tone).toBe("success");
     expect(p.errors.map((e) => e.step)).toEqual(["answer", "effects", "effects"]);
   });
+
+  it("logs an answer that could not be sent even as its coded failure, instead of dropping it", async () => {
+    const p = await setUp();
+    await p.conversation.handle(p.turn("milestone done ATT-4.1 agreed", "k-lost"), async () => {
+      throw new Error("response_url refused and no channel");
+    });
+    expect(p.errors.map((e) => e.step)).toEqual(["answer", "answer"]);
+    expect(p.errors[1]).toMatchObject({ platform: "slack", error: "response_url refused and no channel" });
+    expect(await p.audit()).toBe(1);
+  });
 });
