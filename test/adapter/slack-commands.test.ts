@@ -122,6 +122,12 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     ["sent to <mailto:sue.may@example.org|sue.may@example.org>", "sent to sue.may@example.org", "sent to sue.may@example.org"],
     ["agreed with <@U2|mary.brittle>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
     ["agreed with <@U2>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
+    // A mention is named where it stands, and nowhere else: not in a longer id or label, not in words typed like it.
+    ["agreed with <@U2|mary> and <@U77|mary.jones>", "agreed with @Mary Brittle and @mary.jones", "agreed with @Mary Brittle and @mary.jones"],
+    ["agreed with <@U2> and <@U23>", "agreed with @Mary Brittle and @U23", "agreed with @Mary Brittle and @U23"],
+    ["<@U2> agreed, then <@U2|mary> signed off", "@Mary Brittle agreed, then @Mary Brittle signed off", "@Mary Brittle agreed, then @Mary Brittle signed off"],
+    ["<!subteam^S1|@mary> asked <@U2|mary>", "@mary asked @Mary Brittle", "@mary asked @Mary Brittle"],
+    ["cc @mary in <#C0MARY|mary>, then <@U2|mary>", "cc @mary in #mary, then @Mary Brittle", "cc @mary in #mary, then @Mary Brittle"],
     ["posted in <#C0ATTEND|attendance-obsession>", "posted in #attendance-obsession", "posted in #attendance-obsession"],
     ["told <!here> and <!channel> and <!everyone>", "told @here and @channel and @everyone", "told @here and @channel and @everyone"],
   ];
