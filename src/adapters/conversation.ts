@@ -23,7 +23,7 @@ import type { AdapterEnvironment } from "./chat/chat-adapter.ts";
 /** One request, decoded by its adapter. */
 /** The answer to a button Curve never drew (a forged payload, or a message from an older version), on every platform. */
 export const UNKNOWN_BUTTON: Reply = {
-  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /help lists them.")]),
+  ...reply("warning", "That button isn't one Curve knows", [text("It may be from an older version of Curve. Type the command instead; /curve help lists them.")]),
   code: "unknown_command",
 };
 
@@ -115,7 +115,11 @@ export class Conversation {
     } catch (error) {
       // Rendering or sending failed: answer the coded failure instead, once, if the platform still lets us.
       const failure: TurnOutcome = { kind: "refused", reply: replyForError(error, this.log, { ...this.where(turn), step: "answer" }) };
-      result = await answer(failure).catch(() => undefined); // nothing more can reach the person; the reference is logged
+      result = await answer(failure).catch((again: unknown) => {
+        // Nothing more can reach the person: said in the log, beside the first failure's reference.
+        this.log.error("answer not delivered", { ...this.where(turn), step: "answer", error: again instanceof Error ? again.message : String(again) });
+        return undefined;
+      });
     }
     // A change that was made is followed up even when its answer could not be sent.
     if (outcome.kind === "answered" && outcome.first && this.platform.effects) {
@@ -170,20 +174,46 @@ export class Conversation {
     return { kind: "answered", reply, partnershipId, tenant, person, first: !reply.replayed };
   }
 
-  /** A mention of someone Curve knows reads as their name ("@Sam Prince"), in the text and in its part. */
+  /**
+   * A mention of someone Curve knows reads as their name ("@Sam Prince"), in its part and in
+   * the text where the mention stands, and nowhere else: "@U2" named "@Mary Brittle" leaves
+   * "@U23" beside it, and a second "@U2", each to be named in its own place.
+   */
   private async namePeople(turn: Turn, partnershipId: number, tenant: string): Promise<{ text: string; parts: TextPart[] }> {
-    let text = turn.text;
-    const parts: TextPart[] = [];
-    for (const part of turn.parts ?? []) {
+    const given = turn.parts ?? [];
+    const known = new Map<string, string | null>();
+    const names: (string | null)[] = [];
+    for (const part of given) {
       if (part.kind !== "mention" || !part.userId) {
-        parts.push(part);
+        names.push(null);
         continue;
       }
-      const known = await this.env.deps.store.findPersonByIdentity(partnershipId, { platform: this.platform.platform, tenant, userId: part.userId });
-      const named = known ? `@${known.name}` : part.text;
-      if (named !== part.text) text = text.split(part.text).join(named);
-      parts.push({ ...part, text: named });
+      if (!known.has(part.userId)) {
+        const person = await this.env.deps.store.findPersonByIdentity(partnershipId, { platform: this.platform.platform, tenant, userId: part.userId });
+        known.set(part.userId, person ? `@${person.name}` : null);
+      }
+      names.push(known.get(part.userId)!);
     }
+    // The text rebuilt from its parts' places, so every part's place is known in the new text too.
+    const placed = placeParts(turn.text, given);
+    const order = given.map((_, i) => i).filter((i) => placed[i] !== null).sort((a, b) => placed[a]! - placed[b]!);
+    let text = "";
+    let from = 0;
+    const movedTo = new Map<number, number>();
+    for (const i of order) {
+      const at = placed[i]!;
+      if (at < from) continue; // overlaps the part before it: left as typed
+      text += turn.text.slice(from, at);
+      movedTo.set(i, text.length);
+      text += names[i] ?? given[i]!.text;
+      from = at + given[i]!.text.length;
+    }
+    text += turn.text.slice(from);
+    const parts = given.map((part, i) => {
+      const { at: _unplaced, ...rest } = part;
+      const at = movedTo.get(i);
+      return { ...rest, text: names[i] ?? part.text, ...(at === undefined ? {} : { at }) };
+    });
     return { text, parts };
   }
 
@@ -207,4 +237,24 @@ export class Conversation {
   private where(turn: Turn): Record<string, unknown> {
     return { platform: this.platform.platform, command: turn.command.slice(0, 40) };
   }
+}
+
+/**
+ * Where each part stands in `text`: where its decoder said (Slack's does), else, for a mention
+ * (Teams' decoder gives no places yet), the first place after the mention before it where its
+ * words stand whole ("@Sue" is not the start of "@Suella"); null when it cannot be found.
+ */
+function placeParts(text: string, parts: readonly TextPart[]): (number | null)[] {
+  let after = 0;
+  const nameGoesOn = (at: number) => /[\p{L}\p{N}_-]/u.test(text[at] ?? "") || (text[at] === "." && /[\p{L}\p{N}]/u.test(text[at + 1] ?? ""));
+  return parts.map((part) => {
+    if (part.at !== undefined) return text.startsWith(part.text, part.at) ? part.at : null;
+    if (part.kind !== "mention" || !part.text) return null;
+    for (let at = text.indexOf(part.text, after); at >= 0; at = text.indexOf(part.text, at + 1)) {
+      if (nameGoesOn(at + part.text.length)) continue;
+      after = at + part.text.length;
+      return at;
+    }
+    return null;
+  });
 }

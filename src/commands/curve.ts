@@ -144,20 +144,30 @@ async function setPartnershipRegion(ctx: CommandContext, name: string, usage: st
   });
 }
 
+/**
+ * How a person asks for help where they are. Slack has only the slash commands in its app
+ * manifest, which are the families with subcommands: /help and /whoami are /curve's there.
+ * Teams and the shell route every family by its word, /help and /whoami too.
+ */
+export const helpCommand = (platform: string): string => (platform === "slack" ? "/curve help" : "/help");
+
 /** /help and /help <command>: built from the table itself, so it can never drift from it. */
 export function helpFamily(families: () => CommandFamily[]): CommandFamily {
-  const run = async (_ctx: CommandContext, args: string): Promise<Reply> => {
+  const run = async (ctx: CommandContext, args: string): Promise<Reply> => {
     const [topic] = firstWord(args.replace(/^\//, "").toLowerCase());
+    const help = helpCommand(ctx.origin.platform);
+    // What can be typed here: in Slack, a family that takes free text is not a slash command of its own.
+    const typeable = families().filter((f) => ctx.origin.platform !== "slack" || f.direct === undefined);
     if (!topic) {
       return reply("info", "Curve commands", [
-        list(families().map((f) => ({ text: `/${f.name}`, detail: f.summary }))),
-        context("For one command's details: /help <command>, e.g. /help milestone."),
+        list(typeable.map((f) => ({ text: `/${f.name}`, detail: f.summary }))),
+        context(`For one command's details: ${help} <command>, e.g. ${help} milestone.`),
       ]);
     }
     const family = families().find((f) => f.name === topic);
     if (!family) {
       throw new CurveError("unknown_command", `There is no /${topic} command.`, {
-        hint: `Commands: ${families().map((f) => `/${f.name}`).join(", ")}`,
+        hint: `Commands: ${typeable.map((f) => `/${f.name}`).join(", ")}`,
       });
     }
     return reply("info", `/${family.name}`, [

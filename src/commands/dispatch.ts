@@ -7,6 +7,7 @@ import { normaliseTyped } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
+import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
 import type { ActionRead, InvocationReads, Store } from "./store.ts";
 import { replyForError } from "./error-reply.ts";
@@ -61,7 +62,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     const names = COMMAND_TABLE.map((f) => f.name);
     const near = closestRefs(commandName, names, 1);
     throw new CurveError("unknown_command", `There is no /${commandName.slice(0, 40)} command.${near.length ? ` Did you mean /${near[0]}?` : ""}`, {
-      hint: "Type /help to see what Curve can do.",
+      hint: `Type ${helpCommand(invocation.place.platform)} to see what Curve can do.`,
     });
   }
   const subcommand = subcommandFor(family, text);
@@ -110,7 +111,7 @@ async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: stri
   const name = (firstWord(text)[0] || family.defaultSubcommand || "").toLowerCase();
   const options = family.subcommands.map((s) => s.name).join(", ");
   throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
-    hint: `/help ${family.name}`,
+    hint: `${helpCommand(ctx.origin.platform)} ${family.name}`,
   });
 }
 

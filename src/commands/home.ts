@@ -35,6 +35,7 @@ export async function buildHome(store: Store, partnershipId: number, person: Per
       .map((group) => ({ text: `${STATE_LABELS[group.state]} · ${group.refs.length}`, detail: refList(group.refs) }));
     blocks.push(list(items));
   }
-  blocks.push(context(`Updated ${shortDate(today)}. /help lists what you can do.`));
+  // App Home is Slack's, where help is a /curve subcommand.
+  blocks.push(context(`Updated ${shortDate(today)}. /curve help lists what you can do.`));
   return reply("info", `Curve · ${person.name}`, blocks);
 }

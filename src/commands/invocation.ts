@@ -35,6 +35,8 @@ export const TextPartSchema = z.object({
   userId: z.string().max(200).nullable().optional(),
   channelId: z.string().max(200).optional(),
   url: z.string().max(3000).optional(),
+  /** Where `text` starts in the line, when the decoder knows: a mention is named there and nowhere else. */
+  at: z.number().int().min(0).optional(),
 });
 export type TextPart = z.infer<typeof TextPartSchema>;
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { slackManifest } from "../../src/adapters/slack/manifest.ts";
 import type { RunningServer } from "../../src/bot/serve.ts";
+import { findFamily } from "../../src/commands/command-table.ts";
 import { kindsUnderTest } from "../support/databases.ts";
 import { FakeSlack, commandBody, postToSlackEndpoint, slackSignature } from "../support/fake-slack.ts";
 import { SIGNING_SECRET, fixture, startSlackServer } from "../support/slack-server.ts";
@@ -119,6 +122,12 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     ["sent to <mailto:sue.may@example.org|sue.may@example.org>", "sent to sue.may@example.org", "sent to sue.may@example.org"],
     ["agreed with <@U2|mary.brittle>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
     ["agreed with <@U2>", "agreed with @Mary Brittle", "agreed with @Mary Brittle"],
+    // A mention is named where it stands, and nowhere else: not in a longer id or label, not in words typed like it.
+    ["agreed with <@U2|mary> and <@U77|mary.jones>", "agreed with @Mary Brittle and @mary.jones", "agreed with @Mary Brittle and @mary.jones"],
+    ["agreed with <@U2> and <@U23>", "agreed with @Mary Brittle and @U23", "agreed with @Mary Brittle and @U23"],
+    ["<@U2> agreed, then <@U2|mary> signed off", "@Mary Brittle agreed, then @Mary Brittle signed off", "@Mary Brittle agreed, then @Mary Brittle signed off"],
+    ["<!subteam^S1|@mary> asked <@U2|mary>", "@mary asked @Mary Brittle", "@mary asked @Mary Brittle"],
+    ["cc @mary in <#C0MARY|mary>, then <@U2|mary>", "cc @mary in #mary, then @Mary Brittle", "cc @mary in #mary, then @Mary Brittle"],
     ["posted in <#C0ATTEND|attendance-obsession>", "posted in #attendance-obsession", "posted in #attendance-obsession"],
     ["told <!here> and <!channel> and <!everyone>", "told @here and @channel and @everyone", "told @here and @channel and @everyone"],
   ];
@@ -141,6 +150,45 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     expect(JSON.stringify(reply.blocks)).toContain("Linked to Sue May");
     const linked = await prisma().platformIdentity.findFirstOrThrow({ where: { platform: "slack", userId: "U8" }, include: { person: true } });
     expect(linked.person.name).toBe("Sue May");
+  });
+
+  // What Slack would send: the slash commands of the manifest `curve manifest slack` prints.
+  const manifestCommands = (parse(slackManifest("https://curve.leeds.example")).features.slash_commands as { command: string }[]).map((c) => c.command);
+
+  it.each(manifestCommands)("answers %s, as the app manifest names it, with its own command", async (slash) => {
+    const family = findFamily(slash.slice(1));
+    expect(family, `${slash} is in the manifest but not the command table`).toBeDefined();
+    // A subcommand that only reads, so every command is asked the same harmless way.
+    const reading = family!.subcommands.find((s) => s.changes !== true)!;
+    const answer = await post(command({ command: slash, text: reading.name, trigger_id: `1020.${slash.slice(1)}.manifest` }));
+    expect(answer.status).toBe(200);
+    const reply = answer.json();
+    expect(reply.response_type).toBe("ephemeral");
+    expect(JSON.stringify(reply.blocks)).not.toMatch(/There is no \/|has no "/);
+  });
+
+  it("runs /team add and /team show from Slack", async () => {
+    const added = (await post(command({ command: "/team", user_id: "U5", text: 'add "Attendance task group" Jancis Andrew', trigger_id: "1021.1.team" }))).json();
+    expect(JSON.stringify(added.blocks)).toContain("Jancis Andrew added to Attendance task group");
+    const shown = (await post(command({ command: "/team", text: 'show "Attendance task group"', trigger_id: "1021.2.team" }))).json();
+    expect(JSON.stringify(shown.blocks)).toContain("Jancis Andrew");
+    const team = await prisma().team.findFirstOrThrow({ where: { name: "Attendance task group" }, include: { members: { include: { person: true } } } });
+    expect(team.members.map((m) => m.person.name)).toEqual(["Jancis Andrew"]);
+  });
+
+  it("answers a slash command Curve has no family for in one sentence, not with silence", async () => {
+    // An app whose manifest is older or newer than this Curve, or a command renamed by an admin.
+    const answer = await post(command({ command: "/curve-old", text: "list mine", trigger_id: "1022.1.unknown" }));
+    expect(answer.status).toBe(200);
+    expect(JSON.stringify(answer.json().blocks)).toContain("There is no /curve-old command");
+  });
+
+  it("lists in /curve help only what can be typed in Slack, and says how to ask there", async () => {
+    const help = JSON.stringify((await post(command({ command: "/curve", text: "help", trigger_id: "1023.1.help" }))).json().blocks);
+    const listed = [...help.matchAll(/\*(\/[a-z-]+)\*/g)].map((m) => m[1]);
+    expect(listed.length).toBeGreaterThan(0);
+    expect([...listed].sort()).toEqual([...manifestCommands].sort());
+    expect(help).toContain("/curve help milestone");
   });
 
   it("pages a long list behind a More button, and the button shows the next page", async () => {

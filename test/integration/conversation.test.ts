@@ -161,4 +161,49 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     expect(replyOf(p.answers[0]!).tone).toBe("success");
     expect(p.errors.map((e) => e.step)).toEqual(["answer", "effects", "effects"]);
   });
+
+  it("logs an answer that could not be sent even as its coded failure, instead of dropping it", async () => {
+    const p = await setUp();
+    await p.conversation.handle(p.turn("milestone done ATT-4.1 agreed", "k-lost"), async () => {
+      throw new Error("response_url refused and no channel");
+    });
+    expect(p.errors.map((e) => e.step)).toEqual(["answer", "answer"]);
+    expect(p.errors[1]).toMatchObject({ platform: "slack", error: "response_url refused and no channel" });
+    expect(await p.audit()).toBe(1);
+  });
+
+  /** Mary Brittle, linked as U2; U23 and U77 are accounts Curve does not know. */
+  async function noteWithMentions(p: Awaited<ReturnType<typeof setUp>>, text: string, parts: Turn["parts"], key: string): Promise<string> {
+    const mary = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Mary Brittle" } });
+    await t.db.prisma.platformIdentity.upsert({
+      where: { platform_tenant_userId: { platform: "slack", tenant: p.tenant, userId: "U2" } },
+      create: { platform: "slack", tenant: p.tenant, userId: "U2", personId: mary.id },
+      update: {},
+    });
+    await p.handle(p.turn(`action note ATT-4 ${text}`, key, { parts: parts?.map((part) => (part.at === undefined ? part : { ...part, at: part.at + "note ATT-4 ".length })) }));
+    const [latest] = await t.db.prisma.actionNote.findMany({ where: { action: { ref: "ATT-4", plan: { partnershipId: p.partnershipId } } }, orderBy: { id: "desc" }, take: 1 });
+    return latest!.text;
+  }
+
+  // Parts as decoders give them: Slack's with their place in the text, Teams' (for now) without.
+  it.each([
+    ["with places", true],
+    ["without places", false],
+  ])("names each mention where it stands and nowhere else, %s", async (_how, places) => {
+    const p = await setUp();
+    const mention = (text: string, userId: string, at: number) => ({ kind: "mention" as const, text, userId, ...(places ? { at } : {}) });
+    const overlapping = "agreed with @U2 and @U23";
+    expect(await noteWithMentions(p, overlapping, [mention("@U2", "U2", 12), mention("@U23", "U23", 20)], `k-overlap-${places}`)).toBe("agreed with @Mary Brittle and @U23");
+    const labelled = "agreed with @mary and @mary.jones";
+    expect(await noteWithMentions(p, labelled, [mention("@mary", "U2", 12), mention("@mary.jones", "U77", 22)], `k-label-${places}`)).toBe("agreed with @Mary Brittle and @mary.jones");
+    const twice = "@U2 agreed, then @U2 signed off";
+    expect(await noteWithMentions(p, twice, [mention("@U2", "U2", 0), mention("@U2", "U2", 17)], `k-twice-${places}`)).toBe("@Mary Brittle agreed, then @Mary Brittle signed off");
+  });
+
+  it("leaves words typed like a mention alone when the decoder says where the mention is", async () => {
+    const p = await setUp();
+    // "<!subteam^S1|@mary> asked <@U2|mary>": a user group's label and a person's, both "@mary".
+    const parts = [{ kind: "broadcast" as const, text: "@mary", at: 0 }, { kind: "mention" as const, text: "@mary", userId: "U2", at: 12 }];
+    expect(await noteWithMentions(p, "@mary asked @mary", parts, "k-group")).toBe("@mary asked @Mary Brittle");
+  });
 });

@@ -22,6 +22,10 @@ export interface RecordedCall {
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  /** response_url ids that answer as Slack does once one has expired (30 minutes) or been used 5 times: 404 "expired_url". */
+  readonly expiredResponseUrls = new Set<string>();
+  /** What was posted to an expired response_url, which Slack refused. */
+  readonly refusedResponses: { id: string; body: Record<string, unknown> }[] = [];
   readonly emails = new Map<string, string>();
   /** Methods that answer 429 with Retry-After this many more times. */
   readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
@@ -91,6 +95,11 @@ export class FakeSlack {
       res.send("OK - uploaded");
     });
     app.post("/response/:id", (req, res) => {
+      if (this.expiredResponseUrls.has(req.params.id)) {
+        this.refusedResponses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
+        res.status(404).send("expired_url");
+        return;
+      }
       this.responses.push({ id: req.params.id, body: req.body as Record<string, unknown> });
       res.send("ok");
     });

@@ -23,6 +23,11 @@ const SLACK: [raw: string, decoded: string, parts: unknown[]][] = [
   ["<!subteam^S1|@leads> please", "@leads please", [{ kind: "broadcast", text: "@leads" }]],
   ["by <!date^1392734382^{date}|19 Feb 2014>", "by 19 Feb 2014", [{ kind: "broadcast" }]],
   ["<javascript:alert(1)|click>", "<javascript:alert(1)|click>", []],
+  // Each part says where it stands, so it can be replaced there and nowhere else.
+  ["with <@U2> and <@U23>", "with @U2 and @U23", [{ kind: "mention", text: "@U2", userId: "U2", at: 5 }, { kind: "mention", text: "@U23", userId: "U23", at: 13 }]],
+  ["&lt;<@U2|mary>&gt; and <@U77|mary.jones>", "<@mary> and @mary.jones", [{ kind: "mention", at: 1 }, { kind: "mention", at: 12 }]],
+  ["<!subteam^S1|@mary> asked <#C1|mary> and <@U2|mary>", "@mary asked #mary and @mary", [{ kind: "broadcast", at: 0 }, { kind: "channel", at: 12 }, { kind: "mention", at: 22 }]],
+  ["<https://a.example|a> <https://a.example|a>", "[a](https://a.example) [a](https://a.example)", [{ kind: "link", at: 0 }, { kind: "link", at: 23 }]],
 ];
 
 const TEAMS: [html: string, decoded: string, mentions: { text: string; aadObjectId?: string }[], parts: unknown[]][] = [
@@ -44,6 +49,7 @@ describe("the Slack boundary decoder", () => {
     const got = decodeSlackText(raw);
     expect(got.text).toBe(decoded);
     expect(got.parts).toMatchObject(parts);
+    for (const part of got.parts) expect(got.text.slice(part.at, part.at + part.text.length)).toBe(part.text);
   });
 });
 

@@ -7,6 +7,7 @@ import { brokenTextError } from "../../domain/user-text.ts";
 import { reply } from "../../domain/reply.ts";
 import { formBodyIsUtf8, hasIllFormedText, bodyIsUtf8 } from "../chat/broken-text.ts";
 import { renderReply } from "./block-kit.ts";
+import { answerPrivately } from "./private-answer.ts";
 import { MAX_SKEW_SECONDS } from "./request-guard.ts";
 
 /** The context key the raw-body check leaves for Bolt (a custom property, so not one of Bolt's own). */
@@ -106,8 +107,11 @@ export function refuseBrokenText(log: Logger): Middleware<AnyMiddlewareArgs> {
       return ack?.(field ? { response_action: "errors", errors: { [field]: answer.heading } } : undefined);
     }
     await ack?.();
-    if (body.type === "block_actions" && "respond" in args && args.respond) {
-      await args.respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) } as never);
+    if (body.type === "block_actions") {
+      const press = args.body as { response_url?: string; channel?: { id?: string }; user?: { id?: string } };
+      if (!press.user?.id) return;
+      const to = { responseUrl: press.response_url, channelId: press.channel?.id, userId: press.user.id };
+      await answerPrivately({ client: args.client, log }, to, { response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
     }
   };
 }

@@ -9,11 +9,15 @@ import { storedLink } from "../../domain/links.ts";
  * `<!channel>` and `<!everyone>` become the harmless words "@here", "@channel", "@everyone";
  * `<!subteam^S1|@leads>` and `<!date^…|fallback>` become their labels.
  */
-export type SlackPart =
+export type SlackPart = (
   | { kind: "mention"; text: string; userId: string }
   | { kind: "channel"; text: string; channelId: string }
   | { kind: "link"; text: string; url: string }
-  | { kind: "broadcast"; text: string };
+  | { kind: "broadcast"; text: string }
+) & {
+  /** Where its text starts in the decoded text, so it is replaced there and nowhere else (see conversation.ts). */
+  at: number;
+};
 
 export interface DecodedText {
   text: string;
@@ -28,6 +32,8 @@ const decodeEntities = (text: string): string => text.replace(ENTITY, (_m, name:
 /** Decodes one message's text. Pure: names for user mentions come from Slack's label when it has one. */
 export function decodeSlackText(raw: string): DecodedText {
   const parts: SlackPart[] = [];
+  // Where the markup being decoded starts in the decoded text.
+  let at = 0;
   const markup = (whole: string, inner: string): string => {
     const bar = inner.indexOf("|");
     const target = bar < 0 ? inner : inner.slice(0, bar);
@@ -35,24 +41,24 @@ export function decodeSlackText(raw: string): DecodedText {
     if (target.startsWith("@")) {
       const userId = target.slice(1);
       const shown = `@${label ?? userId}`;
-      parts.push({ kind: "mention", text: shown, userId });
+      parts.push({ kind: "mention", text: shown, userId, at });
       return shown;
     }
     if (target.startsWith("#")) {
       const shown = `#${label ?? target.slice(1)}`;
-      parts.push({ kind: "channel", text: shown, channelId: target.slice(1) });
+      parts.push({ kind: "channel", text: shown, channelId: target.slice(1), at });
       return shown;
     }
     if (target.startsWith("!")) {
       const [command] = target.slice(1).split("^");
       const shown = label ?? (["here", "channel", "everyone"].includes(command!) ? `@${command}` : "");
-      parts.push({ kind: "broadcast", text: shown });
+      parts.push({ kind: "broadcast", text: shown, at });
       return shown;
     }
     const url = decodeEntities(target);
     if (/^(?:https?:|mailto:)/i.test(url)) {
       const stored = storedLink(url, label);
-      parts.push({ kind: "link", text: stored, url });
+      parts.push({ kind: "link", text: stored, url, at });
       return stored;
     }
     return decodeEntities(whole);
@@ -61,7 +67,9 @@ export function decodeSlackText(raw: string): DecodedText {
   let text = "";
   let last = 0;
   for (const m of raw.matchAll(/<([^<>]*)>/g)) {
-    text += decodeEntities(raw.slice(last, m.index)) + markup(m[0], m[1]!);
+    text += decodeEntities(raw.slice(last, m.index));
+    at = text.length;
+    text += markup(m[0], m[1]!);
     last = m.index + m[0].length;
   }
   return { text: text + decodeEntities(raw.slice(last)), parts };

@@ -1,4 +1,4 @@
-import type { FormRequest } from "../../domain/reply.ts";
+import { reply, type FormRequest, type Reply } from "../../domain/reply.ts";
 import { escapeMrkdwn, type MessageOrigin } from "./block-kit.ts";
 
 export const FORM_CALLBACK_ID = "curve.form";
@@ -60,4 +60,14 @@ export function readMetadata(raw: string | undefined): FormMetadata | null {
 export function submittedText(meta: FormMetadata, values: Record<string, Record<string, { value?: string | null }>>): string {
   const parts = meta.fieldIds.map((id) => (values[fieldBlockId(id)]?.value?.value ?? "").trim().replace(/\s*\n\s*/g, "; "));
   return [meta.textPrefix, ...parts].filter(Boolean).join(" ");
+}
+
+/**
+ * When Slack will not open a form (its trigger id expired because Curve took more than 3 s,
+ * or Slack refused): the line the person can type instead, which is what the form would
+ * have sent, e.g. "/milestone done ATT-7.1 <evidence>".
+ */
+export function formNotOpened(form: FormRequest): Reply {
+  const line = [`/${form.command}`, form.textPrefix, ...form.fields.map((f) => `<${f.id}>`)].filter(Boolean).join(" ");
+  return reply("warning", `Curve couldn't open the form; type ${line}`);
 }

@@ -1,39 +1,56 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
-import type { Reply } from "../../domain/reply.ts";
+import type { WebClient } from "@slack/web-api";
+import { warn } from "../../commands/context.ts";
+import type { FormRequest, Reply } from "../../domain/reply.ts";
 import type { AdapterEnvironment } from "../chat/chat-adapter.ts";
 import { UNKNOWN_BUTTON, replyOf } from "../conversation.ts";
 import { decodeOrigin, renderReply, type MessageOrigin } from "./block-kit.ts";
-import { FORM_CALLBACK_ID, fieldBlockId, modalView, readMetadata, submittedText } from "./modal.ts";
+import { FORM_CALLBACK_ID, fieldBlockId, formNotOpened, modalView, readMetadata, submittedText } from "./modal.ts";
+import type { AnswerTarget, ResponseMessage } from "./private-answer.ts";
 import type { SlackWorkspace } from "./slack-workspace.ts";
-
-/** The slash commands in manifests/slack.yaml; each is a family of the shared command table. */
-export const SLASH_COMMANDS = ["/milestone", "/action", "/plan", "/indicator", "/oba", "/pledge", "/report", "/risk", "/curve"] as const;
 
 const ephemeral = (r: Reply, origin?: MessageOrigin) => ({ response_type: "ephemeral" as const, ...renderReply(r, origin) });
 
+/**
+ * Every slash command Slack sends goes to the command table under its own name. The app
+ * manifest (manifests/slack.yaml, printed by `curve manifest slack`) is the one list of
+ * Slack's slash commands, so Curve keeps no list of its own to fall out of step with it: a
+ * command the manifest names is answered, as a family or as "there is no such command".
+ */
+const ANY_SLASH_COMMAND = /^\//;
+
 export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspace: SlackWorkspace): void {
-  for (const name of SLASH_COMMANDS) {
-    app.command(name, async ({ command, ack, client }) => {
-      const queried = isQuery(name, command.text);
-      const origin: MessageOrigin | undefined = queried ? { command: name.slice(1), text: command.text, page: 1 } : undefined;
-      const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name.slice(1), text: command.text, key: command.trigger_id, markup: true };
-      await workspace.handle(request, async (outcome) => {
-        const answer = replyOf(outcome);
-        if (outcome.kind === "answered" && answer.form) {
-          await ack();
-          const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
-          await client.views.open({ trigger_id: command.trigger_id, view: view as never });
-          return;
-        }
-        await ack(ephemeral(answer, origin));
-      });
+  app.command(ANY_SLASH_COMMAND, async ({ command, ack, client }) => {
+    const name = command.command.slice(1).toLowerCase();
+    const queried = isQuery(name, command.text);
+    const origin: MessageOrigin | undefined = queried ? { command: name, text: command.text, page: 1 } : undefined;
+    const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name, text: command.text, key: command.trigger_id, markup: true };
+    const to = { responseUrl: command.response_url, channelId: command.channel_id, userId: command.user_id };
+    // While Slack waits, the answer is the ack. Slack takes one ack, so an answer after it (a form
+    // that would not open, a second try after a failure) goes through the response_url.
+    let acked = false;
+    const ackOnce = async (message?: ResponseMessage): Promise<boolean> => {
+      if (acked) return false;
+      acked = true;
+      await ack(message as never);
+      return true;
+    };
+    await workspace.handle(request, async (outcome) => {
+      const answer = replyOf(outcome);
+      if (outcome.kind === "answered" && answer.form) {
+        await ackOnce();
+        const view = modalView(answer.form, { channel: command.channel_id, responseUrl: command.response_url, origin: null });
+        await openForm(env, client, workspace, command.trigger_id, answer.form, view, to);
+        return;
+      }
+      if (!(await ackOnce(ephemeral(answer, origin)))) await workspace.answerPrivately(to, ephemeral(answer, origin));
     });
-  }
+  });
 
   // Every button: Curve's own action ids ("milestone.done", "action.show", "page.more", …).
-  app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, respond, client }) => {
+  app.action<BlockAction<ButtonAction>>({ type: "block_actions" }, async ({ ack, body, action, client }) => {
     await ack();
     const teamId = body.team?.id;
     const userId = body.user.id;
@@ -42,6 +59,8 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     // Only a query is ever run again; a forged block id naming a change is ignored.
     const origin = carried && isQuery(carried.command, carried.text) ? carried : null;
     const onHome = body.view?.type === "home";
+    // Through the press's response_url, or, once Slack no longer takes it, in the channel or a direct message.
+    const respond: Respond = (message, options) => workspace.answerPrivately({ responseUrl: body.response_url, channelId, userId }, message, options);
     const tellPresser = (answer: Reply) => respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
     if (action.action_id === "page.more") {
       const next = decodeOrigin(action.value);
@@ -64,7 +83,7 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       const answer = replyOf(outcome);
       if (outcome.kind === "answered" && answer.form) {
         const view = modalView(answer.form, { channel: channelId, responseUrl: onHome ? null : body.response_url, origin });
-        await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+        await openForm(env, client, workspace, body.trigger_id, answer.form, view, { responseUrl: onHome ? null : body.response_url, channelId, userId });
         return;
       }
       if (onHome) {
@@ -77,32 +96,32 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     });
   });
 
-  app.view(FORM_CALLBACK_ID, async ({ ack, body, view, client }) => {
+  app.view(FORM_CALLBACK_ID, async ({ ack, body, view }) => {
     const meta = readMetadata(view.private_metadata);
     if (!meta) {
       await ack({ response_action: "errors", errors: { [fieldBlockId("evidence")]: "This form has expired. Close it and start again." } });
       return;
     }
     const request = { teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.command, text: submittedText(meta, view.state.values as never), key: `view:${view.id}` };
+    // Slack takes one ack: a second try after a failure goes to the person like any other answer.
+    let acked = false;
     await workspace.handle(request, async (outcome) => {
       const answer = replyOf(outcome);
-      if (answer.tone === "error" && meta.fieldIds[0]) {
+      const firstAck = !acked;
+      acked = true;
+      if (firstAck && answer.tone === "error" && meta.fieldIds[0]) {
         // Shown under the field, in the modal, which stays open for a correction.
         await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0])]: answer.heading ?? "That didn't work." } });
         return;
       }
-      await ack();
-      if (meta.responseUrl) {
-        const respond = (message: object) => fetch(meta.responseUrl!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message) });
-        await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
-        if (meta.origin && outcome.kind === "answered" && isQuery(meta.origin.command, meta.origin.text)) {
-          const fresh = await workspace.query({ ...request, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
-          await respond({ replace_original: true, ...renderReply(fresh, meta.origin) });
-        }
-      } else if (meta.channel) {
-        await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, ...(renderReply(answer) as { text: string; blocks: never[] }) });
-      } else {
-        workspace.tellUser(body.user.id, answer);
+      if (firstAck) await ack();
+      // The form's answer (a confirmation, a personal-data hold) is the only trace of it the person gets, so it must arrive:
+      // through the response_url of the command or button that opened the form, else in its channel, else a direct message.
+      const to = { responseUrl: meta.responseUrl, channelId: meta.channel, userId: body.user.id };
+      await workspace.answerPrivately(to, { response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
+      if (meta.responseUrl && meta.origin && outcome.kind === "answered" && isQuery(meta.origin.command, meta.origin.text)) {
+        const fresh = await workspace.query({ ...request, command: meta.origin.command, text: meta.origin.text, key: `view:${view.id}:refresh` });
+        await workspace.answerPrivately(to, { replace_original: true, ...renderReply(fresh, meta.origin) }, { redraw: true });
       }
     });
   });
@@ -120,12 +139,27 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
 }
 
 /**
+ * Opens a form. When Slack will not (an expired trigger id: Curve took more than 3 s), the
+ * person is told what to type instead, and the refusal is logged.
+ */
+async function openForm(env: AdapterEnvironment, client: WebClient, workspace: SlackWorkspace, triggerId: string, form: FormRequest, view: ReturnType<typeof modalView>, to: AnswerTarget): Promise<void> {
+  try {
+    await client.views.open({ trigger_id: triggerId, view: view as never });
+  } catch (error) {
+    warn(env.log, "slack form could not be opened", { form: form.id, error: (error as { data?: { error?: string } })?.data?.error ?? (error instanceof Error ? error.message : String(error)) });
+    await workspace.answerPrivately(to, ephemeral(formNotOpened(form)));
+  }
+}
+
+type Respond = (message: ResponseMessage, options?: { redraw?: boolean }) => Promise<void>;
+
+/**
  * A button's answer goes to the person who pressed it; the message it was on is then
  * redrawn from today's data, so an old message never shows a stale state.
  */
 async function answerAndRefresh(
   workspace: SlackWorkspace,
-  respond: RespondFn,
+  respond: Respond,
   answer: Reply,
   origin: MessageOrigin | null,
   request: { teamId: string | undefined; userId: string; channelId: string | null; key: string },
@@ -137,6 +171,6 @@ async function answerAndRefresh(
     return;
   }
   const fresh = await workspace.query({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
-  await respond({ replace_original: true, ...renderReply(fresh, origin) });
+  await respond({ replace_original: true, ...renderReply(fresh, origin) }, { redraw: true });
   await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
 }

@@ -8,6 +8,7 @@ import { Conversation, replyOf, type Turn, type TurnOutcome } from "../conversat
 import { LIMITS, renderReply } from "./block-kit.ts";
 import { decodeSlackText } from "./decode-text.ts";
 import type { OutboundLimiter } from "./outbound-limiter.ts";
+import { answerPrivately, type AnswerTarget, type ResponseMessage } from "./private-answer.ts";
 import { syncChannelCard } from "./channel-cards.ts";
 
 export interface SlackRequest {
@@ -189,6 +190,11 @@ export class SlackWorkspace {
       : NOT_LINKED_HOME;
     const { blocks } = renderReply(home, undefined, LIMITS.homeBlocks);
     await this.client.views.publish({ user_id: userId, view: { type: "home", blocks: blocks as never } });
+  }
+
+  /** One person's answer to their request: its response_url, else the channel (ephemeral), else a direct message (private-answer.ts). */
+  answerPrivately(to: AnswerTarget, message: ResponseMessage, options: { redraw?: boolean } = {}): Promise<void> {
+    return answerPrivately({ client: this.client, log: this.env.log }, to, message, options);
   }
 
   /** A message straight to a person in Slack, e.g. the confirmation of a form sent from App Home. */
