@@ -127,7 +127,7 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
       },
     };
   }
-  const signing = parseSigning(rest);
+  const signing = parseSigning(rest, `P${pledge.id}`);
   if (!signing.ok) throw new CurveError("usage", signing.error.message, { hint: USAGE.sign });
   await ctx.guardText(rest);
   return insightsOf(ctx).change(async (tx) => {
@@ -139,7 +139,7 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
         text(signature.commitment),
         fields([
           { label: "Signed as", value: signature.onBehalfOf ? `${signature.personName} for ${signature.onBehalfOf}` : signature.personName },
-          { label: "On the register", value: signature.isPublic ? displayName(signature) : "name withheld (sign again with “public” to show it)" },
+          { label: "On the register", value: signature.isPublic ? displayName(signature) : "name withheld (sign again with “public |” before your commitment to show it)" },
           { label: "Signatures", value: count.toLocaleString("en-GB") },
         ]),
         context("Curve will ask you in 30 and 90 days whether you did what you pledged. /pledge withdraw takes your name off."),

@@ -260,7 +260,7 @@ export function pledgeModel(pledge: PledgeView, register: PublicRegister, page: 
       commitment: s.commitment,
       signed: shortDate(localDate(s.signedAt, PAGE_ZONE)),
     })),
-    sign: `/pledge sign P${pledge.id} public <what you will do>`,
+    sign: `/pledge sign P${pledge.id} public | <what you will do>`,
     pager: pager(`${root}pledges/${pledge.id}`, page, perPage, register.publicTotal, "public signer"),
   };
 }
