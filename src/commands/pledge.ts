@@ -118,12 +118,22 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
         title: "Sign the pledge",
         submitLabel: "Sign",
         intro: `${pledge.title}: ${pledge.text}`,
+        // The commitment first (a refusal is shown under it); the choice follows it, set apart by "|",
+        // so whatever the commitment's first word it is never read as the choice, nor the choice as words.
         fields: [
-          { id: "public", label: "Show your name on the public register? (yes or no)", hint: "No keeps your name private; your commitment is still counted.", maxLength: 3 },
           { id: "commitment", label: "What you will do", hint: "To sign for a school, agency or business, start with: for <its name>: …", multiline: true, maxLength: 1000 },
+          {
+            id: "public",
+            label: "Show your name on the public register?",
+            choices: [
+              { value: "public", label: "Yes, show my name" },
+              { value: "private", label: "No, keep my name private (my commitment is still counted)" },
+            ],
+          },
         ],
         command: "pledge",
         textPrefix: `sign P${pledge.id}`,
+        separator: "|",
       },
     };
   }
