@@ -112,6 +112,18 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect(await signature()).toMatchObject({ commitment: "No pupil of mine will walk alone", isPublic: false });
   });
 
+  it("runs the command typed under a quoted reply, not the quoted sender and preview", async () => {
+    const quote = (sender: string, preview: string) =>
+      `<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" itemid="1763459834291"><strong itemprop="mri" itemid="28:6d2a1c3e-0000-4000-8000-00000000c0de">${sender}</strong>` +
+      `<span itemprop="time" itemid="1763459834291"></span><p itemprop="preview">${preview}</p></blockquote>`;
+    const replied = await say("message.personal", { as: "jancis", text: `${quote("Curve", "Mark ATT-7.2 done")}<p>whoami</p>` });
+    expect(cardText(replied.card)).not.toMatch(/has no "mark"|There is no \//);
+    expect(cardText(replied.card)).toContain("Jancis Andrew");
+    const own = await say("message.personal", { as: "jancis", text: `${quote("Jancis Andrew", "action show ATT-4")}<p>action show ATT-5</p>` });
+    expect(cardText(own.card)).not.toContain("There is no /jancis command");
+    expect(cardText(own.card)).toContain("Produce and promote across the city a common script");
+  });
+
   it("takes an Action.Submit from a client without universal actions as the same command", async () => {
     const submit = activity("message.personal", t.fake, { as: "jancis", text: "" });
     delete submit.text;
