@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "./result.ts";
+import { plainWord } from "./typed-text.ts";
 
 /**
  * A figure as a person types it for an indicator reading: "1,420", "91.6%", "8.1", "0.5".
@@ -45,7 +46,8 @@ const NOT_KNOWN = /^(?:n\/?a|n\.a\.|not\s+known|not\s+available|unknown|nk|n\/k|
  * Errors are one sentence naming what was typed.
  */
 export function readFigure(text: string): Result<Figure, FigureError> {
-  const words = text.trim().split(/\s+/);
+  // Each word without invisible characters ("12\u200E"), counted as the caller splits the text.
+  const words = text.trim().split(/\s+/).map(plainWord);
   const [first = "", second = "", third = ""] = words;
   if (NOT_KNOWN.test(`${first} ${second}`)) return ok({ value: null, words: 2, sign: null });
   if (NOT_KNOWN.test(first)) return ok({ value: null, words: 1, sign: null });

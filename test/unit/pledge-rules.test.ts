@@ -76,6 +76,9 @@ describe("pledge commands' words", () => {
     for (const typed of ["yes | I will help", "no | I will help", "I will help | n", "public | I will help | private", "I will help | public | daily"]) {
       expect(parseSigning(typed).ok, typed).toBe(false);
     }
+    // An invisible mark pasted before the choice or the first word changes neither reading.
+    expect(parseSigning("\u200epublic\u00ad | I will help")).toEqual({ ok: true, value: { isPublic: true, onBehalfOf: "", commitment: "I will help" } });
+    expect(parseSigning("\u200fNo child will walk alone").ok).toBe(false);
     // Words that merely start like one are commitments.
     expect(parseSigning("Nobody will walk alone")).toMatchObject({ ok: true, value: { isPublic: null, commitment: "Nobody will walk alone" } });
     expect(parseSigning("no-one will walk alone")).toMatchObject({ ok: true, value: { commitment: "no-one will walk alone" } });

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "../result.ts";
+import { plainWord } from "../typed-text.ts";
 
 /** Public pledges (CYPP 2011-15, attendance action 6 and the Child Friendly City programme). */
 export type PledgeKind = "attendance" | "child_friendly_city" | "custom";
@@ -53,7 +54,7 @@ export const readKind = (word: string): PledgeKind | null => KIND_WORDS[word.toL
 
 /** "P12", "#12" or "12": how people name a pledge. */
 export function readPledgeId(word: string): number | null {
-  const m = /^(?:p|#)?(\d{1,9})$/i.exec(word.trim());
+  const m = /^(?:p|#)?(\d{1,9})$/i.exec(plainWord(word).trim());
   return m ? Number(m[1]) : null;
 }
 
@@ -119,13 +120,13 @@ export function parseSigning(text: string, pledge = "<pledge>"): Result<Signing,
   const parts = text.split("|").map((p) => p.trim());
   let isPublic: boolean | null = null;
   const choose = (part: string): string | null => {
-    const word = part.toLowerCase().replace(/[.!]$/, "");
+    const word = plainWord(part).toLowerCase().replace(/[.!]$/, "");
     if (!Object.hasOwn(VISIBILITY, word)) return `Say "public" or "private" apart with a "|", not "${clipped(part, 20)}".`;
     if (isPublic !== null && isPublic !== VISIBILITY[word]) return "You said both public and private: say one of them.";
     isPublic = VISIBILITY[word]!;
     return null;
   };
-  const isChoice = (part: string | undefined) => part !== undefined && ANSWER_WORD.test(part.replace(/[.!]$/, ""));
+  const isChoice = (part: string | undefined) => part !== undefined && ANSWER_WORD.test(plainWord(part).replace(/[.!]$/, ""));
   if (parts.length > 1 && isChoice(parts[0])) {
     const problem = choose(parts.shift()!);
     if (problem) return err({ message: problem });
@@ -150,7 +151,7 @@ export function parseSigning(text: string, pledge = "<pledge>"): Result<Signing,
   const commitment = parts.join(" | ").trim();
   if (!commitment) return err({ message: "Say what you will do: your commitment is what the pledge registers." });
   if (commitment.length > 1000) return err({ message: "Keep a commitment under 1,000 characters." });
-  const leading = isPublic === null ? LEADING_ANSWER.exec(commitment)?.[1] : undefined;
+  const leading = isPublic === null ? LEADING_ANSWER.exec(plainWord(commitment))?.[1] : undefined;
   if (leading !== undefined) {
     const whole = clipped(text.trim(), 60);
     return err({
