@@ -92,7 +92,7 @@ export async function benchInsights(): Promise<object> {
     const pledgeId = Number(/P(\d+)/.exec(created.heading ?? "")?.[1]);
     const signers = people.slice(0, SIGNERS);
     const started = performance.now();
-    const replies = await Promise.all(signers.map((p) => invoke(p.id, "pledge", `sign P${pledgeId} public I will help, ${p.name}`)));
+    const replies = await Promise.all(signers.map((p) => invoke(p.id, "pledge", `sign P${pledgeId} public | I will help, ${p.name}`)));
     const wallMs = Math.round((performance.now() - started) * 100) / 100;
     const stored = await db.prisma.pledgeSignature.count({ where: { pledgeId, withdrawnAt: null } });
     const told = replies.map((r) => Number(/"Signatures","value":"(\d+)"/.exec(JSON.stringify(r.blocks))?.[1])).sort((a, b) => a - b);

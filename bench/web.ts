@@ -106,7 +106,7 @@ export async function benchWeb(): Promise<object> {
       const kind = n % 3;
       if (kind === 0) await invoke(1, "indicator", `record IND${(n % INDICATORS) + 1} ${40 + (n % 17)} 2026-${String((n % 10) + 1).padStart(2, "0")}`);
       else if (kind === 1) await invoke(((n * 13) % generated.people) + 1, "milestone", `done GEN-${((n * 13) % generated.people) + 1}.${(n % 4) + 1} bench`);
-      else await invoke(((n * 29) % generated.people) + 1, "pledge", `sign P${pledgeId} public Bench commitment ${n}`);
+      else await invoke(((n * 29) % generated.people) + 1, "pledge", `sign P${pledgeId} public | Bench commitment ${n}`);
     };
     const indicatorPage = async (i: number) => {
       const code = `IND${(i % INDICATORS) + 1}`;

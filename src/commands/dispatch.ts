@@ -3,7 +3,7 @@ import { CurveError } from "../domain/errors.ts";
 import type { ActionView, Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
 import type { Reply } from "../domain/reply.ts";
-import { normaliseTyped } from "../domain/typed-text.ts";
+import { normaliseTyped, plainWord } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
@@ -36,7 +36,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
  * answers it). Null for a line that names no command or is not valid text.
  */
 export function readsOf(command: string, line: string): { read: ActionRead | null; changes: boolean } | null {
-  const family = findFamily(command.replace(/^\//, "").trim().toLowerCase());
+  const family = findFamily(plainWord(command).replace(/^\//, "").trim().toLowerCase());
   let text: string;
   try {
     text = normaliseTyped(checkUserText(line));
@@ -54,7 +54,7 @@ export interface ReadAhead {
 }
 
 async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string, ahead?: ReadAhead): Promise<Reply> {
-  const commandName = invocation.command.replace(/^\//, "").trim().toLowerCase();
+  const commandName = plainWord(invocation.command).replace(/^\//, "").trim().toLowerCase();
   // Text is checked, then what phones and Office insert (curly quotes, odd spaces) is undone.
   const text = normaliseTyped(checkUserText(invocation.text));
   const family = findFamily(commandName);

@@ -39,7 +39,7 @@ function valueOf(indicator: IndicatorView, typed: string, usage: string): { valu
   const figure = readFigure(typed);
   if (!figure.ok) throw new CurveError("usage", figure.error.message, { hint: usage });
   if (figure.value.value === null) throw new CurveError("usage", `Give ${indicator.code}'s value as a number in its unit (${indicator.unit}).`, { hint: usage });
-  const problem = figureProblem(figure.value.value, indicator.unit, indicator.code);
+  const problem = figureProblem(figure.value.value, indicator.unit, indicator.code, figure.value.sign);
   if (problem) throw new CurveError("usage", problem, { hint: usage });
   return { value: figure.value.value, words: figure.value.words };
 }

@@ -1,6 +1,6 @@
 import { CurveError } from "../domain/errors.ts";
-import { formatGap } from "../domain/indicators/report-card.ts";
-import { DEFAULT_TOLERANCE_SHARE, parseTolerance } from "../domain/rag.ts";
+import { formatGap, wholeFigure } from "../domain/indicators/report-card.ts";
+import { DEFAULT_TOLERANCE_SHARE } from "../domain/rag.ts";
 import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
@@ -14,6 +14,17 @@ const describe = (value: number | null, unit: string) =>
   value === null ? `the default (${DEFAULT_TOLERANCE_SHARE * 100}% of the value expected)` : formatGap(value, unit);
 
 /**
+ * A tolerance as typed, read as a figure is (no decimal comma guessed, no digits lost) in the
+ * indicator's own unit: "0.5%" for a percentage, never "%" or "£" on a count or a rate.
+ */
+function toleranceOf(indicator: { code: string; unit: string }, typed: string): number {
+  const figure = wholeFigure(typed, indicator.unit, indicator.code);
+  if (!figure.ok) throw new CurveError("usage", figure.error.message, { hint: TOLERANCE_USAGE });
+  if (figure.value === null) throw new CurveError("usage", `A tolerance is a number of at least 0 in ${indicator.code}'s unit (${indicator.unit}), not "${typed.slice(0, 30)}".`, { hint: TOLERANCE_USAGE });
+  return figure.value;
+}
+
+/**
  * `/indicator tolerance NEET 0.5`: how far short of its target (in the indicator's own unit)
  * a reading may be and still be amber, not red. `default` goes back to 5% of the expected value.
  */
@@ -21,10 +32,7 @@ export async function setTolerance(ctx: CommandContext, args: string): Promise<R
   const [code, value] = firstWord(args);
   const indicator = await resolveIndicator(ctx, code, TOLERANCE_USAGE);
   if (!value) throw new CurveError("usage", `Give ${indicator.code}'s tolerance in its unit (${indicator.unit}), or "default".`, { hint: TOLERANCE_USAGE });
-  const tolerance = value.toLowerCase() === "default" ? null : parseTolerance(indicator.unit === "percent" ? value.replace(/%$/, "") : value);
-  if (tolerance === null && value.toLowerCase() !== "default") {
-    throw new CurveError("usage", `A tolerance is a number of at least 0 in ${indicator.code}'s unit (${indicator.unit}), not "${value.slice(0, 30)}".`, { hint: TOLERANCE_USAGE });
-  }
+  const tolerance = value.toLowerCase() === "default" ? null : toleranceOf(indicator, value);
   const board = ctx.reports?.board;
   if (!board) throw new CurveError("usage", "Tolerances are not set up on this Curve.");
   requirePermission(ctx.actor, "indicator.tune", indicator);

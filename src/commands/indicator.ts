@@ -114,7 +114,7 @@ async function record(ctx: CommandContext, args: string): Promise<Reply> {
   const { value } = figure.value;
   const rest = afterCode.split(/\s+/).slice(figure.value.words).join(" ");
   if (!rest) throw new CurveError("usage", "Say which period the figure is for, like Q3 2011/12 or Dec 2011.", { hint: USAGE.record });
-  const problem = value === null ? null : figureProblem(value, indicator.unit, indicator.code);
+  const problem = value === null ? null : figureProblem(value, indicator.unit, indicator.code, figure.value.sign);
   if (problem) throw new CurveError("usage", problem, { hint: USAGE.record });
   const split = splitPeriod(rest, indicator, ctx.today);
   if (!split) {

@@ -118,16 +118,26 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
         title: "Sign the pledge",
         submitLabel: "Sign",
         intro: `${pledge.title}: ${pledge.text}`,
+        // The commitment first (a refusal is shown under it); the choice follows it, set apart by "|",
+        // so whatever the commitment's first word it is never read as the choice, nor the choice as words.
         fields: [
-          { id: "public", label: "Show your name on the public register? (yes or no)", hint: "No keeps your name private; your commitment is still counted.", maxLength: 3 },
           { id: "commitment", label: "What you will do", hint: "To sign for a school, agency or business, start with: for <its name>: …", multiline: true, maxLength: 1000 },
+          {
+            id: "public",
+            label: "Show your name on the public register?",
+            choices: [
+              { value: "public", label: "Yes, show my name" },
+              { value: "private", label: "No, keep my name private (my commitment is still counted)" },
+            ],
+          },
         ],
         command: "pledge",
         textPrefix: `sign P${pledge.id}`,
+        separator: "|",
       },
     };
   }
-  const signing = parseSigning(rest);
+  const signing = parseSigning(rest, `P${pledge.id}`);
   if (!signing.ok) throw new CurveError("usage", signing.error.message, { hint: USAGE.sign });
   await ctx.guardText(rest);
   return insightsOf(ctx).change(async (tx) => {
@@ -139,7 +149,7 @@ async function sign(ctx: CommandContext, args: string): Promise<Reply> {
         text(signature.commitment),
         fields([
           { label: "Signed as", value: signature.onBehalfOf ? `${signature.personName} for ${signature.onBehalfOf}` : signature.personName },
-          { label: "On the register", value: signature.isPublic ? displayName(signature) : "name withheld (sign again with “public” to show it)" },
+          { label: "On the register", value: signature.isPublic ? displayName(signature) : "name withheld (sign again with “public |” before your commitment to show it)" },
           { label: "Signatures", value: count.toLocaleString("en-GB") },
         ]),
         context("Curve will ask you in 30 and 90 days whether you did what you pledged. /pledge withdraw takes your name off."),

@@ -206,14 +206,6 @@ function expectedAt(indicator: RagIndicator, targets: readonly Target[], target:
   return span <= 0 ? target.value : anchor.value + ((target.value - anchor.value) * daysBetween(anchor.date, date)) / span;
 }
 
-/** Parses a tolerance as typed: a non-negative number in the indicator's unit ("2", "0.5", "50"). Null when it is not one. */
-export function parseTolerance(text: string): number | null {
-  const trimmed = text.trim().replace(/,/g, "");
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) return null;
-  const value = Number(trimmed);
-  return Number.isFinite(value) && value < 1e12 ? value : null;
-}
-
 /**
  * A risk's RAG from its score (likelihood × impact, each 1–5): 15 or more is red, 8 to 14
  * amber, 7 or less green; a review date that has passed is said in the reason.

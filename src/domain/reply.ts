@@ -41,6 +41,11 @@ export interface FormField {
   hint?: string;
   multiline?: boolean;
   maxLength?: number;
+  /**
+   * A choice instead of a text box (Slack radio buttons, a Teams Input.ChoiceSet): one of
+   * these values must be picked, and anything else is refused before the command runs.
+   */
+  choices?: { value: string; label: string }[];
 }
 
 export interface FormRequest {
@@ -53,6 +58,11 @@ export interface FormRequest {
   /** A submission runs this command with the field values appended to `textPrefix`, in order. */
   command: string;
   textPrefix: string;
+  /**
+   * Set between the field values when the command reads them apart (`/pledge sign P1 <commitment> | public`),
+   * so one field's answer can never run into another's words; a space when not given.
+   */
+  separator?: "|";
 }
 
 /** A short post for a channel other than the one asked in, e.g. a priority's channel. */

@@ -1,4 +1,5 @@
 import { closestRefs } from "./refs.ts";
+import { plainWord } from "./typed-text.ts";
 import { err, ok, type Result } from "./result.ts";
 
 /**
@@ -56,7 +57,7 @@ const currentName = (zone: string): string => IANA_CURRENT[zone] ?? zone;
  */
 export function readTimeZone(typed: string): Result<string, TimeZoneError> {
   // Quotes around the name and a full stop after it (the iOS double space) are not part of it.
-  const text = typed.trim().replace(/\s+/g, " ").replace(/^["'‘’“”(]+|["'‘’“”).,;:!?…]+$/g, "").trim();
+  const text = plainWord(typed).trim().replace(/\s+/g, " ").replace(/^["'‘’“”(]+|["'‘’“”).,;:!?…]+$/g, "").trim();
   const key = text.toLowerCase();
   if (!text) return err({ message: "Say which time zone, like Europe/London." });
   if (MEANS_LONDON.has(key)) return ok(LONDON);

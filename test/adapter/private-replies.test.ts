@@ -18,7 +18,7 @@ describe("private answers asked for in a Teams channel", () => {
     const created = await say("nigel", "<at>Curve</at> pledge new attendance Every day counts | We will get every child to school, every day");
     expect(created.thread).toContain("Every day counts");
     pledgeId = (await t.server.runtime.db.prisma.pledge.findFirstOrThrow({ where: { partnershipId: t.partnershipId } })).id;
-    await say("jancis", `<at>Curve</at> pledge sign P${pledgeId} private I will walk my street's children to school`);
+    await say("jancis", `<at>Curve</at> pledge sign P${pledgeId} private | I will walk my street's children to school`);
   });
   afterAll(async () => t?.close());
 

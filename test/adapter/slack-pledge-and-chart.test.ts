@@ -68,16 +68,28 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
     await press("U1", "pledge.sign", signButton.value, signButton.block_id, "3001.2.press");
     const modal = await eventually(() => fake.callsTo("views.open").find((c) => c.body.trigger_id === "3001.2.press"));
     const view = modal.body.view as Json;
-    expect(view.blocks.filter((b: Json) => b.type === "input").map((b: Json) => b.block_id)).toEqual(["field:public", "field:commitment"]);
+    expect(view.blocks.filter((b: Json) => b.type === "input").map((b: Json) => b.block_id)).toEqual(["field:commitment", "field:public"]);
+    // Whether to show the name is a choice, never typed: it cannot run into the commitment.
+    const choice = view.blocks.find((b: Json) => b.block_id === "field:public").element;
+    expect(choice.type).toBe("radio_buttons");
+    expect(choice.options.map((o: Json) => o.value)).toEqual(["public", "private"]);
     const submission = fixture<Json>("view_submission.form");
-    const submitted = await post(interactionBody({
+    const submit = (viewId: string, publicInput: Json, commitment: string) => post(interactionBody({
       ...submission,
       user: { ...submission.user, id: "U1" },
-      view: { ...submission.view, id: "V-SIGN-1", private_metadata: view.private_metadata, state: { values: { "field:public": { value: { type: "plain_text_input", value: "yes" } }, "field:commitment": { value: { type: "plain_text_input", value: "I will ring every family on the first morning" } } } } },
+      view: { ...submission.view, id: viewId, private_metadata: view.private_metadata, state: { values: { "field:public": { value: publicInput }, "field:commitment": { value: { type: "plain_text_input", value: commitment } } } } },
     }));
+    // Anything but an offered choice (a garbled or forged submission) is answered under the field; nothing is signed.
+    for (const [n, input] of [{ type: "radio_buttons", selected_option: { value: "no." } }, { type: "plain_text_input", value: "nah" }, { type: "radio_buttons", selected_option: null }].entries()) {
+      const refused = await submit(`V-SIGN-0${n}`, input, "mentor two pupils");
+      expect(refused.status).toBe(200);
+      expect(refused.json()).toEqual({ response_action: "errors", errors: { "field:public": expect.stringMatching(/^Choose one of the answers offered/) } });
+    }
+    expect(await server.runtime.db.prisma.pledgeSignature.count({ where: { pledgeId: Number(id) } })).toBe(0);
+    const submitted = await submit("V-SIGN-1", { type: "radio_buttons", selected_option: { text: { type: "plain_text", text: "Yes, show my name" }, value: "public" } }, "I will ring every family on the first morning");
     expect(submitted.status).toBe(200);
-    await slash("U2", "/pledge", `sign P${id} private for Parklands Primary: we will reward full attendance`, "3001.3.sign");
-    await slash("U3", "/pledge", `sign P${id} public I will raise attendance at every NEET review`, "3001.4.sign");
+    await slash("U2", "/pledge", `sign P${id} private | for Parklands Primary: we will reward full attendance`, "3001.3.sign");
+    await slash("U3", "/pledge", `sign P${id} public | I will raise attendance at every NEET review`, "3001.4.sign");
 
     const final = await eventually(() => fake.callsTo("chat.update").find((c) => c.body.ts === ts && shown(c).includes("*Signed*\\n3")), 8000);
     expect(final.body.channel).toBe("C0PLEDGE");
@@ -107,15 +119,15 @@ describe.each(kindsUnderTest())("pledge cards and charts in Slack on %s", (kind)
 
     // More refusals than a one-off send is allowed: the card update still lands.
     fake.rateLimits.set("chat.update", { times: 5, retryAfter: 1 });
-    await inCards("U2", `sign P${id} public I will check registers every morning`, "3101.2.sign");
+    await inCards("U2", `sign P${id} public | I will check registers every morning`, "3101.2.sign");
     const first = await eventually(() => landed().find((c) => shown(c).includes("*Signed*\\n1")), 20_000);
     expect(updates().filter((c) => c.rateLimited).length).toBe(5);
     expect(shown(first)).toContain("Sue May");
 
     // Two quick changes while Slack is still saying wait: what lands last shows both.
     fake.rateLimits.set("chat.update", { times: 2, retryAfter: 1 });
-    await inCards("U3", `sign P${id} public I will raise attendance at every review`, "3101.3.sign");
-    await inCards("U1", `sign P${id} public I will ring every family`, "3101.4.sign");
+    await inCards("U3", `sign P${id} public | I will raise attendance at every review`, "3101.3.sign");
+    await inCards("U1", `sign P${id} public | I will ring every family`, "3101.4.sign");
     await eventually(() => landed().find((c) => shown(c).includes("*Signed*\\n3")), 20_000);
     await (server.adapters[0] as unknown as { idle(): Promise<void> }).idle();
     const last = landed().at(-1)!;

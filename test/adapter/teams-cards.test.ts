@@ -164,6 +164,12 @@ describe("Teams cards at their limits", () => {
     const form = { verb: "curve.form", form: { id: "milestone.done", command: "milestone", textPrefix: "done ATT-4.1", fields: ["evidence"] } };
     expect(commandForCardData("curve.form", { ...form, "field.evidence": " line one\r\nline two " })).toEqual({ command: "milestone", text: "done ATT-4.1 line one line two", forms: false, from: 0 });
     expect(commandForCardData("curve.form", form)).toMatchObject({ text: "done ATT-4.1", forms: false });
+    // A choice is one of the values it offered, set apart from the other fields by the form's "|".
+    const sign = { verb: "curve.form", form: { id: "pledge.sign", command: "pledge", textPrefix: "sign P1", fields: ["commitment", "public"], choices: { public: ["public", "private"] }, separator: "|" } };
+    expect(commandForCardData("curve.form", { ...sign, "field.commitment": "No child\nwalks alone", "field.public": "private" })).toEqual({ command: "pledge", text: "sign P1 No child walks alone | private", forms: false, from: 0 });
+    for (const answer of ["no.", "nah", "ok", "-", "0", "1", "Private", undefined]) {
+      expect(commandForCardData("curve.form", { ...sign, "field.commitment": "mentor two pupils", "field.public": answer }), String(answer)).toMatchObject({ tone: "error", code: "usage", heading: expect.stringMatching(/^Choose one of the answers offered/) });
+    }
     expect(commandForCardData("curve.more", { command: "milestone", text: "list overdue", from: 10 })).toMatchObject({ from: 10, forms: true });
     expect(commandForCardData("curve.more", { command: "milestone", text: "undo ATT-4.1", from: 10 })).toBeNull();
     expect(commandForCardData("curve.more", { command: "milestone", text: "list overdue", from: -1 })).toBeNull();

@@ -46,7 +46,7 @@ describe.each(kindsUnderTest())("indicators and pledges in Teams, on %s", (kind)
     const root = (created.body.activity as { attachments: { content: Record<string, unknown> }[] }).attachments[0]!.content;
     expect(checkCard(root).problems).toEqual([]);
     const id = /P(\d+)/.exec(cardText(root))![1];
-    for (const who of ["jancis", "mary", "nigel"] as const) await say(who, `pledge sign P${id} public I will talk about attendance at every meeting`);
+    for (const who of ["jancis", "mary", "nigel"] as const) await say(who, `pledge sign P${id} public | I will talk about attendance at every meeting`);
     // Each signature's card update is an outbox row the worker sends after the answer (one that
     // lands also settles those waiting behind it, since it shows their signatures): wait until all are sent.
     const cardRows = () => t.server.runtime.db.prisma.delivery.findMany({ where: { partnershipId: t.partnershipId, kind: "channel_card" } });
@@ -66,7 +66,7 @@ describe.each(kindsUnderTest())("indicators and pledges in Teams, on %s", (kind)
   it("signs a pledge by message and lists it on the register", async () => {
     const created = await say("nigel", "pledge new cfc Child friendly Leeds");
     const id = /P(\d+)/.exec(cardText(created))![1];
-    await say("jancis", `pledge sign P${id} public I will ask every young person I meet what would make Leeds better`);
+    await say("jancis", `pledge sign P${id} public | I will ask every young person I meet what would make Leeds better`);
     const register = await say("mary", `pledge register P${id}`);
     expect(cardText(register)).toContain("Jancis Andrew");
     expect(cardText(register)).toContain("I will ask every young person I meet what would make Leeds better");

@@ -82,6 +82,48 @@ describe.each(kindsUnderTest())("Teams messages and card actions, on %s", (kind)
     expect(cardText(opened.card)).toContain("Engage with Police Community Safety Officers");
   });
 
+  it("asks the pledge form's public question as a choice, sent apart from the commitment; any other answer is refused in one line", async () => {
+    const created = await say("message.personal", { as: "nigel", text: "pledge new cfc Walking buddies" });
+    const id = /P(\d+)/.exec(cardText(created.card))![1];
+    const signature = () => t.server.runtime.db.prisma.pledgeSignature.findFirst({ where: { pledgeId: Number(id), person: { name: "Mary Brittle" } } });
+    await say("message.personal", { as: "mary", text: `pledge sign P${id} public | I will walk with two pupils` });
+    expect(await signature()).toMatchObject({ isPublic: true });
+
+    const asked = await press({ as: "mary", verb: "pledge.sign", data: { verb: "pledge.sign", value: `P${id}` } });
+    expect(checkCard(asked.card).problems).toEqual([]);
+    expect(asked.card.body).toContainEqual(expect.objectContaining({
+      type: "Input.ChoiceSet",
+      id: "field.public",
+      isRequired: true,
+      choices: [expect.objectContaining({ value: "public" }), expect.objectContaining({ value: "private" })],
+    }));
+    const submit = actionsIn(asked.card).find((a) => (a.data as { verb?: string }).verb === "curve.form")!;
+    // What a garbled or forged submission might hold instead of a choice: refused, nothing saved.
+    for (const answer of ["no.", "nah", "ok", "-", "0", "1", "yes", "", "public | x"]) {
+      const refused = await press({ as: "mary", verb: "curve.form", data: { ...(submit.data as object), "field.public": answer, "field.commitment": "mentor two pupils" } });
+      expect(cardText(refused.card), answer).toMatch(/Choose one of the answers offered/);
+      expect(cardText(refused.card).split("\n").filter(Boolean).length, answer).toBeLessThanOrEqual(2);
+    }
+    expect(await signature()).toMatchObject({ commitment: "I will walk with two pupils", isPublic: true });
+
+    // A commitment starting with "No" stays whole, and the choice made is the one kept.
+    const signed = await press({ as: "mary", verb: "curve.form", data: { ...(submit.data as object), "field.public": "private", "field.commitment": "No pupil of mine will walk alone" } });
+    expect(cardText(signed.card)).toContain("is updated");
+    expect(await signature()).toMatchObject({ commitment: "No pupil of mine will walk alone", isPublic: false });
+  });
+
+  it("runs the command typed under a quoted reply, not the quoted sender and preview", async () => {
+    const quote = (sender: string, preview: string) =>
+      `<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" itemid="1763459834291"><strong itemprop="mri" itemid="28:6d2a1c3e-0000-4000-8000-00000000c0de">${sender}</strong>` +
+      `<span itemprop="time" itemid="1763459834291"></span><p itemprop="preview">${preview}</p></blockquote>`;
+    const replied = await say("message.personal", { as: "jancis", text: `${quote("Curve", "Mark ATT-7.2 done")}<p>whoami</p>` });
+    expect(cardText(replied.card)).not.toMatch(/has no "mark"|There is no \//);
+    expect(cardText(replied.card)).toContain("Jancis Andrew");
+    const own = await say("message.personal", { as: "jancis", text: `${quote("Jancis Andrew", "action show ATT-4")}<p>action show ATT-5</p>` });
+    expect(cardText(own.card)).not.toContain("There is no /jancis command");
+    expect(cardText(own.card)).toContain("Produce and promote across the city a common script");
+  });
+
   it("takes an Action.Submit from a client without universal actions as the same command", async () => {
     const submit = activity("message.personal", t.fake, { as: "jancis", text: "" });
     delete submit.text;

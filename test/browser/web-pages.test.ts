@@ -59,9 +59,9 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     }
     const created = await run("Nigel Richardson", "/pledge new attendance Every day counts <script>alert(1)</script> | We will help every child attend school every day");
     pledgeId = Number(/P(\d+)/.exec(created.rendered)![1]);
-    await run("Jancis Andrew", `/pledge sign P${pledgeId} public I will ring every family on the first morning of absence`);
-    await run(PRIVATE_SIGNER, `/pledge sign P${pledgeId} private for Parklands Primary: ${PRIVATE_COMMITMENT}`);
-    await run("Mary Brittle", `/pledge sign P${pledgeId} private I will talk about attendance at every NEET review`);
+    await run("Jancis Andrew", `/pledge sign P${pledgeId} public | I will ring every family on the first morning of absence`);
+    await run(PRIVATE_SIGNER, `/pledge sign P${pledgeId} private | for Parklands Primary: ${PRIVATE_COMMITMENT}`);
+    await run("Mary Brittle", `/pledge sign P${pledgeId} private | I will talk about attendance at every NEET review`);
     const done = await run("Jancis Andrew", `/milestone done ATT-1.1 ${EVIDENCE}`);
     expect(done.tone).toBe("success");
     await run("Jancis Andrew", `/action note ATT-1 ${NOTE}`);
@@ -277,7 +277,7 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
   it("keeps the pledge count current on every load", async () => {
     const count = async () => /(\d+) signatures? in all/.exec(await (await get(`/pledges/${pledgeId}`)).text())![1];
     expect(await count()).toBe("3");
-    await run("Cllr Blake", `/pledge sign P${pledgeId} private I will tell every head teacher`);
+    await run("Cllr Blake", `/pledge sign P${pledgeId} private | I will tell every head teacher`);
     expect(await count()).toBe("4");
     await run("Cllr Blake", `/pledge withdraw P${pledgeId}`);
     expect(await count()).toBe("3");

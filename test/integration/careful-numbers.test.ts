@@ -29,6 +29,16 @@ describe.each(kindsUnderTest())("indicator figures and periods on %s", (kind) =>
     ["/indicator record NEET 7.5 Q5 2012/13", /not a period Curve can read/],
     ["/indicator record NEET 7.5 from April 2012", /not a period Curve can read/],
     ["/indicator record NEET 75,0 2012/13", /decimal comma/],
+    // A unit sign is never dropped: one that is not the indicator's own is refused.
+    ["/indicator record LAC 12% 2011-09", /^LAC is a count, not a percentage, so "%" can't go with its figures/],
+    ["/indicator record LAC 12 per cent 2011-09", /^LAC is a count, not a percentage/],
+    ["/indicator record TEEN-PREG 38.5% 2011/12", /^TEEN-PREG is a rate per 1,000, not a percentage/],
+    ["/indicator record LAC £1420 2011-09", /^LAC is a count, not money/],
+    ["/indicator record NEET £7.5 Q2 2012/13", /^NEET is a percentage, not money/],
+    // Nor is a figure rounded to fit: what is stored must be what was typed.
+    ["/indicator record LAC 99999999999999999999 2011-09", /"99999999999999999999" can't be kept exactly as typed/],
+    ["/indicator record LAC 100000000000000000000 2011-09", /more than Curve can keep exactly as a count of LAC/],
+    ["/indicator record NEET 7.50000000000000001 Q2 2012/13", /can't be kept exactly as typed \(it would be stored as 7\.5\)/],
   ];
 
   it.each(REFUSALS)("refuses %j with one line, and changes nothing", async (line, says) => {

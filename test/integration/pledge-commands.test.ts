@@ -33,12 +33,12 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     const p = await fresh();
     const { reply, id } = await p.create();
     expect(reply.card).toEqual({ key: `pledge:${id}`, channel: "slack:T-TEST:C-TEST" });
-    const a = await p.run("Jancis Andrew", `/pledge sign P${id} public I will ring every family on the first morning of absence`, undefined, SLACK);
+    const a = await p.run("Jancis Andrew", `/pledge sign P${id} public | I will ring every family on the first morning of absence`, undefined, SLACK);
     expect(a.tone).toBe("success");
     expect(a.card).toEqual(reply.card);
     expect(a.rendered).toContain("Signatures: 1");
-    await p.run("Sue May", `/pledge sign P${id} private for Parklands Primary: we will reward full attendance every half term`, undefined, SLACK);
-    const c = await p.run("Mary Brittle", `/pledge sign ${id} yes I will talk about attendance at every NEET review`);
+    await p.run("Sue May", `/pledge sign P${id} private | for Parklands Primary: we will reward full attendance every half term`, undefined, SLACK);
+    const c = await p.run("Mary Brittle", `/pledge sign ${id} public | I will talk about attendance at every NEET review`);
     expect(c.rendered).toContain("Signatures: 3");
 
     const card = await p.run("Cllr Blake", `/pledge show P${id}`);
@@ -63,7 +63,7 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     const { id } = await p.create();
     const people = (await t.db.prisma.person.findMany({ where: { partnershipId: p.partnershipId }, orderBy: { id: "asc" }, take: 20 })).map((x) => x.name);
     expect(people).toHaveLength(20);
-    const replies = await Promise.all(people.map((name) => p.run(name, `/pledge sign P${id} public I will help, ${name}`)));
+    const replies = await Promise.all(people.map((name) => p.run(name, `/pledge sign P${id} public | I will help, ${name}`)));
     expect(replies.map((r) => r.tone)).toEqual(people.map(() => "success"));
     // Signers are serialised on the pledge row, so each is told a different, exact count.
     const counts = replies.map((r) => Number(/Signatures: (\d+)/.exec(r.rendered)![1])).sort((x, y) => x - y);
@@ -83,7 +83,7 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     const withdrawn = await p.run("Jancis Andrew", `/pledge withdraw P${id}`);
     expect(withdrawn.rendered).toContain("0 signatures remain");
     expect((await p.run("Jancis Andrew", `/pledge withdraw P${id}`)).rendered).toContain("Nothing changed");
-    const back = await p.run("Jancis Andrew", `/pledge sign P${id} public I will ring home`);
+    const back = await p.run("Jancis Andrew", `/pledge sign P${id} public | I will ring home`);
     expect(back.heading).toBe(`You signed P${id} · Every day counts`);
     expect(await t.db.prisma.pledgeSignature.count({ where: { pledgeId: id } })).toBe(1);
 
@@ -115,7 +115,7 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     const p = await fresh();
     const { id } = await p.create();
     await p.run("Jancis Andrew", `/pledge sign P${id} I will ring home`);
-    await p.run("Jancis Andrew", `/pledge sign P${id} private for Leeds City College: host a careers day`);
+    await p.run("Jancis Andrew", `/pledge sign P${id} private | for Leeds City College: host a careers day`);
     const live = () => t.db.prisma.pledgeSignature.findMany({ where: { pledgeId: id, withdrawnAt: null }, select: { onBehalfOf: true }, orderBy: { id: "asc" } });
     expect(await live()).toEqual([{ onBehalfOf: "" }, { onBehalfOf: "Leeds City College" }]);
 
@@ -208,6 +208,30 @@ describe.each(kindsUnderTest())("pledges on %s", (kind) => {
     expect(JSON.stringify(row.payload)).toContain("/indicator record LAC <value> Q1 2011/12");
     await p.run("Jackie Wilson", "/indicator record LAC 1425 Q1 2011/12");
     expect((await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-01T10:00:00Z"))).dataDue).toEqual([]);
+  });
+
+  it("keeps a commitment's first word: the public choice is said apart with \"|\", and an unclear line is asked about, not saved", async () => {
+    const p = await fresh();
+    const { id } = await p.create();
+    for (const line of [`/pledge sign P${id} No child in our school will be left without a walking buddy`, `/pledge sign P${id} public transport to school every day`]) {
+      const asked = await p.run("Jancis Andrew", line);
+      expect(asked.code, line).toBe("usage");
+      expect(asked.heading!.split("\n"), line).toHaveLength(1);
+      expect(asked.heading, line).toContain(`/pledge sign P${id} private | `);
+    }
+    expect(await p.signatures(id)).toEqual([]);
+
+    await p.run("Jancis Andrew", `/pledge sign P${id} private | No child in our school will be left without a walking buddy`);
+    await p.run("Sue May", `/pledge sign P${id} public transport to school every day | private`);
+    const rows = await p.signatures(id);
+    expect(rows.map((r) => [r.person.name, r.commitment, r.isPublic])).toEqual([
+      ["Jancis Andrew", "No child in our school will be left without a walking buddy", false],
+      ["Sue May", "public transport to school every day", false],
+    ]);
+    // Someone who signed publicly keeps that choice when a later line is unclear: nothing changes.
+    await p.run("Mary Brittle", `/pledge sign P${id} public | I will mentor two pupils`);
+    expect((await p.run("Mary Brittle", `/pledge sign P${id} no. mentor two pupils`)).code).toBe("usage");
+    expect((await p.signatures(id)).at(-1)).toMatchObject({ commitment: "I will mentor two pupils", isPublic: true });
   });
 
   it("answers malformed pledge commands with one line, changing nothing", async () => {

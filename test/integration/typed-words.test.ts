@@ -35,6 +35,13 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     ["/milestone done ATT-4.1… model agreed", "ATT-4.1", "model agreed"],
     ["/milestone done ‘att‑4.2’ model agreed", "ATT-4.2", "model agreed"], // non-breaking hyphen, lower case
     ["/milestone done ATT−4.1: model agreed", "ATT-4.1", "model agreed"], // minus sign
+    // Invisible characters pasted into the words a command parses: soft hyphen, direction marks, isolates, joiners.
+    ["/milestone done ATT\u00ad-4.1 model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ATT-4.1\u200e model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done ATT\u200d-4\u034f.1\ufe0f model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone done \u200f ATT-4.1 model agreed", "ATT-4.1", "model agreed"],
+    ["/milestone do\u00adne ATT-4.1\u180e model agreed", "ATT-4.1", "model agreed"],
+    ["/mile\u200cstone done ATT-4.1 model agreed", "ATT-4.1", "model agreed"],
   ];
 
   it.each(PUNCTUATION)("reads %j as meant", async (line, ref, evidence) => {
@@ -180,6 +187,26 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     const moved = lines.find((l) => l.includes("Jancis Andrew moved ATT-5.1 from "));
     expect(moved, lines.join("\n")).toContain(history);
     if (!history.includes(phrase)) expect(moved).not.toContain(phrase);
+  });
+
+  it("reads refs, codes, numbers and dates through invisible characters, and keeps those free text needs", async () => {
+    const p = await fresh();
+    for (const line of ["/action show ATT\u00ad-7", "/action show ATT-7\u200e", "/action show \u200fATT-7\u061c", "/action show ATT-7\ufe0f"]) {
+      const shown = await p.run("Jancis Andrew", line);
+      expect(shown.tone, line).not.toBe("error");
+      expect(shown.heading, line).toContain("ATT-7");
+    }
+    // Embeddings, overrides and isolates can disguise what a line says: the whole line is refused, as before.
+    expect((await p.run("Jancis Andrew", "/action show \u2067ATT-7\u2069")).code).toBe("bad_text");
+    const recorded = await p.run("Nigel Richardson", "/indicator record LAC 1,420\u200e Mar\u00ad 2011");
+    expect(recorded.tone, recorded.rendered).toBe("success");
+    expect(recorded.rendered).toContain("1,420 for Mar 2011");
+    // A right-to-left name with its direction marks, a Persian word with its non-joiner and an emoji
+    // sequence with its joiner are stored as typed: only the words a command parses lose them.
+    const evidence = "agreed with محمد علي\u200f and می\u200cخواهم 👩\u200d👧 \u200fشكرا\u200f ❤\ufe0f";
+    const done = await p.run("Jancis Andrew", `/milestone done ATT-4.1 ${evidence}`);
+    expect(done.heading, done.rendered).toBe("ATT-4.1 done");
+    expect((await p.milestone("ATT-4.1")).evidence).toBe(evidence);
   });
 
   it("shows the dates understood in history, not the relative phrases typed", async () => {

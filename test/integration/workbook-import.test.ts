@@ -160,12 +160,19 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
       ["Code", "Indicator", "Priority", "Unit", "Polarity", "Baseline", "Baseline date", "Targets"],
       ["NEET", "16-18 NEET", "3", "percent", "lower", "8.1", "2011-03-31", "107.5 by June 2012"],
       ["LAC", "Looked after children", "3", "count", "lower", "1450.5", "2011-03-31", "1300 by March 2013"],
+      // A unit sign that is not the indicator's own, a decimal comma, or more digits than are kept: refused, never read round.
+      ["CIN", "Children in need", "3", "count", "lower", "12%", "2011-03-31", "£1300 by March 2013"],
+      ["TEEN-PREG", "Under-18 conceptions", "3", "per_1000", "lower", "99999999999999999999", "2011-03-31", "7,5 by March 2013"],
     ];
     const report = await importFiles([...base, write("indicators.csv", indicators)], slug);
     expect(report.applied).toBe(false);
     expect(report.problems.map((p) => [p.row, p.column, p.message])).toEqual([
       [2, "Targets", "107.5% can't be a figure of NEET."],
       [3, "Baseline", "LAC counts whole numbers, so 1,450.5 can't be one of its figures."],
+      [4, "Baseline", `CIN is a count, not a percentage, so "%" can't go with its figures: give the figure in CIN's unit, without "%".`],
+      [4, "Targets", `CIN is a count, not money, so "£" can't go with its figures: give the figure in CIN's unit, without "£".`],
+      [5, "Baseline", expect.stringMatching(/^"99999999999999999999" can't be kept exactly as typed/)],
+      [5, "Targets", expect.stringMatching(/^"7,5" has a decimal comma/)],
     ]);
     expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
   });
@@ -183,7 +190,13 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
 
     const bad = await importFiles([...base, write("indicators.csv", indicators(["0.5%", "about ten"]))], slug);
     expect(bad.applied).toBe(false);
-    expect(bad.problems).toEqual([expect.objectContaining({ sheet: "indicators", row: 3, column: "Tolerance", message: expect.stringContaining('"about ten" is not a tolerance') })]);
+    expect(bad.problems).toEqual([expect.objectContaining({ sheet: "indicators", row: 3, column: "Tolerance", message: expect.stringContaining('"about ten" is not') })]);
+    // A percentage is a percentage's tolerance only; a decimal comma is not guessed.
+    const signs = await importFiles([...base, write("indicators.csv", indicators(["0,5", "2%"]))], slug);
+    expect(signs.problems.map((p) => [p.row, p.column, p.message.split(":")[0]])).toEqual([
+      [2, "Tolerance", '"0,5" has a decimal comma; Curve does not guess'],
+      [3, "Tolerance", 'LAC is a count, not a percentage, so "%" can\'t go with its figures'],
+    ]);
     expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
 
     expect((await importFiles([...base, write("indicators.csv", indicators(["0.5%", "50"]))], slug)).applied).toBe(true);

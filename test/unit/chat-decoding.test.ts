@@ -30,6 +30,12 @@ const SLACK: [raw: string, decoded: string, parts: unknown[]][] = [
   ["<https://a.example|a> <https://a.example|a>", "[a](https://a.example) [a](https://a.example)", [{ kind: "link", at: 0 }, { kind: "link", at: 23 }]],
 ];
 
+/** Teams' quoted-reply block, as a 1:1 or channel message carries it. */
+const QUOTE = (sender: string, preview: string) =>
+  `<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" itemid="1763459834291">` +
+  `<strong itemprop="mri" itemid="8:orgid:6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d">${sender}</strong>` +
+  `<span itemprop="time" itemid="1763459834291"></span><p itemprop="preview">${preview}</p></blockquote>`;
+
 const TEAMS: [html: string, decoded: string, mentions: { text: string; aadObjectId?: string }[], parts: unknown[]][] = [
   ["<p>Q&amp;A held</p>", "Q&A held", [], []],
   ["a&nbsp;&lt;&nbsp;b", "a < b", [], []],
@@ -42,6 +48,13 @@ const TEAMS: [html: string, decoded: string, mentions: { text: string; aadObject
   ["<at>Curve</at> milestone list", "milestone list", [], []],
   ["curve link <at>Sam Prince</at> Sam Prince", "curve link @Sam Prince Sam Prince", [{ text: "<at>Sam Prince</at>", aadObjectId: "aad-sam" }], [{ kind: "mention", text: "@Sam Prince", userId: "aad-sam" }]],
   ["ask <at>Sue</at>", "ask @Sue", [{ text: "<at>Sue</at>" }], [{ kind: "mention", userId: null }]],
+  // A quoted reply (Teams' "Reply" on a message) carries the quoted sender, time and preview: none is the command.
+  [QUOTE("Curve", "Mark ATT-7.2 done") + "<p>milestone done ATT-7.2 evaluation published</p>", "milestone done ATT-7.2 evaluation published", [], []],
+  [QUOTE("Jancis Andrew", "milestone list mine") + "<p>action show ATT-7</p>", "action show ATT-7", [], []],
+  ["<p>first</p>" + QUOTE("Sue May", "a <b>quoted</b> &amp; <blockquote>nested</blockquote> preview") + "<p>then &amp; after</p>", "first then & after", [], []],
+  [`<blockquote itemtype='HTTP://schema.skype.com/Reply' data-x="a>b"><p>never closed`, "", [], []],
+  // A quote the person wrote themselves is their words: kept.
+  ["<blockquote><p>as minuted</p></blockquote><p>agreed</p>", "as minuted agreed", [], []],
 ];
 
 describe("the Slack boundary decoder", () => {

@@ -45,14 +45,43 @@ describe("pledge commands' words", () => {
   });
 
   it("reads a signature: public choice, organisation and commitment", () => {
-    expect(parseSigning("public for Parklands Primary: we will phone every family on the first morning")).toEqual({
+    expect(parseSigning("public | for Parklands Primary: we will phone every family on the first morning")).toEqual({
       ok: true,
       value: { isPublic: true, onBehalfOf: "Parklands Primary", commitment: "we will phone every family on the first morning" },
     });
-    expect(parseSigning("no I will walk my niece to school")).toEqual({ ok: true, value: { isPublic: false, onBehalfOf: "", commitment: "I will walk my niece to school" } });
+    expect(parseSigning("private | I will walk my niece to school")).toEqual({ ok: true, value: { isPublic: false, onBehalfOf: "", commitment: "I will walk my niece to school" } });
+    expect(parseSigning("I will walk my niece to school | Public")).toEqual({ ok: true, value: { isPublic: true, onBehalfOf: "", commitment: "I will walk my niece to school" } });
+    expect(parseSigning("for Parklands: private | we will reward attendance")).toEqual({ ok: true, value: { isPublic: false, onBehalfOf: "Parklands", commitment: "we will reward attendance" } });
     expect(parseSigning("I will: read to my children")).toEqual({ ok: true, value: { isPublic: null, onBehalfOf: "", commitment: "I will: read to my children" } });
+    expect(parseSigning("read | write | count")).toEqual({ ok: true, value: { isPublic: null, onBehalfOf: "", commitment: "read | write | count" } });
     expect(parseSigning("public").ok).toBe(false);
+    expect(parseSigning("public |").ok).toBe(false);
     expect(parseSigning("for Parklands:").ok).toBe(false);
+  });
+
+  it("never takes a commitment's first word for the public choice: the choice is said apart, or Curve asks", () => {
+    // Said apart with "|", a commitment may begin with any word.
+    expect(parseSigning("private | No child in our school will be left without a walking buddy")).toEqual({
+      ok: true,
+      value: { isPublic: false, onBehalfOf: "", commitment: "No child in our school will be left without a walking buddy" },
+    });
+    expect(parseSigning("public transport to school every day | private")).toEqual({ ok: true, value: { isPublic: false, onBehalfOf: "", commitment: "public transport to school every day" } });
+    // Not said apart: either reading is possible, so nothing is saved and both are offered.
+    for (const typed of ["No child in our school will be left without a walking buddy", "public transport to school every day", "yes I will", "Private tutoring for two pupils", "n. mentor two pupils", "for Parklands: no child left behind"]) {
+      const parsed = parseSigning(typed, "P1");
+      expect(parsed.ok, typed).toBe(false);
+      if (!parsed.ok) expect(parsed.error.message, typed).toMatch(/^Is "\w+" about showing your name, or part of your commitment\? .*\/pledge sign P1 private \| /);
+    }
+    // Words that might mean a choice are refused, not read: only public or private, apart.
+    for (const typed of ["yes | I will help", "no | I will help", "I will help | n", "public | I will help | private", "I will help | public | daily"]) {
+      expect(parseSigning(typed).ok, typed).toBe(false);
+    }
+    // An invisible mark pasted before the choice or the first word changes neither reading.
+    expect(parseSigning("\u200epublic\u00ad | I will help")).toEqual({ ok: true, value: { isPublic: true, onBehalfOf: "", commitment: "I will help" } });
+    expect(parseSigning("\u200fNo child will walk alone").ok).toBe(false);
+    // Words that merely start like one are commitments.
+    expect(parseSigning("Nobody will walk alone")).toMatchObject({ ok: true, value: { isPublic: null, commitment: "Nobody will walk alone" } });
+    expect(parseSigning("no-one will walk alone")).toMatchObject({ ok: true, value: { commitment: "no-one will walk alone" } });
   });
 
   it("names signers only as they chose", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionRag, describeActionRag, indicatorRag, parseTolerance, type RagIndicator } from "../../src/domain/rag.ts";
+import { actionRag, describeActionRag, indicatorRag, type RagIndicator } from "../../src/domain/rag.ts";
 
 const m = (ref: string, dueDate: string | null, doneAt: string | null = null) => ({ ref, dueDate, doneAt: doneAt ? new Date(doneAt) : null });
 
@@ -93,12 +93,5 @@ describe("an indicator's RAG", () => {
     expect(indicatorRag(noTarget, { date: "2010-10-31", value: 1 }, "turning")).toMatchObject({ rag: "green", reason: "no target; turning the curve" });
     expect(indicatorRag(noTarget, { date: "2010-10-31", value: 1 }, "not_turning")).toMatchObject({ rag: "amber" });
     expect(indicatorRag(noTarget, { date: "2010-10-31", value: 1 })).toMatchObject({ rag: "grey", reason: "no target set" });
-  });
-
-  it("reads a tolerance only as a plain non-negative number", () => {
-    expect(parseTolerance("2")).toBe(2);
-    expect(parseTolerance(" 0.5 ")).toBe(0.5);
-    expect(parseTolerance("1,000")).toBe(1000);
-    for (const bad of ["", "-1", "two", "5%", "1e3", "NaN", "Infinity"]) expect(parseTolerance(bad), bad).toBeNull();
   });
 });

@@ -12,6 +12,8 @@ describe("what phones and Office insert", () => {
     ["zero\u200bwidth\ufeff", "zerowidth"],
     ["  trimmed  ", "trimmed"],
     ["dashes – stay — as typed", "dashes – stay — as typed"],
+    // Free text may need these: a right-to-left name's marks, a Persian non-joiner, an emoji's joiner.
+    ["محمد\u200f \u200fشكرا\u200f می\u200cخواهم 👩\u200d👧 ❤\ufe0f", "محمد\u200f \u200fشكرا\u200f می\u200cخواهم 👩\u200d👧 ❤\ufe0f"],
   ];
   it.each(TEXT)("normalises %j", (typed, meant) => expect(normaliseTyped(typed)).toBe(meant));
 
@@ -28,6 +30,12 @@ describe("what phones and Office insert", () => {
     ["ATT-4.1…", "ATT-4.1"],
     ["ATT‑4.1", "ATT-4.1"],
     ["ATT−4.1;", "ATT-4.1"],
+    ["ATT\u00ad-4.1", "ATT-4.1"],
+    ["ATT-4\u200e", "ATT-4"],
+    ["\u200fATT-4.1\u200f", "ATT-4.1"],
+    ["\u202aATT-4.1\u202c", "ATT-4.1"],
+    ["\u2066ATT\u2060-4\u2069", "ATT-4"],
+    ["A\u034fTT\u180e-4\ufe0f.1\u061c", "ATT-4.1"],
     ["ATT-4.1.2", null],
     ["4.1", null],
   ];

@@ -214,6 +214,7 @@ describe("reading a Readings sheet and checking it as /indicator record checks a
         "NEET\tAug 2011\t107.5",
         "LAC\tQ1 2011/12\t1420.5",
         "LAC\tQ4 2010/11\t-3",
+        "LAC\tQ3 2010/11\t12%",
       ].join("\n"),
     );
     const { data, problems } = readPartnershipWorkbook([readings], { fileName: "r.xlsx" });
@@ -228,6 +229,7 @@ describe("reading a Readings sheet and checking it as /indicator record checks a
       "Readings row 8, column Value: 107.5% can't be a figure of NEET.",
       "Readings row 9, column Value: LAC counts whole numbers, so 1,420.5 can't be one of its figures.",
       "Readings row 10, column Value: -3 can't be a figure of LAC.",
+      'Readings row 11, column Value: LAC is a count, not a percentage, so "%" can\'t go with its figures: give the figure in LAC\'s unit, without "%".',
     ]);
     expect(checked.map((r) => [r.code, r.label, r.value])).toEqual([["NEET", "Sep 2011", 7.9]]);
   });

@@ -1,4 +1,6 @@
 import { reply, type FormRequest, type Reply } from "../../domain/reply.ts";
+import type { Result } from "../../domain/result.ts";
+import { choicesOf, formCommandText } from "../chat/form-submission.ts";
 import { escapeMrkdwn, type MessageOrigin } from "./block-kit.ts";
 
 export const FORM_CALLBACK_ID = "curve.form";
@@ -8,6 +10,9 @@ export interface FormMetadata {
   command: string;
   textPrefix: string;
   fieldIds: string[];
+  /** For a choice field, the values it offered; a submission holding anything else is refused. */
+  choices?: Record<string, string[]>;
+  separator?: "|";
   channel: string | null;
   responseUrl: string | null;
   origin: MessageOrigin | null;
@@ -18,7 +23,15 @@ export const fieldBlockId = (fieldId: string) => `field:${fieldId}`;
 
 /** A FormRequest as a Slack modal view. */
 export function modalView(form: FormRequest, metadata: Omit<FormMetadata, "command" | "textPrefix" | "fieldIds">) {
-  const meta: FormMetadata = { ...metadata, command: form.command, textPrefix: form.textPrefix, fieldIds: form.fields.map((f) => f.id) };
+  const choices = choicesOf(form.fields);
+  const meta: FormMetadata = {
+    ...metadata,
+    command: form.command,
+    textPrefix: form.textPrefix,
+    fieldIds: form.fields.map((f) => f.id),
+    ...(choices ? { choices } : {}),
+    ...(form.separator ? { separator: form.separator } : {}),
+  };
   return {
     type: "modal" as const,
     callback_id: FORM_CALLBACK_ID,
@@ -33,12 +46,14 @@ export function modalView(form: FormRequest, metadata: Omit<FormMetadata, "comma
         block_id: fieldBlockId(field.id),
         label: { type: "plain_text", text: clip(field.label, 2000) },
         ...(field.hint ? { hint: { type: "plain_text", text: clip(field.hint, 2000) } } : {}),
-        element: {
-          type: "plain_text_input",
-          action_id: "value",
-          multiline: field.multiline ?? false,
-          ...(field.maxLength ? { max_length: field.maxLength } : {}),
-        },
+        element: field.choices?.length
+          ? { type: "radio_buttons", action_id: "value", options: field.choices.map((c) => ({ text: { type: "plain_text", text: clip(c.label, 75) }, value: c.value })) }
+          : {
+              type: "plain_text_input",
+              action_id: "value",
+              multiline: field.multiline ?? false,
+              ...(field.maxLength ? { max_length: field.maxLength } : {}),
+            },
       })),
     ],
   };
@@ -53,13 +68,20 @@ export function readMetadata(raw: string | undefined): FormMetadata | null {
   }
 }
 
+/** What Slack sends back for one input: a text box's value, or a choice's selected option. */
+type SubmittedValues = Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null }>>;
+
 /**
- * The command text a submission completes: the prefix, then each field's value in order.
+ * The command text a submission completes: the prefix, then each field's value in order,
+ * or which field to correct and why (a choice holding a value it never offered).
  * Commands are one line, so line breaks typed in a multi-line field become "; ".
  */
-export function submittedText(meta: FormMetadata, values: Record<string, Record<string, { value?: string | null }>>): string {
-  const parts = meta.fieldIds.map((id) => (values[fieldBlockId(id)]?.value?.value ?? "").trim().replace(/\s*\n\s*/g, "; "));
-  return [meta.textPrefix, ...parts].filter(Boolean).join(" ");
+export function submittedText(meta: FormMetadata, values: SubmittedValues): Result<string, { field: string; message: string }> {
+  const valueOf = (id: string) => {
+    const input = values[fieldBlockId(id)]?.value;
+    return (input?.selected_option ? (input.selected_option.value ?? "") : (input?.value ?? "")).trim().replace(/\s*\n\s*/g, "; ");
+  };
+  return formCommandText({ textPrefix: meta.textPrefix, fields: meta.fieldIds, choices: meta.choices, separator: meta.separator }, valueOf);
 }
 
 /**
@@ -68,6 +90,7 @@ export function submittedText(meta: FormMetadata, values: Record<string, Record<
  * have sent, e.g. "/milestone done ATT-7.1 <evidence>".
  */
 export function formNotOpened(form: FormRequest): Reply {
-  const line = [`/${form.command}`, form.textPrefix, ...form.fields.map((f) => `<${f.id}>`)].filter(Boolean).join(" ");
+  const fields = form.fields.map((f) => `<${f.id}>`).join(form.separator ? ` ${form.separator} ` : " ");
+  const line = [`/${form.command}`, form.textPrefix, fields].filter(Boolean).join(" ");
   return reply("warning", `Curve couldn't open the form; type ${line}`);
 }

@@ -102,7 +102,9 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       await ack({ response_action: "errors", errors: { [fieldBlockId("evidence")]: "This form has expired. Close it and start again." } });
       return;
     }
-    const request = { teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.command, text: submittedText(meta, view.state.values as never), key: `view:${view.id}` };
+    const submitted = submittedText(meta, view.state.values as never);
+    if (!submitted.ok) return void (await ack({ response_action: "errors", errors: { [fieldBlockId(submitted.error.field)]: submitted.error.message } }));
+    const request = { teamId: body.team?.id, userId: body.user.id, channelId: meta.channel, command: meta.command, text: submitted.value, key: `view:${view.id}` };
     // Slack takes one ack: a second try after a failure goes to the person like any other answer.
     let acked = false;
     await workspace.handle(request, async (outcome) => {

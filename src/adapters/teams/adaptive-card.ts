@@ -1,6 +1,7 @@
 import { linkSegments } from "../../domain/links.ts";
 import type { Activity } from "botbuilder";
 import type { Block, Button, FormRequest, ListItem, Reply } from "../../domain/reply.ts";
+import { choicesOf } from "../chat/form-submission.ts";
 import { renderText } from "../shell/render-text.ts";
 import { CARD_VERBS, FORM_FIELD_PREFIX, type ButtonData, type FormData, type MoreData } from "./card-data.ts";
 
@@ -141,17 +142,33 @@ function actionSet(buttons: Button[]): CardElement {
 type Run = (text: string, style?: Record<string, unknown>) => Record<string, unknown>;
 
 function formElements(form: FormRequest, run: Run, paragraph: (...inlines: Record<string, unknown>[]) => CardElement): CardElement[] {
-  const data: FormData = { verb: CARD_VERBS.form, form: { id: form.id, command: form.command, textPrefix: form.textPrefix, fields: form.fields.map((f) => f.id) } };
+  const choices = choicesOf(form.fields);
+  const data: FormData = {
+    verb: CARD_VERBS.form,
+    form: { id: form.id, command: form.command, textPrefix: form.textPrefix, fields: form.fields.map((f) => f.id), ...(choices ? { choices } : {}), ...(form.separator ? { separator: form.separator } : {}) },
+  };
   return [
     ...(form.intro ? [paragraph(run(form.intro, { isSubtle: true }))] : []),
-    ...form.fields.map((field) => ({
-      type: "Input.Text",
-      id: `${FORM_FIELD_PREFIX}${field.id}`,
-      label: field.label,
-      ...(field.hint ? { placeholder: clip(field.hint, 200) } : {}),
-      ...(field.multiline ? { isMultiline: true } : {}),
-      ...(field.maxLength ? { maxLength: field.maxLength } : {}),
-    })),
+    ...form.fields.map((field) =>
+      field.choices?.length
+        ? {
+            type: "Input.ChoiceSet",
+            id: `${FORM_FIELD_PREFIX}${field.id}`,
+            label: field.label,
+            style: "expanded",
+            isRequired: true,
+            errorMessage: "Choose one.",
+            choices: field.choices.map((c) => ({ title: clip(c.label, 100), value: c.value })),
+          }
+        : {
+            type: "Input.Text",
+            id: `${FORM_FIELD_PREFIX}${field.id}`,
+            label: field.label,
+            ...(field.hint ? { placeholder: clip(field.hint, 200) } : {}),
+            ...(field.multiline ? { isMultiline: true } : {}),
+            ...(field.maxLength ? { maxLength: field.maxLength } : {}),
+          },
+    ),
     { type: "ActionSet", actions: [{ type: "Action.Execute", title: clip(form.submitLabel, 40), verb: data.verb, data, style: "positive" }] },
   ];
 }

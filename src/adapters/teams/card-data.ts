@@ -2,6 +2,10 @@ import type { TextPart } from "../../commands/invocation.ts";
 import { z } from "zod/v4";
 import { BUTTON_ACTION_IDS, commandForButton } from "../../commands/button-commands.ts";
 import { isQuery } from "../../commands/command-table.ts";
+import { errorReply } from "../../commands/error-reply.ts";
+import { CurveError } from "../../domain/errors.ts";
+import type { Reply } from "../../domain/reply.ts";
+import { formCommandText } from "../chat/form-submission.ts";
 
 /**
  * The data Curve puts on a card's Action.Execute buttons, and the command each press
@@ -21,7 +25,7 @@ export interface ButtonData {
 
 export interface FormData {
   verb: typeof CARD_VERBS.form;
-  form: { id: string; command: string; textPrefix: string; fields: string[] };
+  form: { id: string; command: string; textPrefix: string; fields: string[]; choices?: Record<string, string[]>; separator?: "|" };
 }
 
 export interface MoreData {
@@ -47,6 +51,8 @@ const FormSchema = z.object({
     command: z.string().min(1).max(64),
     textPrefix: z.string().max(200),
     fields: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/)).max(10),
+    choices: z.record(z.string(), z.array(z.string().max(100)).max(20)).optional(),
+    separator: z.literal("|").optional(),
   }),
 });
 const MoreSchema = z.object({ command: z.string().min(1).max(64), text: z.string().max(3000), from: z.number().int().min(1).max(100_000) });
@@ -54,17 +60,21 @@ const MoreSchema = z.object({ command: z.string().min(1).max(64), text: z.string
 // Form inputs may be multiline; commands take one line, so line breaks become spaces.
 const oneLine = (value: unknown): string => (typeof value === "string" ? value.replace(/\s*[\r\n]+\s*/g, " ").trim() : "");
 
-/** The command a card press runs, or null when the data is not something Curve put on a card. */
-export function commandForCardData(verb: string | undefined, data: unknown): CardCommand | null {
+/**
+ * The command a card press runs; null when the data is not something Curve put on a card;
+ * or the one-line answer to a form whose choice holds a value the card never offered.
+ */
+export function commandForCardData(verb: string | undefined, data: unknown): CardCommand | Reply | null {
   const record = data !== null && typeof data === "object" ? (data as Record<string, unknown>) : {};
   const chosen = verb ?? (typeof record.verb === "string" ? record.verb : undefined);
   if (chosen === CARD_VERBS.form) {
     const parsed = FormSchema.safeParse(record);
     if (!parsed.success) return null;
-    const { command, textPrefix, fields } = parsed.data.form;
-    const values = fields.map((id) => oneLine(record[`${FORM_FIELD_PREFIX}${id}`]));
+    const { command, ...form } = parsed.data.form;
+    const line = formCommandText(form, (id) => oneLine(record[`${FORM_FIELD_PREFIX}${id}`]));
+    if (!line.ok) return errorReply(new CurveError("usage", line.error.message));
     // A submitted form has been shown already: an empty field means "without", not "ask again".
-    return { command, text: [textPrefix, ...values].join(" ").trim(), forms: false, from: 0 };
+    return { command, text: line.value, forms: false, from: 0 };
   }
   if (chosen === CARD_VERBS.more) {
     const parsed = MoreSchema.safeParse(record);

@@ -1,3 +1,4 @@
+import { Parser } from "htmlparser2";
 import { storedLink } from "../../domain/links.ts";
 
 /**
@@ -36,13 +37,61 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/** Teams marks a quoted reply (a message quoted above the new one) with this itemtype on its <blockquote>. */
+const QUOTED_REPLY = /^https?:\/\/schema\.skype\.com\/Reply$/i;
+
+/**
+ * The HTML without its quoted replies: a `<blockquote itemtype="http://schema.skype.com/Reply">`
+ * holds the quoted message's sender (`<strong itemprop="mri">`), time and preview, none of
+ * which the person typed now, so none of it is the command. Found with an HTML parser (by
+ * source position, so nested blockquotes, attributes in any order or quote style, and a `>`
+ * inside an attribute are all read as a browser reads them); the rest is kept byte for byte.
+ * A quote left open runs to the end, as it would on screen.
+ */
+export function withoutQuotedReplies(html: string): string {
+  if (!/schema\.skype\.com\/Reply/i.test(html)) return html;
+  const cuts: [number, number][] = [];
+  let start = -1;
+  let depth = 0;
+  const parser = new Parser(
+    {
+      onopentag(name, attributes) {
+        if (name !== "blockquote") return;
+        if (depth > 0) depth++;
+        else if (QUOTED_REPLY.test((attributes.itemtype ?? "").trim())) [start, depth] = [parser.startIndex, 1];
+      },
+      onclosetag(name) {
+        if (name !== "blockquote" || depth === 0) return;
+        if (--depth === 0) cuts.push([start, parser.endIndex + 1]);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.write(html);
+  // Ending closes what is still open (onclosetag above); an unclosed quote then runs to the end.
+  if (depth > 0) {
+    const open = start;
+    parser.end();
+    if (!cuts.some(([from]) => from === open)) cuts.push([open, html.length]);
+  } else {
+    parser.end();
+  }
+  let kept = "";
+  let from = 0;
+  for (const [cutFrom, cutTo] of cuts) {
+    kept += `${html.slice(from, cutFrom)} `;
+    from = Math.min(Math.max(cutTo, cutFrom), html.length);
+  }
+  return kept + html.slice(from);
+}
+
 /**
  * HTML to text and parts. `mentions` are the message's mention entities (other than Curve);
  * an `<at>` without one is Curve itself and is removed.
  */
 export function decodeTeamsText(html: string, mentions: TeamsMention[] = []): DecodedTeamsText {
   const parts: TeamsPart[] = [];
-  let text = html;
+  let text = withoutQuotedReplies(html);
   // Mentions first, by their entity's exact text, so a name containing markup is still matched.
   mentions.forEach((m, i) => {
     text = text.split(m.text).join(`\u0000${i}\u0000`);

@@ -70,7 +70,7 @@ export class TeamsTurns {
     });
   }
 
-  private async decodeMessage(context: TurnContext): Promise<CardCommand | null> {
+  private async decodeMessage(context: TurnContext): Promise<CardCommand | Reply | null> {
     const activity = context.activity;
     const submitted = !activity.text && activity.value !== null && typeof activity.value === "object";
     return submitted ? commandForCardData(undefined, activity.value) : { ...commandFromMessage(activity.text ?? "", await this.mentions(context)), forms: true, from: 0 };
@@ -131,6 +131,7 @@ export class TeamsTurns {
     const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
     const request = commandForCardData(typeof verb === "string" ? verb : undefined, data);
     if (!request) return renderCard(UNKNOWN_BUTTON);
+    if ("tone" in request) return renderCard(request);
     // An invoke is answered in its own HTTP response, so a retry is answered again, but the
     // change behind it is applied once (same idempotency key) and announced once.
     const card = await this.conversation(context).handle(this.turn(context, request, "receipt"), async (handled) => {

@@ -261,7 +261,7 @@ export function pledgeModel(pledge: PledgeView, register: PublicRegister, page: 
       signed: shortDate(localDate(s.signedAt, PAGE_ZONE)),
     })),
     // How to sign, only while chat would take a signature (signingState, the rule /pledge sign keeps); before then, from when.
-    sign: state === "closed" ? null : { command: `/pledge sign P${pledge.id} public <what you will do>`, opens: state === "not_yet_open" ? shortDateTime(pledge.opensAt!, PAGE_ZONE) : null },
+    sign: state === "closed" ? null : { command: `/pledge sign P${pledge.id} public | <what you will do>`, opens: state === "not_yet_open" ? shortDateTime(pledge.opensAt!, PAGE_ZONE) : null },
     pager: pager(`${root}pledges/${pledge.id}`, page, perPage, register.publicTotal, "public signer"),
   };
 }

@@ -2,6 +2,7 @@
 // "by XXX") into a period with a precision. Pure: "today" is passed in, never read from a clock.
 // The forms themselves are in forms.ts; README.md beside this file lists them with examples.
 import { err, ok, type Result } from "../result.ts";
+import { plainWord } from "../typed-text.ts";
 import { addDays } from "./calendar.ts";
 import { FORMS, dayWithWeekday, type DuePrecision, type Groups, type Outcome, type SpanReading } from "./forms.ts";
 import {
@@ -176,7 +177,9 @@ function badDate(input: string, why: string): DateError {
  * `context.starts` is "deadline": it says when work begins, not when it is due.
  * Ambiguous and relative phrases come back with `note`, which the reply should echo.
  */
-export function parseDue(input: string, context?: DueContext): Result<Due, DateError> {
+export function parseDue(typed: string, context?: DueContext): Result<Due, DateError> {
+  // A date phrase is parsed, never stored: invisible characters ("March\u00AD 2012") are not part of it.
+  const input = plainWord(typed);
   const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
   if (tidy(input) === "") return err(badDate(input, "it is empty"));
   // "April 2011 onwards" is a start written the other way round: read as "from April 2011".

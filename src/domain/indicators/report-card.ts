@@ -1,4 +1,6 @@
 import { shortDate } from "../dates/calendar.ts";
+import { readFigure } from "../numbers.ts";
+import { err, ok, type Result } from "../result.ts";
 import { plural } from "../milestone-status.ts";
 import { dataDue, type DataDue } from "./cadence.ts";
 import { forecastOf, seriesOf, trendOf, verdictOf, type Judgement, type Point, type Trend, type Verdict } from "./trend.ts";
@@ -54,15 +56,47 @@ export function formatValue(value: number, unit: string): string {
   return `${number(value, 2)}${unit ? ` ${unit}` : ""}`;
 }
 
+/** What an indicator's figures are, for a sentence: "a count", "a percentage", "a rate per 1,000". */
+export function unitWords(unit: string): string {
+  if (unit === "count") return "a count";
+  if (unit === "percent") return "a percentage";
+  if (unit === "per_1000") return "a rate per 1,000";
+  return `measured in ${unit}`;
+}
+
 /**
- * Why `value` cannot be a figure (a reading, baseline or target) of indicator `code` in
- * `unit`, in one sentence; null when it can. A count is of whole things ("LAC 1400.5" would
- * be stored as typed and shown as 1,401), and nothing is below zero or above 100%.
+ * Why `value` cannot be a figure (a reading, baseline, target or tolerance) of indicator
+ * `code` in `unit`, in one sentence; null when it can. A count is of whole things ("LAC
+ * 1400.5" would be stored as typed and shown as 1,401) that a double holds exactly; nothing
+ * is below zero or above 100%; and a unit sign typed with the figure (`sign`, from
+ * readFigure) must be the indicator's own: "12%" for a count, or "£5" or "5%" for a rate, is
+ * refused rather than read as 12 or 5.
  */
-export function figureProblem(value: number, unit: string, code: string): string | null {
+export function figureProblem(value: number, unit: string, code: string, sign: string | null = null): string | null {
+  if (sign !== null) {
+    const percent = /^(?:%|percent|per cent)$/i.test(sign);
+    if (!percent || unit !== "percent") {
+      return `${code} is ${unitWords(unit)}, not ${percent ? "a percentage" : "money"}, so "${sign}" can't go with its figures: give the figure in ${code}'s unit, without "${sign}".`;
+    }
+  }
   if (value < 0 || (unit === "percent" && value > 100)) return `${formatValue(value, unit)} can't be a figure of ${code}.`;
   if (unit === "count" && !Number.isInteger(value)) return `${code} counts whole numbers, so ${value.toLocaleString("en-GB", { maximumFractionDigits: 6 })} can't be one of its figures.`;
+  if (unit === "count" && !Number.isSafeInteger(value)) return `${formatValue(value, unit)} is more than Curve can keep exactly as a count of ${code}: check the figure.`;
   return null;
+}
+
+/**
+ * The whole of `typed` as one figure of indicator `code` in `unit` (a tolerance, or a cell of
+ * an imported sheet: a baseline, a target's or a forecast's value), read as a chat reading is
+ * (readFigure) and checked as one is (figureProblem). Null for "not known" ("n/a").
+ */
+export function wholeFigure(typed: string, unit: string, code: string): Result<number | null, { message: string }> {
+  const figure = readFigure(typed);
+  if (!figure.ok) return /is not a number\.$/.test(figure.error.message) ? err({ message: `"${typed.trim().slice(0, 40)}" is not a number.` }) : figure;
+  const { value, words, sign } = figure.value;
+  if (words !== typed.trim().split(/\s+/).length) return err({ message: `"${typed.trim().slice(0, 40)}" is not one figure of ${code}.` });
+  const problem = value === null ? null : figureProblem(value, unit, code, sign);
+  return problem ? err({ message: problem }) : ok(value);
 }
 
 /** A gap between two figures: "76", "1.2 percentage points". */

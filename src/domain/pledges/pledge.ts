@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "../result.ts";
+import { plainWord } from "../typed-text.ts";
 
 /** Public pledges (CYPP 2011-15, attendance action 6 and the Child Friendly City programme). */
 export type PledgeKind = "attendance" | "child_friendly_city" | "custom";
@@ -53,7 +54,7 @@ export const readKind = (word: string): PledgeKind | null => KIND_WORDS[word.toL
 
 /** "P12", "#12" or "12": how people name a pledge. */
 export function readPledgeId(word: string): number | null {
-  const m = /^(?:p|#)?(\d{1,9})$/i.exec(word.trim());
+  const m = /^(?:p|#)?(\d{1,9})$/i.exec(plainWord(word).trim());
   return m ? Number(m[1]) : null;
 }
 
@@ -98,28 +99,66 @@ export interface Signing {
   isPublic: boolean | null;
 }
 
-export const SIGN_USAGE = "/pledge sign <pledge> [public|private] [for <organisation>:] <your commitment>";
+export const SIGN_USAGE = "/pledge sign <pledge> [public | or private |] [for <organisation>:] <your commitment>   e.g. /pledge sign P3 public | I will ring every family on day one";
 
-const PUBLIC_WORDS: Record<string, boolean> = { public: true, yes: true, y: true, private: false, no: false, n: false };
+/** The visibility, said apart from the commitment by a "|", at its start or its end. */
+const VISIBILITY: Record<string, boolean> = { public: true, private: false };
+/** Words that answer "show my name?" but are not how the command says it. */
+const ANSWER_WORD = /^(?:public|private|yes|y|no|n)$/i;
+/** A commitment starting with one of those words could be either the answer or the commitment's first word. */
+const LEADING_ANSWER = /^(public|private|yes|y|no|n)(?=$|[\s.,;:!?])/i;
 
-/** `public for Parklands Primary: we will phone every family on the first morning of absence` */
-export function parseSigning(text: string): Result<Signing, { message: string }> {
-  let rest = text.trim();
+const clipped = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/**
+ * `public | for Parklands Primary: we will phone every family on the first morning of absence`,
+ * or the same with `| public` at the end. The choice is only ever read from a part of its own
+ * between "|"s; a commitment that begins with a word that could be the choice ("No child will…",
+ * "public transport…") without one is refused with both readings, never guessed.
+ */
+export function parseSigning(text: string, pledge = "<pledge>"): Result<Signing, { message: string }> {
+  const parts = text.split("|").map((p) => p.trim());
   let isPublic: boolean | null = null;
-  const word = /^(\S+)\s*/.exec(rest)?.[1]?.toLowerCase();
-  if (word !== undefined && Object.hasOwn(PUBLIC_WORDS, word)) {
-    isPublic = PUBLIC_WORDS[word]!;
-    rest = rest.slice(word.length).trim();
+  const choose = (part: string): string | null => {
+    const word = plainWord(part).toLowerCase().replace(/[.!]$/, "");
+    if (!Object.hasOwn(VISIBILITY, word)) return `Say "public" or "private" apart with a "|", not "${clipped(part, 20)}".`;
+    if (isPublic !== null && isPublic !== VISIBILITY[word]) return "You said both public and private: say one of them.";
+    isPublic = VISIBILITY[word]!;
+    return null;
+  };
+  const isChoice = (part: string | undefined) => part !== undefined && ANSWER_WORD.test(plainWord(part).replace(/[.!]$/, ""));
+  if (parts.length > 1 && isChoice(parts[0])) {
+    const problem = choose(parts.shift()!);
+    if (problem) return err({ message: problem });
   }
   let onBehalfOf = "";
-  const behalf = /^(?:for|on behalf of)\s+([^:]{1,120}):\s*/i.exec(rest);
+  const behalf = /^(?:for|on behalf of)\s+([^:|]{1,120}):\s*/i.exec(parts[0] ?? "");
   if (behalf) {
     onBehalfOf = behalf[1]!.trim();
-    rest = rest.slice(behalf[0].length).trim();
+    parts[0] = parts[0]!.slice(behalf[0].length).trim();
+    // "for Parklands: public | we will…": the choice may follow the organisation too.
+    if (parts.length > 1 && isChoice(parts[0])) {
+      const problem = choose(parts.shift()!);
+      if (problem) return err({ message: problem });
+    }
   }
-  if (!rest) return err({ message: "Say what you will do: your commitment is what the pledge registers." });
-  if (rest.length > 1000) return err({ message: "Keep a commitment under 1,000 characters." });
-  return ok({ onBehalfOf, commitment: rest, isPublic });
+  if (parts.length > 1 && isChoice(parts.at(-1))) {
+    const problem = choose(parts.pop()!);
+    if (problem) return err({ message: problem });
+  }
+  if (parts.length === 1 && isChoice(parts[0])) return err({ message: "Say what you will do: your commitment is what the pledge registers." });
+  if (parts.some((p) => isChoice(p))) return err({ message: `Say "public" or "private" once, at the start or the end of what you write, set apart with a "|".` });
+  const commitment = parts.join(" | ").trim();
+  if (!commitment) return err({ message: "Say what you will do: your commitment is what the pledge registers." });
+  if (commitment.length > 1000) return err({ message: "Keep a commitment under 1,000 characters." });
+  const leading = isPublic === null ? LEADING_ANSWER.exec(plainWord(commitment))?.[1] : undefined;
+  if (leading !== undefined) {
+    const whole = clipped(text.trim(), 60);
+    return err({
+      message: `Is "${leading}" about showing your name, or part of your commitment? Say which with a "|": /pledge sign ${pledge} private | ${whole} keeps your words as typed; public | … shows your name.`,
+    });
+  }
+  return ok({ onBehalfOf, commitment, isPublic });
 }
 
 /**

@@ -160,6 +160,8 @@ export interface ReadingData {
   period: string;
   /** The figure in the indicator's unit (a count, a percentage, a rate per 1,000); null records "not known". */
   value: number | null;
+  /** The unit sign written with the figure ("%", "£"), checked against the indicator's unit at import; null when none. */
+  sign: string | null;
   source: string | null;
   /** A person's name, resolved like an indicator's owner. */
   recordedBy: string | null;

@@ -1,9 +1,8 @@
 import { parseDue, type Due } from "../dates/due-phrase.ts";
-import { figureProblem } from "../indicators/report-card.ts";
+import { wholeFigure } from "../indicators/report-card.ts";
 import type { PersonRole } from "../model.ts";
 import { readFigure } from "../numbers.ts";
 import { parseRef } from "../refs.ts";
-import { parseTolerance } from "../rag.ts";
 import { CellReader, readDay, splitNames } from "./cells.ts";
 import type { INDICATOR_COLUMNS, MILESTONE_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, PLAN_COLUMNS, PRIORITY_COLUMNS, READING_COLUMNS, TEAM_COLUMNS } from "./columns.ts";
 import type {
@@ -139,13 +138,11 @@ export function readIndicators(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>
     }
     const unitRaw = cellOf(reader.header, row, "unit");
     const unit = unitRaw === "" ? "count" : reader.choice(row, "unit", ["count", "percent", "per_1000"] as const, { "%": "percent", percentage: "percent", number: "count", rate_per_1000: "per_1000", per_1_000: "per_1000" });
-    // Figures the indicator's unit cannot hold (a count of 1400.5, a rate below zero) are problems, as in chat.
-    const baselineValue = reader.number(row, "baselineValue");
-    const targets = readTargets(reader, row);
-    const baselineProblem = baselineValue === null ? null : figureProblem(baselineValue, unit ?? "count", code);
-    if (baselineProblem) reader.problem(row, "baselineValue", baselineProblem);
-    const targetProblem = targets.map((t) => figureProblem(t.value, unit ?? "count", code)).find((p) => p !== null);
-    if (targetProblem) reader.problem(row, "targets", targetProblem);
+    // Figures are read as chat reads them (no decimal comma guessed, no digits lost), and those the
+    // indicator's unit cannot hold (a count of 1400.5, a rate below zero, "12%" for a count) are problems, as in chat.
+    const figure = { unit: unit ?? "count", code };
+    const baselineValue = readFigureCell(reader, row, "baselineValue", figure);
+    const targets = readTargets(reader, row, figure);
     return [{
       code,
       name,
@@ -161,52 +158,75 @@ export function readIndicators(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>
       targets,
       periodicity: reader.choice(row, "periodicity", ["monthly", "quarterly", "termly", "annual", "academic_year"] as const, { yearly: "annual", annually: "annual", termly: "termly", academic: "academic_year" }),
       owner: reader.line(row, "owner"),
-      forecast: readForecast(reader, row),
-      tolerance: reader.has("tolerance") ? readTolerance(reader, row) : undefined,
+      forecast: readForecast(reader, row, figure),
+      tolerance: reader.has("tolerance") ? readTolerance(reader, row, figure) : undefined,
       note: reader.text(row, "note"),
       at: { sheet: reader.sheet, row: row.number },
     }];
   });
 }
 
-/** "0.5", "2%", "50": a tolerance in the indicator's unit; blank or "default" for the default. */
-function readTolerance(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>>, row: RawRow): number | null {
+type FigureOf = { unit: string; code: string };
+type IndicatorReader = CellReader<Keys<typeof INDICATOR_COLUMNS>>;
+
+/** A cell holding one figure of the indicator (its baseline); a problem, and null, when it is not one its unit can hold. */
+function readFigureCell(reader: IndicatorReader, row: RawRow, key: "baselineValue", of: FigureOf): number | null {
+  const raw = reader.line(row, key);
+  if (raw === null) return null;
+  const figure = wholeFigure(raw, of.unit, of.code);
+  if (!figure.ok) reader.problem(row, key, figure.error.message);
+  else if (figure.value === null) reader.problem(row, key, `"${raw.slice(0, 40)}" is not a number; leave the cell empty when there is no baseline`);
+  return figure.ok ? figure.value : null;
+}
+
+/** "0.5", "2%" (for a percentage), "50": a tolerance in the indicator's unit; blank or "default" for the default. */
+function readTolerance(reader: IndicatorReader, row: RawRow, of: FigureOf): number | null {
   const raw = reader.line(row, "tolerance");
   if (raw === null || /^default$/i.test(raw)) return null;
-  const tolerance = parseTolerance(raw.replace(/\s*%$/, ""));
-  if (tolerance === null) reader.problem(row, "tolerance", `"${raw.slice(0, 40)}" is not a tolerance; write how far short of its target a reading may be and still be amber, in the indicator's unit, like 0.5`);
-  return tolerance;
+  const tolerance = wholeFigure(raw, of.unit, of.code);
+  if (!tolerance.ok && !/is not a number\.$/.test(tolerance.error.message)) reader.problem(row, "tolerance", tolerance.error.message);
+  else if (!tolerance.ok || tolerance.value === null) reader.problem(row, "tolerance", `"${raw.slice(0, 40)}" is not a tolerance; write how far short of its target a reading may be and still be amber, in the indicator's unit, like 0.5`);
+  return tolerance.ok ? tolerance.value : null;
 }
 
 /** "1300 by March 2013; 1250 by 31/03/2014": each target a value and the day it is due (a month means its last day). */
-function readTargets(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>>, row: RawRow): IndicatorTargetData[] {
+function readTargets(reader: IndicatorReader, row: RawRow, of: FigureOf): IndicatorTargetData[] {
   const targets: IndicatorTargetData[] = [];
   for (const part of splitNames(reader.text(row, "targets"), /\s*(?:\n|;)\s*/)) {
-    const m = /^([\d.,]+)\s*%?\s*(?:by|at|for|in)\s+(.+)$/i.exec(part);
+    const m = /^(.+?)\s+(?:by|at|for|in)\s+(.+)$/i.exec(part);
     const due = m ? dueDay(m[2]!) : null;
-    const value = m ? Number(m[1]!.replace(/,/g, "")) : NaN;
-    if (!m || !due || !Number.isFinite(value)) {
+    const value = m ? wholeFigure(m[1]!, of.unit, of.code) : null;
+    if (!m || !due || !value || (value.ok && value.value === null)) {
       reader.problem(row, "targets", `"${part.slice(0, 40)}" is not a target; write it like "1300 by March 2013"`);
       continue;
     }
-    targets.push({ value, dueDate: due, text: part });
+    if (!value.ok) {
+      reader.problem(row, "targets", value.error.message);
+      continue;
+    }
+    targets.push({ value: value.value!, dueDate: due, text: part });
   }
   return targets;
 }
 
 /** "2012-03-31 1400; 2013-03-31 1450": where we would be if nothing changed. */
-function readForecast(reader: CellReader<Keys<typeof INDICATOR_COLUMNS>>, row: RawRow): { periodEnd: string; value: number }[] | null {
+function readForecast(reader: IndicatorReader, row: RawRow, of: FigureOf): { periodEnd: string; value: number }[] | null {
   const parts = splitNames(reader.text(row, "forecast"), /\s*(?:\n|;)\s*/);
   if (parts.length === 0) return null;
   const out: { periodEnd: string; value: number }[] = [];
   for (const part of parts) {
-    const m = /^(.+?)\s*[:=]?\s+([\d.,]+)\s*%?$/.exec(part);
+    const m = /^(.+?)\s*[:=]?\s+([^\s:=]+(?:\s*%)?)$/.exec(part);
     const day = m ? dueDay(m[1]!) : null;
-    if (!m || !day) {
+    const value = m ? wholeFigure(m[2]!, of.unit, of.code) : null;
+    if (!m || !day || !value || (value.ok && value.value === null)) {
       reader.problem(row, "forecast", `"${part.slice(0, 40)}" is not a forecast; write it like "2013-03-31 1400"`);
       continue;
     }
-    out.push({ periodEnd: day, value: Number(m[2]!.replace(/,/g, "")) });
+    if (!value.ok) {
+      reader.problem(row, "forecast", value.error.message);
+      continue;
+    }
+    out.push({ periodEnd: day, value: value.value! });
   }
   return out;
 }
@@ -312,6 +332,7 @@ export function readReadingRows(reader: CellReader<Keys<typeof READING_COLUMNS>>
     }
     const raw = cellOf(reader.header, row, "value");
     let value: number | null = null;
+    let sign: string | null = null;
     if (raw !== "") {
       const figure = readFigure(raw);
       const words = raw.split(/\s+/).length;
@@ -320,6 +341,7 @@ export function readReadingRows(reader: CellReader<Keys<typeof READING_COLUMNS>>
         return [];
       }
       value = figure.value.value;
+      sign = figure.value.sign;
     }
     const source = reader.line(row, "source");
     if (source && source.length > SOURCE_LIMIT) reader.problem(row, "source", `keep the source under ${SOURCE_LIMIT} characters; link to the document instead`);
@@ -327,6 +349,7 @@ export function readReadingRows(reader: CellReader<Keys<typeof READING_COLUMNS>>
       code,
       period,
       value,
+      sign,
       source,
       recordedBy: reader.line(row, "recordedBy"),
       recordedAt: readInstant(reader, row, "recordedAt"),

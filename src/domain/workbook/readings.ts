@@ -64,7 +64,7 @@ export function checkReadings(
       problem(row.headings.period, `${period.value.label} hasn't started yet, so it can't have a reading.`);
       continue;
     }
-    const figure = row.value === null ? null : figureProblem(row.value, indicator.unit, indicator.code);
+    const figure = row.value === null ? null : figureProblem(row.value, indicator.unit, indicator.code, row.sign);
     if (figure) {
       problem(row.headings.value, figure);
       continue;
