@@ -1,30 +1,14 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/bot/config.ts";
 import { startServer, type RunningServer } from "../../src/bot/serve.ts";
 import { NOT_CONNECTED } from "../../src/adapters/slack/broken-text-guard.ts";
 import { FakeSlack, commandBody, eventBody, postToSlackEndpoint } from "../support/fake-slack.ts";
 import { eventually } from "../support/slack-server.ts";
+import { captureLog } from "../support/log-capture.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    raw.push(String(chunk));
-    for (const line of String(chunk).split("\n").filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ notJson: line });
-      }
-    }
-    return true;
-  });
-  return { lines, raw, restore: () => spy.mockRestore() };
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -1,28 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/bot/serve.ts";
 import { kindsUnderTest } from "../support/databases.ts";
 import { FakeSlack, commandBody, interactionBody, postToSlackEndpoint } from "../support/fake-slack.ts";
 import { SIGNING_SECRET, eventually, fixture, startSlackServer } from "../support/slack-server.ts";
+import { captureLog } from "../support/log-capture.ts";
 
 type Json = Record<string, any>;
-
-/** Curve's log lines (JSON on stderr), as a list. */
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    raw.push(String(chunk));
-    for (const line of String(chunk).split("\n").filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ notJson: line });
-      }
-    }
-    return true;
-  });
-  return { lines, raw, restore: () => spy.mockRestore() };
-}
 
 /**
  * A Slack answer that could not go the usual way still reaches the person: a response_url

@@ -4,6 +4,7 @@ import { tenantAccepted, tenantPolicy } from "../../src/adapters/teams/tenant-ga
 import { readConfig } from "../../src/bot/config.ts";
 import { startServer } from "../../src/bot/serve.ts";
 import { activity, startTeamsServer, TENANT, type TeamsServer } from "../support/teams-server.ts";
+import { captureLog } from "../support/log-capture.ts";
 
 const APP_ID = "0b3c6c8f-6e2a-4d4f-9a59-3c1a2b7e9d10";
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -15,22 +16,6 @@ function forgedToken(serviceUrl: string): string {
   const header = base64url({ alg: "RS256", typ: "JWT", kid: "forged-key", x5t: "forged-key" });
   const claims = base64url({ iss: "https://api.botframework.com", aud: APP_ID, serviceurl: serviceUrl, nbf: now - 60, exp: now + 3600 });
   return `${header}.${claims}.${sign("RSA-SHA256", Buffer.from(`${header}.${claims}`), privateKey).toString("base64url")}`;
-}
-
-// Only the built server decides what is logged; its JSON lines go to stderr, which this reads.
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split("\n").filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ raw: line });
-      }
-    }
-    return true;
-  });
-  return { lines, restore: () => spy.mockRestore() };
 }
 
 describe("Teams with credentials set: requests without a valid Bot Framework token", () => {
@@ -70,7 +55,7 @@ describe("Teams with credentials set: requests without a valid Bot Framework tok
     expect(refusals).toHaveLength(3);
     for (const refusal of refusals) expect(refusal).toMatchObject({ status: 401, cause: expect.stringMatching(/\S/) });
     expect(JSON.stringify(log.lines)).not.toContain("not-a-real-secret");
-    expect(log.lines.filter((l) => "raw" in l)).toEqual([]);
+    expect(log.lines.filter((l) => "notJson" in l)).toEqual([]);
     expect(t.fake.calls).toEqual([]);
     const milestone = await t.server.runtime.db.prisma.milestone.findFirstOrThrow({ where: { ref: "ATT-4.1", action: { plan: { partnershipId: t.partnershipId } } } });
     expect(milestone.doneAt).toBeNull();
