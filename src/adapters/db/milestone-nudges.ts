@@ -162,14 +162,10 @@ async function actionParties(tx: Queryable, actionIds: readonly number[]): Promi
  * Takes the partnership's sweep lock until the transaction `tx` ends, and returns the count
  * of changes to who would hear of its milestones (nudge_hearers_version, kept by triggers), as
  * text, 0 before the first: read in the same statement, before anything a sweep plans from,
- * so a change made while the sweep runs is seen by the next one. The same statement sets two
- * planner settings for the rest of the transaction:
- * - JIT compilation off: a sweep's statements are index probes, and the sent-stages read of
- *   each batch (sentStagesQuery), estimated past jit_above_cost, spent 7 of its 16 ms
- *   compiling (10,000 actions, EXPLAIN ANALYZE);
- * - cursor_tuple_fraction 1: a sweep reads every row of its cursors, so their plans are made
- *   for all the rows, not the first tenth. The open milestones of a working day's 09:00 tick
- *   (10,000 actions, PostgreSQL 15) took 42–53 ms to fetch with the default, 30–47 with this.
+ * so a change made while the sweep runs is seen by the next one. The same statement turns
+ * PostgreSQL's JIT compilation off for the rest of the transaction: a sweep's statements are
+ * index probes, and the sent-stages read of each batch (sentStagesQuery), estimated past
+ * jit_above_cost, spent 7 of its 16 ms compiling (10,000 actions, EXPLAIN ANALYZE).
  */
 export async function lockSweep(tx: Queryable, partnershipId: number): Promise<string> {
   const [row] = await runCompiled(
@@ -177,7 +173,6 @@ export async function lockSweep(tx: Queryable, partnershipId: number): Promise<s
     compileOnly.selectNoFrom((eb) => [
       sql<null>`pg_advisory_xact_lock(${SWEEP_LOCK}, ${partnershipId})`.as("locked"),
       sql<string>`set_config('jit', 'off', true)`.as("jit"),
-      sql<string>`set_config('cursor_tuple_fraction', '1', true)`.as("cursor_tuple_fraction"),
       eb.fn.coalesce(eb.selectFrom("nudge_hearers_version").select(sql<string>`version::text`.as("version")).where("partnership_id", "=", partnershipId), sql<string>`'0'`).as("version"),
     ]),
   );
