@@ -5,12 +5,12 @@ import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
-import { sql, type ExpressionBuilder } from "kysely";
-import { arrayOf, compileOnly, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
+import { sql } from "kysely";
+import { arrayOf, compileOnly, runCompiled, type KyselyDb } from "./kysely.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
-import { dateFromIso, isoDate, personInclude, toPerson } from "./views.ts";
+import { dateFromIso, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity } from "./people.ts";
@@ -18,6 +18,7 @@ import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionsByRef, actionsQuery, milestonesQuery, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
+import { scorecardPlans } from "./scorecards.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
@@ -352,42 +353,7 @@ export class PrismaStore implements Store {
   }
 
   async planSummaries(partnershipId: number): Promise<PlanSummary[]> {
-    const count = (eb: ExpressionBuilder<DB & { p: DB["plan"] }, "p">, done: boolean) =>
-      eb
-        .selectFrom("milestone as m")
-        .innerJoin("action as a", "a.id", "m.action_id")
-        .select((e) => e.fn.countAll<bigint>().as("n"))
-        .whereRef("a.plan_id", "=", "p.id")
-        .$if(done, (q) => q.where("m.done_at", "is not", null));
-    const rows = await this.db
-      .selectFrom("plan as p")
-      .select((eb) => [
-        "p.key",
-        "p.title",
-        "p.kind",
-        "p.period_start",
-        "p.period_end",
-        eb.selectFrom("action as a").select((e) => e.fn.countAll<bigint>().as("n")).whereRef("a.plan_id", "=", "p.id").as("actions"),
-        count(eb, false).as("milestones"),
-        count(eb, true).as("done"),
-        sql<string | null>`to_char(p.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD')`.as("closed_on"),
-        eb.selectFrom("plan as n").select("n.key").whereRef("n.id", "=", "p.refreshed_into_id").as("refreshed_into"),
-      ])
-      .where("p.partnership_id", "=", partnershipId)
-      .orderBy(sql`p.period_start nulls last`)
-      .orderBy("p.key")
-      .execute();
-    return rows.map((r) => ({
-      key: r.key,
-      title: r.title,
-      kind: r.kind,
-      periodStart: isoDate(r.period_start),
-      periodEnd: isoDate(r.period_end),
-      actions: Number(r.actions),
-      milestones: Number(r.milestones),
-      milestonesDone: Number(r.done),
-      closedPlan: r.closed_on ? { title: r.title, closedOn: r.closed_on, into: r.refreshed_into ?? "its successor" } : null,
-    }));
+    return scorecardPlans(this.db, partnershipId);
   }
 
   async prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]> {

@@ -28,8 +28,10 @@ export interface PlanPage {
 
 /**
  * The partnership's plans in date order, each with its number of actions, and of their
- * milestones how many there are and how many are done: one statement, the milestones of each
- * plan counted once (through the action and milestone indexes).
+ * milestones how many there are and how many are done, and, for a plan refreshed into
+ * another, when it closed and into which: one statement, the milestones of each plan counted
+ * once (through the action and milestone indexes). The scorecard's plans and the store's
+ * plan summaries (`/plan show`, the shell's status) alike.
  */
 export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promise<PlanSummary[]> {
   const rows = await db
@@ -48,7 +50,18 @@ export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promi
           .as("c"),
       (join) => join.onTrue(),
     )
-    .select(["p.key", "p.title", "p.kind", "p.period_start", "p.period_end", "c.actions", "c.milestones", "c.milestones_done"])
+    .select((eb) => [
+      "p.key",
+      "p.title",
+      "p.kind",
+      "p.period_start",
+      "p.period_end",
+      "c.actions",
+      "c.milestones",
+      "c.milestones_done",
+      sql<string | null>`to_char(p.closed_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD')`.as("closed_on"),
+      eb.selectFrom("plan as n").select("n.key").whereRef("n.id", "=", "p.refreshed_into_id").as("refreshed_into"),
+    ])
     .where("p.partnership_id", "=", partnershipId)
     .orderBy(sql`p.period_start nulls last`)
     .orderBy("p.key")
@@ -62,6 +75,7 @@ export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promi
     actions: Number(r.actions ?? 0),
     milestones: Number(r.milestones ?? 0),
     milestonesDone: Number(r.milestones_done ?? 0),
+    closedPlan: r.closed_on ? { title: r.title, closedOn: r.closed_on, into: r.refreshed_into ?? "its successor" } : null,
   }));
 }
 
