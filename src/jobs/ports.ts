@@ -80,7 +80,7 @@ export interface NudgeSweepTx extends Outbox {
    * before any milestone is handed to `start`, and the function `start` returns is then
    * handed each batch of open milestones as it is read, so a city's milestones are never all
    * held at once. Milestones at rest under `basis` at `now` are not read. Returns each
-   * milestone's ref and each person's name, and the milestones read whose rest no longer held.
+   * milestone's ref and each person's name, and the milestones read whose rest something besides the passing of time made out of date.
    */
   sweepData(
     partnershipId: number,
@@ -91,7 +91,7 @@ export interface NudgeSweepTx extends Outbox {
   ): Promise<Pick<SweepData, "refs" | "names"> & { outOfDate: number[] }>;
   /**
    * Records the rests of the sweep at `now` under `basis`, replacing those recorded before,
-   * and deletes those of `outOfDate` (milestones read because their rest no longer held, as
+   * and deletes those of `outOfDate` (milestones read because something besides time changed under their rest, as
    * sweepData returned them) that are not renewed.
    */
   recordRests(rests: readonly MilestoneRest[], basis: RestBasis, now: Date, outOfDate: readonly number[]): Promise<void>;

@@ -197,6 +197,29 @@ describe.each(kindsUnderTest())("nudge sweeps with milestones at rest on %s", (k
     expect(earlier).toBe(await reads("2011-09-26T09:00:00+01:00"));
   });
 
+  it("leaves a rest that has merely ended where it is: no later sweep trusts it, and deleting it cost the busiest sweeps a statement", async () => {
+    const leeds = await loadDemo(t.db);
+    const first = new Date("2011-10-03T09:00:00+01:00");
+    await runNudgeSweep(jobStoreOf(t.db), leeds, first);
+    // A fortnight of working mornings: rests end, their milestones are read again, and those with something owed are nudged instead.
+    const OF_LEEDS = `r.milestone_id IN (SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1)`;
+    let last = first;
+    let left = 0;
+    for (const day of ["04", "05", "06", "07", "10", "11", "12", "13", "14"]) {
+      last = new Date(`2011-10-${day}T09:00:00+01:00`);
+      const sent = (await runNudgeSweep(jobStoreOf(t.db), leeds, last)).deliveries.length;
+      // Rests of earlier sweeps that had ended by this one, which read their milestones and did not renew them (that would have made this sweep their `since`).
+      const [ended] = await t.db.sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM milestone_nudge_rest r WHERE ${OF_LEEDS} AND r.since < $2 AND r.until <= $2`, [leeds, last]);
+      left = Number(ended!.n);
+      if (left > 0 && sent > 0) break;
+    }
+    expect(left).toBeGreaterThan(0);
+    // A later sweep reads those milestones again, as if they had no rest (the twin tests above show it sends what reading everything would).
+    const counter = readCounter(t.db.sql);
+    await runNudgeSweep(jobStoreOf({ ...t.db, sql: counter.sql }), leeds, new Date(last.getTime() + 15 * 60_000));
+    expect(counter.rows()).toBeGreaterThanOrEqual(left);
+  });
+
   it("drops a rest that no longer held once the sweep that read the milestone found something owed, so it is not trusted again when the change is undone", async () => {
     useOneOffChanges(BUILT_IN_CHANGES);
     const kept = await loadDemo(t.db);

@@ -75,9 +75,11 @@ function openMilestonesQuery(partnershipId: number, today: string, rested: { now
       // What its nudges add up to so far (kept by recordNudges), for the escalation rules.
       "t.overdue_nudges",
       sql<string | null>`t.first_nudged_on::text`.as("first_nudged_on"),
-      // Whether a rest was recorded for it: one read is out of date, and goes unless renewed (recordRests).
-      sql<boolean>`r.milestone_id IS NOT NULL`.as("had_rest"),
     ])
+    // Whether it has a rest that something besides the passing of time has made out of date:
+    // such a rest goes unless renewed (recordRests). One that has merely ended is left: no
+    // sweep at or after its end trusts it, and a sweep for a time within it rightly does.
+    .$if(rested !== undefined, (qb) => qb.select((eb) => eb.and([eb("r.milestone_id", "is not", null), restChanged(eb, rested!)]).as("rest_changed")))
     // Every open milestone, owned or not: one with no owner still reaches someone (domain/access.ts).
     .where("pl.partnership_id", "=", partnershipId)
     .where("m.done_at", "is", null)
@@ -88,21 +90,26 @@ function openMilestonesQuery(partnershipId: number, today: string, rested: { now
     .where((eb) => eb.or([eb("m.due_date", "is", null), eb("m.due_date", "<=", sql<Date>`cast(${today} as date) + 9`)]))
     // Not one at rest: one about which nothing can be owed yet, as far as anything it was worked out from has stayed the same.
     .$if(rested !== undefined, (qb) =>
-      qb.where((eb) =>
-        eb.or([
-          eb("r.milestone_id", "is", null),
-          eb("r.until", "<=", rested!.now),
-          eb("r.since", ">", rested!.now),
-          eb("r.hearers_version", "<>", rested!.basis.hearersVersion),
-          eb("r.calendar", "<>", rested!.basis.calendar),
-          eb("r.kind", "<>", eb.ref("m.kind")),
-          eb("r.snooze_count", "<>", eb.ref("m.snooze_count")),
-          eb("r.due_date", "is distinct from", eb.ref("m.due_date")),
-          eb("r.snoozed_until", "is distinct from", eb.ref("m.snoozed_until")),
-        ]),
-      ),
+      qb.where((eb) => eb.or([eb("r.milestone_id", "is", null), eb("r.until", "<=", rested!.now), restChanged(eb, rested!)])),
     )
     .orderBy("m.id");
+}
+
+/**
+ * Whether what a milestone's rest (r) was worked out from differs from what a sweep at `now`
+ * under `basis` reads of it (m): recorded after `now` (a sweep for an earlier time), other
+ * people who may hear of it, another bank-holiday calendar, or another kind, due date or snooze.
+ */
+function restChanged(eb: ExpressionBuilder<DB & { m: DB["milestone"]; r: DB["milestone_nudge_rest"] }, "m" | "r">, rested: { now: Date; basis: RestBasis }) {
+  return eb.or([
+    eb("r.since", ">", rested.now),
+    eb("r.hearers_version", "<>", rested.basis.hearersVersion),
+    eb("r.calendar", "<>", rested.basis.calendar),
+    eb("r.kind", "<>", eb.ref("m.kind")),
+    eb("r.snooze_count", "<>", eb.ref("m.snooze_count")),
+    eb("r.due_date", "is distinct from", eb.ref("m.due_date")),
+    eb("r.snoozed_until", "is distinct from", eb.ref("m.snoozed_until")),
+  ]);
 }
 
 /**
@@ -218,7 +225,7 @@ const RESTS_PER_STATEMENT = 2000;
  * MilestoneRest), each with its due date, kind and snoozes as the sweep read them, the
  * sweep's `basis`, and `now` (a sweep for an earlier time reads the milestone after all),
  * replacing any rest recorded before; and deletes the rests of the milestones in `outOfDate`
- * (read because their rest no longer held: streamSweepData's `outOfDate`) that are not
+ * (read because something besides time changed under their rest: streamSweepData's `outOfDate`) that are not
  * renewed. One statement per 2,000 of each, with a turn of the event loop between. A later
  * sweep reads the milestone again at `until`, or as soon as any of those differs from what
  * it reads (openMilestonesQuery).
@@ -308,8 +315,8 @@ export async function loadSweepData(db: SqlTransaction, partnershipId: number, n
  * owners and team members and the stages sent about it in the last nine days are read with
  * its batch: all are in the facts before a slice is handed on (`facts.sent` is a new set for
  * each batch, holding that batch's stages only). With `rested` (the sweep's RestBasis), milestones at rest are not read at all
- * (recordRests), and the ids of those read with a rest that no longer held are returned
- * (`outOfDate`). A fixed number of statements however many people there are, plus three
+ * (recordRests), and the ids of those read with a rest that something besides the passing
+ * of time made out of date are returned (`outOfDate`); a rest that merely ended is left. A fixed number of statements however many people there are, plus three
  * per batch; people and milestones are fetched `batchSize` rows at a time when given (each
  * has its own default otherwise). Returns the facts, and each milestone's ref and each
  * person's name to show them.
@@ -389,7 +396,7 @@ export async function streamSweepData(
         plan(
           slice.map((m): SweepMilestone => {
             refs.set(m.id, m.ref);
-            if (m.had_rest) outOfDate.push(m.id);
+            if (m.rest_changed) outOfDate.push(m.id);
             if (m.overdue_nudges !== null) facts.overdueNudges.set(m.id, m.overdue_nudges);
             if (m.first_nudged_on !== null) facts.firstNudged.set(m.id, m.first_nudged_on);
             const owners = parties.get(m.action_id);
