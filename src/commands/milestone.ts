@@ -20,7 +20,7 @@ const USAGE = {
   evidence: "/milestone evidence <ref> <text or link>",
   date: "/milestone date <ref> <date>   e.g. /milestone date NEET-1.1 end of March 2027",
   list: "/milestone list [mine | overdue | due <N>d | action <ref>]",
-  snooze: "/milestone snooze <ref> <7d | 2w | until <date>> <reason>   e.g. /milestone snooze ATT-4.1 until w/c 5 October waiting for the data",
+  snooze: "/milestone snooze <ref> <7d, 2w or until <date>> [|] <reason>   e.g. /milestone snooze ATT-4.1 until w/c 5 October | waiting for the data",
 };
 
 const MAX_SNOOZE_DAYS = 90;
@@ -273,31 +273,87 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   }, action);
 }
 
+type SnoozeLength = { days: number; until: Date; reason: string; note?: string };
+
 /**
- * How long a snooze lasts: "7d", "2 weeks", "for 10 days", or "until <date>" in the one date
- * grammar ("until Friday", "until w/c 5 October", "until after half term" is not a date). Until a
- * date means reminders start again at the start of that day (the first day of its period), in the
- * person's own time zone. Null when neither reads.
+ * How long a snooze lasts, and why: "7d", "2 weeks", "for 10 days", or "until <date>" in the one
+ * date grammar ("until Friday", "until w/c 5 October"; "until after half term" is not a date),
+ * then the reason. A "|" sets the length apart from the reason, as the snooze form sends it;
+ * before it, a date alone ("Friday") means until then, and anything more is refused. Otherwise the date is the
+ * longest run of words that reads as a date, and when a shorter run reads as another date
+ * ("until Jan 15 cases to review": 1 or 15 January?) the person is asked to set the reason
+ * apart rather than get a date they may not have meant. Until a date means reminders start again
+ * at the start of that day (the first day of its period), in the person's own time zone. Null
+ * when nothing reads as a length. Errors: `bad_date` (a date that does not read, or reads two
+ * ways), `usage` (more than a length before the "|").
  */
-function snoozeLength(ctx: CommandContext, rest: string): { days: number; until: Date; reason: string; note?: string } | null {
-  const duration = /^(?:for\s+)?(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b[\s.,:;-]*(.*)$/i.exec(rest);
+function snoozeLength(ctx: CommandContext, rest: string): SnoozeLength | null {
+  const bar = rest.indexOf("|");
+  if (bar >= 0) {
+    const length = rest.slice(0, bar).trim();
+    const alone = lengthAlone(ctx, length);
+    if (alone) return { ...alone, reason: rest.slice(bar + 1).trim() };
+    // More than a length before the "|": which words were meant as the date is not Curve's to guess.
+    if (DURATION.test(length)) throw new CurveError("usage", `Before the "|" put only how long, like 7d or until Friday; the reason goes after it.`, { hint: USAGE.snooze });
+    const attempt = parseDue(UNTIL.exec(length)?.[1] ?? length, { today: ctx.today });
+    throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });
+  }
+  return lengthThenReason(ctx, rest);
+}
+
+const DURATION = /^(?:for\s+)?(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b[\s.,:;-]*(.*)$/i;
+const UNTIL = /^(?:until|till|til|to)\s+(.+)$/i;
+
+/** Reminders held until the start of `start` (ISO date) in the person's time zone, with the date said back. */
+function wakeOn(ctx: CommandContext, start: string, note: string | undefined, reason: string): SnoozeLength {
+  return {
+    days: daysBetween(ctx.today, start),
+    until: instantAt(start, 0, ctx.actor.timeZone),
+    reason,
+    note: `Reminders start again on ${shortDate(start)}${note ? ` (${note.replace(/\.$/, "")})` : ""}.`,
+  };
+}
+
+/** A length and nothing else ("2w", "until Friday", "Friday"), or null. */
+function lengthAlone(ctx: CommandContext, text: string): Omit<SnoozeLength, "reason"> | null {
+  const duration = DURATION.exec(text);
+  if (duration) return duration[2] ? null : { days: snoozeDays(duration[1]!)!, until: new Date(ctx.now.getTime() + snoozeDays(duration[1]!)! * 86_400_000) };
+  const phrase = UNTIL.exec(text)?.[1] ?? text;
+  if (!phrase) return null;
+  const due = parseDue(phrase, { today: ctx.today });
+  return due.ok && due.value.start ? wakeOn(ctx, due.value.start, due.value.note, "") : null;
+}
+
+/** A length typed first and the reason after it, in one run of words (see snoozeLength). */
+function lengthThenReason(ctx: CommandContext, rest: string): SnoozeLength | null {
+  const duration = DURATION.exec(rest);
   if (duration) {
     const days = snoozeDays(duration[1]!)!;
     return { days, until: new Date(ctx.now.getTime() + days * 86_400_000), reason: duration[2]!.trim() };
   }
-  const until = /^(?:until|till|til|to)\s+(.+)$/i.exec(rest);
+  const until = UNTIL.exec(rest);
   if (!until) return null;
   const words = until[1]!.split(/\s+/);
+  const readings: { n: number; start: string; note?: string }[] = [];
   for (let n = Math.min(6, words.length); n >= 1; n--) {
     const due = parseDue(words.slice(0, n).join(" "), { today: ctx.today });
-    if (!due.ok || !due.value.start) continue;
-    const wake = due.value.start;
-    const days = daysBetween(ctx.today, wake);
-    const reason = words.slice(n).join(" ").replace(/^[-–—:,.;]\s*/, "");
-    return { days, until: instantAt(wake, 0, ctx.actor.timeZone), reason, note: `Reminders start again on ${shortDate(wake)}${due.value.note ? ` (${due.value.note.replace(/\.$/, "")})` : ""}.` };
+    if (due.ok && due.value.start) readings.push({ n, start: due.value.start, note: due.value.note });
   }
-  const attempt = parseDue(words.slice(0, 3).join(" "), { today: ctx.today });
-  throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });
+  const [longest] = readings;
+  if (!longest) {
+    const attempt = parseDue(words.slice(0, 3).join(" "), { today: ctx.today });
+    throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });
+  }
+  const other = readings.find((r) => r.start !== longest.start);
+  if (other) {
+    const said = (r: { n: number }) => `until ${words.slice(0, r.n).join(" ")}`;
+    throw new CurveError(
+      "bad_date",
+      `Until ${shortDate(longest.start)} ("${said(longest)}") or ${shortDate(other.start)} ("${said(other)}")? Put | between the date and the reason, like: ${said(other)} | ${words.slice(other.n).join(" ")}`,
+      { hint: USAGE.snooze },
+    );
+  }
+  return wakeOn(ctx, longest.start, longest.note, words.slice(longest.n).join(" ").replace(/^[-–—:,.;]\s*/, ""));
 }
 
 function snoozeForm(milestone: MilestoneView): Reply {
@@ -314,6 +370,8 @@ function snoozeForm(milestone: MilestoneView): Reply {
       ],
       command: "milestone",
       textPrefix: `snooze ${milestone.ref}`,
+      // The length and the reason arrive set apart: a reason starting with a number is never read as part of the date.
+      separator: "|",
     },
   };
 }
