@@ -22,3 +22,37 @@ export function parseArgs<T>(schema: z.ZodType<T>, input: unknown, usage: string
   const message = issue && issue.code !== "invalid_union" ? issue.message : "Those arguments don't fit this command.";
   throw new CurveError("usage", message, { hint: usage });
 }
+
+/** A phrase read from the start of a run of words: what it means and how many words it took. */
+export interface LeadingReading<T> {
+  value: T;
+  words: number;
+}
+
+/**
+ * Reads a date or period typed before free text ("until w/c 5 October waiting for data",
+ * "Dec 2011 children's social care return"): the longest run of the first `max` of `words`
+ * that `read` accepts (null when none does). `doubt` is set when a shorter run reads as
+ * something else (`same` says not) and the words after it start with a number of one or two
+ * digits, which may as well begin the free text: "Oct 15 cases to review" is 15 October, or
+ * October and "15 cases to review". A four-digit year after a month is never doubted, nor a
+ * reading that takes every word (there is no free text to begin).
+ */
+export function leadingPhrase<T>(
+  words: readonly string[],
+  max: number,
+  read: (phrase: string) => T | null,
+  same: (a: T, b: T) => boolean,
+): { longest: LeadingReading<T>; doubt?: LeadingReading<T> } | null {
+  const readings: LeadingReading<T>[] = [];
+  for (let n = Math.min(max, words.length); n >= 1; n--) {
+    const value = read(words.slice(0, n).join(" "));
+    if (value !== null) readings.push({ value, words: n });
+  }
+  const [longest] = readings;
+  if (!longest) return null;
+  // Nothing after the longest reading: the words are all the date ("Nov 30" alone, or before a "|").
+  if (longest.words === words.length) return { longest };
+  const doubt = readings.find((r) => !same(r.value, longest.value) && /^\d{1,2}(?:st|nd|rd|th)?$/i.test(words[r.words] ?? ""));
+  return doubt ? { longest, doubt } : { longest };
+}

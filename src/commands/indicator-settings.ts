@@ -86,7 +86,8 @@ export async function setForecast(ctx: CommandContext, args: string): Promise<Re
   // the next value or the end ("1480 Mar 2012 1500 2012/13": a year inside a period is not a value).
   const words = rest.split(/\s+/);
   const looksLikeValue = (word: string | undefined) => word !== undefined && /^[\d.,]+%?$/.test(word);
-  const read = (from: number, to: number) => parsePeriod(words.slice(from, to).join(" "), { periodicity: indicator.periodicity, today: ctx.today });
+  // A forecast looks ahead: "Mar" is the next March, as a reading's "Mar" is the last.
+  const read = (from: number, to: number) => parsePeriod(words.slice(from, to).join(" "), { periodicity: indicator.periodicity, today: ctx.today, looking: "ahead" });
   const points: { periodEnd: string; value: number; label: string }[] = [];
   for (let i = 0; i < words.length; ) {
     const { value, words: used } = valueOf(indicator, words.slice(i).join(" "), usage);

@@ -10,7 +10,7 @@ import { requirePermission } from "../domain/access.ts";
 import { readFigure } from "../domain/numbers.ts";
 import { closestRefs } from "../domain/refs.ts";
 import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
-import { firstWord } from "./arguments.ts";
+import { firstWord, leadingPhrase } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
 import { withPageLink } from "./page-link.ts";
@@ -94,15 +94,36 @@ function requireRecorder(ctx: CommandContext, indicator: IndicatorView): void {
   requirePermission(ctx.actor, "indicator.record", indicator);
 }
 
-/** The longest run of words (up to five) that reads as a period; what follows is the source. */
+/**
+ * The period a reading is for, and its source: the longest run of words (up to five) that
+ * reads as a period, and what follows, or everything after a "|" ("Dec 2011 | return").
+ * Null when no run reads. Errors: `bad_date` when a shorter run reads as another period and a
+ * number follows it ("Nov 30 children placed": 30 November, or November and "30 children
+ * placed"?, see leadingPhrase): the person is asked to set the source apart with "|".
+ */
 function splitPeriod(rest: string, indicator: IndicatorView, today: string): { period: IndicatorPeriod; source: string } | null {
   const [before, marked] = rest.split("|", 2).map((s) => s.trim()) as [string, string | undefined];
   const words = before.split(/\s+/).filter(Boolean);
-  for (let n = Math.min(5, words.length); n >= 1; n--) {
-    const parsed = parsePeriod(words.slice(0, n).join(" "), { periodicity: indicator.periodicity, today });
-    if (parsed.ok) return { period: parsed.value, source: [words.slice(n).join(" "), marked ?? ""].filter(Boolean).join(" ").replace(/^source:?\s*/i, "") };
+  const read = leadingPhrase(
+    words,
+    5,
+    (phrase) => {
+      const parsed = parsePeriod(phrase, { periodicity: indicator.periodicity, today });
+      return parsed.ok ? parsed.value : null;
+    },
+    (a, b) => a.label === b.label,
+  );
+  if (!read) return null;
+  const { longest, doubt } = read;
+  if (doubt) {
+    const said = (r: { words: number }) => words.slice(0, r.words).join(" ");
+    throw new CurveError(
+      "bad_date",
+      `${longest.value.label} ("${said(longest)}") or ${doubt.value.label} ("${said(doubt)}")? Put | between the period and the source, like: ${said(doubt)} | ${words.slice(doubt.words).join(" ")}`,
+      { hint: USAGE.record },
+    );
   }
-  return null;
+  return { period: longest.value, source: [words.slice(longest.words).join(" "), marked ?? ""].filter(Boolean).join(" ").replace(/^source:?\s*/i, "") };
 }
 
 async function record(ctx: CommandContext, args: string): Promise<Reply> {

@@ -7,7 +7,7 @@ import type { ActionView, MilestoneView } from "../domain/model.ts";
 import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { instantAt } from "../domain/schedule/zoned-time.ts";
-import { firstWord, parseArgs } from "./arguments.ts";
+import { firstWord, leadingPhrase, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { dueLabel, milestoneButtons, milestoneItem } from "./format.ts";
 import { actionNamedBy, resolveAction, resolveMilestone } from "./resolve.ts";
@@ -280,9 +280,9 @@ type SnoozeLength = { days: number; until: Date; reason: string; note?: string }
  * date grammar ("until Friday", "until w/c 5 October"; "until after half term" is not a date),
  * then the reason. A "|" sets the length apart from the reason, as the snooze form sends it;
  * before it, a date alone ("Friday") means until then, and anything more is refused. Otherwise the date is the
- * longest run of words that reads as a date, and when a shorter run reads as another date
- * ("until Jan 15 cases to review": 1 or 15 January?) the person is asked to set the reason
- * apart rather than get a date they may not have meant. Until a date means reminders start again
+ * longest run of words that reads as a date, and when a shorter run reads as another date and
+ * a number follows it ("until Jan 15 cases to review": 1 or 15 January? see leadingPhrase) the
+ * person is asked to set the reason apart rather than get a date they may not have meant. Until a date means reminders start again
  * at the start of that day (the first day of its period), in the person's own time zone. Null
  * when nothing reads as a length. Errors: `bad_date` (a date that does not read, or reads two
  * ways), `usage` (more than a length before the "|").
@@ -334,26 +334,29 @@ function lengthThenReason(ctx: CommandContext, rest: string): SnoozeLength | nul
   const until = UNTIL.exec(rest);
   if (!until) return null;
   const words = until[1]!.split(/\s+/);
-  const readings: { n: number; start: string; note?: string }[] = [];
-  for (let n = Math.min(6, words.length); n >= 1; n--) {
-    const due = parseDue(words.slice(0, n).join(" "), { today: ctx.today });
-    if (due.ok && due.value.start) readings.push({ n, start: due.value.start, note: due.value.note });
-  }
-  const [longest] = readings;
-  if (!longest) {
+  const read = leadingPhrase(
+    words,
+    6,
+    (phrase) => {
+      const due = parseDue(phrase, { today: ctx.today });
+      return due.ok && due.value.start ? { start: due.value.start, note: due.value.note } : null;
+    },
+    (a, b) => a.start === b.start,
+  );
+  if (!read) {
     const attempt = parseDue(words.slice(0, 3).join(" "), { today: ctx.today });
     throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });
   }
-  const other = readings.find((r) => r.start !== longest.start);
-  if (other) {
-    const said = (r: { n: number }) => `until ${words.slice(0, r.n).join(" ")}`;
+  const { longest, doubt } = read;
+  if (doubt) {
+    const said = (r: { words: number }) => `until ${words.slice(0, r.words).join(" ")}`;
     throw new CurveError(
       "bad_date",
-      `Until ${shortDate(longest.start)} ("${said(longest)}") or ${shortDate(other.start)} ("${said(other)}")? Put | between the date and the reason, like: ${said(other)} | ${words.slice(other.n).join(" ")}`,
+      `Until ${shortDate(longest.value.start)} ("${said(longest)}") or ${shortDate(doubt.value.start)} ("${said(doubt)}")? Put | between the date and the reason, like: ${said(doubt)} | ${words.slice(doubt.words).join(" ")}`,
       { hint: USAGE.snooze },
     );
   }
-  return wakeOn(ctx, longest.start, longest.note, words.slice(longest.n).join(" ").replace(/^[-–—:,.;]\s*/, ""));
+  return wakeOn(ctx, longest.value.start, longest.value.note, words.slice(longest.words).join(" ").replace(/^[-–—:,.;]\s*/, ""));
 }
 
 function snoozeForm(milestone: MilestoneView): Reply {

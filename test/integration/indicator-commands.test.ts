@@ -113,6 +113,23 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
     expect((await p.readings()).map((r) => r.source)).toEqual(["DfE absence return", null, null]);
   });
 
+  it("asks which period was meant when a source starting with a number could be part of it, and takes a | as the answer", async () => {
+    const p = await fresh();
+    const asked = await p.run("Nigel Richardson", "/indicator record LAC 1420 Sep 30 children placed out of area");
+    expect(asked.heading).toBe('30 Sep 2013 ("Sep 30") or Sep 2013 ("Sep")? Put | between the period and the source, like: Sep | 30 children placed out of area');
+    expect(await p.readings()).toEqual([]);
+    const recorded = await p.run("Nigel Richardson", "/indicator record LAC 1420 Sep | 30 children placed out of area");
+    expect(recorded.rendered).toContain("1,420 for Sep 2013");
+    // A year after the month is the period's own, and a period that takes every word before the | is not in doubt.
+    await p.run("Nigel Richardson", "/indicator record LAC 1410 Aug 2013 SSDA903 return");
+    await p.run("Nigel Richardson", "/indicator record NEET 7.9 Jul 31 | 2 schools missing");
+    expect((await p.readings()).map((r) => [r.period, r.source])).toEqual([
+      ["31 Jul 2013", "2 schools missing"],
+      ["Aug 2013", "SSDA903 return"],
+      ["Sep 2013", "30 children placed out of area"],
+    ]);
+  });
+
   it("lets only the owner, the priority's lead, a coordinator or an admin record, and says who can", async () => {
     const p = await fresh();
     const refused = await p.run("Mary Brittle", "/indicator record LAC 1420 2011-03");
@@ -132,6 +149,8 @@ describe.each(kindsUnderTest())("indicators on %s", (kind) => {
       ["/indicator record LAC -5 2011-03", "usage"],
       // A count of children is whole: 1400.5 would be kept as typed and shown as 1,401.
       ["/indicator record LAC 1400.5 2011-03", "usage"],
+      // A source that starts with a number: 30 September, or September and "30 children…"? Asked, never guessed.
+      ["/indicator record LAC 1420 Sep 30 children placed out of area", "bad_date"],
       ["/indicator show LAX", "unknown_ref"],
       ["/indicator show", "usage"],
       ["/indicator chart LAC", "unknown_subcommand"],

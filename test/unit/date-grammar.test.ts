@@ -181,6 +181,29 @@ describe("an ambiguous form is read one way everywhere", () => {
     expect(attendance.ok && attendance.value.note).toContain("academic year 2016/17");
   });
 
+  // A reading is for a period begun; a deadline or a forecast for one not yet over.
+  const BOTH_WAYS: [input: string, today: string, back: string, ahead: string | false][] = [
+    ["Sep", "2013-10-15", "Sep 2013", "Sep 2014"],
+    ["Oct", "2013-10-15", "Oct 2013", "Oct 2013"],
+    ["Dec", "2013-10-15", "Dec 2012", "Dec 2013"],
+    ["30 Sep", "2013-10-15", "30 Sep 2013", "30 Sep 2014"],
+    ["15 Oct", "2013-10-15", "15 Oct 2013", "15 Oct 2013"],
+    // Ahead, only this year and next are looked at: the next 29 February is not a deadline anyone means.
+    ["29 Feb", "2013-10-15", "29 Feb 2012", false],
+    ["summer term", "2013-10-15", "summer term 2013", "summer term 2014"],
+    ["winter", "2014-01-10", "winter 2013/14", "winter 2013/14"],
+  ];
+
+  it.each(BOTH_WAYS)("reads %j on %s as %s for a reading and %s looking ahead", (input, today, back, ahead) => {
+    const reading = parsePeriod(input, { periodicity: "monthly", today });
+    const forecast = parsePeriod(input, { periodicity: "monthly", today, looking: "ahead" });
+    expect(reading.ok && reading.value.label).toBe(back);
+    expect(forecast.ok && forecast.value.label).toBe(ahead);
+    // A milestone's date still looks ahead.
+    const due = parseDue(input, { today });
+    expect(forecast.ok && [forecast.value.start, forecast.value.end]).toEqual(due.ok && [due.value.start, due.value.due]);
+  });
+
   it("resolves a relative report period against today", () => {
     const last = parsePeriod("last quarter", { periodicity: "quarterly", today: MONDAY });
     expect(last.ok && last.value).toMatchObject({ label: "Q2 2026/27", start: "2026-07-01", end: "2026-09-30" });

@@ -27,6 +27,11 @@ export interface DueContext {
    * is not a deadline, so ask for the end) or "deadline" (plan text, read as the month it names).
    */
   starts?: "refuse" | "deadline";
+  /**
+   * Which way a phrase without a year looks from `today`: "ahead" (the default: a deadline, so
+   * "March" is the next March not yet over) or "back" (a reading's period: the latest March begun).
+   */
+  looking?: "ahead" | "back";
 }
 export type DateError = { code: "bad_date"; message: string };
 
@@ -95,7 +100,7 @@ interface Scan {
 }
 
 function scan(text: string, context?: DueContext): Scan {
-  const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
+  const env = { today: readToday(context), spans: context?.spans ?? "financial", looking: context?.looking ?? "ahead" } as const;
   const found: Found[] = [];
   const unread: { index: number; end: number; phrase: string; why: string }[] = [];
   FORMS.forEach((form, order) => {
@@ -180,7 +185,7 @@ function badDate(input: string, why: string): DateError {
 export function parseDue(typed: string, context?: DueContext): Result<Due, DateError> {
   // A date phrase is parsed, never stored: invisible characters ("March\u00AD 2012") are not part of it.
   const input = plainWord(typed);
-  const env = { today: readToday(context), spans: context?.spans ?? "financial" } as const;
+  const env = { today: readToday(context), spans: context?.spans ?? "financial", looking: context?.looking ?? "ahead" } as const;
   if (tidy(input) === "") return err(badDate(input, "it is empty"));
   // "April 2011 onwards" is a start written the other way round: read as "from April 2011".
   const onwards = TRAILING_START.exec(input);

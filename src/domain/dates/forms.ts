@@ -6,7 +6,7 @@ import { addDays } from "./calendar.ts";
 import {
   MONTH_NAMES, academicYearPeriod, calendarYearPeriod, dayOfWeek, dayPeriod, financialQuarterPeriod, financialYearPeriod,
   halfTermPeriod, halfTermsOfAcademicYear, isPlausibleYear, isRealDate, isoDate, mondayOf, monthPeriod, monthRangePeriod,
-  nextEndingOnOrAfter, seasonPeriod, spanLabel, termPeriod, yearWithinSpan,
+  lastStartingOnOrBefore, nextEndingOnOrAfter, seasonPeriod, spanLabel, termPeriod, yearWithinSpan,
   type HalfTermNumber, type Period, type SeasonName, type TermName,
 } from "./school-calendar.ts";
 
@@ -18,7 +18,13 @@ export type SpanReading = "financial" | "academic";
 export interface FormEnv {
   today: string | undefined;
   spans: SpanReading;
+  /** Which way a year-less phrase looks from today: "ahead" (a deadline, the default) or "back" (a reading's period). */
+  looking?: "ahead" | "back";
 }
+
+/** The period a year-less phrase names from `env.today` (set): the next one not yet over, or, looking back, the latest one begun. */
+const yearlessPeriod = (env: FormEnv & { today: string }, periodIn: (y: number) => Period): Period =>
+  env.looking === "back" ? lastStartingOnOrBefore(env.today, periodIn) : nextEndingOnOrAfter(env.today, periodIn);
 
 export type Groups = Record<string, string | undefined>;
 export type Dated = { precision: Exclude<DuePrecision, "tbc">; period: Period; note?: string; relative?: boolean };
@@ -123,7 +129,7 @@ function inSpan(g: Groups, name: TermName | SeasonName, periodIn: (y: number) =>
 }
 
 function yearless(env: FormEnv, periodIn: (y: number) => Period, precision: Dated["precision"]): Outcome {
-  return env.today === undefined ? { kind: "needs_today", relative: false } : relativeDated(precision, nextEndingOnOrAfter(env.today, periodIn));
+  return env.today === undefined ? { kind: "needs_today", relative: false } : relativeDated(precision, yearlessPeriod({ ...env, today: env.today }, periodIn));
 }
 
 function relative(env: FormEnv, period: (today: string) => Period, precision: Dated["precision"] = "day"): Outcome {
@@ -163,15 +169,20 @@ function workingWeek(day: string): Period {
   return { start: monday, due: addDays(monday, 4) };
 }
 
-/** A day written without a year: the next one that has not yet passed (a week's grace for "w/c"). */
+/**
+ * A day written without a year: the next one that has not yet passed (a week's grace for "w/c"),
+ * or, looking back, the latest one on or before today.
+ */
 function dayWithoutYear(env: FormEnv, month: number, day: number, graceDays = 0): Outcome {
   if (env.today === undefined) return { kind: "needs_today", relative: false };
   const today = env.today;
   const year = Number(today.slice(0, 4));
-  for (const y of [year, year + 1]) {
+  const back = env.looking === "back";
+  // Looking back, 29 February may be up to four years ago.
+  for (const y of back ? [year, year - 1, year - 2, year - 3, year - 4] : [year, year + 1]) {
     if (!isRealDate(y, month, day)) continue;
     const iso = isoDate(y, month, day);
-    if (addDays(iso, graceDays) >= today) return relativeDated("day", dayPeriod(iso));
+    if (back ? iso <= today : addDays(iso, graceDays) >= today) return relativeDated("day", dayPeriod(iso));
   }
   return (slippedDay(day) ? misread : invalid)(`${MONTH_NAMES[month - 1]} has no day ${day}`);
 }
@@ -384,7 +395,7 @@ export const FORMS: Form[] = [
         `Read as ${dayWithWeekday(p.due)}, the last working day before ${name === "easter" ? "Good Friday" : "Christmas Day"}.`;
       if (g.y === undefined) {
         if (env.today === undefined) return { kind: "needs_today", relative: false };
-        const p = nextEndingOnOrAfter(env.today, (y) => festival(name, y));
+        const p = yearlessPeriod({ ...env, today: env.today }, (y) => festival(name, y));
         return dated("day", p, explain(p));
       }
       return withYear(g.y, (y) => dated("day", festival(name, y), explain(festival(name, y))));

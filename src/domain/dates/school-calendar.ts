@@ -114,6 +114,20 @@ export function nextEndingOnOrAfter(today: string, periodIn: (year: number) => P
   return periodIn(year + 1);
 }
 
+/**
+ * The latest period `periodIn` gives (one per year) that has started by `today` (ISO date): how a
+ * year-less phrase is read when it names something past, like a reading's period ("Sep" in
+ * October is the September just gone). Looks from the year after today's back three years.
+ */
+export function lastStartingOnOrBefore(today: string, periodIn: (year: number) => Period): Period {
+  const year = Number(today.slice(0, 4));
+  for (const y of [year + 1, year, year - 1, year - 2]) {
+    const period = periodIn(y);
+    if (period.start <= today) return period;
+  }
+  return periodIn(year - 2);
+}
+
 export function termStartingIn(month: number): TermName | null {
   const hit = (Object.keys(TERM_MONTHS) as TermName[]).find((t) => TERM_MONTHS[t].first === month);
   return hit ?? null;

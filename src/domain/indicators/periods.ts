@@ -31,6 +31,8 @@ export interface PeriodOptions {
   periodicity?: Periodicity | null;
   /** For relative phrases ("last quarter", "last month"); without it they are refused. */
   today?: string;
+  /** Which way a phrase without a year looks from `today`: "back" (a reading's period, the default) or "ahead" (a forecast's). */
+  looking?: "back" | "ahead";
 }
 
 const SHORT_MONTHS = MONTH_NAMES.map((m) => m.slice(0, 3));
@@ -79,10 +81,15 @@ function periodOf(due: Due): { kind: PeriodKind; label: string } | null {
   }
 }
 
-/** Reads a reading's period. `periodicity` decides whether a bare "2011/12" is a financial or an academic year. */
+/**
+ * Reads a reading's period. `periodicity` decides whether a bare "2011/12" is a financial or an
+ * academic year; a phrase without a year is the latest such period begun by `today` ("Sep" in
+ * October 2013 is Sep 2013, not Sep 2014), or the next not yet over when `looking` is "ahead".
+ */
 export function parsePeriod(input: string, options: PeriodOptions = {}): Result<IndicatorPeriod, PeriodError> {
   const spans = options.periodicity === "academic_year" || options.periodicity === "termly" ? "academic" : "financial";
-  const parsed = parseDue(input, { spans, starts: "refuse", ...(options.today ? { today: options.today } : {}) });
+  // A reading is for a period begun: a month or day without a year is the latest one, not the next.
+  const parsed = parseDue(input, { spans, starts: "refuse", looking: options.looking ?? "back", ...(options.today ? { today: options.today } : {}) });
   const period = parsed.ok ? periodOf(parsed.value) : null;
   if (parsed.ok && period) {
     const { start, due: end, note } = parsed.value;
