@@ -1,6 +1,10 @@
 import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
+import type { ChatAdapter } from "../../src/adapters/chat/chat-adapter.ts";
+import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
+import { DeliveryWorker } from "../../src/bot/delivery-worker.ts";
+import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { commandDriver } from "../support/invoke.ts";
 
@@ -85,5 +89,53 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     // Fifteen days after the first nudge, the leads hear of what is still open.
     const later = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2013-01-22T10:00:00Z"));
     expect(raised(later).length).toBeGreaterThan(0);
+  });
+
+  it("tells a second lead in Scotland of an escalation raised on St Andrew's Day, on their next working morning", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const simon = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Simon Flowers" } });
+    const [att41] = await t.db.sql.query<{ id: number; priority_id: number }>(
+      `SELECT m.id, a.priority_id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND m.ref = 'ATT-4.1'`,
+      [partnershipId],
+    );
+    // ATT-4's priority gets a second lead, who works to Scotland's calendar.
+    const morag = await t.db.prisma.person.create({ data: { partnershipId, name: "Morag Campbell", region: "scotland" } });
+    await t.db.prisma.priorityRole.create({ data: { priorityId: att41!.priority_id, personId: morag.id, role: "lead" } });
+    for (const [id, user] of [[simon.id, "U-SIMON"], [morag.id, "U-MORAG"]] as const) {
+      await t.db.prisma.platformIdentity.create({ data: { personId: id, platform: "slack", tenant: "T1", userId: user } });
+    }
+    // Snoozed three times: due to be raised with the leads at the first sweep.
+    await t.db.prisma.milestone.update({ where: { id: att41!.id }, data: { snoozeCount: 3 } });
+
+    // Monday 30 November 2026, 10:00 in London: St Andrew's Day, a bank holiday in Scotland only.
+    let now = new Date("2026-11-30T10:00:00Z");
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, now);
+    const raisedWith = (s: typeof sweep) => s.deliveries.filter((d) => d.items.some((i) => i.ref === "ATT-4.1" && i.kind === "escalation")).map((d) => d.person).sort();
+    expect(raisedWith(sweep)).toEqual(["Morag Campbell", "Simon Flowers"]);
+
+    const sent: { personId: number; reply: Reply; at: Date }[] = [];
+    const adapter: ChatAdapter = {
+      platform: "slack",
+      mount: () => undefined,
+      close: async () => undefined,
+      async sendToPerson(personId, reply) {
+        sent.push({ personId, reply, at: now });
+        return { messageRef: `m${sent.length}` };
+      },
+    };
+    const worker = new DeliveryWorker({ sql: t.db.sql, deps: { store: new PrismaStore(t.db), log: { info: () => undefined, error: () => undefined } }, adapters: [adapter], clock: () => now, id: "w" });
+    await worker.drain();
+    expect(sent.filter((s) => s.personId === simon.id)).toHaveLength(1);
+    // Not on her bank holiday...
+    expect(sent.filter((s) => s.personId === morag.id)).toEqual([]);
+
+    // ...but at the start of her next working morning, and the next sweep raises nothing again.
+    now = new Date("2026-12-01T08:00:00Z");
+    expect(raisedWith(await runNudgeSweep(jobStoreOf(t.db), partnershipId, now))).toEqual([]);
+    await worker.drain();
+    // (Her own nudges of the morning, as a lead of unowned work, come in a message of their own.)
+    const raisedToMorag = sent.filter((s) => s.personId === morag.id && JSON.stringify(s.reply).includes("raised with you as the priority's lead"));
+    expect(raisedToMorag).toHaveLength(1);
+    expect(JSON.stringify(raisedToMorag[0]!.reply)).toContain("ATT-4.1");
   });
 });

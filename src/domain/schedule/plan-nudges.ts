@@ -91,8 +91,11 @@ export interface SweepPlan {
 export const sentKey = (milestoneId: number, personId: number, stage: string, stageDate: string) => `${milestoneId}:${personId}:${stage}:${stageDate}`;
 
 /**
- * Who should hear about what now. People in their quiet time are left out: their items
- * are still unsent, so the first sweep of their next working morning picks them up.
+ * Who should hear about what now. People in their quiet time are left out of nudges: their
+ * items are still unsent, so the first sweep of their next working morning picks them up. An
+ * escalation, raised once per level, is the exception: raised when someone at its level may
+ * hear it, it is in the message of everyone at that level, quiet or not (the outbox holds a
+ * quiet person's message until their morning).
  */
 export function planSweep(input: SweepInput): SweepPlan {
   const planner = sweepPlanner(input);
@@ -277,11 +280,18 @@ export function sweepPlanner(input: SweepFacts): SweepPlanner {
         }
         continue;
       }
-      const recipients = escalationRecipients(decision.level, parties).filter((h) => !isQuiet(h.personId));
-      if (recipients.length === 0) continue;
+      // A level is raised once, so it must reach everyone at that level: it is raised when one of
+      // them may hear it now, and those in their quiet time (another region's bank holiday, another
+      // zone's night) get it too, held in the outbox until their next working morning (the
+      // delivery worker's quiet rule). Left out, they would never hear of it.
+      const recipients = escalationRecipients(decision.level, parties);
+      const awake = recipients.filter((h) => !isQuiet(h.personId));
+      if (awake.length === 0) continue;
       const raised = { milestoneId: m.id, level: decision.level, reason: decision.reason };
       plan.raised.push(raised);
-      for (const { personId, because } of recipients) itemsOf(personId).escalations.push({ ...raised, because });
+      // Not those with no readable rules: their failure is recorded instead (plan.failures).
+      const told = recipients.filter((h) => input.people.has(h.personId) && !plan.failures.has(h.personId));
+      for (const { personId, because } of told) itemsOf(personId).escalations.push({ ...raised, because });
     }
   };
   return { plan, add };
