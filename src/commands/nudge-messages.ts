@@ -3,7 +3,7 @@ import { localDate, shortDate } from "../domain/dates/calendar.ts";
 import { plural } from "../domain/milestone-status.ts";
 import type { Person } from "../domain/model.ts";
 import { context, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
-import { STAGE_WORDING, type NudgeStage } from "../domain/schedule/nudge-stages.ts";
+import { dueWording, type NudgeStage } from "../domain/schedule/nudge-stages.ts";
 import { dueLabel } from "./format.ts";
 import type { Store } from "./store.ts";
 
@@ -79,7 +79,8 @@ export async function nudgeMessage(store: Store, person: Person, payload: NudgeP
           const why = item.because ? NUDGED_BECAUSE[item.because] : undefined;
           return {
             text: `${m.ref} · ${m.text}`,
-            detail: [`${STAGE_WORDING[item.stage]}${m.dueDate ? ` (${dueLabel(m)})` : ""}`, ...(why ? [why] : []), ...notes].join(" · "),
+            // What is true on the day it is read, whatever stage the sweep sent it at.
+            detail: [dueWording(m.dueDate, dueLabel(m), today), ...(why ? [why] : []), ...notes].join(" · "),
             buttons: [
               { actionId: "milestone.done", label: "Mark done", value: m.ref, style: "primary" as const },
               { actionId: "milestone.snooze", label: "Snooze", value: m.ref },

@@ -45,10 +45,33 @@ export function latestStage(milestone: NudgeableMilestone, today: string, region
   );
 }
 
-export const STAGE_WORDING: Record<NudgeStage, string> = {
-  week_before: "due in a week",
-  day_before: "due tomorrow",
-  due: "due today",
-  overdue: "overdue",
-  set_date: "has no date yet: please set one",
-};
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/**
+ * When a milestone is due, as a nudge says it to someone reading it on `today` (their local
+ * date, ISO). `dueDate` is the milestone's due date (ISO) as it is now, or null when it has
+ * none; `label` is that date as people read it ("30 March 2026", "March 2011"), shown beside.
+ *
+ * Worked out from the dates, never from the stage the sweep sent: a "1 working day before"
+ * nudge on Friday is about Monday (and on Christmas Eve about the Tuesday after the bank
+ * holidays), a "week before" held over a weekend is nearer than a week, and a date may have
+ * been set or moved since the sweep. Returns e.g. "due tomorrow (30 March 2026)",
+ * "due on Monday (30 March 2026)", "due in a week (…)", "due in 12 days (…)", "due today (…)",
+ * "overdue: it was due 30 March 2026", or "has no date yet: please set one".
+ */
+export function dueWording(dueDate: string | null, label: string, today: string): string {
+  if (!dueDate) return "has no date yet: please set one";
+  const days = daysBetween(today, dueDate);
+  if (days < 0) return `overdue: it was due ${label}`;
+  const when =
+    days === 0
+      ? "due today"
+      : days === 1
+        ? "due tomorrow"
+        : days < 7
+          ? `due on ${WEEKDAYS[new Date(`${dueDate}T00:00:00Z`).getUTCDay()]}`
+          : days === 7
+            ? "due in a week"
+            : `due in ${days.toLocaleString("en-GB")} days`;
+  return `${when} (${label})`;
+}
