@@ -11,7 +11,8 @@ export interface DigestPriority {
   dueSoon: { ref: string; text: string; dueDate: string }[];
   done: { ref: string; text: string; doneAt: Date; doneBy: string | null; evidence: string | null }[];
   changes: { ref: string; what: string; at: Date }[];
-  indicators: { code: string; name: string; latest: number; previous: number | null; period: string; polarity: string }[];
+  /** Each indicator's latest reading, the one before it, and when the latest was recorded. */
+  indicators: { code: string; name: string; latest: number; previous: number | null; period: string; polarity: string; recordedAt: Date }[];
 }
 
 export interface DigestContext {

@@ -62,7 +62,7 @@ async function loadDigestData(store: DigestStore, partnershipId: number, now: Da
   for (const r of readings) byIndicator.set(r.code, [...(byIndicator.get(r.code) ?? []), r]);
   for (const rows of byIndicator.values()) {
     const [latest, previous] = [...rows].sort((a, b) => a.rank - b.rank);
-    data.priorities.get(latest!.priorityId)?.indicators.push({ code: latest!.code, name: latest!.name, polarity: latest!.polarity, latest: latest!.value, previous: previous?.value ?? null, period: latest!.period });
+    data.priorities.get(latest!.priorityId)?.indicators.push({ code: latest!.code, name: latest!.name, polarity: latest!.polarity, latest: latest!.value, previous: previous?.value ?? null, period: latest!.period, recordedAt: latest!.recordedAt });
   }
   for (const p of people) data.people.set(p.id, p);
   return data;
@@ -82,6 +82,10 @@ function digestOf(data: DigestData, personId: number, now: Date, kind: "digest" 
       ...p,
       done: p.done.filter((m) => m.doneAt >= since),
       changes: p.changes.filter((c) => c.at >= since),
+      // A weekly digest tells of movement: a reading recorded since the last one. Repeating the
+      // same figure every week made a digest of nothing new, which is never sent. The monthly
+      // report shows where every indicator stands.
+      indicators: kind === "report" ? p.indicators : p.indicators.filter((i) => i.recordedAt >= since),
       // Split by the person's own local date, not the UTC date the data was loaded on.
       overdue: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate < today),
       dueSoon: [...p.overdue, ...p.dueSoon].filter((m) => m.dueDate >= today && m.dueDate <= addDays(today, DUE_SOON_DAYS)),

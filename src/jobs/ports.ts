@@ -121,8 +121,8 @@ export interface DigestRows {
   atRisk: { ref: string; title: string; state: "at_risk" | "off_track"; priorityId: number }[];
   /** milestone.dated and action.status events since `since`, oldest first. */
   changes: { event: string; subjectRef: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; at: Date; priorityId: number }[];
-  /** Each indicator's latest two readings (rank 1 and 2). */
-  readings: { code: string; name: string; polarity: string; priorityId: number; value: number; period: string; rank: number }[];
+  /** Each indicator's latest two readings (rank 1 and 2), each with when it was recorded. */
+  readings: { code: string; name: string; polarity: string; priorityId: number; value: number; period: string; recordedAt: Date; rank: number }[];
   /** Failed deliveries since `since`, newest first, at most 200. */
   undelivered: { person: string; kind: string; reason: string; at: Date }[];
 }

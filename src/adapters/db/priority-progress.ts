@@ -77,6 +77,7 @@ export async function loadDigestRows(db: SqlRunner, partnershipId: number, today
               sql<number>`i.priority_id`.as("priority_id"),
               sql<number>`r.value`.as("value"),
               "r.period",
+              "r.recorded_at",
               sql<number | string>`row_number() OVER (PARTITION BY i.id ORDER BY r.period_end DESC)`.as("rank"),
             ])
             .where("i.partnership_id", "=", partnershipId)
@@ -113,7 +114,7 @@ export async function loadDigestRows(db: SqlRunner, partnershipId: number, today
       at: new Date(c.at),
       priorityId: c.priority_id,
     })),
-    readings: readings.map((r) => ({ code: r.code, name: r.name, polarity: r.polarity, priorityId: r.priority_id, value: r.value, period: r.period, rank: Number(r.rank) })),
+    readings: readings.map((r) => ({ code: r.code, name: r.name, polarity: r.polarity, priorityId: r.priority_id, value: r.value, period: r.period, recordedAt: new Date(r.recorded_at), rank: Number(r.rank) })),
     undelivered: undelivered.map((u) => ({ ...u, at: new Date(u.at) })),
   };
 }
