@@ -4,7 +4,8 @@ import { describeAuditEvent } from "../domain/audit-sentence.ts";
 import { composeDigest, type DigestPriority } from "../domain/digest.ts";
 import { DUE_SOON_DAYS } from "../domain/milestone-status.ts";
 import type { Reply } from "../domain/reply.ts";
-import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
+import { isWorkingDay, type Region } from "../domain/schedule/bank-holidays.ts";
+import { digestDay } from "../domain/schedule/digest-day.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
 import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
 import { inTimedSlices, nextTurn } from "./turns.ts";
@@ -108,9 +109,10 @@ interface DueDigest {
 }
 
 /**
- * Who is due a weekly digest (their day, from their minute, in their time zone; only those
- * who lead or sponsor a priority) or the monthly report (its first working day, from 09:00
- * local; whoever may read it), decided from the recipients alone.
+ * Who is due a weekly digest (their day, or the next working day of that week when it is a
+ * bank holiday where they are, from their minute, in their time zone; only those who lead or
+ * sponsor a priority) or the monthly report (its first working day, from 09:00 local; whoever
+ * may read it), decided from the recipients alone.
  */
 function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDigest[] {
   const due: DueDigest[] = [];
@@ -126,9 +128,18 @@ function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDiges
     }
     return zone;
   };
+  // Written on a working day, so that it is read the day its data was: one written on a bank
+  // holiday waited in the outbox for the next morning, telling of work done meanwhile as still due.
+  const days = new Map<string, string | null>();
+  const dayOf = (week: string, weekday: number, region?: Region) => {
+    const key = `${week}|${weekday}|${region ?? ""}`;
+    let day = days.get(key);
+    if (day === undefined) days.set(key, (day = digestDay(week, weekday, region)));
+    return day;
+  };
   for (const person of recipients) {
     const { local, week, firstWorkingDay } = zoneOf(person.timeZone);
-    if (person.oversees && local.weekday === person.digestWeekday && local.minute >= person.digestMinute) {
+    if (person.oversees && local.date === dayOf(week, person.digestWeekday, person.region) && local.minute >= person.digestMinute) {
       due.push({ personId: person.id, key: `digest:person:${person.id}:${week}`, kind: "digest" });
     }
     if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {

@@ -3,6 +3,7 @@ import type { IndicatorView } from "../domain/indicators/types.ts";
 import type { PersonRole } from "../domain/model.ts";
 import type { MilestoneRest, NudgeItem, RaisedEscalation, SweepFacts, SweepInput, SweepMilestone } from "../domain/schedule/plan-nudges.ts";
 import type { QuietRules } from "../domain/schedule/quiet-time.ts";
+import type { Region } from "../domain/schedule/bank-holidays.ts";
 
 /**
  * What the scheduled jobs read and write, and nothing else: the data layer implements it
@@ -138,6 +139,8 @@ export interface DigestRecipient {
   lastDigest: Date | null;
   /** Leads or sponsors a priority (so has a weekly digest). */
   oversees: boolean;
+  /** Whose bank holidays they keep: their own region, else their partnership's (England and Wales when neither is set). */
+  region?: Region;
 }
 
 export interface DigestStore extends Outbox {

@@ -85,4 +85,32 @@ describe.each(kindsUnderTest())("what a sponsor's weekly digest says, on %s", (k
     expect(JSON.stringify(withReading)).toContain("95.2 (Jul 2026), from 94.6, better");
     expect(await digestAt("2026-09-28T07:30:00Z")).toBeUndefined();
   });
+
+  it("writes a digest due on a bank holiday on the next working day, so it tells of the work done that day", async () => {
+    // Easter Monday, 6 April 2026: ATT-1.2 (due Friday 10th) is done at 15:00, after the default 08:30.
+    const { partnershipId, digestAt } = await attendancePartnership([
+      { ref: "ATT-1.1", due: "2026-04-01", doneAt: "2026-04-01T10:00:00Z" },
+      { ref: "ATT-1.2", due: "2026-04-10", doneAt: "2026-04-06T14:00:00Z" },
+      { ref: "ATT-1.3", due: "2026-04-17" },
+    ]);
+    expect(await digestAt("2026-04-06T07:30:00Z")).toBeUndefined();
+    expect(await t.db.sql.query(`SELECT key FROM delivery WHERE partnership_id = $1 AND kind = 'digest'`, [partnershipId])).toEqual([]);
+    // Tuesday 7th, 08:30 in London: written and sent, with ATT-1.2 done, not due.
+    const tuesday = JSON.stringify(await digestAt("2026-04-07T07:30:00Z"));
+    expect(tuesday).toContain("Done since 31 Mar 2026 (2)");
+    expect(tuesday).toContain("ATT-1.2 · Step 2");
+    expect(tuesday).toContain("Due in the next 14 days (1)");
+    expect(tuesday).not.toMatch(/ATT-1\.2 · Step 2","detail":"due /);
+    // Once that week.
+    expect(await digestAt("2026-04-08T07:30:00Z")).toBeUndefined();
+    // A Friday digest on Good Friday (26 March 2027) has no working day left that week: none is written.
+    await t.db.prisma.person.updateMany({ where: { partnershipId, name: "Sam Sponsor" }, data: { digestWeekday: 5 } });
+    expect(await digestAt("2027-03-26T08:30:00Z")).toBeUndefined();
+    expect(await t.db.sql.query(`SELECT key FROM delivery WHERE partnership_id = $1 AND kind = 'digest' AND key LIKE '%:2027-03-22'`, [partnershipId])).toEqual([]);
+    // A Sunday someone chose is kept: written that day, sent on their next working morning.
+    await t.db.prisma.person.updateMany({ where: { partnershipId, name: "Sam Sponsor" }, data: { digestWeekday: 7, digestMinute: 18 * 60 } });
+    expect(await digestAt("2027-04-04T17:00:00Z")).toBeUndefined();
+    expect(await t.db.sql.query(`SELECT key FROM delivery WHERE partnership_id = $1 AND kind = 'digest' AND key LIKE '%:2027-03-29'`, [partnershipId])).toHaveLength(1);
+  });
 });
+

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import type { PersonRole } from "../../domain/model.ts";
+import { asRegion } from "../../domain/schedule/bank-holidays.ts";
 import type { DigestRecipient, DigestRows } from "../../jobs/ports.ts";
 import { compileOnly, enumArray, runCompiled } from "./kysely.ts";
 import { inBatches } from "./cursor.ts";
@@ -144,6 +145,7 @@ export async function digestRecipients(db: Queryable, partnershipId: number): Pr
           .where("d.status", "=", sql<"sent">`'sent'`)
           .as("last_digest"),
         eb.exists(eb.selectFrom("priority_role as r").select("r.person_id").whereRef("r.person_id", "=", "p.id")).as("oversees"),
+        eb.fn.coalesce("p.region", eb.selectFrom("partnership as pa").select("pa.region").whereRef("pa.id", "=", "p.partnership_id")).as("region"),
       ])
       .where("p.partnership_id", "=", partnershipId)
       .where((eb) =>
@@ -162,6 +164,7 @@ export async function digestRecipients(db: Queryable, partnershipId: number): Pr
     roles: p.roles,
     lastDigest: p.last_digest ? new Date(p.last_digest) : null,
     oversees: Boolean(p.oversees),
+    region: asRegion(p.region) ?? undefined,
   }));
 }
 
