@@ -6,7 +6,7 @@ import { plural } from "../domain/milestone-status.ts";
 import type { ActionView, MilestoneView } from "../domain/model.ts";
 import { requirePermission } from "../domain/access.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
-import { instantAt } from "../domain/schedule/zoned-time.ts";
+import { instantAt, localMoment } from "../domain/schedule/zoned-time.ts";
 import { firstWord, leadingPhrase, parseArgs } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { dueLabel, milestoneButtons, milestoneItem } from "./format.ts";
@@ -304,6 +304,16 @@ function snoozeLength(ctx: CommandContext, rest: string): SnoozeLength | null {
 const DURATION = /^(?:for\s+)?(\d{1,3}\s*(?:d|days?|w|wks?|weeks?))\b[\s.,:;-]*(.*)$/i;
 const UNTIL = /^(?:until|till|til|to)\s+(.+)$/i;
 
+/**
+ * The end of a snooze of `days` days ("7d", "2w"): so many calendar days on, at the same time of
+ * day in the person's time zone, so that 7 days from 09:05 on the Friday before the clocks go
+ * back ends at 09:05, not 08:05 (7 x 24 hours would).
+ */
+function daysOn(ctx: CommandContext, days: number): Date {
+  const { date, minute } = localMoment(ctx.now, ctx.actor.timeZone);
+  return instantAt(addDays(date, days), minute, ctx.actor.timeZone);
+}
+
 /** Reminders held until the start of `start` (ISO date) in the person's time zone, with the date said back. */
 function wakeOn(ctx: CommandContext, start: string, note: string | undefined, reason: string): SnoozeLength {
   return {
@@ -317,7 +327,7 @@ function wakeOn(ctx: CommandContext, start: string, note: string | undefined, re
 /** A length and nothing else ("2w", "until Friday", "Friday"), or null. */
 function lengthAlone(ctx: CommandContext, text: string): Omit<SnoozeLength, "reason"> | null {
   const duration = DURATION.exec(text);
-  if (duration) return duration[2] ? null : { days: snoozeDays(duration[1]!)!, until: new Date(ctx.now.getTime() + snoozeDays(duration[1]!)! * 86_400_000) };
+  if (duration) return duration[2] ? null : { days: snoozeDays(duration[1]!)!, until: daysOn(ctx, snoozeDays(duration[1]!)!) };
   const phrase = UNTIL.exec(text)?.[1] ?? text;
   if (!phrase) return null;
   const due = parseDue(phrase, { today: ctx.today });
@@ -329,7 +339,7 @@ function lengthThenReason(ctx: CommandContext, rest: string): SnoozeLength | nul
   const duration = DURATION.exec(rest);
   if (duration) {
     const days = snoozeDays(duration[1]!)!;
-    return { days, until: new Date(ctx.now.getTime() + days * 86_400_000), reason: duration[2]!.trim() };
+    return { days, until: daysOn(ctx, days), reason: duration[2]!.trim() };
   }
   const until = UNTIL.exec(rest);
   if (!until) return null;

@@ -138,4 +138,21 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     expect(raisedToMorag).toHaveLength(1);
     expect(JSON.stringify(raisedToMorag[0]!.reply)).toContain("ATT-4.1");
   });
+
+  it("ends a 7-day snooze at the same time of day when the clocks go back in between", async () => {
+    const partnershipId = await loadDemo(t.db);
+    // Friday 23 October 2026, 09:05 BST; the clocks go back on Sunday 25th.
+    const p = commandDriver(t.db, partnershipId, () => new Date("2026-10-23T09:05:00+01:00"));
+    const snoozed = await p.run("Jancis Andrew", "/milestone snooze ATT-4.1 7d waiting for police data");
+    expect(snoozed.rendered).toContain("Quiet until: 30 Oct 2026 09:05");
+    const [row] = await t.db.sql.query<{ snoozed_until: Date }>(
+      `SELECT m.snoozed_until FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 AND m.ref = 'ATT-4.1'`,
+      [partnershipId],
+    );
+    expect(new Date(row!.snoozed_until).toISOString()).toBe("2026-10-30T09:05:00.000Z");
+    // Still held at 09:00 GMT on Friday 30th.
+    const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, new Date("2026-10-30T09:00:00Z"));
+    expect(sweep.deliveries.find((d) => d.person === "Jancis Andrew")?.refs ?? []).not.toContain("ATT-4.1");
+  });
 });
+
