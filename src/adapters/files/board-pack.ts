@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import ExcelJS from "exceljs";
 import PDFDocument from "pdfkit";
-import { shortDate } from "../../domain/dates/calendar.ts";
+import { shortDate, shortDateTime } from "../../domain/dates/calendar.ts";
 import { chartModel } from "../../domain/indicators/chart-model.ts";
 import { buildReportCard, formatValue } from "../../domain/indicators/report-card.ts";
 import { linkSegments } from "../../domain/links.ts";
@@ -9,6 +9,7 @@ import { RAG_WORDS, type Rag } from "../../domain/rag.ts";
 import type { ExceptionReport } from "../../domain/reports/exception-report.ts";
 import type { ReportIndicator } from "../../domain/reports/facts.ts";
 import type { ReportDocument } from "../../domain/reports/sections.ts";
+import { REPORT_TIME_ZONE } from "../../domain/reports/window.ts";
 import { renderChartPng } from "../charts/render-chart.ts";
 
 const require = createRequire(import.meta.url);
@@ -51,7 +52,7 @@ const RAG_FILL: Record<Rag, { fill: string; font: string }> = {
 };
 
 function sourceLine(input: BoardPackInput): string {
-  return `Source: Curve, from the partnership's plans, audit trail and indicator readings. Last updated ${shortDate(input.now.toISOString().slice(0, 10))} ${input.now.toISOString().slice(11, 16)} UTC.`;
+  return `Source: Curve, from the partnership's plans, audit trail and indicator readings. Last updated ${shortDateTime(input.now, REPORT_TIME_ZONE)} (UK time).`;
 }
 
 function sheetWith(workbook: ExcelJS.Workbook, name: string, columns: { header: string; key: string; width: number }[]): ExcelJS.Worksheet {

@@ -1,7 +1,8 @@
 import { addDays, shortDate } from "../dates/calendar.ts";
 import { actionRag, riskRag, RAG_ORDER, type ActionRag, type Rag, type RagRating, type Slip } from "../rag.ts";
-import type { ReportAction, ReportChange, ReportFacts, ReportWindow } from "./facts.ts";
+import { factsAsAt, type ReportAction, type ReportChange, type ReportFacts, type ReportWindow } from "./facts.ts";
 import { summariseIndicators, type IndicatorLine, type IndicatorSummary } from "./indicator-summary.ts";
+import { reportDay } from "./window.ts";
 
 /**
  * The exception report (seed 000 §8.1): "produced on an exception reporting basis … highlight
@@ -92,7 +93,12 @@ export function slipsOf(changes: readonly ReportChange[]): Slip[] {
 
 const dateOf = (value: unknown): string | null => (typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null);
 
-export function composeExceptionReport(facts: ReportFacts, window: ReportWindow): ExceptionReport {
+/**
+ * The exception report over a window: the facts as they stood at the window's end (`factsAsAt`),
+ * judged at `window.today`; every date shown is the day in Leeds.
+ */
+export function composeExceptionReport(all: ReportFacts, window: ReportWindow): ExceptionReport {
+  const facts = factsAsAt(all, window.until);
   const { today } = window;
   const slips = slipsOf(facts.changes);
   const rated: ActionException[] = facts.actions.map((a) => ({
@@ -126,8 +132,8 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
   const offTarget = indicators.lines.filter((l) => l.rag.rag === "red" || l.rag.rag === "amber").sort((x, y) => RAG_ORDER[x.rag.rag] - RAG_ORDER[y.rag.rag]);
 
   const risks: RiskLine[] = facts.risks
-    .filter((r) => !r.closed)
-    .map((r) => ({ ...r, score: r.likelihood * r.impact, rating: riskRag(r, today) }))
+    .filter((r) => r.closedAt === null)
+    .map(({ openedAt: _opened, closedAt: _closed, ...r }) => ({ ...r, score: r.likelihood * r.impact, rating: riskRag(r, today) }))
     .sort((x, y) => y.score - x.score || x.ref.localeCompare(y.ref, "en", { numeric: true }));
 
   const changes = facts.changes.map(describeChange).filter((c): c is ChangeLine => c !== null);
@@ -135,13 +141,13 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
   const completed: ProgressLine[] = [];
   for (const a of facts.actions) {
     for (const m of a.milestones) {
-      if (m.doneAt && m.doneAt >= window.since) completed.push({ ref: m.ref, text: m.text, detail: `done ${shortDate(m.doneAt.toISOString().slice(0, 10))}${m.evidence ? `; evidence: ${m.evidence}` : "; no evidence given"}` });
+      if (m.doneAt && m.doneAt >= window.since) completed.push({ ref: m.ref, text: m.text, detail: `done ${shortDate(reportDay(m.doneAt))}${m.evidence ? `; evidence: ${m.evidence}` : "; no evidence given"}` });
     }
   }
   for (const c of facts.changes) {
     if (c.event === "action.status" && c.after?.state === "done") {
       const a = facts.actions.find((x) => x.ref === c.ref);
-      completed.push({ ref: c.ref, text: a?.title ?? c.ref, detail: `action completed ${shortDate(c.at.toISOString().slice(0, 10))}` });
+      completed.push({ ref: c.ref, text: a?.title ?? c.ref, detail: `action completed ${shortDate(reportDay(c.at))}` });
     }
   }
   const nearing: ProgressLine[] = [];
@@ -182,7 +188,7 @@ const day = (v: unknown) => {
 
 /** A change in the audit trail as the board reads it: dates, not phrases. Null for changes a board need not see. */
 export function describeChange(c: ReportChange): ChangeLine | null {
-  const base = { date: c.at.toISOString().slice(0, 10), ref: c.ref, who: c.actor };
+  const base = { date: reportDay(c.at), ref: c.ref, who: c.actor };
   switch (c.event) {
     case "milestone.dated":
       return { ...base, what: `re-dated from ${day(c.before?.due)} to ${day(c.after?.due)}` };

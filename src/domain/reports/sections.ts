@@ -5,6 +5,7 @@ import { context, list, reply, text, type Block, type Reply } from "../reply.ts"
 import type { ExceptionReport } from "./exception-report.ts";
 import { describeImproved, type IndicatorLine, type IndicatorSummary } from "./indicator-summary.ts";
 import { describeWeekLine, type ObsessionTracker } from "./obsession-tracker.ts";
+import { reportDay } from "./window.ts";
 
 /**
  * Reports as titled sections of lines, so chat, Markdown, the workbook and the PDF all say the
@@ -51,7 +52,7 @@ export function indicatorSections(summary: IndicatorSummary): Section[] {
 
 function header(report: ExceptionReport): string {
   const plans = report.plans.length === 1 ? report.plans[0]!.title : `${report.plans.length} plans`;
-  return `${report.partnership} · ${plans} · as at ${dated(report.window.today)} · changes since ${dated(report.window.since.toISOString().slice(0, 10))}`;
+  return `${report.partnership} · ${plans} · as at ${dated(report.window.asAt)} · changes since ${dated(reportDay(report.window.since))}`;
 }
 
 /** The exception report, or (kind "indicators") the indicator summary alone. */
@@ -111,7 +112,7 @@ export function obsessionTrackerDocument(tracker: ObsessionTracker): ReportDocum
   }));
   return {
     title: tracker.title,
-    subtitle: `As at ${dated(tracker.window.today)} · the week since ${dated(tracker.window.since.toISOString().slice(0, 10))}`,
+    subtitle: `As at ${dated(tracker.window.asAt)} · the week since ${dated(reportDay(tracker.window.since))}`,
     headline: `${tracker.obsessions.length} obsessions`,
     sections,
     empty: tracker.empty,

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { commandDriver } from "../support/invoke.ts";
+import { createReportStore } from "../../src/adapters/db/report-store.ts";
+import { buildReport } from "../../src/commands/report-store.ts";
+import { documentMarkdown } from "../../src/domain/reports/sections.ts";
+
+// The first working day of October 2011 (seed 000 §8.1: monthly, on an exception basis).
+const REPORT_DAY = "2011-10-03T08:00:00Z";
+
+/** A report as the board reads it: every line, each detail on the line after its item. */
+const readBoardReport = async (t: TestDatabase, partnershipId: number, at: string, period: string | null) => {
+  const built = await buildReport(createReportStore(t.db.prisma), partnershipId, "monthly", new Date(at), "cypp-2011-15", period);
+  return documentMarkdown(built.document).replace(/\\/g, "").replace(/ — /g, "\n");
+};
+
+describe.each(kindsUnderTest())("a report for a month, on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function fresh() {
+    const partnershipId = await loadDemo(t.db);
+    let now = new Date(REPORT_DAY);
+    const driver = commandDriver(t.db, partnershipId, () => now);
+    return { partnershipId, ...driver, at: (iso: string) => (now = new Date(iso)) };
+  }
+
+  it("reads a past month as the board would have at its end: nothing overdue that fell due later, nothing done after it", async () => {
+    const p = await fresh();
+    p.at("2011-04-11T10:00:00+01:00");
+    expect((await p.run("Nigel Richardson", "/risk add ATT | Cluster data arrives late | owner: Jancis Andrew | likelihood: 4 | impact: 4 | review: 31 May 2011")).tone).toBe("success");
+    p.at("2011-09-20T10:00:00+01:00");
+    expect((await p.run("Jancis Andrew", "/milestone done ATT-1.1 brief agreed late")).tone).toBe("success");
+    expect((await p.run("Nigel Richardson", "/risk add NEET | Careers guidance duty unfunded | owner: Mary Brittle | likelihood: 3 | impact: 3 | review: 31 Oct 2011")).tone).toBe("success");
+    expect((await p.run("Nigel Richardson", "/risk close R1 data now weekly")).tone).toBe("success");
+    p.at(REPORT_DAY);
+    const april = await readBoardReport(t, p.partnershipId, REPORT_DAY, "April 2011");
+    expect(april).toContain("# Monthly exception report, April 2011");
+    expect(april).toContain("as at 30 Apr 2011");
+    // At the end of April 2011 ATT-1.1 (due March) was still open: overdue, and not yet completed.
+    expect(april).toMatch(/ATT-1\.1 · Project Brief March 2011\noverdue since 31 Mar 2011/);
+    expect(april).toMatch(/ATT-1 · [^\n]*\nRed: ATT-1\.1 overdue since 31 Mar 2011/);
+    expect(april).toContain("Nothing completed since the last report.");
+    // The risk open in April is in April's report; the one recorded in September is not.
+    expect(april).toMatch(/Key issues and risks \(1\)\n\n- R1 · Cluster data arrives late/);
+    expect(april).not.toContain("Careers guidance duty unfunded");
+    // September's milestones were not yet due at the end of April.
+    expect(april).not.toContain("overdue since 30 Sep 2011");
+    expect(april).not.toContain("overdue since 31 Jul 2011");
+    // NEET-6.1 fell due on the last day of April and was not done by its end.
+    expect(april).toMatch(/NEET-6\.1 · [^\n]*\noverdue since 30 Apr 2011/);
+    // The month just ended, asked for by name, reads as the report with no period does.
+    const september = await readBoardReport(t, p.partnershipId, REPORT_DAY, "September 2011");
+    expect(september).toMatch(/ATT-4\.1 · [^\n]*\noverdue since 30 Sep 2011/);
+    expect(september).toMatch(/Completed \(1\)[\s\S]*ATT-1\.1 · Project Brief March 2011\ndone 20 Sep 2011/);
+    expect(september).toMatch(/Key issues and risks \(1\)\n\n- R2 · Careers guidance duty unfunded/);
+    // The current month is as at today.
+    expect(await readBoardReport(t, p.partnershipId, REPORT_DAY, "October 2011")).toContain("as at 3 Oct 2011");
+  });
+
+  it("puts what was done just after midnight in British Summer Time in the month and on the day it was done in Leeds", async () => {
+    const p = await fresh();
+    // 00:30 on 1 September 2011 in Leeds (BST) is 23:30 on 31 August in UTC.
+    p.at("2011-09-01T00:30:00+01:00");
+    expect((await p.run("Jancis Andrew", "/milestone done ATT-5.1 script sent to every school")).tone).toBe("success");
+    expect((await p.run("Jancis Andrew", "/milestone date ATT-7.1 November 2011")).tone).toBe("success");
+    // 00:20 on 1 October 2011 (BST) belongs to October, not September.
+    p.at("2011-10-01T00:20:00+01:00");
+    expect((await p.run("Jancis Andrew", "/action status ATT-4 at-risk police data late")).tone).toBe("success");
+    p.at(REPORT_DAY);
+    const september = await readBoardReport(t, p.partnershipId, REPORT_DAY, "September 2011");
+    expect(september).toMatch(/ATT-5\.1 · [^\n]*\ndone 1 Sep 2011; evidence: script sent to every school/);
+    expect(september).toContain("1 Sep 2011 · ATT-7.1: re-dated from 30 Sep 2011 to 30 Nov 2011");
+    expect(september).not.toContain("ATT-4: set at risk");
+    const august = await readBoardReport(t, p.partnershipId, REPORT_DAY, "August 2011");
+    expect(august).not.toContain("ATT-5.1 · Dissemination");
+    expect(august).not.toContain("31 Aug 2011 · ATT-7.1");
+    expect(august).toContain("changes since 1 Aug 2011");
+    const october = await readBoardReport(t, p.partnershipId, REPORT_DAY, "October 2011");
+    expect(october).toContain("1 Oct 2011 · ATT-4: set at risk (was not started): police data late");
+  });
+});
