@@ -27,12 +27,15 @@ export interface BuiltReport {
 
 /**
  * Builds a report of `kind` at `now`, for one plan or all, optionally for a period as typed.
- * Errors (unknown plan, bad period) are CurveErrors with a sentence for the person.
+ * `sentFor` (ISO, the first day of a calendar period) is for scheduled reports: the report is
+ * the one due in that period (the month or quarter before it, the week it begins), even when
+ * it goes out in the next. Errors (unknown plan, bad period) are CurveErrors with a sentence
+ * for the person.
  */
-export async function buildReport(store: ReportStore, partnershipId: number, kind: ReportKind, now: Date, planKey: string | null, period: string | null): Promise<BuiltReport> {
+export async function buildReport(store: ReportStore, partnershipId: number, kind: ReportKind, now: Date, planKey: string | null, period: string | null, sentFor?: string): Promise<BuiltReport> {
   const today = reportDay(now);
   const last = period ? null : await store.lastSent(partnershipId, planKey, kind, now);
-  const window = reportWindow(kind, now, today, period, last);
+  const window = reportWindow(kind, now, today, period, last, sentFor);
   if (!window.ok) throw new CurveError("bad_date", window.error.message, { hint: "/report monthly [plan] [period], e.g. /report monthly cypp-2011-15 September 2011" });
   const facts = await store.facts(partnershipId, planKey, window.value.since, window.value.until);
   if (!facts) {

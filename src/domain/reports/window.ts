@@ -34,13 +34,15 @@ function financialQuarterOf(iso: string): { label: string; start: string; end: s
  * typed ("September 2011", "2011-09", "Q2 2011/12"). Without one: the monthly report covers
  * the month before (it goes out on the first working day), the quarterly the last whole
  * financial quarter, the Obsession Tracker the last seven days. Changes count from the last
- * report when there was one (`lastReport`), else from the period's start. Periods begin and
+ * report when there was one (`lastReport`), else from the period's start. `sentFor` (ISO, default
+ * `today`) is the day whose month, quarter or week decides which one is reported: a scheduled
+ * report moved by a weekend into the next month still covers the month before its own. Periods begin and
  * end at midnight in Leeds (BST or GMT), not in UTC.
  *
  * A period that has ended is read as at its last day: `until` is the midnight that ends it, so
  * nothing done later counts, and `today` (the day the rules judge from) is the day after it.
  */
-export function reportWindow(kind: ReportKind, now: Date, today: string, period: string | null, lastReport: Date | null): Result<ReportWindow, { message: string }> {
+export function reportWindow(kind: ReportKind, now: Date, today: string, period: string | null, lastReport: Date | null, sentFor: string = today): Result<ReportWindow, { message: string }> {
   const startOf = reportDayStart;
   if (period) {
     const parsed = parsePeriod(period);
@@ -56,17 +58,17 @@ export function reportWindow(kind: ReportKind, now: Date, today: string, period:
   }
   switch (kind) {
     case "monthly": {
-      const month = `${addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7)}-01`;
+      const month = `${addDays(`${sentFor.slice(0, 7)}-01`, -1).slice(0, 7)}-01`;
       return ok({ kind, today, asAt: today, until: now, since: lastReport ?? startOf(month), readingsUpTo: today, periodLabel: monthLabel(month) });
     }
     case "quarterly": {
-      const current = financialQuarterOf(today);
+      const current = financialQuarterOf(sentFor);
       const q = financialQuarterOf(addDays(current.start, -1));
       return ok({ kind, today, asAt: today, until: now, since: lastReport ?? startOf(q.start), readingsUpTo: today, periodLabel: q.label });
     }
     case "obsessions": {
       const since = new Date(now.getTime() - 7 * 86_400_000);
-      return ok({ kind, today, asAt: today, until: now, since, readingsUpTo: today, periodLabel: `week commencing ${shortDate(weekStart(today))}` });
+      return ok({ kind, today, asAt: today, until: now, since, readingsUpTo: today, periodLabel: `week commencing ${shortDate(weekStart(sentFor))}` });
     }
     case "indicators":
       return ok({ kind, today, asAt: today, until: now, since: lastReport ?? startOf(addDays(today, -31)), readingsUpTo: today, periodLabel: `as at ${shortDate(today)}` });
