@@ -82,4 +82,18 @@ describe.each(kindsUnderTest())("a report for a month, on %s", (kind) => {
     const october = await readBoardReport(t, p.partnershipId, REPORT_DAY, "October 2011");
     expect(october).toContain("1 Oct 2011 · ATT-4: set at risk (was not started): police data late");
   });
+
+  it("says a month with nothing in it has nothing to report, and does not count 0 of 0 indicators", async () => {
+    const p = await fresh();
+    // The Ofsted plan's work starts in 2015: in September 2011 it has nothing to report, and no indicators.
+    const built = await buildReport(createReportStore(t.db.prisma), p.partnershipId, "monthly", new Date(REPORT_DAY), "piap-2015", "September 2011");
+    expect(built.document.empty).toBe(true);
+    expect(built.document.headline).toBe("Nothing to report: no exceptions, risks, changes, completed work or actions nearing completion · no indicators are set.");
+    const all = await p.run("Cllr Blake", "/report indicators piap-2015");
+    expect(all.rendered).not.toContain("0 of 0");
+    expect(all.rendered).toContain("No indicators are set.");
+    // With indicators but nothing to compare yet, it says so.
+    const cypp = await p.run("Cllr Blake", "/report monthly cypp-2011-15 March 2010");
+    expect(cypp.rendered).toContain("No indicator can be compared with its baseline or the previous period yet; 16 without comparable data.");
+  });
 });

@@ -95,7 +95,10 @@ export function exceptionReportDocument(report: ExceptionReport): ReportDocument
     { heading: `Nearing completion (${report.nearing.length})`, lines: report.nearing.map((p) => ({ text: `${p.ref} · ${p.text}`, detail: p.detail })), empty: "No action is near completion." },
   ];
   if (report.window.kind === "quarterly") sections.push(...indicatorSections(report.indicators));
-  const headline = `${count === 0 ? "No exceptions" : `${count} exception${count === 1 ? "" : "s"}`} · ${describeImproved(report.indicators)}`;
+  const indicators = describeImproved(report.indicators);
+  // A period with nothing in it says so in words, not as a page of empty sections (seed 000 §8.1: exceptions only).
+  const lead = report.empty ? "Nothing to report: no exceptions, risks, changes, completed work or actions nearing completion" : count === 0 ? "No exceptions" : `${count} exception${count === 1 ? "" : "s"}`;
+  const headline = `${lead} · ${report.empty && report.indicators.lines.length === 0 ? "no indicators are set." : indicators}`;
   return { title: report.title, subtitle: header(report), headline, sections, empty: report.empty };
 }
 
