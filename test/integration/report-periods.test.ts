@@ -97,3 +97,52 @@ describe.each(kindsUnderTest())("a report for a month, on %s", (kind) => {
     expect(cypp.rendered).toContain("No indicator can be compared with its baseline or the previous period yet; 16 without comparable data.");
   });
 });
+
+describe.each(kindsUnderTest())("what the exception report calls slipped and nearing completion, on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => t.close());
+
+  async function fresh() {
+    const partnershipId = await loadDemo(t.db);
+    let now = new Date(REPORT_DAY);
+    const driver = commandDriver(t.db, partnershipId, () => now);
+    return { partnershipId, ...driver, at: (iso: string) => (now = new Date(iso)) };
+  }
+
+  it("counts an action whose remaining milestones are all due within 30 days as nearing completion, not only one with a single milestone left", async () => {
+    const p = await fresh();
+    p.at("2011-09-20T10:00:00+01:00");
+    for (const line of ["/milestone date ATT-2.1 14/10/2011", "/milestone date ATT-2.2 21/10/2011", "/milestone date ATT-2.3 28/10/2011", "/milestone done ATT-2.1 evaluation data in"]) {
+      expect((await p.run("Nigel Richardson", line)).tone, line).toBe("success");
+    }
+    p.at(REPORT_DAY);
+    const report = await readBoardReport(t, p.partnershipId, REPORT_DAY, null);
+    expect(report).toMatch(/Nearing completion \(\d+\)[\s\S]*ATT-2 · Evaluate and test[^\n]*\nlast milestone ATT-2\.3 due 28 Oct 2011; 1 of 3 done/);
+    // An action with a milestone still to be dated, or one due beyond 30 days, is not.
+    expect(report).not.toMatch(/Nearing completion[\s\S]*NEET-8 · /);
+  });
+
+  it("does not call a milestone slipped when it was re-dated later and then back again", async () => {
+    const p = await fresh();
+    p.at("2011-09-05T10:00:00+01:00");
+    expect((await p.run("Jancis Andrew", "/milestone date ATT-5.1 December 2011")).tone).toBe("success");
+    p.at("2011-09-12T10:00:00+01:00");
+    expect((await p.run("Jancis Andrew", "/milestone date ATT-5.1 30/09/2011")).tone).toBe("success");
+    // ATT-7.1 went later twice: one slip, from its first date to its last.
+    expect((await p.run("Jancis Andrew", "/milestone date ATT-7.1 October 2011")).tone).toBe("success");
+    expect((await p.run("Jancis Andrew", "/milestone date ATT-7.1 November 2011")).tone).toBe("success");
+    p.at(REPORT_DAY);
+    const report = await readBoardReport(t, p.partnershipId, REPORT_DAY, "September 2011");
+    expect(report).not.toContain("ATT-5.1 slipped");
+    expect(report).not.toMatch(/ATT-5\.1 · [^\n]*\nslipped/);
+    expect(report).toMatch(/ATT-5\.1 · [^\n]*\noverdue since 30 Sep 2011/);
+    expect(report).toMatch(/ATT-7\.1 · [^\n]*\nslipped from 30 Sep 2011 to 30 Nov 2011/);
+    expect(report).toMatch(/ATT-7 · [^\n]*\nAmber: ATT-7\.1 slipped from 30 Sep 2011 to 30 Nov 2011/);
+    // Both re-datings are still changes to the plan, dated.
+    expect(report).toContain("5 Sep 2011 · ATT-5.1: re-dated from 30 Sep 2011 to 31 Dec 2011");
+    expect(report).toContain("12 Sep 2011 · ATT-5.1: re-dated from 31 Dec 2011 to 30 Sep 2011");
+  });
+});
