@@ -87,9 +87,12 @@ function sourceLine(input: BoardPackInput): string {
   return `Source: Curve, from the partnership's plans, audit trail and indicator readings. Last updated ${shortDateTime(input.now, REPORT_TIME_ZONE)} (UK time).`;
 }
 
+// Long titles and reasons wrap within their column: unwrapped, Excel cuts them off at the next filled cell.
+const WRAPPED: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: "top" } };
+
 function sheetWith(workbook: ExcelJS.Workbook, name: string, columns: { header: string; key: string; width: number }[]): ExcelJS.Worksheet {
   const sheet = workbook.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
-  sheet.columns = columns;
+  sheet.columns = columns.map((c) => ({ ...c, style: WRAPPED }));
   sheet.getRow(1).font = { bold: true };
   return sheet;
 }
@@ -112,6 +115,7 @@ export async function boardPackXlsx(input: BoardPackInput, charts: IndicatorChar
 
   const cover = workbook.addWorksheet("Cover");
   cover.getColumn(1).width = 110;
+  cover.getColumn(1).style = WRAPPED;
   cover.addRow([document.title]).font = { bold: true, size: 16 };
   cover.addRow([document.subtitle]);
   cover.addRow([document.headline]).font = { bold: true };
