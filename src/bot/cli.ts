@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { readNowFlag } from "./now-flag.ts";
 import type { PlannedItem } from "../jobs/nudge-sweep.ts";
 import { explainsItself, readConfig, type Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -214,8 +215,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** --now takes an ISO 8601 time with its offset, e.g. 2011-09-26T09:00:00+01:00. */
 function parseNow(value: string | undefined): Date | null {
-  const now = value && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : null;
-  if (!now || Number.isNaN(now.getTime())) {
+  const now = readNowFlag(value);
+  if (!now) {
     process.stderr.write("Give the time with --now as ISO 8601 with an offset, e.g. --now 2011-09-26T09:00:00+01:00\n");
     return null;
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CurveError } from "../domain/errors.ts";
 import type { Config } from "./config.ts";
+import { readNowFlag } from "./now-flag.ts";
 import { openRuntime } from "./runtime.ts";
 
 const USAGE = 'Usage: curve plan refresh <plan> --to <new-plan-key> --period 2015-19 [--title "…"] [--dry-run] [--now TIME] [--partnership SLUG]';
@@ -28,8 +29,8 @@ export async function planCommand(args: string[], config: Config): Promise<numbe
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const now = values.now === undefined ? new Date() : new Date(values.now);
-  if (Number.isNaN(now.getTime()) || (values.now !== undefined && !/[T ]\d{2}:\d{2}.*(Z|[+-]\d{2}:\d{2})$/.test(values.now))) {
+  const now = values.now === undefined ? new Date() : readNowFlag(values.now);
+  if (!now) {
     process.stderr.write("Give the time with --now as ISO 8601 with an offset, e.g. --now 2015-04-01T09:00:00+01:00\n");
     return 2;
   }

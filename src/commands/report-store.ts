@@ -1,10 +1,11 @@
-import { localDate } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import { composeExceptionReport, type ExceptionReport } from "../domain/reports/exception-report.ts";
 import type { ReportFacts, ReportKind } from "../domain/reports/facts.ts";
 import { composeObsessionTracker, type ObsessionTracker } from "../domain/reports/obsession-tracker.ts";
 import { exceptionReportDocument, obsessionTrackerDocument, type ReportDocument } from "../domain/reports/sections.ts";
-import { reportWindow } from "../domain/reports/window.ts";
+import { REPORT_TIME_ZONE, reportDay, reportWindow } from "../domain/reports/window.ts";
+
+export { REPORT_TIME_ZONE };
 
 /** What reports read from storage (src/adapters/db/reports.ts). */
 export interface ReportStore {
@@ -24,17 +25,17 @@ export interface BuiltReport {
   facts: ReportFacts;
 }
 
-/** Reports are dated in the partnership's zone; seed 000's board met in Leeds. */
-export const REPORT_TIME_ZONE = "Europe/London";
-
 /**
  * Builds a report of `kind` at `now`, for one plan or all, optionally for a period as typed.
- * Errors (unknown plan, bad period) are CurveErrors with a sentence for the person.
+ * `sentFor` (ISO, the first day of a calendar period) is for scheduled reports: the report is
+ * the one due in that period (the month or quarter before it, the week it begins), even when
+ * it goes out in the next. Errors (unknown plan, bad period) are CurveErrors with a sentence
+ * for the person.
  */
-export async function buildReport(store: ReportStore, partnershipId: number, kind: ReportKind, now: Date, planKey: string | null, period: string | null): Promise<BuiltReport> {
-  const today = localDate(now, REPORT_TIME_ZONE);
+export async function buildReport(store: ReportStore, partnershipId: number, kind: ReportKind, now: Date, planKey: string | null, period: string | null, sentFor?: string): Promise<BuiltReport> {
+  const today = reportDay(now);
   const last = period ? null : await store.lastSent(partnershipId, planKey, kind, now);
-  const window = reportWindow(kind, now, today, period, last);
+  const window = reportWindow(kind, now, today, period, last, sentFor);
   if (!window.ok) throw new CurveError("bad_date", window.error.message, { hint: "/report monthly [plan] [period], e.g. /report monthly cypp-2011-15 September 2011" });
   const facts = await store.facts(partnershipId, planKey, window.value.since, window.value.until);
   if (!facts) {

@@ -3,6 +3,7 @@ import { formatGap, formatValue } from "./indicators/report-card.ts";
 import type { Polarity, Target } from "./indicators/types.ts";
 import { plural } from "./milestone-status.ts";
 import type { ActionState } from "./model.ts";
+import { reportDay } from "./reports/window.ts";
 
 /**
  * RAG (red/amber/green) ratings, derived and explained: the one place these rules live.
@@ -123,7 +124,7 @@ function milestoneRag(milestones: readonly RagMilestone[], today: string, slips:
   const horizon = addDays(today, DUE_SOON_DAYS);
   const dueSoon = open.filter((m) => m.dueDate !== null && m.dueDate >= today && m.dueDate <= horizon).sort((a, b) => a.dueDate!.localeCompare(b.dueDate!));
   const recentSince = addDays(today, -PROGRESS_DAYS);
-  const recentProgress = milestones.some((m) => m.doneAt !== null && m.doneAt.toISOString().slice(0, 10) >= recentSince);
+  const recentProgress = milestones.some((m) => m.doneAt !== null && reportDay(m.doneAt) >= recentSince);
   if (dueSoon.length && !recentProgress) {
     const first = dueSoon[0]!;
     const days = daysBetween(today, first.dueDate!);

@@ -87,4 +87,21 @@ describe("curve report on the Leeds demo", () => {
       expect(run.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
     }
   });
+
+  it("refuses a --now on a day the calendar does not have, rather than reading 30 February as 2 March", async () => {
+    for (const args of [
+      ["report", "monthly", "--now", "2011-02-30T09:00:00Z"],
+      ["report", "board-pack", "--now", "2012-02-30T09:00:00+00:00", "--xlsx", path.join(dir, "never.xlsx")],
+      ["nudge", "--now", "2011-04-31T09:00:00+01:00", "--dry-run"],
+      ["plan", "refresh", "cypp-2011-15", "--to", "cypp-2015-19", "--period", "2015-19", "--dry-run", "--now", "2015-02-29T09:00:00Z"],
+    ]) {
+      const run = await curve(args, env);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(/^Give the time with --now as ISO 8601 with an offset/);
+      expect(run.stdout, args.join(" ")).toBe("");
+    }
+    // 29 February in a leap year is a day.
+    expect((await curve(["report", "monthly", "--now", "2012-02-29T09:00:00Z", "--plan", "cypp-2011-15"], env)).stdout).toMatch(/^# Monthly exception report, January 2012\n/);
+  });
 });
+

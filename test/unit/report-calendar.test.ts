@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dueReport, parseRule, parseTimeOfDay, periodOf, sendDay } from "../../src/domain/reports/calendar.ts";
+import { dueReports, nextOccurrence, parseRule, parseTimeOfDay, periodOf, sendDay } from "../../src/domain/reports/calendar.ts";
 import { csvFile } from "../../src/domain/pledges/csv.ts";
 
 const rule = (text: string, kind: Parameters<typeof parseRule>[1] = "monthly") => {
@@ -26,12 +26,26 @@ describe("the reporting calendar", () => {
 
   it("is due once its day and time have come, and late (the same period) after downtime, never before it was set", () => {
     const monday = rule("monday", "obsessions");
-    expect(dueReport("obsessions", monday, 540, { date: "2011-04-25", minute: 600 }, "2011-01-01")).toBeNull();
-    expect(dueReport("obsessions", monday, 540, { date: "2011-04-26", minute: 539 }, "2011-01-01")).toBeNull();
-    expect(dueReport("obsessions", monday, 540, { date: "2011-04-26", minute: 540 }, "2011-01-01")).toEqual({ periodKey: "2011-04-25", day: "2011-04-26" });
-    expect(dueReport("obsessions", monday, 540, { date: "2011-04-28", minute: 0 }, "2011-01-01")).toEqual({ periodKey: "2011-04-25", day: "2011-04-26" });
-    expect(dueReport("obsessions", monday, 540, { date: "2011-04-28", minute: 0 }, "2011-04-27")).toBeNull();
+    expect(dueReports("obsessions", monday, 540, { date: "2011-04-25", minute: 600 }, "2011-01-01")).toEqual([]);
+    expect(dueReports("obsessions", monday, 540, { date: "2011-04-26", minute: 539 }, "2011-01-01")).toEqual([]);
+    expect(dueReports("obsessions", monday, 540, { date: "2011-04-26", minute: 540 }, "2011-01-01")).toEqual([{ periodKey: "2011-04-25", start: "2011-04-25", day: "2011-04-26" }]);
+    expect(dueReports("obsessions", monday, 540, { date: "2011-04-28", minute: 0 }, "2011-01-01")).toEqual([{ periodKey: "2011-04-25", start: "2011-04-25", day: "2011-04-26" }]);
+    expect(dueReports("obsessions", monday, 540, { date: "2011-04-28", minute: 0 }, "2011-04-27")).toEqual([]);
     expect(periodOf("quarterly", "2011-11-30")).toEqual({ key: "2011-10q", start: "2011-10-01", end: "2011-12-31" });
+  });
+
+  it("keeps a period whose day a weekend or bank holiday moved into the next one, and says when it goes", () => {
+    // Saturday 28 February 2015 goes on Monday 2 March, before March's own 28th (Saturday: Monday 30th).
+    const day28 = rule("28th");
+    expect(dueReports("monthly", day28, 540, { date: "2015-03-02", minute: 540 }, "2015-01-01")).toEqual([{ periodKey: "2015-02", start: "2015-02-01", day: "2015-03-02" }]);
+    expect(dueReports("monthly", day28, 540, { date: "2015-03-30", minute: 540 }, "2015-01-01").map((d) => d.periodKey)).toEqual(["2015-02", "2015-03"]);
+    expect(nextOccurrence("monthly", day28, "2015-03-01")).toBe("2015-03-02");
+    // Christmas 2015: Friday 25th and Monday 28th (Boxing Day's substitute) were bank holidays.
+    const friday = rule("friday", "obsessions");
+    expect(dueReports("obsessions", friday, 540, { date: "2015-12-29", minute: 600 }, "2015-01-01")).toEqual([{ periodKey: "2015-12-21", start: "2015-12-21", day: "2015-12-29" }]);
+    expect(nextOccurrence("obsessions", friday, "2015-12-26")).toBe("2015-12-29");
+    // The last working day never leaves its month.
+    expect(dueReports("monthly", rule("last-working-day"), 540, { date: "2015-03-02", minute: 600 }, "2015-01-01")).toEqual([]);
   });
 
   it("refuses rules and times it cannot keep", () => {

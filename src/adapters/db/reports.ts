@@ -13,7 +13,7 @@ export async function reportPlans(prisma: PrismaClient, partnershipId: number, p
 
 /**
  * Everything a report reads for a partnership (one plan, or all), with the changes recorded
- * in [since, until]: five queries however large the plan. Dates come back as ISO days.
+ * in [since, until): five queries however large the plan. Dates come back as ISO days.
  */
 export async function loadReportFacts(prisma: PrismaClient, partnershipId: number, planKey: string | null, since: Date, until: Date): Promise<ReportFacts | null> {
   const found = await reportPlans(prisma, partnershipId, planKey);
@@ -41,7 +41,7 @@ export async function loadReportFacts(prisma: PrismaClient, partnershipId: numbe
       },
     }),
     prisma.auditEvent.findMany({
-      where: { partnershipId, at: { gte: since, lte: until } },
+      where: { partnershipId, at: { gte: since, lt: until } },
       orderBy: { at: "asc" },
       select: { at: true, event: true, subjectType: true, subjectRef: true, actionId: true, before: true, after: true, actor: { select: { name: true } } },
     }),
@@ -111,7 +111,8 @@ export async function loadReportFacts(prisma: PrismaClient, partnershipId: numbe
       reviewDate: iso(r.reviewDate),
       planKey: r.plan.key,
       priority: r.priority ? priorityLabel(r.priority) : null,
-      closed: r.closedAt !== null,
+      openedAt: r.createdAt,
+      closedAt: r.closedAt,
     })),
   };
 }

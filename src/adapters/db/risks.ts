@@ -207,7 +207,8 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
       // Numbers are per partnership; the unique index turns a race into a retry-safe failure.
       const last = await tx.risk.aggregate({ where: { partnershipId: ctx.partnershipId }, _max: { number: true } });
       const row = await tx.risk.create({
-        data: { ...risk, partnershipId: ctx.partnershipId, number: (last._max.number ?? 0) + 1, reviewDate: day(risk.reviewDate) },
+        // Recorded at the invocation's time, as its closing is, so a report on a past month knows whether it was open then.
+        data: { ...risk, partnershipId: ctx.partnershipId, number: (last._max.number ?? 0) + 1, reviewDate: day(risk.reviewDate), createdAt: ctx.at },
         include: RISK_INCLUDE,
       });
       const view = toRisk(row);

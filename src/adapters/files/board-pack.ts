@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import ExcelJS from "exceljs";
 import PDFDocument from "pdfkit";
-import { shortDate } from "../../domain/dates/calendar.ts";
+import { shortDate, shortDateTime } from "../../domain/dates/calendar.ts";
 import { chartModel } from "../../domain/indicators/chart-model.ts";
 import { buildReportCard, formatValue } from "../../domain/indicators/report-card.ts";
 import { linkSegments } from "../../domain/links.ts";
@@ -9,11 +9,44 @@ import { RAG_WORDS, type Rag } from "../../domain/rag.ts";
 import type { ExceptionReport } from "../../domain/reports/exception-report.ts";
 import type { ReportIndicator } from "../../domain/reports/facts.ts";
 import type { ReportDocument } from "../../domain/reports/sections.ts";
+import { REPORT_TIME_ZONE } from "../../domain/reports/window.ts";
 import { renderChartPng } from "../charts/render-chart.ts";
 
 const require = createRequire(import.meta.url);
 const FONT = require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf");
 const FONT_BOLD = require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf");
+// pdfkit's own font reader, to ask the fonts which characters they can draw.
+const fontkit = createRequire(require.resolve("pdfkit"))("fontkit") as { openSync(file: string): { hasGlyphForCodePoint(codePoint: number): boolean } };
+const FONTS_DRAWN = [fontkit.openSync(FONT), fontkit.openSync(FONT_BOLD)];
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+const INVISIBLE = /^[\p{Cf}\p{Mn}\u{FE00}-\u{FE0F}\u{1F3FB}-\u{1F3FF}]$/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
+export const UNDRAWN_NOTE = "[emoji] and [?] mark characters this PDF's font cannot draw; the workbook (xlsx) shows them as written.";
+
+/**
+ * Text as the PDF's fonts (DejaVu Sans) can draw it: each run of characters they have no glyph
+ * for (emoji; scripts such as Chinese or Devanagari) becomes "[emoji]" or "[?]", where pdfkit
+ * would draw nothing and a reader would never know something was there. `undrawn` says whether
+ * anything was replaced.
+ */
+export function drawableText(value: string): { text: string; undrawn: boolean } {
+  let text = "";
+  let last: string | null = null;
+  let undrawn = false;
+  for (const { segment } of graphemes.segment(value)) {
+    const drawn = [...segment].every((ch) => INVISIBLE.test(ch) || FONTS_DRAWN.every((f) => f.hasGlyphForCodePoint(ch.codePointAt(0)!)));
+    if (drawn) {
+      text += segment;
+      last = null;
+      continue;
+    }
+    const marker = PICTOGRAPH.test(segment) ? "[emoji]" : "[?]";
+    undrawn = true;
+    if (marker !== last) text += marker;
+    last = marker;
+  }
+  return { text, undrawn };
+}
 
 /** What a board pack is made of: the report, its document (the same words as in chat) and the indicators drawn. */
 export interface BoardPackInput {
@@ -51,12 +84,15 @@ const RAG_FILL: Record<Rag, { fill: string; font: string }> = {
 };
 
 function sourceLine(input: BoardPackInput): string {
-  return `Source: Curve, from the partnership's plans, audit trail and indicator readings. Last updated ${shortDate(input.now.toISOString().slice(0, 10))} ${input.now.toISOString().slice(11, 16)} UTC.`;
+  return `Source: Curve, from the partnership's plans, audit trail and indicator readings. Last updated ${shortDateTime(input.now, REPORT_TIME_ZONE)} (UK time).`;
 }
+
+// Long titles and reasons wrap within their column: unwrapped, Excel cuts them off at the next filled cell.
+const WRAPPED: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: "top" } };
 
 function sheetWith(workbook: ExcelJS.Workbook, name: string, columns: { header: string; key: string; width: number }[]): ExcelJS.Worksheet {
   const sheet = workbook.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
-  sheet.columns = columns;
+  sheet.columns = columns.map((c) => ({ ...c, style: WRAPPED }));
   sheet.getRow(1).font = { bold: true };
   return sheet;
 }
@@ -79,6 +115,7 @@ export async function boardPackXlsx(input: BoardPackInput, charts: IndicatorChar
 
   const cover = workbook.addWorksheet("Cover");
   cover.getColumn(1).width = 110;
+  cover.getColumn(1).style = WRAPPED;
   cover.addRow([document.title]).font = { bold: true, size: 16 };
   cover.addRow([document.subtitle]);
   cover.addRow([document.headline]).font = { bold: true };
@@ -212,28 +249,36 @@ export function boardPackPdf(input: BoardPackInput, charts: IndicatorChart[]): P
     pdf.on("end", () => resolve(Buffer.concat(chunks)));
     pdf.on("error", reject);
   });
-  pdf.font("bold").fontSize(18).text(document.title);
-  pdf.moveDown(0.3).font("body").fontSize(9).fillColor("#333333").text(document.subtitle);
-  pdf.moveDown(0.5).font("bold").fontSize(11).fillColor("#000000").text(document.headline);
+  let undrawn = false;
+  // Every text goes through here: what the fonts cannot draw is marked, never silently blank.
+  const say = (value: string) => {
+    const drawn = drawableText(value);
+    undrawn ||= drawn.undrawn;
+    return drawn.text;
+  };
+  pdf.font("bold").fontSize(18).text(say(document.title));
+  pdf.moveDown(0.3).font("body").fontSize(9).fillColor("#333333").text(say(document.subtitle));
+  pdf.moveDown(0.5).font("bold").fontSize(11).fillColor("#000000").text(say(document.headline));
   for (const section of document.sections) {
-    pdf.moveDown(0.8).font("bold").fontSize(12).fillColor("#000000").text(section.heading);
-    if (section.lines.length === 0) pdf.font("body").fontSize(9).fillColor("#333333").text(section.empty ?? "None.");
+    pdf.moveDown(0.8).font("bold").fontSize(12).fillColor("#000000").text(say(section.heading));
+    if (section.lines.length === 0) pdf.font("body").fontSize(9).fillColor("#333333").text(say(section.empty ?? "None."));
     for (const line of section.lines) {
       pdf.moveDown(0.2).font("body").fontSize(9).fillColor("#000000");
-      textWithLinks(pdf, line.text);
-      if (line.detail) textWithLinks(pdf.fillColor("#333333"), line.detail, { indent: 12 });
+      textWithLinks(pdf, say(line.text));
+      if (line.detail) textWithLinks(pdf.fillColor("#333333"), say(line.detail), { indent: 12 });
     }
   }
   if (charts.length) {
     pdf.addPage().font("bold").fontSize(14).fillColor("#000000").text("Indicator charts");
     for (const chart of charts) {
       if (pdf.y > pdf.page.height - 330) pdf.addPage();
-      pdf.moveDown(0.5).font("bold").fontSize(10).text(chart.title);
+      pdf.moveDown(0.5).font("bold").fontSize(10).text(say(chart.title));
       pdf.image(chart.png, { fit: [495, 300] });
       pdf.moveDown(0.5);
     }
   }
   pdf.moveDown(1).font("body").fontSize(8).fillColor("#333333").text(sourceLine(input));
+  if (undrawn) pdf.text(UNDRAWN_NOTE);
   pdf.end();
   return done;
 }

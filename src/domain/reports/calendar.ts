@@ -80,17 +80,36 @@ export function sendDay(rule: CalendarRule, period: { start: string; end: string
   }
 }
 
+/** A period of a scheduled report that is due: its key, first day, and the working day it goes out. */
+export interface DueReport {
+  periodKey: string;
+  /** ISO: the period's first day; the report is built as of it (the month before it, the week it begins). */
+  start: string;
+  /** ISO: the working day it goes out (on or after its rule's day). */
+  day: string;
+}
+
 /**
- * Whether a scheduled report is due at a local date and minute, and for which period. A report
- * whose moment passed while Curve was down goes out late, once (the caller records each period's
- * run); periods whose day came before the schedule was set are not sent.
+ * The periods of a scheduled report due at a local date and minute (Europe/London), oldest
+ * first: the current period once its day and time have come, and the period before it when its
+ * day was moved past its own end (a 28th on a weekend at the end of February goes on Monday
+ * 2 March; a Friday tracker in Easter week goes on the Tuesday after), so that no period's report
+ * is lost. A report whose moment passed while Curve was down goes out late, once, within its
+ * period (the caller records each period's run); periods whose day came before the schedule was
+ * set (`setOn`, ISO) are never due.
  */
-export function dueReport(kind: ReportKind, rule: CalendarRule, minute: number, local: { date: string; minute: number }, setOn: string): { periodKey: string; day: string } | null {
-  const period = periodOf(kind, local.date);
-  const day = sendDay(rule, period);
-  if (day < setOn) return null;
-  if (local.date < day || (local.date === day && local.minute < minute)) return null;
-  return { periodKey: period.key, day };
+export function dueReports(kind: ReportKind, rule: CalendarRule, minute: number, local: { date: string; minute: number }, setOn: string): DueReport[] {
+  const current = periodOf(kind, local.date);
+  const previous = periodOf(kind, addDays(current.start, -1));
+  const due: DueReport[] = [];
+  for (const period of [previous, current]) {
+    const day = sendDay(rule, period);
+    if (period === previous && day <= period.end) continue;
+    if (day < setOn) continue;
+    if (local.date < day || (local.date === day && local.minute < minute)) continue;
+    due.push({ periodKey: period.key, start: period.start, day });
+  }
+  return due;
 }
 
 export const describeCalendarDay = (rule: CalendarRule, minute: number): string =>
@@ -104,7 +123,10 @@ export function parseTimeOfDay(text: string): number | null {
   return h <= 23 && mm <= 59 ? h * 60 + mm : null;
 }
 
+/** The next day (ISO, on or after `from`) a report on a rule goes out, counting one moved into this period from the last. */
 export const nextOccurrence = (kind: ReportKind, rule: CalendarRule, from: string): string => {
+  const spilled = sendDay(rule, periodOf(kind, addDays(periodOf(kind, from).start, -1)));
+  if (spilled >= from) return spilled;
   const here = sendDay(rule, periodOf(kind, from));
   if (here >= from) return here;
   const next = periodOf(kind, addDays(periodOf(kind, from).end, 1));

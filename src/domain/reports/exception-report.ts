@@ -1,7 +1,8 @@
 import { addDays, shortDate } from "../dates/calendar.ts";
 import { actionRag, riskRag, RAG_ORDER, type ActionRag, type Rag, type RagRating, type Slip } from "../rag.ts";
-import type { ReportAction, ReportChange, ReportFacts, ReportWindow } from "./facts.ts";
+import { factsAsAt, type ReportAction, type ReportChange, type ReportFacts, type ReportWindow } from "./facts.ts";
 import { summariseIndicators, type IndicatorLine, type IndicatorSummary } from "./indicator-summary.ts";
+import { reportDay } from "./window.ts";
 
 /**
  * The exception report (seed 000 §8.1): "produced on an exception reporting basis … highlight
@@ -82,17 +83,34 @@ export const NEARING_DAYS = 30;
 
 const isOpen = (a: ReportAction) => a.state !== "done" && a.state !== "dropped";
 
-/** Milestones re-dated to later (or to "to be agreed") since the last report, from the audit trail. */
+/**
+ * Milestones re-dated to later (or to "to be agreed") since the last report, from the audit
+ * trail (`changes`, oldest first): one per milestone, from the date it had when the window
+ * opened (or the first date it was given in it) to the date it has now. A milestone moved later
+ * and then back, or earlier, has not slipped, however often it was re-dated.
+ */
 export function slipsOf(changes: readonly ReportChange[]): Slip[] {
-  return changes
-    .filter((c) => c.event === "milestone.dated")
-    .map((c) => ({ ref: c.ref, from: dateOf(c.before?.due), to: dateOf(c.after?.due), at: c.at }))
-    .filter((s) => s.from !== null && (s.to === null || s.to > s.from));
+  const chains = new Map<string, { from: string | null; to: string | null; at: Date }>();
+  for (const c of changes) {
+    if (c.event !== "milestone.dated") continue;
+    const before = dateOf(c.before?.due);
+    const after = dateOf(c.after?.due);
+    const chain = chains.get(c.ref);
+    // Undated when the window opened: the first date it was given is the one it can slip from.
+    if (!chain) chains.set(c.ref, { from: before, to: after, at: c.at });
+    else chains.set(c.ref, { from: chain.from ?? chain.to, to: after, at: c.at });
+  }
+  return [...chains].map(([ref, s]) => ({ ref, ...s })).filter((s) => s.from !== null && (s.to === null || s.to > s.from));
 }
 
 const dateOf = (value: unknown): string | null => (typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null);
 
-export function composeExceptionReport(facts: ReportFacts, window: ReportWindow): ExceptionReport {
+/**
+ * The exception report over a window: the facts as they stood at the window's end (`factsAsAt`),
+ * judged at `window.today`; every date shown is the day in Leeds.
+ */
+export function composeExceptionReport(all: ReportFacts, window: ReportWindow): ExceptionReport {
+  const facts = factsAsAt(all, window.until);
   const { today } = window;
   const slips = slipsOf(facts.changes);
   const rated: ActionException[] = facts.actions.map((a) => ({
@@ -112,10 +130,8 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
       if (!m.doneAt && m.dueDate && m.dueDate < today) milestones.push({ ref: m.ref, text: m.text, kind: "overdue", dueDate: m.dueDate, reason: `overdue since ${shortDate(m.dueDate)}` });
     }
   }
-  const latestSlip = new Map<string, Slip>();
-  for (const s of slips) latestSlip.set(s.ref, { ...s, from: latestSlip.get(s.ref)?.from ?? s.from });
   const openMilestones = new Map(facts.actions.filter(isOpen).flatMap((a) => a.milestones.filter((m) => !m.doneAt).map((m) => [m.ref, m] as const)));
-  for (const s of latestSlip.values()) {
+  for (const s of slips) {
     const m = openMilestones.get(s.ref);
     if (!m) continue;
     milestones.push({ ref: s.ref, text: m.text, kind: "slipped", dueDate: s.to, from: s.from, to: s.to, reason: `slipped from ${shortDate(s.from!)} to ${s.to ? shortDate(s.to) : "a date to be agreed"}` });
@@ -126,8 +142,8 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
   const offTarget = indicators.lines.filter((l) => l.rag.rag === "red" || l.rag.rag === "amber").sort((x, y) => RAG_ORDER[x.rag.rag] - RAG_ORDER[y.rag.rag]);
 
   const risks: RiskLine[] = facts.risks
-    .filter((r) => !r.closed)
-    .map((r) => ({ ...r, score: r.likelihood * r.impact, rating: riskRag(r, today) }))
+    .filter((r) => r.closedAt === null)
+    .map(({ openedAt: _opened, closedAt: _closed, ...r }) => ({ ...r, score: r.likelihood * r.impact, rating: riskRag(r, today) }))
     .sort((x, y) => y.score - x.score || x.ref.localeCompare(y.ref, "en", { numeric: true }));
 
   const changes = facts.changes.map(describeChange).filter((c): c is ChangeLine => c !== null);
@@ -135,13 +151,13 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
   const completed: ProgressLine[] = [];
   for (const a of facts.actions) {
     for (const m of a.milestones) {
-      if (m.doneAt && m.doneAt >= window.since) completed.push({ ref: m.ref, text: m.text, detail: `done ${shortDate(m.doneAt.toISOString().slice(0, 10))}${m.evidence ? `; evidence: ${m.evidence}` : "; no evidence given"}` });
+      if (m.doneAt && m.doneAt >= window.since) completed.push({ ref: m.ref, text: m.text, detail: `done ${shortDate(reportDay(m.doneAt))}${m.evidence ? `; evidence: ${m.evidence}` : "; no evidence given"}` });
     }
   }
   for (const c of facts.changes) {
     if (c.event === "action.status" && c.after?.state === "done") {
       const a = facts.actions.find((x) => x.ref === c.ref);
-      completed.push({ ref: c.ref, text: a?.title ?? c.ref, detail: `action completed ${shortDate(c.at.toISOString().slice(0, 10))}` });
+      completed.push({ ref: c.ref, text: a?.title ?? c.ref, detail: `action completed ${shortDate(reportDay(c.at))}` });
     }
   }
   const nearing: ProgressLine[] = [];
@@ -149,10 +165,12 @@ export function composeExceptionReport(facts: ReportFacts, window: ReportWindow)
   for (const a of facts.actions.filter(isOpen)) {
     const open = a.milestones.filter((m) => !m.doneAt);
     const done = a.milestones.length - open.length;
+    // Nearing completion: every milestone left is dated, and the last of them is due within NEARING_DAYS.
+    const last = open.every((m) => m.dueDate) ? [...open].sort((x, y) => x.dueDate!.localeCompare(y.dueDate!) || x.ref.localeCompare(y.ref, "en", { numeric: true })).at(-1) : undefined;
     if (open.length === 0 && a.milestones.length > 0) {
       nearing.push({ ref: a.ref, text: a.title, detail: `all ${a.milestones.length} milestones done; not yet marked complete` });
-    } else if (open.length === 1 && open[0]!.dueDate && open[0]!.dueDate >= today && open[0]!.dueDate <= horizon) {
-      nearing.push({ ref: a.ref, text: a.title, detail: `last milestone ${open[0]!.ref} due ${shortDate(open[0]!.dueDate)}${done ? `; ${done} of ${a.milestones.length} done` : ""}` });
+    } else if (last && last.dueDate! >= today && last.dueDate! <= horizon) {
+      nearing.push({ ref: a.ref, text: a.title, detail: `last milestone ${last.ref} due ${shortDate(last.dueDate!)}${done ? `; ${done} of ${a.milestones.length} done` : ""}` });
     }
   }
 
@@ -182,7 +200,7 @@ const day = (v: unknown) => {
 
 /** A change in the audit trail as the board reads it: dates, not phrases. Null for changes a board need not see. */
 export function describeChange(c: ReportChange): ChangeLine | null {
-  const base = { date: c.at.toISOString().slice(0, 10), ref: c.ref, who: c.actor };
+  const base = { date: reportDay(c.at), ref: c.ref, who: c.actor };
   switch (c.event) {
     case "milestone.dated":
       return { ...base, what: `re-dated from ${day(c.before?.due)} to ${day(c.after?.due)}` };

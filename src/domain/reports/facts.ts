@@ -63,7 +63,9 @@ export interface ReportRisk {
   reviewDate: string;
   planKey: string;
   priority: string | null;
-  closed: boolean;
+  /** When it was recorded and when it was closed (null while open). */
+  openedAt: Date;
+  closedAt: Date | null;
 }
 
 export interface ReportFacts {
@@ -80,16 +82,42 @@ export interface ReportFacts {
 export type ReportKind = "monthly" | "quarterly" | "obsessions" | "indicators";
 export const REPORT_KINDS: readonly ReportKind[] = ["monthly", "quarterly", "obsessions", "indicators"];
 
-/** The time a report covers. Dates are ISO; `today` is the report's date in Europe/London. */
+/** The time a report covers. Dates are ISO days in Europe/London (`REPORT_TIME_ZONE`). */
 export interface ReportWindow {
   kind: ReportKind;
+  /**
+   * The day the rules judge from (overdue, due soon, review dates): the report's date, or for a
+   * period that has ended, the day after its last day, so that what fell due on that last day
+   * and was not done by its end reads as overdue.
+   */
   today: string;
+  /** The day the report is "as at": the report's date, or the last day of a period that has ended. */
+  asAt: string;
   /** Changes and completions from this instant (the last report, or the period's start). */
   since: Date;
-  /** …up to this instant: now, or the end of the period asked for. */
+  /** …up to this instant (exclusive): now, or the midnight that ends the period asked for. */
   until: Date;
   /** Readings up to this date count ("as at"). */
   readingsUpTo: string;
   /** "September 2011", "Q2 2011/12", "week commencing 26 Sep 2011". */
   periodLabel: string;
+}
+
+/**
+ * The facts as they stood just before `until` (a window's exclusive end): a milestone done at or
+ * after it is open again (without its evidence), a risk recorded at or after it is left out, and
+ * one closed at or after it is open. So a report on a month that has ended reads as the board
+ * would have read it at the month's end. Due dates and action states are today's: the audit
+ * trail, not these facts, holds what they were.
+ */
+export function factsAsAt(facts: ReportFacts, until: Date): ReportFacts {
+  const later = (d: Date | null) => d !== null && d >= until;
+  return {
+    ...facts,
+    actions: facts.actions.map((a) => ({
+      ...a,
+      milestones: a.milestones.map((m) => (later(m.doneAt) ? { ...m, doneAt: null, evidence: null } : m)),
+    })),
+    risks: facts.risks.filter((r) => r.openedAt < until).map((r) => (later(r.closedAt) ? { ...r, closedAt: null } : r)),
+  };
 }

@@ -84,9 +84,16 @@ export function indicatorLine(indicator: ReportIndicator, upTo: string): Indicat
   };
 }
 
-/** "3 of 5 indicators improved on their baseline; 2 of 4 indicators improved on the previous period; 10 without comparable data." */
+/**
+ * "3 of 5 indicators improved on their baseline; 2 of 4 indicators improved on the previous period;
+ * 10 without comparable data." A side with nothing to compare says so rather than "0 of 0", and
+ * a plan with no indicators says that.
+ */
 export function describeImproved(summary: IndicatorSummary): string {
-  const part = (c: { improved: number; of: number }, what: string) => `${c.improved} of ${c.of} ${c.of === 1 ? "indicator" : "indicators"} improved ${what}`;
+  if (summary.lines.length === 0) return "No indicators are set.";
   const rest = summary.noData.length ? `; ${summary.noData.length} without comparable data` : "";
-  return `${part(summary.vsBaseline, "on their baseline")}; ${part(summary.vsPrevious, "on the previous period")}${rest}.`;
+  if (summary.vsBaseline.of === 0 && summary.vsPrevious.of === 0) return `No indicator can be compared with its baseline or the previous period yet${rest}.`;
+  const part = (c: { improved: number; of: number }, what: string, none: string) =>
+    c.of === 0 ? `no indicator can be compared with ${none}` : `${c.improved} of ${c.of} ${c.of === 1 ? "indicator" : "indicators"} improved ${what}`;
+  return `${part(summary.vsBaseline, "on their baseline", "its baseline")}; ${part(summary.vsPrevious, "on the previous period", "the previous period")}${rest}.`;
 }

@@ -1,8 +1,9 @@
 import { shortDate } from "../dates/calendar.ts";
 import { actionRag, type Rag } from "../rag.ts";
-import type { ReportFacts, ReportWindow } from "./facts.ts";
+import { factsAsAt, type ReportFacts, type ReportWindow } from "./facts.ts";
 import { describeChange, slipsOf, type ChangeLine } from "./exception-report.ts";
 import { indicatorLine, type IndicatorLine } from "./indicator-summary.ts";
+import { reportDay } from "./window.ts";
 
 /**
  * The Weekly Obsession Tracker (seed 004, "w/c 23rd September version"): for each of the
@@ -27,9 +28,10 @@ export interface ObsessionTracker {
   empty: boolean;
 }
 
-export function composeObsessionTracker(facts: ReportFacts, window: ReportWindow): ObsessionTracker {
+export function composeObsessionTracker(all: ReportFacts, window: ReportWindow): ObsessionTracker {
+  const facts = factsAsAt(all, window.until);
   const { today } = window;
-  const since = window.since.toISOString().slice(0, 10);
+  const since = reportDay(window.since);
   const slips = slipsOf(facts.changes);
   const byPriority = new Map<number, ObsessionWeek>();
   for (const a of facts.actions) {
@@ -43,7 +45,7 @@ export function composeObsessionTracker(facts: ReportFacts, window: ReportWindow
     week.rags[actionRag(a, today, slips.filter((s) => s.ref.startsWith(`${a.ref}.`))).rag] += 1;
     const open = a.state !== "done" && a.state !== "dropped";
     for (const m of a.milestones) {
-      if (m.doneAt && m.doneAt >= window.since) week.done.push({ ref: m.ref, text: m.text, date: m.doneAt.toISOString().slice(0, 10) });
+      if (m.doneAt && m.doneAt >= window.since) week.done.push({ ref: m.ref, text: m.text, date: reportDay(m.doneAt) });
       if (open && !m.doneAt && m.dueDate && m.dueDate < today) {
         week.overdue += 1;
         if (m.dueDate >= since) week.newlyOverdue.push({ ref: m.ref, text: m.text, dueDate: m.dueDate });

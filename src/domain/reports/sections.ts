@@ -5,6 +5,7 @@ import { context, list, reply, text, type Block, type Reply } from "../reply.ts"
 import type { ExceptionReport } from "./exception-report.ts";
 import { describeImproved, type IndicatorLine, type IndicatorSummary } from "./indicator-summary.ts";
 import { describeWeekLine, type ObsessionTracker } from "./obsession-tracker.ts";
+import { reportDay } from "./window.ts";
 
 /**
  * Reports as titled sections of lines, so chat, Markdown, the workbook and the PDF all say the
@@ -51,7 +52,7 @@ export function indicatorSections(summary: IndicatorSummary): Section[] {
 
 function header(report: ExceptionReport): string {
   const plans = report.plans.length === 1 ? report.plans[0]!.title : `${report.plans.length} plans`;
-  return `${report.partnership} · ${plans} · as at ${dated(report.window.today)} · changes since ${dated(report.window.since.toISOString().slice(0, 10))}`;
+  return `${report.partnership} · ${plans} · as at ${dated(report.window.asAt)} · changes since ${dated(reportDay(report.window.since))}`;
 }
 
 /** The exception report, or (kind "indicators") the indicator summary alone. */
@@ -94,7 +95,10 @@ export function exceptionReportDocument(report: ExceptionReport): ReportDocument
     { heading: `Nearing completion (${report.nearing.length})`, lines: report.nearing.map((p) => ({ text: `${p.ref} · ${p.text}`, detail: p.detail })), empty: "No action is near completion." },
   ];
   if (report.window.kind === "quarterly") sections.push(...indicatorSections(report.indicators));
-  const headline = `${count === 0 ? "No exceptions" : `${count} exception${count === 1 ? "" : "s"}`} · ${describeImproved(report.indicators)}`;
+  const indicators = describeImproved(report.indicators);
+  // A period with nothing in it says so in words, not as a page of empty sections (seed 000 §8.1: exceptions only).
+  const lead = report.empty ? "Nothing to report: no exceptions, risks, changes, completed work or actions nearing completion" : count === 0 ? "No exceptions" : `${count} exception${count === 1 ? "" : "s"}`;
+  const headline = `${lead} · ${report.empty && report.indicators.lines.length === 0 ? "no indicators are set." : indicators}`;
   return { title: report.title, subtitle: header(report), headline, sections, empty: report.empty };
 }
 
@@ -111,7 +115,7 @@ export function obsessionTrackerDocument(tracker: ObsessionTracker): ReportDocum
   }));
   return {
     title: tracker.title,
-    subtitle: `As at ${dated(tracker.window.today)} · the week since ${dated(tracker.window.since.toISOString().slice(0, 10))}`,
+    subtitle: `As at ${dated(tracker.window.asAt)} · the week since ${dated(reportDay(tracker.window.since))}`,
     headline: `${tracker.obsessions.length} obsessions`,
     sections,
     empty: tracker.empty,

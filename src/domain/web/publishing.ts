@@ -41,7 +41,8 @@ export const MAX_LINK_DAYS = 31;
 export function parseLinkDays(text: string): Result<number, { message: string }> {
   const word = text.trim().toLowerCase().replace(/\s*days?$/, "").replace(/d$/, "");
   if (!word) return ok(DEFAULT_LINK_DAYS);
-  if (!/^\d{1,3}$/.test(word)) return err({ message: `"${text.trim().slice(0, 20)}" is not a number of days.` });
+  // A whole number out of range (0, -5, 1000) is told the range, not that it is no number.
+  if (!/^[+-]?\d+$/.test(word)) return err({ message: `"${text.trim().slice(0, 20)}" is not a number of days.` });
   const days = Number(word);
   if (days < 1 || days > MAX_LINK_DAYS) return err({ message: `A link can work for 1 to ${MAX_LINK_DAYS} days.` });
   return ok(days);
