@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
+import { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
 import ExcelJS from "exceljs";
 import { Unzip, UnzipInflate } from "fflate";
@@ -271,27 +272,81 @@ function applyMerges(sheet: RawSheet, ranges: string[]): RawSheet {
 async function readDelimited(path: string, ext: string, onProgress: ReadProgress): Promise<RawSheet> {
   const name = basename(path, ext);
   const rows: RawRow[] = [];
-  const delimiter = ext === ".csv" ? await sniffDelimiter(path) : "\t";
-  const parser = createReadStream(path).pipe(
-    parseCsv({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }),
-  );
+  const encoding = await textEncodingOf(path);
+  const delimiter = ext === ".csv" ? await sniffDelimiter(path, encoding) : "\t";
+  const text = Readable.from(decodedText(path, encoding));
+  const parser = text.pipe(parseCsv({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }));
+  // pipe() does not pass a source's error on: a byte the encoding cannot hold must end the parse.
+  text.on("error", (error) => parser.destroy(error));
   try {
     for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       rows.push({ number: rows.length + 1, cells: record.record.map((c) => c ?? "") });
       if (rows.length % 1000 === 0) onProgress(name, rows.length);
     }
   } catch (error) {
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === "ERR_ENCODING_INVALID_ENCODED_DATA") throw await notUtf8(path, encoding);
     throw new UnreadableFile(`${basename(path)} line ${rows.length + 1}: ${(error as Error).message}`);
   }
   onProgress(name, rows.length);
   return { name, rows };
 }
 
+/** The text encodings a CSV may be read in: UTF-8, or UTF-16 when the file starts with its byte-order mark. */
+type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+
+/**
+ * A text file's encoding from its byte-order mark: UTF-16 (Excel's "Unicode Text", little- or
+ * big-endian) when it starts with one, else UTF-8 (with or without its mark). Anything else,
+ * such as Windows-1252 (Excel's plain "CSV (Comma delimited)") or Mac Roman, is not guessed:
+ * the same bytes spell different letters in each, so decodedText refuses it.
+ */
+async function textEncodingOf(path: string): Promise<TextEncoding> {
+  const head = await readHead(path, 2);
+  if (head[0] === 0xff && head[1] === 0xfe) return "utf-16le";
+  if (head[0] === 0xfe && head[1] === 0xff) return "utf-16be";
+  return "utf-8";
+}
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The file's text, decoded strictly: bytes the encoding cannot hold throw (ERR_ENCODING_INVALID_ENCODED_DATA), never become "\uFFFD". */
+async function* decodedText(path: string, encoding: TextEncoding): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  for await (const chunk of createReadStream(path)) yield decoder.decode(chunk as Buffer, { stream: true });
+  yield decoder.decode();
+}
+
+/**
+ * The one sentence for a CSV that is not in the encoding it was read as, naming the first line
+ * with such a byte and the text just before it, so the person can see which letter it was.
+ */
+async function notUtf8(path: string, encoding: TextEncoding): Promise<UnreadableFile> {
+  const decoder = new TextDecoder(encoding);
+  let line = 1;
+  let before = "";
+  for await (const chunk of createReadStream(path)) {
+    const text = decoder.decode(chunk as Buffer, { stream: true });
+    const bad = text.indexOf("\uFFFD");
+    const upTo = bad === -1 ? text : text.slice(0, bad);
+    const lines = upTo.split(/\r\n|\n|\r/);
+    line += lines.length - 1;
+    before = lines.length > 1 ? lines.at(-1)! : before + upTo;
+    if (bad !== -1) break;
+  }
+  const near = before.trim().split(/[,;\t]/).at(-1)!.trim().replace(/^"+/, "").split(/\s+/).slice(-3).join(" ").slice(-30);
+  const saveAs = 'save it from Excel as "CSV UTF-8 (Comma delimited)", or import the .xlsx itself';
+  return new UnreadableFile(
+    `${basename(path)} is not ${encoding === "utf-8" ? "UTF-8" : "UTF-16"} text (line ${line}${near ? `, just after "${near}"` : ""}), so Curve cannot tell which letters it holds: ${saveAs}`,
+  );
+}
+
 /** Commas, unless the first line has more semicolons (Excel in some locales) or tabs. */
-async function sniffDelimiter(path: string): Promise<string> {
-  const stream = createReadStream(path, { start: 0, end: 4095, encoding: "utf8" });
-  let head = "";
-  for await (const chunk of stream) head += chunk as string;
+async function sniffDelimiter(path: string, encoding: TextEncoding): Promise<string> {
+  const head = new TextDecoder(encoding).decode(await readHead(path, 4096));
   const first = head.split(/\r?\n/)[0] ?? "";
   const count = (ch: string) => first.split(ch).length - 1;
   const best = [",", ";", "\t"].sort((a, b) => count(b) - count(a))[0]!;
