@@ -65,6 +65,44 @@ describe("the whole-file reader, Curve's fallback when a streaming pass comes up
   });
 });
 
+describe("cells read as Excel shows them, by both readers", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "curve-read-shown-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("gives percentages as shown, months typed into date cells as months, and marks cells that show an error or an uncalculated formula", async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("Readings");
+    sheet.addRows([
+      ["Indicator", "Period", "Value", "Note"],
+      ["NEET", new Date(Date.UTC(2011, 8, 1)), 0.081, { formula: "VLOOKUP(A2,Notes!A:B,2,FALSE)", result: { error: "#N/A" } }],
+      ["ATT", new Date(Date.UTC(2011, 8, 1)), { formula: "0.9+0.016", result: 0.916 }, { formula: "Notes!B3" }],
+      ["LAC", new Date(Date.UTC(2011, 0, 1)), 1420, { error: "#REF!" }],
+    ]);
+    sheet.getCell("B2").numFmt = "mmm-yy";
+    sheet.getCell("B3").numFmt = "d mmmm yyyy";
+    sheet.getCell("B4").numFmt = "yyyy";
+    sheet.getCell("C2").numFmt = "0.0%";
+    sheet.getCell("C3").numFmt = "0.0%";
+    const file = path.join(dir, "shown.xlsx");
+    await workbook.xlsx.writeFile(file);
+    const streamed = await readWorkbookFile(file);
+    expect(await readXlsxWhole(file)).toEqual(streamed);
+    const rows = streamed[0]!.rows;
+    expect(rows.map((r) => r.cells.slice(0, 3))).toEqual([
+      ["Indicator", "Period", "Value"],
+      ["NEET", "September 2011", "8.1%"],
+      ["ATT", "2011-09-01", "91.6%"],
+      ["LAC", "2011", "1420"],
+    ]);
+    expect(rows.map((r) => r.unreadable?.get(3))).toEqual([
+      undefined,
+      "shows the error #N/A, not a value: correct the formula or type the value in",
+      "holds a formula whose result was never saved: open the file in Excel and save it, or type the value in",
+      "shows the error #REF!, not a value: correct the formula or type the value in",
+    ]);
+  });
+});
+
 /**
  * A CSV's bytes are letters only in an encoding. Excel writes UTF-8 ("CSV UTF-8"), UTF-16 with a
  * byte-order mark ("Unicode Text") or, for plain "CSV (Comma delimited)", Windows-1252 on Windows

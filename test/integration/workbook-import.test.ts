@@ -335,6 +335,66 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(await storedReadings(slug)).toEqual(before);
   });
 
+  /**
+   * Excel stores what it shows differently: 8.1% as 0.081, and "September 2011" typed into a cell
+   * as the date 1 September 2011 shown "Sep-11". A cell showing #N/A, or a formula a program
+   * wrote but never calculated, is stored with no value at all. Each is read as the person sees it
+   * in Excel, or refused; never as 0.081 per cent, a month's first day, or an empty cell.
+   */
+  it("reads an .xlsx as Excel shows it: percentages, months typed into date cells, and refuses cells that show an error", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("Indicators").addRows(readingIndicators);
+    workbook.getWorksheet("Indicators")!.getCell("F2").value = 0.083;
+    workbook.getWorksheet("Indicators")!.getCell("F2").numFmt = "0.0%";
+    const readings = workbook.addWorksheet("Readings");
+    readings.addRows([
+      ["Indicator", "Period", "Value", "Source"],
+      ["NEET", new Date(Date.UTC(2011, 7, 1)), 0.081, "Connexions"],
+      ["NEET", new Date(Date.UTC(2011, 5, 30)), { formula: "C2-0.002", result: 0.079 }, "Connexions"],
+    ]);
+    readings.getCell("B2").numFmt = "mmm-yy";
+    readings.getCell("B3").numFmt = "dd/mm/yyyy";
+    for (const cell of ["C2", "C3"]) readings.getCell(cell).numFmt = "0.0%";
+    const actionSheet = workbook.addWorksheet("Actions");
+    actionSheet.addRows([
+      ["Ref", "Priority", "Action", "Action Owner", "Milestone or Target"],
+      ["ATT-1", "3", "Target children with a 60-70% absence rate", "Jancis Andrew", new Date(Date.UTC(2012, 2, 1))],
+    ]);
+    actionSheet.getCell("E2").numFmt = "mmmm yyyy";
+    workbook.addWorksheet("People").addRows(people);
+    workbook.addWorksheet("Priorities").addRows(priorities);
+    const file = path.join(dir, "as-shown.xlsx");
+    await workbook.xlsx.writeFile(file);
+    const reading = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: "as-shown.xlsx", plan: "our-plan" });
+    expect(reading.problems).toEqual([]);
+    const report = await importWorkbook(t.db.prisma, reading, { fileName: "as-shown.xlsx", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(report.problems).toEqual([]);
+    expect((await storedReadings(slug)).map((r) => r.slice(0, 4))).toEqual([
+      ["NEET", "30 Jun 2011", "2011-06-30", 7.9],
+      ["NEET", "Aug 2011", "2011-08-31", 8.1],
+    ]);
+    const neet = await t.db.prisma.indicator.findFirstOrThrow({ where: { code: "NEET", partnership: { slug } } });
+    expect(neet.baselineValue).toBe(8.3);
+    expect(report.milestones.map((m) => [m.ref, m.phrase, m.precision, m.due])).toEqual([["ATT-1.1", "March 2012", "month", "2012-03-31"]]);
+
+    // A milestone showing #N/A and a title whose formula was never calculated: refused, nothing saved.
+    actionSheet.addRow(["ATT-2", "3", "Evaluate the service redesign", "Jancis Andrew", { formula: "VLOOKUP(A3,Dates!A:B,2,FALSE)", result: { error: "#N/A" } }]);
+    actionSheet.addRow(["ATT-3", "3", { formula: "Titles!B4" }, "Jancis Andrew", "Model agreed by end of March 2012"]);
+    // Rows that are empty but for a formula copied down the sheet are not rows of the plan.
+    actionSheet.addRow([null, null, null, { formula: "VLOOKUP(A5,Owners!A:B,2,FALSE)", result: { error: "#N/A" } }]);
+    await workbook.xlsx.writeFile(file);
+    const broken = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: "as-shown.xlsx", plan: "our-plan" });
+    expect(broken.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      ["Actions", 3, "Milestone or Target", "cell E3 shows the error #N/A, not a value: correct the formula or type the value in"],
+      ["Actions", 4, "Action", "cell C4 holds a formula whose result was never saved: open the file in Excel and save it, or type the value in"],
+      ["Actions", 4, "Action", "action ATT-3 has no title"],
+    ]);
+    const refused = await importWorkbook(t.db.prisma, broken, { fileName: "as-shown.xlsx", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(refused.applied).toBe(false);
+    expect(await t.db.prisma.action.count({ where: { plan: { partnership: { slug } } } })).toBe(1);
+  });
+
   it("reads an .xlsx whose cells are merged down over several actions", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const workbook = new ExcelJS.Workbook();

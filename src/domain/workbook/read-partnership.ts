@@ -93,6 +93,7 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
     classified.push({ sheet, kind: found.kind, header: found.header });
   }
   classified.sort((a, b) => SHEET_ORDER.indexOf(a.kind) - SHEET_ORDER.indexOf(b.kind));
+  for (const c of classified) problems.push(...unreadableCells(c.sheet, c.header));
 
   const ofKind = (kind: SheetKind) => classified.filter((c) => c.kind === kind);
   const reader = <K extends string>(c: { sheet: RawSheet; header: HeaderMatch<string> }) => new CellReader<K>(c.sheet.name, c.header as HeaderMatch<K>, problems);
@@ -139,6 +140,25 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
     sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })),
     freeText: classified.flatMap((c) => freeTextCells(c.sheet, c.kind, c.header)),
   };
+}
+
+/**
+ * A problem for each cell below the headings, in a column Curve reads, that shows no value
+ * (RawRow.unreadable: "#N/A", a formula never calculated). Read as empty, it would drop a
+ * milestone or an owner without a word; the person fixes the cell or types the value instead.
+ */
+function unreadableCells(sheet: RawSheet, header: HeaderMatch<string>): ImportProblem[] {
+  const read = new Map([...header.columns.values()].map((c) => [c.index, c.heading || columnLetter(c.index)]));
+  const problems: ImportProblem[] = [];
+  for (const row of sheet.rows) {
+    if (row.number <= header.row || !row.unreadable) continue;
+    for (const [index, why] of row.unreadable) {
+      const heading = read.get(index);
+      if (heading === undefined || row.mergedFromAbove?.has(index)) continue;
+      problems.push({ sheet: sheet.name, row: row.number, column: heading, message: `cell ${columnLetter(index)}${row.number} ${why}` });
+    }
+  }
+  return problems;
 }
 
 /** The sheet's free-text cells below its heading row, tidied as the import stores them; a merged cell counts once. */
