@@ -156,7 +156,8 @@ export function describeReport(report: WorkbookImportReport, sheets: { name: str
   const header = report.dryRun ? `Dry run for partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}: nothing has been written.` : report.applied ? `Imported into partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}.` : `Nothing was imported into ${report.partnership.slug}.`;
   out.push(header);
   const changed = report.changes.filter((c) => c.kind !== "keep");
-  if (changed.length === 0) out.push("Nothing to change: Curve already has everything in the file.");
+  // With a problem, the file was not compared through: "Curve already has everything" would not be true.
+  if (changed.length === 0 && report.problems.length === 0) out.push("Nothing to change: Curve already has everything in the file.");
   for (const [i, kind] of (["create", "update", "remove"] as const).entries()) {
     const c = count(kind);
     if (c) out.push(`${verb[i]}: ${c}.`);

@@ -395,6 +395,22 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(await t.db.prisma.action.count({ where: { plan: { partnership: { slug } } } })).toBe(1);
   });
 
+  it("refuses a file with no sheet Curve reads (the wrong spreadsheet, an empty CSV) and creates no partnership for it", async () => {
+    const slug = uniqueName("budget").replace(/_/g, "-");
+    for (const [file, said] of [
+      [write("budget.csv", [["Cost centre", "Budget 2025/26"], ["CS-101", "12,000"]]), "has no sheet Curve reads as part of a plan (it looked at budget)"],
+      [write("export.csv", []), "has nothing in it"],
+    ] as const) {
+      const report = await importFiles([file], slug);
+      expect(report.applied).toBe(false);
+      expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+        [path.basename(file), null, null, `${said}; an action plan has headings such as "Ref", "Action", "Action Owner", "Milestone or Target", as in templates/plan.xlsx`],
+      ]);
+      expect(describeReport(report, [], [])).not.toContain("Curve already has everything");
+    }
+    expect(await t.db.prisma.partnership.findUnique({ where: { slug } })).toBeNull();
+  });
+
   it("reads an .xlsx whose cells are merged down over several actions", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const workbook = new ExcelJS.Workbook();

@@ -93,6 +93,9 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
     classified.push({ sheet, kind: found.kind, header: found.header });
   }
   classified.sort((a, b) => SHEET_ORDER.indexOf(a.kind) - SHEET_ORDER.indexOf(b.kind));
+  // A file with nothing Curve reads (the wrong spreadsheet, an empty export) imports nothing:
+  // said, not reported as "imported" with a new, empty partnership named after the file.
+  if (classified.length === 0 && problems.length === 0) problems.push(nothingRecognised(options.fileName, ignored));
   for (const c of classified) problems.push(...unreadableCells(c.sheet, c.header));
 
   const ofKind = (kind: SheetKind) => classified.filter((c) => c.kind === kind);
@@ -139,6 +142,18 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
     ignored,
     sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })),
     freeText: classified.flatMap((c) => freeTextCells(c.sheet, c.kind, c.header)),
+  };
+}
+
+/** The problem for a file none of whose sheets Curve recognises: which were looked at, and what a plan's sheets are headed. */
+function nothingRecognised(fileName: string, ignored: readonly string[]): ImportProblem {
+  const actions = SHEETS.actions.columns.filter((c) => ["ref", "title", "owner", "milestones"].includes(c.key)).map((c) => `"${c.heading}"`);
+  const seen = ignored.length === 0 ? "has nothing in it" : `has no sheet Curve reads as part of a plan (it looked at ${ignored.join(", ")})`;
+  return {
+    sheet: fileName,
+    row: null,
+    column: null,
+    message: `${seen}; an action plan has headings such as ${actions.join(", ")}, as in templates/plan.xlsx`,
   };
 }
 
