@@ -153,6 +153,18 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     ]);
   });
 
+  it("refuses a milestone that is only a number, naming the date it would be as an Excel serial, rather than keep it as date to be agreed", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const good = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams)];
+    const report = await importFiles([...good, write("actions.csv", actions("45700\n12"))], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.row, p.column, p.message])).toEqual([
+      [3, "Milestone", '"45700" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027". If it is a date Excel shows as a number (45700 is 12 February 2025), format the cell as a date or type the date.'],
+      [3, "Milestone", '"12" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027".'],
+    ]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+  });
+
   it("refuses a baseline or target the indicator's unit cannot hold: a count of 1450.5, a percentage over 100", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const base = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))];

@@ -1,5 +1,5 @@
 import type { Prisma } from "../../../generated/prisma/client.ts";
-import { findDue, parseDue, readDueIn, type Due } from "../../domain/dates/due-phrase.ts";
+import { describeDue, findDue, parseDue, readDueIn, type Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionData, MilestoneData, PartyName } from "../../domain/workbook/partnership-data.ts";
 import { dateFromIso, isoDate } from "./views.ts";
 import { lookupName, type Names } from "./workbook-import-people.ts";
@@ -183,9 +183,21 @@ function dueOf(m: MilestoneData, periodStart: string | null, log: ImportLog | nu
   }
   // A date in the milestone's words that cannot be read is a problem, never a part of it read instead.
   const found = readDueIn(m.text, context);
-  if (found.ok) return found.value;
-  log?.problem(m.at, "Milestone", found.error.message);
-  return findDue(m.text, context);
+  if (!found.ok) log?.problem(m.at, "Milestone", found.error.message);
+  else if (found.value.precision === "tbc" && /^\d+(?:\.\d+)?$/.test(m.text.trim())) log?.problem(m.at, "Milestone", bareNumber(m.text.trim()));
+  return found.ok ? found.value : findDue(m.text, context);
+}
+
+/**
+ * Why a milestone that is only a number ("45700") is refused: it says nothing to do, and is most
+ * often a date whose cell lost its date format (Excel counts days from 30 December 1899), which
+ * would otherwise be kept as "date to be agreed".
+ */
+function bareNumber(text: string): string {
+  const serial = Number(text);
+  const day = Number.isInteger(serial) && serial >= 3653 && serial <= 73415 ? isoDate(new Date(Date.UTC(1899, 11, 30) + serial * 86_400_000)) : null;
+  const asDate = day ? ` If it is a date Excel shows as a number (${text} is ${describeDue({ precision: "day", start: day, due: day })}), format the cell as a date or type the date.` : "";
+  return `"${text}" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027".${asDate}`;
 }
 
 function milestoneFields(m: MilestoneData, due: Due) {
