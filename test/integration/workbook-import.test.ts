@@ -113,6 +113,44 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect((await chat.run("Simon Flowers", "/action show ATT-1")).rendered).toContain("Owner: Andrea Richardson");
   });
 
+  /**
+   * A milestone cell's lines have no refs: a line added above a done milestone, or one deleted
+   * above it, moves it down or up. Matched by place alone, the done mark and its evidence went to
+   * whichever words now stood in its place.
+   */
+  it("keeps a done milestone's mark and evidence with its own words when lines are added or deleted above it", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012\nRolled out city wide by July 2012"))];
+    expect((await importFiles(files, slug)).applied).toBe(true);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    const chat = commandDriver(t.db, id, () => NOW);
+    expect((await chat.run("Jancis Andrew", "/milestone done ATT-2.1 model agreed at cluster chairs")).tone).toBe("success");
+    const milestonesOf = async () =>
+      (await t.db.prisma.milestone.findMany({ where: { action: { ref: "ATT-2", plan: { partnershipId: id } } }, orderBy: { position: "asc" } })).map((m) => [m.ref, m.text, m.evidence]);
+
+    // A consultation is added above the agreed model.
+    writeFileSync(files[3]!, csv(actions("Consultation with cluster chairs by February 2012\nModel agreed by end of March 2012\nRolled out city wide by July 2012")));
+    const added = await importFiles(files, slug);
+    expect(added.problems).toEqual([]);
+    expect(await milestonesOf()).toEqual([
+      ["ATT-2.1", "Consultation with cluster chairs by February 2012", null],
+      ["ATT-2.2", "Model agreed by end of March 2012", "model agreed at cluster chairs"],
+      ["ATT-2.3", "Rolled out city wide by July 2012", null],
+    ]);
+    expect((await importFiles(files, slug)).changes.filter((c) => c.kind !== "keep")).toEqual([]);
+
+    // The consultation and the done milestone are deleted from the file: the done one is kept, after the file's.
+    writeFileSync(files[3]!, csv(actions("Rolled out city wide by July 2012")));
+    const deleted = await importFiles(files, slug);
+    expect(deleted.changes.map((c) => `${c.kind} ${c.ref}`)).toEqual(["remove ATT-2.1", "update ATT-2.1", "keep ATT-2.2"]);
+    expect(await milestonesOf()).toEqual([
+      ["ATT-2.1", "Rolled out city wide by July 2012", null],
+      ["ATT-2.2", "Model agreed by end of March 2012", "model agreed at cluster chairs"],
+    ]);
+    expect((await chat.run("Simon Flowers", "/action show ATT-2")).rendered).toMatch(/ATT-2\.2 · Model agreed by end of March 2012\n\s+done .* model agreed at cluster chairs/);
+    expect((await importFiles(files, slug)).changes.filter((c) => c.kind !== "keep")).toEqual([]);
+  });
+
   it("changes nothing when any row has a problem, and names each one", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const bad = actions("Model agreed by end of March 2012");

@@ -232,7 +232,7 @@ function applyMilestoneRows(data: PartnershipData, rows: MilestoneRow[], problem
     }
     action.milestones = [...seen.values()]
       .sort((a, b) => a.position - b.position)
-      .map((m) => ({ position: m.position, text: m.text, kind: m.kind, duePhrase: m.duePhrase, due: m.due, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence, at: m.at }));
+      .map((m) => ({ position: m.position, text: m.text, kind: m.kind, duePhrase: m.duePhrase, due: m.due, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence, fromRef: true, at: m.at }));
   }
 }
 
