@@ -461,6 +461,42 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(await t.db.prisma.partnership.findUnique({ where: { slug } })).toBeNull();
   });
 
+  /**
+   * A partnership's own tracker often has columns Curve has no place for ("RAG status", "Budget")
+   * and, beside the milestone, a "Deadline" column. Left out without a word, every milestone was
+   * imported as date to be agreed.
+   */
+  it("names the columns it does not read, and refuses a date column beside the milestones rather than leave every milestone TBC", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const tracker = [
+      ["Ref", "Action", "Lead officer", "Milestone", "Deadline", "RAG status"],
+      ["ATT-1", "Target children with a 60-70% absence rate", "Jancis Andrew", "Project brief agreed", "31/03/2027", "Green"],
+    ];
+    const files = [write("people.csv", people), write("tracker.csv", tracker)];
+    const report = await importFiles(files, slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      [
+        "tracker",
+        1,
+        "Deadline",
+        'Curve reads a milestone\'s date from its words in "Milestone", not from a column of its own, so column E would be left out: put each date in its milestone\'s words ("Project brief agreed by 31/03/2027"), or give the milestones on a Milestones sheet with a Due column',
+      ],
+    ]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+
+    // With the date in the milestone's words, the import goes ahead and says which column it left out.
+    const fixed = [tracker[0]!.filter((h) => h !== "Deadline"), ["ATT-1", "Target children with a 60-70% absence rate", "Jancis Andrew", "Project brief agreed by 31/03/2027", "Green"]];
+    writeFileSync(files[1]!, csv(fixed));
+    const sheets = (await Promise.all(files.map((f) => readWorkbookFile(f)))).flat();
+    const reading = readPartnershipWorkbook(sheets, { fileName: "tracker.csv", plan: "our-plan" });
+    expect(reading.unreadColumns).toEqual([{ sheet: "tracker", column: "E", heading: "RAG status" }]);
+    const imported = await importWorkbook(t.db.prisma, reading, { fileName: "tracker.csv", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(imported.applied).toBe(true);
+    expect(describeReport(imported, reading.sheets, reading.ignored, reading.unreadColumns)).toContain('Columns Curve does not read, so nothing in them is imported: tracker E "RAG status".');
+    expect(imported.milestones.map((m) => [m.ref, m.due])).toEqual([["ATT-1.1", "2027-03-31"]]);
+  });
+
   it("reads an .xlsx whose cells are merged down over several actions", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const workbook = new ExcelJS.Workbook();

@@ -23,7 +23,20 @@ export interface WorkbookReading {
   sheets: { name: string; kind: SheetKind; headingRow: number }[];
   /** Every non-empty free-text cell (FREE_TEXT_COLUMNS), for the personal-data guard. */
   freeText: FreeTextCell[];
+  /** Headed columns of a recognised sheet that Curve does not read: nothing in them is imported, and the report says so. */
+  unreadColumns: UnreadColumn[];
 }
+
+export interface UnreadColumn {
+  sheet: string;
+  /** Its letter, as in the spreadsheet: "E". */
+  column: string;
+  heading: string;
+}
+
+// Headings that give an action's milestone a date of its own: the Actions sheet reads a milestone's
+// date from its words, so such a column would otherwise be dropped and every milestone left TBC.
+const DATE_HEADING = /^(?:date|dates|due|due date|due dates|date due|due by|deadline|deadlines|target date|target dates|completion date|end date|timescale|timescales|timeline|timeframe)$/;
 
 // Which headings, beyond the required ones, make a sheet with an unknown name that kind of sheet.
 const SIGNS: Record<SheetKind, readonly string[][]> = {
@@ -136,13 +149,33 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
   applyMilestoneRows(data, milestoneRows, problems);
   for (const c of ofKind("readings")) data.readings.push(...readReadingRows(reader(c), c.sheet.rows));
   checkDuplicates(data, problems);
+  const unreadColumns = classified.flatMap((c) => unreadColumnsOf(c.sheet, c.header));
+  for (const u of unreadColumns) {
+    const sheet = classified.find((c) => c.sheet.name === u.sheet)!;
+    if (sheet.kind !== "actions" || !DATE_HEADING.test(normaliseHeader(u.heading))) continue;
+    const milestones = sheet.header.columns.get("milestones")?.heading ?? "Milestone or Target";
+    problems.push({
+      sheet: u.sheet,
+      row: sheet.header.row,
+      column: u.heading,
+      message: `Curve reads a milestone's date from its words in "${milestones}", not from a column of its own, so column ${u.column} would be left out: put each date in its milestone's words ("Project brief agreed by 31/03/2027"), or give the milestones on a Milestones sheet with a Due column`,
+    });
+  }
   return {
+    unreadColumns,
     data,
     problems,
     ignored,
     sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })),
     freeText: classified.flatMap((c) => freeTextCells(c.sheet, c.kind, c.header)),
   };
+}
+
+/** The headed columns of a sheet that no column spec of its kind matched. */
+function unreadColumnsOf(sheet: RawSheet, header: HeaderMatch<string>): UnreadColumn[] {
+  const headings = sheet.rows.find((r) => r.number === header.row)?.cells ?? [];
+  const read = new Set([...header.columns.values()].map((c) => c.index));
+  return headings.flatMap((text, index) => (text.trim() === "" || read.has(index) ? [] : [{ sheet: sheet.name, column: columnLetter(index), heading: text.trim() }]));
 }
 
 /** The problem for a file none of whose sheets Curve recognises: which were looked at, and what a plan's sheets are headed. */
