@@ -497,6 +497,17 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect(imported.milestones.map((m) => [m.ref, m.due])).toEqual([["ATT-1.1", "2027-03-31"]]);
   });
 
+  // Two people of one name failed inside the database ("Invalid `prisma.person.update()` invocation").
+  it("refuses two people of one name on the People sheet in one line, rather than fail inside the database", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const twoSams = [...people, ["Jancis  Andrew", "jancis.andrew@nhs.net", "Leeds Community Healthcare", ""]];
+    const report = await importFiles([write("people.csv", twoSams), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      ["people", 5, "Name", 'a person called Jancis Andrew (give each a name that tells them apart, e.g. "Jancis Andrew (Leeds Community Healthcare)") is also on people row 2'],
+    ]);
+  });
+
   it("reads an .xlsx whose cells are merged down over several actions", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const workbook = new ExcelJS.Workbook();

@@ -298,6 +298,8 @@ function checkDuplicates(data: PartnershipData, problems: ImportProblem[]): void
   data.plans = once(data.plans, (p) => p.key, (p) => `plan ${p.key}`, "Plan");
   data.actions = once(data.actions, (a) => `${a.plan}:${a.ref}`, (a) => `action ${a.ref}`, "Ref");
   data.people = once(data.people, (p) => p.email, (p) => `${p.email}`, "Email");
+  // Owners, sponsors, leads and members are named, not emailed: two people of one name could not be told apart.
+  data.people = once(data.people, (p) => p.name.toLowerCase().replace(/\s+/g, " ").trim(), (p) => `a person called ${p.name} (give each a name that tells them apart, e.g. "${p.name} (${p.organisation ?? "NHS"})")`, "Name");
   data.teams = once(data.teams, (t) => t.name, (t) => `team ${t.name}`, "Team");
   data.indicators = once(data.indicators, (i) => i.code, (i) => `indicator ${i.code}`, "Code");
   data.priorities = once(data.priorities, (p) => `${p.plan}:${p.kind}:${p.title.toLowerCase()}`, (p) => `priority "${p.title}"`, "Priority");
