@@ -46,6 +46,20 @@ const USAGE = `Usage: curve <command>
 Configuration comes from the environment; see README.md.`;
 
 
+/**
+ * The lines of USAGE for one command (an entry starts two spaces in; its continuation lines are
+ * indented further), under "Usage:"; the whole of USAGE for a command it does not list.
+ */
+export function usageOf(command: string): string {
+  const entries: string[][] = [];
+  for (const line of USAGE.split("\n")) {
+    if (/^  \S/.test(line)) entries.push([line]);
+    else if (/^   /.test(line) && entries.length > 0) entries.at(-1)!.push(line);
+  }
+  const mine = entries.filter((e) => e[0]!.trim().split(/\s+/)[0] === command);
+  return mine.length === 0 ? USAGE : `Usage: curve ${command} …\n\n${mine.map((e) => e.join("\n")).join("\n")}\n\nConfiguration comes from the environment; see README.md.`;
+}
+
 /** "ATT-2.1 due (team member)", "LAC-2.1 raised (lead: 14 days overdue)": what reaches a person, and why. */
 function describeItem(item: PlannedItem): string {
   const why = item.because.replace("_", " ");
@@ -57,6 +71,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
+  }
+  // "curve import --help": the command's own lines of the usage, not "Unknown option '--help'".
+  const beforeOperands = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (beforeOperands.includes("--help") || beforeOperands.includes("-h")) {
+    process.stdout.write(`${usageOf(command)}\n`);
+    return 0;
   }
   if (command === "manifest") return manifest(rest);
   const config = readConfig();

@@ -4,7 +4,7 @@ import { readWorkbookFile, UnreadableFile } from "../adapters/files/read-workboo
 import type { WorkbookImportReport } from "../adapters/db/workbook-import.ts";
 import { shortDate } from "../domain/dates/calendar.ts";
 import { confirmationArgument, describeHeldCell, parseConfirmedCells, type HeldCell } from "../domain/workbook/held-cells.ts";
-import { readPartnershipWorkbook } from "../domain/workbook/read-partnership.ts";
+import { readPartnershipWorkbook, type UnreadColumn } from "../domain/workbook/read-partnership.ts";
 import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
 import type { Config } from "./config.ts";
 import { createProgress } from "./progress.ts";
@@ -88,7 +88,7 @@ export async function importCommand(args: string[], config: Config, now: Date = 
     const held = report.held.length > 0 || report.unheldConfirmations.length > 0;
     // While cells are held, problems (which can quote a cell) are counted, not listed.
     const shown = held ? { ...report, problems: [], unlistedProblems: report.problems.length } : report;
-    if (values.json) process.stdout.write(`${JSON.stringify({ ...shown, sheets: reading.sheets, ignored: reading.ignored }, null, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...shown, sheets: reading.sheets, ignored: reading.ignored, unreadColumns: reading.unreadColumns }, null, 2)}\n`);
     if (held) {
       if (!values.json) {
         process.stderr.write(describeHeld(report.held, report.unheldConfirmations, fileName));
@@ -98,7 +98,7 @@ export async function importCommand(args: string[], config: Config, now: Date = 
       }
       return 1;
     }
-    if (!values.json) process.stdout.write(describeReport(report, reading.sheets, reading.ignored));
+    if (!values.json) process.stdout.write(describeReport(report, reading.sheets, reading.ignored, reading.unreadColumns));
     if (report.problems.length > 0) {
       if (!values.json) for (const p of report.problems) process.stderr.write(`${describeProblem(p)}\n`);
       process.stderr.write(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} in ${fileName}: nothing was imported. Fix ${report.problems.length === 1 ? "it" : "them"} and import again.\n`);
@@ -143,10 +143,12 @@ export function describeHeld(held: readonly HeldCell[], unheld: readonly string[
 }
 
 /** The report a person reads: counts, then what changes, each milestone's date, and names that match no one. */
-export function describeReport(report: WorkbookImportReport, sheets: { name: string; kind: string; headingRow: number }[], ignored: string[]): string {
+export function describeReport(report: WorkbookImportReport, sheets: { name: string; kind: string; headingRow: number }[], ignored: string[], unreadColumns: readonly UnreadColumn[] = []): string {
   const out: string[] = [];
   out.push(`Read ${sheets.map((s) => `${s.name} (${s.kind}, headings on row ${s.headingRow})`).join("; ") || "no sheets Curve recognises"}.`);
   if (ignored.length) out.push(`Ignored sheets that are not part of a plan: ${ignored.join(", ")}.`);
+  // Said every time, dry run or not: what is in these columns is not in Curve.
+  if (unreadColumns.length) out.push(`Columns Curve does not read, so nothing in them is imported: ${unreadColumns.map((u) => `${u.sheet} ${u.column} "${u.heading}"`).join(", ")}.`);
   const count = (kind: string) => {
     const by = new Map<string, number>();
     for (const c of report.changes.filter((x) => x.kind === kind)) by.set(c.subject, (by.get(c.subject) ?? 0) + 1);
@@ -156,7 +158,8 @@ export function describeReport(report: WorkbookImportReport, sheets: { name: str
   const header = report.dryRun ? `Dry run for partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}: nothing has been written.` : report.applied ? `Imported into partnership ${report.partnership.slug}${report.partnership.created ? " (new)" : ""}.` : `Nothing was imported into ${report.partnership.slug}.`;
   out.push(header);
   const changed = report.changes.filter((c) => c.kind !== "keep");
-  if (changed.length === 0) out.push("Nothing to change: Curve already has everything in the file.");
+  // With a problem, the file was not compared through: "Curve already has everything" would not be true.
+  if (changed.length === 0 && report.problems.length === 0) out.push("Nothing to change: Curve already has everything in the file.");
   for (const [i, kind] of (["create", "update", "remove"] as const).entries()) {
     const c = count(kind);
     if (c) out.push(`${verb[i]}: ${c}.`);

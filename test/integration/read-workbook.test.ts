@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, describe, expect, it } from "vitest";
-import { readWorkbookFile, readXlsxWhole } from "../../src/adapters/files/read-workbook.ts";
+import { readWorkbookFile, readXlsxWhole, UnreadableFile } from "../../src/adapters/files/read-workbook.ts";
 import { writeWorkbook } from "../../src/adapters/files/write-workbook.ts";
 
 const TEMPLATES = path.join(import.meta.dirname, "..", "..", "templates");
@@ -62,5 +62,90 @@ describe("the whole-file reader, Curve's fallback when a streaming pass comes up
     expect(rows[2]!.cells.slice(3)).toEqual(["2011-05-31", "Portfolio by May 2011"]);
     expect(rows[3]!.cells.slice(2, 4)).toEqual(["Saleem Tariq", "2011-06-30"]);
     expect(rows[3]!.mergedFromAbove).toEqual(new Set([2]));
+  });
+});
+
+describe("cells read as Excel shows them, by both readers", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "curve-read-shown-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("gives percentages as shown, months typed into date cells as months, and marks cells that show an error or an uncalculated formula", async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("Readings");
+    sheet.addRows([
+      ["Indicator", "Period", "Value", "Note"],
+      ["NEET", new Date(Date.UTC(2011, 8, 1)), 0.081, { formula: "VLOOKUP(A2,Notes!A:B,2,FALSE)", result: { error: "#N/A" } }],
+      ["ATT", new Date(Date.UTC(2011, 8, 1)), { formula: "0.9+0.016", result: 0.916 }, { formula: "Notes!B3" }],
+      ["LAC", new Date(Date.UTC(2011, 0, 1)), 1420, { error: "#REF!" }],
+    ]);
+    sheet.getCell("B2").numFmt = "mmm-yy";
+    sheet.getCell("B3").numFmt = "d mmmm yyyy";
+    sheet.getCell("B4").numFmt = "yyyy";
+    sheet.getCell("C2").numFmt = "0.0%";
+    sheet.getCell("C3").numFmt = "0.0%";
+    const file = path.join(dir, "shown.xlsx");
+    await workbook.xlsx.writeFile(file);
+    const streamed = await readWorkbookFile(file);
+    expect(await readXlsxWhole(file)).toEqual(streamed);
+    const rows = streamed[0]!.rows;
+    expect(rows.map((r) => r.cells.slice(0, 3))).toEqual([
+      ["Indicator", "Period", "Value"],
+      ["NEET", "September 2011", "8.1%"],
+      ["ATT", "2011-09-01", "91.6%"],
+      ["LAC", "2011", "1420"],
+    ]);
+    expect(rows.map((r) => r.unreadable?.get(3))).toEqual([
+      undefined,
+      "shows the error #N/A, not a value: correct the formula or type the value in",
+      "holds a formula whose result was never saved: open the file in Excel and save it, or type the value in",
+      "shows the error #REF!, not a value: correct the formula or type the value in",
+    ]);
+  });
+});
+
+/**
+ * A CSV's bytes are letters only in an encoding. Excel writes UTF-8 ("CSV UTF-8"), UTF-16 with a
+ * byte-order mark ("Unicode Text") or, for plain "CSV (Comma delimited)", Windows-1252 on Windows
+ * and Mac Roman on older Macs, where the same byte is a different letter. Curve reads the first
+ * two exactly and refuses the rest, rather than store "Zo\uFFFD O'Brien" as an owner's name.
+ */
+describe("a CSV file's text encoding", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "curve-read-csv-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const csv = "Plan,Ref,Action,Action Owner\r\nour-plan,ATT-1,Improve attendance in Siân's cluster,Zoë O'Brien\r\n";
+  const write = (name: string, bytes: Buffer) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  };
+  const cellsOf = async (file: string) => (await readWorkbookFile(file))[0]!.rows.map((r) => r.cells);
+  const expected = [
+    ["Plan", "Ref", "Action", "Action Owner"],
+    ["our-plan", "ATT-1", "Improve attendance in Siân's cluster", "Zoë O'Brien"],
+  ];
+
+  it("reads UTF-8, with or without its byte-order mark", async () => {
+    expect(await cellsOf(write("plain.csv", Buffer.from(csv, "utf8")))).toEqual(expected);
+    expect(await cellsOf(write("bom.csv", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, "utf8")])))).toEqual(expected);
+  });
+
+  it("reads UTF-16 with its byte-order mark, little- and big-endian (Excel's Unicode Text)", async () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, "utf16le")]);
+    expect(await cellsOf(write("unicode-le.csv", le))).toEqual(expected);
+    const be = Buffer.from(le);
+    be.swap16();
+    expect(await cellsOf(write("unicode-be.csv", be))).toEqual(expected);
+    expect(await cellsOf(write("unicode.txt", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv.replaceAll(",", "\t"), "utf16le")])))).toEqual(expected);
+  });
+
+  it("refuses Windows-1252 and Mac Roman in one sentence naming the line, never reading a letter as \uFFFD", async () => {
+    const latin = Buffer.from(csv, "latin1"); // â and ë are the same bytes in Windows-1252
+    await expect(readWorkbookFile(write("windows.csv", latin))).rejects.toThrow(UnreadableFile);
+    await expect(readWorkbookFile(write("windows.csv", latin))).rejects.toThrow(
+      /^windows\.csv is not UTF-8 text \(line 2, just after "attendance in Si"\), so Curve cannot tell which letters it holds: save it from Excel as "CSV UTF-8 \(Comma delimited\)", or import the \.xlsx itself$/,
+    );
+    // A bad byte far into a large file, past the first chunk read, is found on its line.
+    const long = Buffer.concat([Buffer.from(csv.split("\r\n")[0] + "\r\n" + "our-plan,ATT-9,Padding,Jo Bloggs\r\n".repeat(5000), "utf8"), Buffer.from("our-plan,ATT-10,Caf\x8e club,Jo Bloggs\r\n", "latin1")]);
+    await expect(readWorkbookFile(write("mac.csv", long))).rejects.toThrow(/^mac\.csv is not UTF-8 text \(line 5002, just after "Caf"\)/);
   });
 });

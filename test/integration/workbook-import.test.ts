@@ -113,6 +113,44 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     expect((await chat.run("Simon Flowers", "/action show ATT-1")).rendered).toContain("Owner: Andrea Richardson");
   });
 
+  /**
+   * A milestone cell's lines have no refs: a line added above a done milestone, or one deleted
+   * above it, moves it down or up. Matched by place alone, the done mark and its evidence went to
+   * whichever words now stood in its place.
+   */
+  it("keeps a done milestone's mark and evidence with its own words when lines are added or deleted above it", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const files = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012\nRolled out city wide by July 2012"))];
+    expect((await importFiles(files, slug)).applied).toBe(true);
+    const { id } = await t.db.prisma.partnership.findUniqueOrThrow({ where: { slug } });
+    const chat = commandDriver(t.db, id, () => NOW);
+    expect((await chat.run("Jancis Andrew", "/milestone done ATT-2.1 model agreed at cluster chairs")).tone).toBe("success");
+    const milestonesOf = async () =>
+      (await t.db.prisma.milestone.findMany({ where: { action: { ref: "ATT-2", plan: { partnershipId: id } } }, orderBy: { position: "asc" } })).map((m) => [m.ref, m.text, m.evidence]);
+
+    // A consultation is added above the agreed model.
+    writeFileSync(files[3]!, csv(actions("Consultation with cluster chairs by February 2012\nModel agreed by end of March 2012\nRolled out city wide by July 2012")));
+    const added = await importFiles(files, slug);
+    expect(added.problems).toEqual([]);
+    expect(await milestonesOf()).toEqual([
+      ["ATT-2.1", "Consultation with cluster chairs by February 2012", null],
+      ["ATT-2.2", "Model agreed by end of March 2012", "model agreed at cluster chairs"],
+      ["ATT-2.3", "Rolled out city wide by July 2012", null],
+    ]);
+    expect((await importFiles(files, slug)).changes.filter((c) => c.kind !== "keep")).toEqual([]);
+
+    // The consultation and the done milestone are deleted from the file: the done one is kept, after the file's.
+    writeFileSync(files[3]!, csv(actions("Rolled out city wide by July 2012")));
+    const deleted = await importFiles(files, slug);
+    expect(deleted.changes.map((c) => `${c.kind} ${c.ref}`)).toEqual(["remove ATT-2.1", "update ATT-2.1", "keep ATT-2.2"]);
+    expect(await milestonesOf()).toEqual([
+      ["ATT-2.1", "Rolled out city wide by July 2012", null],
+      ["ATT-2.2", "Model agreed by end of March 2012", "model agreed at cluster chairs"],
+    ]);
+    expect((await chat.run("Simon Flowers", "/action show ATT-2")).rendered).toMatch(/ATT-2\.2 · Model agreed by end of March 2012\n\s+done .* model agreed at cluster chairs/);
+    expect((await importFiles(files, slug)).changes.filter((c) => c.kind !== "keep")).toEqual([]);
+  });
+
   it("changes nothing when any row has a problem, and names each one", async () => {
     const slug = uniqueName("council").replace(/_/g, "-");
     const bad = actions("Model agreed by end of March 2012");
@@ -151,6 +189,18 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
       ["ATT-1", "Target children with a 60-70% absence rate", ["Project Brief March 2011", "Delivery Summer term 2011"]],
       ["ATT-2", "Evaluate the service redesign implications", ["Model agreed by end of March 2012"]],
     ]);
+  });
+
+  it("refuses a milestone that is only a number, naming the date it would be as an Excel serial, rather than keep it as date to be agreed", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const good = [write("people.csv", people), write("priorities.csv", priorities), write("teams.csv", teams)];
+    const report = await importFiles([...good, write("actions.csv", actions("45700\n12"))], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.row, p.column, p.message])).toEqual([
+      [3, "Milestone", '"45700" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027". If it is a date Excel shows as a number (45700 is 12 February 2025), format the cell as a date or type the date.'],
+      [3, "Milestone", '"12" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027".'],
+    ]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
   });
 
   it("refuses a baseline or target the indicator's unit cannot hold: a count of 1450.5, a percentage over 100", async () => {
@@ -333,6 +383,129 @@ describe.each(kindsUnderTest())("importing a partnership's own files on %s", (ki
     ]);
     // Not even the good row: a file with a problem changes nothing.
     expect(await storedReadings(slug)).toEqual(before);
+  });
+
+  /**
+   * Excel stores what it shows differently: 8.1% as 0.081, and "September 2011" typed into a cell
+   * as the date 1 September 2011 shown "Sep-11". A cell showing #N/A, or a formula a program
+   * wrote but never calculated, is stored with no value at all. Each is read as the person sees it
+   * in Excel, or refused; never as 0.081 per cent, a month's first day, or an empty cell.
+   */
+  it("reads an .xlsx as Excel shows it: percentages, months typed into date cells, and refuses cells that show an error", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("Indicators").addRows(readingIndicators);
+    workbook.getWorksheet("Indicators")!.getCell("F2").value = 0.083;
+    workbook.getWorksheet("Indicators")!.getCell("F2").numFmt = "0.0%";
+    const readings = workbook.addWorksheet("Readings");
+    readings.addRows([
+      ["Indicator", "Period", "Value", "Source"],
+      ["NEET", new Date(Date.UTC(2011, 7, 1)), 0.081, "Connexions"],
+      ["NEET", new Date(Date.UTC(2011, 5, 30)), { formula: "C2-0.002", result: 0.079 }, "Connexions"],
+    ]);
+    readings.getCell("B2").numFmt = "mmm-yy";
+    readings.getCell("B3").numFmt = "dd/mm/yyyy";
+    for (const cell of ["C2", "C3"]) readings.getCell(cell).numFmt = "0.0%";
+    const actionSheet = workbook.addWorksheet("Actions");
+    actionSheet.addRows([
+      ["Ref", "Priority", "Action", "Action Owner", "Milestone or Target"],
+      ["ATT-1", "3", "Target children with a 60-70% absence rate", "Jancis Andrew", new Date(Date.UTC(2012, 2, 1))],
+    ]);
+    actionSheet.getCell("E2").numFmt = "mmmm yyyy";
+    workbook.addWorksheet("People").addRows(people);
+    workbook.addWorksheet("Priorities").addRows(priorities);
+    const file = path.join(dir, "as-shown.xlsx");
+    await workbook.xlsx.writeFile(file);
+    const reading = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: "as-shown.xlsx", plan: "our-plan" });
+    expect(reading.problems).toEqual([]);
+    const report = await importWorkbook(t.db.prisma, reading, { fileName: "as-shown.xlsx", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(report.problems).toEqual([]);
+    expect((await storedReadings(slug)).map((r) => r.slice(0, 4))).toEqual([
+      ["NEET", "30 Jun 2011", "2011-06-30", 7.9],
+      ["NEET", "Aug 2011", "2011-08-31", 8.1],
+    ]);
+    const neet = await t.db.prisma.indicator.findFirstOrThrow({ where: { code: "NEET", partnership: { slug } } });
+    expect(neet.baselineValue).toBe(8.3);
+    expect(report.milestones.map((m) => [m.ref, m.phrase, m.precision, m.due])).toEqual([["ATT-1.1", "March 2012", "month", "2012-03-31"]]);
+
+    // A milestone showing #N/A and a title whose formula was never calculated: refused, nothing saved.
+    actionSheet.addRow(["ATT-2", "3", "Evaluate the service redesign", "Jancis Andrew", { formula: "VLOOKUP(A3,Dates!A:B,2,FALSE)", result: { error: "#N/A" } }]);
+    actionSheet.addRow(["ATT-3", "3", { formula: "Titles!B4" }, "Jancis Andrew", "Model agreed by end of March 2012"]);
+    // Rows that are empty but for a formula copied down the sheet are not rows of the plan.
+    actionSheet.addRow([null, null, null, { formula: "VLOOKUP(A5,Owners!A:B,2,FALSE)", result: { error: "#N/A" } }]);
+    await workbook.xlsx.writeFile(file);
+    const broken = readPartnershipWorkbook(await readWorkbookFile(file), { fileName: "as-shown.xlsx", plan: "our-plan" });
+    expect(broken.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      ["Actions", 3, "Milestone or Target", "cell E3 shows the error #N/A, not a value: correct the formula or type the value in"],
+      ["Actions", 4, "Action", "cell C4 holds a formula whose result was never saved: open the file in Excel and save it, or type the value in"],
+      ["Actions", 4, "Action", "action ATT-3 has no title"],
+    ]);
+    const refused = await importWorkbook(t.db.prisma, broken, { fileName: "as-shown.xlsx", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(refused.applied).toBe(false);
+    expect(await t.db.prisma.action.count({ where: { plan: { partnership: { slug } } } })).toBe(1);
+  });
+
+  it("refuses a file with no sheet Curve reads (the wrong spreadsheet, an empty CSV) and creates no partnership for it", async () => {
+    const slug = uniqueName("budget").replace(/_/g, "-");
+    for (const [file, said] of [
+      [write("budget.csv", [["Cost centre", "Budget 2025/26"], ["CS-101", "12,000"]]), "has no sheet Curve reads as part of a plan (it looked at budget)"],
+      [write("export.csv", []), "has nothing in it"],
+    ] as const) {
+      const report = await importFiles([file], slug);
+      expect(report.applied).toBe(false);
+      expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+        [path.basename(file), null, null, `${said}; an action plan has headings such as "Ref", "Action", "Action Owner", "Milestone or Target", as in templates/plan.xlsx`],
+      ]);
+      expect(describeReport(report, [], [])).not.toContain("Curve already has everything");
+    }
+    expect(await t.db.prisma.partnership.findUnique({ where: { slug } })).toBeNull();
+  });
+
+  /**
+   * A partnership's own tracker often has columns Curve has no place for ("RAG status", "Budget")
+   * and, beside the milestone, a "Deadline" column. Left out without a word, every milestone was
+   * imported as date to be agreed.
+   */
+  it("names the columns it does not read, and refuses a date column beside the milestones rather than leave every milestone TBC", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const tracker = [
+      ["Ref", "Action", "Lead officer", "Milestone", "Deadline", "RAG status"],
+      ["ATT-1", "Target children with a 60-70% absence rate", "Jancis Andrew", "Project brief agreed", "31/03/2027", "Green"],
+    ];
+    const files = [write("people.csv", people), write("tracker.csv", tracker)];
+    const report = await importFiles(files, slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      [
+        "tracker",
+        1,
+        "Deadline",
+        'Curve reads a milestone\'s date from its words in "Milestone", not from a column of its own, so column E would be left out: put each date in its milestone\'s words ("Project brief agreed by 31/03/2027"), or give the milestones on a Milestones sheet with a Due column',
+      ],
+    ]);
+    expect(await t.db.prisma.partnership.count({ where: { slug } })).toBe(0);
+
+    // With the date in the milestone's words, the import goes ahead and says which column it left out.
+    const fixed = [tracker[0]!.filter((h) => h !== "Deadline"), ["ATT-1", "Target children with a 60-70% absence rate", "Jancis Andrew", "Project brief agreed by 31/03/2027", "Green"]];
+    writeFileSync(files[1]!, csv(fixed));
+    const sheets = (await Promise.all(files.map((f) => readWorkbookFile(f)))).flat();
+    const reading = readPartnershipWorkbook(sheets, { fileName: "tracker.csv", plan: "our-plan" });
+    expect(reading.unreadColumns).toEqual([{ sheet: "tracker", column: "E", heading: "RAG status" }]);
+    const imported = await importWorkbook(t.db.prisma, reading, { fileName: "tracker.csv", dryRun: false, partnership: slug, now: NOW, timeZone: "Europe/London" });
+    expect(imported.applied).toBe(true);
+    expect(describeReport(imported, reading.sheets, reading.ignored, reading.unreadColumns)).toContain('Columns Curve does not read, so nothing in them is imported: tracker E "RAG status".');
+    expect(imported.milestones.map((m) => [m.ref, m.due])).toEqual([["ATT-1.1", "2027-03-31"]]);
+  });
+
+  // Two people of one name failed inside the database ("Invalid `prisma.person.update()` invocation").
+  it("refuses two people of one name on the People sheet in one line, rather than fail inside the database", async () => {
+    const slug = uniqueName("council").replace(/_/g, "-");
+    const twoSams = [...people, ["Jancis  Andrew", "jancis.andrew@nhs.net", "Leeds Community Healthcare", ""]];
+    const report = await importFiles([write("people.csv", twoSams), write("priorities.csv", priorities), write("teams.csv", teams), write("actions.csv", actions("Model agreed by end of March 2012"))], slug);
+    expect(report.applied).toBe(false);
+    expect(report.problems.map((p) => [p.sheet, p.row, p.column, p.message])).toEqual([
+      ["people", 5, "Name", 'a person called Jancis Andrew (give each a name that tells them apart, e.g. "Jancis Andrew (Leeds Community Healthcare)") is also on people row 2'],
+    ]);
   });
 
   it("reads an .xlsx whose cells are merged down over several actions", async () => {

@@ -322,6 +322,12 @@ describe("readDueIn: milestone text a person has just written", () => {
       ["Evaluate in quarter 0 of 2026/27", "in quarter 0 of 2026/27", "there is no quarter 0"],
       ["Evaluate 2026/27 Q5", "2026/27 Q5", "there is no quarter 5"],
       ["Sign off by 30 February", "by 30 February", "February has no day 30"], // TBC
+      // Numeric dates with a four-digit year or slashes are dates for certain, whatever is wrong with them.
+      ["Report 2025-13-01", "2025-13-01", "there is no month 13"], // TBC
+      ["Board 03/15/2026", "03/15/2026", "there is no month 15; Curve reads numeric dates day first, so write 15 March 2026"], // TBC
+      ["Panel 32/01/2026", "32/01/2026", "January 2026 has no day 32"], // TBC
+      ["Panel 12.13.2026", "12.13.2026", "there is no month 13"], // TBC
+      ["Launch 31-Feb-2027", "31-Feb-2027", "February 2027 has no day 31"], // 2027
     ];
     for (const [text, phrase, why] of cases) {
       const read = readDueIn(text, { today: "2026-12-01" });
@@ -331,6 +337,19 @@ describe("readDueIn: milestone text a person has just written", () => {
         expect(read.error.message, text).toContain(`"${phrase}"`);
         expect(read.error.message, text).toContain(why);
       }
+    }
+  });
+
+  it("reads Excel's own date formats, as a CSV saved from Excel writes them: d-mmm-yy a day, mmm-yy a month", () => {
+    const cases: [string, DuePrecision, string, string][] = [
+      ["Project brief 1-Mar-2026", "day", "2026-03-01", "2026-03-01"], // was the whole of 2026
+      ["Project brief 01-Mar-26", "day", "2026-03-01", "2026-03-01"], // was TBC
+      ["Delivery Sep-26", "month", "2026-09-01", "2026-09-30"],
+      ["Delivery September-2026", "month", "2026-09-01", "2026-09-30"], // was the whole of 2026
+    ];
+    for (const [text, precision, start, due] of cases) {
+      const read = readDueIn(text, { today: "2025-12-01" });
+      expect(read.ok && [read.value.precision, read.value.start, read.value.due], text).toEqual([precision, start, due]);
     }
   });
 

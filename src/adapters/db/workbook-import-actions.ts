@@ -1,5 +1,6 @@
 import type { Prisma } from "../../../generated/prisma/client.ts";
-import { findDue, parseDue, readDueIn, type Due } from "../../domain/dates/due-phrase.ts";
+import { matchMilestones } from "../../domain/workbook/match-milestones.ts";
+import { describeDue, findDue, parseDue, readDueIn, type Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionData, MilestoneData, PartyName } from "../../domain/workbook/partnership-data.ts";
 import { dateFromIso, isoDate } from "./views.ts";
 import { lookupName, type Names } from "./workbook-import-people.ts";
@@ -183,9 +184,21 @@ function dueOf(m: MilestoneData, periodStart: string | null, log: ImportLog | nu
   }
   // A date in the milestone's words that cannot be read is a problem, never a part of it read instead.
   const found = readDueIn(m.text, context);
-  if (found.ok) return found.value;
-  log?.problem(m.at, "Milestone", found.error.message);
-  return findDue(m.text, context);
+  if (!found.ok) log?.problem(m.at, "Milestone", found.error.message);
+  else if (found.value.precision === "tbc" && /^\d+(?:\.\d+)?$/.test(m.text.trim())) log?.problem(m.at, "Milestone", bareNumber(m.text.trim()));
+  return found.ok ? found.value : findDue(m.text, context);
+}
+
+/**
+ * Why a milestone that is only a number ("45700") is refused: it says nothing to do, and is most
+ * often a date whose cell lost its date format (Excel counts days from 30 December 1899), which
+ * would otherwise be kept as "date to be agreed".
+ */
+function bareNumber(text: string): string {
+  const serial = Number(text);
+  const day = Number.isInteger(serial) && serial >= 3653 && serial <= 73415 ? isoDate(new Date(Date.UTC(1899, 11, 30) + serial * 86_400_000)) : null;
+  const asDate = day ? ` If it is a date Excel shows as a number (${text} is ${describeDue({ precision: "day", start: day, due: day })}), format the cell as a date or type the date.` : "";
+  return `"${text}" is a number, not a milestone: write what will be done and by when, e.g. "Model agreed by March 2027".${asDate}`;
 }
 
 function milestoneFields(m: MilestoneData, due: Due) {
@@ -201,12 +214,25 @@ function doneFields(m: MilestoneData, names: Names) {
 }
 
 async function syncMilestones(tx: Tx, found: Existing, action: ActionData, dues: Due[], names: Names, log: ImportLog): Promise<void> {
-  const have = new Map(found.milestones.map((m) => [m.position, m]));
+  // A file that lists no milestones for the action says nothing about them.
+  if (action.milestones.length === 0) return;
   const subject = (id: number, position: number) => ({ type: "milestone", id, ref: `${action.ref}.${position}`, actionId: found.id });
+  const byRef = action.milestones.some((m) => m.fromRef);
+  const { matched, left } = matchMilestones(found.milestones, action.milestones, byRef);
+  // Milestones the file no longer lists: kept if done or with evidence, after the file's own; else removed.
+  const kept = left.filter((m) => m.doneAt || m.evidence);
+  const lastListed = Math.max(0, ...action.milestones.map((m) => m.position));
+  const keptAt = new Map(kept.map((m, i) => [m.id, byRef ? m.position : lastListed + 1 + i]));
+  for (const gone of left.filter((m) => !keptAt.has(m.id))) {
+    await tx.milestone.delete({ where: { id: gone.id } });
+    log.change("remove", subject(gone.id, gone.position), `not in the file: "${gone.text.slice(0, 60)}"`, { text: gone.text, due: isoDate(gone.dueDate) }, null);
+  }
+  // A milestone that moves takes a place another may hold until it moves too: each goes out of the way first.
+  const moving = [...matched.map((m, i) => (m && m.position !== action.milestones[i]!.position ? m : null)), ...kept.filter((m) => keptAt.get(m.id) !== m.position)].filter((m) => m !== null);
+  for (const m of moving) await tx.milestone.update({ where: { id: m.id }, data: { position: -m.id } });
   for (const [index, m] of action.milestones.entries()) {
     const due = dues[index]!;
-    const current = have.get(m.position);
-    have.delete(m.position);
+    const current = matched[index];
     if (!current) {
       const row = await tx.milestone.create({ data: { actionId: found.id, ref: `${action.ref}.${m.position}`, position: m.position, ...milestoneFields(m, due), ...doneFields(m, names) } });
       log.change("create", subject(row.id, m.position), m.text.slice(0, 80), null, { text: m.text, due: due.due, precision: due.precision });
@@ -215,25 +241,27 @@ async function syncMilestones(tx: Tx, found: Existing, action: ActionData, dues:
     const textChanged = current.text !== m.text || current.kind !== m.kind;
     // A date someone set in chat stands unless the file's words or its own date changed.
     const dateGiven = m.due !== null || m.duePhrase !== null;
-    const wanted: Record<string, unknown> = { text: m.text, kind: m.kind };
+    const wanted: Record<string, unknown> = { text: m.text, kind: m.kind, position: m.position, ref: `${action.ref}.${m.position}` };
     if (textChanged || dateGiven) Object.assign(wanted, { duePrecision: due.precision, dueStart: dateFromIso(due.start), dueDate: dateFromIso(due.due), duePhrase: due.phrase });
     // Done stays done; evidence is only ever added.
     if (m.doneAt && !current.doneAt) Object.assign(wanted, doneFields(m, names));
     else if (m.evidence && !current.evidence) wanted.evidence = m.evidence;
-    const diff = differences(current as unknown as Record<string, unknown>, wanted);
-    if (Object.keys(diff).length === 0) continue;
-    await tx.milestone.update({ where: { id: current.id }, data: pickAfter(diff) });
-    const shown = pickAfter(diff);
-    for (const k of ["dueStart", "dueDate"]) if (shown[k] instanceof Date) shown[k] = isoDate(shown[k] as Date);
-    log.change("update", subject(current.id, m.position), Object.keys(diff).join(", "), pickBefore(diff), shown);
+    await updateMilestone(tx, current, wanted, subject(current.id, m.position), log);
   }
-  if (action.milestones.length === 0) return;
-  for (const left of have.values()) {
-    if (left.doneAt || left.evidence) {
-      log.change("keep", subject(left.id, left.position), "not in the file, kept because it is done or has evidence", null, null);
-      continue;
-    }
-    await tx.milestone.delete({ where: { id: left.id } });
-    log.change("remove", subject(left.id, left.position), `not in the file: "${left.text.slice(0, 60)}"`, { text: left.text, due: isoDate(left.dueDate) }, null);
+  for (const m of kept) {
+    const position = keptAt.get(m.id)!;
+    log.change("keep", subject(m.id, position), "not in the file, kept because it is done or has evidence", null, null);
+    if (position !== m.position) await updateMilestone(tx, m, { position, ref: `${action.ref}.${position}` }, subject(m.id, position), log);
   }
+}
+
+/** Writes what differs between a stored milestone and what the file wants of it, and logs it as one update. */
+async function updateMilestone(tx: Tx, current: Existing["milestones"][number], wanted: Record<string, unknown>, subject: { type: string; id: number; ref: string; actionId: number }, log: ImportLog): Promise<void> {
+  const diff = differences(current as unknown as Record<string, unknown>, wanted);
+  if (Object.keys(diff).length === 0) return;
+  const after = pickAfter(diff);
+  await tx.milestone.update({ where: { id: current.id }, data: after });
+  const shown = { ...after };
+  for (const k of ["dueStart", "dueDate"]) if (shown[k] instanceof Date) shown[k] = isoDate(shown[k] as Date);
+  log.change("update", subject, Object.keys(diff).join(", "), pickBefore(diff), shown);
 }

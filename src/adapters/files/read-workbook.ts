@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
+import { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
 import ExcelJS from "exceljs";
 import { Unzip, UnzipInflate } from "fflate";
@@ -72,7 +73,7 @@ export async function readXlsxWhole(path: string, layout?: WorkbookLayout, onPro
       if (cells.length > 0) rows.push({ number, cells });
     });
     onProgress(name, rows.length);
-    sheets.push(applyMerges({ name, rows }, known.mergesByFile.get(file) ?? []));
+    sheets.push(applyMerges(markUnreadable({ name, rows }, known.unreadableByFile.get(file)), known.mergesByFile.get(file) ?? []));
   }
   return sheets;
 }
@@ -94,7 +95,7 @@ async function readSheets(path: string, layout: WorkbookLayout, onProgress: Read
         if (rows.length % 1000 === 0) onProgress(name, rows.length);
       }
       onProgress(name, rows.length);
-      sheets.push(applyMerges({ name, rows }, layout.mergesByFile.get(file) ?? []));
+      sheets.push(applyMerges(markUnreadable({ name, rows }, layout.unreadableByFile.get(file)), layout.mergesByFile.get(file) ?? []));
     }
   } catch (error) {
     if (error instanceof UnreadableFile) throw error;
@@ -113,7 +114,7 @@ function rowText(row: ExcelJS.Row): string[] {
   const cells: string[] = [];
   row.eachCell({ includeEmpty: false }, (cell, col) => {
     if (cell.isMerged && cell.master !== cell) return;
-    const text = cellText(formulaDate(cell) ?? cell.value);
+    const text = shownText(cell);
     if (text !== "") cells[col - 1] = text;
   });
   for (let i = 0; i < cells.length; i++) cells[i] ??= "";
@@ -121,19 +122,40 @@ function rowText(row: ExcelJS.Row): string[] {
 }
 
 /**
- * A formula whose number result is shown as a date ("=D3+30" formatted dd/mm/yyyy) as that
- * date. The whole-file reader does this itself; the streaming reader gives the serial (40724),
- * which no one reading the sheet sees. Serials count days from 1899-12-30 (Excel's 1900 system).
+ * A cell as the person sees it in Excel, not as Excel stores it: 95.1% is stored as 0.951 and
+ * "March 2026" typed into a cell becomes the date 1 March 2026 shown as "Mar-26". So a number
+ * shown as a percentage reads "95.1%"; a date shown without its day reads "March 2026" (a
+ * month, not its first day); other dates read 2026-03-01. A formula reads as its saved result,
+ * and one whose result is a date serial (the streaming reader gives 40724 for "=D3+30") as that
+ * date. Serials count days from 1899-12-30 (Excel's 1900 system).
  */
-function formulaDate(cell: ExcelJS.Cell): Date | null {
-  const value = cell.value as { formula?: string; sharedFormula?: string; result?: unknown } | null;
-  if (!value || typeof value !== "object" || !("formula" in value || "sharedFormula" in value)) return null;
-  if (typeof value.result !== "number" || !isDateFormat(cell.numFmt)) return null;
-  return new Date(Math.round((value.result - 25569) * 86_400_000));
+function shownText(cell: ExcelJS.Cell): string {
+  const raw = cell.value;
+  const formula = raw !== null && typeof raw === "object" && ("formula" in raw || "sharedFormula" in raw);
+  const value = formula ? ((raw as { result?: ExcelJS.CellValue }).result ?? null) : raw;
+  const format = visibleFormat(cell.numFmt);
+  if (typeof value === "number" && /%/.test(format)) return `${Number((value * 100).toPrecision(12))}%`;
+  if (typeof value === "number" && formula && isDateFormat(format)) return dateText(new Date(Math.round((value - 25569) * 86_400_000)), format);
+  if (value instanceof Date) return dateText(value, format);
+  return cellText(value);
 }
 
-/** Whether a number format shows a date or time: y, m, d, h, s or b outside quotes and [..]. */
-const isDateFormat = (format: string | undefined): boolean => !!format && /[ymdhsb]/i.test(format.replace(/\[[^\]]*]/g, "").replace(/"[^"]*"/g, ""));
+/** A number format without its quoted text, [colour]/[locale] parts and escaped characters: what decides how a value shows. */
+const visibleFormat = (format: string | undefined): string => (format ?? "").replace(/\[[^\]]*]/g, "").replace(/"[^"]*"/g, "").replace(/\\./g, "");
+
+/** Whether a number format shows a date or time: y, m, d, h, s or b. */
+const isDateFormat = (format: string): boolean => /[ymdhsb]/i.test(format.replace(/general/gi, ""));
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** A date as its format shows it: a month ("mmm-yy", "mmmm yyyy") as "March 2026", a year alone as "2026", else as cellText gives it. */
+function dateText(date: Date, format: string): string {
+  const f = format.toLowerCase();
+  if (/[hs]|am\/pm|a\/p/.test(f) || /d/.test(f)) return cellText(date);
+  if (/m/.test(f)) return `${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  if (/y/.test(f)) return String(date.getUTCFullYear());
+  return cellText(date);
+}
 
 /** exceljs cell values as the text a person sees. Dates at midnight are days (2011-04-01). */
 export function cellText(value: ExcelJS.CellValue): string {
@@ -157,6 +179,8 @@ export function cellText(value: ExcelJS.CellValue): string {
 export interface WorkbookLayout {
   /** Merged ranges ("A2:A4") by worksheet file number (xl/worksheets/sheet3.xml → "3"). */
   mergesByFile: Map<string, string[]>;
+  /** Cells that show no value Curve can read, by file number: address ("D7") → what is wrong and what to do, as the end of a sentence. */
+  unreadableByFile: Map<string, Map<string, string>>;
   nameByFile: Map<string, string>;
   fileBySheetId: Map<string, string>;
 }
@@ -168,6 +192,7 @@ export interface WorkbookLayout {
  */
 async function readWorkbookLayout(path: string): Promise<WorkbookLayout> {
   const mergesByFile = new Map<string, string[]>();
+  const unreadableByFile = new Map<string, Map<string, string>>();
   let workbookXml = "";
   let relsXml = "";
   await new Promise<void>((resolve, reject) => {
@@ -177,6 +202,7 @@ async function readWorkbookLayout(path: string): Promise<WorkbookLayout> {
       if (!sheet && !index) return;
       const decoder = new TextDecoder();
       const found: string[] = [];
+      const unreadable = new Map<string, string>();
       let tail = "";
       file.ondata = (error, chunk, final) => {
         if (error) return reject(error);
@@ -185,9 +211,13 @@ async function readWorkbookLayout(path: string): Promise<WorkbookLayout> {
         else if (index === "rels") relsXml += decoder.decode(chunk, { stream: !final });
         else {
           for (const hit of text.matchAll(/<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"/g)) found.push(hit[1]!);
-          tail = text.slice(-200);
+          for (const [address, why] of unreadableCells(text)) unreadable.set(address, why);
+          tail = text.slice(-TAIL);
           // A tag split across chunks is found again in the tail; drop repeats.
-          if (final) mergesByFile.set(sheet![1]!, [...new Set(found)]);
+          if (final) {
+            mergesByFile.set(sheet![1]!, [...new Set(found)]);
+            if (unreadable.size > 0) unreadableByFile.set(sheet![1]!, unreadable);
+          }
         }
       };
       file.start();
@@ -228,7 +258,29 @@ async function readWorkbookLayout(path: string): Promise<WorkbookLayout> {
     nameByFile.set(file, decodeXml(name));
     if (sheetId) fileBySheetId.set(sheetId, file);
   }
-  return { mergesByFile, nameByFile, fileBySheetId };
+  return { mergesByFile, unreadableByFile, nameByFile, fileBySheetId };
+}
+
+/** Characters of a sheet's XML kept from one chunk to the next, so a cell split across two is still found whole. */
+const TAIL = 8192;
+
+/**
+ * The cells in a piece of sheet XML that show no value: an error (t="e": #N/A, #REF!, #DIV/0!,
+ * typed or a formula's result) and a formula saved without its result (a file written by a
+ * program, not by Excel, that never calculated it). exceljs's streaming reader gives both as an
+ * empty cell, which an import would read as "nothing here" (a milestone dropped, no owner).
+ */
+function* unreadableCells(xml: string): Generator<[string, string]> {
+  for (const cell of xml.matchAll(/<c\b([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)) {
+    const attributes = cell[1]!;
+    const body = cell[2] ?? "";
+    const address = /\br="([A-Z]+\d+)"/.exec(attributes)?.[1];
+    if (!address) continue;
+    if (/\bt="e"/.test(attributes)) {
+      const code = /<v>([^<]*)<\/v>/.exec(body)?.[1];
+      yield [address, `shows ${code ? `the error ${decodeXml(code)}` : "an error"}, not a value: correct the formula or type the value in`];
+    } else if (/<f\b/.test(body) && !/<v\b/.test(body)) yield [address, "holds a formula whose result was never saved: open the file in Excel and save it, or type the value in"];
+  }
 }
 
 const decodeXml = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
@@ -238,6 +290,19 @@ function decodeAddress(address: string): { row: number; col: number } {
   let col = 0;
   for (const ch of m[1]!) col = col * 26 + (ch.charCodeAt(0) - 64);
   return { row: Number(m[2]), col: col - 1 };
+}
+
+/** Marks the cells that show no value (see unreadableCells) on the rows read; a row with no text is no row to an import, so it is not added. */
+function markUnreadable(sheet: RawSheet, cells: Map<string, string> | undefined): RawSheet {
+  if (!cells) return sheet;
+  const byNumber = new Map(sheet.rows.map((r) => [r.number, r]));
+  for (const [address, why] of cells) {
+    const { row, col } = decodeAddress(address);
+    const found = byNumber.get(row);
+    if (!found) continue;
+    found.unreadable = new Map(found.unreadable ?? []).set(col, why);
+  }
+  return sheet;
 }
 
 /** Cells under the top row of a merge take its value and are marked as merged from above. */
@@ -260,6 +325,8 @@ function applyMerges(sheet: RawSheet, ranges: string[]): RawSheet {
         while (row.cells.length <= c) row.cells.push("");
         row.cells[c] = master?.cells[c] ?? "";
         marked.add(c);
+        const why = master?.unreadable?.get(c);
+        if (why) row.unreadable = new Map(row.unreadable ?? []).set(c, why);
       }
       row.mergedFromAbove = marked;
     }
@@ -271,27 +338,81 @@ function applyMerges(sheet: RawSheet, ranges: string[]): RawSheet {
 async function readDelimited(path: string, ext: string, onProgress: ReadProgress): Promise<RawSheet> {
   const name = basename(path, ext);
   const rows: RawRow[] = [];
-  const delimiter = ext === ".csv" ? await sniffDelimiter(path) : "\t";
-  const parser = createReadStream(path).pipe(
-    parseCsv({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }),
-  );
+  const encoding = await textEncodingOf(path);
+  const delimiter = ext === ".csv" ? await sniffDelimiter(path, encoding) : "\t";
+  const text = Readable.from(decodedText(path, encoding));
+  const parser = text.pipe(parseCsv({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }));
+  // pipe() does not pass a source's error on: a byte the encoding cannot hold must end the parse.
+  text.on("error", (error) => parser.destroy(error));
   try {
     for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       rows.push({ number: rows.length + 1, cells: record.record.map((c) => c ?? "") });
       if (rows.length % 1000 === 0) onProgress(name, rows.length);
     }
   } catch (error) {
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === "ERR_ENCODING_INVALID_ENCODED_DATA") throw await notUtf8(path, encoding);
     throw new UnreadableFile(`${basename(path)} line ${rows.length + 1}: ${(error as Error).message}`);
   }
   onProgress(name, rows.length);
   return { name, rows };
 }
 
+/** The text encodings a CSV may be read in: UTF-8, or UTF-16 when the file starts with its byte-order mark. */
+type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+
+/**
+ * A text file's encoding from its byte-order mark: UTF-16 (Excel's "Unicode Text", little- or
+ * big-endian) when it starts with one, else UTF-8 (with or without its mark). Anything else,
+ * such as Windows-1252 (Excel's plain "CSV (Comma delimited)") or Mac Roman, is not guessed:
+ * the same bytes spell different letters in each, so decodedText refuses it.
+ */
+async function textEncodingOf(path: string): Promise<TextEncoding> {
+  const head = await readHead(path, 2);
+  if (head[0] === 0xff && head[1] === 0xfe) return "utf-16le";
+  if (head[0] === 0xfe && head[1] === 0xff) return "utf-16be";
+  return "utf-8";
+}
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The file's text, decoded strictly: bytes the encoding cannot hold throw (ERR_ENCODING_INVALID_ENCODED_DATA), never become "\uFFFD". */
+async function* decodedText(path: string, encoding: TextEncoding): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  for await (const chunk of createReadStream(path)) yield decoder.decode(chunk as Buffer, { stream: true });
+  yield decoder.decode();
+}
+
+/**
+ * The one sentence for a CSV that is not in the encoding it was read as, naming the first line
+ * with such a byte and the text just before it, so the person can see which letter it was.
+ */
+async function notUtf8(path: string, encoding: TextEncoding): Promise<UnreadableFile> {
+  const decoder = new TextDecoder(encoding);
+  let line = 1;
+  let before = "";
+  for await (const chunk of createReadStream(path)) {
+    const text = decoder.decode(chunk as Buffer, { stream: true });
+    const bad = text.indexOf("\uFFFD");
+    const upTo = bad === -1 ? text : text.slice(0, bad);
+    const lines = upTo.split(/\r\n|\n|\r/);
+    line += lines.length - 1;
+    before = lines.length > 1 ? lines.at(-1)! : before + upTo;
+    if (bad !== -1) break;
+  }
+  const near = before.trim().split(/[,;\t]/).at(-1)!.trim().replace(/^"+/, "").split(/\s+/).slice(-3).join(" ").slice(-30);
+  const saveAs = 'save it from Excel as "CSV UTF-8 (Comma delimited)", or import the .xlsx itself';
+  return new UnreadableFile(
+    `${basename(path)} is not ${encoding === "utf-8" ? "UTF-8" : "UTF-16"} text (line ${line}${near ? `, just after "${near}"` : ""}), so Curve cannot tell which letters it holds: ${saveAs}`,
+  );
+}
+
 /** Commas, unless the first line has more semicolons (Excel in some locales) or tabs. */
-async function sniffDelimiter(path: string): Promise<string> {
-  const stream = createReadStream(path, { start: 0, end: 4095, encoding: "utf8" });
-  let head = "";
-  for await (const chunk of stream) head += chunk as string;
+async function sniffDelimiter(path: string, encoding: TextEncoding): Promise<string> {
+  const head = new TextDecoder(encoding).decode(await readHead(path, 4096));
   const first = head.split(/\r?\n/)[0] ?? "";
   const count = (ch: string) => first.split(ch).length - 1;
   const best = [",", ";", "\t"].sort((a, b) => count(b) - count(a))[0]!;

@@ -100,11 +100,21 @@ function withSpan(g: Groups, then: (firstYear: number) => Outcome): Outcome {
   return withYear(g.y, (year) => (followsYear(year, g.y2 ?? "") ? then(year) : invalid(`${g.y}/${g.y2} is not two consecutive years`)));
 }
 
-function onDay(g: Groups, month: number, note?: string): Outcome {
+/**
+ * The day d/month/y. `certain` says the words are a date for certain (2025-13-01, 15/03/2026),
+ * so an impossible one is `misread`, not passed over as other words; otherwise only a day 29-31
+ * past its month's end is.
+ */
+function onDay(g: Groups, month: number, note?: string, certain = false): Outcome {
   return withYear(g.y, (year) => {
     const day = Number(g.d);
-    if (month < 1 || month > 12) return invalid(`there is no month ${g.m ?? month}`);
-    if (!isRealDate(year, month, day)) return (slippedDay(day) ? misread : invalid)(`${MONTH_NAMES[month - 1]} ${year} has no day ${day}`);
+    const wrong = certain ? misread : invalid;
+    if (month < 1 || month > 12) {
+      // "03/15/2026" is a date written month first, as in the US; Curve reads numbers day first.
+      const swapped = g.sep === "/" && day >= 1 && day <= 12 && month <= 31 ? `; Curve reads numeric dates day first, so write ${month} ${MONTH_NAMES[day - 1]} ${year}` : "";
+      return wrong(`there is no month ${g.m ?? month}${swapped}`);
+    }
+    if (!isRealDate(year, month, day)) return (slippedDay(day) ? misread : wrong)(`${MONTH_NAMES[month - 1]} ${year} has no day ${day}`);
     return dated("day", dayPeriod(isoDate(year, month, day)), note);
   });
 }
@@ -229,15 +239,27 @@ function namedYear(which: string, env: FormEnv, rel: string | undefined): Outcom
 // Order matters twice: parseDue takes the first form that reads the whole input, and findDue breaks
 // ties between equally long matches in this order.
 export const FORMS: Form[] = [
-  { core: String.raw`(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})`, build: (g) => onDay(g, Number(g.m)) },
+  { core: String.raw`(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})`, build: (g) => onDay(g, Number(g.m), undefined, true) },
   // Numeric dates are always UK order, day first: 03/04/2016 is 3 April; a two-digit year is 20xx.
+  // With a four-digit year or slashes they are dates for certain; "2.13.10" may be a version.
   {
     core: String.raw`(?<d>\d{1,2})(?<sep>[/.-])(?<m>\d{1,2})\k<sep>(?<y>\d{4}|\d{2})`,
     build: (g) => {
       const [d, m] = [Number(g.d), Number(g.m)];
       const doubt = (d <= 12 && m <= 12 && d !== m) || g.y?.length === 2;
-      return onDay(g, m, doubt && m >= 1 && m <= 12 ? `Read as ${d} ${MONTH_NAMES[m - 1]} ${fullYear(g.y ?? "")} (day/month/year).` : undefined);
+      const certain = g.y?.length === 4 || g.sep === "/";
+      return onDay(g, m, doubt && m >= 1 && m <= 12 ? `Read as ${d} ${MONTH_NAMES[m - 1]} ${fullYear(g.y ?? "")} (day/month/year).` : undefined, certain);
     },
+  },
+  // Excel's own date formats, as a CSV saved from it writes them: "1-Mar-2026", "01-Mar-26" (d-mmm-yy)
+  // and "Mar-26", "March-2026" (mmm-yy, a month); a two-digit year is 20xx.
+  {
+    core: String.raw`(?<d>\d{1,2})-${MONTH}-(?<y>\d{4}|\d{2})`,
+    build: (g) => onDay(g, monthNumber(g.mon ?? ""), undefined, true),
+  },
+  {
+    core: String.raw`${MONTH}-(?<y>\d{4}|\d{2})`,
+    build: (g) => withYear(g.y, (y) => dated("month", monthPeriod(y, monthNumber(g.mon ?? "")), `Read as ${MONTH_NAMES[monthNumber(g.mon ?? "") - 1]} ${y}.`)),
   },
   // "w/c 5 September 2011" (seed 004 writes "w/c 23rd September"): due on the Friday of that week.
   {

@@ -66,6 +66,8 @@ export interface MilestoneData {
   doneAt: Date | null;
   doneBy: string | null;
   evidence: string | null;
+  /** The position comes from the ref the file gives (the Milestones sheet's ATT-1.2), not from the line's place in a cell. */
+  fromRef?: boolean;
   at: SourceRow;
 }
 

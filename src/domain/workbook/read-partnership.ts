@@ -23,7 +23,20 @@ export interface WorkbookReading {
   sheets: { name: string; kind: SheetKind; headingRow: number }[];
   /** Every non-empty free-text cell (FREE_TEXT_COLUMNS), for the personal-data guard. */
   freeText: FreeTextCell[];
+  /** Headed columns of a recognised sheet that Curve does not read: nothing in them is imported, and the report says so. */
+  unreadColumns: UnreadColumn[];
 }
+
+export interface UnreadColumn {
+  sheet: string;
+  /** Its letter, as in the spreadsheet: "E". */
+  column: string;
+  heading: string;
+}
+
+// Headings that give an action's milestone a date of its own: the Actions sheet reads a milestone's
+// date from its words, so such a column would otherwise be dropped and every milestone left TBC.
+const DATE_HEADING = /^(?:date|dates|due|due date|due dates|date due|due by|deadline|deadlines|target date|target dates|completion date|end date|timescale|timescales|timeline|timeframe)$/;
 
 // Which headings, beyond the required ones, make a sheet with an unknown name that kind of sheet.
 const SIGNS: Record<SheetKind, readonly string[][]> = {
@@ -93,6 +106,10 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
     classified.push({ sheet, kind: found.kind, header: found.header });
   }
   classified.sort((a, b) => SHEET_ORDER.indexOf(a.kind) - SHEET_ORDER.indexOf(b.kind));
+  // A file with nothing Curve reads (the wrong spreadsheet, an empty export) imports nothing:
+  // said, not reported as "imported" with a new, empty partnership named after the file.
+  if (classified.length === 0 && problems.length === 0) problems.push(nothingRecognised(options.fileName, ignored));
+  for (const c of classified) problems.push(...unreadableCells(c.sheet, c.header));
 
   const ofKind = (kind: SheetKind) => classified.filter((c) => c.kind === kind);
   const reader = <K extends string>(c: { sheet: RawSheet; header: HeaderMatch<string> }) => new CellReader<K>(c.sheet.name, c.header as HeaderMatch<K>, problems);
@@ -132,13 +149,64 @@ export function readPartnershipWorkbook(sheets: readonly RawSheet[], options: Re
   applyMilestoneRows(data, milestoneRows, problems);
   for (const c of ofKind("readings")) data.readings.push(...readReadingRows(reader(c), c.sheet.rows));
   checkDuplicates(data, problems);
+  const unreadColumns = classified.flatMap((c) => unreadColumnsOf(c.sheet, c.header));
+  for (const u of unreadColumns) {
+    const sheet = classified.find((c) => c.sheet.name === u.sheet)!;
+    if (sheet.kind !== "actions" || !DATE_HEADING.test(normaliseHeader(u.heading))) continue;
+    const milestones = sheet.header.columns.get("milestones")?.heading ?? "Milestone or Target";
+    problems.push({
+      sheet: u.sheet,
+      row: sheet.header.row,
+      column: u.heading,
+      message: `Curve reads a milestone's date from its words in "${milestones}", not from a column of its own, so column ${u.column} would be left out: put each date in its milestone's words ("Project brief agreed by 31/03/2027"), or give the milestones on a Milestones sheet with a Due column`,
+    });
+  }
   return {
+    unreadColumns,
     data,
     problems,
     ignored,
     sheets: classified.map((c) => ({ name: c.sheet.name, kind: c.kind, headingRow: c.header.row })),
     freeText: classified.flatMap((c) => freeTextCells(c.sheet, c.kind, c.header)),
   };
+}
+
+/** The headed columns of a sheet that no column spec of its kind matched. */
+function unreadColumnsOf(sheet: RawSheet, header: HeaderMatch<string>): UnreadColumn[] {
+  const headings = sheet.rows.find((r) => r.number === header.row)?.cells ?? [];
+  const read = new Set([...header.columns.values()].map((c) => c.index));
+  return headings.flatMap((text, index) => (text.trim() === "" || read.has(index) ? [] : [{ sheet: sheet.name, column: columnLetter(index), heading: text.trim() }]));
+}
+
+/** The problem for a file none of whose sheets Curve recognises: which were looked at, and what a plan's sheets are headed. */
+function nothingRecognised(fileName: string, ignored: readonly string[]): ImportProblem {
+  const actions = SHEETS.actions.columns.filter((c) => ["ref", "title", "owner", "milestones"].includes(c.key)).map((c) => `"${c.heading}"`);
+  const seen = ignored.length === 0 ? "has nothing in it" : `has no sheet Curve reads as part of a plan (it looked at ${ignored.join(", ")})`;
+  return {
+    sheet: fileName,
+    row: null,
+    column: null,
+    message: `${seen}; an action plan has headings such as ${actions.join(", ")}, as in templates/plan.xlsx`,
+  };
+}
+
+/**
+ * A problem for each cell below the headings, in a column Curve reads, that shows no value
+ * (RawRow.unreadable: "#N/A", a formula never calculated). Read as empty, it would drop a
+ * milestone or an owner without a word; the person fixes the cell or types the value instead.
+ */
+function unreadableCells(sheet: RawSheet, header: HeaderMatch<string>): ImportProblem[] {
+  const read = new Map([...header.columns.values()].map((c) => [c.index, c.heading || columnLetter(c.index)]));
+  const problems: ImportProblem[] = [];
+  for (const row of sheet.rows) {
+    if (row.number <= header.row || !row.unreadable) continue;
+    for (const [index, why] of row.unreadable) {
+      const heading = read.get(index);
+      if (heading === undefined || row.mergedFromAbove?.has(index)) continue;
+      problems.push({ sheet: sheet.name, row: row.number, column: heading, message: `cell ${columnLetter(index)}${row.number} ${why}` });
+    }
+  }
+  return problems;
 }
 
 /** The sheet's free-text cells below its heading row, tidied as the import stores them; a merged cell counts once. */
@@ -197,7 +265,7 @@ function applyMilestoneRows(data: PartnershipData, rows: MilestoneRow[], problem
     }
     action.milestones = [...seen.values()]
       .sort((a, b) => a.position - b.position)
-      .map((m) => ({ position: m.position, text: m.text, kind: m.kind, duePhrase: m.duePhrase, due: m.due, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence, at: m.at }));
+      .map((m) => ({ position: m.position, text: m.text, kind: m.kind, duePhrase: m.duePhrase, due: m.due, doneAt: m.doneAt, doneBy: m.doneBy, evidence: m.evidence, fromRef: true, at: m.at }));
   }
 }
 
@@ -230,6 +298,8 @@ function checkDuplicates(data: PartnershipData, problems: ImportProblem[]): void
   data.plans = once(data.plans, (p) => p.key, (p) => `plan ${p.key}`, "Plan");
   data.actions = once(data.actions, (a) => `${a.plan}:${a.ref}`, (a) => `action ${a.ref}`, "Ref");
   data.people = once(data.people, (p) => p.email, (p) => `${p.email}`, "Email");
+  // Owners, sponsors, leads and members are named, not emailed: two people of one name could not be told apart.
+  data.people = once(data.people, (p) => p.name.toLowerCase().replace(/\s+/g, " ").trim(), (p) => `a person called ${p.name} (give each a name that tells them apart, e.g. "${p.name} (${p.organisation ?? "NHS"})")`, "Name");
   data.teams = once(data.teams, (t) => t.name, (t) => `team ${t.name}`, "Team");
   data.indicators = once(data.indicators, (i) => i.code, (i) => `indicator ${i.code}`, "Code");
   data.priorities = once(data.priorities, (p) => `${p.plan}:${p.kind}:${p.title.toLowerCase()}`, (p) => `priority "${p.title}"`, "Priority");

@@ -10,6 +10,8 @@ export interface RawRow {
   cells: string[];
   /** 0-based columns whose cell is covered by a merge started in an earlier row. */
   mergedFromAbove?: ReadonlySet<number>;
+  /** 0-based columns whose cell shows no value (an error such as #N/A), with what is wrong as the end of a sentence ("shows the error #N/A, not a value: …"): read as "" but never to be taken as empty. */
+  unreadable?: ReadonlyMap<number, string>;
 }
 
 export interface RawSheet {
