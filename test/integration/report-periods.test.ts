@@ -14,6 +14,14 @@ const readBoardReport = async (t: TestDatabase, partnershipId: number, at: strin
   return documentMarkdown(built.document).replace(/\\/g, "").replace(/ — /g, "\n");
 };
 
+/** The Leeds demo in `t`, with commands run at REPORT_DAY until `at` moves the clock. */
+async function demoWithClock(t: TestDatabase) {
+  const partnershipId = await loadDemo(t.db);
+  let now = new Date(REPORT_DAY);
+  const driver = commandDriver(t.db, partnershipId, () => now);
+  return { partnershipId, ...driver, at: (iso: string) => (now = new Date(iso)) };
+}
+
 describe.each(kindsUnderTest())("a report for a month, on %s", (kind) => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -21,12 +29,7 @@ describe.each(kindsUnderTest())("a report for a month, on %s", (kind) => {
   });
   afterAll(async () => t.close());
 
-  async function fresh() {
-    const partnershipId = await loadDemo(t.db);
-    let now = new Date(REPORT_DAY);
-    const driver = commandDriver(t.db, partnershipId, () => now);
-    return { partnershipId, ...driver, at: (iso: string) => (now = new Date(iso)) };
-  }
+  const fresh = () => demoWithClock(t);
 
   it("reads a past month as the board would have at its end: nothing overdue that fell due later, nothing done after it", async () => {
     const p = await fresh();
@@ -105,12 +108,7 @@ describe.each(kindsUnderTest())("what the exception report calls slipped and nea
   });
   afterAll(async () => t.close());
 
-  async function fresh() {
-    const partnershipId = await loadDemo(t.db);
-    let now = new Date(REPORT_DAY);
-    const driver = commandDriver(t.db, partnershipId, () => now);
-    return { partnershipId, ...driver, at: (iso: string) => (now = new Date(iso)) };
-  }
+  const fresh = () => demoWithClock(t);
 
   it("counts an action whose remaining milestones are all due within 30 days as nearing completion, not only one with a single milestone left", async () => {
     const p = await fresh();
