@@ -31,10 +31,24 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     const known = explainsItself(error);
-    process.stderr.write(`curve: ${systemErrorSentence(error) ?? (error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`curve: ${systemErrorSentence(error) ?? (known ? messageOf(error) : unexpected(error))}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * An error nobody wrote for the person at the terminal (a database driver's, a bug): its first
+ * line only, up to 200 characters, and where the rest is. A driver's message can run to many
+ * lines quoting Curve's own code ("Invalid `prisma.person.update()` invocation: …").
+ */
+export function unexpected(error: unknown): string {
+  const first = (messageOf(error).split("\n").map((line) => line.trim()).find(Boolean) ?? "").replace(/[:.]$/, "");
+  const shown = first.length > 200 ? `${first.slice(0, 197)}...` : first;
+  const debugging = process.env.LOG_LEVEL === "debug";
+  return `something went wrong inside Curve${shown ? ` (${shown})` : ""}.${debugging ? "" : " Run it again with LOG_LEVEL=debug to see the details."}`;
 }
 
 /**
