@@ -2,6 +2,7 @@ import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { ReportStore } from "./report-store.ts";
 import type { ChangeContext } from "./store.ts";
 import type { Reply } from "../domain/reply.ts";
+import type { Region } from "../domain/schedule/bank-holidays.ts";
 
 /** A risk as the commands see it. */
 export interface RiskView {
@@ -67,7 +68,8 @@ export interface BoardStore {
   findRiskHome(partnershipId: number, typed: string): Promise<RiskHome | null>;
   /** The only plan, when the partnership has one. */
   soleRiskHome(partnershipId: number): Promise<RiskHome | null>;
-  schedules(partnershipId: number): Promise<ScheduleView[]>;
+  /** The reporting calendar, oldest first, each with the partnership's region (whose bank holidays move its days). */
+  schedules(partnershipId: number): Promise<(ScheduleView & { region: Region })[]>;
   indicatorLeads(indicatorId: number): Promise<{ id: number; name: string }[]>;
   /** One transaction with the invocation's receipt and the audit events: a retry gets the first reply. */
   once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply>;

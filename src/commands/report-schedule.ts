@@ -3,6 +3,7 @@ import { requirePermission } from "../domain/access.ts";
 import { describeCalendarDay, describeNext, parseRule, parseTimeOfDay, type CalendarRule } from "../domain/reports/calendar.ts";
 import { REPORT_KINDS, type ReportKind } from "../domain/reports/facts.ts";
 import { context, list, reply, type Reply } from "../domain/reply.ts";
+import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { CommandContext } from "./context.ts";
 import type { BoardStore, ScheduleView } from "./report-deps.ts";
 import { changeContext } from "./risk.ts";
@@ -22,16 +23,16 @@ const ruleOf = (s: ScheduleView): CalendarRule => {
   return parsed.value;
 };
 
-function calendarList(ctx: CommandContext, schedules: ScheduleView[]): Reply {
+function calendarList(ctx: CommandContext, schedules: (ScheduleView & { region: Region })[]): Reply {
   return reply("info", "The reporting calendar", [
     list(
       schedules.map((s) => ({
         text: `${s.kind}${s.planKey ? ` · ${s.planKey}` : " · every plan"} → ${s.channelName}`,
-        detail: `${describeCalendarDay(ruleOf(s), s.minute)} (Europe/London); next ${describeNext(s.kind as ReportKind, ruleOf(s), ctx.today)}`,
+        detail: `${describeCalendarDay(ruleOf(s), s.minute)} (Europe/London); next ${describeNext(s.kind as ReportKind, ruleOf(s), ctx.today, s.region)}`,
       })),
       "No reports are scheduled yet.",
     ),
-    context("Reports go out on working days; one due on a bank holiday goes the next working day. An empty report is recorded, not sent."),
+    context("Reports go out on working days, by the partnership's bank holidays; one due on a bank holiday goes the next working day. An empty report is recorded, not sent."),
   ]);
 }
 

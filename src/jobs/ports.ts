@@ -192,6 +192,8 @@ export interface ReportScheduleRow {
   channel: string;
   createdById: number;
   createdAt: Date;
+  /** Whose bank holidays move its day: its partnership's region. */
+  region: Region;
 }
 
 export interface ReportCalendarStore extends Outbox {

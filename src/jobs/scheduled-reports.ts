@@ -14,7 +14,7 @@ export interface ChannelReportPayload {
 
 /**
  * The reporting calendar's sweep: each scheduled report whose day and time have come (in
- * Europe/London, on a working day) is built and put in the outbox for its channel, once per
+ * Europe/London, on a working day of the partnership's region) is built and put in the outbox for its channel, once per
  * period (`report_run` is unique per schedule and period; the delivery key is
  * `report:schedule:<id>:<period>`). A period whose day a weekend or bank holiday moved into the
  * next period goes then, before that period's own. An empty report is recorded as such and not sent.
@@ -27,7 +27,7 @@ export async function enqueueScheduledReports(store: ReportCalendarStore, report
     const kind = s.kind as ReportKind;
     const rule = parseRule(s.rule, kind);
     if (!rule.ok) continue;
-    for (const due of dueReports(kind, rule.value, s.minute, { date: local.date, minute: local.minute }, localDate(s.createdAt, REPORT_TIME_ZONE))) {
+    for (const due of dueReports(kind, rule.value, s.minute, { date: local.date, minute: local.minute }, localDate(s.createdAt, REPORT_TIME_ZONE), s.region)) {
       if (await store.reportRunExists(s.id, due.periodKey)) continue;
       // Built as of its period's first day, so a report moved into the next period still covers its own month.
       const built = await buildReport(reports, partnershipId, kind, now, s.planKey || null, null, due.start);

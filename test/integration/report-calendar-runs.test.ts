@@ -43,6 +43,19 @@ describe.each(kindsUnderTest())("the reporting calendar's sweep on %s", (kind) =
     expect(await p.sweep("2012-04-13T09:00:00+01:00")).toEqual(["obsessions:2012-04-09:empty"]);
   });
 
+  it("keeps the partnership's own bank holidays: in Scotland, November's last working day in 2015 is Friday the 27th (St Andrew's Day is Monday the 30th)", async () => {
+    const england = await fresh("2015-11-02T10:00:00Z");
+    const scotland = await fresh("2015-11-02T10:00:00Z");
+    await t.db.prisma.partnership.update({ where: { id: scotland.partnershipId }, data: { region: "scotland" } });
+    for (const p of [england, scotland]) expect((await p.run("Nigel Richardson", "/report schedule monthly cypp-2011-15 last-working-day 09:00 to #ctb-board")).tone).toBe("success");
+    expect((await scotland.run("Nigel Richardson", "/report schedule")).rendered).toContain("next 27 Nov 2015");
+    expect((await england.run("Nigel Richardson", "/report schedule")).rendered).toContain("next 30 Nov 2015");
+    expect(await scotland.sweep("2015-11-27T09:00:00Z")).toEqual(["monthly:2015-11:sent"]);
+    expect(await england.sweep("2015-11-27T09:00:00Z")).toEqual([]);
+    expect(await scotland.sweep("2015-11-30T09:00:00Z")).toEqual([]);
+    expect(await england.sweep("2015-11-30T09:00:00Z")).toEqual(["monthly:2015-11:sent"]);
+  });
+
   it("sends February's report on the 28th, moved past a weekend into March, once, about January", async () => {
     const p = await fresh("2015-01-05T10:00:00Z");
     expect((await p.run("Nigel Richardson", "/report schedule monthly cypp-2011-15 28th 09:00 to #ctb-board")).tone).toBe("success");

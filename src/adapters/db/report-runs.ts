@@ -1,12 +1,23 @@
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import type { OutboxRow, ReportScheduleRow } from "../../jobs/ports.ts";
 import { insertDeliveries } from "./deliveries.ts";
 import { prismaQueryable } from "./sql-runner.ts";
 
 /** The partnership's reporting calendar, oldest schedule first. */
 export async function reportSchedules(prisma: PrismaClient, partnershipId: number): Promise<ReportScheduleRow[]> {
-  const rows = await prisma.reportSchedule.findMany({ where: { partnershipId }, orderBy: { id: "asc" } });
-  return rows.map((s) => ({ id: s.id, kind: s.kind, rule: s.rule, minute: s.minute, planKey: s.planKey, channel: s.channel, createdById: s.createdById, createdAt: s.createdAt }));
+  const rows = await prisma.reportSchedule.findMany({ where: { partnershipId }, orderBy: { id: "asc" }, include: { partnership: { select: { region: true } } } });
+  return rows.map((s) => ({
+    id: s.id,
+    kind: s.kind,
+    rule: s.rule,
+    minute: s.minute,
+    planKey: s.planKey,
+    channel: s.channel,
+    createdById: s.createdById,
+    createdAt: s.createdAt,
+    region: asRegion(s.partnership.region) ?? DEFAULT_REGION,
+  }));
 }
 
 /** Whether a schedule's period already has a run (sent or empty). */

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from "../../commands/report-deps.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
 import { runCompiled } from "./kysely.ts";
 import { claimReceiptQuery, storedReplyQuery } from "./receipts.ts";
@@ -113,7 +114,8 @@ export function createBoardStore(prisma: PrismaClient): BoardStore {
       return plans.length === 1 ? { planId: plans[0]!.id, planKey: plans[0]!.key, priority: null } : null;
     },
     async schedules(partnershipId) {
-      return (await prisma.reportSchedule.findMany({ where: { partnershipId }, orderBy: { id: "asc" } })).map(toSchedule);
+      const rows = await prisma.reportSchedule.findMany({ where: { partnershipId }, orderBy: { id: "asc" }, include: { partnership: { select: { region: true } } } });
+      return rows.map((s) => ({ ...toSchedule(s), region: asRegion(s.partnership.region) ?? DEFAULT_REGION }));
     },
     async indicatorLeads(indicatorId) {
       const rows = await prisma.priorityRole.findMany({ where: { role: "lead", priority: { indicators: { some: { id: indicatorId } } } }, select: { person: { select: { id: true, name: true } } } });

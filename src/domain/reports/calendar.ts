@@ -1,7 +1,7 @@
 import { addDays, shortDate } from "../dates/calendar.ts";
 import { daysInMonth } from "../dates/school-calendar.ts";
 import { err, ok, type Result } from "../result.ts";
-import { isWorkingDay, nextWorkingDay, previousWorkingDay } from "../schedule/bank-holidays.ts";
+import { DEFAULT_REGION, isWorkingDay, nextWorkingDay, previousWorkingDay, type Region } from "../schedule/bank-holidays.ts";
 import { weekStart } from "../schedule/zoned-time.ts";
 import type { ReportKind } from "./facts.ts";
 
@@ -65,14 +65,14 @@ export function periodOf(kind: ReportKind, date: string): { key: string; start: 
   return { key: date.slice(0, 7), start: `${date.slice(0, 7)}-01`, end: `${date.slice(0, 7)}-${daysInMonth(year, month)}` };
 }
 
-/** The day a period's report goes out under a rule: always a working day. */
-export function sendDay(rule: CalendarRule, period: { start: string; end: string }): string {
-  const working = (d: string) => (isWorkingDay(d) ? d : nextWorkingDay(d));
+/** The day a period's report goes out under a rule: always a working day in the partnership's `region` (its bank holidays). */
+export function sendDay(rule: CalendarRule, period: { start: string; end: string }, region: Region = DEFAULT_REGION): string {
+  const working = (d: string) => (isWorkingDay(d, region) ? d : nextWorkingDay(d, region));
   switch (rule.kind) {
     case "first-working-day":
       return working(period.start);
     case "last-working-day":
-      return isWorkingDay(period.end) ? period.end : previousWorkingDay(period.end);
+      return isWorkingDay(period.end, region) ? period.end : previousWorkingDay(period.end, region);
     case "day":
       return working(`${period.start.slice(0, 7)}-${String(rule.day).padStart(2, "0")}`);
     case "weekday":
@@ -96,14 +96,14 @@ export interface DueReport {
  * 2 March; a Friday tracker in Easter week goes on the Tuesday after), so that no period's report
  * is lost. A report whose moment passed while Curve was down goes out late, once, within its
  * period (the caller records each period's run); periods whose day came before the schedule was
- * set (`setOn`, ISO) are never due.
+ * set (`setOn`, ISO) are never due. Working days are those of the partnership's `region`.
  */
-export function dueReports(kind: ReportKind, rule: CalendarRule, minute: number, local: { date: string; minute: number }, setOn: string): DueReport[] {
+export function dueReports(kind: ReportKind, rule: CalendarRule, minute: number, local: { date: string; minute: number }, setOn: string, region: Region = DEFAULT_REGION): DueReport[] {
   const current = periodOf(kind, local.date);
   const previous = periodOf(kind, addDays(current.start, -1));
   const due: DueReport[] = [];
   for (const period of [previous, current]) {
-    const day = sendDay(rule, period);
+    const day = sendDay(rule, period, region);
     if (period === previous && day <= period.end) continue;
     if (day < setOn) continue;
     if (local.date < day || (local.date === day && local.minute < minute)) continue;
@@ -124,13 +124,13 @@ export function parseTimeOfDay(text: string): number | null {
 }
 
 /** The next day (ISO, on or after `from`) a report on a rule goes out, counting one moved into this period from the last. */
-export const nextOccurrence = (kind: ReportKind, rule: CalendarRule, from: string): string => {
-  const spilled = sendDay(rule, periodOf(kind, addDays(periodOf(kind, from).start, -1)));
+export const nextOccurrence = (kind: ReportKind, rule: CalendarRule, from: string, region: Region = DEFAULT_REGION): string => {
+  const spilled = sendDay(rule, periodOf(kind, addDays(periodOf(kind, from).start, -1)), region);
   if (spilled >= from) return spilled;
-  const here = sendDay(rule, periodOf(kind, from));
+  const here = sendDay(rule, periodOf(kind, from), region);
   if (here >= from) return here;
   const next = periodOf(kind, addDays(periodOf(kind, from).end, 1));
-  return sendDay(rule, next);
+  return sendDay(rule, next, region);
 };
 
-export const describeNext = (kind: ReportKind, rule: CalendarRule, from: string): string => shortDate(nextOccurrence(kind, rule, from));
+export const describeNext = (kind: ReportKind, rule: CalendarRule, from: string, region: Region = DEFAULT_REGION): string => shortDate(nextOccurrence(kind, rule, from, region));
