@@ -111,22 +111,32 @@ interface DueDigest {
 /**
  * Who is due a weekly digest (their day, or the next working day of that week when it is a
  * bank holiday where they are, from their minute, in their time zone; only those who lead or
- * sponsor a priority) or the monthly report (its first working day, from 09:00 local; whoever
- * may read it), decided from the recipients alone.
+ * sponsor a priority) or the monthly report (its first working day where they are, from 09:00
+ * local; whoever may read it), decided from the recipients alone.
  */
 function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDigest[] {
   const due: DueDigest[] = [];
   // Recipients share a few time zones: each zone's local time and month are worked out once.
-  const zones = new Map<string, { local: ReturnType<typeof localMoment>; week: string; firstWorkingDay: string }>();
+  const zones = new Map<string, { local: ReturnType<typeof localMoment>; week: string }>();
   const zoneOf = (timeZone: string) => {
     let zone = zones.get(timeZone);
     if (!zone) {
       const local = localMoment(now, timeZone);
-      let firstWorkingDay = `${local.date.slice(0, 7)}-01`;
-      while (!isWorkingDay(firstWorkingDay)) firstWorkingDay = addDays(firstWorkingDay, 1);
-      zones.set(timeZone, (zone = { local, week: weekStart(local.date), firstWorkingDay }));
+      zones.set(timeZone, (zone = { local, week: weekStart(local.date) }));
     }
     return zone;
+  };
+  // The month's first working day where the person is: 2 January is a bank holiday in Scotland.
+  const firstDays = new Map<string, string>();
+  const firstWorkingDayOf = (month: string, region?: Region) => {
+    const key = `${month}|${region ?? ""}`;
+    let day = firstDays.get(key);
+    if (day === undefined) {
+      day = `${month}-01`;
+      while (!isWorkingDay(day, region)) day = addDays(day, 1);
+      firstDays.set(key, day);
+    }
+    return day;
   };
   // Written on a working day, so that it is read the day its data was: one written on a bank
   // holiday waited in the outbox for the next morning, telling of work done meanwhile as still due.
@@ -138,11 +148,11 @@ function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDiges
     return day;
   };
   for (const person of recipients) {
-    const { local, week, firstWorkingDay } = zoneOf(person.timeZone);
+    const { local, week } = zoneOf(person.timeZone);
     if (person.oversees && local.date === dayOf(week, person.digestWeekday, person.region) && local.minute >= person.digestMinute) {
       due.push({ personId: person.id, key: `digest:person:${person.id}:${week}`, kind: "digest" });
     }
-    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDay && local.minute >= 9 * 60) {
+    if (may(person, "digest.monthly").allowed && local.date === firstWorkingDayOf(local.date.slice(0, 7), person.region) && local.minute >= 9 * 60) {
       due.push({ personId: person.id, key: `report:person:${person.id}:${local.date.slice(0, 7)}`, kind: "report" });
     }
   }

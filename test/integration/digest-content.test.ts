@@ -112,5 +112,22 @@ describe.each(kindsUnderTest())("what a sponsor's weekly digest says, on %s", (k
     expect(await digestAt("2027-04-04T17:00:00Z")).toBeUndefined();
     expect(await t.db.sql.query(`SELECT key FROM delivery WHERE partnership_id = $1 AND kind = 'digest' AND key LIKE '%:2027-03-29'`, [partnershipId])).toHaveLength(1);
   });
+
+  it("writes the monthly report on the first working day where the reader is: 5 January 2027 in Scotland, 4 January in England", async () => {
+    const england = await attendancePartnership([{ ref: "ATT-1.1", due: "2026-12-15" }]);
+    const scotland = await attendancePartnership([{ ref: "ATT-1.1", due: "2026-12-15" }]);
+    await t.db.prisma.partnership.update({ where: { id: scotland.partnershipId }, data: { region: "scotland" } });
+    // The monthly report goes to coordinators and board members.
+    for (const p of [england, scotland]) await t.db.prisma.person.updateMany({ where: { partnershipId: p.partnershipId, name: "Sam Sponsor" }, data: { roles: ["board_member"] } });
+    const reports = async (partnershipId: number) =>
+      (await t.db.sql.query<{ key: string }>(`SELECT key FROM delivery WHERE partnership_id = $1 AND kind = 'report'`, [partnershipId])).map((r) => r.key.replace(/:\d+:/, ":<id>:"));
+    // Monday 4 January 2027, 09:30: New Year's Day was Friday; in Scotland 2 January, a Saturday, moves to today.
+    for (const p of [england, scotland]) await p.digestAt("2027-01-04T09:30:00Z");
+    expect(await reports(england.partnershipId)).toEqual(["report:person:<id>:2027-01"]);
+    expect(await reports(scotland.partnershipId)).toEqual([]);
+    for (const p of [england, scotland]) await p.digestAt("2027-01-05T09:30:00Z");
+    expect(await reports(england.partnershipId)).toEqual(["report:person:<id>:2027-01"]);
+    expect(await reports(scotland.partnershipId)).toEqual(["report:person:<id>:2027-01"]);
+  });
 });
 
