@@ -279,12 +279,12 @@ type SnoozeLength = { days: number; until: Date; reason: string; note?: string }
  * How long a snooze lasts, and why: "7d", "2 weeks", "for 10 days", or "until <date>" in the one
  * date grammar ("until Friday", "until w/c 5 October"; "until after half term" is not a date),
  * then the reason. A "|" sets the length apart from the reason, as the snooze form sends it;
- * before it, a date alone ("Friday") means until then, and anything more is refused. Otherwise the date is the
- * longest run of words that reads as a date, and when a shorter run reads as another date and
- * a number follows it ("until Jan 15 cases to review": 1 or 15 January? see leadingPhrase) the
- * person is asked to set the reason apart rather than get a date they may not have meant. Until a date means reminders start again
- * at the start of that day (the first day of its period), in the person's own time zone. Null
- * when nothing reads as a length. Errors: `bad_date` (a date that does not read, or reads two
+ * before it, a date alone ("Friday") means until then, and anything more is refused. Otherwise
+ * the date is the longest run of words that reads as a date, and when a shorter run reads as
+ * another date and a number follows it ("until Jan 15 cases to review": 1 or 15 January? see
+ * leadingPhrase) the person is asked to set the reason apart rather than get a date they may
+ * not have meant. Until a date means reminders start again at the start of that day (the
+ * first day of its period), in the person's own time zone. Null when nothing reads as a length. Errors: `bad_date` (a date that does not read, or reads two
  * ways), `usage` (more than a length before the "|").
  */
 function snoozeLength(ctx: CommandContext, rest: string): SnoozeLength | null {
