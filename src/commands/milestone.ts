@@ -284,8 +284,9 @@ type SnoozeLength = { days: number; until: Date; reason: string; note?: string }
  * another date and a number follows it ("until Jan 15 cases to review": 1 or 15 January? see
  * leadingPhrase) the person is asked to set the reason apart rather than get a date they may
  * not have meant. Until a date means reminders start again at the start of that day (the
- * first day of its period), in the person's own time zone. Null when nothing reads as a length. Errors: `bad_date` (a date that does not read, or reads two
- * ways), `usage` (more than a length before the "|").
+ * first day of its period), in the person's own time zone. Null when nothing reads as a length.
+ * Errors: `bad_date` (a date that does not read, or reads two ways), `usage` (more than a
+ * length before the "|").
  */
 function snoozeLength(ctx: CommandContext, rest: string): SnoozeLength | null {
   const bar = rest.indexOf("|");

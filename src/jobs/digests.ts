@@ -4,7 +4,7 @@ import { describeAuditEvent } from "../domain/audit-sentence.ts";
 import { composeDigest, type DigestPriority } from "../domain/digest.ts";
 import { DUE_SOON_DAYS } from "../domain/milestone-status.ts";
 import type { Reply } from "../domain/reply.ts";
-import { isWorkingDay, type Region } from "../domain/schedule/bank-holidays.ts";
+import { workingDayOnOrAfter, type Region } from "../domain/schedule/bank-holidays.ts";
 import { digestDay } from "../domain/schedule/digest-day.ts";
 import { localMoment, weekStart } from "../domain/schedule/zoned-time.ts";
 import type { DigestRecipient, DigestStore, OutboxRow } from "./ports.ts";
@@ -131,11 +131,7 @@ function dueDigests(recipients: readonly DigestRecipient[], now: Date): DueDiges
   const firstWorkingDayOf = (month: string, region?: Region) => {
     const key = `${month}|${region ?? ""}`;
     let day = firstDays.get(key);
-    if (day === undefined) {
-      day = `${month}-01`;
-      while (!isWorkingDay(day, region)) day = addDays(day, 1);
-      firstDays.set(key, day);
-    }
+    if (day === undefined) firstDays.set(key, (day = workingDayOnOrAfter(`${month}-01`, region)));
     return day;
   };
   // Written on a working day, so that it is read the day its data was: one written on a bank

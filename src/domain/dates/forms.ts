@@ -1,7 +1,7 @@
 // The table of date and period phrases Curve reads (README.md beside this file is the same
 // table, with examples). Each form is a regex core plus a builder; due-phrase.ts scans free text
 // and whole inputs with them. Pure: "today" is passed in, never read from a clock.
-import { easterSunday, isWorkingDay } from "../schedule/bank-holidays.ts";
+import { easterSunday, previousWorkingDay } from "../schedule/bank-holidays.ts";
 import { addDays } from "./calendar.ts";
 import {
   MONTH_NAMES, academicYearPeriod, calendarYearPeriod, dayOfWeek, dayPeriod, financialQuarterPeriod, financialYearPeriod,
@@ -160,17 +160,11 @@ function addMonths(iso: string, months: number): string {
   return isoDate(target.getUTCFullYear(), target.getUTCMonth() + 1, Math.min(d, last));
 }
 
-/** The last working day before a date: "by Easter" is done before the Good Friday bank holiday. */
-function lastWorkingDayBefore(iso: string): string {
-  let day = addDays(iso, -1);
-  while (!isWorkingDay(day)) day = addDays(day, -1);
-  return day;
-}
-
 const goodFriday = (year: number): string => addDays(easterSunday(year), -2);
 function festival(name: string, year: number): Period {
   const holiday = name === "easter" ? goodFriday(year) : isoDate(year, 12, 25);
-  return dayPeriod(lastWorkingDayBefore(holiday));
+  // The last working day before it: "by Easter" is done before the Good Friday bank holiday.
+  return dayPeriod(previousWorkingDay(holiday));
 }
 
 /** The Monday-to-Friday working week a day is in. */

@@ -1,7 +1,7 @@
 import { addDays, shortDate } from "../dates/calendar.ts";
 import { daysInMonth } from "../dates/school-calendar.ts";
 import { err, ok, type Result } from "../result.ts";
-import { DEFAULT_REGION, isWorkingDay, nextWorkingDay, previousWorkingDay, type Region } from "../schedule/bank-holidays.ts";
+import { DEFAULT_REGION, isWorkingDay, previousWorkingDay, workingDayOnOrAfter, type Region } from "../schedule/bank-holidays.ts";
 import { weekStart } from "../schedule/zoned-time.ts";
 import type { ReportKind } from "./facts.ts";
 
@@ -67,7 +67,7 @@ export function periodOf(kind: ReportKind, date: string): { key: string; start: 
 
 /** The day a period's report goes out under a rule: always a working day in the partnership's `region` (its bank holidays). */
 export function sendDay(rule: CalendarRule, period: { start: string; end: string }, region: Region = DEFAULT_REGION): string {
-  const working = (d: string) => (isWorkingDay(d, region) ? d : nextWorkingDay(d, region));
+  const working = (d: string) => workingDayOnOrAfter(d, region);
   switch (rule.kind) {
     case "first-working-day":
       return working(period.start);

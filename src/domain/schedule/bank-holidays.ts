@@ -184,8 +184,14 @@ export function previousWorkingDay(date: string, region: Region = DEFAULT_REGION
   return day;
 }
 
+/** The working day after a date. */
 export function nextWorkingDay(date: string, region: Region = DEFAULT_REGION): string {
-  let day = addDays(date, 1);
+  return workingDayOnOrAfter(addDays(date, 1), region);
+}
+
+/** A date itself when it is a working day in `region`, else the next one (a month's first working day from its 1st). */
+export function workingDayOnOrAfter(date: string, region: Region = DEFAULT_REGION): string {
+  let day = date;
   while (!isWorkingDay(day, region)) day = addDays(day, 1);
   return day;
 }
