@@ -19,6 +19,19 @@ describe("the detectors, one kind at a time", () => {
     ["NHS no 943-476-5919", ["nhs_number"]],
     ["943 476 5918 is not valid", []],
     ["The budget is 1234567890 pence", []],
+    // However it is grouped or punctuated after "NHS", as people copy it from a letter or a form.
+    ["NHS number 9434 765 919", ["nhs_number"]],
+    ["nhs 94347 65919", ["nhs_number"]],
+    ["NHS: 9 4 3 4 7 6 5 9 1 9", ["nhs_number"]],
+    ["NHS no 943/476/5919", ["nhs_number"]],
+    ["NHS#943_476_5919", ["nhs_number"]],
+    ["NHS 9434 765 918 has a bad check digit", []],
+    ["NHS trusts: 12 34 56 78 90", []],
+    ["NHS England 2011/12 2012/13", []],
+    // Copied from a web page or typed on a full-width keyboard: invisible characters and full-width digits.
+    ["referral 943\u200b476\u200b5919", ["nhs_number"]],
+    ["referral 943\u00ad476\u00ad5919", ["nhs_number"]],
+    ["NHS：９４３４７６５９１９", ["nhs_number"]],
     // National Insurance numbers, any case, spaced or not.
     ["NI AB 12 34 56 C", ["ni_number"]],
     ["ni number ab123456c on file", ["ni_number"]],
@@ -29,6 +42,15 @@ describe("the detectors, one kind at a time", () => {
     ["born on 3rd March 2011, referred by school", ["date_of_birth"]],
     ["Date of birth: 2012-07-09", ["date_of_birth"]],
     ["d.o.b. 4.7.09", ["date_of_birth"]],
+    ["DOB 2012/03/14", ["date_of_birth"]],
+    ["born 2012-3-14", ["date_of_birth"]],
+    ["DOB 14032012", ["date_of_birth"]],
+    ["DOB 14 03 2012", ["date_of_birth"]],
+    ["DOB—14/03/2012", ["date_of_birth"]],
+    ["born in 14/03/2012 at the LGI", ["date_of_birth"]],
+    ["birthday 14/03/2012", ["date_of_birth"]],
+    ["DOB 99999999 on the form", []],
+    ["Born in Bradford cohort 2007 to 2011", []],
     ["Delivered by 14/03/2012", []],
     ["stubborn challenges from 2011", []],
     // Postcodes, upper or lower case, spaced or not; ordinals and key stages are not postcodes.
@@ -89,6 +111,13 @@ describe("verdicts, masking and removal", () => {
     expect(shown).toContain("a date of birth");
     expect(shown).not.toMatch(/943 476|5919|14\/03|kerry\.parent/);
     expect(findings.map((f) => f.masked)).toEqual(["••• ••• ••19", "••/••/••12", "k•••@gmail.com"]);
+  });
+
+  it("masks a full-width number as it masks an ordinary one, and removes it from the text as typed", () => {
+    const text = "NHS：９４３４７６５９１９ seen";
+    const { findings } = checkPersonalData(text, nobody);
+    expect(findings.map((f) => f.masked)).toEqual(["••••••••19"]);
+    expect(withoutFindings(text, findings)).toBe("NHS：[removed] seen");
   });
 
   it("finds a phone number from its first digit or bracket, not the space before it", () => {

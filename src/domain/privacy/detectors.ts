@@ -25,6 +25,24 @@ export interface KnownToPartnership {
 // Separators people and office software put inside numbers: spaces (incl. no-break), hyphens, dashes,
 // full stops and line breaks.
 const SEP = String.raw`[\s\u00a0\u2010-\u2015.\-]{0,3}`;
+// After "NHS" the digits are an NHS number however they are grouped (4-3-3, 5-5, one by one), and
+// slashes and underscores separate them too.
+const CUED_SEP = String.raw`[\s\u00a0\u2010-\u2015./_\-]{0,3}`;
+const NHS_CUE = String.raw`nhs(?:[\s.]*(?:no\b|num(?:ber)?\b|#))?[\s.]*(?:is\s+)?[:#=\-\u2013\u2014(]*\s*`;
+
+/**
+ * The text as the detectors read it, the same length so that offsets stay the text's own:
+ * full-width forms (U+FF01 to U+FF5E, "９４３") as their ASCII letters, digits and signs, and the
+ * invisible characters that copying from a web page or a document leaves inside a number (soft
+ * hyphen, zero-width space and joiners, word joiner, byte-order mark) as spaces.
+ */
+export function foldForDetection(text: string): string {
+  if (!/[\u00ad\u200b-\u200d\u2060\ufeff\uff01-\uff5e]/.test(text)) return text;
+  return text.replace(/[\u00ad\u200b-\u200d\u2060\ufeff\uff01-\uff5e]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code >= 0xff01 ? String.fromCharCode(code - 0xfee0) : " ";
+  });
+}
 
 /**
  * NHS numbers: ten digits whose last is the modulus 11 check digit (NHS Data Dictionary), written
@@ -38,6 +56,13 @@ function nhsNumbers(text: string): Detection[] {
     const before = text.slice(Math.max(0, m.index! - 6), m.index!);
     if (/(\+\s?44|0044|\(0\))\s*$/.test(before)) continue;
     if (isValidNhsNumber(digits)) found.push({ kind: "nhs_number", start: m.index!, end: m.index! + m[0].length });
+  }
+  // Named as an NHS number: ten digits in any grouping.
+  const cued = new RegExp(String.raw`${NHS_CUE}(\d(?:${CUED_SEP}\d){9})(?!\d|${CUED_SEP}\d)`, "gi");
+  for (const m of text.matchAll(cued)) {
+    const value = m[1]!;
+    const start = m.index! + m[0].length - value.length;
+    if (isValidNhsNumber(value.replace(/\D/g, "")) && !found.some((f) => f.start === start)) found.push({ kind: "nhs_number", start, end: start + value.length });
   }
   return found;
 }
@@ -75,11 +100,13 @@ function niNumbers(text: string): Detection[] {
 const MONTH_WORD = String.raw`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`;
 const DATE_SHAPES = [
   String.raw`\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}`,
-  String.raw`\d{4}-\d{2}-\d{2}`,
+  String.raw`\d{4}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{1,2}(?!\d)`,
+  String.raw`\d{1,2} \d{1,2} \d{4}(?!\d)`,
+  String.raw`\d{8}(?!\d)`,
   String.raw`\d{1,2}(?:\s?(?:st|nd|rd|th))?(?:\s+of)?[\s\-]+${MONTH_WORD}[\s,\-]+\d{2,4}`,
   String.raw`${MONTH_WORD}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}`,
 ];
-const DOB_CUE = String.raw`\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|born(?:\s+on)?)`;
+const DOB_CUE = String.raw`\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?(?:date|day)|born(?:\s+on)?)`;
 
 /**
  * Dates of birth in context: "DOB", "date of birth", "born" and the like, then a date within a few
@@ -88,7 +115,7 @@ const DOB_CUE = String.raw`\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?dat
  */
 function datesOfBirth(text: string): Detection[] {
   const found: Detection[] = [];
-  const pattern = new RegExp(String.raw`${DOB_CUE}[\s:;,\-–=(]*(?:(?:is|was|on|the)\s+){0,2}(${DATE_SHAPES.join("|")})`, "gi");
+  const pattern = new RegExp(String.raw`${DOB_CUE}[\s:;,\-\u2010-\u2015=(]*(?:(?:is|was|on|in|the)\s+){0,2}(${DATE_SHAPES.join("|")})`, "gi");
   for (const m of text.matchAll(pattern)) {
     const date = m[1]!;
     if (!looksLikeADay(date)) continue;
@@ -106,8 +133,17 @@ function looksLikeADay(date: string): boolean {
     const [day, month] = [Number(numeric[1]), Number(numeric[2])];
     return day >= 1 && day <= 31 && month >= 1 && month <= 12;
   }
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const iso = /^(\d{4})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{1,2})$/.exec(date);
   if (iso) return Number(iso[2]) >= 1 && Number(iso[2]) <= 12 && Number(iso[3]) >= 1 && Number(iso[3]) <= 31;
+  const spaced = /^(\d{1,2}) (\d{1,2}) \d{4}$/.exec(date);
+  if (spaced) return Number(spaced[1]) >= 1 && Number(spaced[1]) <= 31 && Number(spaced[2]) >= 1 && Number(spaced[2]) <= 12;
+  // Eight digits run together, as forms write them: 14032012 (day first) or 20120314 (year first).
+  const run = /^(\d{2})(\d{2})(\d{4})$/.exec(date);
+  if (run) {
+    const dayFirst = Number(run[1]) >= 1 && Number(run[1]) <= 31 && Number(run[2]) >= 1 && Number(run[2]) <= 12 && /^(19|20)/.test(run[3]!);
+    const yearFirst = /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(date);
+    return dayFirst || yearFirst;
+  }
   // Day and month name with a two-digit year: the grammar wants four digits.
   return /\d/.test(date) && new RegExp(MONTH_WORD, "i").test(date);
 }
@@ -207,6 +243,7 @@ function childNames(text: string, known: KnownToPartnership): Detection[] {
  */
 export function detectPersonalData(text: string, known: KnownToPartnership, enabled: ReadonlySet<DetectorKind> = new Set(DETECTOR_KINDS)): Detection[] {
   const all: Detection[] = [];
+  text = foldForDetection(text);
   if (enabled.has("nhs_number")) all.push(...nhsNumbers(text));
   if (enabled.has("ni_number")) all.push(...niNumbers(text));
   if (enabled.has("date_of_birth")) all.push(...datesOfBirth(text));

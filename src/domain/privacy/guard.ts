@@ -1,7 +1,7 @@
 // The personal-data guard: one check for all free text Curve stores or shows (evidence, notes, OBA
 // workshop notes, pledge commitments, risks, imported cells). A child's NHS number pasted into a
 // partnership channel is a data breach; the guard holds such text until the person decides.
-import { DETECTOR_KINDS, detectPersonalData, type DetectorKind, type KnownToPartnership } from "./detectors.ts";
+import { DETECTOR_KINDS, detectPersonalData, foldForDetection, type DetectorKind, type KnownToPartnership } from "./detectors.ts";
 
 export { DETECTOR_KINDS, isValidNhsNumber, type DetectorKind, type KnownToPartnership } from "./detectors.ts";
 
@@ -60,12 +60,14 @@ export interface GuardVerdict {
 export function checkPersonalData(text: string, known: KnownToPartnership, policy: GuardPolicy = DEFAULT_GUARD_POLICY): GuardVerdict {
   const enabled = new Set(DETECTOR_KINDS.filter((kind) => policy[kind] !== "off"));
   if (enabled.size === 0 || text.trim() === "") return { outcome: "clear", findings: [] };
+  // Masked as the detectors read it, so a full-width "９４３" is masked like "943".
+  const folded = foldForDetection(text);
   const findings: Finding[] = detectPersonalData(text, known, enabled).map((d) => ({
     kind: d.kind,
     action: policy[d.kind] as Exclude<GuardAction, "off">,
     start: d.start,
     end: d.end,
-    masked: maskValue(d.kind, text.slice(d.start, d.end)),
+    masked: maskValue(d.kind, folded.slice(d.start, d.end)),
   }));
   const outcome = findings.some((f) => f.action === "block") ? "block" : findings.length > 0 ? "ask" : "clear";
   return { outcome, findings };
