@@ -247,6 +247,29 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     expect((await get("/pledges/Pabc")).status).toBe(404);
   });
 
+  it("takes a plan's key or an indicator's code typed in another case to its one address, publicly and under a board link", async () => {
+    const reply = await run("Jane Held", "/report link 7");
+    const root = new URL(/https:\/\/\S+/.exec(reply.rendered)![0]).pathname;
+    for (const base of ["/", root]) {
+      for (const [asked, to] of [
+        ["plans/CYPP-2011-15", "plans/cypp-2011-15"],
+        ["plans/Piap-2015?page=1", "plans/piap-2015?page=1"],
+        ["indicators/lac", "indicators/LAC"],
+        ["indicators/Neet?x=1", "indicators/NEET?x=1"],
+      ]) {
+        const response = await fetch(`${server.url}${base}${asked}`, { redirect: "manual" });
+        expect(response.status, `${base}${asked}`).toBe(301);
+        expect(response.headers.get("location"), `${base}${asked}`).toBe(`${base}${to}`);
+      }
+      expect((await get(`${base}plans/CYPP-2011-16`)).status).toBe(404);
+    }
+    // Followed as a browser follows it, the page is the plan's own.
+    const page = await openChecked("/plans/CYPP-2011-15", 360, "plan-wrong-case");
+    expect(page.url()).toBe(`${server.url}/plans/cypp-2011-15`);
+    expect(await page.locator("h1").innerText()).toContain("Children and Young People's Plan");
+    await page.close();
+  });
+
   it("tells people how to sign a pledge only while chat would take the signature, and before it opens says when", async () => {
     const closing = await run("Nigel Richardson", "/pledge new custom Half term push | We will call every family this half term | closes 20 September 2011");
     const opening = await run("Nigel Richardson", "/pledge new custom Spring push | We will call every family in spring | opens 1 October 2011");

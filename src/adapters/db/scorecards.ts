@@ -276,3 +276,19 @@ export function latest(...instants: (Date | null | undefined)[]): Date | null {
   for (const at of instants) if (at && (!found || at > found)) found = at;
   return found;
 }
+
+/**
+ * A plan's key as stored, for a key typed in another case ("CYPP-2011-15" for "cypp-2011-15"),
+ * so that the plan's web page has one address; null when no plan, or more than one, of the
+ * partnership has that key in any case.
+ */
+export async function planKeyAnyCase(db: KyselyDb, partnershipId: number, typed: string): Promise<string | null> {
+  const rows = await db
+    .selectFrom("plan")
+    .select("key")
+    .where("partnership_id", "=", partnershipId)
+    .where(sql<string>`lower(key)`, "=", typed.toLowerCase())
+    .limit(2)
+    .execute();
+  return rows.length === 1 ? rows[0]!.key : null;
+}

@@ -7,7 +7,7 @@ import { localDate } from "../../domain/dates/calendar.ts";
 import { NOTHING_PUBLIC, type Publication } from "../../domain/web/publishing.ts";
 import type { Database } from "../db/open-database.ts";
 import { findPublication } from "../db/publication.ts";
-import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, pledgeList, publicRegister, scorecardPlans, scorecardPriorities } from "../db/scorecards.ts";
+import { indicatorLastChanged, latest, partnershipLastChanged, planActionsPage, planKeyAnyCase, pledgeList, publicRegister, scorecardPlans, scorecardPriorities } from "../db/scorecards.ts";
 import { projectPath } from "../project-files.ts";
 import { checkBoardToken, tokenPartnership } from "./page-links.ts";
 import { readBoardPackKey } from "../../commands/report.ts";
@@ -136,6 +136,9 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     return Number(raw);
   }
 
+  /** The address's query string, "?page=2" or "", to carry over a redirect. */
+  const queryOf = (req: Request): string => (req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "");
+
   const pages = {
     async scorecard(req: Request, res: Response, viewer: Viewer) {
       const { partnershipId, show } = viewer;
@@ -154,8 +157,15 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     async plan(req: Request, res: Response, viewer: Viewer) {
       if (!viewer.show.plans) throw new NotFound();
       const n = pageNumber(req);
-      const data = await planActionsPage(db.kysely, viewer.partnershipId, String(req.params.plan), n, ACTIONS_PER_PAGE);
-      if (!data || (n > 1 && data.actions.length === 0)) throw new NotFound();
+      const typed = String(req.params.plan);
+      const data = await planActionsPage(db.kysely, viewer.partnershipId, typed, n, ACTIONS_PER_PAGE);
+      if (!data) {
+        // A key typed in another case is the plan's page, at its one address.
+        const key = await planKeyAnyCase(db.kysely, viewer.partnershipId, typed);
+        if (key === null || key === typed) throw new NotFound();
+        return void res.redirect(301, `${viewer.root}plans/${encodeURIComponent(key)}${queryOf(req)}`);
+      }
+      if (n > 1 && data.actions.length === 0) throw new NotFound();
       const [priorities, changed] = await Promise.all([scorecardPriorities(db.kysely, viewer.partnershipId, data.plan.key), partnershipLastChanged(db.kysely, viewer.partnershipId)]);
       const model = planModel(data, priorities, n, ACTIONS_PER_PAGE, today(), viewer.root);
       page(res, viewer, "plan", { title: data.plan.title, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: changed });
@@ -166,6 +176,8 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const code = String(req.params.code);
       const indicator = code.length <= MAX_CODE ? await insights.findIndicator(viewer.partnershipId, code) : null;
       if (!indicator) throw new NotFound();
+      // "/indicators/lac" is LAC's page, at its one address.
+      if (indicator.code !== code) return void res.redirect(301, `${viewer.root}indicators/${encodeURIComponent(indicator.code)}${queryOf(req)}`);
       const model = indicatorModel(indicator, today(), viewer.root);
       const changed = await indicatorLastChanged(db.kysely, indicator.id);
       page(res, viewer, "indicator", { title: `${indicator.code} · ${indicator.name}`, crumbs: [{ href: viewer.root, label: "Scorecard" }], model, updated: changed });
@@ -193,8 +205,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const id = String(req.params.id);
       // Chat calls a pledge "P3": /pledges/P3 is its page, at its one address.
       if (/^p\d{1,9}$/i.test(id)) {
-        const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "";
-        return void res.redirect(301, `${viewer.root}pledges/${id.slice(1)}${query}`);
+        return void res.redirect(301, `${viewer.root}pledges/${id.slice(1)}${queryOf(req)}`);
       }
       if (!/^\d{1,9}$/.test(id)) throw new NotFound();
       const n = pageNumber(req);
