@@ -297,6 +297,30 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     }
   });
 
+  it("says an indicator's page changed when its target, forecast or tolerance changes, not only when a reading comes in", async () => {
+    const updated = async () => /Last updated <time datetime="([^"]+)"/.exec(await (await get("/indicators/LAC")).text())![1];
+    const before = now;
+    try {
+      const changes: [string, string][] = [
+        ["2011-09-20T09:00:00.000Z", "/indicator target LAC 1300 by March 2013"],
+        ["2011-09-21T09:00:00.000Z", "/indicator forecast LAC 1450 2011/12 1500 2012/13"],
+        ["2011-09-22T09:00:00.000Z", "/indicator tolerance LAC 5"],
+      ];
+      for (const [at, line] of changes) {
+        now = new Date(at);
+        const reply = await run("Nigel Richardson", line);
+        expect(reply.tone, reply.rendered).toBe("success");
+        expect(await updated(), line).toBe(at);
+      }
+      // Another indicator's change is not this one's.
+      now = new Date("2011-09-23T09:00:00.000Z");
+      expect((await run("Nigel Richardson", "/indicator target NEET 6.5 by March 2013")).tone).toBe("success");
+      expect(await updated()).toBe("2011-09-22T09:00:00.000Z");
+    } finally {
+      now = before;
+    }
+  });
+
   it("keeps the pledge count current on every load", async () => {
     const count = async () => /(\d+) signatures? in all/.exec(await (await get(`/pledges/${pledgeId}`)).text())![1];
     expect(await count()).toBe("3");

@@ -248,10 +248,25 @@ export async function partnershipLastChanged(db: KyselyDb, partnershipId: number
   return row ? (row.last_change ?? row.created_at) : null;
 }
 
-/** When an indicator's readings last changed: the latest recorded reading. */
+/**
+ * When an indicator's page last changed: the latest of its recorded readings and of the audited
+ * changes to it (a target, the forecast, the tolerance, the periodicity, the owner), since each of
+ * those changes the report card, the RAG or the chart. Null when nothing was ever recorded.
+ */
 export async function indicatorLastChanged(db: KyselyDb, indicatorId: number): Promise<Date | null> {
-  const row = await db.selectFrom("indicator_reading").select((eb) => eb.fn.max("recorded_at").as("at")).where("indicator_id", "=", indicatorId).executeTakeFirst();
-  return row?.at ?? null;
+  const [reading, change] = await Promise.all([
+    db.selectFrom("indicator_reading").select((eb) => eb.fn.max("recorded_at").as("at")).where("indicator_id", "=", indicatorId).executeTakeFirst(),
+    db
+      .selectFrom("audit_event as e")
+      .innerJoin("indicator as i", (join) => join.onRef("i.partnership_id", "=", "e.partnership_id").on("i.id", "=", indicatorId))
+      .select("e.at")
+      .where("e.subject_type", "=", "indicator")
+      .where("e.subject_id", "=", indicatorId)
+      .orderBy("e.at", "desc")
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  return latest(reading?.at ?? null, change?.at ?? null);
 }
 
 /** The pledges of a partnership, newest first, for the scorecard's list of registers: id, title and current signers. */
