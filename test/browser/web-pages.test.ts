@@ -425,6 +425,25 @@ describe.each(kindsUnderTest())("the web scorecard in Chromium on %s", (kind) =>
     expect(log).not.toContain(token.split(".")[2]!);
   });
 
+  it("answers a method other than GET or HEAD on a page's address with 405 and the methods allowed, in one line", async () => {
+    const reply = await run("Jane Held", "/report link 7");
+    const root = new URL(/https:\/\/\S+/.exec(reply.rendered)![0]).pathname;
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      for (const p of ["/", "/plans/cypp-2011-15", "/indicators/LAC", "/indicators/LAC/chart.svg", `/pledges/${pledgeId}`, "/plans/no-such-plan", `${root}plans/cypp-2011-15`]) {
+        const response = await fetch(`${server.url}${p}`, { method, body: method === "DELETE" ? undefined : "page=2" });
+        expect(response.status, `${method} ${p}`).toBe(405);
+        expect(response.headers.get("allow"), `${method} ${p}`).toBe("GET, HEAD");
+        expect(await response.text()).toBe("These pages can only be read (GET or HEAD).");
+      }
+    }
+    // HEAD answers as GET does, without a body; the API's own addresses keep their answers.
+    const head = await fetch(`${server.url}/plans/cypp-2011-15`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toMatch(/^text\/html/);
+    expect((await fetch(`${server.url}/no/such/page`, { method: "POST" })).status).toBe(404);
+    expect((await get("/indicators/LAC")).status).toBe(200);
+  });
+
   it("links report cards to their page: the public page when published, otherwise a signed link sent privately", async () => {
     const open = await run("Jancis Andrew", "/indicator show LAC");
     expect(open.rendered).toContain(`${PUBLIC_URL}/indicators/LAC`);

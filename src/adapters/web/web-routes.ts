@@ -305,6 +305,12 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
   // is the site's 404 too, not the API's JSON one.
   router.get(/^\/(?:plans|indicators|pledges)(?:\/.*)?$/i, serve(noPage, false));
   router.get(/^\/board(?:\/.*)?$/i, (req, res, next) => answer(req, res, next, boardSegment(req.path), noPage));
+  // The pages are read, never written: any other method on their addresses is 405, saying which
+  // methods are allowed, not the API's JSON 404 (OPTIONS is Express's own answer).
+  router.all(/^\/(?:(?:plans|indicators|pledges|board)(?:\/.*)?)?$/i, (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    res.status(405).set({ ...SECURITY_HEADERS, allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).send("These pages can only be read (GET or HEAD).");
+  });
   // An address whose escapes do not decode (`/plans/%E0%A4%A`) is one more address with no page:
   // Express fails it while matching, before any route runs.
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
