@@ -103,10 +103,10 @@ const DATE_SHAPES = [
   String.raw`\d{4}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{1,2}(?!\d)`,
   String.raw`\d{1,2} \d{1,2} \d{4}(?!\d)`,
   String.raw`\d{8}(?!\d)`,
-  String.raw`\d{1,2}(?:\s?(?:st|nd|rd|th))?(?:\s+of)?[\s\-]+${MONTH_WORD}[\s,\-]+\d{2,4}`,
-  String.raw`${MONTH_WORD}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}`,
+  String.raw`\d{1,2}(?:\s?(?:st|nd|rd|th))?(?:\s+of)?[\s\-]+${MONTH_WORD}[\s,\-]+(?:\d{2,4}|['’]\d{2})`,
+  String.raw`${MONTH_WORD}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:\d{2,4}|['’]\d{2})`,
 ];
-const DOB_CUE = String.raw`\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?(?:date|day)|born(?:\s+on)?)`;
+const DOB_CUE = String.raw`\b(?:d\.?\s?o\.?\s?b\.?|date[\s\-_]+of[\s\-_]+birth|birth\s?(?:date|day)|born(?:\s+on)?)`;
 
 /**
  * Dates of birth in context: "DOB", "date of birth", "born" and the like, then a date within a few
