@@ -123,6 +123,31 @@ describe.each(kindsUnderTest())("the personal-data guard on %s", (kind) => {
     expect(after.audit.every((a) => a.event === "privacy.held")).toBe(true);
   });
 
+  it("holds an NHS number or a date of birth however it is typed, in evidence, notes, pledge texts and indicator sources", async () => {
+    const p = await freshPartnership();
+    const lines: [string, string][] = [
+      ["Jancis Andrew", "/milestone done ATT-5.1 referral sent, NHS number 9991 234 578"],
+      ["Jancis Andrew", "/action note ATT-5 nhs no 999/123/4578 on the referral form"],
+      ["Jancis Andrew", "/action note ATT-5 NHS：９９９１２３４５７８"],
+      ["Jancis Andrew", "/action note ATT-5 pupil's dob 2012/03/14, seen at home"],
+      ["Jancis Andrew", "/action note ATT-5 date-of-birth 14032012"],
+      ["Nigel Richardson", "/pledge new custom Safe at home | We will visit the child born in 14/03/2012 every week"],
+      ["Nigel Richardson", "/indicator record LAC 1380 2011-08 | case file, DOB—14/03/2012"],
+    ];
+    for (const [as, line] of lines) {
+      const reply = await p.run(as, line);
+      expect(reply.code, line).toBe("held_personal_data");
+      expect(reply.rendered, line).not.toMatch(/9991|999\/123|1234|14\/03|2012\/03|14032012/);
+    }
+    const after = await p.stored();
+    expect(after.held).toBe(lines.length);
+    expect(after.done).toBe(0);
+    expect(after.audit.every((a) => a.event === "privacy.held")).toBe(true);
+    // Ordinary plan text with dates, refs, a service's phone line and percentages is kept as written.
+    const plain = await p.run("Jancis Andrew", "/action note ATT-5 Agreed at cluster chairs on 14/03/2012; NHS 111 and ATT-4.1 cover 92.5% of pupils in Gipton ward");
+    expect(plain.tone, plain.rendered).toBe("success");
+  });
+
   it("lets coordinators see how many were held by kind, and change what blocks, asks or is off", async () => {
     const p = await freshPartnership();
     await p.run("Jancis Andrew", `/milestone done ATT-5.1 referral for ${NHS}`);
