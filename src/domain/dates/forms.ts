@@ -490,7 +490,12 @@ export const FORMS: Form[] = [
   },
   {
     core: String.raw`(?:(?<next>next|this|coming)\s+)?(?<wd>${WEEKDAY})`,
-    build: (g, env) => relativeDay(env, (t) => nextWeekday(t, weekdayNumber(g.wd ?? ""))),
+    // "Friday" and "next Friday" are strictly after today; "this Friday" typed on a Friday is today.
+    build: (g, env) =>
+      relativeDay(env, (t) => {
+        const weekday = weekdayNumber(g.wd ?? "");
+        return g.next?.toLowerCase() === "this" && dayOfWeek(t) === weekday ? t : nextWeekday(t, weekday);
+      }),
     findable: (g) => g.next !== undefined || introduced(g),
   },
   {
