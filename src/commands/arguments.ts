@@ -29,6 +29,11 @@ export interface LeadingReading<T> {
   words: number;
 }
 
+/** What `leadingPhrase`'s reader says of a run of words: a reading, nothing (null), or a refusal. */
+export type LeadingRead<T> = T | null | { refused: string };
+
+const isRefusal = <T>(r: LeadingRead<T>): r is { refused: string } => typeof r === "object" && r !== null && "refused" in r;
+
 /**
  * Reads a date or period typed before free text ("until w/c 5 October waiting for data",
  * "Dec 2011 children's social care return"): the longest run of the first `max` of `words`
@@ -37,17 +42,22 @@ export interface LeadingReading<T> {
  * digits, which may as well begin the free text: "Oct 15 cases to review" is 15 October, or
  * October and "15 cases to review". A four-digit year after a month is never doubted, nor a
  * reading that takes every word (there is no free text to begin).
+ * `read` returns `{ refused }` for a run that is a date for certain but wrongly written or open
+ * to two readings ("Feb 30", "Sept 27"); a refusal longer than every reading is returned as
+ * `refused` (its sentence), since the shorter reading inside it ("Feb", "Sept") is not what was meant.
  */
 export function leadingPhrase<T>(
   words: readonly string[],
   max: number,
-  read: (phrase: string) => T | null,
+  read: (phrase: string) => LeadingRead<T>,
   same: (a: T, b: T) => boolean,
-): { longest: LeadingReading<T>; doubt?: LeadingReading<T> } | null {
+): { longest: LeadingReading<T>; doubt?: LeadingReading<T> } | { refused: string } | null {
   const readings: LeadingReading<T>[] = [];
   for (let n = Math.min(max, words.length); n >= 1; n--) {
     const value = read(words.slice(0, n).join(" "));
-    if (value !== null) readings.push({ value, words: n });
+    if (isRefusal(value)) {
+      if (readings.length === 0) return { refused: value.refused };
+    } else if (value !== null) readings.push({ value, words: n });
   }
   const [longest] = readings;
   if (!longest) return null;

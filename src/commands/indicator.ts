@@ -104,15 +104,17 @@ function requireRecorder(ctx: CommandContext, indicator: IndicatorView): void {
 function splitPeriod(rest: string, indicator: IndicatorView, today: string): { period: IndicatorPeriod; source: string } | null {
   const [before, marked] = rest.split("|", 2).map((s) => s.trim()) as [string, string | undefined];
   const words = before.split(/\s+/).filter(Boolean);
-  const read = leadingPhrase(
+  const read = leadingPhrase<IndicatorPeriod>(
     words,
     5,
     (phrase) => {
       const parsed = parsePeriod(phrase, { periodicity: indicator.periodicity, today });
-      return parsed.ok ? parsed.value : null;
+      if (!parsed.ok) return parsed.error.misread ? { refused: parsed.error.message } : null;
+      return parsed.value;
     },
     (a, b) => a.label === b.label,
   );
+  if (read && "refused" in read) throw new CurveError("bad_date", read.refused, { hint: USAGE.record });
   if (!read) return null;
   const { longest, doubt } = read;
   if (doubt) {

@@ -345,15 +345,17 @@ function lengthThenReason(ctx: CommandContext, rest: string): SnoozeLength | nul
   const until = UNTIL.exec(rest);
   if (!until) return null;
   const words = until[1]!.split(/\s+/);
-  const read = leadingPhrase(
+  const read = leadingPhrase<{ start: string; note: string | undefined }>(
     words,
     6,
     (phrase) => {
       const due = parseDue(phrase, { today: ctx.today });
-      return due.ok && due.value.start ? { start: due.value.start, note: due.value.note } : null;
+      if (!due.ok) return due.error.misread ? { refused: due.error.message } : null;
+      return due.value.start ? { start: due.value.start, note: due.value.note } : null;
     },
     (a, b) => a.start === b.start,
   );
+  if (read && "refused" in read) throw new CurveError("bad_date", read.refused, { hint: USAGE.snooze });
   if (!read) {
     const attempt = parseDue(words.slice(0, 3).join(" "), { today: ctx.today });
     throw new CurveError("bad_date", attempt.ok ? "Say until when, like until Friday or until 7 October." : attempt.error.message, { hint: USAGE.snooze });

@@ -1,7 +1,11 @@
 import { trimRefPunctuation } from "./typed-text.ts";
 
-/** Action refs look like LAC-4b or PIAP-12; milestone refs add a step number: ATT-1.2. */
-const REF = /^([A-Z][A-Z0-9]*)-?(\d+)([a-z]?)(?:\.(\d+))?$/i;
+/**
+ * Action refs look like LAC-4b or PIAP-12; milestone refs add a step number: ATT-1.2.
+ * Without the hyphen ("lac14", "att5.1") the prefix is letters only, so every digit typed
+ * belongs to the number: "lac14" is LAC-14, never LAC1-4.
+ */
+const REF = /^(?:([A-Z][A-Z0-9]*)-|([A-Z]+))(\d+)([a-z]?)(?:\.(\d+))?$/i;
 
 export interface ParsedRef {
   /** Optional plan key when the person qualified it: cypp-2011-15:ATT-1. */
@@ -18,8 +22,8 @@ export function parseRef(input: string): ParsedRef | null {
   const plan = colon > 0 ? trimmed.slice(0, colon).toLowerCase() : undefined;
   const match = REF.exec(colon > 0 ? trimmed.slice(colon + 1) : trimmed);
   if (!match) return null;
-  const [, prefix, number, suffix, step] = match;
-  const action = `${prefix!.toUpperCase()}-${number}${(suffix ?? "").toLowerCase()}`;
+  const [, hyphenated, bare, number, suffix, step] = match;
+  const action = `${(hyphenated ?? bare)!.toUpperCase()}-${number}${(suffix ?? "").toLowerCase()}`;
   return { ...(plan ? { plan } : {}), action, ...(step ? { step: Number(step) } : {}) };
 }
 

@@ -138,6 +138,15 @@ describe.each(kindsUnderTest())("words as the person meant them, on %s", (kind) 
     // A reason that starts with a number: 1 or 15 October, 1 or 3 October? Asked, never guessed.
     ["Jancis Andrew", "/milestone snooze ATT-5.1 until Oct 15 cases to review first", "bad_date", /^Until 15 Oct 2011 \("until Oct 15"\) or 1 Oct 2011 \("until Oct"\)\? Put \| between the date and the reason, like: until Oct \| 15 cases/],
     ["Jancis Andrew", "/milestone snooze ATT-5.1 until end of Oct 3 schools still to reply", "bad_date", /Put \| between the date and the reason/],
+    // A month and two digits that could be this year or the next two: a day, or a shortened year? Asked, never guessed,
+    // and never read as the month alone with the digits left to the reason or the source.
+    ["Jancis Andrew", "/milestone date ATT-5.1 end of March 12", "bad_date", /could not read "end of March 12" as a date \(it could be 12 March or March 2012: write "12 March" or "March 2012"\)/],
+    ["Jancis Andrew", "/milestone date ATT-5.1 Sept 13", "bad_date", /it could be 13 September or September 2013/],
+    ["Jancis Andrew", "/milestone snooze ATT-5.1 until March 12 waiting for the cluster data", "bad_date", /it could be 12 March or March 2012/],
+    // A day past the month's end is a slip: not "until November" with "31 schools to reply" as the reason.
+    ["Jancis Andrew", "/milestone snooze ATT-5.1 until Nov 31 schools to reply", "bad_date", /November has no day 31/],
+    ["Jackie Wilson", "/indicator record LAC 1420 Jun 31 children placed out of area", "bad_date", /June has no day 31/],
+    ["Jackie Wilson", "/indicator record LAC 1420 Aug 11 children placed out of area", "bad_date", /it could be 11 August or August 2011/],
     ["Jancis Andrew", "/milestone snooze ATT-5.1 until Friday 13 | staff off", "bad_date", /could not read "Friday 13"/],
     ["Jancis Andrew", "/milestone snooze ATT-5.1 7d waiting | see the email", "usage", /Before the "\|" put only how long/],
     ["Jancis Andrew", "/action note ATT-5 broken \ufffd text", "bad_text", /not valid UTF-8/],

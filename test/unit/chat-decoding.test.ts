@@ -53,6 +53,14 @@ const TEAMS: [html: string, decoded: string, mentions: { text: string; aadObject
   [QUOTE("Jancis Andrew", "milestone list mine") + "<p>action show ATT-7</p>", "action show ATT-7", [], []],
   ["<p>first</p>" + QUOTE("Sue May", "a <b>quoted</b> &amp; <blockquote>nested</blockquote> preview") + "<p>then &amp; after</p>", "first then & after", [], []],
   [`<blockquote itemtype='HTTP://schema.skype.com/Reply' data-x="a>b"><p>never closed`, "", [], []],
+  // Teams sends each emoji as an image with the emoji as its alt text: the marks are the person's words.
+  [
+    '<p>cluster 1 <img itemscope="" itemtype="http://schema.skype.com/Emoji" itemid="2705_whiteheavycheckmark" src="https://statics.teams.cdn.office.net/evergreen-assets/personal-expressions/v2/assets/emoticons/2705_whiteheavycheckmark/default/20_f.png" title="White heavy check mark" alt="✅" style="width:20px;height:20px"> cluster 2 <img itemscope="" itemtype="http://schema.skype.com/Emoji" itemid="274c_crossmark" src="https://statics.teams.cdn.office.net/evergreen-assets/personal-expressions/v2/assets/emoticons/274c_crossmark/default/20_f.png" title="Cross mark" alt="❌"></p>',
+    "cluster 1 ✅ cluster 2 ❌", [], [],
+  ],
+  ['<span contenteditable="false" title="Smile" type="(smile)" class="animated-emoticon-20-smile"><img itemscope itemtype=\'http://schema.skype.com/Emoji\' itemid="smile" alt=\'🙂\' src="x"></span> agreed', "🙂 agreed", [], []],
+  // A pasted picture is not text.
+  ['see <img src="https://graph.microsoft.com/v1.0/chats/x/messages/y/hostedContents/z/$value" alt="image"> attached', "see attached", [], []],
   // A quote the person wrote themselves is their words: kept.
   ["<blockquote><p>as minuted</p></blockquote><p>agreed</p>", "as minuted agreed", [], []],
 ];

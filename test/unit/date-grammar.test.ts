@@ -155,6 +155,27 @@ describe("the one date grammar", () => {
   );
 });
 
+describe("a month with two digits after it: a day, or a shortened year", () => {
+  const FRIDAY = "2026-12-04";
+  // "Sept 27" in December 2026 may be 27 September 2027 or September 2027: asked, never guessed.
+  it.each(["Sept 27", "end of Sept 27", "by March 27", "March 27", "Jan 28.", "by end of Dec 26", "June 28"])("refuses %j, naming both readings", (input) => {
+    const result = parseDue(input, { today: FRIDAY });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/^Curve could not read ".*" as a date \(it could be \d+ \w+ or \w+ 20\d\d: write ".*" or ".*"\); try .*\.$/);
+  });
+
+  // A past year, an ordinal, one digit or a four-digit year leave no doubt.
+  const DAYS: [string, string][] = [
+    ["Jan 15", "2027-01-15"], ["Sept 27th", "2027-09-27"], ["Jan 6", "2027-01-06"], ["March 31st", "2027-03-31"],
+    ["27 September", "2027-09-27"], ["September 27, 2027", "2027-09-27"], ["Dec 31", "2026-12-31"], ["Oct 30", "2027-10-30"],
+  ];
+  it.each(DAYS)("reads %j as the day %s", (input, day) => {
+    const result = parseDue(input, { today: FRIDAY });
+    if (!result.ok) throw new Error(result.error.message);
+    expect([result.value.precision, result.value.due]).toEqual(["day", day]);
+  });
+});
+
 describe("an ambiguous form is read one way everywhere", () => {
   const SAME: [input: string, periodicity: "monthly" | "quarterly" | "annual" | "academic_year" | "termly"][] = [
     ["2011/12", "annual"],

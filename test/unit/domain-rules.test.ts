@@ -16,6 +16,12 @@ describe("refs", () => {
     expect(parseRef("att-5.1")).toEqual({ action: "ATT-5", step: 1 });
     expect(parseRef("ATT5")).toEqual({ action: "ATT-5" });
     expect(parseRef("lac-4B")).toEqual({ action: "LAC-4b" });
+    // Without a hyphen every digit is the number's: "lac14" is LAC-14, not LAC1-4.
+    const unhyphenated: [string, ReturnType<typeof parseRef>][] = [
+      ["lac14", { action: "LAC-14" }], ["ATT41", { action: "ATT-41" }], ["neet10.2", { action: "NEET-10", step: 2 }],
+      ["PIAP123b", { action: "PIAP-123b" }], ["(lac14.)", { action: "LAC-14" }], ["L3-19", { action: "L3-19" }],
+    ];
+    for (const [typed, read] of unhyphenated) expect(parseRef(typed), typed).toEqual(read);
     expect(parseRef("cypp-2011-15:ATT-5.2")).toEqual({ plan: "cypp-2011-15", action: "ATT-5", step: 2 });
     for (const bad of ["", "ATT", "5.1", "ATT-", "ATT-5.x", "<!channel>"]) expect(parseRef(bad), bad).toBeNull();
   });

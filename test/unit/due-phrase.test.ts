@@ -196,6 +196,11 @@ describe("parseDue", () => {
     ["next Friday", "day", "2026-03-13", "2026-03-13", TUESDAY],
     ["Friday", "day", "2026-03-13", "2026-03-13", TUESDAY],
     ["Tuesday", "day", "2026-03-17", "2026-03-17", TUESDAY],
+    // Typed on that weekday: "this Tuesday" is today; "Tuesday" and "next Tuesday" are a week on.
+    ["this Tuesday", "day", "2026-03-10", "2026-03-10", TUESDAY],
+    ["by this Tuesday", "day", "2026-03-10", "2026-03-10", TUESDAY],
+    ["next Tuesday", "day", "2026-03-17", "2026-03-17", TUESDAY],
+    ["this Friday", "day", "2026-03-13", "2026-03-13", TUESDAY],
     ["end of next week", "day", "2026-03-20", "2026-03-20", TUESDAY],
     ["March 2011", "month", "2011-03-01", "2011-03-31"],
     ["Mar 2011", "month", "2011-03-01", "2011-03-31"],

@@ -224,7 +224,7 @@ describe("reading a Readings sheet and checking it as /indicator record checks a
       "Readings row 2, column Code: there is no indicator NEAT; did you mean NEET? (add it to the Indicators sheet, or use one of NEET, LAC, ATT-PRI)",
       "Readings row 4, column Period: NEET Sep 2011 is also on Readings row 3",
       'Readings row 5, column Period: "last month" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.',
-      'Readings row 6, column Period: "Q5 2011/12" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.',
+      'Readings row 6, column Period: "Q5 2011/12" is not a period Curve can read (there is no quarter 5: a year has Q1 to Q4). Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.',
       "Readings row 7, column Period: Nov 2011 hasn't started yet, so it can't have a reading.",
       "Readings row 8, column Value: 107.5% can't be a figure of NEET.",
       "Readings row 9, column Value: LAC counts whole numbers, so 1,420.5 can't be one of its figures.",

@@ -86,6 +86,17 @@ export function withoutQuotedReplies(html: string): string {
 }
 
 /**
+ * An `<img>` tag as text: Teams sends each emoji typed as an image whose `alt` is the emoji
+ * (`<img itemtype="http://schema.skype.com/Emoji" itemid="2705_whiteheavycheckmark" alt="✅">`),
+ * so "cluster 1 ✅ cluster 2 ❌" keeps its marks; any other image (a pasted screenshot) is dropped.
+ */
+function emojiOf(tag: string): string {
+  if (!/schema\.skype\.com\/Emoji/i.test(tag)) return "";
+  const alt = /\balt\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(tag);
+  return alt ? (alt[1] ?? alt[2] ?? "") : "";
+}
+
+/**
  * HTML to text and parts. `mentions` are the message's mention entities (other than Curve);
  * an `<at>` without one is Curve itself and is removed.
  */
@@ -106,6 +117,7 @@ export function decodeTeamsText(html: string, mentions: TeamsMention[] = []): De
       parts.push({ kind: "link", text: stored, url });
       return `\u0001${parts.length - 1}\u0001`;
     })
+    .replace(/<img\b[^>]*>/gi, emojiOf)
     .replace(/<(?:br|\/?p|\/?div|\/?li|\/?h\d)\b[^>]*>/gi, " ")
     .replace(/<[^>]*>/g, "");
   text = decodeEntities(text)

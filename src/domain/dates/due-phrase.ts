@@ -33,7 +33,13 @@ export interface DueContext {
    */
   looking?: "ahead" | "back";
 }
-export type DateError = { code: "bad_date"; message: string };
+/**
+ * Why a phrase is not a date. `misread` (why, as a clause: "November has no day 31") is set when
+ * it is a date phrase for certain, wrongly written or open to two readings ("30 February",
+ * "Sept 27"): a caller reading a date from the start of longer text must refuse it, never fall
+ * back to a shorter phrase inside it ("Sept").
+ */
+export type DateError = { code: "bad_date"; message: string; misread?: string };
 
 const LEAD = String.raw`(?:(?<lead>no\s+later\s+than|due\s+by|by|before|until|till|from|starting(?:\s+(?:from|in|on))?|commencing|in|on|during|due)\s+)?(?:(?<endof>(?:the\s+)?end\s+of)\s+(?:the\s+)?)?`;
 // "by" is how these plans write a deadline; the others read the same way when choosing among phrases.
@@ -191,12 +197,15 @@ export function parseDue(typed: string, context?: DueContext): Result<Due, DateE
   const onwards = TRAILING_START.exec(input);
   const phrase = onwards ? `from ${onwards[1]!.replace(START_WORD, "")}` : input;
   let why: string | undefined;
+  let misread: string | undefined;
   for (const [order, form] of FORMS.entries()) {
     const m = WHOLE[order]!.exec(phrase);
     if (m === null) continue;
     const g: Groups = m.groups ?? {};
     const lead = tidy(g.lead ?? "").toLowerCase();
-    const resolved = resolve(form.build(g, env), lead, tidy(g.phrase ?? ""));
+    const outcome = form.build(g, env);
+    if (outcome.kind === "invalid" && outcome.misread) misread ??= outcome.why;
+    const resolved = resolve(outcome, lead, tidy(g.phrase ?? ""));
     if (isDue(resolved)) {
       if (START_LEADS.test(lead) && resolved.precision !== "range" && resolved.precision !== "tbc" && (context?.starts ?? "refuse") === "refuse") {
         const shown = tidy(input).slice(0, 80);
@@ -209,7 +218,7 @@ export function parseDue(typed: string, context?: DueContext): Result<Due, DateE
     }
     why ??= resolved.why;
   }
-  return err(badDate(input, why ?? "it is not a date phrase"));
+  return misread !== undefined ? err({ ...badDate(input, misread), misread }) : err(badDate(input, why ?? "it is not a date phrase"));
 }
 
 const monthYear = (iso: string): string => `${MONTH_NAMES[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;

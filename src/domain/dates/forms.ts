@@ -191,6 +191,22 @@ function dayWithoutYear(env: FormEnv, month: number, day: number, graceDays = 0)
   return (slippedDay(day) ? misread : invalid)(`${MONTH_NAMES[month - 1]} has no day ${day}`);
 }
 
+/**
+ * "Sept 27" written in December 2026 may be 27 September 2027 or September 2027 (UK writers
+ * shorten years: "March '27", "Apr-27"), and "end of Sept 27" is surely the month. Two digits
+ * with no "th" that could name this year or the next two are not guessed: the phrase is refused
+ * (as a misread, so no shorter "Sept" is read instead) naming both readings. A year past or further
+ * off ("Jan 15" or "Oct 30" in 2026), one digit ("Jan 6") or "27th" is a day.
+ */
+function dayOrTwoDigitYear(g: Groups, env: FormEnv): Outcome | null {
+  if (env.today === undefined || !/^\d{2}$/.test(g.d ?? "") || (g.ord ?? "") !== "") return null;
+  const thisYear = Number(env.today.slice(0, 4));
+  const year = 2000 + Number(g.d);
+  if (year < thisYear || year > thisYear + 2) return null;
+  const month = MONTH_NAMES[monthNumber(g.mon ?? "") - 1];
+  return misread(`it could be ${Number(g.d)} ${month} or ${month} ${year}: write "${Number(g.d)} ${month}" or "${month} ${year}"`);
+}
+
 const spanPeriod = (reading: SpanReading, firstYear: number): Period =>
   reading === "academic" ? academicYearPeriod(firstYear) : financialYearPeriod(firstYear);
 const spanWords = (reading: SpanReading, firstYear: number): string => {
@@ -474,7 +490,12 @@ export const FORMS: Form[] = [
   },
   {
     core: String.raw`(?:(?<next>next|this|coming)\s+)?(?<wd>${WEEKDAY})`,
-    build: (g, env) => relativeDay(env, (t) => nextWeekday(t, weekdayNumber(g.wd ?? ""))),
+    // "Friday" and "next Friday" are strictly after today; "this Friday" typed on a Friday is today.
+    build: (g, env) =>
+      relativeDay(env, (t) => {
+        const weekday = weekdayNumber(g.wd ?? "");
+        return g.next?.toLowerCase() === "this" && dayOfWeek(t) === weekday ? t : nextWeekday(t, weekday);
+      }),
     findable: (g) => g.next !== undefined || introduced(g),
   },
   {
@@ -489,8 +510,8 @@ export const FORMS: Form[] = [
     findable: introduced,
   },
   {
-    core: String.raw`${MONTH}\s+(?<d>\d{1,2})${ORDINAL}`,
-    build: (g, env) => dayWithoutYear(env, monthNumber(g.mon ?? ""), Number(g.d)),
+    core: String.raw`${MONTH}\s+(?<d>\d{1,2})(?<ord>${ORDINAL})`,
+    build: (g, env) => dayOrTwoDigitYear(g, env) ?? dayWithoutYear(env, monthNumber(g.mon ?? ""), Number(g.d)),
     findable: introduced,
   },
   {

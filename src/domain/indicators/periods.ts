@@ -24,7 +24,8 @@ export interface IndicatorPeriod {
   note?: string;
 }
 
-export type PeriodError = { message: string };
+/** Why a period does not read; `misread` as for DateError (a period phrase for certain, wrongly written or ambiguous). */
+export type PeriodError = { message: string; misread?: string };
 
 export interface PeriodOptions {
   /** Decides whether a bare "2011/12" is a financial year or an academic one (termly and academic_year indicators). */
@@ -95,8 +96,11 @@ export function parsePeriod(input: string, options: PeriodOptions = {}): Result<
     const { start, due: end, note } = parsed.value;
     return ok({ ...period, start: start!, end: end!, ...(note ? { note } : {}) });
   }
+  // A period phrase wrongly written or open to two readings ("Sep 31", "Sept 27") says why.
+  const misread = parsed.ok ? undefined : parsed.error.misread;
   return err({
-    message: `"${input.trim().slice(0, 40)}" is not a period Curve can read. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.`,
+    ...(misread ? { misread } : {}),
+    message: `"${input.trim().slice(0, 40)}" is not a period Curve can read${misread ? ` (${misread})` : ""}. Try Dec 2011, 30 June 2013, Q3 2011/12, 2011/12 or half term 4 2010/11.`,
   });
 }
 
