@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import cron from "node-cron";
 import { z } from "zod/v4";
 
 /** Every environment variable Curve reads, checked once at start. Nothing else reads process.env. */
@@ -64,8 +65,9 @@ const EnvSchema = z.object({
   // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
   // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
-  // When curve serve sweeps (cron, UTC, seconds optional); checked when the schedules start.
-  CURVE_SWEEP_SCHEDULE: optional(z.string().min(1)),
+  // When curve serve sweeps (cron, UTC, seconds optional); checked here, so a typo stops every
+  // command before it opens, let alone migrates, the database.
+  CURVE_SWEEP_SCHEDULE: optional(z.string().refine((v) => cron.validate(v), "must be a cron expression in UTC, e.g. */15 * * * * (every 15 minutes)")),
   // How long after it was due a settled message (sent, cancelled, failed) is kept in the outbox, in days, or "forever".
   CURVE_DELIVERY_RETENTION_DAYS: optional(
     z
@@ -135,14 +137,46 @@ function halfSetCredentials(config: Config): string | null {
   return null;
 }
 
+/**
+ * What is wrong with a value as it arrived, before its own rules are applied: quotes an
+ * environment file passed on as part of it (Docker's --env-file and a Kubernetes manifest keep
+ * them; systemd's EnvironmentFile and Curve's own .env reading take them off), or spaces or a
+ * line break at either end (a Windows line ending, a pasted secret). Either would be taken as
+ * part of the value: a data directory named `"/var/lib/curve"` under the working directory, or
+ * a signing secret that fails every Slack request. Never quotes the value, which may be a secret.
+ */
+function strayCharacters(value: string): string | null {
+  if (/^\s|\s$/.test(value)) {
+    const lineEnding = /\r$/.test(value) ? " (a Windows line ending: save the file with Unix line endings)" : "";
+    return `has spaces or a line break at its start or end${lineEnding}; remove them`;
+  }
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
+    return "is wrapped in quotes, which were passed on as part of the value (Docker's --env-file and Kubernetes keep them); remove the quotes";
+  }
+  return null;
+}
+
+/**
+ * Reads and checks every variable Curve uses from `env` (process.env by default; lower-case
+ * proxy names accepted). Throws ConfigError, whose message lists each bad variable on a line
+ * of its own with what it must be (never a secret's value), or names the missing half of a
+ * credential set.
+ */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const proxyEnv = { HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy, HTTP_PROXY: env.HTTP_PROXY ?? env.http_proxy, NO_PROXY: env.NO_PROXY ?? env.no_proxy };
-  const result = EnvSchema.safeParse({ ...env, ...proxyEnv });
-  if (result.success) {
+  const input: Record<string, string | undefined> = { ...env, ...proxyEnv };
+  const stray = new Map<string, string>();
+  for (const name of Object.keys(EnvSchema.shape)) {
+    const problem = input[name] ? strayCharacters(input[name]) : null;
+    if (problem) stray.set(name, problem);
+  }
+  const result = EnvSchema.safeParse(input);
+  if (result.success && stray.size === 0) {
     const half = halfSetCredentials(result.data);
     if (half) throw new ConfigError(half);
     return result.data;
   }
-  const lines = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+  const issues = result.success ? [] : result.error.issues.filter((issue) => !stray.has(String(issue.path[0])));
+  const lines = [...[...stray].map(([name, problem]) => `${name} ${problem}`), ...issues.map((issue) => `${issue.path.join(".")} ${issue.message}`)];
   throw new ConfigError(`Curve's configuration is not valid:\n  ${lines.join("\n  ")}`);
 }
