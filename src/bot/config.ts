@@ -95,7 +95,7 @@ export function explainsItself(error: unknown): boolean {
   if (error instanceof ConfigError) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return (typeof code === "string" && code.startsWith("migration")) || error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError";
+  return (typeof code === "string" && code.startsWith("migration")) || error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError" || error.name === "DataDirUnusableError";
 }
 
 // An adapter's credentials come in sets: half a set would start with that adapter silently off.
