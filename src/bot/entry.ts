@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, explainsItself } from "./config.ts";
 import { main } from "./cli.ts";
+import { POSTGRES_CONNECT_TIMEOUT_MS } from "../adapters/db/open-database.ts";
 
 /** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
 export async function run(argv: string[]): Promise<void> {
@@ -70,7 +71,21 @@ const POSTGRES_REFUSALS: Record<string, string> = {
  */
 export function postgresRefusalSentence(error: unknown, databaseUrl = process.env.DATABASE_URL): string | null {
   const e = error as { code?: unknown; severity?: unknown };
-  if (!databaseUrl || !(error instanceof Error) || typeof e.code !== "string" || typeof e.severity !== "string") return null;
+  if (!databaseUrl || !(error instanceof Error)) return null;
+  // The pg driver's own words when nothing, or something that is not PostgreSQL, answers at the address.
+  const silent = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message);
+  if (silent || error.message === "Connection terminated unexpectedly") {
+    let where = "the address in DATABASE_URL";
+    try {
+      where = new URL(databaseUrl).host || where;
+    } catch {
+      // A URL config.ts accepted always parses; keep the general words if not.
+    }
+    return silent
+      ? `cannot connect to ${where}: it did not answer within ${POSTGRES_CONNECT_TIMEOUT_MS / 1000} s. Check DATABASE_URL, and that PostgreSQL is running there and a firewall lets Curve through.`
+      : `cannot connect to ${where}: it closed the connection at once, so it may not be PostgreSQL. Check the host and port in DATABASE_URL.`;
+  }
+  if (typeof e.code !== "string" || typeof e.severity !== "string") return null;
   const fix = POSTGRES_REFUSALS[e.code];
   if (!fix) return null;
   const said = error.message.split("\n")[0]!.trim().replace(/[.:]$/, "");

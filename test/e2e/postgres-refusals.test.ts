@@ -1,3 +1,5 @@
+import { createServer, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../support/databases.ts";
@@ -50,5 +52,52 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("PostgreSQL refusing Curve, en
     expect(run.stderr).toBe(
       `curve: PostgreSQL refused Curve (too many connections for role "${limited}"): PostgreSQL has no connections left: lower DATABASE_POOL_SIZE, or raise max_connections (every instance's pool, added up, must stay under it).\n`,
     );
+  });
+});
+
+/**
+ * DATABASE_URL pointing at something that is not an answering PostgreSQL: a host that takes
+ * the connection and never speaks (a firewall, a frozen server), or a port where something
+ * else listens. `curve status` and `curve serve` used to wait for ever in silence, or blame
+ * Curve; now they stop with a sentence naming the address, and exit 1.
+ */
+describe("DATABASE_URL at an address where PostgreSQL does not answer, end to end", () => {
+  const sockets = new Set<Socket>();
+  const listening = (onConnection: (socket: Socket) => void) =>
+    new Promise<Server>((resolve) => {
+      const server = createServer((socket) => {
+        sockets.add(socket);
+        onConnection(socket);
+      });
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  it("stops waiting for a server that never answers, and says so", async () => {
+    const silent = await listening(() => undefined);
+    servers.push(silent);
+    const { port } = silent.address() as AddressInfo;
+    for (const args of [["status"], ["serve"]]) {
+      const run = await curve(args, { DATABASE_URL: `postgresql://curve:s3cret@127.0.0.1:${port}/curve`, PORT: "0" });
+      expect(run.code, args[0]).toBe(1);
+      const said = run.stderr.trim().split("\n").filter((line) => !line.startsWith("{"));
+      expect(said, args[0]).toEqual([
+        `curve: cannot connect to 127.0.0.1:${port}: it did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is running there and a firewall lets Curve through.`,
+      ]);
+      expect(run.stderr).not.toContain("s3cret");
+    }
+  }, 60_000);
+
+  it("says a server that hangs up at once may not be PostgreSQL", async () => {
+    const other = await listening((socket) => socket.destroy());
+    servers.push(other);
+    const { port } = other.address() as AddressInfo;
+    const run = await curve(["status"], { DATABASE_URL: `postgresql://curve@127.0.0.1:${port}/curve` });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`curve: cannot connect to 127.0.0.1:${port}: it closed the connection at once, so it may not be PostgreSQL. Check the host and port in DATABASE_URL.\n`);
   });
 });

@@ -188,10 +188,24 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
+/**
+ * How long a new PostgreSQL connection may take to be accepted, in milliseconds. Without a
+ * limit, a server that takes the connection and never answers (a firewall, a frozen host) left
+ * `curve status` and `curve serve` waiting for ever, saying nothing; now they stop with a
+ * sentence, and a request waits at most this long for a connection while PostgreSQL is away.
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
 async function openPostgres(connectionString: string, report: DriverErrors | undefined, poolSize: number): Promise<Database> {
   const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: preparingClient(pg.Client), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    Client: preparingClient(pg.Client),
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
 }
