@@ -55,7 +55,15 @@ const EnvSchema = z.object({
   CURVE_TEAMS_TENANTS: optional(z.string()).transform((v) => (v ? v.split(",").map((t) => t.trim()).filter(Boolean) : [])),
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
   // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
-  CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
+  // Links are this address with a path after it, so a query or a fragment would break every one of them.
+  CURVE_PUBLIC_URL: optional(
+    z
+      .url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")
+      .refine((v) => {
+        const url = new URL(v);
+        return (url.protocol === "https:" || url.protocol === "http:") && !url.search && !url.hash;
+      }, "must be the https address curve serve is reached at, with no ? or # part, e.g. https://curve.your-council.gov.uk (a path is kept: https://intranet.your-council.gov.uk/curve)"),
+  ),
   // The outbound proxy for Slack, the Bot Connector and Microsoft's token endpoints (lower case accepted too).
   HTTPS_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
   HTTP_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),

@@ -63,8 +63,19 @@ describe("configuration values with stray quotes or spaces, end to end", () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it("refuses a CURVE_PUBLIC_URL that no link could be built on", async () => {
+    for (const value of ["ftp://curve.leeds.gov.uk", "https://curve.leeds.gov.uk/?from=proxy", "https://curve.leeds.gov.uk/#home"]) {
+      const run = await curveIn(cwd, ["status"], { DATA_DIR: dataDir, CURVE_PUBLIC_URL: value });
+      expect(run.code, value).toBe(1);
+      expect(run.stderr, value).toBe(
+        "curve: Curve's configuration is not valid:\n  CURVE_PUBLIC_URL must be the https address curve serve is reached at, with no ? or # part, e.g. https://curve.your-council.gov.uk (a path is kept: https://intranet.your-council.gov.uk/curve)\n",
+      );
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it("still takes plain values, and a working-day cron", async () => {
-    const run = await curveIn(cwd, ["status", "--json"], { DATA_DIR: dataDir, CURVE_SWEEP_SCHEDULE: "0 9 * * 1-5", PORT: "3000" });
+    const run = await curveIn(cwd, ["status", "--json"], { DATA_DIR: dataDir, CURVE_SWEEP_SCHEDULE: "0 9 * * 1-5", PORT: "3000", CURVE_PUBLIC_URL: "https://intranet.leeds.gov.uk/curve/" });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ database: { kind: "pglite" } });
