@@ -74,7 +74,8 @@ export function postgresRefusalSentence(error: unknown, databaseUrl = process.en
   if (!databaseUrl || !(error instanceof Error)) return null;
   // The pg driver's own words when nothing, or something that is not PostgreSQL, answers at the address.
   const silent = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message);
-  if (silent || error.message === "Connection terminated unexpectedly") {
+  // It hangs up either after reading what pg sent (a clean close) or before (a reset).
+  if (silent || error.message === "Connection terminated unexpectedly" || e.code === "ECONNRESET") {
     let where = "the address in DATABASE_URL";
     try {
       where = new URL(databaseUrl).host || where;
