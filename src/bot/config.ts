@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import cron from "node-cron";
 import { z } from "zod/v4";
 
 /** Every environment variable Curve reads, checked once at start. Nothing else reads process.env. */
@@ -54,7 +55,15 @@ const EnvSchema = z.object({
   CURVE_TEAMS_TENANTS: optional(z.string()).transform((v) => (v ? v.split(",").map((t) => t.trim()).filter(Boolean) : [])),
   CURVE_TEAMS_ALLOW_UNAUTHENTICATED: optional(z.enum(["0", "1"], "must be 0 or 1")).transform((v) => v === "1"),
   // Where Slack and Teams fetch chart images and exports from; without it replies carry no charts.
-  CURVE_PUBLIC_URL: optional(z.url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")),
+  // Links are this address with a path after it, so a query or a fragment would break every one of them.
+  CURVE_PUBLIC_URL: optional(
+    z
+      .url("must be the address curve serve is reached at, e.g. https://curve.your-council.gov.uk")
+      .refine((v) => {
+        const url = new URL(v);
+        return (url.protocol === "https:" || url.protocol === "http:") && !url.search && !url.hash;
+      }, "must be the https address curve serve is reached at, with no ? or # part, e.g. https://curve.your-council.gov.uk (a path is kept: https://intranet.your-council.gov.uk/curve)"),
+  ),
   // The outbound proxy for Slack, the Bot Connector and Microsoft's token endpoints (lower case accepted too).
   HTTPS_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
   HTTP_PROXY: optional(z.url("must be the proxy's URL, e.g. http://proxy.internal:3128")),
@@ -64,8 +73,9 @@ const EnvSchema = z.object({
   // off: curve serve answers requests but runs no sweeps and no delivery worker (benchmarks, a read-only
   // replica, or instances kept out of the schedules). The sweeps run once per tick across instances anyway.
   CURVE_SCHEDULES: optional(z.enum(["on", "off"], "must be on or off")).transform((v) => v !== "off"),
-  // When curve serve sweeps (cron, UTC, seconds optional); checked when the schedules start.
-  CURVE_SWEEP_SCHEDULE: optional(z.string().min(1)),
+  // When curve serve sweeps (cron, UTC, seconds optional); checked here, so a typo stops every
+  // command before it opens, let alone migrates, the database.
+  CURVE_SWEEP_SCHEDULE: optional(z.string().refine((v) => cron.validate(v), "must be a cron expression in UTC, e.g. */15 * * * * (every 15 minutes)")),
   // How long after it was due a settled message (sent, cancelled, failed) is kept in the outbox, in days, or "forever".
   CURVE_DELIVERY_RETENTION_DAYS: optional(
     z
@@ -93,7 +103,7 @@ export function explainsItself(error: unknown): boolean {
   if (error instanceof ConfigError) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return (typeof code === "string" && code.startsWith("migration")) || error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError";
+  return (typeof code === "string" && code.startsWith("migration")) || error.name === "DatabaseNewerThanCodeError" || error.name === "DataDirInUseError" || error.name === "DataDirUnusableError";
 }
 
 // An adapter's credentials come in sets: half a set would start with that adapter silently off.
@@ -135,14 +145,46 @@ function halfSetCredentials(config: Config): string | null {
   return null;
 }
 
+/**
+ * What is wrong with a value as it arrived, before its own rules are applied: quotes an
+ * environment file passed on as part of it (Docker's --env-file and a Kubernetes manifest keep
+ * them; systemd's EnvironmentFile and Curve's own .env reading take them off), or spaces or a
+ * line break at either end (a Windows line ending, a pasted secret). Either would be taken as
+ * part of the value: a data directory named `"/var/lib/curve"` under the working directory, or
+ * a signing secret that fails every Slack request. Never quotes the value, which may be a secret.
+ */
+function strayCharacters(value: string): string | null {
+  if (/^\s|\s$/.test(value)) {
+    const lineEnding = /\r$/.test(value) ? " (a Windows line ending: save the file with Unix line endings)" : "";
+    return `has spaces or a line break at its start or end${lineEnding}; remove them`;
+  }
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
+    return "is wrapped in quotes, which were passed on as part of the value (Docker's --env-file and Kubernetes keep them); remove the quotes";
+  }
+  return null;
+}
+
+/**
+ * Reads and checks every variable Curve uses from `env` (process.env by default; lower-case
+ * proxy names accepted). Throws ConfigError, whose message lists each bad variable on a line
+ * of its own with what it must be (never a secret's value), or names the missing half of a
+ * credential set.
+ */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const proxyEnv = { HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy, HTTP_PROXY: env.HTTP_PROXY ?? env.http_proxy, NO_PROXY: env.NO_PROXY ?? env.no_proxy };
-  const result = EnvSchema.safeParse({ ...env, ...proxyEnv });
-  if (result.success) {
+  const input: Record<string, string | undefined> = { ...env, ...proxyEnv };
+  const stray = new Map<string, string>();
+  for (const name of Object.keys(EnvSchema.shape)) {
+    const problem = input[name] ? strayCharacters(input[name]) : null;
+    if (problem) stray.set(name, problem);
+  }
+  const result = EnvSchema.safeParse(input);
+  if (result.success && stray.size === 0) {
     const half = halfSetCredentials(result.data);
     if (half) throw new ConfigError(half);
     return result.data;
   }
-  const lines = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+  const issues = result.success ? [] : result.error.issues.filter((issue) => !stray.has(String(issue.path[0])));
+  const lines = [...[...stray].map(([name, problem]) => `${name} ${problem}`), ...issues.map((issue) => `${issue.path.join(".")} ${issue.message}`)];
   throw new ConfigError(`Curve's configuration is not valid:\n  ${lines.join("\n  ")}`);
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, explainsItself } from "./config.ts";
 import { main } from "./cli.ts";
+import { POSTGRES_CONNECT_TIMEOUT_MS } from "../adapters/db/open-database.ts";
 
 /** Process edge: `.env`, `--version`, exit codes, and one clear sentence instead of a stack trace. */
 export async function run(argv: string[]): Promise<void> {
@@ -31,7 +32,7 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     const known = explainsItself(error);
-    process.stderr.write(`curve: ${systemErrorSentence(error) ?? (known ? messageOf(error) : unexpected(error))}\n`);
+    process.stderr.write(`curve: ${systemErrorSentence(error) ?? postgresRefusalSentence(error) ?? (known ? messageOf(error) : unexpected(error))}\n`);
     if (!known && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }
@@ -49,6 +50,47 @@ export function unexpected(error: unknown): string {
   const shown = first.length > 200 ? `${first.slice(0, 197)}...` : first;
   const debugging = process.env.LOG_LEVEL === "debug";
   return `something went wrong inside Curve${shown ? ` (${shown})` : ""}.${debugging ? "" : " Run it again with LOG_LEVEL=debug to see the details."}`;
+}
+
+/** What to do about each way PostgreSQL turns a connection away (by SQLSTATE), after its own words. */
+const POSTGRES_REFUSALS: Record<string, string> = {
+  "3D000": "create that database, or correct its name in DATABASE_URL",
+  "28P01": "check the user and password in DATABASE_URL",
+  "28000": "check the user in DATABASE_URL, and that PostgreSQL's pg_hba.conf lets it connect from here",
+  "42501": "grant the user in DATABASE_URL what Curve needs (to connect, and to create its tables in its schema)",
+  "53300": "PostgreSQL has no connections left: lower DATABASE_POOL_SIZE, or raise max_connections (every instance's pool, added up, must stay under it)",
+  "57P03": "PostgreSQL is starting up or shutting down: try again in a moment",
+};
+
+/**
+ * One sentence for PostgreSQL refusing Curve at the door (no such database, a wrong password,
+ * a role it may not use, no connection slots, a server starting up), in place of "something
+ * went wrong inside Curve": the fix is in DATABASE_URL or the server, not in Curve. Only when
+ * DATABASE_URL is set; null for any other error. PostgreSQL's messages name the user and the
+ * database, never the password.
+ */
+export function postgresRefusalSentence(error: unknown, databaseUrl = process.env.DATABASE_URL): string | null {
+  const e = error as { code?: unknown; severity?: unknown };
+  if (!databaseUrl || !(error instanceof Error)) return null;
+  // The pg driver's own words when nothing, or something that is not PostgreSQL, answers at the address.
+  const silent = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message);
+  // It hangs up either after reading what pg sent (a clean close) or before (a reset).
+  if (silent || error.message === "Connection terminated unexpectedly" || e.code === "ECONNRESET") {
+    let where = "the address in DATABASE_URL";
+    try {
+      where = new URL(databaseUrl).host || where;
+    } catch {
+      // A URL config.ts accepted always parses; keep the general words if not.
+    }
+    return silent
+      ? `cannot connect to ${where}: it did not answer within ${POSTGRES_CONNECT_TIMEOUT_MS / 1000} s. Check DATABASE_URL, and that PostgreSQL is running there and a firewall lets Curve through.`
+      : `cannot connect to ${where}: it closed the connection at once, so it may not be PostgreSQL. Check the host and port in DATABASE_URL.`;
+  }
+  if (typeof e.code !== "string" || typeof e.severity !== "string") return null;
+  const fix = POSTGRES_REFUSALS[e.code];
+  if (!fix) return null;
+  const said = error.message.split("\n")[0]!.trim().replace(/[.:]$/, "");
+  return `PostgreSQL refused Curve (${said}): ${fix}.`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -95,15 +95,76 @@ async function newPrisma(adapter: SqlDriverAdapterFactory, report: DriverErrors 
 }
 
 /**
+ * The embedded database's directory cannot hold it: DATA_DIR names a file, or something in it
+ * cannot be written, or its disk is full or mounted read-only. Its message is the sentence to show.
+ */
+export class DataDirUnusableError extends Error {
+  override name = "DataDirUnusableError";
+}
+
+/**
+ * Why `dir` cannot hold an embedded database, as one sentence naming what to change; null when
+ * nothing is found wrong (or it does not exist yet). PGlite itself only says "unreachable" or
+ * "Aborted()" when it meets a read-only file, so this is asked after an open has failed: it
+ * checks the disk's free space and whether the directory and everything in it can be written
+ * (by its owner's write bit, which PGlite's file layer obeys even for root, and by access(2),
+ * which says when the disk is mounted read-only), stopping at the first that cannot.
+ */
+export function dataDirProblem(dir: string): string | null {
+  const fix = `Curve needs to write to DATA_DIR and everything in it: give it to the user Curve runs as (e.g. chown -R curve: ${dir}; chmod -R u+w ${dir})`;
+  try {
+    if (!statSync(dir).isDirectory()) return `DATA_DIR ${dir} is a file, not a folder: point DATA_DIR at a folder (Curve makes it if it is missing).`;
+    if (statfsSync(dir).bavail === 0) return `the disk holding the embedded database in ${dir} is full: free some space on it and start Curve again.`;
+  } catch {
+    return null;
+  }
+  const pending = [dir];
+  for (let checked = 0; pending.length && checked < 100_000; checked++) {
+    const entry = pending.pop()!;
+    let stat;
+    try {
+      stat = lstatSync(entry);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) continue;
+    try {
+      accessSync(entry, constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EROFS") return `the embedded database in ${dir} is on a disk mounted read-only: mount it read-write, or point DATA_DIR at a folder that is.`;
+      return `the embedded database in ${dir} cannot be written (Curve may not write ${entry}): ${fix}.`;
+    }
+    if ((stat.mode & 0o200) === 0) return `the embedded database in ${dir} cannot be written (${entry} is read-only): ${fix}.`;
+    if (stat.isDirectory()) {
+      try {
+        for (const name of readdirSync(entry)) pending.push(path.join(entry, name));
+      } catch {
+        return `the embedded database in ${dir} cannot be read (Curve may not list ${entry}): ${fix}.`;
+      }
+    }
+  }
+  return null;
+}
+
+/** `error` from opening PGlite in `dir`, or a DataDirUnusableError when the directory is why. */
+function explainOpenFailure(dir: string, error: unknown): unknown {
+  const problem = dataDirProblem(dir);
+  return problem ? new DataDirUnusableError(problem, { cause: error }) : error;
+}
+
+/**
  * Opens PostgreSQL when a URL is given, else embedded PGlite. Drivers load lazily.
  * A data directory has one owner at a time: opening one another process holds throws
  * DataDirInUseError, whose message is the sentence to show (`memory://` has no owner).
+ * A directory that cannot hold the database (a file, read-only, a full disk) throws
+ * DataDirUnusableError, also a sentence to show.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const report = options.onDriverError;
   if (options.databaseUrl) return openPostgres(options.databaseUrl, report, options.poolSize ?? 10);
   if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
   const dir = path.resolve(options.dataDir);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new DataDirUnusableError(dataDirProblem(dir)!);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
   try {
     return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
@@ -127,10 +188,24 @@ export function splitSchema(connectionString: string): { url: string; schema: st
   return { url: url.toString(), schema };
 }
 
+/**
+ * How long a new PostgreSQL connection may take to be accepted, in milliseconds. Without a
+ * limit, a server that takes the connection and never answers (a firewall, a frozen host) left
+ * `curve status` and `curve serve` waiting for ever, saying nothing; now they stop with a
+ * sentence, and a request waits at most this long for a connection while PostgreSQL is away.
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
 async function openPostgres(connectionString: string, report: DriverErrors | undefined, poolSize: number): Promise<Database> {
   const [{ default: pg }] = await Promise.all([import("pg")]);
   const { url, schema } = splitSchema(connectionString);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: preparingClient(pg.Client), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    Client: preparingClient(pg.Client),
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
 }
@@ -239,7 +314,7 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
     new Promise<PgliteWorkerMessage>((resolve) => worker.once("message", resolve)),
     lost.then((reason): PgliteWorkerMessage => ({ error: reason })),
   ]).then((first) => {
-    if ("error" in first) throw new Error(`Could not open the embedded database in ${dir}: ${first.error}`);
+    if ("error" in first) throw explainOpenFailure(dir, new Error(`Could not open the embedded database in ${dir}: ${first.error}`));
   });
   // Heard by the first statement (or by close); until one is sent, a failure is not unhandled.
   ready.catch(() => undefined);
@@ -315,7 +390,9 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   const prisma = await newPrisma(adapter, report);
   // Prisma connects (loads its query compiler, WebAssembly compiled on this thread) on its
   // first query, or when the caller asks: curve shell asks after its first prompt.
-  await client.waitReady;
+  await client.waitReady.catch((error: unknown) => {
+    throw inMemory ? error : explainOpenFailure(dir, error);
+  });
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;
