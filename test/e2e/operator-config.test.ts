@@ -1,27 +1,11 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CurveRun } from "../support/run-curve.ts";
+import { curve } from "../support/run-curve.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/curve.js", import.meta.url));
-
-/** The real `curve` bin in a working directory of the test's own, as systemd or Docker would start it. */
-function curveIn(cwd: string, args: string[], env: Record<string, string>): Promise<CurveRun> {
-  return new Promise((resolve, reject) => {
-    const { DATABASE_URL: _ignored, CURVE_ENV_FILE: _file, ...inherited } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+/** The real `curve` bin in a working directory of the test's own, with no .env file named. */
+const curveIn = (cwd: string, args: string[], env: Record<string, string>) => curve(args, { CURVE_ENV_FILE: undefined, ...env }, "", { cwd });
 
 /**
  * An operator's environment file as Docker's --env-file or a Kubernetes manifest hands it over:

@@ -9,11 +9,15 @@ export interface CurveRun {
   stderr: string;
 }
 
-/** Runs the real `curve` bin as a subprocess, as a person or a script would, with DATABASE_URL only if given. */
-export function curve(args: string[], env: Record<string, string | undefined>, stdin = ""): Promise<CurveRun> {
+/**
+ * Runs the real `curve` bin as a subprocess, as a person or a script would, with DATABASE_URL
+ * only if given (a variable given as undefined is left out), in `cwd` when given (as systemd or
+ * Docker would start it in a folder of its own).
+ */
+export function curve(args: string[], env: Record<string, string | undefined>, stdin = "", { cwd }: { cwd?: string } = {}): Promise<CurveRun> {
   return new Promise((resolve, reject) => {
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...inherited, LOG_LEVEL: "error", ...env }, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
