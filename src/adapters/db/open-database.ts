@@ -192,7 +192,8 @@ export function splitSchema(connectionString: string): { url: string; schema: st
  * How long a new PostgreSQL connection may take to be accepted, in milliseconds. Without a
  * limit, a server that takes the connection and never answers (a firewall, a frozen host) left
  * `curve status` and `curve serve` waiting for ever, saying nothing; now they stop with a
- * sentence, and a request waits at most this long for a connection while PostgreSQL is away.
+ * sentence. pg-pool applies the same limit to waiting for a pooled connection, so a request
+ * waits at most this long for one, whether PostgreSQL is away or every connection is busy.
  */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
 
