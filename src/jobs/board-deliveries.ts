@@ -1,5 +1,5 @@
-import { REPORT_TIME_ZONE, type ReportStore } from "../commands/report-store.ts";
-import { localDate } from "../domain/dates/calendar.ts";
+import type { ReportStore } from "../commands/report-store.ts";
+import { reportDay } from "../domain/reports/window.ts";
 import { isWorkingDay } from "../domain/schedule/bank-holidays.ts";
 import type { ReportCalendarStore, RiskReviewStore } from "./ports.ts";
 import { enqueueRiskReviews } from "./risk-reviews.ts";
@@ -15,7 +15,7 @@ export async function enqueueBoardDeliveries(
   partnershipId: number,
   now: Date,
 ): Promise<{ riskReviews: string[]; reports: string[] }> {
-  const today = localDate(now, REPORT_TIME_ZONE);
+  const today = reportDay(now);
   const riskReviews = isWorkingDay(today) ? await enqueueRiskReviews(store, partnershipId, now, today) : [];
   const done = reports ? await enqueueScheduledReports(store, reports, partnershipId, now) : [];
   return { riskReviews, reports: done };

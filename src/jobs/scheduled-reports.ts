@@ -1,6 +1,6 @@
 import { buildReport, REPORT_TIME_ZONE, type ReportStore } from "../commands/report-store.ts";
-import { localDate } from "../domain/dates/calendar.ts";
 import { dueReports, parseRule } from "../domain/reports/calendar.ts";
+import { reportDay } from "../domain/reports/window.ts";
 import type { ReportKind } from "../domain/reports/facts.ts";
 import { documentReply } from "../domain/reports/sections.ts";
 import { localMoment } from "../domain/schedule/zoned-time.ts";
@@ -27,7 +27,7 @@ export async function enqueueScheduledReports(store: ReportCalendarStore, report
     const kind = s.kind as ReportKind;
     const rule = parseRule(s.rule, kind);
     if (!rule.ok) continue;
-    for (const due of dueReports(kind, rule.value, s.minute, { date: local.date, minute: local.minute }, localDate(s.createdAt, REPORT_TIME_ZONE), s.region)) {
+    for (const due of dueReports(kind, rule.value, s.minute, { date: local.date, minute: local.minute }, reportDay(s.createdAt), s.region)) {
       if (await store.reportRunExists(s.id, due.periodKey)) continue;
       // Built as of its period's first day, so a report moved into the next period still covers its own month.
       const built = await buildReport(reports, partnershipId, kind, now, s.planKey || null, null, due.start);
