@@ -70,10 +70,9 @@ async function priorities(ctx: CommandContext, args: string): Promise<Reply> {
   const all = await ctx.store.prioritySummaries(ctx.partnershipId, key || undefined);
   if (key && all.length === 0) throw new CurveError("unknown_ref", `There is no plan "${key}" with priorities.`, { hint: USAGE.priorities });
   const obsessions = all.filter((p) => p.obsession).map((p) => p.obsession);
-  const plans = await ctx.store.planSummaries(ctx.partnershipId);
-  const blocks = plans
-    .filter((plan) => all.some((p) => p.planKey === plan.key))
-    .flatMap((plan) => [text(plan.title), list(all.filter((p) => p.planKey === plan.key).map(priorityItem))]);
+  // The summaries come in plan order, each with its plan's title: no second read for the plans.
+  const plans = [...new Map(all.map((p) => [p.planKey, p.planTitle])).entries()];
+  const blocks = plans.flatMap(([key, title]) => [text(title), list(all.filter((p) => p.planKey === key).map(priorityItem))]);
   return reply("info", "Priorities, CTB sponsors and leads", [
     ...(blocks.length ? blocks : [list([], "No priorities loaded yet.")]),
     ...(obsessions.length ? [context(`The ${obsessions.length} obsessions: ${obsessions.join(", ")}.`)] : []),

@@ -39,6 +39,7 @@ export interface PlanSummary {
 
 export interface PrioritySummary {
   planKey: string;
+  planTitle: string;
   number: number | null;
   title: string;
   obsession: string | null;

@@ -295,4 +295,30 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(await run("/action note ATT-5 reviewed at the cluster meeting")).toMatchObject({ trips: 2, heading: "Note added to ATT-5" });
     expect(await run("/action show ATT-5")).toEqual({ trips: 1, heading: "ATT-5", replayed: false });
   });
+
+  it("costs at most 2 round trips for every read command, the person included: the person, then what the command shows", async () => {
+    const run = await commands();
+    const reads = [
+      ["/curve whoami", "Jancis Andrew"],
+      ["/plan show", "Plans"],
+      ["/plan priorities", "Priorities, CTB sponsors and leads"],
+      ["/indicator show LAC", "LAC · Number of looked after children"],
+      ["/indicator list", "Key indicators"],
+      ["/indicator history LAC", "History of LAC"],
+      ["/milestone list mine", "Your open milestones"],
+      ["/milestone list overdue", "Overdue milestones"],
+      ["/risk list", "Open risks (0)"],
+      ["/pledge list", "Pledges"],
+      ["/oba list", "Turn-the-curve workshops"],
+      ["/team show Clusters", "Clusters"],
+      ["/curve settings", "Your settings"],
+    ] as const;
+    const costs = [];
+    for (const [line, heading] of reads) {
+      const { trips, heading: shown } = await run(line);
+      expect(shown, line).toMatch(new RegExp(`^${heading.replace(/[()]/g, "\\$&")}`));
+      costs.push([line, Math.min(trips, 3)]);
+    }
+    expect(costs).toEqual(reads.map(([line]) => [line, expect.toSatisfy((n: number) => n <= 2)]));
+  });
 });

@@ -185,6 +185,25 @@ describe.each(kindsUnderTest())("curve plan refresh on %s", (kind) => {
     for (const id of oldIds) expect(keys).not.toMatch(new RegExp(`milestone:${id}:`));
   });
 
+  it("leaves the closed plan out of /curve whoami: the same actions owned, open milestones and priorities, once each", async () => {
+    const p = await demoWithProgress();
+    const whoami = async (name: string) => (await p.run(name, "/curve whoami")).rendered;
+    const before = { simon: await whoami("Simon Whitehead"), jancis: await whoami("Jancis Andrew") };
+    expect(before.simon).toMatch(/CTB sponsor: \d+\. /);
+    expect(before.jancis).toMatch(/Actions owned: [1-9]\d* \([1-9]\d* open milestones?\)/);
+    await refreshPlan(t.db.prisma, p.request());
+    // The sponsor's priorities were carried over: listed once, as before.
+    expect(await whoami("Simon Whitehead")).toEqual(before.simon);
+    // The owner's work is counted in the plan that replaced the old one, not in both.
+    const personId = await p.personId("Jancis Andrew");
+    const ownedBy = { some: { OR: [{ personId }, { team: { members: { some: { personId } } } }] } };
+    const inNewPlan = { plan: { partnershipId: p.partnershipId, key: "cypp-2015-19" }, owners: ownedBy };
+    const actions = await t.db.prisma.action.count({ where: inNewPlan });
+    const open = await t.db.prisma.milestone.count({ where: { doneAt: null, action: inNewPlan } });
+    expect(actions).toBeGreaterThan(0);
+    expect(await whoami("Jancis Andrew")).toContain(`Actions owned: ${actions} (${open} open milestone${open === 1 ? "" : "s"})`);
+  });
+
   it("leaves the closed plan out of a sponsor's digest: each open milestone is listed once, under the new plan", async () => {
     const p = await demoWithProgress();
     const at = new Date("2011-12-19T08:30:00Z");

@@ -1,4 +1,6 @@
 import { sql, type ExpressionBuilder } from "kysely";
+import { jsonBuildObject } from "kysely/helpers/postgres";
+import type { PersonStanding } from "../../commands/store.ts";
 import type { Person, PersonRole } from "../../domain/model.ts";
 import { asRegion, type Region } from "../../domain/schedule/bank-holidays.ts";
 import { compileOnly, enumArray, runCompiled, type DB, type KyselyDb } from "./kysely.ts";
@@ -178,4 +180,92 @@ export async function homeViewersConcernedWith(db: KyselyDb, partnershipId: numb
     .where("pi.person_id", "in", concerned)
     .execute();
   return rows.map((r) => ({ tenant: r.tenant, userId: r.user_id }));
+}
+
+/**
+ * What /curve whoami and a report link say about a person (commands/store.ts, PersonStanding),
+ * in ONE statement: the actions they own in the partnership's open plans, themselves or
+ * through a team they belong to, with those actions' open milestones; the priorities of open
+ * plans they are a CTB sponsor or lead of ("3. Attendance", in the plan's order); and their
+ * linked Slack and Teams accounts, oldest first. A refreshed (closed) plan is left out: its
+ * open work and its roles were carried into the plan that replaced it, and would count twice.
+ */
+export async function personStanding(db: Queryable, partnershipId: number, personId: number): Promise<PersonStanding> {
+  const owned = compileOnly
+    .selectFrom("action as a")
+    .innerJoin("plan as pl", "pl.id", "a.plan_id")
+    .select("a.id")
+    .where("pl.partnership_id", "=", partnershipId)
+    .where("pl.closed_at", "is", null)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("action_owner as ao")
+          .select(sql<number>`1`.as("one"))
+          .whereRef("ao.action_id", "=", "a.id")
+          .where((o) =>
+            o.or([
+              o("ao.person_id", "=", personId),
+              o.exists(o.selectFrom("team_member as tm").select(sql<number>`1`.as("one")).whereRef("tm.team_id", "=", "ao.team_id").where("tm.person_id", "=", personId)),
+            ]),
+          ),
+      ),
+    );
+  const [row] = await runCompiled(
+    db,
+    compileOnly
+      .with("owned", () => owned)
+      .selectNoFrom((eb) => [
+        eb.selectFrom("owned").select((e) => e.fn.countAll<string>().as("n")).as("actions_owned"),
+        eb
+          .selectFrom("milestone as m")
+          .innerJoin("owned as o", "o.id", "m.action_id")
+          .select((e) => e.fn.countAll<string>().as("n"))
+          .where("m.done_at", "is", null)
+          .as("open_milestones"),
+        eb
+          .selectFrom("priority_role as r")
+          .innerJoin("priority as pr", "pr.id", "r.priority_id")
+          .innerJoin("plan as pl", "pl.id", "pr.plan_id")
+          .select((e) =>
+            e.fn
+              .coalesce(
+                e.fn
+                  .agg<{ role: "sponsor" | "lead"; title: string }[]>("json_agg", [
+                    jsonBuildObject({ role: sql<"sponsor" | "lead">`r.role::text`, title: sql<string>`concat(pr.number || '. ', pr.title)` }),
+                  ])
+                  .orderBy("pl.period_start")
+                  .orderBy("pl.id")
+                  .orderBy("pr.kind")
+                  .orderBy("pr.number"),
+                sql<{ role: "sponsor" | "lead"; title: string }[]>`'[]'`,
+              )
+              .as("roles"),
+          )
+          .where("r.person_id", "=", personId)
+          .where("pl.partnership_id", "=", partnershipId)
+          .where("pl.closed_at", "is", null)
+          .as("roles"),
+        eb
+          .selectFrom("platform_identity as i")
+          .select((e) =>
+            e.fn
+              .coalesce(
+                e.fn.agg<{ platform: string; tenant: string; userId: string }[]>("json_agg", [jsonBuildObject({ platform: sql<string>`i.platform::text`, tenant: e.ref("i.tenant"), userId: e.ref("i.user_id") })]).orderBy("i.id"),
+                sql<{ platform: string; tenant: string; userId: string }[]>`'[]'`,
+              )
+              .as("identities"),
+          )
+          .where("i.person_id", "=", personId)
+          .as("identities"),
+      ]),
+  );
+  const roles = row?.roles ?? [];
+  return {
+    actionsOwned: Number(row?.actions_owned ?? 0),
+    openMilestones: Number(row?.open_milestones ?? 0),
+    sponsorOf: roles.filter((r) => r.role === "sponsor").map((r) => r.title),
+    leadOf: roles.filter((r) => r.role === "lead").map((r) => r.title),
+    identities: row?.identities ?? [],
+  };
 }

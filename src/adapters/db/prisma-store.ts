@@ -13,12 +13,12 @@ import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, personInclude, toPerson } from "./views.ts";
 import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
-import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity } from "./people.ts";
+import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity, personStanding } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionsByRef, actionsQuery, milestonesQuery, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
-import { scorecardPlans } from "./scorecards.ts";
+import { scorecardPlans, scorecardPriorities } from "./scorecards.ts";
 
 // The most a list returns in one reply; longer lists say how many there are in all.
 const MAX_LISTED = 500;
@@ -259,17 +259,8 @@ export class PrismaStore implements Store {
     return peopleNamed(this.sql, partnershipId, name);
   }
 
-  async standing(partnershipId: number, personId: number): Promise<PersonStanding> {
-    const ownedBy = { some: { OR: [{ personId }, { team: { members: { some: { personId } } } }] } };
-    const [actionsOwned, openMilestones, roles, identities] = await Promise.all([
-      this.prisma.action.count({ where: { plan: { partnershipId }, owners: ownedBy } }),
-      this.prisma.milestone.count({ where: { doneAt: null, action: { plan: { partnershipId }, owners: ownedBy } } }),
-      this.prisma.priorityRole.findMany({ where: { personId }, include: { priority: { select: { title: true, number: true } } } }),
-      this.prisma.platformIdentity.findMany({ where: { personId }, select: { platform: true, tenant: true, userId: true } }),
-    ]);
-    const titled = (role: string) =>
-      roles.filter((r) => r.role === role).map((r) => `${r.priority.number ? `${r.priority.number}. ` : ""}${r.priority.title}`);
-    return { actionsOwned, openMilestones, sponsorOf: titled("sponsor"), leadOf: titled("lead"), identities };
+  standing(partnershipId: number, personId: number): Promise<PersonStanding> {
+    return personStanding(this.sql, partnershipId, personId);
   }
 
   async findActionsByRef(partnershipId: number, ref: string, planKey?: string) {
@@ -356,37 +347,8 @@ export class PrismaStore implements Store {
     return scorecardPlans(this.db, partnershipId);
   }
 
-  async prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]> {
-    const priorities = await this.prisma.priority.findMany({
-      where: { plan: { partnershipId, ...(planKey ? { key: planKey } : {}) } },
-      include: {
-        plan: { select: { key: true, periodStart: true } },
-        roles: { orderBy: { position: "asc" }, include: { person: { select: { id: true, name: true } } } },
-        indicators: { select: { code: true, name: true, baselineText: true }, orderBy: { number: "asc" } },
-      },
-      orderBy: [{ planId: "asc" }, { kind: "asc" }, { number: "asc" }],
-    });
-    const counts = await this.prisma.action.groupBy({
-      by: ["priorityId", "state"],
-      where: { priorityId: { in: priorities.map((p) => p.id) } },
-      _count: { _all: true },
-    });
-    return priorities.map((p) => {
-      const byState: Partial<Record<ActionState, number>> = {};
-      for (const c of counts) if (c.priorityId === p.id) byState[c.state] = c._count._all;
-      return {
-        planKey: p.plan.key,
-        number: p.number,
-        title: p.title,
-        obsession: p.obsession,
-        startingPoint: p.startingPoint,
-        sponsors: p.roles.filter((r) => r.role === "sponsor").map((r) => r.person),
-        leads: p.roles.filter((r) => r.role === "lead").map((r) => r.person),
-        actions: Object.values(byState).reduce((sum, n) => sum + n, 0),
-        actionsByState: byState,
-        indicators: p.indicators,
-      };
-    });
+  prioritySummaries(partnershipId: number, planKey?: string): Promise<PrioritySummary[]> {
+    return scorecardPriorities(this.db, partnershipId, planKey);
   }
 
   firstSighting(partnershipId: number, key: string): Promise<boolean> {

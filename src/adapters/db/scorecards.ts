@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { PlanSummary, PrioritySummary } from "../../commands/store.ts";
 import type { ActionState } from "../../domain/model.ts";
 import { arrayOf, type KyselyDb } from "./kysely.ts";
@@ -80,59 +81,71 @@ export async function scorecardPlans(db: KyselyDb, partnershipId: number): Promi
 }
 
 /**
- * Every priority of the partnership (or of one plan), in plan order, with its CTB sponsors,
- * leads, indicators and actions counted by state: four statements, the counts one GROUP BY.
+ * Every priority of the partnership (or of the plan keyed `planKey`), in plan order (as
+ * scorecardPlans orders plans), then by kind and number, with its plan's title, its CTB
+ * sponsors and leads (in their order), its indicators (in their order) and its actions
+ * counted by state: ONE statement, each list a JSON subquery. The scorecard's priorities and
+ * the store's priority summaries (`/plan show`, `/plan priorities`) alike.
  */
 export async function scorecardPriorities(db: KyselyDb, partnershipId: number, planKey?: string): Promise<PrioritySummary[]> {
-  const priorities = await db
+  type Role = { role: "sponsor" | "lead"; id: number; name: string };
+  type Indicator = { code: string; name: string; baselineText: string | null };
+  const rows = await db
     .selectFrom("priority as pr")
     .innerJoin("plan as p", "p.id", "pr.plan_id")
-    .select(["pr.id", "p.key as plan_key", "pr.number", "pr.title", "pr.obsession", "pr.starting_point"])
+    .select(["p.key as plan_key", "p.title as plan_title", "pr.number", "pr.title", "pr.obsession", "pr.starting_point"])
+    .select((eb) => [
+      eb
+        .selectFrom("priority_role as r")
+        .innerJoin("person as pe", "pe.id", "r.person_id")
+        .select((e) =>
+          e.fn
+            .coalesce(e.fn.agg<Role[]>("json_agg", [jsonBuildObject({ role: sql<Role["role"]>`r.role::text`, id: e.ref("pe.id"), name: e.ref("pe.name") })]).orderBy("r.position").orderBy("pe.id"), sql<Role[]>`'[]'`)
+            .as("roles"),
+        )
+        .whereRef("r.priority_id", "=", "pr.id")
+        .as("roles"),
+      eb
+        .selectFrom("indicator as i")
+        .select((e) =>
+          e.fn
+            .coalesce(
+              e.fn.agg<Indicator[]>("json_agg", [jsonBuildObject({ code: e.ref("i.code"), name: e.ref("i.name"), baselineText: e.ref("i.baseline_text") })]).orderBy(sql`i.number nulls last`).orderBy("i.id"),
+              sql<Indicator[]>`'[]'`,
+            )
+            .as("indicators"),
+        )
+        .whereRef("i.priority_id", "=", "pr.id")
+        .as("indicators"),
+      eb
+        .selectFrom((s) => s.selectFrom("action as a").select((e) => ["a.state", e.fn.countAll<number>().as("n")]).whereRef("a.priority_id", "=", "pr.id").groupBy("a.state").as("c"))
+        .select((e) => e.fn.coalesce(sql<Partial<Record<ActionState, number>>>`json_object_agg(c.state, c.n)`, sql<Partial<Record<ActionState, number>>>`'{}'`).as("by_state"))
+        .as("by_state"),
+    ])
     .where("p.partnership_id", "=", partnershipId)
     .$if(planKey !== undefined, (q) => q.where("p.key", "=", planKey!))
-    .orderBy("pr.plan_id")
+    .orderBy(sql`p.period_start nulls last`)
+    .orderBy("p.key")
     .orderBy("pr.kind")
     .orderBy(sql`pr.number nulls last`)
     .orderBy("pr.id")
     .execute();
-  if (priorities.length === 0) return [];
-  const ids = arrayOf(priorities.map((p) => p.id), "int4");
-  const [roles, counts, indicators] = await Promise.all([
-    db
-      .selectFrom("priority_role as r")
-      .innerJoin("person as pe", "pe.id", "r.person_id")
-      .select(["r.priority_id", "r.role", "pe.id", "pe.name"])
-      .where("r.priority_id", "=", sql<number>`any(${ids})`)
-      .orderBy("r.position")
-      .execute(),
-    db
-      .selectFrom("action as a")
-      .select((eb) => ["a.priority_id", "a.state", eb.fn.countAll<string>().as("n")])
-      .where("a.priority_id", "=", sql<number>`any(${ids})`)
-      .groupBy(["a.priority_id", "a.state"])
-      .execute(),
-    db
-      .selectFrom("indicator as i")
-      .select(["i.priority_id", "i.code", "i.name", "i.baseline_text"])
-      .where("i.priority_id", "=", sql<number>`any(${ids})`)
-      .orderBy(sql`i.number nulls last`)
-      .execute(),
-  ]);
-  return priorities.map((p) => {
+  return rows.map((p) => {
     const byState: Partial<Record<ActionState, number>> = {};
-    for (const c of counts) if (c.priority_id === p.id) byState[c.state as ActionState] = Number(c.n);
-    const mine = roles.filter((r) => r.priority_id === p.id);
+    for (const [state, n] of Object.entries(p.by_state ?? {})) byState[state as ActionState] = Number(n);
+    const roles = p.roles ?? [];
     return {
       planKey: p.plan_key,
+      planTitle: p.plan_title,
       number: p.number,
       title: p.title,
       obsession: p.obsession,
       startingPoint: p.starting_point,
-      sponsors: mine.filter((r) => r.role === "sponsor").map((r) => ({ id: r.id, name: r.name })),
-      leads: mine.filter((r) => r.role === "lead").map((r) => ({ id: r.id, name: r.name })),
+      sponsors: roles.filter((r) => r.role === "sponsor").map((r) => ({ id: r.id, name: r.name })),
+      leads: roles.filter((r) => r.role === "lead").map((r) => ({ id: r.id, name: r.name })),
       actions: Object.values(byState).reduce((sum, n) => sum + n, 0),
       actionsByState: byState,
-      indicators: indicators.filter((i) => i.priority_id === p.id).map((i) => ({ code: i.code, name: i.name, baselineText: i.baseline_text })),
+      indicators: p.indicators ?? [],
     };
   });
 }
