@@ -147,4 +147,55 @@ describe.each(kindsUnderTest())("Slack answers that cannot go the usual way, on 
     expect((await milestone("ATT-4.2")).evidence).toBe("attendance panel met");
     expect(secretsIn(log.raw.join(""))).toEqual([]);
   });
+
+  // A second connection holds the milestone's row while Slack's 3 seconds pass: PostgreSQL only.
+  it.runIf(kind === "postgresql")("sends the answer of a change that took longer than Slack's 3 seconds through the response_url, once", async () => {
+    const logFrom = log.lines.length;
+    let release!: () => void;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const held = server.runtime.db.sql.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM milestone WHERE ref = 'ATT-4.1' FOR UPDATE`);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await lockTaken;
+    // Slack is told nothing within its 3 seconds: the request is closed unanswered.
+    const closed = await post(command("late-done", { text: "done ATT-4.1 model agreed late", trigger_id: "5001.1.late" }));
+    expect(closed.status).toBe(404);
+    release();
+    await held;
+    const answered = await eventually(() => fake.responses.find((r) => r.id === "late-done"));
+    expect(JSON.stringify(answered.body)).toContain("ATT-4.1 done");
+    expect(fake.responses.filter((r) => r.id === "late-done")).toHaveLength(1);
+    expect((await milestone("ATT-4.1")).doneAt).not.toBeNull();
+    const logged = log.lines.slice(logFrom);
+    expect(logged.filter((l) => l.message === "request failed" || l.level === "error")).toEqual([]);
+    expect(logged.find((l) => String(l.message).startsWith("slack request not answered within 3 seconds"))).toMatchObject({ level: "warn" });
+    expect(logged.find((l) => String(l.message).startsWith("slack answer came after the request was closed"))).toMatchObject({ level: "warn", command: "milestone" });
+  });
+
+  it.runIf(kind === "postgresql")("sends the answer of a form that took longer than Slack's 3 seconds to the person, once", async () => {
+    const logFrom = log.lines.length;
+    const opened = await post(command("late-form", { text: "done ATT-7.1", trigger_id: "5004.1.late" }));
+    expect(opened.status).toBe(200);
+    const view = (await eventually(() => fake.callsTo("views.open").find((c) => c.body.trigger_id === "5004.1.late"))).body.view as Json;
+    let release!: () => void;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const held = server.runtime.db.sql.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM milestone WHERE ref = 'ATT-7.1' FOR UPDATE`);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await lockTaken;
+    const closed = await post(submission({ id: "V-LATE", private_metadata: view.private_metadata }, "signed off late"));
+    expect(closed.status).toBe(404);
+    release();
+    await held;
+    const answered = await eventually(() => fake.responses.find((r) => r.id === "late-form" && JSON.stringify(r.body).includes("ATT-7.1 done")));
+    expect(answered).toBeDefined();
+    expect((await milestone("ATT-7.1")).evidence).toBe("signed off late");
+    expect(log.lines.slice(logFrom).filter((l) => l.level === "error")).toEqual([]);
+  });
 });

@@ -35,7 +35,20 @@ export async function createSlackAdapter(env: AdapterEnvironment, options: Slack
   const router = express.Router();
   const receiver = options.appToken
     ? undefined
-    : new ExpressReceiver({ signingSecret: options.signingSecret, router, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger, customPropertiesExtractor: brokenTextProperty });
+    : new ExpressReceiver({
+        signingSecret: options.signingSecret,
+        router,
+        endpoints: SLACK_EVENTS_PATH,
+        processBeforeResponse: false,
+        logger,
+        customPropertiesExtractor: brokenTextProperty,
+        // Slack stops waiting after 3 seconds; the request is closed (404, as Bolt does), and the
+        // answer, when it comes, goes through the response_url (slack-handlers.ts, ackOnce).
+        unhandledRequestHandler: ({ response }) => {
+          warn(env.log, "slack request not answered within 3 seconds; its answer will follow through the response_url");
+          if (!response.headersSent) response.writeHead(404).end();
+        },
+      });
   const app = new App({
     token: options.botToken,
     logger,

@@ -29,13 +29,14 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
     const request = { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id, command: name, text: command.text, key: command.trigger_id, markup: true };
     const to = { responseUrl: command.response_url, channelId: command.channel_id, userId: command.user_id };
     // While Slack waits, the answer is the ack. Slack takes one ack, so an answer after it (a form
-    // that would not open, a second try after a failure) goes through the response_url.
+    // that would not open, a second try after a failure) goes through the response_url. So does
+    // one that comes after Slack's 3 seconds: the request was answered without it (Bolt's
+    // unhandled-request handler), and the change it made must still reach the person.
     let acked = false;
     const ackOnce = async (message?: ResponseMessage): Promise<boolean> => {
       if (acked) return false;
       acked = true;
-      await ack(message as never);
-      return true;
+      return ackInTime(env, () => ack(message as never), name);
     };
     await workspace.handle(request, async (outcome) => {
       const answer = replyOf(outcome);
@@ -112,11 +113,11 @@ export function registerSlackHandlers(app: App, env: AdapterEnvironment, workspa
       const firstAck = !acked;
       acked = true;
       if (firstAck && answer.tone === "error" && meta.fieldIds[0]) {
-        // Shown under the field, in the modal, which stays open for a correction.
-        await ack({ response_action: "errors", errors: { [fieldBlockId(meta.fieldIds[0])]: answer.heading ?? "That didn't work." } });
-        return;
-      }
-      if (firstAck) await ack();
+        // Shown under the field, in the modal, which stays open for a correction; after Slack's
+        // 3 seconds the modal has stopped waiting, and the answer goes to the person below.
+        const fieldId = meta.fieldIds[0];
+        if (await ackInTime(env, () => ack({ response_action: "errors", errors: { [fieldBlockId(fieldId)]: answer.heading ?? "That didn't work." } }), meta.command)) return;
+      } else if (firstAck) await ackInTime(env, () => ack(), meta.command);
       // The form's answer (a confirmation, a personal-data hold) is the only trace of it the person gets, so it must arrive:
       // through the response_url of the command or button that opened the form, else in its channel, else a direct message.
       const to = { responseUrl: meta.responseUrl, channelId: meta.channel, userId: body.user.id };
@@ -175,4 +176,20 @@ async function answerAndRefresh(
   const fresh = await workspace.query({ ...request, command: origin.command, text: origin.text, key: `${request.key}:refresh` });
   await respond({ replace_original: true, ...renderReply(fresh, origin) }, { redraw: true });
   await respond({ response_type: "ephemeral", replace_original: false, ...renderReply(answer) });
+}
+
+/**
+ * Acks a Slack request, true when the ack went. False when Slack's 3 seconds had passed and
+ * the request was closed without it (the adapter's unhandled-request handler): the caller then
+ * sends the answer another way (the response_url, the channel, a direct message), since the
+ * change it reports was made. Logged at warn with the command's name.
+ */
+async function ackInTime(env: AdapterEnvironment, send: () => Promise<void>, command: string): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    warn(env.log, "slack answer came after the request was closed; sent another way", { command, error: error instanceof Error ? error.message : String(error) });
+    return false;
+  }
 }
