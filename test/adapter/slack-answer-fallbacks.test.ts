@@ -36,6 +36,19 @@ describe.each(kindsUnderTest())("Slack answers that cannot go the usual way, on 
     return open.body.view as Json;
   };
   const secretsIn = (text: string) => ["xoxb-test-token", SIGNING_SECRET, "/response/"].filter((s) => text.includes(s));
+  /** Holds a milestone's row from a second connection (PostgreSQL) until `release`, so a change to it waits past Slack's 3 seconds. */
+  const holdMilestone = async (ref: string) => {
+    let release!: () => void;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const held = server.runtime.db.sql.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM milestone WHERE ref = $1 FOR UPDATE`, [ref]);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await lockTaken;
+    return { release: () => (release(), held) };
+  };
 
   beforeAll(async () => {
     await fake.start();
@@ -151,20 +164,11 @@ describe.each(kindsUnderTest())("Slack answers that cannot go the usual way, on 
   // A second connection holds the milestone's row while Slack's 3 seconds pass: PostgreSQL only.
   it.runIf(kind === "postgresql")("sends the answer of a change that took longer than Slack's 3 seconds through the response_url, once", async () => {
     const logFrom = log.lines.length;
-    let release!: () => void;
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const held = server.runtime.db.sql.transaction(async (tx) => {
-      await tx.query(`SELECT id FROM milestone WHERE ref = 'ATT-4.1' FOR UPDATE`);
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await lockTaken;
+    const held = await holdMilestone("ATT-4.1");
     // Slack is told nothing within its 3 seconds: the request is closed unanswered.
     const closed = await post(command("late-done", { text: "done ATT-4.1 model agreed late", trigger_id: "5001.1.late" }));
     expect(closed.status).toBe(404);
-    release();
-    await held;
+    await held.release();
     const answered = await eventually(() => fake.responses.find((r) => r.id === "late-done"));
     expect(JSON.stringify(answered.body)).toContain("ATT-4.1 done");
     expect(fake.responses.filter((r) => r.id === "late-done")).toHaveLength(1);
@@ -180,19 +184,10 @@ describe.each(kindsUnderTest())("Slack answers that cannot go the usual way, on 
     const opened = await post(command("late-form", { text: "done ATT-7.1", trigger_id: "5004.1.late" }));
     expect(opened.status).toBe(200);
     const view = (await eventually(() => fake.callsTo("views.open").find((c) => c.body.trigger_id === "5004.1.late"))).body.view as Json;
-    let release!: () => void;
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const held = server.runtime.db.sql.transaction(async (tx) => {
-      await tx.query(`SELECT id FROM milestone WHERE ref = 'ATT-7.1' FOR UPDATE`);
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await lockTaken;
+    const held = await holdMilestone("ATT-7.1");
     const closed = await post(submission({ id: "V-LATE", private_metadata: view.private_metadata }, "signed off late"));
     expect(closed.status).toBe(404);
-    release();
-    await held;
+    await held.release();
     const answered = await eventually(() => fake.responses.find((r) => r.id === "late-form" && JSON.stringify(r.body).includes("ATT-7.1 done")));
     expect(answered).toBeDefined();
     expect((await milestone("ATT-7.1")).evidence).toBe("signed off late");
