@@ -207,8 +207,27 @@ async function openPostgres(connectionString: string, report: DriverErrors | und
     Client: preparingClient(pg.Client),
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  if (schema) await ensureSchema(pool, schema);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
+}
+
+/**
+ * Makes DATABASE_URL's `schema` when it is missing; one that exists is used as it is. So a role
+ * that owns its schema but may not create schemas in the database (the usual grant from a
+ * DBA) starts, where `CREATE SCHEMA IF NOT EXISTS` alone is refused (PostgreSQL checks the
+ * privilege before it looks). Instances starting together may all find it missing: PostgreSQL
+ * lets only one create it and fails the others (a unique violation on pg_namespace, or
+ * duplicate_schema), which then use the one made. Errors are otherwise PostgreSQL's.
+ */
+async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const found = await pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+  if (found.rowCount) return;
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "23505" && code !== "42P06") throw error;
+  }
 }
 
 /** Prisma and the raw runner over one `pg` pool: PostgreSQL, or PGlite served by its worker. */
