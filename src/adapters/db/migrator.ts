@@ -122,7 +122,7 @@ async function withoutSchemasPresent(sql: SqlRunner, text: string): Promise<stri
 export async function migrate(sql: SqlRunner, migrations = readMigrations()): Promise<MigrationReport> {
   const done = checkApplied(await appliedMigrations(sql), migrations);
   if (done.size > 0 && migrations.every((m) => done.has(m.name))) return { applied: [], alreadyApplied: [...done] };
-  return sql.withLock(MIGRATION_LOCK_ID, async () => {
+  return sql.withLock(MIGRATION_LOCK_ID, async (sql) => {
     await sql.transaction((tx) => tx.exec(CREATE_MIGRATIONS_TABLE));
     // Read again under the lock: another instance may have applied some meanwhile.
     const done = checkApplied(await appliedMigrations(sql), migrations);

@@ -9,7 +9,7 @@ import { preparingClient } from "./prepared-statements.ts";
 // can start opening its database (claim the directory, start the worker) before loading them.
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
-import type { SqlRunner } from "./sql-runner.ts";
+import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
@@ -245,16 +245,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
     async transaction(work) {
       const client = await pool.connect();
       try {
-        await client.query("BEGIN");
-        const result = await work({
-          exec: async (text) => void (await client.query(text)),
-          query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
-        });
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        return await transactionOn(client, work);
       } finally {
         client.release();
       }
@@ -264,7 +255,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
           const client = await pool.connect();
           try {
             await client.query("SELECT pg_advisory_lock($1)", [lockId]);
-            return await work();
+            return await work(runnerOn(client));
           } finally {
             await client.query("SELECT pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
             client.release();
@@ -272,7 +263,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
         }
       : // One process owns an embedded database (its lock says so), so there is no one to race;
         // and its pool's one connection must stay free for the work.
-        async (_lockId, work) => work(),
+        async (_lockId, work) => work(sql),
   };
   return {
     kind,
@@ -286,6 +277,33 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
       await pool.end();
     },
   };
+}
+
+/** Runs `work` in one transaction on `client`: committed when it resolves, rolled back when it throws. */
+async function transactionOn<T>(client: PoolClient, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await work({
+      exec: async (text) => void (await client.query(text)),
+      query: async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[],
+    });
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A runner whose statements all go to the one connection `client` (which holds a session lock). */
+function runnerOn(client: PoolClient): SqlRunner {
+  const locked: SqlRunner = {
+    query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
+    transaction: (work) => transactionOn(client, work),
+    // The lock is held already; a nested one would be taken on the same session.
+    withLock: (_lockId, work) => work(locked),
+  };
+  return locked;
 }
 
 /** The file the worker thread runs: the bundle's own entry, or the TypeScript source under tsx. */
@@ -425,7 +443,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
         }),
       ),
     // One process owns a PGlite directory, so there is no one to race.
-    withLock: async (_lockId, work) => work(),
+    withLock: async (_lockId, work) => work(sql),
   };
   return {
     kind: "pglite",
