@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemo, openTestDatabase, uniqueName, type TestDatabase } from "../support/databases.ts";
-import { FakeSlack } from "../support/fake-slack.ts";
+import { FakeSlack, commandBody, postToSlackEndpoint } from "../support/fake-slack.ts";
 import { startServeProcess, type ServeProcess } from "../support/serve-process.ts";
 
 const SECRET = "outage-test-signing-secret-0001";
@@ -75,4 +75,31 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("curve serve losing its Postgr
     expect(row!.message_ref).toMatch(/^C-OUTAGE\//);
     expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C-OUTAGE")).toHaveLength(1);
   }, 300_000);
+
+  it("tells the load balancer and each person the database is away, in one line, and answers again once it is back", async () => {
+    const [person] = await sql<{ id: number }>(`SELECT min(id) AS id FROM person WHERE partnership_id = $1`, [partnershipId]);
+    const command = (trigger: string) =>
+      postToSlackEndpoint(a.url, commandBody({ team_id: "T1", channel_id: "C1", user_id: `U${person!.id}`, command: "/milestone", text: "", trigger_id: trigger, response_url: "http://127.0.0.1:9/unused" }), { secret: SECRET });
+    await cutOff();
+    try {
+      expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${a.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false, reason: "database unreachable" });
+      const answered = await command("outage.1");
+      expect(answered.status).toBe(200);
+      expect(answered.json().text).toMatch(/^Curve cannot reach its database just now \(reference [0-9a-f]{8}\)\. Please try again in a minute: nothing is done twice\.$/);
+      const page = await fetch(`${a.url}/`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toBe("30");
+      expect(await page.text()).toMatch(/^Curve cannot reach its database just now: please try again in a minute \(reference [0-9a-f]{8}\)\.$/);
+    } finally {
+      await letBackIn();
+    }
+    expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+    const again = await command("outage.2");
+    expect(again.status).toBe(200);
+    expect(again.json().text).toBe("Your open milestones");
+    expect((await fetch(`${a.url}/`)).status).toBe(404);
+  }, 120_000);
 });
