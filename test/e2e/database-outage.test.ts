@@ -49,8 +49,9 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("curve serve losing its Postgr
   afterAll(async () => {
     await letBackIn().catch(() => undefined);
     await a?.stop();
+    await sql(`DROP OWNED BY ${role}`).catch(() => undefined);
+    await sql(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
     await t?.close();
-    await t?.db.sql.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
     await fake.close();
   });
 
