@@ -251,13 +251,16 @@ export class DeliveryWorker {
     await this.settle(row, adapter.platform, () => adapter.refreshHomes!(row.partnershipId, actions, row.personId));
   }
 
-  /** Runs one send and records its outcome: sent (returned), tried again later (a transient failure), or failed for good (null for both). */
+  /**
+   * Runs one send and records its outcome: sent (returned), tried again later (a transient
+   * failure), or failed for good (null for both). Only the send's own failure is a failed
+   * send: once the platform has the message, its record is kept trying (recordSent).
+   */
   private async settle(row: ClaimedDelivery, platform: string, send: () => Promise<{ messageRef: string }>): Promise<{ messageRef: string } | null> {
     const { deps, clock } = this.options;
+    let sent: { messageRef: string };
     try {
-      const sent = await send();
-      await this.sent(row, platform, sent.messageRef, clock());
-      return sent;
+      sent = await send();
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number; message?: string };
       const reason = e?.message ?? String(error);
@@ -265,6 +268,32 @@ export class DeliveryWorker {
       if (e?.retryable === false || row.attempts >= MAX_ATTEMPTS) await this.failed(row, reason);
       else await this.postponed(row, new Date(clock().getTime() + (e?.retryAfterMs ?? backoffMs(row.attempts))), reason);
       return null;
+    }
+    // Never given back at a stop from here on: it went, and a row given back is sent again.
+    this.held.delete(row.id);
+    await this.recordSent(row, platform, sent.messageRef, clock());
+    return sent;
+  }
+
+  /**
+   * Records a row the platform has accepted as sent, trying again (every 0.25 s, doubling to
+   * 5 s) while the database cannot be reached: a row left "sending" would be sent a second time
+   * once its lease ran out, and one put off as a failure sooner. A worker that is stopping
+   * tries once more and then leaves it, logged; only then can the message go twice.
+   */
+  private async recordSent(row: ClaimedDelivery, platform: string, messageRef: string, at: Date): Promise<void> {
+    const { log } = this.options.deps;
+    for (let waitMs = 250; ; waitMs = Math.min(5_000, waitMs * 2)) {
+      try {
+        return await this.sent(row, platform, messageRef, at);
+      } catch (error) {
+        if (this.stopping) {
+          log.error("delivery sent but not recorded: it may be sent again once its claim runs out", { attempt: row.attempts, error });
+          return;
+        }
+        warn(log, "delivery sent but not yet recorded: the database did not answer; trying again", { attempt: row.attempts, retryInMs: waitMs, error });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
     }
   }
 

@@ -31,9 +31,10 @@ export class CurveError extends Error {
 
 /**
  * Every code a Reply may carry: the expected failures above, "internal" for anything Curve did
- * not expect (logged under a reference, never shown), and "held_personal_data" for a request the
+ * not expect (logged under a reference, never shown), "database_unavailable" when the database
+ * could not be reached for the request (try again), and "held_personal_data" for a request the
  * personal-data guard holds until its author decides. Stable: adapters, tests and operators match on them.
  */
-export type ReplyCode = CurveErrorCode | "internal" | "held_personal_data";
+export type ReplyCode = CurveErrorCode | "internal" | "database_unavailable" | "held_personal_data";
 
 export const isCurveError = (value: unknown): value is CurveError => value instanceof CurveError;

@@ -93,6 +93,27 @@ describe.skipIf(!process.env.DATABASE_URL)("two curve serve processes on one Pos
     expect(events).toBe(1);
   }, 60_000);
 
+  it("applies a change once, and announces it once, when the same request reaches both instances at the same moment", async () => {
+    const plan = await t.db.prisma.priority.findFirst({ where: { refPrefix: "GEN" }, select: { planId: true } });
+    await t.db.prisma.priority.updateMany({ where: { planId: plan!.planId, refPrefix: "GEN" }, data: { channel: "slack:T1:C0TWICE" } });
+    const body = commandBody({
+      team_id: "T1", team_domain: "instances", channel_id: "C1", channel_name: "general", user_id: "U5", user_name: "person5",
+      command: "/milestone", text: "done GEN-5.1 agreed at the board", api_app_id: "A1", response_url: "http://127.0.0.1:9/unused", trigger_id: "instances.5.1",
+    });
+    const [first, retry] = await Promise.all([postToSlackEndpoint(a.url, body, { secret: SECRET }), postToSlackEndpoint(b.url, body, { secret: SECRET, retryNum: 1 })]);
+    const answered = [first, retry].filter((r) => r.status === 200);
+    expect(answered.length).toBeGreaterThan(0);
+    for (const r of answered) expect(r.body).toContain("GEN-5.1 done");
+    if (answered.length === 2) expect(retry.json().blocks).toEqual(first.json().blocks);
+    expect(await t.db.prisma.auditEvent.count({ where: { event: { startsWith: "milestone." }, subjectRef: "GEN-5.1" } })).toBe(1);
+    // Once the outbox holds no unsent announcement for the channel, the fake Slack has every post it will get.
+    const unsent = () => t.db.prisma.delivery.count({ where: { kind: "announcement", status: { in: ["pending", "sending"] }, payload: { path: ["channel"], equals: "slack:T1:C0TWICE" } } });
+    const rows = await t.db.prisma.delivery.count({ where: { kind: "announcement", payload: { path: ["channel"], equals: "slack:T1:C0TWICE" } } });
+    expect(rows).toBe(1);
+    while ((await unsent()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "C0TWICE")).toHaveLength(1);
+  }, 60_000);
+
   it("answers /readyz on both, so a load balancer sends to either", async () => {
     for (const server of [a, b]) {
       const ready = await fetch(`${server.url}/readyz`);

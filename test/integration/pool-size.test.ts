@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase, type Database } from "../../src/adapters/db/open-database.ts";
 import { defaultPoolSize, readConfig } from "../../src/bot/config.ts";
-import { kindsUnderTest, openTestDatabase, type TestDatabase } from "../support/databases.ts";
+import { kindsUnderTest, openTestDatabase, postgresUrlWithSchema, uniqueName, type TestDatabase } from "../support/databases.ts";
 
 // DATABASE_POOL_SIZE caps the connections one process keeps to PostgreSQL (README, "Connections").
 describe.runIf(kindsUnderTest().includes("postgresql"))("the PostgreSQL connection pool", () => {
@@ -39,6 +40,21 @@ describe.runIf(kindsUnderTest().includes("postgresql"))("the PostgreSQL connecti
     await holder;
     expect((await Promise.all(queries)).map(([row]) => row!.i)).toEqual([0, 1, 2, 3, 4]);
   });
+});
+
+describe.runIf(kindsUnderTest().includes("postgresql"))("a pool of one connection", () => {
+  it("migrates an empty schema, each migration on the connection that holds the migration lock", async () => {
+    const schema = uniqueName("curve_pool_one");
+    const db = await openDatabase({ databaseUrl: postgresUrlWithSchema(schema), dataDir: "", poolSize: 1 });
+    try {
+      const report = await migrate(db.sql);
+      expect(report.applied.length).toBeGreaterThan(0);
+      expect(await db.prisma.partnership.count()).toBe(0);
+    } finally {
+      await db.sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.close();
+    }
+  }, 60_000);
 });
 
 describe("the default pool size", () => {

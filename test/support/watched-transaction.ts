@@ -39,12 +39,12 @@ export function watchStatements(tx: SqlTransaction, fail?: (text: string, n: num
 /**
  * `sql`, with each of its transactions run through `through`: given the transaction and the
  * work, it hands the work a wrapped transaction (to count, watch or fail its statements) and
- * may act on the outcome. Queries outside a transaction and locks go to `sql` unchanged.
+ * may act on the outcome. Queries outside a transaction go to `sql` unchanged; work under a lock is wrapped the same way.
  */
 export function throughEachTransaction(sql: SqlRunner, through: <T>(tx: SqlTransaction, work: (tx: SqlTransaction) => Promise<T>) => Promise<T>): SqlRunner {
   return {
     query: (text, params) => sql.query(text, params),
     transaction: (work) => sql.transaction((tx) => through(tx, work)),
-    withLock: (id, work) => sql.withLock(id, work),
+    withLock: (id, work) => sql.withLock(id, (locked) => work(throughEachTransaction(locked, through))),
   };
 }

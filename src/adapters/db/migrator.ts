@@ -96,6 +96,22 @@ function checkApplied(applied: AppliedRow[], migrations: Migration[]): Set<strin
   return new Set(applied.map((row) => row.migration_name));
 }
 
+const CREATE_SCHEMA_IF_MISSING = /^CREATE SCHEMA IF NOT EXISTS "([^"]+)";[ \t]*$/gm;
+
+/**
+ * A migration's SQL without its `CREATE SCHEMA IF NOT EXISTS "x";` lines for schemas that
+ * exist already (Prisma writes one for "public" into the first migration). PostgreSQL checks
+ * the privilege to create schemas before it looks whether one exists, so a role that may use
+ * its own schema but not create others would be refused a statement that does nothing. The
+ * checksum stays the file's.
+ */
+async function withoutSchemasPresent(sql: SqlRunner, text: string): Promise<string> {
+  const named = [...text.matchAll(CREATE_SCHEMA_IF_MISSING)].map((m) => m[1]!);
+  if (named.length === 0) return text;
+  const present = new Set((await sql.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)", [named])).map((r) => r.nspname));
+  return text.replace(CREATE_SCHEMA_IF_MISSING, (line, name: string) => (present.has(name) ? `-- ${line}` : line));
+}
+
 /**
  * Applies pending migrations, one transaction each. Several instances starting at once
  * take turns on an advisory lock, so each migration runs exactly once. A database already
@@ -106,7 +122,7 @@ function checkApplied(applied: AppliedRow[], migrations: Migration[]): Set<strin
 export async function migrate(sql: SqlRunner, migrations = readMigrations()): Promise<MigrationReport> {
   const done = checkApplied(await appliedMigrations(sql), migrations);
   if (done.size > 0 && migrations.every((m) => done.has(m.name))) return { applied: [], alreadyApplied: [...done] };
-  return sql.withLock(MIGRATION_LOCK_ID, async () => {
+  return sql.withLock(MIGRATION_LOCK_ID, async (sql) => {
     await sql.transaction((tx) => tx.exec(CREATE_MIGRATIONS_TABLE));
     // Read again under the lock: another instance may have applied some meanwhile.
     const done = checkApplied(await appliedMigrations(sql), migrations);
@@ -114,8 +130,9 @@ export async function migrate(sql: SqlRunner, migrations = readMigrations()): Pr
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;
       try {
+        const statements = await withoutSchemasPresent(sql, migration.sql);
         await sql.transaction(async (tx) => {
-          await tx.exec(migration.sql);
+          await tx.exec(statements);
           await tx.query(
             `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
              VALUES ($1, $2, $3, now(), now(), 1)`,

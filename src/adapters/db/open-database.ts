@@ -9,7 +9,7 @@ import { preparingClient } from "./prepared-statements.ts";
 // can start opening its database (claim the directory, start the worker) before loading them.
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
-import type { SqlRunner } from "./sql-runner.ts";
+import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
@@ -207,8 +207,27 @@ async function openPostgres(connectionString: string, report: DriverErrors | und
     Client: preparingClient(pg.Client),
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  if (schema) await ensureSchema(pool, schema);
   return overPool("postgresql", pool, schema, { sharedServer: true }, report);
+}
+
+/**
+ * Makes DATABASE_URL's `schema` when it is missing; one that exists is used as it is. So a role
+ * that owns its schema but may not create schemas in the database (the usual grant from a
+ * DBA) starts, where `CREATE SCHEMA IF NOT EXISTS` alone is refused (PostgreSQL checks the
+ * privilege before it looks). Instances starting together may all find it missing: PostgreSQL
+ * lets only one create it and fails the others (a unique violation on pg_namespace, or
+ * duplicate_schema), which then use the one made. Errors are otherwise PostgreSQL's.
+ */
+async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const found = await pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+  if (found.rowCount) return;
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "23505" && code !== "42P06") throw error;
+  }
 }
 
 /** Prisma and the raw runner over one `pg` pool: PostgreSQL, or PGlite served by its worker. */
@@ -226,16 +245,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
     async transaction(work) {
       const client = await pool.connect();
       try {
-        await client.query("BEGIN");
-        const result = await work({
-          exec: async (text) => void (await client.query(text)),
-          query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
-        });
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        return await transactionOn(client, work);
       } finally {
         client.release();
       }
@@ -245,7 +255,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
           const client = await pool.connect();
           try {
             await client.query("SELECT pg_advisory_lock($1)", [lockId]);
-            return await work();
+            return await work(runnerOn(client));
           } finally {
             await client.query("SELECT pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
             client.release();
@@ -253,7 +263,7 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
         }
       : // One process owns an embedded database (its lock says so), so there is no one to race;
         // and its pool's one connection must stay free for the work.
-        async (_lockId, work) => work(),
+        async (_lockId, work) => work(sql),
   };
   return {
     kind,
@@ -267,6 +277,33 @@ async function overPool(kind: DatabaseKind, pool: Pool, schema: string | undefin
       await pool.end();
     },
   };
+}
+
+/** Runs `work` in one transaction on `client`: committed when it resolves, rolled back when it throws. */
+async function transactionOn<T>(client: PoolClient, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await work({
+      exec: async (text) => void (await client.query(text)),
+      query: async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[],
+    });
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A runner whose statements all go to the one connection `client` (which holds a session lock). */
+function runnerOn(client: PoolClient): SqlRunner {
+  const locked: SqlRunner = {
+    query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
+    transaction: (work) => transactionOn(client, work),
+    // The lock is held already; a nested one would be taken on the same session.
+    withLock: (_lockId, work) => work(locked),
+  };
+  return locked;
 }
 
 /** The file the worker thread runs: the bundle's own entry, or the TypeScript source under tsx. */
@@ -406,7 +443,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
         }),
       ),
     // One process owns a PGlite directory, so there is no one to race.
-    withLock: async (_lockId, work) => work(),
+    withLock: async (_lockId, work) => work(sql),
   };
   return {
     kind: "pglite",

@@ -10,8 +10,12 @@ export interface SqlTransaction extends Queryable {
 export interface SqlRunner extends Queryable {
   /** Runs work in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
-  /** Serialises work across processes sharing the database (a session advisory lock). */
-  withLock<T>(lockId: number, work: () => Promise<T>): Promise<T>;
+  /**
+   * Serialises work across processes sharing the database (a session advisory lock). `work`
+   * gets a runner on the connection that holds the lock, and should use it rather than this
+   * one: a pool of one connection (DATABASE_POOL_SIZE=1) has no other to give while it waits.
+   */
+  withLock<T>(lockId: number, work: (locked: SqlRunner) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -16,6 +16,7 @@ import { replyFileBytes } from "../files/board-pack-file.ts";
 import { PAGE_ZONE, indicatorModel, planModel, pledgeModel, scorecardModel, updatedAt } from "./page-models.ts";
 import { chartSvg } from "./chart-cache.ts";
 import { logPath } from "../http/log-path.ts";
+import { isDatabaseUnreachable } from "../../commands/error-reply.ts";
 
 const VIEWS = projectPath("src", "adapters", "web", "views");
 export const ACTIONS_PER_PAGE = 50;
@@ -255,7 +256,7 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
     throw new NotFound();
   };
 
-  /** Answers as the public (token null) or a board link: the page, the site's 404, or a 500 with a reference and no detail. */
+  /** Answers as the public (token null) or a board link: the page, the site's 404, a 503 while the database cannot be reached, or a 500 with a reference and no detail. */
   async function answer(req: Request, res: Response, next: NextFunction, token: string | null, handler: Handler) {
     let viewer: Viewer | null = null;
     try {
@@ -267,7 +268,10 @@ export function webRoutes(db: Database, deps: CommandDeps, options: { log: Logge
       const reference = randomBytes(4).toString("hex");
       options.log.error("web page failed", { reference, path: logPath(req.originalUrl), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (res.headersSent) return next(error);
-      res.status(500).set({ ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).send(`Something went wrong on Curve's side (reference ${reference}).`);
+      const headers = { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
+      // Not the page's fault, and over when the database is back: 503, and when to ask again.
+      if (isDatabaseUnreachable(error)) return void res.status(503).set({ ...headers, "retry-after": "30" }).send(`Curve cannot reach its database just now: please try again in a minute (reference ${reference}).`);
+      res.status(500).set(headers).send(`Something went wrong on Curve's side (reference ${reference}).`);
     }
   }
 
