@@ -83,13 +83,12 @@ const listen = (server: Server, address: string) =>
   });
 
 /**
- * Makes this process the one owner of `dataDir` (created if missing), or throws
+ * Makes this process the one owner of `dataDir` (a folder that exists: openDatabase makes it), or throws
  * DataDirInUseError naming the process that owns it. Whoever holds the lock answers who it is
  * to anyone who asks. The lock ends with release(), or with the process; until released, it
  * keeps the process alive.
  */
 export async function claimDataDir(dataDir: string, holder: DataDirHolder): Promise<DataDirLock> {
-  mkdirSync(dataDir, { recursive: true });
   const realDir = realpathSync(dataDir);
   const { address, abstract } = lockAddress(realDir);
   const server = createServer((socket) => {
