@@ -13,6 +13,7 @@ import type { SqlRunner } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
+import { makeDatabaseIfNew } from "./pglite-directory.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -439,6 +440,15 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   // "memory://" keeps the database in memory (tests, benchmarks); anything else is a directory.
   const inMemory = dataDir.startsWith("memory://");
   const dir = inMemory ? dataDir : path.resolve(dataDir);
+  if (!inMemory) {
+    await makeDatabaseIfNew(dir, async (folder) => {
+      const fresh = new PGlite(folder);
+      await fresh.waitReady;
+      await fresh.close();
+    }).catch((error: unknown) => {
+      throw explainOpenFailure(dir, error);
+    });
+  }
   const client = new PGlite(dir);
   const roundTrips = new RoundTrips();
   roundTrips.countPglite(client);

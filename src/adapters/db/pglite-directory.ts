@@ -1,0 +1,32 @@
+// Making a new embedded database so that a first start cut short is never left half made.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import path from "node:path";
+
+/** The folder inside a data directory where a new database is made before it is moved into place. */
+export const MAKING = ".curve-making";
+
+/**
+ * Makes sure the data directory `dir` (which exists, and which this process owns) holds a whole
+ * database, or nothing Curve made: then the caller opens it as usual.
+ *
+ * A new database (an empty `dir`) is made by `make` in the folder `dir/.curve-making`, and its
+ * files are moved up into `dir` once it is whole; the folder goes last. A `dir` that still has
+ * that folder was cut short while it was made (kill -9, Ctrl-C or a power cut in a first
+ * start), which PGlite could never open ("Aborted()"). Nothing in it was ever acknowledged, so it
+ * is emptied and made afresh. A `dir` with anything else in it is left as it is.
+ *
+ * `make(folder)` makes a database in `folder` and closes it (PGlite's own initdb, which
+ * refuses a folder that is not empty); what it throws is thrown, the folder left for next time.
+ */
+export async function makeDatabaseIfNew(dir: string, make: (folder: string) => Promise<void>): Promise<void> {
+  const making = path.join(dir, MAKING);
+  if (existsSync(making)) {
+    for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { recursive: true, force: true });
+  } else if (readdirSync(dir).length > 0) {
+    return;
+  }
+  mkdirSync(making);
+  await make(making);
+  for (const name of readdirSync(making)) renameSync(path.join(making, name), path.join(dir, name));
+  rmdirSync(making);
+}
