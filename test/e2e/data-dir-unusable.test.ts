@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +59,25 @@ describe("a data directory Curve cannot use, end to end", () => {
       expect(run.code, args[0]).toBe(1);
       expect(run.stderr, args[0]).toBe(`curve: DATA_DIR ${file} is a file, not a folder: point DATA_DIR at a folder (Curve makes it if it is missing).\n`);
     }
+  });
+
+  it("leaves a folder of other files alone, and names a database it cannot open, instead of something gone wrong inside Curve", async () => {
+    const others = path.join(dir, "documents");
+    mkdirSync(path.join(others, "minutes"), { recursive: true });
+    writeFileSync(path.join(others, "notes.txt"), "board minutes\n");
+    const damaged = path.join(dir, "damaged");
+    mkdirSync(damaged);
+    writeFileSync(path.join(damaged, "PG_VERSION"), "17\n");
+    for (const args of [["status"], ["serve"]]) {
+      const run = await curve(args, { DATA_DIR: others, PORT: "0" });
+      expect(run.code, args[0]).toBe(1);
+      expect(run.stderr, args[0]).toBe(`curve: DATA_DIR ${others} holds other files and no embedded database (minutes, notes.txt): point DATA_DIR at an empty folder, or at one Curve made.\n`);
+      const broken = await curve(args, { DATA_DIR: damaged, PORT: "0" });
+      expect(broken.code, args[0]).toBe(1);
+      expect(broken.stderr, args[0]).toMatch(new RegExp(`^curve: the embedded database in ${damaged.replace(/[/.]/g, "\\$&")} could not be opened \\(PGlite said: [^\n]+\\): it may be damaged, or made by another version of Curve\\. Restore DATA_DIR from a backup, or move it aside and start afresh\\.\\n$`));
+    }
+    expect(readdirSync(others).sort()).toEqual(["minutes", "notes.txt"]);
+    expect(readdirSync(damaged)).toEqual(["PG_VERSION"]);
   });
 
   it("says which part of a DATA_DIR it must make is a file, a link to nowhere, or a place that takes no folders, and makes nothing", async () => {

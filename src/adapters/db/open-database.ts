@@ -13,7 +13,7 @@ import type { SqlRunner } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
-import { makeDatabaseIfNew } from "./pglite-directory.ts";
+import { foreignFolderProblem, makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -205,10 +205,16 @@ const lstatOrNull = (entry: string) => {
   }
 };
 
-/** `error` from opening PGlite in `dir`, or a DataDirUnusableError when the directory is why. */
-function explainOpenFailure(dir: string, error: unknown): unknown {
-  const problem = dataDirProblem(dir);
-  return problem ? new DataDirUnusableError(problem, { cause: error }) : error;
+/**
+ * A DataDirUnusableError for `error` from opening PGlite in `dir`: what is wrong with the
+ * directory if something is (see dataDirProblem), else a database PGlite cannot open, in
+ * PGlite's words (damaged, or made by another version).
+ */
+function explainOpenFailure(dir: string, error: unknown): DataDirUnusableError {
+  const problem =
+    dataDirProblem(dir) ??
+    `the embedded database in ${dir} could not be opened (PGlite said: ${pgliteErrorText(error)}): it may be damaged, or made by another version of Curve. Restore DATA_DIR from a backup, or move it aside and start afresh.`;
+  return new DataDirUnusableError(problem, { cause: error });
 }
 
 /**
@@ -226,6 +232,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   makeDataDir(dir);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
   try {
+    const foreign = foreignFolderProblem(dir);
+    if (foreign) throw new DataDirUnusableError(foreign);
     return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
   } catch (error) {
     await lock.release();
@@ -374,7 +382,7 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
     new Promise<PgliteWorkerMessage>((resolve) => worker.once("message", resolve)),
     lost.then((reason): PgliteWorkerMessage => ({ error: reason })),
   ]).then((first) => {
-    if ("error" in first) throw explainOpenFailure(dir, new Error(`Could not open the embedded database in ${dir}: ${first.error}`));
+    if ("error" in first) throw explainOpenFailure(dir, new Error(first.error));
   });
   // Heard by the first statement (or by close); until one is sent, a failure is not unhandled.
   ready.catch(() => undefined);

@@ -30,3 +30,23 @@ export async function makeDatabaseIfNew(dir: string, make: (folder: string) => P
   for (const name of readdirSync(making)) renameSync(path.join(making, name), path.join(dir, name));
   rmdirSync(making);
 }
+
+/**
+ * Why `dir` cannot become an embedded database, as one sentence; null when it can. A folder
+ * that holds files but no database (no PG_VERSION, and none being made) is someone else's
+ * (DATA_DIR set to a home folder or a folder of spreadsheets): PGlite would refuse it with
+ * "[object Object]", and Curve must neither fill it nor empty it.
+ */
+export function foreignFolderProblem(dir: string): string | null {
+  const names = readdirSync(dir);
+  if (names.length === 0 || names.includes("PG_VERSION") || names.includes(MAKING)) return null;
+  const shown = names.sort().slice(0, 3).join(", ") + (names.length > 3 ? ", …" : "");
+  return `DATA_DIR ${dir} holds other files and no embedded database (${shown}): point DATA_DIR at an empty folder, or at one Curve made.`;
+}
+
+/** What an error PGlite threw says, on one line: it throws plain objects as well as Errors. */
+export function pgliteErrorText(error: unknown): string {
+  const message = typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : undefined;
+  const text = message ?? (typeof error === "object" && error !== null ? JSON.stringify(error) : String(error));
+  return (text.split("\n").map((line) => line.trim()).find(Boolean) ?? "no reason given").slice(0, 200);
+}

@@ -2,7 +2,7 @@
 // directory and serves it over the PostgreSQL wire protocol on a Unix socket, so the HTTP
 // thread reaches it with `pg` like any PostgreSQL and never runs the database itself.
 import { parentPort, workerData } from "node:worker_threads";
-import { makeDatabaseIfNew } from "./pglite-directory.ts";
+import { makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
 
 /** What the HTTP thread passes in: the data directory and the socket file to serve on. */
 export interface PgliteWorkerData {
@@ -36,7 +36,7 @@ async function own(job: PgliteWorkerData): Promise<void> {
     });
     port.postMessage({ ready: true } satisfies PgliteWorkerMessage);
   } catch (error) {
-    port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies PgliteWorkerMessage);
+    port.postMessage({ error: pgliteErrorText(error) } satisfies PgliteWorkerMessage);
     port.close();
   }
 }
