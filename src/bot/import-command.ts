@@ -8,7 +8,8 @@ import { readPartnershipWorkbook, type UnreadColumn } from "../domain/workbook/r
 import { describeProblem, type RawSheet } from "../domain/workbook/sheet.ts";
 import type { Config } from "./config.ts";
 import { createProgress } from "./progress.ts";
-import { openRuntime } from "./runtime.ts";
+import { openDatabaseEarly, openRuntime } from "./runtime.ts";
+import { createLogger } from "./logger.ts";
 
 const USAGE = 'Usage: curve import FILE [FILE…] [--dry-run] [--partnership SLUG] [--plan KEY] [--json] [--confirm-personal-data "Sheet!E12,…"]';
 const CONFIRM_FLAG = "--confirm-personal-data";
@@ -55,12 +56,16 @@ export async function importCommand(args: string[], config: Config, now: Date = 
     process.stderr.write(`${CONFIRM_FLAG}: ${confirmed.message}.\n`);
     return 2;
   }
+  // The database first: an embedded one another process owns is refused in one sentence,
+  // before a large file is read (which can take a minute) only to be turned away.
+  const db = await openDatabaseEarly(config, { holder: "curve import" }, createLogger(config.LOG_LEVEL));
   const progress = createProgress(process.stderr, Boolean(process.stderr.isTTY) && !values.json);
   const sheets: RawSheet[] = [];
   for (const file of files) {
     try {
       sheets.push(...(await readWorkbookFile(file, (sheet, rows) => progress.update(`reading ${sheet}`, rows))));
     } catch (error) {
+      await db.close();
       progress.done();
       const code = (error as NodeJS.ErrnoException).code;
       if (error instanceof UnreadableFile) process.stderr.write(`${error.message}\n`);
@@ -71,8 +76,14 @@ export async function importCommand(args: string[], config: Config, now: Date = 
     }
   }
   const fileName = files.map((f) => basename(f)).join(", ");
-  const reading = readPartnershipWorkbook(sheets, { fileName: basename(files[0]!), plan: values.plan ?? null });
-  const runtime = await openRuntime(config, { migrate: true });
+  let reading: ReturnType<typeof readPartnershipWorkbook>;
+  try {
+    reading = readPartnershipWorkbook(sheets, { fileName: basename(files[0]!), plan: values.plan ?? null });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const runtime = await openRuntime(config, { migrate: true, database: Promise.resolve(db) });
   try {
     const { importWorkbook } = await import("../adapters/db/workbook-import.ts");
     const report = await importWorkbook(runtime.db.prisma, reading, {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePartnership } from "../../bench/generate.ts";
 import { migrate } from "../../src/adapters/db/migrator.ts";
@@ -10,6 +11,7 @@ import { curve } from "../support/run-curve.ts";
 import { startServeProcess, type ServeProcess } from "../support/serve-process.ts";
 
 const SECRET = "owner-test-signing-secret-0123";
+const PEOPLE_CSV = fileURLToPath(new URL("../../templates/plan-people.csv", import.meta.url));
 const PEOPLE = 20;
 
 /** A data directory with a small generated partnership whose people are Slack users U1…U20 of T1. */
@@ -97,6 +99,14 @@ describe("a data directory curve serve owns", () => {
       ["migrate"],
       ["shell", "--as", "Person 1"],
       ["serve"],
+      // Refused before the file is read, not after.
+      ["import", PEOPLE_CSV],
+      ["import", PEOPLE_CSV, "--dry-run"],
+      ["report", "monthly", "--now", "2026-11-23T09:00:00Z"],
+      ["export", "--xlsx", path.join(dataDir, "..", "owner-export.xlsx")],
+      ["digest", "--dry-run", "--as", "Person 1", "--now", "2026-11-23T09:00:00Z"],
+      ["plan", "refresh", "gen", "--to", "gen-2", "--period", "2015-19", "--dry-run"],
+      ["start"],
     ];
     for (const args of second) {
       const run = await curve(args, { DATA_DIR: dataDir, PORT: "0", CURVE_SCHEDULES: "off" }, "/milestone done GEN-4.1 from the shell\n");

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,5 +59,48 @@ describe("a data directory Curve cannot use, end to end", () => {
       expect(run.code, args[0]).toBe(1);
       expect(run.stderr, args[0]).toBe(`curve: DATA_DIR ${file} is a file, not a folder: point DATA_DIR at a folder (Curve makes it if it is missing).\n`);
     }
+  });
+
+  it("leaves a folder of other files alone, and names a database it cannot open, instead of something gone wrong inside Curve", async () => {
+    const others = path.join(dir, "documents");
+    mkdirSync(path.join(others, "minutes"), { recursive: true });
+    writeFileSync(path.join(others, "notes.txt"), "board minutes\n");
+    const damaged = path.join(dir, "damaged");
+    mkdirSync(damaged);
+    writeFileSync(path.join(damaged, "PG_VERSION"), "17\n");
+    for (const args of [["status"], ["serve"]]) {
+      const run = await curve(args, { DATA_DIR: others, PORT: "0" });
+      expect(run.code, args[0]).toBe(1);
+      expect(run.stderr, args[0]).toBe(`curve: DATA_DIR ${others} holds other files and no embedded database (minutes, notes.txt): point DATA_DIR at an empty folder, or at one Curve made.\n`);
+      const broken = await curve(args, { DATA_DIR: damaged, PORT: "0" });
+      expect(broken.code, args[0]).toBe(1);
+      expect(broken.stderr, args[0]).toMatch(new RegExp(`^curve: the embedded database in ${damaged.replace(/[/.]/g, "\\$&")} could not be opened \\(PGlite said: [^\n]+\\): it may be damaged, or made by another version of Curve\\. Restore DATA_DIR from a backup, or move it aside and start afresh\\.\\n$`));
+    }
+    expect(readdirSync(others).sort()).toEqual(["minutes", "notes.txt"]);
+    expect(readdirSync(damaged)).toEqual(["PG_VERSION"]);
+  });
+
+  it("says which part of a DATA_DIR it must make is a file, a link to nowhere, or a place that takes no folders, and makes nothing", async () => {
+    const file = path.join(dir, "settings.txt");
+    writeFileSync(file, "not a folder\n");
+    const dangling = path.join(dir, "dangling");
+    symlinkSync(path.join(dir, "unmounted-volume"), dangling);
+    const cases: [string, string][] = [
+      [path.join(file, "data"), `DATA_DIR ${path.join(file, "data")} cannot be made: ${file} is a file, not a folder. Point DATA_DIR at a folder (Curve makes it if it is missing).`],
+      [path.join(file, "a", "b"), `DATA_DIR ${path.join(file, "a", "b")} cannot be made: ${file} is a file, not a folder. Point DATA_DIR at a folder (Curve makes it if it is missing).`],
+      [dangling, `DATA_DIR ${dangling} cannot be made: ${dangling} is a link to ${path.join(dir, "unmounted-volume")}, which does not exist. Make that folder (or mount its volume), or point DATA_DIR at a folder that exists.`],
+      // /proc and /sys hold the kernel's files, not folders of ours: one refuses with ENOENT, the other EPERM.
+      ["/proc/curve-data", "DATA_DIR /proc/curve-data cannot be made: /proc does not take new folders. Point DATA_DIR at a folder on an ordinary disk."],
+      ["/sys/curve-data", "DATA_DIR /sys/curve-data cannot be made: /sys does not take new folders. Point DATA_DIR at a folder on an ordinary disk."],
+    ];
+    for (const [dataDir, sentence] of cases) {
+      for (const args of [["status"], ["serve"]]) {
+        const run = await curve(args, { DATA_DIR: dataDir, PORT: "0" });
+        expect(run.code, `${args[0]} ${dataDir}`).toBe(1);
+        expect(run.stderr, `${args[0]} ${dataDir}`).toBe(`curve: ${sentence}\n`);
+      }
+    }
+    expect(existsSync(path.join(dir, "unmounted-volume"))).toBe(false);
+    rmSync(dangling);
   });
 });

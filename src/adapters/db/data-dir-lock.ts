@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,12 +34,15 @@ export interface DataDirLock {
 
 /**
  * Where the lock of a data directory lives. On Linux an abstract Unix socket named after the
- * directory's real path: the kernel frees it when its process ends in any way, kill -9 included,
- * so a lock is never stale. Elsewhere a socket file in a private folder of the temp directory;
- * one left behind by a killed owner refuses connections and is then taken over.
+ * directory itself (its device and inode, which every path to it shares: a trailing slash, a
+ * symbolic link, a relative path, a bind mount): the kernel frees it when its process ends in
+ * any way, kill -9 included, so a lock is never stale. Elsewhere a socket file in a private
+ * folder of the temp directory; one left behind by a killed owner refuses connections and is
+ * then taken over.
  */
-function lockAddress(realDir: string): { address: string; abstract: boolean } {
-  const digest = createHash("sha256").update(realDir).digest("hex").slice(0, 24);
+function lockAddress(dataDir: string): { address: string; abstract: boolean } {
+  const { dev, ino } = statSync(dataDir, { bigint: true });
+  const digest = createHash("sha256").update(`${dev}:${ino}`).digest("hex").slice(0, 24);
   if (process.platform === "linux") return { address: `\0curve-data-dir-${digest}`, abstract: true };
   const folder = path.join(tmpdir(), "curve-locks");
   mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -83,15 +86,13 @@ const listen = (server: Server, address: string) =>
   });
 
 /**
- * Makes this process the one owner of `dataDir` (created if missing), or throws
+ * Makes this process the one owner of `dataDir` (a folder that exists: openDatabase makes it), or throws
  * DataDirInUseError naming the process that owns it. Whoever holds the lock answers who it is
  * to anyone who asks. The lock ends with release(), or with the process; until released, it
  * keeps the process alive.
  */
 export async function claimDataDir(dataDir: string, holder: DataDirHolder): Promise<DataDirLock> {
-  mkdirSync(dataDir, { recursive: true });
-  const realDir = realpathSync(dataDir);
-  const { address, abstract } = lockAddress(realDir);
+  const { address, abstract } = lockAddress(dataDir);
   const server = createServer((socket) => {
     socket.on("error", () => undefined);
     socket.end(`${JSON.stringify(holder)}\n`);

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statfsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,6 +13,7 @@ import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
+import { foreignFolderProblem, makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -146,10 +147,74 @@ export function dataDirProblem(dir: string): string | null {
   return null;
 }
 
-/** `error` from opening PGlite in `dir`, or a DataDirUnusableError when the directory is why. */
-function explainOpenFailure(dir: string, error: unknown): unknown {
-  const problem = dataDirProblem(dir);
-  return problem ? new DataDirUnusableError(problem, { cause: error }) : error;
+/**
+ * Makes the data directory `dir` (an absolute path) and any folders above it that are missing,
+ * one at a time, or throws DataDirUnusableError with the sentence that says why it cannot: a
+ * part of the path is a file, or a link to something that is not there, or its folder may not
+ * be written, is on a read-only disk or a full one, or takes no folders at all (/proc, /sys).
+ * Node's own recursive mkdir says "no such file or directory" for most of these, and never
+ * returns for a folder like /proc that answers ENOENT to a new folder inside it.
+ */
+export function makeDataDir(dir: string): void {
+  const missing: string[] = [];
+  const unusable = (why: string) => new DataDirUnusableError(`DATA_DIR ${dir} cannot be made: ${why}`);
+  for (let at = dir; ; at = path.dirname(at)) {
+    let stat;
+    try {
+      stat = statSync(at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EACCES") throw unusable(`Curve may not look inside ${path.dirname(at)}. Give the user Curve runs as access to it, or point DATA_DIR elsewhere.`);
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+      const link = lstatOrNull(at);
+      if (link?.isSymbolicLink()) {
+        const target = path.resolve(path.dirname(at), readlinkSync(at));
+        throw unusable(`${at} is a link to ${target}, which does not exist. Make that folder (or mount its volume), or point DATA_DIR at a folder that exists.`);
+      }
+      missing.unshift(at);
+      continue;
+    }
+    if (!stat.isDirectory()) {
+      if (at === dir) throw new DataDirUnusableError(dataDirProblem(dir)!);
+      throw unusable(`${at} is a file, not a folder. Point DATA_DIR at a folder (Curve makes it if it is missing).`);
+    }
+    break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const parent = path.dirname(folder);
+      // Another process starting on the same directory made it first.
+      if (code === "EEXIST" && statSync(folder).isDirectory()) continue;
+      if (code === "EROFS") throw new DataDirUnusableError(`the embedded database in ${dir} is on a disk mounted read-only: mount it read-write, or point DATA_DIR at a folder that is.`);
+      if (code === "ENOSPC") throw new DataDirUnusableError(`the disk holding the embedded database in ${dir} is full: free some space on it and start Curve again.`);
+      if (code === "EACCES") throw unusable(`Curve may not make folders in ${parent}. Make ${dir} and give it to the user Curve runs as (e.g. mkdir -p ${dir}; chown curve: ${dir}), or point DATA_DIR elsewhere.`);
+      if (code === "ENOENT" || code === "EPERM") throw unusable(`${parent} does not take new folders. Point DATA_DIR at a folder on an ordinary disk.`);
+      throw error;
+    }
+  }
+}
+
+const lstatOrNull = (entry: string) => {
+  try {
+    return lstatSync(entry);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * A DataDirUnusableError for `error` from opening PGlite in `dir`: what is wrong with the
+ * directory if something is (see dataDirProblem), else a database PGlite cannot open, in
+ * PGlite's words (damaged, or made by another version).
+ */
+function explainOpenFailure(dir: string, error: unknown): DataDirUnusableError {
+  const problem =
+    dataDirProblem(dir) ??
+    `the embedded database in ${dir} could not be opened (PGlite said: ${pgliteErrorText(error)}): it may be damaged, or made by another version of Curve. Restore DATA_DIR from a backup, or move it aside and start afresh.`;
+  return new DataDirUnusableError(problem, { cause: error });
 }
 
 /**
@@ -164,9 +229,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl) return openPostgres(options.databaseUrl, report, options.poolSize ?? 10);
   if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
   const dir = path.resolve(options.dataDir);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new DataDirUnusableError(dataDirProblem(dir)!);
+  makeDataDir(dir);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
   try {
+    const foreign = foreignFolderProblem(dir);
+    if (foreign) throw new DataDirUnusableError(foreign);
     return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
   } catch (error) {
     await lock.release();
@@ -352,7 +419,7 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
     new Promise<PgliteWorkerMessage>((resolve) => worker.once("message", resolve)),
     lost.then((reason): PgliteWorkerMessage => ({ error: reason })),
   ]).then((first) => {
-    if ("error" in first) throw explainOpenFailure(dir, new Error(`Could not open the embedded database in ${dir}: ${first.error}`));
+    if ("error" in first) throw explainOpenFailure(dir, new Error(first.error));
   });
   // Heard by the first statement (or by close); until one is sent, a failure is not unhandled.
   ready.catch(() => undefined);
@@ -418,7 +485,15 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   // "memory://" keeps the database in memory (tests, benchmarks); anything else is a directory.
   const inMemory = dataDir.startsWith("memory://");
   const dir = inMemory ? dataDir : path.resolve(dataDir);
-  if (!inMemory) mkdirSync(dir, { recursive: true });
+  if (!inMemory) {
+    await makeDatabaseIfNew(dir, async (folder) => {
+      const fresh = new PGlite(folder);
+      await fresh.waitReady;
+      await fresh.close();
+    }).catch((error: unknown) => {
+      throw explainOpenFailure(dir, error);
+    });
+  }
   const client = new PGlite(dir);
   const roundTrips = new RoundTrips();
   roundTrips.countPglite(client);

@@ -2,6 +2,7 @@
 // directory and serves it over the PostgreSQL wire protocol on a Unix socket, so the HTTP
 // thread reaches it with `pg` like any PostgreSQL and never runs the database itself.
 import { parentPort, workerData } from "node:worker_threads";
+import { makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
 
 /** What the HTTP thread passes in: the data directory and the socket file to serve on. */
 export interface PgliteWorkerData {
@@ -17,6 +18,10 @@ async function own(job: PgliteWorkerData): Promise<void> {
   const port = parentPort!;
   try {
     const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")]);
+    await makeDatabaseIfNew(job.dataDir, async (folder) => {
+      const fresh = await PGlite.create(folder);
+      await fresh.close();
+    });
     const db = await PGlite.create(job.dataDir);
     // One connection: the server multiplexes connections onto PGlite's one session message by
     // message, which interleaves two clients' unnamed statements. Curve's pool holds exactly one.
@@ -31,7 +36,7 @@ async function own(job: PgliteWorkerData): Promise<void> {
     });
     port.postMessage({ ready: true } satisfies PgliteWorkerMessage);
   } catch (error) {
-    port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies PgliteWorkerMessage);
+    port.postMessage({ error: pgliteErrorText(error) } satisfies PgliteWorkerMessage);
     port.close();
   }
 }
