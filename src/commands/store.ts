@@ -10,6 +10,8 @@ export interface ChangeContext {
   actor: Person;
   origin: Origin;
   idempotencyKey: string;
+  /** Who asked what (`requestFingerprint`): stored with the reply, so the key's reply answers only this request. */
+  request?: string;
   at: Date;
 }
 
