@@ -66,6 +66,22 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     expect(fake.callsTo("users.info")).toHaveLength(1); // remembered as a platform identity
   });
 
+  it("answers a retry whose words or sender differ from the first with a refusal, never the first one's reply", async () => {
+    const first = (await post(command({ text: "done ATT-5.1 script agreed", trigger_id: "1002.1.alt" }))).json();
+    expect(JSON.stringify(first.blocks)).toContain("ATT-5.1 done");
+    const before = await auditCount();
+    const alterations: Record<string, string>[] = [{ text: "done ATT-1.1 brief signed off" }, { user_id: "U5", text: "done ATT-5.1 script agreed" }];
+    for (const altered of alterations) {
+      const answer = await post(command({ ...altered, trigger_id: "1002.1.alt" }), { retryNum: 1 });
+      expect(answer.status).toBe(200);
+      const shown = JSON.stringify(answer.json().blocks);
+      expect(shown).toContain("already answered a different request");
+      expect(shown).not.toContain("script agreed");
+    }
+    expect((await milestone("ATT-1.1")).doneAt).toBeNull();
+    expect(await auditCount()).toBe(before);
+  });
+
   it("refuses forged, stale, future-dated and unsigned requests with 401, changing nothing", async () => {
     const before = await auditCount();
     const body = command({ text: "done ATT-7.1 launched", trigger_id: "1002.1.bbb" });
