@@ -151,14 +151,16 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
   it.each(MARKUP)("stores a note typed as %j as meant, and shows it back escaped once", async (typed, stored, shown) => {
     // Mary has used Curve before, so her Slack id is a person Curve knows.
     await post(command({ user_id: "U2", text: "list mine", trigger_id: `1010.${typed.length}.known` }));
-    const ack = (await post(command({ command: "/action", text: `note ATT-4 ${typed}`, trigger_id: `1010.${Buffer.from(typed).toString("hex").slice(-24)}.markup` }))).json();
+    // Each case's note ends on its own number: two that read the same would be one note sent twice.
+    const end = ` (${MARKUP.findIndex((row) => row[0] === typed)})`;
+    const ack = (await post(command({ command: "/action", text: `note ATT-4 ${typed}${end}`, trigger_id: `1010.${Buffer.from(typed).toString("hex").slice(-24)}.markup` }))).json();
     const blocks = JSON.stringify(ack.blocks);
     expect(blocks).toContain("Note added to ATT-4");
-    expect(blocks, blocks).toContain(JSON.stringify(shown).slice(1, -1));
+    expect(blocks, blocks).toContain(JSON.stringify(shown + end).slice(1, -1));
     expect(blocks).not.toMatch(/<!here>|<!channel>|<!everyone>/);
     if (!typed.includes("&amp;amp;")) expect(blocks).not.toContain("&amp;amp;");
     const [latest] = await prisma().actionNote.findMany({ where: { action: { ref: "ATT-4" } }, orderBy: { id: "desc" }, take: 1 });
-    expect(latest!.text).toBe(stored);
+    expect(latest!.text).toBe(stored + end);
   });
 
   it("links the Slack user a coordinator @mentions to the person named", async () => {

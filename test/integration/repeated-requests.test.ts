@@ -52,4 +52,31 @@ describe.each(kindsUnderTest())("requests sent again, on %s", (kind) => {
     expect(await p.audit()).toBe(audit + 1);
   });
 
+  it("changes nothing, and posts nothing, when the same status, note or snooze is sent again under a new key", async () => {
+    const p = await setUp();
+    const twice = async (who: string, line: string) => {
+      const first = await p.run(who, line, undefined, { platform: "slack" });
+      const [outbox, audit] = [await p.outbox(), await p.audit()];
+      const second = await p.run(who, line, undefined, { platform: "slack" });
+      return { first, second, outbox: (await p.outbox()) - outbox, audit: (await p.audit()) - audit };
+    };
+    // Setting the state it has, with the note it was just given: no second announcement, no second note.
+    const status = await twice("Jancis Andrew", "/action status ATT-5 at risk waiting on the leaflet");
+    expect(status.first.heading).toBe("ATT-5 is now at risk");
+    expect([status.second.heading, status.second.announcements, status.outbox, status.audit]).toEqual(["ATT-5 is already at risk", undefined, 0, 0]);
+    // The same state with a new note is news: the note is kept and announced.
+    const news = await p.run("Jancis Andrew", "/action status ATT-5 at risk leaflet printed, not yet sent", undefined, { platform: "slack" });
+    expect([news.heading, news.announcements?.length]).toEqual(["ATT-5 is now at risk", 1]);
+
+    const note = await twice("Jancis Andrew", "/action note ATT-5 called the head at Park View");
+    expect([note.second.heading, note.outbox, note.audit]).toEqual(["ATT-5 already has that note", 0, 0]);
+    const notes = await t.db.prisma.actionNote.count({ where: { text: "called the head at Park View", action: { ref: "ATT-5", priority: { plan: { partnershipId: p.partnershipId } } } } });
+    expect(notes).toBe(1);
+
+    // A snooze to the moment it is already quiet until: not a second snooze (three bring in the lead).
+    const snooze = await twice("Jancis Andrew", "/milestone snooze ATT-5.1 7d | waiting for the data");
+    expect(snooze.first.heading).toBe("ATT-5.1 snoozed for 7 days");
+    expect([snooze.second.heading, snooze.outbox, snooze.audit]).toEqual(["ATT-5.1 is already snoozed", 0, 0]);
+    expect((await p.milestone("ATT-5.1")).snoozeCount).toBe(1);
+  });
 });
