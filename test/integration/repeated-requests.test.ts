@@ -79,4 +79,13 @@ describe.each(kindsUnderTest())("requests sent again, on %s", (kind) => {
     expect([snooze.second.heading, snooze.outbox, snooze.audit]).toEqual(["ATT-5.1 is already snoozed", 0, 0]);
     expect((await p.milestone("ATT-5.1")).snoozeCount).toBe(1);
   });
+
+  it("records no change when an indicator's tolerance is sent again with the value it already has", async () => {
+    const p = await setUp();
+    const line = "/indicator tolerance NEET 0.2";
+    expect((await p.run("Nigel Richardson", line)).heading).toBe("NEET's tolerance is now 0.2 percentage points");
+    const audit = await p.audit();
+    expect((await p.run("Nigel Richardson", line)).heading).toBe("NEET's tolerance is already 0.2 percentage points.");
+    expect(await p.audit()).toBe(audit);
+  });
 });

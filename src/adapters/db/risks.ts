@@ -168,6 +168,8 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   return {
     async setTolerance(indicator, tolerance) {
       const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { ragTolerance: true } });
+      // The tolerance it has already: nothing to change or record.
+      if (before.ragTolerance === tolerance) return { before: before.ragTolerance };
       await tx.indicator.update({ where: { id: indicator.id }, data: { ragTolerance: tolerance } });
       await audit("indicator.tolerance", { type: "indicator", id: indicator.id, ref: indicator.code }, { tolerance: before.ragTolerance }, { tolerance });
       return { before: before.ragTolerance };
