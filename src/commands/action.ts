@@ -107,7 +107,8 @@ async function note(ctx: CommandContext, args: string): Promise<Reply> {
   requireChangePermission(ctx, action);
   await ctx.guardText(body);
   return ctx.change(async (tx) => {
-    await tx.addActionNote(action, body);
+    const outcome = await tx.addActionNote(action, body);
+    if (!outcome.applied) return reply("info", `${action.ref} already has that note`, [text(body), context("You added it just now: it is the action's latest note. Nothing changed.")]);
     return reply("success", `Note added to ${action.ref}`, [text(body)]);
   }, action);
 }

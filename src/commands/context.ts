@@ -63,6 +63,8 @@ export interface CommandContext {
   reports?: ReportDeps;
   /** The invocation's idempotency key, for stores that apply a change once per key. */
   idempotencyKey?: string;
+  /** Who asked what under that key (`requestFingerprint`), for stores that keep it with the reply. */
+  request?: string;
   /**
    * Checks free text (evidence, notes, commitments, reasons) for a child's personal data before it
    * is stored or shown; call it before `change`. Throws to hold the request and ask its author.

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { localDate } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { ActionView, Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
-import type { Reply } from "../domain/reply.ts";
+import { replayFor, type Reply } from "../domain/reply.ts";
 import { normaliseTyped, plainWord } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
@@ -67,7 +68,8 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
   }
   const subcommand = subcommandFor(family, text);
   const { actor, store, stored } = await resolveActor(deps, invocation, subcommand, ahead);
-  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now };
+  const request = requestFingerprint(actor.id, commandName, text);
+  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
     store,
     partnershipId: invocation.partnershipId,
@@ -80,16 +82,17 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
     ...(deps.reports ? { reports: deps.reports } : {}),
     idempotencyKey: invocation.idempotencyKey,
+    request,
     guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed),
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(deps.insights ? { insights: bindInsights(deps.insights, { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now }) } : {}),
+    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext) } : {}),
     // A retry of a change already answered gets its reply, read with the person, once it has
     // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
-      stored ? Promise.resolve({ ...stored, replayed: true }) : deps.store.once(
-        { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, at: invocation.now },
+      stored ? Promise.resolve().then(() => replayFor(stored, request)) : deps.store.once(
+        changeContext,
         async (tx) => {
           const result = await work(tx);
           return touches && result.tone === "success" ? { ...result, touched: [touches.id] } : result;
@@ -113,6 +116,16 @@ async function dispatchTo(family: CommandFamily, ctx: CommandContext, text: stri
   throw new CurveError("unknown_subcommand", `/${family.name} has no "${name.slice(0, 40)}". Try one of: ${options}.`, {
     hint: `${helpCommand(ctx.origin.platform)} ${family.name}`,
   });
+}
+
+/**
+ * Who asked what, as a short fingerprint (hex): the person, the command and its text as read.
+ * A change's receipt keeps it with the reply, so the reply stored under a key is given again
+ * only to a retry of the same request (`replayFor`), never to other words or another person
+ * that arrive under that key.
+ */
+export function requestFingerprint(personId: number, command: string, text: string): string {
+  return createHash("sha256").update(JSON.stringify([personId, command, text])).digest("hex").slice(0, 32);
 }
 
 /** The subcommand a line names, with the rest of the line; null when it names none (dispatchTo says so). */

@@ -265,7 +265,10 @@ async function snooze(ctx: CommandContext, args: string): Promise<Reply> {
   await ctx.guardText(reason);
   return ctx.change(async (tx) => {
     const outcome = await tx.snoozeMilestone(milestone, until, reason);
-    if (!outcome.applied) return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);
+    if (!outcome.applied) {
+      if (outcome.reason === "already_done") return reply("info", `${milestone.ref} is already done`, [text("Nothing to snooze.")]);
+      return reply("info", `${milestone.ref} is already snoozed`, [text(`It is quiet until ${shortDateTime(until, ctx.actor.timeZone)}. Nothing changed.`)]);
+    }
     const blocks = [text(milestone.text), fields([{ label: "Quiet until", value: shortDateTime(until, ctx.actor.timeZone) }, { label: "Reason", value: reason }])];
     if (wait.note) blocks.push(context(wait.note));
     if (outcome.value.count >= 3) blocks.push(context(`Snoozed ${outcome.value.count} times: its priority's lead will be told.`));

@@ -188,7 +188,7 @@ async function close(ctx: CommandContext, args: string): Promise<Reply> {
 /** The invocation's change context: who, where, when and its idempotency key. */
 export function changeContext(ctx: CommandContext) {
   if (!ctx.idempotencyKey) throw new Error("a change needs the invocation's idempotency key");
-  return { partnershipId: ctx.partnershipId, actor: ctx.actor, origin: ctx.origin, idempotencyKey: ctx.idempotencyKey, at: ctx.now };
+  return { partnershipId: ctx.partnershipId, actor: ctx.actor, origin: ctx.origin, idempotencyKey: ctx.idempotencyKey, ...(ctx.request ? { request: ctx.request } : {}), at: ctx.now };
 }
 
 export const riskCommands: CommandFamily = {

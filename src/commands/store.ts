@@ -10,6 +10,8 @@ export interface ChangeContext {
   actor: Person;
   origin: Origin;
   idempotencyKey: string;
+  /** Who asked what (`requestFingerprint`): stored with the reply, so the key's reply answers only this request. */
+  request?: string;
   at: Date;
 }
 
@@ -185,7 +187,8 @@ export interface ChangeStore {
   setMilestoneDue(milestone: MilestoneView, due: Due): Promise<ChangeOutcome<MilestoneView>>;
   /** The action as changed, and the state it had before: the row's own, which can differ from the action as the command read it. */
   setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>>;
-  addActionNote(action: ActionView, text: string): Promise<void>;
+  /** Not applied ("unchanged") when the action's latest note already says `text`. */
+  addActionNote(action: ActionView, text: string): Promise<ChangeOutcome<null>>;
   /** Links a platform user to a person; returns false when that user was already linked to them. */
   linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;
   setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;

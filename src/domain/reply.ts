@@ -1,4 +1,4 @@
-import type { ReplyCode } from "./errors.ts";
+import { CurveError, type ReplyCode } from "./errors.ts";
 
 /**
  * The one reply model. Commands build it; each adapter renders it (Block Kit, an
@@ -104,6 +104,12 @@ export interface Reply {
    * its effects (announcements, cards, App Home) have run already and must not run again.
    */
   replayed?: true;
+  /**
+   * Which request a stored reply answered: a fingerprint of who asked what (see
+   * `requestFingerprint`), kept with the reply in its receipt, so that the reply is only ever
+   * given again to that same request (`replayFor`).
+   */
+  request?: string;
   /** A file for the asker (a board pack): Slack uploads it, Teams links to it. */
   file?: ReplyFile;
 }
@@ -127,3 +133,19 @@ export const text = (value: string): Block => ({ type: "text", text: value });
 export const context = (value: string): Block => ({ type: "context", text: value });
 export const fields = (entries: Field[]): Block => ({ type: "fields", fields: entries });
 export const list = (items: ListItem[], empty?: string): Block => ({ type: "list", items, ...(empty ? { empty } : {}) });
+
+/**
+ * The stored reply for a request's key, given again to a retry of that request and marked
+ * `replayed` (its effects have run already). A reply stored for a different request under the
+ * same key (other words, another person: an altered or forged redelivery) is never given: the
+ * request is refused with code "conflict" and changes nothing. A reply stored before receipts
+ * named their request is given as it is.
+ * Errors: CurveError "conflict".
+ */
+export function replayFor(stored: Reply, request: string | undefined): Reply {
+  if (stored.request !== undefined && request !== undefined && stored.request !== request) {
+    throw new CurveError("conflict", "Curve already answered a different request sent under this one's id, so it did nothing. Send it again.");
+  }
+  const { request: _request, ...reply } = stored;
+  return { ...reply, replayed: true };
+}

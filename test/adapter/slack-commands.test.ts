@@ -66,6 +66,22 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
     expect(fake.callsTo("users.info")).toHaveLength(1); // remembered as a platform identity
   });
 
+  it("answers a retry whose words or sender differ from the first with a refusal, never the first one's reply", async () => {
+    const first = (await post(command({ text: "done ATT-5.1 script agreed", trigger_id: "1002.1.alt" }))).json();
+    expect(JSON.stringify(first.blocks)).toContain("ATT-5.1 done");
+    const before = await auditCount();
+    const alterations: Record<string, string>[] = [{ text: "done ATT-1.1 brief signed off" }, { user_id: "U5", text: "done ATT-5.1 script agreed" }];
+    for (const altered of alterations) {
+      const answer = await post(command({ ...altered, trigger_id: "1002.1.alt" }), { retryNum: 1 });
+      expect(answer.status).toBe(200);
+      const shown = JSON.stringify(answer.json().blocks);
+      expect(shown).toContain("already answered a different request");
+      expect(shown).not.toContain("script agreed");
+    }
+    expect((await milestone("ATT-1.1")).doneAt).toBeNull();
+    expect(await auditCount()).toBe(before);
+  });
+
   it("refuses forged, stale, future-dated and unsigned requests with 401, changing nothing", async () => {
     const before = await auditCount();
     const body = command({ text: "done ATT-7.1 launched", trigger_id: "1002.1.bbb" });
@@ -135,14 +151,16 @@ describe.each(kindsUnderTest())("Slack slash commands through curve serve on %s"
   it.each(MARKUP)("stores a note typed as %j as meant, and shows it back escaped once", async (typed, stored, shown) => {
     // Mary has used Curve before, so her Slack id is a person Curve knows.
     await post(command({ user_id: "U2", text: "list mine", trigger_id: `1010.${typed.length}.known` }));
-    const ack = (await post(command({ command: "/action", text: `note ATT-4 ${typed}`, trigger_id: `1010.${Buffer.from(typed).toString("hex").slice(-24)}.markup` }))).json();
+    // Each case's note ends on its own number: two that read the same would be one note sent twice.
+    const end = ` (${MARKUP.findIndex((row) => row[0] === typed)})`;
+    const ack = (await post(command({ command: "/action", text: `note ATT-4 ${typed}${end}`, trigger_id: `1010.${Buffer.from(typed).toString("hex").slice(-24)}.markup` }))).json();
     const blocks = JSON.stringify(ack.blocks);
     expect(blocks).toContain("Note added to ATT-4");
-    expect(blocks, blocks).toContain(JSON.stringify(shown).slice(1, -1));
+    expect(blocks, blocks).toContain(JSON.stringify(shown + end).slice(1, -1));
     expect(blocks).not.toMatch(/<!here>|<!channel>|<!everyone>/);
     if (!typed.includes("&amp;amp;")) expect(blocks).not.toContain("&amp;amp;");
     const [latest] = await prisma().actionNote.findMany({ where: { action: { ref: "ATT-4" } }, orderBy: { id: "desc" }, take: 1 });
-    expect(latest!.text).toBe(stored);
+    expect(latest!.text).toBe(stored + end);
   });
 
   it("links the Slack user a coordinator @mentions to the person named", async () => {

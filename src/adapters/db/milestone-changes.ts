@@ -180,6 +180,8 @@ export class PlannedChanges implements ChangeStore {
         .where("a.id", "=", action.id)
         .where("a.state", "=", action.state)
         .where((eb) => planOpen(eb, "a.id"))
+        // The same state with the note it already ends on is nothing new.
+        .where((eb) => (note && action.state === state ? eb.not(latestNoteSays(eb, note, this.ctx.actor.id, this.ctx.at)) : eb.lit(true)))
         .returning("a.id"),
       audit: changeInContext(this.ctx, "action.status", actionSubject(action), { state: action.state }, { state, note }),
       alongside: note ? (cte) => noteFromChanged(cte, actor.id, note, at) : undefined,
@@ -187,7 +189,7 @@ export class PlannedChanges implements ChangeStore {
     return { applied: true, value: { action: { ...action, state }, was: action.state } };
   }
 
-  async addActionNote(action: ActionView, text: string): Promise<void> {
+  async addActionNote(action: ActionView, text: string): Promise<ChangeOutcome<null>> {
     this.once();
     const { actor, at } = this.ctx;
     this.planned = {
@@ -197,11 +199,13 @@ export class PlannedChanges implements ChangeStore {
         .set({ updated_at: sql<Date>`now()` })
         .where("a.id", "=", action.id)
         .where((eb) => planOpen(eb, "a.id"))
+        .where((eb) => eb.not(latestNoteSays(eb, text, actor.id, at)))
         .returning("a.id"),
       audit: changeInContext(this.ctx, "action.note", actionSubject(action), null, { text }),
       alongside: (cte) => noteFromChanged(cte, actor.id, text, at).returning("id"),
       auditIdAs: "noteId",
     };
+    return { applied: true, value: null };
   }
 
   linkIdentity = transactionOnly("a linked identity");
@@ -211,6 +215,11 @@ export class PlannedChanges implements ChangeStore {
     if (milestone.doneAt) {
       this.unchangedAsRead = rowAsRead(milestone, { done_at: milestone.doneAt });
       return { applied: false, reason: "already_done" };
+    }
+    // Quiet until that very moment already (a form submitted twice): not a second snooze.
+    if (milestone.snoozedUntil?.getTime() === until.getTime()) {
+      this.unchangedAsRead = rowAsRead(milestone, { done_at: null, snoozed_until: milestone.snoozedUntil });
+      return { applied: false, reason: "unchanged" };
     }
     const count = milestone.snoozeCount + 1;
     const { actor, at } = this.ctx;
@@ -240,6 +249,26 @@ export class PlannedChanges implements ChangeStore {
   setRole = transactionOnly("a role");
 }
 
+/** How long a note stays one its author may be sending again: a double submission, the same command retyped. */
+export const REPEATED_NOTE_MS = 60 * 60 * 1000;
+
+/**
+ * Whether action `a`'s latest note is `text`, by `authorId`, written less than REPEATED_NOTE_MS
+ * before `at`: a note sent again like that adds nothing, so its change is guarded by this not
+ * holding, and is decided again in a transaction that says so (sql-change-store.ts).
+ */
+const latestNoteSays = (eb: ExpressionBuilder<DB & { a: DB["action"] }, "a">, text: string, authorId: number, at: Date) =>
+  eb.exists(
+    eb
+      .selectFrom("action_note as n")
+      .select("n.id")
+      .whereRef("n.action_id", "=", "a.id")
+      .where("n.text", "=", text)
+      .where("n.author_id", "=", authorId)
+      .where("n.created_at", ">", new Date(at.getTime() - REPEATED_NOTE_MS))
+      .where((inner) => inner.not(inner.exists(inner.selectFrom("action_note as later").select("later.id").whereRef("later.action_id", "=", "a.id").whereRef("later.id", ">", "n.id")))),
+  );
+
 /** An action's note by `authorId`, inserted for the action the statement's `changed` CTE returns (none when it changed nothing). */
 const noteFromChanged = (cte: WithChanged, authorId: number, text: string, at: Date) =>
   cte
@@ -248,7 +277,7 @@ const noteFromChanged = (cte: WithChanged, authorId: number, text: string, at: D
     .expression((eb) => eb.selectFrom("changed").select((s) => [s.ref("changed.id").as("action_id"), s.val(authorId).as("author_id"), s.val(text).as("text"), s.val(at).as("created_at")]));
 
 /** The milestone `m`, found only while `guard`'s columns still hold what was read and its plan is open. */
-function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence" | "due_date" | "due_start" | "due_precision" | "due_phrase">): RowAsRead {
+function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "done_at" | "evidence" | "due_date" | "due_start" | "due_precision" | "due_phrase" | "snoozed_until">): RowAsRead {
   let query = db
     .selectFrom("milestone as m")
     .select("m.id")

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { ChangeContext } from "../../commands/store.ts";
-import type { Reply } from "../../domain/reply.ts";
+import { replayFor, type Reply } from "../../domain/reply.ts";
 import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import type { KyselyDb } from "./kysely.ts";
 import type { Database } from "./open-database.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
-import { claimReceipt, storedReply } from "./receipts.ts";
+import { claimReceipt, receiptReply, storedReply } from "./receipts.ts";
 
 const COLUMN = { indicators: "indicators_public", plans: "plans_public", pledges: "pledges_public" } as const satisfies Record<WebSection, string>;
 
@@ -58,7 +58,7 @@ export async function setPublished(db: Database, ctx: ChangeContext, section: We
     if (claimed.rows.length === 0) {
       const seen = await tx.executeQuery(storedReply(ctx.partnershipId, ctx.idempotencyKey));
       // Marked, so the conversation pipeline does not repeat the first delivery's effects.
-      return { ...seen.rows[0]!.reply, replayed: true };
+      return replayFor(seen.rows[0]!.reply, ctx.request);
     }
     const changed = await tx
       .updateTable("web_publication")
@@ -75,7 +75,7 @@ export async function setPublished(db: Database, ctx: ChangeContext, section: We
     const result = answer(Boolean(changed), fromRow(now).publication);
     await tx
       .updateTable("command_receipt")
-      .set({ reply: JSON.stringify(result) })
+      .set({ reply: receiptReply(ctx, result) })
       .where("partnership_id", "=", ctx.partnershipId)
       .where("idempotency_key", "=", ctx.idempotencyKey)
       .execute();

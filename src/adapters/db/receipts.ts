@@ -1,5 +1,5 @@
 import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
-import type { Reply } from "../../domain/reply.ts";
+import { replayFor, type Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery, type RawBuilder } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
@@ -10,6 +10,14 @@ import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */
 const SEEN = JSON.stringify({ seen: true });
+
+/**
+ * A change's reply as its receipt stores it (JSON text): with the request it answered
+ * (`ChangeContext.request`), so that only a retry of that request is given it again (`replayFor`).
+ */
+export function receiptReply(ctx: Pick<ChangeContext, "request">, reply: Reply): string {
+  return JSON.stringify(ctx.request ? { ...reply, request: ctx.request } : reply);
+}
 
 /**
  * Claims an idempotency key for a change that writes its receipt first (the risk register,
@@ -122,7 +130,7 @@ export async function changeOnce<C>(
         `INSERT INTO command_receipt (partnership_id, idempotency_key, reply) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (partnership_id, idempotency_key) DO UPDATE SET reply = EXCLUDED.reply WHERE command_receipt.reply = $4::jsonb
          RETURNING 1`,
-        [...key, JSON.stringify(result), SEEN],
+        [...key, receiptReply(ctx, result), SEEN],
       );
       if (stored.length === 0) throw new AlreadyAnswered();
       return result;
@@ -134,7 +142,7 @@ export async function changeOnce<C>(
     // A twin or an earlier delivery answered this key: its reply. Anything else (a refusal,
     // a failure, a key only sighted so far) is the caller's to answer.
     const [seen] = await runCompiled(sql, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey)).catch(() => []);
-    if (seen) return { ...seen.reply, replayed: true };
+    if (seen) return replayFor(seen.reply, ctx.request);
     throw error;
   }
 }
@@ -183,7 +191,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
         .insertInto("command_receipt")
         .columns(["partnership_id", "idempotency_key", "reply"])
         .expression((eb) =>
-          eb.selectFrom("changed").select([eb.val(partnershipId).as("partnership_id"), eb.val(idempotencyKey).as("idempotency_key"), sql<unknown>`cast(${JSON.stringify(reply)} as jsonb)`.as("reply")]),
+          eb.selectFrom("changed").select([eb.val(partnershipId).as("partnership_id"), eb.val(idempotencyKey).as("idempotency_key"), sql<unknown>`cast(${receiptReply(ctx, reply)} as jsonb)`.as("reply")]),
         )
         // A key first sighted by `sightOnce` holds SEEN and takes the reply in place.
         .onConflict((oc) =>
@@ -215,7 +223,7 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
   const row = compileOnly.selectNoFrom((eb) => [
     eb.val(ctx.partnershipId).as("partnership_id"),
     eb.val(ctx.idempotencyKey).as("idempotency_key"),
-    sql<unknown>`cast(${JSON.stringify(reply)} as jsonb)`.as("reply"),
+    sql<unknown>`cast(${receiptReply(ctx, reply)} as jsonb)`.as("reply"),
   ]);
   return compileOnly
     .insertInto("command_receipt")
@@ -276,7 +284,7 @@ export async function changedOnce(
     failure = error;
   }
   const [seen] = await runCompiled(sql, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey));
-  if (seen) return { ...seen.reply, replayed: true };
+  if (seen) return replayFor(seen.reply, ctx.request);
   if (failure && !String((failure as Error).message).includes(KEY_TAKEN)) throw failure;
   return changeOnce(sql, ctx, bind, work, outbox);
 }

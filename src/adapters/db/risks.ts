@@ -1,11 +1,11 @@
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from "../../commands/report-deps.ts";
 import type { ChangeContext } from "../../commands/store.ts";
-import type { Reply } from "../../domain/reply.ts";
+import { replayFor, type Reply } from "../../domain/reply.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
 import { runCompiled } from "./kysely.ts";
-import { claimReceiptQuery, storedReplyQuery } from "./receipts.ts";
+import { claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
 import { prismaQueryable } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -137,12 +137,12 @@ async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work:
     if (claimed.length === 0) {
       const [seen] = await runCompiled(raw, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey));
       // Marked, so the conversation pipeline does not repeat the first delivery's effects.
-      return { ...seen!.reply, replayed: true };
+      return replayFor(seen!.reply, ctx.request);
     }
     const result = await work(boardChanges(tx, ctx));
     await tx.commandReceipt.update({
       where: { partnershipId_idempotencyKey: { partnershipId: ctx.partnershipId, idempotencyKey: ctx.idempotencyKey } },
-      data: { reply: result as unknown as Prisma.InputJsonValue },
+      data: { reply: JSON.parse(receiptReply(ctx, result)) as Prisma.InputJsonValue },
     });
     return result;
   });
@@ -168,6 +168,8 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   return {
     async setTolerance(indicator, tolerance) {
       const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { ragTolerance: true } });
+      // The tolerance it has already: nothing to change or record.
+      if (before.ragTolerance === tolerance) return { before: before.ragTolerance };
       await tx.indicator.update({ where: { id: indicator.id }, data: { ragTolerance: tolerance } });
       await audit("indicator.tolerance", { type: "indicator", id: indicator.id, ref: indicator.code }, { tolerance: before.ragTolerance }, { tolerance });
       return { before: before.ragTolerance };

@@ -7,7 +7,7 @@ import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
 import { actionById, lockMilestone } from "./view-queries.ts";
-import { actionSubject, milestoneSubject, PlannedChanges, updateMilestone } from "./milestone-changes.ts";
+import { actionSubject, milestoneSubject, PlannedChanges, REPEATED_NOTE_MS, updateMilestone } from "./milestone-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -100,7 +100,7 @@ export class SqlChangeStore implements ChangeStore {
   async setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>> {
     const [locked] = await runCompiled(this.tx, db.selectFrom("action").select("state").where("id", "=", action.id).forUpdate());
     await this.refuseClosed(action.id);
-    if (locked?.state === state && !note) return { applied: false, reason: "unchanged" };
+    if (locked?.state === state && (!note || (await this.repeatsLatestNote(action.id, note)))) return { applied: false, reason: "unchanged" };
     if (note) await this.insertNote(action, note);
     await this.changeAudited(
       db.updateTable("action").set({ state, updated_at: sql<Date>`now()` }).where("id", "=", action.id).returning("id"),
@@ -113,8 +113,11 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: { action: updated!, was: locked?.state ?? action.state } };
   }
 
-  async addActionNote(action: ActionView, text: string): Promise<void> {
+  async addActionNote(action: ActionView, text: string): Promise<ChangeOutcome<null>> {
     await this.refuseClosed(action.id);
+    // Two copies of one note take turns on the action, so the second sees the first.
+    await runCompiled(this.tx, db.selectFrom("action").select("id").where("id", "=", action.id).forUpdate());
+    if (await this.repeatsLatestNote(action.id, text)) return { applied: false, reason: "unchanged" };
     const noteId = await this.insertNote(action, text);
     // As its one-statement plan does (milestone-changes.ts): a note touches its action.
     await this.changeAudited(
@@ -124,6 +127,7 @@ export class SqlChangeStore implements ChangeStore {
       null,
       { noteId, text },
     );
+    return { applied: true, value: null };
   }
 
   async linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean> {
@@ -170,6 +174,7 @@ export class SqlChangeStore implements ChangeStore {
   async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
     const current = await this.lock(milestone.id);
     if (current.doneAt) return { applied: false, reason: "already_done" };
+    if (current.snoozedUntil?.getTime() === until.getTime()) return { applied: false, reason: "unchanged" };
     const [row] = await runCompiled(
       this.tx,
       db
@@ -274,6 +279,12 @@ export class SqlChangeStore implements ChangeStore {
       { roles: next, role, on },
     );
     return true;
+  }
+
+  /** Whether an action's latest note is `text` by this change's actor, written less than REPEATED_NOTE_MS ago: sending it again adds nothing. */
+  private async repeatsLatestNote(actionId: number, text: string): Promise<boolean> {
+    const [row] = await runCompiled(this.tx, db.selectFrom("action_note").select(["text", "author_id", "created_at"]).where("action_id", "=", actionId).orderBy("id", "desc").limit(1));
+    return row?.text === text && row.author_id === this.ctx.actor.id && new Date(row.created_at).getTime() > this.ctx.at.getTime() - REPEATED_NOTE_MS;
   }
 
   private async insertNote(action: ActionView, text: string): Promise<number> {
