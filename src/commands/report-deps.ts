@@ -83,7 +83,11 @@ export interface BoardChanges {
   setForecast(indicator: { id: number; code: string }, forecast: { periodEnd: string; value: number }[]): Promise<void>;
   setPeriodicity(indicator: { id: number; code: string }, periodicity: string): Promise<{ before: string | null }>;
   setOwner(indicator: { id: number; code: string }, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }>;
-  addRisk(risk: NewRisk): Promise<RiskView>;
+  /**
+   * A new risk, numbered next in the partnership; or, when an open risk of the same plan and
+   * priority already says the same (sameRiskWords), that one, unchanged (`created` false).
+   */
+  addRisk(risk: NewRisk): Promise<{ risk: RiskView; created: boolean }>;
   reviewRisk(risk: RiskView, review: RiskReview): Promise<RiskView>;
   closeRisk(risk: RiskView, reason: string): Promise<boolean>;
   saveSchedule(schedule: Omit<ScheduleView, "id" | "createdById">): Promise<{ created: boolean; before: ScheduleView | null }>;

@@ -128,7 +128,11 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   // Risks reach board packs and reports: no child's personal data in them.
   for (const free of [description, mitigation]) if (free) await ctx.guardText(free);
   return store.once(changeContext(ctx), async (tx) => {
-    const risk = await tx.addRisk({ planId: home.planId, priorityId: home.priority?.id ?? null, description, ownerId: owner.id, likelihood, impact, mitigation, reviewDate: review });
+    const { risk, created } = await tx.addRisk({ planId: home.planId, priorityId: home.priority?.id ?? null, description, ownerId: owner.id, likelihood, impact, mitigation, reviewDate: review });
+    if (!created) {
+      const card = riskCard(risk, ctx.today, `R${risk.number} is already on the register`, "info");
+      return { ...card, blocks: [...card.blocks, context(`Nothing changed. /risk review R${risk.number} changes its scores, mitigation or next review.`)] };
+    }
     return riskCard(risk, ctx.today, `Risk R${risk.number} added`, "success");
   });
 }

@@ -102,6 +102,28 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
   });
 
+  it("adds the same risk sent again under a new key once, in any case or spacing, and answers that it is already there", async () => {
+    const p = await fresh();
+    expect((await p.run("Nigel Richardson", ADD)).heading).toBe("Risk R1 added");
+    const again = await p.run("Nigel Richardson", "/risk add ATT |  police data NOT shared with clusters.  | owner: Sue May | likelihood: 2 | impact: 2");
+    expect(again.tone).toBe("info");
+    expect(again.heading).toBe("R1 is already on the register");
+    expect(again.rendered).toContain("/risk review R1");
+    // Twice at the same moment, each under its own key: one more risk, not two.
+    const twins = await Promise.all([1, 2].map(() => p.run("Nigel Richardson", "/risk add ATT | Cluster budgets cut | likelihood: 3 | impact: 3")));
+    expect(twins.map((r) => r.heading).sort()).toEqual(["R2 is already on the register", "Risk R2 added"]);
+    // Other words, or another priority, are another risk; so is one that came back after it was closed.
+    expect((await p.run("Nigel Richardson", "/risk add ATT | Police data shared late | likelihood: 2 | impact: 2")).heading).toBe("Risk R3 added");
+    expect((await p.run("Nigel Richardson", "/risk add NEET | Police data not shared with clusters | likelihood: 2 | impact: 2")).heading).toBe("Risk R4 added");
+    expect((await p.run("Nigel Richardson", "/risk close R1 protocol signed")).tone).toBe("success");
+    expect((await p.run("Nigel Richardson", ADD)).heading).toBe("Risk R5 added");
+    const risks = await t.db.prisma.risk.findMany({ where: { partnershipId: p.partnershipId }, orderBy: { number: "asc" }, select: { number: true, likelihood: true, owner: { select: { name: true } } } });
+    expect(risks.map((r) => r.number)).toEqual([1, 2, 3, 4, 5]);
+    // The repeat changed nothing about R1: its owner and scores are as first added.
+    expect(risks[0]).toMatchObject({ likelihood: 4, owner: { name: "Jancis Andrew" } });
+    expect((await p.audit()).filter((e) => e.event === "risk.added").map((e) => e.subjectRef)).toEqual(["R1", "R2", "R3", "R4", "R5"]);
+  });
+
   it("reminds the owner to review through the outbox once per review date, from that day, and not once closed", async () => {
     const p = await fresh();
     await p.run("Nigel Richardson", ADD);

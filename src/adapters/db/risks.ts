@@ -208,7 +208,12 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
       return { before: before.owner };
     },
     async addRisk(risk) {
-      // Numbers are per partnership; the unique index turns a race into a retry-safe failure.
+      // One add at a time per partnership: numbers are the partnership's own, and a twin sent at
+      // the same moment (a double-submitted form, the command sent again) must see this one.
+      await tx.partnership.update({ where: { id: ctx.partnershipId }, data: { id: ctx.partnershipId } });
+      const open = await tx.risk.findMany({ where: { partnershipId: ctx.partnershipId, planId: risk.planId, priorityId: risk.priorityId, closedAt: null }, include: RISK_INCLUDE, orderBy: { number: "asc" } });
+      const same = open.find((r) => sameRiskWords(r.description, risk.description));
+      if (same) return { risk: toRisk(same), created: false };
       const last = await tx.risk.aggregate({ where: { partnershipId: ctx.partnershipId }, _max: { number: true } });
       const row = await tx.risk.create({
         // Recorded at the invocation's time, as its closing is, so a report on a past month knows whether it was open then.
@@ -217,7 +222,7 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
       });
       const view = toRisk(row);
       await audit("risk.added", { type: "risk", id: row.id, ref: `R${row.number}` }, null, { ...riskFacts(view), plan: view.planKey, priority: view.priority?.label ?? null });
-      return view;
+      return { risk: view, created: true };
     },
     async reviewRisk(risk, review) {
       const current = await lockRisk(risk.id);
@@ -259,4 +264,14 @@ export async function risksDueForReview(prisma: PrismaClient, partnershipId: num
     orderBy: { number: "asc" },
   });
   return due.map(toRisk);
+}
+
+/**
+ * Whether two risk descriptions say the same thing as typed: the same words, whatever their
+ * case, spacing or closing full stop. An open risk of the same plan or priority that says so
+ * is the same risk (a form submitted twice, a command sent again); another wording is another risk.
+ */
+export function sameRiskWords(a: string, b: string): boolean {
+  const words = (text: string) => text.trim().replace(/[.\s]+$/, "").replace(/\s+/g, " ").toLocaleLowerCase("en-GB");
+  return words(a) === words(b);
 }
