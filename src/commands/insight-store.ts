@@ -80,11 +80,13 @@ export interface InsightChanges {
   /** Adds or corrects the reading for a period; unchanged when the same value is already there. */
   /** A null value records "not known" for the period. `previous` is the figure replaced (null when none, or not known). */
   recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number | null; source: string | null }): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }>;
+  /** The workshops the actor logged on the indicator held that day (YYYY-MM-DD), oldest first; locks the indicator so twins queue. */
+  sameDayWorkshops(indicator: IndicatorView, heldOn: string): Promise<WorkshopView[]>;
   createWorkshop(indicator: IndicatorView, heldOn: string, notes: Partial<Record<NoteSection, string>>): Promise<number>;
   /** Adds to a workshop's notes (each part appended to what is there); locks the row first. */
   addWorkshopNotes(workshopId: number, notes: Partial<Record<NoteSection, string>>): Promise<WorkshopView>;
   /** The workshop as this transaction sees it (the store's own reads cannot, until it commits). */
-  readWorkshop(workshopId: number): Promise<WorkshopView>;
+  readWorkshop(workshopId: number, lock?: boolean): Promise<WorkshopView>;
   /** A real action in the priority's plan, with its owner and first milestone, recorded on the workshop. */
   createAction(workshopId: number, action: NewAction): Promise<RecordedAction>;
 

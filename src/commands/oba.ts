@@ -7,7 +7,7 @@ import type { IndicatorView } from "../domain/indicators/types.ts";
 import { plural } from "../domain/milestone-status.ts";
 import type { PersonSummary } from "../domain/model.ts";
 import {
-  ACTION_EXAMPLE, ACTION_FORMAT, NOTE_SECTIONS, SECTION_LABELS, hasNotes, nextAgendaItem, parseWorkshopNotes, type SectionKey, type WorkshopNotes,
+  ACTION_EXAMPLE, ACTION_FORMAT, NOTE_SECTIONS, SECTION_LABELS, hasNotes, nextAgendaItem, parseWorkshopNotes, type NoteSection, type SectionKey, type WorkshopNotes,
 } from "../domain/oba/workshop.ts";
 import { context, fields, list, reply, text, type Block, type Button, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
@@ -167,9 +167,21 @@ async function applyNotes(ctx: CommandContext, indicator: IndicatorView, existin
   for (const note of [...Object.values(sections), ...proposals.flatMap((p) => [p.title, p.firstMilestone])]) if (typeof note === "string" && note) await ctx.guardText(note);
   const insights = insightsOf(ctx);
   const result = await insights.change(async (tx) => {
-    const id = existing ? existing.id : await tx.createWorkshop(indicator, ctx.today, { ...sections, how: sections.how ?? howWeAreDoing(ctx, indicator) });
-    if (existing) await tx.addWorkshopNotes(id, sections);
-    const created = await createActions(ctx, tx, id, indicator, proposals);
+    if (!existing) {
+      // The same record logged again the same day (a form sent twice, the command retyped) is the same workshop.
+      const same = (await tx.sameDayWorkshops(indicator, ctx.today)).find((w) => sameRecord(w, sections, proposals));
+      if (same) return withContext(workshopReply(same, `Workshop ${workshopName(same)} is already logged`, "info"), `Nothing changed. /oba add W${same.id} adds to it.`);
+    }
+    // Added to a workshop: what it already ends with, and actions it already has, are not added again.
+    const current = existing ? await tx.readWorkshop(existing.id, true) : null;
+    const newSections = current ? unsaidIn(current, sections) : sections;
+    const newProposals = current ? proposals.filter((p) => !current.actions.some((a) => sameProposal(a, p))) : proposals;
+    if (current && !hasNotes({ ...newSections, actions: [] }) && newProposals.length === 0) {
+      return withContext(workshopReply(current, `Workshop ${workshopName(current)} already has that`, "info"), "Nothing changed.");
+    }
+    const id = current ? current.id : await tx.createWorkshop(indicator, ctx.today, { ...sections, how: sections.how ?? howWeAreDoing(ctx, indicator) });
+    if (current && hasNotes({ ...newSections, actions: [] })) await tx.addWorkshopNotes(id, newSections);
+    const created = await createActions(ctx, tx, id, indicator, newProposals);
     const view = await tx.readWorkshop(id);
     const heading = existing ? `Workshop ${workshopName(view)} updated` : `Workshop ${workshopName(view)} logged`;
     const out = { ...workshopReply(view, heading, "success", created), ...(created.length ? { touched: created.map((a) => a.actionId) } : {}) };
@@ -182,6 +194,39 @@ async function applyNotes(ctx: CommandContext, indicator: IndicatorView, existin
   });
   return result;
 }
+
+/** Text as typed, for comparing: spacing and case aside. */
+const plainWords = (text: string) => text.trim().replace(/\s+/g, " ").toLocaleLowerCase("en-GB");
+
+/** Whether a proposed action is one the workshop already recorded: the same owner and title. */
+const sameProposal = (a: RecordedAction, p: { owner: PersonSummary; title: string }) => a.ownerId === p.owner.id && plainWords(a.title) === plainWords(p.title);
+
+/**
+ * Whether workshop `w` records what a log would: every section given says what w's does
+ * (a section not given is not compared: "how we are doing" is filled in for the person),
+ * and the same actions, by owner and title.
+ */
+function sameRecord(w: WorkshopView, sections: Partial<Record<NoteSection, string>>, proposals: { owner: PersonSummary; title: string }[]): boolean {
+  const given = Object.entries(sections) as [NoteSection, string][];
+  return (
+    given.every(([section, text]) => plainWords(w.notes[section] ?? "") === plainWords(text)) &&
+    w.actions.length === proposals.length &&
+    proposals.every((p) => w.actions.some((a) => sameProposal(a, p)))
+  );
+}
+
+/** The sections given whose text workshop `w`'s section does not already end with (addWorkshopNotes appends with "; "). */
+function unsaidIn(w: WorkshopView, sections: Partial<Record<NoteSection, string>>): Partial<Record<NoteSection, string>> {
+  const left: Partial<Record<NoteSection, string>> = {};
+  for (const [section, text] of Object.entries(sections) as [NoteSection, string][]) {
+    const parts = (w.notes[section] ?? "").split("; ").map(plainWords);
+    if (parts.at(-1) !== plainWords(text) && plainWords(w.notes[section] ?? "") !== plainWords(text)) left[section] = text;
+  }
+  return left;
+}
+
+/** A reply with one more line of context at its end. */
+const withContext = (answer: Reply, line: string): Reply => ({ ...answer, blocks: [...answer.blocks, context(line)] });
 
 async function log(ctx: CommandContext, args: string): Promise<Reply> {
   const [code, rest] = firstWord(args);

@@ -76,6 +76,38 @@ describe.each(kindsUnderTest())("OBA workshops on %s", (kind) => {
     expect(listed.rendered).toContain("2 actions: LAC-24, LAC-25");
   });
 
+  it("logs the same workshop sent again once, and adds to a workshop only what it does not already have", async () => {
+    const p = await fresh();
+    const first = await p.run("Jackie Wilson", `/oba log LAC ${WORKSHOP}`);
+    const w = /W(\d+)/.exec(first.heading!)![1];
+    const logged = await p.snapshot();
+    // Sent again under a new key, in other spacing and case: the same workshop, nothing added, no owner told twice.
+    const again = await p.run("Jackie Wilson", `/oba log LAC ${WORKSHOP.replace("admissions rose", "Admissions  rose")}`);
+    expect(again.tone).toBe("info");
+    expect(again.heading).toBe(`Workshop W${w} · LAC is already logged`);
+    expect(await p.snapshot()).toEqual(logged);
+    // Twice at the same moment, each under its own key: one workshop.
+    const twins = await Promise.all([1, 2].map(() => p.run("Jackie Wilson", "/oba log LAC gaps: no data on respite")));
+    expect(twins.map((r) => r.tone).sort()).toEqual(["info", "success"]);
+    expect((await p.snapshot()).workshops).toBe(logged.workshops + 1);
+    // Added to twice: the note is appended once, the proposed action made once.
+    const add = `/oba add W${w} gaps: no data on re-referrals | action: Sue May: re-referral audit; audit reported by end of November 2011`;
+    expect((await p.run("Jackie Wilson", add)).tone).toBe("success");
+    const added = await p.snapshot();
+    const repeat = await p.run("Jackie Wilson", add);
+    expect(repeat.heading).toBe(`Workshop W${w} · LAC already has that`);
+    expect(await p.snapshot()).toEqual(added);
+    const row = await t.db.prisma.obaWorkshop.findUniqueOrThrow({ where: { id: Number(w) } });
+    expect(row.informationGaps).toBe("no data on short-term admissions; no data on re-referrals");
+    // Something new beside something repeated: only the new part is added.
+    expect((await p.run("Jackie Wilson", `/oba add W${w} gaps: no data on re-referrals | works: kinship care`)).tone).toBe("success");
+    const after = await t.db.prisma.obaWorkshop.findUniqueOrThrow({ where: { id: Number(w) } });
+    expect(after.informationGaps).toBe(row.informationGaps);
+    expect(after.whatWorks).toBe("family group conferencing (no cost); edge-of-care panel; kinship care");
+    // A different record on the same day is another workshop.
+    expect((await p.run("Jackie Wilson", "/oba log LAC story: placements moved out of area")).tone).toBe("success");
+  });
+
   it("walks the agenda with one form per step where the platform has forms", async () => {
     const p = await fresh();
     const slack = { platform: "slack" as const, forms: true };

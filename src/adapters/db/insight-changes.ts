@@ -7,7 +7,7 @@ import { insertDeliveries } from "./deliveries.ts";
 import { recordReading, type NewReading } from "./indicators.ts";
 import { answerFollowUp, createPledge, sign, withdraw } from "./pledges.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
-import { addWorkshopNotes, createAction, createWorkshop, readWorkshop, type WorkshopNotes } from "./workshops.ts";
+import { addWorkshopNotes, createAction, createWorkshop, readWorkshop, sameDayWorkshops, type WorkshopNotes } from "./workshops.ts";
 
 /**
  * The writes for indicators, workshops and pledges inside the invocation's transaction, each
@@ -26,6 +26,10 @@ export class SqlInsightChanges implements InsightChanges {
 
   recordReading(indicator: IndicatorView, reading: NewReading) {
     return recordReading(this.tx, this.ctx, indicator, reading);
+  }
+
+  sameDayWorkshops(indicator: IndicatorView, heldOn: string): Promise<WorkshopView[]> {
+    return sameDayWorkshops(this.tx, this.ctx, indicator, heldOn);
   }
 
   createWorkshop(indicator: IndicatorView, heldOn: string, notes: WorkshopNotes): Promise<number> {

@@ -105,6 +105,25 @@ export async function readWorkshop(tx: Queryable, partnershipId: number, worksho
 }
 
 /**
+ * The workshops the actor logged on `indicator` held on `heldOn` (YYYY-MM-DD), oldest first,
+ * as the transaction `tx` sees them, after locking the indicator's row until it ends: a twin
+ * logging the same workshop at the same moment waits, then finds this one's. Two statements.
+ */
+export async function sameDayWorkshops(tx: Queryable, ctx: ChangeContext, indicator: IndicatorView, heldOn: string): Promise<WorkshopView[]> {
+  await runCompiled(tx, db.selectFrom("indicator").select("id").where("id", "=", indicator.id).forUpdate());
+  const rows = await runCompiled(
+    tx,
+    workshopQuery()
+      .where("w.partnership_id", "=", ctx.partnershipId)
+      .where("w.indicator_id", "=", indicator.id)
+      .where("w.held_on", "=", sql<Date>`cast(${heldOn} as date)`)
+      .where("w.created_by_id", "=", ctx.actor.id)
+      .orderBy("w.id"),
+  );
+  return rows.map(workshopFromRow);
+}
+
+/**
  * Logs a workshop on the indicator, held on `heldOn` (YYYY-MM-DD), with its notes and no
  * actions yet, by the actor, with its audit event ("oba.logged"). Returns the workshop's id.
  * Two statements. Errors are the database's.
