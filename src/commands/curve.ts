@@ -98,16 +98,20 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
   } else if (what) {
     throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
   }
+  let answer = { tone: "info" as Reply["tone"], heading: "Your settings" };
   if (change) {
     const applied = await ctx.change(async (tx) => {
       const outcome = await tx.updateSettings(ctx.actor, change);
       return outcome.applied ? reply("success", "Settings saved") : reply("info", "Nothing changed");
     });
-    if (applied.tone !== "success") return privately(applied);
+    // Set to what it already was: said so, with the settings as they are.
+    if (applied.tone === "info" && applied.heading === "Nothing changed") answer = { tone: "info", heading: "Nothing changed: your settings were already so" };
+    else if (applied.tone === "success") answer = { tone: "success", heading: "Settings saved" };
+    else return privately(applied);
   }
   const current = await ctx.store.settingsOf(ctx.actor.id);
   // A person's settings (their hours, zone, region) are theirs: never shown in a channel.
-  return privately(reply(change ? "success" : "info", change ? "Settings saved" : "Your settings", [
+  return privately(reply(answer.tone, answer.heading, [
     fields([
       { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
       {

@@ -25,6 +25,12 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     expect(saved.heading).toBe("Settings saved");
     expect(saved.rendered).toContain("Scotland (your setting; the partnership uses England and Wales)");
     expect((await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId, name: "Jancis Andrew" } })).region).toBe("scotland");
+    // The same again changes nothing, and says so with the settings as they are; one audit event in all.
+    const again = await p.run("Jancis Andrew", "/curve settings region Scotland");
+    expect(again.tone).toBe("info");
+    expect(again.heading).toBe("Nothing changed: your settings were already so");
+    expect(again.rendered).toContain("Scotland (your setting; the partnership uses England and Wales)");
+    expect(await t.db.prisma.auditEvent.count({ where: { partnershipId, event: "person.settings" } })).toBe(1);
 
     for (const bad of ["narnia", ""]) {
       const refused = await p.run("Jancis Andrew", `/curve settings region ${bad}`);

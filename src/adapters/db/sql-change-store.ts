@@ -197,6 +197,8 @@ export class SqlChangeStore implements ChangeStore {
     const columns = Object.keys(changes) as (keyof typeof changes)[];
     if (columns.length === 0) return { applied: false, reason: "unchanged" };
     const [before] = await runCompiled(this.tx, db.selectFrom("person").select(columns).where("id", "=", person.id).forUpdate());
+    // Set to what it already is: nothing to write, and nothing to audit.
+    if (before && columns.every((column) => (before as Record<string, unknown>)[column] === changes[column])) return { applied: false, reason: "unchanged" };
     await this.changeAudited(
       db.updateTable("person").set(changes).where("id", "=", person.id).returning("id"),
       "person.settings",
