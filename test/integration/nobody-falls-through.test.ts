@@ -115,7 +115,8 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
 
     // A stuck milestone under the priority with no lead is raised with the coordinators.
     const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);
-    for (const _ of [1, 2, 3]) expect((await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 1d waiting for police data")).tone).toBe("success");
+    // Three snoozes, each to a later day: the same snooze sent again is not a second one.
+    for (const days of [1, 2, 3]) expect((await driver.run("Jancis Andrew", `/milestone snooze ATT-4.1 ${days}d waiting for police data`)).tone).toBe("success");
     const stuck = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     expect(itemsFor(stuck, "Nigel Richardson")).toContainEqual(
       expect.objectContaining({ ref: "ATT-4.1", kind: "escalation", level: "lead", because: "coordinator", reason: "snoozed 3 times" }),
@@ -137,7 +138,8 @@ describe.each(kindsUnderTest())("nobody's work falls through, on %s", (kind) => 
     // Simon Flowers leads the attendance priority, so its unowned milestones come to him;
     // Jancis Andrew snoozes ATT-4.1 a third time, which raises it with him the same morning.
     const driver = commandDriver(t.db, partnershipId, () => MONDAY_NINE);
-    for (const _ of [1, 2, 3]) expect((await driver.run("Jancis Andrew", "/milestone snooze ATT-4.1 1d waiting for police data")).tone).toBe("success");
+    // Three snoozes, each to a later day: the same snooze sent again is not a second one.
+    for (const days of [1, 2, 3]) expect((await driver.run("Jancis Andrew", `/milestone snooze ATT-4.1 ${days}d waiting for police data`)).tone).toBe("success");
 
     const sweep = await runNudgeSweep(jobStoreOf(t.db), partnershipId, MONDAY_NINE);
     const toSimon = sweep.deliveries.filter((d) => d.person === "Simon Flowers");
