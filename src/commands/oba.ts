@@ -9,7 +9,7 @@ import type { PersonSummary } from "../domain/model.ts";
 import {
   ACTION_EXAMPLE, ACTION_FORMAT, NOTE_SECTIONS, SECTION_LABELS, hasNotes, nextAgendaItem, parseWorkshopNotes, type NoteSection, type SectionKey, type WorkshopNotes,
 } from "../domain/oba/workshop.ts";
-import { context, fields, list, reply, text, type Block, type Button, type Reply } from "../domain/reply.ts";
+import { context, fields, list, reply, text, withContext, type Block, type Button, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { insightsOf, resolveIndicator } from "./indicator.ts";
@@ -224,9 +224,6 @@ function unsaidIn(w: WorkshopView, sections: Partial<Record<NoteSection, string>
   }
   return left;
 }
-
-/** A reply with one more line of context at its end. */
-const withContext = (answer: Reply, line: string): Reply => ({ ...answer, blocks: [...answer.blocks, context(line)] });
 
 async function log(ctx: CommandContext, args: string): Promise<Reply> {
   const [code, rest] = firstWord(args);

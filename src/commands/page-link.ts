@@ -1,4 +1,4 @@
-import { context, type Reply } from "../domain/reply.ts";
+import { withContext, type Reply } from "../domain/reply.ts";
 import type { CommandContext } from "./context.ts";
 import type { PagePath } from "./web-pages.ts";
 
@@ -11,5 +11,5 @@ export async function withPageLink(ctx: CommandContext, answer: Reply, path: Pag
   const link = await ctx.web?.pages.linkTo(ctx.partnershipId, path, ctx.now);
   if (!link) return answer;
   const line = link.signed ? `On the web (a private link, for you only): ${link.url}` : `On the web: ${link.url}`;
-  return { ...answer, blocks: [...answer.blocks, context(line)], ...(link.signed ? { private: true as const } : {}) };
+  return { ...withContext(answer, line), ...(link.signed ? { private: true as const } : {}) };
 }

@@ -4,7 +4,7 @@ import { CurveError } from "../domain/errors.ts";
 import { riskRag, RAG_WORDS } from "../domain/rag.ts";
 import { requirePermission } from "../domain/access.ts";
 import { refreshedWords } from "../domain/plan-refresh.ts";
-import { context, fields, list, reply, type Reply } from "../domain/reply.ts";
+import { context, fields, list, reply, withContext, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { BoardStore, RiskView } from "./report-deps.ts";
@@ -130,8 +130,7 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   return store.once(changeContext(ctx), async (tx) => {
     const { risk, created } = await tx.addRisk({ planId: home.planId, priorityId: home.priority?.id ?? null, description, ownerId: owner.id, likelihood, impact, mitigation, reviewDate: review });
     if (!created) {
-      const card = riskCard(risk, ctx.today, `R${risk.number} is already on the register`, "info");
-      return { ...card, blocks: [...card.blocks, context(`Nothing changed. /risk review R${risk.number} changes its scores, mitigation or next review.`)] };
+      return withContext(riskCard(risk, ctx.today, `R${risk.number} is already on the register`, "info"), `Nothing changed. /risk review R${risk.number} changes its scores, mitigation or next review.`);
     }
     return riskCard(risk, ctx.today, `Risk R${risk.number} added`, "success");
   });

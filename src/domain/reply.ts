@@ -131,6 +131,8 @@ export const reply = (tone: Tone, heading: string | undefined, blocks: Block[] =
 
 export const text = (value: string): Block => ({ type: "text", text: value });
 export const context = (value: string): Block => ({ type: "context", text: value });
+/** `answer` with one more line of context at its end. */
+export const withContext = (answer: Reply, line: string): Reply => ({ ...answer, blocks: [...answer.blocks, context(line)] });
 export const fields = (entries: Field[]): Block => ({ type: "fields", fields: entries });
 export const list = (items: ListItem[], empty?: string): Block => ({ type: "list", items, ...(empty ? { empty } : {}) });
 
