@@ -10,6 +10,7 @@ import {
   ACTION_EXAMPLE, ACTION_FORMAT, NOTE_SECTIONS, SECTION_LABELS, hasNotes, nextAgendaItem, parseWorkshopNotes, type NoteSection, type SectionKey, type WorkshopNotes,
 } from "../domain/oba/workshop.ts";
 import { context, fields, list, reply, text, withContext, type Block, type Button, type Reply } from "../domain/reply.ts";
+import { sameWords } from "../domain/typed-text.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { insightsOf, resolveIndicator } from "./indicator.ts";
@@ -195,11 +196,8 @@ async function applyNotes(ctx: CommandContext, indicator: IndicatorView, existin
   return result;
 }
 
-/** Text as typed, for comparing: spacing and case aside. */
-const plainWords = (text: string) => text.trim().replace(/\s+/g, " ").toLocaleLowerCase("en-GB");
-
 /** Whether a proposed action is one the workshop already recorded: the same owner and title. */
-const sameProposal = (a: RecordedAction, p: { owner: PersonSummary; title: string }) => a.ownerId === p.owner.id && plainWords(a.title) === plainWords(p.title);
+const sameProposal = (a: RecordedAction, p: { owner: PersonSummary; title: string }) => a.ownerId === p.owner.id && sameWords(a.title, p.title);
 
 /**
  * Whether workshop `w` records what a log would: every section given says what w's does
@@ -209,7 +207,7 @@ const sameProposal = (a: RecordedAction, p: { owner: PersonSummary; title: strin
 function sameRecord(w: WorkshopView, sections: Partial<Record<NoteSection, string>>, proposals: { owner: PersonSummary; title: string }[]): boolean {
   const given = Object.entries(sections) as [NoteSection, string][];
   return (
-    given.every(([section, text]) => plainWords(w.notes[section] ?? "") === plainWords(text)) &&
+    given.every(([section, text]) => sameWords(w.notes[section] ?? "", text)) &&
     w.actions.length === proposals.length &&
     proposals.every((p) => w.actions.some((a) => sameProposal(a, p)))
   );
@@ -219,8 +217,8 @@ function sameRecord(w: WorkshopView, sections: Partial<Record<NoteSection, strin
 function unsaidIn(w: WorkshopView, sections: Partial<Record<NoteSection, string>>): Partial<Record<NoteSection, string>> {
   const left: Partial<Record<NoteSection, string>> = {};
   for (const [section, text] of Object.entries(sections) as [NoteSection, string][]) {
-    const parts = (w.notes[section] ?? "").split("; ").map(plainWords);
-    if (parts.at(-1) !== plainWords(text) && plainWords(w.notes[section] ?? "") !== plainWords(text)) left[section] = text;
+    const said = w.notes[section] ?? "";
+    if (!sameWords(said.split("; ").at(-1)!, text) && !sameWords(said, text)) left[section] = text;
   }
   return left;
 }

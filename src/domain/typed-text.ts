@@ -38,6 +38,15 @@ export function normaliseTyped(text: string): string {
     .trim();
 }
 
+/**
+ * Whether two pieces of free text say the same as typed: case (en-GB), spacing and leading or
+ * trailing blanks aside. For telling a repeat (a form sent twice, a command retyped) from new words.
+ */
+export function sameWords(a: string, b: string): boolean {
+  const spaced = (text: string) => text.trim().replace(/\s+/g, " ").toLocaleLowerCase("en-GB");
+  return spaced(a) === spaced(b);
+}
+
 /** Characters that wrap or follow a ref in typed text: "(ATT-4.1)", "ATT-4.1.", "‘ATT-4.1’,". */
 export function trimRefPunctuation(word: string): string {
   return plainWord(word).replace(/^[\s"'‘’“”([{<]+/, "").replace(/[\s"'‘’“”)\]}>.,;:!?…]+$/, "");

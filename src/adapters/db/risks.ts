@@ -3,6 +3,7 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import { replayFor, type Reply } from "../../domain/reply.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
+import { sameWords } from "../../domain/typed-text.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
 import { runCompiled } from "./kysely.ts";
 import { claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
@@ -272,6 +273,6 @@ export async function risksDueForReview(prisma: PrismaClient, partnershipId: num
  * is the same risk (a form submitted twice, a command sent again); another wording is another risk.
  */
 export function sameRiskWords(a: string, b: string): boolean {
-  const words = (text: string) => text.trim().replace(/[.\s]+$/, "").replace(/\s+/g, " ").toLocaleLowerCase("en-GB");
-  return words(a) === words(b);
+  const unstopped = (text: string) => text.trim().replace(/[.\s]+$/, "");
+  return sameWords(unstopped(a), unstopped(b));
 }

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "../result.ts";
-import { plainWord } from "../typed-text.ts";
+import { plainWord, sameWords } from "../typed-text.ts";
 
 /** Public pledges (CYPP 2011-15, attendance action 6 and the Child Friendly City programme). */
 export type PledgeKind = "attendance" | "child_friendly_city" | "custom";
@@ -171,7 +171,6 @@ export function chooseWithdrawal<S extends Pick<SignatureView, "onBehalfOf">>(si
   const said = words.trim();
   const named = (s: S) => (s.onBehalfOf ? `for ${s.onBehalfOf}` : "in your own name");
   const choices = () => signed.map((s) => (s.onBehalfOf ? `/pledge withdraw ${pledge} for ${s.onBehalfOf}` : `/pledge withdraw ${pledge} mine`)).join(", or ");
-  const same = (a: string, b: string) => a.replace(/\s+/g, " ").trim().toLowerCase() === b.replace(/\s+/g, " ").trim().toLowerCase();
   if (said === "") {
     if (signed.length === 1) return ok(signed[0]!);
     return err({ message: `You signed ${pledge} ${signed.length} times (${signed.map(named).join(" and ")}); say which: ${choices()}.` });
@@ -185,7 +184,7 @@ export function chooseWithdrawal<S extends Pick<SignatureView, "onBehalfOf">>(si
   // The name as written first; otherwise case and spacing aside, when that fits one signature only.
   const exact = signed.find((s) => s.onBehalfOf && s.onBehalfOf === behalf[1]!.trim());
   if (exact) return ok(exact);
-  const near = signed.filter((s) => s.onBehalfOf && same(s.onBehalfOf, behalf[1]!));
+  const near = signed.filter((s) => s.onBehalfOf && sameWords(s.onBehalfOf, behalf[1]!));
   if (near.length === 1) return ok(near[0]!);
   if (near.length > 1) return err({ message: `You signed ${pledge} for ${near.map((s) => s.onBehalfOf).join(" and ")}; say which as it is written: ${near.map((s) => `/pledge withdraw ${pledge} for ${s.onBehalfOf}`).join(", or ")}.` });
   return err({ message: `You have not signed ${pledge} for ${behalf[1]!.trim().slice(0, 120)}; you signed it ${signed.map(named).join(" and ")}.` });
