@@ -7,7 +7,7 @@ import { migrate } from "../../src/adapters/db/migrator.ts";
 import { openDatabase, type Database } from "../../src/adapters/db/open-database.ts";
 
 // curve serve's embedded database: PGlite on a worker thread, served over the PostgreSQL
-// protocol (pglite-socket) and reached with pg on one connection. These check that what Curve
+// protocol (pglite-wire.ts) and reached with pg on one connection. These check that what Curve
 // relies on behaves over it: transactions, concurrent callers on the pool, repeated statements.
 describe("PGlite on its own thread, reached over the PostgreSQL protocol", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "curve-worker-"));

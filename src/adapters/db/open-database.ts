@@ -13,7 +13,7 @@ import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
-import { foreignFolderProblem, makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
+import { foreignFolderProblem, makeDatabaseIfNew, PGLITE_SESSION, pgliteErrorText } from "./pglite-directory.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -387,8 +387,8 @@ function pgliteWorkerScript(): { url: URL; fromSource: boolean } {
 
 /**
  * PGlite on a worker thread, served over the PostgreSQL protocol on a Unix socket in a private
- * (0700) folder, reached with `pg` on exactly one connection (pglite-socket interleaves the
- * messages of several). The worker is part of this process, so it ends with it; the data
+ * (0700) folder (pglite-wire.ts), reached with `pg` on exactly one connection (PGlite is one
+ * session). The worker is part of this process, so it ends with it; the data
  * directory's lock is this process's.
  *
  * Resolves once the worker has started, with Prisma connected, before the database is open
@@ -427,8 +427,8 @@ async function openPgliteInWorker(dir: string, lock: DataDirLock, report: Driver
   try {
     const { default: pg } = await import("pg");
     const pool = poolWaitingFor(ready, pg.Pool, { host: socketDir, port: 5432, user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0, Client: preparingClient(pg.Client) });
-    // pglite-socket keeps one session for every connection: a connection opened after a lost
-    // one starts by forgetting the statements its predecessor prepared, or its own would clash.
+    // PGlite keeps one session for every connection: a connection opened after a lost one
+    // starts by forgetting the statements its predecessor prepared, or its own would clash.
     pool.on("connect", (client) => void client.query("DEALLOCATE ALL").catch(() => undefined));
     db = await overPool("pglite", pool, undefined, { sharedServer: false }, report);
     // Prisma's query compiler (WebAssembly) loads now, while the worker opens the database.
@@ -506,6 +506,7 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
   await client.waitReady.catch((error: unknown) => {
     throw inMemory ? error : explainOpenFailure(dir, error);
   });
+  await client.exec(PGLITE_SESSION);
   const sql: SqlRunner = {
     async query<T>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;

@@ -50,3 +50,11 @@ export function pgliteErrorText(error: unknown): string {
   const text = message ?? (typeof error === "object" && error !== null ? JSON.stringify(error) : String(error));
   return (text.split("\n").map((line) => line.trim()).find(Boolean) ?? "no reason given").slice(0, 200);
 }
+
+/**
+ * Run once on each embedded database opened: PGlite starts its one session saying everything
+ * (client_min_messages debug3, log_min_messages debug1), so every statement was followed by
+ * DEBUG notices ("parse", "bind", "StartTransactionCommand" …) made in the database, sent to
+ * the client and parsed there, for nobody. These are PostgreSQL's own defaults.
+ */
+export const PGLITE_SESSION = "SET client_min_messages TO notice; SET log_min_messages TO warning";

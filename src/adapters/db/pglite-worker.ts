@@ -2,7 +2,7 @@
 // directory and serves it over the PostgreSQL wire protocol on a Unix socket, so the HTTP
 // thread reaches it with `pg` like any PostgreSQL and never runs the database itself.
 import { parentPort, workerData } from "node:worker_threads";
-import { makeDatabaseIfNew, pgliteErrorText } from "./pglite-directory.ts";
+import { makeDatabaseIfNew, PGLITE_SESSION, pgliteErrorText } from "./pglite-directory.ts";
 
 /** What the HTTP thread passes in: the data directory and the socket file to serve on. */
 export interface PgliteWorkerData {
@@ -17,19 +17,18 @@ export type PgliteWorkerMessage = { ready: true } | { closed: true } | { error: 
 async function own(job: PgliteWorkerData): Promise<void> {
   const port = parentPort!;
   try {
-    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")]);
+    const [{ PGlite }, { serveProtocol }] = await Promise.all([import("@electric-sql/pglite"), import("./pglite-wire.ts")]);
     await makeDatabaseIfNew(job.dataDir, async (folder) => {
       const fresh = await PGlite.create(folder);
       await fresh.close();
     });
     const db = await PGlite.create(job.dataDir);
-    // One connection: the server multiplexes connections onto PGlite's one session message by
-    // message, which interleaves two clients' unnamed statements. Curve's pool holds exactly one.
-    const server = new PGLiteSocketServer({ db, path: job.socketPath, maxConnections: 1 });
-    await server.start();
+    await db.exec(PGLITE_SESSION);
+    // PGlite is one session, so it is served to one connection: Curve's pool holds exactly one.
+    const server = await serveProtocol(db, job.socketPath);
     port.on("message", async (message: unknown) => {
       if (message !== "close") return;
-      await server.stop().catch(() => undefined);
+      await server.close().catch(() => undefined);
       await db.close();
       port.postMessage({ closed: true } satisfies PgliteWorkerMessage);
       port.close();
