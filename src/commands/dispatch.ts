@@ -170,7 +170,12 @@ async function resolveActor(
 
 /** The stores a command is given: answering what was read with the person from what was read. */
 function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectRead | null, found: InvocationReads): { store: Store; insights: InsightDeps | undefined } {
-  const store = read && "ref" in read && found.actions ? withActionsRead(deps.store, partnershipId, read, found.actions) : deps.store;
+  const store =
+    read && "ref" in read && found.actions
+      ? withActionsRead(deps.store, partnershipId, read, found.actions)
+      : read && "indicator" in read && read.person !== undefined && found.people
+        ? withPeopleRead(deps.store, partnershipId, read.person, found.people)
+        : deps.store;
   const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
   return { store, insights };
 }
@@ -186,6 +191,12 @@ function withActionsRead(store: Store, partnershipId: number, read: ActionRead, 
   const findActionsByRef: Store["findActionsByRef"] = (id, ref, planKey) =>
     id === partnershipId && ref === read.ref && planKey === read.planKey ? Promise.resolve(actions) : store.findActionsByRef(id, ref, planKey);
   return answering(store, "findActionsByRef", findActionsByRef);
+}
+
+/** The store, but answering `findPeopleByName` for the name already read from what was read. */
+function withPeopleRead(store: Store, partnershipId: number, name: string, people: Person[]): Store {
+  const findPeopleByName: Store["findPeopleByName"] = (id, asked) => (id === partnershipId && asked === name ? Promise.resolve(people) : store.findPeopleByName(id, asked));
+  return answering(store, "findPeopleByName", findPeopleByName);
 }
 
 /** `target`, but with `method` answered by `answer`; every other method is its own. */

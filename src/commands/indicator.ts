@@ -193,6 +193,13 @@ export function indicatorNamedBy(args: string): IndicatorRead | null {
   return code && code.length <= 40 ? { indicator: code } : null;
 }
 
+/** For /indicator owner: the indicator, and the person named after its code (as `resolvePerson` looks them up by name). */
+function indicatorAndOwnerNamedBy(args: string): IndicatorRead | null {
+  const read = indicatorNamedBy(args);
+  const name = firstWord(args)[1].trim();
+  return read && name ? { ...read, person: name } : read;
+}
+
 export const indicatorCommands: CommandFamily = {
   name: "indicator",
   summary: "Key indicators: report cards, trends, turning the curve, and recording readings.",
@@ -206,6 +213,6 @@ export const indicatorCommands: CommandFamily = {
     { name: "target", reads: indicatorNamedBy, usage: SETTINGS_USAGE.target, changes: true, summary: "Set a dated target (owner, lead, coordinator).", run: (ctx, args) => setTarget(ctx, args) },
     { name: "forecast", reads: indicatorNamedBy, usage: SETTINGS_USAGE.forecast, changes: true, summary: "What is expected if nothing changes, by period (owner, lead, coordinator).", run: (ctx, args) => setForecast(ctx, args) },
     { name: "periodicity", reads: indicatorNamedBy, usage: SETTINGS_USAGE.periodicity, changes: true, summary: "How often readings come (owner, lead, coordinator).", run: (ctx, args) => setPeriodicity(ctx, args) },
-    { name: "owner", reads: indicatorNamedBy, usage: SETTINGS_USAGE.owner, changes: true, summary: "Who records its readings (owner, lead, coordinator).", run: (ctx, args) => setOwner(ctx, args) },
+    { name: "owner", reads: indicatorAndOwnerNamedBy, usage: SETTINGS_USAGE.owner, changes: true, summary: "Who records its readings (owner, lead, coordinator).", run: (ctx, args) => setOwner(ctx, args) },
   ],
 };

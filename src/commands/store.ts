@@ -158,6 +158,8 @@ export interface ActionRead {
 /** An indicator named by its code (any case), as a command will read it. */
 export interface IndicatorRead {
   indicator: string;
+  /** A person the line names too (their name or email, as `findPeopleByName` reads it): an indicator's new owner. */
+  person?: string;
 }
 
 /** What a subcommand reads before it runs, read with the person asking (`Store.readInvocation`). */
@@ -169,6 +171,8 @@ export interface InvocationReads {
   actions: ActionView[] | null;
   /** For an IndicatorRead: the indicator with that code (null when none has it). Absent for any other read. */
   indicator?: IndicatorView | null;
+  /** For a read that names a person: those `findPeopleByName` finds by that name. Absent otherwise. */
+  people?: Person[];
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;
