@@ -5,7 +5,7 @@ import type { IndicatorView } from "../../domain/indicators/types.ts";
 import { changedWithAudit, changeInContext, type AuditSubject } from "./audit.ts";
 import { queryIndicators, type NewReading } from "./indicators.ts";
 import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
-import { guardedChange, NeedsTransaction, transactionOnly, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
+import { guardedChange, OnePlannedChange, transactionOnly, type PlannedChange } from "./milestone-changes.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 const indicatorSubject = (i: { id: number; code: string }): AuditSubject => ({ type: "indicator", id: i.id, ref: i.code, actionId: null });
@@ -37,18 +37,7 @@ function readingAsRead(indicator: IndicatorView, period: string): { value: numbe
  * stands on the indicator as read (`unchangedAsRead`). A second call, and every other kind of
  * change (workshops, pledges, deliveries), throws `NeedsTransaction`.
  */
-export class PlannedIndicatorChanges implements InsightChanges, ChangePlanner {
-  planned: PlannedChange | null = null;
-  unchangedAsRead: RowAsRead | null = null;
-  private answered = false;
-
-  constructor(private readonly ctx: ChangeContext) {}
-
-  private once(): void {
-    if (this.answered) throw new NeedsTransaction("a second change");
-    this.answered = true;
-  }
-
+export class PlannedIndicatorChanges extends OnePlannedChange implements InsightChanges {
   async recordReading(indicator: IndicatorView, reading: NewReading): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }> {
     this.once();
     const asRead = readingAsRead(indicator, reading.period);

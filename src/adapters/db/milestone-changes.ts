@@ -74,6 +74,31 @@ export class NeedsTransaction extends Error {
 }
 
 /**
+ * What every planner keeps (`PlannedChanges`, indicator-changes.ts's `PlannedIndicatorChanges`):
+ * the one change its work asked for, or the row an answer that changes nothing stands on. It
+ * answers once: a work that asks twice needs a transaction.
+ */
+export abstract class OnePlannedChange implements ChangePlanner {
+  /** The change to make; null when the work asked for none, or for one that changes nothing. */
+  planned: PlannedChange | null = null;
+  /**
+   * For an answer that changes nothing ("already done"), the row as the answer read it: a
+   * query that finds it only while it is still so. The answer is stored only if it does
+   * (receipts.ts, `receiptOf`); otherwise the change is decided again on the locked row.
+   */
+  unchangedAsRead: RowAsRead | null = null;
+  private answered = false;
+
+  constructor(protected readonly ctx: ChangeContext) {}
+
+  /** Answers once: a work that asks twice needs a transaction. */
+  protected once(): void {
+    if (this.answered) throw new NeedsTransaction("a second change");
+    this.answered = true;
+  }
+}
+
+/**
  * The changes a command can make in one statement, planned from the milestone as the command
  * read it (receipts.ts, `changedOnce`). Nothing runs here: each method answers from the row as
  * read. A change is recorded as its update and audit event, and the update's WHERE holds what
@@ -82,26 +107,7 @@ export class NeedsTransaction extends Error {
  * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
  * the row as read. A second call, and every other kind of change, throws `NeedsTransaction`.
  */
-export class PlannedChanges implements ChangeStore, ChangePlanner {
-  /** The change to make; null when the work asked for none, or for one that changes nothing. */
-  planned: PlannedChange | null = null;
-  /**
-   * For an answer that changes nothing ("already done"), the milestone as the answer read it:
-   * a query that finds the row only while it is still so and its plan open. The answer is
-   * stored only if it does (receipts.ts, `receiptOf`); otherwise the change is decided again
-   * on the locked row.
-   */
-  unchangedAsRead: RowAsRead | null = null;
-  private answered = false;
-
-  constructor(private readonly ctx: ChangeContext) {}
-
-  /** Answers once: a work that asks twice needs a transaction. */
-  private once(): void {
-    if (this.answered) throw new NeedsTransaction("a second change");
-    this.answered = true;
-  }
-
+export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown, alongside?: PlannedChange["alongside"]): void {
     let changed = db
       .updateTable("milestone as m")
