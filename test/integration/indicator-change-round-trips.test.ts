@@ -147,4 +147,27 @@ describe.each(kindsUnderTest())("round trips per indicator change on %s", (kind)
       ["indicator.target", { value: 1300, dueDate: "2013-03-31" }, { value: 1250, dueDate: "2013-03-31" }],
     ]);
   });
+
+  it("sets a forecast, periodicity and owner decided on an indicator read before someone else set them in a transaction, auditing what they really were", async () => {
+    const c = await commands();
+    const read = (await c.store.findIndicator(c.partnershipId, "LAC"))!;
+    expect((await c.run("/indicator forecast LAC 1480 2011/12")).trips).toBe(2);
+    expect((await c.run("/indicator periodicity LAC quarterly")).trips).toBe(2);
+    expect((await c.run("/indicator owner LAC Jancis Andrew")).trips).toBe(2);
+    const forecast = await c.changed((tx) => tx.setForecast(read, [{ periodEnd: "2013-03-31", value: 1500 }]));
+    expect(forecast.trips).toBeGreaterThan(2);
+    // "Already annual" on the old read is decided again: it is quarterly now, so it changes.
+    expect((await c.changed((tx) => tx.setPeriodicity({ ...read, periodicity: "annual" }, "annual"))).outcome).toEqual({ before: "quarterly" });
+    const sue = await t.db.kysely.selectFrom("person").select(["id", "name"]).where("partnership_id", "=", c.partnershipId).where("name", "=", "Sue May").executeTakeFirstOrThrow();
+    expect((await c.changed((tx) => tx.setOwner(read, sue))).outcome).toEqual({ before: { id: expect.any(Number), name: "Jancis Andrew" } });
+    const events = await c.audit();
+    expect(events.slice(3)).toEqual([
+      ["indicator.forecast", { forecast: [{ periodEnd: "2012-03-31", value: 1480 }] }, { forecast: [{ periodEnd: "2013-03-31", value: 1500 }] }],
+      ["indicator.periodicity", { periodicity: "quarterly" }, { periodicity: "annual" }],
+      ["indicator.owner", { owner: "Jancis Andrew" }, { owner: "Sue May" }],
+    ]);
+    // The same forecast on a current read: one statement, guarded by the forecast as read.
+    const current = (await c.store.findIndicator(c.partnershipId, "LAC"))!;
+    expect((await c.changed((tx) => tx.setForecast(current, [{ periodEnd: "2014-03-31", value: 1490 }]))).trips).toBe(1);
+  });
 });
