@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { localDate } from "../domain/dates/calendar.ts";
 import { CurveError } from "../domain/errors.ts";
+import type { IndicatorView } from "../domain/indicators/types.ts";
 import type { ActionView, Person } from "../domain/model.ts";
 import { closestRefs } from "../domain/refs.ts";
 import { replayFor, type Reply } from "../domain/reply.ts";
@@ -10,10 +11,10 @@ import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
-import type { ActionRead, InvocationReads, Store } from "./store.ts";
+import type { ActionRead, InvocationReads, Store, SubjectRead } from "./store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
-import { bindInsights } from "./insight-store.ts";
+import { bindInsights, type InsightDeps, type InsightStore } from "./insight-store.ts";
 import { bindWeb } from "./web-pages.ts";
 import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
 
@@ -33,10 +34,10 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
 
 /**
  * What a command line will read before it runs, for whoever identifies its sender: the action
- * its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
+ * or indicator its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
  * answers it). Null for a line that names no command or is not valid text.
  */
-export function readsOf(command: string, line: string): { read: ActionRead | null; changes: boolean } | null {
+export function readsOf(command: string, line: string): { read: SubjectRead | null; changes: boolean } | null {
   const family = findFamily(plainWord(command).replace(/^\//, "").trim().toLowerCase());
   let text: string;
   try {
@@ -50,7 +51,7 @@ export function readsOf(command: string, line: string): { read: ActionRead | nul
 
 /** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
 export interface ReadAhead {
-  read: ActionRead | null;
+  read: SubjectRead | null;
   found: InvocationReads;
 }
 
@@ -67,7 +68,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insights } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
@@ -87,7 +88,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext) } : {}),
+    ...(insights ? { insights: bindInsights(insights, changeContext, stored) } : {}),
     // A retry of a change already answered gets its reply, read with the person, once it has
     // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
@@ -139,20 +140,19 @@ function subcommandFor(family: CommandFamily, text: string): { subcommand: Subco
 
 /**
  * Who is asking. Found by id or platform identity, they are read in one statement with the
- * action the subcommand will read (served to it from then on by the returned store) and, for
- * a change, the reply already stored for the invocation's key.
+ * action or indicator the subcommand will read (served to it from then on by the returned
+ * store, or insights) and, for a change, the reply already stored for the invocation's key.
  */
 async function resolveActor(
   deps: CommandDeps,
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null };
-    const store = ahead.read && ahead.found.actions ? withActionsRead(deps.store, invocation.partnershipId, ahead.read, ahead.found.actions) : deps.store;
-    return { actor: person, store, stored: named?.subcommand.changes ? ahead.found.stored : null };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights };
+    return { actor: person, ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null };
   }
   const read = named?.subcommand.reads?.(named.args) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
@@ -165,19 +165,47 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  const store = read && found.actions ? withActionsRead(deps.store, invocation.partnershipId, read, found.actions) : deps.store;
-  return { actor: found.person, store, stored: found.stored };
+  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored };
+}
+
+/** The stores a command is given: answering what was read with the person from what was read. */
+function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectRead | null, found: InvocationReads): { store: Store; insights: InsightDeps | undefined } {
+  const store =
+    read && "ref" in read && found.actions
+      ? withActionsRead(deps.store, partnershipId, read, found.actions)
+      : read && "indicator" in read && read.person !== undefined && found.people
+        ? withPeopleRead(deps.store, partnershipId, read.person, found.people)
+        : deps.store;
+  const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
+  return { store, insights };
+}
+
+/** The insights, but answering `findIndicator` for the code already read from what was read. */
+function withIndicatorRead(insights: InsightDeps, partnershipId: number, code: string, indicator: IndicatorView | null): InsightDeps {
+  const findIndicator: InsightStore["findIndicator"] = (id, asked) => (id === partnershipId && asked === code ? Promise.resolve(indicator) : insights.store.findIndicator(id, asked));
+  return { ...insights, store: answering(insights.store, "findIndicator", findIndicator) };
 }
 
 /** The store, but answering `findActionsByRef` for the action already read from what was read. */
 function withActionsRead(store: Store, partnershipId: number, read: ActionRead, actions: ActionView[]): Store {
   const findActionsByRef: Store["findActionsByRef"] = (id, ref, planKey) =>
     id === partnershipId && ref === read.ref && planKey === read.planKey ? Promise.resolve(actions) : store.findActionsByRef(id, ref, planKey);
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "findActionsByRef") return findActionsByRef;
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
+  return answering(store, "findActionsByRef", findActionsByRef);
+}
+
+/** The store, but answering `findPeopleByName` for the name already read from what was read. */
+function withPeopleRead(store: Store, partnershipId: number, name: string, people: Person[]): Store {
+  const findPeopleByName: Store["findPeopleByName"] = (id, asked) => (id === partnershipId && asked === name ? Promise.resolve(people) : store.findPeopleByName(id, asked));
+  return answering(store, "findPeopleByName", findPeopleByName);
+}
+
+/** `target`, but with `method` answered by `answer`; every other method is its own. */
+function answering<T extends object, K extends keyof T>(target: T, method: K, answer: T[K]): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property === method) return answer;
+      const value = Reflect.get(object, property, object) as unknown;
+      return typeof value === "function" ? value.bind(object) : value;
     },
   });
 }

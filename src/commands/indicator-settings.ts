@@ -9,9 +9,8 @@ import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
-import { resolveIndicator } from "./indicator.ts";
+import { insightsOf, resolveIndicator } from "./indicator.ts";
 import { resolvePerson } from "./resolve.ts";
-import { changeContext } from "./risk.ts";
 
 export const SETTINGS_USAGE = {
   target: "/indicator target <code> <value> by <date>   e.g. /indicator target LAC 1300 by March 2013",
@@ -26,12 +25,6 @@ async function indicatorToChange(ctx: CommandContext, args: string, usage: strin
   const indicator = await resolveIndicator(ctx, code, usage);
   requirePermission(ctx.actor, "indicator.tune", indicator);
   return { indicator, rest: rest.trim() };
-}
-
-function boardOf(ctx: CommandContext) {
-  const board = ctx.reports?.board;
-  if (!board) throw new CurveError("usage", "Indicator settings are not set up on this Curve.");
-  return board;
 }
 
 /** A value in the indicator's unit, as typed ("1,300", "7.5%"); refuses a decimal comma or anything else (domain/numbers.ts). */
@@ -60,7 +53,7 @@ export async function setTarget(ctx: CommandContext, args: string): Promise<Repl
   if (!due.value.due) throw new CurveError("bad_date", "A target needs a date, not TBC.", { hint: usage });
   const dueDate = due.value.due;
   const text = `${formatValue(value, indicator.unit)} by ${shortDate(dueDate)}`;
-  return boardOf(ctx).once(changeContext(ctx), async (tx) => {
+  return insightsOf(ctx).change(async (tx) => {
     const { before } = await tx.setTarget(indicator, { value, dueDate, text: null });
     if (before === value) return reply("info", `${indicator.code}'s target is already ${text}.`);
     return reply("success", `${indicator.code}'s target is now ${text}`, [
@@ -107,7 +100,7 @@ export async function setForecast(ctx: CommandContext, args: string): Promise<Re
   const ends = points.map((p) => p.periodEnd);
   if (new Set(ends).size !== ends.length) throw new CurveError("usage", "Each period can have one forecast value; one is given twice.", { hint: usage });
   points.sort((a, b) => a.periodEnd.localeCompare(b.periodEnd));
-  return boardOf(ctx).once(changeContext(ctx), async (tx) => {
+  return insightsOf(ctx).change(async (tx) => {
     await tx.setForecast(indicator, points.map(({ periodEnd, value }) => ({ periodEnd, value })));
     return reply("success", `${indicator.code}'s forecast is now ${points.map((p) => `${formatValue(p.value, indicator.unit)} for ${p.label}`).join(", ")}`, [
       context("The chart shows it as the line the curve would follow if nothing changed."),
@@ -129,7 +122,7 @@ export async function setPeriodicity(ctx: CommandContext, args: string): Promise
     throw new CurveError("usage", `${rest ? `"${rest.slice(0, 30)}" is not` : "Give"} a periodicity: one of ${PERIODICITIES.map((p) => p.replace("_", "-")).join(", ")}.`, { hint: usage });
   }
   const label = periodicity.replace("_", " ");
-  return boardOf(ctx).once(changeContext(ctx), async (tx) => {
+  return insightsOf(ctx).change(async (tx) => {
     const { before } = await tx.setPeriodicity(indicator, periodicity);
     if (before === periodicity) return reply("info", `${indicator.code} is already reported ${label === "academic year" ? "by academic year" : label}.`);
     return reply("success", `${indicator.code} is now reported ${label === "academic year" ? "by academic year" : label}`, [
@@ -144,7 +137,7 @@ export async function setOwner(ctx: CommandContext, args: string): Promise<Reply
   const { indicator, rest } = await indicatorToChange(ctx, args, usage);
   if (!rest) throw new CurveError("usage", `Who owns ${indicator.code}? Give their name.`, { hint: usage });
   const person = await resolvePerson(ctx, rest, usage);
-  return boardOf(ctx).once(changeContext(ctx), async (tx) => {
+  return insightsOf(ctx).change(async (tx) => {
     const { before } = await tx.setOwner(indicator, person);
     if (before?.id === person.id) return reply("info", `${person.name} already owns ${indicator.code}.`);
     return reply("success", `${person.name} now owns ${indicator.code}`, [

@@ -5,8 +5,7 @@ import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
-import { resolveIndicator } from "./indicator.ts";
-import { changeContext } from "./risk.ts";
+import { insightsOf, resolveIndicator } from "./indicator.ts";
 
 export const TOLERANCE_USAGE = "/indicator tolerance <code> <value | default>   e.g. /indicator tolerance NEET 0.5";
 
@@ -33,10 +32,8 @@ export async function setTolerance(ctx: CommandContext, args: string): Promise<R
   const indicator = await resolveIndicator(ctx, code, TOLERANCE_USAGE);
   if (!value) throw new CurveError("usage", `Give ${indicator.code}'s tolerance in its unit (${indicator.unit}), or "default".`, { hint: TOLERANCE_USAGE });
   const tolerance = value.toLowerCase() === "default" ? null : toleranceOf(indicator, value);
-  const board = ctx.reports?.board;
-  if (!board) throw new CurveError("usage", "Tolerances are not set up on this Curve.");
   requirePermission(ctx.actor, "indicator.tune", indicator);
-  return board.once(changeContext(ctx), async (tx) => {
+  return insightsOf(ctx).change(async (tx) => {
     const { before } = await tx.setTolerance(indicator, tolerance);
     if (before === tolerance) return reply("info", `${indicator.code}'s tolerance is already ${describe(tolerance, indicator.unit)}.`);
     return reply("success", `${indicator.code}'s tolerance is now ${describe(tolerance, indicator.unit)}`, [

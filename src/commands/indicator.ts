@@ -13,6 +13,7 @@ import { context, fields, list, reply, text, type Block, type Reply } from "../d
 import { firstWord, leadingPhrase } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { InsightContext } from "./insight-store.ts";
+import type { IndicatorRead } from "./store.ts";
 import { withPageLink } from "./page-link.ts";
 import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
 import { SETTINGS_USAGE, setForecast, setOwner, setPeriodicity, setTarget } from "./indicator-settings.ts";
@@ -186,19 +187,32 @@ async function history(ctx: CommandContext, args: string): Promise<Reply> {
   return reply("info", `History of ${indicator.code}`, [text(indicator.name), ...blocks]);
 }
 
+/** The indicator a line of arguments names first, read with the person asking (as `resolveIndicator` would find it). */
+export function indicatorNamedBy(args: string): IndicatorRead | null {
+  const code = firstWord(args)[0].trim();
+  return code && code.length <= 40 ? { indicator: code } : null;
+}
+
+/** For /indicator owner: the indicator, and the person named after its code (as `resolvePerson` looks them up by name). */
+function indicatorAndOwnerNamedBy(args: string): IndicatorRead | null {
+  const read = indicatorNamedBy(args);
+  const name = firstWord(args)[1].trim();
+  return read && name ? { ...read, person: name } : read;
+}
+
 export const indicatorCommands: CommandFamily = {
   name: "indicator",
   summary: "Key indicators: report cards, trends, turning the curve, and recording readings.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "show", usage: USAGE.show, summary: "An indicator's report card: latest, baseline, target, trend and the turn-the-curve verdict.", run: show },
-    { name: "record", usage: USAGE.record, changes: true, summary: "Record a reading (the indicator's owner or lead).", run: record },
-    { name: "history", usage: USAGE.history, summary: "Every reading recorded, newest first.", run: history },
+    { name: "show", usage: USAGE.show, reads: indicatorNamedBy, summary: "An indicator's report card: latest, baseline, target, trend and the turn-the-curve verdict.", run: show },
+    { name: "record", usage: USAGE.record, changes: true, reads: indicatorNamedBy, summary: "Record a reading (the indicator's owner or lead).", run: record },
+    { name: "history", usage: USAGE.history, reads: indicatorNamedBy, summary: "Every reading recorded, newest first.", run: history },
     { name: "list", usage: USAGE.list, summary: "Every indicator in one line each.", run: (ctx) => listAll(ctx) },
-    { name: "tolerance", usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
-    { name: "target", usage: SETTINGS_USAGE.target, changes: true, summary: "Set a dated target (owner, lead, coordinator).", run: (ctx, args) => setTarget(ctx, args) },
-    { name: "forecast", usage: SETTINGS_USAGE.forecast, changes: true, summary: "What is expected if nothing changes, by period (owner, lead, coordinator).", run: (ctx, args) => setForecast(ctx, args) },
-    { name: "periodicity", usage: SETTINGS_USAGE.periodicity, changes: true, summary: "How often readings come (owner, lead, coordinator).", run: (ctx, args) => setPeriodicity(ctx, args) },
-    { name: "owner", usage: SETTINGS_USAGE.owner, changes: true, summary: "Who records its readings (owner, lead, coordinator).", run: (ctx, args) => setOwner(ctx, args) },
+    { name: "tolerance", reads: indicatorNamedBy, usage: TOLERANCE_USAGE, changes: true, summary: "How far short of target is amber rather than red (owner, lead, coordinator).", run: (ctx, args) => setTolerance(ctx, args) },
+    { name: "target", reads: indicatorNamedBy, usage: SETTINGS_USAGE.target, changes: true, summary: "Set a dated target (owner, lead, coordinator).", run: (ctx, args) => setTarget(ctx, args) },
+    { name: "forecast", reads: indicatorNamedBy, usage: SETTINGS_USAGE.forecast, changes: true, summary: "What is expected if nothing changes, by period (owner, lead, coordinator).", run: (ctx, args) => setForecast(ctx, args) },
+    { name: "periodicity", reads: indicatorNamedBy, usage: SETTINGS_USAGE.periodicity, changes: true, summary: "How often readings come (owner, lead, coordinator).", run: (ctx, args) => setPeriodicity(ctx, args) },
+    { name: "owner", reads: indicatorAndOwnerNamedBy, usage: SETTINGS_USAGE.owner, changes: true, summary: "Who records its readings (owner, lead, coordinator).", run: (ctx, args) => setOwner(ctx, args) },
   ],
 };

@@ -5,7 +5,7 @@ import type { PersonSummary } from "../domain/model.ts";
 import type { NoteSection } from "../domain/oba/workshop.ts";
 import type { PledgeStats } from "../domain/pledges/card.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../domain/pledges/pledge.ts";
-import type { Reply } from "../domain/reply.ts";
+import { replayFor, type Reply } from "../domain/reply.ts";
 import type { ChangeContext } from "./store.ts";
 
 /**
@@ -80,6 +80,16 @@ export interface InsightChanges {
   /** Adds or corrects the reading for a period; unchanged when the same value is already there. */
   /** A null value records "not known" for the period. `previous` is the figure replaced (null when none, or not known). */
   recordReading(indicator: IndicatorView, reading: { period: string; periodEnd: string; value: number | null; source: string | null }): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }>;
+  /** How far short of target is amber, in the indicator's unit (null: the default); unchanged when it has it already. `before` is the one it had. */
+  setTolerance(indicator: IndicatorView, tolerance: number | null): Promise<{ before: number | null }>;
+  /** Sets the target due on `target.dueDate` (ISO), replacing one set for that day; unchanged when it has that value. `before` is its old value. */
+  setTarget(indicator: IndicatorView, target: { value: number; dueDate: string; text: string | null }): Promise<{ before: number | null }>;
+  /** Replaces the whole forecast: period ends (ISO) and values, oldest first. */
+  setForecast(indicator: IndicatorView, forecast: { periodEnd: string; value: number }[]): Promise<void>;
+  /** How often readings come; unchanged when it has it already. */
+  setPeriodicity(indicator: IndicatorView, periodicity: string): Promise<{ before: string | null }>;
+  /** Who records its readings; unchanged when they do already. */
+  setOwner(indicator: IndicatorView, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }>;
   /** The workshops the actor logged on the indicator held that day (YYYY-MM-DD), oldest first; locks the indicator so twins queue. */
   sameDayWorkshops(indicator: IndicatorView, heldOn: string): Promise<WorkshopView[]>;
   createWorkshop(indicator: IndicatorView, heldOn: string, notes: Partial<Record<NoteSection, string>>): Promise<number>;
@@ -120,9 +130,19 @@ export interface InsightDeps {
 export interface InsightContext {
   store: InsightStore;
   links: InsightLinks | null;
+  /** Runs `work` once for the invocation's key (`InsightStore.once`). `work` may run twice: once planned, once in a transaction. */
   change(work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
 }
 
-export function bindInsights(deps: InsightDeps, change: ChangeContext): InsightContext {
-  return { store: deps.store, links: deps.links, change: (work) => deps.store.once(change, work) };
+/**
+ * The insights bound to one invocation. With `stored` (the reply its key holds, read with the
+ * person), a change is answered with that reply, marked replayed, once the command has passed
+ * the same checks as the first time: nothing is run again.
+ */
+export function bindInsights(deps: InsightDeps, change: ChangeContext, stored: Reply | null = null): InsightContext {
+  return {
+    store: deps.store,
+    links: deps.links,
+    change: (work) => (stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : deps.store.once(change, work)),
+  };
 }

@@ -76,13 +76,6 @@ export interface BoardStore {
 }
 
 export interface BoardChanges {
-  setTolerance(indicator: { id: number; code: string }, tolerance: number | null): Promise<{ before: number | null }>;
-  /** Sets the target due on `target.dueDate` (ISO), replacing one set for that day; `before` is its old value. */
-  setTarget(indicator: { id: number; code: string }, target: { value: number; dueDate: string; text: string | null }): Promise<{ before: number | null }>;
-  /** Replaces the whole forecast: period ends (ISO) and values, oldest first. */
-  setForecast(indicator: { id: number; code: string }, forecast: { periodEnd: string; value: number }[]): Promise<void>;
-  setPeriodicity(indicator: { id: number; code: string }, periodicity: string): Promise<{ before: string | null }>;
-  setOwner(indicator: { id: number; code: string }, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }>;
   /**
    * A new risk, numbered next in the partnership; or, when an open risk of the same plan and
    * priority already says the same (sameRiskWords), that one, unchanged (`created` false).

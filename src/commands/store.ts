@@ -3,6 +3,7 @@ import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
+import type { IndicatorView } from "../domain/indicators/types.ts";
 
 /** Where a change came from and who made it; written into the audit event. */
 export interface ChangeContext {
@@ -116,12 +117,13 @@ export interface Store {
   /**
    * What an invocation needs before its command runs, read at once: who is asking (by person
    * id, or by a linked platform identity; null when neither finds them), the actions its
-   * command will read by ref (as `findActionsByRef` returns them; null when `read` is null),
-   * and the reply stored for its idempotency key (null when none, or `key` is null).
+   * command will read by ref (as `findActionsByRef` returns them; null when `read` is null or
+   * names an indicator) or the indicator it reads by code (as `InsightStore.findIndicator`
+   * returns it), and the reply stored for its idempotency key (null when none, or `key` is null).
    * With `sight`, a delivery's key is also recorded as sighted, as `firstSighting` records it,
    * if the person is found: `sighted` then says whether this was its first sighting.
    */
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: SubjectRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -153,10 +155,24 @@ export interface ActionRead {
   planKey?: string;
 }
 
+/** An indicator named by its code (any case), as a command will read it. */
+export interface IndicatorRead {
+  indicator: string;
+  /** A person the line names too (their name or email, as `findPeopleByName` reads it): an indicator's new owner. */
+  person?: string;
+}
+
+/** What a subcommand reads before it runs, read with the person asking (`Store.readInvocation`). */
+export type SubjectRead = ActionRead | IndicatorRead;
+
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
   person: Person | null;
   actions: ActionView[] | null;
+  /** For an IndicatorRead: the indicator with that code (null when none has it). Absent for any other read. */
+  indicator?: IndicatorView | null;
+  /** For a read that names a person: those `findPeopleByName` finds by that name. Absent otherwise. */
+  people?: Person[];
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

@@ -67,6 +67,24 @@ describe.each(kindsUnderTest())("the conversation pipeline on %s", (kind) => {
     expect(p.effects).toHaveLength(2);
   });
 
+  it("costs an indicator's reading or setting 3 round trips through the pipeline, the indicator read with the sender; a redelivery 2", async () => {
+    const p = await setUp();
+    // Jancis (U1) owns LAC, so she records its readings and sets its tolerance.
+    const jancis = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Jancis Andrew" } });
+    await t.db.prisma.indicator.updateMany({ where: { partnershipId: p.partnershipId, code: "LAC" }, data: { ownerId: jancis.id } });
+    const record = p.turn("indicator record LAC 1420 Q1 2011/12 children's social care return", "k-reading");
+    expect(await p.cost(record)).toBe(3);
+    expect(await p.cost(record)).toBe(2);
+    expect(p.answers.map((a) => [replyOf(a).heading, a.kind === "answered" && a.first])).toEqual([
+      ["LAC reading recorded", true],
+      ["LAC reading recorded", false],
+    ]);
+    expect(await p.cost(p.turn("indicator tolerance LAC 20", "k-tolerance"))).toBe(3);
+    expect(await p.cost(p.turn("indicator show LAC", "k-show-lac"))).toBe(2);
+    const events = await t.db.prisma.auditEvent.findMany({ where: { partnershipId: p.partnershipId, event: { startsWith: "indicator." } }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.event)).toEqual(["indicator.reading", "indicator.tolerance"]);
+  });
+
   it("identifies, dispatches, answers, then runs the effects of a change once, however often it is redelivered", async () => {
     const p = await setUp();
     const done = p.turn("milestone done ATT-4.1 agreed", "k-done");

@@ -1,13 +1,11 @@
 import { sql, type InferResult } from "kysely";
 import { jsonBuildObject } from "kysely/helpers/postgres";
-import type { ChangeContext } from "../../commands/store.ts";
 import { PERIODICITIES, type ForecastPoint, type IndicatorView, type Periodicity, type Polarity } from "../../domain/indicators/types.ts";
-import { changeInContext, writeAudit } from "./audit.ts";
 import { compileOnly as db, runCompiled } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // Indicators and their readings (tables indicator, indicator_reading, indicator_target): the
-// typed reads behind an indicator's view, one statement each, and the recording of a reading.
+// typed reads behind an indicator's view, one statement each (its changes: indicator-changes.ts).
 // Calendar dates travel as text so no time zone can move them.
 
 /** An indicator with its owner and priority, and its roles, readings and targets as JSON arrays, in one statement. */
@@ -96,7 +94,8 @@ interface TargetJson {
   text: string | null;
 }
 
-type IndicatorRow = InferResult<ReturnType<typeof indicatorQuery>>[number];
+/** One row of `indicatorQuery`, as the driver returns it or as `row_to_json` gives it (numbers then come as numbers). */
+export type IndicatorRow = InferResult<ReturnType<typeof indicatorQuery>>[number];
 
 // Entered forecasts are JSON written by people or imports: keep only well-formed points.
 function readForecast(value: unknown): ForecastPoint[] {
@@ -106,7 +105,8 @@ function readForecast(value: unknown): ForecastPoint[] {
   );
 }
 
-function indicatorFromRow(row: IndicatorRow): IndicatorView {
+/** An indicator's view from its row (`indicatorQuery`, `indicatorByCodeQuery`). Pure. */
+export function indicatorFromRow(row: IndicatorRow): IndicatorView {
   const roles = row.roles ?? [];
   const readings = row.readings ?? [];
   const people = (role: "sponsor" | "lead") => roles.filter((r) => r.role === role).map((r) => ({ id: r.id, name: r.name }));
@@ -158,12 +158,25 @@ export interface IndicatorFilter {
  * code). One statement. Errors are the database's.
  */
 export async function queryIndicators(queryable: Queryable, filter: IndicatorFilter): Promise<IndicatorView[]> {
+  const rows = await runCompiled(queryable, indicatorsQuery(filter));
+  return rows.map(indicatorFromRow);
+}
+
+/** The query behind `queryIndicators`, uncompiled. */
+function indicatorsQuery(filter: IndicatorFilter) {
   let query = indicatorQuery().where("i.partnership_id", "=", filter.partnershipId);
   if (filter.id !== undefined) query = query.where("i.id", "=", filter.id);
   if (filter.code !== undefined) query = query.where((eb) => eb(eb.fn("upper", ["i.code"]), "=", eb.fn("upper", [eb.val(filter.code)])));
   if (filter.expectingReadings) query = query.where("i.periodicity", "is not", null);
-  const rows = await runCompiled(queryable, query.orderBy("i.number", (ob) => ob.nullsLast()).orderBy("i.code"));
-  return rows.map(indicatorFromRow);
+  return query.orderBy("i.number", (ob) => ob.nullsLast()).orderBy("i.code");
+}
+
+/**
+ * The indicator `findIndicator` reads (by code, ignoring case), as at most one row, uncompiled:
+ * for a statement that reads more beside it (invocation-reads.ts). Map it with `indicatorFromRow`.
+ */
+export function indicatorByCodeQuery(partnershipId: number, code: string) {
+  return indicatorsQuery({ partnershipId, code }).limit(sql.lit(1));
 }
 
 /** A reading for one period: its label ("Q3 2011/12"), last day (YYYY-MM-DD), value in the indicator's unit (null: not known) and source. */
@@ -172,66 +185,4 @@ export interface NewReading {
   periodEnd: string;
   value: number | null;
   source: string | null;
-}
-
-/**
- * Records (or corrects) the reading for one period, named by its label, in the caller's
- * transaction `tx`, with its audit event ("indicator.reading"): readings for different periods
- * never replace each other, even when they end on the same day. A null value records "not
- * known" for the period. The indicator's row is locked first, so concurrent readings queue.
- * Nothing is written (`applied` false) when the period already has this value and the source
- * is the same or not given. `previous` is the figure replaced (null when none, or not known);
- * `hadReading` whether the period had a reading. Four statements when applied, two when not.
- * Errors are the database's.
- */
-export async function recordReading(
-  tx: Queryable,
-  ctx: ChangeContext,
-  indicator: IndicatorView,
-  reading: NewReading,
-): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }> {
-  await runCompiled(tx, db.selectFrom("indicator").select("id").where("id", "=", indicator.id).forUpdate());
-  const [existing] = await runCompiled(
-    tx,
-    db.selectFrom("indicator_reading").select(["period", "value", "source"]).where("indicator_id", "=", indicator.id).where("period", "=", reading.period),
-  );
-  const previous = existing ? (existing.value === null ? null : Number(existing.value)) : undefined;
-  if (existing && previous === reading.value && (reading.source === null || existing.source === reading.source)) {
-    return { applied: false, previous: previous ?? null, hadReading: true };
-  }
-  await runCompiled(
-    tx,
-    db
-      .insertInto("indicator_reading")
-      .values({
-        indicator_id: indicator.id,
-        period: reading.period,
-        period_end: reading.periodEnd,
-        value: reading.value,
-        source: reading.source,
-        recorded_by_id: ctx.actor.id,
-        recorded_at: ctx.at,
-      })
-      .onConflict((oc) =>
-        oc.columns(["indicator_id", "period"]).doUpdateSet((eb) => ({
-          period_end: eb.ref("excluded.period_end"),
-          value: eb.ref("excluded.value"),
-          // A correction without a source keeps the source already recorded.
-          source: eb.fn.coalesce("excluded.source", "indicator_reading.source"),
-          recorded_by_id: eb.ref("excluded.recorded_by_id"),
-          recorded_at: eb.ref("excluded.recorded_at"),
-        })),
-      ),
-  );
-  await writeAudit(
-    tx,
-    changeInContext(
-      ctx,
-      "indicator.reading",
-      { type: "indicator", id: indicator.id, ref: indicator.code, actionId: null },
-      existing ? { period: existing.period, value: previous ?? null, source: existing.source } : null,
-      reading,
-    ),
-  );
-  return { applied: true, previous: previous ?? null, hadReading: existing !== undefined };
 }

@@ -4,7 +4,8 @@ import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { FollowUpAnswer, PledgeView, Signing } from "../../domain/pledges/pledge.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { insertDeliveries } from "./deliveries.ts";
-import { recordReading, type NewReading } from "./indicators.ts";
+import { decidedOnLocked } from "./indicator-changes.ts";
+import type { NewReading } from "./indicators.ts";
 import { answerFollowUp, createPledge, sign, withdraw } from "./pledges.ts";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { addWorkshopNotes, createAction, createWorkshop, readWorkshop, sameDayWorkshops, type WorkshopNotes } from "./workshops.ts";
@@ -24,8 +25,30 @@ export class SqlInsightChanges implements InsightChanges {
     private readonly enqueued: (rows: number) => void = () => undefined,
   ) {}
 
+  // An indicator's changes are decided on the indicator locked and read again, by the planner
+  // that plans them as one statement (indicator-changes.ts), so both ways follow the same rules.
   recordReading(indicator: IndicatorView, reading: NewReading) {
-    return recordReading(this.tx, this.ctx, indicator, reading);
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.recordReading(current, reading));
+  }
+
+  setTolerance(indicator: IndicatorView, tolerance: number | null) {
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.setTolerance(current, tolerance));
+  }
+
+  setTarget(indicator: IndicatorView, target: { value: number; dueDate: string; text: string | null }) {
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.setTarget(current, target));
+  }
+
+  setForecast(indicator: IndicatorView, forecast: { periodEnd: string; value: number }[]) {
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.setForecast(current, forecast));
+  }
+
+  setPeriodicity(indicator: IndicatorView, periodicity: string) {
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.setPeriodicity(current, periodicity));
+  }
+
+  setOwner(indicator: IndicatorView, owner: { id: number; name: string }) {
+    return decidedOnLocked(this.tx, this.ctx, indicator, (planner, current) => planner.setOwner(current, owner));
   }
 
   sameDayWorkshops(indicator: IndicatorView, heldOn: string): Promise<WorkshopView[]> {

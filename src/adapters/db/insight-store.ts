@@ -7,7 +7,8 @@ import type { Reply } from "../../domain/reply.ts";
 import { SqlInsightChanges } from "./insight-changes.ts";
 import { queryIndicators } from "./indicators.ts";
 import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures } from "./pledges.ts";
-import { changeOnce } from "./receipts.ts";
+import { PlannedIndicatorChanges } from "./indicator-changes.ts";
+import { changedOnce } from "./receipts.ts";
 import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -22,8 +23,8 @@ const pledgeIdOfCard = (key: string): number | null => {
 /**
  * Indicators, OBA workshops and pledges in the database. Reads are typed Kysely queries in
  * the modules named after their data (indicators.ts, workshops.ts, pledges.ts), run through
- * the driver, one statement each; changes run in one transaction with their audit events and the invocation's
- * receipt, exactly as PrismaStore.once does, so retries are answered once.
+ * the driver, one statement each; changes are made once per idempotency key with their audit
+ * events and the invocation's receipt, as PrismaStore.once makes them, so retries are answered once.
  */
 export class SqlInsightStore implements InsightStore {
   private readonly sql: SqlRunner;
@@ -88,7 +89,13 @@ export class SqlInsightStore implements InsightStore {
     return id === null ? false : savePledgeMessageRef(this.sql, partnershipId, id, ref);
   }
 
+  /**
+   * An indicator's change (a reading, a setting) as ONE statement with its audit event and
+   * receipt, planned from the indicator as the command read it (indicator-changes.ts); any
+   * other change, or one whose indicator moved on since it was read, in a transaction
+   * (receipts.ts, `changedOnce`). `work` may run twice.
+   */
   once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
-    return changeOnce(this.sql, ctx, (tx, enqueued) => new SqlInsightChanges(tx, ctx, enqueued), work, this.outbox);
+    return changedOnce<InsightChanges>(this.sql, ctx, new PlannedIndicatorChanges(ctx), (tx, enqueued) => new SqlInsightChanges(tx, ctx, enqueued), work, this.outbox);
   }
 }

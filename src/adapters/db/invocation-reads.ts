@@ -1,21 +1,23 @@
 import { sql } from "kysely";
-import type { ActionRead, InvocationReads, PlatformIdentity } from "../../commands/store.ts";
+import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
+import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
-import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
+import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
  *
  *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
- *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted] [, found.*]
+ *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
+ *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -34,6 +36,12 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
       shape.key ? storedReplyQuery(v.partnershipId, v.key!).as("stored") : sql<Reply | null>`NULL::jsonb`.as("stored"),
     ])
     .$if(shape.sight, (q) => q.select((eb) => eb.exists(eb.selectFrom("sighted").select(sql<number>`1`.as("one"))).as("sighted")))
+    .$if(shape.indicator === true, (q) =>
+      q.select((eb) => eb.selectFrom(indicatorByCodeQuery(v.partnershipId, v.code!).as("ind")).select(sql<IndicatorRow>`row_to_json(ind)`.as("indicator")).as("indicator")),
+    )
+    .$if(shape.person === true, (q) =>
+      q.select((eb) => eb.selectFrom(peopleNamedQuery(v.partnershipId, v.name!).as("named")).select(sql<PersonRow[]>`coalesce(json_agg(row_to_json(named)), '[]')`.as("people")).as("people")),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -45,32 +53,41 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
 /**
  * What an invocation needs before its command runs, in ONE statement: who is asking (by person
  * id, or by a linked platform identity), the actions its command will read (those
- * `findActionsByRef` would return for `read`; null when `read` is null), and the reply stored
+ * `findActionsByRef` would return for an ActionRead; null for any other `subject`) or the
+ * indicator it reads (as `queryIndicators` by code returns it; null when none has the code,
+ * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
   db: Queryable,
   partnershipId: number,
   who: { personId: number } | PlatformIdentity,
-  read: ActionRead | null,
+  subject: SubjectRead | null,
   key: string | null,
   sight?: string,
 ): Promise<InvocationReads> {
-  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined };
+  const read = subject && "ref" in subject ? subject : null;
+  const indicator = subject && "indicator" in subject ? subject.indicator : null;
+  const person = subject && "indicator" in subject && subject.person !== undefined ? subject.person : null;
+  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined, ...(indicator !== null ? { indicator: true } : {}), ...(person !== null ? { person: true } : {}) };
   const values: ReadValues = {
     partnershipId,
     ...("personId" in who ? { personId: who.personId } : { platform: who.platform, tenant: who.tenant, userId: who.userId }),
     ...(read ? { ref: read.ref, ...(read.planKey ? { planKey: read.planKey } : {}) } : {}),
+    ...(indicator !== null ? { code: indicator } : {}),
+    ...(person !== null ? { name: person } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[] }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
     actions: read === null ? null : rows.filter((row) => row.id != null).map((row) => actionFromRow(row as ActionRow)),
     stored: first?.stored ?? null,
     ...(shape.sight && first?.me ? { sighted: first.sighted === true } : {}),
+    ...(indicator !== null ? { indicator: first?.indicator ? indicatorFromRow(first.indicator) : null } : {}),
+    ...(person !== null ? { people: (first?.people ?? []).map(toPerson) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type InsertQueryBuilder, type SelectQueryBuilder, type Updateable } from "kysely";
+import { sql, type ExpressionBuilder, type InsertQueryBuilder, type RawBuilder, type SelectQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
@@ -18,15 +18,38 @@ export const actionSubject = (a: ActionView): AuditSubject => ({ type: "action",
  * action's note), inserted from `changed` so that it is written only when the change is.
  */
 export interface PlannedChange {
-  changed: ChangedRow;
+  changed: ChangedRow | InsertedRow;
   audit: AuditChange;
   alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any>;
   /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
   auditIdAs?: string;
 }
 
+/**
+ * A change that inserts its row (a reading for a period that had none): an insert that returns
+ * the id of the row the change is about, none when its guard fails, given the condition its
+ * SELECT must also hold (receipts.ts: the idempotency key still free).
+ */
+export type InsertedRow = (alsoWhere: RawBuilder<boolean>) => InsertQueryBuilder<DB, any, { id: number }>;
+
+/** A planned change's statement, with `alsoWhere` added to its guard: for a WITH's `changed` (audit.ts, receipts.ts). */
+export function guardedChange(change: ChangedRow | InsertedRow, alsoWhere: RawBuilder<boolean>): ChangedRow {
+  // An insert's guard is its SELECT's WHERE; both return the id of the row the change is about.
+  return (typeof change === "function" ? change(alsoWhere) : change.where(alsoWhere)) as unknown as ChangedRow;
+}
+
 /** A query that finds a row (its id) only while it is still as an answer read it. */
 export type RowAsRead = SelectQueryBuilder<DB, any, { id: number }>;
+
+/**
+ * What a planner (`PlannedChanges`, indicator-changes.ts's `PlannedIndicatorChanges`) leaves
+ * for receipts.ts's `changedOnce` once the work has run against it: the one change it planned,
+ * or, for an answer that changes nothing, the row that answer stands on.
+ */
+export interface ChangePlanner {
+  planned: PlannedChange | null;
+  unchangedAsRead: RowAsRead | null;
+}
 
 /**
  * The action (by the id in `actionId`) is in an open plan, for an update's WHERE: its plan row
@@ -51,6 +74,31 @@ export class NeedsTransaction extends Error {
 }
 
 /**
+ * What every planner keeps (`PlannedChanges`, indicator-changes.ts's `PlannedIndicatorChanges`):
+ * the one change its work asked for, or the row an answer that changes nothing stands on. It
+ * answers once: a work that asks twice needs a transaction.
+ */
+export abstract class OnePlannedChange implements ChangePlanner {
+  /** The change to make; null when the work asked for none, or for one that changes nothing. */
+  planned: PlannedChange | null = null;
+  /**
+   * For an answer that changes nothing ("already done"), the row as the answer read it: a
+   * query that finds it only while it is still so. The answer is stored only if it does
+   * (receipts.ts, `receiptOf`); otherwise the change is decided again on the locked row.
+   */
+  unchangedAsRead: RowAsRead | null = null;
+  private answered = false;
+
+  constructor(protected readonly ctx: ChangeContext) {}
+
+  /** Answers once: a work that asks twice needs a transaction. */
+  protected once(): void {
+    if (this.answered) throw new NeedsTransaction("a second change");
+    this.answered = true;
+  }
+}
+
+/**
  * The changes a command can make in one statement, planned from the milestone as the command
  * read it (receipts.ts, `changedOnce`). Nothing runs here: each method answers from the row as
  * read. A change is recorded as its update and audit event, and the update's WHERE holds what
@@ -59,26 +107,7 @@ export class NeedsTransaction extends Error {
  * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
  * the row as read. A second call, and every other kind of change, throws `NeedsTransaction`.
  */
-export class PlannedChanges implements ChangeStore {
-  /** The change to make; null when the work asked for none, or for one that changes nothing. */
-  planned: PlannedChange | null = null;
-  /**
-   * For an answer that changes nothing ("already done"), the milestone as the answer read it:
-   * a query that finds the row only while it is still so and its plan open. The answer is
-   * stored only if it does (receipts.ts, `receiptOf`); otherwise the change is decided again
-   * on the locked row.
-   */
-  unchangedAsRead: RowAsRead | null = null;
-  private answered = false;
-
-  constructor(private readonly ctx: ChangeContext) {}
-
-  /** Answers once: a work that asks twice needs a transaction. */
-  private once(): void {
-    if (this.answered) throw new NeedsTransaction("a second change");
-    this.answered = true;
-  }
-
+export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown, alongside?: PlannedChange["alongside"]): void {
     let changed = db
       .updateTable("milestone as m")
@@ -289,7 +318,8 @@ function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "d
   return query;
 }
 
-function transactionOnly(what: string): () => Promise<never> {
+/** A planner's method for a change only a transaction can make: it throws `NeedsTransaction`. */
+export function transactionOnly(what: string): () => Promise<never> {
   return async () => {
     throw new NeedsTransaction(what);
   };

@@ -60,17 +60,19 @@ export async function personById(db: KyselyDb, partnershipId: number, id: number
  * first time it is used) is left to load after the prompt. Errors are the database's.
  */
 export async function peopleNamed(db: Queryable, partnershipId: number, name: string): Promise<Person[]> {
-  const rows = await runCompiled(
-    db,
-    compileOnly
-      .selectFrom("person as p")
-      .select(personColumns)
-      .where("p.partnership_id", "=", partnershipId)
-      .where((eb) => eb.or([eb("p.name", "ilike", name), eb("p.email", "ilike", name)]))
-      .orderBy("p.id")
-      .limit(10),
-  );
+  const rows = await runCompiled(db, peopleNamedQuery(partnershipId, name));
   return rows.map(toPerson);
+}
+
+/** The query behind `peopleNamed`, uncompiled, for a statement that reads more beside it (invocation-reads.ts). */
+export function peopleNamedQuery(partnershipId: number, name: string) {
+  return compileOnly
+    .selectFrom("person as p")
+    .select(personColumns)
+    .where("p.partnership_id", "=", partnershipId)
+    .where((eb) => eb.or([eb("p.name", "ilike", name), eb("p.email", "ilike", name)]))
+    .orderBy("p.id")
+    .limit(10);
 }
 
 /**

@@ -1,12 +1,13 @@
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ActionRead, ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
+import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, SubjectRead, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql } from "kysely";
 import { arrayOf, compileOnly, runCompiled, type KyselyDb } from "./kysely.ts";
+import { PlannedChanges } from "./milestone-changes.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -268,7 +269,7 @@ export class PrismaStore implements Store {
     return queryActions(this.sql, actionsByRefStatements.bind(shape, { partnershipId, ref, ...(shape.planKey ? { planKey } : {}) }));
   }
 
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string) {
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: SubjectRead | null, key: string | null, sight?: string) {
     return readInvocation(this.sql, partnershipId, who, read, key, sight);
   }
 
@@ -356,6 +357,6 @@ export class PrismaStore implements Store {
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return changedOnce(this.sql, ctx, (tx) => new SqlChangeStore(tx, ctx), change, this.outbox);
+    return changedOnce<ChangeStore>(this.sql, ctx, new PlannedChanges(ctx), (tx) => new SqlChangeStore(tx, ctx), change, this.outbox);
   }
 }

@@ -1,11 +1,11 @@
-import type { ChangeContext, ChangeStore } from "../../commands/store.ts";
+import type { ChangeContext } from "../../commands/store.ts";
 import { replayFor, type Reply } from "../../domain/reply.ts";
 import { sql, type CompiledQuery, type RawBuilder } from "kysely";
 import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
-import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
+import { guardedChange, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */
@@ -175,7 +175,8 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     .where("partnership_id", "=", partnershipId)
     .where("idempotency_key", "=", idempotencyKey)
     .where(sql<boolean>`reply <> ${SEEN}::jsonb`);
-  const changed = compileOnly.with("changed", () => planned.changed.where(sql<boolean>`not exists (${answered})`));
+  const keyFree = sql<boolean>`not exists (${answered})`;
+  const changed = compileOnly.with("changed", () => guardedChange(planned.changed, keyFree));
   const { alongside, auditIdAs } = planned;
   // What goes with the change (an action's note) selects from `changed`: written only when it is.
   // Its audit event then comes from it, with its id (the note's), when the plan says so.
@@ -211,7 +212,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     ]);
 }
 
-type AsRead = NonNullable<PlannedChanges["unchangedAsRead"]>;
+type AsRead = RowAsRead;
 
 /**
  * A receipt holding a reply, for a change that changed nothing: one statement that returns a
@@ -240,15 +241,16 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
 
 /**
  * Runs a change once per idempotency key, in ONE statement when it can: `work` is first run
- * against `PlannedChanges`, which answers from the milestone as the command read it and records
- * the one change asked for; that change, its audit event and its receipt holding `work`'s reply
+ * against `planner` (`PlannedChanges` for a milestone or an action, `PlannedIndicatorChanges`
+ * for an indicator), which answers from the row as the command read it and records the one
+ * change asked for; that change, its audit event and its receipt holding `work`'s reply
  * then reach the database as one statement (`changedWithReceipt`), or the receipt alone
  * (`receiptOf`) when the answer changes nothing. `work` must do nothing but call its
  * ChangeStore and build a reply: it may run twice.
  *
  * When the statement writes nothing (the row moved on since it was read, or the key was
  * answered), the key's stored reply is returned marked `replayed`; failing that, the change
- * runs again as `changeOnce` does, in a transaction that locks the row. So does any `work`
+ * runs again as `changeOnce` does (with `bind`), in a transaction that locks the row. So does any `work`
  * the planner cannot take (every other kind of change, a second change), and any that throws.
  *
  * When the change added outbox rows, `outbox` fires once, after the statement (or transaction)
@@ -258,14 +260,14 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
  * 2 more than `changeOnce`'s own when the row moved on, none more for what the planner cannot take.
  * Errors: as `changeOnce`.
  */
-export async function changedOnce(
+export async function changedOnce<C>(
   sql: SqlRunner,
   ctx: ChangeContext,
-  bind: (tx: SqlTransaction) => ChangeStore,
-  work: (changes: ChangeStore) => Promise<Reply>,
+  planner: C & ChangePlanner,
+  bind: (tx: SqlTransaction, enqueued: (rows: number) => void) => C,
+  work: (changes: C) => Promise<Reply>,
   outbox?: OutboxSignal,
 ): Promise<Reply> {
-  const planner = new PlannedChanges(ctx);
   const result = await work(planner).catch(() => null);
   if (!result) return changeOnce(sql, ctx, bind, work, outbox);
   let failure: unknown = null;

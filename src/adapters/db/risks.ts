@@ -76,7 +76,7 @@ const toSchedule = (s: { id: number; planKey: string; kind: string; rule: string
   createdById: s.createdById,
 });
 
-/** Risks, indicator tolerances and the reporting calendar, through Prisma Client's typed API. */
+/** Risks and the reporting calendar, through Prisma Client's typed API. */
 export function createBoardStore(prisma: PrismaClient): BoardStore {
   return {
     async findRisk(partnershipId, number) {
@@ -167,47 +167,6 @@ function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
     ...(r.owner ? { owner: r.owner.name } : {}),
   });
   return {
-    async setTolerance(indicator, tolerance) {
-      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { ragTolerance: true } });
-      // The tolerance it has already: nothing to change or record.
-      if (before.ragTolerance === tolerance) return { before: before.ragTolerance };
-      await tx.indicator.update({ where: { id: indicator.id }, data: { ragTolerance: tolerance } });
-      await audit("indicator.tolerance", { type: "indicator", id: indicator.id, ref: indicator.code }, { tolerance: before.ragTolerance }, { tolerance });
-      return { before: before.ragTolerance };
-    },
-    async setTarget(indicator, target) {
-      const subject = { type: "indicator", id: indicator.id, ref: indicator.code };
-      await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id } });
-      const dueDate = day(target.dueDate);
-      const found = await tx.indicatorTarget.findUnique({ where: { indicatorId_dueDate: { indicatorId: indicator.id, dueDate } } });
-      if (found?.value === target.value) return { before: found.value };
-      await tx.indicatorTarget.upsert({
-        where: { indicatorId_dueDate: { indicatorId: indicator.id, dueDate } },
-        create: { indicatorId: indicator.id, dueDate, value: target.value, text: target.text },
-        update: { value: target.value, text: target.text },
-      });
-      await audit("indicator.target", subject, found ? { value: found.value, dueDate: target.dueDate } : null, { value: target.value, dueDate: target.dueDate });
-      return { before: found?.value ?? null };
-    },
-    async setForecast(indicator, forecast) {
-      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { forecast: true } });
-      await tx.indicator.update({ where: { id: indicator.id }, data: { forecast } });
-      await audit("indicator.forecast", { type: "indicator", id: indicator.id, ref: indicator.code }, { forecast: before.forecast ?? [] }, { forecast });
-    },
-    async setPeriodicity(indicator, periodicity) {
-      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { periodicity: true } });
-      if (before.periodicity === periodicity) return { before: before.periodicity };
-      await tx.indicator.update({ where: { id: indicator.id }, data: { periodicity } });
-      await audit("indicator.periodicity", { type: "indicator", id: indicator.id, ref: indicator.code }, { periodicity: before.periodicity }, { periodicity });
-      return { before: before.periodicity };
-    },
-    async setOwner(indicator, owner) {
-      const before = await tx.indicator.update({ where: { id: indicator.id }, data: { id: indicator.id }, select: { owner: { select: { id: true, name: true } } } });
-      if (before.owner?.id === owner.id) return { before: before.owner };
-      await tx.indicator.update({ where: { id: indicator.id }, data: { ownerId: owner.id } });
-      await audit("indicator.owner", { type: "indicator", id: indicator.id, ref: indicator.code }, { owner: before.owner?.name ?? null }, { owner: owner.name });
-      return { before: before.owner };
-    },
     async addRisk(risk) {
       // One add at a time per partnership: numbers are the partnership's own, and a twin sent at
       // the same moment (a double-submitted form, the command sent again) must see this one.

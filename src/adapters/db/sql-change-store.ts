@@ -7,7 +7,7 @@ import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
 import { actionById, lockMilestone } from "./view-queries.ts";
-import { actionSubject, milestoneSubject, PlannedChanges, REPEATED_NOTE_MS, updateMilestone } from "./milestone-changes.ts";
+import { actionSubject, guardedChange, milestoneSubject, PlannedChanges, REPEATED_NOTE_MS, updateMilestone } from "./milestone-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -80,7 +80,7 @@ export class SqlChangeStore implements ChangeStore {
   private async applyPlanned<T>(decide: (planner: PlannedChanges) => Promise<ChangeOutcome<T>>): Promise<ChangeOutcome<T>> {
     const planner = new PlannedChanges(this.ctx);
     const outcome = await decide(planner);
-    if (planner.planned) await runCompiled(this.tx, changedWithAudit(planner.planned.changed, planner.planned.audit));
+    if (planner.planned) await runCompiled(this.tx, changedWithAudit(guardedChange(planner.planned.changed, sql<boolean>`true`), planner.planned.audit));
     return outcome;
   }
 
