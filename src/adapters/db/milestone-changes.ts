@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type InsertQueryBuilder, type SelectQueryBuilder, type Updateable } from "kysely";
+import { sql, type DeleteQueryBuilder, type ExpressionBuilder, type InsertQueryBuilder, type SelectQueryBuilder, type UpdateQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
@@ -20,9 +20,21 @@ export const actionSubject = (a: ActionView): AuditSubject => ({ type: "action",
 export interface PlannedChange {
   changed: ChangedRow;
   audit: AuditChange;
-  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any>;
+  /** A row written with the change (an insert from `changed`, or an update guarded by it). */
+  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any> | UpdateQueryBuilder<DB, any, any, any>;
   /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
   auditIdAs?: string;
+  /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
+  followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
+}
+
+/**
+ * What `changedOnce` (receipts.ts) sends after running a change's work against a planner: the
+ * one change planned, or for an answer that changes nothing the row it stands on, as read.
+ */
+export interface ChangePlanner {
+  planned: PlannedChange | null;
+  unchangedAsRead: RowAsRead | null;
 }
 
 /** A query that finds a row (its id) only while it is still as an answer read it. */
@@ -59,7 +71,7 @@ export class NeedsTransaction extends Error {
  * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
  * the row as read. A second call, and every other kind of change, throws `NeedsTransaction`.
  */
-export class PlannedChanges implements ChangeStore {
+export class PlannedChanges implements ChangeStore, ChangePlanner {
   /** The change to make; null when the work asked for none, or for one that changes nothing. */
   planned: PlannedChange | null = null;
   /**

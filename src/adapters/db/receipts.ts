@@ -5,7 +5,7 @@ import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChan
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
-import { PlannedChanges, type PlannedChange } from "./milestone-changes.ts";
+import { PlannedChanges, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */
@@ -180,7 +180,9 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   // What goes with the change (an action's note) selects from `changed`: written only when it is.
   // Its audit event then comes from it, with its id (the note's), when the plan says so.
   const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
-  const audited = withAlongside.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)));
+  // Further rows it writes (a signature's follow-ups cleared), each gated on `changed` itself.
+  const followed = (planned.followedBy ?? []).reduce((creator, more, i) => creator.with(`followed${i}`, (db) => more(db as unknown as WithChanged) as never) as unknown as WithAlongside, withAlongside);
+  const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)));
   // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
   // same statement, only when it changed something.
   const effects = effectDeliveries(ctx, reply);
@@ -211,7 +213,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     ]);
 }
 
-type AsRead = NonNullable<PlannedChanges["unchangedAsRead"]>;
+type AsRead = RowAsRead;
 
 /**
  * A receipt holding a reply, for a change that changed nothing: one statement that returns a
@@ -265,7 +267,23 @@ export async function changedOnce(
   work: (changes: ChangeStore) => Promise<Reply>,
   outbox?: OutboxSignal,
 ): Promise<Reply> {
-  const planner = new PlannedChanges(ctx);
+  return plannedOnce(sql, ctx, new PlannedChanges(ctx), (tx) => bind(tx), work, outbox);
+}
+
+/**
+ * `changedOnce` with the planner given: `work` runs first against `planner` (which must answer
+ * as `C`'s transaction would, from what was read, and record at most one change), then, when
+ * the one statement cannot settle it, as `changeOnce` does, against `bind`'s transaction store.
+ * Round trips and errors: as `changedOnce`.
+ */
+export async function plannedOnce<C>(
+  sql: SqlRunner,
+  ctx: ChangeContext,
+  planner: C & ChangePlanner,
+  bind: (tx: SqlTransaction, enqueued: (rows: number) => void) => C,
+  work: (changes: C) => Promise<Reply>,
+  outbox?: OutboxSignal,
+): Promise<Reply> {
   const result = await work(planner).catch(() => null);
   if (!result) return changeOnce(sql, ctx, bind, work, outbox);
   let failure: unknown = null;
