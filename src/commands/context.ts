@@ -1,7 +1,7 @@
 import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { TextPart } from "./invocation.ts";
-import type { ActionRead, ChangeStore, Store } from "./store.ts";
+import type { ChangeStore, Store, SubjectRead } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
 import type { ReportDeps } from "./report-deps.ts";
@@ -85,8 +85,8 @@ export interface Subcommand {
   summary: string;
   /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */
   changes?: boolean;
-  /** The action a line of arguments will read by ref, so it is read with the person asking, in one statement. */
-  reads?(args: string): ActionRead | null;
+  /** What a line of arguments will read by name (an action by ref, a pledge by id), so it is read with the person asking, in one statement. */
+  reads?(args: string): SubjectRead | null;
   run(ctx: CommandContext, args: string): Promise<Reply>;
 }
 

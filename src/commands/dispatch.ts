@@ -10,7 +10,8 @@ import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
-import type { ActionRead, InvocationReads, Store } from "./store.ts";
+import type { ActionRead, InvocationReads, Store, SubjectRead } from "./store.ts";
+import type { PledgeAsRead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
@@ -36,7 +37,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
  * its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
  * answers it). Null for a line that names no command or is not valid text.
  */
-export function readsOf(command: string, line: string): { read: ActionRead | null; changes: boolean } | null {
+export function readsOf(command: string, line: string): { read: SubjectRead | null; changes: boolean } | null {
   const family = findFamily(plainWord(command).replace(/^\//, "").trim().toLowerCase());
   let text: string;
   try {
@@ -50,7 +51,7 @@ export function readsOf(command: string, line: string): { read: ActionRead | nul
 
 /** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
 export interface ReadAhead {
-  read: ActionRead | null;
+  read: SubjectRead | null;
   found: InvocationReads;
 }
 
@@ -67,7 +68,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, pledge } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
@@ -87,7 +88,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext) } : {}),
+    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext, { pledge, stored }) } : {}),
     // A retry of a change already answered gets its reply, read with the person, once it has
     // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
@@ -147,12 +148,11 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; pledge: PledgeAsRead | null }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null };
-    const store = ahead.read && ahead.found.actions ? withActionsRead(deps.store, invocation.partnershipId, ahead.read, ahead.found.actions) : deps.store;
-    return { actor: person, store, stored: named?.subcommand.changes ? ahead.found.stored : null };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, pledge: null };
+    return { actor: person, store: storeWithRead(deps.store, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null, pledge: ahead.found.pledge ?? null };
   }
   const read = named?.subcommand.reads?.(named.args) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
@@ -165,8 +165,12 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  const store = read && found.actions ? withActionsRead(deps.store, invocation.partnershipId, read, found.actions) : deps.store;
-  return { actor: found.person, store, stored: found.stored };
+  return { actor: found.person, store: storeWithRead(deps.store, invocation.partnershipId, read, found), stored: found.stored, pledge: found.pledge ?? null };
+}
+
+/** The store, answering from what was read with the person when that was an action. */
+function storeWithRead(store: Store, partnershipId: number, read: SubjectRead | null, found: InvocationReads): Store {
+  return read && "ref" in read && found.actions ? withActionsRead(store, partnershipId, read, found.actions) : store;
 }
 
 /** The store, but answering `findActionsByRef` for the action already read from what was read. */

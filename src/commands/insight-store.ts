@@ -5,7 +5,7 @@ import type { PersonSummary } from "../domain/model.ts";
 import type { NoteSection } from "../domain/oba/workshop.ts";
 import type { PledgeStats } from "../domain/pledges/card.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../domain/pledges/pledge.ts";
-import type { Reply } from "../domain/reply.ts";
+import { replayFor, type Reply } from "../domain/reply.ts";
 import type { ChangeContext } from "./store.ts";
 
 /**
@@ -38,6 +38,20 @@ export interface FollowUpTally {
   count: number;
 }
 
+/**
+ * A pledge as a change reads it ahead, with the person asking (`Store.readInvocation`): the
+ * pledge, its row version (`version`, opaque: it changes with every signature made, changed or
+ * withdrawn, see pledges.ts), how many signatures were not withdrawn, and the asker's own
+ * signatures, withdrawn ones included, oldest first. A change planned from it is made only
+ * while the pledge is still at that version.
+ */
+export interface PledgeAsRead {
+  pledge: PledgeView;
+  version: string;
+  count: number;
+  mine: SignatureView[];
+}
+
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
 
 export interface InsightStore {
@@ -54,6 +68,8 @@ export interface InsightStore {
   pledgeStats(pledgeId: number): Promise<PledgeStats>;
   /** Signatures not withdrawn, oldest first. */
   signatures(pledgeId: number): Promise<SignatureView[]>;
+  /** The person's own signatures on the pledge not withdrawn, oldest first. */
+  signaturesBy(pledgeId: number, personId: number): Promise<SignatureView[]>;
   followUpTally(pledgeId: number): Promise<FollowUpTally[]>;
 
   /** Where a channel card was posted ("slack:C123:1700000000.0001"), by card key ("pledge:12"). */
@@ -61,7 +77,12 @@ export interface InsightStore {
   /** Remembers where a card was first posted; false when another post got there first. */
   saveChannelCardRef(partnershipId: number, key: string, ref: string): Promise<boolean>;
 
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
+  /**
+   * Runs a change once per idempotency key (Store.once's contract). With `read` (the pledge the
+   * change is to, as read ahead), a signature or its withdrawal is one statement while the pledge
+   * is still as read; `work` may then run twice.
+   */
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: PledgeAsRead): Promise<Reply>;
 }
 
 export interface NewAction {
@@ -123,6 +144,26 @@ export interface InsightContext {
   change(work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
 }
 
-export function bindInsights(deps: InsightDeps, change: ChangeContext): InsightContext {
-  return { store: deps.store, links: deps.links, change: (work) => deps.store.once(change, work) };
+/**
+ * The insights bound to one invocation. With `ahead.stored` (the reply already stored for the
+ * invocation's key, read with the person), a change gives that reply again, run no more, as
+ * CommandContext.change does. With `ahead.pledge` (the pledge its command names, read with the
+ * person), that pledge and the asker's signatures on it are answered from the read, and its
+ * change is planned from it (InsightStore.once).
+ */
+export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: { pledge?: PledgeAsRead | null; stored?: Reply | null } = {}): InsightContext {
+  const { pledge: read = null, stored = null } = ahead;
+  const inner = deps.store;
+  const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
+    stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, read ?? undefined);
+  if (!read) return { store: inner, links: deps.links, change: once };
+  const { pledge } = read;
+  const store: InsightStore = Object.create(inner, {
+    findPledge: { value: (partnershipId: number, id: number) => (partnershipId === change.partnershipId && id === pledge.id ? Promise.resolve(pledge) : inner.findPledge(partnershipId, id)) },
+    signaturesBy: {
+      value: (pledgeId: number, personId: number) =>
+        pledgeId === pledge.id && personId === change.actor.id ? Promise.resolve(read.mine.filter((s) => s.withdrawnAt === null)) : inner.signaturesBy(pledgeId, personId),
+    },
+  }) as InsightStore;
+  return { store, links: deps.links, change: once };
 }

@@ -1,3 +1,4 @@
+import type { PledgeAsRead } from "./insight-store.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -121,7 +122,7 @@ export interface Store {
    * With `sight`, a delivery's key is also recorded as sighted, as `firstSighting` records it,
    * if the person is found: `sighted` then says whether this was its first sighting.
    */
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: SubjectRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -153,10 +154,20 @@ export interface ActionRead {
   planKey?: string;
 }
 
+/** A pledge named by id, as a change to it will read it: with the asker's own signatures (insight-store.ts, `PledgeAsRead`). */
+export interface PledgeRead {
+  pledgeId: number;
+}
+
+/** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
+export type SubjectRead = ActionRead | PledgeRead;
+
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
   person: Person | null;
   actions: ActionView[] | null;
+  /** For a PledgeRead: the pledge as read (null when the partnership has no such pledge); absent otherwise. */
+  pledge?: PledgeAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

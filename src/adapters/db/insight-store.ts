@@ -1,4 +1,4 @@
-import type { FollowUpTally, InsightChanges, InsightStore, WorkshopView } from "../../commands/insight-store.ts";
+import type { FollowUpTally, InsightChanges, InsightStore, PledgeAsRead, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { PledgeView, SignatureView } from "../../domain/pledges/pledge.ts";
@@ -6,11 +6,12 @@ import type { PledgeStats } from "../../domain/pledges/card.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { SqlInsightChanges } from "./insight-changes.ts";
 import { queryIndicators } from "./indicators.ts";
-import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures } from "./pledges.ts";
-import { changeOnce } from "./receipts.ts";
+import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures, signaturesBy } from "./pledges.ts";
+import { PlannedPledgeChanges } from "./pledge-changes.ts";
+import { changeOnce, plannedOnce } from "./receipts.ts";
 import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
-import type { SqlRunner } from "./sql-runner.ts";
+import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
 
 /** Card keys name what a channel card shows: "pledge:12". */
@@ -23,7 +24,8 @@ const pledgeIdOfCard = (key: string): number | null => {
  * Indicators, OBA workshops and pledges in the database. Reads are typed Kysely queries in
  * the modules named after their data (indicators.ts, workshops.ts, pledges.ts), run through
  * the driver, one statement each; changes run in one transaction with their audit events and the invocation's
- * receipt, exactly as PrismaStore.once does, so retries are answered once.
+ * receipt, so retries are answered once; a signature or its withdrawal on a pledge read ahead
+ * is one statement instead, as PrismaStore.once makes a milestone's change.
  */
 export class SqlInsightStore implements InsightStore {
   private readonly sql: SqlRunner;
@@ -74,6 +76,10 @@ export class SqlInsightStore implements InsightStore {
     return signatures(this.sql, pledgeId);
   }
 
+  signaturesBy(pledgeId: number, personId: number): Promise<SignatureView[]> {
+    return signaturesBy(this.sql, pledgeId, personId);
+  }
+
   followUpTally(pledgeId: number): Promise<FollowUpTally[]> {
     return followUpTally(this.sql, pledgeId);
   }
@@ -88,7 +94,10 @@ export class SqlInsightStore implements InsightStore {
     return id === null ? false : savePledgeMessageRef(this.sql, partnershipId, id, ref);
   }
 
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
-    return changeOnce(this.sql, ctx, (tx, enqueued) => new SqlInsightChanges(tx, ctx, enqueued), work, this.outbox);
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: PledgeAsRead): Promise<Reply> {
+    const bind = (tx: SqlTransaction, enqueued: (rows: number) => void) => new SqlInsightChanges(tx, ctx, enqueued);
+    // A change to a pledge read ahead is planned as one statement (pledge-changes.ts).
+    if (read) return plannedOnce<InsightChanges>(this.sql, ctx, new PlannedPledgeChanges(ctx, read), bind, work, this.outbox);
+    return changeOnce(this.sql, ctx, bind, work, this.outbox);
   }
 }

@@ -1,21 +1,22 @@
 import { sql } from "kysely";
-import type { ActionRead, InvocationReads, PlatformIdentity } from "../../commands/store.ts";
+import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { compileOnly } from "./kysely.ts";
 import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
+import { pledgeAsReadFrom, pledgeAsReadQuery, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; pledge?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; pledgeId?: number };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
  *
  *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
- *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted] [, found.*]
+ *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted] [, (the pledge as read, as json) AS pledge] [, found.*]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -34,6 +35,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
       shape.key ? storedReplyQuery(v.partnershipId, v.key!).as("stored") : sql<Reply | null>`NULL::jsonb`.as("stored"),
     ])
     .$if(shape.sight, (q) => q.select((eb) => eb.exists(eb.selectFrom("sighted").select(sql<number>`1`.as("one"))).as("sighted")))
+    // A pledge with the asker's own signatures on it (a signature, a withdrawal).
+    .$if(shape.pledge === true, (q) => q.select(pledgeAsReadQuery(v.partnershipId, v.pledgeId!, sql<number>`(SELECT me.id FROM me)`).as("pledge")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -45,32 +48,38 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
 /**
  * What an invocation needs before its command runs, in ONE statement: who is asking (by person
  * id, or by a linked platform identity), the actions its command will read (those
- * `findActionsByRef` would return for `read`; null when `read` is null), and the reply stored
+ * `findActionsByRef` would return for an ActionRead; null otherwise), for a PledgeRead the
+ * pledge with the asker's own signatures (`pledge`: null when there is no such pledge, absent
+ * for any other read), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
   db: Queryable,
   partnershipId: number,
   who: { personId: number } | PlatformIdentity,
-  read: ActionRead | null,
+  subject: SubjectRead | null,
   key: string | null,
   sight?: string,
 ): Promise<InvocationReads> {
-  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined };
+  const read = subject && "ref" in subject ? subject : null;
+  const pledge = subject && "pledgeId" in subject ? subject : null;
+  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined, ...(pledge ? { pledge: true } : {}) };
   const values: ReadValues = {
     partnershipId,
     ...("personId" in who ? { personId: who.personId } : { platform: who.platform, tenant: who.tenant, userId: who.userId }),
     ...(read ? { ref: read.ref, ...(read.planKey ? { planKey: read.planKey } : {}) } : {}),
+    ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; pledge?: PledgeAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
     actions: read === null ? null : rows.filter((row) => row.id != null).map((row) => actionFromRow(row as ActionRow)),
     stored: first?.stored ?? null,
     ...(shape.sight && first?.me ? { sighted: first.sighted === true } : {}),
+    ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
-import type { ActionRead, ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, TeamView } from "../../commands/store.ts";
+import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, SubjectRead, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
 import { compareForAttention } from "../../domain/milestone-status.ts";
 import { compareRefs } from "../../domain/refs.ts";
@@ -268,7 +268,7 @@ export class PrismaStore implements Store {
     return queryActions(this.sql, actionsByRefStatements.bind(shape, { partnershipId, ref, ...(shape.planKey ? { planKey } : {}) }));
   }
 
-  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: ActionRead | null, key: string | null, sight?: string) {
+  readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: SubjectRead | null, key: string | null, sight?: string) {
     return readInvocation(this.sql, partnershipId, who, read, key, sight);
   }
 
