@@ -11,7 +11,7 @@ import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
 import type { ActionRead, InvocationReads, Store, SubjectRead } from "./store.ts";
-import type { PledgeAsRead } from "./insight-store.ts";
+import type { InsightReadAhead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights } from "./insight-store.ts";
@@ -68,7 +68,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored, pledge } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insightReads } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
@@ -88,7 +88,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext, { pledge, stored }) } : {}),
+    ...(deps.insights ? { insights: bindInsights(deps.insights, changeContext, { ...insightReads, stored }) } : {}),
     // A retry of a change already answered gets its reply, read with the person, once it has
     // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
@@ -148,11 +148,11 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null; pledge: PledgeAsRead | null }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; insightReads: InsightReadAhead }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null, pledge: null };
-    return { actor: person, store: storeWithRead(deps.store, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null, pledge: ahead.found.pledge ?? null };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, insightReads: {} };
+    return { actor: person, store: storeWithRead(deps.store, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null, insightReads: insightReadsOf(ahead.found) };
   }
   const read = named?.subcommand.reads?.(named.args) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
@@ -165,8 +165,11 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, store: storeWithRead(deps.store, invocation.partnershipId, read, found), stored: found.stored, pledge: found.pledge ?? null };
+  return { actor: found.person, store: storeWithRead(deps.store, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found) };
 }
+
+/** What was read with the person for an insight change (a pledge, a follow-up question). */
+const insightReadsOf = (found: InvocationReads): InsightReadAhead => ({ pledge: found.pledge ?? null, followUp: found.followUp ?? null });
 
 /** The store, answering from what was read with the person when that was an action. */
 function storeWithRead(store: Store, partnershipId: number, read: SubjectRead | null, found: InvocationReads): Store {

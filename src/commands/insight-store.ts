@@ -52,6 +52,23 @@ export interface PledgeAsRead {
   mine: SignatureView[];
 }
 
+/** A follow-up question as an answer to it reads it ahead (`Store.readInvocation`): whose signature, on which pledge, whether it was asked and how it is answered so far. */
+export interface FollowUpAsRead {
+  id: number;
+  signatureId: number;
+  stage: number;
+  pledgeId: number;
+  personId: number;
+  askedAt: Date | null;
+  answer: FollowUpAnswer | null;
+}
+
+/** What an invocation read ahead for its insight change (InsightStore.once). */
+export interface InsightReadAhead {
+  pledge?: PledgeAsRead | null;
+  followUp?: FollowUpAsRead | null;
+}
+
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
 
 export interface InsightStore {
@@ -78,11 +95,11 @@ export interface InsightStore {
   saveChannelCardRef(partnershipId: number, key: string, ref: string): Promise<boolean>;
 
   /**
-   * Runs a change once per idempotency key (Store.once's contract). With `read` (the pledge the
-   * change is to, as read ahead), a signature or its withdrawal is one statement while the pledge
-   * is still as read; `work` may then run twice.
+   * Runs a change once per idempotency key (Store.once's contract). With `read` (the pledge or
+   * the follow-up question the change is to, as read ahead), a signature, its withdrawal or an
+   * answer is one statement while what it changes is still as read; `work` may then run twice.
    */
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: PledgeAsRead): Promise<Reply>;
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply>;
 }
 
 export interface NewAction {
@@ -148,14 +165,15 @@ export interface InsightContext {
  * The insights bound to one invocation. With `ahead.stored` (the reply already stored for the
  * invocation's key, read with the person), a change gives that reply again, run no more, as
  * CommandContext.change does. With `ahead.pledge` (the pledge its command names, read with the
- * person), that pledge and the asker's signatures on it are answered from the read, and its
- * change is planned from it (InsightStore.once).
+ * person), that pledge and the asker's signatures on it are answered from the read; with it or
+ * `ahead.followUp`, the change is planned from the read (InsightStore.once).
  */
-export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: { pledge?: PledgeAsRead | null; stored?: Reply | null } = {}): InsightContext {
-  const { pledge: read = null, stored = null } = ahead;
+export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
+  const { pledge: read = null, followUp = null, stored = null } = ahead;
   const inner = deps.store;
+  const planned = read || followUp ? { pledge: read, followUp } : undefined;
   const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
-    stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, read ?? undefined);
+    stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
   if (!read) return { store: inner, links: deps.links, change: once };
   const { pledge } = read;
   const store: InsightStore = Object.create(inner, {

@@ -15,7 +15,7 @@ import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
 import { insightsOf } from "./indicator.ts";
-import type { PledgeRead } from "./store.ts";
+import type { FollowUpRead, PledgeRead } from "./store.ts";
 
 const USAGE = {
   new: NEW_USAGE,
@@ -241,6 +241,11 @@ function pledgeNamedBy(args: string): PledgeRead | null {
 
 const ANSWERS: Record<string, FollowUpAnswer> = { done: "done", still_doing: "still_doing", "still-doing": "still_doing", not_yet: "not_yet", "not-yet": "not_yet" };
 
+/** The follow-up question an answer's line names ("done 12.30"), read with the person answering; null when it names none. */
+function followUpNamedBy(args: string): FollowUpRead | null {
+  return readFollowUpRef(firstWord(firstWord(args)[1])[0]);
+}
+
 async function answer(ctx: CommandContext, args: string): Promise<Reply> {
   const [word, rest] = firstWord(args);
   const chosen = ANSWERS[word.toLowerCase()];
@@ -279,6 +284,6 @@ export const pledgeCommands: CommandFamily = {
     { name: "export", usage: USAGE.export, summary: "The signatures as CSV (coordinators).", run: exportCsv },
     { name: "show", usage: USAGE.show, summary: "A pledge's sign-up card.", run: show },
     { name: "list", usage: USAGE.list, summary: "The pledges, newest first.", run: (ctx) => listPledges(ctx) },
-    { name: "answer", usage: USAGE.answer, changes: true, summary: "Answer \"did you do what you pledged?\" (from its buttons).", run: answer },
+    { name: "answer", usage: USAGE.answer, changes: true, reads: followUpNamedBy, summary: "Answer \"did you do what you pledged?\" (from its buttons).", run: answer },
   ],
 };

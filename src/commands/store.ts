@@ -1,4 +1,4 @@
-import type { PledgeAsRead } from "./insight-store.ts";
+import type { FollowUpAsRead, PledgeAsRead } from "./insight-store.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -159,8 +159,14 @@ export interface PledgeRead {
   pledgeId: number;
 }
 
+/** A follow-up question on a signature ("12.30": signature 12, at 30 days), as an answer to it will read it (insight-store.ts, `FollowUpAsRead`). */
+export interface FollowUpRead {
+  signatureId: number;
+  stage: number;
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | PledgeRead;
+export type SubjectRead = ActionRead | PledgeRead | FollowUpRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -168,6 +174,8 @@ export interface InvocationReads {
   actions: ActionView[] | null;
   /** For a PledgeRead: the pledge as read (null when the partnership has no such pledge); absent otherwise. */
   pledge?: PledgeAsRead | null;
+  /** For a FollowUpRead: the question as read (null when the partnership has no such question); absent otherwise. */
+  followUp?: FollowUpAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
 import { handleInvocation, readsOf } from "../../src/commands/dispatch.ts";
 import { renderText } from "../../src/adapters/shell/render-text.ts";
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
+import { enqueueInsightDeliveries } from "../../src/jobs/insight-deliveries.ts";
 import type { ChangeContext, ChangeStore } from "../../src/commands/store.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
@@ -292,7 +294,7 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     const events = async () =>
       (await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", partnershipId).where("subject_type", "=", "pledge").where("event", "<>", "pledge.created").orderBy("id").execute());
     const cards = async () => Number((await t.db.kysely.selectFrom("delivery").select((eb) => eb.fn.countAll().as("n")).where("partnership_id", "=", partnershipId).where("kind", "=", "channel_card").executeTakeFirstOrThrow()).n);
-    return { id, run, readThen, events, cards };
+    return { id, partnershipId, run, readThen, events, cards };
   }
 
   it("costs 2 round trips for /pledge sign, a changed commitment, withdraw and sign again (the person with the pledge, their signatures and any stored reply, then the change with its audit, card update and receipt), and 1 for a retry", async () => {
@@ -364,6 +366,31 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     expect(withdrawn.heading).toBe(`Your signature on P${p.id} · Every day counts is withdrawn`);
     expect(withdrawn.rendered).toContain("1 signature remains");
     expect(withdrawn.trips).toBeGreaterThan(2);
+  });
+
+  it("costs 2 round trips for /pledge answer (the person with the question and any stored reply, then the answer with its audit and receipt) and 1 for a retry, and decides again in a transaction an answer read before another", async () => {
+    const p = await pledges();
+    await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-14T10:00:00Z"));
+    const [signature] = await t.db.kysely.selectFrom("pledge_signature").select("id").where("pledge_id", "=", p.id).execute();
+    const question = `${signature!.id}.30`;
+    const key = randomUUID();
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`, key)).toMatchObject({ trips: 2, heading: "Thank you: done", replayed: false });
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`, key)).toMatchObject({ trips: 1, heading: "Thank you: done", replayed: true });
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`)).toMatchObject({ trips: 2, heading: "You already answered done" });
+    expect(await p.run("Jancis Andrew", `/pledge answer still_doing ${question}`)).toMatchObject({ trips: 2, heading: "Thank you: still doing" });
+    expect(await p.run("Sue May", `/pledge answer done ${question}`)).toMatchObject({ heading: "That question was for someone else." });
+    // Read while "still doing"; answered "not yet" meanwhile: "still doing" is an answer again, and its "before" is "not yet".
+    const late = await p.readThen("Jancis Andrew", `/pledge answer still_doing ${question}`, () => p.run("Jancis Andrew", `/pledge answer not_yet ${question}`));
+    expect(late.heading).toBe("Thank you: still doing");
+    expect(late.trips).toBeGreaterThan(2);
+    const answers = (await p.events()).filter((e) => e.event === "pledge.followup");
+    expect(answers.map((e) => [e.before, e.after])).toEqual([
+      [{ answer: null }, { stage: 30, answer: "done" }],
+      [{ answer: "done" }, { stage: 30, answer: "still_doing" }],
+      [{ answer: "still_doing" }, { stage: 30, answer: "not_yet" }],
+      [{ answer: "not_yet" }, { stage: 30, answer: "still_doing" }],
+    ]);
   });
 
   // Two connections are needed to commit a receipt while the statement runs: PostgreSQL only.

@@ -1,4 +1,4 @@
-import type { FollowUpTally, InsightChanges, InsightStore, PledgeAsRead, WorkshopView } from "../../commands/insight-store.ts";
+import type { FollowUpTally, InsightChanges, InsightReadAhead, InsightStore, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { PledgeView, SignatureView } from "../../domain/pledges/pledge.ts";
@@ -24,8 +24,8 @@ const pledgeIdOfCard = (key: string): number | null => {
  * Indicators, OBA workshops and pledges in the database. Reads are typed Kysely queries in
  * the modules named after their data (indicators.ts, workshops.ts, pledges.ts), run through
  * the driver, one statement each; changes run in one transaction with their audit events and the invocation's
- * receipt, so retries are answered once; a signature or its withdrawal on a pledge read ahead
- * is one statement instead, as PrismaStore.once makes a milestone's change.
+ * receipt, so retries are answered once; a signature, its withdrawal or a follow-up's answer
+ * read ahead is one statement instead, as PrismaStore.once makes a milestone's change.
  */
 export class SqlInsightStore implements InsightStore {
   private readonly sql: SqlRunner;
@@ -94,9 +94,9 @@ export class SqlInsightStore implements InsightStore {
     return id === null ? false : savePledgeMessageRef(this.sql, partnershipId, id, ref);
   }
 
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: PledgeAsRead): Promise<Reply> {
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply> {
     const bind = (tx: SqlTransaction, enqueued: (rows: number) => void) => new SqlInsightChanges(tx, ctx, enqueued);
-    // A change to a pledge read ahead is planned as one statement (pledge-changes.ts).
+    // A change to a pledge or a follow-up question read ahead is planned as one statement (pledge-changes.ts).
     if (read) return plannedOnce<InsightChanges>(this.sql, ctx, new PlannedPledgeChanges(ctx, read), bind, work, this.outbox);
     return changeOnce(this.sql, ctx, bind, work, this.outbox);
   }

@@ -3,20 +3,21 @@ import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../comma
 import type { Reply } from "../../domain/reply.ts";
 import { compileOnly } from "./kysely.ts";
 import { personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
-import { pledgeAsReadFrom, pledgeAsReadQuery, type PledgeAsReadRow } from "./pledges.ts";
+import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; pledge?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; pledgeId?: number };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; pledge?: boolean; followUp?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; pledgeId?: number; signatureId?: number; stage?: number };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
  *
  *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
- *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted] [, (the pledge as read, as json) AS pledge] [, found.*]
+ *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
+ *     [, (the pledge as read, as json) AS pledge] [, (the follow-up as read, as json) AS follow_up] [, found.*]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -37,6 +38,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.sight, (q) => q.select((eb) => eb.exists(eb.selectFrom("sighted").select(sql<number>`1`.as("one"))).as("sighted")))
     // A pledge with the asker's own signatures on it (a signature, a withdrawal).
     .$if(shape.pledge === true, (q) => q.select(pledgeAsReadQuery(v.partnershipId, v.pledgeId!, sql<number>`(SELECT me.id FROM me)`).as("pledge")))
+    // A follow-up question with whose signature it is on (an answer).
+    .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -50,7 +53,7 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
  * id, or by a linked platform identity), the actions its command will read (those
  * `findActionsByRef` would return for an ActionRead; null otherwise), for a PledgeRead the
  * pledge with the asker's own signatures (`pledge`: null when there is no such pledge, absent
- * for any other read), and the reply stored
+ * for any other read), for a FollowUpRead the question (`followUp`, likewise), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -63,17 +66,19 @@ export async function readInvocation(
 ): Promise<InvocationReads> {
   const read = subject && "ref" in subject ? subject : null;
   const pledge = subject && "pledgeId" in subject ? subject : null;
-  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined, ...(pledge ? { pledge: true } : {}) };
+  const followUp = subject && "signatureId" in subject ? subject : null;
+  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined, ...(pledge ? { pledge: true } : {}), ...(followUp ? { followUp: true } : {}) };
   const values: ReadValues = {
     partnershipId,
     ...("personId" in who ? { personId: who.personId } : { platform: who.platform, tenant: who.tenant, userId: who.userId }),
     ...(read ? { ref: read.ref, ...(read.planKey ? { planKey: read.planKey } : {}) } : {}),
     ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
+    ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; pledge?: PledgeAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -81,5 +86,6 @@ export async function readInvocation(
     stored: first?.stored ?? null,
     ...(shape.sight && first?.me ? { sighted: first.sighted === true } : {}),
     ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
+    ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
   };
 }

@@ -1,9 +1,9 @@
-import { sql } from "kysely";
-import type { InsightChanges, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
+import { sql, type ExpressionBuilder } from "kysely";
+import type { InsightChanges, InsightReadAhead, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../../domain/pledges/pledge.ts";
 import { changeInContext, type WithChanged } from "./audit.ts";
-import { compileOnly as db } from "./kysely.ts";
+import { compileOnly as db, type DB } from "./kysely.ts";
 import { NeedsTransaction, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
 import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
 
@@ -15,8 +15,10 @@ import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
  * signature as read, for a signature still open for signing) with the signature's own write
  * alongside. A pledge that moved on meanwhile (anyone's signature made, changed or withdrawn
  * gives it a new version) is then not found, and the change is decided again in a transaction
- * that locks it, so the count the reply gives is always exact. A second call, and every other
- * kind of change, throws `NeedsTransaction`.
+ * that locks it, so the count the reply gives is always exact. An answer to a follow-up question
+ * is planned likewise from the question as read, guarded by its answer as read. A second call,
+ * a subject not read ahead, a question not asked, and every other kind of change, throw
+ * `NeedsTransaction`.
  */
 export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
   planned: PlannedChange | null = null;
@@ -25,18 +27,21 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
 
   constructor(
     private readonly ctx: ChangeContext,
-    private readonly read: PledgeAsRead,
+    private readonly ahead: InsightReadAhead,
   ) {}
 
-  private once(pledge: PledgeView): void {
+  /** The pledge as read, for its one change: a pledge not read ahead, or a second change, needs a transaction. */
+  private once(pledge: PledgeView): PledgeAsRead {
+    const read = this.ahead.pledge;
     if (this.answered) throw new NeedsTransaction("a second change");
-    if (pledge.id !== this.read.pledge.id) throw new NeedsTransaction("a pledge not read ahead");
+    if (!read || pledge.id !== read.pledge.id) throw new NeedsTransaction("a pledge not read ahead");
     this.answered = true;
+    return read;
   }
 
   /** The pledge's row written as it is, while it is still as read: the change's `changed`, and its lock. */
-  private pledgeAsRead(open: boolean) {
-    const { pledge, version, count } = this.read;
+  private pledgeAsRead(read: PledgeAsRead, open: boolean) {
+    const { pledge, version, count } = read;
     const { at } = this.ctx;
     return db
       .updateTable("pledge")
@@ -51,10 +56,10 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
   }
 
   async sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }> {
-    this.once(pledge);
+    const read = this.once(pledge);
     const { actor, at } = this.ctx;
-    const existing = this.read.mine.find((s) => s.onBehalfOf === signing.onBehalfOf) ?? null;
-    const changed = this.pledgeAsRead(true);
+    const existing = read.mine.find((s) => s.onBehalfOf === signing.onBehalfOf) ?? null;
+    const changed = this.pledgeAsRead(read, true);
     const subject = pledgeSubject(pledge.id);
     const after = (s: SignatureView) => ({ onBehalfOf: s.onBehalfOf, commitment: s.commitment, isPublic: s.isPublic });
     if (!existing) {
@@ -77,7 +82,7 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
             .returning("id"),
         auditIdAs: "signatureId",
       };
-      return { outcome: "signed", signature, count: this.read.count + 1 };
+      return { outcome: "signed", signature, count: read.count + 1 };
     }
     const isPublic = signing.isPublic ?? existing.isPublic;
     // The signature as read: the audit's "before", and what the write must still find.
@@ -99,7 +104,7 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
         // Signing again starts the 30- and 90-day follow-through afresh.
         followedBy: [(cte) => cte.deleteFrom("pledge_follow_up").where("signature_id", "=", existing.id).where((eb) => eb.exists(eb.selectFrom("changed").select("changed.id")))],
       };
-      return { outcome: "signed_again", signature, count: this.read.count + 1 };
+      return { outcome: "signed_again", signature, count: read.count + 1 };
     }
     if (existing.commitment === signing.commitment && existing.isPublic === isPublic) {
       // Nothing to write: the answer stands while the signature is as read and the pledge open.
@@ -112,7 +117,7 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
         .where("s.is_public", "=", existing.isPublic)
         .where("s.withdrawn_at", "is", null)
         .where((eb) => eb.and([eb.or([eb("pledge.opens_at", "is", null), eb("pledge.opens_at", "<=", at)]), eb.or([eb("pledge.closes_at", "is", null), eb("pledge.closes_at", ">=", at)])]));
-      return { outcome: "unchanged", signature: existing, count: this.read.count };
+      return { outcome: "unchanged", signature: existing, count: read.count };
     }
     const signature = { ...existing, commitment: signing.commitment, isPublic };
     this.planned = {
@@ -120,21 +125,21 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
       audit: changeInContext(this.ctx, "pledge.signature_changed", subject, before, { signatureId: existing.id, ...after(signature) }),
       alongside: (cte) => asRead(cte).set({ commitment: signing.commitment, is_public: isPublic }).returning("s.id"),
     };
-    return { outcome: "updated", signature, count: this.read.count };
+    return { outcome: "updated", signature, count: read.count };
   }
 
   async withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }> {
-    this.once(pledge);
-    const signature = this.read.mine.find((s) => s.onBehalfOf === onBehalfOf && s.withdrawnAt === null);
+    const read = this.once(pledge);
+    const signature = read.mine.find((s) => s.onBehalfOf === onBehalfOf && s.withdrawnAt === null);
     if (!signature) {
       // None to withdraw: the answer stands while the pledge is as read.
-      this.unchangedAsRead = db.selectFrom("pledge").select("pledge.id").where("pledge.id", "=", pledge.id).where(sql<boolean>`${pledgeVersion} = ${this.read.version}`);
-      return { withdrawn: 0, count: this.read.count };
+      this.unchangedAsRead = db.selectFrom("pledge").select("pledge.id").where("pledge.id", "=", pledge.id).where(sql<boolean>`${pledgeVersion} = ${read.version}`);
+      return { withdrawn: 0, count: read.count };
     }
     const { at } = this.ctx;
     const whenChanged = (cte: WithChanged) => cte.selectFrom("changed").select("changed.id");
     this.planned = {
-      changed: this.pledgeAsRead(false),
+      changed: this.pledgeAsRead(read, false),
       audit: changeInContext(this.ctx, "pledge.withdrawn", pledgeSubject(pledge.id), { signatures: [signature.id] }, { withdrawnAt: at.toISOString() }),
       alongside: (cte) =>
         cte
@@ -155,7 +160,7 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
             .where((eb) => eb.exists(whenChanged(cte))),
       ],
     };
-    return { withdrawn: 1, count: this.read.count - 1 };
+    return { withdrawn: 1, count: read.count - 1 };
   }
 
   recordReading = transactionOnly("a reading");
@@ -167,8 +172,24 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
   createPledge = transactionOnly("a new pledge");
   enqueueDelivery = transactionOnly("a delivery");
 
-  async answerFollowUp(_signatureId: number, _stage: number, _answer: FollowUpAnswer): Promise<never> {
-    throw new NeedsTransaction("a follow-up's answer");
+  async answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours"> {
+    const asked = this.ahead.followUp;
+    if (this.answered) throw new NeedsTransaction("a second change");
+    // A question not read ahead, or not asked (a refusal): the transaction decides it.
+    if (!asked || asked.signatureId !== signatureId || asked.stage !== stage || asked.askedAt === null) throw new NeedsTransaction("a follow-up not read ahead");
+    this.answered = true;
+    if (asked.personId !== this.ctx.actor.id) return "not_yours";
+    const asRead = (eb: ExpressionBuilder<DB, "pledge_follow_up">) => (asked.answer === null ? eb("pledge_follow_up.answer", "is", null) : eb("pledge_follow_up.answer", "=", asked.answer));
+    if (asked.answer === answer) {
+      this.unchangedAsRead = db.selectFrom("pledge_follow_up").select("pledge_follow_up.id").where("pledge_follow_up.id", "=", asked.id).where(asRead);
+      return "unchanged";
+    }
+    this.planned = {
+      // Guarded by the answer as read (the audit's "before").
+      changed: db.updateTable("pledge_follow_up").set({ answer, answered_at: this.ctx.at }).where("pledge_follow_up.id", "=", asked.id).where(asRead).returning("pledge_follow_up.id"),
+      audit: changeInContext(this.ctx, "pledge.followup", pledgeSubject(asked.pledgeId), { answer: asked.answer }, { stage, answer }),
+    };
+    return "answered";
   }
 }
 

@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from "kysely";
-import type { FollowUpTally, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
+import type { FollowUpAsRead, FollowUpTally, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PledgeStats } from "../../domain/pledges/card.ts";
 import { displayName, type FollowUpAnswer, type PledgeKind, type PledgeView, type SignatureView, type Signing } from "../../domain/pledges/pledge.ts";
@@ -188,6 +188,46 @@ export const pledgeAsReadFrom = (row: PledgeAsReadRow): PledgeAsRead => ({
   version: row.version,
   count: Number(row.count),
   mine: row.mine.map(signatureFromRow),
+});
+
+/**
+ * The follow-up question of stage `stage` on signature `signatureId`, in the partnership, as an
+ * answer to it reads it ahead (`FollowUpAsRead`, see `followUpAsReadFrom`): one row
+ * `{ follow_up }` holding it as JSON; no row when there is no such question. For a statement
+ * that reads more beside it (invocation-reads.ts).
+ */
+export function followUpAsReadQuery(partnershipId: number, signatureId: number, stage: number) {
+  const read = db
+    .selectFrom("pledge_follow_up as f")
+    .innerJoin("pledge_signature as s", "s.id", "f.signature_id")
+    .innerJoin("pledge as p", "p.id", "s.pledge_id")
+    .select(["f.id", "f.signature_id", "f.stage", "f.answer", "f.asked_at", "s.person_id", "s.pledge_id"])
+    .where("f.signature_id", "=", signatureId)
+    .where("f.stage", "=", stage)
+    .where("p.partnership_id", "=", partnershipId);
+  return db.selectFrom(read.as("read")).select(sql<FollowUpAsReadRow>`row_to_json(read)`.as("follow_up"));
+}
+
+/** The JSON `followUpAsReadQuery` gives (instants as ISO text). */
+export interface FollowUpAsReadRow {
+  id: number;
+  signature_id: number;
+  stage: number;
+  answer: string | null;
+  asked_at: string | null;
+  person_id: number;
+  pledge_id: number;
+}
+
+/** `followUpAsReadQuery`'s JSON as the command layer's `FollowUpAsRead`. */
+export const followUpAsReadFrom = (row: FollowUpAsReadRow): FollowUpAsRead => ({
+  id: row.id,
+  signatureId: row.signature_id,
+  stage: row.stage,
+  pledgeId: row.pledge_id,
+  personId: row.person_id,
+  askedAt: instant(row.asked_at),
+  answer: row.answer as FollowUpAnswer | null,
 });
 
 /** How the follow-ups asked on a pledge were answered: a count per stage (30, 90 days) and answer (null: not yet answered, last). One statement. */
