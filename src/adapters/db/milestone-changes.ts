@@ -301,7 +301,8 @@ function rowAsRead(m: MilestoneView, guard: Pick<Updateable<DB["milestone"]>, "d
   return query;
 }
 
-function transactionOnly(what: string): () => Promise<never> {
+/** A planner's method for a change only a transaction makes: it throws `NeedsTransaction` naming `what`. */
+export function transactionOnly(what: string): () => Promise<never> {
   return async () => {
     throw new NeedsTransaction(what);
   };

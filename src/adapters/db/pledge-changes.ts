@@ -4,7 +4,7 @@ import type { ChangeContext } from "../../commands/store.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../../domain/pledges/pledge.ts";
 import { changeInContext, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
+import { NeedsTransaction, transactionOnly, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
 import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
 
 /**
@@ -191,10 +191,4 @@ export class PlannedPledgeChanges implements InsightChanges, ChangePlanner {
     };
     return "answered";
   }
-}
-
-function transactionOnly(what: string): () => Promise<never> {
-  return async () => {
-    throw new NeedsTransaction(what);
-  };
 }
