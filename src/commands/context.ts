@@ -85,7 +85,7 @@ export interface Subcommand {
   summary: string;
   /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */
   changes?: boolean;
-  /** The action (by ref) or indicator (by code) a line of arguments will read, so it is read with the person asking, in one statement. */
+  /** What a line of arguments will read by name (an action by ref, an indicator by code, a pledge by id), so it is read with the person asking, in one statement. */
   reads?(args: string): SubjectRead | null;
   run(ctx: CommandContext, args: string): Promise<Reply>;
 }

@@ -12,6 +12,7 @@ import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
 import type { ActionRead, InvocationReads, Store, SubjectRead } from "./store.ts";
+import type { InsightReadAhead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights, type InsightDeps, type InsightStore } from "./insight-store.ts";
@@ -68,7 +69,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored, insights } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insights, insightReads } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
@@ -88,7 +89,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(insights ? { insights: bindInsights(insights, changeContext, stored) } : {}),
+    ...(insights ? { insights: bindInsights(insights, changeContext, { ...insightReads, stored }) } : {}),
     // A retry of a change already answered gets its reply, read with the person, once it has
     // passed the same checks (the ref, the permission) as the first: nothing is run again.
     change: (work, touches) =>
@@ -148,11 +149,11 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights };
-    return { actor: person, ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {} };
+    return { actor: person, ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null, insightReads: insightReadsOf(ahead.found) };
   }
   const read = named?.subcommand.reads?.(named.args) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
@@ -165,8 +166,11 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored };
+  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found) };
 }
+
+/** What was read with the person for an insight change (a pledge, a follow-up question). */
+const insightReadsOf = (found: InvocationReads): InsightReadAhead => ({ pledge: found.pledge ?? null, followUp: found.followUp ?? null });
 
 /** The stores a command is given: answering what was read with the person from what was read. */
 function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectRead | null, found: InvocationReads): { store: Store; insights: InsightDeps | undefined } {

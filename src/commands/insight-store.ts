@@ -38,6 +38,37 @@ export interface FollowUpTally {
   count: number;
 }
 
+/**
+ * A pledge as a change reads it ahead, with the person asking (`Store.readInvocation`): the
+ * pledge, its row version (`version`, opaque: it changes with every signature made, changed or
+ * withdrawn, see pledges.ts), how many signatures were not withdrawn, and the asker's own
+ * signatures, withdrawn ones included, oldest first. A change planned from it is made only
+ * while the pledge is still at that version.
+ */
+export interface PledgeAsRead {
+  pledge: PledgeView;
+  version: string;
+  count: number;
+  mine: SignatureView[];
+}
+
+/** A follow-up question as an answer to it reads it ahead (`Store.readInvocation`): whose signature, on which pledge, whether it was asked and how it is answered so far. */
+export interface FollowUpAsRead {
+  id: number;
+  signatureId: number;
+  stage: number;
+  pledgeId: number;
+  personId: number;
+  askedAt: Date | null;
+  answer: FollowUpAnswer | null;
+}
+
+/** What an invocation read ahead for its insight change (InsightStore.once). */
+export interface InsightReadAhead {
+  pledge?: PledgeAsRead | null;
+  followUp?: FollowUpAsRead | null;
+}
+
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
 
 export interface InsightStore {
@@ -54,6 +85,8 @@ export interface InsightStore {
   pledgeStats(pledgeId: number): Promise<PledgeStats>;
   /** Signatures not withdrawn, oldest first. */
   signatures(pledgeId: number): Promise<SignatureView[]>;
+  /** The person's own signatures on the pledge not withdrawn, oldest first. */
+  signaturesBy(pledgeId: number, personId: number): Promise<SignatureView[]>;
   followUpTally(pledgeId: number): Promise<FollowUpTally[]>;
 
   /** Where a channel card was posted ("slack:C123:1700000000.0001"), by card key ("pledge:12"). */
@@ -61,7 +94,12 @@ export interface InsightStore {
   /** Remembers where a card was first posted; false when another post got there first. */
   saveChannelCardRef(partnershipId: number, key: string, ref: string): Promise<boolean>;
 
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply>;
+  /**
+   * Runs a change once per idempotency key (Store.once's contract). With `read` (the pledge or
+   * the follow-up question the change is to, as read ahead), a signature, its withdrawal or an
+   * answer is one statement while what it changes is still as read; `work` may then run twice.
+   */
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply>;
 }
 
 export interface NewAction {
@@ -135,14 +173,26 @@ export interface InsightContext {
 }
 
 /**
- * The insights bound to one invocation. With `stored` (the reply its key holds, read with the
- * person), a change is answered with that reply, marked replayed, once the command has passed
- * the same checks as the first time: nothing is run again.
+ * The insights bound to one invocation. With `ahead.stored` (the reply already stored for the
+ * invocation's key, read with the person), a change gives that reply again, run no more, as
+ * CommandContext.change does. With `ahead.pledge` (the pledge its command names, read with the
+ * person), that pledge and the asker's signatures on it are answered from the read; with it or
+ * `ahead.followUp`, the change is planned from the read (InsightStore.once).
  */
-export function bindInsights(deps: InsightDeps, change: ChangeContext, stored: Reply | null = null): InsightContext {
-  return {
-    store: deps.store,
-    links: deps.links,
-    change: (work) => (stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : deps.store.once(change, work)),
-  };
+export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
+  const { pledge: read = null, followUp = null, stored = null } = ahead;
+  const inner = deps.store;
+  const planned = read || followUp ? { pledge: read, followUp } : undefined;
+  const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
+    stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
+  if (!read) return { store: inner, links: deps.links, change: once };
+  const { pledge } = read;
+  const store: InsightStore = Object.create(inner, {
+    findPledge: { value: (partnershipId: number, id: number) => (partnershipId === change.partnershipId && id === pledge.id ? Promise.resolve(pledge) : inner.findPledge(partnershipId, id)) },
+    signaturesBy: {
+      value: (pledgeId: number, personId: number) =>
+        pledgeId === pledge.id && personId === change.actor.id ? Promise.resolve(read.mine.filter((s) => s.withdrawnAt === null)) : inner.signaturesBy(pledgeId, personId),
+    },
+  }) as InsightStore;
+  return { store, links: deps.links, change: once };
 }

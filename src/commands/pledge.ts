@@ -15,6 +15,7 @@ import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
 import { insightsOf } from "./indicator.ts";
+import type { FollowUpRead, PledgeRead } from "./store.ts";
 
 const USAGE = {
   new: NEW_USAGE,
@@ -187,7 +188,7 @@ async function withdraw(ctx: CommandContext, args: string): Promise<Reply> {
   const [ref, words] = firstWord(args);
   const pledge = await resolvePledge(ctx, ref, USAGE.withdraw);
   const insights = insightsOf(ctx);
-  const signed = (await insights.store.signatures(pledge.id)).filter((s) => s.personId === ctx.actor.id);
+  const signed = await insights.store.signaturesBy(pledge.id, ctx.actor.id);
   if (signed.length === 0) return reply("info", `You have not signed ${pledgeName(pledge)}`, [text("Nothing changed.")]);
   // One signature at a time: someone who signed in their own name and for an organisation says which.
   const chosen = chooseWithdrawal(signed, words, `P${pledge.id}`);
@@ -232,7 +233,18 @@ async function listPledges(ctx: CommandContext): Promise<Reply> {
   return reply("info", "Pledges", [list(items, "No pledges yet. Coordinators and ambassadors start one with /pledge new.")]);
 }
 
+/** The pledge a line's first word names ("P3 …"), read with the person asking; null when it names none. */
+function pledgeNamedBy(args: string): PledgeRead | null {
+  const id = readPledgeId(firstWord(args)[0]);
+  return id === null ? null : { pledgeId: id };
+}
+
 const ANSWERS: Record<string, FollowUpAnswer> = { done: "done", still_doing: "still_doing", "still-doing": "still_doing", not_yet: "not_yet", "not-yet": "not_yet" };
+
+/** The follow-up question an answer's line names ("done 12.30"), read with the person answering; null when it names none. */
+function followUpNamedBy(args: string): FollowUpRead | null {
+  return readFollowUpRef(firstWord(firstWord(args)[1])[0]);
+}
 
 async function answer(ctx: CommandContext, args: string): Promise<Reply> {
   const [word, rest] = firstWord(args);
@@ -266,12 +278,12 @@ export const pledgeCommands: CommandFamily = {
   defaultSubcommand: "list",
   subcommands: [
     { name: "new", usage: USAGE.new, changes: true, summary: "Create a pledge and post its sign-up card here (coordinators, ambassadors).", run: create },
-    { name: "sign", usage: USAGE.sign, changes: true, summary: "Sign a pledge, for yourself or an organisation, with your commitment.", run: sign },
+    { name: "sign", usage: USAGE.sign, changes: true, reads: pledgeNamedBy, summary: "Sign a pledge, for yourself or an organisation, with your commitment.", run: sign },
     { name: "register", usage: USAGE.register, summary: "Who pledged what, as signers chose to be shown.", run: register },
-    { name: "withdraw", usage: USAGE.withdraw, changes: true, summary: "Withdraw your signature.", run: withdraw },
+    { name: "withdraw", usage: USAGE.withdraw, changes: true, reads: pledgeNamedBy, summary: "Withdraw your signature.", run: withdraw },
     { name: "export", usage: USAGE.export, summary: "The signatures as CSV (coordinators).", run: exportCsv },
     { name: "show", usage: USAGE.show, summary: "A pledge's sign-up card.", run: show },
     { name: "list", usage: USAGE.list, summary: "The pledges, newest first.", run: (ctx) => listPledges(ctx) },
-    { name: "answer", usage: USAGE.answer, changes: true, summary: "Answer \"did you do what you pledged?\" (from its buttons).", run: answer },
+    { name: "answer", usage: USAGE.answer, changes: true, reads: followUpNamedBy, summary: "Answer \"did you do what you pledged?\" (from its buttons).", run: answer },
   ],
 };

@@ -1,3 +1,4 @@
+import type { FollowUpAsRead, PledgeAsRead } from "./insight-store.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -162,8 +163,19 @@ export interface IndicatorRead {
   person?: string;
 }
 
-/** What a subcommand reads before it runs, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead;
+/** A pledge named by id, as a change to it will read it: with the asker's own signatures (insight-store.ts, `PledgeAsRead`). */
+export interface PledgeRead {
+  pledgeId: number;
+}
+
+/** A follow-up question on a signature ("12.30": signature 12, at 30 days), as an answer to it will read it (insight-store.ts, `FollowUpAsRead`). */
+export interface FollowUpRead {
+  signatureId: number;
+  stage: number;
+}
+
+/** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -173,6 +185,10 @@ export interface InvocationReads {
   indicator?: IndicatorView | null;
   /** For a read that names a person: those `findPeopleByName` finds by that name. Absent otherwise. */
   people?: Person[];
+  /** For a PledgeRead: the pledge as read (null when the partnership has no such pledge); absent otherwise. */
+  pledge?: PledgeAsRead | null;
+  /** For a FollowUpRead: the question as read (null when the partnership has no such question); absent otherwise. */
+  followUp?: FollowUpAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

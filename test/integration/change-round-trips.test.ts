@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaStore } from "../../src/adapters/db/prisma-store.ts";
-import { handleInvocation } from "../../src/commands/dispatch.ts";
+import { handleInvocation, readsOf } from "../../src/commands/dispatch.ts";
+import { renderText } from "../../src/adapters/shell/render-text.ts";
+import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
+import { enqueueInsightDeliveries } from "../../src/jobs/insight-deliveries.ts";
 import type { ChangeContext, ChangeStore } from "../../src/commands/store.ts";
 import type { Reply } from "../../src/domain/reply.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
@@ -252,6 +255,142 @@ describe.each(kindsUnderTest())("round trips per change on %s", (kind) => {
     const receipts = await t.db.kysely.selectFrom("command_receipt").select("reply").where("partnership_id", "=", partnershipId).where("idempotency_key", "=", key).execute();
     expect(receipts.map((r) => (r.reply as Reply).heading)).toEqual(["ATT-5.1 done"]);
     expect(await t.db.kysely.selectFrom("audit_event").select("event").where("partnership_id", "=", partnershipId).execute()).toEqual([{ event: "milestone.done" }]);
+  });
+
+  /** Pledge changes as people send them in a Slack channel (so each signature's card is updated), counted from identifying them to the reply. */
+  async function pledges() {
+    const partnershipId = await loadDemo(t.db);
+    const driver = commandDriver(t.db, partnershipId);
+    const invocation = async (as: string, line: string, key: string) => {
+      const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
+      return {
+        partnershipId,
+        actor: { personId: await driver.personId(as) },
+        place: { platform: "slack" as const, tenant: "T-TEST", channel: "C-TEST" },
+        command,
+        text: rest.join(" "),
+        idempotencyKey: key,
+        now: new Date("2011-09-12T10:00:00Z"),
+      };
+    };
+    const run = async (as: string, line: string, key: string = randomUUID()) => {
+      const asked = await invocation(as, line, key);
+      const before = t.db.roundTrips.count;
+      const reply = await handleInvocation(driver.deps, asked);
+      return { trips: t.db.roundTrips.count - before, heading: reply.heading, rendered: renderText(reply), replayed: reply.replayed ?? false };
+    };
+    /** `line` as `as` sends it, read (the person, the pledge and their signatures) before `meanwhile` runs and changed after it. */
+    const readThen = async (as: string, line: string, meanwhile: () => Promise<unknown>) => {
+      const asked = await invocation(as, line, randomUUID());
+      const read = readsOf(asked.command, asked.text)!;
+      const found = await driver.deps.store.readInvocation(partnershipId, asked.actor, read.read, asked.idempotencyKey);
+      await meanwhile();
+      const before = t.db.roundTrips.count;
+      const reply = await handleInvocation(driver.deps, { ...asked, actor: { person: found.person! } }, { read: read.read, found });
+      return { trips: t.db.roundTrips.count - before, heading: reply.heading, rendered: renderText(reply) };
+    };
+    const made = await run("Nigel Richardson", "/pledge new attendance Every day counts | We will help every child attend school every day | closes end of March 2012");
+    const id = Number(/P(\d+)/.exec(made.heading!)![1]);
+    const events = async () =>
+      (await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", partnershipId).where("subject_type", "=", "pledge").where("event", "<>", "pledge.created").orderBy("id").execute());
+    const cards = async () => Number((await t.db.kysely.selectFrom("delivery").select((eb) => eb.fn.countAll().as("n")).where("partnership_id", "=", partnershipId).where("kind", "=", "channel_card").executeTakeFirstOrThrow()).n);
+    return { id, partnershipId, run, readThen, events, cards };
+  }
+
+  it("costs 2 round trips for /pledge sign, a changed commitment, withdraw and sign again (the person with the pledge, their signatures and any stored reply, then the change with its audit, card update and receipt), and 1 for a retry", async () => {
+    const p = await pledges();
+    const key = randomUUID();
+    const signed = await p.run("Jancis Andrew", `/pledge sign P${p.id} public | I will ring home`, key);
+    expect(signed).toMatchObject({ trips: 2, heading: `You signed P${p.id} · Every day counts`, replayed: false });
+    expect(signed.rendered).toContain("Signatures: 1");
+    expect(await p.run("Jancis Andrew", `/pledge sign P${p.id} public | I will ring home`, key)).toMatchObject({ trips: 1, heading: signed.heading, replayed: true });
+    const second = await p.run("Sue May", `/pledge sign P${p.id} for Parklands Primary: we will reward full attendance`);
+    expect(second).toMatchObject({ trips: 2, heading: `You signed P${p.id} · Every day counts` });
+    expect(second.rendered).toContain("Signatures: 2");
+    const updated = await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring every home`);
+    expect(updated).toMatchObject({ trips: 2, heading: `Your commitment to P${p.id} · Every day counts is updated` });
+    expect(updated.rendered).toContain("Signatures: 2");
+    const withdrawn = await p.run("Jancis Andrew", `/pledge withdraw P${p.id}`);
+    expect(withdrawn).toMatchObject({ trips: 2, heading: `Your signature on P${p.id} · Every day counts is withdrawn` });
+    expect(withdrawn.rendered).toContain("1 signature remains");
+    const again = await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    expect(again).toMatchObject({ trips: 2, heading: `You signed P${p.id} · Every day counts` });
+    expect(again.rendered).toContain("Signatures: 2");
+    const signatures = await t.db.kysely.selectFrom("pledge_signature").select(["id", "on_behalf_of", "commitment", "is_public", "withdrawn_at"]).where("pledge_id", "=", p.id).orderBy("id").execute();
+    expect(signatures.map((s) => [s.on_behalf_of, s.commitment, s.is_public, s.withdrawn_at])).toEqual([
+      ["", "I will ring home", true, null],
+      ["Parklands Primary", "we will reward full attendance", false, null],
+    ]);
+    const [jancis, sue] = signatures;
+    expect(await p.events()).toEqual([
+      { event: "pledge.signed", before: null, after: { signatureId: jancis!.id, onBehalfOf: "", commitment: "I will ring home", isPublic: true } },
+      { event: "pledge.signed", before: null, after: { signatureId: sue!.id, onBehalfOf: "Parklands Primary", commitment: "we will reward full attendance", isPublic: false } },
+      { event: "pledge.signature_changed", before: { commitment: "I will ring home", isPublic: true, withdrawnAt: null }, after: { signatureId: jancis!.id, onBehalfOf: "", commitment: "I will ring every home", isPublic: true } },
+      { event: "pledge.withdrawn", before: { signatures: [jancis!.id] }, after: { withdrawnAt: "2011-09-12T10:00:00.000Z" } },
+      { event: "pledge.signed", before: { commitment: "I will ring every home", isPublic: true, withdrawnAt: "2011-09-12T10:00:00.000Z" }, after: { signatureId: jancis!.id, onBehalfOf: "", commitment: "I will ring home", isPublic: true } },
+    ]);
+    // Each change updates the channel's card once: the retry does not.
+    expect(await p.cards()).toBe(6);
+  });
+
+  it("signs twice with the same words in 2 round trips the second time, changing nothing: no second audit event, no second card update", async () => {
+    const p = await pledges();
+    await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    const cards = await p.cards();
+    const same = await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    expect(same).toMatchObject({ trips: 2, heading: `You have already signed P${p.id} · Every day counts` });
+    expect(same.rendered).toContain("Nothing changed");
+    expect((await p.events()).map((e) => e.event)).toEqual(["pledge.signed"]);
+    expect(await p.cards()).toBe(cards);
+  });
+
+  it("signs on a pledge read before someone else signed it in a transaction, telling the exact count", async () => {
+    const p = await pledges();
+    const late = await p.readThen("Jancis Andrew", `/pledge sign P${p.id} I will ring home`, () => p.run("Sue May", `/pledge sign P${p.id} I will read with a child`));
+    expect(late.heading).toBe(`You signed P${p.id} · Every day counts`);
+    expect(late.rendered).toContain("Signatures: 2");
+    expect(late.trips).toBeGreaterThan(2);
+    expect((await p.events()).map((e) => e.event)).toEqual(["pledge.signed", "pledge.signed"]);
+    expect(await p.cards()).toBe(3);
+  });
+
+  it("decides again in a transaction an answer read from a signature that has moved on: 'already signed', read before it was withdrawn, signs again", async () => {
+    const p = await pledges();
+    await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    const late = await p.readThen("Jancis Andrew", `/pledge sign P${p.id} I will ring home`, () => p.run("Jancis Andrew", `/pledge withdraw P${p.id}`));
+    expect(late.heading).toBe(`You signed P${p.id} · Every day counts`);
+    expect(late.rendered).toContain("Signatures: 1");
+    expect((await p.events()).map((e) => e.event)).toEqual(["pledge.signed", "pledge.withdrawn", "pledge.signed"]);
+    // A withdrawal read before someone else signed: the count left is the pledge's own.
+    const withdrawn = await p.readThen("Jancis Andrew", `/pledge withdraw P${p.id}`, () => p.run("Sue May", `/pledge sign P${p.id} I will read with a child`));
+    expect(withdrawn.heading).toBe(`Your signature on P${p.id} · Every day counts is withdrawn`);
+    expect(withdrawn.rendered).toContain("1 signature remains");
+    expect(withdrawn.trips).toBeGreaterThan(2);
+  });
+
+  it("costs 2 round trips for /pledge answer (the person with the question and any stored reply, then the answer with its audit and receipt) and 1 for a retry, and decides again in a transaction an answer read before another", async () => {
+    const p = await pledges();
+    await p.run("Jancis Andrew", `/pledge sign P${p.id} I will ring home`);
+    await enqueueInsightDeliveries(jobStoreOf(t.db), p.partnershipId, new Date("2011-10-14T10:00:00Z"));
+    const [signature] = await t.db.kysely.selectFrom("pledge_signature").select("id").where("pledge_id", "=", p.id).execute();
+    const question = `${signature!.id}.30`;
+    const key = randomUUID();
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`, key)).toMatchObject({ trips: 2, heading: "Thank you: done", replayed: false });
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`, key)).toMatchObject({ trips: 1, heading: "Thank you: done", replayed: true });
+    expect(await p.run("Jancis Andrew", `/pledge answer done ${question}`)).toMatchObject({ trips: 2, heading: "You already answered done" });
+    expect(await p.run("Jancis Andrew", `/pledge answer still_doing ${question}`)).toMatchObject({ trips: 2, heading: "Thank you: still doing" });
+    expect(await p.run("Sue May", `/pledge answer done ${question}`)).toMatchObject({ heading: "That question was for someone else." });
+    // Read while "still doing"; answered "not yet" meanwhile: "still doing" is an answer again, and its "before" is "not yet".
+    const late = await p.readThen("Jancis Andrew", `/pledge answer still_doing ${question}`, () => p.run("Jancis Andrew", `/pledge answer not_yet ${question}`));
+    expect(late.heading).toBe("Thank you: still doing");
+    expect(late.trips).toBeGreaterThan(2);
+    const answers = (await p.events()).filter((e) => e.event === "pledge.followup");
+    expect(answers.map((e) => [e.before, e.after])).toEqual([
+      [{ answer: null }, { stage: 30, answer: "done" }],
+      [{ answer: "done" }, { stage: 30, answer: "still_doing" }],
+      [{ answer: "still_doing" }, { stage: 30, answer: "not_yet" }],
+      [{ answer: "not_yet" }, { stage: 30, answer: "still_doing" }],
+    ]);
   });
 
   // Two connections are needed to commit a receipt while the statement runs: PostgreSQL only.

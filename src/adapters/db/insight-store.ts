@@ -1,4 +1,4 @@
-import type { FollowUpTally, InsightChanges, InsightStore, WorkshopView } from "../../commands/insight-store.ts";
+import type { FollowUpTally, InsightChanges, InsightReadAhead, InsightStore, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { PledgeView, SignatureView } from "../../domain/pledges/pledge.ts";
@@ -6,12 +6,13 @@ import type { PledgeStats } from "../../domain/pledges/card.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { SqlInsightChanges } from "./insight-changes.ts";
 import { queryIndicators } from "./indicators.ts";
-import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures } from "./pledges.ts";
+import { findPledge, followUpTally, listPledges, pledgeMessageRef, pledgeStats, savePledgeMessageRef, signatures, signaturesBy } from "./pledges.ts";
 import { PlannedIndicatorChanges } from "./indicator-changes.ts";
+import { PlannedPledgeChanges } from "./pledge-changes.ts";
 import { changedOnce } from "./receipts.ts";
 import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
-import type { SqlRunner } from "./sql-runner.ts";
+import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
 
 /** Card keys name what a channel card shows: "pledge:12". */
@@ -75,6 +76,10 @@ export class SqlInsightStore implements InsightStore {
     return signatures(this.sql, pledgeId);
   }
 
+  signaturesBy(pledgeId: number, personId: number): Promise<SignatureView[]> {
+    return signaturesBy(this.sql, pledgeId, personId);
+  }
+
   followUpTally(pledgeId: number): Promise<FollowUpTally[]> {
     return followUpTally(this.sql, pledgeId);
   }
@@ -90,12 +95,15 @@ export class SqlInsightStore implements InsightStore {
   }
 
   /**
-   * An indicator's change (a reading, a setting) as ONE statement with its audit event and
-   * receipt, planned from the indicator as the command read it (indicator-changes.ts); any
-   * other change, or one whose indicator moved on since it was read, in a transaction
-   * (receipts.ts, `changedOnce`). `work` may run twice.
+   * A change as ONE statement with its audit event and receipt when it can be: a signature, its
+   * withdrawal or a follow-up's answer planned from the pledge or question read ahead
+   * (`read`, pledge-changes.ts); an indicator's reading or setting planned from the indicator as
+   * the command read it (indicator-changes.ts). Any other change, or one whose subject moved on
+   * since it was read, is made in a transaction (receipts.ts, `changedOnce`). `work` may run twice.
    */
-  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>): Promise<Reply> {
-    return changedOnce<InsightChanges>(this.sql, ctx, new PlannedIndicatorChanges(ctx), (tx, enqueued) => new SqlInsightChanges(tx, ctx, enqueued), work, this.outbox);
+  once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply> {
+    const bind = (tx: SqlTransaction, enqueued: (rows: number) => void) => new SqlInsightChanges(tx, ctx, enqueued);
+    const planner = read ? new PlannedPledgeChanges(ctx, read) : new PlannedIndicatorChanges(ctx);
+    return changedOnce<InsightChanges>(this.sql, ctx, planner, bind, work, this.outbox);
   }
 }

@@ -4,20 +4,22 @@ import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
+import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
  *
  *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
- *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]]
+ *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
+ *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -42,6 +44,10 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.person === true, (q) =>
       q.select((eb) => eb.selectFrom(peopleNamedQuery(v.partnershipId, v.name!).as("named")).select(sql<PersonRow[]>`coalesce(json_agg(row_to_json(named)), '[]')`.as("people")).as("people")),
     )
+    // A pledge with the asker's own signatures on it (a signature, a withdrawal).
+    .$if(shape.pledge === true, (q) => q.select(pledgeAsReadQuery(v.partnershipId, v.pledgeId!, sql<number>`(SELECT me.id FROM me)`).as("pledge")))
+    // A follow-up question with whose signature it is on (an answer).
+    .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -55,7 +61,9 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
  * id, or by a linked platform identity), the actions its command will read (those
  * `findActionsByRef` would return for an ActionRead; null for any other `subject`) or the
  * indicator it reads (as `queryIndicators` by code returns it; null when none has the code,
- * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), and the reply stored
+ * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), for
+ * a PledgeRead the pledge with the asker's own signatures (`pledge`: null when there is no such
+ * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -69,18 +77,32 @@ export async function readInvocation(
   const read = subject && "ref" in subject ? subject : null;
   const indicator = subject && "indicator" in subject ? subject.indicator : null;
   const person = subject && "indicator" in subject && subject.person !== undefined ? subject.person : null;
-  const shape: ReadShape = { byId: "personId" in who, read: read !== null, planKey: Boolean(read?.planKey), key: key !== null, sight: sight !== undefined, ...(indicator !== null ? { indicator: true } : {}), ...(person !== null ? { person: true } : {}) };
+  const pledge = subject && "pledgeId" in subject ? subject : null;
+  const followUp = subject && "signatureId" in subject ? subject : null;
+  const shape: ReadShape = {
+    byId: "personId" in who,
+    read: read !== null,
+    planKey: Boolean(read?.planKey),
+    key: key !== null,
+    sight: sight !== undefined,
+    ...(indicator !== null ? { indicator: true } : {}),
+    ...(person !== null ? { person: true } : {}),
+    ...(pledge ? { pledge: true } : {}),
+    ...(followUp ? { followUp: true } : {}),
+  };
   const values: ReadValues = {
     partnershipId,
     ...("personId" in who ? { personId: who.personId } : { platform: who.platform, tenant: who.tenant, userId: who.userId }),
     ...(read ? { ref: read.ref, ...(read.planKey ? { planKey: read.planKey } : {}) } : {}),
     ...(indicator !== null ? { code: indicator } : {}),
     ...(person !== null ? { name: person } : {}),
+    ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
+    ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[] }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -89,5 +111,7 @@ export async function readInvocation(
     ...(shape.sight && first?.me ? { sighted: first.sighted === true } : {}),
     ...(indicator !== null ? { indicator: first?.indicator ? indicatorFromRow(first.indicator) : null } : {}),
     ...(person !== null ? { people: (first?.people ?? []).map(toPerson) } : {}),
+    ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
+    ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
   };
 }

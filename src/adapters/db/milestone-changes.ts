@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type InsertQueryBuilder, type RawBuilder, type SelectQueryBuilder, type Updateable } from "kysely";
+import { sql, type DeleteQueryBuilder, type ExpressionBuilder, type InsertQueryBuilder, type RawBuilder, type SelectQueryBuilder, type UpdateQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
@@ -20,9 +20,12 @@ export const actionSubject = (a: ActionView): AuditSubject => ({ type: "action",
 export interface PlannedChange {
   changed: ChangedRow | InsertedRow;
   audit: AuditChange;
-  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any>;
+  /** A row written with the change (an insert from `changed`, or an update guarded by it). */
+  alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any> | UpdateQueryBuilder<DB, any, any, any>;
   /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
   auditIdAs?: string;
+  /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
+  followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
 }
 
 /**
@@ -42,7 +45,8 @@ export function guardedChange(change: ChangedRow | InsertedRow, alsoWhere: RawBu
 export type RowAsRead = SelectQueryBuilder<DB, any, { id: number }>;
 
 /**
- * What a planner (`PlannedChanges`, indicator-changes.ts's `PlannedIndicatorChanges`) leaves
+ * What a planner (`PlannedChanges`, indicator-changes.ts's `PlannedIndicatorChanges`,
+ * pledge-changes.ts's `PlannedPledgeChanges`) leaves
  * for receipts.ts's `changedOnce` once the work has run against it: the one change it planned,
  * or, for an answer that changes nothing, the row that answer stands on.
  */

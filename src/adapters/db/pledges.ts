@@ -1,5 +1,5 @@
-import { sql, type ExpressionBuilder } from "kysely";
-import type { FollowUpTally, NewPledgeRow, SignOutcome } from "../../commands/insight-store.ts";
+import { sql, type ExpressionBuilder, type RawBuilder } from "kysely";
+import type { FollowUpAsRead, FollowUpTally, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PledgeStats } from "../../domain/pledges/card.ts";
 import { displayName, type FollowUpAnswer, type PledgeKind, type PledgeView, type SignatureView, type Signing } from "../../domain/pledges/pledge.ts";
@@ -143,6 +143,93 @@ export async function signatures(queryable: Queryable, pledgeId: number): Promis
   return rows.map(signatureFromRow);
 }
 
+/** The person's own signatures on the pledge not withdrawn, oldest first. One statement. */
+export async function signaturesBy(queryable: Queryable, pledgeId: number, personId: number): Promise<SignatureView[]> {
+  const rows = await runCompiled(queryable, signatureQuery().where("s.pledge_id", "=", pledgeId).where("s.person_id", "=", personId).where("s.withdrawn_at", "is", null).orderBy("s.signed_at").orderBy("s.id"));
+  return rows.map(signatureFromRow);
+}
+
+/**
+ * The pledge's row version, as text: PostgreSQL's `xmin`, the transaction that wrote the row as
+ * it now stands (the optimistic lock PostgreSQL offers every row). Every signature made,
+ * changed or withdrawn also writes the pledge's row (see `lockPledge`, pledge-changes.ts), so
+ * while it is unchanged so are its signatures and count. Anything else that writes the row (its
+ * card's place, saved once) changes it too: a change planned from an earlier read is then only
+ * decided again in a transaction.
+ */
+export const pledgeVersion = sql<string>`pledge.xmin::text`;
+
+/**
+ * The pledge `pledgeId` of the partnership as a change to it reads it ahead (`PledgeAsRead`,
+ * see `pledgeAsReadFrom`): one row `{ pledge }` holding it as JSON, with its version, its count
+ * of signatures not withdrawn and `signerId`'s own signatures; no row when there is no such
+ * pledge. For a statement that reads more beside it (invocation-reads.ts).
+ */
+export function pledgeAsReadQuery(partnershipId: number, pledgeId: number, signerId: RawBuilder<number>) {
+  const read = db
+    .selectFrom("pledge")
+    .select((eb) => [
+      ...pledgeColumns(eb),
+      pledgeVersion.as("version"),
+      signedCount(sql<number>`pledge.id`).as("count"),
+      sql<SignatureRow[]>`(SELECT coalesce(json_agg(mine ORDER BY mine.id), '[]') FROM (${signatureQuery().where(sql<boolean>`s.pledge_id = pledge.id`).where("s.person_id", "=", signerId)}) AS mine)`.as("mine"),
+    ])
+    .where("pledge.partnership_id", "=", partnershipId)
+    .where("pledge.id", "=", pledgeId);
+  return db.selectFrom(read.as("read")).select(sql<PledgeAsReadRow>`row_to_json(read)`.as("pledge"));
+}
+
+/** The JSON `pledgeAsReadQuery` gives (instants as ISO text, the count as a number or text). */
+export type PledgeAsReadRow = PledgeRow & { version: string; count: number | string; mine: SignatureRow[] };
+
+/** `pledgeAsReadQuery`'s JSON as the command layer's `PledgeAsRead`. */
+export const pledgeAsReadFrom = (row: PledgeAsReadRow): PledgeAsRead => ({
+  pledge: pledgeFromRow(row),
+  version: row.version,
+  count: Number(row.count),
+  mine: row.mine.map(signatureFromRow),
+});
+
+/**
+ * The follow-up question of stage `stage` on signature `signatureId`, in the partnership, as an
+ * answer to it reads it ahead (`FollowUpAsRead`, see `followUpAsReadFrom`): one row
+ * `{ follow_up }` holding it as JSON; no row when there is no such question. For a statement
+ * that reads more beside it (invocation-reads.ts).
+ */
+export function followUpAsReadQuery(partnershipId: number, signatureId: number, stage: number) {
+  const read = db
+    .selectFrom("pledge_follow_up as f")
+    .innerJoin("pledge_signature as s", "s.id", "f.signature_id")
+    .innerJoin("pledge as p", "p.id", "s.pledge_id")
+    .select(["f.id", "f.signature_id", "f.stage", "f.answer", "f.asked_at", "s.person_id", "s.pledge_id"])
+    .where("f.signature_id", "=", signatureId)
+    .where("f.stage", "=", stage)
+    .where("p.partnership_id", "=", partnershipId);
+  return db.selectFrom(read.as("read")).select(sql<FollowUpAsReadRow>`row_to_json(read)`.as("follow_up"));
+}
+
+/** The JSON `followUpAsReadQuery` gives (instants as ISO text). */
+export interface FollowUpAsReadRow {
+  id: number;
+  signature_id: number;
+  stage: number;
+  answer: string | null;
+  asked_at: string | null;
+  person_id: number;
+  pledge_id: number;
+}
+
+/** `followUpAsReadQuery`'s JSON as the command layer's `FollowUpAsRead`. */
+export const followUpAsReadFrom = (row: FollowUpAsReadRow): FollowUpAsRead => ({
+  id: row.id,
+  signatureId: row.signature_id,
+  stage: row.stage,
+  pledgeId: row.pledge_id,
+  personId: row.person_id,
+  askedAt: instant(row.asked_at),
+  answer: row.answer as FollowUpAnswer | null,
+});
+
 /** How the follow-ups asked on a pledge were answered: a count per stage (30, 90 days) and answer (null: not yet answered, last). One statement. */
 export async function followUpTally(queryable: Queryable, pledgeId: number): Promise<FollowUpTally[]> {
   const rows = await runCompiled(
@@ -181,7 +268,7 @@ export async function savePledgeMessageRef(queryable: Queryable, partnershipId: 
   return rows.length === 1;
 }
 
-const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id: pledgeId, ref: `P${pledgeId}`, actionId: null });
+export const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id: pledgeId, ref: `P${pledgeId}`, actionId: null });
 
 /**
  * A new pledge of the partnership, by the actor, with its audit event ("pledge.created"); or,
@@ -225,15 +312,19 @@ export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: Ne
   return { created: true, pledge: created };
 }
 
-/** Locks the pledge's row until the transaction ends: its signatures' count is then exact. */
-const lockPledge = (pledgeId: number) => db.selectFrom("pledge").select("id").where("id", "=", pledgeId).forUpdate();
+/**
+ * Locks the pledge's row until the transaction ends, so its signatures' count is then exact, by
+ * writing it as it is: a signature's change gives the pledge a new version (`pledgeVersion`),
+ * which a change planned from an earlier read of it then does not find.
+ */
+const lockPledge = (pledgeId: number) => db.updateTable("pledge").set((eb) => ({ kind: eb.ref("kind") })).where("id", "=", pledgeId).returning("id");
 
 /** The pledge's signatures not withdrawn, as `n` (a bigint: the driver may give text). */
-const signedCount = (pledgeId: number) =>
+export const signedCount = (pledgeId: number | RawBuilder<number>) =>
   db
     .selectFrom("pledge_signature")
     .select((eb) => eb.fn.countAll().as("n"))
-    .where("pledge_id", "=", pledgeId)
+    .where(sql<boolean>`pledge_signature.pledge_id = ${pledgeId}`)
     .where("withdrawn_at", "is", null);
 
 /**

@@ -181,7 +181,9 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   // What goes with the change (an action's note) selects from `changed`: written only when it is.
   // Its audit event then comes from it, with its id (the note's), when the plan says so.
   const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
-  const audited = withAlongside.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)));
+  // Further rows it writes (a signature's follow-ups cleared), each gated on `changed` itself.
+  const followed = (planned.followedBy ?? []).reduce((creator, more, i) => creator.with(`followed${i}`, (db) => more(db as unknown as WithChanged) as never) as unknown as WithAlongside, withAlongside);
+  const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit)));
   // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
   // same statement, only when it changed something.
   const effects = effectDeliveries(ctx, reply);
