@@ -133,6 +133,28 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
     expect(w!.events).toEqual(["start with", "end with", "thrown"]);
   });
 
+  it("records each message's stages with it whatever its key holds: quotes, commas, braces, backslashes, NULL", async () => {
+    const partnershipId = await loadDemo(t.db);
+    const [person] = await t.db.sql.query<{ id: number }>(`SELECT id FROM person WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [partnershipId]);
+    const milestones = await t.db.sql.query<{ id: number }>(
+      `SELECT m.id FROM milestone m JOIN action a ON a.id = m.action_id JOIN plan pl ON pl.id = a.plan_id WHERE pl.partnership_id = $1 ORDER BY m.id LIMIT 2`,
+      [partnershipId],
+    );
+    const now = new Date("2011-10-03T08:00:00Z");
+    // Keys an array literal would misread unescaped, each a prefix or near-twin of another.
+    const odd = ['"', "a,b", "{c}", "d\\", "NULL", "e f", ""].map((tail) => `odd-key:${partnershipId}:${tail}`);
+    const messages: NudgeMessage[] = odd.map((key, i) => {
+      const nudges = milestones.map((m) => ({ milestoneId: m.id, stage: "overdue" as const, stageDate: `2011-0${1 + i}-03`, because: "owner" as const }));
+      return { partnershipId, personId: person!.id, key, kind: "nudge", payload: { items: nudges }, dueAt: now, nudges };
+    });
+    await t.db.sql.transaction((tx) => enqueueNudges(tx, messages, now));
+    const recorded = await t.db.sql.query<{ key: string; stage: string }>(
+      `SELECT d.key, mn.milestone_id || ':' || mn.stage_date::text AS stage FROM milestone_nudge mn JOIN delivery d ON d.id = mn.delivery_id WHERE d.key LIKE $1`,
+      [`odd-key:${partnershipId}:%`],
+    );
+    expect(recorded.map((r) => `${r.key} ${r.stage}`).sort()).toEqual(messages.flatMap((m) => m.nudges.map((n) => `${m.key} ${n.milestoneId}:${n.stageDate}`)).sort());
+  });
+
   it("runs a whole sweep one statement at a time, and a failure at any statement leaves none running and nothing written", async () => {
     const partnershipId = await loadDemo(t.db);
     const at = new Date("2011-09-26T09:00:00+01:00");

@@ -433,7 +433,6 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
   const statementFor = (start: number) => {
     if (start >= messages.length) return undefined;
     const chunk = messages.slice(start, start + DELIVERIES_PER_STATEMENT);
-    const stages = chunk.flatMap((m) => m.nudges.map((n) => ({ key: m.key, milestone_id: n.milestoneId, stage: n.stage, stage_date: n.stageDate })));
     return compileOnly
       .with("added", (db) => outboxRowsAdded(db, chunk))
       .with("recorded", (db) =>
@@ -442,7 +441,7 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
           .columns(["milestone_id", "person_id", "stage", "stage_date", "delivery_id", "created_at"])
           .expression(
             db
-              .selectFrom(recordset(stages, { key: "text", milestone_id: "int", stage: "text", stage_date: "date" }))
+              .selectFrom(stagesOf(chunk))
               .innerJoin("added as d", "d.key", "r.key")
               .select(["r.milestone_id", "d.person_id", "r.stage", sql<Date>`r.stage_date`.as("stage_date"), "d.id", sql<Date>`cast(${now.toISOString()} as timestamptz)`.as("created_at")]),
           )
@@ -489,6 +488,29 @@ export async function enqueueNudges(tx: Queryable, messages: readonly NudgeMessa
     statement = following;
   }
   return added;
+}
+
+/**
+ * The stages `messages` carry, one row per message and stage (r: key, milestone_id, stage,
+ * stage_date), as four typed array parameters read back by `unnest`: as one JSON parameter,
+ * PostgreSQL parsed 3,350 stage objects of a working day's 09:00 sweep before inserting them.
+ */
+function stagesOf(messages: readonly NudgeMessage[]) {
+  const keys: string[] = [];
+  const milestoneIds: number[] = [];
+  const stages: string[] = [];
+  const stageDates: string[] = [];
+  for (const m of messages) {
+    for (const n of m.nudges) {
+      keys.push(m.key);
+      milestoneIds.push(n.milestoneId);
+      stages.push(n.stage);
+      stageDates.push(n.stageDate);
+    }
+  }
+  return sql<{ key: string; milestone_id: number; stage: string; stage_date: string }>`unnest(cast(${keys} as text[]), cast(${milestoneIds} as int[]), cast(${stages} as text[]), cast(${stageDates} as date[]))`.as<"r">(
+    sql`r(key, milestone_id, stage, stage_date)`,
+  );
 }
 
 /**
