@@ -81,6 +81,16 @@ describe.each(kindsUnderTest())("round trips per workshop change on %s", (kind) 
     expect((await c.workshop()).information_gaps).toBe("no data on respite");
   });
 
+  it("adds a part sent twice at the same moment, each under its own key, once", async () => {
+    const c = await commands();
+    await c.run("/oba log LAC story: admissions rose");
+    const w = await c.workshop();
+    const twins = await Promise.all([1, 2].map(() => c.run(`/oba add W${w.id} gaps: no data on respite`)));
+    expect(twins.map((r) => r.heading).sort()).toEqual([`Workshop W${w.id} · LAC already has that`, `Workshop W${w.id} · LAC updated`]);
+    expect((await c.workshop()).information_gaps).toBe("no data on respite");
+    expect((await c.audit()).filter(([event]) => event === "oba.notes")).toHaveLength(1);
+  });
+
   it("decides an add again in a transaction when the workshop moved on since it was read, auditing what it really held", async () => {
     const c = await commands();
     await c.run("/oba log LAC story: admissions rose");
