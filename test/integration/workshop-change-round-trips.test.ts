@@ -130,6 +130,29 @@ describe.each(kindsUnderTest())("round trips per workshop change on %s", (kind) 
     expect(t.db.roundTrips.count - now).toBe(1);
   });
 
+  it("decides \"already has that\" again in a transaction when the workshop moved on since it was read", async () => {
+    const c = await commands();
+    await c.run("/oba log LAC gaps: no data on respite");
+    const w = await c.workshop();
+    const read = (await c.store.findWorkshop(c.partnershipId, w.id))!;
+    const indicator = await c.store.indicatorById(c.partnershipId, read.indicatorId);
+    expect((await c.run(`/oba add W${w.id} gaps: no data on short-term admissions`)).trips).toBe(2);
+    const ctx: ChangeContext = { partnershipId: c.partnershipId, actor: { id: c.nigel, name: "Nigel Richardson" } as ChangeContext["actor"], origin: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" }, idempotencyKey: randomUUID(), at: NOW };
+    // As /oba add decides: a part the workshop already ends with is not added again.
+    const reply = await c.store.once(
+      ctx,
+      async (tx) => {
+        const current = await tx.readWorkshop(w.id, true);
+        if (current.notes.gaps?.split("; ").at(-1) === "no data on respite") return { tone: "info", heading: "already has that", blocks: [] } as unknown as Reply;
+        await tx.addWorkshopNotes(w.id, { gaps: "no data on respite" });
+        return { tone: "success", heading: "updated", blocks: [] } as unknown as Reply;
+      },
+      { workshop: { workshop: read, indicator } },
+    );
+    expect(reply.heading).toBe("updated");
+    expect((await c.workshop()).information_gaps).toBe("no data on respite; no data on short-term admissions; no data on respite");
+  });
+
   it("reads /oba propose's workshop and indicator with the person: an action it already has costs 2 round trips; a new one is made in a transaction", async () => {
     const c = await commands();
     await c.run("/oba log LAC story: admissions rose");
