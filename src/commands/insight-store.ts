@@ -63,10 +63,17 @@ export interface FollowUpAsRead {
   answer: FollowUpAnswer | null;
 }
 
+/** A workshop as a change to it reads it ahead, with the person asking (`Store.readInvocation`): the workshop and its indicator (null when it no longer exists). */
+export interface WorkshopAsRead {
+  workshop: WorkshopView;
+  indicator: IndicatorView | null;
+}
+
 /** What an invocation read ahead for its insight change (InsightStore.once). */
 export interface InsightReadAhead {
   pledge?: PledgeAsRead | null;
   followUp?: FollowUpAsRead | null;
+  workshop?: WorkshopAsRead | null;
 }
 
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
@@ -180,11 +187,12 @@ export interface InsightContext {
  * `ahead.followUp`, the change is planned from the read (InsightStore.once).
  */
 export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
-  const { pledge: read = null, followUp = null, stored = null } = ahead;
+  const { pledge: read = null, followUp = null, workshop = null, stored = null } = ahead;
   const inner = deps.store;
-  const planned = read || followUp ? { pledge: read, followUp } : undefined;
+  const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : undefined;
   const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
     stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
+  if (workshop) return { store: withWorkshopRead(inner, change.partnershipId, workshop), links: deps.links, change: once };
   if (!read) return { store: inner, links: deps.links, change: once };
   const { pledge } = read;
   const store: InsightStore = Object.create(inner, {
@@ -195,4 +203,13 @@ export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: In
     },
   }) as InsightStore;
   return { store, links: deps.links, change: once };
+}
+
+/** The store, but answering `findWorkshop` and `indicatorById` for the workshop read ahead and its indicator from that read. */
+function withWorkshopRead(inner: InsightStore, partnershipId: number, read: WorkshopAsRead): InsightStore {
+  const { workshop, indicator } = read;
+  return Object.create(inner, {
+    findWorkshop: { value: (asked: number, id: number) => (asked === partnershipId && id === workshop.id ? Promise.resolve(workshop) : inner.findWorkshop(asked, id)) },
+    indicatorById: { value: (asked: number, id: number) => (asked === partnershipId && id === workshop.indicatorId ? Promise.resolve(indicator) : inner.indicatorById(asked, id)) },
+  }) as InsightStore;
 }

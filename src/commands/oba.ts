@@ -13,8 +13,9 @@ import { context, fields, list, reply, text, withContext, type Block, type Butto
 import { sameWords } from "../domain/typed-text.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
-import { insightsOf, resolveIndicator } from "./indicator.ts";
+import { indicatorNamedBy, insightsOf, resolveIndicator } from "./indicator.ts";
 import type { InsightChanges, RecordedAction, WorkshopView } from "./insight-store.ts";
+import type { WorkshopRead } from "./store.ts";
 
 const USAGE = {
   log: "/oba log <indicator> [story: … | partners: … | works: … | gaps: … | action: <owner>: <what>; <first milestone>]",
@@ -39,6 +40,12 @@ async function resolveWorkshop(ctx: CommandContext, word: string, usage: string)
   const found = await insightsOf(ctx).store.findWorkshop(ctx.partnershipId, id);
   if (!found) throw new CurveError("unknown_ref", `There is no workshop W${id}.`, { hint: "/oba list shows the workshops." });
   return found;
+}
+
+/** The workshop a line names first ("W3 gaps: …"), read with the person asking; null when it names none. */
+function workshopNamedBy(args: string): WorkshopRead | null {
+  const id = readWorkshopId(firstWord(args)[0]);
+  return id === null ? null : { workshopId: id };
 }
 
 /** Workshops change a priority's plan: its sponsors and leads, the indicator's owner, coordinators and admins (access.ts). */
@@ -295,9 +302,9 @@ export const obaCommands: CommandFamily = {
   summary: "Turn-the-curve (OBA) workshops: log what partners agree, and turn proposals into actions with owners.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "log", usage: USAGE.log, changes: true, summary: "Log a workshop on an indicator (a form in Slack and Teams).", run: log },
-    { name: "add", usage: USAGE.add, changes: true, summary: "Add the next part of the agenda to a workshop.", run: add },
-    { name: "propose", usage: USAGE.propose, changes: true, summary: "Propose an action: it is created in the indicator's priority and its owner told.", run: propose },
+    { name: "log", usage: USAGE.log, changes: true, reads: indicatorNamedBy, summary: "Log a workshop on an indicator (a form in Slack and Teams).", run: log },
+    { name: "add", usage: USAGE.add, changes: true, reads: workshopNamedBy, summary: "Add the next part of the agenda to a workshop.", run: add },
+    { name: "propose", usage: USAGE.propose, changes: true, reads: workshopNamedBy, summary: "Propose an action: it is created in the indicator's priority and its owner told.", run: propose },
     { name: "show", usage: USAGE.show, summary: "A workshop's record and the actions it created.", run: show },
     { name: "list", usage: USAGE.list, summary: "Workshops, newest first, for one indicator or all.", run: listWorkshops },
   ],

@@ -1,4 +1,4 @@
-import type { FollowUpAsRead, PledgeAsRead } from "./insight-store.ts";
+import type { FollowUpAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -174,8 +174,13 @@ export interface FollowUpRead {
   stage: number;
 }
 
+/** A turn-the-curve workshop named by id ("W3"), as a change to it will read it: with its notes, actions and indicator (insight-store.ts, `WorkshopAsRead`). */
+export interface WorkshopRead {
+  workshopId: number;
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -189,6 +194,8 @@ export interface InvocationReads {
   pledge?: PledgeAsRead | null;
   /** For a FollowUpRead: the question as read (null when the partnership has no such question); absent otherwise. */
   followUp?: FollowUpAsRead | null;
+  /** For a WorkshopRead: the workshop with its indicator (null when the partnership has no such workshop); absent otherwise. */
+  workshop?: WorkshopAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

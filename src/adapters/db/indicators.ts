@@ -9,7 +9,7 @@ import type { Queryable } from "./sql-runner.ts";
 // Calendar dates travel as text so no time zone can move them.
 
 /** An indicator with its owner and priority, and its roles, readings and targets as JSON arrays, in one statement. */
-function indicatorQuery() {
+export function indicatorQuery() {
   return db
     .selectFrom("indicator as i")
     .leftJoin("person as ow", "ow.id", "i.owner_id")

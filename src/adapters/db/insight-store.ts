@@ -14,6 +14,7 @@ import type { Database } from "./open-database.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
+import { PlannedWorkshopChanges } from "./workshop-changes.ts";
 
 /** Card keys name what a channel card shows: "pledge:12". */
 const pledgeIdOfCard = (key: string): number | null => {
@@ -98,12 +99,13 @@ export class SqlInsightStore implements InsightStore {
    * A change as ONE statement with its audit event and receipt when it can be: a signature, its
    * withdrawal or a follow-up's answer planned from the pledge or question read ahead
    * (`read`, pledge-changes.ts); an indicator's reading or setting planned from the indicator as
-   * the command read it (indicator-changes.ts). Any other change, or one whose subject moved on
+   * the command read it (indicator-changes.ts); a workshop's notes planned from the workshop read
+   * ahead (`read.workshop`, workshop-changes.ts). Any other change, or one whose subject moved on
    * since it was read, is made in a transaction (receipts.ts, `changedOnce`). `work` may run twice.
    */
   once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply> {
     const bind = (tx: SqlTransaction, enqueued: (rows: number) => void) => new SqlInsightChanges(tx, ctx, enqueued);
-    const planner = read ? new PlannedPledgeChanges(ctx, read) : new PlannedIndicatorChanges(ctx);
+    const planner = read?.workshop ? new PlannedWorkshopChanges(ctx, read.workshop) : read ? new PlannedPledgeChanges(ctx, read) : new PlannedIndicatorChanges(ctx);
     return changedOnce<InsightChanges>(this.sql, ctx, planner, bind, work, this.outbox);
   }
 }

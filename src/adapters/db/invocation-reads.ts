@@ -9,9 +9,10 @@ import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
+import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -19,7 +20,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *   WITH me AS (the person) [, sighted AS (the sighting's insert)]
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
- *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up]
+ *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
+ *           | , (the workshop with its indicator, as json) AS workshop]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -48,6 +50,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.pledge === true, (q) => q.select(pledgeAsReadQuery(v.partnershipId, v.pledgeId!, sql<number>`(SELECT me.id FROM me)`).as("pledge")))
     // A follow-up question with whose signature it is on (an answer).
     .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
+    // A workshop with its indicator (notes added, an action proposed).
+    .$if(shape.workshop === true, (q) => q.select(workshopAsReadQuery(v.partnershipId, v.workshopId!).as("workshop")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -79,6 +83,7 @@ export async function readInvocation(
   const person = subject && "indicator" in subject && subject.person !== undefined ? subject.person : null;
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
+  const workshop = subject && "workshopId" in subject ? subject : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -89,6 +94,7 @@ export async function readInvocation(
     ...(person !== null ? { person: true } : {}),
     ...(pledge ? { pledge: true } : {}),
     ...(followUp ? { followUp: true } : {}),
+    ...(workshop ? { workshop: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -98,11 +104,12 @@ export async function readInvocation(
     ...(person !== null ? { name: person } : {}),
     ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
     ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
+    ...(workshop ? { workshopId: workshop.workshopId } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -113,5 +120,6 @@ export async function readInvocation(
     ...(person !== null ? { people: (first?.people ?? []).map(toPerson) } : {}),
     ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
     ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
+    ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
   };
 }

@@ -1,9 +1,10 @@
 import { sql, type InferResult, type Updateable } from "kysely";
-import type { NewAction, RecordedAction, WorkshopView } from "../../commands/insight-store.ts";
+import type { NewAction, RecordedAction, WorkshopAsRead, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { NoteSection } from "../../domain/oba/workshop.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
+import { indicatorFromRow, indicatorQuery, type IndicatorRow } from "./indicators.ts";
 import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
@@ -67,6 +68,30 @@ export function workshopFromRow(row: WorkshopRow): WorkshopView {
     createdBy: row.created_by_id === null ? null : { id: row.created_by_id, name: row.created_by_name ?? "" },
   };
 }
+
+/**
+ * The workshop `workshopId` of the partnership with its indicator, as one JSON value (column
+ * `workshop`; none when there is no such workshop), uncompiled: for the statement that reads an
+ * invocation's person (invocation-reads.ts). Map it with `workshopAsReadFrom`.
+ */
+export function workshopAsReadQuery(partnershipId: number, workshopId: number) {
+  const read = workshopQuery()
+    .select(
+      sql<IndicatorRow | null>`(SELECT row_to_json(ind) FROM (${indicatorQuery().where("i.partnership_id", "=", partnershipId).where(sql<boolean>`i.id = w.indicator_id`)}) AS ind)`.as("indicator"),
+    )
+    .where("w.partnership_id", "=", partnershipId)
+    .where("w.id", "=", workshopId);
+  return db.selectFrom(read.as("ws")).select(sql<WorkshopAsReadRow>`row_to_json(ws)`.as("workshop"));
+}
+
+/** The JSON `workshopAsReadQuery` gives: a workshop's row with its indicator's (null when it no longer exists). */
+export type WorkshopAsReadRow = WorkshopRow & { indicator: IndicatorRow | null };
+
+/** `workshopAsReadQuery`'s JSON as the command layer's `WorkshopAsRead`. Pure. */
+export const workshopAsReadFrom = (row: WorkshopAsReadRow): WorkshopAsRead => ({
+  workshop: workshopFromRow(row),
+  indicator: row.indicator ? indicatorFromRow(row.indicator) : null,
+});
 
 /** Which workshops of a partnership to list: all, one by `id`, or those on one indicator. */
 export interface WorkshopFilter {
@@ -160,15 +185,27 @@ export async function createWorkshop(tx: Queryable, ctx: ChangeContext, indicato
  */
 export async function addWorkshopNotes(tx: Queryable, ctx: ChangeContext, workshopId: number, notes: WorkshopNotes): Promise<WorkshopView> {
   const before = await readWorkshop(tx, ctx.partnershipId, workshopId, true);
+  const added = notesAdded(before, notes);
+  if (!added) return before;
+  await runCompiled(tx, db.updateTable("oba_workshop").set(added.set).where("id", "=", workshopId));
+  await writeAudit(tx, notesAudit(ctx, before, added));
+  return { ...before, notes: { ...before.notes, ...added.merged } };
+}
+
+/** What adding `notes` to workshop `before` writes: each section given appended ("; ") to what it has. Null when no section is given. Pure. */
+export function notesAdded(before: WorkshopView, notes: WorkshopNotes): { sections: NoteSection[]; merged: WorkshopNotes; set: Updateable<DB["oba_workshop"]> } | null {
   const sections = (Object.keys(notes) as NoteSection[]).filter((s) => notes[s]);
-  if (sections.length === 0) return before;
+  if (sections.length === 0) return null;
   const merged: WorkshopNotes = {};
   for (const s of sections) merged[s] = before.notes[s] ? `${before.notes[s]}; ${notes[s]}` : notes[s]!;
   const set: Updateable<DB["oba_workshop"]> = {};
   for (const s of sections) set[NOTE_COLUMNS[s]] = merged[s];
-  await runCompiled(tx, db.updateTable("oba_workshop").set(set).where("id", "=", workshopId));
-  await writeAudit(tx, changeInContext(ctx, "oba.notes", { type: "oba_workshop", id: workshopId, ref: before.indicatorCode, actionId: null }, pick(before.notes, sections), merged));
-  return { ...before, notes: { ...before.notes, ...merged } };
+  return { sections, merged, set };
+}
+
+/** The audit event ("oba.notes") of notes added to workshop `before`: the sections changed, before and after. Pure. */
+export function notesAudit(ctx: ChangeContext, before: WorkshopView, added: { sections: NoteSection[]; merged: WorkshopNotes }) {
+  return changeInContext(ctx, "oba.notes", { type: "oba_workshop", id: before.id, ref: before.indicatorCode, actionId: null }, pick(before.notes, added.sections), added.merged);
 }
 
 /**
