@@ -15,6 +15,7 @@ import { benchGuard } from "./guard.ts";
 import { benchInsights } from "./insights.ts";
 import { benchOutbox } from "./outbox.ts";
 import { benchReports } from "./reports.ts";
+import { benchChangeTrips } from "./change-trips.ts";
 import { benchSlack, spawnServer } from "./slack.ts";
 import { benchTeams } from "./teams.ts";
 import { benchWeb } from "./web.ts";
@@ -226,6 +227,7 @@ const SECTIONS = {
   postgresql: () => postgresql(),
   slack: () => (progress("Slack: signed HTTP to ack, against a bare Bolt app"), benchSlack()),
   teams: () => (progress("Teams: HTTP in to the reply at the fake connector, against a bare teams-ai echo app"), benchTeams()),
+  changeRoundTrips: () => (progress("Round trips for every kind of change on the Leeds demo"), benchChangeTrips()),
   indicatorsChartsAndPledges: () => (progress("Charts, report cards and concurrent pledge signers"), benchInsights()),
   nudgesAndDigests: () => (progress("Nudge sweeps, digests and a 10,000-delivery fan-out"), benchOutbox()),
   webPages: () => (progress("Web pages at 10,000 actions: scorecard, indicator with chart, plan and pledge pages, with writes between, and twenty readers at once"), benchWeb()),
