@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqlInsightStore } from "../../src/adapters/db/insight-store.ts";
-import { handleInvocation } from "../../src/commands/dispatch.ts";
 import type { WorkshopView } from "../../src/commands/insight-store.ts";
 import type { ChangeContext } from "../../src/commands/store.ts";
 import type { Reply } from "../../src/domain/reply.ts";
@@ -25,20 +24,7 @@ describe.each(kindsUnderTest())("round trips per workshop change on %s", (kind) 
     const partnershipId = await loadDemo(t.db);
     const driver = commandDriver(t.db, partnershipId, () => NOW);
     const nigel = await driver.personId("Nigel Richardson");
-    const run = async (line: string, key: string = randomUUID()) => {
-      const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
-      const before = t.db.roundTrips.count;
-      const reply = await handleInvocation(driver.deps, {
-        partnershipId,
-        actor: { personId: nigel },
-        place: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" },
-        command,
-        text: rest.join(" "),
-        idempotencyKey: key,
-        now: NOW,
-      });
-      return { trips: t.db.roundTrips.count - before, heading: reply.heading, replayed: reply.replayed ?? false };
-    };
+    const run = (line: string, key?: string) => driver.counted(nigel, line, key);
     const audit = async () =>
       (await t.db.kysely.selectFrom("audit_event").select(["event", "before", "after"]).where("partnership_id", "=", partnershipId).where("event", "like", "oba.%").orderBy("id").execute()).map((e) => [
         e.event,

@@ -47,5 +47,24 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     });
     return { ...reply, rendered: renderText(reply) };
   }
-  return { deps, run, personId, recorded };
+  /**
+   * One whole command sent as person `personId` (by id, as the shell does, so no name lookup is
+   * counted) and the round trips it cost at the driver, identify and dedupe included (DESIGN "One
+   * round trip per change"); `key` repeated makes a retry.
+   */
+  async function counted(personId: number, line: string, key: string = randomUUID()): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
+    const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
+    const before = db.roundTrips.count;
+    const reply = await handleInvocation(deps, {
+      partnershipId,
+      actor: { personId },
+      place: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" },
+      command,
+      text: rest.join(" "),
+      idempotencyKey: key,
+      now: now(),
+    });
+    return { trips: db.roundTrips.count - before, heading: reply.heading, replayed: reply.replayed ?? false };
+  }
+  return { deps, run, counted, personId, recorded };
 }
