@@ -1,11 +1,11 @@
 import { sql, type ExpressionBuilder } from "kysely";
-import type { InsightChanges } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import { changedWithAudit, changeInContext, type AuditSubject } from "./audit.ts";
 import { queryIndicators, type NewReading } from "./indicators.ts";
 import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
-import { guardedChange, OnePlannedChange, transactionOnly, type PlannedChange } from "./milestone-changes.ts";
+import { guardedChange, type PlannedChange } from "./milestone-changes.ts";
+import { InsightChangesPlanner } from "./insight-planner.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 const indicatorSubject = (i: { id: number; code: string }): AuditSubject => ({ type: "indicator", id: i.id, ref: i.code, actionId: null });
@@ -37,8 +37,8 @@ function readingAsRead(indicator: IndicatorView, period: string): { value: numbe
  * stands on the indicator as read (`unchangedAsRead`). A second call, and every other kind of
  * change (workshops, pledges, deliveries), throws `NeedsTransaction`.
  */
-export class PlannedIndicatorChanges extends OnePlannedChange implements InsightChanges {
-  async recordReading(indicator: IndicatorView, reading: NewReading): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }> {
+export class PlannedIndicatorChanges extends InsightChangesPlanner {
+  override async recordReading(indicator: IndicatorView, reading: NewReading): Promise<{ applied: boolean; previous: number | null; hadReading: boolean }> {
     this.once();
     const asRead = readingAsRead(indicator, reading.period);
     // Nothing to write: the period has this value, and the source is the same or not given.
@@ -91,28 +91,28 @@ export class PlannedIndicatorChanges extends OnePlannedChange implements Insight
     return { applied: true, previous: asRead?.value ?? null, hadReading: asRead !== undefined };
   }
 
-  async setTolerance(indicator: IndicatorView, tolerance: number | null): Promise<{ before: number | null }> {
+  override async setTolerance(indicator: IndicatorView, tolerance: number | null): Promise<{ before: number | null }> {
     this.once();
     const before = indicator.tolerance;
     this.planSetting(indicator, "rag_tolerance", before, tolerance, before === tolerance, "indicator.tolerance", { tolerance: before }, { tolerance });
     return { before };
   }
 
-  async setPeriodicity(indicator: IndicatorView, periodicity: string): Promise<{ before: string | null }> {
+  override async setPeriodicity(indicator: IndicatorView, periodicity: string): Promise<{ before: string | null }> {
     this.once();
     const before = indicator.periodicity;
     this.planSetting(indicator, "periodicity", before, periodicity, before === periodicity, "indicator.periodicity", { periodicity: before }, { periodicity });
     return { before };
   }
 
-  async setOwner(indicator: IndicatorView, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }> {
+  override async setOwner(indicator: IndicatorView, owner: { id: number; name: string }): Promise<{ before: { id: number; name: string } | null }> {
     this.once();
     const before = indicator.owner;
     this.planSetting(indicator, "owner_id", before?.id ?? null, owner.id, before?.id === owner.id, "indicator.owner", { owner: before?.name ?? null }, { owner: owner.name });
     return { before };
   }
 
-  async setForecast(indicator: IndicatorView, forecast: { periodEnd: string; value: number }[]): Promise<void> {
+  override async setForecast(indicator: IndicatorView, forecast: { periodEnd: string; value: number }[]): Promise<void> {
     this.once();
     // Guarded by the forecast as read (the audit's "before"); none stored reads as none given.
     const asRead = sql<boolean>`coalesce(i.forecast, '[]'::jsonb) = cast(${JSON.stringify(indicator.forecast)} as jsonb)`;
@@ -127,7 +127,7 @@ export class PlannedIndicatorChanges extends OnePlannedChange implements Insight
     };
   }
 
-  async setTarget(indicator: IndicatorView, target: { value: number; dueDate: string; text: string | null }): Promise<{ before: number | null }> {
+  override async setTarget(indicator: IndicatorView, target: { value: number; dueDate: string; text: string | null }): Promise<{ before: number | null }> {
     this.once();
     const asRead = indicator.targets.find((t) => t.dueDate === target.dueDate);
     const onDay = sql<Date>`cast(${target.dueDate} as date)`;
@@ -193,16 +193,6 @@ export class PlannedIndicatorChanges extends OnePlannedChange implements Insight
     };
   }
 
-  sameDayWorkshops = transactionOnly("a workshop");
-  createWorkshop = transactionOnly("a workshop");
-  addWorkshopNotes = transactionOnly("a workshop's notes");
-  readWorkshop = transactionOnly("a workshop");
-  createAction = transactionOnly("a workshop's action");
-  createPledge = transactionOnly("a pledge");
-  sign = transactionOnly("a signature");
-  withdraw = transactionOnly("a signature");
-  answerFollowUp = transactionOnly("a follow-up's answer");
-  enqueueDelivery = transactionOnly("a delivery");
 }
 
 /**

@@ -1,10 +1,11 @@
 import { sql, type ExpressionBuilder } from "kysely";
-import type { InsightChanges, InsightReadAhead, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
+import type { InsightReadAhead, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../../domain/pledges/pledge.ts";
 import { changeInContext, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange, transactionOnly } from "./milestone-changes.ts";
+import { NeedsTransaction } from "./milestone-changes.ts";
+import { InsightChangesPlanner } from "./insight-planner.ts";
 import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
 
 /**
@@ -20,7 +21,7 @@ import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
  * a subject not read ahead, a question not asked, and every other kind of change, throw
  * `NeedsTransaction`.
  */
-export class PlannedPledgeChanges extends OnePlannedChange implements InsightChanges {
+export class PlannedPledgeChanges extends InsightChangesPlanner {
   constructor(
     ctx: ChangeContext,
     private readonly ahead: InsightReadAhead,
@@ -52,7 +53,7 @@ export class PlannedPledgeChanges extends OnePlannedChange implements InsightCha
       .returning("pledge.id");
   }
 
-  async sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }> {
+  override async sign(pledge: PledgeView, signing: Signing): Promise<{ outcome: SignOutcome; signature: SignatureView; count: number }> {
     const read = this.asRead(pledge);
     const { actor, at } = this.ctx;
     const existing = read.mine.find((s) => s.onBehalfOf === signing.onBehalfOf) ?? null;
@@ -125,7 +126,7 @@ export class PlannedPledgeChanges extends OnePlannedChange implements InsightCha
     return { outcome: "updated", signature, count: read.count };
   }
 
-  async withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }> {
+  override async withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }> {
     const read = this.asRead(pledge);
     const signature = read.mine.find((s) => s.onBehalfOf === onBehalfOf && s.withdrawnAt === null);
     if (!signature) {
@@ -160,21 +161,8 @@ export class PlannedPledgeChanges extends OnePlannedChange implements InsightCha
     return { withdrawn: 1, count: read.count - 1 };
   }
 
-  recordReading = transactionOnly("a reading");
-  setTolerance = transactionOnly("an indicator's tolerance");
-  setTarget = transactionOnly("an indicator's target");
-  setForecast = transactionOnly("an indicator's forecast");
-  setPeriodicity = transactionOnly("an indicator's periodicity");
-  setOwner = transactionOnly("an indicator's owner");
-  sameDayWorkshops = transactionOnly("a workshop");
-  createWorkshop = transactionOnly("a workshop");
-  addWorkshopNotes = transactionOnly("a workshop's notes");
-  readWorkshop = transactionOnly("a workshop");
-  createAction = transactionOnly("a workshop's action");
-  createPledge = transactionOnly("a new pledge");
-  enqueueDelivery = transactionOnly("a delivery");
 
-  async answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours"> {
+  override async answerFollowUp(signatureId: number, stage: number, answer: FollowUpAnswer): Promise<"answered" | "unchanged" | "not_asked" | "not_yours"> {
     const asked = this.ahead.followUp;
     // A question not read ahead, or not asked (a refusal): the transaction decides it.
     if (!asked || asked.signatureId !== signatureId || asked.stage !== stage || asked.askedAt === null) throw new NeedsTransaction("a follow-up not read ahead");

@@ -1,9 +1,10 @@
 import { sql, type ExpressionBuilder } from "kysely";
-import type { InsightChanges, WorkshopAsRead, WorkshopView } from "../../commands/insight-store.ts";
+import type { WorkshopAsRead, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { NoteSection } from "../../domain/oba/workshop.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange, transactionOnly } from "./milestone-changes.ts";
+import { NeedsTransaction } from "./milestone-changes.ts";
+import { InsightChangesPlanner } from "./insight-planner.ts";
 import { NOTE_COLUMNS, notesAdded, notesAudit, type WorkshopNotes } from "./workshops.ts";
 
 /**
@@ -35,7 +36,7 @@ function workshopAsRead(eb: ExpressionBuilder<any, any>, read: WorkshopView) {
  * Logging a workshop, proposing an action (a real action, numbered in its plan), a second
  * change, a workshop not read ahead, and every other kind of change throw `NeedsTransaction`.
  */
-export class PlannedWorkshopChanges extends OnePlannedChange implements InsightChanges {
+export class PlannedWorkshopChanges extends InsightChangesPlanner {
   private current: WorkshopView;
 
   constructor(
@@ -61,13 +62,13 @@ export class PlannedWorkshopChanges extends OnePlannedChange implements InsightC
   }
 
   /** The workshop as read, with any notes this change adds; the answer then stands on the workshop as read. */
-  async readWorkshop(workshopId: number): Promise<WorkshopView> {
+  override async readWorkshop(workshopId: number): Promise<WorkshopView> {
     const read = this.asRead(workshopId);
     if (!this.planned) this.unchangedAsRead = this.rowAsRead(read);
     return this.current;
   }
 
-  async addWorkshopNotes(workshopId: number, notes: WorkshopNotes): Promise<WorkshopView> {
+  override async addWorkshopNotes(workshopId: number, notes: WorkshopNotes): Promise<WorkshopView> {
     const read = this.asRead(workshopId);
     this.once();
     const added = notesAdded(read, notes);
@@ -89,18 +90,4 @@ export class PlannedWorkshopChanges extends OnePlannedChange implements InsightC
     return this.current;
   }
 
-  recordReading = transactionOnly("an indicator's reading");
-  setTolerance = transactionOnly("an indicator's setting");
-  setTarget = transactionOnly("an indicator's setting");
-  setForecast = transactionOnly("an indicator's setting");
-  setPeriodicity = transactionOnly("an indicator's setting");
-  setOwner = transactionOnly("an indicator's setting");
-  sameDayWorkshops = transactionOnly("a workshop");
-  createWorkshop = transactionOnly("a workshop");
-  createAction = transactionOnly("a workshop's action");
-  createPledge = transactionOnly("a pledge");
-  sign = transactionOnly("a signature");
-  withdraw = transactionOnly("a signature");
-  answerFollowUp = transactionOnly("a follow-up's answer");
-  enqueueDelivery = transactionOnly("a delivery");
 }
