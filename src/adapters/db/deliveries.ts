@@ -495,7 +495,7 @@ export const PRUNABLE_KINDS = ["nudge", "escalation", "digest", "report", "chann
 /**
  * Deletes up to `limit` settled deliveries (sent, cancelled or failed) of the kinds retention
  * may delete (PRUNABLE_KINDS) that were due before `before`, and with them their nudge records
- * (milestone_nudge, by its foreign key's cascade, on its delivery index). A pending or sending
+ * (milestone_nudge, by the trigger delivery_removed, on its delivery index). A pending or sending
  * row is never deleted, however old: it has not been sent yet. Each nudge's count stays in
  * milestone_nudge_tally, which the escalation rules read. Returns how many deliveries it
  * deleted. One statement. In no particular order: ordered by due date, catching up on a long
