@@ -20,6 +20,6 @@ export function commandDeps(config: Config, db: Database, log: Logger): CommandD
     heldTexts: new PrismaHeldTextStore(db.prisma),
     insights: { store: new SqlInsightStore(db), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) },
     web: new DatabaseWebPages(db, config.CURVE_PUBLIC_URL),
-    reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) },
+    reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma, db.sql) },
   };
 }

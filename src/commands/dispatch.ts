@@ -17,6 +17,8 @@ import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights, type InsightDeps, type InsightStore } from "./insight-store.ts";
 import { bindWeb } from "./web-pages.ts";
+import { bindBoard } from "./board-read.ts";
+import type { RiskAsRead } from "./report-deps.ts";
 import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
 
 /**
@@ -69,7 +71,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored, insights, insightReads } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insights, insightReads, riskRead } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
@@ -82,7 +84,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     canShowForms: invocation.capabilities?.forms ?? false,
     parts: invocation.parts ?? [],
     ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
-    ...(deps.reports ? { reports: deps.reports } : {}),
+    ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found, stored) } : {}),
     idempotencyKey: invocation.idempotencyKey,
     request,
     guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed),
@@ -149,11 +151,17 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead; riskRead: { read: SubjectRead | null; found: RiskAsRead | undefined } }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {} };
-    return { actor: person, ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found), stored: named?.subcommand.changes ? ahead.found.stored : null, insightReads: insightReadsOf(ahead.found) };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {}, riskRead: { read: null, found: undefined } };
+    return {
+      actor: person,
+      ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found),
+      stored: named?.subcommand.changes ? ahead.found.stored : null,
+      insightReads: insightReadsOf(ahead.found),
+      riskRead: { read: ahead.read, found: ahead.found.risk },
+    };
   }
   const read = named?.subcommand.reads?.(named.args) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
@@ -166,7 +174,7 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found) };
+  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk } };
 }
 
 /** What was read with the person for an insight change (a pledge, a follow-up question). */
@@ -177,7 +185,7 @@ function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectR
   const store =
     read && "ref" in read && found.actions
       ? withActionsRead(deps.store, partnershipId, read, found.actions)
-      : read && "indicator" in read && read.person !== undefined && found.people
+      : read && ("indicator" in read || "riskHome" in read) && read.person !== undefined && found.people
         ? withPeopleRead(deps.store, partnershipId, read.person, found.people)
         : deps.store;
   const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;

@@ -1,6 +1,7 @@
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { ReportStore } from "./report-store.ts";
 import type { ChangeContext } from "./store.ts";
+import type { Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 
@@ -60,6 +61,14 @@ export interface RiskHome {
   closedPlan?: ClosedPlan | null;
 }
 
+/**
+ * A risk change's read, made with the person asking (store.ts, `RiskRead`, `RiskHomeRead`): for a
+ * review or a closing, the risk of that number (null when there is none); for an add, where the
+ * risk goes (null when the line names nowhere), the risks open there (by number), the
+ * partnership's highest risk number (0 for none) and the people the owner's name finds.
+ */
+export type RiskAsRead = { risk: RiskView | null } | { home: RiskHome | null; open: RiskView[]; last: number; people: Person[] };
+
 /** Reads and writes for risks, tolerances and the calendar. */
 export interface BoardStore {
   findRisk(partnershipId: number, number: number): Promise<RiskView | null>;
@@ -71,8 +80,13 @@ export interface BoardStore {
   /** The reporting calendar, oldest first, each with the partnership's region (whose bank holidays move its days). */
   schedules(partnershipId: number): Promise<(ScheduleView & { region: Region })[]>;
   indicatorLeads(indicatorId: number): Promise<{ id: number; name: string }[]>;
-  /** One transaction with the invocation's receipt and the audit events: a retry gets the first reply. */
-  once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>): Promise<Reply>;
+  /**
+   * The change once per idempotency key, with the invocation's receipt and the audit events: a
+   * retry gets the first reply. With `read` (what the invocation read ahead), a risk's change is
+   * one statement planned from it, and decided again in a transaction when the risk moved on;
+   * without, one transaction. `work` may run twice.
+   */
+  once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>, read?: RiskAsRead): Promise<Reply>;
 }
 
 export interface BoardChanges {

@@ -8,6 +8,7 @@ import { context, fields, list, reply, withContext, type Reply } from "../domain
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { BoardStore, RiskView } from "./report-deps.ts";
+import type { RiskHomeRead, RiskRead } from "./store.ts";
 
 const USAGE = {
   add: "/risk add <plan, priority or action> | <description> | owner: <name> | likelihood: 1-5 | impact: 1-5 | mitigation: <text> | review: <date>",
@@ -80,6 +81,23 @@ async function findRisk(ctx: CommandContext, typed: string, usage: string): Prom
   const risk = await board(ctx).findRisk(ctx.partnershipId, Number(m[1]));
   if (!risk) throw new CurveError("unknown_ref", `There is no risk R${Number(m[1])}.`, { hint: "/risk list" });
   return risk;
+}
+
+/** The risk a review, a closing or a show names by ref ("R3"), read with the person asking; null for a line that names none. */
+function riskNamedBy(args: string): RiskRead | null {
+  const m = /^r?(\d{1,6})$/i.exec(firstWord(args)[0].trim());
+  return m ? { risk: Number(m[1]) } : null;
+}
+
+/** Where /risk add puts its risk (as `add` reads it), with the owner it names, read with the person asking; null for a line `add` refuses. */
+function homeNamedBy(args: string): RiskHomeRead | null {
+  try {
+    const { plain, labelled } = parts(args, USAGE.add);
+    if (plain.length === 0) return null;
+    return { riskHome: plain.length >= 2 ? plain[0]!.slice(0, 60) : null, ...(labelled.owner ? { person: labelled.owner.slice(0, 120) } : {}) };
+  } catch {
+    return null;
+  }
 }
 
 function guard(ctx: CommandContext, risk: { owner: { id: number; name: string } | null; priority: RiskView["priority"] }, what: string): void {
@@ -199,10 +217,10 @@ export const riskCommands: CommandFamily = {
   summary: "The risk register: each risk with its owner, likelihood, impact, score, mitigation and review date.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "add", changes: true, usage: USAGE.add, summary: "Record a risk to a plan or priority.", run: add },
-    { name: "show", usage: USAGE.show, summary: "One risk, with its RAG and why.", run: show },
+    { name: "add", changes: true, reads: homeNamedBy, usage: USAGE.add, summary: "Record a risk to a plan or priority.", run: add },
+    { name: "show", reads: riskNamedBy, usage: USAGE.show, summary: "One risk, with its RAG and why.", run: show },
     { name: "list", usage: USAGE.list, summary: "Open risks, highest score first.", run: listRisks },
-    { name: "review", changes: true, usage: USAGE.review, summary: "Review a risk: its scores, mitigation and next review date.", run: review },
-    { name: "close", changes: true, usage: USAGE.close, summary: "Close a risk, saying why.", run: close },
+    { name: "review", changes: true, reads: riskNamedBy, usage: USAGE.review, summary: "Review a risk: its scores, mitigation and next review date.", run: review },
+    { name: "close", changes: true, reads: riskNamedBy, usage: USAGE.close, summary: "Close a risk, saying why.", run: close },
   ],
 };

@@ -1,4 +1,5 @@
 import type { FollowUpAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
+import type { RiskAsRead } from "./report-deps.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -179,8 +180,23 @@ export interface WorkshopRead {
   workshopId: number;
 }
 
+/** A risk named by number ("R3"), as a review or a closing reads it (report-deps.ts, `RiskAsRead`). */
+export interface RiskRead {
+  risk: number;
+}
+
+/**
+ * Where a new risk goes, as /risk add names it (a plan key, a priority's ref prefix, an action's
+ * ref; null for the partnership's only plan), with the risks already open there (report-deps.ts, `RiskAsRead`).
+ */
+export interface RiskHomeRead {
+  riskHome: string | null;
+  /** The owner the line names (their name or email, as `findPeopleByName` reads it). */
+  person?: string;
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -196,6 +212,8 @@ export interface InvocationReads {
   followUp?: FollowUpAsRead | null;
   /** For a WorkshopRead: the workshop with its indicator (null when the partnership has no such workshop); absent otherwise. */
   workshop?: WorkshopAsRead | null;
+  /** For a RiskRead or RiskHomeRead: the risk, or where a new one goes, as read; absent otherwise. */
+  risk?: RiskAsRead;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

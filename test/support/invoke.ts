@@ -20,7 +20,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   const deps: CommandDeps = {
     store: new PrismaStore(db),
     insights: { store: new SqlInsightStore(db), links: null },
-    reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma) },
+    reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma, db.sql) },
     heldTexts: new PrismaHeldTextStore(db.prisma),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };

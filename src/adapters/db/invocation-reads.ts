@@ -6,13 +6,14 @@ import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
 import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
+import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -52,6 +53,17 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     // A workshop with its indicator (notes added, an action proposed).
     .$if(shape.workshop === true, (q) => q.select(workshopAsReadQuery(v.partnershipId, v.workshopId!).as("workshop")))
+    // A risk by number (a review, a closing), or where a new one goes with the risks open there (an add).
+    .$if(shape.risk !== undefined, (q) =>
+      q.select(
+        riskAsReadQuery(
+          v.partnershipId,
+          shape.risk === "number"
+            ? { risk: v.risk! }
+            : { home: shape.risk === "home" ? { word: v.riskHome!, key: v.riskHomeKey! } : null, ...(shape.riskOwner ? { person: v.riskOwner! } : {}) },
+        ).as("risk_read"),
+      ),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -60,6 +72,12 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
   return boundStatement(query);
 });
 
+/** A risk read as InvocationReads holds it: the people its owner's name finds also as `people`, as an indicator's owner's are. */
+function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "people"> {
+  const risk = riskAsReadFrom(row);
+  return { risk, ...("people" in risk && row.people !== undefined ? { people: risk.people } : {}) };
+}
+
 /**
  * What an invocation needs before its command runs, in ONE statement: who is asking (by person
  * id, or by a linked platform identity), the actions its command will read (those
@@ -67,7 +85,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
  * indicator it reads (as `queryIndicators` by code returns it; null when none has the code,
  * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), for
  * a PledgeRead the pledge with the asker's own signatures (`pledge`: null when there is no such
- * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise), and the reply stored
+ * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise),
+ * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -84,6 +103,7 @@ export async function readInvocation(
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
+  const risk = subject && ("risk" in subject || "riskHome" in subject) ? riskReadValues(subject) : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -95,6 +115,7 @@ export async function readInvocation(
     ...(pledge ? { pledge: true } : {}),
     ...(followUp ? { followUp: true } : {}),
     ...(workshop ? { workshop: true } : {}),
+    ...(risk ? { risk: "risk" in risk ? ("number" as const) : risk.home ? ("home" as const) : ("sole" as const), ...("person" in risk ? { riskOwner: true } : {}) } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -105,11 +126,12 @@ export async function readInvocation(
     ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
     ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(workshop ? { workshopId: workshop.workshopId } : {}),
+    ...(risk ? ("risk" in risk ? { risk: risk.risk } : { ...(risk.home ? { riskHome: risk.home.word, riskHomeKey: risk.home.key } : {}), ...(risk.person !== undefined ? { riskOwner: risk.person } : {}) }) : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -121,5 +143,6 @@ export async function readInvocation(
     ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
     ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
     ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
+    ...(risk && first?.risk_read ? riskReadsFrom(first.risk_read) : {}),
   };
 }

@@ -24,6 +24,8 @@ export interface PlannedChange {
   alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any> | UpdateQueryBuilder<DB, any, any, any>;
   /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
   auditIdAs?: string;
+  /** When set, the audit event's subject is the row `changed` returns (a new risk, whose id the plan cannot know). */
+  auditSubjectIsChanged?: boolean;
   /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
   followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
 }

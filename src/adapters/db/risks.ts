@@ -6,8 +6,9 @@ import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts
 import { sameWords } from "../../domain/typed-text.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
 import { runCompiled } from "./kysely.ts";
-import { claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
-import { prismaQueryable } from "./sql-runner.ts";
+import { changedOnce, claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
+import { PlannedRiskChanges, riskChanges } from "./risk-changes.ts";
+import { prismaQueryable, type SqlRunner, type SqlTransaction } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -76,8 +77,12 @@ const toSchedule = (s: { id: number; planKey: string; kind: string; rule: string
   createdById: s.createdById,
 });
 
-/** Risks and the reporting calendar, through Prisma Client's typed API. */
-export function createBoardStore(prisma: PrismaClient): BoardStore {
+/**
+ * Risks and the reporting calendar, through Prisma Client's typed API; with `sql` (the driver's
+ * runner, Database.sql), a risk's change read ahead with the person asking is planned as one
+ * statement (risk-changes.ts) and decided again in a transaction on that runner when it cannot be.
+ */
+export function createBoardStore(prisma: PrismaClient, sql?: SqlRunner): BoardStore {
   return {
     async findRisk(partnershipId, number) {
       const row = await prisma.risk.findUnique({ where: { partnershipId_number: { partnershipId, number } }, include: RISK_INCLUDE });
@@ -122,7 +127,10 @@ export function createBoardStore(prisma: PrismaClient): BoardStore {
       const rows = await prisma.priorityRole.findMany({ where: { role: "lead", priority: { indicators: { some: { id: indicatorId } } } }, select: { person: { select: { id: true, name: true } } } });
       return rows.map((r) => r.person);
     },
-    once: (ctx, work) => onceInTransaction(prisma, ctx, work),
+    once: (ctx, work, read) =>
+      sql && read
+        ? changedOnce<BoardChanges>(sql, ctx, new PlannedRiskChanges(ctx, read), (tx) => transactionChanges(tx, ctx), work)
+        : onceInTransaction(prisma, ctx, work),
   };
 }
 
@@ -149,55 +157,19 @@ async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work:
   });
 }
 
+/** A risk's change decided again on the driver's transaction (receipts.ts, `changeOnce`): the calendar's changes keep Prisma's (`once` without a read). */
+function transactionChanges(tx: SqlTransaction, ctx: ChangeContext): BoardChanges {
+  const prismaOnly = async (): Promise<never> => {
+    throw new Error("the reporting calendar changes in a Prisma transaction");
+  };
+  return { ...riskChanges(tx, ctx), saveSchedule: prismaOnly, removeSchedule: prismaOnly };
+}
+
 function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
   const audit = (event: string, subject: { type: string; id: number; ref: string }, before: unknown, after: unknown) =>
     writeAudit(tx, changeInContext(ctx, event, subject, before, after));
-  const lockRisk = async (id: number) => {
-    // Row lock through the typed API: an update that changes nothing takes it.
-    await tx.risk.update({ where: { id }, data: { id } });
-    return toRisk(await tx.risk.findUniqueOrThrow({ where: { id }, include: RISK_INCLUDE }));
-  };
-  const riskFacts = (r: Pick<RiskView, "description" | "likelihood" | "impact" | "mitigation" | "reviewDate"> & { owner?: { name: string } }) => ({
-    description: r.description,
-    likelihood: r.likelihood,
-    impact: r.impact,
-    score: r.likelihood * r.impact,
-    mitigation: r.mitigation,
-    reviewDate: r.reviewDate,
-    ...(r.owner ? { owner: r.owner.name } : {}),
-  });
   return {
-    async addRisk(risk) {
-      // One add at a time per partnership: numbers are the partnership's own, and a twin sent at
-      // the same moment (a double-submitted form, the command sent again) must see this one.
-      await tx.partnership.update({ where: { id: ctx.partnershipId }, data: { id: ctx.partnershipId } });
-      const open = await tx.risk.findMany({ where: { partnershipId: ctx.partnershipId, planId: risk.planId, priorityId: risk.priorityId, closedAt: null }, include: RISK_INCLUDE, orderBy: { number: "asc" } });
-      const same = open.find((r) => sameRiskWords(r.description, risk.description));
-      if (same) return { risk: toRisk(same), created: false };
-      const last = await tx.risk.aggregate({ where: { partnershipId: ctx.partnershipId }, _max: { number: true } });
-      const row = await tx.risk.create({
-        // Recorded at the invocation's time, as its closing is, so a report on a past month knows whether it was open then.
-        data: { ...risk, partnershipId: ctx.partnershipId, number: (last._max.number ?? 0) + 1, reviewDate: day(risk.reviewDate), createdAt: ctx.at },
-        include: RISK_INCLUDE,
-      });
-      const view = toRisk(row);
-      await audit("risk.added", { type: "risk", id: row.id, ref: `R${row.number}` }, null, { ...riskFacts(view), plan: view.planKey, priority: view.priority?.label ?? null });
-      return { risk: view, created: true };
-    },
-    async reviewRisk(risk, review) {
-      const current = await lockRisk(risk.id);
-      await tx.risk.update({ where: { id: risk.id }, data: { likelihood: review.likelihood, impact: review.impact, mitigation: review.mitigation, reviewDate: day(review.reviewDate) } });
-      const after = { ...current, ...review };
-      await audit("risk.reviewed", { type: "risk", id: risk.id, ref: `R${risk.number}` }, riskFacts(current), { ...riskFacts(after), note: review.note });
-      return after;
-    },
-    async closeRisk(risk, reason) {
-      const current = await lockRisk(risk.id);
-      if (current.closedAt) return false;
-      await tx.risk.update({ where: { id: risk.id }, data: { closedAt: ctx.at, closedReason: reason } });
-      await audit("risk.closed", { type: "risk", id: risk.id, ref: `R${risk.number}` }, { closedAt: null }, { closedAt: ctx.at.toISOString(), reason });
-      return true;
-    },
+    ...riskChanges(prismaQueryable(tx), ctx),
     async saveSchedule(schedule) {
       const key = { partnershipId_planKey_kind: { partnershipId: ctx.partnershipId, planKey: schedule.planKey, kind: schedule.kind } };
       const existing = await tx.reportSchedule.findUnique({ where: key });

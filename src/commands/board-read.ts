@@ -1,0 +1,32 @@
+import { replayFor, type Reply } from "../domain/reply.ts";
+import type { BoardStore, ReportDeps, RiskAsRead } from "./report-deps.ts";
+import type { RiskHomeRead, RiskRead, SubjectRead } from "./store.ts";
+
+/**
+ * The risk register bound to one invocation, as bindInsights binds the insights. With `found`
+ * (what the invocation read ahead with the person for its RiskRead or RiskHomeRead `read`), the
+ * risk, or where a new one goes, is answered from that read, and a change is planned from it
+ * (BoardStore.once). With `stored` (the reply already stored for the invocation's key), a change
+ * gives that reply again, run no more, as CommandContext.change does.
+ */
+export function bindBoard(reports: ReportDeps, partnershipId: number, read: SubjectRead | null, found: RiskAsRead | undefined, stored: Reply | null): ReportDeps {
+  const inner = reports.board;
+  if (!inner || (!found && !stored)) return reports;
+  const byNumber = read && "risk" in read && found && "risk" in found ? { read: read as RiskRead, risk: found.risk } : null;
+  const byHome = read && "riskHome" in read && found && "home" in found ? { read: read as RiskHomeRead, home: found.home } : null;
+  const board: BoardStore = Object.create(inner, {
+    findRisk: {
+      value: (asked: number, number: number) => (byNumber && asked === partnershipId && number === byNumber.read.risk ? Promise.resolve(byNumber.risk) : inner.findRisk(asked, number)),
+    },
+    findRiskHome: {
+      value: (asked: number, typed: string) => (byHome && asked === partnershipId && typed === byHome.read.riskHome ? Promise.resolve(byHome.home) : inner.findRiskHome(asked, typed)),
+    },
+    soleRiskHome: {
+      value: (asked: number) => (byHome && asked === partnershipId && byHome.read.riskHome === null ? Promise.resolve(byHome.home) : inner.soleRiskHome(asked)),
+    },
+    once: {
+      value: ((ctx, work) => (stored ? Promise.resolve().then(() => replayFor(stored, ctx.request)) : inner.once(ctx, work, found))) satisfies BoardStore["once"],
+    },
+  }) as BoardStore;
+  return { ...reports, board };
+}
