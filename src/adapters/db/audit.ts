@@ -134,16 +134,18 @@ export type WithChanged = QueryCreator<DB & { changed: { id: number } }>;
 /**
  * The audit event of one change, inserted once for each row the CTE `changed` returns (none
  * when it returns none): the builder under `changedWithAudit`, for a statement that does more
- * in the same WITH (the receipt of receipts.ts's `changedOnce`). Pure; runs as part of that statement.
+ * in the same WITH (the receipt of receipts.ts's `changedOnce`). With `subjectIsChanged`, the
+ * event's subject id is the id `changed` returns (a new row's). Pure; runs as part of that statement.
  */
-export function auditEachChanged(db: WithChanged, change: AuditChange) {
+export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIsChanged = false) {
   const row = auditRow(change);
   const columns = Object.keys(row) as (keyof AuditRow & string)[];
   return db
     .insertInto("audit_event")
     .columns(columns)
     // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.
-    .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => eb.val(row[column]).as(column))));
+    // With `subjectIsChanged`, the subject is the changed row itself (a row inserted, by its new id).
+    .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => (subjectIsChanged && column === "subject_id" ? sql.ref<number>("changed.id").as(column) : eb.val(row[column]).as(column)))));
 }
 
 /** A query creator whose CTE `alongside` returns the ids of the rows inserted with a change. */
