@@ -11,7 +11,7 @@ import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
-import type { ActionRead, InvocationReads, Store, SubjectRead } from "./store.ts";
+import type { ActionRead, InvocationReads, Store, SubjectRead, TeamView } from "./store.ts";
 import type { InsightReadAhead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
@@ -185,9 +185,11 @@ function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectR
   const store =
     read && "ref" in read && found.actions
       ? withActionsRead(deps.store, partnershipId, read, found.actions)
-      : read && ("indicator" in read || "riskHome" in read) && read.person !== undefined && found.people
+      : read && "person" in read && read.person !== undefined && found.people
         ? withPeopleRead(deps.store, partnershipId, read.person, found.people)
-        : deps.store;
+        : read && "teams" in read && found.teams && found.peopleNamed
+          ? withTeamsRead(deps.store, partnershipId, found.teams, found.peopleNamed)
+          : deps.store;
   const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
   return { store, insights };
 }
@@ -209,6 +211,16 @@ function withActionsRead(store: Store, partnershipId: number, read: ActionRead, 
 function withPeopleRead(store: Store, partnershipId: number, name: string, people: Person[]): Store {
   const findPeopleByName: Store["findPeopleByName"] = (id, asked) => (id === partnershipId && asked === name ? Promise.resolve(people) : store.findPeopleByName(id, asked));
   return answering(store, "findPeopleByName", findPeopleByName);
+}
+
+/** The store, but answering `teams` and `findPeopleByName` (for each name read) from what was read. */
+function withTeamsRead(store: Store, partnershipId: number, teams: TeamView[], named: { name: string; people: Person[] }[]): Store {
+  const teamsRead: Store["teams"] = (id) => (id === partnershipId ? Promise.resolve(teams) : store.teams(id));
+  const findPeopleByName: Store["findPeopleByName"] = (id, asked) => {
+    const read = id === partnershipId ? named.find((n) => n.name === asked) : undefined;
+    return read ? Promise.resolve(read.people) : store.findPeopleByName(id, asked);
+  };
+  return answering(answering(store, "teams", teamsRead), "findPeopleByName", findPeopleByName);
 }
 
 /** `target`, but with `method` answered by `answer`; every other method is its own. */

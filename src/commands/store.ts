@@ -195,8 +195,24 @@ export interface RiskHomeRead {
   person?: string;
 }
 
+
+/** A person named by full name or email, as a change to them reads them (`findPeopleByName`): a role given. */
+export interface PersonRead {
+  person: string;
+}
+
+/**
+ * Every team (`Store.teams`), as a change to one reads them (a member added or taken off),
+ * with the people named by each of `people` (`findPeopleByName`): the names the rest of the
+ * line may be, once the team's name is taken off its start.
+ */
+export interface TeamRead {
+  teams: true;
+  people: string[];
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -206,6 +222,10 @@ export interface InvocationReads {
   indicator?: IndicatorView | null;
   /** For a read that names a person: those `findPeopleByName` finds by that name. Absent otherwise. */
   people?: Person[];
+  /** For a TeamRead: every team, as `Store.teams` reads them. Absent otherwise. */
+  teams?: TeamView[];
+  /** For a TeamRead: for each of its names, those `findPeopleByName` finds by it. Absent otherwise. */
+  peopleNamed?: { name: string; people: Person[] }[];
   /** For a PledgeRead: the pledge as read (null when the partnership has no such pledge); absent otherwise. */
   pledge?: PledgeAsRead | null;
   /** For a FollowUpRead: the question as read (null when the partnership has no such question); absent otherwise. */

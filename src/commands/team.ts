@@ -3,7 +3,7 @@ import { CurveError } from "../domain/errors.ts";
 import type { Person, PersonRole } from "../domain/model.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
-import type { TeamView } from "./store.ts";
+import type { PersonRead, TeamRead, TeamView } from "./store.ts";
 import { resolvePerson } from "./resolve.ts";
 
 const USAGE = {
@@ -49,6 +49,21 @@ async function onePerson(ctx: CommandContext, typed: string, usage: string): Pro
     throw error;
   }
 }
+
+/** The longest name a team line may end with, in words: a person's full name or email. */
+const MOST_NAME_WORDS = 6;
+
+/**
+ * What `/team add|remove` reads with the person asking: every team, and the people named by
+ * each way the line can end (its last word, its last two …), as the person's name or email
+ * is what follows the team's name (dispatch.ts, `readsOf`).
+ */
+export const teamAndPersonNamedBy = (args: string): TeamRead | null => {
+  const words = args.trim().split(/\s+/).filter(Boolean);
+  if (words.length < 2) return null;
+  const people = Array.from({ length: Math.min(words.length - 1, MOST_NAME_WORDS) }, (_, i) => words.slice(words.length - 1 - i).join(" "));
+  return { teams: true, people };
+};
 
 /** `/team show [team]`: every team with its members, or one team with what it owns. Anyone may look. */
 async function show(ctx: CommandContext, args: string): Promise<Reply> {
@@ -139,10 +154,8 @@ const ROLE_WORDS: Record<string, PersonRole> = {
 };
 const ROLE_NAMES: Record<PersonRole, string> = { coordinator: "a coordinator", admin: "an admin", board_member: "a board member", ambassador: "a Child Friendly City ambassador" };
 
-/** `/curve role Sam Prince coordinator [off]` (admins): the partnership roles. An ambassador has pledge rights only (seed 002). Audited. */
-export async function setRole(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = USAGE.role;
-  requirePermission(ctx.actor, "person.role");
+/** A `/curve role` line as typed: the person's name, the role, and whether it is taken away (`off`); role undefined when none is named. */
+function roleLine(args: string): { name: string; role: PersonRole | undefined; off: boolean } {
   const words = args.trim().split(/\s+/).filter(Boolean);
   const off = words.length > 0 && /^(off|remove|no)$/i.test(words[words.length - 1]!);
   if (off) words.pop();
@@ -153,8 +166,22 @@ export async function setRole(ctx: CommandContext, args: string): Promise<Reply>
   } else if (words.length >= 1 && ROLE_WORDS[words[words.length - 1]!.toLowerCase()]) {
     role = ROLE_WORDS[words.pop()!.toLowerCase()];
   }
+  return { name: words.join(" "), role, off };
+}
+
+/** What `/curve role` reads with the person asking: the person it names (dispatch.ts, `readsOf`). */
+export const personNamedByRole = (args: string): PersonRead | null => {
+  const { name, role } = roleLine(args);
+  return role && name ? { person: name } : null;
+};
+
+/** `/curve role Sam Prince coordinator [off]` (admins): the partnership roles. An ambassador has pledge rights only (seed 002). Audited. */
+export async function setRole(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = USAGE.role;
+  requirePermission(ctx.actor, "person.role");
+  const { name, role, off } = roleLine(args);
   if (!role) throw new CurveError("usage", "Which role? coordinator, admin, board-member or ambassador.", { hint: usage });
-  const person = await onePerson(ctx, words.join(" "), usage);
+  const person = await onePerson(ctx, name, usage);
   if (off && role === "admin" && person.id === ctx.actor.id) throw new CurveError("not_permitted", "You can't take away your own admin role; ask another admin.");
   const chosen = role;
   return ctx.change(async (tx) => {
@@ -172,8 +199,8 @@ export const teamCommands: CommandFamily = {
   defaultSubcommand: "show",
   subcommands: [
     { name: "show", usage: USAGE.show, summary: "Every team, or one team's members and the actions it owns.", run: show },
-    { name: "add", usage: USAGE.add, changes: true, summary: "Add a person to a team (coordinators).", run: (ctx, args) => membership(ctx, args, true) },
-    { name: "remove", usage: USAGE.remove, changes: true, summary: "Take a person off a team (coordinators).", run: (ctx, args) => membership(ctx, args, false) },
+    { name: "add", usage: USAGE.add, changes: true, reads: teamAndPersonNamedBy, summary: "Add a person to a team (coordinators).", run: (ctx, args) => membership(ctx, args, true) },
+    { name: "remove", usage: USAGE.remove, changes: true, reads: teamAndPersonNamedBy, summary: "Take a person off a team (coordinators).", run: (ctx, args) => membership(ctx, args, false) },
   ],
 };
 

@@ -135,7 +135,7 @@ export type WithChanged = QueryCreator<DB & { changed: { id: number } }>;
  * The audit event of one change, inserted once for each row the CTE `changed` returns (none
  * when it returns none): the builder under `changedWithAudit`, for a statement that does more
  * in the same WITH (the receipt of receipts.ts's `changedOnce`). With `subjectIsChanged`, the
- * event's subject id is the changed row's own (a row the change inserts). Pure; runs as part of that statement.
+ * event's subject id is the id `changed` returns (a new row's). Pure; runs as part of that statement.
  */
 export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIsChanged = false) {
   const row = auditRow(change);
@@ -144,6 +144,7 @@ export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIs
     .insertInto("audit_event")
     .columns(columns)
     // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.
+    // With `subjectIsChanged`, the subject is the changed row itself (a row inserted, by its new id).
     .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => (subjectIsChanged && column === "subject_id" ? sql.ref<number>("changed.id").as(column) : eb.val(row[column]).as(column)))));
 }
 

@@ -7,13 +7,14 @@ import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, typ
 import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
+import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -22,7 +23,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
  *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
- *           | , (the workshop with its indicator, as json) AS workshop]
+ *           | , (the workshop with its indicator, as json) AS workshop
+ *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -64,6 +66,15 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
         ).as("risk_read"),
       ),
     )
+    // Every team, and the people each name the line may end with names (a member added or taken off).
+    .$if(shape.teams === true, (q) =>
+      q.select((eb) => [
+        eb.selectFrom(teamsQuery(v.partnershipId).as("tm")).select(sql<TeamRow[]>`coalesce(json_agg(row_to_json(tm) order by tm.name), '[]')`.as("teams")).as("teams"),
+        sql<{ name: string; people: PersonRow[] }[]>`(SELECT coalesce(json_agg(json_build_object('name', asked.name, 'people', (${eb
+          .selectFrom(peopleNamedQuery(v.partnershipId, sql.ref<string>("asked.name")).as("named"))
+          .select(sql<PersonRow[]>`coalesce(json_agg(row_to_json(named)), '[]')`.as("people"))}))), '[]') FROM json_array_elements_text(cast(${v.names!} as json)) AS asked(name))`.as("people_named"),
+      ]),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -99,7 +110,9 @@ export async function readInvocation(
 ): Promise<InvocationReads> {
   const read = subject && "ref" in subject ? subject : null;
   const indicator = subject && "indicator" in subject ? subject.indicator : null;
-  const person = subject && "indicator" in subject && subject.person !== undefined ? subject.person : null;
+  // A person named in the line (an indicator's owner, a role given); a new risk's owner is read with its home (`riskReadsFrom`).
+  const person = subject && "person" in subject && !("riskHome" in subject) && subject.person !== undefined ? subject.person : null;
+  const team = subject && "teams" in subject ? subject : null;
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
@@ -116,6 +129,7 @@ export async function readInvocation(
     ...(followUp ? { followUp: true } : {}),
     ...(workshop ? { workshop: true } : {}),
     ...(risk ? { risk: "risk" in risk ? ("number" as const) : risk.home ? ("home" as const) : ("sole" as const), ...("person" in risk ? { riskOwner: true } : {}) } : {}),
+    ...(team ? { teams: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -127,11 +141,12 @@ export async function readInvocation(
     ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(workshop ? { workshopId: workshop.workshopId } : {}),
     ...(risk ? ("risk" in risk ? { risk: risk.risk } : { ...(risk.home ? { riskHome: risk.home.word, riskHomeKey: risk.home.key } : {}), ...(risk.person !== undefined ? { riskOwner: risk.person } : {}) }) : {}),
+    ...(team ? { names: JSON.stringify(team.people) } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[] }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -144,5 +159,6 @@ export async function readInvocation(
     ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
     ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
     ...(risk && first?.risk_read ? riskReadsFrom(first.risk_read) : {}),
+    ...(team ? { teams: (first?.teams ?? []).map(teamFromRow), peopleNamed: (first?.people_named ?? []).map((n) => ({ name: n.name, people: n.people.map(toPerson) })) } : {}),
   };
 }

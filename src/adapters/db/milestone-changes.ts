@@ -1,7 +1,9 @@
 import { sql, type DeleteQueryBuilder, type ExpressionBuilder, type InsertQueryBuilder, type RawBuilder, type SelectQueryBuilder, type UpdateQueryBuilder, type Updateable } from "kysely";
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
-import type { ActionState, ActionView, MilestoneView } from "../../domain/model.ts";
+import type { ActionState, ActionView, MilestoneView, Person, PersonRole } from "../../domain/model.ts";
+import { planNewPerson, planRole } from "./people-changes.ts";
+import { planTeamMember } from "./team-changes.ts";
 import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
 
@@ -24,7 +26,7 @@ export interface PlannedChange {
   alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any> | UpdateQueryBuilder<DB, any, any, any>;
   /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
   auditIdAs?: string;
-  /** When set, the audit event's subject is the row `changed` returns (a new risk, whose id the plan cannot know). */
+  /** When set, the audit event's subject is the row `changed` returns, by its id (a new row, whose id the plan cannot know: a risk or a person added). */
   auditSubjectIsChanged?: boolean;
   /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
   followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
@@ -111,7 +113,9 @@ export abstract class OnePlannedChange implements ChangePlanner {
  * the answer assumed (the row as read, its plan open), so when the row moved on meanwhile the
  * statement changes nothing and the change is made again in a transaction that locks the row.
  * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
- * the row as read. A second call, and every other kind of change, throws `NeedsTransaction`.
+ * the row as read. A role, a person added and a team member are planned likewise
+ * (people-changes.ts, team-changes.ts). A second call, and every other kind of change, throws
+ * `NeedsTransaction`.
  */
 export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown, alongside?: PlannedChange["alongside"]): void {
@@ -279,9 +283,21 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   updateSettings = transactionOnly("a person's settings");
   setPartnershipRegion = transactionOnly("the partnership's region");
   createTeam = transactionOnly("a new team");
-  setTeamMember = transactionOnly("a team member");
-  addPerson = transactionOnly("a new person");
-  setRole = transactionOnly("a role");
+
+  async setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean> {
+    this.once();
+    return planTeamMember(this, this.ctx, team, person, member);
+  }
+
+  async addPerson(person: { name: string; email: string }): Promise<ChangeOutcome<{ id: number; name: string }>> {
+    this.once();
+    return planNewPerson(this, this.ctx, person);
+  }
+
+  async setRole(person: Person, role: PersonRole, on: boolean): Promise<boolean> {
+    this.once();
+    return planRole(this, this.ctx, person, role, on);
+  }
 }
 
 /** How long a note stays one its author may be sending again: a double submission, the same command retyped. */

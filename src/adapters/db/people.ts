@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from "kysely";
+import { sql, type Expression, type ExpressionBuilder } from "kysely";
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { PersonStanding } from "../../commands/store.ts";
 import type { Person, PersonRole } from "../../domain/model.ts";
@@ -64,8 +64,8 @@ export async function peopleNamed(db: Queryable, partnershipId: number, name: st
   return rows.map(toPerson);
 }
 
-/** The query behind `peopleNamed`, uncompiled, for a statement that reads more beside it (invocation-reads.ts). */
-export function peopleNamedQuery(partnershipId: number, name: string) {
+/** The query behind `peopleNamed`, uncompiled, for a statement that reads more beside it (invocation-reads.ts); `name` may be a column there. */
+export function peopleNamedQuery(partnershipId: number, name: string | Expression<string>) {
   return compileOnly
     .selectFrom("person as p")
     .select(personColumns)

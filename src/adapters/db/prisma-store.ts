@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { arrayOf, compileOnly, runCompiled, type KyselyDb } from "./kysely.ts";
 import { PlannedChanges } from "./milestone-changes.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
+import { teams } from "./teams.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { dateFromIso, personInclude, toPerson } from "./views.ts";
@@ -90,22 +91,8 @@ export class PrismaStore implements Store {
     return personByIdentity(this.db, partnershipId, identity);
   }
 
-  async teams(partnershipId: number): Promise<TeamView[]> {
-    const rows = await this.prisma.team.findMany({
-      where: { partnershipId },
-      include: {
-        members: { select: { person: { select: { id: true, name: true } } }, orderBy: { person: { name: "asc" } } },
-        ownedActions: { select: { action: { select: { ref: true } } } },
-      },
-      orderBy: { name: "asc" },
-    });
-    return rows.map((t) => ({
-      id: t.id,
-      name: t.name,
-      kind: t.kind,
-      members: t.members.map((m) => m.person),
-      owns: t.ownedActions.map((o) => o.action.ref).sort((a, b) => a.localeCompare(b, "en", { numeric: true })),
-    }));
+  teams(partnershipId: number): Promise<TeamView[]> {
+    return teams(this.sql, partnershipId);
   }
 
   async searchPeople(partnershipId: number, text: string, limit: number): Promise<Person[]> {
