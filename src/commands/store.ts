@@ -1,4 +1,4 @@
-import type { FollowUpAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
+import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -179,8 +179,13 @@ export interface WorkshopRead {
   workshopId: number;
 }
 
+/** A new pledge's title, as /pledge new will read it: the partnership's pledges of that title and an id for it (insight-store.ts, `NewPledgeAsRead`). */
+export interface NewPledgeRead {
+  newPledgeTitle: string;
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | NewPledgeRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -196,6 +201,8 @@ export interface InvocationReads {
   followUp?: FollowUpAsRead | null;
   /** For a WorkshopRead: the workshop with its indicator (null when the partnership has no such workshop); absent otherwise. */
   workshop?: WorkshopAsRead | null;
+  /** For a NewPledgeRead: the pledges of that title with an id drawn for a new one (null when the partnership is not found); absent otherwise. */
+  newPledge?: NewPledgeAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

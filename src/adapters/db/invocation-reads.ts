@@ -4,15 +4,17 @@ import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
-import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
+import {
+  followUpAsReadFrom, followUpAsReadQuery, newPledgeAsReadFrom, newPledgeAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type NewPledgeAsReadRow, type PledgeAsReadRow,
+} from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; newPledge?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; title?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -21,7 +23,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
  *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
- *           | , (the workshop with its indicator, as json) AS workshop]
+ *           | , (the workshop with its indicator, as json) AS workshop
+ *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -52,6 +55,16 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     // A workshop with its indicator (notes added, an action proposed).
     .$if(shape.workshop === true, (q) => q.select(workshopAsReadQuery(v.partnershipId, v.workshopId!).as("workshop")))
+    // A new pledge's title: the pledges that have it, and an id drawn for it when someone asks and no reply is stored.
+    .$if(shape.newPledge === true, (q) =>
+      q.select(
+        newPledgeAsReadQuery(
+          v.partnershipId,
+          v.title!,
+          shape.key ? sql<boolean>`EXISTS (SELECT 1 FROM me) AND NOT EXISTS (${storedReplyQuery(v.partnershipId, v.key!)})` : sql<boolean>`EXISTS (SELECT 1 FROM me)`,
+        ).as("new_pledge"),
+      ),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -67,7 +80,9 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
  * indicator it reads (as `queryIndicators` by code returns it; null when none has the code,
  * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), for
  * a PledgeRead the pledge with the asker's own signatures (`pledge`: null when there is no such
- * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise), and the reply stored
+ * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise), for
+ * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
+ * see pledges.ts, `newPledgeAsReadQuery`), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -84,6 +99,7 @@ export async function readInvocation(
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
+  const newPledge = subject && "newPledgeTitle" in subject ? subject : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -95,6 +111,7 @@ export async function readInvocation(
     ...(pledge ? { pledge: true } : {}),
     ...(followUp ? { followUp: true } : {}),
     ...(workshop ? { workshop: true } : {}),
+    ...(newPledge ? { newPledge: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -105,11 +122,12 @@ export async function readInvocation(
     ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
     ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(workshop ? { workshopId: workshop.workshopId } : {}),
+    ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; new_pledge?: NewPledgeAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -121,5 +139,6 @@ export async function readInvocation(
     ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
     ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
     ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
+    ...(newPledge ? { newPledge: first?.new_pledge ? newPledgeAsReadFrom(newPledge.newPledgeTitle, first.new_pledge) : null } : {}),
   };
 }
