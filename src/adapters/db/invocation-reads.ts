@@ -4,9 +4,8 @@ import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
-import {
-  followUpAsReadFrom, followUpAsReadQuery, newPledgeAsReadFrom, newPledgeAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type NewPledgeAsReadRow, type PledgeAsReadRow,
-} from "./pledges.ts";
+import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
+import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
