@@ -26,6 +26,7 @@ const STEPS: Step[] = [
   { name: "indicatorTolerance", as: "Nigel Richardson", line: "/indicator tolerance NEET 0.2" },
   { name: "indicatorTarget", as: "Nigel Richardson", line: "/indicator target NEET 6.5 by March 2013" },
   { name: "pledgeNew", as: "Nigel Richardson", line: "/pledge new attendance Every day counts | We will help every child attend school every day" },
+  { name: "pledgeNewRetry", as: "Nigel Richardson", line: "/pledge new attendance Every day counts | We will help every child attend school every day", retry: true },
   { name: "pledgeSign", as: "Jancis Andrew", line: (ids) => `/pledge sign P${ids.pledge} I will ring home` },
   { name: "pledgeSignRetry", as: "Jancis Andrew", line: (ids) => `/pledge sign P${ids.pledge} I will ring home`, retry: true },
   { name: "pledgeAnswer", as: "Jancis Andrew", line: (ids) => `/pledge answer done ${ids.question}` },

@@ -69,11 +69,27 @@ export interface WorkshopAsRead {
   indicator: IndicatorView | null;
 }
 
+/**
+ * What /pledge new reads ahead, with the person asking (`Store.readInvocation`): the title it
+ * was read for, the partnership's pledges of that title (case and spacing aside), oldest first,
+ * the partnership's row version (`version`, opaque: every pledge made changes it, see
+ * pledges.ts), and `nextId`, an id drawn for the new pledge from the pledges' sequence (null
+ * when none was drawn: the key already holds a reply, or a pledge of that title is open). A
+ * pledge planned from it is made only while the partnership is still at that version.
+ */
+export interface NewPledgeAsRead {
+  title: string;
+  same: PledgeView[];
+  version: string;
+  nextId: number | null;
+}
+
 /** What an invocation read ahead for its insight change (InsightStore.once). */
 export interface InsightReadAhead {
   pledge?: PledgeAsRead | null;
   followUp?: FollowUpAsRead | null;
   workshop?: WorkshopAsRead | null;
+  newPledge?: NewPledgeAsRead | null;
 }
 
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
@@ -103,8 +119,9 @@ export interface InsightStore {
 
   /**
    * Runs a change once per idempotency key (Store.once's contract). With `read` (the pledge or
-   * the follow-up question the change is to, as read ahead), a signature, its withdrawal or an
-   * answer is one statement while what it changes is still as read; `work` may then run twice.
+   * the follow-up question the change is to, or a new pledge's title, as read ahead), a
+   * signature, its withdrawal, an answer or a new pledge is one statement while what it changes
+   * is still as read; `work` may then run twice.
    */
   once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply>;
 }
@@ -183,13 +200,14 @@ export interface InsightContext {
  * The insights bound to one invocation. With `ahead.stored` (the reply already stored for the
  * invocation's key, read with the person), a change gives that reply again, run no more, as
  * CommandContext.change does. With `ahead.pledge` (the pledge its command names, read with the
- * person), that pledge and the asker's signatures on it are answered from the read; with it or
- * `ahead.followUp`, the change is planned from the read (InsightStore.once).
+ * person), that pledge and the asker's signatures on it are answered from the read; with it,
+ * `ahead.followUp` or `ahead.newPledge` (/pledge new's read), the change is planned from the
+ * read (InsightStore.once).
  */
 export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
-  const { pledge: read = null, followUp = null, workshop = null, stored = null } = ahead;
+  const { pledge: read = null, followUp = null, workshop = null, newPledge = null, stored = null } = ahead;
   const inner = deps.store;
-  const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : undefined;
+  const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : newPledge ? { newPledge } : undefined;
   const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
     stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
   if (workshop) return { store: withWorkshopRead(inner, change.partnershipId, workshop), links: deps.links, change: once };

@@ -15,7 +15,7 @@ import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
 import { insightsOf } from "./indicator.ts";
-import type { FollowUpRead, PledgeRead } from "./store.ts";
+import type { FollowUpRead, NewPledgeRead, PledgeRead } from "./store.ts";
 
 const USAGE = {
   new: NEW_USAGE,
@@ -239,6 +239,12 @@ function pledgeNamedBy(args: string): PledgeRead | null {
   return id === null ? null : { pledgeId: id };
 }
 
+/** The title a /pledge new line gives, read with the person asking (the pledges of that title, an id for a new one); null when the line is not a pledge. */
+function newPledgeNamedBy(args: string): NewPledgeRead | null {
+  const parsed = parseNewPledge(args);
+  return parsed.ok ? { newPledgeTitle: parsed.value.title } : null;
+}
+
 const ANSWERS: Record<string, FollowUpAnswer> = { done: "done", still_doing: "still_doing", "still-doing": "still_doing", not_yet: "not_yet", "not-yet": "not_yet" };
 
 /** The follow-up question an answer's line names ("done 12.30"), read with the person answering; null when it names none. */
@@ -277,7 +283,7 @@ export const pledgeCommands: CommandFamily = {
   summary: "Public pledges: sign up in the channel, see who pledged what, and follow through at 30 and 90 days.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "new", usage: USAGE.new, changes: true, summary: "Create a pledge and post its sign-up card here (coordinators, ambassadors).", run: create },
+    { name: "new", usage: USAGE.new, changes: true, reads: newPledgeNamedBy, summary: "Create a pledge and post its sign-up card here (coordinators, ambassadors).", run: create },
     { name: "sign", usage: USAGE.sign, changes: true, reads: pledgeNamedBy, summary: "Sign a pledge, for yourself or an organisation, with your commitment.", run: sign },
     { name: "register", usage: USAGE.register, summary: "Who pledged what, as signers chose to be shown.", run: register },
     { name: "withdraw", usage: USAGE.withdraw, changes: true, reads: pledgeNamedBy, summary: "Withdraw your signature.", run: withdraw },

@@ -1,4 +1,4 @@
-import type { FollowUpAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
+import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
 import type { RiskAsRead } from "./report-deps.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
@@ -180,6 +180,12 @@ export interface WorkshopRead {
   workshopId: number;
 }
 
+/** A new pledge's title, as /pledge new will read it: the partnership's pledges of that title and an id for it (insight-store.ts, `NewPledgeAsRead`). */
+export interface NewPledgeRead {
+  newPledgeTitle: string;
+}
+
+
 /** A risk named by number ("R3"), as a review or a closing reads it (report-deps.ts, `RiskAsRead`). */
 export interface RiskRead {
   risk: number;
@@ -194,7 +200,6 @@ export interface RiskHomeRead {
   /** The owner the line names (their name or email, as `findPeopleByName` reads it). */
   person?: string;
 }
-
 
 /** A person named by full name or email, as a change to them reads them (`findPeopleByName`): a role given. */
 export interface PersonRead {
@@ -212,7 +217,7 @@ export interface TeamRead {
 }
 
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -234,6 +239,8 @@ export interface InvocationReads {
   workshop?: WorkshopAsRead | null;
   /** For a RiskRead or RiskHomeRead: the risk, or where a new one goes, as read; absent otherwise. */
   risk?: RiskAsRead;
+  /** For a NewPledgeRead: the pledges of that title with an id drawn for a new one (null when the partnership is not found); absent otherwise. */
+  newPledge?: NewPledgeAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

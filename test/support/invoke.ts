@@ -50,15 +50,16 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   /**
    * One whole command sent as person `personId` (by id, as the shell does, so no name lookup is
    * counted) and the round trips it cost at the driver, identify and dedupe included (DESIGN "One
-   * round trip per change"); `key` repeated makes a retry.
+   * round trip per change"); `key` repeated makes a retry. Sent from the shell unless `platform`
+   * says otherwise (from Slack, a pledge's card is posted in the channel).
    */
-  async function counted(personId: number, line: string, key: string = randomUUID()): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
+  async function counted(personId: number, line: string, key: string = randomUUID(), platform: "shell" | "slack" | "teams" = "shell"): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
     const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
     const before = db.roundTrips.count;
     const reply = await handleInvocation(deps, {
       partnershipId,
       actor: { personId },
-      place: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" },
+      place: { platform, tenant: "T-TEST", channel: "C-TEST" },
       command,
       text: rest.join(" "),
       idempotencyKey: key,

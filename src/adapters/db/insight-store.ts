@@ -98,7 +98,8 @@ export class SqlInsightStore implements InsightStore {
   /**
    * A change as ONE statement with its audit event and receipt when it can be: a signature, its
    * withdrawal or a follow-up's answer planned from the pledge or question read ahead
-   * (`read`, pledge-changes.ts); an indicator's reading or setting planned from the indicator as
+   * (`read`, pledge-changes.ts); a new pledge planned from the pledges of its title and the id
+   * drawn for it (`read.newPledge`, likewise); an indicator's reading or setting planned from the indicator as
    * the command read it (indicator-changes.ts); a workshop's notes planned from the workshop read
    * ahead (`read.workshop`, workshop-changes.ts). Any other change, or one whose subject moved on
    * since it was read, is made in a transaction (receipts.ts, `changedOnce`). `work` may run twice.

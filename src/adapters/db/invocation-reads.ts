@@ -5,6 +5,7 @@ import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./ind
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
 import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
+import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
 import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
@@ -13,8 +14,8 @@ import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -24,7 +25,9 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
  *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
  *           | , (the workshop with its indicator, as json) AS workshop
- *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named]
+ *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
+ *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
+ *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -75,6 +78,16 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
           .select(sql<PersonRow[]>`coalesce(json_agg(row_to_json(named)), '[]')`.as("people"))}))), '[]') FROM json_array_elements_text(cast(${v.names!} as json)) AS asked(name))`.as("people_named"),
       ]),
     )
+    // A new pledge's title: the pledges that have it, and an id drawn for it when someone asks and no reply is stored.
+    .$if(shape.newPledge === true, (q) =>
+      q.select(
+        newPledgeAsReadQuery(
+          v.partnershipId,
+          v.title!,
+          shape.key ? sql<boolean>`EXISTS (SELECT 1 FROM me) AND NOT EXISTS (${storedReplyQuery(v.partnershipId, v.key!)})` : sql<boolean>`EXISTS (SELECT 1 FROM me)`,
+        ).as("new_pledge"),
+      ),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -97,7 +110,9 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * absent for any other `subject`) with the people it names (as `peopleNamed` finds them), for
  * a PledgeRead the pledge with the asker's own signatures (`pledge`: null when there is no such
  * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise),
- * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), and the reply stored
+ * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), for
+ * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
+ * see pledges.ts, `newPledgeAsReadQuery`), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -117,6 +132,7 @@ export async function readInvocation(
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
   const risk = subject && ("risk" in subject || "riskHome" in subject) ? riskReadValues(subject) : null;
+  const newPledge = subject && "newPledgeTitle" in subject ? subject : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -130,6 +146,7 @@ export async function readInvocation(
     ...(workshop ? { workshop: true } : {}),
     ...(risk ? { risk: "risk" in risk ? ("number" as const) : risk.home ? ("home" as const) : ("sole" as const), ...("person" in risk ? { riskOwner: true } : {}) } : {}),
     ...(team ? { teams: true } : {}),
+    ...(newPledge ? { newPledge: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -142,11 +159,12 @@ export async function readInvocation(
     ...(workshop ? { workshopId: workshop.workshopId } : {}),
     ...(risk ? ("risk" in risk ? { risk: risk.risk } : { ...(risk.home ? { riskHome: risk.home.word, riskHomeKey: risk.home.key } : {}), ...(risk.person !== undefined ? { riskOwner: risk.person } : {}) }) : {}),
     ...(team ? { names: JSON.stringify(team.people) } : {}),
+    ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[] }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -160,5 +178,6 @@ export async function readInvocation(
     ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
     ...(risk && first?.risk_read ? riskReadsFrom(first.risk_read) : {}),
     ...(team ? { teams: (first?.teams ?? []).map(teamFromRow), peopleNamed: (first?.people_named ?? []).map((n) => ({ name: n.name, people: n.people.map(toPerson) })) } : {}),
+    ...(newPledge ? { newPledge: first?.new_pledge ? newPledgeAsReadFrom(newPledge.newPledgeTitle, first.new_pledge) : null } : {}),
   };
 }

@@ -1,12 +1,12 @@
 import { sql, type ExpressionBuilder } from "kysely";
-import type { InsightReadAhead, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
+import type { InsightReadAhead, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../../domain/pledges/pledge.ts";
 import { changeInContext, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
 import { NeedsTransaction } from "./milestone-changes.ts";
 import { InsightChangesPlanner } from "./insight-planner.ts";
-import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
+import { openAt, partnershipVersion, partnershipWritten, pledgeSubject, pledgeVersion, signedCount, titled } from "./pledges.ts";
 
 /**
  * The pledge changes a command can make in one statement, planned from the pledge as read with
@@ -17,9 +17,10 @@ import { pledgeSubject, pledgeVersion, signedCount } from "./pledges.ts";
  * alongside. A pledge that moved on meanwhile (anyone's signature made, changed or withdrawn
  * gives it a new version) is then not found, and the change is decided again in a transaction
  * that locks it, so the count the reply gives is always exact. An answer to a follow-up question
- * is planned likewise from the question as read, guarded by its answer as read. A second call,
- * a subject not read ahead, a question not asked, and every other kind of change, throw
- * `NeedsTransaction`.
+ * is planned likewise from the question as read, guarded by its answer as read. A new pledge is
+ * planned from the pledges of its title as read, with the id drawn for it then
+ * (`NewPledgeAsRead`): see `createPledge`. A second call, a subject not read ahead, a question
+ * not asked, and every other kind of change, throw `NeedsTransaction`.
  */
 export class PlannedPledgeChanges extends InsightChangesPlanner {
   constructor(
@@ -124,6 +125,61 @@ export class PlannedPledgeChanges extends InsightChangesPlanner {
       alongside: (cte) => asRead(cte).set({ commitment: signing.commitment, is_public: isPublic }).returning("s.id"),
     };
     return { outcome: "updated", signature, count: read.count };
+  }
+
+  /**
+   * A new pledge, or the pledge of its title still open at the change's moment, as pledges.ts's
+   * `createPledge` answers, from /pledge new's read (`NewPledgeAsRead`). The new pledge takes the
+   * id drawn in that read, so the reply, its audit event and its card, all built before the
+   * statement, name the row the statement inserts. It is planned as the partnership's row written
+   * as it is (the lock every new pledge takes), guarded by the version read and by no pledge of
+   * that title open, with the pledge inserted alongside: a pledge made since the read (a twin at
+   * the same moment waits on the row, then finds it at another version) means nothing is
+   * written, and the change is decided again in a transaction. "Already open" stands on that
+   * pledge still being open. Throws `NeedsTransaction` for a title not read ahead or no id drawn.
+   */
+  override async createPledge(pledge: NewPledgeRow): Promise<{ created: boolean; pledge: PledgeView }> {
+    const read = this.ahead.newPledge;
+    if (!read || read.title !== pledge.title) throw new NeedsTransaction("a pledge's title not read ahead");
+    this.once();
+    const { at, actor, partnershipId } = this.ctx;
+    const open = read.same.find((p) => p.closesAt === null || p.closesAt > at);
+    if (open) {
+      this.unchangedAsRead = db.selectFrom("pledge").select("pledge.id").where("pledge.id", "=", open.id).where(titled(pledge.title)).where((eb) => openAt(eb, at));
+      return { created: false, pledge: open };
+    }
+    if (read.nextId === null) throw new NeedsTransaction("a pledge without an id drawn");
+    const id = read.nextId;
+    const openSameTitle = db.selectFrom("pledge").select("pledge.id").where("pledge.partnership_id", "=", partnershipId).where(titled(pledge.title)).where((eb) => openAt(eb, at));
+    this.planned = {
+      changed: partnershipWritten(partnershipId)
+        .where(sql<boolean>`${partnershipVersion} = ${read.version}`)
+        .where((eb) => eb.not(eb.exists(openSameTitle)))
+        .returning("partnership.id"),
+      audit: changeInContext(this.ctx, "pledge.created", pledgeSubject(id), null, pledge),
+      alongside: (cte: WithChanged) =>
+        cte
+          .insertInto("pledge")
+          .columns(["id", "partnership_id", "kind", "title", "text", "opens_at", "closes_at", "channel", "created_by_id", "created_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("changed")
+              .select((s) => [
+                s.val(id).as("id"),
+                s.ref("changed.id").as("partnership_id"),
+                s.val(pledge.kind).as("kind"),
+                s.val(pledge.title).as("title"),
+                s.val(pledge.text).as("text"),
+                s.val(pledge.opensAt).as("opens_at"),
+                s.val(pledge.closesAt).as("closes_at"),
+                s.val(pledge.channel).as("channel"),
+                s.val(actor.id).as("created_by_id"),
+                s.val(at).as("created_at"),
+              ]),
+          )
+          .returning("id"),
+    };
+    return { created: true, pledge: { id, ...pledge, createdById: actor.id } };
   }
 
   override async withdraw(pledge: PledgeView, onBehalfOf: string): Promise<{ withdrawn: number; count: number }> {

@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from "kysely";
-import type { FollowUpAsRead, FollowUpTally, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
+import type { FollowUpAsRead, FollowUpTally, NewPledgeAsRead, NewPledgeRow, PledgeAsRead, SignOutcome } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PledgeStats } from "../../domain/pledges/card.ts";
 import { displayName, type FollowUpAnswer, type PledgeKind, type PledgeView, type SignatureView, type Signing } from "../../domain/pledges/pledge.ts";
@@ -270,22 +270,91 @@ export async function savePledgeMessageRef(queryable: Queryable, partnershipId: 
 
 export const pledgeSubject = (pledgeId: number): AuditSubject => ({ type: "pledge", id: pledgeId, ref: `P${pledgeId}`, actionId: null });
 
+/** The pledge (`pledge`) has `title`, case and spacing aside: "Every  DAY counts" is "every day counts". */
+export const titled = (title: string) =>
+  sql<boolean>`lower(regexp_replace(btrim(pledge.title), '[[:space:]]+', ' ', 'g')) = lower(regexp_replace(btrim(${title}), '[[:space:]]+', ' ', 'g'))`;
+
+/** The pledge (`pledge`) is still open for signing at `at`: it has no closing, or closes after it. */
+export const openAt = (eb: ExpressionBuilder<DB, "pledge">, at: Date) => eb.or([eb("pledge.closes_at", "is", null), eb("pledge.closes_at", ">", at)]);
+
+/**
+ * The partnership's row version, as text: PostgreSQL's `xmin` (see `pledgeVersion`). Every
+ * pledge made writes the partnership's row (`partnershipWritten`), so while it is unchanged no
+ * pledge was made; anything else that writes the row (its region, its privacy policy, the risk
+ * register's lock) changes it too, and a pledge planned from an earlier read is then only
+ * decided again in a transaction.
+ */
+export const partnershipVersion = sql<string>`partnership.xmin::text`;
+
+/**
+ * The partnership's row written as it is (its name set to itself, no key column touched): the
+ * lock a new pledge takes, until its transaction (or statement) ends, which also gives the row a
+ * new version (`partnershipVersion`). Unexecuted: add any guard, and `returning`.
+ */
+export const partnershipWritten = (partnershipId: number) =>
+  db
+    .updateTable("partnership")
+    .set((eb) => ({ name: eb.ref("partnership.name") }))
+    .where("partnership.id", "=", partnershipId);
+
+/**
+ * What /pledge new reads ahead with the person asking (`NewPledgeAsRead`, see
+ * `newPledgeAsReadFrom`): one row `{ new_pledge }` holding as JSON the partnership's row
+ * version, its pledges titled `title` (case and spacing aside) oldest first, and `next_id`, an id
+ * drawn from the pledges' sequence for the pledge to be made, only when `mayDraw` holds (the
+ * person is found and the key holds no reply) and no pledge of that title is open at the
+ * database's clock; no row when there is no such partnership. A drawn id is the new pledge's if
+ * the change goes as read, and is never given out again (a sequence's value never is) otherwise.
+ * For a statement that reads more beside it (invocation-reads.ts).
+ */
+export function newPledgeAsReadQuery(partnershipId: number, title: string, mayDraw: RawBuilder<boolean>) {
+  const same = db.selectFrom("pledge").select(pledgeColumns).where("pledge.partnership_id", "=", partnershipId).where(titled(title));
+  const openNow = same.clearSelect().select("pledge.id").where((eb) => eb.or([eb("pledge.closes_at", "is", null), eb("pledge.closes_at", ">", sql<Date>`now()`)]));
+  const read = db
+    .selectFrom("partnership")
+    .select([
+      partnershipVersion.as("version"),
+      sql<PledgeRow[]>`(SELECT coalesce(json_agg(same ORDER BY same.id), '[]') FROM (${same}) AS same)`.as("same"),
+      // Drawn only when a pledge may be made: a sequence's value is spent whether or not it is used.
+      sql<number | string | null>`CASE WHEN ${mayDraw} AND NOT EXISTS (${openNow}) THEN nextval(pg_get_serial_sequence('pledge', 'id')) END`.as("next_id"),
+    ])
+    .where("partnership.id", "=", partnershipId);
+  return db.selectFrom(read.as("read")).select(sql<NewPledgeAsReadRow>`row_to_json(read)`.as("new_pledge"));
+}
+
+/** The JSON `newPledgeAsReadQuery` gives (instants as ISO text, the id as a number or text). */
+export interface NewPledgeAsReadRow {
+  version: string;
+  same: PledgeRow[];
+  next_id: number | string | null;
+}
+
+/** `newPledgeAsReadQuery`'s JSON, read for `title`, as the command layer's `NewPledgeAsRead`. */
+export const newPledgeAsReadFrom = (title: string, row: NewPledgeAsReadRow): NewPledgeAsRead => ({
+  title,
+  same: row.same.map(pledgeFromRow),
+  version: row.version,
+  nextId: row.next_id === null ? null : Number(row.next_id),
+});
+
 /**
  * A new pledge of the partnership, by the actor, with its audit event ("pledge.created"); or,
  * when a pledge of the partnership with the same title (case and spacing aside) is still open
- * for signing at ctx.at, that one, unchanged. The partnership's row is locked first, so two
- * of the same command at once make one pledge. Three or four statements. Errors are the database's.
+ * for signing at ctx.at, that one, unchanged. The partnership's row is written first
+ * (`partnershipWritten`), so two of the same command at once make one pledge, and a pledge
+ * planned from an earlier read (pledge-changes.ts) finds the partnership moved on. Three or
+ * four statements. Errors are the database's.
  */
 export async function createPledge(tx: Queryable, ctx: ChangeContext, pledge: NewPledgeRow): Promise<{ created: boolean; pledge: PledgeView }> {
-  await runCompiled(tx, db.selectFrom("partnership").select("id").where("id", "=", ctx.partnershipId).forUpdate());
+  await runCompiled(tx, partnershipWritten(ctx.partnershipId));
   const [same] = await runCompiled(
     tx,
     db
       .selectFrom("pledge")
       .select(pledgeColumns)
       .where("pledge.partnership_id", "=", ctx.partnershipId)
-      .where(sql<boolean>`lower(regexp_replace(btrim(pledge.title), '[[:space:]]+', ' ', 'g')) = lower(regexp_replace(btrim(${pledge.title}), '[[:space:]]+', ' ', 'g'))`)
-      .where((eb) => eb.or([eb("pledge.closes_at", "is", null), eb("pledge.closes_at", ">", ctx.at)]))
+      .where(titled(pledge.title))
+      .where((eb) => openAt(eb, ctx.at))
       .orderBy("pledge.id")
       .limit(1),
   );
