@@ -4,6 +4,9 @@ import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
+import { settingsAsReadFrom, settingsAsReadQuery, type SettingsRow } from "./person-settings.ts";
+import { privacyAsReadFrom, privacyAsReadQuery, type PrivacyRow } from "./privacy-policy.ts";
+import { publicationAsReadFrom, publicationAsReadQuery, type PublicationAsReadRow } from "./publication.ts";
 import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import type { Queryable } from "./sql-runner.ts";
@@ -11,8 +14,8 @@ import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; heldSince?: Date };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -21,7 +24,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
  *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
- *           | , (the workshop with its indicator, as json) AS workshop]
+ *           | , (the workshop with its indicator, as json) AS workshop | , (the asker's settings, as json) AS settings
+ *           | , (the guard's policy [with its held counts], as json) AS privacy | , (the web publication, as json) AS publication]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -52,6 +56,10 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     // A workshop with its indicator (notes added, an action proposed).
     .$if(shape.workshop === true, (q) => q.select(workshopAsReadQuery(v.partnershipId, v.workshopId!).as("workshop")))
+    // The asker's own settings (/curve settings), the guard's policy (/curve privacy), the web publication (/curve publish).
+    .$if(shape.settings === true, (q) => q.select(settingsAsReadQuery(sql<number>`(SELECT me.id FROM me)`).as("settings")))
+    .$if(shape.privacy === true, (q) => q.select(privacyAsReadQuery(v.partnershipId, shape.heldSince ? v.heldSince! : null).as("privacy")))
+    .$if(shape.publication === true, (q) => q.select(publicationAsReadQuery(v.partnershipId).as("publication")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -84,6 +92,9 @@ export async function readInvocation(
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
+  const settings = subject !== null && "settings" in subject;
+  const privacy = subject && "privacy" in subject ? subject.privacy : null;
+  const publication = subject !== null && "publication" in subject;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -95,6 +106,9 @@ export async function readInvocation(
     ...(pledge ? { pledge: true } : {}),
     ...(followUp ? { followUp: true } : {}),
     ...(workshop ? { workshop: true } : {}),
+    ...(settings ? { settings: true } : {}),
+    ...(privacy ? { privacy: true, heldSince: privacy.heldSince !== null } : {}),
+    ...(publication ? { publication: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -105,11 +119,12 @@ export async function readInvocation(
     ...(pledge ? { pledgeId: pledge.pledgeId } : {}),
     ...(followUp ? { signatureId: followUp.signatureId, stage: followUp.stage } : {}),
     ...(workshop ? { workshopId: workshop.workshopId } : {}),
+    ...(privacy?.heldSince ? { heldSince: privacy.heldSince } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -121,5 +136,8 @@ export async function readInvocation(
     ...(pledge ? { pledge: first?.pledge ? pledgeAsReadFrom(first.pledge) : null } : {}),
     ...(followUp ? { followUp: first?.follow_up ? followUpAsReadFrom(first.follow_up) : null } : {}),
     ...(workshop ? { workshop: first?.workshop ? workshopAsReadFrom(first.workshop) : null } : {}),
+    ...(settings ? { settings: first?.settings ? settingsAsReadFrom(first.settings) : null } : {}),
+    ...(privacy ? { privacy: privacyAsReadFrom(first?.privacy ?? null) } : {}),
+    ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
   };
 }
