@@ -7,8 +7,8 @@ import { splitSchema } from "../src/adapters/db/open-database.ts";
 import { loadDemo, openTestDatabase, type DatabaseKindUnderTest } from "../test/support/databases.ts";
 import { commandDriver } from "../test/support/invoke.ts";
 
-/** One step: who runs which line; `key` reuses the previous step's idempotency key (a retry). */
-type Step = { name: string; as: string; line: string | ((ids: Ids) => string); retry?: true };
+/** One step: who runs which line, where (the shell unless `on` says; /plan channel needs a channel); `retry` reuses the previous step's idempotency key. */
+type Step = { name: string; as: string; line: string | ((ids: Ids) => string); retry?: true; on?: "slack" };
 type Ids = { pledge: number; workshop: number; question: string };
 
 const STEPS: Step[] = [
@@ -30,6 +30,12 @@ const STEPS: Step[] = [
   { name: "riskClose", as: "Nigel Richardson", line: "/risk close R1 protocol signed" },
   { name: "curveSettings", as: "Jancis Andrew", line: "/curve settings quiet 19:00-07:30" },
   { name: "curveSettingsRetry", as: "Jancis Andrew", line: "/curve settings quiet 19:00-07:30", retry: true },
+  { name: "planChannel", as: "Tony Adlard", line: "/plan channel ATT-1 here", on: "slack" },
+  { name: "planChannelRetry", as: "Tony Adlard", line: "/plan channel ATT-1 here", on: "slack", retry: true },
+  { name: "curvePrivacy", as: "Nigel Richardson", line: "/curve privacy postcode off" },
+  { name: "curvePrivacyRetry", as: "Nigel Richardson", line: "/curve privacy postcode off", retry: true },
+  { name: "curvePublish", as: "Nigel Richardson", line: "/curve publish indicators on" },
+  { name: "curvePublishRetry", as: "Nigel Richardson", line: "/curve publish indicators on", retry: true },
 ];
 
 async function countOn(kind: DatabaseKindUnderTest) {
@@ -46,7 +52,7 @@ async function countOn(kind: DatabaseKindUnderTest) {
       // Resolved before counting: the person's id lookup belongs to the driver, not the change.
       await driver.personId(step.as);
       const before = t.db.roundTrips.count;
-      const reply = await driver.run(step.as, line, key);
+      const reply = await driver.run(step.as, line, key, { platform: step.on ?? "shell" });
       const counted = t.db.roundTrips.count - before - 1;
       trips[step.name] = reply.tone === "error" ? `refused: ${reply.heading}` : counted;
       if (step.name === "pledgeNew") ids.pledge = (await t.db.kysely.selectFrom("pledge").select("id").where("partnership_id", "=", partnershipId).orderBy("id", "desc").executeTakeFirstOrThrow()).id;
