@@ -12,7 +12,7 @@ import { enqueueInsightDeliveries } from "../src/jobs/insight-deliveries.ts";
 
 /**
  * One step: who runs which line; `retry` reuses the previous step's idempotency key (a retry);
- * `on` the platform it comes from (the shell unless said: linking an account needs Slack or Teams).
+ * `on` the platform it comes from (the shell unless said: linking an account and /plan channel need Slack or Teams).
  */
 type Step = { name: string; as: string; line: string | ((ids: Ids) => string); retry?: true; on?: "slack" };
 type Ids = { pledge: number; workshop: number; question: string; held: string };
@@ -38,6 +38,12 @@ const STEPS: Step[] = [
   { name: "riskClose", as: "Nigel Richardson", line: "/risk close R1 protocol signed" },
   { name: "curveSettings", as: "Jancis Andrew", line: "/curve settings quiet 19:00-07:30" },
   { name: "curveSettingsRetry", as: "Jancis Andrew", line: "/curve settings quiet 19:00-07:30", retry: true },
+  { name: "planChannel", as: "Tony Adlard", line: "/plan channel ATT-1 here", on: "slack" },
+  { name: "planChannelRetry", as: "Tony Adlard", line: "/plan channel ATT-1 here", on: "slack", retry: true },
+  { name: "curvePrivacy", as: "Nigel Richardson", line: "/curve privacy postcode off" },
+  { name: "curvePrivacyRetry", as: "Nigel Richardson", line: "/curve privacy postcode off", retry: true },
+  { name: "curvePublish", as: "Nigel Richardson", line: "/curve publish indicators on" },
+  { name: "curvePublishRetry", as: "Nigel Richardson", line: "/curve publish indicators on", retry: true },
   // The rest of the changes a person makes in chat, buttons included (button-commands.ts: each
   // button is one of these lines).
   { name: "milestoneEvidence", as: "Jancis Andrew", line: "/milestone evidence ATT-5.1 chairs signed it off" },

@@ -141,7 +141,8 @@ export class Conversation {
     const tenant = turn.tenant!;
     // The sender is read with what their command will read (its action, a stored reply) and,
     // for a delivery deduped on sight, with its sighting: one statement.
-    const reads = readsOf(turn.command, turn.text);
+    const now = clock();
+    const reads = readsOf(turn.command, turn.text, now);
     const sight = turn.dedupe === "delivery" ? turn.key : undefined;
     let ahead: ReadAhead | undefined;
     let sighted: boolean | undefined;
@@ -168,7 +169,7 @@ export class Conversation {
       text,
       ...(parts.length ? { parts } : {}),
       idempotencyKey: turn.key,
-      now: clock(),
+      now,
       capabilities: { forms: turn.forms },
     }, ahead);
     return { kind: "answered", reply, partnershipId, tenant, person, first: !reply.replayed };

@@ -86,7 +86,7 @@ export interface Subcommand {
   /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */
   changes?: boolean;
   /** What a line of arguments will read by name (an action by ref, an indicator by code, a pledge by id), so it is read with the person asking, in one statement. */
-  reads?(args: string): SubjectRead | null;
+  reads?(args: string, now?: Date): SubjectRead | null;
   run(ctx: CommandContext, args: string): Promise<Reply>;
 }
 

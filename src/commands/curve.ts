@@ -7,7 +7,7 @@ import { readClockRange, readClockTime } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
-import type { PersonSettings } from "./store.ts";
+import type { PersonSettings, SettingsAsRead } from "./store.ts";
 import { resolvePerson } from "./resolve.ts";
 
 export async function whoami(ctx: CommandContext): Promise<Reply> {
@@ -98,36 +98,43 @@ export async function settings(ctx: CommandContext, args: string): Promise<Reply
   } else if (what) {
     throw new CurveError("usage", `"${what.slice(0, 20)}" is not a setting.`, { hint: usage });
   }
-  let answer = { tone: "info" as Reply["tone"], heading: "Your settings" };
-  if (change) {
-    const applied = await ctx.change(async (tx) => {
-      const outcome = await tx.updateSettings(ctx.actor, change);
-      return outcome.applied ? reply("success", "Settings saved") : reply("info", "Nothing changed");
-    });
-    // Set to what it already was: said so, with the settings as they are.
-    if (applied.tone === "info" && applied.heading === "Nothing changed") answer = { tone: "info", heading: "Nothing changed: your settings were already so" };
-    else if (applied.tone === "success") answer = { tone: "success", heading: "Settings saved" };
-    else return privately(applied);
-  }
+  // Read with the person asking (`SettingsRead`): the change is decided on them as read.
   const current = await ctx.store.settingsOf(ctx.actor.id);
-  // A person's settings (their hours, zone, region) are theirs: never shown in a channel.
-  return privately(reply(answer.tone, answer.heading, [
-    fields([
-      { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
-      {
-        label: "Quiet hours",
-        value: current.quietStartMinute === current.quietEndMinute ? "weekends and bank holidays only" : `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays`,
-      },
-      { label: "Time zone", value: current.timeZone },
-      {
-        label: "Bank holidays",
-        value: current.region
-          ? `${REGION_NAMES[current.region]} (your setting; the partnership uses ${REGION_NAMES[current.partnershipRegion]})`
-          : `${REGION_NAMES[current.partnershipRegion]} (the partnership's calendar)`,
-      },
-    ]),
-    context(usage),
-  ]));
+  if (!change) return settingsReply(reply("info", "Your settings"), current, usage);
+  const { partnershipRegion: _, ...asRead } = current;
+  const asked = change;
+  // The whole reply is built in the change, so a retry gets it back as it was.
+  return ctx.change(async (tx) => {
+    const outcome = await tx.updateSettings(ctx.actor, asked, asRead);
+    // Set to what it already was: said so, with the settings as they are.
+    return outcome.applied
+      ? settingsReply(reply("success", "Settings saved"), { ...current, ...outcome.value }, usage)
+      : settingsReply(reply("info", "Nothing changed: your settings were already so"), { ...current, ...asked }, usage);
+  });
+}
+
+/** A person's settings (their hours, zone, region) are theirs: never shown in a channel. */
+function settingsReply(head: Reply, current: SettingsAsRead, usage: string): Reply {
+  return privately({
+    ...head,
+    blocks: [
+      fields([
+        { label: "Weekly digest", value: `${WEEKDAYS[current.digestWeekday - 1]!.replace(/^./, (c) => c.toUpperCase())} ${hhmm(current.digestMinute)}` },
+        {
+          label: "Quiet hours",
+          value: current.quietStartMinute === current.quietEndMinute ? "weekends and bank holidays only" : `${hhmm(current.quietStartMinute)} to ${hhmm(current.quietEndMinute)}, and weekends and bank holidays`,
+        },
+        { label: "Time zone", value: current.timeZone },
+        {
+          label: "Bank holidays",
+          value: current.region
+            ? `${REGION_NAMES[current.region]} (your setting; the partnership uses ${REGION_NAMES[current.partnershipRegion]})`
+            : `${REGION_NAMES[current.partnershipRegion]} (the partnership's calendar)`,
+        },
+      ]),
+      context(usage),
+    ],
+  });
 }
 
 const privately = (answer: Reply): Reply => ({ ...answer, private: true });

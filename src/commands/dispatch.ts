@@ -40,7 +40,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
  * or indicator its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
  * answers it). Null for a line that names no command or is not valid text.
  */
-export function readsOf(command: string, line: string): { read: SubjectRead | null; changes: boolean } | null {
+export function readsOf(command: string, line: string, now?: Date): { read: SubjectRead | null; changes: boolean } | null {
   const family = findFamily(plainWord(command).replace(/^\//, "").trim().toLowerCase());
   let text: string;
   try {
@@ -49,7 +49,7 @@ export function readsOf(command: string, line: string): { read: SubjectRead | nu
     return null;
   }
   const named = family ? subcommandFor(family, text) : null;
-  return named ? { read: named.subcommand.reads?.(named.args) ?? null, changes: named.subcommand.changes ?? false } : null;
+  return named ? { read: named.subcommand.reads?.(named.args, now) ?? null, changes: named.subcommand.changes ?? false } : null;
 }
 
 /** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
@@ -83,7 +83,7 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     today: localDate(invocation.now, actor.timeZone),
     canShowForms: invocation.capabilities?.forms ?? false,
     parts: invocation.parts ?? [],
-    ...(deps.web ? { web: bindWeb(deps.web, changeContext) } : {}),
+    ...(deps.web ? { web: bindWeb(deps.web) } : {}),
     ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found, stored) } : {}),
     idempotencyKey: invocation.idempotencyKey,
     request,
@@ -163,7 +163,7 @@ async function resolveActor(
       riskRead: { read: ahead.read, found: ahead.found.risk },
     };
   }
-  const read = named?.subcommand.reads?.(named.args) ?? null;
+  const read = named?.subcommand.reads?.(named.args, invocation.now) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
   const who = "personId" in invocation.actor ? { personId: invocation.actor.personId } : invocation.actor;
   const found = await deps.store.readInvocation(invocation.partnershipId, who, read, key);
@@ -190,8 +190,31 @@ function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectR
         : read && "teams" in read && found.teams && found.peopleNamed
           ? withTeamsRead(deps.store, partnershipId, found.teams, found.peopleNamed)
           : deps.store;
+  const ownRead = withOwnRead(store, partnershipId, found);
   const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
-  return { store, insights };
+  return { store: ownRead, insights };
+}
+
+/**
+ * The store, but answering `settingsOf` (the asker's), `privacyOf` and `publicationOf` from what
+ * was read with the person (`SettingsRead`, `PrivacyRead`, `PublicationRead`), when it was.
+ */
+function withOwnRead(store: Store, partnershipId: number, found: InvocationReads): Store {
+  let served = store;
+  const { person, settings, privacy, publication } = found;
+  if (person && settings) {
+    const settingsOf: Store["settingsOf"] = (id) => (id === person.id ? Promise.resolve(settings) : store.settingsOf(id));
+    served = answering(served, "settingsOf", settingsOf);
+  }
+  if (privacy?.held) {
+    const privacyOf: Store["privacyOf"] = (id, since) => (id === partnershipId && since !== null ? Promise.resolve(privacy) : store.privacyOf(id, since));
+    served = answering(served, "privacyOf", privacyOf);
+  }
+  if (publication !== undefined) {
+    const publicationOf: Store["publicationOf"] = (id) => (id === partnershipId ? Promise.resolve(publication) : store.publicationOf(id));
+    served = answering(served, "publicationOf", publicationOf);
+  }
+  return served;
 }
 
 /** The insights, but answering `findIndicator` for the code already read from what was read. */

@@ -1,5 +1,5 @@
 import type { Origin, Person } from "../domain/model.ts";
-import type { Finding, GuardAction, GuardPolicy, DetectorKind, KnownToPartnership } from "../domain/privacy/guard.ts";
+import type { Finding, GuardPolicy, DetectorKind, KnownToPartnership } from "../domain/privacy/guard.ts";
 
 /** A request the personal-data guard held: what was typed, where the finds are, and until when. */
 export interface HeldTextRecord {
@@ -46,8 +46,6 @@ export interface HeldTextStore {
   findHeld(partnershipId: number, token: string, now: Date): Promise<HeldTextRecord | null>;
   /** Purges a hold and audits the decision; false when it was already gone (a second click). */
   settle(held: HeldTextRecord, decision: HeldDecision, ctx: { partnershipId: number; actor: Person; origin: Origin; at: Date }): Promise<boolean>;
-  /** How many requests were held since the date, by kind found (from the audit trail). */
+  /** How many requests were held since the date, by kind found (from the audit trail), as `Store.privacyOf` counts them. (The policy is changed through the ChangeStore: `setPrivacyPolicy`.) */
   heldCounts(partnershipId: number, since: Date): Promise<{ kind: DetectorKind; count: number }[]>;
-  /** Sets what the guard does with one kind; audited. Returns the whole policy. */
-  setPolicy(partnershipId: number, kind: DetectorKind, action: GuardAction, ctx: { actor: Person; origin: Origin; at: Date }): Promise<GuardPolicy>;
 }

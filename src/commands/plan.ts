@@ -6,7 +6,7 @@ import { list, reply, context, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { STATE_LABELS, describeDate } from "./format.ts";
-import { resolveAction } from "./resolve.ts";
+import { actionNamedBy, resolveAction } from "./resolve.ts";
 import type { PrioritySummary } from "./store.ts";
 
 const USAGE = {
@@ -106,6 +106,6 @@ export const planCommands: CommandFamily = {
   subcommands: [
     { name: "show", usage: USAGE.show, summary: "The plans, or one plan's priorities.", run: show },
     { name: "priorities", usage: USAGE.priorities, summary: "Priorities with their CTB sponsors, leads and obsessions.", run: priorities },
-    { name: "channel", usage: USAGE.channel, changes: true, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
+    { name: "channel", usage: USAGE.channel, changes: true, reads: actionNamedBy, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
   ],
 };

@@ -6,13 +6,14 @@ import { may, requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { Origin, Person } from "../domain/model.ts";
 import {
-  DEFAULT_GUARD_POLICY, DETECTOR_KINDS, KIND_LABELS, checkPersonalData, describeFindings, withoutFindings,
-  type DetectorKind, type Finding, type GuardAction, type GuardVerdict,
+  DEFAULT_GUARD_POLICY, DETECTOR_KINDS, KIND_LABELS, checkPersonalData, describeFindings, guardPolicyFrom, withoutFindings,
+  type DetectorKind, type Finding, type GuardAction, type GuardPolicy, type GuardVerdict,
 } from "../domain/privacy/guard.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps } from "./context.ts";
 import type { HeldTextRecord } from "./held-texts.ts";
+import type { PrivacyRead } from "./store.ts";
 
 /** How long a held request waits for its author's decision before it is purged unsaved. */
 export const HOLD_HOURS = 24;
@@ -150,23 +151,35 @@ const PRIVACY_USAGE = `/curve privacy [<kind> block|ask|off] — kinds: ${DETECT
  * kind; `/curve privacy <kind> block|ask|off` changes one (coordinators and admins).
  */
 export async function privacySettings(ctx: CommandContext, args: string): Promise<Reply> {
-  const store = ctx.heldTexts;
-  if (!store) throw new CurveError("usage", "The personal-data guard is not set up here.");
+  if (!ctx.heldTexts) throw new CurveError("usage", "The personal-data guard is not set up here.");
   const [kindWord, rest] = firstWord(args);
   const [actionWord] = firstWord(rest);
   const mayChange = may(ctx.actor, "privacy.settings").allowed;
-  if (kindWord) {
-    requirePermission(ctx.actor, "privacy.settings");
-    const kind = DETECTOR_KINDS.find((k) => k === kindWord.toLowerCase().replace(/-/g, "_"));
-    const action = (["block", "ask", "off"] as const).find((a) => a === actionWord.toLowerCase());
-    if (!kind || !action) throw new CurveError("usage", "Say which kind and what the guard should do with it.", { hint: PRIVACY_USAGE });
-    await store.setPolicy(ctx.partnershipId, kind, action, { actor: ctx.actor, origin: ctx.origin, at: ctx.now });
-  }
-  const { policy } = await store.guardContext(ctx.partnershipId);
-  const since = new Date(ctx.now.getTime() - 30 * 86_400_000);
-  const counts = mayChange ? await store.heldCounts(ctx.partnershipId, since) : [];
+  // Read with the person asking (`PrivacyRead`): the policy as stored, and the held counts.
+  const read = await ctx.store.privacyOf(ctx.partnershipId, heldSince(ctx.now));
+  const counts = mayChange ? (read.held ?? []) : [];
+  if (!kindWord) return privacyReply(false, guardPolicyFrom(read.stored), counts, mayChange);
+  requirePermission(ctx.actor, "privacy.settings");
+  const kind = DETECTOR_KINDS.find((k) => k === kindWord.toLowerCase().replace(/-/g, "_"));
+  const action = (["block", "ask", "off"] as const).find((a) => a === actionWord.toLowerCase());
+  if (!kind || !action) throw new CurveError("usage", "Say which kind and what the guard should do with it.", { hint: PRIVACY_USAGE });
+  // Once per idempotency key, with its audit event; a kind already so changes nothing. The
+  // whole reply is built in the change, so a retry gets it back as it was.
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setPrivacyPolicy(kind, action, read.stored);
+    return privacyReply(true, outcome.applied ? outcome.value : { ...guardPolicyFrom(read.stored), [kind]: action }, counts, mayChange);
+  });
+}
+
+/** Since when `/curve privacy` counts held messages: the last 30 days. */
+const heldSince = (now: Date): Date => new Date(now.getTime() - 30 * 86_400_000);
+
+/** What a privacy read reads for a line of /curve privacy, at `now` (the held counts only with it). */
+export const privacyNamedBy = (_args: string, now?: Date): PrivacyRead => ({ privacy: { heldSince: now ? heldSince(now) : null } });
+
+function privacyReply(changed: boolean, policy: GuardPolicy, counts: { kind: DetectorKind; count: number }[], mayChange: boolean): Reply {
   const total = counts.reduce((n, c) => n + c.count, 0);
-  return reply(kindWord ? "success" : "info", kindWord ? "Personal-data guard updated" : "The personal-data guard", [
+  return reply(changed ? "success" : "info", changed ? "Personal-data guard updated" : "The personal-data guard", [
     text("Curve checks evidence, notes, workshop notes, pledge commitments, risks and imported cells for a child's personal data before saving them."),
     fields(DETECTOR_KINDS.map((k) => ({ label: KIND_LABELS[k], value: `${ACTION_WORDS[policy[k]]}${policy[k] !== DEFAULT_GUARD_POLICY[k] ? " (changed)" : ""}` }))),
     ...(mayChange

@@ -21,23 +21,28 @@ function stateBlocks(now: Publication) {
   ];
 }
 
+const NOTHING_PUBLIC: Publication = { indicators: false, plans: false, pledges: false };
+
 /**
  * /curve publish [indicators|plans|pledges on|off]: what the partnership's web pages show to
- * anyone. Coordinators choose; everyone may ask what is public. Each change is audited.
+ * anyone. Coordinators choose; everyone may ask what is public. The publication is read with
+ * the person asking (`Store.publicationOf`); each change is audited, once per idempotency key.
  */
 export async function publish(ctx: CommandContext, args: string): Promise<Reply> {
-  const web = webOf(ctx);
+  webOf(ctx);
   const parsed = parsePublish(args);
   if (!parsed.ok) throw new CurveError("usage", parsed.error.message, { hint: PUBLISH_USAGE });
-  if (!parsed.value) return reply("info", "What the web pages show", [...stateBlocks(await web.pages.publication(ctx.partnershipId)), context(`Coordinators change it: ${PUBLISH_USAGE}`)]);
+  const asRead = await ctx.store.publicationOf(ctx.partnershipId);
+  if (!parsed.value) return reply("info", "What the web pages show", [...stateBlocks(asRead ?? NOTHING_PUBLIC), context(`Coordinators change it: ${PUBLISH_USAGE}`)]);
   requirePermission(ctx.actor, "web.publish");
   const { section, on } = parsed.value;
-  return web.setPublished(section, on, (changed, now) =>
-    changed
+  return ctx.change(async (tx) => {
+    const outcome = await tx.setSectionPublished(section, on, asRead);
+    return outcome.applied
       ? reply("success", on ? `The ${section} pages are now public` : `The ${section} pages are no longer public`, [
           text(on ? `Anyone can now open ${SECTION_WORDS[section]}.` : `${SECTION_WORDS[section].replace(/^./, (c) => c.toUpperCase())} now answer 404 to the public.`),
-          ...stateBlocks(now),
+          ...stateBlocks(outcome.value),
         ])
-      : reply("info", `The ${section} pages are already ${on ? "public" : "not public"}`, [text("Nothing changed."), ...stateBlocks(now)]),
-  );
+      : reply("info", `The ${section} pages are already ${on ? "public" : "not public"}`, [text("Nothing changed."), ...stateBlocks(asRead ?? NOTHING_PUBLIC)]);
+  });
 }

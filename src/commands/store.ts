@@ -6,6 +6,8 @@ import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
+import type { DetectorKind, GuardAction, GuardPolicy } from "../domain/privacy/guard.ts";
+import type { Publication, WebSection } from "../domain/web/publishing.ts";
 
 /** Where a change came from and who made it; written into the audit event. */
 export interface ChangeContext {
@@ -126,6 +128,10 @@ export interface Store {
    * if the person is found: `sighted` then says whether this was its first sighting.
    */
   readInvocation(partnershipId: number, who: { personId: number } | PlatformIdentity, read: SubjectRead | null, key: string | null, sight?: string): Promise<InvocationReads>;
+  /** The partnership's personal-data guard policy as stored, with how many messages it held by kind since `heldSince` (none read when null). */
+  privacyOf(partnershipId: number, heldSince: Date | null): Promise<PrivacyAsRead>;
+  /** What the partnership's web pages publish; null when it has never published (nothing is public). */
+  publicationOf(partnershipId: number): Promise<Publication | null>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -180,11 +186,25 @@ export interface WorkshopRead {
   workshopId: number;
 }
 
+/** The asker's own settings (/curve settings), as `Store.settingsOf` reads them. */
+export interface SettingsRead {
+  settings: "own";
+}
+
+/** The partnership's personal-data guard policy (/curve privacy), with its held counts since `heldSince` (none when null), as `Store.privacyOf` reads them. */
+export interface PrivacyRead {
+  privacy: { heldSince: Date | null };
+}
+
+/** What the partnership's web pages publish (/curve publish), as `Store.publicationOf` reads it. */
+export interface PublicationRead {
+  publication: "web";
+}
+
 /** A new pledge's title, as /pledge new will read it: the partnership's pledges of that title and an id for it (insight-store.ts, `NewPledgeAsRead`). */
 export interface NewPledgeRead {
   newPledgeTitle: string;
 }
-
 
 /** A risk named by number ("R3"), as a review or a closing reads it (report-deps.ts, `RiskAsRead`). */
 export interface RiskRead {
@@ -217,7 +237,16 @@ export interface TeamRead {
 }
 
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead;
+
+/** The personal-data guard's policy as stored (null: never changed, every kind at its default), and how many messages it held by kind (null when not read). */
+export interface PrivacyAsRead {
+  stored: Partial<Record<DetectorKind, GuardAction>> | null;
+  held: { kind: DetectorKind; count: number }[] | null;
+}
+
+/** A person's own settings and their partnership's calendar, as `Store.settingsOf` reads them. */
+export type SettingsAsRead = Required<PersonSettings> & { partnershipRegion: Region };
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -241,6 +270,12 @@ export interface InvocationReads {
   risk?: RiskAsRead;
   /** For a NewPledgeRead: the pledges of that title with an id drawn for a new one (null when the partnership is not found); absent otherwise. */
   newPledge?: NewPledgeAsRead | null;
+  /** For a SettingsRead: the asker's settings (null when the asker was not found); absent otherwise. */
+  settings?: SettingsAsRead | null;
+  /** For a PrivacyRead: the partnership's policy as stored, with its held counts; absent otherwise. */
+  privacy?: PrivacyAsRead | null;
+  /** For a PublicationRead: what the web pages publish (null when the partnership never published); absent otherwise. */
+  publication?: Publication | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;
@@ -278,7 +313,22 @@ export interface ChangeStore {
   setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;
   /** Holds a milestone's nudges until then; returns how many times it has now been snoozed. */
   snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>>;
-  updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>>;
+  /**
+   * Sets some of a person's settings; the value is all their settings after it. `asRead` is the
+   * person's settings as the command read them (`Store.settingsOf`), which the change is
+   * decided on, and made in one statement while they are still so; without it, in a transaction.
+   */
+  updateSettings(person: Person, settings: PersonSettings, asRead?: Required<PersonSettings>): Promise<ChangeOutcome<Required<PersonSettings>>>;
+  /**
+   * What the personal-data guard does with one kind (coordinators and admins); the value is the
+   * whole policy after it. `asRead` is the policy as stored when the command read it (`PrivacyAsRead.stored`).
+   */
+  setPrivacyPolicy(kind: DetectorKind, action: GuardAction, asRead: PrivacyAsRead["stored"]): Promise<ChangeOutcome<GuardPolicy>>;
+  /**
+   * Makes one section of the web pages public or not (coordinators); the value is the whole
+   * publication after it. `asRead` is the publication as the command read it (`Store.publicationOf`).
+   */
+  setSectionPublished(section: WebSection, on: boolean, asRead: Publication | null): Promise<ChangeOutcome<Publication>>;
   /** The partnership's bank holiday calendar (coordinators and admins). */
   setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>>;
   /** A new team (or organisation) by name; "exists" when one of that name (any case) is there. */

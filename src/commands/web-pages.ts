@@ -1,6 +1,5 @@
-import type { Reply, ReplyFile } from "../domain/reply.ts";
+import type { ReplyFile } from "../domain/reply.ts";
 import type { Publication, WebSection } from "../domain/web/publishing.ts";
-import type { ChangeContext } from "./store.ts";
 
 /** A page of the partnership's web scorecard (served by curve serve). */
 export type PagePath =
@@ -22,8 +21,6 @@ export interface PageLink {
  */
 export interface WebPages {
   publication(partnershipId: number): Promise<Publication>;
-  /** Sets one section, audited, once per idempotency key; `answer` is told whether it changed. */
-  setPublished(ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply>;
   /**
    * The page's public address when its section is public (and `signed` is not asked for);
    * otherwise a signed link to the full scorecard at that page, working for `days` days.
@@ -43,12 +40,11 @@ export const FILE_LINK_DAYS = 7;
 export const sectionOf = (path: PagePath): WebSection | null =>
   path.page === "plan" ? "plans" : path.page === "indicator" ? "indicators" : path.page === "pledge" ? "pledges" : null;
 
-/** What a command sees: the pages, with changes bound to its invocation. */
+/** What a command sees: the pages. (What they publish is changed through the ChangeStore: `setSectionPublished`.) */
 export interface WebContext {
   pages: WebPages;
-  setPublished(section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply>;
 }
 
-export function bindWeb(pages: WebPages, change: ChangeContext): WebContext {
-  return { pages, setPublished: (section, on, answer) => pages.setPublished(change, section, on, answer) };
+export function bindWeb(pages: WebPages): WebContext {
+  return { pages };
 }

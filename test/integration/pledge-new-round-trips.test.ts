@@ -26,7 +26,7 @@ describe.each(kindsUnderTest())("round trips for /pledge new on %s", (kind) => {
     const partnershipId = await loadDemo(t.db);
     const driver = commandDriver(t.db, partnershipId, () => NOW);
     const nigel = await driver.personId("Nigel Richardson");
-    const run = (line: string, key?: string) => driver.counted(nigel, line, key, "slack");
+    const run = (line: string, key?: string) => driver.counted(nigel, line, key, { platform: "slack" });
     const made = () => t.db.kysely.selectFrom("pledge").select(["id", "title", "created_by_id"]).where("partnership_id", "=", partnershipId).orderBy("id").execute();
     const created = () =>
       t.db.kysely

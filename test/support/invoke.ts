@@ -4,6 +4,7 @@ import { SqlInsightStore } from "../../src/adapters/db/insight-store.ts";
 import { createReportStore } from "../../src/adapters/db/report-store.ts";
 import { createBoardStore } from "../../src/adapters/db/risks.ts";
 import { PrismaHeldTextStore } from "../../src/adapters/db/held-texts.ts";
+import { DatabaseWebPages } from "../../src/adapters/web/page-links.ts";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import type { CommandDeps } from "../../src/commands/context.ts";
 import { handleInvocation } from "../../src/commands/dispatch.ts";
@@ -22,6 +23,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     insights: { store: new SqlInsightStore(db), links: null },
     reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma, db.sql) },
     heldTexts: new PrismaHeldTextStore(db.prisma),
+    web: new DatabaseWebPages(db, undefined),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
   async function personId(name: string): Promise<number> {
@@ -50,16 +52,21 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
   /**
    * One whole command sent as person `personId` (by id, as the shell does, so no name lookup is
    * counted) and the round trips it cost at the driver, identify and dedupe included (DESIGN "One
-   * round trip per change"); `key` repeated makes a retry. Sent from the shell unless `platform`
-   * says otherwise (from Slack, a pledge's card is posted in the channel).
+   * round trip per change"); `key` repeated makes a retry; `on` names the platform (the shell's by
+   * default; Slack for a change that needs a channel, such as /plan channel, or to post a pledge's card).
    */
-  async function counted(personId: number, line: string, key: string = randomUUID(), platform: "shell" | "slack" | "teams" = "shell"): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
+  async function counted(
+    personId: number,
+    line: string,
+    key: string = randomUUID(),
+    on: { platform: "shell" | "slack" | "teams" } = { platform: "shell" },
+  ): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
     const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
     const before = db.roundTrips.count;
     const reply = await handleInvocation(deps, {
       partnershipId,
       actor: { personId },
-      place: { platform, tenant: "T-TEST", channel: "C-TEST" },
+      place: { platform: on.platform, tenant: "T-TEST", channel: "C-TEST" },
       command,
       text: rest.join(" "),
       idempotencyKey: key,

@@ -3,8 +3,9 @@
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
 import type { HeldDecision, HeldTextRecord, HeldTextStore } from "../../commands/held-texts.ts";
 import type { Origin, Person } from "../../domain/model.ts";
-import { DETECTOR_KINDS, guardPolicyFrom, type DetectorKind, type Finding, type GuardAction, type GuardPolicy } from "../../domain/privacy/guard.ts";
+import { guardPolicyFrom, type Finding } from "../../domain/privacy/guard.ts";
 import { writeAudit } from "./audit.ts";
+import { privacyAsReadFrom, privacyAsReadQuery, type PrivacyRow } from "./privacy-policy.ts";
 
 type HeldRow = {
   id: number;
@@ -110,32 +111,8 @@ export class PrismaHeldTextStore implements HeldTextStore {
   }
 
   async heldCounts(partnershipId: number, since: Date) {
-    const events = await this.prisma.auditEvent.findMany({ where: { partnershipId, event: "privacy.held", at: { gte: since } }, select: { after: true } });
-    const totals = new Map<DetectorKind, number>();
-    for (const e of events) {
-      const kinds = ((e.after ?? {}) as { kinds?: Record<string, number> }).kinds ?? {};
-      for (const kind of DETECTOR_KINDS) if (kinds[kind]) totals.set(kind, (totals.get(kind) ?? 0) + 1);
-    }
-    return DETECTOR_KINDS.filter((k) => totals.has(k)).map((kind) => ({ kind, count: totals.get(kind)! }));
-  }
-
-  async setPolicy(partnershipId: number, kind: DetectorKind, action: GuardAction, ctx: { actor: Person; origin: Origin; at: Date }): Promise<GuardPolicy> {
-    return this.prisma.$transaction(async (tx) => {
-      const current = await tx.partnership.findUniqueOrThrow({ where: { id: partnershipId }, select: { privacyPolicy: true } });
-      const before = guardPolicyFrom(current.privacyPolicy as Record<string, string> | null);
-      const after = { ...before, [kind]: action };
-      await tx.partnership.update({ where: { id: partnershipId }, data: { privacyPolicy: after } });
-      await writeAudit(tx, {
-        partnershipId,
-        actorId: ctx.actor.id,
-        event: "privacy.policy",
-        subject: { type: "partnership", id: partnershipId },
-        before: { [kind]: before[kind] },
-        after: { [kind]: action },
-        origin: ctx.origin,
-        at: ctx.at,
-      });
-      return after;
-    });
+    const query = privacyAsReadQuery(partnershipId, since).compile();
+    const [row] = await this.prisma.$queryRawUnsafe<{ privacy: PrivacyRow }[]>(query.sql, ...query.parameters);
+    return privacyAsReadFrom(row?.privacy ?? null).held ?? [];
   }
 }

@@ -4,6 +4,9 @@ import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
+import { settingsAsReadFrom, settingsAsReadQuery, type SettingsRow } from "./person-settings.ts";
+import { privacyAsReadFrom, privacyAsReadQuery, type PrivacyRow } from "./privacy-policy.ts";
+import { publicationAsReadFrom, publicationAsReadQuery, type PublicationAsReadRow } from "./publication.ts";
 import { followUpAsReadFrom, followUpAsReadQuery, pledgeAsReadFrom, pledgeAsReadQuery, type FollowUpAsReadRow, type PledgeAsReadRow } from "./pledges.ts";
 import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } from "./pledges.ts";
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
@@ -14,8 +17,8 @@ import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -24,7 +27,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *   SELECT (me as json) AS me, (the stored reply) AS stored [, EXISTS (sighted) AS sighted]
  *          [, found.* | , (the indicator read, as json) AS indicator [, (the people named, as json) AS people]
  *           | , (the pledge as read, as json) AS pledge | , (the follow-up as read, as json) AS follow_up
- *           | , (the workshop with its indicator, as json) AS workshop
+ *           | , (the workshop with its indicator, as json) AS workshop | , (the asker's settings, as json) AS settings
+ *           | , (the guard's policy [with its held counts], as json) AS privacy | , (the web publication, as json) AS publication
  *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
  *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
  *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge]
@@ -88,6 +92,10 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
         ).as("new_pledge"),
       ),
     )
+    // The asker's own settings (/curve settings), the guard's policy (/curve privacy), the web publication (/curve publish).
+    .$if(shape.settings === true, (q) => q.select(settingsAsReadQuery(sql<number>`(SELECT me.id FROM me)`).as("settings")))
+    .$if(shape.privacy === true, (q) => q.select(privacyAsReadQuery(v.partnershipId, shape.heldSince ? v.heldSince! : null).as("privacy")))
+    .$if(shape.publication === true, (q) => q.select(publicationAsReadQuery(v.partnershipId).as("publication")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -133,6 +141,9 @@ export async function readInvocation(
   const workshop = subject && "workshopId" in subject ? subject : null;
   const risk = subject && ("risk" in subject || "riskHome" in subject) ? riskReadValues(subject) : null;
   const newPledge = subject && "newPledgeTitle" in subject ? subject : null;
+  const settings = subject !== null && "settings" in subject;
+  const privacy = subject && "privacy" in subject ? subject.privacy : null;
+  const publication = subject !== null && "publication" in subject;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -147,6 +158,9 @@ export async function readInvocation(
     ...(risk ? { risk: "risk" in risk ? ("number" as const) : risk.home ? ("home" as const) : ("sole" as const), ...("person" in risk ? { riskOwner: true } : {}) } : {}),
     ...(team ? { teams: true } : {}),
     ...(newPledge ? { newPledge: true } : {}),
+    ...(settings ? { settings: true } : {}),
+    ...(privacy ? { privacy: true, heldSince: privacy.heldSince !== null } : {}),
+    ...(publication ? { publication: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -160,11 +174,12 @@ export async function readInvocation(
     ...(risk ? ("risk" in risk ? { risk: risk.risk } : { ...(risk.home ? { riskHome: risk.home.word, riskHomeKey: risk.home.key } : {}), ...(risk.person !== undefined ? { riskOwner: risk.person } : {}) }) : {}),
     ...(team ? { names: JSON.stringify(team.people) } : {}),
     ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
+    ...(privacy?.heldSince ? { heldSince: privacy.heldSince } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -179,5 +194,8 @@ export async function readInvocation(
     ...(risk && first?.risk_read ? riskReadsFrom(first.risk_read) : {}),
     ...(team ? { teams: (first?.teams ?? []).map(teamFromRow), peopleNamed: (first?.people_named ?? []).map((n) => ({ name: n.name, people: n.people.map(toPerson) })) } : {}),
     ...(newPledge ? { newPledge: first?.new_pledge ? newPledgeAsReadFrom(newPledge.newPledgeTitle, first.new_pledge) : null } : {}),
+    ...(settings ? { settings: first?.settings ? settingsAsReadFrom(first.settings) : null } : {}),
+    ...(privacy ? { privacy: privacyAsReadFrom(first?.privacy ?? null) } : {}),
+    ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
   };
 }

@@ -104,6 +104,15 @@ export abstract class OnePlannedChange implements ChangePlanner {
     if (this.answered) throw new NeedsTransaction("a second change");
     this.answered = true;
   }
+
+  /** A change `planner` plans (one named after its data, e.g. person-settings.ts), taken as this one's answer. */
+  protected async planBy<P extends OnePlannedChange, T>(planner: P, decide: (planner: P) => Promise<T>): Promise<T> {
+    this.once();
+    const outcome = await decide(planner);
+    this.planned = planner.planned;
+    this.unchangedAsRead = planner.unchangedAsRead;
+    return outcome;
+  }
 }
 
 /**
@@ -248,7 +257,10 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   }
 
   linkIdentity = transactionOnly("a linked identity");
-  setPriorityChannel = transactionOnly("a priority's channel");
+  // Planned by store-planner.ts's PlannedStoreChanges (priority-channel.ts); prototype methods, so its own are called.
+  setPriorityChannel(..._: Parameters<ChangeStore["setPriorityChannel"]>): ReturnType<ChangeStore["setPriorityChannel"]> {
+    return transactionOnly("a priority's channel")();
+  }
   async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
     this.once();
     if (milestone.doneAt) {
@@ -280,7 +292,16 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
     return { applied: true, value: { count } };
   }
 
-  updateSettings = transactionOnly("a person's settings");
+  // Planned by store-planner.ts's PlannedStoreChanges (person-settings.ts, privacy-policy.ts, publication.ts).
+  updateSettings(..._: Parameters<ChangeStore["updateSettings"]>): ReturnType<ChangeStore["updateSettings"]> {
+    return transactionOnly("a person's settings")();
+  }
+  setPrivacyPolicy(..._: Parameters<ChangeStore["setPrivacyPolicy"]>): ReturnType<ChangeStore["setPrivacyPolicy"]> {
+    return transactionOnly("the personal-data guard's policy")();
+  }
+  setSectionPublished(..._: Parameters<ChangeStore["setSectionPublished"]>): ReturnType<ChangeStore["setSectionPublished"]> {
+    return transactionOnly("a web section")();
+  }
   setPartnershipRegion = transactionOnly("the partnership's region");
   createTeam = transactionOnly("a new team");
 

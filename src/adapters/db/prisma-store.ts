@@ -1,4 +1,3 @@
-import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { Prisma, type PrismaClient } from "../../../generated/prisma/client.ts";
 import type { ChangeContext, ChangeStore, MilestoneFilter, PersonStanding, PlanSummary, PlatformIdentity, PrioritySummary, Store, SubjectRead, TeamView } from "../../commands/store.ts";
 import type { ActionState, AuditEntry, Person, PlatformName } from "../../domain/model.ts";
@@ -7,7 +6,6 @@ import { compareRefs } from "../../domain/refs.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { sql } from "kysely";
 import { arrayOf, compileOnly, runCompiled, type KyselyDb } from "./kysely.ts";
-import { PlannedChanges } from "./milestone-changes.ts";
 import { changedOnce, sightOnce } from "./receipts.ts";
 import { teams } from "./teams.ts";
 import { SqlChangeStore } from "./sql-change-store.ts";
@@ -18,6 +16,10 @@ import type { OutboxSignal } from "./outbox-signal.ts";
 import { homeViewersConcernedWith, peopleNamed, personById, personByIdentity, personStanding } from "./people.ts";
 import { failedDeliveries } from "./deliveries.ts";
 import { readInvocation } from "./invocation-reads.ts";
+import { settingsAsReadFrom, settingsAsReadQuery } from "./person-settings.ts";
+import { privacyAsReadFrom, privacyAsReadQuery } from "./privacy-policy.ts";
+import { publicationAsReadFrom, publicationAsReadQuery } from "./publication.ts";
+import { PlannedStoreChanges } from "./store-planner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionsByRef, actionsQuery, milestonesQuery, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
 import { scorecardPlans, scorecardPriorities } from "./scorecards.ts";
@@ -200,23 +202,18 @@ export class PrismaStore implements Store {
   }
 
   async settingsOf(personId: number) {
-    const [row] = await runCompiled(
-      this.sql,
-      compileOnly
-        .selectFrom("person as p")
-        .innerJoin("partnership as pa", "pa.id", "p.partnership_id")
-        .select(["p.time_zone", "p.quiet_start_minute", "p.quiet_end_minute", "p.digest_weekday", "p.digest_minute", "p.region", "pa.region as partnership_region"])
-        .where("p.id", "=", personId),
-    );
-    return {
-      timeZone: row!.time_zone,
-      quietStartMinute: row!.quiet_start_minute,
-      quietEndMinute: row!.quiet_end_minute,
-      digestWeekday: row!.digest_weekday,
-      digestMinute: row!.digest_minute,
-      region: asRegion(row!.region),
-      partnershipRegion: asRegion(row!.partnership_region) ?? DEFAULT_REGION,
-    };
+    const [row] = await runCompiled(this.sql, settingsAsReadQuery(personId));
+    return settingsAsReadFrom(row!.settings);
+  }
+
+  async privacyOf(partnershipId: number, heldSince: Date | null) {
+    const [row] = await runCompiled(this.sql, privacyAsReadQuery(partnershipId, heldSince));
+    return privacyAsReadFrom(row?.privacy ?? null);
+  }
+
+  async publicationOf(partnershipId: number) {
+    const [row] = await runCompiled(this.sql, publicationAsReadQuery(partnershipId));
+    return row ? publicationAsReadFrom(row.publication) : null;
   }
 
   async identitiesOf(personId: number): Promise<PlatformIdentity[]> {
@@ -344,6 +341,6 @@ export class PrismaStore implements Store {
   }
 
   once(ctx: ChangeContext, change: (tx: ChangeStore) => Promise<Reply>): Promise<Reply> {
-    return changedOnce<ChangeStore>(this.sql, ctx, new PlannedChanges(ctx), (tx) => new SqlChangeStore(tx, ctx), change, this.outbox);
+    return changedOnce<ChangeStore>(this.sql, ctx, new PlannedStoreChanges(ctx), (tx) => new SqlChangeStore(tx, ctx), change, this.outbox);
   }
 }

@@ -20,8 +20,8 @@ export function receiptReply(ctx: Pick<ChangeContext, "request">, reply: Reply):
 }
 
 /**
- * Claims an idempotency key for a change that writes its receipt first (the risk register,
- * /curve publish): one statement that returns a row when the key was free, or held only its
+ * Claims an idempotency key for a change that writes its receipt first (the risk register):
+ * one statement that returns a row when the key was free, or held only its
  * first sighting (see `sightOnce`); no row when a reply is stored, or being stored by a twin
  * (PostgreSQL holds this insert until that twin commits).
  */

@@ -1,13 +1,19 @@
 import type { Region } from "../../domain/schedule/bank-holidays.ts";
-import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity } from "../../commands/store.ts";
+import type { ChangeContext, ChangeOutcome, ChangeStore, PersonSettings, PlatformIdentity, PrivacyAsRead } from "../../commands/store.ts";
+import type { DetectorKind, GuardAction, GuardPolicy } from "../../domain/privacy/guard.ts";
+import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole, PriorityView } from "../../domain/model.ts";
-import { sql, type Updateable } from "kysely";
+import { sql } from "kysely";
 import type { SqlTransaction } from "./sql-runner.ts";
 import { changedWithAudit, changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
-import { arrayOf, compileOnly as db, enumArray, runCompiled, type DB } from "./kysely.ts";
+import { arrayOf, compileOnly as db, enumArray, runCompiled } from "./kysely.ts";
 import { actionById, lockMilestone } from "./view-queries.ts";
-import { actionSubject, guardedChange, milestoneSubject, PlannedChanges, REPEATED_NOTE_MS, updateMilestone } from "./milestone-changes.ts";
+import { actionSubject, guardedChange, milestoneSubject, OnePlannedChange, PlannedChanges, REPEATED_NOTE_MS, updateMilestone } from "./milestone-changes.ts";
+import { PlannedSettingsChange, settingsAsReadFrom } from "./person-settings.ts";
+import { PlannedChannelChange } from "./priority-channel.ts";
+import { PlannedPrivacyChange } from "./privacy-policy.ts";
+import { lockPublication, PlannedPublicationChange } from "./publication.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -78,7 +84,11 @@ export class SqlChangeStore implements ChangeStore {
 
   /** Runs the change a planner decided on, with its audit event, as one statement; its guard holds, as the row is locked. */
   private async applyPlanned<T>(decide: (planner: PlannedChanges) => Promise<ChangeOutcome<T>>): Promise<ChangeOutcome<T>> {
-    const planner = new PlannedChanges(this.ctx);
+    return this.applyPlan(new PlannedChanges(this.ctx), decide);
+  }
+
+  /** `applyPlanned`, with the planner named after the data (person-settings.ts, priority-channel.ts, privacy-policy.ts, publication.ts). */
+  private async applyPlan<P extends OnePlannedChange, T>(planner: P, decide: (planner: P) => Promise<ChangeOutcome<T>>): Promise<ChangeOutcome<T>> {
     const outcome = await decide(planner);
     if (planner.planned) await runCompiled(this.tx, changedWithAudit(guardedChange(planner.planned.changed, sql<boolean>`true`), planner.planned.audit));
     return outcome;
@@ -158,17 +168,10 @@ export class SqlChangeStore implements ChangeStore {
     return true;
   }
 
+  // As its one-statement plan decides (priority-channel.ts), on the locked row.
   async setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>> {
     const [locked] = await runCompiled(this.tx, db.selectFrom("priority").select("channel").where("id", "=", priority.id).forUpdate());
-    if ((locked?.channel ?? null) === channel) return { applied: false, reason: "unchanged" };
-    await this.changeAudited(
-      db.updateTable("priority").set({ channel }).where("id", "=", priority.id).returning("id"),
-      "priority.channel",
-      { type: "priority", id: priority.id, ref: priority.title, actionId: null },
-      { channel: locked?.channel ?? null },
-      { channel },
-    );
-    return { applied: true, value: { ...priority, channel } };
+    return this.applyPlan(new PlannedChannelChange(this.ctx), (planner) => planner.setPriorityChannel({ ...priority, channel: locked?.channel ?? null }, channel));
   }
 
   async snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>> {
@@ -192,21 +195,27 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: { count: row!.snooze_count } };
   }
 
-  async updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<PersonSettings>> {
-    const changes = settingColumns(settings);
-    const columns = Object.keys(changes) as (keyof typeof changes)[];
-    if (columns.length === 0) return { applied: false, reason: "unchanged" };
-    const [before] = await runCompiled(this.tx, db.selectFrom("person").select(columns).where("id", "=", person.id).forUpdate());
-    // Set to what it already is: nothing to write, and nothing to audit.
-    if (before && columns.every((column) => (before as Record<string, unknown>)[column] === changes[column])) return { applied: false, reason: "unchanged" };
-    await this.changeAudited(
-      db.updateTable("person").set(changes).where("id", "=", person.id).returning("id"),
-      "person.settings",
-      { type: "person", id: person.id, ref: person.name, actionId: null },
-      before ?? null,
-      changes,
+  // As its one-statement plan decides (person-settings.ts), on the locked row.
+  async updateSettings(person: Person, settings: PersonSettings): Promise<ChangeOutcome<Required<PersonSettings>>> {
+    const [row] = await runCompiled(
+      this.tx,
+      db.selectFrom("person").select(["time_zone", "quiet_start_minute", "quiet_end_minute", "digest_weekday", "digest_minute", "region"]).where("id", "=", person.id).forUpdate(),
     );
-    return { applied: true, value: settings };
+    if (!row) throw new Error(`person ${person.id} vanished`);
+    const { partnershipRegion: _, ...locked } = settingsAsReadFrom({ ...row, partnership_region: null });
+    return this.applyPlan(new PlannedSettingsChange(this.ctx), (planner) => planner.updateSettings(person, settings, locked));
+  }
+
+  // As its one-statement plan decides (privacy-policy.ts), on the locked row.
+  async setPrivacyPolicy(kind: DetectorKind, action: GuardAction, _asRead: PrivacyAsRead["stored"]): Promise<ChangeOutcome<GuardPolicy>> {
+    const [locked] = await runCompiled(this.tx, db.selectFrom("partnership").select(sql<PrivacyAsRead["stored"]>`privacy_policy`.as("stored")).where("id", "=", this.ctx.partnershipId).forUpdate());
+    return this.applyPlan(new PlannedPrivacyChange(this.ctx), (planner) => planner.setPrivacyPolicy(kind, action, locked?.stored ?? null));
+  }
+
+  // As its one-statement plan decides (publication.ts), on the locked row, made first if there was none.
+  async setSectionPublished(section: WebSection, on: boolean, _asRead: Publication | null): Promise<ChangeOutcome<Publication>> {
+    const locked = await lockPublication(this.tx, this.ctx.partnershipId);
+    return this.applyPlan(new PlannedPublicationChange(this.ctx), (planner) => planner.setSectionPublished(section, on, locked));
   }
 
   async setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>> {
@@ -297,17 +306,3 @@ export class SqlChangeStore implements ChangeStore {
     return row!.id;
   }
 }
-
-/** The person columns a settings change sets: only the fields it defines, in a typed update. */
-function settingColumns(settings: PersonSettings) {
-  const all = {
-    time_zone: settings.timeZone,
-    quiet_start_minute: settings.quietStartMinute,
-    quiet_end_minute: settings.quietEndMinute,
-    digest_weekday: settings.digestWeekday,
-    digest_minute: settings.digestMinute,
-    region: settings.region,
-  } satisfies Updateable<DB["person"]>;
-  return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Partial<typeof all>;
-}
-

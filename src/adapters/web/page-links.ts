@@ -1,11 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { FILE_LINK_DAYS, type PageLink, type PagePath, type WebPages } from "../../commands/web-pages.ts";
 import { sectionOf } from "../../commands/web-pages.ts";
-import type { ChangeContext } from "../../commands/store.ts";
-import type { Reply, ReplyFile } from "../../domain/reply.ts";
-import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type Publication, type WebSection } from "../../domain/web/publishing.ts";
+import type { ReplyFile } from "../../domain/reply.ts";
+import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type Publication } from "../../domain/web/publishing.ts";
 import type { Database } from "../db/open-database.ts";
-import { readPublication, setPublished } from "../db/publication.ts";
+import { readPublication } from "../db/publication.ts";
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -61,10 +60,6 @@ export class DatabaseWebPages implements WebPages {
 
   async publication(partnershipId: number): Promise<Publication> {
     return (await readPublication(this.db.kysely, partnershipId)).publication;
-  }
-
-  setPublished(ctx: ChangeContext, section: WebSection, on: boolean, answer: (changed: boolean, now: Publication) => Reply): Promise<Reply> {
-    return setPublished(this.db, ctx, section, on, answer);
   }
 
   async linkTo(partnershipId: number, path: PagePath, now: Date, options: { signed?: boolean; days?: number } = {}): Promise<PageLink | null> {
