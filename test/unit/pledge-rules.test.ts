@@ -123,6 +123,16 @@ describe("pledge commands' words", () => {
     expect(closed).toContain("Signing has closed.");
     expect(closed).not.toContain("/pledge sign");
   });
+
+  it("shows the UK day a pledge opens and closes on, in British Summer Time too", () => {
+    // Opening at midnight on 1 July 2012 in London is 23:00 on 30 June in UTC.
+    const pledge: PledgeView = { id: 20, kind: "custom", title: "Summer", text: "We pledge…", opensAt: new Date("2012-06-30T23:00:00Z"), closesAt: new Date("2012-07-31T22:59:00Z"), channel: "slack:T1:C1", createdById: 1 };
+    const shown = JSON.stringify(pledgeCard(pledge, { count: 0, latestNamed: [], latestUnnamed: 0 }, new Date("2012-06-01T10:00:00Z")).blocks);
+    expect(shown).toContain("from 1 Jul 2012, type /pledge sign P20");
+    expect(shown).toContain('"value":"1 Jul 2012"');
+    expect(shown).toContain('"value":"31 Jul 2012"');
+    expect(shown).not.toContain("30 Jun 2012");
+  });
 });
 
 describe("follow-through", () => {

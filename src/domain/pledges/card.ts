@@ -1,4 +1,4 @@
-import { shortDate } from "../dates/calendar.ts";
+import { localDate, shortDate } from "../dates/calendar.ts";
 import { plural } from "../milestone-status.ts";
 import { context, fields, reply, text, type Field, type Reply } from "../reply.ts";
 import type { FollowUpStage } from "./follow-up.ts";
@@ -15,7 +15,9 @@ export interface PledgeStats {
 
 const LATEST_SHOWN = 5;
 
-const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+// The day in the UK, where every partnership is: an opening at midnight in British Summer Time
+// is 23:00 the day before in UTC, and the card must show the day the signer is told.
+const isoDay = (d: Date): string => localDate(d, "Europe/London");
 
 /** The sign-up card a pledge's channel sees; it is updated in place as people sign. */
 export function pledgeCard(pledge: PledgeView, stats: PledgeStats, now: Date): Reply {
