@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { Person, PersonRole } from "../domain/model.ts";
@@ -24,6 +25,7 @@ function splitTeam(teams: readonly TeamView[], line: string, usage: string): { t
   const quoted = /^["“”']([^"“”']{1,120})["“”']\s*(.*)$/.exec(line.trim());
   if (quoted) {
     const name = quoted[1]!.trim();
+    if (!/[\p{L}\p{N}]/u.test(name)) throw new CurveError("usage", "Give the team a name: letters or numbers between the quotes.", { hint: usage });
     return { team: teams.find((t) => folded(t.name) === folded(name)) ?? null, name, rest: quoted[2]!.trim() };
   }
   const typed = folded(line);
@@ -111,7 +113,6 @@ async function membership(ctx: CommandContext, args: string, member: boolean): P
   });
 }
 
-const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}\.[^\s@<>".]{2,24}$/;
 
 /** `/curve person add Sam Prince sam@example.org [organisation]` (coordinators and admins): a person the plans can name. Audited. */
 export async function addPerson(ctx: CommandContext, args: string): Promise<Reply> {
@@ -121,8 +122,9 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
   const at = words.findIndex((w) => w.includes("@"));
   if (at <= 0) throw new CurveError("usage", "Give the person's full name, then their email.", { hint: usage });
   const name = words.slice(0, at).join(" ");
-  const email = words[at]!.replace(/^<mailto:|>$/g, "").toLowerCase();
-  if (!EMAIL.test(email)) throw new CurveError("usage", `"${email.slice(0, 60)}" is not an email address.`, { hint: usage });
+  // Slack sends a typed email as <mailto:a@b.org|a@b.org>.
+  const email = words[at]!.replace(/^<mailto:([^|>]*)(\|[^>]*)?>$/, "$1").toLowerCase();
+  if (!z.string().email().max(254).safeParse(email).success) throw new CurveError("usage", `"${email.slice(0, 60)}" is not an email address.`, { hint: usage });
   if (name.length > 120 || !/\p{L}/u.test(name)) throw new CurveError("usage", `"${name.slice(0, 40)}" is not a person's name.`, { hint: usage });
   const organisation = words.slice(at + 1).join(" ");
   const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];

@@ -59,6 +59,8 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
       [p.coordinator, `/team add ${team} Nobody Atall`, /No one called "Nobody Atall"/],
       [p.coordinator, `/team add ${team}`, /Which person/],
       [p.coordinator, `/team remove "Not a team" Sue May`, /There is no team called "Not a team"/],
+      [p.coordinator, '/team add "   " Sue May', /Give the team a name/],
+      [p.coordinator, '/team add "--" Sue May', /Give the team a name/],
     ];
     for (const [as, line, message] of refusals) {
       const answer = await p.run(as, line);
@@ -80,6 +82,11 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
 
     expect((await p.run(p.coordinator, "/curve person add Olaf Nwosu ola.nwosu@leeds.example.org")).rendered).toContain("already has the email");
     expect((await p.run(p.coordinator, "/curve person add Ola Nwosu not-an-email")).tone).toBe("error");
+    // An address with what came after it in a sentence, or a link's scheme, is not saved as typed.
+    for (const typed of ["pat.doe@example.org,", "pat.doe@example.org;", "mailto:pat.doe@example.org", "pat.doe@example..org"]) {
+      const answer = await p.run(p.coordinator, `/curve person add Pat Doe ${typed}`);
+      expect(answer.rendered, typed).toMatch(/is not an email address/);
+    }
     expect((await p.run("Sue May", "/curve person add Pat Doe pat@example.org")).rendered).toMatch(/You can't add people/);
     expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: { in: ["Olaf Nwosu", "Pat Doe"] } } })).toBe(0);
 
