@@ -177,11 +177,14 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
   if (risk.closedAt) throw new CurveError("usage", `R${risk.number} was closed on ${shortDate(risk.closedAt.toISOString().slice(0, 10))}; add a new risk if it has come back.`);
   const { plain, labelled } = parts(rest, USAGE.review);
   if (plain.length) throw new CurveError("usage", `Label each part of a review, like "impact: 3" or "note: …"; "${plain[0]!.slice(0, 30)}" has no label.`, { hint: USAGE.review });
+  // A review scores, mitigates and notes; a part it would not save is refused, never dropped.
+  if (labelled.owner !== undefined) throw new CurveError("usage", `A review does not change who owns R${risk.number}; leave out "owner:".`, { hint: USAGE.review });
   guard(ctx, { owner: risk.owner, priority: risk.priority }, `review R${risk.number}`);
   const next = {
     likelihood: score("likelihood", labelled.likelihood, USAGE.review, risk.likelihood),
     impact: score("impact", labelled.impact, USAGE.review, risk.impact),
-    mitigation: labelled.mitigation !== undefined ? checkText(labelled.mitigation, "mitigation", 1000, USAGE.review) : risk.mitigation,
+    // "mitigation:" with nothing after it clears the mitigation, as /risk add records none.
+    mitigation: labelled.mitigation !== undefined ? (labelled.mitigation ? checkText(labelled.mitigation, "mitigation", 1000, USAGE.review) : null) : risk.mitigation,
     reviewDate: reviewDate(ctx, labelled.next ?? labelled.review, USAGE.review, addDays(ctx.today, DEFAULT_REVIEW_DAYS)),
     note: labelled.note ? checkText(labelled.note, "note", 1000, USAGE.review) : null,
   };

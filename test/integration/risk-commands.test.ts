@@ -67,6 +67,17 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     expect(events.at(-1)).toMatchObject({ event: "risk.reviewed", before: expect.objectContaining({ score: 16, reviewDate: "2011-09-30" }), after: expect.objectContaining({ score: 6, reviewDate: "2011-10-31", note: "protocol signed" }) });
   });
 
+  it("refuses an owner in a review rather than dropping it, and clears the mitigation when it is given empty", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", ADD);
+    const owner = await p.run("Nigel Richardson", "/risk review R1 owner: Jancis Andrew");
+    expect(owner).toMatchObject({ tone: "error" });
+    expect(owner.rendered).toContain('A review does not change who owns R1; leave out "owner:".');
+    expect((await p.audit()).filter((e) => e.event === "risk.reviewed")).toEqual([]);
+    await p.run("Nigel Richardson", "/risk review R1 mitigation:");
+    expect((await t.db.kysely.selectFrom("risk").select("mitigation").where("partnership_id", "=", p.partnershipId).executeTakeFirstOrThrow()).mitigation).toBeNull();
+  });
+
   it("refuses malformed risks in one line and saves nothing", async () => {
     const p = await fresh();
     const bad = [
