@@ -252,6 +252,43 @@ describe.each(kindsUnderTest())("round trips per workshop change on %s", (kind) 
     expect(onWorkshops[0]).toHaveLength(2);
   });
 
+  it("numbers a proposal again in a transaction when its ref was taken since the read", async () => {
+    const c = await commands();
+    await c.run("/oba log LAC story: admissions rose");
+    const a = await c.workshop();
+    await c.run("/oba log LAC story: placements moved out of area");
+    const b = await c.workshop();
+    const driver = commandDriver(t.db, c.partnershipId, () => NOW);
+    const stale = (await driver.deps.store.readInvocation(c.partnershipId, { personId: c.nigel }, { workshopId: a.id }, null)).workshop!;
+    expect(stale.numbering).toMatchObject({ highest: 23 });
+    expect((await c.run(`/oba propose W${b.id} me: respite review; review reported in spring term 2012`)).trips).toBe(2);
+    const ctx: ChangeContext = { partnershipId: c.partnershipId, actor: { id: c.nigel, name: "Nigel Richardson" } as ChangeContext["actor"], origin: { platform: "shell", tenant: "T-TEST", channel: "C-TEST" }, idempotencyKey: randomUUID(), at: NOW };
+    const before = t.db.roundTrips.count;
+    let made: string | null = null;
+    await c.store.once(
+      ctx,
+      async (tx) => {
+        made = (
+          await tx.createAction(a.id, {
+            priority: stale.indicator!.priority!,
+            indicatorCode: "LAC",
+            owner: { id: c.nigel, name: "Nigel Richardson" },
+            title: "edge-of-care panel",
+            firstMilestone: { text: "panel meets", due: { precision: "day", start: "2011-10-31", due: "2011-10-31", phrase: "31 October 2011" } as never },
+            sourceNote: "test",
+          })
+        ).ref;
+        return { tone: "success", heading: "ok", blocks: [] } as unknown as Reply;
+      },
+      { workshop: stale },
+    );
+    expect(t.db.roundTrips.count - before).toBeGreaterThan(2);
+    expect(made).toBe("LAC-25");
+    const created = await t.db.prisma.auditEvent.findMany({ where: { partnershipId: c.partnershipId, event: "action.created" }, orderBy: { id: "asc" } });
+    expect(created.map((e) => e.subjectRef)).toEqual(["LAC-24", "LAC-25"]);
+    expect(((await t.db.prisma.obaWorkshop.findUniqueOrThrow({ where: { id: a.id } })).proposedActions as { ref: string }[]).map((x) => x.ref)).toEqual(["LAC-25"]);
+  });
+
   it("decides a proposal again in a transaction when its workshop moved on since it was read", async () => {
     const c = await commands();
     await c.run("/oba log LAC story: admissions rose");
@@ -277,7 +314,7 @@ describe.each(kindsUnderTest())("round trips per workshop change on %s", (kind) 
         seen = await tx.readWorkshop(w.id);
         return { tone: "success", heading: "ok", blocks: [] } as unknown as Reply;
       },
-      { workshop: { workshop: read, indicator, next: { actionId: -1, highestRef: 23 } } } as never,
+      { workshop: { workshop: read, indicator, numbering: { reservedId: -1, highest: 23 } } },
     );
     expect(t.db.roundTrips.count - before).toBeGreaterThan(2);
     expect(seen!.notes.gaps).toBe("no data on respite");

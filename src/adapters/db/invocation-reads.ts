@@ -114,7 +114,9 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise),
  * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), for
  * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
- * see pledges.ts, `newPledgeAsReadQuery`), and the reply stored
+ * see pledges.ts, `newPledgeAsReadQuery`), for a WorkshopRead the workshop with its indicator and
+ * numbering (`workshop`, workshop-reads.ts), for an IndicatorRead with `workshopsLogged` the
+ * asker's workshops on it that day (`workshopsLogged`), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(

@@ -50,6 +50,8 @@ function fromChanged<T extends "action_owner" | "milestone">(cte: WithChanged, t
  */
 export class PlannedWorkshopChanges extends InsightChangesPlanner {
   private current: WorkshopView;
+  /** Whether the change planned is an action proposed (whose owner may be told with it). */
+  private proposed = false;
 
   constructor(
     ctx: ChangeContext,
@@ -145,12 +147,13 @@ export class PlannedWorkshopChanges extends InsightChangesPlanner {
       ],
     };
     this.current = { ...this.current, actions: [...this.current.actions, recorded] };
+    this.proposed = true;
     return recorded;
   }
 
   /** An outbox row written with the action proposed (its owner told); none can be without it. */
   override async enqueueDelivery(delivery: { personId: number; key: string; kind: string; payload: Reply; dueAt: Date }): Promise<boolean> {
-    if (!this.planned || !this.read.numbering) throw new NeedsTransaction("a delivery");
+    if (!this.proposed || !this.planned) throw new NeedsTransaction("a delivery");
     this.planned.deliveries = [...(this.planned.deliveries ?? []), { partnershipId: this.ctx.partnershipId, ...delivery }];
     return true;
   }
