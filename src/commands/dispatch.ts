@@ -178,7 +178,7 @@ async function resolveActor(
 }
 
 /** What was read with the person for an insight change (a pledge, a follow-up question). */
-const insightReadsOf = (found: InvocationReads): InsightReadAhead => ({ pledge: found.pledge ?? null, followUp: found.followUp ?? null, workshop: found.workshop ?? null, newPledge: found.newPledge ?? null });
+const insightReadsOf = (found: InvocationReads): InsightReadAhead => ({ pledge: found.pledge ?? null, followUp: found.followUp ?? null, workshop: found.workshop ?? null, newPledge: found.newPledge ?? null, logged: found.workshopsLogged ?? null });
 
 /** The stores a command is given: answering what was read with the person from what was read. */
 function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectRead | null, found: InvocationReads): { store: Store; insights: InsightDeps | undefined } {

@@ -67,6 +67,32 @@ export interface FollowUpAsRead {
 export interface WorkshopAsRead {
   workshop: WorkshopView;
   indicator: IndicatorView | null;
+  /** How an action proposed at it would be numbered; null when its indicator is under no priority, absent when not read. */
+  numbering?: ActionNumbering | null;
+}
+
+/**
+ * How a new action in a priority's plan would be numbered, as read ahead: an action id
+ * reserved for it, and the highest number among the plan's refs with the priority's prefix
+ * (0 for none), so the action is ref prefix-(highest + 1).
+ */
+export interface ActionNumbering {
+  reservedId: number;
+  highest: number;
+}
+
+/**
+ * The workshops the person asking logged on an indicator, as a log reads them ahead with the
+ * person (`Store.readInvocation`): those held on the latest day they logged one (`heldOn`,
+ * YYYY-MM-DD; null and none when they never did), oldest first, the highest of their numbers
+ * that day (0 for none), and a workshop id reserved for a new one.
+ */
+export interface WorkshopsLoggedAsRead {
+  indicatorId: number;
+  heldOn: string | null;
+  workshops: WorkshopView[];
+  highestNumber: number;
+  reservedId: number;
 }
 
 /**
@@ -90,6 +116,8 @@ export interface InsightReadAhead {
   followUp?: FollowUpAsRead | null;
   workshop?: WorkshopAsRead | null;
   newPledge?: NewPledgeAsRead | null;
+  /** For a workshop logged: the asker's workshops on its indicator as read (null when there is no such indicator). */
+  logged?: WorkshopsLoggedAsRead | null;
 }
 
 export type SignOutcome = "signed" | "signed_again" | "updated" | "unchanged";
@@ -205,9 +233,9 @@ export interface InsightContext {
  * read (InsightStore.once).
  */
 export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
-  const { pledge: read = null, followUp = null, workshop = null, newPledge = null, stored = null } = ahead;
+  const { pledge: read = null, followUp = null, workshop = null, newPledge = null, logged = null, stored = null } = ahead;
   const inner = deps.store;
-  const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : newPledge ? { newPledge } : undefined;
+  const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : newPledge ? { newPledge } : logged ? { logged } : undefined;
   const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
     stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
   if (workshop) return { store: withWorkshopRead(inner, change.partnershipId, workshop), links: deps.links, change: once };

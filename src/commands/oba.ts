@@ -15,7 +15,7 @@ import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import { indicatorNamedBy, insightsOf, resolveIndicator } from "./indicator.ts";
 import type { InsightChanges, RecordedAction, WorkshopView } from "./insight-store.ts";
-import type { WorkshopRead } from "./store.ts";
+import type { IndicatorRead, WorkshopRead } from "./store.ts";
 
 const USAGE = {
   log: "/oba log <indicator> [story: … | partners: … | works: … | gaps: … | action: <owner>: <what>; <first milestone>]",
@@ -46,6 +46,20 @@ async function resolveWorkshop(ctx: CommandContext, word: string, usage: string)
 function workshopNamedBy(args: string): WorkshopRead | null {
   const id = readWorkshopId(firstWord(args)[0]);
   return id === null ? null : { workshopId: id };
+}
+
+/** For /oba propose: the workshop, and the proposed action's owner when named (as `resolveOwner` looks them up by name). */
+function workshopAndOwnerNamedBy(args: string): WorkshopRead | null {
+  const read = workshopNamedBy(args);
+  const parsed = parseWorkshopNotes(`action: ${firstWord(args)[1]}`);
+  const owner = parsed.ok && parsed.value.actions.length === 1 ? parsed.value.actions[0]!.owner.trim() : "";
+  return read && owner && !/^(me|myself)$/i.test(owner) ? { ...read, person: owner } : read;
+}
+
+/** For /oba log: the indicator a line names first, with the asker's workshops on it that day (a twin's record is found from the read). */
+function indicatorLoggedBy(args: string): IndicatorRead | null {
+  const read = indicatorNamedBy(args);
+  return read ? { ...read, workshopsLogged: true } : null;
 }
 
 /** Workshops change a priority's plan: its sponsors and leads, the indicator's owner, coordinators and admins (access.ts). */
@@ -302,9 +316,9 @@ export const obaCommands: CommandFamily = {
   summary: "Turn-the-curve (OBA) workshops: log what partners agree, and turn proposals into actions with owners.",
   defaultSubcommand: "list",
   subcommands: [
-    { name: "log", usage: USAGE.log, changes: true, reads: indicatorNamedBy, summary: "Log a workshop on an indicator (a form in Slack and Teams).", run: log },
+    { name: "log", usage: USAGE.log, changes: true, reads: indicatorLoggedBy, summary: "Log a workshop on an indicator (a form in Slack and Teams).", run: log },
     { name: "add", usage: USAGE.add, changes: true, reads: workshopNamedBy, summary: "Add the next part of the agenda to a workshop.", run: add },
-    { name: "propose", usage: USAGE.propose, changes: true, reads: workshopNamedBy, summary: "Propose an action: it is created in the indicator's priority and its owner told.", run: propose },
+    { name: "propose", usage: USAGE.propose, changes: true, reads: workshopAndOwnerNamedBy, summary: "Propose an action: it is created in the indicator's priority and its owner told.", run: propose },
     { name: "show", usage: USAGE.show, summary: "A workshop's record and the actions it created.", run: show },
     { name: "list", usage: USAGE.list, summary: "Workshops, newest first, for one indicator or all.", run: listWorkshops },
   ],

@@ -1,4 +1,4 @@
-import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
+import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead, WorkshopsLoggedAsRead } from "./insight-store.ts";
 import type { RiskAsRead } from "./report-deps.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
@@ -168,6 +168,8 @@ export interface IndicatorRead {
   indicator: string;
   /** A person the line names too (their name or email, as `findPeopleByName` reads it): an indicator's new owner. */
   person?: string;
+  /** For a workshop logged on it: the asker's workshops on it as read (insight-store.ts, `WorkshopsLoggedAsRead`). */
+  workshopsLogged?: true;
 }
 
 /** A pledge named by id, as a change to it will read it: with the asker's own signatures (insight-store.ts, `PledgeAsRead`). */
@@ -184,6 +186,8 @@ export interface FollowUpRead {
 /** A turn-the-curve workshop named by id ("W3"), as a change to it will read it: with its notes, actions and indicator (insight-store.ts, `WorkshopAsRead`). */
 export interface WorkshopRead {
   workshopId: number;
+  /** A person the line names too (as `findPeopleByName` reads it): a proposed action's owner. */
+  person?: string;
 }
 
 /** The asker's own settings (/curve settings), as `Store.settingsOf` reads them. */
@@ -276,6 +280,8 @@ export interface InvocationReads {
   privacy?: PrivacyAsRead | null;
   /** For a PublicationRead: what the web pages publish (null when the partnership never published); absent otherwise. */
   publication?: Publication | null;
+  /** For an IndicatorRead with `workshopsLogged`: the asker's workshops on the indicator (null when none has the code); absent otherwise. */
+  workshopsLogged?: WorkshopsLoggedAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

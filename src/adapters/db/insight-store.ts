@@ -15,6 +15,8 @@ import type { OutboxSignal } from "./outbox-signal.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
 import { PlannedWorkshopChanges } from "./workshop-changes.ts";
+import { PlannedWorkshopLog } from "./workshop-log-changes.ts";
+import type { ChangePlanner } from "./milestone-changes.ts";
 
 /** Card keys name what a channel card shows: "pledge:12". */
 const pledgeIdOfCard = (key: string): number | null => {
@@ -106,7 +108,20 @@ export class SqlInsightStore implements InsightStore {
    */
   once(ctx: ChangeContext, work: (tx: InsightChanges) => Promise<Reply>, read?: InsightReadAhead): Promise<Reply> {
     const bind = (tx: SqlTransaction, enqueued: (rows: number) => void) => new SqlInsightChanges(tx, ctx, enqueued);
-    const planner = read?.workshop ? new PlannedWorkshopChanges(ctx, read.workshop) : read ? new PlannedPledgeChanges(ctx, read) : new PlannedIndicatorChanges(ctx);
-    return changedOnce<InsightChanges>(this.sql, ctx, planner, bind, work, this.outbox);
+    return changedOnce<InsightChanges>(this.sql, ctx, plannerFor(ctx, read), bind, work, this.outbox);
   }
+}
+
+/**
+ * The planner for a change, by what its invocation read ahead (`InsightReadAhead`): a
+ * workshop's changes from the workshop (workshop-changes.ts), a workshop logged from the
+ * asker's workshops on the indicator (workshop-log-changes.ts), a new pledge, a signature, its
+ * withdrawal or an answer from the pledges, pledge or question read (pledge-changes.ts), and an indicator's changes from the
+ * indicator as the command reads it (indicator-changes.ts) when nothing was read ahead.
+ */
+function plannerFor(ctx: ChangeContext, read: InsightReadAhead | undefined): InsightChanges & ChangePlanner {
+  if (read?.workshop) return new PlannedWorkshopChanges(ctx, read.workshop);
+  if (read?.logged) return new PlannedWorkshopLog(ctx, read.logged);
+  if (read?.pledge || read?.followUp || read?.newPledge) return new PlannedPledgeChanges(ctx, read);
+  return new PlannedIndicatorChanges(ctx);
 }

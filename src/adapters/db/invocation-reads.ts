@@ -15,9 +15,9 @@ import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
-import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
+import { workshopAsReadFrom, workshopAsReadQuery, workshopsLoggedFrom, workshopsLoggedQuery, type WorkshopAsReadRow, type WorkshopsLoggedRow } from "./workshop-reads.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean };
 type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date };
 
 /**
@@ -62,6 +62,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.followUp === true, (q) => q.select(followUpAsReadQuery(v.partnershipId, v.signatureId!, v.stage!).as("follow_up")))
     // A workshop with its indicator (notes added, an action proposed).
     .$if(shape.workshop === true, (q) => q.select(workshopAsReadQuery(v.partnershipId, v.workshopId!).as("workshop")))
+    // The asker's workshops on the indicator that day (a workshop logged).
+    .$if(shape.workshopsLogged === true, (q) => q.select(workshopsLoggedQuery(v.partnershipId, v.code!, sql<number>`(SELECT me.id FROM me)`).as("workshops_logged")))
     // A risk by number (a review, a closing), or where a new one goes with the risks open there (an add).
     .$if(shape.risk !== undefined, (q) =>
       q.select(
@@ -120,7 +122,9 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise),
  * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), for
  * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
- * see pledges.ts, `newPledgeAsReadQuery`), and the reply stored
+ * see pledges.ts, `newPledgeAsReadQuery`), for a WorkshopRead the workshop with its indicator and
+ * numbering (`workshop`, workshop-reads.ts), for an IndicatorRead with `workshopsLogged` the
+ * asker's workshops on it that day (`workshopsLogged`), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -136,6 +140,7 @@ export async function readInvocation(
   // A person named in the line (an indicator's owner, a role given); a new risk's owner is read with its home (`riskReadsFrom`).
   const person = subject && "person" in subject && !("riskHome" in subject) && subject.person !== undefined ? subject.person : null;
   const team = subject && "teams" in subject ? subject : null;
+  const workshopsLogged = subject && "indicator" in subject && subject.workshopsLogged === true;
   const pledge = subject && "pledgeId" in subject ? subject : null;
   const followUp = subject && "signatureId" in subject ? subject : null;
   const workshop = subject && "workshopId" in subject ? subject : null;
@@ -161,6 +166,7 @@ export async function readInvocation(
     ...(settings ? { settings: true } : {}),
     ...(privacy ? { privacy: true, heldSince: privacy.heldSince !== null } : {}),
     ...(publication ? { publication: true } : {}),
+    ...(workshopsLogged ? { workshopsLogged: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -179,7 +185,7 @@ export async function readInvocation(
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -197,5 +203,6 @@ export async function readInvocation(
     ...(settings ? { settings: first?.settings ? settingsAsReadFrom(first.settings) : null } : {}),
     ...(privacy ? { privacy: privacyAsReadFrom(first?.privacy ?? null) } : {}),
     ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
+    ...(workshopsLogged ? { workshopsLogged: first?.workshops_logged ? workshopsLoggedFrom(first.workshops_logged) : null } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { ActionState, ActionView, MilestoneView, Person, PersonRole } from 
 import { planNewPerson, planRole } from "./people-changes.ts";
 import { planTeamMember } from "./team-changes.ts";
 import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow, type WithChanged } from "./audit.ts";
+import type { NewDelivery } from "./deliveries.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
 
 /** An update of one milestone that stamps `updated_at` and returns its id, for `changedWithAudit`. */
@@ -29,7 +30,9 @@ export interface PlannedChange {
   /** When set, the audit event's subject is the row `changed` returns, by its id (a new row, whose id the plan cannot know: a risk or a person added). */
   auditSubjectIsChanged?: boolean;
   /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
-  followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
+  followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any> | InsertQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
+  /** Outbox rows the change writes beside its effects, only when `changed` returned its row (a new action's owner told). */
+  deliveries?: NewDelivery[];
 }
 
 /**

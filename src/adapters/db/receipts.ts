@@ -186,7 +186,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit, planned.auditSubjectIsChanged)));
   // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
   // same statement, only when it changed something.
-  const effects = effectDeliveries(ctx, reply);
+  const effects = [...effectDeliveries(ctx, reply), ...(planned.deliveries ?? [])];
   const withEffects = (effects.length ? audited.with("effects", (db) => deliveriesWithChange(db as unknown as WithChanged, effects)) : audited) as typeof audited;
   return withEffects
     .with("receipt", (db) =>

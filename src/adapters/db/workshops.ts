@@ -1,10 +1,9 @@
-import { sql, type InferResult, type Updateable } from "kysely";
-import type { NewAction, RecordedAction, WorkshopAsRead, WorkshopView } from "../../commands/insight-store.ts";
+import { sql, type ExpressionBuilder, type InferResult, type Updateable } from "kysely";
+import type { NewAction, RecordedAction, WorkshopView } from "../../commands/insight-store.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import type { NoteSection } from "../../domain/oba/workshop.ts";
 import { changeInContext, writeAudit } from "./audit.ts";
-import { indicatorFromRow, indicatorQuery, type IndicatorRow } from "./indicators.ts";
 import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
 import type { Queryable } from "./sql-runner.ts";
 
@@ -69,30 +68,6 @@ export function workshopFromRow(row: WorkshopRow): WorkshopView {
   };
 }
 
-/**
- * The workshop `workshopId` of the partnership with its indicator, as one JSON value (column
- * `workshop`; none when there is no such workshop), uncompiled: for the statement that reads an
- * invocation's person (invocation-reads.ts). Map it with `workshopAsReadFrom`.
- */
-export function workshopAsReadQuery(partnershipId: number, workshopId: number) {
-  const read = workshopQuery()
-    .select(
-      sql<IndicatorRow | null>`(SELECT row_to_json(ind) FROM (${indicatorQuery().where("i.partnership_id", "=", partnershipId).where(sql<boolean>`i.id = w.indicator_id`)}) AS ind)`.as("indicator"),
-    )
-    .where("w.partnership_id", "=", partnershipId)
-    .where("w.id", "=", workshopId);
-  return db.selectFrom(read.as("ws")).select(sql<WorkshopAsReadRow>`row_to_json(ws)`.as("workshop"));
-}
-
-/** The JSON `workshopAsReadQuery` gives: a workshop's row with its indicator's (null when it no longer exists). */
-export type WorkshopAsReadRow = WorkshopRow & { indicator: IndicatorRow | null };
-
-/** `workshopAsReadQuery`'s JSON as the command layer's `WorkshopAsRead`. Pure. */
-export const workshopAsReadFrom = (row: WorkshopAsReadRow): WorkshopAsRead => ({
-  workshop: workshopFromRow(row),
-  indicator: row.indicator ? indicatorFromRow(row.indicator) : null,
-});
-
 /** Which workshops of a partnership to list: all, one by `id`, or those on one indicator. */
 export interface WorkshopFilter {
   partnershipId: number;
@@ -150,32 +125,42 @@ export async function sameDayWorkshops(tx: Queryable, ctx: ChangeContext, indica
 
 /**
  * Logs a workshop on the indicator, held on `heldOn` (YYYY-MM-DD), with its notes and no
- * actions yet, by the actor, with its audit event ("oba.logged"). Returns the workshop's id.
- * Two statements. Errors are the database's.
+ * actions yet, by the actor, with its audit event ("oba.logged"), numbered after the actor's
+ * workshops on the indicator that day (call `sameDayWorkshops` first: its lock keeps the number
+ * free). Returns the workshop's id. Two statements. Errors are the database's.
  */
 export async function createWorkshop(tx: Queryable, ctx: ChangeContext, indicator: IndicatorView, heldOn: string, notes: WorkshopNotes): Promise<number> {
-  const [row] = await runCompiled(
-    tx,
-    db
-      .insertInto("oba_workshop")
-      .values({
-        partnership_id: ctx.partnershipId,
-        indicator_id: indicator.id,
-        held_on: heldOn,
-        how_we_are_doing: notes.how ?? null,
-        story_behind_baseline: notes.story ?? null,
-        partners: notes.partners ?? null,
-        what_works: notes.works ?? null,
-        information_gaps: notes.gaps ?? null,
-        proposed_actions: sql<unknown>`cast('[]' as jsonb)`,
-        created_by_id: ctx.actor.id,
-        created_at: ctx.at,
-      })
-      .returning("id"),
-  );
-  await writeAudit(tx, changeInContext(ctx, "oba.logged", { type: "oba_workshop", id: row!.id, ref: indicator.code, actionId: null }, null, { heldOn, ...notes }));
+  const taken = db
+    .selectFrom("oba_workshop as sd")
+    .select(sql<number>`coalesce(max(sd.same_day_number), 0) + 1`.as("n"))
+    .where("sd.indicator_id", "=", indicator.id)
+    .where("sd.created_by_id", "=", ctx.actor.id)
+    .where("sd.held_on", "=", sql<Date>`cast(${heldOn} as date)`);
+  const [row] = await runCompiled(tx, db.insertInto("oba_workshop").values({ ...workshopRow(ctx, indicator, heldOn, notes), same_day_number: taken }).returning("id"));
+  await writeAudit(tx, workshopLogged(ctx, row!.id, indicator, heldOn, notes));
   return row!.id;
 }
+
+/** The row of a workshop logged by the actor (`createWorkshop`), but for its id and number. Pure. */
+export function workshopRow(ctx: ChangeContext, indicator: IndicatorView, heldOn: string, notes: WorkshopNotes) {
+  return {
+    partnership_id: ctx.partnershipId,
+    indicator_id: indicator.id,
+    held_on: heldOn,
+    how_we_are_doing: notes.how ?? null,
+    story_behind_baseline: notes.story ?? null,
+    partners: notes.partners ?? null,
+    what_works: notes.works ?? null,
+    information_gaps: notes.gaps ?? null,
+    proposed_actions: sql<unknown>`cast('[]' as jsonb)`,
+    created_by_id: ctx.actor.id,
+    created_at: ctx.at,
+  };
+}
+
+/** The audit event ("oba.logged") of workshop `id` logged with `notes`. Pure. */
+export const workshopLogged = (ctx: ChangeContext, id: number, indicator: IndicatorView, heldOn: string, notes: WorkshopNotes) =>
+  changeInContext(ctx, "oba.logged", { type: "oba_workshop", id, ref: indicator.code, actionId: null }, null, { heldOn, ...notes });
 
 /**
  * Adds to a workshop's notes: each section given is appended ("; ") to what is there. The
@@ -216,67 +201,86 @@ export function notesAudit(ctx: ChangeContext, before: WorkshopView, added: { se
  * same ref. Seven statements. Errors are the database's.
  */
 export async function createAction(tx: Queryable, ctx: ChangeContext, workshopId: number, action: NewAction): Promise<RecordedAction> {
-  const { priority, owner, firstMilestone } = action;
+  const { priority } = action;
   // The plan row is the lock for numbering its refs: two workshops never take the same one.
   await runCompiled(tx, db.selectFrom("plan").select("id").where("id", "=", priority.planId).forUpdate());
-  const prefix = (priority.refPrefix ?? "OBA").toUpperCase();
   const taken = await runCompiled(
     tx,
     db
       .selectFrom("action")
       .select("ref")
       .where("plan_id", "=", priority.planId)
-      .where((eb) => eb(eb.fn<string>("upper", ["ref"]), "like", `${prefix}-%`)),
+      .where((eb) => eb(eb.fn<string>("upper", ["ref"]), "like", `${refPrefix(priority)}-%`)),
   );
   const highest = taken.map((t) => Number(/^[A-Z0-9]+-(\d+)/i.exec(t.ref)?.[1] ?? 0)).reduce((a, b) => Math.max(a, b), 0);
-  const ref = `${prefix}-${highest + 1}`;
-  const at = ctx.at;
-  const [row] = await runCompiled(
-    tx,
-    db
-      .insertInto("action")
-      .values({
-        plan_id: priority.planId,
-        priority_id: priority.id,
-        ref,
-        section: `Turning the curve: ${action.indicatorCode}`,
-        title: action.title,
-        owner_text: owner.name,
-        source_note: action.sourceNote,
-        created_at: at,
-        updated_at: at,
-      })
-      .returning("id"),
-  );
+  const ref = actionRef(priority, highest);
+  const rows = actionRows(ctx, action, ref);
+  const [row] = await runCompiled(tx, db.insertInto("action").values(rows.action).returning("id"));
   const actionId = row!.id;
-  await runCompiled(tx, db.insertInto("action_owner").values({ action_id: actionId, person_id: owner.id, position: 0 }));
-  await runCompiled(
-    tx,
-    db.insertInto("milestone").values({
-      action_id: actionId,
+  await runCompiled(tx, db.insertInto("action_owner").values({ action_id: actionId, ...rows.owner }));
+  await runCompiled(tx, db.insertInto("milestone").values({ action_id: actionId, ...rows.milestone }));
+  const recorded = recordedAction(action, ref, actionId);
+  await runCompiled(tx, db.updateTable("oba_workshop").set(actionRecorded(recorded)).where("id", "=", workshopId));
+  await writeAudit(tx, actionCreated(ctx, recorded, workshopId, action.indicatorCode));
+  return recorded;
+}
+
+/** The prefix of a priority's action refs, in capitals (default "OBA"). Pure. */
+export const refPrefix = (priority: NewAction["priority"]) => (priority.refPrefix ?? "OBA").toUpperCase();
+
+/** The ref after the plan's `highest` number with the priority's prefix: LAC-24 after LAC-23. Pure. */
+export const actionRef = (priority: NewAction["priority"], highest: number) => `${refPrefix(priority)}-${highest + 1}`;
+
+/** The rows of a proposed action numbered `ref` (`createAction`): the action, its owner and its first milestone, but for the action's id. Pure. */
+export function actionRows(ctx: ChangeContext, action: NewAction, ref: string) {
+  const { priority, owner, firstMilestone } = action;
+  const at = ctx.at;
+  return {
+    action: {
+      plan_id: priority.planId,
+      priority_id: priority.id,
+      ref,
+      section: `Turning the curve: ${action.indicatorCode}`,
+      title: action.title,
+      owner_text: owner.name,
+      source_note: action.sourceNote,
+      created_at: at,
+      updated_at: at,
+    },
+    owner: { person_id: owner.id, position: 0 },
+    milestone: {
       ref: `${ref}.1`,
       position: 1,
       text: firstMilestone.text,
-      kind: "milestone",
+      kind: "milestone" as const,
       due_precision: firstMilestone.due.precision,
       due_start: firstMilestone.due.start,
       due_date: firstMilestone.due.due,
       due_phrase: firstMilestone.due.phrase,
       created_at: at,
       updated_at: at,
-    }),
-  );
-  const recorded: RecordedAction = { ref, actionId, owner: owner.name, ownerId: owner.id, title: action.title, firstMilestone: firstMilestone.text };
-  await runCompiled(
-    tx,
-    db
-      .updateTable("oba_workshop")
-      .set((eb) => ({ proposed_actions: eb(eb.ref("proposed_actions"), "||", eb.cast(eb.val(JSON.stringify([recorded])), "jsonb")) }))
-      .where("id", "=", workshopId),
-  );
-  await writeAudit(tx, changeInContext(ctx, "action.created", { type: "action", id: actionId, ref, actionId }, null, { ...recorded, workshopId, indicator: action.indicatorCode }));
-  return recorded;
+    },
+  };
 }
+
+/** A proposed action as its workshop records it. Pure. */
+export const recordedAction = (action: NewAction, ref: string, actionId: number): RecordedAction => ({
+  ref,
+  actionId,
+  owner: action.owner.name,
+  ownerId: action.owner.id,
+  title: action.title,
+  firstMilestone: action.firstMilestone.text,
+});
+
+/** The workshop's proposed actions with `recorded` appended, for an update's SET. */
+export const actionRecorded = (recorded: RecordedAction) => ({
+  proposed_actions: (eb: ExpressionBuilder<DB, "oba_workshop">) => eb(eb.ref("proposed_actions"), "||", eb.cast(eb.val(JSON.stringify([recorded])), "jsonb")),
+});
+
+/** The audit event ("action.created") of an action proposed at workshop `workshopId`. Pure. */
+export const actionCreated = (ctx: ChangeContext, recorded: RecordedAction, workshopId: number, indicatorCode: string) =>
+  changeInContext(ctx, "action.created", { type: "action", id: recorded.actionId, ref: recorded.ref, actionId: recorded.actionId }, null, { ...recorded, workshopId, indicator: indicatorCode });
 
 function pick<T extends object>(from: T, keys: (keyof T)[]): Partial<T> {
   const out: Partial<T> = {};
