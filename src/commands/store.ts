@@ -1,5 +1,6 @@
 import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead } from "./insight-store.ts";
 import type { RiskAsRead } from "./report-deps.ts";
+import type { CalendarAsRead } from "./report-deps.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -201,6 +202,11 @@ export interface RiskHomeRead {
   person?: string;
 }
 
+/** The reporting calendar with the plans it may name, as /report schedule reads it (report-deps.ts, `CalendarAsRead`). */
+export interface ReportCalendarRead {
+  reportCalendar: true;
+}
+
 /** A person named by full name or email, as a change to them reads them (`findPeopleByName`): a role given. */
 export interface PersonRead {
   person: string;
@@ -217,7 +223,7 @@ export interface TeamRead {
 }
 
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | ReportCalendarRead;
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -241,6 +247,8 @@ export interface InvocationReads {
   risk?: RiskAsRead;
   /** For a NewPledgeRead: the pledges of that title with an id drawn for a new one (null when the partnership is not found); absent otherwise. */
   newPledge?: NewPledgeAsRead | null;
+  /** For a ReportCalendarRead: the plans and the reporting calendar as read; absent otherwise. */
+  calendar?: CalendarAsRead;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

@@ -9,12 +9,13 @@ import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } fr
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
 import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
+import { calendarAsReadFrom, calendarAsReadQuery, type CalendarAsReadRow } from "./calendar-changes.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, type WorkshopAsReadRow } from "./workshops.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; calendar?: boolean };
 type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string };
 
 /**
@@ -27,7 +28,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (the workshop with its indicator, as json) AS workshop
  *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
  *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
- *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge]
+ *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge
+ *           | , (the plans and the reporting calendar, as json) AS calendar_read]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -88,6 +90,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
         ).as("new_pledge"),
       ),
     )
+    // The plans and the reporting calendar (/report schedule).
+    .$if(shape.calendar === true, (q) => q.select(calendarAsReadQuery(v.partnershipId).as("calendar_read")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -112,7 +116,8 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * pledge, absent for any other read), for a FollowUpRead the question (`followUp`, likewise),
  * for a RiskRead or RiskHomeRead the risk or where a new one goes (`risk`, risk-reads.ts), for
  * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
- * see pledges.ts, `newPledgeAsReadQuery`), and the reply stored
+ * see pledges.ts, `newPledgeAsReadQuery`), for a ReportCalendarRead the plans and the reporting
+ * calendar (`calendar`, calendar-changes.ts), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -133,6 +138,7 @@ export async function readInvocation(
   const workshop = subject && "workshopId" in subject ? subject : null;
   const risk = subject && ("risk" in subject || "riskHome" in subject) ? riskReadValues(subject) : null;
   const newPledge = subject && "newPledgeTitle" in subject ? subject : null;
+  const calendar = subject !== null && "reportCalendar" in subject;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -147,6 +153,7 @@ export async function readInvocation(
     ...(risk ? { risk: "risk" in risk ? ("number" as const) : risk.home ? ("home" as const) : ("sole" as const), ...("person" in risk ? { riskOwner: true } : {}) } : {}),
     ...(team ? { teams: true } : {}),
     ...(newPledge ? { newPledge: true } : {}),
+    ...(calendar ? { calendar: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -164,7 +171,7 @@ export async function readInvocation(
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; calendar_read?: CalendarAsReadRow }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -179,5 +186,6 @@ export async function readInvocation(
     ...(risk && first?.risk_read ? riskReadsFrom(first.risk_read) : {}),
     ...(team ? { teams: (first?.teams ?? []).map(teamFromRow), peopleNamed: (first?.people_named ?? []).map((n) => ({ name: n.name, people: n.people.map(toPerson) })) } : {}),
     ...(newPledge ? { newPledge: first?.new_pledge ? newPledgeAsReadFrom(newPledge.newPledgeTitle, first.new_pledge) : null } : {}),
+    ...(calendar && first?.calendar_read ? { calendar: calendarAsReadFrom(first.calendar_read) } : {}),
   };
 }
