@@ -18,7 +18,7 @@ import { InvocationSchema, type Invocation } from "./invocation.ts";
 import { bindInsights, type InsightDeps, type InsightStore } from "./insight-store.ts";
 import { bindWeb } from "./web-pages.ts";
 import { bindBoard } from "./board-read.ts";
-import type { RiskAsRead } from "./report-deps.ts";
+import type { BoardAsRead } from "./report-deps.ts";
 import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
 
 /**
@@ -151,7 +151,7 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead; riskRead: { read: SubjectRead | null; found: RiskAsRead | undefined } }> {
+): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead; riskRead: { read: SubjectRead | null; found: BoardAsRead | undefined } }> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
     if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {}, riskRead: { read: null, found: undefined } };
@@ -160,7 +160,7 @@ async function resolveActor(
       ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found),
       stored: named?.subcommand.changes ? ahead.found.stored : null,
       insightReads: insightReadsOf(ahead.found),
-      riskRead: { read: ahead.read, found: ahead.found.risk },
+      riskRead: { read: ahead.read, found: ahead.found.risk ?? ahead.found.calendar },
     };
   }
   const read = named?.subcommand.reads?.(named.args, invocation.now) ?? null;
@@ -174,7 +174,7 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk } };
+  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk ?? found.calendar } };
 }
 
 /** What was read with the person for an insight change (a pledge, a follow-up question). */

@@ -69,6 +69,19 @@ export interface RiskHome {
  */
 export type RiskAsRead = { risk: RiskView | null } | { home: RiskHome | null; open: RiskView[]; last: number; people: Person[] };
 
+/**
+ * The reporting calendar's read, made with the person asking (store.ts, `ReportCalendarRead`):
+ * the partnership's plans as `ReportStore.plans` gives them and its schedules as
+ * `BoardStore.schedules` gives them, for /report schedule to answer and change from.
+ */
+export interface CalendarAsRead {
+  plans: { key: string; title: string }[];
+  schedules: (ScheduleView & { region: Region })[];
+}
+
+/** What a change to the board read ahead with the person asking: a risk's, or the calendar's. */
+export type BoardAsRead = RiskAsRead | CalendarAsRead;
+
 /** Reads and writes for risks, tolerances and the calendar. */
 export interface BoardStore {
   findRisk(partnershipId: number, number: number): Promise<RiskView | null>;
@@ -82,11 +95,11 @@ export interface BoardStore {
   indicatorLeads(indicatorId: number): Promise<{ id: number; name: string }[]>;
   /**
    * The change once per idempotency key, with the invocation's receipt and the audit events: a
-   * retry gets the first reply. With `read` (what the invocation read ahead), a risk's change is
-   * one statement planned from it, and decided again in a transaction when the risk moved on;
-   * without, one transaction. `work` may run twice.
+   * retry gets the first reply. With `read` (what the invocation read ahead), a risk's or the
+   * calendar's change is one statement planned from it, and decided again in a transaction when
+   * the risk or schedule moved on; without, one transaction. `work` may run twice.
    */
-  once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>, read?: RiskAsRead): Promise<Reply>;
+  once(ctx: ChangeContext, work: (tx: BoardChanges) => Promise<Reply>, read?: BoardAsRead): Promise<Reply>;
 }
 
 export interface BoardChanges {

@@ -113,7 +113,7 @@ export const reportCommands: CommandFamily = {
     reportSubcommand("obsessions", "The Weekly Obsession Tracker: how the three obsessions moved this week."),
     reportSubcommand("indicators", "How many indicators improved, on the baseline and on the previous period, each with its RAG."),
     { name: "board-pack", usage: BOARD_PACK_USAGE, summary: "The board pack as a file, sent to you alone (coordinators, admins, board members).", run: (ctx, args) => boardPack(ctx, args) },
-    { name: "schedule", changes: true, usage: SCHEDULE_USAGE, summary: "The reporting calendar: which report goes to which channel, when (coordinators).", run: schedule },
+    { name: "schedule", changes: true, reads: () => ({ reportCalendar: true }), usage: SCHEDULE_USAGE, summary: "The reporting calendar: which report goes to which channel, when (coordinators).", run: schedule },
     linkSubcommand,
   ],
 };

@@ -1,5 +1,6 @@
 import type { FollowUpAsRead, NewPledgeAsRead, PledgeAsRead, WorkshopAsRead, WorkshopsLoggedAsRead } from "./insight-store.ts";
 import type { RiskAsRead } from "./report-deps.ts";
+import type { CalendarAsRead } from "./report-deps.ts";
 import type { ClosedPlan } from "../domain/plan-refresh.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person, PersonRole, PersonSummary, PlatformName, PriorityView } from "../domain/model.ts";
@@ -225,6 +226,11 @@ export interface RiskHomeRead {
   person?: string;
 }
 
+/** The reporting calendar with the plans it may name, as /report schedule reads it (report-deps.ts, `CalendarAsRead`). */
+export interface ReportCalendarRead {
+  reportCalendar: true;
+}
+
 /** A person named by full name or email, as a change to them reads them (`findPeopleByName`): a role given. */
 export interface PersonRead {
   person: string;
@@ -241,7 +247,7 @@ export interface TeamRead {
 }
 
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead | ReportCalendarRead;
 
 /** The personal-data guard's policy as stored (null: never changed, every kind at its default), and how many messages it held by kind (null when not read). */
 export interface PrivacyAsRead {
@@ -282,6 +288,8 @@ export interface InvocationReads {
   publication?: Publication | null;
   /** For an IndicatorRead with `workshopsLogged`: the asker's workshops on the indicator (null when none has the code); absent otherwise. */
   workshopsLogged?: WorkshopsLoggedAsRead | null;
+  /** For a ReportCalendarRead: the plans and the reporting calendar as read; absent otherwise. */
+  calendar?: CalendarAsRead;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

@@ -1,6 +1,6 @@
 // The one audit writer: every audit_event row in Curve is built and inserted here, in the
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
-import { sql, type Compilable, type Insertable, type InsertResult, type QueryCreator, type UpdateQueryBuilder } from "kysely";
+import { sql, type Compilable, type ExpressionBuilder, type Insertable, type InsertResult, type QueryCreator, type UpdateQueryBuilder } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
@@ -137,15 +137,22 @@ export type WithChanged = QueryCreator<DB & { changed: { id: number } }>;
  * in the same WITH (the receipt of receipts.ts's `changedOnce`). With `subjectIsChanged`, the
  * event's subject id is the id `changed` returns (a new row's). Pure; runs as part of that statement.
  */
-export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIsChanged = false) {
+export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIsChanged = false, idAs?: string) {
   const row = auditRow(change);
   const columns = Object.keys(row) as (keyof AuditRow & string)[];
+  // With `idAs` (and `subjectIsChanged`), the new row's id is also in `after` under that name (a schedule added).
+  const value = (eb: ExpressionBuilder<DB & { changed: { id: number } }, "changed">, column: keyof AuditRow & string) =>
+    subjectIsChanged && column === "subject_id"
+      ? sql.ref<number>("changed.id").as(column)
+      : subjectIsChanged && idAs && column === "after"
+        ? sql<unknown>`jsonb_build_object(${idAs}::text, changed.id) || cast(${row.after ?? "{}"} as jsonb)`.as(column)
+        : eb.val(row[column]).as(column);
   return db
     .insertInto("audit_event")
     .columns(columns)
     // Parameters in an INSERT's SELECT list take the target columns' types, as in VALUES.
     // With `subjectIsChanged`, the subject is the changed row itself (a row inserted, by its new id).
-    .expression((eb) => eb.selectFrom("changed").select(columns.map((column) => (subjectIsChanged && column === "subject_id" ? sql.ref<number>("changed.id").as(column) : eb.val(row[column]).as(column)))));
+    .expression((eb) => eb.selectFrom("changed").select((changed) => columns.map((column) => value(changed, column))));
 }
 
 /** A query creator whose CTE `alongside` returns the ids of the rows inserted with a change. */

@@ -12,12 +12,13 @@ import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } fr
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
 import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
+import { calendarAsReadFrom, calendarAsReadQuery, type CalendarAsReadRow } from "./calendar-changes.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, workshopsLoggedFrom, workshopsLoggedQuery, type WorkshopAsReadRow, type WorkshopsLoggedRow } from "./workshop-reads.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean };
 type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date };
 
 /**
@@ -31,7 +32,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (the guard's policy [with its held counts], as json) AS privacy | , (the web publication, as json) AS publication
  *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
  *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
- *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge]
+ *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge
+ *           | , (the plans and the reporting calendar, as json) AS calendar_read]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
@@ -98,6 +100,8 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.settings === true, (q) => q.select(settingsAsReadQuery(sql<number>`(SELECT me.id FROM me)`).as("settings")))
     .$if(shape.privacy === true, (q) => q.select(privacyAsReadQuery(v.partnershipId, shape.heldSince ? v.heldSince! : null).as("privacy")))
     .$if(shape.publication === true, (q) => q.select(publicationAsReadQuery(v.partnershipId).as("publication")))
+    // The plans and the reporting calendar (/report schedule).
+    .$if(shape.calendar === true, (q) => q.select(calendarAsReadQuery(v.partnershipId).as("calendar_read")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -124,7 +128,8 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * a NewPledgeRead the pledges of that title with an id drawn for a new one (`newPledge`, likewise;
  * see pledges.ts, `newPledgeAsReadQuery`), for a WorkshopRead the workshop with its indicator and
  * numbering (`workshop`, workshop-reads.ts), for an IndicatorRead with `workshopsLogged` the
- * asker's workshops on it that day (`workshopsLogged`), and the reply stored
+ * asker's workshops on it that day (`workshopsLogged`), for a ReportCalendarRead the plans and
+ * the reporting calendar (`calendar`, calendar-changes.ts), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -149,6 +154,7 @@ export async function readInvocation(
   const settings = subject !== null && "settings" in subject;
   const privacy = subject && "privacy" in subject ? subject.privacy : null;
   const publication = subject !== null && "publication" in subject;
+  const calendar = subject !== null && "reportCalendar" in subject;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -167,6 +173,7 @@ export async function readInvocation(
     ...(privacy ? { privacy: true, heldSince: privacy.heldSince !== null } : {}),
     ...(publication ? { publication: true } : {}),
     ...(workshopsLogged ? { workshopsLogged: true } : {}),
+    ...(calendar ? { calendar: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -185,7 +192,7 @@ export async function readInvocation(
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -204,5 +211,6 @@ export async function readInvocation(
     ...(privacy ? { privacy: privacyAsReadFrom(first?.privacy ?? null) } : {}),
     ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
     ...(workshopsLogged ? { workshopsLogged: first?.workshops_logged ? workshopsLoggedFrom(first.workshops_logged) : null } : {}),
+    ...(calendar && first?.calendar_read ? { calendar: calendarAsReadFrom(first.calendar_read) } : {}),
   };
 }

@@ -25,7 +25,10 @@ export interface PlannedChange {
   audit: AuditChange;
   /** A row written with the change (an insert from `changed`, or an update guarded by it). */
   alongside?: (db: WithChanged) => InsertQueryBuilder<DB, any, any> | UpdateQueryBuilder<DB, any, any, any>;
-  /** When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name. */
+  /**
+   * When set, the audit event is written for the row inserted alongside (which must return its id), with that id in `after` under this name;
+   * with no row alongside and `auditSubjectIsChanged`, the id `changed` returns is in `after` under this name (a schedule added).
+   */
   auditIdAs?: string;
   /** When set, the audit event's subject is the row `changed` returns, by its id (a new row, whose id the plan cannot know: a risk or a person added). */
   auditSubjectIsChanged?: boolean;

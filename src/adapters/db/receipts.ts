@@ -183,7 +183,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
   // Further rows it writes (a signature's follow-ups cleared), each gated on `changed` itself.
   const followed = (planned.followedBy ?? []).reduce((creator, more, i) => creator.with(`followed${i}`, (db) => more(db as unknown as WithChanged) as never) as unknown as WithAlongside, withAlongside);
-  const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit, planned.auditSubjectIsChanged)));
+  const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit, planned.auditSubjectIsChanged, planned.auditIdAs)));
   // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
   // same statement, only when it changed something.
   const effects = [...effectDeliveries(ctx, reply), ...(planned.deliveries ?? [])];

@@ -4,10 +4,10 @@ import type { ChangeContext } from "../../commands/store.ts";
 import { replayFor, type Reply } from "../../domain/reply.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { sameWords } from "../../domain/typed-text.ts";
-import { changeInContext, writeAudit } from "./audit.ts";
 import { runCompiled } from "./kysely.ts";
 import { changedOnce, claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
 import { PlannedRiskChanges, riskChanges } from "./risk-changes.ts";
+import { calendarChanges, PlannedCalendarChanges } from "./calendar-changes.ts";
 import { prismaQueryable, type SqlRunner, type SqlTransaction } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -79,8 +79,8 @@ const toSchedule = (s: { id: number; planKey: string; kind: string; rule: string
 
 /**
  * Risks and the reporting calendar, through Prisma Client's typed API; with `sql` (the driver's
- * runner, Database.sql), a risk's change read ahead with the person asking is planned as one
- * statement (risk-changes.ts) and decided again in a transaction on that runner when it cannot be.
+ * runner, Database.sql), a risk's change or the calendar's read ahead with the person asking is
+ * planned as one statement (risk-changes.ts, calendar-changes.ts) and decided again in a transaction on that runner when it cannot be.
  */
 export function createBoardStore(prisma: PrismaClient, sql?: SqlRunner): BoardStore {
   return {
@@ -129,7 +129,7 @@ export function createBoardStore(prisma: PrismaClient, sql?: SqlRunner): BoardSt
     },
     once: (ctx, work, read) =>
       sql && read
-        ? changedOnce<BoardChanges>(sql, ctx, new PlannedRiskChanges(ctx, read), (tx) => transactionChanges(tx, ctx), work)
+        ? changedOnce<BoardChanges>(sql, ctx, "schedules" in read ? new PlannedCalendarChanges(ctx, read) : new PlannedRiskChanges(ctx, read), (tx) => transactionChanges(tx, ctx), work)
         : onceInTransaction(prisma, ctx, work),
   };
 }
@@ -157,35 +157,15 @@ async function onceInTransaction(prisma: PrismaClient, ctx: ChangeContext, work:
   });
 }
 
-/** A risk's change decided again on the driver's transaction (receipts.ts, `changeOnce`): the calendar's changes keep Prisma's (`once` without a read). */
+/** A risk's or the calendar's change decided again on the driver's transaction (receipts.ts, `changeOnce`). */
 function transactionChanges(tx: SqlTransaction, ctx: ChangeContext): BoardChanges {
-  const prismaOnly = async (): Promise<never> => {
-    throw new Error("the reporting calendar changes in a Prisma transaction");
-  };
-  return { ...riskChanges(tx, ctx), saveSchedule: prismaOnly, removeSchedule: prismaOnly };
+  return { ...riskChanges(tx, ctx), ...calendarChanges(tx, ctx) };
 }
 
+/** The same changes in a Prisma transaction (`once` without a read). */
 function boardChanges(tx: Tx, ctx: ChangeContext): BoardChanges {
-  const audit = (event: string, subject: { type: string; id: number; ref: string }, before: unknown, after: unknown) =>
-    writeAudit(tx, changeInContext(ctx, event, subject, before, after));
-  return {
-    ...riskChanges(prismaQueryable(tx), ctx),
-    async saveSchedule(schedule) {
-      const key = { partnershipId_planKey_kind: { partnershipId: ctx.partnershipId, planKey: schedule.planKey, kind: schedule.kind } };
-      const existing = await tx.reportSchedule.findUnique({ where: key });
-      const saved = await tx.reportSchedule.upsert({
-        where: key,
-        create: { ...schedule, partnershipId: ctx.partnershipId, createdById: ctx.actor.id, createdAt: ctx.at },
-        update: { rule: schedule.rule, minute: schedule.minute, channel: schedule.channel, channelName: schedule.channelName, createdById: ctx.actor.id },
-      });
-      await audit("report.scheduled", { type: "report_schedule", id: saved.id, ref: `${schedule.kind}${schedule.planKey ? `:${schedule.planKey}` : ""}` }, existing ? toSchedule(existing) : null, toSchedule(saved));
-      return { created: existing === null, before: existing ? toSchedule(existing) : null };
-    },
-    async removeSchedule(schedule) {
-      await tx.reportSchedule.delete({ where: { id: schedule.id } });
-      await audit("report.unscheduled", { type: "report_schedule", id: schedule.id, ref: `${schedule.kind}${schedule.planKey ? `:${schedule.planKey}` : ""}` }, schedule, null);
-    },
-  };
+  const raw = prismaQueryable(tx);
+  return { ...riskChanges(raw, ctx), ...calendarChanges(raw, ctx) };
 }
 
 /** Open risks whose review date is on or before `today` (ISO date), by number: the reviews due. */
