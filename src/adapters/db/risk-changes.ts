@@ -8,6 +8,29 @@ import { risksWhere } from "./risk-reads.ts";
 import { sameRiskWords } from "./risks.ts";
 import type { Queryable } from "./sql-runner.ts";
 
+const RISK_COLUMNS = ["partnership_id", "plan_id", "priority_id", "number", "description", "owner_id", "likelihood", "impact", "mitigation", "review_date", "created_at"] as const;
+
+/**
+ * A new risk's row for an INSERT's SELECT, in `RISK_COLUMNS` order, numbered the next in the
+ * partnership (`nextNumber`, as the statement sees the register). `at` is the invocation's
+ * time, as its closing is, so a report on a past month knows whether the risk was open then.
+ */
+function newRiskRow(partnershipId: number, risk: NewRisk, at: Date) {
+  return db.selectFrom(nextNumber(partnershipId).as("next")).select((eb) => [
+    eb.val(partnershipId).as("partnership_id"),
+    eb.val(risk.planId).as("plan_id"),
+    eb.val(risk.priorityId).as("priority_id"),
+    "next.number",
+    eb.val(risk.description).as("description"),
+    eb.val(risk.ownerId).as("owner_id"),
+    eb.val(risk.likelihood).as("likelihood"),
+    eb.val(risk.impact).as("impact"),
+    eb.val(risk.mitigation).as("mitigation"),
+    eb.val(risk.reviewDate).as("review_date"),
+    eb.val(at).as("created_at"),
+  ]);
+}
+
 // The risk register's changes: planned as one statement from the risk as read with the person
 // asking (`PlannedRiskChanges`, for receipts.ts's `changedOnce`), or made in a transaction on the
 // locked rows (`riskChanges`), each with its audit event. Both answer alike.
@@ -72,26 +95,7 @@ export function riskChanges(tx: Queryable, ctx: ChangeContext): RiskChanges {
       if (same) return { risk: same, created: false };
       const [row] = await runCompiled(
         tx,
-        db
-          .insertInto("risk")
-          .columns(["partnership_id", "plan_id", "priority_id", "number", "description", "owner_id", "likelihood", "impact", "mitigation", "review_date", "created_at"])
-          .expression(
-            db.selectFrom(nextNumber(ctx.partnershipId).as("next")).select((eb) => [
-              eb.val(ctx.partnershipId).as("partnership_id"),
-              eb.val(risk.planId).as("plan_id"),
-              eb.val(risk.priorityId).as("priority_id"),
-              "next.number",
-              eb.val(risk.description).as("description"),
-              eb.val(risk.ownerId).as("owner_id"),
-              eb.val(risk.likelihood).as("likelihood"),
-              eb.val(risk.impact).as("impact"),
-              eb.val(risk.mitigation).as("mitigation"),
-              eb.val(risk.reviewDate).as("review_date"),
-              // Recorded at the invocation's time, as its closing is, so a report on a past month knows whether it was open then.
-              eb.val(ctx.at).as("created_at"),
-            ]),
-          )
-          .returning("id"),
+        db.insertInto("risk").columns(RISK_COLUMNS).expression(newRiskRow(ctx.partnershipId, risk, ctx.at)).returning("id"),
       );
       const view = await lockRisk(row!.id);
       await audit("risk.added", riskSubject(view), null, addedFacts(view));
@@ -189,23 +193,9 @@ export class PlannedRiskChanges extends OnePlannedChange implements BoardChanges
       changed: (alsoWhere) =>
         db
           .insertInto("risk")
-          .columns(["partnership_id", "plan_id", "priority_id", "number", "description", "owner_id", "likelihood", "impact", "mitigation", "review_date", "created_at"])
+          .columns(RISK_COLUMNS)
           .expression(
-            db
-              .selectFrom(nextNumber(partnershipId).as("next"))
-              .select((eb) => [
-                eb.val(partnershipId).as("partnership_id"),
-                eb.val(risk.planId).as("plan_id"),
-                eb.val(risk.priorityId).as("priority_id"),
-                "next.number",
-                eb.val(risk.description).as("description"),
-                eb.val(risk.ownerId).as("owner_id"),
-                eb.val(risk.likelihood).as("likelihood"),
-                eb.val(risk.impact).as("impact"),
-                eb.val(risk.mitigation).as("mitigation"),
-                eb.val(risk.reviewDate).as("review_date"),
-                eb.val(at).as("created_at"),
-              ])
+            newRiskRow(partnershipId, risk, at)
               // No risk added since the read: the number the reply gives, and no open twin it missed.
               .where("next.number", "=", number)
               .where((eb) => planOpen(eb, risk.planId))
