@@ -21,7 +21,9 @@ export function plainWord(text: string): string {
 }
 
 /**
- * What phones and Office put into text, undone before any command reads it: curly quotes,
+ * What phones and Office put into text, undone before any command reads it: letters typed as
+ * a base and a combining mark ("e" + U+0301) composed as one (Unicode NFC, as names and refs are
+ * stored, so "Zoë" typed on a Mac finds the Zoë imported from a spreadsheet), curly quotes,
  * non-breaking and other odd spaces, zero-width spaces and byte-order marks, and runs of
  * spaces. The characters a person meant stay: dashes and full stops are left for the parsers,
  * which accept them where they mean something (refs, ranges, quiet hours), and joiners and
@@ -30,6 +32,7 @@ export function plainWord(text: string): string {
  */
 export function normaliseTyped(text: string): string {
   return text
+    .normalize("NFC")
     .replace(/[\u200B\u2060\uFEFF]/g, "") // zero-width space, word joiner, BOM: never needed in stored text
     .replace(/[\u2018\u2019\u201A\u201B\u2032\u02BC]/g, "'")
     .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g, '"')

@@ -113,6 +113,13 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
   });
 
+  it("reads a letter typed with a combining mark as the letter: the same risk, and the person it names", async () => {
+    const p = await fresh();
+    expect((await p.run("Nigel Richardson", "/risk add ATT | Caf\u00e9 closes early | owner: Jancis Andrew | likelihood: 2 | impact: 2")).heading).toBe("Risk R1 added");
+    expect((await p.run("Nigel Richardson", "/risk add ATT | Cafe\u0301 closes early | likelihood: 2 | impact: 2")).heading).toBe("R1 is already on the register");
+    expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(1);
+  });
+
   it("adds the same risk sent again under a new key once, in any case or spacing, and answers that it is already there", async () => {
     const p = await fresh();
     expect((await p.run("Nigel Richardson", ADD)).heading).toBe("Risk R1 added");

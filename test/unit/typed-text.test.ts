@@ -12,6 +12,8 @@ describe("what phones and Office insert", () => {
     ["zero\u200bwidth\ufeff", "zerowidth"],
     ["  trimmed  ", "trimmed"],
     ["dashes – stay — as typed", "dashes – stay — as typed"],
+    // A letter typed as its base and a combining mark is the one letter, as stored text has it.
+    ["Zoe\u0308 O'Brien and Cafe\u0301", "Zo\u00eb O'Brien and Caf\u00e9"],
     // Free text may need these: a right-to-left name's marks, a Persian non-joiner, an emoji's joiner.
     ["محمد\u200f \u200fشكرا\u200f می\u200cخواهم 👩\u200d👧 ❤\ufe0f", "محمد\u200f \u200fشكرا\u200f می\u200cخواهم 👩\u200d👧 ❤\ufe0f"],
   ];
