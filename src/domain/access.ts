@@ -349,6 +349,19 @@ export function requirePermission<C extends Capability>(actor: Actor, capability
 /** Every capability, for tables and help. */
 export const CAPABILITIES = Object.keys(RULES) as Capability[];
 
+/** A capability that takes no subject: whether someone may is a matter of their roles alone. */
+export type RoleCapability = { [C in Capability]: Subjects[C] extends null ? C : never }[Capability];
+
+/**
+ * The partnership roles that grant `capability`, found by asking its rule (so the rule stays
+ * here, in one place): for a read that must tell, with the person, whether the change may
+ * follow. invocation-reads.ts draws a new pledge's id only for someone who may make one, as a
+ * sequence's value is spent whether or not it is used.
+ */
+export function rolesGranting(capability: RoleCapability): PersonRole[] {
+  return (Object.keys(ROLE_NAMES) as PersonRole[]).filter((name) => (may as (actor: Actor, capability: RoleCapability) => Decision)({ id: 0, roles: [name] }, capability).allowed);
+}
+
 /** "A", "A and B", "A, B and C" (or with "or"). */
 export function joinNames(names: readonly string[], conjunction = "and"): string {
   if (names.length <= 1) return names[0] ?? "";

@@ -97,6 +97,18 @@ describe.each(kindsUnderTest())("round trips for /pledge new on %s", (kind) => {
     expect(await p.cards()).toEqual([{ key: `channel_card:${p.partnershipId}:${key}`, payload: { key: `pledge:${pledge!.id}`, channel: "slack:T-TEST:C-TEST" } }]);
   });
 
+  it("spends no pledge number on a /pledge new from someone who may not make pledges: the next pledge takes the next number", async () => {
+    const p = await pledges();
+    const first = await p.run(LINE);
+    const [made] = await p.made();
+    expect(first.heading).toBe(`Pledge P${made!.id} created`);
+    const driver = commandDriver(t.db, p.partnershipId, () => NOW);
+    const sue = await driver.personId("Sue May");
+    for (let i = 0; i < 3; i++) expect((await driver.counted(sue, `/pledge new custom Walk to school ${i} | We will walk`)).heading).toMatch(/can't|cannot/i);
+    const next = await p.run("/pledge new custom Read together | We will read with a child every week");
+    expect(next.heading).toBe(`Pledge P${made!.id + 1} created`);
+  });
+
   it("answers the same /pledge new sent again (other case and spacing) in 2 round trips, making nothing and posting nothing, and 1 for its retry", async () => {
     const p = await pledges();
     await p.run(LINE);

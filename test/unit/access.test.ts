@@ -5,6 +5,7 @@ import {
   may,
   nudgeRecipients,
   requirePermission,
+  rolesGranting,
   type Actor,
   type Capability,
   type MilestoneParties,
@@ -109,6 +110,15 @@ describe("who may do what", () => {
       });
     }
   }
+});
+
+describe("the roles that grant a capability with no subject", () => {
+  it("are the roles its rule grants, asked of the rule itself", () => {
+    expect(rolesGranting("pledge.create").sort()).toEqual(["admin", "ambassador", "coordinator"]);
+    expect(rolesGranting("person.role")).toEqual(["admin"]);
+    for (const name of rolesGranting("team.manage")) expect(may({ id: 7, roles: [name] }, "team.manage").allowed).toBe(true);
+    expect(may({ id: 7, roles: ["board_member"] }, "pledge.create").allowed).toBe(false);
+  });
 });
 
 describe("refusals say who can", () => {

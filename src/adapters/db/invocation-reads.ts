@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
+import { rolesGranting } from "../../domain/access.ts";
 import { compileOnly } from "./kysely.ts";
 import { peopleNamedQuery, personByIdentityQuery, personByIdQuery, toPerson, type PersonRow } from "./people.ts";
 import { settingsAsReadFrom, settingsAsReadQuery, type SettingsRow } from "./person-settings.ts";
@@ -36,6 +37,9 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (the plans and the reporting calendar, as json) AS calendar_read]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
+// Someone who may make a pledge asks (access.ts's rule, by role): only then is its id drawn.
+const mayCreatePledge = sql<boolean>`EXISTS (SELECT 1 FROM me WHERE me.roles && ARRAY[${sql.join(rolesGranting("pledge.create").map((name) => sql.lit(name)))}]::text[])`;
+
 const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => {
   const person = shape.byId
     ? personByIdQuery(compileOnly, v.partnershipId, v.personId!)
@@ -92,7 +96,7 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
         newPledgeAsReadQuery(
           v.partnershipId,
           v.title!,
-          shape.key ? sql<boolean>`EXISTS (SELECT 1 FROM me) AND NOT EXISTS (${storedReplyQuery(v.partnershipId, v.key!)})` : sql<boolean>`EXISTS (SELECT 1 FROM me)`,
+          shape.key ? sql<boolean>`${mayCreatePledge} AND NOT EXISTS (${storedReplyQuery(v.partnershipId, v.key!)})` : mayCreatePledge,
         ).as("new_pledge"),
       ),
     )
