@@ -89,7 +89,8 @@ const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}
 
 /**
  * The one person of the partnership a name (or email) means: an exact match first, else the
- * people whose name contains it. None is unknown_person, several ambiguous_ref naming them.
+ * people whose name contains it. None is unknown_person, several ambiguous_ref naming them (or,
+ * when several have that very name, asking for the email).
  */
 export async function resolvePerson(ctx: CommandContext, typed: string, usage: string): Promise<Person> {
   const name = typed.trim();
@@ -97,6 +98,8 @@ export async function resolvePerson(ctx: CommandContext, typed: string, usage: s
   const exact = await ctx.store.findPeopleByName(ctx.partnershipId, name);
   const matches = exact.length ? exact : await ctx.store.searchPeople(ctx.partnershipId, name, 5);
   if (matches.length === 1) return matches[0]!;
+  // Two people of one name: more of the name cannot tell them apart, their email can.
+  if (exact.length > 1) throw new CurveError("ambiguous_ref", `${exact.length} people are called "${clip(name)}". Give the email of the one you mean instead.`, { hint: usage });
   throw new CurveError(
     matches.length ? "ambiguous_ref" : "unknown_person",
     matches.length ? `"${clip(name)}" could be ${matches.map((p) => p.name).join(", ")}. Give the full name.` : `No one called "${clip(name)}" is in the partnership.`,

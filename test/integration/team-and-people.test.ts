@@ -23,6 +23,18 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     return { partnershipId, ...driver, events, members, coordinator };
   }
 
+  it("asks for the email when two people have the name given, and takes the email", async () => {
+    const p = await fresh();
+    expect((await p.run(p.coordinator, "/curve person add Sam Prince sam.prince2@leeds.example.org")).heading).toBe("Sam Prince added");
+    const named = await p.run("Mary Brittle", "/curve role Sam Prince ambassador");
+    expect(named.tone).toBe("error");
+    expect(named.rendered).toContain('2 people are called "Sam Prince". Give the email of the one you mean instead.');
+    expect((await p.run("Mary Brittle", "/curve role sam.prince2@leeds.example.org ambassador")).heading).toBe("Sam Prince is now a Child Friendly City ambassador");
+    const roles = await t.db.prisma.person.findMany({ where: { partnershipId: p.partnershipId, name: "Sam Prince" }, orderBy: { id: "asc" }, select: { email: true, roles: true } });
+    expect(roles.find((r) => r.email === "sam.prince2@leeds.example.org")!.roles).toEqual(["ambassador"]);
+    expect(roles.filter((r) => r.roles.includes("ambassador"))).toHaveLength(1);
+  });
+
   it("adds and removes team members by the team's name (with spaces), makes a quoted new team, and lists them; each change audited", async () => {
     const p = await fresh();
     const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId, ownedActions: { some: {} } } })).name;

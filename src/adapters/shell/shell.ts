@@ -162,7 +162,8 @@ export async function findPerson(deps: CommandDeps, partnershipId: number, query
   if (exact.length === 1) return exact[0]!;
   const partial = exact.length > 1 ? exact : await deps.store.searchPeople(partnershipId, query, 8);
   if (partial.length === 1) return partial[0]!;
-  if (partial.length === 0) say(`No one called "${query.slice(0, 60)}" is in this partnership.`);
+  if (exact.length > 1) say(`${exact.length} people are called "${query.slice(0, 60)}". Give the email of the one you mean instead.`);
+  else if (partial.length === 0) say(`No one called "${query.slice(0, 60)}" is in this partnership.`);
   else say(`"${query.slice(0, 60)}" could be ${partial.map((p) => p.name).join(", ")}. Type more of the name.`);
   return null;
 }
