@@ -36,6 +36,12 @@ describe("pledge commands' words", () => {
   it("reads a new pledge's kind, title, text and dates", () => {
     const parsed = parseNewPledge("attendance Every day counts | We will phone home on day one | closes end of March 2012 | opens 1 September 2011");
     expect(parsed).toEqual({ ok: true, value: { kind: "attendance", title: "Every day counts", text: "We will phone home on day one", closes: "end of March 2012", opens: "1 September 2011" } });
+    // A date label given twice, or a near miss after the promise, is asked about; never kept as words.
+    expect(parseNewPledge("custom Walk | We will walk | closes 1/1/2013 | closes 1/2/2013")).toMatchObject({ ok: false, error: { message: expect.stringContaining('"closes" is given twice') } });
+    expect(parseNewPledge("custom Walk | We will walk | closing 1/1/2013")).toMatchObject({ ok: false, error: { message: expect.stringContaining('Did you mean "closes 1/1/2013"?') } });
+    expect(parseNewPledge("custom Walk | We will walk | starting 1 May 2012")).toMatchObject({ ok: false, error: { message: expect.stringContaining('Did you mean "opens 1 May 2012"?') } });
+    // The promise itself may start with such a word.
+    expect(parseNewPledge("custom Walk | From 2012 we will walk to school")).toMatchObject({ ok: true, value: { text: "From 2012 we will walk to school" } });
     const cfc = parseNewPledge("cfc Child friendly Leeds");
     expect(cfc.ok && cfc.value.kind).toBe("child_friendly_city");
     expect(cfc.ok && cfc.value.text).toContain("child friendly city");

@@ -84,8 +84,20 @@ export function parseNewPledge(text: string): Result<NewPledge, { message: strin
   let wroteText = false;
   for (const part of parts) {
     const date = /^(opens|closes)\s*:?\s+(.+)$/i.exec(part);
-    if (date) result[date[1]!.toLowerCase() as "opens" | "closes"] = date[2]!.trim();
-    else if (part && !wroteText) [result.text, wroteText] = [part, true];
+    if (date) {
+      const label = date[1]!.toLowerCase() as "opens" | "closes";
+      if (result[label] !== null) return err({ message: `"${label}" is given twice: give the pledge one ${label === "opens" ? "opening" : "closing"} date.` });
+      result[label] = date[2]!.trim();
+      continue;
+    }
+    // A short part after the promise that reads like a date label but is not one ("closing
+    // 1/1/2013") is asked about, never saved into the promise's words or dropped.
+    const nearly = /^(open|opening|opened|starts?|starting|from|close|closing|closed|ends?|ending|until)\b\s*:?\s*(.*)$/i.exec(part);
+    if (wroteText && nearly && /\d/.test(nearly[2]!) && nearly[2]!.length <= 40) {
+      const meant = /^(open|opening|opened|starts?|starting|from)$/i.test(nearly[1]!) ? "opens" : "closes";
+      return err({ message: `Did you mean "${meant} ${nearly[2]!.trim()}"? A pledge's dates are given as "opens <date>" and "closes <date>".` });
+    }
+    if (part && !wroteText) [result.text, wroteText] = [part, true];
     else if (part) result.text += ` | ${part}`;
   }
   if (!result.text) return err({ message: "A custom pledge needs its text: what signers promise, after a \"|\"." });
