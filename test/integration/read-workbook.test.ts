@@ -124,6 +124,18 @@ describe("a CSV file's text encoding", () => {
     ["our-plan", "ATT-1", "Improve attendance in Siân's cluster", "Zoë O'Brien"],
   ];
 
+  it("composes letters typed as a base and a combining mark (NFC), so a name reads as people type it", async () => {
+    const decomposed = csv.normalize("NFD");
+    expect(decomposed).not.toBe(csv);
+    expect(await cellsOf(write("decomposed.csv", Buffer.from(decomposed, "utf8")))).toEqual(expected);
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("People").addRows(expected.map((row) => row.map((cell) => cell.normalize("NFD"))));
+    const file = path.join(dir, "decomposed.xlsx");
+    await workbook.xlsx.writeFile(file);
+    expect((await readWorkbookFile(file))[0]!.rows.map((r) => r.cells)).toEqual(expected);
+    expect((await readXlsxWhole(file))[0]!.rows.map((r) => r.cells)).toEqual(expected);
+  });
+
   it("reads UTF-8, with or without its byte-order mark", async () => {
     expect(await cellsOf(write("plain.csv", Buffer.from(csv, "utf8")))).toEqual(expected);
     expect(await cellsOf(write("bom.csv", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, "utf8")])))).toEqual(expected);

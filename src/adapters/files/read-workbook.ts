@@ -15,6 +15,8 @@ export class UnreadableFile extends Error {}
  * Reads .xlsx (exceljs's streaming reader, so a large workbook is never held as a whole
  * model) or .csv/.tsv (csv-parse) into plain text cells. Cells merged downwards take the
  * merge's value and are marked, so the import can tell a merged cell from a wrapped row.
+ * Each cell's letters are composed (Unicode NFC), as typed commands are (typed-text.ts): a
+ * name saved on a Mac as "e" and a combining accent is then the name a person types.
  * Throws UnreadableFile, with one sentence, when the file is not what its name says.
  */
 export async function readWorkbookFile(path: string, onProgress: ReadProgress = () => undefined): Promise<RawSheet[]> {
@@ -114,7 +116,7 @@ function rowText(row: ExcelJS.Row): string[] {
   const cells: string[] = [];
   row.eachCell({ includeEmpty: false }, (cell, col) => {
     if (cell.isMerged && cell.master !== cell) return;
-    const text = shownText(cell);
+    const text = shownText(cell).normalize("NFC");
     if (text !== "") cells[col - 1] = text;
   });
   for (let i = 0; i < cells.length; i++) cells[i] ??= "";
@@ -346,7 +348,7 @@ async function readDelimited(path: string, ext: string, onProgress: ReadProgress
   text.on("error", (error) => parser.destroy(error));
   try {
     for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      rows.push({ number: rows.length + 1, cells: record.record.map((c) => c ?? "") });
+      rows.push({ number: rows.length + 1, cells: record.record.map((c) => (c ?? "").normalize("NFC")) });
       if (rows.length % 1000 === 0) onProgress(name, rows.length);
     }
   } catch (error) {
