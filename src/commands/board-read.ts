@@ -1,4 +1,3 @@
-import { replayFor, type Reply } from "../domain/reply.ts";
 import type { BoardAsRead, BoardStore, ReportDeps } from "./report-deps.ts";
 import type { ReportStore } from "./report-store.ts";
 import type { RiskHomeRead, RiskRead, SubjectRead } from "./store.ts";
@@ -8,12 +7,12 @@ import type { RiskHomeRead, RiskRead, SubjectRead } from "./store.ts";
  * (what the invocation read ahead with the person for its RiskRead or RiskHomeRead `read`), the
  * risk, or where a new one goes, is answered from that read, and a change is planned from it
  * (BoardStore.once). For a ReportCalendarRead, the plans (`ReportStore.plans`) and the calendar
- * (`BoardStore.schedules`) are answered from that read likewise. With `stored` (the reply already stored for the invocation's key), a change
- * gives that reply again, run no more, as CommandContext.change does.
+ * (`BoardStore.schedules`) are answered from that read likewise. A retry of a change never gets
+ * here: dispatch.ts gives it its stored reply first.
  */
-export function bindBoard(reports: ReportDeps, partnershipId: number, read: SubjectRead | null, found: BoardAsRead | undefined, stored: Reply | null): ReportDeps {
+export function bindBoard(reports: ReportDeps, partnershipId: number, read: SubjectRead | null, found: BoardAsRead | undefined): ReportDeps {
   const inner = reports.board;
-  if (!inner || (!found && !stored)) return reports;
+  if (!inner || !found) return reports;
   const byNumber = read && "risk" in read && found && "risk" in found ? { read: read as RiskRead, risk: found.risk } : null;
   const byHome = read && "riskHome" in read && found && "home" in found ? { read: read as RiskHomeRead, home: found.home } : null;
   const calendar = read && "reportCalendar" in read && found && "schedules" in found ? found : null;
@@ -31,7 +30,7 @@ export function bindBoard(reports: ReportDeps, partnershipId: number, read: Subj
       value: (asked: number) => (calendar && asked === partnershipId ? Promise.resolve(calendar.schedules) : inner.schedules(asked)),
     },
     once: {
-      value: ((ctx, work) => (stored ? Promise.resolve().then(() => replayFor(stored, ctx.request)) : inner.once(ctx, work, found))) satisfies BoardStore["once"],
+      value: ((ctx, work) => inner.once(ctx, work, found)) satisfies BoardStore["once"],
     },
   }) as BoardStore;
   if (!calendar) return { ...reports, board };

@@ -73,6 +73,12 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
   const subcommand = subcommandFor(family, text);
   const { actor, store, stored, insights, insightReads, riskRead } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
+  // A retry of a change already answered gets that answer, whatever has happened since: decided
+  // again, a change that took something away finds it gone ("No monthly report is on the
+  // calendar") and says so, though the person's own first try is what took it. Other words or
+  // another person under the same key go through the checks, and the change's receipt then
+  // refuses them (replayFor).
+  if (stored && (stored.request === undefined || stored.request === request)) return replayFor(stored, request);
   const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
   const ctx: CommandContext = {
     store,
@@ -84,24 +90,19 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     canShowForms: invocation.capabilities?.forms ?? false,
     parts: invocation.parts ?? [],
     ...(deps.web ? { web: bindWeb(deps.web) } : {}),
-    ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found, stored) } : {}),
+    ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found) } : {}),
     idempotencyKey: invocation.idempotencyKey,
     request,
     guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed),
     ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
     rerun: (command, line, options) =>
       run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
-    ...(insights ? { insights: bindInsights(insights, changeContext, { ...insightReads, stored }) } : {}),
-    // A retry of a change already answered gets its reply, read with the person, once it has
-    // passed the same checks (the ref, the permission) as the first: nothing is run again.
+    ...(insights ? { insights: bindInsights(insights, changeContext, insightReads) } : {}),
     change: (work, touches) =>
-      stored ? Promise.resolve().then(() => replayFor(stored, request)) : deps.store.once(
-        changeContext,
-        async (tx) => {
-          const result = await work(tx);
-          return touches && result.tone === "success" ? { ...result, touched: [touches.id] } : result;
-        },
-      ),
+      deps.store.once(changeContext, async (tx) => {
+        const result = await work(tx);
+        return touches && result.tone === "success" ? { ...result, touched: [touches.id] } : result;
+      }),
   };
   try {
     return await dispatchTo(family, ctx, text, subcommand);

@@ -5,7 +5,7 @@ import type { PersonSummary } from "../domain/model.ts";
 import type { NoteSection } from "../domain/oba/workshop.ts";
 import type { PledgeStats } from "../domain/pledges/card.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../domain/pledges/pledge.ts";
-import { replayFor, type Reply } from "../domain/reply.ts";
+import type { Reply } from "../domain/reply.ts";
 import type { ChangeContext } from "./store.ts";
 
 /**
@@ -225,19 +225,17 @@ export interface InsightContext {
 }
 
 /**
- * The insights bound to one invocation. With `ahead.stored` (the reply already stored for the
- * invocation's key, read with the person), a change gives that reply again, run no more, as
- * CommandContext.change does. With `ahead.pledge` (the pledge its command names, read with the
+ * The insights bound to one invocation (a retry of a change never gets here: dispatch.ts gives
+ * it its stored reply first). With `ahead.pledge` (the pledge its command names, read with the
  * person), that pledge and the asker's signatures on it are answered from the read; with it,
  * `ahead.followUp` or `ahead.newPledge` (/pledge new's read), the change is planned from the
  * read (InsightStore.once).
  */
-export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead & { stored?: Reply | null } = {}): InsightContext {
-  const { pledge: read = null, followUp = null, workshop = null, newPledge = null, logged = null, stored = null } = ahead;
+export function bindInsights(deps: InsightDeps, change: ChangeContext, ahead: InsightReadAhead = {}): InsightContext {
+  const { pledge: read = null, followUp = null, workshop = null, newPledge = null, logged = null } = ahead;
   const inner = deps.store;
   const planned = read || followUp ? { pledge: read, followUp } : workshop ? { workshop } : newPledge ? { newPledge } : logged ? { logged } : undefined;
-  const once = (work: (tx: InsightChanges) => Promise<Reply>) =>
-    stored ? Promise.resolve().then(() => replayFor(stored, change.request)) : inner.once(change, work, planned);
+  const once = (work: (tx: InsightChanges) => Promise<Reply>) => inner.once(change, work, planned);
   if (workshop) return { store: withWorkshopRead(inner, change.partnershipId, workshop), links: deps.links, change: once };
   if (!read) return { store: inner, links: deps.links, change: once };
   const { pledge } = read;

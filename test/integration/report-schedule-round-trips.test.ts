@@ -97,6 +97,8 @@ describe.each(kindsUnderTest())("round trips per reporting calendar change on %s
     expect(await c.run("/report schedule off monthly", off)).toEqual({ trips: 2, heading: "The monthly report is off the calendar", replayed: false });
     expect(await c.schedules()).toHaveLength(0);
     expect((await c.audit()).at(-1)).toEqual(["report.unscheduled", "report_schedule", before!.id, "monthly", facts(after!), null]);
+    // Its retry: the stored reply, in 1 round trip, not "nothing on the calendar".
+    expect(await c.run("/report schedule off monthly", off)).toEqual({ trips: 1, heading: "The monthly report is off the calendar", replayed: true });
     // A report on a plan, and the calendar listed: no change, from the read alone.
     expect((await c.run("/report schedule quarterly cypp-2011-15 28th 08:30 to #ctb-board")).trips).toBe(2);
     expect((await c.run("/report schedule")).trips).toBe(1);
