@@ -56,7 +56,7 @@ const PEOPLE_BATCH = 2000;
 const MILESTONE_BATCH = 2000;
 
 /** The statement behind the open-milestones cursor (see openMilestones). */
-export function openMilestonesQuery(partnershipId: number, today: string, rested: { now: Date; basis: RestBasis } | undefined) {
+function openMilestonesQuery(partnershipId: number, today: string, rested: { now: Date; basis: RestBasis } | undefined) {
   return compileOnly
     .selectFrom("milestone as m")
     .innerJoin("action as a", "a.id", "m.action_id")
