@@ -73,7 +73,9 @@ const STEPS: Step[] = [
   { name: "roleGiveRetry", as: "Mary Brittle", line: "/curve role Priya Shah coordinator", retry: true },
   { name: "roleTake", as: "Mary Brittle", line: "/curve role Priya Shah coordinator off" },
   { name: "partnershipRegion", as: "Nigel Richardson", line: "/curve settings region partnership scotland" },
+  { name: "partnershipRegionRetry", as: "Nigel Richardson", line: "/curve settings region partnership scotland", retry: true },
   { name: "curveLink", as: "Nigel Richardson", line: "/curve link <@U0PRIYA> Priya Shah", on: "slack" },
+  { name: "curveLinkRetry", as: "Nigel Richardson", line: "/curve link <@U0PRIYA> Priya Shah", on: "slack", retry: true },
 ];
 
 async function countOn(kind: DatabaseKindUnderTest) {

@@ -142,7 +142,7 @@ export class Conversation {
     // The sender is read with what their command will read (its action, a stored reply) and,
     // for a delivery deduped on sight, with its sighting: one statement.
     const now = clock();
-    const reads = readsOf(turn.command, turn.text, now);
+    const reads = readsOf(turn.command, turn.text, now, { platform: this.platform.platform, tenant, parts: turn.parts ?? [] });
     const sight = turn.dedupe === "delivery" ? turn.key : undefined;
     let ahead: ReadAhead | undefined;
     let sighted: boolean | undefined;

@@ -1,4 +1,4 @@
-import type { Origin, Person } from "../domain/model.ts";
+import type { Origin, Person, PlatformName } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { TextPart } from "./invocation.ts";
 import type { ChangeStore, Store, SubjectRead } from "./store.ts";
@@ -23,6 +23,13 @@ export interface Logger {
 export function warn(log: Logger, message: string, fields?: Record<string, unknown>): void {
   if (log.warn) log.warn(message, fields);
   else log.error(message, fields);
+}
+
+/** Where a line was sent (platform and workspace or tenant) and the mentions, channels and links its platform found in it. */
+export interface LineSent {
+  platform: PlatformName;
+  tenant: string;
+  parts: readonly TextPart[];
 }
 
 export interface CommandDeps {
@@ -85,8 +92,12 @@ export interface Subcommand {
   summary: string;
   /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */
   changes?: boolean;
-  /** What a line of arguments will read by name (an action by ref, an indicator by code, a pledge by id), so it is read with the person asking, in one statement. */
-  reads?(args: string, now?: Date): SubjectRead | null;
+  /**
+   * What a line of arguments will read by name (an action by ref, an indicator by code, a pledge
+   * by id, a mentioned account), so it is read with the person asking, in one statement. `sent`
+   * is where the line was sent and what its platform found in it (absent when not known).
+   */
+  reads?(args: string, now?: Date, sent?: LineSent): SubjectRead | null;
   run(ctx: CommandContext, args: string): Promise<Reply>;
 }
 

@@ -6,8 +6,9 @@ import { readTimeZone } from "../domain/time-zones.ts";
 import { readClockRange, readClockTime } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
-import type { CommandContext, CommandFamily } from "./context.ts";
-import type { PersonSettings, SettingsAsRead } from "./store.ts";
+import type { CommandContext, CommandFamily, LineSent } from "./context.ts";
+import type { TextPart } from "./invocation.ts";
+import type { LinkRead, PartnershipCalendarRead, PersonSettings, SettingsAsRead, SettingsRead } from "./store.ts";
 import { resolvePerson } from "./resolve.ts";
 
 export async function whoami(ctx: CommandContext): Promise<Reply> {
@@ -36,14 +37,30 @@ export async function whoami(ctx: CommandContext): Promise<Reply> {
 // Slack sends "<@U0123|sue>" for a mention; Teams adapters rewrite theirs to the same form.
 const MENTION = /^<@([A-Za-z0-9:._-]+)(?:\|[^>]*)?>$/;
 
-export async function link(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = "/curve link @user <person's name>";
-  // A decoded mention ("@Sam Prince", with the platform's user id), or the plain form "<@U0123>".
+/**
+ * Whose account a /curve link line names, and to whom: a decoded mention ("@Sam Prince", with
+ * the platform's user id in its part) or the plain form "<@U0123>", then the person's name.
+ * `user` is the account's user id (none when not given, or the mention's is unknown). Pure.
+ */
+function accountNamedBy(args: string, parts: readonly TextPart[]): { mentioned: TextPart | undefined; user: string | null | undefined; name: string } {
   const typed = args.trim();
-  const mentioned = ctx.parts.find((p) => p.kind === "mention" && typed.startsWith(p.text));
+  const mentioned = parts.find((p) => p.kind === "mention" && typed.startsWith(p.text));
   const [mention, rest] = firstWord(typed);
   const user = mentioned ? mentioned.userId : MENTION.exec(mention)?.[1];
   const name = mentioned ? typed.slice(mentioned.text.length).trim() : rest;
+  return { mentioned, user, name };
+}
+
+/** What /curve link reads with the person asking: the person named and whom the account is linked to now. Null when either is missing, or it was sent from the shell. */
+export function linkNamedBy(args: string, _now?: Date, sent?: LineSent): LinkRead | null {
+  if (!sent || sent.platform === "shell") return null;
+  const { user, name } = accountNamedBy(args, sent.parts);
+  return user && name ? { person: name, account: { platform: sent.platform, tenant: sent.tenant, userId: user } } : null;
+}
+
+export async function link(ctx: CommandContext, args: string): Promise<Reply> {
+  const usage = "/curve link @user <person's name>";
+  const { mentioned, user, name } = accountNamedBy(args, ctx.parts);
   if (mentioned && !user) {
     throw new CurveError("unknown_person", `Curve couldn't tell whose account ${mentioned.text} is; mention them by picking their name from the list as you type.`, { hint: usage });
   }
@@ -52,8 +69,10 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
   const person = await resolvePerson(ctx, name, usage);
   const identity = { platform: ctx.origin.platform, tenant: ctx.origin.tenant, userId: user };
+  // Read with the person asking (`LinkRead`): the link is decided on whom the account was linked to then.
+  const heldBy = await ctx.store.accountHolderOf(identity);
   return ctx.change(async (tx) => {
-    const changed = await tx.linkIdentity(person, identity);
+    const changed = await tx.linkIdentity(person, identity, heldBy);
     if (!changed) return reply("info", `That account is already linked to ${person.name}`, [text("Nothing changed.")]);
     return reply("success", `Linked to ${person.name}`, [text(`Curve will now know that account as ${person.name}${person.email ? ` (${person.email})` : ""}.`)]);
   });
@@ -62,6 +81,12 @@ export async function link(ctx: CommandContext, args: string): Promise<Reply> {
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 const minuteOf = (text: string): number | null => readClockTime(text);
+
+/** What /curve settings reads with the person asking: the partnership's calendar for its region, the asker's own settings for anything else. */
+export function settingsNamedBy(args: string): SettingsRead | PartnershipCalendarRead {
+  const [what, rest] = firstWord(args.toLowerCase());
+  return what === "region" && firstWord(rest)[0] === "partnership" ? { partnershipCalendar: true } : { settings: "own" };
+}
 
 /** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
@@ -147,8 +172,10 @@ async function setPartnershipRegion(ctx: CommandContext, name: string, usage: st
   const region = parseRegion(name);
   if (!region) throw new CurveError("usage", regionProblem(name), { hint: usage });
   requirePermission(ctx.actor, "partnership.calendar");
+  // Read with the person asking (`PartnershipCalendarRead`): the change is decided on the calendar as read.
+  const asRead = (await ctx.store.partnershipCalendarOf(ctx.partnershipId)) ?? undefined;
   return ctx.change(async (tx) => {
-    const outcome = await tx.setPartnershipRegion(region);
+    const outcome = await tx.setPartnershipRegion(region, asRead);
     return outcome.applied
       ? reply("success", "Partnership calendar saved", [text(`Nudges and quiet time now follow ${REGION_NAMES[region]}'s bank holidays, except for people who set their own.`)])
       : reply("info", "Nothing changed", [text(`The partnership already follows ${REGION_NAMES[region]}'s bank holidays.`)]);

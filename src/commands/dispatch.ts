@@ -10,7 +10,7 @@ import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
-import type { CommandContext, CommandDeps, CommandFamily, Subcommand } from "./context.ts";
+import type { CommandContext, CommandDeps, CommandFamily, LineSent, Subcommand } from "./context.ts";
 import type { ActionRead, InvocationReads, Store, SubjectRead, TeamView } from "./store.ts";
 import type { InsightReadAhead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
@@ -38,9 +38,10 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
 /**
  * What a command line will read before it runs, for whoever identifies its sender: the action
  * or indicator its subcommand names (null for none) and whether it is a change (whose stored reply, if any,
- * answers it). Null for a line that names no command or is not valid text.
+ * answers it). `sent` says where it was sent and what its platform found in it (a mentioned
+ * account is read only with it). Null for a line that names no command or is not valid text.
  */
-export function readsOf(command: string, line: string, now?: Date): { read: SubjectRead | null; changes: boolean } | null {
+export function readsOf(command: string, line: string, now?: Date, sent?: LineSent): { read: SubjectRead | null; changes: boolean } | null {
   const family = findFamily(plainWord(command).replace(/^\//, "").trim().toLowerCase());
   let text: string;
   try {
@@ -49,7 +50,7 @@ export function readsOf(command: string, line: string, now?: Date): { read: Subj
     return null;
   }
   const named = family ? subcommandFor(family, text) : null;
-  return named ? { read: named.subcommand.reads?.(named.args, now) ?? null, changes: named.subcommand.changes ?? false } : null;
+  return named ? { read: named.subcommand.reads?.(named.args, now, sent) ?? null, changes: named.subcommand.changes ?? false } : null;
 }
 
 /** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
@@ -164,7 +165,8 @@ async function resolveActor(
       riskRead: { read: ahead.read, found: ahead.found.risk ?? ahead.found.calendar },
     };
   }
-  const read = named?.subcommand.reads?.(named.args, invocation.now) ?? null;
+  const sent: LineSent = { platform: invocation.place.platform, tenant: invocation.place.tenant, parts: invocation.parts ?? [] };
+  const read = named?.subcommand.reads?.(named.args, invocation.now, sent) ?? null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
   const who = "personId" in invocation.actor ? { personId: invocation.actor.personId } : invocation.actor;
   const found = await deps.store.readInvocation(invocation.partnershipId, who, read, key);
@@ -191,18 +193,20 @@ function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectR
         : read && "teams" in read && found.teams && found.peopleNamed
           ? withTeamsRead(deps.store, partnershipId, found.teams, found.peopleNamed)
           : deps.store;
-  const ownRead = withOwnRead(store, partnershipId, found);
+  const ownRead = withOwnRead(store, partnershipId, read, found);
   const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
   return { store: ownRead, insights };
 }
 
 /**
- * The store, but answering `settingsOf` (the asker's), `privacyOf` and `publicationOf` from what
- * was read with the person (`SettingsRead`, `PrivacyRead`, `PublicationRead`), when it was.
+ * The store, but answering `settingsOf` (the asker's), `privacyOf`, `publicationOf`,
+ * `partnershipCalendarOf` and `accountHolderOf` (the account read) from what was read with the
+ * person (`SettingsRead`, `PrivacyRead`, `PublicationRead`, `PartnershipCalendarRead`,
+ * `LinkRead`), when it was.
  */
-function withOwnRead(store: Store, partnershipId: number, found: InvocationReads): Store {
+function withOwnRead(store: Store, partnershipId: number, read: SubjectRead | null, found: InvocationReads): Store {
   let served = store;
-  const { person, settings, privacy, publication } = found;
+  const { person, settings, privacy, publication, partnershipCalendar, accountHolder } = found;
   if (person && settings) {
     const settingsOf: Store["settingsOf"] = (id) => (id === person.id ? Promise.resolve(settings) : store.settingsOf(id));
     served = answering(served, "settingsOf", settingsOf);
@@ -214,6 +218,16 @@ function withOwnRead(store: Store, partnershipId: number, found: InvocationReads
   if (publication !== undefined) {
     const publicationOf: Store["publicationOf"] = (id) => (id === partnershipId ? Promise.resolve(publication) : store.publicationOf(id));
     served = answering(served, "publicationOf", publicationOf);
+  }
+  if (partnershipCalendar) {
+    const partnershipCalendarOf: Store["partnershipCalendarOf"] = (id) => (id === partnershipId ? Promise.resolve(partnershipCalendar) : store.partnershipCalendarOf(id));
+    served = answering(served, "partnershipCalendarOf", partnershipCalendarOf);
+  }
+  if (read && "account" in read && accountHolder !== undefined) {
+    const { account } = read;
+    const accountHolderOf: Store["accountHolderOf"] = (asked) =>
+      asked.platform === account.platform && asked.tenant === account.tenant && asked.userId === account.userId ? Promise.resolve(accountHolder) : store.accountHolderOf(asked);
+    served = answering(served, "accountHolderOf", accountHolderOf);
   }
   return served;
 }

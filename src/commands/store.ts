@@ -133,6 +133,10 @@ export interface Store {
   privacyOf(partnershipId: number, heldSince: Date | null): Promise<PrivacyAsRead>;
   /** What the partnership's web pages publish; null when it has never published (nothing is public). */
   publicationOf(partnershipId: number): Promise<Publication | null>;
+  /** The partnership's bank-holiday calendar as stored; null when there is no such partnership. */
+  partnershipCalendarOf(partnershipId: number): Promise<PartnershipCalendarAsRead | null>;
+  /** The id of the person a platform account is linked to, in any partnership; null when it is linked to no one. */
+  accountHolderOf(identity: PlatformIdentity): Promise<number | null>;
   allActionRefs(partnershipId: number): Promise<string[]>;
   listMilestones(partnershipId: number, filter: MilestoneFilter): Promise<{ items: MilestoneView[]; total: number }>;
   actionsOwnedBy(partnershipId: number, personId: number): Promise<ActionView[]>;
@@ -206,6 +210,21 @@ export interface PublicationRead {
   publication: "web";
 }
 
+/** The partnership's bank-holiday calendar (/curve settings region partnership), as `Store.partnershipCalendarOf` reads it. */
+export interface PartnershipCalendarRead {
+  partnershipCalendar: true;
+}
+
+/**
+ * A platform account linked to a person named by full name or email (/curve link), as the link
+ * reads them: the people of that name (`findPeopleByName`) and whom the account is linked to now
+ * (`Store.accountHolderOf`).
+ */
+export interface LinkRead {
+  person: string;
+  account: PlatformIdentity;
+}
+
 /** A new pledge's title, as /pledge new will read it: the partnership's pledges of that title and an id for it (insight-store.ts, `NewPledgeAsRead`). */
 export interface NewPledgeRead {
   newPledgeTitle: string;
@@ -247,7 +266,7 @@ export interface TeamRead {
 }
 
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead | ReportCalendarRead;
+export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead | ReportCalendarRead | PartnershipCalendarRead | LinkRead;
 
 /** The personal-data guard's policy as stored (null: never changed, every kind at its default), and how many messages it held by kind (null when not read). */
 export interface PrivacyAsRead {
@@ -257,6 +276,12 @@ export interface PrivacyAsRead {
 
 /** A person's own settings and their partnership's calendar, as `Store.settingsOf` reads them. */
 export type SettingsAsRead = Required<PersonSettings> & { partnershipRegion: Region };
+
+/** The partnership's calendar as stored: its slug (the audit's ref) and its region (a Region, unless stored outside Curve). */
+export interface PartnershipCalendarAsRead {
+  slug: string;
+  region: string;
+}
 
 /** See `Store.readInvocation`. */
 export interface InvocationReads {
@@ -286,6 +311,10 @@ export interface InvocationReads {
   privacy?: PrivacyAsRead | null;
   /** For a PublicationRead: what the web pages publish (null when the partnership never published); absent otherwise. */
   publication?: Publication | null;
+  /** For a PartnershipCalendarRead: the partnership's calendar as stored (null when the partnership is not found); absent otherwise. */
+  partnershipCalendar?: PartnershipCalendarAsRead | null;
+  /** For a LinkRead: the id of the person its account is linked to now, in any partnership (null when none); absent otherwise. */
+  accountHolder?: number | null;
   /** For an IndicatorRead with `workshopsLogged`: the asker's workshops on the indicator (null when none has the code); absent otherwise. */
   workshopsLogged?: WorkshopsLoggedAsRead | null;
   /** For a ReportCalendarRead: the plans and the reporting calendar as read; absent otherwise. */
@@ -322,8 +351,13 @@ export interface ChangeStore {
   setActionState(action: ActionView, state: ActionState, note: string | null): Promise<ChangeOutcome<{ action: ActionView; was: ActionState }>>;
   /** Not applied ("unchanged") when the action's latest note already says `text`. */
   addActionNote(action: ActionView, text: string): Promise<ChangeOutcome<null>>;
-  /** Links a platform user to a person; returns false when that user was already linked to them. */
-  linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean>;
+  /**
+   * Links a platform user to a person (moving the account from whoever held it); returns false
+   * when that user was already linked to them. `heldBy` is whom the account was linked to when
+   * the command read it (`Store.accountHolderOf`; null: no one), which the change is decided
+   * on, and made in one statement while it still is; without it, in a transaction.
+   */
+  linkIdentity(person: Person, identity: PlatformIdentity, heldBy?: number | null): Promise<boolean>;
   setPriorityChannel(priority: PriorityView, channel: string | null): Promise<ChangeOutcome<PriorityView>>;
   /** Holds a milestone's nudges until then; returns how many times it has now been snoozed. */
   snoozeMilestone(milestone: MilestoneView, until: Date, reason: string): Promise<ChangeOutcome<{ count: number }>>;
@@ -343,8 +377,12 @@ export interface ChangeStore {
    * publication after it. `asRead` is the publication as the command read it (`Store.publicationOf`).
    */
   setSectionPublished(section: WebSection, on: boolean, asRead: Publication | null): Promise<ChangeOutcome<Publication>>;
-  /** The partnership's bank holiday calendar (coordinators and admins). */
-  setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>>;
+  /**
+   * The partnership's bank holiday calendar (coordinators and admins). `asRead` is the calendar
+   * as the command read it (`Store.partnershipCalendarOf`), which the change is decided on, and
+   * made in one statement while it is still so; without it, in a transaction.
+   */
+  setPartnershipRegion(region: Region, asRead?: PartnershipCalendarAsRead): Promise<ChangeOutcome<{ region: Region }>>;
   /** A new team (or organisation) by name; "exists" when one of that name (any case) is there. */
   createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>>;
   /** Adds or removes a member; false when they already were, or were not, a member. */

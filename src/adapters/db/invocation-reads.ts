@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
+import type { InvocationReads, PartnershipCalendarAsRead, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { rolesGranting } from "../../domain/access.ts";
@@ -13,14 +13,16 @@ import { newPledgeAsReadFrom, newPledgeAsReadQuery, type NewPledgeAsReadRow } fr
 import { sightingQuery, storedReplyQuery } from "./receipts.ts";
 import { riskAsReadFrom, riskAsReadQuery, riskReadValues, type RiskAsReadRow } from "./risk-reads.ts";
 import { teamFromRow, teamsQuery, type TeamRow } from "./teams.ts";
+import { accountHolderQuery } from "./identity-link.ts";
+import { partnershipCalendarQuery } from "./partnership-calendar.ts";
 import { calendarAsReadFrom, calendarAsReadQuery, type CalendarAsReadRow } from "./calendar-changes.ts";
 import type { Queryable } from "./sql-runner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, workshopsLoggedFrom, workshopsLoggedQuery, type WorkshopAsReadRow, type WorkshopsLoggedRow } from "./workshop-reads.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean; partnershipCalendar?: boolean; account?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date; accountPlatform?: string; accountTenant?: string; accountUser?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -34,7 +36,9 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
  *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
  *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge
- *           | , (the plans and the reporting calendar, as json) AS calendar_read]
+ *           | , (the plans and the reporting calendar, as json) AS calendar_read
+ *           | , (the partnership's slug and region, as json) AS partnership_calendar
+ *           | , (the people named, as json) AS people, (whom the account is linked to) AS account_holder]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 // Someone who may make a pledge asks (access.ts's rule, by role): only then is its id drawn.
@@ -106,6 +110,10 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.publication === true, (q) => q.select(publicationAsReadQuery(v.partnershipId).as("publication")))
     // The plans and the reporting calendar (/report schedule).
     .$if(shape.calendar === true, (q) => q.select(calendarAsReadQuery(v.partnershipId).as("calendar_read")))
+    // The partnership's calendar (/curve settings region partnership).
+    .$if(shape.partnershipCalendar === true, (q) => q.select(partnershipCalendarQuery(v.partnershipId).as("partnership_calendar")))
+    // Whom an account is linked to now (/curve link; the person named is read as `people`).
+    .$if(shape.account === true, (q) => q.select(accountHolderQuery({ platform: v.accountPlatform as PlatformIdentity["platform"], tenant: v.accountTenant!, userId: v.accountUser! }).as("account_holder")))
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -133,7 +141,9 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * see pledges.ts, `newPledgeAsReadQuery`), for a WorkshopRead the workshop with its indicator and
  * numbering (`workshop`, workshop-reads.ts), for an IndicatorRead with `workshopsLogged` the
  * asker's workshops on it that day (`workshopsLogged`), for a ReportCalendarRead the plans and
- * the reporting calendar (`calendar`, calendar-changes.ts), and the reply stored
+ * the reporting calendar (`calendar`, calendar-changes.ts), for a PartnershipCalendarRead the
+ * partnership's slug and region (`partnershipCalendar`, partnership-calendar.ts), for a LinkRead
+ * the people named and whom its account is linked to (`accountHolder`, identity-link.ts), and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -159,6 +169,8 @@ export async function readInvocation(
   const privacy = subject && "privacy" in subject ? subject.privacy : null;
   const publication = subject !== null && "publication" in subject;
   const calendar = subject !== null && "reportCalendar" in subject;
+  const partnershipCalendar = subject !== null && "partnershipCalendar" in subject;
+  const account = subject && "account" in subject ? subject.account : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -178,6 +190,8 @@ export async function readInvocation(
     ...(publication ? { publication: true } : {}),
     ...(workshopsLogged ? { workshopsLogged: true } : {}),
     ...(calendar ? { calendar: true } : {}),
+    ...(partnershipCalendar ? { partnershipCalendar: true } : {}),
+    ...(account ? { account: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -192,11 +206,12 @@ export async function readInvocation(
     ...(team ? { names: JSON.stringify(team.people) } : {}),
     ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
     ...(privacy?.heldSince ? { heldSince: privacy.heldSince } : {}),
+    ...(account ? { accountPlatform: account.platform, accountTenant: account.tenant, accountUser: account.userId } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow; partnership_calendar?: PartnershipCalendarAsRead | null; account_holder?: number | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -216,5 +231,7 @@ export async function readInvocation(
     ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
     ...(workshopsLogged ? { workshopsLogged: first?.workshops_logged ? workshopsLoggedFrom(first.workshops_logged) : null } : {}),
     ...(calendar && first?.calendar_read ? { calendar: calendarAsReadFrom(first.calendar_read) } : {}),
+    ...(partnershipCalendar ? { partnershipCalendar: first?.partnership_calendar ?? null } : {}),
+    ...(account ? { accountHolder: first?.account_holder ?? null } : {}),
   };
 }

@@ -262,8 +262,10 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
     return { applied: true, value: null };
   }
 
-  linkIdentity = transactionOnly("a linked identity");
-  // Planned by store-planner.ts's PlannedStoreChanges (priority-channel.ts); prototype methods, so its own are called.
+  // Planned by store-planner.ts's PlannedStoreChanges (priority-channel.ts, identity-link.ts); prototype methods, so its own are called.
+  linkIdentity(..._: Parameters<ChangeStore["linkIdentity"]>): ReturnType<ChangeStore["linkIdentity"]> {
+    return transactionOnly("a linked identity")();
+  }
   setPriorityChannel(..._: Parameters<ChangeStore["setPriorityChannel"]>): ReturnType<ChangeStore["setPriorityChannel"]> {
     return transactionOnly("a priority's channel")();
   }
@@ -298,7 +300,7 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
     return { applied: true, value: { count } };
   }
 
-  // Planned by store-planner.ts's PlannedStoreChanges (person-settings.ts, privacy-policy.ts, publication.ts).
+  // Planned by store-planner.ts's PlannedStoreChanges (person-settings.ts, privacy-policy.ts, publication.ts, partnership-calendar.ts).
   updateSettings(..._: Parameters<ChangeStore["updateSettings"]>): ReturnType<ChangeStore["updateSettings"]> {
     return transactionOnly("a person's settings")();
   }
@@ -308,7 +310,9 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   setSectionPublished(..._: Parameters<ChangeStore["setSectionPublished"]>): ReturnType<ChangeStore["setSectionPublished"]> {
     return transactionOnly("a web section")();
   }
-  setPartnershipRegion = transactionOnly("the partnership's region");
+  setPartnershipRegion(..._: Parameters<ChangeStore["setPartnershipRegion"]>): ReturnType<ChangeStore["setPartnershipRegion"]> {
+    return transactionOnly("the partnership's region")();
+  }
   createTeam = transactionOnly("a new team");
 
   async setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean> {

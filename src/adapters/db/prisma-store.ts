@@ -19,6 +19,8 @@ import { readInvocation } from "./invocation-reads.ts";
 import { settingsAsReadFrom, settingsAsReadQuery } from "./person-settings.ts";
 import { privacyAsReadFrom, privacyAsReadQuery } from "./privacy-policy.ts";
 import { publicationAsReadFrom, publicationAsReadQuery } from "./publication.ts";
+import { partnershipCalendarQuery } from "./partnership-calendar.ts";
+import { accountHolderQuery } from "./identity-link.ts";
 import { PlannedStoreChanges } from "./store-planner.ts";
 import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionsByRef, actionsQuery, milestonesQuery, ownedActionIds, queryActions, queryMilestones } from "./view-queries.ts";
@@ -214,6 +216,16 @@ export class PrismaStore implements Store {
   async publicationOf(partnershipId: number) {
     const [row] = await runCompiled(this.sql, publicationAsReadQuery(partnershipId));
     return row ? publicationAsReadFrom(row.publication) : null;
+  }
+
+  async partnershipCalendarOf(partnershipId: number) {
+    const [row] = await runCompiled(this.sql, partnershipCalendarQuery(partnershipId));
+    return row?.calendar ?? null;
+  }
+
+  async accountHolderOf(identity: PlatformIdentity) {
+    const [row] = await runCompiled(this.sql, accountHolderQuery(identity));
+    return row?.holder ?? null;
   }
 
   async identitiesOf(personId: number): Promise<PlatformIdentity[]> {

@@ -140,6 +140,7 @@ export class SqlChangeStore implements ChangeStore {
     return { applied: true, value: null };
   }
 
+  // Decided on the account's locked row, whomever the command read it as linked to (identity-link.ts plans it from that read).
   async linkIdentity(person: Person, identity: PlatformIdentity): Promise<boolean> {
     const [existing] = await runCompiled(
       this.tx,
@@ -218,6 +219,7 @@ export class SqlChangeStore implements ChangeStore {
     return this.applyPlan(new PlannedPublicationChange(this.ctx), (planner) => planner.setSectionPublished(section, on, locked));
   }
 
+  // Decided on the locked partnership, whatever calendar the command read (partnership-calendar.ts plans it from that read).
   async setPartnershipRegion(region: Region): Promise<ChangeOutcome<{ region: Region }>> {
     const [before] = await runCompiled(this.tx, db.selectFrom("partnership").select(["id", "slug", "region"]).where("id", "=", this.ctx.partnershipId).forUpdate());
     if (!before || before.region === region) return { applied: false, reason: "unchanged" };

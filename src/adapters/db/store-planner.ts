@@ -1,5 +1,7 @@
 import type { ChangeStore } from "../../commands/store.ts";
+import { PlannedLinkChange } from "./identity-link.ts";
 import { PlannedChanges } from "./milestone-changes.ts";
+import { PlannedRegionChange } from "./partnership-calendar.ts";
 import { PlannedSettingsChange } from "./person-settings.ts";
 import { PlannedChannelChange } from "./priority-channel.ts";
 import { PlannedPrivacyChange } from "./privacy-policy.ts";
@@ -11,7 +13,8 @@ type Answer<K extends keyof ChangeStore> = ReturnType<ChangeStore[K]>;
 /**
  * The planner PrismaStore.once gives a change's work (receipts.ts, `changedOnce`): a milestone's
  * or an action's change as `PlannedChanges` plans it, and a person's settings, a priority's
- * channel, the guard's policy and a web section as the planner named after that data plans it.
+ * channel, the guard's policy, a web section, the partnership's calendar and a linked account
+ * as the planner named after that data plans it.
  * (They live apart from milestone-changes.ts, which each of them imports.) Every other change
  * needs a transaction.
  */
@@ -30,5 +33,13 @@ export class PlannedStoreChanges extends PlannedChanges {
 
   override setSectionPublished(...args: Args<"setSectionPublished">): Answer<"setSectionPublished"> {
     return this.planBy(new PlannedPublicationChange(this.ctx), (planner) => planner.setSectionPublished(...args));
+  }
+
+  override setPartnershipRegion(...args: Args<"setPartnershipRegion">): Answer<"setPartnershipRegion"> {
+    return this.planBy(new PlannedRegionChange(this.ctx), (planner) => planner.setPartnershipRegion(...args));
+  }
+
+  override linkIdentity(...args: Args<"linkIdentity">): Answer<"linkIdentity"> {
+    return this.planBy(new PlannedLinkChange(this.ctx), (planner) => planner.linkIdentity(...args));
   }
 }
