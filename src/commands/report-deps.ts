@@ -105,7 +105,7 @@ export interface BoardStore {
 export interface BoardChanges {
   /**
    * A new risk, numbered next in the partnership; or, when an open risk of the same plan and
-   * priority already says the same (sameRiskWords), that one, unchanged (`created` false).
+   * priority already says the same (sameRiskWords, domain/typed-text.ts), that one, unchanged (`created` false).
    */
   addRisk(risk: NewRisk): Promise<{ risk: RiskView; created: boolean }>;
   reviewRisk(risk: RiskView, review: RiskReview): Promise<RiskView>;

@@ -50,6 +50,16 @@ export function sameWords(a: string, b: string): boolean {
   return spaced(a) === spaced(b);
 }
 
+/**
+ * Whether two risk descriptions say the same thing as typed: the same words, whatever their
+ * case, spacing or closing full stop. An open risk of the same plan or priority that says so
+ * is the same risk (a form submitted twice, a command sent again); another wording is another risk.
+ */
+export function sameRiskWords(a: string, b: string): boolean {
+  const unstopped = (text: string) => text.trim().replace(/[.\s]+$/, "");
+  return sameWords(unstopped(a), unstopped(b));
+}
+
 /** Characters that wrap or follow a ref in typed text: "(ATT-4.1)", "ATT-4.1.", "‘ATT-4.1’,". */
 export function trimRefPunctuation(word: string): string {
   return plainWord(word).replace(/^[\s"'‘’“”([{<]+/, "").replace(/[\s"'‘’“”)\]}>.,;:!?…]+$/, "");

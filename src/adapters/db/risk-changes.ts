@@ -1,11 +1,11 @@
 import { sql, type ExpressionBuilder } from "kysely";
 import type { BoardChanges, NewRisk, RiskAsRead, RiskHome, RiskReview, RiskView } from "../../commands/report-deps.ts";
 import type { ChangeContext } from "../../commands/store.ts";
+import { sameRiskWords } from "../../domain/typed-text.ts";
 import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 import { compileOnly as db, runCompiled } from "./kysely.ts";
 import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
 import { risksWhere } from "./risk-reads.ts";
-import { sameRiskWords } from "./risks.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 const RISK_COLUMNS = ["partnership_id", "plan_id", "priority_id", "number", "description", "owner_id", "likelihood", "impact", "mitigation", "review_date", "created_at"] as const;

@@ -3,7 +3,6 @@ import type { BoardChanges, BoardStore, RiskHome, RiskView, ScheduleView } from 
 import type { ChangeContext } from "../../commands/store.ts";
 import { replayFor, type Reply } from "../../domain/reply.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
-import { sameWords } from "../../domain/typed-text.ts";
 import { runCompiled } from "./kysely.ts";
 import { changedOnce, claimReceiptQuery, receiptReply, storedReplyQuery } from "./receipts.ts";
 import { PlannedRiskChanges, riskChanges } from "./risk-changes.ts";
@@ -176,14 +175,4 @@ export async function risksDueForReview(prisma: PrismaClient, partnershipId: num
     orderBy: { number: "asc" },
   });
   return due.map(toRisk);
-}
-
-/**
- * Whether two risk descriptions say the same thing as typed: the same words, whatever their
- * case, spacing or closing full stop. An open risk of the same plan or priority that says so
- * is the same risk (a form submitted twice, a command sent again); another wording is another risk.
- */
-export function sameRiskWords(a: string, b: string): boolean {
-  const unstopped = (text: string) => text.trim().replace(/[.\s]+$/, "");
-  return sameWords(unstopped(a), unstopped(b));
 }
