@@ -9,7 +9,7 @@ import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
-import { insightsOf, resolveIndicator } from "./indicator.ts";
+import { insightsOf, resolveIndicator } from "./indicator-lookup.ts";
 import { resolvePerson } from "./resolve.ts";
 
 export const SETTINGS_USAGE = {

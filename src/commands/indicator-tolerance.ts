@@ -5,7 +5,7 @@ import { requirePermission } from "../domain/access.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext } from "./context.ts";
-import { insightsOf, resolveIndicator } from "./indicator.ts";
+import { insightsOf, resolveIndicator } from "./indicator-lookup.ts";
 
 export const TOLERANCE_USAGE = "/indicator tolerance <code> <value | default>   e.g. /indicator tolerance NEET 0.5";
 

@@ -8,13 +8,12 @@ import {
 import type { IndicatorView } from "../domain/indicators/types.ts";
 import { requirePermission } from "../domain/access.ts";
 import { readFigure } from "../domain/numbers.ts";
-import { closestRefs } from "../domain/refs.ts";
 import { context, fields, list, reply, text, type Block, type Reply } from "../domain/reply.ts";
 import { firstWord, leadingPhrase } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
-import type { InsightContext } from "./insight-store.ts";
 import type { IndicatorRead } from "./store.ts";
 import { withPageLink } from "./page-link.ts";
+import { indicatorNamedBy, insightsOf, resolveIndicator } from "./indicator-lookup.ts";
 import { setTolerance, TOLERANCE_USAGE } from "./indicator-tolerance.ts";
 import { SETTINGS_USAGE, setForecast, setOwner, setPeriodicity, setTarget } from "./indicator-settings.ts";
 
@@ -26,26 +25,6 @@ const USAGE = {
 };
 
 const HISTORY_SHOWN = 24;
-
-export function insightsOf(ctx: CommandContext): InsightContext {
-  if (!ctx.insights) throw new CurveError("unknown_command", "Indicators, workshops and pledges are not set up on this Curve.");
-  return ctx.insights;
-}
-
-/** The indicator a person named by its code, or the codes they might have meant. */
-export async function resolveIndicator(ctx: CommandContext, typed: string, usage: string): Promise<IndicatorView> {
-  const code = typed.trim();
-  if (!code) throw new CurveError("usage", "Which indicator? Give its code, like LAC or NEET.", { hint: usage });
-  const insights = insightsOf(ctx);
-  const found = code.length <= 40 ? await insights.store.findIndicator(ctx.partnershipId, code) : null;
-  if (found) return found;
-  const codes = (await insights.store.listIndicators(ctx.partnershipId)).map((i) => i.code);
-  const near = closestRefs(code.slice(0, 40), codes);
-  throw new CurveError("unknown_ref", `There is no indicator ${code.slice(0, 40)}.${near.length ? ` Did you mean ${near.join(", ")}?` : ""}`, {
-    hint: `Indicators: ${codes.join(", ") || "none loaded yet"}.`,
-    suggestions: near,
-  });
-}
 
 /** The report card as reply blocks, with the turn-the-curve chart when Curve has a public address. */
 export function reportCardBlocks(ctx: CommandContext, indicator: IndicatorView, card: ReportCard): Block[] {
@@ -185,12 +164,6 @@ async function history(ctx: CommandContext, args: string): Promise<Reply> {
   const blocks: Block[] = [list(items, "No readings recorded yet."), context(`Baseline: ${describeBaseline({ baseline: indicator.baseline, unit: indicator.unit })}.`)];
   if (newest.length > HISTORY_SHOWN) blocks.push(context(`The latest ${HISTORY_SHOWN} of ${newest.length} readings.`));
   return reply("info", `History of ${indicator.code}`, [text(indicator.name), ...blocks]);
-}
-
-/** The indicator a line of arguments names first, read with the person asking (as `resolveIndicator` would find it). */
-export function indicatorNamedBy(args: string): IndicatorRead | null {
-  const code = firstWord(args)[0].trim();
-  return code && code.length <= 40 ? { indicator: code } : null;
 }
 
 /** For /indicator owner: the indicator, and the person named after its code (as `resolvePerson` looks them up by name). */

@@ -13,7 +13,7 @@ import { context, fields, list, reply, text, withContext, type Block, type Butto
 import { sameWords } from "../domain/typed-text.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
-import { indicatorNamedBy, insightsOf, resolveIndicator } from "./indicator.ts";
+import { indicatorNamedBy, insightsOf, resolveIndicator } from "./indicator-lookup.ts";
 import type { InsightChanges, RecordedAction, WorkshopView } from "./insight-store.ts";
 import type { IndicatorRead, WorkshopRead } from "./store.ts";
 

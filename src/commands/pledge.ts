@@ -14,7 +14,7 @@ import { context, fields, list, reply, text, type Block, type Reply } from "../d
 import { instantAt } from "../domain/schedule/zoned-time.ts";
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps, CommandFamily } from "./context.ts";
-import { insightsOf } from "./indicator.ts";
+import { insightsOf } from "./indicator-lookup.ts";
 import type { FollowUpRead, NewPledgeRead, PledgeRead } from "./store.ts";
 
 const USAGE = {

@@ -116,4 +116,43 @@ describe("the layering of src/", () => {
     const writers = files.filter((f) => insertsAudit.test(f.text)).map((f) => f.file.split(path.sep).join("/"));
     expect(writers).toEqual(["adapters/db/audit.ts"]);
   });
+
+  it("loads without import cycles: no module needs itself, through others, before it has run", () => {
+    const graph = new Map(files.map((f) => [f.file, loadTimeImports(f.file, f.text)]));
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const visit = (file: string, trail: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "open") {
+        cycles.push([...trail.slice(trail.indexOf(file)), file].join(" -> "));
+        return;
+      }
+      state.set(file, "open");
+      for (const next of graph.get(file) ?? []) visit(next, [...trail, file]);
+      state.set(file, "done");
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
 });
+
+/**
+ * The src/ files (relative to src/) a file imports when it loads: static imports and re-exports
+ * that bring in a value. Type-only ones (`import type`, or every name marked `type`) are erased
+ * by TypeScript, and `import("…")` runs later, so neither can make a cycle at load time.
+ */
+function loadTimeImports(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest);
+  const specifiers: string[] = [];
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const bindings = clause?.namedBindings;
+      const onlyTypes = clause !== undefined && (clause.isTypeOnly || (!clause.name && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.every((e) => e.isTypeOnly)));
+      if (!onlyTypes) specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
+      specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    }
+  }
+  return specifiers.filter((s) => s.startsWith(".")).map((s) => path.relative(SRC, path.resolve(SRC, path.dirname(file), s)));
+}
