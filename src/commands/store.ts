@@ -385,6 +385,8 @@ export interface ChangeStore {
   setPartnershipRegion(region: Region, asRead?: PartnershipCalendarAsRead): Promise<ChangeOutcome<{ region: Region }>>;
   /** A new team (or organisation) by name; "exists" when one of that name (any case) is there. */
   createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>>;
+  /** The team or organisation of that name (any case) as it is now, or null: one another change made since the command read the teams. */
+  teamNamed(name: string): Promise<{ id: number; name: string } | null>;
   /** Adds or removes a member; false when they already were, or were not, a member. */
   setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean>;
   /** A new person in the partnership; "exists" when the email is taken. */

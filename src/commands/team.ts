@@ -114,12 +114,26 @@ async function membership(ctx: CommandContext, args: string, member: boolean): P
 }
 
 
+/** A `/curve person add` line's words (without "add"), and where the email is among them (the first word with an @; -1 when none has one). */
+function personLine(args: string): { words: string[]; at: number } {
+  const words = args.trim().replace(/^add\s+/i, "").split(/\s+/).filter(Boolean);
+  return { words, at: words.findIndex((w) => w.includes("@")) };
+}
+
+/**
+ * What `/curve person add` reads with the person asking, when the line names an organisation
+ * after the email: every team, so the organisation is known to be there or not (dispatch.ts, `readsOf`).
+ */
+export const organisationNamedBy = (args: string): TeamRead | null => {
+  const { words, at } = personLine(args);
+  return at > 0 && at < words.length - 1 ? { teams: true, people: [] } : null;
+};
+
 /** `/curve person add Sam Prince sam@example.org [organisation]` (coordinators and admins): a person the plans can name. Audited. */
 export async function addPerson(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = USAGE.person;
-  const words = args.trim().replace(/^add\s+/i, "").split(/\s+/).filter(Boolean);
+  const { words, at } = personLine(args);
   requirePermission(ctx.actor, "person.add");
-  const at = words.findIndex((w) => w.includes("@"));
   if (at <= 0) throw new CurveError("usage", "Give the person's full name, then their email.", { hint: usage });
   const name = words.slice(0, at).join(" ");
   // Slack sends a typed email as <mailto:a@b.org|a@b.org>.
@@ -137,7 +151,9 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
       let team = existingOrganisation;
       if (!team) {
         const created = await tx.createTeam(organisation, "organisation");
-        if (created.applied) team = { ...created.value, kind: "organisation", members: [], owns: [] };
+        // Made by someone else since the teams were read: they join that one.
+        const made = created.applied ? created.value : await tx.teamNamed(organisation);
+        if (made) team = { ...made, kind: "organisation", members: [], owns: [] };
       }
       if (team) {
         const person = { id: added.value.id, name, email, roles: [], jobTitle: null, timeZone: "Europe/London", teamIds: [] } satisfies Person;

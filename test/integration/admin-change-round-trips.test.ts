@@ -92,9 +92,38 @@ describe.each(kindsUnderTest())("round trips per admin change on %s", (kind) => 
       { event: "team.member_added", subject_id: ict, subject_ref: "ICT", before: null, after: { person: "Jancis Andrew" } },
       { event: "team.member_removed", subject_id: ict, subject_ref: "ICT", before: null, after: { person: "Jancis Andrew" } },
     ]);
-    // A new team (a quoted name) is two changes: made in a transaction, as before.
-    expect(await d.run("Nigel Richardson", '/team add "Attendance task group" Jancis Andrew')).toMatchObject({ heading: "Jancis Andrew added to Attendance task group" });
+  });
+
+  it("makes a new team with its first member in 2 round trips, a retry in 1 with nothing new, auditing both on the new team", async () => {
+    const d = await demo();
+    const key = randomUUID();
+    const line = '/team add "Attendance task group" Jancis Andrew';
+    expect(await d.counted(d.coordinator, line, key)).toEqual({ trips: 2, heading: "Jancis Andrew added to Attendance task group", replayed: false });
+    const receipts = await d.receipts();
+    expect(await d.counted(d.coordinator, line, key)).toEqual({ trips: 1, heading: "Jancis Andrew added to Attendance task group", replayed: true });
+    expect(await d.receipts()).toBe(receipts);
+    const made = await t.db.prisma.team.findMany({ where: { partnershipId: d.partnershipId, name: "Attendance task group" } });
+    expect(made.map((team) => team.kind)).toEqual(["team"]);
     expect(await d.members("Attendance task group")).toEqual(["Jancis Andrew"]);
+    const id = made[0]!.id;
+    expect(await d.events("team.")).toEqual([
+      { event: "team.created", subject_id: id, subject_ref: "Attendance task group", before: null, after: { name: "Attendance task group", kind: "team" } },
+      { event: "team.member_added", subject_id: id, subject_ref: "Attendance task group", before: null, after: { person: "Jancis Andrew" } },
+    ]);
+    // The quoted name of a team there now (in another case) is that team: a member added to it.
+    expect(await d.counted(d.coordinator, '/team add "attendance TASK group" Sue May')).toMatchObject({ trips: 2, heading: "Sue May added to Attendance task group" });
+    expect(await t.db.prisma.team.count({ where: { partnershipId: d.partnershipId, name: { equals: "Attendance task group", mode: "insensitive" } } })).toBe(1);
+  });
+
+  it("makes no second team when a twin made it after the line was read: the change is decided again and says so", async () => {
+    const d = await demo();
+    const late = await d.readThen(d.coordinator, '/team add "Attendance task group" Jancis Andrew', () => d.run("Nigel Richardson", '/team add "Attendance task group" Sue May'));
+    expect(late.heading).toBe('A team called "Attendance task group" was made just now; try again.');
+    expect(await t.db.prisma.team.count({ where: { partnershipId: d.partnershipId, name: "Attendance task group" } })).toBe(1);
+    expect(await d.members("Attendance task group")).toEqual(["Sue May"]);
+    expect((await d.events("team.")).map((e) => e.event).sort()).toEqual(["team.created", "team.member_added"]);
+    // Tried again, it is read as the team it now is.
+    expect(await d.counted(d.coordinator, '/team add "Attendance task group" Jancis Andrew')).toMatchObject({ trips: 2, heading: "Jancis Andrew added to Attendance task group" });
   });
 
   it("decides a membership again when a twin changed it after it was read: nothing is added twice, nothing audited twice", async () => {
@@ -126,5 +155,79 @@ describe.each(kindsUnderTest())("round trips per admin change on %s", (kind) => 
     expect(await d.events("person.added")).toHaveLength(1);
     expect(await t.db.prisma.person.count({ where: { partnershipId: d.partnershipId, name: "Priya Sharma" } })).toBe(0);
     expect(await d.receipts()).toBe(receipts);
+  });
+
+  it("adds a person with a new organisation in 2 round trips, a retry in 1 with nothing new, auditing the person, the organisation and the membership", async () => {
+    const d = await demo();
+    const key = randomUUID();
+    const line = "/curve person add Ola Nwosu ola.nwosu@leeds.example.org Leeds Beckett University";
+    expect(await d.counted(d.coordinator, line, key)).toEqual({ trips: 2, heading: "Ola Nwosu added (Leeds Beckett University)", replayed: false });
+    const receipts = await d.receipts();
+    expect(await d.counted(d.coordinator, line, key)).toEqual({ trips: 1, heading: "Ola Nwosu added (Leeds Beckett University)", replayed: true });
+    expect(await d.receipts()).toBe(receipts);
+    const ola = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: d.partnershipId, name: "Ola Nwosu" } });
+    const organisations = await t.db.prisma.team.findMany({ where: { partnershipId: d.partnershipId, name: "Leeds Beckett University" } });
+    expect(organisations.map((o) => o.kind)).toEqual(["organisation"]);
+    expect(await d.members("Leeds Beckett University")).toEqual(["Ola Nwosu"]);
+    const university = organisations[0]!.id;
+    expect(await d.events("")).toEqual([
+      { event: "person.added", subject_id: ola.id, subject_ref: "Ola Nwosu", before: null, after: { name: "Ola Nwosu", email: "ola.nwosu@leeds.example.org" } },
+      { event: "team.created", subject_id: university, subject_ref: "Leeds Beckett University", before: null, after: { name: "Leeds Beckett University", kind: "organisation" } },
+      { event: "team.member_added", subject_id: university, subject_ref: "Leeds Beckett University", before: null, after: { person: "Ola Nwosu" } },
+    ]);
+    // An organisation the partnership has (named in another case): joined, in 2, nothing made.
+    expect(await d.counted(d.coordinator, "/curve person add Sam Okafor sam.okafor@leeds.example.org leeds beckett university")).toMatchObject({ trips: 2, heading: "Sam Okafor added (Leeds Beckett University)" });
+    expect(await d.members("Leeds Beckett University")).toEqual(["Ola Nwosu", "Sam Okafor"]);
+    expect((await d.events("team.created")).length).toBe(1);
+    // A taken email with a new organisation: refused, and the organisation is not made.
+    const taken = await d.run("Nigel Richardson", "/curve person add Ola Smith ola.nwosu@leeds.example.org Leeds Trinity University");
+    expect(taken.heading).toBe("Someone in the partnership already has the email ola.nwosu@leeds.example.org.");
+    expect(await t.db.prisma.team.count({ where: { partnershipId: d.partnershipId, name: "Leeds Trinity University" } })).toBe(0);
+    expect(await d.events("team.created")).toHaveLength(1);
+  });
+
+  it("joins a person to the organisation a twin made after the line was read: one organisation, each audited once", async () => {
+    const d = await demo();
+    const late = await d.readThen(d.coordinator, "/curve person add Ola Nwosu ola.nwosu@leeds.example.org Leeds Beckett University", () =>
+      d.run("Nigel Richardson", "/curve person add Sam Okafor sam.okafor@leeds.example.org Leeds Beckett University"),
+    );
+    expect(late.heading).toBe("Ola Nwosu added (Leeds Beckett University)");
+    expect(late.trips).toBeGreaterThan(2);
+    expect(await t.db.prisma.team.count({ where: { partnershipId: d.partnershipId, name: "Leeds Beckett University" } })).toBe(1);
+    expect(await d.members("Leeds Beckett University")).toEqual(["Ola Nwosu", "Sam Okafor"]);
+    expect((await d.events("team.")).map((e) => e.event).sort()).toEqual(["team.created", "team.member_added", "team.member_added"]);
+    expect(await d.events("person.added")).toHaveLength(2);
+  });
+
+  // Two connections are needed to hold the organisation's new row while the statement runs: PostgreSQL only.
+  it.runIf(kind === "postgresql")("undoes a person added with an organisation a twin makes while the statement runs, and joins them to the twin's in a transaction", async () => {
+    const d = await demo();
+    let commit!: () => void;
+    let written!: () => void;
+    const writtenNow = new Promise<void>((resolve) => (written = resolve));
+    const twin = t.db.sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO team (partnership_id, name, kind) VALUES ($1, 'Leeds Beckett University', 'organisation')`, [d.partnershipId]);
+      written();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await writtenNow;
+    const answer = d.counted(d.coordinator, "/curve person add Ola Nwosu ola.nwosu@leeds.example.org Leeds Beckett University");
+    // The statement waits on the twin's uncommitted organisation (its name's unique key); commit only once it does.
+    for (;;) {
+      const [waiting] = await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'with "changed" as (insert into "person"%'`);
+      if (waiting!.n > 0) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    commit();
+    await twin;
+    const late = await answer;
+    expect(late.heading).toBe("Ola Nwosu added (Leeds Beckett University)");
+    expect(late.trips).toBeGreaterThan(2);
+    expect(await t.db.prisma.team.count({ where: { partnershipId: d.partnershipId, name: "Leeds Beckett University" } })).toBe(1);
+    expect(await d.members("Leeds Beckett University")).toEqual(["Ola Nwosu"]);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: d.partnershipId, email: "ola.nwosu@leeds.example.org" } })).toBe(1);
+    // The statement that found the organisation made meanwhile wrote nothing: one event each, from the transaction.
+    expect((await d.events("person.added")).length).toBe(1);
+    expect((await d.events("team.")).map((e) => e.event)).toEqual(["team.member_added"]);
   });
 });

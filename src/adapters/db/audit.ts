@@ -175,3 +175,23 @@ export function auditEachAlongside(db: WithAlongside, change: AuditChange, idAs:
         .select(columns.map((column) => (column === "after" ? sql<unknown>`jsonb_build_object(${idAs}::text, alongside.id) || cast(${row.after ?? "{}"} as jsonb)`.as(column) : eb.val(row[column]).as(column)))),
     );
 }
+
+/**
+ * The audit event of one change, inserted once for each row the CTE named `from` returns, its
+ * subject id that row's `id` (a team made in the same statement, by the id its insert returned),
+ * returning the event's id: for a statement that makes more than one row (team-changes.ts).
+ * Pure; runs as part of that statement (receipts.ts, `changedWithReceipt`).
+ */
+export function auditEachRowOf(db: WithChanged, from: string, change: AuditChange) {
+  const row = auditRow(change);
+  const columns = Object.keys(row) as (keyof AuditRow & string)[];
+  return db
+    .insertInto("audit_event")
+    .columns(columns)
+    .expression((eb) =>
+      eb
+        .selectFrom(sql.table(from).as("made"))
+        .select(columns.map((column) => (column === "subject_id" ? sql.ref<number>("made.id").as(column) : eb.val(row[column]).as(column)))),
+    )
+    .returning("id");
+}

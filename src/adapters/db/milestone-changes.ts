@@ -2,8 +2,8 @@ import { sql, type DeleteQueryBuilder, type ExpressionBuilder, type InsertQueryB
 import type { ChangeContext, ChangeOutcome, ChangeStore } from "../../commands/store.ts";
 import type { Due } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Person, PersonRole } from "../../domain/model.ts";
-import { planNewPerson, planRole } from "./people-changes.ts";
-import { planTeamMember } from "./team-changes.ts";
+import { planRole } from "./people-changes.ts";
+import { PlannedTeamsAndPeople } from "./team-changes.ts";
 import { changeInContext, type AuditChange, type AuditSubject, type ChangedRow, type WithChanged } from "./audit.ts";
 import type { NewDelivery } from "./deliveries.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
@@ -34,6 +34,12 @@ export interface PlannedChange {
   auditSubjectIsChanged?: boolean;
   /** More rows the change writes, each only when `changed` returned its row (a signature's follow-ups cleared). */
   followedBy?: ((db: WithChanged) => UpdateQueryBuilder<DB & { changed: { id: number } }, any, any, any> | DeleteQueryBuilder<DB & { changed: { id: number } }, any, any> | InsertQueryBuilder<DB & { changed: { id: number } }, any, any>)[];
+  /**
+   * Every `followedBy` returns a row for each row `changed` returns (a new team's first member,
+   * a new person's organisation): when one does not (a twin made that organisation at the same
+   * moment), the whole statement is undone and the change decided again in a transaction (receipts.ts).
+   */
+  inFull?: true;
   /** Outbox rows the change writes beside its effects, only when `changed` returned its row (a new action's owner told). */
   deliveries?: NewDelivery[];
 }
@@ -128,9 +134,9 @@ export abstract class OnePlannedChange implements ChangePlanner {
  * the answer assumed (the row as read, its plan open), so when the row moved on meanwhile the
  * statement changes nothing and the change is made again in a transaction that locks the row.
  * An answer that changes nothing ("already done") stands on the read alone, as the reply shows
- * the row as read. A role, a person added and a team member are planned likewise
- * (people-changes.ts, team-changes.ts). A second call, and every other kind of change, throws
- * `NeedsTransaction`.
+ * the row as read. A role, a person added (with their organisation), a team member and a new
+ * team with its first member are planned likewise (people-changes.ts, team-changes.ts). A
+ * second call, and every other kind of change, throws `NeedsTransaction`.
  */
 export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   private plan(m: MilestoneView, set: Updateable<DB["milestone"]>, guard: Updateable<DB["milestone"]>, event: string, before: unknown, after: unknown, alongside?: PlannedChange["alongside"]): void {
@@ -313,16 +319,33 @@ export class PlannedChanges extends OnePlannedChange implements ChangeStore {
   setPartnershipRegion(..._: Parameters<ChangeStore["setPartnershipRegion"]>): ReturnType<ChangeStore["setPartnershipRegion"]> {
     return transactionOnly("the partnership's region")();
   }
-  createTeam = transactionOnly("a new team");
+
+  async createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>> {
+    return this.byTeamsAndPeople((planner) => planner.createTeam(name, kind));
+  }
+
+  // Asked only when a team was made since the read: a transaction reads it.
+  teamNamed = transactionOnly("a team made since the read");
 
   async setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean> {
-    this.once();
-    return planTeamMember(this, this.ctx, team, person, member);
+    return this.byTeamsAndPeople((planner) => planner.setTeamMember(team, person, member));
   }
 
   async addPerson(person: { name: string; email: string }): Promise<ChangeOutcome<{ id: number; name: string }>> {
-    this.once();
-    return planNewPerson(this, this.ctx, person);
+    return this.byTeamsAndPeople((planner) => planner.addPerson(person));
+  }
+
+  // A team's or a person's change, with the rows a new one brings (its first member, an organisation), planned by team-changes.ts as one.
+  private teamsAndPeople: PlannedTeamsAndPeople | null = null;
+  private byTeamsAndPeople<T>(decide: (planner: PlannedTeamsAndPeople) => T): T {
+    if (!this.teamsAndPeople) {
+      this.once();
+      this.teamsAndPeople = new PlannedTeamsAndPeople(this.ctx);
+    }
+    const outcome = decide(this.teamsAndPeople);
+    this.planned = this.teamsAndPeople.planned;
+    this.unchangedAsRead = this.teamsAndPeople.unchangedAsRead;
+    return outcome;
   }
 
   async setRole(person: Person, role: PersonRole, on: boolean): Promise<boolean> {

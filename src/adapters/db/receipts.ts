@@ -150,6 +150,12 @@ export async function changeOnce<C>(
 /** In the error a one-statement change raises to undo itself when its key holds another reply. */
 const KEY_TAKEN = "curve: idempotency key answered already";
 
+/** In the error a one-statement change raises to undo itself when a row it makes `inFull` was not made (a twin made it at that moment). */
+const MOVED_ON = "curve: made in part only";
+
+/** The name of the CTE of a planned change's `followedBy[i]`, for a later one that reads the rows it wrote (a new team's membership). */
+export const followedName = (i: number) => `followed${i}`;
+
 /**
  * A planned change with its audit event and its receipt, as ONE statement (no BEGIN, no COMMIT:
  * PostgreSQL applies all of it or none):
@@ -165,7 +171,10 @@ const KEY_TAKEN = "curve: idempotency key answered already";
  * failed or the key was answered already (nothing written); `enqueued` is how many outbox rows
  * its effects added. A key answered by a reply that committed after the statement began cannot
  * be stored over, and then the statement raises an error carrying KEY_TAKEN, which undoes the
- * change and its audit.
+ * change and its audit. With `inFull`, a `followedBy` that wrote fewer rows than `changed` (a
+ * new organisation a twin made at the same moment) raises an error carrying MOVED_ON likewise;
+ * its check reads the change's audit event, then each follow-up's rows, in that order, and so
+ * writes them in that order: the events' ids follow the change's own, then its follow-ups'.
  */
 export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, reply: Reply) {
   const { partnershipId, idempotencyKey } = ctx;
@@ -182,8 +191,10 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   // Its audit event then comes from it, with its id (the note's), when the plan says so.
   const withAlongside = (alongside ? changed.with("alongside", (db) => alongside(db as unknown as WithChanged)) : changed) as unknown as WithAlongside;
   // Further rows it writes (a signature's follow-ups cleared), each gated on `changed` itself.
-  const followed = (planned.followedBy ?? []).reduce((creator, more, i) => creator.with(`followed${i}`, (db) => more(db as unknown as WithChanged) as never) as unknown as WithAlongside, withAlongside);
-  const audited = followed.with("audited", (db) => (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit, planned.auditSubjectIsChanged, planned.auditIdAs)));
+  const followed = (planned.followedBy ?? []).reduce((creator, more, i) => creator.with(followedName(i), (db) => more(db as unknown as WithChanged) as never) as unknown as WithAlongside, withAlongside);
+  const audited = followed.with("audited", (db) =>
+    (alongside && auditIdAs ? auditEachAlongside(db, planned.audit, auditIdAs) : auditEachChanged(db as unknown as WithChanged, planned.audit, planned.auditSubjectIsChanged, planned.auditIdAs)).returning("id"),
+  );
   // What follows it (announcements, a channel's card, App Home) is outbox rows written by the
   // same statement, only when it changed something.
   const effects = [...effectDeliveries(ctx, reply), ...(planned.deliveries ?? [])];
@@ -209,6 +220,8 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
     .selectNoFrom([
       sql<number>`case when (select count(*) from receipt) < (select count(*) from changed)
         then (select cast(cast(${KEY_TAKEN} as text) || ' (' || id || ')' as int) from changed limit 1)
+        ${planned.inFull ? sql`when ${sql.join([sql.table("audited"), ...planned.followedBy!.map((_, i) => sql.table(followedName(i)))].map((cte) => sql`(select count(*) from ${cte}) < (select count(*) from changed)`), sql` or `)}
+        then (select cast(cast(${MOVED_ON} as text) || ' (' || id || ')' as int) from changed limit 1)` : sql``}
         else (select count(*) from changed)::int end`.as("changed"),
       (effects.length ? sql<number>`(select count(*) from effects)::int` : sql<number>`0`).as("enqueued"),
     ]);
@@ -250,10 +263,11 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
  * (`receiptOf`) when the answer changes nothing. `work` must do nothing but call its
  * ChangeStore and build a reply: it may run twice.
  *
- * When the statement writes nothing (the row moved on since it was read, or the key was
- * answered), the key's stored reply is returned marked `replayed`; failing that, the change
- * runs again as `changeOnce` does (with `bind`), in a transaction that locks the row. So does any `work`
- * the planner cannot take (every other kind of change, a second change), and any that throws.
+ * When the statement writes nothing (the row moved on since it was read, a change planned
+ * `inFull` was made only in part, or the key was answered), the key's stored reply is
+ * returned marked `replayed`; failing that, the change runs again as `changeOnce` does (with
+ * `bind`), in a transaction that locks the row. So does any `work` the planner cannot take
+ * (every other kind of change, a second change), and any that throws.
  *
  * When the change added outbox rows, `outbox` fires once, after the statement (or transaction)
  * committed them.
@@ -289,6 +303,6 @@ export async function changedOnce<C>(
   }
   const [seen] = await runCompiled(sql, storedReplyQuery(ctx.partnershipId, ctx.idempotencyKey));
   if (seen) return replayFor(seen.reply, ctx.request);
-  if (failure && !String((failure as Error).message).includes(KEY_TAKEN)) throw failure;
+  if (failure && ![KEY_TAKEN, MOVED_ON].some((undone) => String((failure as Error).message).includes(undone))) throw failure;
   return changeOnce(sql, ctx, bind, work, outbox);
 }

@@ -14,6 +14,7 @@ import { PlannedSettingsChange, settingsAsReadFrom } from "./person-settings.ts"
 import { PlannedChannelChange } from "./priority-channel.ts";
 import { PlannedPrivacyChange } from "./privacy-policy.ts";
 import { lockPublication, PlannedPublicationChange } from "./publication.ts";
+import { teamNamedQuery } from "./team-changes.ts";
 import { CurveError } from "../../domain/errors.ts";
 import { closedPlanRefusal } from "../../domain/plan-refresh.ts";
 
@@ -234,14 +235,7 @@ export class SqlChangeStore implements ChangeStore {
   }
 
   async createTeam(name: string, kind: "team" | "organisation"): Promise<ChangeOutcome<{ id: number; name: string }>> {
-    const [existing] = await runCompiled(
-      this.tx,
-      db
-        .selectFrom("team")
-        .select("id")
-        .where("partnership_id", "=", this.ctx.partnershipId)
-        .where((eb) => eb(eb.fn("lower", ["name"]), "=", eb.fn("lower", [eb.val(name)]))),
-    );
+    const [existing] = await runCompiled(this.tx, teamNamedQuery(this.ctx.partnershipId, name));
     if (existing) return { applied: false, reason: "exists" };
     const [row] = await runCompiled(
       this.tx,
@@ -254,6 +248,11 @@ export class SqlChangeStore implements ChangeStore {
     if (!row) return { applied: false, reason: "exists" };
     await this.audit("team.created", { type: "team", id: row.id, ref: name, actionId: null }, null, { name, kind });
     return { applied: true, value: { id: row.id, name } };
+  }
+
+  async teamNamed(name: string): Promise<{ id: number; name: string } | null> {
+    const [row] = await runCompiled(this.tx, teamNamedQuery(this.ctx.partnershipId, name).select("named.name").orderBy("named.id").limit(1));
+    return row ?? null;
   }
 
   async setTeamMember(team: { id: number; name: string }, person: Person, member: boolean): Promise<boolean> {
