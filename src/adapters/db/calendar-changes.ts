@@ -6,7 +6,7 @@ import { CurveError } from "../../domain/errors.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { changeInContext, writeAudit, type AuditSubject, type ChangedRow } from "./audit.ts";
 import { compileOnly as db, runCompiled } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange } from "./change-planner.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 // The reporting calendar's changes (/report schedule): read with the person asking

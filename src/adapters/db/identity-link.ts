@@ -5,7 +5,7 @@ import type { PlatformIdentity } from "../../commands/store.ts";
 import type { Person } from "../../domain/model.ts";
 import { changeInContext } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange, type InsertedRow } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange, type InsertedRow } from "./change-planner.ts";
 
 type PlatformColumn = DB["platform_identity"]["platform"];
 

@@ -4,7 +4,7 @@ import type { IndicatorView } from "../../domain/indicators/types.ts";
 import { changedWithAudit, changeInContext, type AuditSubject } from "./audit.ts";
 import { queryIndicators, type NewReading } from "./indicators.ts";
 import { compileOnly as db, runCompiled, type DB } from "./kysely.ts";
-import { guardedChange, type PlannedChange } from "./milestone-changes.ts";
+import { guardedChange, type PlannedChange } from "./change-planner.ts";
 import { InsightChangesPlanner } from "./insight-planner.ts";
 import type { Queryable } from "./sql-runner.ts";
 

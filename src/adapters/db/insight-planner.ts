@@ -1,5 +1,5 @@
 import type { InsightChanges } from "../../commands/insight-store.ts";
-import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange } from "./change-planner.ts";
 
 type Args<K extends keyof InsightChanges> = Parameters<InsightChanges[K]>;
 type Answer<K extends keyof InsightChanges> = ReturnType<InsightChanges[K]>;

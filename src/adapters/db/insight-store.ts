@@ -16,7 +16,7 @@ import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 import { queryWorkshops } from "./workshops.ts";
 import { PlannedWorkshopChanges } from "./workshop-changes.ts";
 import { PlannedWorkshopLog } from "./workshop-log-changes.ts";
-import type { ChangePlanner } from "./milestone-changes.ts";
+import type { ChangePlanner } from "./change-planner.ts";
 
 /** Card keys name what a channel card shows: "pledge:12". */
 const pledgeIdOfCard = (key: string): number | null => {

@@ -5,7 +5,7 @@ import type { ChangeOutcome, PartnershipCalendarAsRead } from "../../commands/st
 import type { Region } from "../../domain/schedule/bank-holidays.ts";
 import { changeInContext } from "./audit.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange } from "./change-planner.ts";
 
 /**
  * The partnership's calendar as stored, as one JSON value (`PartnershipCalendarAsRead`: its

@@ -3,7 +3,7 @@ import type { ChangeContext, ChangeOutcome } from "../../commands/store.ts";
 import type { Person, PersonRole } from "../../domain/model.ts";
 import { changeInContext, type AuditSubject } from "./audit.ts";
 import { arrayOf, compileOnly as db, enumArray } from "./kysely.ts";
-import type { ChangePlanner } from "./milestone-changes.ts";
+import type { ChangePlanner } from "./change-planner.ts";
 
 const personSubject = (p: { id: number; name: string }): AuditSubject => ({ type: "person", id: p.id, ref: p.name, actionId: null });
 

@@ -6,7 +6,7 @@ import type { Person } from "../../domain/model.ts";
 import { asRegion, DEFAULT_REGION } from "../../domain/schedule/bank-holidays.ts";
 import { changeInContext } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange } from "./change-planner.ts";
 
 type SettingColumns = Pick<Updateable<DB["person"]>, "time_zone" | "quiet_start_minute" | "quiet_end_minute" | "digest_weekday" | "digest_minute" | "region">;
 

@@ -4,7 +4,7 @@ import type { ChangeContext } from "../../commands/store.ts";
 import type { FollowUpAnswer, PledgeView, SignatureView, Signing } from "../../domain/pledges/pledge.ts";
 import { changeInContext, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction } from "./milestone-changes.ts";
+import { NeedsTransaction } from "./change-planner.ts";
 import { InsightChangesPlanner } from "./insight-planner.ts";
 import { openAt, partnershipVersion, partnershipWritten, pledgeSubject, pledgeVersion, signedCount, titled } from "./pledges.ts";
 

@@ -4,7 +4,7 @@ import type { ChangeOutcome } from "../../commands/store.ts";
 import type { PriorityView } from "../../domain/model.ts";
 import { changeInContext } from "./audit.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { OnePlannedChange } from "./milestone-changes.ts";
+import { OnePlannedChange } from "./change-planner.ts";
 
 /** Priority `id`'s row, found only while its channel is `channel` (null: none): the guard of a change decided on it. */
 function channelAsRead(id: number, channel: string | null) {

@@ -6,7 +6,7 @@ import type { ChangeOutcome, PrivacyAsRead } from "../../commands/store.ts";
 import { DETECTOR_KINDS, guardPolicyFrom, type DetectorKind, type GuardAction, type GuardPolicy } from "../../domain/privacy/guard.ts";
 import { changeInContext } from "./audit.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { OnePlannedChange } from "./milestone-changes.ts";
+import { OnePlannedChange } from "./change-planner.ts";
 
 /** The JSON `privacyAsReadQuery` gives: the policy column as stored, and the held counts (null when not asked for). */
 export type PrivacyRow = { stored: Record<string, string> | null; held: { kind: string; count: number | string }[] | null };

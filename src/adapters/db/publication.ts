@@ -4,7 +4,7 @@ import type { ChangeOutcome } from "../../commands/store.ts";
 import type { Publication, WebSection } from "../../domain/web/publishing.ts";
 import { compileOnly as db, runCompiled, type KyselyDb } from "./kysely.ts";
 import { changeInContext } from "./audit.ts";
-import { OnePlannedChange, type InsertedRow } from "./milestone-changes.ts";
+import { OnePlannedChange, type InsertedRow } from "./change-planner.ts";
 import type { Queryable } from "./sql-runner.ts";
 
 export interface PublicationRow {

@@ -5,7 +5,7 @@ import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChan
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
 import { compileOnly, runCompiled } from "./kysely.ts";
-import { guardedChange, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
+import { guardedChange, type ChangePlanner, type PlannedChange, type RowAsRead } from "./change-planner.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
 /** What a receipt holds between a message's first sighting and its change's reply. */

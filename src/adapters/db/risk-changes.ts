@@ -4,7 +4,7 @@ import type { ChangeContext } from "../../commands/store.ts";
 import { sameRiskWords } from "../../domain/typed-text.ts";
 import { changeInContext, writeAudit, type AuditSubject } from "./audit.ts";
 import { compileOnly as db, runCompiled } from "./kysely.ts";
-import { NeedsTransaction, OnePlannedChange } from "./milestone-changes.ts";
+import { NeedsTransaction, OnePlannedChange } from "./change-planner.ts";
 import { risksWhere } from "./risk-reads.ts";
 import type { Queryable } from "./sql-runner.ts";
 

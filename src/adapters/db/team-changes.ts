@@ -3,7 +3,7 @@ import type { ChangeContext, ChangeOutcome } from "../../commands/store.ts";
 import type { Person } from "../../domain/model.ts";
 import { auditEachRowOf, changeInContext, type AuditSubject, type ChangedRow, type WithChanged } from "./audit.ts";
 import { compileOnly as db, type DB } from "./kysely.ts";
-import { NeedsTransaction, type ChangePlanner, type PlannedChange, type RowAsRead } from "./milestone-changes.ts";
+import { NeedsTransaction, type ChangePlanner, type PlannedChange, type RowAsRead } from "./change-planner.ts";
 import { planNewPerson } from "./people-changes.ts";
 import { followedName } from "./receipts.ts";
 

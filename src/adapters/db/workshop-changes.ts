@@ -5,7 +5,7 @@ import type { WithChanged } from "./audit.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { NoteSection } from "../../domain/oba/workshop.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { NeedsTransaction } from "./milestone-changes.ts";
+import { NeedsTransaction } from "./change-planner.ts";
 import { InsightChangesPlanner } from "./insight-planner.ts";
 import { NOTE_COLUMNS, actionCreated, actionRecorded, actionRef, actionRows, notesAdded, notesAudit, recordedAction, refPrefix, type WorkshopNotes } from "./workshops.ts";
 

@@ -3,7 +3,7 @@ import type { WorkshopView, WorkshopsLoggedAsRead } from "../../commands/insight
 import type { ChangeContext } from "../../commands/store.ts";
 import type { IndicatorView } from "../../domain/indicators/types.ts";
 import { compileOnly as db } from "./kysely.ts";
-import { NeedsTransaction, type RowAsRead } from "./milestone-changes.ts";
+import { NeedsTransaction, type RowAsRead } from "./change-planner.ts";
 import { InsightChangesPlanner } from "./insight-planner.ts";
 import { workshopAsRead } from "./workshop-changes.ts";
 import { workshopLogged, workshopRow, type WorkshopNotes } from "./workshops.ts";
