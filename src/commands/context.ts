@@ -1,7 +1,7 @@
 import type { Origin, Person } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { TextPart } from "./invocation.ts";
-import type { ChangeStore, Store, SubjectRead } from "./store.ts";
+import type { ChangeStore, HeldSettlement, Store, SubjectRead } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
 import type { ReportDeps } from "./report-deps.ts";
@@ -56,6 +56,12 @@ export interface CommandContext {
    * action it touches lets adapters refresh what the action's people see.
    */
   change(work: (tx: ChangeStore) => Promise<Reply>, touches?: { id: number }): Promise<Reply>;
+  /**
+   * The reply stored for this invocation's key, given again (marked `replayed`), when this is a
+   * retry of a change already answered; null otherwise. For a change not made through `change`
+   * (a decision on a held message). Errors: CurveError "conflict" (see `replayFor`).
+   */
+  answered(): Reply | null;
   /** Indicators, OBA workshops and pledges, with changes bound to this invocation. */
   insights?: InsightContext;
   /** What the web pages show, and links to them. */
@@ -74,9 +80,11 @@ export interface CommandContext {
   heldTexts?: HeldTextStore;
   /**
    * Runs another command line as this person, once per `key`: a decision on a held request runs
-   * the request again. `confirmed` is a line whose free text its author chose to save anyway.
+   * the request again. `confirmed` is a line whose free text its author chose to save anyway;
+   * `settles`, the held request its change settles (read with the decision, its line's action is
+   * not read again).
    */
-  rerun(command: string, text: string, options: { key: string; confirmed?: string }): Promise<Reply>;
+  rerun(command: string, text: string, options: { key: string; confirmed?: string; settles?: HeldSettlement }): Promise<Reply>;
 }
 
 export interface Subcommand {

@@ -155,6 +155,21 @@ export function auditEachChanged(db: WithChanged, change: AuditChange, subjectIs
     .expression((eb) => eb.selectFrom("changed").select((changed) => columns.map((column) => value(changed, column))));
 }
 
+/**
+ * The audit event of one change, inserted once for each row the CTE named `source` returns
+ * (none when it returns none): for a row a statement writes beside its change, whose event
+ * stands on that row (a held request purged with the change that decides it, receipts.ts).
+ * Pure; runs as part of that statement.
+ */
+export function auditEachRowOf(db: QueryCreator<DB>, source: string, change: AuditChange) {
+  const row = auditRow(change);
+  const columns = Object.keys(row) as (keyof AuditRow & string)[];
+  return db
+    .insertInto("audit_event")
+    .columns(columns)
+    .expression((eb) => eb.selectFrom(sql<{ id: number }>`${sql.table(source)}`.as("source")).select(columns.map((column) => eb.val(row[column]).as(column))));
+}
+
 /** A query creator whose CTE `alongside` returns the ids of the rows inserted with a change. */
 export type WithAlongside = QueryCreator<DB & { changed: { id: number }; alongside: { id: number } }>;
 

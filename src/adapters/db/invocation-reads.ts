@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import type { InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
+import type { HeldAsRead, InvocationReads, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
+import { guardContextFrom, guardContextQuery, heldAsReadQuery, heldFromRow, heldLineRead, type GuardContextRow, type HeldAsReadRow } from "./held-texts.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { rolesGranting } from "../../domain/access.ts";
@@ -19,8 +20,8 @@ import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, workshopsLoggedFrom, workshopsLoggedQuery, type WorkshopAsReadRow, type WorkshopsLoggedRow } from "./workshop-reads.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean; guard?: boolean; held?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date; token?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -34,7 +35,9 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (every team, as json) AS teams, (for each name, the people named, as json) AS people_named
  *           | , (the risk, or where a new one goes with the risks open there, as json) AS risk_read
  *           | , (the pledges of a new pledge's title, the partnership's version and an id drawn, as json) AS new_pledge
- *           | , (the plans and the reporting calendar, as json) AS calendar_read]
+ *           | , (the plans and the reporting calendar, as json) AS calendar_read
+ *           | , (the hold, as json) AS held, found.* (the action its line names)]
+ *          [, (the guard's policy and the partnership's names and emails, as json) AS guard_context]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 // Someone who may make a pledge asks (access.ts's rule, by role): only then is its id drawn.
@@ -106,6 +109,18 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.publication === true, (q) => q.select(publicationAsReadQuery(v.partnershipId).as("publication")))
     // The plans and the reporting calendar (/report schedule).
     .$if(shape.calendar === true, (q) => q.select(calendarAsReadQuery(v.partnershipId).as("calendar_read")))
+    // The guard's context, for a line that may hold personal data.
+    .$if(shape.guard === true, (q) => q.select(guardContextQuery(v.partnershipId).as("guard_context")))
+    // A hold by its token (/curve held), with the action its line names (`line_read`) as `found`.
+    .$if(shape.held === true, (q) =>
+      q
+        .select(heldAsReadQuery(v.partnershipId, v.token!).as("held"))
+        .leftJoinLateral(
+          actionsByRef(v.partnershipId, heldLineRead(v.partnershipId, v.token!, "ref"), sql<string>`coalesce(${heldLineRead(v.partnershipId, v.token!, "planKey")}, pl.key)`).as("found"),
+          (join) => join.onTrue(),
+        )
+        .selectAll("found"),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -133,7 +148,9 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * see pledges.ts, `newPledgeAsReadQuery`), for a WorkshopRead the workshop with its indicator and
  * numbering (`workshop`, workshop-reads.ts), for an IndicatorRead with `workshopsLogged` the
  * asker's workshops on it that day (`workshopsLogged`), for a ReportCalendarRead the plans and
- * the reporting calendar (`calendar`, calendar-changes.ts), and the reply stored
+ * the reporting calendar (`calendar`, calendar-changes.ts), for a HeldRead the hold with the
+ * action its line names (`held`, held-texts.ts; null when none is held under the token), with
+ * `guardContext` the guard's policy and the partnership's own names and emails, and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -159,6 +176,8 @@ export async function readInvocation(
   const privacy = subject && "privacy" in subject ? subject.privacy : null;
   const publication = subject !== null && "publication" in subject;
   const calendar = subject !== null && "reportCalendar" in subject;
+  const guard = subject !== null && subject.guardContext === true;
+  const held = subject && "held" in subject ? subject.held : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -178,6 +197,8 @@ export async function readInvocation(
     ...(publication ? { publication: true } : {}),
     ...(workshopsLogged ? { workshopsLogged: true } : {}),
     ...(calendar ? { calendar: true } : {}),
+    ...(guard ? { guard: true } : {}),
+    ...(held !== null ? { held: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -192,11 +213,12 @@ export async function readInvocation(
     ...(team ? { names: JSON.stringify(team.people) } : {}),
     ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
     ...(privacy?.heldSince ? { heldSince: privacy.heldSince } : {}),
+    ...(held !== null ? { token: held } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow; guard_context?: GuardContextRow | null; held?: HeldAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -216,5 +238,13 @@ export async function readInvocation(
     ...(publication ? { publication: first?.publication ? publicationAsReadFrom(first.publication) : null } : {}),
     ...(workshopsLogged ? { workshopsLogged: first?.workshops_logged ? workshopsLoggedFrom(first.workshops_logged) : null } : {}),
     ...(calendar && first?.calendar_read ? { calendar: calendarAsReadFrom(first.calendar_read) } : {}),
+    ...(guard ? { guardContext: guardContextFrom(first?.guard_context ?? null) } : {}),
+    ...(held !== null ? { held: first?.held ? heldAsReadFrom(first.held, rows) : null } : {}),
   };
+}
+
+/** A hold as read, with the actions its line names (the rows `found` joined) when it names one. */
+function heldAsReadFrom(row: HeldAsReadRow, rows: Partial<ActionRow>[]): HeldAsRead {
+  const { record, lineRead } = heldFromRow(row);
+  return { record, read: lineRead, actions: lineRead ? rows.filter((r) => r.id != null).map((r) => actionFromRow(r as ActionRow)) : null };
 }
