@@ -17,7 +17,7 @@ export function commandDeps(config: Config, db: Database, log: Logger): CommandD
   return {
     store: new PrismaStore(db),
     log,
-    heldTexts: new PrismaHeldTextStore(db.prisma),
+    heldTexts: new PrismaHeldTextStore(db.prisma, db.sql),
     insights: { store: new SqlInsightStore(db), links: createInsightLinks(config.CURVE_PUBLIC_URL, [config.SLACK_SIGNING_SECRET, config.MICROSOFT_APP_PASSWORD]) },
     web: new DatabaseWebPages(db, config.CURVE_PUBLIC_URL),
     reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma, db.sql) },

@@ -10,7 +10,7 @@ import { pledgeCommands } from "./pledge.ts";
 import { publish } from "./publish.ts";
 import { reportCommands } from "./report.ts";
 import { riskCommands } from "./risk.ts";
-import { decideHeld, privacyNamedBy, privacySettings } from "./privacy.ts";
+import { decideHeld, heldNamedBy, privacyNamedBy, privacySettings } from "./privacy.ts";
 import { addPerson, organisationNamedBy, PERSON_USAGE, personNamedByRole, ROLE_USAGE, setRole, teamCommands } from "./team.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
@@ -31,7 +31,7 @@ const curveFamily: CommandFamily = {
     { name: "privacy", changes: true, reads: privacyNamedBy, usage: "/curve privacy [<kind> block|ask|off]", summary: "What the personal-data guard checks, and how often it held a message (coordinators change it).", run: privacySettings },
     { name: "person", changes: true, reads: organisationNamedBy, usage: PERSON_USAGE, summary: "Add a person to the partnership (coordinators).", run: addPerson },
     { name: "role", changes: true, reads: personNamedByRole, usage: ROLE_USAGE, summary: "Give or take a partnership role: coordinator, admin, board member, ambassador (admins).", run: setRole },
-    { name: "held", changes: true, usage: "/curve held remove|keep|cancel <token>", summary: "Decide on a message the personal-data guard held (its buttons do this for you).", run: decideHeld },
+    { name: "held", changes: true, usage: "/curve held remove|keep|cancel <token>", summary: "Decide on a message the personal-data guard held (its buttons do this for you).", reads: heldNamedBy, run: decideHeld },
   ],
 };
 

@@ -1,7 +1,7 @@
 import type { Origin, Person, PlatformName } from "../domain/model.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { TextPart } from "./invocation.ts";
-import type { ChangeStore, Store, SubjectRead } from "./store.ts";
+import type { ChangeStore, HeldSettlement, Store, SubjectRead } from "./store.ts";
 import type { InsightContext, InsightDeps } from "./insight-store.ts";
 import type { WebContext, WebPages } from "./web-pages.ts";
 import type { ReportDeps } from "./report-deps.ts";
@@ -81,9 +81,11 @@ export interface CommandContext {
   heldTexts?: HeldTextStore;
   /**
    * Runs another command line as this person, once per `key`: a decision on a held request runs
-   * the request again. `confirmed` is a line whose free text its author chose to save anyway.
+   * the request again. `confirmed` is a line whose free text its author chose to save anyway;
+   * `settles`, the held request its change settles (read with the decision, its line's action is
+   * not read again).
    */
-  rerun(command: string, text: string, options: { key: string; confirmed?: string }): Promise<Reply>;
+  rerun(command: string, text: string, options: { key: string; confirmed?: string; settles?: HeldSettlement }): Promise<Reply>;
 }
 
 export interface Subcommand {

@@ -11,7 +11,8 @@ import { firstWord } from "./arguments.ts";
 import { COMMAND_TABLE, findFamily } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, LineSent, Subcommand } from "./context.ts";
-import type { ActionRead, InvocationReads, Store, SubjectRead, TeamView } from "./store.ts";
+import type { ActionRead, ChangeContext, GuardContext, HeldAsRead, HeldSettlement, InvocationReads, Store, SubjectRead, TeamView } from "./store.ts";
+import type { HeldTextStore } from "./held-texts.ts";
 import type { InsightReadAhead } from "./insight-store.ts";
 import { replyForError } from "./error-reply.ts";
 import { InvocationSchema, type Invocation } from "./invocation.ts";
@@ -19,7 +20,7 @@ import { bindInsights, type InsightDeps, type InsightStore } from "./insight-sto
 import { bindWeb } from "./web-pages.ts";
 import { bindBoard } from "./board-read.ts";
 import type { BoardAsRead } from "./report-deps.ts";
-import { PersonalDataHeld, guardFreeText, holdRequest } from "./privacy.ts";
+import { PersonalDataHeld, guardFreeText, holdRequest, mayHoldPersonalData } from "./privacy.ts";
 
 /**
  * The single entry point for every adapter: an Invocation in, a Reply out.
@@ -29,7 +30,7 @@ export async function handleInvocation(deps: CommandDeps, raw: Invocation, read?
   try {
     const parsed = InvocationSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid invocation: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-    return await run(deps, parsed.data, undefined, read);
+    return await run(deps, parsed.data, read ? { ahead: read } : {});
   } catch (error) {
     return replyForError(error, deps.log, { command: raw.command });
   }
@@ -50,7 +51,17 @@ export function readsOf(command: string, line: string, now?: Date, sent?: LineSe
     return null;
   }
   const named = family ? subcommandFor(family, text) : null;
-  return named ? { read: named.subcommand.reads?.(named.args, now, sent) ?? null, changes: named.subcommand.changes ?? false } : null;
+  return named ? { read: readOf(named, now, sent), changes: named.subcommand.changes ?? false } : null;
+}
+
+/**
+ * What a subcommand reads by name, with the guard's context beside it for a change whose line
+ * may hold personal data (`mayHoldPersonalData`): holding it then needs no read of its own.
+ */
+function readOf(named: { subcommand: Subcommand; args: string }, now?: Date, sent?: LineSent): SubjectRead | null {
+  const read = named.subcommand.reads?.(named.args, now, sent) ?? null;
+  if (!named.subcommand.changes || !mayHoldPersonalData(named.args)) return read;
+  return read ? { ...read, guardContext: true } : { guardContext: true };
 }
 
 /** What the sender's identification read for the command (`readsOf`, `Store.readInvocation`), handed on so it is not read again. */
@@ -59,7 +70,19 @@ export interface ReadAhead {
   found: InvocationReads;
 }
 
-async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string, ahead?: ReadAhead): Promise<Reply> {
+/**
+ * How a line runs besides its invocation: `confirmed`, a line whose free text its author chose
+ * to save anyway; `ahead`, what was read for it already; `settles`, the held request its change
+ * settles (a decision on a held message runs the held line again).
+ */
+interface RunOptions {
+  confirmed?: string;
+  ahead?: ReadAhead;
+  settles?: HeldSettlement;
+}
+
+async function run(deps: CommandDeps, invocation: Invocation, options: RunOptions = {}): Promise<Reply> {
+  const { confirmed, ahead, settles } = options;
   const commandName = plainWord(invocation.command).replace(/^\//, "").trim().toLowerCase();
   // Text is checked, then what phones and Office insert (curly quotes, odd spaces) is undone.
   const text = normaliseTyped(checkUserText(invocation.text));
@@ -72,15 +95,15 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored, insights, insightReads, riskRead } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insights, insightReads, riskRead, guardContext, held } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   // A retry of a change already answered gets that answer, whatever has happened since: decided
   // again, a change that took something away finds it gone ("No monthly report is on the
-  // calendar") and says so, though the person's own first try is what took it. Other words or
-  // another person under the same key go through the checks, and the change's receipt then
-  // refuses them (replayFor).
+  // calendar") and says so, though the person's own first try is what took it; a line held
+  // for personal data gets its held prompt again. Other words or another person under the
+  // same key go through the checks, and the change's receipt then refuses them (replayFor).
   if (stored && (stored.request === undefined || stored.request === request)) return replayFor(stored, request);
-  const changeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now };
+  const changeContext: ChangeContext = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, idempotencyKey: invocation.idempotencyKey, request, at: invocation.now, ...(settles ? { settles } : {}) };
   const ctx: CommandContext = {
     store,
     partnershipId: invocation.partnershipId,
@@ -94,10 +117,14 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found) } : {}),
     idempotencyKey: invocation.idempotencyKey,
     request,
-    guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed),
-    ...(deps.heldTexts ? { heldTexts: deps.heldTexts } : {}),
-    rerun: (command, line, options) =>
-      run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, options.confirmed),
+    guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed, guardContext),
+    ...(deps.heldTexts ? { heldTexts: held !== undefined ? withHeldRead(deps.heldTexts, invocation.partnershipId, held) : deps.heldTexts } : {}),
+    rerun: (command, line, options) => {
+      // A held line's action was read with the decision on it: it is not read again.
+      const heldAhead = options.settles && held ? aheadOfHeld(held, options.settles, command, line, actor, invocation.now) : undefined;
+      const rerunOptions: RunOptions = { ...(options.confirmed !== undefined ? { confirmed: options.confirmed } : {}), ...(heldAhead ? { ahead: heldAhead } : {}), ...(options.settles ? { settles: options.settles } : {}) };
+      return run(deps, { ...invocation, actor: { person: actor }, command, text: line, idempotencyKey: options.key }, rerunOptions);
+    },
     ...(insights ? { insights: bindInsights(insights, changeContext, insightReads) } : {}),
     change: (work, touches) =>
       deps.store.once(changeContext, async (tx) => {
@@ -109,8 +136,11 @@ async function run(deps: CommandDeps, invocation: Invocation, confirmed?: string
     return await dispatchTo(family, ctx, text, subcommand);
   } catch (error) {
     if (!(error instanceof PersonalDataHeld)) throw error;
-    const request = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, command: commandName, text, idempotencyKey: invocation.idempotencyKey, now: invocation.now };
-    return holdRequest(deps, request, error);
+    // Another request under a key already answered (a retry of this one was answered above) is refused.
+    if (stored) return replayFor(stored, request);
+    const lineRead = subcommand?.subcommand.reads?.(subcommand.args, invocation.now) ?? null;
+    const held = { partnershipId: invocation.partnershipId, actor, origin: invocation.place, command: commandName, text, idempotencyKey: invocation.idempotencyKey, request, lineRead, now: invocation.now };
+    return holdRequest(deps, held, error);
   }
 }
 
@@ -153,7 +183,7 @@ async function resolveActor(
   invocation: Invocation,
   named: { subcommand: Subcommand; args: string } | null,
   ahead: ReadAhead | undefined,
-): Promise<{ actor: Person; store: Store; stored: Reply | null; insights: InsightDeps | undefined; insightReads: InsightReadAhead; riskRead: { read: SubjectRead | null; found: BoardAsRead | undefined } }> {
+): Promise<ResolvedActor> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
     if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {}, riskRead: { read: null, found: undefined } };
@@ -163,10 +193,11 @@ async function resolveActor(
       stored: named?.subcommand.changes ? ahead.found.stored : null,
       insightReads: insightReadsOf(ahead.found),
       riskRead: { read: ahead.read, found: ahead.found.risk ?? ahead.found.calendar },
+      ...guardReadsOf(ahead.found),
     };
   }
   const sent: LineSent = { platform: invocation.place.platform, tenant: invocation.place.tenant, parts: invocation.parts ?? [] };
-  const read = named?.subcommand.reads?.(named.args, invocation.now, sent) ?? null;
+  const read = named ? readOf(named, invocation.now, sent) : null;
   const key = named?.subcommand.changes ? invocation.idempotencyKey : null;
   const who = "personId" in invocation.actor ? { personId: invocation.actor.personId } : invocation.actor;
   const found = await deps.store.readInvocation(invocation.partnershipId, who, read, key);
@@ -177,7 +208,49 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk ?? found.calendar } };
+  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk ?? found.calendar }, ...guardReadsOf(found) };
+}
+
+/** Who is asking, and what was read with them, as `resolveActor` hands it to the command. */
+interface ResolvedActor {
+  actor: Person;
+  store: Store;
+  stored: Reply | null;
+  insights: InsightDeps | undefined;
+  insightReads: InsightReadAhead;
+  riskRead: { read: SubjectRead | null; found: BoardAsRead | undefined };
+  /** The guard's context, when it was read with the person (`GuardContextRead`). */
+  guardContext?: GuardContext;
+  /** The hold a decision names, when it was read with the person (`HeldRead`; null: none held). */
+  held?: HeldAsRead | null;
+}
+
+/** What was read with the person for the personal-data guard: its context, a hold. */
+const guardReadsOf = (found: InvocationReads): Pick<ResolvedActor, "guardContext" | "held"> => ({
+  ...(found.guardContext ? { guardContext: found.guardContext } : {}),
+  ...(found.held !== undefined ? { held: found.held } : {}),
+});
+
+/** The guard's storage, but answering `findHeld` for the hold read with the person (a live one only, as `findHeld` finds them). */
+function withHeldRead(heldTexts: HeldTextStore, partnershipId: number, held: HeldAsRead | null): HeldTextStore {
+  const findHeld: HeldTextStore["findHeld"] = (id, token, now) =>
+    id === partnershipId && (held === null || held.record.token === token)
+      ? Promise.resolve(held && held.record.expiresAt > now ? held.record : null)
+      : heldTexts.findHeld(id, token, now);
+  return answering(heldTexts, "findHeld", findHeld);
+}
+
+/**
+ * What a held line's run reads ahead, from the read of the decision on it: the action its line
+ * names, read with the hold (`HeldAsRead`), when the line to run still names that action; else
+ * undefined (the line reads it itself).
+ */
+function aheadOfHeld(held: HeldAsRead, settles: HeldSettlement, command: string, line: string, actor: Person, now: Date): ReadAhead | undefined {
+  if (held.record.id !== settles.held.id || !held.read || !held.actions) return undefined;
+  const reads = readsOf(command, line, now)?.read ?? null;
+  const action: Partial<ActionRead> = reads && "ref" in reads ? reads : {};
+  if (action.ref !== held.read.ref || action.planKey !== held.read.planKey) return undefined;
+  return { read: held.read, found: { person: actor, actions: held.actions, stored: null } };
 }
 
 /** What was read with the person for an insight change (a pledge, a follow-up question). */

@@ -13,7 +13,7 @@ import { context, fields, list, reply, text, type Reply } from "../domain/reply.
 import { firstWord } from "./arguments.ts";
 import type { CommandContext, CommandDeps } from "./context.ts";
 import type { HeldTextRecord } from "./held-texts.ts";
-import type { PrivacyRead } from "./store.ts";
+import type { GuardContext, HeldRead, HeldSettlement, PrivacyRead, SubjectRead } from "./store.ts";
 
 /** How long a held request waits for its author's decision before it is purged unsaved. */
 export const HOLD_HOURS = 24;
@@ -36,45 +36,61 @@ const NOBODY = { names: [], emails: new Set<string>() };
 const EVERY_DETECTOR = Object.fromEntries(DETECTOR_KINDS.map((k) => [k, "ask"])) as Record<DetectorKind, GuardAction>;
 
 /**
- * Checks free text a command is about to store or show. Clean text costs no database work: the
- * partnership's policy and people are read only when a detector finds something. Throws
- * PersonalDataHeld when the text must be held; `confirmed` is the command line its author chose to
- * save anyway, so any free text inside it passes.
+ * Whether a line's text may hold personal data, by every detector and with no one exempt: a
+ * change whose line may is read with the guard's context (`GuardContextRead`), so that holding
+ * it needs no read of its own. Clean text costs no database work. Pure.
  */
-export async function guardFreeText(deps: CommandDeps, partnershipId: number, freeText: string, confirmed: string | undefined): Promise<void> {
+export function mayHoldPersonalData(line: string): boolean {
+  return checkPersonalData(line, NOBODY, EVERY_DETECTOR).outcome !== "clear";
+}
+
+/**
+ * Checks free text a command is about to store or show. Clean text costs no database work: the
+ * partnership's policy and people are read only when a detector finds something, unless they
+ * were read with the person asking (`read`). Throws PersonalDataHeld when the text must be held;
+ * `confirmed` is the command line its author chose to save anyway, so any free text inside it passes.
+ */
+export async function guardFreeText(deps: CommandDeps, partnershipId: number, freeText: string, confirmed: string | undefined, read?: GuardContext): Promise<void> {
   if (!deps.heldTexts || (confirmed !== undefined && confirmed.includes(freeText))) return;
-  if (checkPersonalData(freeText, NOBODY, EVERY_DETECTOR).outcome === "clear") return;
-  const { policy, known } = await deps.heldTexts.guardContext(partnershipId);
+  if (!mayHoldPersonalData(freeText)) return;
+  const { policy, known } = read ?? (await deps.heldTexts.guardContext(partnershipId));
   const verdict = checkPersonalData(freeText, known, policy);
   if (verdict.outcome !== "clear") throw new PersonalDataHeld(freeText, verdict);
 }
 
 /**
- * Keeps a held request in the database (a retry of the same request finds the same row) and
- * returns the prompt: what was found, masked, and the choices.
+ * Keeps a held request in the database and returns the prompt: what was found, masked, and the
+ * choices. The hold, its audit event and the prompt stored as the reply to the request's key are
+ * one statement (`HeldTextStore.hold`); a retry of the same request gets the same prompt.
+ * `lineRead` is what the line reads by name (kept when it names an action).
  */
 export async function holdRequest(
   deps: CommandDeps,
-  request: { partnershipId: number; actor: Person; origin: Origin; command: string; text: string; idempotencyKey: string; now: Date },
+  request: { partnershipId: number; actor: Person; origin: Origin; command: string; text: string; idempotencyKey: string; request?: string; lineRead: SubjectRead | null; now: Date },
   held: PersonalDataHeld,
 ): Promise<Reply> {
   const offset = request.text.lastIndexOf(held.freeText);
   // Offsets move from the free text to the whole command line, so "remove" can rewrite the line.
   const findings: Finding[] = offset < 0 ? held.verdict.findings.map((f) => ({ ...f, start: -1, end: -1 })) : held.verdict.findings.map((f) => ({ ...f, start: f.start + offset, end: f.end + offset }));
-  const record = await deps.heldTexts!.hold({
-    partnershipId: request.partnershipId,
-    actor: request.actor,
-    requestKey: request.idempotencyKey,
-    token: randomBytes(12).toString("hex"),
-    command: request.command,
-    text: request.text,
-    findings,
-    outcome: held.verdict.outcome === "block" ? "block" : "ask",
-    origin: request.origin,
-    at: request.now,
-    expiresAt: new Date(request.now.getTime() + HOLD_HOURS * 3_600_000),
-  });
-  return heldPrompt(record, request.actor.timeZone);
+  const lineRead = request.lineRead && "ref" in request.lineRead ? { ref: request.lineRead.ref, ...(request.lineRead.planKey ? { planKey: request.lineRead.planKey } : {}) } : null;
+  return deps.heldTexts!.hold(
+    {
+      partnershipId: request.partnershipId,
+      actor: request.actor,
+      requestKey: request.idempotencyKey,
+      ...(request.request ? { request: request.request } : {}),
+      token: randomBytes(12).toString("hex"),
+      command: request.command,
+      text: request.text,
+      findings,
+      outcome: held.verdict.outcome === "block" ? "block" : "ask",
+      origin: request.origin,
+      lineRead,
+      at: request.now,
+      expiresAt: new Date(request.now.getTime() + HOLD_HOURS * 3_600_000),
+    },
+    (record) => heldPrompt(record, request.actor.timeZone),
+  );
 }
 
 function heldPrompt(record: HeldTextRecord, timeZone: string): Reply {
@@ -111,7 +127,9 @@ const HELD_USAGE = "/curve held remove|keep|cancel <token>";
 /**
  * `/curve held remove|keep|cancel <token>`: what the Remove and save, Save anyway and Cancel buttons
  * (and the shell's question) run. Only the person who wrote the text decides; a second click finds
- * the hold gone and changes nothing.
+ * the hold gone and changes nothing. The hold is read with the person (`HeldRead`), and settled
+ * with the change its line makes when run again (`HeldSettlement`): one read, one statement.
+ * A retry of the decision gets its reply back (dispatch.ts, before it gets here).
  */
 export async function decideHeld(ctx: CommandContext, args: string): Promise<Reply> {
   const [choice, rest] = firstWord(args);
@@ -123,26 +141,37 @@ export async function decideHeld(ctx: CommandContext, args: string): Promise<Rep
   const held = await store.findHeld(ctx.partnershipId, token, ctx.now);
   if (!held) return reply("info", "Nothing is held under that", [text("It was already dealt with, or it expired unsaved. Nothing changed.")]);
   if (held.personId !== ctx.actor.id) throw new CurveError("not_permitted", "Only the person who wrote a held message can decide what happens to it.");
-  const settle = () => store.settle(held, decision, { partnershipId: ctx.partnershipId, actor: ctx.actor, origin: ctx.origin, at: ctx.now });
-  const [command, line] = [held.command, held.text];
+  const answer = (result: Reply) => (ctx.idempotencyKey ? { key: ctx.idempotencyKey, ...(ctx.request ? { request: ctx.request } : {}), reply: result } : undefined);
+  const settle = (result: Reply) => store.settle(held, decision, { partnershipId: ctx.partnershipId, actor: ctx.actor, origin: ctx.origin, at: ctx.now }, answer(result));
+  // The line runs again under a key of its own, and its change settles the hold (or, when it
+  // made none there, the hold is settled on its own after it).
+  const rerun = async (line: string, confirmed?: string): Promise<Reply> => {
+    const settles: HeldSettlement = { held, decision, ...(ctx.idempotencyKey ? { key: ctx.idempotencyKey } : {}), ...(ctx.request ? { request: ctx.request } : {}), settled: false };
+    const result = await ctx.rerun(held.command, line, { key: `held:${held.token}`, ...(confirmed !== undefined ? { confirmed } : {}), settles });
+    if (!settles.settled) await settle(result);
+    return result;
+  };
   switch (decision) {
-    case "cancelled":
-      await settle();
-      return reply("info", "Cancelled", [text("Nothing was saved, and the held message is deleted.")]);
-    case "kept": {
+    case "cancelled": {
+      const result = reply("info", "Cancelled", [text("Nothing was saved, and the held message is deleted.")]);
+      await settle(result);
+      return result;
+    }
+    case "kept":
       if (held.outcome !== "ask") throw new CurveError("not_permitted", "That can't be saved as it is: remove the personal data, or cancel.");
-      const result = await ctx.rerun(command, line, { key: `held:${held.token}`, confirmed: line });
-      await settle();
-      return result;
-    }
-    case "removed": {
+      return rerun(held.text, held.text);
+    case "removed":
       if (held.findings.some((f) => f.start < 0)) throw new CurveError("usage", "Curve can't remove those parts for you here: cancel, and type it again without them.");
-      const result = await ctx.rerun(command, withoutFindings(line, held.findings), { key: `held:${held.token}` });
-      await settle();
-      return result;
-    }
+      return rerun(withoutFindings(held.text, held.findings));
   }
 }
+
+/** What a decision on a held message reads with the person deciding: the hold by its token (`HeldRead`). */
+export const heldNamedBy = (args: string): HeldRead | null => {
+  const [, rest] = firstWord(args);
+  const [token] = firstWord(rest);
+  return token ? { held: token } : null;
+};
 
 const PRIVACY_USAGE = `/curve privacy [<kind> block|ask|off] — kinds: ${DETECTOR_KINDS.join(", ")}`;
 

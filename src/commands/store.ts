@@ -7,7 +7,8 @@ import type { ActionState, ActionView, AuditEntry, MilestoneView, Origin, Person
 import type { Due } from "../domain/dates/due-phrase.ts";
 import type { Reply } from "../domain/reply.ts";
 import type { IndicatorView } from "../domain/indicators/types.ts";
-import type { DetectorKind, GuardAction, GuardPolicy } from "../domain/privacy/guard.ts";
+import type { DetectorKind, GuardAction, GuardPolicy, KnownToPartnership } from "../domain/privacy/guard.ts";
+import type { HeldDecision, HeldTextRecord } from "./held-texts.ts";
 import type { Publication, WebSection } from "../domain/web/publishing.ts";
 
 /** Where a change came from and who made it; written into the audit event. */
@@ -19,6 +20,25 @@ export interface ChangeContext {
   /** Who asked what (`requestFingerprint`): stored with the reply, so the key's reply answers only this request. */
   request?: string;
   at: Date;
+  /** A held request this change decides (a decision on a held message runs its line again): settled with the change (`HeldSettlement`). */
+  settles?: HeldSettlement;
+}
+
+/**
+ * A held request decided by the change it runs: with the change, in the same statement or
+ * transaction, the hold is purged, the decision audited ("privacy.decided", with the kinds found,
+ * never the values) and the change's reply stored under the decision's own key (`key`,
+ * `request`), so a retry of the decision gets it back. The store sets `settled` once it has
+ * done so; a change answered by a stored reply, or made where the store cannot settle it,
+ * leaves it false and the decision settles the hold itself (`HeldTextStore.settle`).
+ */
+export interface HeldSettlement {
+  held: HeldTextRecord;
+  decision: HeldDecision;
+  /** The decision's own idempotency key, under which its reply is stored (none: no reply is). */
+  key?: string;
+  request?: string;
+  settled: boolean;
 }
 
 export interface MilestoneFilter {
@@ -265,13 +285,50 @@ export interface TeamRead {
   people: string[];
 }
 
+/**
+ * A held message named by its token (/curve held), as a decision on it reads it: the held
+ * request (`HeldAsRead`) with, when the request names an action, what its line reads by it (an
+ * `ActionRead` kept with the hold), so the request can be run again from this one read.
+ */
+export interface HeldRead {
+  held: string;
+}
+
+/**
+ * Beside what a line reads: the personal-data guard's context (its policy, the partnership's own
+ * names and emails; held-texts.ts, `guardContextQuery`), asked for when the line's free text may
+ * hold personal data, so that holding it needs no read of its own. Alone: that and nothing more.
+ */
+export interface GuardContextRead {
+  guardContext: true;
+}
+
 /** What a subcommand reads by name, read with the person asking (`Store.readInvocation`). */
-export type SubjectRead = ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead | ReportCalendarRead | PartnershipCalendarRead | LinkRead;
+export type SubjectRead =
+  | ((ActionRead | IndicatorRead | PledgeRead | FollowUpRead | WorkshopRead | RiskRead | RiskHomeRead | PersonRead | TeamRead | NewPledgeRead | SettingsRead | PrivacyRead | PublicationRead | ReportCalendarRead | PartnershipCalendarRead | LinkRead | HeldRead) & Partial<GuardContextRead>)
+  | GuardContextRead;
 
 /** The personal-data guard's policy as stored (null: never changed, every kind at its default), and how many messages it held by kind (null when not read). */
 export interface PrivacyAsRead {
   stored: Partial<Record<DetectorKind, GuardAction>> | null;
   held: { kind: DetectorKind; count: number }[] | null;
+}
+
+/** What the personal-data guard checks text against: the partnership's policy, and its own people's names and emails (exempt). */
+export interface GuardContext {
+  policy: GuardPolicy;
+  known: KnownToPartnership;
+}
+
+/**
+ * A held request as a decision on it reads it (`HeldRead`): the hold, and, when the line it
+ * holds reads an action by ref (`read`, kept with the hold), the actions that ref finds (as
+ * `findActionsByRef` returns them; null when it reads anything else, which is then read again).
+ */
+export interface HeldAsRead {
+  record: HeldTextRecord;
+  read: ActionRead | null;
+  actions: ActionView[] | null;
 }
 
 /** A person's own settings and their partnership's calendar, as `Store.settingsOf` reads them. */
@@ -319,6 +376,10 @@ export interface InvocationReads {
   workshopsLogged?: WorkshopsLoggedAsRead | null;
   /** For a ReportCalendarRead: the plans and the reporting calendar as read; absent otherwise. */
   calendar?: CalendarAsRead;
+  /** For a read with `guardContext`: the guard's policy and the partnership's own names and emails; absent otherwise. */
+  guardContext?: GuardContext;
+  /** For a HeldRead: the held request (null when none is held under that token, or it expired); absent otherwise. */
+  held?: HeldAsRead | null;
   stored: Reply | null;
   /** Asked for with `sight` and the person found: true on the key's first sighting, false for a redelivery. Absent otherwise. */
   sighted?: boolean;

@@ -200,7 +200,7 @@ describe.each(kindsUnderTest())("the personal-data guard on curve import, on %s"
     ]);
     expectNoRawValues(JSON.stringify(events));
     // Coordinators' held counts (/curve privacy) include the confirmed cells' kinds.
-    expect(await new PrismaHeldTextStore(t.db.prisma).heldCounts(id, new Date("2011-09-01T00:00:00Z"))).toEqual([
+    expect(await new PrismaHeldTextStore(t.db.prisma, t.db.sql).heldCounts(id, new Date("2011-09-01T00:00:00Z"))).toEqual([
       { kind: "postcode", count: 1 },
       { kind: "phone", count: 1 },
     ]);

@@ -22,7 +22,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     store: new PrismaStore(db),
     insights: { store: new SqlInsightStore(db), links: null },
     reports: { store: createReportStore(db.prisma), board: createBoardStore(db.prisma, db.sql) },
-    heldTexts: new PrismaHeldTextStore(db.prisma),
+    heldTexts: new PrismaHeldTextStore(db.prisma, db.sql),
     web: new DatabaseWebPages(db, undefined),
     log: { info: () => undefined, error: (_message, fields) => recorded.errors.push(fields ?? {}) },
   };
@@ -61,6 +61,16 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
     key: string = randomUUID(),
     on: { platform: "shell" | "slack" | "teams" } = { platform: "shell" },
   ): Promise<{ trips: number; heading: string | undefined; replayed: boolean }> {
+    const { trips, reply } = await countedReply(personId, line, key, on);
+    return { trips, heading: reply.heading, replayed: reply.replayed ?? false };
+  }
+  /** `counted`, with the whole reply (its buttons, its blocks). */
+  async function countedReply(
+    personId: number,
+    line: string,
+    key: string = randomUUID(),
+    on: { platform: "shell" | "slack" | "teams" } = { platform: "shell" },
+  ): Promise<{ trips: number; reply: Reply }> {
     const [command = "", ...rest] = line.replace(/^\//, "").split(" ");
     const before = db.roundTrips.count;
     const reply = await handleInvocation(deps, {
@@ -72,7 +82,7 @@ export function commandDriver(db: Database, partnershipId: number, now = () => n
       idempotencyKey: key,
       now: now(),
     });
-    return { trips: db.roundTrips.count - before, heading: reply.heading, replayed: reply.replayed ?? false };
+    return { trips: db.roundTrips.count - before, reply };
   }
-  return { deps, run, counted, personId, recorded };
+  return { deps, run, counted, countedReply, personId, recorded };
 }

@@ -177,10 +177,11 @@ export function auditEachAlongside(db: WithAlongside, change: AuditChange, idAs:
 }
 
 /**
- * The audit event of one change, inserted once for each row the CTE named `from` returns, its
- * subject id that row's `id` (a team made in the same statement, by the id its insert returned),
- * returning the event's id: for a statement that makes more than one row (team-changes.ts).
- * Pure; runs as part of that statement (receipts.ts, `changedWithReceipt`).
+ * The audit event of one change, inserted once for each row the CTE named `from` returns (none
+ * when it returns none), its subject id that row's `id`, returning the event's id: for a row a
+ * statement writes beside its change, whose event stands on that row (a team made in the same
+ * statement, by the id its insert returned, team-changes.ts; a held request settled with the
+ * change that decides it, receipts.ts). Pure; runs as part of that statement.
  */
 export function auditEachRowOf(db: WithChanged, from: string, change: AuditChange) {
   const row = auditRow(change);

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import type { InvocationReads, PartnershipCalendarAsRead, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
+import type { HeldAsRead, InvocationReads, PartnershipCalendarAsRead, PlatformIdentity, SubjectRead } from "../../commands/store.ts";
+import { guardContextFrom, guardContextQuery, heldAsReadQuery, heldFromRow, heldLineRead, type GuardContextRow, type HeldAsReadRow } from "./held-texts.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { indicatorByCodeQuery, indicatorFromRow, type IndicatorRow } from "./indicators.ts";
 import { rolesGranting } from "../../domain/access.ts";
@@ -21,8 +22,8 @@ import { boundStatement, StatementShapes } from "./statement-shapes.ts";
 import { actionFromRow, actionsByRef, type ActionRow } from "./view-queries.ts";
 import { workshopAsReadFrom, workshopAsReadQuery, workshopsLoggedFrom, workshopsLoggedQuery, type WorkshopAsReadRow, type WorkshopsLoggedRow } from "./workshop-reads.ts";
 
-type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean; partnershipCalendar?: boolean; account?: boolean };
-type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date; accountPlatform?: string; accountTenant?: string; accountUser?: string };
+type ReadShape = { byId: boolean; read: boolean; planKey: boolean; key: boolean; sight: boolean; indicator?: boolean; person?: boolean; pledge?: boolean; followUp?: boolean; workshop?: boolean; risk?: "number" | "home" | "sole"; riskOwner?: boolean; teams?: boolean; newPledge?: boolean; settings?: boolean; privacy?: boolean; heldSince?: boolean; publication?: boolean; workshopsLogged?: boolean; calendar?: boolean; partnershipCalendar?: boolean; account?: boolean; guard?: boolean; held?: boolean };
+type ReadValues = { partnershipId: number; personId?: number; platform?: string; tenant?: string; userId?: string; ref?: string; planKey?: string; key?: string; sight?: string; code?: string; name?: string; pledgeId?: number; signatureId?: number; stage?: number; workshopId?: number; risk?: number; riskHome?: string; riskHomeKey?: string; riskOwner?: string; names?: string; title?: string; heldSince?: Date; accountPlatform?: string; accountTenant?: string; accountUser?: string; token?: string };
 
 /**
  * The statement behind `readInvocation`, built once for each of its shapes:
@@ -39,6 +40,8 @@ type ReadValues = { partnershipId: number; personId?: number; platform?: string;
  *           | , (the plans and the reporting calendar, as json) AS calendar_read
  *           | , (the partnership's slug and region, as json) AS partnership_calendar
  *           | , (the people named, as json) AS people, (whom the account is linked to) AS account_holder]
+ *           | , (the hold, as json) AS held, found.* (the action its line names)]
+ *          [, (the guard's policy and the partnership's names and emails, as json) AS guard_context]
  *   FROM (SELECT 1) AS one [LEFT JOIN LATERAL (the actions read) AS found ON true]
  */
 // Someone who may make a pledge asks (access.ts's rule, by role): only then is its id drawn.
@@ -114,6 +117,18 @@ const readStatements = new StatementShapes<ReadShape, ReadValues>((shape, v) => 
     .$if(shape.partnershipCalendar === true, (q) => q.select(partnershipCalendarQuery(v.partnershipId).as("partnership_calendar")))
     // Whom an account is linked to now (/curve link; the person named is read as `people`).
     .$if(shape.account === true, (q) => q.select(accountHolderQuery({ platform: v.accountPlatform as PlatformIdentity["platform"], tenant: v.accountTenant!, userId: v.accountUser! }).as("account_holder")))
+    // The guard's context, for a line that may hold personal data.
+    .$if(shape.guard === true, (q) => q.select(guardContextQuery(v.partnershipId).as("guard_context")))
+    // A hold by its token (/curve held), with the action its line names (`line_read`) as `found`.
+    .$if(shape.held === true, (q) =>
+      q
+        .select(heldAsReadQuery(v.partnershipId, v.token!).as("held"))
+        .leftJoinLateral(
+          actionsByRef(v.partnershipId, heldLineRead(v.partnershipId, v.token!, "ref"), sql<string>`coalesce(${heldLineRead(v.partnershipId, v.token!, "planKey")}, pl.key)`).as("found"),
+          (join) => join.onTrue(),
+        )
+        .selectAll("found"),
+    )
     .$if(shape.read, (q) =>
       q
         .leftJoinLateral(actionsByRef(v.partnershipId, v.ref!, shape.planKey ? v.planKey : undefined).as("found"), (join) => join.onTrue())
@@ -143,7 +158,10 @@ function riskReadsFrom(row: RiskAsReadRow): Pick<InvocationReads, "risk" | "peop
  * asker's workshops on it that day (`workshopsLogged`), for a ReportCalendarRead the plans and
  * the reporting calendar (`calendar`, calendar-changes.ts), for a PartnershipCalendarRead the
  * partnership's slug and region (`partnershipCalendar`, partnership-calendar.ts), for a LinkRead
- * the people named and whom its account is linked to (`accountHolder`, identity-link.ts), and the reply stored
+ * the people named and whom its account is linked to (`accountHolder`, identity-link.ts), for a
+ * HeldRead the hold with the action its line names (`held`, held-texts.ts; null when none is
+ * held under the token), with `guardContext` the guard's policy and the partnership's own names
+ * and emails, and the reply stored
  * for `key` (null when none, or the key is only sighted, or `key` is null).
  */
 export async function readInvocation(
@@ -171,6 +189,8 @@ export async function readInvocation(
   const calendar = subject !== null && "reportCalendar" in subject;
   const partnershipCalendar = subject !== null && "partnershipCalendar" in subject;
   const account = subject && "account" in subject ? subject.account : null;
+  const guard = subject !== null && subject.guardContext === true;
+  const held = subject && "held" in subject ? subject.held : null;
   const shape: ReadShape = {
     byId: "personId" in who,
     read: read !== null,
@@ -192,6 +212,8 @@ export async function readInvocation(
     ...(calendar ? { calendar: true } : {}),
     ...(partnershipCalendar ? { partnershipCalendar: true } : {}),
     ...(account ? { account: true } : {}),
+    ...(guard ? { guard: true } : {}),
+    ...(held !== null ? { held: true } : {}),
   };
   const values: ReadValues = {
     partnershipId,
@@ -207,11 +229,12 @@ export async function readInvocation(
     ...(newPledge ? { title: newPledge.newPledgeTitle } : {}),
     ...(privacy?.heldSince ? { heldSince: privacy.heldSince } : {}),
     ...(account ? { accountPlatform: account.platform, accountTenant: account.tenant, accountUser: account.userId } : {}),
+    ...(held !== null ? { token: held } : {}),
     ...(key !== null ? { key } : {}),
     ...(sight !== undefined ? { sight } : {}),
   };
   const query = readStatements.bind(shape, values);
-  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow; partnership_calendar?: PartnershipCalendarAsRead | null; account_holder?: number | null }>(query.text, query.values);
+  const rows = await db.query<Partial<ActionRow> & { me: PersonRow | null; stored: Reply | null; sighted?: boolean; indicator?: IndicatorRow | null; people?: PersonRow[]; pledge?: PledgeAsReadRow | null; follow_up?: FollowUpAsReadRow | null; workshop?: WorkshopAsReadRow | null; risk_read?: RiskAsReadRow; teams?: TeamRow[]; people_named?: { name: string; people: PersonRow[] }[]; new_pledge?: NewPledgeAsReadRow | null; settings?: SettingsRow | null; privacy?: PrivacyRow | null; publication?: PublicationAsReadRow | null; workshops_logged?: WorkshopsLoggedRow | null; calendar_read?: CalendarAsReadRow; partnership_calendar?: PartnershipCalendarAsRead | null; account_holder?: number | null; guard_context?: GuardContextRow | null; held?: HeldAsReadRow | null }>(query.text, query.values);
   const first = rows[0];
   return {
     person: first?.me ? toPerson(first.me) : null,
@@ -233,5 +256,13 @@ export async function readInvocation(
     ...(calendar && first?.calendar_read ? { calendar: calendarAsReadFrom(first.calendar_read) } : {}),
     ...(partnershipCalendar ? { partnershipCalendar: first?.partnership_calendar ?? null } : {}),
     ...(account ? { accountHolder: first?.account_holder ?? null } : {}),
+    ...(guard ? { guardContext: guardContextFrom(first?.guard_context ?? null) } : {}),
+    ...(held !== null ? { held: first?.held ? heldAsReadFrom(first.held, rows) : null } : {}),
   };
+}
+
+/** A hold as read, with the actions its line names (the rows `found` joined) when it names one. */
+function heldAsReadFrom(row: HeldAsReadRow, rows: Partial<ActionRow>[]): HeldAsRead {
+  const { record, lineRead } = heldFromRow(row);
+  return { record, read: lineRead, actions: lineRead ? rows.filter((r) => r.id != null).map((r) => actionFromRow(r as ActionRow)) : null };
 }

@@ -1,10 +1,11 @@
-import type { ChangeContext } from "../../commands/store.ts";
+import type { ChangeContext, HeldSettlement } from "../../commands/store.ts";
+import { kindCounts } from "../../domain/privacy/guard.ts";
 import { replayFor, type Reply } from "../../domain/reply.ts";
-import { sql, type CompiledQuery, type RawBuilder } from "kysely";
-import { auditEachAlongside, auditEachChanged, type WithAlongside, type WithChanged } from "./audit.ts";
+import { sql, type Compilable, type CompiledQuery, type QueryCreator, type RawBuilder } from "kysely";
+import { auditEachAlongside, auditEachChanged, auditEachRowOf, type WithAlongside, type WithChanged } from "./audit.ts";
 import { deliveriesWithChange, effectDeliveries, insertChangeEffects } from "./deliveries.ts";
 import type { OutboxSignal } from "./outbox-signal.ts";
-import { compileOnly, runCompiled } from "./kysely.ts";
+import { compileOnly, runCompiled, type DB } from "./kysely.ts";
 import { guardedChange, type ChangePlanner, type PlannedChange, type RowAsRead } from "./change-planner.ts";
 import type { SqlRunner, SqlTransaction } from "./sql-runner.ts";
 
@@ -133,9 +134,11 @@ export async function changeOnce<C>(
         [...key, receiptReply(ctx, result), SEEN],
       );
       if (stored.length === 0) throw new AlreadyAnswered();
+      if (ctx.settles) await settleHeld(tx, { ...ctx, settles: ctx.settles }, result);
       return result;
     });
     // Outside the transaction: the change is committed. `written` never throws.
+    if (ctx.settles) ctx.settles.settled = true;
     if (added > 0) outbox?.written();
     return reply;
   } catch (error) {
@@ -199,7 +202,7 @@ export function changedWithReceipt(planned: PlannedChange, ctx: ChangeContext, r
   // same statement, only when it changed something.
   const effects = [...effectDeliveries(ctx, reply), ...(planned.deliveries ?? [])];
   const withEffects = (effects.length ? audited.with("effects", (db) => deliveriesWithChange(db as unknown as WithChanged, effects)) : audited) as typeof audited;
-  return withEffects
+  return settledWith(withEffects, ctx, reply)
     .with("receipt", (db) =>
       db
         .insertInto("command_receipt")
@@ -235,7 +238,14 @@ type AsRead = RowAsRead;
  * (the row the answer was decided on, see `PlannedChanges.unchangedAsRead`), the receipt is
  * written only while that row is still as read, and none is returned when it has moved on.
  */
-export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | null = null) {
+export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | null = null): Compilable<{ changed: number }> {
+  if (!ctx.settles) return receiptInsert(ctx, reply, asRead).returning(sql<number>`1`.as("changed"));
+  // A held request's decision is settled with the answer, when its receipt is stored.
+  const stored = compileOnly.with("changed", () => receiptInsert(ctx, reply, asRead).returning(sql<number>`1`.as("id")));
+  return settledWith(stored, ctx, reply).selectFrom("changed").select(sql<number>`1`.as("changed"));
+}
+
+function receiptInsert(ctx: ChangeContext, reply: Reply, asRead: AsRead | null) {
   const row = compileOnly.selectNoFrom((eb) => [
     eb.val(ctx.partnershipId).as("partnership_id"),
     eb.val(ctx.idempotencyKey).as("idempotency_key"),
@@ -250,8 +260,73 @@ export function receiptOf(ctx: ChangeContext, reply: Reply, asRead: AsRead | nul
         .columns(["partnership_id", "idempotency_key"])
         .doUpdateSet((eb) => ({ reply: eb.ref("excluded.reply") }))
         .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
+    );
+}
+
+/**
+ * With a change that decides a held request (`ChangeContext.settles`), the rows that settle it,
+ * as CTEs of the change's own statement, each written only when the CTE `changed` returned a
+ * row (the change made, or its answer stored):
+ *
+ *   settled AS (DELETE FROM held_text WHERE id = <the hold> AND EXISTS (changed) RETURNING id),
+ *   settled_audit AS (its "privacy.decided" event, from settled: none when a twin purged it first),
+ *   answered AS (the reply stored under the decision's own key, if it has one and a reply, or in place of its first sighting)
+ *
+ * `creator` itself when the change decides nothing. Pure.
+ */
+export function settledWith<Q>(creator: Q, ctx: ChangeContext, reply: Reply | null): Q {
+  const settles = ctx.settles;
+  if (!settles) return creator;
+  const { held, decision } = settles;
+  const changedRow = (db: WithChanged) => db.selectFrom("changed").select("changed.id");
+  const withSettled = (creator as unknown as WithChanged)
+    .with("settled", (db) =>
+      db.deleteFrom("held_text").where("id", "=", held.id).where("partnership_id", "=", ctx.partnershipId).where((eb) => eb.exists(changedRow(db))).returning("id"),
     )
-    .returning(sql<number>`1`.as("changed"));
+    .with("settled_audit", (db) =>
+      auditEachRowOf(db as unknown as WithChanged, "settled", {
+        partnershipId: ctx.partnershipId,
+        actorId: ctx.actor.id,
+        event: "privacy.decided",
+        subject: { type: "held_text", id: held.id },
+        before: { outcome: held.outcome, kinds: kindCounts(held.findings) },
+        after: { decision },
+        origin: ctx.origin,
+        at: ctx.at,
+      }),
+    );
+  const key = settles.key;
+  if (key === undefined || reply === null) return withSettled as unknown as Q;
+  return withSettled.with("answered", (db) => answeredFrom(db as unknown as WithChanged, { ...settles, key }, ctx.partnershipId, reply)) as unknown as Q;
+}
+
+/** The decision's own receipt (`HeldSettlement.key`), holding `reply`, once for each row of `changed`. */
+function answeredFrom(db: WithChanged, settles: HeldSettlement & { key: string }, partnershipId: number, reply: Reply) {
+  return db
+    .insertInto("command_receipt")
+    .columns(["partnership_id", "idempotency_key", "reply"])
+    .expression((eb) =>
+      eb.selectFrom("changed").select([eb.val(partnershipId).as("partnership_id"), eb.val(settles.key).as("idempotency_key"), sql<unknown>`cast(${receiptReply(settles, reply)} as jsonb)`.as("reply")]),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(["partnership_id", "idempotency_key"])
+        .doUpdateSet((eb) => ({ reply: eb.ref("excluded.reply") }))
+        .where(sql<boolean>`command_receipt.reply = ${SEEN}::jsonb`),
+    )
+    .returning("idempotency_key");
+}
+
+/**
+ * `settledWith` run on its own, in the change's transaction (`changeOnce`) or, for a decision
+ * that runs no change (a cancel) or whose change was answered already, alone: ONE statement;
+ * true when it purged the hold (and audited the decision), false when it was gone already.
+ * With no `reply`, none is stored.
+ */
+export async function settleHeld(tx: SqlRunner | SqlTransaction, ctx: ChangeContext & { settles: HeldSettlement }, reply: Reply | null): Promise<boolean> {
+  const settled = settledWith(compileOnly.with("changed", (db) => db.selectNoFrom(sql<number>`1`.as("id"))), ctx, reply);
+  const [row] = await runCompiled(tx, (settled as unknown as QueryCreator<DB & { settled: { id: number } }>).selectNoFrom(sql<number>`(select count(*) from settled)::int`.as("settled")));
+  return (row?.settled ?? 0) > 0;
 }
 
 /**
@@ -291,12 +366,16 @@ export async function changedOnce<C>(
     if (planner.planned) {
       const [row] = await runCompiled(sql, changedWithReceipt(planner.planned, ctx, result));
       if (row?.changed === 1) {
+        if (ctx.settles) ctx.settles.settled = true;
         if (row.enqueued > 0) outbox?.written();
         return result;
       }
     } else {
       const [row] = await runCompiled(sql, receiptOf(ctx, result, planner.unchangedAsRead));
-      if (row?.changed === 1) return result;
+      if (row?.changed === 1) {
+        if (ctx.settles) ctx.settles.settled = true;
+        return result;
+      }
     }
   } catch (error) {
     failure = error;

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from "kysely";
+import { sql, type Expression, type ExpressionBuilder } from "kysely";
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { DuePrecision } from "../../domain/dates/due-phrase.ts";
 import type { ActionState, ActionView, MilestoneView, Party } from "../../domain/model.ts";
@@ -369,9 +369,10 @@ export async function actionById(db: Queryable, id: number): Promise<ActionView 
 
 /**
  * The actions of a partnership with this ref, in the plan keyed `planKey` or in any (as
- * /action and /milestone name them): `actionsQuery` with its conditions.
+ * /action and /milestone name them): `actionsQuery` with its conditions. The ref and the key
+ * may be expressions of the statement (a held line's read, held-texts.ts).
  */
-export function actionsByRef(partnershipId: number, ref: string, planKey?: string): ActionsQuery {
+export function actionsByRef(partnershipId: number, ref: string | Expression<string>, planKey?: string | Expression<string>): ActionsQuery {
   return actionsQuery()
     .where("a.ref", "=", ref)
     .where("pl.partnership_id", "=", partnershipId)

@@ -132,6 +132,13 @@ export function describeFindings(findings: readonly Finding[]): string[] {
   });
 }
 
+/** How many of each kind were found, e.g. { nhs_number: 1 }: what audit events record of the finds, never their values. Pure. */
+export function kindCounts(findings: readonly Finding[]): Partial<Record<DetectorKind, number>> {
+  const counts: Partial<Record<DetectorKind, number>> = {};
+  for (const f of findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+  return counts;
+}
+
 /** Reads a partnership's stored policy, falling back to the default for kinds it doesn't name. */
 export function guardPolicyFrom(stored: Partial<Record<string, string>> | null | undefined): GuardPolicy {
   const policy: Record<DetectorKind, GuardAction> = { ...DEFAULT_GUARD_POLICY };
