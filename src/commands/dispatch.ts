@@ -95,7 +95,7 @@ async function run(deps: CommandDeps, invocation: Invocation, options: RunOption
     });
   }
   const subcommand = subcommandFor(family, text);
-  const { actor, store, stored, insights, insightReads, riskRead, guardContext, held } = await resolveActor(deps, invocation, subcommand, ahead);
+  const { actor, store, stored, insights, insightReads, boardRead, guardContext, held } = await resolveActor(deps, invocation, subcommand, ahead);
   const request = requestFingerprint(actor.id, commandName, text);
   // A retry of a change already answered gets that answer, whatever has happened since: decided
   // again, a change that took something away finds it gone ("No monthly report is on the
@@ -114,7 +114,7 @@ async function run(deps: CommandDeps, invocation: Invocation, options: RunOption
     canShowForms: invocation.capabilities?.forms ?? false,
     parts: invocation.parts ?? [],
     ...(deps.web ? { web: bindWeb(deps.web) } : {}),
-    ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, riskRead.read, riskRead.found) } : {}),
+    ...(deps.reports ? { reports: bindBoard(deps.reports, invocation.partnershipId, boardRead.read, boardRead.found) } : {}),
     idempotencyKey: invocation.idempotencyKey,
     request,
     guardText: (freeText) => guardFreeText(deps, invocation.partnershipId, freeText, confirmed, guardContext),
@@ -186,15 +186,8 @@ async function resolveActor(
 ): Promise<ResolvedActor> {
   if ("person" in invocation.actor) {
     const { person } = invocation.actor;
-    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {}, riskRead: { read: null, found: undefined } };
-    return {
-      actor: person,
-      ...servedFromRead(deps, invocation.partnershipId, ahead.read, ahead.found),
-      stored: named?.subcommand.changes ? ahead.found.stored : null,
-      insightReads: insightReadsOf(ahead.found),
-      riskRead: { read: ahead.read, found: ahead.found.risk ?? ahead.found.calendar },
-      ...guardReadsOf(ahead.found),
-    };
+    if (!ahead) return { actor: person, store: deps.store, stored: null, insights: deps.insights, insightReads: {}, boardRead: { read: null, found: undefined } };
+    return resolvedFrom(deps, invocation.partnershipId, person, ahead.read, ahead.found, named?.subcommand.changes ? ahead.found.stored : null);
   }
   const sent: LineSent = { platform: invocation.place.platform, tenant: invocation.place.tenant, parts: invocation.parts ?? [] };
   const read = named ? readOf(named, invocation.now, sent) : null;
@@ -208,7 +201,20 @@ async function resolveActor(
       "Curve doesn't know who you are yet. Ask a coordinator to link your account with /curve link.",
     );
   }
-  return { actor: found.person, ...servedFromRead(deps, invocation.partnershipId, read, found), stored: found.stored, insightReads: insightReadsOf(found), riskRead: { read, found: found.risk ?? found.calendar }, ...guardReadsOf(found) };
+  return resolvedFrom(deps, invocation.partnershipId, found.person, read, found, found.stored);
+}
+
+/** The person asking, with what the command is served from what was read with them (`read`, `found`), and `stored`, the reply already stored for its key. */
+function resolvedFrom(deps: CommandDeps, partnershipId: number, actor: Person, read: SubjectRead | null, found: InvocationReads, stored: Reply | null): ResolvedActor {
+  return {
+    actor,
+    store: withOwnRead(storeServedFrom(deps.store, partnershipId, read, found), partnershipId, read, found),
+    insights: deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights,
+    stored,
+    insightReads: insightReadsOf(found),
+    boardRead: { read, found: found.risk ?? found.calendar },
+    ...guardReadsOf(found),
+  };
 }
 
 /** Who is asking, and what was read with them, as `resolveActor` hands it to the command. */
@@ -218,7 +224,8 @@ interface ResolvedActor {
   stored: Reply | null;
   insights: InsightDeps | undefined;
   insightReads: InsightReadAhead;
-  riskRead: { read: SubjectRead | null; found: BoardAsRead | undefined };
+  /** What the risk register or the reporting calendar was read as (bindBoard). */
+  boardRead: { read: SubjectRead | null; found: BoardAsRead | undefined };
   /** The guard's context, when it was read with the person (`GuardContextRead`). */
   guardContext?: GuardContext;
   /** The hold a decision names, when it was read with the person (`HeldRead`; null: none held). */
@@ -256,19 +263,12 @@ function aheadOfHeld(held: HeldAsRead, settles: HeldSettlement, command: string,
 /** What was read with the person for an insight change (a pledge, a follow-up question). */
 const insightReadsOf = (found: InvocationReads): InsightReadAhead => ({ pledge: found.pledge ?? null, followUp: found.followUp ?? null, workshop: found.workshop ?? null, newPledge: found.newPledge ?? null, logged: found.workshopsLogged ?? null });
 
-/** The stores a command is given: answering what was read with the person from what was read. */
-function servedFromRead(deps: CommandDeps, partnershipId: number, read: SubjectRead | null, found: InvocationReads): { store: Store; insights: InsightDeps | undefined } {
-  const store =
-    read && "ref" in read && found.actions
-      ? withActionsRead(deps.store, partnershipId, read, found.actions)
-      : read && "person" in read && read.person !== undefined && found.people
-        ? withPeopleRead(deps.store, partnershipId, read.person, found.people)
-        : read && "teams" in read && found.teams && found.peopleNamed
-          ? withTeamsRead(deps.store, partnershipId, found.teams, found.peopleNamed)
-          : deps.store;
-  const ownRead = withOwnRead(store, partnershipId, read, found);
-  const insights = deps.insights && read && "indicator" in read && found.indicator !== undefined ? withIndicatorRead(deps.insights, partnershipId, read.indicator, found.indicator) : deps.insights;
-  return { store: ownRead, insights };
+/** The store a command is given, answering the action, the people or the teams read with the person from that read (one kind at most). */
+function storeServedFrom(store: Store, partnershipId: number, read: SubjectRead | null, found: InvocationReads): Store {
+  if (read && "ref" in read && found.actions) return withActionsRead(store, partnershipId, read, found.actions);
+  if (read && "person" in read && read.person !== undefined && found.people) return withPeopleRead(store, partnershipId, read.person, found.people);
+  if (read && "teams" in read && found.teams && found.peopleNamed) return withTeamsRead(store, partnershipId, found.teams, found.peopleNamed);
+  return store;
 }
 
 /**
