@@ -64,6 +64,7 @@ const STEPS: Step[] = [
   { name: "reportScheduleRetry", as: "Nigel Richardson", line: "/report schedule monthly first-working-day 09:00 to #ctb-board", retry: true },
   { name: "reportReschedule", as: "Nigel Richardson", line: "/report schedule monthly last-working-day 16:00 to #ctb-board" },
   { name: "reportScheduleOff", as: "Nigel Richardson", line: "/report schedule off monthly" },
+  { name: "reportScheduleOffRetry", as: "Nigel Richardson", line: "/report schedule off monthly", retry: true },
   { name: "teamAdd", as: "Nigel Richardson", line: "/team add ICT Jancis Andrew" },
   { name: "teamAddRetry", as: "Nigel Richardson", line: "/team add ICT Jancis Andrew", retry: true },
   { name: "teamRemove", as: "Nigel Richardson", line: "/team remove ICT Jancis Andrew" },
