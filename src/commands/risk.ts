@@ -132,6 +132,11 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
   const store = board(ctx);
   let home = plain.length >= 2 ? await store.findRiskHome(ctx.partnershipId, plain[0]!.slice(0, 60)) : null;
   if (plain.length >= 2 && !home) throw new CurveError("unknown_ref", `"${plain[0]!.slice(0, 40)}" is not a plan, a priority (ATT, LAC, NEET …) or an action.`, { hint: USAGE.add });
+  // "/risk add ATT" names where the risk goes and nothing more: not a risk described as "ATT",
+  // even where the partnership's one plan would take it.
+  if (plain.length === 1 && !/\s/.test(plain[0]!.trim()) && (await store.findRiskHome(ctx.partnershipId, plain[0]!.slice(0, 60)))) {
+    throw new CurveError("usage", `Describe the risk after ${plain[0]!.slice(0, 40)}, with a | between them.`, { hint: USAGE.add });
+  }
   home ??= plain.length === 1 ? await store.soleRiskHome(ctx.partnershipId) : null;
   if (!home) throw new CurveError("usage", plain.length === 0 ? "Describe the risk." : "Say which plan, priority or action the risk belongs to, first.", { hint: USAGE.add });
   if (home.closedPlan) throw new CurveError("not_permitted", `${refreshedWords(home.closedPlan)}; add the risk there instead.`);

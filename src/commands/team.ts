@@ -19,10 +19,12 @@ const folded = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
 
 /**
  * The team a line starts with, and the rest: the longest team name (any case) that the line
- * starts with, or a name in quotes. `created` is a quoted name no team has yet.
+ * starts with, or a name in quotes. `created` is a quoted name no team has yet. An apostrophe
+ * inside a name ("St John's cluster", or 'St John's cluster') is part of it: a double quote
+ * closes only a double quote, and a single one closes a name only before a space or the end.
  */
 function splitTeam(teams: readonly TeamView[], line: string, usage: string): { team: TeamView | null; name: string; rest: string } {
-  const quoted = /^["“”']([^"“”']{1,120})["“”']\s*(.*)$/.exec(line.trim());
+  const quoted = /^["“”]([^"“”]{1,120})["“”]\s*(.*)$/.exec(line.trim()) ?? /^['‘’](.{1,120}?)['‘’](?=\s|$)\s*(.*)$/.exec(line.trim());
   if (quoted) {
     const name = quoted[1]!.trim();
     if (!/[\p{L}\p{N}]/u.test(name)) throw new CurveError("usage", "Give the team a name: letters or numbers between the quotes.", { hint: usage });

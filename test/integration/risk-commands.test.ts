@@ -97,6 +97,9 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
       expect(r.tone, line).toBe("error");
       expect(r.code, line).toBe(code);
     }
+    // A home and no description: the description is what is missing, not the home.
+    expect((await p.run("Nigel Richardson", "/risk add ATT")).heading).toBe("Describe the risk after ATT, with a | between them.");
+    expect((await p.run("Nigel Richardson", "/risk add ATT |")).heading).toBe("Describe the risk after ATT, with a | between them.");
     const stranger = await p.run("Sue May", "/risk add ATT | Something | likelihood: 2 | impact: 2");
     expect(stranger.code).toBe("not_permitted");
     expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(0);

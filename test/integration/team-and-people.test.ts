@@ -58,7 +58,11 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect(await p.members("Attendance task group")).toEqual([newcomer]);
     expect((await p.run(newcomer, "/team")).rendered).toContain("Attendance task group");
 
-    expect((await p.events("team.")).map((e) => e.event)).toEqual(["team.member_added", "team.member_removed", "team.created", "team.member_added"]);
+    // An apostrophe in a quoted name is part of it, in double quotes or single.
+    expect((await p.run(p.coordinator, `/team add "St John's cluster" ${newcomer}`)).heading).toBe(`${newcomer} added to St John's cluster`);
+    expect((await p.run(p.coordinator, `/team remove 'St John's cluster' ${newcomer}`)).heading).toBe(`${newcomer} taken off St John's cluster`);
+
+    expect((await p.events("team.")).map((e) => e.event)).toEqual(["team.member_added", "team.member_removed", "team.created", "team.member_added", "team.created", "team.member_added", "team.member_removed"]);
     expect((await p.run(p.coordinator, `/action history ATT-4`)).rendered).not.toMatch(/team\.member/);
   });
 
