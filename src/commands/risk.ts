@@ -197,7 +197,10 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
   return board(ctx).once(changeContext(ctx), async (tx) => {
     const after = await tx.reviewRisk(risk, next);
     const moved = after.likelihood * after.impact - risk.likelihood * risk.impact;
-    return riskCard(after, ctx.today, `R${risk.number} reviewed: score ${risk.likelihood * risk.impact} to ${after.likelihood * after.impact}${moved === 0 ? " (unchanged)" : ""}`, "success");
+    const card = riskCard(after, ctx.today, `R${risk.number} reviewed: score ${risk.likelihood * risk.impact} to ${after.likelihood * after.impact}${moved === 0 ? " (unchanged)" : ""}`, "success");
+    // A review with no date given sets the next one itself: say so, and how to choose another.
+    const dated = labelled.next !== undefined || labelled.review !== undefined;
+    return dated || after.reviewDate === risk.reviewDate ? card : withContext(card, `Next review ${shortDate(after.reviewDate)}, four weeks on; add "next: <date>" to choose another.`);
   });
 }
 

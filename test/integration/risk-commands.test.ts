@@ -65,6 +65,12 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     expect(reviewed.rendered).toContain("Green: score 6");
     const events = await p.audit();
     expect(events.at(-1)).toMatchObject({ event: "risk.reviewed", before: expect.objectContaining({ score: 16, reviewDate: "2011-09-30" }), after: expect.objectContaining({ score: 6, reviewDate: "2011-10-31", note: "protocol signed" }) });
+    expect(reviewed.rendered).not.toContain("four weeks on");
+    // With no date given, the next review moves four weeks on, and the reply says so.
+    const undated = await p.run("Jancis Andrew", "/risk review R1 impact: 3");
+    const next = (await p.audit()).at(-1)!.after as { reviewDate: string };
+    expect(next.reviewDate).not.toBe("2011-10-31");
+    expect(undated.rendered).toContain("four weeks on; add \"next: <date>\" to choose another");
   });
 
   it("refuses an owner in a review rather than dropping it, and clears the mitigation when it is given empty", async () => {
