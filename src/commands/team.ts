@@ -143,6 +143,10 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
   if (!z.string().email().max(254).safeParse(email).success) throw new CurveError("usage", `"${email.slice(0, 60)}" is not an email address.`, { hint: usage });
   if (name.length > 120 || !/\p{L}/u.test(name)) throw new CurveError("usage", `"${name.slice(0, 40)}" is not a person's name.`, { hint: usage });
   const organisation = words.slice(at + 1).join(" ");
+  // An organisation is named as a team is: letters or numbers, 120 characters at most, and not a second email.
+  if (organisation && (organisation.length > 120 || !/[\p{L}\p{N}]/u.test(organisation) || organisation.includes("@"))) {
+    throw new CurveError("usage", `"${organisation.slice(0, 40)}" is not an organisation's name: give one email, then the organisation's name.`, { hint: usage });
+  }
   const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];
   const existingOrganisation = organisation ? teams.find((t) => folded(t.name) === folded(organisation)) ?? null : null;
   return ctx.change(async (tx) => {

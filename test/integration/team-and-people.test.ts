@@ -103,6 +103,11 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
       const answer = await p.run(p.coordinator, `/curve person add Pat Doe ${typed}`);
       expect(answer.rendered, typed).toMatch(/is not an email address/);
     }
+    // What follows the email must be an organisation's name: not a second email, nor a paragraph, nor punctuation.
+    for (const organisation of ["pat@other.org", "x".repeat(121), '""', "—"]) {
+      const answer = await p.run(p.coordinator, `/curve person add Pat Doe pat.doe@example.org ${organisation}`);
+      expect(answer.rendered, organisation).toMatch(/is not an organisation's name/);
+    }
     expect((await p.run("Sue May", "/curve person add Pat Doe pat@example.org")).rendered).toMatch(/You can't add people/);
     expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: { in: ["Olaf Nwosu", "Pat Doe"] } } })).toBe(0);
 
