@@ -2,6 +2,7 @@ import { z } from "zod";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { Person, PersonRole } from "../domain/model.ts";
+import { sameWords } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
 import type { PersonRead, TeamRead, TeamView } from "./store.ts";
@@ -131,6 +132,13 @@ export const organisationNamedBy = (args: string): TeamRead | null => {
   return at > 0 && at < words.length - 1 ? { teams: true, people: [] } : null;
 };
 
+/** A new person's email is someone's already (read after the change, which holds the connection, has ended). */
+class EmailTaken extends CurveError {
+  constructor(email: string) {
+    super("conflict", `Someone in the partnership already has the email ${email}.`, { hint: "/team show" });
+  }
+}
+
 /** `/curve person add Sam Prince sam@example.org [organisation]` (coordinators and admins): a person the plans can name. Audited. */
 export async function addPerson(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = USAGE.person;
@@ -149,9 +157,9 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
   }
   const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];
   const existingOrganisation = organisation ? teams.find((t) => folded(t.name) === folded(organisation)) ?? null : null;
-  return ctx.change(async (tx) => {
+  const adding = ctx.change(async (tx) => {
     const added = await tx.addPerson({ name, email });
-    if (!added.applied) throw new CurveError("conflict", `Someone in the partnership already has the email ${email}.`, { hint: "/team show" });
+    if (!added.applied) throw new EmailTaken(email);
     let joined = "";
     if (organisation) {
       let team = existingOrganisation;
@@ -170,6 +178,13 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
     return reply("success", `${name} added${joined}`, [
       context(`Curve knows them by ${email}: their Slack or Teams account is matched by that email the first time they use Curve, or a coordinator can link it with /curve link.`),
     ]);
+  });
+  return adding.catch(async (error: unknown) => {
+    if (!(error instanceof EmailTaken)) throw error;
+    // The same person added again is no conflict: nothing changes, and the reply says so.
+    const holder = await ctx.store.findPersonByEmail(ctx.partnershipId, email);
+    if (!holder || !sameWords(holder.name, name)) throw error;
+    return reply("info", `${holder.name} is already in the partnership`, [text(`With the email ${email}. Nothing changed.${organisation ? ` /team add adds them to ${organisation}.` : ""}`)]);
   });
 }
 

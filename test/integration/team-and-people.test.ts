@@ -97,6 +97,11 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect((await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Leeds Beckett University" } })).kind).toBe("organisation");
 
     expect((await p.run(p.coordinator, "/curve person add Olaf Nwosu ola.nwosu@leeds.example.org")).rendered).toContain("already has the email");
+    // The same person sent again (a new key): nothing changes, and the reply says so.
+    const again = await p.run(p.coordinator, "/curve person add Ola Nwosu ola.nwosu@leeds.example.org");
+    expect(again).toMatchObject({ tone: "info", heading: "Ola Nwosu is already in the partnership" });
+    expect(again.rendered).toContain("Nothing changed.");
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, email: "ola.nwosu@leeds.example.org" } })).toBe(1);
     expect((await p.run(p.coordinator, "/curve person add Ola Nwosu not-an-email")).tone).toBe("error");
     // An address with what came after it in a sentence, or a link's scheme, is not saved as typed.
     for (const typed of ["pat.doe@example.org,", "pat.doe@example.org;", "mailto:pat.doe@example.org", "pat.doe@example..org"]) {
