@@ -11,7 +11,7 @@ import { publish } from "./publish.ts";
 import { reportCommands } from "./report.ts";
 import { riskCommands } from "./risk.ts";
 import { decideHeld, heldNamedBy, privacyNamedBy, privacySettings } from "./privacy.ts";
-import { addPerson, organisationNamedBy, PERSON_USAGE, personNamedByRole, ROLE_USAGE, setRole, teamCommands } from "./team.ts";
+import { addPerson, personAddReads, PERSON_USAGE, personNamedByRole, ROLE_USAGE, setRole, teamCommands } from "./team.ts";
 
 /** One table for every adapter: a command added here works in Slack, Teams and the shell. */
 const families: CommandFamily[] = [];
@@ -29,7 +29,7 @@ const curveFamily: CommandFamily = {
     { name: "link", changes: true, reads: linkNamedBy, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
     { name: "publish", changes: true, reads: () => ({ publication: "web" }), usage: "/curve publish [indicators|plans|pledges on|off]", summary: "What the web pages show to anyone (coordinators choose).", run: publish },
     { name: "privacy", changes: true, reads: privacyNamedBy, usage: "/curve privacy [<kind> block|ask|off]", summary: "What the personal-data guard checks, and how often it held a message (coordinators change it).", run: privacySettings },
-    { name: "person", changes: true, reads: organisationNamedBy, usage: PERSON_USAGE, summary: "Add a person to the partnership (coordinators).", run: addPerson },
+    { name: "person", changes: true, reads: personAddReads, usage: PERSON_USAGE, summary: "Add a person to the partnership (coordinators).", run: addPerson },
     { name: "role", changes: true, reads: personNamedByRole, usage: ROLE_USAGE, summary: "Give or take a partnership role: coordinator, admin, board member, ambassador (admins).", run: setRole },
     { name: "held", changes: true, usage: "/curve held remove|keep|cancel <token>", summary: "Decide on a message the personal-data guard held (its buttons do this for you).", reads: heldNamedBy, run: decideHeld },
   ],

@@ -124,12 +124,15 @@ function personLine(args: string): { words: string[]; at: number } {
 }
 
 /**
- * What `/curve person add` reads with the person asking, when the line names an organisation
- * after the email: every team, so the organisation is known to be there or not (dispatch.ts, `readsOf`).
+ * What `/curve person add` reads with the person asking (dispatch.ts, `readsOf`): the people
+ * already called by the new person's name, and, when the line names an organisation after the
+ * email, every team, so the organisation is known to be there or not.
  */
-export const organisationNamedBy = (args: string): TeamRead | null => {
+export const personAddReads = (args: string): TeamRead | PersonRead | null => {
   const { words, at } = personLine(args);
-  return at > 0 && at < words.length - 1 ? { teams: true, people: [] } : null;
+  if (at <= 0) return null;
+  const name = words.slice(0, at).join(" ");
+  return at < words.length - 1 ? { teams: true, people: [name] } : { person: name };
 };
 
 /** A new person's email is someone's already (read after the change, which holds the connection, has ended). */
@@ -155,6 +158,11 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
   if (organisation && (organisation.length > 120 || !/[\p{L}\p{N}]/u.test(organisation) || organisation.includes("@"))) {
     throw new CurveError("usage", `"${organisation.slice(0, 40)}" is not an organisation's name: give one email, then the organisation's name.`, { hint: usage });
   }
+  // Read with the person asking (personAddReads): the same person sent again changes nothing,
+  // and a second person of the same name is added with a word on what that means.
+  const namesakes = await ctx.store.findPeopleByName(ctx.partnershipId, name);
+  const same = namesakes.find((p) => p.email?.toLowerCase() === email);
+  if (same) return alreadyIn(same, email, organisation);
   const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];
   const existingOrganisation = organisation ? teams.find((t) => folded(t.name) === folded(organisation)) ?? null : null;
   const adding = ctx.change(async (tx) => {
@@ -177,6 +185,9 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
     }
     return reply("success", `${name} added${joined}`, [
       context(`Curve knows them by ${email}: their Slack or Teams account is matched by that email the first time they use Curve, or a coordinator can link it with /curve link.`),
+      ...(namesakes.length
+        ? [context(`${namesakes.length === 1 ? "Someone else is" : `${namesakes.length} others are`} also called ${name} (${namesakes.map((p) => p.email ?? "no email").join(", ")}): a command that names ${name} will ask for the email of the one meant.`)]
+        : []),
     ]);
   });
   return adding.catch(async (error: unknown) => {
@@ -184,9 +195,13 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
     // The same person added again is no conflict: nothing changes, and the reply says so.
     const holder = await ctx.store.findPersonByEmail(ctx.partnershipId, email);
     if (!holder || !sameWords(holder.name, name)) throw error;
-    return reply("info", `${holder.name} is already in the partnership`, [text(`With the email ${email}. Nothing changed.${organisation ? ` /team add adds them to ${organisation}.` : ""}`)]);
+    return alreadyIn(holder, email, organisation);
   });
 }
+
+/** The answer to adding someone already in the partnership under that name and email: nothing changes. */
+const alreadyIn = (person: Person, email: string, organisation: string): Reply =>
+  reply("info", `${person.name} is already in the partnership`, [text(`With the email ${email}. Nothing changed.${organisation ? ` /team add adds them to ${organisation}.` : ""}`)]);
 
 const ROLE_WORDS: Record<string, PersonRole> = {
   coordinator: "coordinator", admin: "admin", administrator: "admin", "board-member": "board_member", board_member: "board_member", "board member": "board_member", ambassador: "ambassador",

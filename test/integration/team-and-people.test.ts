@@ -87,6 +87,15 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect(await t.db.prisma.team.count({ where: { partnershipId: p.partnershipId, name: "Not a team" } })).toBe(0);
   });
 
+  it("adds a second person of a name already there, saying that commands naming them will ask for the email", async () => {
+    const p = await fresh();
+    const jancis = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Jancis Andrew" } });
+    const namesake = await p.run(p.coordinator, "/curve person add Jancis Andrew j.andrew@leeds-beckett.example.org");
+    expect(namesake).toMatchObject({ tone: "success", heading: "Jancis Andrew added" });
+    expect(namesake.rendered).toContain(`Someone else is also called Jancis Andrew (${jancis.email}): a command that names Jancis Andrew will ask for the email of the one meant.`);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: "Jancis Andrew" } })).toBe(2);
+  });
+
   it("adds a person with their organisation, refuses a taken email or a bad one, and lets only an admin give and take roles", async () => {
     const p = await fresh();
     const added = await p.run(p.coordinator, "/curve person add Ola Nwosu Ola.Nwosu@leeds.example.org Leeds Beckett University");
