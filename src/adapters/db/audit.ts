@@ -1,6 +1,6 @@
 // The one audit writer: every audit_event row in Curve is built and inserted here, in the
 // transaction of the change it records (DESIGN: "Everything that changes is recorded").
-import { sql, type Compilable, type ExpressionBuilder, type Insertable, type InsertResult, type QueryCreator, type UpdateQueryBuilder } from "kysely";
+import { sql, type Compilable, type ExpressionBuilder, type Insertable, type InsertResult, type QueryCreator, type RawBuilder, type UpdateQueryBuilder } from "kysely";
 import type { Prisma } from "../../../generated/prisma/client.ts";
 import type { ChangeContext } from "../../commands/store.ts";
 import type { PlatformName } from "../../domain/model.ts";
@@ -164,16 +164,9 @@ export type WithAlongside = QueryCreator<DB & { changed: { id: number }; alongsi
  * Pure; runs as part of the change's statement (receipts.ts, `changedWithReceipt`).
  */
 export function auditEachAlongside(db: WithAlongside, change: AuditChange, idAs: string) {
-  const row = auditRow(change);
-  const columns = Object.keys(row) as (keyof AuditRow & string)[];
-  return db
-    .insertInto("audit_event")
-    .columns(columns)
-    .expression((eb) =>
-      eb
-        .selectFrom("alongside")
-        .select(columns.map((column) => (column === "after" ? sql<unknown>`jsonb_build_object(${idAs}::text, alongside.id) || cast(${row.after ?? "{}"} as jsonb)`.as(column) : eb.val(row[column]).as(column)))),
-    );
+  return auditOncePerRow(db as unknown as WithChanged, "alongside", change, (column, row) =>
+    column === "after" ? sql<unknown>`jsonb_build_object(${idAs}::text, source.id) || cast(${row.after ?? "{}"} as jsonb)` : null,
+  );
 }
 
 /**
@@ -184,15 +177,18 @@ export function auditEachAlongside(db: WithAlongside, change: AuditChange, idAs:
  * change that decides it, receipts.ts). Pure; runs as part of that statement.
  */
 export function auditEachRowOf(db: WithChanged, from: string, change: AuditChange) {
+  return auditOncePerRow(db, from, change, (column) => (column === "subject_id" ? sql<unknown>`source.id` : null)).returning("id");
+}
+
+/**
+ * The audit event of `change`, inserted once for each row of the CTE `from` (as `source`), each
+ * column as the change gives it unless `fromRow` takes it from the row.
+ */
+function auditOncePerRow(db: WithChanged, from: string, change: AuditChange, fromRow: (column: keyof AuditRow & string, row: AuditRow) => RawBuilder<unknown> | null) {
   const row = auditRow(change);
   const columns = Object.keys(row) as (keyof AuditRow & string)[];
   return db
     .insertInto("audit_event")
     .columns(columns)
-    .expression((eb) =>
-      eb
-        .selectFrom(sql.table(from).as("made"))
-        .select(columns.map((column) => (column === "subject_id" ? sql.ref<number>("made.id").as(column) : eb.val(row[column]).as(column)))),
-    )
-    .returning("id");
+    .expression((eb) => eb.selectFrom(sql.table(from).as("source")).select(columns.map((column) => (fromRow(column, row) ?? (eb.val(row[column]) as unknown as RawBuilder<unknown>)).as(column))));
 }
