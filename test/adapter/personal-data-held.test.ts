@@ -133,5 +133,17 @@ describe.each(kindsUnderTest())("evidence with an NHS number is held in every ad
       expect(removed.stdout).toContain("referral sent for [removed]");
       expect(removed.stdout).not.toContain("4578");
     }, 300_000);
+
+    it("takes only r, s or c (or the buttons' words) as an answer, and a new command leaves the held message unsaved and runs", async () => {
+      const run = await curve(["start", "--as", "Jancis Andrew"], env, "/action note ATT-4 spoke to mum on 07700 900123 about attendance\nstop\nsorry, wrong action\n/action history ATT-4\n");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("Save anyway [s]");
+      expect(run.stdout.match(/nothing is saved until you choose/g)).toHaveLength(2);
+      expect(run.stdout).toContain("The held message is not saved.");
+      expect(run.stdout).not.toContain("Note added");
+      // The command typed instead ran, and the number is nowhere in the action's history.
+      expect(run.stdout).toContain("ATT-4");
+      expect(run.stdout).not.toContain("900123");
+    }, 300_000);
   });
 });

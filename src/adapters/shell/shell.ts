@@ -47,7 +47,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
     rl.prompt();
   });
   const lines = rl[Symbol.asyncIterator]();
+  // A command typed while a held message waits for its answer is run after it (see below).
+  let typedAhead: string | null = null;
   const next = async (): Promise<string | null> => {
+    if (typedAhead !== null) {
+      const line = typedAhead;
+      typedAhead = null;
+      return line;
+    }
     const { value, done } = await lines.next();
     return done ? null : String(value);
   };
@@ -118,7 +125,15 @@ export async function runShell(options: ShellOptions): Promise<number> {
       const answer = await next();
       if (interactive) rl.setPrompt(PROMPT);
       if (answer === null) break;
-      const chosen = choices.find((c) => c.key === answer.trim().toLowerCase().slice(0, 1));
+      // A new command instead of an answer: the held message stays unsaved (it expires by itself), and the command runs.
+      if (answer.trim().startsWith("/")) {
+        say("The held message is not saved.");
+        typedAhead = answer;
+        break;
+      }
+      // Only the letter, or the button's words: "stop" or "sorry" must never mean "save anyway".
+      const typed = answer.trim().toLowerCase().replace(/\s+/g, " ");
+      const chosen = choices.find((c) => typed === c.key || typed === c.word || typed === c.label.toLowerCase());
       if (!chosen) {
         say(`Type ${choices.map((c) => c.key).join(", ")}: nothing is saved until you choose.`);
         continue;
@@ -129,19 +144,19 @@ export async function runShell(options: ShellOptions): Promise<number> {
   return close(rl, 0);
 }
 
-const HELD_KEYS: Record<string, { key: string; verb: string }> = {
-  "privacy.remove": { key: "r", verb: "remove" },
-  "privacy.keep": { key: "s", verb: "keep" },
-  "privacy.cancel": { key: "c", verb: "cancel" },
+const HELD_KEYS: Record<string, { key: string; word: string; verb: string }> = {
+  "privacy.remove": { key: "r", word: "remove", verb: "remove" },
+  "privacy.keep": { key: "s", word: "save", verb: "keep" },
+  "privacy.cancel": { key: "c", word: "cancel", verb: "cancel" },
 };
 
-/** The held prompt's buttons as one-letter answers: r(emove and save), s(ave anyway), c(ancel). */
-function heldChoices(reply: Reply): { key: string; label: string; command: string }[] {
+/** The held prompt's buttons as answers: r (or "remove", or the button's label) to remove and save, s to save anyway, c to cancel. */
+function heldChoices(reply: Reply): { key: string; word: string; label: string; command: string }[] {
   return reply.blocks.flatMap((block) =>
     block.type === "buttons"
       ? block.buttons.flatMap((b) => {
           const entry = HELD_KEYS[b.actionId];
-          return entry ? [{ key: entry.key, label: b.label, command: `held ${entry.verb} ${b.value}` }] : [];
+          return entry ? [{ key: entry.key, word: entry.word, label: b.label, command: `held ${entry.verb} ${b.value}` }] : [];
         })
       : [],
   );
