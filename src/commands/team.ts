@@ -12,7 +12,7 @@ const USAGE = {
   show: "/team show [team]   e.g. /team show Cluster chairs",
   add: "/team add <team> <person>   e.g. /team add Cluster chairs Jancis Andrew (a new team's name in quotes)",
   remove: "/team remove <team> <person>",
-  person: "/curve person add <name> <email> [organisation]   e.g. /curve person add Sam Prince sam.prince@leeds.gov.uk Leeds City Council",
+  person: "/curve person add [another] <name> <email> [organisation]   e.g. /curve person add Ola Nwosu ola.nwosu@leeds.gov.uk Leeds City Council",
   role: "/curve role <person> coordinator|admin|board-member|ambassador [off]",
 };
 
@@ -117,10 +117,22 @@ async function membership(ctx: CommandContext, args: string, member: boolean): P
 }
 
 
-/** A `/curve person add` line's words (without "add"), and where the email is among them (the first word with an @; -1 when none has one). */
-function personLine(args: string): { words: string[]; at: number } {
-  const words = args.trim().replace(/^add\s+/i, "").split(/\s+/).filter(Boolean);
-  return { words, at: words.findIndex((w) => w.includes("@")) };
+/** A name typed in quotes, as /team add teaches, without them. */
+const unquoted = (text: string) => text.replace(/^["“”'‘’](.*)["“”'‘’]$/u, "$1").trim();
+
+/**
+ * A `/curve person` line: whether it says "add" (the only thing the subcommand does), and
+ * "another" after it (a second person of a name already there, meant); its words after those,
+ * and where the email is among them (the first word with an @; -1 when none has one); and the
+ * name before it and the organisation after it, without quotes.
+ */
+function personLine(args: string): { adding: boolean; another: boolean; words: string[]; at: number; name: string; organisation: string } {
+  const [first = "", ...rest] = args.trim().split(/\s+/).filter(Boolean);
+  const adding = first.toLowerCase() === "add";
+  const another = adding && rest[0]?.toLowerCase() === "another";
+  const words = adding ? rest.slice(another ? 1 : 0) : [];
+  const at = words.findIndex((w) => w.includes("@"));
+  return { adding, another, words, at, name: at > 0 ? unquoted(words.slice(0, at).join(" ")) : "", organisation: at >= 0 ? unquoted(words.slice(at + 1).join(" ")) : "" };
 }
 
 /**
@@ -129,10 +141,9 @@ function personLine(args: string): { words: string[]; at: number } {
  * email, every team, so the organisation is known to be there or not.
  */
 export const personAddReads = (args: string): TeamRead | PersonRead | null => {
-  const { words, at } = personLine(args);
-  if (at <= 0) return null;
-  const name = words.slice(0, at).join(" ");
-  return at < words.length - 1 ? { teams: true, people: [name] } : { person: name };
+  const { name, organisation } = personLine(args);
+  if (!name) return null;
+  return organisation ? { teams: true, people: [name] } : { person: name };
 };
 
 /** A new person's email is someone's already (read after the change, which holds the connection, has ended). */
@@ -145,27 +156,40 @@ class EmailTaken extends CurveError {
 /** `/curve person add Sam Prince sam@example.org [organisation]` (coordinators and admins): a person the plans can name. Audited. */
 export async function addPerson(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = USAGE.person;
-  const { words, at } = personLine(args);
+  const { adding, another, words, at, name, organisation } = personLine(args);
+  if (!adding) throw new CurveError("usage", "/curve person adds people: say add, then their full name and email.", { hint: usage });
   requirePermission(ctx.actor, "person.add");
   if (at <= 0) throw new CurveError("usage", "Give the person's full name, then their email.", { hint: usage });
-  const name = words.slice(0, at).join(" ");
   // Slack sends a typed email as <mailto:a@b.org|a@b.org>.
   const email = words[at]!.replace(/^<mailto:([^|>]*)(\|[^>]*)?>$/, "$1").toLowerCase();
   if (!z.string().email().max(254).safeParse(email).success) throw new CurveError("usage", `"${email.slice(0, 60)}" is not an email address.`, { hint: usage });
   if (name.length > 120 || !/\p{L}/u.test(name)) throw new CurveError("usage", `"${name.slice(0, 40)}" is not a person's name.`, { hint: usage });
-  const organisation = words.slice(at + 1).join(" ");
   // An organisation is named as a team is: letters or numbers, 120 characters at most, and not a second email.
-  if (organisation && (organisation.length > 120 || !/[\p{L}\p{N}]/u.test(organisation) || organisation.includes("@"))) {
-    throw new CurveError("usage", `"${organisation.slice(0, 40)}" is not an organisation's name: give one email, then the organisation's name.`, { hint: usage });
+  const typedOrganisation = words.slice(at + 1).join(" ");
+  if (typedOrganisation && (organisation.length > 120 || !/[\p{L}\p{N}]/u.test(organisation) || organisation.includes("@"))) {
+    throw new CurveError("usage", `"${typedOrganisation.slice(0, 40)}" is not an organisation's name: give one email, then the organisation's name.`, { hint: usage });
   }
   // Read with the person asking (personAddReads): the same person sent again changes nothing,
-  // and a second person of the same name is added with a word on what that means.
+  // and a second person of a name already there is added only when the line says "another":
+  // every command naming either would then ask for the email.
   const namesakes = await ctx.store.findPeopleByName(ctx.partnershipId, name);
   const same = namesakes.find((p) => p.email?.toLowerCase() === email);
   if (same) return alreadyIn(same, email, organisation);
+  if (namesakes.length && !another) {
+    throw new CurveError(
+      "conflict",
+      `${namesakes[0]!.name} is already in the partnership (${namesakes.map((p) => p.email ?? "no email").join(", ")}). If this is someone else of that name, send: /curve person add another ${name} ${email}${organisation ? ` ${organisation}` : ""}`,
+      { hint: "Commands that name either of them will then ask for the email." },
+    );
+  }
   const teams = organisation ? await ctx.store.teams(ctx.partnershipId) : [];
   const existingOrganisation = organisation ? teams.find((t) => folded(t.name) === folded(organisation)) ?? null : null;
-  const adding = ctx.change(async (tx) => {
+  // A team is not an organisation: joining it would let them change what it owns.
+  if (existingOrganisation && existingOrganisation.kind !== "organisation") {
+    const owns = existingOrganisation.owns.length ? ` (it owns ${existingOrganisation.owns.slice(0, 3).join(", ")}${existingOrganisation.owns.length > 3 ? " …" : ""})` : "";
+    throw new CurveError("usage", `${existingOrganisation.name} is a team${owns}, not an organisation. Add ${name} without it, then /team add ${existingOrganisation.name} ${name} if they belong in it.`, { hint: usage });
+  }
+  const change = ctx.change(async (tx) => {
     const added = await tx.addPerson({ name, email });
     if (!added.applied) throw new EmailTaken(email);
     let joined = "";
@@ -190,7 +214,7 @@ export async function addPerson(ctx: CommandContext, args: string): Promise<Repl
         : []),
     ]);
   });
-  return adding.catch(async (error: unknown) => {
+  return change.catch(async (error: unknown) => {
     if (!(error instanceof EmailTaken)) throw error;
     // The same person added again is no conflict: nothing changes, and the reply says so.
     const holder = await ctx.store.findPersonByEmail(ctx.partnershipId, email);

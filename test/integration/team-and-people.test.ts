@@ -25,7 +25,7 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
 
   it("asks for the email when two people have the name given, and takes the email", async () => {
     const p = await fresh();
-    expect((await p.run(p.coordinator, "/curve person add Sam Prince sam.prince2@leeds.example.org")).heading).toBe("Sam Prince added");
+    expect((await p.run(p.coordinator, "/curve person add another Sam Prince sam.prince2@leeds.example.org")).heading).toBe("Sam Prince added");
     const named = await p.run("Mary Brittle", "/curve role Sam Prince ambassador");
     expect(named.tone).toBe("error");
     expect(named.rendered).toContain('2 people are called "Sam Prince". Give the email of the one you mean instead.');
@@ -87,13 +87,20 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect(await t.db.prisma.team.count({ where: { partnershipId: p.partnershipId, name: "Not a team" } })).toBe(0);
   });
 
-  it("adds a second person of a name already there, saying that commands naming them will ask for the email", async () => {
+  it("adds a second person of a name already there only when the line says 'another', saying that commands naming them will ask for the email", async () => {
     const p = await fresh();
     const jancis = await t.db.prisma.person.findFirstOrThrow({ where: { partnershipId: p.partnershipId, name: "Jancis Andrew" } });
-    const namesake = await p.run(p.coordinator, "/curve person add Jancis Andrew j.andrew@leeds-beckett.example.org");
+    // In any case or spacing, the name is someone's already: asked, not added.
+    const asked = await p.run(p.coordinator, "/curve person add jancis  ANDREW j.andrew@leeds-beckett.example.org");
+    expect(asked).toMatchObject({ tone: "error", code: "conflict" });
+    expect(asked.heading).toBe(`Jancis Andrew is already in the partnership (${jancis.email}). If this is someone else of that name, send: /curve person add another jancis ANDREW j.andrew@leeds-beckett.example.org`);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: { equals: "Jancis Andrew", mode: "insensitive" } } })).toBe(1);
+    const namesake = await p.run(p.coordinator, "/curve person add another Jancis Andrew j.andrew@leeds-beckett.example.org");
     expect(namesake).toMatchObject({ tone: "success", heading: "Jancis Andrew added" });
     expect(namesake.rendered).toContain(`Someone else is also called Jancis Andrew (${jancis.email}): a command that names Jancis Andrew will ask for the email of the one meant.`);
     expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: "Jancis Andrew" } })).toBe(2);
+    // Quotes, as /team add teaches, are not part of a name.
+    expect((await p.run(p.coordinator, '/curve person add "Rita Ray" rita.ray@x.org "Leeds Trinity University"')).heading).toBe("Rita Ray added (Leeds Trinity University)");
   });
 
   it("adds a person with their organisation, refuses a taken email or a bad one, and lets only an admin give and take roles", async () => {
@@ -117,6 +124,14 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
       const answer = await p.run(p.coordinator, `/curve person add Pat Doe ${typed}`);
       expect(answer.rendered, typed).toMatch(/is not an email address/);
     }
+    // /curve person only adds: any other word is refused, and no one is added.
+    for (const line of ["/curve person remove Zed Zee zed.zee@x.org", "/curve person Ann Other ann@x.org Police"]) {
+      expect((await p.run(p.coordinator, line)).heading, line).toBe("/curve person adds people: say add, then their full name and email.");
+    }
+    // A team given as the organisation is refused: joining it would let them change what it owns.
+    const team = await p.run(p.coordinator, "/curve person add Connie Test connie@x.org connexions");
+    expect(team.heading).toMatch(/^Connexions is a team \(it owns NEET-\d+.*\), not an organisation\. Add Connie Test without it, then \/team add Connexions Connie Test if they belong in it\.$/);
+    expect(await t.db.prisma.person.count({ where: { partnershipId: p.partnershipId, name: { in: ["Zed Zee", "remove Zed Zee", "Ann Other", "Connie Test"] } } })).toBe(0);
     // What follows the email must be an organisation's name: not a second email, nor a paragraph, nor punctuation.
     for (const organisation of ["pat@other.org", "x".repeat(121), '""', "—"]) {
       const answer = await p.run(p.coordinator, `/curve person add Pat Doe pat.doe@example.org ${organisation}`);
