@@ -18,6 +18,9 @@ const USAGE = {
   close: "/risk close R3 <reason>",
 };
 
+/** The later of two ISO dates. */
+const laterOf = (a: string, b: string): string => (a > b ? a : b);
+
 /** Without a date, a risk is next reviewed in a month. */
 const DEFAULT_REVIEW_DAYS = 28;
 const LABELS = ["owner", "likelihood", "impact", "mitigation", "review", "next", "note"] as const;
@@ -190,7 +193,9 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
     impact: score("impact", labelled.impact, USAGE.review, risk.impact),
     // "mitigation:" with nothing after it clears the mitigation, as /risk add records none.
     mitigation: labelled.mitigation !== undefined ? (labelled.mitigation ? checkText(labelled.mitigation, "mitigation", 1000, USAGE.review) : null) : risk.mitigation,
-    reviewDate: reviewDate(ctx, labelled.next ?? labelled.review, USAGE.review, addDays(ctx.today, DEFAULT_REVIEW_DAYS)),
+    // Given no date, the next review is four weeks on, or stays where it was set if that is later:
+    // a review of the scores alone never pulls forward a date the board chose.
+    reviewDate: reviewDate(ctx, labelled.next ?? labelled.review, USAGE.review, laterOf(risk.reviewDate, addDays(ctx.today, DEFAULT_REVIEW_DAYS))),
     note: labelled.note ? checkText(labelled.note, "note", 1000, USAGE.review) : null,
   };
   for (const free of [labelled.mitigation !== undefined ? next.mitigation : null, next.note]) if (free) await ctx.guardText(free);

@@ -66,11 +66,17 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     const events = await p.audit();
     expect(events.at(-1)).toMatchObject({ event: "risk.reviewed", before: expect.objectContaining({ score: 16, reviewDate: "2011-09-30" }), after: expect.objectContaining({ score: 6, reviewDate: "2011-10-31", note: "protocol signed" }) });
     expect(reviewed.rendered).not.toContain("four weeks on");
-    // With no date given, the next review moves four weeks on, and the reply says so.
+    // With no date given, a next review sooner than four weeks on moves there, and the reply says so.
+    await p.run("Jancis Andrew", "/risk review R1 next: 1 October 2011");
     const undated = await p.run("Jancis Andrew", "/risk review R1 impact: 3");
     const next = (await p.audit()).at(-1)!.after as { reviewDate: string };
-    expect(next.reviewDate).not.toBe("2011-10-31");
+    expect(next.reviewDate > "2011-10-01").toBe(true);
     expect(undated.rendered).toContain("four weeks on; add \"next: <date>\" to choose another");
+    // A date chosen further off stays where it is when a review gives none.
+    await p.run("Jancis Andrew", "/risk review R1 next: 30 November 2011");
+    const kept = await p.run("Jancis Andrew", "/risk review R1 likelihood: 2");
+    expect(((await p.audit()).at(-1)!.after as { reviewDate: string }).reviewDate).toBe("2011-11-30");
+    expect(kept.rendered).not.toContain("four weeks on");
   });
 
   it("refuses an owner in a review rather than dropping it, and clears the mitigation when it is given empty", async () => {
