@@ -141,6 +141,13 @@ async function add(ctx: CommandContext, args: string): Promise<Reply> {
     throw new CurveError("usage", `Describe the risk after ${plain[0]!.slice(0, 40)}, with a | between them.`, { hint: USAGE.add });
   }
   home ??= plain.length === 1 ? await store.soleRiskHome(ctx.partnershipId) : null;
+  if (!home && plain.length === 1) {
+    // "/risk add ATT attendance is falling": where it goes and what it is, without the | between.
+    const [first, rest] = firstWord(plain[0]!);
+    if (rest.trim() && (await store.findRiskHome(ctx.partnershipId, first.slice(0, 60)))) {
+      throw new CurveError("usage", `Put a | between where the risk goes and what it is: /risk add ${first.slice(0, 40)} | ${rest.trim().slice(0, 60)}`, { hint: USAGE.add });
+    }
+  }
   if (!home) throw new CurveError("usage", plain.length === 0 ? "Describe the risk." : "Say which plan, priority or action the risk belongs to, first.", { hint: USAGE.add });
   if (home.closedPlan) throw new CurveError("not_permitted", `${refreshedWords(home.closedPlan)}; add the risk there instead.`);
   const description = checkText(plain[plain.length - 1]!, "description", 500, USAGE.add);

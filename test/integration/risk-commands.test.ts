@@ -112,6 +112,7 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     // A home and no description: the description is what is missing, not the home.
     expect((await p.run("Nigel Richardson", "/risk add ATT")).heading).toBe("Describe the risk after ATT, with a | between them.");
     expect((await p.run("Nigel Richardson", "/risk add ATT |")).heading).toBe("Describe the risk after ATT, with a | between them.");
+    expect((await p.run("Nigel Richardson", "/risk add ATT attendance falling in cluster Y")).heading).toBe("Put a | between where the risk goes and what it is: /risk add ATT | attendance falling in cluster Y");
     const stranger = await p.run("Sue May", "/risk add ATT | Something | likelihood: 2 | impact: 2");
     expect(stranger.code).toBe("not_permitted");
     expect(await t.db.prisma.risk.count({ where: { partnershipId: p.partnershipId } })).toBe(0);
