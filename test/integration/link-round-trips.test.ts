@@ -125,7 +125,7 @@ describe.each(kindsUnderTest())("round trips for the partnership's region and a 
     it("answers a name two people share, or no one has, as before, changing nothing", async () => {
       const d = await demo();
       await d.run("Nigel Richardson", "/curve person add Sam Lee sam.lee@leeds.example.org");
-      await d.run("Nigel Richardson", "/curve person add Sam Lee sam.lee2@leeds.example.org");
+      await d.run("Nigel Richardson", "/curve person add another Sam Lee sam.lee2@leeds.example.org");
       const twice = await d.run("Nigel Richardson", d.link("Sam Lee"), randomUUID(), SLACK);
       expect(twice.heading).toBe('2 people are called "Sam Lee". Give the email of the one you mean instead.');
       const nobody = await d.run("Nigel Richardson", d.link("Zed Nobody"), randomUUID(), SLACK);
