@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isCurveError, type CurveError } from "../domain/errors.ts";
+import { maskEchoedIdentifiers } from "../domain/privacy/guard.ts";
 import { context, reply, type Reply } from "../domain/reply.ts";
 import type { Logger } from "./context.ts";
 
@@ -28,11 +29,15 @@ export function replyForError(error: unknown, log: Logger, where: Record<string,
   };
 }
 
-/** An expected failure as a one-line reply with its code, and its usage hint under it. */
+/**
+ * An expected failure as a one-line reply with its code, and its usage hint under it. What the
+ * sentence quotes of someone's message has its NHS, National Insurance and phone numbers and
+ * dates of birth masked (maskEchoedIdentifiers): a refusal never repeats them.
+ */
 export function errorReply(error: CurveError): Reply {
   const blocks = [];
   if (error.details.hint) blocks.push(context(error.details.hint.startsWith("/") ? `Usage: ${error.details.hint}` : error.details.hint));
-  return { ...reply("error", error.userMessage, blocks), code: error.code };
+  return { ...reply("error", maskEchoedIdentifiers(error.userMessage), blocks), code: error.code };
 }
 
 /** Prisma's driver-adapter kinds for a connection that could not be made or was lost. */

@@ -162,4 +162,26 @@ describe.each(kindsUnderTest())("the personal-data guard on %s", (kind) => {
     const note = await p.run("Jancis Andrew", `/action note ATT-5 office LS2 8BB`);
     expect(note.tone).toBe("success");
   });
+  it("never repeats an NHS, National Insurance or phone number or a date of birth in a refusal that quotes what was typed", async () => {
+    const p = await freshPartnership();
+    const before = await p.milestone("ATT-5.1");
+    const refusals = [
+      `/milestone date ATT-5.1 NHS ${NHS} by March`,
+      `/milestone date ATT-5.1 born 14/03/2012`,
+      `/milestone date ATT-5.1 ring mum 07700 900123`,
+      `/milestone date ATT-5.1 NI QQ 12 34 56 C`,
+      `/indicator set nosuch 12 ${NHS}`,
+    ];
+    for (const line of refusals) {
+      const reply = await p.run("Jancis Andrew", line);
+      expect(reply.tone, line).toBe("error");
+      expect(reply.rendered, line).not.toMatch(/123 ?45|4578|14\/03\/2012|900123|12 34 56/);
+    }
+    // What was masked is still recognisable, as the held prompt shows it.
+    const dated = await p.run("Jancis Andrew", `/milestone date ATT-5.1 NHS ${NHS} by March`);
+    expect(dated.rendered).toContain("••• ••• ••78");
+    // Nothing was saved, and a refusal that quotes no identifier reads as before.
+    expect(await p.milestone("ATT-5.1")).toEqual(before);
+    expect((await p.run("Jancis Andrew", `/milestone date ATT-5.1 next blue moon`)).rendered).toContain('"next blue moon"');
+  });
 });

@@ -80,6 +80,29 @@ export function withoutFindings(text: string, findings: readonly Pick<Finding, "
   return result.replace(/[ \t]{2,}/g, " ").trim();
 }
 
+/**
+ * The kinds an error reply masks when it quotes what someone typed: identifiers that are never
+ * the partnership's own business in a refusal. Emails and names are left, as refusals name the
+ * partnership's people; postcodes are left, as a venue's is ordinary text.
+ */
+const ECHO_MASKED: ReadonlySet<DetectorKind> = new Set(["nhs_number", "ni_number", "date_of_birth", "phone"]);
+const NOBODY_KNOWN: KnownToPartnership = { emails: new Set(), names: [] };
+
+/**
+ * `text` (a refusal that may quote what someone typed, e.g. 'Curve could not read "NHS 943 476
+ * 5919" as a date') with each NHS number, National Insurance number, date of birth and phone
+ * number masked as the held prompt masks it ("NHS ••• ••• ••19"): a reply never repeats them,
+ * in a channel or to its author. Pure; returns `text` itself when nothing is found.
+ */
+export function maskEchoedIdentifiers(text: string): string {
+  const found = detectPersonalData(text, NOBODY_KNOWN, ECHO_MASKED);
+  if (found.length === 0) return text;
+  const folded = foldForDetection(text);
+  let result = text;
+  for (const d of [...found].sort((a, b) => b.start - a.start)) result = `${result.slice(0, d.start)}${maskValue(d.kind, folded.slice(d.start, d.end))}${result.slice(d.end)}`;
+  return result;
+}
+
 const DOT = "•";
 
 /**
