@@ -40,9 +40,30 @@ function splitTeam(teams: readonly TeamView[], line: string, usage: string): { t
   const near = teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
   throw new CurveError(
     "unknown_ref",
-    `No team's name starts "${line.trim().slice(0, 40)}".${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."} A new team's name goes in quotes.`,
+    `"${line.trim().slice(0, 40)}" does not start with a team's full name.${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."} A new team's name goes in quotes.`,
     { hint: usage },
   );
+}
+
+/**
+ * The one team `/team show` names: by its full name (any case, spacing or quotes), or by the
+ * start of it in whole words when only one team's name starts so ("Cluster chairs" for "Cluster
+ * chairs and managers"). Throws "ambiguous_ref" naming the teams when several start so, and
+ * "unknown_ref" with the nearest names when none does.
+ */
+function teamShown(teams: readonly TeamView[], line: string): TeamView {
+  const typed = folded(unquoted(line));
+  const exact = teams.find((t) => folded(t.name) === typed);
+  if (exact) return exact;
+  const starting = teams.filter((t) => folded(t.name).startsWith(`${typed} `));
+  if (starting.length === 1) return starting[0]!;
+  if (starting.length > 1) {
+    const names = starting.map((t) => t.name).sort();
+    throw new CurveError("ambiguous_ref", `${names.length} teams' names start "${unquoted(line).slice(0, 40)}": ${names.slice(0, 8).join(", ")}${names.length > 8 ? " …" : ""}. Which one?`, { hint: USAGE.show });
+  }
+  const firstWord = typed.split(" ")[0] ?? "";
+  const near = teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
+  throw new CurveError("unknown_ref", `No team is called "${unquoted(line).slice(0, 40)}".${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."}`, { hint: USAGE.show });
 }
 
 /** One person of the partnership by full name or email; one not there can be added by a coordinator. */
@@ -78,8 +99,7 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
       list(teams.map((t) => ({ text: t.name, detail: `${t.kind === "organisation" ? "organisation · " : ""}${t.members.length} ${t.members.length === 1 ? "member" : "members"}${t.owns.length ? ` · owns ${t.owns.length}` : ""}` })), "No teams yet."),
     ]);
   }
-  const { team, name } = splitTeam(teams, args, USAGE.show);
-  if (!team) throw new CurveError("unknown_ref", `There is no team called "${name}".`, { hint: USAGE.show });
+  const team = teamShown(teams, args);
   return reply("info", team.name, [
     fields([
       { label: "Kind", value: team.kind },

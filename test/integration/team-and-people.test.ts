@@ -66,12 +66,32 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect((await p.run(p.coordinator, `/action history ATT-4`)).rendered).not.toMatch(/team\.member/);
   });
 
+  it("shows a team by the start of its name when only one team's name starts so, and names them all when several do", async () => {
+    const p = await fresh();
+    const teams = (await t.db.prisma.team.findMany({ where: { partnershipId: p.partnershipId }, select: { name: true } })).map((x) => x.name);
+    // The demo's teams: a unique start, and a start that several share.
+    const full = teams.find((n) => n.startsWith("Cluster chairs"))!;
+    expect(full).toBe("Cluster chairs and managers");
+    const shown = await p.run("Sue May", "/team show cluster CHAIRS");
+    expect(shown.tone).toBe("info");
+    expect(shown.heading).toBe(full);
+    const several = teams.filter((n) => /^cluster /i.test(n)).sort();
+    expect(several.length).toBeGreaterThan(1);
+    const asked = await p.run("Sue May", "/team show Cluster");
+    expect(asked.code).toBe("ambiguous_ref");
+    for (const name of several) expect(asked.rendered).toContain(name);
+    // A start that is not a whole word, or no team at all, is not guessed.
+    expect((await p.run("Sue May", "/team show Cluster chai")).code).toBe("unknown_ref");
+    const none = await p.run("Sue May", "/team show Nonexistent group");
+    expect(none.rendered).toContain('No team is called "Nonexistent group"');
+  });
+
   it("refuses, changing nothing: a non-coordinator, a team that does not exist unquoted, someone unknown, a removal of a non-member", async () => {
     const p = await fresh();
     const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId } })).name;
     const refusals: [string, string, RegExp][] = [
       ["Sue May", `/team add ${team} Sue May`, /You can't change who is in a team\. Teams can be changed by a coordinator or an admin\./],
-      [p.coordinator, "/team add Nonexistent group Sue May", /No team's name starts "Nonexistent group Sue May"/],
+      [p.coordinator, "/team add Nonexistent group Sue May", /"Nonexistent group Sue May" does not start with a team's full name/],
       [p.coordinator, `/team add ${team} Nobody Atall`, /No one called "Nobody Atall"/],
       [p.coordinator, `/team add ${team}`, /Which person/],
       [p.coordinator, `/team remove "Not a team" Sue May`, /There is no team called "Not a team"/],
