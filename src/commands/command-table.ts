@@ -1,6 +1,6 @@
 import { actionCommands } from "./action.ts";
 import type { CommandFamily } from "./context.ts";
-import { helpFamily, link, linkNamedBy, settings, settingsNamedBy, whoami, whoamiFamily } from "./curve.ts";
+import { SETTINGS_USAGE, helpFamily, link, linkNamedBy, settings, settingsNamedBy, whoami, whoamiFamily } from "./curve.ts";
 import { milestoneCommands } from "./milestone.ts";
 import { deliveries } from "./deliveries.ts";
 import { planCommands } from "./plan.ts";
@@ -24,7 +24,7 @@ const curveFamily: CommandFamily = {
   subcommands: [
     { name: "help", usage: "/curve help [command]", summary: "What Curve can do.", run: (ctx, args) => help.direct!(ctx, args) },
     { name: "whoami", usage: "/curve whoami", summary: "Who Curve thinks you are.", run: (ctx) => whoami(ctx) },
-    { name: "settings", changes: true, reads: settingsNamedBy, usage: "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | quiet off | timezone Europe/London]", summary: "Your digest day and time, quiet hours and time zone.", run: settings },
+    { name: "settings", changes: true, reads: settingsNamedBy, usage: SETTINGS_USAGE, summary: "Your digest day and time, quiet hours, time zone and bank holidays (the partnership's region: coordinators).", run: settings },
     { name: "deliveries", usage: "/curve deliveries [failed] [page N]", summary: "Messages Curve could not deliver, with why (coordinators).", run: deliveries },
     { name: "link", changes: true, reads: linkNamedBy, usage: "/curve link @user <person's name>", summary: "Link a Slack or Teams account to a person (coordinators).", run: link },
     { name: "publish", changes: true, reads: () => ({ publication: "web" }), usage: "/curve publish [indicators|plans|pledges on|off]", summary: "What the web pages show to anyone (coordinators choose).", run: publish },

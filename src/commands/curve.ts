@@ -88,9 +88,12 @@ export function settingsNamedBy(args: string): SettingsRead | PartnershipCalenda
   return what === "region" && firstWord(rest)[0] === "partnership" ? { partnershipCalendar: true } : { settings: "own" };
 }
 
+/** `/curve settings`' usage, in its replies and in /help: every setting, the partnership's region last (coordinators). */
+export const SETTINGS_USAGE = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | quiet off | timezone Europe/London | region scotland | region default | region partnership scotland]";
+
 /** /curve settings [digest <weekday> <HH:MM> | quiet <HH:MM>-<HH:MM> | timezone <Area/City> | region [partnership] <region>] */
 export async function settings(ctx: CommandContext, args: string): Promise<Reply> {
-  const usage = "/curve settings [digest monday 08:30 | quiet 18:00-08:00 | quiet off | timezone Europe/London | region scotland]";
+  const usage = SETTINGS_USAGE;
   const [what, rest] = firstWord(args.toLowerCase());
   let change: PersonSettings | null = null;
   if (what === "digest") {

@@ -20,6 +20,8 @@ describe.each(kindsUnderTest())("calendars, regions and fair escalation on %s", 
     const p = commandDriver(t.db, partnershipId);
     const before = await p.run("Sue May", "/curve settings");
     expect(before.rendered).toMatch(/Bank holidays\W+England and Wales \(the partnership's calendar\)/);
+    // /help says where the bank holidays are chosen, as the settings reply does.
+    expect((await p.run("Sue May", "/help curve")).rendered).toMatch(/\/curve settings \[[^\]]*region scotland[^\]]*region partnership/);
 
     const saved = await p.run("Jancis Andrew", "/curve settings region scotland");
     expect(saved.heading).toBe("Settings saved");
