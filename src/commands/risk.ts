@@ -32,11 +32,18 @@ function board(ctx: CommandContext): BoardStore {
   return found;
 }
 
-/** "a | b | owner: X | impact: 4" into the unlabelled parts and the labelled ones; a label given twice is refused. */
+// Where a labelled part begins without a "|" before it: a label and its colon after a space (and a comma or semicolon, which go).
+const LABEL_START = new RegExp(String.raw`[,;]?\s+(?=(?:${LABELS.join("|")})\s*:)`, "i");
+
+/**
+ * "a | b | owner: X | impact: 4" into the unlabelled parts and the labelled ones. A part also
+ * ends where a label and its colon follow a space, so "likelihood: 2 next: 1 April 2027" is two
+ * parts, as /risk review's usage writes them. A label given twice is refused.
+ */
 function parts(text: string, usage: string): { plain: string[]; labelled: Partial<Record<Label, string>> } {
   const plain: string[] = [];
   const labelled: Partial<Record<Label, string>> = {};
-  for (const raw of text.split("|").map((p) => p.trim()).filter(Boolean)) {
+  for (const raw of text.split("|").flatMap((p) => p.split(LABEL_START)).map((p) => p.trim()).filter(Boolean)) {
     const m = /^([a-z]+)\s*:\s*([\s\S]*)$/i.exec(raw);
     const label = m?.[1]!.toLowerCase() as Label | undefined;
     if (m && label && (LABELS as readonly string[]).includes(label)) {

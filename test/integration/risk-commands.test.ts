@@ -79,6 +79,22 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     expect(kept.rendered).not.toContain("four weeks on");
   });
 
+  it("reads a review's labelled parts written as its usage writes them, with no | between them", async () => {
+    const p = await fresh();
+    await p.run("Nigel Richardson", ADD);
+    const reviewed = await p.run("Jancis Andrew", "/risk review R1 likelihood: 3 impact: 2 next: 31 October 2011 note: protocol signed, mitigation: weekly check");
+    expect(reviewed.heading).toBe("R1 reviewed: score 16 to 6");
+    expect((await p.audit()).at(-1)).toMatchObject({
+      event: "risk.reviewed",
+      after: expect.objectContaining({ score: 6, reviewDate: "2011-10-31", note: "protocol signed", mitigation: "weekly check" }),
+    });
+    // A label twice is still refused, however the parts are set apart, and nothing is saved.
+    const twice = await p.run("Jancis Andrew", "/risk review R1 impact: 3 impact: 4");
+    expect(twice).toMatchObject({ tone: "error", code: "usage" });
+    expect(twice.rendered).toContain('"impact" is given twice');
+    expect((await p.audit()).filter((e) => e.event === "risk.reviewed")).toHaveLength(1);
+  });
+
   it("refuses an owner in a review rather than dropping it, and clears the mitigation when it is given empty", async () => {
     const p = await fresh();
     await p.run("Nigel Richardson", ADD);
