@@ -2,6 +2,7 @@ import { z } from "zod";
 import { requirePermission } from "../domain/access.ts";
 import { CurveError } from "../domain/errors.ts";
 import type { Person, PersonRole } from "../domain/model.ts";
+import { editDistance } from "../domain/refs.ts";
 import { sameWords } from "../domain/typed-text.ts";
 import { context, fields, list, reply, text, type Reply } from "../domain/reply.ts";
 import type { CommandContext, CommandFamily } from "./context.ts";
@@ -10,7 +11,7 @@ import { resolvePerson } from "./resolve.ts";
 
 const USAGE = {
   show: "/team show [team]   e.g. /team show Cluster chairs",
-  add: "/team add <team> <person>   e.g. /team add Cluster chairs Jancis Andrew (a new team's name in quotes)",
+  add: "/team add [new] <team> <person>   e.g. /team add Cluster chairs Jancis Andrew (a new team's name in quotes)",
   remove: "/team remove <team> <person>",
   person: "/curve person add [another] <name> <email> [organisation]   e.g. /curve person add Ola Nwosu ola.nwosu@leeds.gov.uk Leeds City Council",
   role: "/curve role <person> coordinator|admin|board-member|ambassador [off]",
@@ -110,15 +111,39 @@ async function show(ctx: CommandContext, args: string): Promise<Reply> {
   ]);
 }
 
+/** Letters a new team's name may be from a team's already there and still be taken for a slip: one for a short name, two from eight letters. */
+const nearLetters = (name: string) => (name.length >= 8 ? 2 : 1);
+
+/**
+ * Refuses a new team whose name is a slip away from a team's already there ("Atendance group"
+ * beside "Attendance group"), naming that team and both lines to send: to that team, or
+ * `/team add new "<name>" <person>` for a new team after all. Names the same in any case or
+ * spacing are that team already (splitTeam). Throws "conflict".
+ */
+function refuseNearTeam(teams: readonly TeamView[], name: string, person: string): void {
+  const typed = folded(name);
+  const near = teams.find((t) => editDistance(folded(t.name), typed) <= nearLetters(typed));
+  if (!near) return;
+  throw new CurveError(
+    "conflict",
+    `"${name}" is nearly the name of the team ${near.name}, so Curve made no new team. For that team, send: /team add ${near.name} ${person}. For a new team called "${name}", send: /team add new "${name}" ${person}`,
+    { hint: USAGE.add },
+  );
+}
+
 /** `/team add|remove <team> <person>` (coordinators and admins); a quoted new name makes the team. Audited. */
 async function membership(ctx: CommandContext, args: string, member: boolean): Promise<Reply> {
   const usage = member ? USAGE.add : USAGE.remove;
   requirePermission(ctx.actor, "team.manage");
   if (!args.trim()) throw new CurveError("usage", "Which team, and who?", { hint: usage });
   const teams = await ctx.store.teams(ctx.partnershipId);
-  const { team, name, rest } = splitTeam(teams, args, usage);
+  // "new" before a quoted name: a new team meant, though its name is near one already there.
+  const forced = member ? /^new\s+(?=["“”'‘’])/i.exec(args.trim()) : null;
+  const line = forced ? args.trim().slice(forced[0].length) : args;
+  const { team, name, rest } = splitTeam(teams, line, usage);
   if (!team && !member) throw new CurveError("unknown_ref", `There is no team called "${name}".`, { hint: USAGE.show });
   const person = await onePerson(ctx, rest, usage);
+  if (!team && !forced) refuseNearTeam(teams, name, rest);
   return ctx.change(async (tx) => {
     let target = team;
     let made = false;

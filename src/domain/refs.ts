@@ -40,7 +40,8 @@ export function closestRefs(typed: string, known: readonly string[], limit = 3):
     .map(({ ref }) => ref);
 }
 
-function editDistance(a: string, b: string): number {
+/** How many letters apart two texts are: insertions, deletions and substitutions (Levenshtein), by UTF-16 unit. Pure. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

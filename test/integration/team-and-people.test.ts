@@ -86,6 +86,27 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect(none.rendered).toContain('No team is called "Nonexistent group"');
   });
 
+  it("makes no new team whose name is a slip away from a team's, unless the line says 'new'", async () => {
+    const p = await fresh();
+    const count = () => t.db.prisma.team.count({ where: { partnershipId: p.partnershipId } });
+    const before = await count();
+    const slip = await p.run(p.coordinator, '/team add "Cluster leader" Sue May');
+    expect(slip).toMatchObject({ tone: "error", code: "conflict" });
+    expect(slip.rendered).toContain('"Cluster leader" is nearly the name of the team Cluster leaders');
+    expect(slip.rendered).toContain("/team add Cluster leaders Sue May");
+    expect(slip.rendered).toContain('/team add new "Cluster leader" Sue May');
+    expect(await count()).toBe(before);
+    expect(await p.members("Cluster leaders")).not.toContain("Sue May");
+    // Meant: made, with its member.
+    const made = await p.run(p.coordinator, '/team add new "Cluster leader" Sue May');
+    expect(made.heading).toBe("Sue May added to Cluster leader");
+    expect(await count()).toBe(before + 1);
+    // A name far from every team's is made without "new"; one differing only in case or spacing is that team.
+    expect((await p.run(p.coordinator, '/team add "Parenting forum" Sue May')).heading).toBe("Sue May added to Parenting forum");
+    expect((await p.run(p.coordinator, '/team add "CLUSTER  leaders" Sue May')).heading).toBe("Sue May added to Cluster leaders");
+    expect(await count()).toBe(before + 2);
+  });
+
   it("refuses, changing nothing: a non-coordinator, a team that does not exist unquoted, someone unknown, a removal of a non-member", async () => {
     const p = await fresh();
     const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId } })).name;

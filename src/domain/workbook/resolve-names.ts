@@ -1,3 +1,4 @@
+import { editDistance } from "../refs.ts";
 import { splitNames } from "./cells.ts";
 import type { PartnershipData, PartyName, SourceRow } from "./partnership-data.ts";
 
@@ -126,7 +127,8 @@ export function closestNames(name: string, known: readonly string[], limit = 3):
     .map((k) => {
       const n = norm(k);
       const shared = n.split(" ").filter((w) => words.has(w)).length;
-      const distance = editDistance(target, n) / Math.max(target.length, n.length, 1);
+      // Names more than 12 letters apart in length are not close: not worked out letter by letter.
+      const distance = (Math.abs(target.length - n.length) > 12 ? Math.max(target.length, n.length) : editDistance(target, n)) / Math.max(target.length, n.length, 1);
       return { k, score: distance - shared * 0.5 };
     })
     .filter((c) => c.score <= 0.35)
@@ -143,17 +145,4 @@ function dedupe(list: PartyName[]): PartyName[] {
     seen.add(key);
     return true;
   });
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 12) return Math.max(a.length, b.length);
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
