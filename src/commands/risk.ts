@@ -139,6 +139,9 @@ function riskCard(risk: RiskView, today: string, heading: string, tone: Reply["t
 
 async function add(ctx: CommandContext, args: string): Promise<Reply> {
   const { plain, labelled } = parts(args, USAGE.add);
+  // A part /risk add would not save is refused, never dropped: "next:" and "note:" are a review's.
+  const unused = (["next", "note"] as const).find((label) => labelled[label] !== undefined);
+  if (unused) throw new CurveError("usage", `A new risk takes owner:, likelihood:, impact:, mitigation: and review:, not "${unused}:"; ${unused === "next" ? 'its first review date is "review: <date>"' : 'a note goes with a review: /risk review R<n> note: …'}.`, { hint: USAGE.add });
   const store = board(ctx);
   let home = plain.length >= 2 ? await store.findRiskHome(ctx.partnershipId, plain[0]!.slice(0, 60)) : null;
   if (plain.length >= 2 && !home) throw new CurveError("unknown_ref", `"${plain[0]!.slice(0, 40)}" is not a plan, a priority (ATT, LAC, NEET …) or an action.`, { hint: USAGE.add });

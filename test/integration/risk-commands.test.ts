@@ -116,6 +116,9 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
       ["/risk add ATT | Something | likelihood: 2 | impact: 2 | review: 1 January 2011", "bad_date"],
       ["/risk add ATT | Something | likelihood: 2 | impact: 2 | review: whenever", "bad_date"],
       ["/risk add ATT | Something | likelihood: 2 | likelihood: 3 | impact: 2", "usage"],
+      // A review's parts on a new risk are refused, not dropped, with or without a | before them.
+      ["/risk add ATT | Something | likelihood: 2 | impact: 2 | next: 1 May 2027", "usage"],
+      ["/risk add ATT | Something note: ask finance | likelihood: 2 | impact: 2", "usage"],
       ["/risk show R99", "unknown_ref"],
       ["/risk show banana", "usage"],
       ["/risk close R1", "unknown_ref"],
