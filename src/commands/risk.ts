@@ -204,6 +204,7 @@ async function review(ctx: CommandContext, args: string): Promise<Reply> {
   if (plain.length) throw new CurveError("usage", `Label each part of a review, like "impact: 3" or "note: …"; "${plain[0]!.slice(0, 30)}" has no label.`, { hint: USAGE.review });
   // A review scores, mitigates and notes; a part it would not save is refused, never dropped.
   if (labelled.owner !== undefined) throw new CurveError("usage", `A review does not change who owns R${risk.number}; leave out "owner:".`, { hint: USAGE.review });
+  if (labelled.next !== undefined && labelled.review !== undefined) throw new CurveError("usage", `"next:" and "review:" both give the next review date: give it once.`, { hint: USAGE.review });
   guard(ctx, { owner: risk.owner, priority: risk.priority }, `review R${risk.number}`);
   const next = {
     likelihood: score("likelihood", labelled.likelihood, USAGE.review, risk.likelihood),

@@ -92,6 +92,8 @@ describe.each(kindsUnderTest())("the risk register and tolerances on %s", (kind)
     const twice = await p.run("Jancis Andrew", "/risk review R1 impact: 3 impact: 4");
     expect(twice).toMatchObject({ tone: "error", code: "usage" });
     expect(twice.rendered).toContain('"impact" is given twice');
+    const both = await p.run("Jancis Andrew", "/risk review R1 next: 1 May 2012 review: 1 June 2012");
+    expect(both).toMatchObject({ tone: "error", code: "usage" });
     expect((await p.audit()).filter((e) => e.event === "risk.reviewed")).toHaveLength(1);
   });
 
