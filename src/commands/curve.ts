@@ -60,13 +60,17 @@ export function linkNamedBy(args: string, _now?: Date, sent?: LineSent): LinkRea
 
 export async function link(ctx: CommandContext, args: string): Promise<Reply> {
   const usage = "/curve link @user <person's name>";
+  // The shell has no accounts to mention: said first, whatever the line holds.
+  if (ctx.origin.platform === "shell") {
+    requirePermission(ctx.actor, "account.link");
+    throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams: the shell has no accounts to link.", { hint: `${usage} (in Slack or Teams)` });
+  }
   const { mentioned, user, name } = accountNamedBy(args, ctx.parts);
   if (mentioned && !user) {
     throw new CurveError("unknown_person", `Curve couldn't tell whose account ${mentioned.text} is; mention them by picking their name from the list as you type.`, { hint: usage });
   }
   if (!user || !name) throw new CurveError("usage", "Say whose account to link, and to whom.", { hint: usage });
   requirePermission(ctx.actor, "account.link");
-  if (ctx.origin.platform === "shell") throw new CurveError("usage", "Link Slack or Teams accounts from Slack or Teams.");
   const person = await resolvePerson(ctx, name, usage);
   const identity = { platform: ctx.origin.platform, tenant: ctx.origin.tenant, userId: user };
   // Read with the person asking (`LinkRead`): the link is decided on whom the account was linked to then.

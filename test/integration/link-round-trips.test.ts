@@ -122,6 +122,18 @@ describe.each(kindsUnderTest())("round trips for the partnership's region and a 
       expect(await d.events("identity.linked")).toEqual([{ event: "identity.linked", subject_type: "person", subject_id: tony, subject_ref: "Tony Adlard", before: { personId: jancis }, after: { ...d.ACCOUNT, personId: tony } }]);
     });
 
+    it("says in the shell that accounts are linked from Slack or Teams, however the line is written, and only to those who may link", async () => {
+      const d = await demo();
+      for (const line of ["/curve link", "/curve link @sue Sue May", d.link("Sue May")]) {
+        const refused = await d.run("Nigel Richardson", line);
+        expect(refused.code, line).toBe("usage");
+        expect(refused.heading, line).toBe("Link Slack or Teams accounts from Slack or Teams: the shell has no accounts to link.");
+      }
+      expect((await d.run("Sue May", "/curve link @sue Sue May")).code).toBe("not_permitted");
+      expect(await d.holder()).toEqual([]);
+      expect(await d.events("identity.linked")).toEqual([]);
+    });
+
     it("answers a name two people share, or no one has, as before, changing nothing", async () => {
       const d = await demo();
       await d.run("Nigel Richardson", "/curve person add Sam Lee sam.lee@leeds.example.org");
