@@ -1,5 +1,5 @@
 import { actionCommands } from "./action.ts";
-import type { CommandFamily } from "./context.ts";
+import type { CommandFamily, Subcommand } from "./context.ts";
 import { SETTINGS_USAGE, helpFamily, link, linkNamedBy, settings, settingsNamedBy, whoami, whoamiFamily } from "./curve.ts";
 import { milestoneCommands } from "./milestone.ts";
 import { deliveries } from "./deliveries.ts";
@@ -41,12 +41,16 @@ export const COMMAND_TABLE: readonly CommandFamily[] = families;
 
 export const findFamily = (name: string): CommandFamily | undefined => families.find((f) => f.name === name);
 
+/** The family's subcommand a word (lower case) names: by its name, or by another word for it (`Subcommand.also`). */
+export const subcommandNamed = (family: CommandFamily, word: string): Subcommand | undefined =>
+  family.subcommands.find((s) => s.name === word) ?? family.subcommands.find((s) => s.also?.includes(word));
+
 /** Whether a command line only reads, so an adapter may run it again (to page or refresh a message). */
 export function isQuery(command: string, text: string): boolean {
   const family = findFamily(command.replace(/^\//, "").toLowerCase());
   if (!family) return false;
   if (family.direct) return true;
   const word = text.trim().split(/\s+/)[0]?.toLowerCase() || family.defaultSubcommand;
-  const subcommand = family.subcommands.find((s) => s.name === word);
+  const subcommand = word === undefined ? undefined : subcommandNamed(family, word);
   return subcommand !== undefined && subcommand.changes !== true;
 }

@@ -90,6 +90,8 @@ export interface CommandContext {
 
 export interface Subcommand {
   name: string;
+  /** Other words people type for it ("list" for a show that lists everything when given nothing). */
+  also?: readonly string[];
   usage: string;
   summary: string;
   /** True for subcommands that change data; the rest may be re-run freely (paging, refreshing). */

@@ -8,7 +8,7 @@ import { replayFor, type Reply } from "../domain/reply.ts";
 import { normaliseTyped, plainWord } from "../domain/typed-text.ts";
 import { checkUserText } from "../domain/user-text.ts";
 import { firstWord } from "./arguments.ts";
-import { COMMAND_TABLE, findFamily } from "./command-table.ts";
+import { COMMAND_TABLE, findFamily, subcommandNamed } from "./command-table.ts";
 import { helpCommand } from "./curve.ts";
 import type { CommandContext, CommandDeps, CommandFamily, LineSent, Subcommand } from "./context.ts";
 import type { ActionRead, ChangeContext, GuardContext, HeldAsRead, HeldSettlement, InvocationReads, Store, SubjectRead, TeamView } from "./store.ts";
@@ -169,7 +169,7 @@ function subcommandFor(family: CommandFamily, text: string): { subcommand: Subco
   if (family.direct) return null;
   const [word, rest] = firstWord(text);
   const name = (word || family.defaultSubcommand || "").toLowerCase();
-  const subcommand = family.subcommands.find((s) => s.name === name);
+  const subcommand = subcommandNamed(family, name);
   return subcommand ? { subcommand, args: word ? rest : "" } : null;
 }
 

@@ -104,7 +104,7 @@ export const planCommands: CommandFamily = {
   summary: "The partnership's plans, priorities, sponsors and leads.",
   defaultSubcommand: "show",
   subcommands: [
-    { name: "show", usage: USAGE.show, summary: "The plans, or one plan's priorities.", run: show },
+    { name: "show", also: ["list"], usage: USAGE.show, summary: "The plans, or one plan's priorities.", run: show },
     { name: "priorities", usage: USAGE.priorities, summary: "Priorities with their CTB sponsors, leads and obsessions.", run: priorities },
     { name: "channel", usage: USAGE.channel, changes: true, reads: actionNamedBy, summary: "Announce progress on a priority in this channel, or stop.", run: channel },
   ],

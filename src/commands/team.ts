@@ -321,7 +321,7 @@ export const teamCommands: CommandFamily = {
   summary: "Teams and organisations that own or contribute to actions, and who is in them.",
   defaultSubcommand: "show",
   subcommands: [
-    { name: "show", usage: USAGE.show, summary: "Every team, or one team's members and the actions it owns.", run: show },
+    { name: "show", also: ["list"], usage: USAGE.show, summary: "Every team, or one team's members and the actions it owns.", run: show },
     { name: "add", usage: USAGE.add, changes: true, reads: teamAndPersonNamedBy, summary: "Add a person to a team (coordinators).", run: (ctx, args) => membership(ctx, args, true) },
     { name: "remove", usage: USAGE.remove, changes: true, reads: teamAndPersonNamedBy, summary: "Take a person off a team (coordinators).", run: (ctx, args) => membership(ctx, args, false) },
   ],

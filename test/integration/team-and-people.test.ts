@@ -84,6 +84,11 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect((await p.run("Sue May", "/team show Cluster chai")).code).toBe("unknown_ref");
     const none = await p.run("Sue May", "/team show Nonexistent group");
     expect(none.rendered).toContain('No team is called "Nonexistent group"');
+    // "list", as people type it for the other lists, is show.
+    const listed = await p.run("Sue May", "/team list");
+    expect(listed.heading).toBe("Teams and organisations");
+    expect(listed.rendered).toBe((await p.run("Sue May", "/team show")).rendered);
+    expect((await p.run("Sue May", "/plan list")).rendered).toBe((await p.run("Sue May", "/plan show")).rendered);
   });
 
   it("makes no new team whose name is a slip away from a team's, unless the line says 'new'", async () => {
