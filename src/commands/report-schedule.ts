@@ -2,7 +2,7 @@ import { CurveError } from "../domain/errors.ts";
 import { requirePermission } from "../domain/access.ts";
 import { describeCalendarDay, describeNext, parseRule, parseTimeOfDay, type CalendarRule } from "../domain/reports/calendar.ts";
 import { REPORT_KINDS, type ReportKind } from "../domain/reports/facts.ts";
-import { context, list, reply, type Reply } from "../domain/reply.ts";
+import { context, list, reply, text, type Reply } from "../domain/reply.ts";
 import type { Region } from "../domain/schedule/bank-holidays.ts";
 import type { CommandContext } from "./context.ts";
 import type { BoardStore, ScheduleView } from "./report-deps.ts";
@@ -55,11 +55,18 @@ export async function schedule(ctx: CommandContext, args: string): Promise<Reply
   const tail = rest.slice(plan ? 2 : 1);
   if (off) {
     if (tail.length) throw new CurveError("usage", `"${tail[0]!.slice(0, 30)}" is not a plan. Plans: ${plans.map((p) => p.key).join(", ")}.`, { hint: "/report schedule off <kind> [plan]" });
-    const found = (await store.schedules(ctx.partnershipId)).find((s) => s.kind === kind && s.planKey === planKey);
-    if (!found) throw new CurveError("unknown_ref", `No ${kind} report${planKey ? ` on ${planKey}` : ""} is on the calendar.`, { hint: "/report schedule list" });
+    const ofKind = (await store.schedules(ctx.partnershipId)).filter((s) => s.kind === kind);
+    const found = ofKind.find((s) => s.planKey === planKey);
+    // The same report for other plans (or for every plan) stays: named, with the line that takes each off.
+    const others = ofKind.filter((s) => s !== found).map((s) => `the ${kind} report ${s.planKey ? `on ${s.planKey}` : "for every plan"} (/report schedule off ${kind}${s.planKey ? ` ${s.planKey}` : ""})`);
+    const which = planKey ? `on ${planKey}` : ofKind.length > 1 || others.length ? "for every plan" : "";
+    if (!found) {
+      throw new CurveError("unknown_ref", `No ${kind} report${which ? ` ${which}` : ""} is on the calendar.${others.length ? ` On it: ${others.join("; ")}.` : ""}`, { hint: "/report schedule list" });
+    }
     return store.once(changeContext(ctx), async (tx) => {
       await tx.removeSchedule(found);
-      return reply("success", `The ${kind} report${planKey ? ` on ${planKey}` : ""} is off the calendar`);
+      const off = reply("success", `The ${kind} report${which ? ` ${which}` : ""} is off the calendar`);
+      return others.length ? { ...off, blocks: [text(`Still on it: ${others.join("; ")}.`)] } : off;
     });
   }
   const to = tail.findIndex((w) => w.toLowerCase() === "to");

@@ -105,6 +105,22 @@ describe.each(kindsUnderTest())("round trips per reporting calendar change on %s
     expect((await c.audit()).length).toBe(4);
   });
 
+  it("says which monthly report went off, for every plan or on one, and names the one that stays, in 2 round trips", async () => {
+    const c = await commands();
+    expect((await c.run(SCHEDULE)).trips).toBe(2);
+    expect((await c.run("/report schedule monthly piap-2015 last-working-day 16:00 to #ctb-board")).trips).toBe(2);
+    const off = await c.driver.run("Nigel Richardson", "/report schedule off monthly");
+    expect(off.heading).toBe("The monthly report for every plan is off the calendar");
+    expect(off.rendered).toContain("Still on it: the monthly report on piap-2015 (/report schedule off monthly piap-2015).");
+    expect((await c.schedules()).map((s) => s.plan_key)).toEqual(["piap-2015"]);
+    // Sent again: nothing for every plan is left, and the one on piap-2015 is named, not hidden.
+    const again = await c.driver.run("Nigel Richardson", "/report schedule off monthly");
+    expect(again).toMatchObject({ tone: "error", code: "unknown_ref" });
+    expect(again.heading).toBe("No monthly report for every plan is on the calendar. On it: the monthly report on piap-2015 (/report schedule off monthly piap-2015).");
+    expect(await c.run("/report schedule off monthly piap-2015")).toMatchObject({ trips: 2, heading: "The monthly report on piap-2015 is off the calendar" });
+    expect(await c.schedules()).toEqual([]);
+  });
+
   it("decides a reschedule again in a transaction when the calendar changed since it was read, auditing what it really held", async () => {
     const c = await commands();
     await c.run(SCHEDULE);
