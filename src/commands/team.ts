@@ -144,6 +144,12 @@ async function membership(ctx: CommandContext, args: string, member: boolean): P
   if (!team && !member) throw new CurveError("unknown_ref", `There is no team called "${name}".`, { hint: USAGE.show });
   const person = await onePerson(ctx, rest, usage);
   if (!team && !forced) refuseNearTeam(teams, name, rest);
+  if (!team) {
+    // A team's name is shown wherever what it owns is, the public pages included: never a child's
+    // name or number. Held like any free text; "remove and save" leaves no name to make a team of.
+    if (name.includes("[removed]")) throw new CurveError("usage", "A team needs a name that names no one: choose another, in quotes.", { hint: usage });
+    await ctx.guardText(name);
+  }
   return ctx.change(async (tx) => {
     let target = team;
     let made = false;

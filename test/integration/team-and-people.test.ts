@@ -112,6 +112,21 @@ describe.each(kindsUnderTest())("teams, people and roles in chat, on %s", (kind)
     expect(await count()).toBe(before + 2);
   });
 
+  it("holds a new team's name that names a child, and makes no team of what is left when the name is removed", async () => {
+    const p = await fresh();
+    const count = () => t.db.prisma.team.count({ where: { partnershipId: p.partnershipId } });
+    const before = await count();
+    const held = await p.run(p.coordinator, '/team add "Jayden Smith (7) foster placement" Sue May');
+    expect(held.code).toBe("held_personal_data");
+    expect(await count()).toBe(before);
+    // What "remove and save" would run: refused, not a team called "[removed] foster placement".
+    const removed = await p.run(p.coordinator, '/team add "[removed] foster placement" Sue May');
+    expect(removed).toMatchObject({ tone: "error", code: "usage" });
+    expect(await count()).toBe(before);
+    // An existing team's name is not checked again, and an ordinary new name is made.
+    expect((await p.run(p.coordinator, '/team add "Attendance task group" Sue May')).heading).toBe("Sue May added to Attendance task group");
+  });
+
   it("refuses, changing nothing: a non-coordinator, a team that does not exist unquoted, someone unknown, a removal of a non-member", async () => {
     const p = await fresh();
     const team = (await t.db.prisma.team.findFirstOrThrow({ where: { partnershipId: p.partnershipId } })).name;
