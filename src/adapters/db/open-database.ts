@@ -14,6 +14,7 @@ import type { KyselyDb } from "./kysely.ts";
 import { RoundTrips } from "./round-trips.ts";
 import { OutboxSignal } from "./outbox-signal.ts";
 import { foreignFolderProblem, makeDatabaseIfNew, PGLITE_SESSION, pgliteErrorText } from "./pglite-directory.ts";
+import { pgliteWasm } from "./pglite-wasm.ts";
 import { claimDataDir, type DataDirHolder, type DataDirLock } from "./data-dir-lock.ts";
 import type { PgliteWorkerData, PgliteWorkerMessage } from "./pglite-worker.ts";
 
@@ -227,14 +228,17 @@ function explainOpenFailure(dir: string, error: unknown): DataDirUnusableError {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const report = options.onDriverError;
   if (options.databaseUrl) return openPostgres(options.databaseUrl, report, options.poolSize ?? 10);
-  if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report);
+  // PGlite's WebAssembly compiles on V8's own threads from now, while this thread claims the
+  // directory and loads the code (see pglite-wasm.ts); a worker compiles its own.
+  const wasm = options.pglite === "worker" ? undefined : pgliteWasm();
+  if (options.dataDir.startsWith("memory://")) return openPglite(options.dataDir, null, report, wasm);
   const dir = path.resolve(options.dataDir);
   makeDataDir(dir);
   const lock = await claimDataDir(dir, { pid: process.pid, command: options.holder ?? "a Curve process" } satisfies DataDirHolder);
   try {
     const foreign = foreignFolderProblem(dir);
     if (foreign) throw new DataDirUnusableError(foreign);
-    return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report);
+    return options.pglite === "worker" ? await openPgliteInWorker(dir, lock, report) : await openPglite(dir, lock, report, wasm);
   } catch (error) {
     await lock.release();
     throw error;
@@ -477,24 +481,27 @@ function poolWaitingFor(ready: Promise<void>, Pool: typeof import("pg").Pool, co
   return new WaitingPool(config);
 }
 
-async function openPglite(dataDir: string, lock: DataDirLock | null, report?: DriverErrors): Promise<Database> {
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+async function openPglite(dataDir: string, lock: DataDirLock | null, report?: DriverErrors, wasm?: Promise<WebAssembly.Module | undefined>): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }, wasmModule] = await Promise.all([
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
+    wasm,
   ]);
+  // Compiled already (pglite-wasm.ts), or left to PGlite to compile.
+  const compiled = wasmModule ? { wasmModule } : {};
   // "memory://" keeps the database in memory (tests, benchmarks); anything else is a directory.
   const inMemory = dataDir.startsWith("memory://");
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) {
     await makeDatabaseIfNew(dir, async (folder) => {
-      const fresh = new PGlite(folder);
+      const fresh = new PGlite(folder, compiled);
       await fresh.waitReady;
       await fresh.close();
     }).catch((error: unknown) => {
       throw explainOpenFailure(dir, error);
     });
   }
-  const client = new PGlite(dir);
+  const client = new PGlite(dir, compiled);
   const roundTrips = new RoundTrips();
   roundTrips.countPglite(client);
   // pglite-prisma-adapter 0.6 is typed against an older driver-adapter-utils than Prisma 6.19's;

@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline";
 import type { CommandDeps } from "../../commands/context.ts";
 import type { Person } from "../../domain/model.ts";
-import { HELD_CODE } from "../../commands/privacy.ts";
 import type { Reply } from "../../domain/reply.ts";
-import { Conversation, replyOf } from "../conversation.ts";
 import { ansiStyle, plainStyle, renderText } from "./render-text.ts";
 
 export interface ShellOptions {
@@ -37,8 +35,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const clock = options.clock ?? (() => new Date());
   const style = interactive ? ansiStyle : plainStyle;
   const say = (text: string) => output.write(`${text}\n`);
-  // The shell serves one partnership, as the person named; it has no channels to post to.
-  const conversation = new Conversation({ deps, log: deps.log, clock }, { platform: "shell", partnershipFor: async () => ({ ok: true, partnershipId: partnership.id }) });
+  // The shell serves one partnership, as the person named; it has no channels to post to. The
+  // conversation and the commands it dispatches to load once the shell waits for its first
+  // command (nothing before the first prompt needs them); that command waits for them if it must.
+  let loading: ReturnType<typeof loadCommands> | null = null;
+  const commands = () => (loading ??= loadCommands(deps, partnership.id, clock));
   const rl = createInterface({ input: options.input, output: interactive ? output : undefined, terminal: interactive, prompt: PROMPT });
   // As in a terminal shell: Ctrl-C throws away the line being typed; Ctrl-D or /quit leaves.
   rl.on("SIGINT", () => {
@@ -85,6 +86,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
     if (interactive) rl.prompt();
     if (!waiting) {
       waiting = true;
+      // A failure to load is the first command's to report.
+      commands().catch(() => undefined);
       options.whenWaiting?.();
     }
     const line = await next();
@@ -106,6 +109,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const invoke = async (command: string, text: string): Promise<Reply> => {
       const turn = { tenant: partnership.slug, user: { personId: actor!.id }, channel: "shell", command, text, key: randomUUID(), forms: false };
       let answered: Reply | undefined;
+      const { conversation, replyOf } = await commands();
       await conversation.handle(turn, async (outcome) => {
         answered = replyOf(outcome);
         say(`${renderText(answered, style)}\n`);
@@ -114,7 +118,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     };
     let reply = await invoke(command, text);
     // The personal-data guard held it: ask the question its buttons ask in Slack and Teams.
-    while (reply.code === HELD_CODE) {
+    while (reply.code === (await commands()).HELD_CODE) {
       const choices = heldChoices(reply);
       if (choices.length === 0) break;
       say(`${choices.map((c) => `${c.label} [${c.key}]`).join(", ")}?`);
@@ -142,6 +146,13 @@ export async function runShell(options: ShellOptions): Promise<number> {
     }
   }
   return close(rl, 0);
+}
+
+/** The shell's conversation (one partnership, no channels) and what it answers with, loaded on first use. */
+async function loadCommands(deps: CommandDeps, partnershipId: number, clock: () => Date) {
+  const [{ Conversation, replyOf }, { HELD_CODE }] = await Promise.all([import("../conversation.ts"), import("../../commands/privacy.ts")]);
+  const conversation = new Conversation({ deps, log: deps.log, clock }, { platform: "shell", partnershipFor: async () => ({ ok: true, partnershipId }) });
+  return { conversation, replyOf, HELD_CODE };
 }
 
 const HELD_KEYS: Record<string, { key: string; word: string; verb: string }> = {
