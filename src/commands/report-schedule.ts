@@ -59,7 +59,7 @@ export async function schedule(ctx: CommandContext, args: string): Promise<Reply
     const found = ofKind.find((s) => s.planKey === planKey);
     // The same report for other plans (or for every plan) stays: named, with the line that takes each off.
     const others = ofKind.filter((s) => s !== found).map((s) => `the ${kind} report ${s.planKey ? `on ${s.planKey}` : "for every plan"} (/report schedule off ${kind}${s.planKey ? ` ${s.planKey}` : ""})`);
-    const which = planKey ? `on ${planKey}` : ofKind.length > 1 || others.length ? "for every plan" : "";
+    const which = planKey ? `on ${planKey}` : others.length ? "for every plan" : "";
     if (!found) {
       throw new CurveError("unknown_ref", `No ${kind} report${which ? ` ${which}` : ""} is on the calendar.${others.length ? ` On it: ${others.join("; ")}.` : ""}`, { hint: "/report schedule list" });
     }

@@ -19,6 +19,12 @@ const USAGE = {
 
 const folded = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
 
+/** Up to five teams' names holding the first word of `typed` (folded): the "did you mean" of a team not found. */
+const namesSharingFirstWord = (teams: readonly TeamView[], typed: string): string[] => {
+  const firstWord = typed.split(" ")[0] ?? "";
+  return teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
+};
+
 /**
  * The team a line starts with, and the rest: the longest team name (any case) that the line
  * starts with, or a name in quotes. `created` is a quoted name no team has yet. An apostrophe
@@ -37,8 +43,7 @@ function splitTeam(teams: readonly TeamView[], line: string, usage: string): { t
     .sort((a, b) => b.name.length - a.name.length)
     .find((t) => typed === folded(t.name) || typed.startsWith(`${folded(t.name)} `));
   if (match) return { team: match, name: match.name, rest: line.trim().split(/\s+/).slice(match.name.trim().split(/\s+/).length).join(" ") };
-  const firstWord = typed.split(" ")[0] ?? "";
-  const near = teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
+  const near = namesSharingFirstWord(teams, typed);
   throw new CurveError(
     "unknown_ref",
     `"${line.trim().slice(0, 40)}" does not start with a team's full name.${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."} A new team's name goes in quotes.`,
@@ -62,8 +67,7 @@ function teamShown(teams: readonly TeamView[], line: string): TeamView {
     const names = starting.map((t) => t.name).sort();
     throw new CurveError("ambiguous_ref", `${names.length} teams' names start "${unquoted(line).slice(0, 40)}": ${names.slice(0, 8).join(", ")}${names.length > 8 ? " …" : ""}. Which one?`, { hint: USAGE.show });
   }
-  const firstWord = typed.split(" ")[0] ?? "";
-  const near = teams.filter((t) => folded(t.name).includes(firstWord)).slice(0, 5).map((t) => t.name);
+  const near = namesSharingFirstWord(teams, typed);
   throw new CurveError("unknown_ref", `No team is called "${unquoted(line).slice(0, 40)}".${near.length ? ` Did you mean ${near.join(", ")}?` : " /team show lists them."}`, { hint: USAGE.show });
 }
 
