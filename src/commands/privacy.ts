@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { shortDateTime } from "../domain/dates/calendar.ts";
 import { may, requirePermission } from "../domain/access.ts";
-import { CurveError } from "../domain/errors.ts";
+import { CurveError, HELD_CODE } from "../domain/errors.ts";
 import type { Origin, Person } from "../domain/model.ts";
 import {
   DEFAULT_GUARD_POLICY, DETECTOR_KINDS, KIND_LABELS, checkPersonalData, describeFindings, guardPolicyFrom, withoutFindings,
@@ -18,8 +18,6 @@ import type { GuardContext, HeldRead, HeldSettlement, PrivacyRead, SubjectRead }
 /** How long a held request waits for its author's decision before it is purged unsaved. */
 export const HOLD_HOURS = 24;
 
-/** The stable code of the held prompt; the shell asks its question when it sees it. */
-export const HELD_CODE = "held_personal_data";
 
 /** Thrown by `guardText` when free text holds personal data; dispatch turns it into a held prompt. */
 export class PersonalDataHeld extends Error {

@@ -37,4 +37,7 @@ export class CurveError extends Error {
  */
 export type ReplyCode = CurveErrorCode | "internal" | "database_unavailable" | "held_personal_data";
 
+/** The code of the held prompt (commands/privacy.ts): the shell asks its question when it sees it. */
+export const HELD_CODE = "held_personal_data" satisfies ReplyCode;
+
 export const isCurveError = (value: unknown): value is CurveError => value instanceof CurveError;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline";
 import type { CommandDeps } from "../../commands/context.ts";
+import { HELD_CODE } from "../../domain/errors.ts";
 import type { Person } from "../../domain/model.ts";
 import type { Reply } from "../../domain/reply.ts";
 import { ansiStyle, plainStyle, renderText } from "./render-text.ts";
@@ -118,7 +119,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     };
     let reply = await invoke(command, text);
     // The personal-data guard held it: ask the question its buttons ask in Slack and Teams.
-    while (reply.code === (await commands()).HELD_CODE) {
+    while (reply.code === HELD_CODE) {
       const choices = heldChoices(reply);
       if (choices.length === 0) break;
       say(`${choices.map((c) => `${c.label} [${c.key}]`).join(", ")}?`);
@@ -150,9 +151,9 @@ export async function runShell(options: ShellOptions): Promise<number> {
 
 /** The shell's conversation (one partnership, no channels) and what it answers with, loaded on first use. */
 async function loadCommands(deps: CommandDeps, partnershipId: number, clock: () => Date) {
-  const [{ Conversation, replyOf }, { HELD_CODE }] = await Promise.all([import("../conversation.ts"), import("../../commands/privacy.ts")]);
+  const { Conversation, replyOf } = await import("../conversation.ts");
   const conversation = new Conversation({ deps, log: deps.log, clock }, { platform: "shell", partnershipFor: async () => ({ ok: true, partnershipId }) });
-  return { conversation, replyOf, HELD_CODE };
+  return { conversation, replyOf };
 }
 
 const HELD_KEYS: Record<string, { key: string; word: string; verb: string }> = {
