@@ -187,3 +187,22 @@ describe("which signature /pledge withdraw means", () => {
     }
   });
 });
+
+describe("a pledge's date typed inside its promise, with no '|' before it", () => {
+  it("asks whether the words were its date, and saves neither reading", () => {
+    for (const [typed, label, date] of [
+      ["attendance Every day counts | I pledge to help every child attend school every day closes end of March 2012", "closes", "end of March 2012"],
+      ["custom Walk | We will walk to school opens 1 September 2011", "opens", "1 September 2011"],
+      ["custom Walk to school closes 31 July 2012 | We will walk", "closes", "31 July 2012"],
+      ["custom Walk | We will walk | opens 1 May 2012 | and cycle closes: 31/7/2012", "closes", "31/7/2012"],
+    ] as const) {
+      const parsed = parseNewPledge(typed);
+      expect(parsed).toMatchObject({ ok: false, error: { message: expect.stringContaining(`"… | ${label} ${date}"`) } });
+    }
+  });
+
+  it("keeps a promise whose last words only look like a label: no date follows", () => {
+    expect(parseNewPledge("custom Doors | We will keep the gate open until the school closes")).toMatchObject({ ok: true, value: { text: "We will keep the gate open until the school closes", closes: null } });
+    expect(parseNewPledge("custom Doors | The club opens early for every child")).toMatchObject({ ok: true, value: { opens: null } });
+  });
+});

@@ -1,3 +1,4 @@
+import { parseDue } from "../dates/due-phrase.ts";
 import { err, ok, type Result } from "../result.ts";
 import { plainWord, sameWords } from "../typed-text.ts";
 
@@ -72,6 +73,24 @@ export interface NewPledge {
 export const NEW_USAGE = "/pledge new <attendance|cfc|custom> <title> | <pledge text> [| opens <date>] [| closes <date>]";
 
 /** `attendance Every day counts | I pledge … | closes end of March 2012` */
+/**
+ * "… every day closes end of March 2012": a date label ending a title or promise, with no "|"
+ * before it, would be saved as its last words and the pledge left without that date. Returns
+ * the question to ask when `part` ends with "opens" or "closes" and a date (parseDue), else null.
+ */
+function dateInside(part: string): Result<never, { message: string }> | null {
+  const inside = /\s(opens|closes)\s*:?\s+(.{1,60})$/i.exec(part);
+  if (!inside || !parseDue(inside[2]!).ok) return null;
+  const [label, date] = [inside[1]!.toLowerCase(), inside[2]!.trim()];
+  return err({ message: `Did you mean the pledge ${label} ${date}? Give its dates after a "|": "… | ${label} ${date}"; to keep those words in its text, reword them.` });
+}
+
+/**
+ * `/pledge new`'s text (NEW_USAGE): its kind, title, promise and optional "opens"/"closes"
+ * dates, each part after a "|". Refuses, with one sentence, a missing kind or title, a date
+ * given twice, a label that nearly reads as one ("closing 1/1/2013"), and a date typed at the
+ * end of the title or promise without its "|" (dateInside). Dates come back as typed.
+ */
 export function parseNewPledge(text: string): Result<NewPledge, { message: string }> {
   const [first = "", ...parts] = text.split("|").map((p) => p.trim());
   const space = first.search(/\s/);
@@ -80,6 +99,8 @@ export function parseNewPledge(text: string): Result<NewPledge, { message: strin
   const title = space < 0 ? "" : first.slice(space + 1).trim();
   if (!title) return err({ message: "Give the pledge a title after its kind." });
   if (title.length > 150) return err({ message: "Keep a pledge's title under 150 characters." });
+  const inTitle = dateInside(title);
+  if (inTitle) return inTitle;
   const result: NewPledge = { kind, title, text: DEFAULT_TEXT[kind], opens: null, closes: null };
   let wroteText = false;
   for (const part of parts) {
@@ -97,6 +118,8 @@ export function parseNewPledge(text: string): Result<NewPledge, { message: strin
       const meant = /^(open|opening|opened|starts?|starting|from)$/i.test(nearly[1]!) ? "opens" : "closes";
       return err({ message: `Did you mean "${meant} ${nearly[2]!.trim()}"? A pledge's dates are given as "opens <date>" and "closes <date>".` });
     }
+    const inside = dateInside(part);
+    if (inside) return inside;
     if (part && !wroteText) [result.text, wroteText] = [part, true];
     else if (part) result.text += ` | ${part}`;
   }
