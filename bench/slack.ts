@@ -15,13 +15,24 @@ import { percentiles } from "./percentiles.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SECRET = "bench-signing-secret-0123456789";
 const REQUESTS = Number(process.env.BENCH_SAMPLES ?? 1000);
+// Bare Bolt and Curve on each database take turns, round by round, so that each is measured
+// beside the others on a shared machine whose speed drifts: measured once each, minutes apart,
+// bare Bolt's p99 at concurrency 20 was 37 ms in one run and 67 in the next.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** One load at one concurrency: its acks' latencies (ms), and the acks over 3 s and failures counted. */
+interface Driven {
+  samples: number[];
+  acksOver3s: number;
+  failed: Record<string, number>;
+}
 
 /**
  * Sends `total` requests from `concurrency` clients at once; each waits for its ack. Latencies
  * (ms) of acks that came back 200 with a reply; acks over Slack's 3 s, and requests that failed
  * (by kind: status, a "went wrong" reply, or the client's error code), are counted, not fatal.
  */
-async function drive(url: string, concurrency: number, total: number, body: (i: number) => string) {
+async function drive(url: string, concurrency: number, total: number, body: (i: number) => string): Promise<Driven> {
   const samples: number[] = [];
   const failed: Record<string, number> = {};
   let over3s = 0;
@@ -45,7 +56,14 @@ async function drive(url: string, concurrency: number, total: number, body: (i: 
       }
     }),
   );
-  return { ...percentiles(samples), acksOver3s: over3s, failed };
+  return { samples, acksOver3s: over3s, failed };
+}
+
+/** Several loads' latencies as one: p50, p99 and max over every sample, with the acks over 3 s and failures added up. */
+function pooled(loads: readonly Driven[]) {
+  const failed: Record<string, number> = {};
+  for (const load of loads) for (const [kind, n] of Object.entries(load.failed)) failed[kind] = (failed[kind] ?? 0) + n;
+  return { ...percentiles(loads.flatMap((l) => l.samples)), acksOver3s: loads.reduce((n, l) => n + l.acksOver3s, 0), failed };
 }
 
 const commandFor = (k: number, owner: number, tag: string) =>
@@ -113,63 +131,99 @@ async function prepare(target: { dataDir: string } | { url: string }) {
   }
 }
 
-async function measureCurve(env: Record<string, string>, people: number) {
+/** A running `curve serve` on a database, and the owner of each generated action (GEN-k's owner). */
+async function startCurve(env: Record<string, string>, people: number) {
   const owner = (k: number) => ((k - 1) % people) + 1;
   const server = await spawnServer(["bin/curve.js", "serve"], { ...env, LOG_LEVEL: "error", SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-bench" }, readyz);
   try {
     await drive(server.url, 1, 50, (i) => commandFor(9000 + i, owner(9000 + i), "warm"));
-    const concurrency1 = await drive(server.url, 1, REQUESTS, (i) => commandFor(i + 1, owner(i + 1), "c1"));
-    const concurrency20 = await drive(server.url, 20, REQUESTS, (i) => commandFor(REQUESTS + i + 1, owner(REQUESTS + i + 1), "c20"));
-    return { concurrency1, concurrency20 };
-  } finally {
+  } catch (error) {
     await server.stop();
+    throw error;
   }
+  return { ...server, owner };
+}
+
+type Target = { url: string; owner: (k: number) => number };
+
+/**
+ * `rounds` rounds in which every target takes its turn: `REQUESTS` requests one at a time,
+ * then `REQUESTS` from 20 clients at once. Each request marks a milestone of its own done
+ * (GEN-k.1, k new in every request), so every one is a change.
+ */
+async function inRounds(targets: Record<string, Target>, rounds: number) {
+  const loads: Record<string, { concurrency1: Driven[]; concurrency20: Driven[] }> = {};
+  for (const name of Object.keys(targets)) loads[name] = { concurrency1: [], concurrency20: [] };
+  for (let round = 0; round < rounds; round++) {
+    const first = round * 2 * REQUESTS;
+    for (const [name, { url, owner }] of Object.entries(targets)) {
+      loads[name]!.concurrency1.push(await drive(url, 1, REQUESTS, (i) => commandFor(first + i + 1, owner(first + i + 1), `c1r${round}`)));
+      loads[name]!.concurrency20.push(await drive(url, 20, REQUESTS, (i) => commandFor(first + REQUESTS + i + 1, owner(first + REQUESTS + i + 1), `c20r${round}`)));
+    }
+  }
+  return loads;
 }
 
 export async function benchSlack() {
   const fake = await new FakeSlack("T1").start();
   const dataDir = mkdtempSync(path.join(tmpdir(), "curve-bench-slack-"));
+  const servers: { stop: () => Promise<void> }[] = [];
+  let dropPostgres: (() => Promise<void>) | undefined;
   try {
     const bare = await spawnServer(["--import", "tsx", "bench/probes/bare-bolt.ts", "$PORT", SECRET], {}, listening);
-    let bareBolt;
-    try {
-      await drive(bare.url, 1, 50, (i) => commandFor(i + 1, 1, "warm"));
-      bareBolt = { concurrency1: await drive(bare.url, 1, REQUESTS, (i) => commandFor(i + 1, 1, "c1")), concurrency20: await drive(bare.url, 20, REQUESTS, (i) => commandFor(i + 1, 1, "c20")) };
-    } finally {
-      await bare.stop();
-    }
+    servers.push(bare);
+    await drive(bare.url, 1, 50, (i) => commandFor(i + 1, 1, "warm"));
+    const targets: Record<string, Target> = { bareBolt: { url: bare.url, owner: () => 1 } };
     const pglite = await prepare({ dataDir });
-    const onPglite = await measureCurve({ DATA_DIR: dataDir, SLACK_API_URL: `${fake.url}/api/` }, pglite.people);
+    const onPglite = await startCurve({ DATA_DIR: dataDir, SLACK_API_URL: `${fake.url}/api/` }, pglite.people);
+    servers.push(onPglite);
+    targets.curveOnPglite = onPglite;
 
-    let onPostgres: Awaited<ReturnType<typeof measureCurve>> | { skipped: string };
+    let postgresSkipped: { skipped: string } | undefined;
     const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
     const url = new URL(splitSchema(base).url);
     url.searchParams.set("schema", `curve_bench_slack_${Date.now().toString(36)}`);
     try {
       const pg = await prepare({ url: url.toString() });
-      try {
-        onPostgres = await measureCurve({ DATABASE_URL: url.toString(), SLACK_API_URL: `${fake.url}/api/` }, pg.people);
-      } finally {
-        await pg.drop();
-      }
+      dropPostgres = pg.drop;
+      const onPostgres = await startCurve({ DATABASE_URL: url.toString(), SLACK_API_URL: `${fake.url}/api/` }, pg.people);
+      servers.push(onPostgres);
+      targets.curveOnPostgresql = onPostgres;
     } catch (error) {
-      onPostgres = { skipped: `PostgreSQL not reachable: ${(error as Error).message}` };
+      postgresSkipped = { skipped: `PostgreSQL not reachable: ${(error as Error).message}` };
     }
+
+    const loads = await inRounds(targets, ROUNDS);
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-    const against = (curve: Awaited<ReturnType<typeof measureCurve>>) => ({
-      p99RatioAtConcurrency1: ratio(curve.concurrency1.p99Ms, bareBolt.concurrency1.p99Ms),
-      p99RatioAtConcurrency20: ratio(curve.concurrency20.p99Ms, bareBolt.concurrency20.p99Ms),
-      acksOver3sAtConcurrency20: curve.concurrency20.acksOver3s,
-    });
+    const summary = (name: string) => ({ concurrency1: pooled(loads[name]!.concurrency1), concurrency20: pooled(loads[name]!.concurrency20) });
+    const bareBolt = summary("bareBolt");
+    const p99 = (load: Driven) => percentiles(load.samples).p99Ms;
+    // Over every round's samples, and round by round (the range a reader should expect).
+    const against = (name: string) => {
+      const curve = summary(name);
+      const byRound = (level: "concurrency1" | "concurrency20") => loads[name]![level].map((load, round) => ratio(p99(load), p99(loads.bareBolt![level][round]!)));
+      return {
+        p99RatioAtConcurrency1: ratio(curve.concurrency1.p99Ms, bareBolt.concurrency1.p99Ms),
+        p99RatioAtConcurrency20: ratio(curve.concurrency20.p99Ms, bareBolt.concurrency20.p99Ms),
+        acksOver3sAtConcurrency20: curve.concurrency20.acksOver3s,
+        roundByRound: { p99RatioAtConcurrency1: byRound("concurrency1"), p99RatioAtConcurrency20: byRound("concurrency20") },
+      };
+    };
+    const onPglite_ = summary("curveOnPglite");
     return {
+      rounds: ROUNDS,
+      requestsPerLoad: REQUESTS,
       bareBolt,
-      curveOnPglite: onPglite,
-      curveOnPostgresql: onPostgres,
-      p99RatioAtConcurrency1OnPglite: ratio(onPglite.concurrency1.p99Ms, bareBolt.concurrency1.p99Ms),
-      ratios: { pglite: against(onPglite), postgresql: "skipped" in onPostgres ? onPostgres : against(onPostgres) },
+      curveOnPglite: onPglite_,
+      curveOnPostgresql: postgresSkipped ?? summary("curveOnPostgresql"),
+      p99RatioAtConcurrency1OnPglite: ratio(onPglite_.concurrency1.p99Ms, bareBolt.concurrency1.p99Ms),
+      ratios: { pglite: against("curveOnPglite"), postgresql: postgresSkipped ?? against("curveOnPostgresql") },
       targets: { p99RatioAtConcurrency1: 2, p99RatioAtConcurrency20: 3, acksOver3sAtConcurrency20: 0 },
     };
   } finally {
+    // Every server stops before its data directory goes.
+    for (const server of servers.reverse()) await server.stop();
+    await dropPostgres?.().catch(() => undefined);
     await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
