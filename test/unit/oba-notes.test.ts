@@ -42,27 +42,3 @@ describe("a workshop record as typed", () => {
     expect(nextAgendaItem({ story: "x", partners: "y", works: "z", gaps: "w" })).toBe("action");
   });
 });
-
-describe("a workshop record typed without '|' between its parts", () => {
-  it("starts a part at each heading after a space, so no part is saved inside another", () => {
-    const parsed = parseWorkshopNotes("story: admissions rose; partners: police, schools what works: conferencing gaps: no data action: Sue May: edge-of-care panel; panel meets by end of October 2011");
-    expect(parsed).toEqual({
-      ok: true,
-      value: {
-        story: "admissions rose",
-        partners: "police, schools",
-        works: "conferencing",
-        gaps: "no data",
-        actions: [{ owner: "Sue May", title: "edge-of-care panel", firstMilestone: "panel meets by end of October 2011" }],
-      },
-    });
-  });
-
-  it("reads the same parts with and without '|', in any order, and keeps words that only look like a heading", () => {
-    const piped = parseWorkshopNotes("gaps: no data on short stays | story: rising | partners: police");
-    expect(parseWorkshopNotes("gaps: no data on short stays story: rising partners: police")).toEqual(piped);
-    // "story" with no colon, and "works" inside a word, start nothing.
-    const kept = parseWorkshopNotes("story: the story of homeworks: so far | partners: police");
-    expect(kept.ok && kept.value.story).toBe("the story of homeworks: so far");
-  });
-});

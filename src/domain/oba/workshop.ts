@@ -22,35 +22,14 @@ export const SECTION_LABELS: Record<SectionKey, string> = {
 /** The order a workshop walks through the agenda after "how we are doing", which Curve fills in. */
 export const AGENDA: readonly SectionKey[] = ["story", "partners", "works", "gaps", "action"];
 
-// Each part's heading, as typed: its words without the colon.
-const HEADING_WORDS: [string, SectionKey][] = [
-  ["how(?: we are doing| are we doing)?", "how"],
-  ["(?:the )?story(?: behind the baseline)?", "story"],
-  ["partners(?: with a role to play)?", "partners"],
-  ["(?:what )?works", "works"],
-  ["(?:information )?gaps", "gaps"],
-  ["(?:proposed )?action", "action"],
+const HEADINGS: [RegExp, SectionKey][] = [
+  [/^how(?: we are doing| are we doing)?\s*:\s*/i, "how"],
+  [/^(?:the )?story(?: behind the baseline)?\s*:\s*/i, "story"],
+  [/^partners(?: with a role to play)?\s*:\s*/i, "partners"],
+  [/^(?:what )?works\s*:\s*/i, "works"],
+  [/^(?:information )?gaps\s*:\s*/i, "gaps"],
+  [/^(?:proposed )?action\s*:\s*/i, "action"],
 ];
-
-const HEADINGS: [RegExp, SectionKey][] = HEADING_WORDS.map(([words, key]) => [new RegExp(String.raw`^${words}\s*:\s*`, "i"), key]);
-
-// A heading and its colon after a space (and a comma or semicolon, which go): where a part
-// begins without a "|" before it, so "story: rising partners: police" is two parts, not a story
-// that names the partners. Matched whole, so "what works:" starts one part, not two.
-const HEADING_AFTER_SPACE = new RegExp(String.raw`[,;]?\s+(${HEADING_WORDS.map(([words]) => words).join("|")})\s*:`, "gi");
-
-/** `text` cut where a heading follows a space (HEADING_AFTER_SPACE); the first piece is what comes before the first. */
-function piecesAtHeadings(text: string): string[] {
-  const pieces: string[] = [];
-  let start = 0;
-  for (const match of text.matchAll(HEADING_AFTER_SPACE)) {
-    pieces.push(text.slice(start, match.index));
-    // The piece starts at the heading, after the space and any comma or semicolon before it.
-    start = match.index + match[0].search(/[^\s,;]/);
-  }
-  pieces.push(text.slice(start));
-  return pieces;
-}
 
 export interface ProposedAction {
   /** The owner's name as written; the command layer finds the person. */
@@ -78,24 +57,17 @@ export function parseProposedAction(text: string): Result<ProposedAction, { mess
   return ok({ owner, title, firstMilestone });
 }
 
-/**
- * Reads "heading: text | heading: text" (also "heading: text heading: text": a heading and its
- * colon after a space start a part); a part with no heading carries on the one before.
- */
+/** Reads "heading: text | heading: text"; a part with no heading carries on the one before. */
 export function parseWorkshopNotes(text: string): Result<WorkshopNotes, { message: string }> {
   const notes: WorkshopNotes = { actions: [] };
   const parts: { key: SectionKey; text: string }[] = [];
   for (const raw of text.split("|")) {
-    // A heading after a space starts a part too: "story: rising partners: police" is two.
-    for (const [i, piece] of piecesAtHeadings(raw).entries()) {
-      const part = piece.trim();
-      if (!part) continue;
-      const heading = HEADINGS.find(([pattern]) => pattern.test(part));
-      if (heading) parts.push({ key: heading[1], text: part.replace(heading[0], "").trim() });
-      // Only the first piece can lack a heading: a '|' typed inside a part, which carries on the one before.
-      else if (i === 0 && parts.length > 0) parts[parts.length - 1]!.text += ` | ${part}`;
-      else return err({ message: `Start each part with its heading (story:, partners:, works:, gaps:, action:), separated by "|".` });
-    }
+    const part = raw.trim();
+    if (!part) continue;
+    const heading = HEADINGS.find(([pattern]) => pattern.test(part));
+    if (heading) parts.push({ key: heading[1], text: part.replace(heading[0], "").trim() });
+    else if (parts.length > 0) parts[parts.length - 1]!.text += ` | ${part}`;
+    else return err({ message: `Start each part with its heading (story:, partners:, works:, gaps:, action:), separated by "|".` });
   }
   for (const { key, text: body } of parts) {
     if (!body) continue;
