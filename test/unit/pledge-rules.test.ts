@@ -40,6 +40,7 @@ describe("pledge commands' words", () => {
     expect(parseNewPledge("custom Walk | We will walk | closes 1/1/2013 | closes 1/2/2013")).toMatchObject({ ok: false, error: { message: expect.stringContaining('"closes" is given twice') } });
     expect(parseNewPledge("custom Walk | We will walk | closing 1/1/2013")).toMatchObject({ ok: false, error: { message: expect.stringContaining('Did you mean "closes 1/1/2013"?') } });
     expect(parseNewPledge("custom Walk | We will walk | starting 1 May 2012")).toMatchObject({ ok: false, error: { message: expect.stringContaining('Did you mean "opens 1 May 2012"?') } });
+    expect(parseNewPledge("custom Walk | We will walk | deadline 31/3/2012")).toMatchObject({ ok: false, error: { message: expect.stringContaining('Did you mean "closes 31/3/2012"?') } });
     // The promise itself may start with such a word.
     expect(parseNewPledge("custom Walk | From 2012 we will walk to school")).toMatchObject({ ok: true, value: { text: "From 2012 we will walk to school" } });
     const cfc = parseNewPledge("cfc Child friendly Leeds");
@@ -194,6 +195,9 @@ describe("a pledge's date typed inside its promise, with no '|' before it", () =
       ["attendance Every day counts | I pledge to help every child attend school every day closes end of March 2012", "closes", "end of March 2012"],
       ["custom Walk | We will walk to school opens 1 September 2011", "opens", "1 September 2011"],
       ["custom Walk to school closes 31 July 2012 | We will walk", "closes", "31 July 2012"],
+      ["attendance Every day | every day closing end of March 2012", "closes", "end of March 2012"],
+      ["attendance Every day | every day (closes 31 March 2012)", "closes", "31 March 2012"],
+      ["attendance Every day | every day, closes 31/3/2012.", "closes", "31/3/2012"],
       ["custom Walk | We will walk | opens 1 May 2012 | and cycle closes: 31/7/2012", "closes", "31/7/2012"],
     ] as const) {
       const parsed = parseNewPledge(typed);
@@ -204,5 +208,8 @@ describe("a pledge's date typed inside its promise, with no '|' before it", () =
   it("keeps a promise whose last words only look like a label: no date follows", () => {
     expect(parseNewPledge("custom Doors | We will keep the gate open until the school closes")).toMatchObject({ ok: true, value: { text: "We will keep the gate open until the school closes", closes: null } });
     expect(parseNewPledge("custom Doors | The club opens early for every child")).toMatchObject({ ok: true, value: { opens: null } });
+    // A date after a preposition is the promise's own English.
+    expect(parseNewPledge("custom Gap | I will work so the attainment gap closes by 2015")).toMatchObject({ ok: true, value: { text: "I will work so the attainment gap closes by 2015", closes: null } });
+    expect(parseNewPledge("custom Pool | We will keep lessons free until the pool closes in July 2012")).toMatchObject({ ok: true, value: { closes: null } });
   });
 });

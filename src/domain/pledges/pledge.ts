@@ -76,12 +76,16 @@ export const NEW_USAGE = "/pledge new <attendance|cfc|custom> <title> | <pledge 
 /**
  * "… every day closes end of March 2012": a date label ending a title or promise, with no "|"
  * before it, would be saved as its last words and the pledge left without that date. Returns
- * the question to ask when `part` ends with "opens" or "closes" and a date (parseDue), else null.
+ * the question to ask when `part` ends with "opens", "closes", "opening" or "closing" and a
+ * date straight after it (parseDue), also in brackets or before a full stop; else null. A date
+ * after a preposition ("the gap closes by 2015", "closes in July") is English, not a label, and
+ * is kept.
  */
 function dateInside(part: string): Result<never, { message: string }> | null {
-  const inside = /\s(opens|closes)\s*:?\s+(.{1,60})$/i.exec(part);
-  if (!inside || !parseDue(inside[2]!).ok) return null;
-  const [label, date] = [inside[1]!.toLowerCase(), inside[2]!.trim()];
+  const inside = /(?:\s|\()(opens|opening|closes|closing)\s*:?\s+(?!(?:by|in|before|until|after|at|during|within|from|when)\b)([^()]{1,60}?)\)?[.!]?$/i.exec(part);
+  if (!inside || !parseDue(inside[2]!.trim()).ok) return null;
+  const label = /^open/i.test(inside[1]!) ? "opens" : "closes";
+  const date = inside[2]!.trim();
   return err({ message: `Did you mean the pledge ${label} ${date}? Give its dates after a "|": "… | ${label} ${date}"; to keep those words in its text, reword them.` });
 }
 
@@ -113,7 +117,7 @@ export function parseNewPledge(text: string): Result<NewPledge, { message: strin
     }
     // A short part after the promise that reads like a date label but is not one ("closing
     // 1/1/2013") is asked about, never saved into the promise's words or dropped.
-    const nearly = /^(open|opening|opened|starts?|starting|from|close|closing|closed|ends?|ending|until)\b\s*:?\s*(.*)$/i.exec(part);
+    const nearly = /^(open|opening|opened|starts?|starting|from|close|closing|closed|ends?|ending|until|deadline)\b\s*:?\s*(.*)$/i.exec(part);
     if (wroteText && nearly && /\d/.test(nearly[2]!) && nearly[2]!.length <= 40) {
       const meant = /^(open|opening|opened|starts?|starting|from)$/i.test(nearly[1]!) ? "opens" : "closes";
       return err({ message: `Did you mean "${meant} ${nearly[2]!.trim()}"? A pledge's dates are given as "opens <date>" and "closes <date>".` });
