@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Pool, PoolClient, PoolConfig } from "pg";
-import { preparingClient } from "./prepared-statements.ts";
+import { preparingClient, preparingPglite } from "./prepared-statements.ts";
 // Types only: the client and the query builder load when a database opens, so that a process
 // can start opening its database (claim the directory, start the worker) before loading them.
 import type { PrismaClient } from "../../../generated/prisma/client.ts";
@@ -514,15 +514,15 @@ async function openPglite(dataDir: string, lock: DataDirLock | null, report?: Dr
     throw inMemory ? error : explainOpenFailure(dir, error);
   });
   await client.exec(PGLITE_SESSION);
+  // Statements prepared once per session and then only executed (prepared-statements.ts).
+  const prepared = preparingPglite();
   const sql: SqlRunner = {
-    async query<T>(text: string, params: unknown[] = []) {
-      return (await client.query<T>(text, params)).rows;
-    },
+    query: <T>(text: string, params: unknown[] = []) => prepared<T>(client, text, params),
     transaction: (work) =>
       client.transaction((tx) =>
         work({
           exec: async (text) => void (await tx.exec(text)),
-          query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
+          query: <T>(text: string, params: unknown[] = []) => prepared<T>(tx, text, params),
         }),
       ),
     // One process owns a PGlite directory, so there is no one to race.

@@ -70,3 +70,76 @@ function nameFor(config: QueryConfig | string, values: unknown, prepared: Set<st
   }
   return { ...asObject, name };
 }
+
+/** What a PGlite handle (the client, or a transaction's) runs: simple-protocol text, and one statement with parameters. */
+interface PgliteRunner {
+  exec(text: string): Promise<{ rows: unknown[] }[]>;
+  query(text: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+// Statements PREPARE takes; any other (DECLARE, SET, …) runs as it comes.
+const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
+
+/**
+ * Prepared statements for embedded PGlite, as `preparingClient` gives `pg`. PGlite runs each
+ * parameterised statement as an unnamed one, parsed and planned again every time: on
+ * `/milestone done` at 10,000 actions the read that identifies the sender and finds the action
+ * spent 3.2 ms planning and 0.9 ms running (EXPLAIN ANALYZE), two thirds of the command.
+ *
+ * A statement's first run sends `PREPARE <name> AS <text>; EXECUTE <name>(…)` in one call (one
+ * round trip, as `pg` sends Parse with its first Bind), later runs `EXECUTE <name>(…)` alone.
+ * The parameters travel as quoted literals, as PGlite sends them as text itself: PostgreSQL reads
+ * each as its parameter's type. Statements over a list (an array parameter, planned for each
+ * list as with `pg`), with bytes, or not a SELECT, INSERT, UPDATE, DELETE, WITH or VALUES run as
+ * before. A prepared statement outlives a failed transaction, so a name whose first run failed
+ * is never used again (its text gets another), and at most PREPARED_PER_CONNECTION are kept.
+ * One per PGlite session: pass each of the session's handles to `run`.
+ */
+export function preparingPglite() {
+  const prepared = new Map<string, string>();
+  // Names are never reused: a first run that fails may leave its statement prepared (orphaned).
+  let named = 0;
+  let orphaned = 0;
+  return async function run<T>(handle: PgliteRunner, text: string, params: readonly unknown[]): Promise<T[]> {
+    const args = params.length > 0 && PREPARABLE.test(text) ? literals(params) : null;
+    if (args === null) return (await handle.query(text, [...params])).rows as T[];
+    const name = prepared.get(text);
+    if (name !== undefined) return lastRows<T>(await handle.exec(`EXECUTE "${name}"(${args})`));
+    if (prepared.size + orphaned >= PREPARED_PER_CONNECTION) return (await handle.query(text, [...params])).rows as T[];
+    const fresh = `${statementName(text)}_${named++}`;
+    let results: { rows: unknown[] }[];
+    try {
+      results = await handle.exec(`PREPARE "${fresh}" AS ${text};\nEXECUTE "${fresh}"(${args})`);
+    } catch (error) {
+      orphaned++;
+      throw error;
+    }
+    prepared.set(text, fresh);
+    return lastRows<T>(results);
+  };
+}
+
+const lastRows = <T>(results: { rows: unknown[] }[]): T[] => (results[results.length - 1]?.rows ?? []) as T[];
+
+/**
+ * Parameters as SQL literals for EXECUTE, each as PGlite would send it as text (null as NULL,
+ * dates in ISO form, objects as JSON), quoted with their quotes doubled (standard_conforming_strings,
+ * on in every PostgreSQL since 9.1, so a backslash is only a backslash). Null when one cannot be
+ * sent so: a list or bytes.
+ */
+function literals(params: readonly unknown[]): string | null {
+  const out: string[] = [];
+  for (const value of params) {
+    if (value === null || value === undefined) {
+      out.push("NULL");
+      continue;
+    }
+    if (Array.isArray(value) || value instanceof Uint8Array || ArrayBuffer.isView(value)) return null;
+    const text =
+      value instanceof Date ? value.toISOString()
+      : typeof value === "object" ? JSON.stringify(value)
+      : String(value);
+    out.push(`'${text.replaceAll("'", "''")}'`);
+  }
+  return out.join(", ");
+}
