@@ -161,3 +161,22 @@ describe.runIf(process.env.DATABASE_URL)("over PostgreSQL", () => {
     return { db: test.db, close: () => test.close() };
   });
 });
+
+describe("what PGlite keeps of a statement's first values", () => {
+  it("keeps short first values with the statement, and long ones (a sweep's rows) not at all", async () => {
+    const db = await openDatabase({ dataDir: "memory://" });
+    try {
+      const text = "SELECT length($1::text) AS n /* first values */";
+      const long = "x".repeat(10_000);
+      expect(await db.sql.query<{ n: number }>(text, [long])).toEqual([{ n: 10_000 }]);
+      expect(await db.sql.query<{ n: number }>(`${text} -- short`, ["abc"])).toEqual([{ n: 3 }]);
+      const kept = (await db.sql.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).map((p) => p.statement);
+      const ofLong = kept.filter((k) => k.includes(` AS ${text}`) && !k.includes("-- short"));
+      expect(ofLong).toHaveLength(1);
+      expect(ofLong[0]!.length).toBeLessThan(200);
+      expect(kept.some((k) => k.includes("-- short") && k.includes("'abc'"))).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+});

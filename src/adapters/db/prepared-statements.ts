@@ -78,6 +78,8 @@ interface PgliteRunner {
 }
 
 // Statements PREPARE takes; any other (DECLARE, SET, …) runs as it comes.
+// The longest first values (as literals, in characters) sent in the same call as their PREPARE (see preparingPglite).
+const KEPT_WITH_PREPARE = 4096;
 const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
 
 /**
@@ -88,6 +90,8 @@ const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
  *
  * A statement's first run sends `PREPARE <name> AS <text>; EXECUTE <name>(…)` in one call (one
  * round trip, as `pg` sends Parse with its first Bind), later runs `EXECUTE <name>(…)` alone.
+ * PostgreSQL keeps that first call's text with the statement, values and all: when the values
+ * are longer than KEPT_WITH_PREPARE (a sweep's or an import's rows), PREPARE goes in a call of its own.
  * The parameters travel as quoted literals, as PGlite sends them as text itself: PostgreSQL reads
  * each as its parameter's type. Statements over a list (an array parameter, planned for each
  * list as with `pg`), with bytes, or not a SELECT, INSERT, UPDATE, DELETE, WITH or VALUES run as
@@ -109,7 +113,11 @@ export function preparingPglite() {
     const fresh = `${statementName(text)}_${named++}`;
     let results: { rows: unknown[] }[];
     try {
-      results = await handle.exec(`PREPARE "${fresh}" AS ${text};\nEXECUTE "${fresh}"(${args})`);
+      // PostgreSQL keeps the text a statement was prepared by for the session's life: first
+      // values longer than this are not kept in it, at the cost of a call of its own for PREPARE.
+      // The text may end in a "--" comment: what follows it starts on a line of its own.
+      if (args.length > KEPT_WITH_PREPARE) await handle.exec(`PREPARE "${fresh}" AS ${text}`);
+      results = await handle.exec(args.length > KEPT_WITH_PREPARE ? `EXECUTE "${fresh}"(${args})` : `PREPARE "${fresh}" AS ${text}\n;\nEXECUTE "${fresh}"(${args})`);
     } catch (error) {
       orphaned++;
       throw error;
