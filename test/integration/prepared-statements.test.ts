@@ -61,8 +61,9 @@ function preparedStatementsOn(name: string, open: () => Promise<{ db: Database; 
 
     it("keeps at most PREPARED_PER_CONNECTION statements on a connection, and still runs the rest", async () => {
       const held = await db.sql.transaction(async (tx) => {
+        // Each twice: PGlite in this thread prepares a statement the second time it runs.
         for (let i = 0; i < PREPARED_PER_CONNECTION + 20; i++) {
-          expect(await tx.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1])).toEqual([{ n: 1 + i }]);
+          for (const n of [1, 2]) expect(await tx.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [n])).toEqual([{ n: n + i }]);
         }
         return tx.query<{ statement: string }>(PREPARED);
       });
@@ -111,37 +112,41 @@ describe("values and failures through PGlite's prepared statements", () => {
       [4, "", new Date(0), "a JSON string", true, 0],
     ] as const;
     const insert = "INSERT INTO kept (id, label, at, doc, flag, amount) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    // A plain row first: the statement is prepared on its second run, so every value below travels as a literal.
+    expect(await db.sql.query(insert, [100, "plain", new Date(), "{}", true, 1])).toEqual([{ id: 100 }]);
     for (const [id, label, at, doc, flag, amount] of values) {
       // A JSON value travels as its text, as the callers send jsonb.
       expect(await db.sql.query(insert, [id, label, at, doc === null ? null : JSON.stringify(doc), flag, amount])).toEqual([{ id }]);
     }
     const read = await db.sql.query<{ id: number; label: string | null; at: Date | null; doc: unknown; flag: boolean | null; amount: string | null }>(
-      "SELECT id, label, at, doc, flag, amount::text AS amount FROM kept WHERE id >= $1 ORDER BY id",
-      [1],
+      "SELECT id, label, at, doc, flag, amount::text AS amount FROM kept WHERE id BETWEEN $1 AND $2 ORDER BY id",
+      [1, 4],
     );
     expect(read).toEqual(values.map(([id, label, at, doc, flag, amount]) => ({ id, label, at, doc, flag, amount: amount === null ? null : String(amount) })));
     // The table is still there: nothing in a value ran as SQL.
-    expect(await db.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM kept WHERE id > $1", [0])).toEqual([{ n: 4 }]);
+    expect(await db.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM kept WHERE id > $1", [0])).toEqual([{ n: 5 }]);
   });
 
   it("runs a statement whose first run failed in a rolled-back transaction again, under a name of its own, and leaves nothing of the failure", async () => {
     await db.sql.query("CREATE TABLE once (id int PRIMARY KEY)");
     await db.sql.query("INSERT INTO once VALUES (1)");
     const insert = "INSERT INTO once (id) VALUES ($1) RETURNING id /* first run fails */";
+    // Run once already, so the failing run is the one that prepares it.
+    expect(await db.sql.query(insert, [5])).toEqual([{ id: 5 }]);
     await expect(db.sql.transaction(async (tx) => tx.query(insert, [1]))).rejects.toMatchObject({ code: "23505" });
     expect(await db.sql.transaction(async (tx) => tx.query(insert, [2]))).toEqual([{ id: 2 }]);
     expect(await db.sql.query(insert, [3])).toEqual([{ id: 3 }]);
-    expect(await db.sql.query<{ id: number }>("SELECT id FROM once ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(await db.sql.query<{ id: number }>("SELECT id FROM once ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 5 }]);
     const held = (await db.sql.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).filter((p) => p.statement.includes(` AS ${insert}`));
     // The failed run's name, prepared before its insert failed, and the name it runs under now.
     expect(held).toHaveLength(2);
   });
 
-  it("costs one call into PGlite per statement, its first run included", async () => {
+  it("costs one call into PGlite per statement: run, prepared and then only executed", async () => {
     const before = db.roundTrips.count;
-    expect(await db.sql.query<{ n: number }>("SELECT $1::int + 1 AS n /* counted */", [41])).toEqual([{ n: 42 }]);
-    expect(await db.sql.query<{ n: number }>("SELECT $1::int + 1 AS n /* counted */", [1])).toEqual([{ n: 2 }]);
-    expect(db.roundTrips.count - before).toBe(2);
+    for (const n of [41, 1, 2]) expect(await db.sql.query<{ n: number }>("SELECT $1::int + 1 AS n /* counted */", [n])).toEqual([{ n: n + 1 }]);
+    expect(db.roundTrips.count - before).toBe(3);
+    expect((await db.sql.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).filter((p) => p.statement.includes("/* counted */"))).toHaveLength(1);
   });
 });
 
@@ -168,8 +173,9 @@ describe("what PGlite keeps of a statement's first values", () => {
     try {
       const text = "SELECT length($1::text) AS n /* first values */";
       const long = "x".repeat(10_000);
-      expect(await db.sql.query<{ n: number }>(text, [long])).toEqual([{ n: 10_000 }]);
-      expect(await db.sql.query<{ n: number }>(`${text} -- short`, ["abc"])).toEqual([{ n: 3 }]);
+      // The second run of each is the one that prepares it, with its values.
+      for (const value of ["first", long]) expect(await db.sql.query<{ n: number }>(text, [value])).toEqual([{ n: value.length }]);
+      for (const value of ["first", "abc"]) expect(await db.sql.query<{ n: number }>(`${text} -- short`, [value])).toEqual([{ n: value.length }]);
       const kept = (await db.sql.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).map((p) => p.statement);
       const ofLong = kept.filter((k) => k.includes(` AS ${text}`) && !k.includes("-- short"));
       expect(ofLong).toHaveLength(1);

@@ -78,6 +78,8 @@ interface PgliteRunner {
 }
 
 // Statements PREPARE takes; any other (DECLARE, SET, …) runs as it comes.
+// Statements run once that are remembered, to be prepared if run again.
+const SEEN_KEPT = 1024;
 // The longest first values (as literals, in characters) sent in the same call as their PREPARE (see preparingPglite).
 const KEPT_WITH_PREPARE = 4096;
 const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
@@ -88,9 +90,12 @@ const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
  * `/milestone done` at 10,000 actions the read that identifies the sender and finds the action
  * spent 3.2 ms planning and 0.9 ms running (EXPLAIN ANALYZE), two thirds of the command.
  *
- * A statement's first run sends `PREPARE <name> AS <text>; EXECUTE <name>(…)` in one call (one
- * round trip, as `pg` sends Parse with its first Bind), later runs `EXECUTE <name>(…)` alone.
- * PostgreSQL keeps that first call's text with the statement, values and all: when the values
+ * A statement runs as PGlite runs it the first time; the second time it is prepared, sending
+ * `PREPARE <name> AS <text>; EXECUTE <name>(…)` in one call (one round trip, as `pg` sends
+ * Parse with its Bind), and later runs send `EXECUTE <name>(…)` alone. Prepared on first use,
+ * the statements of a shell's few commands raised its peak memory by 30 MB (PGlite keeps each
+ * plan), for statements never run again.
+ * PostgreSQL keeps that call's text with the statement, values and all: when the values
  * are longer than KEPT_WITH_PREPARE (a sweep's or an import's rows), PREPARE goes in a call of its own.
  * The parameters travel as quoted literals, as PGlite sends them as text itself: PostgreSQL reads
  * each as its parameter's type. Statements over a list (an array parameter, planned for each
@@ -104,12 +109,18 @@ export function preparingPglite() {
   // Names are never reused: a first run that fails may leave its statement prepared (orphaned).
   let named = 0;
   let orphaned = 0;
+  const seen = new Set<string>();
   return async function run<T>(handle: PgliteRunner, text: string, params: readonly unknown[]): Promise<T[]> {
     const args = params.length > 0 && PREPARABLE.test(text) ? literals(params) : null;
     if (args === null) return (await handle.query(text, [...params])).rows as T[];
     const name = prepared.get(text);
     if (name !== undefined) return lastRows<T>(await handle.exec(`EXECUTE "${name}"(${args})`));
-    if (prepared.size + orphaned >= PREPARED_PER_CONNECTION) return (await handle.query(text, [...params])).rows as T[];
+    // Prepared the second time it is run: a statement run once (a shell's few commands) costs its plan's memory for nothing.
+    if (!seen.has(text) || prepared.size + orphaned >= PREPARED_PER_CONNECTION) {
+      if (seen.size >= SEEN_KEPT) seen.clear();
+      seen.add(text);
+      return (await handle.query(text, [...params])).rows as T[];
+    }
     const fresh = `${statementName(text)}_${named++}`;
     let results: { rows: unknown[] }[];
     try {
