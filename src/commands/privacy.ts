@@ -18,7 +18,6 @@ import type { GuardContext, HeldRead, HeldSettlement, PrivacyRead, SubjectRead }
 /** How long a held request waits for its author's decision before it is purged unsaved. */
 export const HOLD_HOURS = 24;
 
-
 /** Thrown by `guardText` when free text holds personal data; dispatch turns it into a held prompt. */
 export class PersonalDataHeld extends Error {
   constructor(

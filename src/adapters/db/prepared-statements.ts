@@ -77,11 +77,11 @@ interface PgliteRunner {
   query(text: string, params: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-// Statements PREPARE takes; any other (DECLARE, SET, …) runs as it comes.
 // Statements run once that are remembered, to be prepared if run again.
 const SEEN_KEPT = 1024;
 // The longest first values (as literals, in characters) sent in the same call as their PREPARE (see preparingPglite).
 const KEPT_WITH_PREPARE = 4096;
+// Statements PREPARE takes; any other (DECLARE, SET, …) runs as it comes.
 const PREPARABLE = /^\s*(?:select|insert|update|delete|with|values)\b/i;
 
 /**
@@ -126,8 +126,8 @@ export function preparingPglite() {
     try {
       // PostgreSQL keeps the text a statement was prepared by for the session's life: first
       // values longer than this are not kept in it, at the cost of a call of its own for PREPARE.
-      // The text may end in a "--" comment: what follows it starts on a line of its own.
       if (args.length > KEPT_WITH_PREPARE) await handle.exec(`PREPARE "${fresh}" AS ${text}`);
+      // The text may end in a "--" comment: what follows it starts on a line of its own.
       results = await handle.exec(args.length > KEPT_WITH_PREPARE ? `EXECUTE "${fresh}"(${args})` : `PREPARE "${fresh}" AS ${text}\n;\nEXECUTE "${fresh}"(${args})`);
     } catch (error) {
       orphaned++;

@@ -72,7 +72,6 @@ export interface NewPledge {
 
 export const NEW_USAGE = "/pledge new <attendance|cfc|custom> <title> | <pledge text> [| opens <date>] [| closes <date>]";
 
-/** `attendance Every day counts | I pledge … | closes end of March 2012` */
 /**
  * "… every day closes end of March 2012": a date label ending a title or promise, with no "|"
  * before it, would be saved as its last words and the pledge left without that date. Returns
@@ -94,6 +93,8 @@ function dateInside(part: string): Result<never, { message: string }> | null {
  * dates, each part after a "|". Refuses, with one sentence, a missing kind or title, a date
  * given twice, a label that nearly reads as one ("closing 1/1/2013"), and a date typed at the
  * end of the title or promise without its "|" (dateInside). Dates come back as typed.
+ *
+ *   attendance Every day counts | I pledge … | closes end of March 2012
  */
 export function parseNewPledge(text: string): Result<NewPledge, { message: string }> {
   const [first = "", ...parts] = text.split("|").map((p) => p.trim());
