@@ -3,9 +3,9 @@ import { lockSweep } from "../../src/adapters/db/milestone-nudges.ts";
 import { kindsUnderTest, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 
 /**
- * A nudge sweep's transaction is made of index probes: its lock statement turns JIT
- * compilation off for that transaction only (lockSweep), and the connection goes back to the
- * pool as it came.
+ * A nudge sweep's transaction is made of index probes, and writes only what it worked out: its
+ * lock statement turns JIT compilation off and lets its commit not wait for the disk, for that
+ * transaction only (lockSweep), and the connection goes back to the pool as it came.
  */
 describe.each(kindsUnderTest())("the nudge sweep's transaction on %s", (kind) => {
   let t: TestDatabase;
@@ -16,18 +16,20 @@ describe.each(kindsUnderTest())("the nudge sweep's transaction on %s", (kind) =>
     await t?.close();
   });
 
-  const jit = async () => (await t.db.sql.query<{ jit: string }>(`SELECT current_setting('jit') AS jit`))[0]!.jit;
+  const settings = `SELECT current_setting('jit') AS jit, current_setting('synchronous_commit') AS commit`;
+  const read = async () => (await t.db.sql.query<{ jit: string; commit: string }>(settings))[0]!;
 
-  it("runs without JIT compilation, and leaves the setting as it found it", async () => {
-    const before = await jit();
+  it("runs without JIT compilation and commits without waiting for the disk, and leaves both settings as it found them", async () => {
+    const before = await read();
     const inside = await t.db.sql.transaction(async (tx) => {
       const version = await lockSweep(tx, 1);
-      const [row] = await tx.query<{ jit: string }>(`SELECT current_setting('jit') AS jit`);
-      return { version, jit: row!.jit };
+      const [row] = await tx.query<{ jit: string; commit: string }>(settings);
+      return { version, ...row! };
     });
-    expect(inside.jit).toBe("off");
+    expect(inside).toMatchObject({ jit: "off", commit: "off" });
     expect(inside.version).toMatch(/^\d+$/);
-    expect(await jit()).toBe(before);
-    if (kind === "postgresql") expect(before).toBe("on");
+    expect(await read()).toEqual(before);
+    expect(before.commit).toBe("on");
+    if (kind === "postgresql") expect(before.jit).toBe("on");
   });
 });

@@ -180,6 +180,13 @@ async function actionParties(tx: Queryable, actionIds: readonly number[]): Promi
  * for the first tenth of their rows, as a cursor is by default, the open-milestones read walked
  * the milestone key and probed each action and rest in turn, 72 ms at a working day's 09:00 against
  * 33 ms for the hash joins chosen when the whole result is wanted (10,000 actions, EXPLAIN ANALYZE).
+ * And the sweep's commit does not wait for its WAL to reach the disk (synchronous_commit off, for
+ * this transaction only): a sweep writes nothing a person typed, only what it worked out, and a
+ * sweep lost to a crash in the moment after its commit (PostgreSQL's crash recovery keeps the
+ * database consistent, without it) is worked out again by the next, which finds its stages unsent
+ * and its rests gone. A delivery it enqueued is never sent and then forgotten: marking a delivery
+ * sent commits synchronously, which writes the WAL before it, the sweep's included. The wait was
+ * 4–23 ms of a 09:00 sweep at 10,000 actions (2 ms without it).
  */
 export async function lockSweep(tx: Queryable, partnershipId: number): Promise<string> {
   const [row] = await runCompiled(
@@ -188,6 +195,7 @@ export async function lockSweep(tx: Queryable, partnershipId: number): Promise<s
       sql<null>`pg_advisory_xact_lock(${SWEEP_LOCK}, ${partnershipId})`.as("locked"),
       sql<string>`set_config('jit', 'off', true)`.as("jit"),
       sql<string>`set_config('cursor_tuple_fraction', '1', true)`.as("whole_cursor"),
+      sql<string>`set_config('synchronous_commit', 'off', true)`.as("commit"),
       eb.fn.coalesce(eb.selectFrom("nudge_hearers_version").select(sql<string>`version::text`.as("version")).where("partnership_id", "=", partnershipId), sql<string>`'0'`).as("version"),
     ]),
   );
