@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobStoreOf } from "../../src/adapters/db/job-store.ts";
-import { DELIVERIES_PER_STATEMENT } from "../../src/adapters/db/deliveries.ts";
-import { enqueueNudges } from "../../src/adapters/db/milestone-nudges.ts";
+import { enqueueNudges, NUDGE_MESSAGES_PER_STATEMENT } from "../../src/adapters/db/milestone-nudges.ts";
 import type { NudgeMessage } from "../../src/jobs/ports.ts";
 import { runNudgeSweep } from "../../src/jobs/nudge-sweep.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
@@ -83,7 +82,7 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
       [partnershipId],
     );
     const now = new Date("2011-10-03T08:00:00Z");
-    const count = 2 * DELIVERIES_PER_STATEMENT + 201;
+    const count = 2 * NUDGE_MESSAGES_PER_STATEMENT + 201;
     // Overdue weeks counted back from the sweep, one per message, so every stage is new.
     const weekOf = (i: number) => new Date(Date.UTC(2011, 8, 26) - 7 * 86_400_000 * i).toISOString().slice(0, 10);
     const messages: NudgeMessage[] = Array.from({ length: count }, (_, i) => {
@@ -118,7 +117,7 @@ describe.each(kindsUnderTest())("what the sweep records of its nudges on %s", (k
 
     // A message that cannot be written (its due time is not a time) fails the enqueue, but only once the statement before it has ended.
     let w: StatementWatch | undefined;
-    const unwritable = messages.map((m, i) => ({ ...m, key: `${m.key}:unwritable`, dueAt: i === DELIVERIES_PER_STATEMENT ? new Date(Number.NaN) : m.dueAt }));
+    const unwritable = messages.map((m, i) => ({ ...m, key: `${m.key}:unwritable`, dueAt: i === NUDGE_MESSAGES_PER_STATEMENT ? new Date(Number.NaN) : m.dueAt }));
     const failing = t.db.sql.transaction(async (tx) => {
       const watch = watchStatements(tx);
       w = watch.w;

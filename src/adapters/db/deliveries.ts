@@ -51,8 +51,14 @@ export interface InsertedDelivery {
 // Bounded statements: the rows travel as one JSON parameter, not eight parameters a row, and
 // 500 of them (a digest or a first sweep's message can carry dozens of items) are built in a
 // few milliseconds.
-/** Deliveries one outbox insert writes, at most (`outboxRowsAdded`). */
+/** Deliveries one statement of `insertDeliveries` writes, at most. */
 export const DELIVERIES_PER_STATEMENT = 500;
+
+/**
+ * Rows one outbox insert writes, at most (`outboxRowsAdded`): a nudge sweep's short messages go
+ * 1,000 to a statement (milestone-nudges.ts, `NUDGE_MESSAGES_PER_STATEMENT`).
+ */
+export const OUTBOX_ROWS_PER_STATEMENT = 1000;
 
 /**
  * The one writer of the outbox: inserts delivery rows through `db` (pass the caller's
@@ -76,10 +82,10 @@ export async function insertDeliveries(db: Queryable, rows: readonly NewDelivery
  * The outbox insert of `rows` returning the rows it added (id, key, person_id, status), for
  * `insertDeliveries` and for a statement that writes more beside them (a nudge sweep records
  * its stages in the same statement: milestone-nudges.ts, `enqueueNudges`). Keys already there
- * are skipped. Pure; at most 500 rows.
+ * are skipped. Pure; at most 1,000 rows (OUTBOX_ROWS_PER_STATEMENT).
  */
 export function outboxRowsAdded(db: QueryCreator<DB>, rows: readonly NewDelivery[]) {
-  if (rows.length > DELIVERIES_PER_STATEMENT) throw new Error(`one statement enqueues at most ${DELIVERIES_PER_STATEMENT} deliveries`);
+  if (rows.length > OUTBOX_ROWS_PER_STATEMENT) throw new Error(`one statement enqueues at most ${OUTBOX_ROWS_PER_STATEMENT} deliveries`);
   return outboxInsert(db, rows).returning(["id", "key", "person_id", sql<DeliveryStatus>`status::text`.as("status")]);
 }
 
