@@ -123,6 +123,10 @@ export async function runNudgeSweep(store: NudgeSweepStore, partnershipId: numbe
     let planned: PlannedDelivery[];
     let messages: NudgeMessage[];
     try {
+      // A turn first: the last batch's planning and the rests' statement, built above, have just
+      // held the thread, and describe's first slice would have added to that hold (36 ms with a
+      // 20,000-person first sweep at 100,000 actions).
+      await nextTurn();
       planned = await describe(plan, slot, refs, names);
       messages = await messagesOf(plan, planned, partnershipId, now);
     } catch (error) {
