@@ -77,7 +77,9 @@ export async function benchInsights(): Promise<object> {
     const indicators = await deps.insights!.store.listIndicators(partnershipId);
     for (const indicator of indicators) {
       for (const [period, factor] of [["2011/12", 0.98], ["2012/13", 0.96]] as const) {
-        const value = Math.round((indicator.baseline?.value ?? 50) * factor * 10) / 10;
+        // A count's figures are whole numbers (report-card.ts, figureProblem); a rate's have a decimal place.
+        const scaled = (indicator.baseline?.value ?? 50) * factor;
+        const value = indicator.unit === "count" ? Math.round(scaled) : Math.round(scaled * 10) / 10;
         const reply = await invoke(nigel, "indicator", `record ${indicator.code} ${value} ${period}`);
         if (reply.tone === "error") throw new Error(`bench setup failed: ${reply.heading}`);
       }

@@ -246,9 +246,26 @@ const result: Record<string, unknown> = {
   benchmark: "curve core",
   machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
 };
+const failed: string[] = [];
 for (const [name, run] of Object.entries(SECTIONS)) {
-  result[name] = only.length === 0 || only.includes(name) ? await run() : { skipped: "BENCH_ONLY" };
+  if (only.length > 0 && !only.includes(name)) {
+    result[name] = { skipped: "BENCH_ONLY" };
+    continue;
+  }
+  try {
+    result[name] = await run();
+  } catch (error) {
+    // A section that fails is reported as failed, with why, and the others still run: one
+    // broken section does not take every other figure with it. The run then exits with 1.
+    failed.push(name);
+    result[name] = { failed: error instanceof Error ? error.message : String(error) };
+    process.stderr.write(`bench: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
   // Each section's figures as soon as it finishes, so a run cut short still leaves them (stderr).
-  if (!("skipped" in (result[name] as object))) progress(`${name}: ${JSON.stringify(result[name])}`);
+  progress(`${name}: ${JSON.stringify(result[name])}`);
 }
-process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+if (failed.length) process.stderr.write(`bench: failed: ${failed.join(", ")}\n`);
+// A failed section may have left a server or a pool open: once the figures are written, the run ends.
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`, () => {
+  if (failed.length) process.exit(1);
+});
