@@ -8,7 +8,7 @@ import { runDigestSweep } from "../jobs/digests.ts";
 import { enqueueInsightDeliveries } from "../jobs/insight-deliveries.ts";
 import { runNudgeSweep } from "../jobs/nudge-sweep.ts";
 import { pruneOutbox } from "../jobs/outbox-retention.ts";
-import { upkeepEmbedded } from "../adapters/db/maintenance.ts";
+import { tablesWithoutAutovacuum, vacuumTables } from "../adapters/db/maintenance.ts";
 import { DeliveryWorker } from "./delivery-worker.ts";
 import { ConfigError } from "./config.ts";
 import type { Runtime } from "./runtime.ts";
@@ -83,22 +83,28 @@ export function startScheduler(
     }
     await upkeepOnceADay(wallClock());
   };
-  // The embedded database runs no autovacuum: the first sweep of each day from 02:00 UTC does
-  // its upkeep (maintenance.ts), after that night's pruning. A day's upkeep is claimed like a
-  // tick, so a restart does not repeat it. The day is the machine's (`wallClock`), not the
-  // plan's: a demo's clock starts at the same moment on every start. On PostgreSQL,
-  // autovacuum does this.
+  // The embedded database runs no autovacuum, and a PostgreSQL server may have it turned off:
+  // the first sweep of each day from 02:00 UTC does the upkeep of the tables nothing else keeps
+  // (maintenance.ts), after that night's pruning. A day's upkeep is claimed like a tick, so a
+  // restart or a second instance does not repeat it. The day is the machine's (`wallClock`), not
+  // the plan's: a demo's clock starts at the same moment on every start. Where autovacuum runs,
+  // nothing is claimed or done, and this instance asks once a day.
+  let upkeepSettled: number | undefined;
   const upkeepOnceADay = async (now: Date) => {
-    if (db.kind !== "pglite" || now.getUTCHours() < 2) return;
+    if (now.getUTCHours() < 2) return;
     const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    if (upkeepSettled === day.getTime()) return;
     try {
-      if (!(await claimScheduleTick(db.prisma, "upkeep", day, instance))) return;
+      const tables = await tablesWithoutAutovacuum(db.sql, db.kind);
+      const claimed = tables !== "" && (await claimScheduleTick(db.prisma, "upkeep", day, instance));
+      upkeepSettled = day.getTime();
+      if (!claimed) return;
       const started = performance.now();
-      await upkeepEmbedded(db.sql, db.kind);
+      await vacuumTables(db.sql, tables);
       await finishScheduleTick(db.prisma, "upkeep", day);
-      log.info("embedded database upkeep", { ms: Math.round(performance.now() - started) });
+      log.info("database upkeep", { tables: tables.split(", ").length, ms: Math.round(performance.now() - started) });
     } catch (error) {
-      log.error("embedded database upkeep failed", { error });
+      log.error("database upkeep failed", { error });
     }
   };
   let sweeping: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refreshPlannerStatistics, upkeepEmbedded } from "../../src/adapters/db/maintenance.ts";
+import { nightlyUpkeep, refreshPlannerStatistics, tablesWithoutAutovacuum } from "../../src/adapters/db/maintenance.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 
 // PostgreSQL's autovacuum keeps a server's tables vacuumed and their statistics current; the
@@ -38,7 +38,11 @@ describe.each(kindsUnderTest())("the database's upkeep on %s", (kind) => {
     }
   });
 
-  it("vacuums the embedded database's tables, reclaiming deleted rows, and leaves PostgreSQL's to autovacuum", async () => {
+  /** Whether the server's autovacuum runs at all (PGlite's never does). */
+  const serverAutovacuum = async () =>
+    kind === "postgresql" && (await t.db.sql.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AND current_setting('track_counts') = 'on' AS on`))[0]!.on;
+
+  it("vacuums every table autovacuum does not keep, reclaiming deleted rows, and leaves the rest to autovacuum", async () => {
     const partnershipId = await loadDemo(t.db);
     await t.db.sql.query(
       `INSERT INTO delivery (partnership_id, person_id, key, kind, payload, status, due_at)
@@ -47,13 +51,30 @@ describe.each(kindsUnderTest())("the database's upkeep on %s", (kind) => {
     );
     await t.db.sql.query(`DELETE FROM delivery WHERE key LIKE 'upkeep:%'`);
     const before = await activity("delivery");
-    expect(await upkeepEmbedded(t.db.sql, t.db.kind)).toBe(kind === "pglite");
+    const autovacuum = await serverAutovacuum();
+    // PGlite's tables, and a server's when its autovacuum is off: all of them.
+    expect(await nightlyUpkeep(t.db.sql, t.db.kind)).toBe(!autovacuum);
     const after = await activity("delivery");
-    if (kind === "pglite") {
-      expect(before.vacuumed).toBe(false);
+    if (!autovacuum) {
+      if (kind === "pglite") expect(before.vacuumed).toBe(false);
       expect(after).toEqual({ vacuumed: true, analysed: true, dead: 0 });
     } else {
       expect(after.vacuumed).toBe(before.vacuumed);
+    }
+  });
+
+  it("names the tables autovacuum skips: all on PGlite or a server with it off, else those with it turned off on the table", async () => {
+    const all = (await t.db.sql.query<{ name: string }>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)).map((r) => r.name);
+    expect(all.length).toBeGreaterThan(10);
+    const autovacuum = await serverAutovacuum();
+    expect(await tablesWithoutAutovacuum(t.db.sql, t.db.kind)).toBe(autovacuum ? "" : all.join(", "));
+    if (kind === "pglite") return;
+    const outbox = all.find((name) => name.endsWith(".delivery"))!;
+    await t.db.sql.query(`ALTER TABLE ${outbox} SET (autovacuum_enabled = false)`);
+    try {
+      expect(await tablesWithoutAutovacuum(t.db.sql, t.db.kind)).toBe(autovacuum ? outbox : all.join(", "));
+    } finally {
+      await t.db.sql.query(`ALTER TABLE ${outbox} RESET (autovacuum_enabled)`);
     }
   });
 });
