@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { migrate } from "../src/adapters/db/migrator.ts";
 import { openDatabase, splitSchema, type Database } from "../src/adapters/db/open-database.ts";
 import { jobStoreOf } from "../src/adapters/db/job-store.ts";
+import { curveTables, vacuumTables } from "../src/adapters/db/maintenance.ts";
 import { runDigestSweep } from "../src/jobs/digests.ts";
 import { runNudgeSweep } from "../src/jobs/nudge-sweep.ts";
 import type { SqlRunner } from "../src/adapters/db/sql-runner.ts";
@@ -58,8 +59,20 @@ async function sweeps(db: Database) {
      WHERE m.id = pick.id`,
     [generated.partnershipId],
   );
+  const tuesday = new Date("2026-11-24T09:00:00Z");
+  // The tick as the Monday sweeps left the tables: their rows unvacuumed, the planner's statistics
+  // from before them. Rolled back, so the night and the ticks below start from the same data.
+  const unkept = await timed(() => rolledBack(db.sql, (sql) => runNudgeSweep(jobStoreOf({ ...db, sql }), generated.partnershipId, tuesday)));
+  // The night between: what a server's autovacuum does in those hours (it runs within a minute of
+  // a sweep's writes), and Curve's nightly upkeep does on PGlite or where autovacuum is off.
+  await vacuumTables(db.sql, await curveTables(db.sql));
+  // Five runs of the tick, as a single one on a shared machine says little: four rolled back,
+  // the fifth committed. The target is the median's.
+  const ticks: number[] = [];
+  for (let run = 0; run < TICK_RUNS - 1; run++) ticks.push((await timed(() => rolledBack(db.sql, (sql) => runNudgeSweep(jobStoreOf({ ...db, sql }), generated.partnershipId, tuesday)))).ms);
   const tick = counting(db.sql);
-  const workingDay = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: tick.sql }), generated.partnershipId, new Date("2026-11-24T09:00:00Z")));
+  const workingDay = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: tick.sql }), generated.partnershipId, tuesday));
+  ticks.push(workingDay.ms);
   // A quarter-hour at night: nobody may hear anything, so nothing past the people is read.
   const night = counting(db.sql);
   const atNight = await timed(() => runNudgeSweep(jobStoreOf({ ...db, sql: night.sql }), generated.partnershipId, new Date("2026-11-24T23:00:00Z")));
@@ -70,17 +83,48 @@ async function sweeps(db: Database) {
     firstNudgeSweep: { ms: first.ms, maxEventLoopDelayMs: first.maxEventLoopDelayMs, deliveries: first.value.deliveries.length, queries: nudge.count(), targetMs: 1000 },
     nudgeSweep15MinutesLater: { ms: quarterHour.ms, maxEventLoopDelayMs: quarterHour.maxEventLoopDelayMs, deliveries: quarterHour.value.deliveries.length, queries: steady.count() },
     nudgeSweepNextWorkingDay0900: {
-      ms: workingDay.ms,
+      ms: median(ticks),
+      runsMs: ticks,
       maxEventLoopDelayMs: workingDay.maxEventLoopDelayMs,
       peopleDue,
       deliveries: workingDay.value.deliveries.length,
       queries: tick.count(),
       targetMsOnPostgresql: 200,
+      // The same tick before the night's vacuum and statistics (see above): one run.
+      beforeTheNightsUpkeepMs: unkept.ms,
     },
     nudgeSweepAtNight: { ms: atNight.ms, maxEventLoopDelayMs: atNight.maxEventLoopDelayMs, deliveries: atNight.value.deliveries.length, queries: night.count() },
     weeklyDigests: { ms: digests.ms, maxEventLoopDelayMs: digests.maxEventLoopDelayMs, sponsorsAndLeads: 1000, enqueued: digests.value.enqueued, empty: digests.value.empty, queries: digest.count(), targetMs: 2000 },
     targets: { maxEventLoopDelayMs: 50 },
   };
+}
+
+const TICK_RUNS = 5;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+};
+
+class RolledBack extends Error {}
+
+/**
+ * Runs `work` with a runner whose transactions are all rolled back once their work is done, and
+ * returns what the last one's work returned: a sweep measured in full, its writes undone.
+ */
+async function rolledBack<T>(sql: SqlRunner, work: (sql: SqlRunner) => Promise<T>): Promise<T> {
+  let last: unknown;
+  const undoing = throughEachTransaction(sql, async (tx, inner) => {
+    last = await inner(tx);
+    throw new RolledBack();
+  });
+  try {
+    return await work(undoing);
+  } catch (error) {
+    if (error instanceof RolledBack) return last as T;
+    throw error;
+  }
 }
 
 /** Times work, with the longest the event loop was held while it ran (see watchEventLoop). */
