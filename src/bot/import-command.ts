@@ -79,6 +79,9 @@ export async function importCommand(args: string[], config: Config, now: Date = 
   let reading: ReturnType<typeof readPartnershipWorkbook>;
   try {
     reading = readPartnershipWorkbook(sheets, { fileName: basename(files[0]!), plan: values.plan ?? null });
+    // The cells as read are not needed once read into the partnership's terms: let them go
+    // before the import's writes, which are where its memory peaks.
+    sheets.length = 0;
   } catch (error) {
     await db.close();
     throw error;
