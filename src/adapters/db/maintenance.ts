@@ -28,7 +28,10 @@ export async function refreshPlannerStatistics(db: Queryable): Promise<void> {
  * Curve's tables that nothing else keeps vacuumed, as a quoted list (empty when there are none):
  * on PGlite, which runs no background workers, all of them; on PostgreSQL, all of them when the
  * server's autovacuum is off (`autovacuum` or `track_counts` off), and otherwise those whose own
- * storage parameters turn it off (`autovacuum_enabled = false`). One statement.
+ * storage parameters turn it off (`autovacuum_enabled = false`). One statement. The scheduler's
+ * nightly upkeep vacuums these (vacuumTables): on a server with autovacuum running, none, as it
+ * should be; a server left with it off would otherwise never reclaim the outbox's sent rows, and
+ * its planner would plan a city's sweeps from the statistics of an empty database.
  */
 export async function tablesWithoutAutovacuum(db: Queryable, kind: DatabaseKind): Promise<string> {
   if (kind === "pglite") return curveTables(db);
@@ -51,17 +54,4 @@ export async function tablesWithoutAutovacuum(db: Queryable, kind: DatabaseKind)
  */
 export async function vacuumTables(db: Queryable, tables: string): Promise<void> {
   if (tables) await db.query(`VACUUM (ANALYZE) ${tables}`);
-}
-
-/**
- * The nightly upkeep of the tables that nothing else keeps (tablesWithoutAutovacuum): every
- * table on PGlite; on PostgreSQL none while autovacuum runs, as it should (a server left with
- * it off would otherwise never reclaim the outbox's sent rows, and its planner would plan a
- * city's sweeps from the statistics of an empty database). Must not run inside a transaction.
- * Two statements; returns whether any table was vacuumed.
- */
-export async function nightlyUpkeep(db: Queryable, kind: DatabaseKind): Promise<boolean> {
-  const tables = await tablesWithoutAutovacuum(db, kind);
-  await vacuumTables(db, tables);
-  return tables !== "";
 }
