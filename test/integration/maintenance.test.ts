@@ -56,7 +56,16 @@ describe.each(kindsUnderTest())("the database's upkeep on %s", (kind) => {
     const tables = await tablesWithoutAutovacuum(t.db.sql, t.db.kind);
     expect(tables !== "").toBe(!autovacuum);
     await vacuumTables(t.db.sql, tables);
-    const after = await activity("delivery");
+    let after = await activity("delivery");
+    // On a server the other test files share the database: VACUUM reclaims only rows none of
+    // their open transactions may still see, and the DELETE's own counts reach pg_stat_user_tables
+    // when its connection next flushes them (up to seconds later, perhaps after the VACUUM's). So
+    // vacuum again until the count settles at none; a VACUUM that reclaimed nothing never gets there.
+    for (const deadline = Date.now() + 60_000; !autovacuum && after.dead > 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await vacuumTables(t.db.sql, tables);
+      after = await activity("delivery");
+    }
     if (!autovacuum) {
       if (kind === "pglite") expect(before.vacuumed).toBe(false);
       expect(after).toEqual({ vacuumed: true, analysed: true, dead: 0 });
