@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { refreshPlannerStatistics, tablesWithoutAutovacuum, vacuumTables } from "../../src/adapters/db/maintenance.ts";
 import { kindsUnderTest, loadDemo, openTestDatabase, type TestDatabase } from "../support/databases.ts";
 
@@ -55,17 +55,20 @@ describe.each(kindsUnderTest())("the database's upkeep on %s", (kind) => {
     // The scheduler's nightly upkeep: PGlite's tables, and a server's when its autovacuum is off: all of them.
     const tables = await tablesWithoutAutovacuum(t.db.sql, t.db.kind);
     expect(tables !== "").toBe(!autovacuum);
-    await vacuumTables(t.db.sql, tables);
-    let after = await activity("delivery");
     // On a server the other test files share the database: VACUUM reclaims only rows none of
     // their open transactions may still see, and the DELETE's own counts reach pg_stat_user_tables
     // when its connection next flushes them (up to seconds later, perhaps after the VACUUM's). So
     // vacuum again until the count settles at none; a VACUUM that reclaimed nothing never gets there.
-    for (const deadline = Date.now() + 60_000; !autovacuum && after.dead > 0 && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      await vacuumTables(t.db.sql, tables);
-      after = await activity("delivery");
-    }
+    const after = await vi.waitFor(
+      async () => {
+        await vacuumTables(t.db.sql, tables);
+        const now = await activity("delivery");
+        if (!autovacuum) expect(now.dead).toBe(0);
+        return now;
+      },
+      // Within the test's own 60 s, so a failure reads as the count it stopped at.
+      { timeout: 45_000, interval: 250 },
+    );
     if (!autovacuum) {
       if (kind === "pglite") expect(before.vacuumed).toBe(false);
       expect(after).toEqual({ vacuumed: true, analysed: true, dead: 0 });

@@ -17,7 +17,7 @@ describe("the bench's event-loop watch", () => {
     // Held from the start of the watch to its end: no sample is taken, the 5 ms ticks' gap (less 5 ms) still sees it.
     const whole = watchEventLoop();
     hold(40);
-    expect(whole.stop()).toBeGreaterThanOrEqual(34);
+    expect(whole.stop()).toBeGreaterThanOrEqual(35);
     // stop() gives the same figure again.
     expect(whole.stop()).toBe(whole.stop());
   });
